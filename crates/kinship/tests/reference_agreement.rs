@@ -1,0 +1,174 @@
+//! The fast engine against plain enumeration, on random small pedigrees, markers and data.
+
+use kinship::*;
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+struct Case {
+    pedigree: Pedigree,
+    marker: Marker,
+    typings: Vec<Typing>,
+    conditions: Conditions,
+}
+
+/// A random pedigree: members in birth order; each later member may have parents among the
+/// earlier ones, so loops (children of relatives) and several components both occur.
+fn pedigree_strategy(max_members: usize, allow_unknown_sex: bool) -> impl Strategy<Value = Pedigree> {
+    prop::collection::vec((any::<u32>(), any::<u32>(), 0u8..5, any::<bool>()), 1..=max_members).prop_map(move |raw| {
+        let mut specs: Vec<MemberSpec> = Vec::new();
+        for (i, &(fa, mo, sex_roll, founder)) in raw.iter().enumerate() {
+            let males: Vec<usize> = (0..i).filter(|&j| specs[j].sex == Sex::Male).collect();
+            let females: Vec<usize> = (0..i).filter(|&j| specs[j].sex == Sex::Female).collect();
+            let sex = match sex_roll {
+                0 | 1 => Sex::Male,
+                2 | 3 => Sex::Female,
+                _ if allow_unknown_sex => Sex::Unknown,
+                _ => Sex::Female,
+            };
+            let (father, mother) = if founder || males.is_empty() || females.is_empty() {
+                (None, None)
+            } else {
+                let f = males[fa as usize % males.len()];
+                let m = females[mo as usize % females.len()];
+                (Some(specs[f].id.clone()), Some(specs[m].id.clone()))
+            };
+            specs.push(MemberSpec { id: format!("p{i}"), father, mother, sex });
+        }
+        // Unknown sex is only allowed for members without children.
+        let parents: Vec<String> = specs.iter().flat_map(|s| s.father.iter().chain(s.mother.iter()).cloned()).collect();
+        for s in &mut specs {
+            if s.sex == Sex::Unknown && parents.contains(&s.id) {
+                s.sex = Sex::Female;
+            }
+        }
+        Pedigree::new(specs).expect("generated pedigrees are valid")
+    })
+}
+
+fn model_strategy(numeric: bool) -> impl Strategy<Value = MutationModel> {
+    let rate = 0.0..0.2f64;
+    prop_oneof![
+        Just(MutationModel::Trivial),
+        rate.clone().prop_map(|rate| MutationModel::Equal { rate }),
+        (0.0..0.05f64).prop_map(|rate| MutationModel::Proportional { rate }),
+        (rate.clone(), 0.0..0.05f64, 0.1..0.9f64).prop_map(move |(rate, rate2, range)| if numeric {
+            MutationModel::Stepwise { rate, rate2, range }
+        } else {
+            MutationModel::Equal { rate }
+        }),
+        rate.prop_map(move |rate| if numeric { MutationModel::OneStep { rate } } else { MutationModel::Trivial }),
+    ]
+}
+
+fn case_strategy(max_members: usize, max_alleles: usize) -> impl Strategy<Value = Case> {
+    (
+        any::<bool>(),                   // X chromosome
+        any::<bool>(),                   // silent allele
+        prop::sample::select(vec![0.0, 0.0, 0.01, 0.05, 0.2]),
+        2..=max_alleles,
+        any::<bool>(),                   // microvariant in the ladder
+    )
+        .prop_flat_map(move |(x, silent, theta, n, micro)| {
+            let numeric = !silent;
+            (
+                pedigree_strategy(max_members, !x),
+                prop::collection::vec(0.05..1.0f64, n),
+                model_strategy(numeric),
+                model_strategy(numeric),
+                prop::collection::vec((0u8..6, any::<u32>(), any::<u32>()), max_members),
+                prop::collection::vec(prop::option::weighted(0.3, 0.0..0.6f64), max_members),
+                prop::sample::select(vec![0.0, 0.0, 0.05]),
+            )
+                .prop_map(move |(pedigree, weights, female, male, raw_typings, dropouts, dropin)| {
+                    let total: f64 = weights.iter().sum();
+                    let mut alleles: Vec<(String, f64)> = weights
+                        .iter()
+                        .enumerate()
+                        .map(|(i, w)| {
+                            let label = if micro && i == 1 { "10.3".to_owned() } else { format!("{}", 9 + i) };
+                            (label, w / total)
+                        })
+                        .collect();
+                    if silent {
+                        let last = alleles.last_mut().unwrap();
+                        last.0 = SILENT_ALLELE.to_owned();
+                    }
+                    let chromosome = if x { Chromosome::X } else { Chromosome::Autosomal };
+                    // Proportional may exceed its maximum for skewed frequencies: fall back to trivial.
+                    let marker = Marker::new("M", alleles.clone(), chromosome, female.clone(), male.clone())
+                        .or_else(|_| Marker::without_mutation("M", alleles.clone(), chromosome))
+                        .unwrap();
+                    let visible: Vec<usize> = (0..marker.alleles().len()).filter(|&a| Some(a) != marker.silent()).collect();
+                    let mut conditions = Conditions { theta, dropin, ..Conditions::default() };
+                    let typings = pedigree
+                        .members()
+                        .iter()
+                        .enumerate()
+                        .map(|(i, m)| {
+                            let (kind, a, b) = raw_typings[i];
+                            let a = visible[a as usize % visible.len()];
+                            let b = visible[b as usize % visible.len()];
+                            let hemizygous = x && m.sex == Sex::Male;
+                            let dropout = dropouts[i];
+                            if let (Some(d), true) = (dropout, kind < 4) {
+                                conditions.dropout.insert(m.id.clone(), d);
+                            }
+                            match kind {
+                                0 | 1 => Typing::Untyped,
+                                _ if hemizygous => Typing::Single(a),
+                                2 | 3 => Typing::Pair(a, b),
+                                4 => Typing::OneAndMissing(a),
+                                _ => Typing::Pair(a, a),
+                            }
+                        })
+                        .collect();
+                    Case { pedigree, marker, typings, conditions }
+                })
+        })
+}
+
+fn agree(fast: f64, slow: f64) -> bool {
+    (fast == 0.0 && slow == 0.0) || ((fast - slow) / slow).abs() <= 1e-12 || (fast < 1e-300 && slow < 1e-300)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+    #[test]
+    fn elimination_agrees_with_enumeration(case in case_strategy(6, 4)) {
+        let slow = brute_force_likelihood(&case.pedigree, &case.marker, &case.typings, &case.conditions);
+        let fast = likelihood(&case.pedigree, &case.marker, &case.typings, &case.conditions);
+        match (fast, slow) {
+            (Ok(f), Ok(s)) => prop_assert!(agree(f, s), "fast {f} vs reference {s}"),
+            (Err(_), Err(LikelihoodError::TooComplex { .. })) => {}
+            (Ok(_), Err(LikelihoodError::TooComplex { .. })) => {}
+            (f, s) => prop_assert_eq!(f.map_err(|e| e.to_string()), s.map_err(|e| e.to_string())),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Summing the likelihood over every genotype of one member gives the likelihood without it.
+    #[test]
+    fn likelihoods_sum_over_a_members_genotypes(case in case_strategy(5, 3), who in any::<prop::sample::Index>()) {
+        let i = who.index(case.pedigree.len());
+        let m = case.pedigree.member(i);
+        prop_assume!(case.marker.chromosome() == Chromosome::Autosomal && case.marker.silent().is_none());
+        prop_assume!(case.conditions.dropout_of(&m.id).is_none());
+        let mut without = case.typings.clone();
+        without[i] = Typing::Untyped;
+        let base = likelihood(&case.pedigree, &case.marker, &without, &case.conditions).unwrap();
+        let n = case.marker.alleles().len();
+        let mut total = 0.0;
+        for a in 0..n {
+            for b in a..n {
+                let mut t = without.clone();
+                t[i] = Typing::Pair(a, b);
+                total += likelihood(&case.pedigree, &case.marker, &t, &case.conditions).unwrap();
+            }
+        }
+        prop_assert!(agree(total, base) || (total - base).abs() < 1e-15, "sum {total} vs {base}");
+    }
+}
