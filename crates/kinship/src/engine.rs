@@ -14,7 +14,9 @@
 //! genotypes by that sequence probability. Merging unseen alleles stays exact under theta
 //! because the Balding–Nichols sequence is a Dirichlet–multinomial, which aggregates.
 
-use crate::evidence::{all_genotypes, Evidence, EvidenceContext, Genotype, HEMI};
+use std::borrow::Cow;
+
+use crate::evidence::{Evidence, EvidenceContext, Genotype, HEMI};
 use crate::marker::{Chromosome, Marker};
 use crate::mutation::MutationMatrix;
 use crate::pedigree::{Pedigree, Sex};
@@ -98,16 +100,16 @@ pub(crate) fn relevant_members(ped: &Pedigree, evidence: &[Evidence]) -> Vec<boo
 }
 
 /// The allele space of one computation: the marker's, or with unseen alleles merged.
-struct AlleleSpace {
-    freqs: Vec<f64>,
-    female: MutationMatrix,
-    male: MutationMatrix,
+struct AlleleSpace<'m> {
+    freqs: Cow<'m, [f64]>,
+    female: Cow<'m, MutationMatrix>,
+    male: Cow<'m, MutationMatrix>,
     silent: Option<usize>,
     /// Original allele index -> index in this space.
     map: Vec<usize>,
 }
 
-fn allele_space(marker: &Marker, evidence: &[Evidence], keep: &[bool]) -> AlleleSpace {
+fn allele_space<'m>(marker: &'m Marker, evidence: &[Evidence], keep: &[bool]) -> AlleleSpace<'m> {
     let n = marker.alleles().len();
     let mut seen = vec![false; n];
     for (e, _) in evidence.iter().zip(keep).filter(|(_, &k)| k) {
@@ -122,9 +124,9 @@ fn allele_space(marker: &Marker, evidence: &[Evidence], keep: &[bool]) -> Allele
     let lumpable = marker.female_matrix().is_lumpable() && marker.male_matrix().is_lumpable();
     if !lumpable || unseen.len() < 2 {
         return AlleleSpace {
-            freqs: marker.freqs().to_vec(),
-            female: marker.female_matrix().clone(),
-            male: marker.male_matrix().clone(),
+            freqs: Cow::Borrowed(marker.freqs()),
+            female: Cow::Borrowed(marker.female_matrix()),
+            male: Cow::Borrowed(marker.male_matrix()),
             silent: marker.silent(),
             map: (0..n).collect(),
         };
@@ -137,9 +139,9 @@ fn allele_space(marker: &Marker, evidence: &[Evidence], keep: &[bool]) -> Allele
     let mut freqs: Vec<f64> = kept.iter().map(|&a| marker.freqs()[a]).collect();
     freqs.push(unseen.iter().map(|&a| marker.freqs()[a]).sum());
     AlleleSpace {
-        freqs,
-        female: marker.female_matrix().lumped(&kept, &unseen),
-        male: marker.male_matrix().lumped(&kept, &unseen),
+        freqs: Cow::Owned(freqs),
+        female: Cow::Owned(marker.female_matrix().lumped(&kept, &unseen)),
+        male: Cow::Owned(marker.male_matrix().lumped(&kept, &unseen)),
         silent: marker.silent().map(|s| map[s]),
         map,
     }
@@ -226,16 +228,13 @@ fn build_network(
     };
     let mut nodes = vec![Node::Dropped; ped.len()];
     let hemizygous = |i: usize| chrom == Chromosome::X && ped.member(i).sex == Sex::Male;
-    for &i in &ped.topological_order() {
+    for &i in ped.topological_order() {
         if !keep[i] {
             continue;
         }
         let member = ped.member(i);
         let ev = &evidence[i];
-        let genotypes: Vec<Genotype> = all_genotypes(n, hemizygous(i))
-            .into_iter()
-            .filter(|&g| ev.probability(g, space.silent, &space.freqs) > 0.0)
-            .collect();
+        let genotypes = ev.candidates(n, hemizygous(i), space.silent, &space.freqs);
         match (member.father, member.mother) {
             (Some(f), Some(m)) => {
                 let mut allowed = vec![false; n];

@@ -170,6 +170,21 @@ impl Evidence {
         }
     }
 
+    /// The genotypes with positive probability under this evidence, in a fixed order.
+    pub fn candidates(&self, n: usize, hemizygous: bool, silent: Option<usize>, freqs: &[f64]) -> Vec<Genotype> {
+        match *self {
+            Evidence::Exact { a, b } if !hemizygous => {
+                let mut v = vec![Genotype::pair(a, b)];
+                if let (true, Some(s)) = (a == b, silent) {
+                    v.push(Genotype::pair(a, s));
+                }
+                v
+            }
+            Evidence::Hemizygous(a) if hemizygous => vec![Genotype::hemizygous(a)],
+            _ => all_genotypes(n, hemizygous).into_iter().filter(|&g| self.probability(g, silent, freqs) > 0.0).collect(),
+        }
+    }
+
     /// P(this evidence | genotype `g`). `freqs` are the allele frequencies (for drop-in).
     pub fn probability(&self, g: Genotype, silent: Option<usize>, freqs: &[f64]) -> f64 {
         match *self {

@@ -53,6 +53,8 @@ pub enum PedigreeError {
 pub struct Pedigree {
     members: Vec<Member>,
     index: HashMap<String, usize>,
+    /// Parents before children; computed once, used by every likelihood.
+    order: Vec<usize>,
 }
 
 /// A member as read from a file: parents by id (`None` for a founder).
@@ -133,8 +135,9 @@ impl Pedigree {
                 sex: s.sex,
             });
         }
-        let ped = Pedigree { members, index };
+        let mut ped = Pedigree { members, index, order: Vec::new() };
         ped.check_acyclic()?;
+        ped.order = ped.compute_topological_order();
         Ok(ped)
     }
 
@@ -213,7 +216,11 @@ impl Pedigree {
     }
 
     /// Members ordered so that parents come before their children.
-    pub fn topological_order(&self) -> Vec<usize> {
+    pub fn topological_order(&self) -> &[usize] {
+        &self.order
+    }
+
+    fn compute_topological_order(&self) -> Vec<usize> {
         let n = self.members.len();
         let mut depth = vec![usize::MAX; n];
         fn depth_of(p: &Pedigree, i: usize, depth: &mut [usize]) -> usize {
@@ -279,6 +286,6 @@ mod tests {
             spec("m", None, None, Sex::Female),
         ])
         .unwrap();
-        assert_eq!(p.topological_order(), vec![1, 2, 0]);
+        assert_eq!(p.topological_order(), &[1, 2, 0]);
     }
 }
