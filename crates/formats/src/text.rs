@@ -1,0 +1,50 @@
+//! Line and field splitting shared by the readers.
+
+/// The lines of `text` with 1-based numbers, a leading byte-order mark and trailing `\r` removed.
+pub(crate) fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text.split('\n')
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.strip_suffix('\r').unwrap_or(line)))
+}
+
+/// How the fields of a line are separated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delimiter {
+    Tab,
+    Comma,
+    /// Runs of spaces or tabs.
+    Whitespace,
+}
+
+impl Delimiter {
+    /// The fields of `line`, each trimmed. With `Whitespace` there are no empty fields.
+    pub(crate) fn split(self, line: &str) -> Vec<&str> {
+        match self {
+            Delimiter::Tab => line.split('\t').map(str::trim).collect(),
+            Delimiter::Comma => line.split(',').map(str::trim).collect(),
+            Delimiter::Whitespace => line.split_whitespace().collect(),
+        }
+    }
+}
+
+/// Removes one pair of surrounding double quotes, as spreadsheet programs write them.
+pub(crate) fn unquote(field: &str) -> &str {
+    field
+        .strip_prefix('"')
+        .and_then(|f| f.strip_suffix('"'))
+        .map(str::trim)
+        .unwrap_or(field)
+}
+
+/// Drops empty fields from the end.
+pub(crate) fn trim_trailing_empty(fields: &mut Vec<&str>) {
+    while fields.last().is_some_and(|f| f.is_empty()) {
+        fields.pop();
+    }
+}
+
+/// `NA` (any case) as written by R and spreadsheets for a missing value.
+pub(crate) fn is_na(field: &str) -> bool {
+    field.eq_ignore_ascii_case("na")
+}
