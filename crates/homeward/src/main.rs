@@ -1,1 +1,41 @@
-fn main() {}
+//! `homeward`: the command-line tool.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use homeward::{error, lr};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "homeward",
+    version,
+    about = "Kinship statistics and case work for identifying the missing and the dead"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Likelihood ratio of two pedigree hypotheses for the same DNA profiles.
+    Lr(lr::LrArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Lr(args) => lr::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            if e.downcast_ref::<error::InputError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}

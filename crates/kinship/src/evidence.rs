@@ -181,7 +181,10 @@ impl Evidence {
                 v
             }
             Evidence::Hemizygous(a) if hemizygous => vec![Genotype::hemizygous(a)],
-            _ => all_genotypes(n, hemizygous).into_iter().filter(|&g| self.probability(g, silent, freqs) > 0.0).collect(),
+            _ => all_genotypes(n, hemizygous)
+                .into_iter()
+                .filter(|&g| self.probability(g, silent, freqs) > 0.0)
+                .collect(),
         }
     }
 

@@ -135,7 +135,11 @@ impl Pedigree {
                 sex: s.sex,
             });
         }
-        let mut ped = Pedigree { members, index, order: Vec::new() };
+        let mut ped = Pedigree {
+            members,
+            index,
+            order: Vec::new(),
+        };
         ped.check_acyclic()?;
         ped.order = ped.compute_topological_order();
         Ok(ped)

@@ -32,10 +32,18 @@ fn pedigree_strategy(max_members: usize, allow_unknown_sex: bool) -> impl Strate
                 let m = females[mo as usize % females.len()];
                 (Some(specs[f].id.clone()), Some(specs[m].id.clone()))
             };
-            specs.push(MemberSpec { id: format!("p{i}"), father, mother, sex });
+            specs.push(MemberSpec {
+                id: format!("p{i}"),
+                father,
+                mother,
+                sex,
+            });
         }
         // Unknown sex is only allowed for members without children.
-        let parents: Vec<String> = specs.iter().flat_map(|s| s.father.iter().chain(s.mother.iter()).cloned()).collect();
+        let parents: Vec<String> = specs
+            .iter()
+            .flat_map(|s| s.father.iter().chain(s.mother.iter()).cloned())
+            .collect();
         for s in &mut specs {
             if s.sex == Sex::Unknown && parents.contains(&s.id) {
                 s.sex = Sex::Female;
@@ -56,17 +64,21 @@ fn model_strategy(numeric: bool) -> impl Strategy<Value = MutationModel> {
         } else {
             MutationModel::Equal { rate }
         }),
-        rate.prop_map(move |rate| if numeric { MutationModel::OneStep { rate } } else { MutationModel::Trivial }),
+        rate.prop_map(move |rate| if numeric {
+            MutationModel::OneStep { rate }
+        } else {
+            MutationModel::Trivial
+        }),
     ]
 }
 
 fn case_strategy(max_members: usize, max_alleles: usize) -> impl Strategy<Value = Case> {
     (
-        any::<bool>(),                   // X chromosome
-        any::<bool>(),                   // silent allele
+        any::<bool>(), // X chromosome
+        any::<bool>(), // silent allele
         prop::sample::select(vec![0.0, 0.0, 0.01, 0.05, 0.2]),
         2..=max_alleles,
-        any::<bool>(),                   // microvariant in the ladder
+        any::<bool>(), // microvariant in the ladder
     )
         .prop_flat_map(move |(x, silent, theta, n, micro)| {
             let numeric = !silent;
@@ -79,51 +91,68 @@ fn case_strategy(max_members: usize, max_alleles: usize) -> impl Strategy<Value 
                 prop::collection::vec(prop::option::weighted(0.3, 0.0..0.6f64), max_members),
                 prop::sample::select(vec![0.0, 0.0, 0.05]),
             )
-                .prop_map(move |(pedigree, weights, female, male, raw_typings, dropouts, dropin)| {
-                    let total: f64 = weights.iter().sum();
-                    let mut alleles: Vec<(String, f64)> = weights
-                        .iter()
-                        .enumerate()
-                        .map(|(i, w)| {
-                            let label = if micro && i == 1 { "10.3".to_owned() } else { format!("{}", 9 + i) };
-                            (label, w / total)
-                        })
-                        .collect();
-                    if silent {
-                        let last = alleles.last_mut().unwrap();
-                        last.0 = SILENT_ALLELE.to_owned();
-                    }
-                    let chromosome = if x { Chromosome::X } else { Chromosome::Autosomal };
-                    // Proportional may exceed its maximum for skewed frequencies: fall back to trivial.
-                    let marker = Marker::new("M", alleles.clone(), chromosome, female.clone(), male.clone())
-                        .or_else(|_| Marker::without_mutation("M", alleles.clone(), chromosome))
-                        .unwrap();
-                    let visible: Vec<usize> = (0..marker.alleles().len()).filter(|&a| Some(a) != marker.silent()).collect();
-                    let mut conditions = Conditions { theta, dropin, ..Conditions::default() };
-                    let typings = pedigree
-                        .members()
-                        .iter()
-                        .enumerate()
-                        .map(|(i, m)| {
-                            let (kind, a, b) = raw_typings[i];
-                            let a = visible[a as usize % visible.len()];
-                            let b = visible[b as usize % visible.len()];
-                            let hemizygous = x && m.sex == Sex::Male;
-                            let dropout = dropouts[i];
-                            if let (Some(d), true) = (dropout, kind < 4) {
-                                conditions.dropout.insert(m.id.clone(), d);
-                            }
-                            match kind {
-                                0 | 1 => Typing::Untyped,
-                                _ if hemizygous => Typing::Single(a),
-                                2 | 3 => Typing::Pair(a, b),
-                                4 => Typing::OneAndMissing(a),
-                                _ => Typing::Pair(a, a),
-                            }
-                        })
-                        .collect();
-                    Case { pedigree, marker, typings, conditions }
-                })
+                .prop_map(
+                    move |(pedigree, weights, female, male, raw_typings, dropouts, dropin)| {
+                        let total: f64 = weights.iter().sum();
+                        let mut alleles: Vec<(String, f64)> = weights
+                            .iter()
+                            .enumerate()
+                            .map(|(i, w)| {
+                                let label = if micro && i == 1 {
+                                    "10.3".to_owned()
+                                } else {
+                                    format!("{}", 9 + i)
+                                };
+                                (label, w / total)
+                            })
+                            .collect();
+                        if silent {
+                            let last = alleles.last_mut().unwrap();
+                            last.0 = SILENT_ALLELE.to_owned();
+                        }
+                        let chromosome = if x { Chromosome::X } else { Chromosome::Autosomal };
+                        // Proportional may exceed its maximum for skewed frequencies: fall back to trivial.
+                        let marker = Marker::new("M", alleles.clone(), chromosome, female.clone(), male.clone())
+                            .or_else(|_| Marker::without_mutation("M", alleles.clone(), chromosome))
+                            .unwrap();
+                        let visible: Vec<usize> = (0..marker.alleles().len())
+                            .filter(|&a| Some(a) != marker.silent())
+                            .collect();
+                        let mut conditions = Conditions {
+                            theta,
+                            dropin,
+                            ..Conditions::default()
+                        };
+                        let typings = pedigree
+                            .members()
+                            .iter()
+                            .enumerate()
+                            .map(|(i, m)| {
+                                let (kind, a, b) = raw_typings[i];
+                                let a = visible[a as usize % visible.len()];
+                                let b = visible[b as usize % visible.len()];
+                                let hemizygous = x && m.sex == Sex::Male;
+                                let dropout = dropouts[i];
+                                if let (Some(d), true) = (dropout, kind < 4) {
+                                    conditions.dropout.insert(m.id.clone(), d);
+                                }
+                                match kind {
+                                    0 | 1 => Typing::Untyped,
+                                    _ if hemizygous => Typing::Single(a),
+                                    2 | 3 => Typing::Pair(a, b),
+                                    4 => Typing::OneAndMissing(a),
+                                    _ => Typing::Pair(a, a),
+                                }
+                            })
+                            .collect();
+                        Case {
+                            pedigree,
+                            marker,
+                            typings,
+                            conditions,
+                        }
+                    },
+                )
         })
 }
 

@@ -1,0 +1,7 @@
+//! The `homeward` tool: command implementations and the glue that turns files into the typed
+//! values of the compute crates. The binary in `main.rs` only parses arguments and sets the exit
+//! code.
+
+pub mod case;
+pub mod error;
+pub mod lr;
