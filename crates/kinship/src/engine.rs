@@ -187,6 +187,8 @@ enum Node {
     Founder(usize),
     /// (paternal allele var, maternal allele var); no paternal for males at X markers.
     NonFounder(Option<usize>, usize),
+    /// An untyped founder with a single child, summed out in advance (no theta).
+    FreeFounder,
 }
 
 /// ln P(typings | pedigree) at one marker.
@@ -205,11 +207,48 @@ pub fn ln_likelihood(
             });
         }
     }
+    if cond.theta == 0.0 && ped.members().iter().all(|m| m.is_founder()) {
+        return Ok(ln_unrelated(ped, marker, &evidence));
+    }
     let keep = relevant_members(ped, &evidence);
     let space = allele_space(marker, &evidence, &keep);
     let evidence: Vec<Evidence> = evidence.iter().map(|e| e.remap(&space.map)).collect();
     let net = build_network(ped, marker.chromosome(), &space, &evidence, &keep, cond.theta > 0.0);
     solve(net, &space, cond.theta, marker.name())
+}
+
+/// Unrelated members without theta: each is Hardy–Weinberg on their own.
+fn ln_unrelated(ped: &Pedigree, marker: &Marker, evidence: &[Evidence]) -> f64 {
+    let freqs = marker.freqs();
+    let mut ln = 0.0;
+    for (m, ev) in ped.members().iter().zip(evidence) {
+        let hemizygous = marker.chromosome() == Chromosome::X && m.sex == Sex::Male;
+        let p: f64 = match *ev {
+            Evidence::Nothing => continue,
+            Evidence::Exact { a, b } if a == b && marker.silent().is_none() => freqs[a] * freqs[a],
+            Evidence::Exact { a, b } if a != b => 2.0 * freqs[a] * freqs[b],
+            Evidence::Hemizygous(a) => freqs[a],
+            _ => ev
+                .candidates(freqs.len(), hemizygous, marker.silent(), freqs)
+                .into_iter()
+                .map(|g| {
+                    let prior = if g.is_hemizygous() {
+                        freqs[g.a]
+                    } else if g.a == g.b {
+                        freqs[g.a] * freqs[g.a]
+                    } else {
+                        2.0 * freqs[g.a] * freqs[g.b]
+                    };
+                    prior * ev.probability(g, marker.silent(), freqs)
+                })
+                .sum(),
+        };
+        if p == 0.0 {
+            return f64::NEG_INFINITY;
+        }
+        ln += p.ln();
+    }
+    ln
 }
 
 fn build_network(
@@ -227,6 +266,14 @@ fn build_network(
         factors: vec![],
     };
     let mut nodes = vec![Node::Dropped; ped.len()];
+    let mut kept_children = vec![0usize; ped.len()];
+    for (i, m) in ped.members().iter().enumerate() {
+        if keep[i] {
+            for p in [m.father, m.mother].into_iter().flatten() {
+                kept_children[p] += 1;
+            }
+        }
+    }
     let hemizygous = |i: usize| chrom == Chromosome::X && ped.member(i).sex == Sex::Male;
     for &i in ped.topological_order() {
         if !keep[i] {
@@ -253,9 +300,9 @@ fn build_network(
                 let pat = (!hemizygous(i)).then(|| new_var(&mut net));
                 let mat = new_var(&mut net);
                 if let Some(pat) = pat {
-                    add_transmission(&mut net, nodes[f], pat, &space.male);
+                    add_transmission(&mut net, nodes[f], pat, &space.male, &space.freqs);
                 }
-                add_transmission(&mut net, nodes[m], mat, &space.female);
+                add_transmission(&mut net, nodes[m], mat, &space.female, &space.freqs);
                 if !ev.is_nothing() {
                     let table = match pat {
                         Some(pat) => {
@@ -282,9 +329,13 @@ fn build_network(
                 }
                 nodes[i] = Node::NonFounder(pat, mat);
             }
+            _ if !theta && ev.is_nothing() && kept_children[i] == 1 => {
+                // An untyped founder with one child only passes on an allele drawn from p·M.
+                nodes[i] = Node::FreeFounder;
+            }
             _ => {
                 let var = net.dims.len();
-                let data = genotypes
+                let data: Vec<f64> = genotypes
                     .iter()
                     .map(|&g| {
                         let obs = ev.probability(g, space.silent, &space.freqs);
@@ -299,6 +350,11 @@ fn build_network(
                         obs * order * prior
                     })
                     .collect();
+                if !theta && kept_children[i] == 0 {
+                    // A founder with no kept children contributes a constant.
+                    net.factors.push(Factor { scope: vec![], data: vec![data.iter().sum()] });
+                    continue;
+                }
                 net.dims.push(genotypes.len());
                 net.kinds.push(VarKind::Founder(genotypes));
                 net.factors.push(Factor { scope: vec![var], data });
@@ -310,7 +366,7 @@ fn build_network(
 }
 
 /// Adds P(child allele variable `child` | parent) through matrix `mm`.
-fn add_transmission(net: &mut Network, parent: Node, child: usize, mm: &MutationMatrix) {
+fn add_transmission(net: &mut Network, parent: Node, child: usize, mm: &MutationMatrix, freqs: &[f64]) {
     let child_values = match &net.kinds[child] {
         VarKind::Allele(v) => v.clone(),
         VarKind::Founder(_) => unreachable!("a child variable is an allele"),
@@ -367,6 +423,10 @@ fn add_transmission(net: &mut Network, parent: Node, child: usize, mm: &Mutation
                 data,
             }
         }
+        Node::FreeFounder => Factor {
+            scope: vec![child],
+            data: child_values.iter().map(|&c| freqs.iter().enumerate().map(|(a, p)| p * mm.get(a, c)).sum()).collect(),
+        },
         Node::Dropped => unreachable!("parents of kept members are kept"),
     };
     net.factors.push(factor);
@@ -379,13 +439,18 @@ fn solve(mut net: Network, space: &AlleleSpace, theta: f64, marker: &str) -> Res
     let founder: Vec<bool> = net.kinds.iter().map(|k| matches!(k, VarKind::Founder(_))).collect();
     // Under theta the founders are summed last, jointly.
     let eliminable = |v: usize| !(theta > 0.0 && founder[v]);
+    let mut stamp = vec![0u32; nvars];
+    let mut generation = 0u32;
     loop {
-        let candidates: Vec<usize> = (0..nvars).filter(|&v| alive[v] && eliminable(v)).collect();
-        let Some((v, cells)) = candidates
-            .iter()
-            .map(|&v| (v, elimination_cells(&net, v)))
-            .min_by_key(|&(_, c)| c)
-        else {
+        let mut best: Option<(usize, usize)> = None;
+        for v in (0..nvars).filter(|&v| alive[v] && eliminable(v)) {
+            generation += 1;
+            let cells = elimination_cells(&net, v, &mut stamp, generation);
+            if best.is_none_or(|(_, c)| cells < c) {
+                best = Some((v, cells));
+            }
+        }
+        let Some((v, cells)) = best else {
             break;
         };
         if cells > MAX_TABLE {
@@ -418,88 +483,92 @@ fn solve(mut net: Network, space: &AlleleSpace, theta: f64, marker: &str) -> Res
 }
 
 /// Cells of the table visited when eliminating `v`: the product of the domains of its neighbours and itself.
-fn elimination_cells(net: &Network, v: usize) -> usize {
-    let mut scope: Vec<usize> = net
-        .factors
-        .iter()
-        .filter(|f| f.scope.contains(&v))
-        .flat_map(|f| f.scope.iter().copied())
-        .collect();
-    scope.sort_unstable();
-    scope.dedup();
-    scope.iter().fold(1usize, |acc, &u| acc.saturating_mul(net.dims[u]))
+///
+/// `stamp` marks the variables already counted in this call with `generation`.
+fn elimination_cells(net: &Network, v: usize, stamp: &mut [u32], generation: u32) -> usize {
+    let mut cells = 1usize;
+    for f in net.factors.iter().filter(|f| f.scope.contains(&v)) {
+        for &u in &f.scope {
+            if stamp[u] != generation {
+                stamp[u] = generation;
+                cells = cells.saturating_mul(net.dims[u]);
+            }
+        }
+    }
+    cells
 }
 
 /// Multiplies the factors that mention `v` and sums `v` out. Returns the log of the scale taken
 /// out of the new factor, or `None` if the new factor is all zero.
 fn eliminate(net: &mut Network, v: usize) -> Option<f64> {
-    let (touching, others): (Vec<Factor>, Vec<Factor>) = net.factors.drain(..).partition(|f| f.scope.contains(&v));
-    net.factors = others;
-    let mut outer: Vec<usize> = touching
-        .iter()
-        .flat_map(|f| f.scope.iter().copied())
-        .filter(|&u| u != v)
-        .collect();
+    let mut touching: Vec<Factor> = Vec::new();
+    let mut k = 0;
+    while k < net.factors.len() {
+        if net.factors[k].scope.contains(&v) {
+            touching.push(net.factors.swap_remove(k));
+        } else {
+            k += 1;
+        }
+    }
+    let mut outer: Vec<usize> = touching.iter().flat_map(|f| f.scope.iter().copied()).filter(|&u| u != v).collect();
     outer.sort_unstable();
     outer.dedup();
     let dims = &net.dims;
     let nf = touching.len();
-    let strides: Vec<Vec<usize>> = touching.iter().map(|f| f.strides(dims)).collect();
-    let stride_of = |f: usize, u: usize| {
-        touching[f]
-            .scope
-            .iter()
-            .position(|&x| x == u)
-            .map_or(0, |k| strides[f][k])
-    };
-    let outer_strides: Vec<Vec<usize>> = outer
-        .iter()
-        .map(|&u| (0..nf).map(|f| stride_of(f, u)).collect())
-        .collect();
-    let v_strides: Vec<usize> = (0..nf).map(|f| stride_of(f, v)).collect();
-    let outer_dims: Vec<usize> = outer.iter().map(|&u| dims[u]).collect();
+    // stride[pos * nf + f]: how far factor f's index moves when outer variable `pos` steps by one.
+    let mut stride = vec![0usize; (outer.len() + 1) * nf];
+    for (f, factor) in touching.iter().enumerate() {
+        let mut acc = 1;
+        for &u in factor.scope.iter().rev() {
+            let pos = if u == v { outer.len() } else { outer.binary_search(&u).expect("outer holds every variable") };
+            stride[pos * nf + f] = acc;
+            acc *= dims[u];
+        }
+    }
+    let (outer_stride, v_stride) = stride.split_at(outer.len() * nf);
     let dv = dims[v];
-    let total: usize = outer_dims.iter().product();
+    let total: usize = outer.iter().map(|&u| dims[u]).product();
     let mut out = vec![0.0; total];
     let mut offsets = vec![0usize; nf];
     let mut counters = vec![0usize; outer.len()];
+    let mut max = 0.0f64;
     for cell in out.iter_mut() {
         let mut sum = 0.0;
         for k in 0..dv {
             let mut prod = 1.0;
             for f in 0..nf {
-                prod *= touching[f].data[offsets[f] + k * v_strides[f]];
+                prod *= touching[f].data[offsets[f] + k * v_stride[f]];
             }
             sum += prod;
         }
         *cell = sum;
+        max = max.max(sum);
         // Advance the odometer over the outer variables, last fastest.
         let mut pos = outer.len();
         while pos > 0 {
             pos -= 1;
             counters[pos] += 1;
+            let row = &outer_stride[pos * nf..(pos + 1) * nf];
             for f in 0..nf {
-                offsets[f] += outer_strides[pos][f];
+                offsets[f] += row[f];
             }
-            if counters[pos] < outer_dims[pos] {
+            if counters[pos] < dims[outer[pos]] {
                 break;
             }
             for f in 0..nf {
-                offsets[f] -= outer_dims[pos] * outer_strides[pos][f];
+                offsets[f] -= dims[outer[pos]] * row[f];
             }
             counters[pos] = 0;
         }
     }
-    let max = out.iter().copied().fold(0.0, f64::max);
     if max == 0.0 {
         return None;
     }
-    let inv = 1.0 / max;
-    out.iter_mut().for_each(|x| *x *= inv);
-    net.factors.push(Factor {
-        scope: outer,
-        data: out,
-    });
+    if max != 1.0 {
+        let inv = 1.0 / max;
+        out.iter_mut().for_each(|x| *x *= inv);
+    }
+    net.factors.push(Factor { scope: outer, data: out });
     Some(max.ln())
 }
 

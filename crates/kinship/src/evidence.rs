@@ -161,13 +161,14 @@ impl Evidence {
     }
 
     /// The alleles named by the evidence.
-    pub fn alleles(&self) -> Vec<usize> {
-        match *self {
-            Evidence::Nothing => vec![],
-            Evidence::Exact { a, b } => vec![a, b],
-            Evidence::Hemizygous(a) | Evidence::Contains(a) => vec![a],
-            Evidence::Dropout { seen, len, .. } => seen[..len].to_vec(),
-        }
+    pub fn alleles(&self) -> impl Iterator<Item = usize> {
+        let (arr, len) = match *self {
+            Evidence::Nothing => ([0, 0], 0),
+            Evidence::Exact { a, b } => ([a, b], 2),
+            Evidence::Hemizygous(a) | Evidence::Contains(a) => ([a, 0], 1),
+            Evidence::Dropout { seen, len, .. } => (seen, len),
+        };
+        arr.into_iter().take(len)
     }
 
     /// The genotypes with positive probability under this evidence, in a fixed order.
