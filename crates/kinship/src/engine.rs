@@ -14,8 +14,6 @@
 //! genotypes by that sequence probability. Merging unseen alleles stays exact under theta
 //! because the Balding–Nichols sequence is a Dirichlet–multinomial, which aggregates.
 
-use std::borrow::Cow;
-
 use crate::evidence::{Evidence, EvidenceContext, Genotype, HEMI};
 use crate::marker::{Chromosome, Marker};
 use crate::mutation::MutationMatrix;
@@ -35,6 +33,19 @@ pub(crate) fn read_evidence(
     typings: &[Typing],
     cond: &Conditions,
 ) -> Result<Vec<Evidence>, LikelihoodError> {
+    let mut out = Vec::with_capacity(ped.len());
+    read_evidence_into(ped, marker, typings, cond, &mut out)?;
+    Ok(out)
+}
+
+fn read_evidence_into(
+    ped: &Pedigree,
+    marker: &Marker,
+    typings: &[Typing],
+    cond: &Conditions,
+    out: &mut Vec<Evidence>,
+) -> Result<(), LikelihoodError> {
+    out.clear();
     check_conditions(cond)?;
     if typings.len() != ped.len() {
         return Err(LikelihoodError::TypingCount {
@@ -43,10 +54,8 @@ pub(crate) fn read_evidence(
             members: ped.len(),
         });
     }
-    ped.members()
-        .iter()
-        .zip(typings)
-        .map(|(m, &t)| {
+    for (m, &t) in ped.members().iter().zip(typings) {
+        let ev = {
             for a in t.alleles() {
                 if a >= marker.alleles().len() {
                     return Err(LikelihoodError::AlleleIndex {
@@ -63,9 +72,11 @@ pub(crate) fn read_evidence(
                 sex: m.sex,
                 silent: marker.silent(),
             };
-            Evidence::read(t, &ctx, cond.dropout_of(&m.id), cond.dropin)
-        })
-        .collect()
+            Evidence::read(t, &ctx, cond.dropout_of(&m.id), cond.dropin)?
+        };
+        out.push(ev);
+    }
+    Ok(())
 }
 
 pub(crate) fn check_conditions(cond: &Conditions) -> Result<(), LikelihoodError> {
@@ -86,8 +97,9 @@ pub(crate) fn check_conditions(cond: &Conditions) -> Result<(), LikelihoodError>
 }
 
 /// Members that matter: the typed and their ancestors. The rest sum out to 1.
-pub(crate) fn relevant_members(ped: &Pedigree, evidence: &[Evidence]) -> Vec<bool> {
-    let mut keep: Vec<bool> = evidence.iter().map(|e| !e.is_nothing()).collect();
+fn relevant_members(ped: &Pedigree, evidence: &[Evidence], keep: &mut Vec<bool>) {
+    keep.clear();
+    keep.extend(evidence.iter().map(|e| !e.is_nothing()));
     for &i in ped.topological_order().iter().rev() {
         if keep[i] {
             let m = ped.member(i);
@@ -96,92 +108,94 @@ pub(crate) fn relevant_members(ped: &Pedigree, evidence: &[Evidence]) -> Vec<boo
             }
         }
     }
-    keep
 }
 
-/// The allele space of one computation: the marker's, or with unseen alleles merged.
-struct AlleleSpace<'m> {
-    freqs: Cow<'m, [f64]>,
-    female: Cow<'m, MutationMatrix>,
-    male: Cow<'m, MutationMatrix>,
+/// The allele space of one computation: the marker's own, or with unseen alleles merged.
+#[derive(Clone, Copy)]
+struct Space<'a> {
+    freqs: &'a [f64],
+    female: &'a MutationMatrix,
+    male: &'a MutationMatrix,
     silent: Option<usize>,
-    /// Original allele index -> index in this space.
-    map: Vec<usize>,
 }
 
-fn allele_space<'m>(marker: &'m Marker, evidence: &[Evidence], keep: &[bool]) -> AlleleSpace<'m> {
-    let n = marker.alleles().len();
-    let mut seen = vec![false; n];
-    for (e, _) in evidence.iter().zip(keep).filter(|(_, &k)| k) {
-        for a in e.alleles() {
-            seen[a] = true;
+/// Buffers for merging the alleles nobody shows into one.
+#[derive(Debug, Default)]
+struct Lumping {
+    seen: Vec<bool>,
+    kept: Vec<usize>,
+    unseen: Vec<usize>,
+    map: Vec<usize>,
+    freqs: Vec<f64>,
+    female: MutationMatrix,
+    male: MutationMatrix,
+    active: bool,
+    silent: Option<usize>,
+}
+
+impl Lumping {
+    /// Decides whether to lump at this marker and, if so, rewrites `evidence` into the lumped space.
+    fn prepare(&mut self, marker: &Marker, evidence: &mut [Evidence], keep: &[bool]) {
+        let n = marker.alleles().len();
+        self.seen.clear();
+        self.seen.resize(n, false);
+        for (e, _) in evidence.iter().zip(keep).filter(|(_, &k)| k) {
+            for a in e.alleles() {
+                self.seen[a] = true;
+            }
+        }
+        if let Some(s) = marker.silent() {
+            self.seen[s] = true;
+        }
+        self.unseen.clear();
+        self.unseen.extend((0..n).filter(|&a| !self.seen[a]));
+        let lumpable = marker.female_matrix().is_lumpable() && marker.male_matrix().is_lumpable();
+        self.active = lumpable && self.unseen.len() >= 2;
+        if !self.active {
+            return;
+        }
+        self.kept.clear();
+        self.kept.extend((0..n).filter(|&a| self.seen[a]));
+        self.map.clear();
+        self.map.resize(n, self.kept.len());
+        for (new, &old) in self.kept.iter().enumerate() {
+            self.map[old] = new;
+        }
+        let f = marker.freqs();
+        self.freqs.clear();
+        self.freqs.extend(self.kept.iter().map(|&a| f[a]));
+        self.freqs.push(self.unseen.iter().map(|&a| f[a]).sum());
+        marker.female_matrix().lump_into(&self.kept, &self.unseen, &mut self.female);
+        marker.male_matrix().lump_into(&self.kept, &self.unseen, &mut self.male);
+        self.silent = marker.silent().map(|s| self.map[s]);
+        for e in evidence.iter_mut() {
+            *e = e.remap(&self.map);
         }
     }
-    if let Some(s) = marker.silent() {
-        seen[s] = true;
-    }
-    let unseen: Vec<usize> = (0..n).filter(|&a| !seen[a]).collect();
-    let lumpable = marker.female_matrix().is_lumpable() && marker.male_matrix().is_lumpable();
-    if !lumpable || unseen.len() < 2 {
-        return AlleleSpace {
-            freqs: Cow::Borrowed(marker.freqs()),
-            female: Cow::Borrowed(marker.female_matrix()),
-            male: Cow::Borrowed(marker.male_matrix()),
-            silent: marker.silent(),
-            map: (0..n).collect(),
-        };
-    }
-    let kept: Vec<usize> = (0..n).filter(|&a| seen[a]).collect();
-    let mut map = vec![kept.len(); n];
-    for (new, &old) in kept.iter().enumerate() {
-        map[old] = new;
-    }
-    let mut freqs: Vec<f64> = kept.iter().map(|&a| marker.freqs()[a]).collect();
-    freqs.push(unseen.iter().map(|&a| marker.freqs()[a]).sum());
-    AlleleSpace {
-        freqs: Cow::Owned(freqs),
-        female: Cow::Owned(marker.female_matrix().lumped(&kept, &unseen)),
-        male: Cow::Owned(marker.male_matrix().lumped(&kept, &unseen)),
-        silent: marker.silent().map(|s| map[s]),
-        map,
+
+    fn space<'a>(&'a self, marker: &'a Marker) -> Space<'a> {
+        if self.active {
+            Space { freqs: &self.freqs, female: &self.female, male: &self.male, silent: self.silent }
+        } else {
+            Space {
+                freqs: marker.freqs(),
+                female: marker.female_matrix(),
+                male: marker.male_matrix(),
+                silent: marker.silent(),
+            }
+        }
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 struct Factor {
     /// Variable ids; the last varies fastest in `data`.
     scope: Vec<usize>,
     data: Vec<f64>,
 }
 
-impl Factor {
-    fn strides(&self, dims: &[usize]) -> Vec<usize> {
-        let mut s = vec![0; self.scope.len()];
-        let mut acc = 1;
-        for k in (0..self.scope.len()).rev() {
-            s[k] = acc;
-            acc *= dims[self.scope[k]];
-        }
-        s
-    }
-}
-
-/// What each variable stands for.
-enum VarKind {
-    /// A founder's unordered genotype.
-    Founder(Vec<Genotype>),
-    /// An allele received by a non-founder.
-    Allele(Vec<usize>),
-}
-
-struct Network {
-    dims: Vec<usize>,
-    kinds: Vec<VarKind>,
-    factors: Vec<Factor>,
-}
-
 /// How a member is represented: a founder genotype variable, or allele variables.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 enum Node {
     Dropped,
     Founder(usize),
@@ -191,6 +205,41 @@ enum Node {
     FreeFounder,
 }
 
+/// The network of one computation and the buffers of its elimination, kept between calls so that
+/// a run over many markers allocates little.
+#[derive(Debug, Default)]
+struct Network {
+    dims: Vec<usize>,
+    /// True for founder genotype variables, false for non-founder allele variables.
+    founder: Vec<bool>,
+    /// Start of each variable's domain in `genotypes` (founders) or `alleles` (non-founders).
+    domain: Vec<usize>,
+    genotypes: Vec<Genotype>,
+    alleles: Vec<usize>,
+    factors: Vec<Factor>,
+    /// Spent factors whose buffers can be reused.
+    pool: Vec<Factor>,
+    touching: Vec<Factor>,
+    nodes: Vec<Node>,
+    kept_children: Vec<usize>,
+    candidates: Vec<Genotype>,
+    alive: Vec<bool>,
+    stamp: Vec<u32>,
+    stride: Vec<usize>,
+    offsets: Vec<usize>,
+    counters: Vec<usize>,
+}
+
+/// A likelihood engine with buffers reused across calls. Results do not depend on what it
+/// computed before.
+#[derive(Debug, Default)]
+pub struct Engine {
+    evidence: Vec<Evidence>,
+    keep: Vec<bool>,
+    lumping: Lumping,
+    network: Network,
+}
+
 /// ln P(typings | pedigree) at one marker.
 pub fn ln_likelihood(
     ped: &Pedigree,
@@ -198,23 +247,41 @@ pub fn ln_likelihood(
     typings: &[Typing],
     cond: &Conditions,
 ) -> Result<f64, LikelihoodError> {
-    let evidence = read_evidence(ped, marker, typings, cond)?;
-    if marker.chromosome() == Chromosome::X {
-        if let Some(m) = ped.members().iter().find(|m| m.sex == Sex::Unknown) {
-            return Err(LikelihoodError::UnknownSexOnX {
-                marker: marker.name().to_owned(),
-                member: m.id.clone(),
-            });
+    Engine::default().ln_likelihood(ped, marker, typings, cond)
+}
+
+impl Engine {
+    pub fn new() -> Self {
+        Engine::default()
+    }
+
+    /// ln P(typings | pedigree) at one marker; −∞ when the typings are impossible.
+    pub fn ln_likelihood(
+        &mut self,
+        ped: &Pedigree,
+        marker: &Marker,
+        typings: &[Typing],
+        cond: &Conditions,
+    ) -> Result<f64, LikelihoodError> {
+        read_evidence_into(ped, marker, typings, cond, &mut self.evidence)?;
+        if marker.chromosome() == Chromosome::X {
+            if let Some(m) = ped.members().iter().find(|m| m.sex == Sex::Unknown) {
+                return Err(LikelihoodError::UnknownSexOnX {
+                    marker: marker.name().to_owned(),
+                    member: m.id.clone(),
+                });
+            }
         }
+        if cond.theta == 0.0 && ped.members().iter().all(|m| m.is_founder()) {
+            return Ok(ln_unrelated(ped, marker, &self.evidence));
+        }
+        relevant_members(ped, &self.evidence, &mut self.keep);
+        self.lumping.prepare(marker, &mut self.evidence, &self.keep);
+        let space = self.lumping.space(marker);
+        let net = &mut self.network;
+        net.build(ped, marker.chromosome(), space, &self.evidence, &self.keep, cond.theta > 0.0);
+        net.solve(space, cond.theta, marker.name())
     }
-    if cond.theta == 0.0 && ped.members().iter().all(|m| m.is_founder()) {
-        return Ok(ln_unrelated(ped, marker, &evidence));
-    }
-    let keep = relevant_members(ped, &evidence);
-    let space = allele_space(marker, &evidence, &keep);
-    let evidence: Vec<Evidence> = evidence.iter().map(|e| e.remap(&space.map)).collect();
-    let net = build_network(ped, marker.chromosome(), &space, &evidence, &keep, cond.theta > 0.0);
-    solve(net, &space, cond.theta, marker.name())
 }
 
 /// Unrelated members without theta: each is Hardy–Weinberg on their own.
@@ -251,94 +318,109 @@ fn ln_unrelated(ped: &Pedigree, marker: &Marker, evidence: &[Evidence]) -> f64 {
     ln
 }
 
-fn build_network(
-    ped: &Pedigree,
-    chrom: Chromosome,
-    space: &AlleleSpace,
-    evidence: &[Evidence],
-    keep: &[bool],
-    theta: bool,
-) -> Network {
-    let n = space.freqs.len();
-    let mut net = Network {
-        dims: vec![],
-        kinds: vec![],
-        factors: vec![],
-    };
-    let mut nodes = vec![Node::Dropped; ped.len()];
-    let mut kept_children = vec![0usize; ped.len()];
-    for (i, m) in ped.members().iter().enumerate() {
-        if keep[i] {
-            for p in [m.father, m.mother].into_iter().flatten() {
-                kept_children[p] += 1;
-            }
-        }
+impl Network {
+    fn clear(&mut self) {
+        self.dims.clear();
+        self.founder.clear();
+        self.domain.clear();
+        self.genotypes.clear();
+        self.alleles.clear();
+        let spent = std::mem::take(&mut self.factors);
+        self.pool.extend(spent);
     }
-    let hemizygous = |i: usize| chrom == Chromosome::X && ped.member(i).sex == Sex::Male;
-    for &i in ped.topological_order() {
-        if !keep[i] {
-            continue;
+
+    fn new_factor(&mut self, scope: &[usize]) -> Factor {
+        let mut f = self.pool.pop().unwrap_or_default();
+        f.scope.clear();
+        f.scope.extend_from_slice(scope);
+        f.data.clear();
+        f
+    }
+
+    fn founder_domain(&self, v: usize) -> &[Genotype] {
+        &self.genotypes[self.domain[v]..self.domain[v] + self.dims[v]]
+    }
+
+    fn allele_domain(&self, v: usize) -> &[usize] {
+        &self.alleles[self.domain[v]..self.domain[v] + self.dims[v]]
+    }
+
+    fn build(&mut self, ped: &Pedigree, chrom: Chromosome, space: Space<'_>, evidence: &[Evidence], keep: &[bool], theta: bool) {
+        self.clear();
+        let n = space.freqs.len();
+        self.nodes.clear();
+        self.nodes.resize(ped.len(), Node::Dropped);
+        self.kept_children.clear();
+        self.kept_children.resize(ped.len(), 0);
+        for (i, m) in ped.members().iter().enumerate() {
+            if keep[i] {
+                for p in [m.father, m.mother].into_iter().flatten() {
+                    self.kept_children[p] += 1;
+                }
+            }
         }
-        let member = ped.member(i);
-        let ev = &evidence[i];
-        let genotypes = ev.candidates(n, hemizygous(i), space.silent, &space.freqs);
-        match (member.father, member.mother) {
-            (Some(f), Some(m)) => {
-                let mut allowed = vec![false; n];
-                for g in &genotypes {
-                    allowed[g.a] = true;
-                    if g.b != HEMI {
-                        allowed[g.b] = true;
-                    }
-                }
-                let values: Vec<usize> = (0..n).filter(|&a| allowed[a]).collect();
-                let new_var = |net: &mut Network| {
-                    net.dims.push(values.len());
-                    net.kinds.push(VarKind::Allele(values.clone()));
-                    net.dims.len() - 1
-                };
-                let pat = (!hemizygous(i)).then(|| new_var(&mut net));
-                let mat = new_var(&mut net);
-                if let Some(pat) = pat {
-                    add_transmission(&mut net, nodes[f], pat, &space.male, &space.freqs);
-                }
-                add_transmission(&mut net, nodes[m], mat, &space.female, &space.freqs);
-                if !ev.is_nothing() {
-                    let table = match pat {
-                        Some(pat) => {
-                            let mut data = Vec::with_capacity(values.len() * values.len());
-                            for &x in &values {
-                                for &y in &values {
-                                    data.push(ev.probability(Genotype::pair(x, y), space.silent, &space.freqs));
-                                }
-                            }
-                            Factor {
-                                scope: vec![pat, mat],
-                                data,
-                            }
+        let hemizygous = |i: usize| chrom == Chromosome::X && ped.member(i).sex == Sex::Male;
+        for &i in ped.topological_order() {
+            if !keep[i] {
+                continue;
+            }
+            let member = ped.member(i);
+            let ev = &evidence[i];
+            let mut candidates = std::mem::take(&mut self.candidates);
+            ev.candidates_into(n, hemizygous(i), space.silent, space.freqs, &mut candidates);
+            match (member.father, member.mother) {
+                (Some(f), Some(m)) => {
+                    // Both allele variables take the alleles of the possible genotypes.
+                    let start = self.alleles.len();
+                    for a in 0..n {
+                        if candidates.iter().any(|g| g.contains(a)) {
+                            self.alleles.push(a);
                         }
-                        None => Factor {
-                            scope: vec![mat],
-                            data: values
-                                .iter()
-                                .map(|&x| ev.probability(Genotype::hemizygous(x), space.silent, &space.freqs))
-                                .collect(),
-                        },
+                    }
+                    let len = self.alleles.len() - start;
+                    let new_var = |net: &mut Network| {
+                        net.dims.push(len);
+                        net.founder.push(false);
+                        net.domain.push(start);
+                        net.dims.len() - 1
                     };
-                    net.factors.push(table);
+                    let pat = (!hemizygous(i)).then(|| new_var(self));
+                    let mat = new_var(self);
+                    if let Some(pat) = pat {
+                        self.add_transmission(self.nodes[f], pat, space.male, space.freqs);
+                    }
+                    self.add_transmission(self.nodes[m], mat, space.female, space.freqs);
+                    if !ev.is_nothing() {
+                        let factor = match pat {
+                            Some(pat) => {
+                                let mut factor = self.new_factor(&[pat, mat]);
+                                let values = self.allele_domain(mat);
+                                for &x in values {
+                                    for &y in values {
+                                        factor.data.push(ev.probability(Genotype::pair(x, y), space.silent, space.freqs));
+                                    }
+                                }
+                                factor
+                            }
+                            None => {
+                                let mut factor = self.new_factor(&[mat]);
+                                for &x in self.allele_domain(mat) {
+                                    factor.data.push(ev.probability(Genotype::hemizygous(x), space.silent, space.freqs));
+                                }
+                                factor
+                            }
+                        };
+                        self.factors.push(factor);
+                    }
+                    self.nodes[i] = Node::NonFounder(pat, mat);
                 }
-                nodes[i] = Node::NonFounder(pat, mat);
-            }
-            _ if !theta && ev.is_nothing() && kept_children[i] == 1 => {
-                // An untyped founder with one child only passes on an allele drawn from p·M.
-                nodes[i] = Node::FreeFounder;
-            }
-            _ => {
-                let var = net.dims.len();
-                let data: Vec<f64> = genotypes
-                    .iter()
-                    .map(|&g| {
-                        let obs = ev.probability(g, space.silent, &space.freqs);
+                _ if !theta && ev.is_nothing() && self.kept_children[i] == 1 => {
+                    // An untyped founder with one child only passes on an allele drawn from p·M.
+                    self.nodes[i] = Node::FreeFounder;
+                }
+                _ => {
+                    let weight = |g: Genotype| {
+                        let obs = ev.probability(g, space.silent, space.freqs);
                         let order = if !g.is_hemizygous() && g.a != g.b { 2.0 } else { 1.0 };
                         let prior = if theta {
                             1.0
@@ -348,244 +430,253 @@ fn build_network(
                             space.freqs[g.a] * space.freqs[g.b]
                         };
                         obs * order * prior
-                    })
-                    .collect();
-                if !theta && kept_children[i] == 0 {
-                    // A founder with no kept children contributes a constant.
-                    net.factors.push(Factor { scope: vec![], data: vec![data.iter().sum()] });
-                    continue;
-                }
-                net.dims.push(genotypes.len());
-                net.kinds.push(VarKind::Founder(genotypes));
-                net.factors.push(Factor { scope: vec![var], data });
-                nodes[i] = Node::Founder(var);
-            }
-        }
-    }
-    net
-}
-
-/// Adds P(child allele variable `child` | parent) through matrix `mm`.
-fn add_transmission(net: &mut Network, parent: Node, child: usize, mm: &MutationMatrix, freqs: &[f64]) {
-    let child_values = match &net.kinds[child] {
-        VarKind::Allele(v) => v.clone(),
-        VarKind::Founder(_) => unreachable!("a child variable is an allele"),
-    };
-    let factor = match parent {
-        Node::Founder(g) => {
-            let VarKind::Founder(genos) = &net.kinds[g] else {
-                unreachable!()
-            };
-            let mut data = Vec::with_capacity(genos.len() * child_values.len());
-            for geno in genos {
-                for &c in &child_values {
-                    data.push(if geno.is_hemizygous() {
-                        mm.get(geno.a, c)
+                    };
+                    if !theta && self.kept_children[i] == 0 {
+                        // A founder with no kept children contributes a constant.
+                        let mut factor = self.new_factor(&[]);
+                        factor.data.push(candidates.iter().map(|&g| weight(g)).sum());
+                        self.factors.push(factor);
                     } else {
-                        0.5 * (mm.get(geno.a, c) + mm.get(geno.b, c))
-                    });
-                }
-            }
-            Factor {
-                scope: vec![g, child],
-                data,
-            }
-        }
-        Node::NonFounder(Some(pat), mat) => {
-            let (VarKind::Allele(pv), VarKind::Allele(mv)) = (&net.kinds[pat], &net.kinds[mat]) else {
-                unreachable!()
-            };
-            let mut data = Vec::with_capacity(pv.len() * mv.len() * child_values.len());
-            for &x in pv {
-                for &y in mv {
-                    for &c in &child_values {
-                        data.push(0.5 * (mm.get(x, c) + mm.get(y, c)));
+                        let var = self.dims.len();
+                        self.dims.push(candidates.len());
+                        self.founder.push(true);
+                        self.domain.push(self.genotypes.len());
+                        self.genotypes.extend_from_slice(&candidates);
+                        let mut factor = self.new_factor(&[var]);
+                        factor.data.extend(candidates.iter().map(|&g| weight(g)));
+                        self.factors.push(factor);
+                        self.nodes[i] = Node::Founder(var);
                     }
                 }
             }
-            Factor {
-                scope: vec![pat, mat, child],
-                data,
-            }
+            self.candidates = candidates;
         }
-        Node::NonFounder(None, mat) => {
-            let VarKind::Allele(mv) = &net.kinds[mat] else {
-                unreachable!()
-            };
-            let mut data = Vec::with_capacity(mv.len() * child_values.len());
-            for &y in mv {
-                for &c in &child_values {
-                    data.push(mm.get(y, c));
+    }
+
+    /// Adds P(child allele variable `child` | parent) through matrix `mm`.
+    fn add_transmission(&mut self, parent: Node, child: usize, mm: &MutationMatrix, freqs: &[f64]) {
+        let mut factor;
+        let child_values = self.allele_domain(child);
+        match parent {
+            Node::Founder(g) => {
+                factor = self.new_factor(&[g, child]);
+                let child_values = self.allele_domain(child);
+                for geno in self.founder_domain(g) {
+                    for &c in child_values {
+                        factor.data.push(if geno.is_hemizygous() {
+                            mm.get(geno.a, c)
+                        } else {
+                            0.5 * (mm.get(geno.a, c) + mm.get(geno.b, c))
+                        });
+                    }
                 }
             }
-            Factor {
-                scope: vec![mat, child],
-                data,
+            Node::NonFounder(Some(pat), mat) => {
+                let _ = child_values;
+                factor = self.new_factor(&[pat, mat, child]);
+                let child_values = self.allele_domain(child);
+                for &x in self.allele_domain(pat) {
+                    for &y in self.allele_domain(mat) {
+                        for &c in child_values {
+                            factor.data.push(0.5 * (mm.get(x, c) + mm.get(y, c)));
+                        }
+                    }
+                }
             }
+            Node::NonFounder(None, mat) => {
+                factor = self.new_factor(&[mat, child]);
+                let child_values = self.allele_domain(child);
+                for &y in self.allele_domain(mat) {
+                    for &c in child_values {
+                        factor.data.push(mm.get(y, c));
+                    }
+                }
+            }
+            Node::FreeFounder => {
+                factor = self.new_factor(&[child]);
+                let child_values = self.allele_domain(child);
+                for &c in child_values {
+                    factor.data.push(freqs.iter().enumerate().map(|(a, p)| p * mm.get(a, c)).sum());
+                }
+            }
+            Node::Dropped => unreachable!("parents of kept members are kept"),
         }
-        Node::FreeFounder => Factor {
-            scope: vec![child],
-            data: child_values.iter().map(|&c| freqs.iter().enumerate().map(|(a, p)| p * mm.get(a, c)).sum()).collect(),
-        },
-        Node::Dropped => unreachable!("parents of kept members are kept"),
-    };
-    net.factors.push(factor);
-}
+        self.factors.push(factor);
+    }
 
-fn solve(mut net: Network, space: &AlleleSpace, theta: f64, marker: &str) -> Result<f64, LikelihoodError> {
-    let nvars = net.dims.len();
-    let mut ln_scale = 0.0;
-    let mut alive = vec![true; nvars];
-    let founder: Vec<bool> = net.kinds.iter().map(|k| matches!(k, VarKind::Founder(_))).collect();
-    // Under theta the founders are summed last, jointly.
-    let eliminable = |v: usize| !(theta > 0.0 && founder[v]);
-    let mut stamp = vec![0u32; nvars];
-    let mut generation = 0u32;
-    loop {
-        let mut best: Option<(usize, usize)> = None;
-        for v in (0..nvars).filter(|&v| alive[v] && eliminable(v)) {
-            generation += 1;
-            let cells = elimination_cells(&net, v, &mut stamp, generation);
-            if best.is_none_or(|(_, c)| cells < c) {
-                best = Some((v, cells));
+    fn solve(&mut self, space: Space<'_>, theta: f64, marker: &str) -> Result<f64, LikelihoodError> {
+        let nvars = self.dims.len();
+        let mut ln_scale = 0.0;
+        self.alive.clear();
+        self.alive.resize(nvars, true);
+        self.stamp.clear();
+        self.stamp.resize(nvars, 0);
+        let mut generation = 0u32;
+        loop {
+            // Under theta the founders are summed last, jointly.
+            let mut best: Option<(usize, usize)> = None;
+            for v in 0..nvars {
+                if !self.alive[v] || (theta > 0.0 && self.founder[v]) {
+                    continue;
+                }
+                generation += 1;
+                let cells = self.elimination_cells(v, generation);
+                if best.is_none_or(|(_, c)| cells < c) {
+                    best = Some((v, cells));
+                }
             }
-        }
-        let Some((v, cells)) = best else {
-            break;
-        };
-        if cells > MAX_TABLE {
-            return Err(LikelihoodError::TooComplex {
-                marker: marker.to_owned(),
-                cells,
-            });
-        }
-        alive[v] = false;
-        match eliminate(&mut net, v) {
-            Some(s) => ln_scale += s,
-            None => return Ok(f64::NEG_INFINITY),
-        }
-    }
-    // Constants left over, and under theta the founder factors.
-    let (constants, rest): (Vec<Factor>, Vec<Factor>) = net.factors.drain(..).partition(|f| f.scope.is_empty());
-    for c in constants {
-        let x = c.data[0];
-        if x == 0.0 {
-            return Ok(f64::NEG_INFINITY);
-        }
-        ln_scale += x.ln();
-    }
-    if rest.is_empty() {
-        return Ok(ln_scale);
-    }
-    debug_assert!(theta > 0.0);
-    let founders: Vec<usize> = (0..nvars).filter(|&v| alive[v]).collect();
-    Ok(ln_scale + ln_theta_sum(&net, &founders, &rest, space, theta, marker)?)
-}
-
-/// Cells of the table visited when eliminating `v`: the product of the domains of its neighbours and itself.
-///
-/// `stamp` marks the variables already counted in this call with `generation`.
-fn elimination_cells(net: &Network, v: usize, stamp: &mut [u32], generation: u32) -> usize {
-    let mut cells = 1usize;
-    for f in net.factors.iter().filter(|f| f.scope.contains(&v)) {
-        for &u in &f.scope {
-            if stamp[u] != generation {
-                stamp[u] = generation;
-                cells = cells.saturating_mul(net.dims[u]);
-            }
-        }
-    }
-    cells
-}
-
-/// Multiplies the factors that mention `v` and sums `v` out. Returns the log of the scale taken
-/// out of the new factor, or `None` if the new factor is all zero.
-fn eliminate(net: &mut Network, v: usize) -> Option<f64> {
-    let mut touching: Vec<Factor> = Vec::new();
-    let mut k = 0;
-    while k < net.factors.len() {
-        if net.factors[k].scope.contains(&v) {
-            touching.push(net.factors.swap_remove(k));
-        } else {
-            k += 1;
-        }
-    }
-    let mut outer: Vec<usize> = touching.iter().flat_map(|f| f.scope.iter().copied()).filter(|&u| u != v).collect();
-    outer.sort_unstable();
-    outer.dedup();
-    let dims = &net.dims;
-    let nf = touching.len();
-    // stride[pos * nf + f]: how far factor f's index moves when outer variable `pos` steps by one.
-    let mut stride = vec![0usize; (outer.len() + 1) * nf];
-    for (f, factor) in touching.iter().enumerate() {
-        let mut acc = 1;
-        for &u in factor.scope.iter().rev() {
-            let pos = if u == v { outer.len() } else { outer.binary_search(&u).expect("outer holds every variable") };
-            stride[pos * nf + f] = acc;
-            acc *= dims[u];
-        }
-    }
-    let (outer_stride, v_stride) = stride.split_at(outer.len() * nf);
-    let dv = dims[v];
-    let total: usize = outer.iter().map(|&u| dims[u]).product();
-    let mut out = vec![0.0; total];
-    let mut offsets = vec![0usize; nf];
-    let mut counters = vec![0usize; outer.len()];
-    let mut max = 0.0f64;
-    for cell in out.iter_mut() {
-        let mut sum = 0.0;
-        for k in 0..dv {
-            let mut prod = 1.0;
-            for f in 0..nf {
-                prod *= touching[f].data[offsets[f] + k * v_stride[f]];
-            }
-            sum += prod;
-        }
-        *cell = sum;
-        max = max.max(sum);
-        // Advance the odometer over the outer variables, last fastest.
-        let mut pos = outer.len();
-        while pos > 0 {
-            pos -= 1;
-            counters[pos] += 1;
-            let row = &outer_stride[pos * nf..(pos + 1) * nf];
-            for f in 0..nf {
-                offsets[f] += row[f];
-            }
-            if counters[pos] < dims[outer[pos]] {
+            let Some((v, cells)) = best else {
                 break;
+            };
+            if cells > MAX_TABLE {
+                return Err(LikelihoodError::TooComplex { marker: marker.to_owned(), cells });
             }
-            for f in 0..nf {
-                offsets[f] -= dims[outer[pos]] * row[f];
+            self.alive[v] = false;
+            match self.eliminate(v) {
+                Some(s) => ln_scale += s,
+                None => return Ok(f64::NEG_INFINITY),
             }
-            counters[pos] = 0;
         }
+        // Constants left over, and under theta the founder factors.
+        let mut k = 0;
+        while k < self.factors.len() {
+            if self.factors[k].scope.is_empty() {
+                let c = self.factors.swap_remove(k);
+                let x = c.data[0];
+                self.pool.push(c);
+                if x == 0.0 {
+                    return Ok(f64::NEG_INFINITY);
+                }
+                ln_scale += x.ln();
+            } else {
+                k += 1;
+            }
+        }
+        if self.factors.is_empty() {
+            return Ok(ln_scale);
+        }
+        debug_assert!(theta > 0.0);
+        let founders: Vec<usize> = (0..nvars).filter(|&v| self.alive[v]).collect();
+        Ok(ln_scale + ln_theta_sum(self, &founders, space, theta, marker)?)
     }
-    if max == 0.0 {
-        return None;
+
+    /// Cells of the table visited when eliminating `v`: the product of the domains of its
+    /// neighbours and itself. `stamp` marks the variables already counted with `generation`.
+    fn elimination_cells(&mut self, v: usize, generation: u32) -> usize {
+        let mut cells = 1usize;
+        for f in self.factors.iter().filter(|f| f.scope.contains(&v)) {
+            for &u in &f.scope {
+                if self.stamp[u] != generation {
+                    self.stamp[u] = generation;
+                    cells = cells.saturating_mul(self.dims[u]);
+                }
+            }
+        }
+        cells
     }
-    if max != 1.0 {
-        let inv = 1.0 / max;
-        out.iter_mut().for_each(|x| *x *= inv);
+
+    /// Multiplies the factors that mention `v` and sums `v` out. Returns the log of the scale
+    /// taken out of the new factor, or `None` if the new factor is all zero.
+    fn eliminate(&mut self, v: usize) -> Option<f64> {
+        let mut touching = std::mem::take(&mut self.touching);
+        touching.clear();
+        let mut k = 0;
+        while k < self.factors.len() {
+            if self.factors[k].scope.contains(&v) {
+                touching.push(self.factors.swap_remove(k));
+            } else {
+                k += 1;
+            }
+        }
+        let mut result = self.pool.pop().unwrap_or_default();
+        let outer = &mut result.scope;
+        outer.clear();
+        outer.extend(touching.iter().flat_map(|f| f.scope.iter().copied()).filter(|&u| u != v));
+        outer.sort_unstable();
+        outer.dedup();
+        let dims = &self.dims;
+        let nf = touching.len();
+        // stride[pos * nf + f]: how far factor f's index moves when variable `pos` of the outer
+        // scope (or `v`, at the end) steps by one.
+        let stride = &mut self.stride;
+        stride.clear();
+        stride.resize((outer.len() + 1) * nf, 0);
+        for (f, factor) in touching.iter().enumerate() {
+            let mut acc = 1;
+            for &u in factor.scope.iter().rev() {
+                let pos = if u == v { outer.len() } else { outer.binary_search(&u).expect("outer holds every variable") };
+                stride[pos * nf + f] = acc;
+                acc *= dims[u];
+            }
+        }
+        let (outer_stride, v_stride) = stride.split_at(outer.len() * nf);
+        let dv = dims[v];
+        let total: usize = outer.iter().map(|&u| dims[u]).product();
+        let out = &mut result.data;
+        out.clear();
+        out.resize(total, 0.0);
+        let offsets = &mut self.offsets;
+        offsets.clear();
+        offsets.resize(nf, 0);
+        let counters = &mut self.counters;
+        counters.clear();
+        counters.resize(outer.len(), 0);
+        let mut max = 0.0f64;
+        for cell in out.iter_mut() {
+            let mut sum = 0.0;
+            for k in 0..dv {
+                let mut prod = 1.0;
+                for f in 0..nf {
+                    prod *= touching[f].data[offsets[f] + k * v_stride[f]];
+                }
+                sum += prod;
+            }
+            *cell = sum;
+            max = max.max(sum);
+            // Advance the odometer over the outer variables, last fastest.
+            let mut pos = outer.len();
+            while pos > 0 {
+                pos -= 1;
+                counters[pos] += 1;
+                let row = &outer_stride[pos * nf..(pos + 1) * nf];
+                for f in 0..nf {
+                    offsets[f] += row[f];
+                }
+                if counters[pos] < dims[outer[pos]] {
+                    break;
+                }
+                for f in 0..nf {
+                    offsets[f] -= dims[outer[pos]] * row[f];
+                }
+                counters[pos] = 0;
+            }
+        }
+        self.pool.append(&mut touching);
+        self.touching = touching;
+        if max == 0.0 {
+            self.pool.push(result);
+            return None;
+        }
+        if max != 1.0 {
+            let inv = 1.0 / max;
+            out.iter_mut().for_each(|x| *x *= inv);
+        }
+        self.factors.push(result);
+        Some(max.ln())
     }
-    net.factors.push(Factor { scope: outer, data: out });
-    Some(max.ln())
 }
 
 /// ln Σ over founder genotypes of Π factors × P(founder alleles as one Balding–Nichols sequence).
 fn ln_theta_sum(
     net: &Network,
     founders: &[usize],
-    factors: &[Factor],
-    space: &AlleleSpace,
+    space: Space<'_>,
     theta: f64,
     marker: &str,
 ) -> Result<f64, LikelihoodError> {
     let n = space.freqs.len();
-    let genos = |v: usize| match &net.kinds[v] {
-        VarKind::Founder(g) => g,
-        VarKind::Allele(_) => unreachable!("only founders are left"),
-    };
+    let factors = &net.factors;
+    let genos = |v: usize| net.founder_domain(v);
     // Counts of the founders whose genotype is fixed, and the total number of founder alleles.
     let mut base = vec![0usize; n];
     let mut total_alleles = 0usize;
@@ -635,7 +726,18 @@ fn ln_theta_sum(
     // Odometer over the varying founders; fixed founders have a single value, offset 0.
     let dims = &net.dims;
     let nf = factors.len();
-    let strides: Vec<Vec<usize>> = factors.iter().map(|f| f.strides(dims)).collect();
+    let strides: Vec<Vec<usize>> = factors
+        .iter()
+        .map(|f| {
+            let mut s = vec![0; f.scope.len()];
+            let mut acc = 1;
+            for k in (0..f.scope.len()).rev() {
+                s[k] = acc;
+                acc *= dims[f.scope[k]];
+            }
+            s
+        })
+        .collect();
     let pos_strides: Vec<Vec<usize>> = varying
         .iter()
         .map(|&u| {
@@ -651,7 +753,7 @@ fn ln_theta_sum(
         })
         .collect();
     let var_dims: Vec<usize> = varying.iter().map(|&u| dims[u]).collect();
-    let var_genos: Vec<&Vec<Genotype>> = varying.iter().map(|&u| genos(u)).collect();
+    let var_genos: Vec<&[Genotype]> = varying.iter().map(|&u| genos(u)).collect();
     let mut offsets = vec![0usize; nf];
     let mut counters = vec![0usize; varying.len()];
     let mut extra = vec![0usize; n];

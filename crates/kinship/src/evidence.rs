@@ -173,19 +173,42 @@ impl Evidence {
 
     /// The genotypes with positive probability under this evidence, in a fixed order.
     pub fn candidates(&self, n: usize, hemizygous: bool, silent: Option<usize>, freqs: &[f64]) -> Vec<Genotype> {
+        let mut out = Vec::new();
+        self.candidates_into(n, hemizygous, silent, freqs, &mut out);
+        out
+    }
+
+    /// [`Self::candidates`] into a buffer, which is cleared first.
+    pub fn candidates_into(
+        &self,
+        n: usize,
+        hemizygous: bool,
+        silent: Option<usize>,
+        freqs: &[f64],
+        out: &mut Vec<Genotype>,
+    ) {
+        out.clear();
         match *self {
             Evidence::Exact { a, b } if !hemizygous => {
-                let mut v = vec![Genotype::pair(a, b)];
+                out.push(Genotype::pair(a, b));
                 if let (true, Some(s)) = (a == b, silent) {
-                    v.push(Genotype::pair(a, s));
+                    out.push(Genotype::pair(a, s));
                 }
-                v
             }
-            Evidence::Hemizygous(a) if hemizygous => vec![Genotype::hemizygous(a)],
-            _ => all_genotypes(n, hemizygous)
-                .into_iter()
-                .filter(|&g| self.probability(g, silent, freqs) > 0.0)
-                .collect(),
+            Evidence::Hemizygous(a) if hemizygous => out.push(Genotype::hemizygous(a)),
+            _ if hemizygous => {
+                out.extend((0..n).map(Genotype::hemizygous).filter(|&g| self.probability(g, silent, freqs) > 0.0))
+            }
+            _ => {
+                for a in 0..n {
+                    for b in a..n {
+                        let g = Genotype::pair(a, b);
+                        if self.probability(g, silent, freqs) > 0.0 {
+                            out.push(g);
+                        }
+                    }
+                }
+            }
         }
     }
 

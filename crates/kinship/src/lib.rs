@@ -16,7 +16,7 @@ mod pedigree;
 mod reference;
 mod typing;
 
-pub use engine::ln_likelihood;
+pub use engine::{ln_likelihood, Engine};
 pub use lr::{likelihood_ratio, unrelated_alternative, Hypothesis, LrReport, MarkerLr};
 pub use marker::{Chromosome, Marker, MarkerError, SILENT_ALLELE};
 pub use mutation::{MutationError, MutationMatrix, MutationModel};

@@ -3,7 +3,7 @@
 use crate::marker::Marker;
 use crate::pedigree::Pedigree;
 use crate::typing::{Conditions, Typing};
-use crate::{ln_likelihood, LikelihoodError};
+use crate::{Engine, LikelihoodError};
 
 /// One hypothesis: a pedigree and what was typed in it, per marker then per member.
 #[derive(Debug, Clone, Copy)]
@@ -66,14 +66,15 @@ pub fn likelihood_ratio(
     cond: &Conditions,
 ) -> Result<LrReport, LikelihoodError> {
     let mut out = Vec::with_capacity(markers.len());
+    let mut engine = Engine::new();
     for (k, marker) in markers.iter().enumerate() {
-        let ln_h2 = ln_likelihood(h2.pedigree, marker, &h2.typings[k], cond)?;
+        let ln_h2 = engine.ln_likelihood(h2.pedigree, marker, &h2.typings[k], cond)?;
         if ln_h2 == f64::NEG_INFINITY {
             return Err(LikelihoodError::H2Impossible {
                 marker: marker.name().to_owned(),
             });
         }
-        let ln_h1 = ln_likelihood(h1.pedigree, marker, &h1.typings[k], cond)?;
+        let ln_h1 = engine.ln_likelihood(h1.pedigree, marker, &h1.typings[k], cond)?;
         out.push(MarkerLr { ln_h1, ln_h2 });
     }
     Ok(LrReport { markers: out })

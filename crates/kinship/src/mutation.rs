@@ -264,10 +264,18 @@ impl MutationMatrix {
     ///
     /// Only exact when [`Self::is_lumpable`]; the lump's row is that of its first member.
     pub fn lumped(&self, keep: &[usize], lump: &[usize]) -> MutationMatrix {
+        let mut out = MutationMatrix::identity(0);
+        self.lump_into(keep, lump, &mut out);
+        out
+    }
+
+    /// [`Self::lumped`] into an existing matrix, reusing its storage.
+    pub fn lump_into(&self, keep: &[usize], lump: &[usize], out: &mut MutationMatrix) {
         let m = keep.len() + usize::from(!lump.is_empty());
-        let mut data = vec![0.0; m * m];
-        let rows: Vec<usize> = keep.iter().copied().chain(lump.first().copied()).collect();
-        for (r, &i) in rows.iter().enumerate() {
+        let mut data = std::mem::take(&mut out.data);
+        data.clear();
+        data.resize(m * m, 0.0);
+        for (r, i) in keep.iter().copied().chain(lump.first().copied()).enumerate() {
             for (c, &j) in keep.iter().enumerate() {
                 data[r * m + c] = self.get(i, j);
             }
@@ -275,12 +283,14 @@ impl MutationMatrix {
                 data[r * m + m - 1] = lump.iter().map(|&j| self.get(i, j)).sum();
             }
         }
-        MutationMatrix {
-            n: m,
-            data,
-            lumpable: true,
-            identity: self.identity,
-        }
+        *out = MutationMatrix { n: m, data, lumpable: true, identity: self.identity };
+    }
+}
+
+impl Default for MutationMatrix {
+    /// The empty matrix (no alleles).
+    fn default() -> Self {
+        MutationMatrix::identity(0)
     }
 }
 

@@ -201,3 +201,21 @@ proptest! {
         prop_assert!(agree(total, base) || (total - base).abs() < 1e-15, "sum {total} vs {base}");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+    /// An engine reused across computations gives what a fresh one gives.
+    #[test]
+    fn a_reused_engine_remembers_nothing(cases in prop::collection::vec(case_strategy(6, 4), 1..8)) {
+        let mut engine = Engine::new();
+        for case in &cases {
+            let fresh = ln_likelihood(&case.pedigree, &case.marker, &case.typings, &case.conditions);
+            let reused = engine.ln_likelihood(&case.pedigree, &case.marker, &case.typings, &case.conditions);
+            match (fresh, reused) {
+                (Ok(a), Ok(b)) => prop_assert!(a == b || (a.is_nan() && b.is_nan()), "{a} vs {b}"),
+                (a, b) => prop_assert_eq!(a.is_err(), b.is_err()),
+            }
+        }
+    }
+}
