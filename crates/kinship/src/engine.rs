@@ -165,7 +165,9 @@ impl Lumping {
         self.freqs.clear();
         self.freqs.extend(self.kept.iter().map(|&a| f[a]));
         self.freqs.push(self.unseen.iter().map(|&a| f[a]).sum());
-        marker.female_matrix().lump_into(&self.kept, &self.unseen, &mut self.female);
+        marker
+            .female_matrix()
+            .lump_into(&self.kept, &self.unseen, &mut self.female);
         marker.male_matrix().lump_into(&self.kept, &self.unseen, &mut self.male);
         self.silent = marker.silent().map(|s| self.map[s]);
         for e in evidence.iter_mut() {
@@ -175,7 +177,12 @@ impl Lumping {
 
     fn space<'a>(&'a self, marker: &'a Marker) -> Space<'a> {
         if self.active {
-            Space { freqs: &self.freqs, female: &self.female, male: &self.male, silent: self.silent }
+            Space {
+                freqs: &self.freqs,
+                female: &self.female,
+                male: &self.male,
+                silent: self.silent,
+            }
         } else {
             Space {
                 freqs: marker.freqs(),
@@ -279,7 +286,14 @@ impl Engine {
         self.lumping.prepare(marker, &mut self.evidence, &self.keep);
         let space = self.lumping.space(marker);
         let net = &mut self.network;
-        net.build(ped, marker.chromosome(), space, &self.evidence, &self.keep, cond.theta > 0.0);
+        net.build(
+            ped,
+            marker.chromosome(),
+            space,
+            &self.evidence,
+            &self.keep,
+            cond.theta > 0.0,
+        );
         net.solve(space, cond.theta, marker.name())
     }
 }
@@ -345,7 +359,15 @@ impl Network {
         &self.alleles[self.domain[v]..self.domain[v] + self.dims[v]]
     }
 
-    fn build(&mut self, ped: &Pedigree, chrom: Chromosome, space: Space<'_>, evidence: &[Evidence], keep: &[bool], theta: bool) {
+    fn build(
+        &mut self,
+        ped: &Pedigree,
+        chrom: Chromosome,
+        space: Space<'_>,
+        evidence: &[Evidence],
+        keep: &[bool],
+        theta: bool,
+    ) {
         self.clear();
         let n = space.freqs.len();
         self.nodes.clear();
@@ -397,7 +419,11 @@ impl Network {
                                 let values = self.allele_domain(mat);
                                 for &x in values {
                                     for &y in values {
-                                        factor.data.push(ev.probability(Genotype::pair(x, y), space.silent, space.freqs));
+                                        factor.data.push(ev.probability(
+                                            Genotype::pair(x, y),
+                                            space.silent,
+                                            space.freqs,
+                                        ));
                                     }
                                 }
                                 factor
@@ -405,7 +431,11 @@ impl Network {
                             None => {
                                 let mut factor = self.new_factor(&[mat]);
                                 for &x in self.allele_domain(mat) {
-                                    factor.data.push(ev.probability(Genotype::hemizygous(x), space.silent, space.freqs));
+                                    factor.data.push(ev.probability(
+                                        Genotype::hemizygous(x),
+                                        space.silent,
+                                        space.freqs,
+                                    ));
                                 }
                                 factor
                             }
@@ -496,7 +526,9 @@ impl Network {
                 factor = self.new_factor(&[child]);
                 let child_values = self.allele_domain(child);
                 for &c in child_values {
-                    factor.data.push(freqs.iter().enumerate().map(|(a, p)| p * mm.get(a, c)).sum());
+                    factor
+                        .data
+                        .push(freqs.iter().enumerate().map(|(a, p)| p * mm.get(a, c)).sum());
                 }
             }
             Node::Dropped => unreachable!("parents of kept members are kept"),
@@ -529,7 +561,10 @@ impl Network {
                 break;
             };
             if cells > MAX_TABLE {
-                return Err(LikelihoodError::TooComplex { marker: marker.to_owned(), cells });
+                return Err(LikelihoodError::TooComplex {
+                    marker: marker.to_owned(),
+                    cells,
+                });
             }
             self.alive[v] = false;
             match self.eliminate(v) {
@@ -591,7 +626,12 @@ impl Network {
         let mut result = self.pool.pop().unwrap_or_default();
         let outer = &mut result.scope;
         outer.clear();
-        outer.extend(touching.iter().flat_map(|f| f.scope.iter().copied()).filter(|&u| u != v));
+        outer.extend(
+            touching
+                .iter()
+                .flat_map(|f| f.scope.iter().copied())
+                .filter(|&u| u != v),
+        );
         outer.sort_unstable();
         outer.dedup();
         let dims = &self.dims;
@@ -604,7 +644,11 @@ impl Network {
         for (f, factor) in touching.iter().enumerate() {
             let mut acc = 1;
             for &u in factor.scope.iter().rev() {
-                let pos = if u == v { outer.len() } else { outer.binary_search(&u).expect("outer holds every variable") };
+                let pos = if u == v {
+                    outer.len()
+                } else {
+                    outer.binary_search(&u).expect("outer holds every variable")
+                };
                 stride[pos * nf + f] = acc;
                 acc *= dims[u];
             }

@@ -196,9 +196,11 @@ impl Evidence {
                 }
             }
             Evidence::Hemizygous(a) if hemizygous => out.push(Genotype::hemizygous(a)),
-            _ if hemizygous => {
-                out.extend((0..n).map(Genotype::hemizygous).filter(|&g| self.probability(g, silent, freqs) > 0.0))
-            }
+            _ if hemizygous => out.extend(
+                (0..n)
+                    .map(Genotype::hemizygous)
+                    .filter(|&g| self.probability(g, silent, freqs) > 0.0),
+            ),
             _ => {
                 for a in 0..n {
                     for b in a..n {

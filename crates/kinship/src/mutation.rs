@@ -283,7 +283,12 @@ impl MutationMatrix {
                 data[r * m + m - 1] = lump.iter().map(|&j| self.get(i, j)).sum();
             }
         }
-        *out = MutationMatrix { n: m, data, lumpable: true, identity: self.identity };
+        *out = MutationMatrix {
+            n: m,
+            data,
+            lumpable: true,
+            identity: self.identity,
+        };
     }
 }
 

@@ -52,7 +52,7 @@ fn paternity_homozygous_father_and_child_gives_one_over_p() {
         vec![Typing::Pair(0, 0), Typing::Untyped, Typing::Pair(0, 0)],
         vec![Typing::Pair(0, 0), Typing::Untyped, Typing::Pair(0, 0)],
     ];
-    let one = lr(&[m1.clone()], &duo(), &typings[..1], &Conditions::default());
+    let one = lr(std::slice::from_ref(&m1), &duo(), &typings[..1], &Conditions::default());
     assert!(close(one.lr(), 20.0, 1e-12), "{}", one.lr());
     let both = lr(&[m1, m2], &duo(), &typings, &Conditions::default());
     assert!(close(both.lr(), 200.0, 1e-12), "{}", both.lr());
@@ -119,7 +119,7 @@ fn theta_lowers_a_paternity_lr() {
         MutationModel::Trivial,
     );
     let typings = vec![vec![Typing::Pair(0, 1), Typing::Untyped, Typing::Pair(0, 0)]];
-    let plain = lr(&[m.clone()], &duo(), &typings, &Conditions::default());
+    let plain = lr(std::slice::from_ref(&m), &duo(), &typings, &Conditions::default());
     assert!(close(plain.lr(), 2.45, 1e-3), "{}", plain.lr());
     let theta = lr(
         &[m],
