@@ -36,22 +36,22 @@ pub struct LrArgs {
     #[arg(long, value_enum)]
     mutation: Option<ModelName>,
     /// Mutation rate for both sexes.
-    #[arg(long, value_name = "R", conflicts_with_all = ["rate_female", "rate_male"])]
+    #[arg(long, allow_negative_numbers = true, value_name = "R", conflicts_with_all = ["rate_female", "rate_male"])]
     rate: Option<f64>,
     /// Female mutation rate.
-    #[arg(long, value_name = "RF", requires = "rate_male")]
+    #[arg(long, allow_negative_numbers = true, value_name = "RF", requires = "rate_male")]
     rate_female: Option<f64>,
     /// Male mutation rate.
-    #[arg(long, value_name = "RM", requires = "rate_female")]
+    #[arg(long, allow_negative_numbers = true, value_name = "RM", requires = "rate_female")]
     rate_male: Option<f64>,
     /// Stepwise: rate of mutations to other microvariant groups.
-    #[arg(long, value_name = "R2", default_value_t = 0.0)]
+    #[arg(long, allow_negative_numbers = true, value_name = "R2", default_value_t = 0.0)]
     rate2: f64,
     /// Stepwise: relative probability of each further step.
-    #[arg(long, value_name = "K", default_value_t = 0.5)]
+    #[arg(long, allow_negative_numbers = true, value_name = "K", default_value_t = 0.5)]
     range: f64,
     /// Balding–Nichols subpopulation correction.
-    #[arg(long, value_name = "T", default_value_t = 0.0)]
+    #[arg(long, allow_negative_numbers = true, value_name = "T", default_value_t = 0.0)]
     theta: f64,
     /// Markers on the X chromosome, comma-separated.
     #[arg(long, value_name = "M1,M2", value_delimiter = ',')]
@@ -60,13 +60,13 @@ pub struct LrArgs {
     #[arg(long, value_name = "ID=D[,ID=D…]")]
     dropout: Option<String>,
     /// Drop-in probability for the samples given a dropout probability.
-    #[arg(long, value_name = "C", default_value_t = 0.0)]
+    #[arg(long, allow_negative_numbers = true, value_name = "C", default_value_t = 0.0)]
     dropin: f64,
     /// Per-marker mutation models: marker, model, rate_female, rate_male, rate2, range (tab-separated).
     #[arg(long, value_name = "FILE")]
     mutation_table: Option<PathBuf>,
     /// Frequency given to alleles missing from the frequency file (the others are rescaled).
-    #[arg(long, value_name = "F")]
+    #[arg(long, allow_negative_numbers = true, value_name = "F")]
     unknown_allele_freq: Option<f64>,
     /// Print one JSON object instead of a table.
     #[arg(long)]

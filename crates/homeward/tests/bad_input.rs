@@ -1,0 +1,251 @@
+//! Bad input to `homeward lr`: a message naming the file, line and field, exit code 2, no panic.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const GOOD_PED: &str =
+    "id\tfid\tmid\tsex\tM1\tM2\nF\t0\t0\t1\t10/11\t9/9\nM\t0\t0\t2\t-/-\t-/-\nC\tF\tM\t1\t10/10\t9/10\n";
+const GOOD_FREQS: &str = "marker\tallele\tfreq\nM1\t10\t0.5\nM1\t11\t0.3\nM1\t12\t0.2\nM2\t9\t0.6\nM2\t10\t0.4\n";
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Dir {
+        let dir = std::env::temp_dir().join(format!("homeward-bad-input-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Dir(dir)
+    }
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.0.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn lr(ped: &Path, freqs: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .arg("lr")
+        .arg("--h1")
+        .arg(ped)
+        .arg("--freqs")
+        .arg(freqs)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// Runs with a ped and a frequency file and expects exit code 2 and every `needle` in the message.
+fn expect_bad(name: &str, ped: &str, freqs: &str, extra: &[&str], needles: &[&str]) {
+    let dir = Dir::new(name);
+    let ped = dir.file("case.ped", ped);
+    let freqs = dir.file("freqs.tsv", freqs);
+    let out = lr(&ped, &freqs, extra);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{name}: exit {:?}, stderr: {stderr}",
+        out.status.code()
+    );
+    assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "{name}: '{needle}' not in: {stderr}");
+    }
+    assert!(out.stdout.is_empty(), "{name}: printed a result despite the error");
+}
+
+#[test]
+fn the_good_case_runs() {
+    let dir = Dir::new("good");
+    let out = lr(
+        &dir.file("case.ped", GOOD_PED),
+        &dir.file("freqs.tsv", GOOD_FREQS),
+        &["--json"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn unknown_parent() {
+    let ped = GOOD_PED.replace("C\tF\tM", "C\tF\tX");
+    expect_bad(
+        "unknown-parent",
+        &ped,
+        GOOD_FREQS,
+        &[],
+        &["case.ped", "line 4", "field 'mid'", "'X'"],
+    );
+}
+
+#[test]
+fn parent_of_the_wrong_sex() {
+    let ped = GOOD_PED.replace("F\t0\t0\t1", "F\t0\t0\t2");
+    expect_bad(
+        "wrong-sex",
+        &ped,
+        GOOD_FREQS,
+        &[],
+        &["case.ped", "line 4", "field 'fid'", "not male"],
+    );
+}
+
+#[test]
+fn cycle() {
+    let ped = "id\tfid\tmid\tsex\tM1\nA\tB\tM\t1\t10/10\nB\tA\tM\t1\t-/-\nM\t0\t0\t2\t-/-\n";
+    expect_bad("cycle", ped, GOOD_FREQS, &[], &["case.ped", "line", "cycle"]);
+}
+
+#[test]
+fn duplicate_id() {
+    let ped = format!("{GOOD_PED}C\t0\t0\t1\t10/10\t9/9\n");
+    expect_bad(
+        "duplicate",
+        &ped,
+        GOOD_FREQS,
+        &[],
+        &["case.ped", "line 5", "field 'id'", "duplicate"],
+    );
+}
+
+#[test]
+fn wrong_column_count() {
+    let ped = GOOD_PED.replace("10/10\t9/10", "10/10");
+    expect_bad(
+        "columns",
+        &ped,
+        GOOD_FREQS,
+        &[],
+        &["case.ped", "line 4", "field 'columns'"],
+    );
+}
+
+#[test]
+fn malformed_genotype() {
+    let ped = GOOD_PED.replace("10/10\t9/10", "10/10/11\t9/10");
+    expect_bad("genotype", &ped, GOOD_FREQS, &[], &["case.ped", "line 4", "field 'M1'"]);
+}
+
+#[test]
+fn marker_missing_from_the_frequency_file() {
+    let freqs: String = GOOD_FREQS
+        .lines()
+        .filter(|l| !l.starts_with("M2"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    expect_bad(
+        "no-marker",
+        GOOD_PED,
+        &freqs,
+        &[],
+        &["case.ped", "line 1", "field 'M2'", "freqs.tsv"],
+    );
+}
+
+#[test]
+fn allele_missing_from_the_frequency_file_unless_given_a_frequency() {
+    let ped = GOOD_PED.replace("10/10\t9/10", "13/10\t9/10");
+    expect_bad(
+        "no-allele",
+        &ped,
+        GOOD_FREQS,
+        &[],
+        &["case.ped", "line 4", "field 'M1'", "'13'", "--unknown-allele-freq"],
+    );
+    let dir = Dir::new("unknown-allele");
+    let out = lr(
+        &dir.file("case.ped", &ped),
+        &dir.file("freqs.tsv", GOOD_FREQS),
+        &["--unknown-allele-freq", "0.01"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn frequencies_not_summing_to_one() {
+    let freqs = GOOD_FREQS.replace("M1\t12\t0.2", "M1\t12\t0.25");
+    expect_bad(
+        "sum",
+        GOOD_PED,
+        &freqs,
+        &[],
+        &["freqs.tsv", "line", "field 'M1'", "sum to 1.05"],
+    );
+}
+
+#[test]
+fn rates_outside_zero_one() {
+    expect_bad(
+        "rate",
+        GOOD_PED,
+        GOOD_FREQS,
+        &["--mutation", "equal", "--rate", "1.5"],
+        &["--rate", "1.5"],
+    );
+    expect_bad("theta", GOOD_PED, GOOD_FREQS, &["--theta", "-0.1"], &["--theta"]);
+    expect_bad(
+        "dropout",
+        GOOD_PED,
+        GOOD_FREQS,
+        &["--dropout", "C=2"],
+        &["--dropout", "C"],
+    );
+}
+
+#[test]
+fn proportional_rate_above_its_maximum() {
+    expect_bad(
+        "proportional",
+        GOOD_PED,
+        GOOD_FREQS,
+        &["--mutation", "proportional", "--rate", "0.9"],
+        &["freqs.tsv", "field 'M1'", "largest possible"],
+    );
+}
+
+#[test]
+fn stepwise_on_non_numeric_alleles() {
+    let freqs = GOOD_FREQS.replace("M1\t12\t0.2", "M1\tX\t0.2");
+    expect_bad(
+        "stepwise",
+        GOOD_PED,
+        &freqs,
+        &["--mutation", "stepwise", "--rate", "0.01"],
+        &["freqs.tsv", "field 'M1'", "'X' is not a number"],
+    );
+}
+
+#[test]
+fn missing_file() {
+    let dir = Dir::new("missing-file");
+    let out = lr(&dir.0.join("nope.ped"), &dir.file("freqs.tsv", GOOD_FREQS), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope.ped"));
+}
+
+#[test]
+fn h2_impossible_is_an_error() {
+    // H2 says the same child has parents F and M; his alleles 9/10 at M2 cannot come from F (9/9)... so H2 fails.
+    let dir = Dir::new("h2-impossible");
+    let h1 = dir.file("h1.ped", "id\tfid\tmid\tsex\tM2\nF\t0\t0\t1\t9/9\nC\t0\t0\t1\t10/10\n");
+    let h2 = dir.file(
+        "h2.ped",
+        "id\tfid\tmid\tsex\tM2\nF\t0\t0\t1\t9/9\nM\t0\t0\t2\t9/9\nC\tF\tM\t1\t10/10\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .args(["lr", "--h1"])
+        .arg(&h1)
+        .arg("--h2")
+        .arg(&h2)
+        .arg("--freqs")
+        .arg(dir.file("freqs.tsv", GOOD_FREQS))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("impossible under H2"));
+}
