@@ -293,8 +293,120 @@ impl Engine {
             &self.evidence,
             &self.keep,
             cond.theta > 0.0,
+            None,
         );
         net.solve(space, cond.theta, marker.name())
+    }
+
+    /// P(all typings, `member` has genotype g) for every genotype g of the marker.
+    ///
+    /// This is the table that screening is built on: divided by its sum it is the distribution
+    /// of the member's genotype given everyone else's typings. Works in the marker's full allele
+    /// space (no lumping), since the genotypes asked about may carry any allele. Theta is not
+    /// supported here: under theta the member's alleles are not separable from the founders'.
+    pub fn genotype_table(
+        &mut self,
+        ped: &Pedigree,
+        marker: &Marker,
+        typings: &[Typing],
+        cond: &Conditions,
+        member: usize,
+    ) -> Result<GenotypeTable, LikelihoodError> {
+        if cond.theta > 0.0 {
+            return Err(LikelihoodError::Unsupported {
+                what: "genotype tables under theta".to_owned(),
+            });
+        }
+        read_evidence_into(ped, marker, typings, cond, &mut self.evidence)?;
+        let hemizygous = marker.chromosome() == Chromosome::X && ped.member(member).sex == Sex::Male;
+        if marker.chromosome() == Chromosome::X {
+            if let Some(m) = ped.members().iter().find(|m| m.sex == Sex::Unknown) {
+                return Err(LikelihoodError::UnknownSexOnX {
+                    marker: marker.name().to_owned(),
+                    member: m.id.clone(),
+                });
+            }
+        }
+        relevant_members(ped, &self.evidence, &mut self.keep);
+        // The member and its ancestors stay even when nobody below it is typed.
+        let mut stack = vec![member];
+        while let Some(i) = stack.pop() {
+            if !self.keep[i] || i == member {
+                self.keep[i] = true;
+                let m = ped.member(i);
+                stack.extend([m.father, m.mother].into_iter().flatten());
+            }
+        }
+        let space = Space {
+            freqs: marker.freqs(),
+            female: marker.female_matrix(),
+            male: marker.male_matrix(),
+            silent: marker.silent(),
+        };
+        let net = &mut self.network;
+        net.build(
+            ped,
+            marker.chromosome(),
+            space,
+            &self.evidence,
+            &self.keep,
+            false,
+            Some(member),
+        );
+        let n = marker.alleles().len();
+        let (ln_scale, values) = net.solve_query(member, n, hemizygous, marker.name())?;
+        Ok(GenotypeTable {
+            n,
+            hemizygous,
+            ln_scale,
+            values,
+        })
+    }
+}
+
+/// P(typings, member = g) for every genotype g, as `exp(ln_scale) * values[index(g)]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenotypeTable {
+    n: usize,
+    hemizygous: bool,
+    ln_scale: f64,
+    values: Vec<f64>,
+}
+
+impl GenotypeTable {
+    /// Index of genotype {a, b} (or allele a for a hemizygous member) in `values`.
+    pub fn index(&self, a: usize, b: usize) -> usize {
+        if self.hemizygous {
+            a
+        } else {
+            let (a, b) = (a.min(b), a.max(b));
+            // Genotypes are listed (0,0), (0,1), …, (0,n-1), (1,1), …
+            a * self.n - a * (a + 1) / 2 + b
+        }
+    }
+    /// Number of alleles of the marker.
+    pub fn alleles(&self) -> usize {
+        self.n
+    }
+    pub fn is_hemizygous(&self) -> bool {
+        self.hemizygous
+    }
+    /// The natural log of the common factor of all values.
+    pub fn ln_scale(&self) -> f64 {
+        self.ln_scale
+    }
+    /// Scaled joint probabilities, in the order of [`Self::index`].
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+    /// ln P(typings), the sum over the member's genotypes.
+    pub fn ln_total(&self) -> f64 {
+        let s: f64 = self.values.iter().sum();
+        if s > 0.0 {
+            self.ln_scale + s.ln()
+        } else {
+            f64::NEG_INFINITY
+        }
     }
 }
 
@@ -367,6 +479,7 @@ impl Network {
         evidence: &[Evidence],
         keep: &[bool],
         theta: bool,
+        query: Option<usize>,
     ) {
         self.clear();
         let n = space.freqs.len();
@@ -444,7 +557,7 @@ impl Network {
                     }
                     self.nodes[i] = Node::NonFounder(pat, mat);
                 }
-                _ if !theta && ev.is_nothing() && self.kept_children[i] == 1 => {
+                _ if !theta && ev.is_nothing() && self.kept_children[i] == 1 && query != Some(i) => {
                     // An untyped founder with one child only passes on an allele drawn from p·M.
                     self.nodes[i] = Node::FreeFounder;
                 }
@@ -461,7 +574,7 @@ impl Network {
                         };
                         obs * order * prior
                     };
-                    if !theta && self.kept_children[i] == 0 {
+                    if !theta && self.kept_children[i] == 0 && query != Some(i) {
                         // A founder with no kept children contributes a constant.
                         let mut factor = self.new_factor(&[]);
                         factor.data.push(candidates.iter().map(|&g| weight(g)).sum());
@@ -593,6 +706,102 @@ impl Network {
         debug_assert!(theta > 0.0);
         let founders: Vec<usize> = (0..nvars).filter(|&v| self.alive[v]).collect();
         Ok(ln_scale + ln_theta_sum(self, &founders, space, theta, marker)?)
+    }
+
+    /// Eliminates every variable but the query member's and returns ln scale and the table of
+    /// P(data, member = g) over its genotypes (`n` alleles).
+    fn solve_query(
+        &mut self,
+        member: usize,
+        n: usize,
+        hemizygous: bool,
+        marker: &str,
+    ) -> Result<(f64, Vec<f64>), LikelihoodError> {
+        let (keep_a, keep_b) = match self.nodes[member] {
+            Node::Founder(v) => (v, None),
+            Node::NonFounder(Some(p), m) => (p, Some(m)),
+            Node::NonFounder(None, m) => (m, None),
+            Node::Dropped | Node::FreeFounder => unreachable!("the query member has variables"),
+        };
+        let nvars = self.dims.len();
+        let mut ln_scale = 0.0;
+        self.alive.clear();
+        self.alive.resize(nvars, true);
+        self.stamp.clear();
+        self.stamp.resize(nvars, 0);
+        let mut generation = 0u32;
+        let size = if hemizygous { n } else { n * (n + 1) / 2 };
+        loop {
+            let mut best: Option<(usize, usize)> = None;
+            for v in 0..nvars {
+                if !self.alive[v] || v == keep_a || Some(v) == keep_b {
+                    continue;
+                }
+                generation += 1;
+                let cells = self.elimination_cells(v, generation);
+                if best.is_none_or(|(_, c)| cells < c) {
+                    best = Some((v, cells));
+                }
+            }
+            let Some((v, cells)) = best else { break };
+            if cells > MAX_TABLE {
+                return Err(LikelihoodError::TooComplex {
+                    marker: marker.to_owned(),
+                    cells,
+                });
+            }
+            self.alive[v] = false;
+            match self.eliminate(v) {
+                Some(s) => ln_scale += s,
+                None => return Ok((f64::NEG_INFINITY, vec![0.0; size])),
+            }
+        }
+        // What is left: constants and factors over the query variables.
+        let mut table = vec![0.0; size];
+        let index = |a: usize, b: usize| {
+            if hemizygous {
+                a
+            } else {
+                let (a, b) = (a.min(b), a.max(b));
+                a * n - a * (a + 1) / 2 + b
+            }
+        };
+        let value = |factors: &[Factor], assign: &[(usize, usize)]| -> f64 {
+            let mut prod = 1.0;
+            for f in factors {
+                let mut idx = 0;
+                for &u in &f.scope {
+                    let pos = assign
+                        .iter()
+                        .find(|(var, _)| *var == u)
+                        .map(|&(_, k)| k)
+                        .expect("query scope");
+                    idx = idx * self.dims[u] + pos;
+                }
+                prod *= f.data[idx];
+            }
+            prod
+        };
+        match (self.nodes[member], keep_b) {
+            (Node::Founder(v), _) => {
+                for (k, g) in self.founder_domain(v).iter().enumerate() {
+                    table[index(g.a, if g.is_hemizygous() { g.a } else { g.b })] += value(&self.factors, &[(v, k)]);
+                }
+            }
+            (_, Some(m)) => {
+                for (kp, &x) in self.allele_domain(keep_a).iter().enumerate() {
+                    for (km, &y) in self.allele_domain(m).iter().enumerate() {
+                        table[index(x, y)] += value(&self.factors, &[(keep_a, kp), (m, km)]);
+                    }
+                }
+            }
+            (_, None) => {
+                for (k, &x) in self.allele_domain(keep_a).iter().enumerate() {
+                    table[index(x, x)] += value(&self.factors, &[(keep_a, k)]);
+                }
+            }
+        }
+        Ok((ln_scale, table))
     }
 
     /// Cells of the table visited when eliminating `v`: the product of the domains of its

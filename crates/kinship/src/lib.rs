@@ -16,7 +16,7 @@ mod pedigree;
 mod reference;
 mod typing;
 
-pub use engine::{ln_likelihood, Engine};
+pub use engine::{ln_likelihood, Engine, GenotypeTable};
 pub use lr::{likelihood_ratio, unrelated_alternative, Hypothesis, LrReport, MarkerLr};
 pub use marker::{Chromosome, Marker, MarkerError, SILENT_ALLELE};
 pub use mutation::{MutationError, MutationMatrix, MutationModel};
@@ -61,6 +61,8 @@ pub enum LikelihoodError {
     },
     #[error("marker '{marker}': the computation needs a table of {cells} cells, more than this engine allows")]
     TooComplex { marker: String, cells: usize },
+    #[error("{what} are not supported")]
+    Unsupported { what: String },
     #[error("marker '{marker}': the data are impossible under H2, so the likelihood ratio is undefined")]
     H2Impossible { marker: String },
 }

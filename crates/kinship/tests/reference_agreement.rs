@@ -219,3 +219,37 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// The genotype table of a member equals the likelihoods with that member typed each way.
+    #[test]
+    fn genotype_tables_agree_with_typed_likelihoods(case in case_strategy(5, 4), who in any::<prop::sample::Index>()) {
+        let mut case = case;
+        case.conditions.theta = 0.0;
+        let i = who.index(case.pedigree.len());
+        let id = case.pedigree.member(i).id.clone();
+        case.conditions.dropout.remove(&id);
+        let silent = case.marker.silent();
+        let mut typings = case.typings.clone();
+        typings[i] = Typing::Untyped;
+        let table = Engine::new().genotype_table(&case.pedigree, &case.marker, &typings, &case.conditions, i).unwrap();
+        let n = case.marker.alleles().len();
+        let hemizygous = table.is_hemizygous();
+        let total = likelihood(&case.pedigree, &case.marker, &typings, &case.conditions).unwrap();
+        prop_assert!(agree(table.ln_total().exp(), total), "sum {} vs {total}", table.ln_total().exp());
+        for a in 0..n {
+            for b in a..n {
+                // A typed a/a means a/a or a/silent, and nobody is typed silent.
+                if (hemizygous && b != a) || silent.is_some_and(|s| a == s || b == s || a == b) {
+                    continue;
+                }
+                typings[i] = if hemizygous { Typing::Single(a) } else { Typing::Pair(a, b) };
+                let direct = likelihood(&case.pedigree, &case.marker, &typings, &case.conditions).unwrap();
+                let from_table = (table.ln_scale()).exp() * table.values()[table.index(a, b)];
+                prop_assert!(agree(from_table, direct) || (from_table - direct).abs() < 1e-300, "{a}/{b}: {from_table} vs {direct}");
+            }
+        }
+    }
+}
