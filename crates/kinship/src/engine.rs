@@ -201,6 +201,15 @@ struct Factor {
     data: Vec<f64>,
 }
 
+/// What the network is built for.
+#[derive(Debug, Clone, Copy)]
+struct BuildMode {
+    /// Founders stay as genotype variables, to be summed jointly under theta.
+    theta: bool,
+    /// A member whose genotype variables are kept to the end (genotype tables).
+    query: Option<usize>,
+}
+
 /// How a member is represented: a founder genotype variable, or allele variables.
 #[derive(Debug, Clone, Copy)]
 enum Node {
@@ -292,8 +301,10 @@ impl Engine {
             space,
             &self.evidence,
             &self.keep,
-            cond.theta > 0.0,
-            None,
+            BuildMode {
+                theta: cond.theta > 0.0,
+                query: None,
+            },
         );
         net.solve(space, cond.theta, marker.name())
     }
@@ -478,9 +489,9 @@ impl Network {
         space: Space<'_>,
         evidence: &[Evidence],
         keep: &[bool],
-        theta: bool,
-        query: Option<usize>,
+        mode: BuildMode,
     ) {
+        let BuildMode { theta, query } = mode;
         self.clear();
         let n = space.freqs.len();
         self.nodes.clear();
