@@ -361,8 +361,10 @@ impl Engine {
             space,
             &self.evidence,
             &self.keep,
-            false,
-            Some(member),
+            BuildMode {
+                theta: false,
+                query: Some(member),
+            },
         );
         let n = marker.alleles().len();
         let (ln_scale, values) = net.solve_query(member, n, hemizygous, marker.name())?;
