@@ -207,8 +207,8 @@ pub fn typings(path: &Path, ped: &PedFile, markers: &[Marker]) -> Result<Vec<Vec
         .collect()
 }
 
-/// Parses `ID=D[,ID=D…]`, checking each id is a member of the pedigree.
-pub fn dropout_map(spec: &str, pedigree: &Pedigree) -> Result<BTreeMap<String, f64>> {
+/// Parses `ID=D[,ID=D…]`, checking each id with `is_member`.
+pub fn dropout_map(spec: &str, is_member: impl Fn(&str) -> bool) -> Result<BTreeMap<String, f64>> {
     let mut out = BTreeMap::new();
     for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let Some((id, d)) = part.split_once('=') else {
@@ -221,8 +221,8 @@ pub fn dropout_map(spec: &str, pedigree: &Pedigree) -> Result<BTreeMap<String, f
         if !(0.0..=1.0).contains(&d) {
             return Err(input_error!("--dropout: probability {d} for '{id}' is outside [0, 1]"));
         }
-        if pedigree.index_of(id.trim()).is_none() {
-            return Err(input_error!("--dropout: '{id}' is not a member of the H1 pedigree"));
+        if !is_member(id.trim()) {
+            return Err(input_error!("--dropout: '{id}' is not in the case"));
         }
         out.insert(id.trim().to_owned(), d);
     }

@@ -5,3 +5,4 @@
 pub mod case;
 pub mod error;
 pub mod lr;
+pub mod model;
