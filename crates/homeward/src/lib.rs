@@ -3,6 +3,7 @@
 //! code.
 
 pub mod case;
+pub mod dvi;
 pub mod error;
 pub mod lr;
 pub mod model;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use homeward::{error, lr};
+use homeward::{dvi, error, lr};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -20,12 +20,15 @@ struct Cli {
 enum Command {
     /// Likelihood ratio of two pedigree hypotheses for the same DNA profiles.
     Lr(lr::LrArgs),
+    /// Identify victims against reference families: pairwise LRs, joint assignments, conclusions.
+    Dvi(dvi::DviArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Lr(args) => lr::run(&args),
+        Command::Dvi(args) => dvi::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

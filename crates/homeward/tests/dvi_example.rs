@@ -1,0 +1,199 @@
+//! dvir's `example2` through `homeward dvi --json`: pairwise LRs, the joint assignments, the
+//! marginal pairing probabilities and the conclusions, against dvir's numbers.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dvi/example2")
+}
+
+fn dvi(extra: &[&str]) -> Output {
+    let dir = example();
+    Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .arg("dvi")
+        .arg("--pm")
+        .arg(dir.join("pm.ped"))
+        .arg("--am")
+        .arg(dir.join("am.ped"))
+        .arg("--missing")
+        .arg(dir.join("missing"))
+        .arg("--freqs")
+        .arg(dir.join("freqs.tsv"))
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn run_json(extra: &[&str]) -> Value {
+    let mut args = vec!["--json"];
+    args.extend_from_slice(extra);
+    let out = dvi(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn expected() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(example().join("expected.json")).unwrap()).unwrap()
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a == b) || ((a - b) / b).abs() <= tol
+}
+
+#[test]
+fn pairwise_lrs_match_dvir() {
+    let got = run_json(&[]);
+    let want = expected();
+    let want = want["pairwise"].as_array().unwrap();
+    let got = got["pairwise"].as_array().unwrap();
+    assert_eq!(got.len(), want.len());
+    for w in want {
+        let g = got
+            .iter()
+            .find(|g| g["victim"] == w["victim"] && g["missing"] == w["missing"])
+            .unwrap();
+        match (g["lr"].as_f64(), w["lr"].as_f64()) {
+            (Some(a), Some(b)) => assert!(close(a, b, 1e-9), "{w}: {a}"),
+            (None, None) => {}
+            (a, b) => panic!("{w}: got {a:?}, want {b:?}"),
+        }
+    }
+}
+
+#[test]
+fn joint_assignments_match_dvir() {
+    let got = run_json(&[]);
+    let want = expected();
+    let want = want["joint"].as_array().unwrap();
+    let got = got["joint"].as_array().unwrap();
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "dvir lists the assignments whose pairings all have LR > 0"
+    );
+    assert!(close(got[0]["loglik"].as_f64().unwrap(), -16.118095650958317, 1e-9));
+    assert!(close(got[0]["lr"].as_f64().unwrap(), 250.0, 1e-9));
+    for w in want {
+        let g = got
+            .iter()
+            .find(|g| g["assignment"] == w["assignment"])
+            .unwrap_or_else(|| panic!("{w} not listed"));
+        for key in ["loglik", "lr", "posterior"] {
+            assert!(
+                close(g[key].as_f64().unwrap(), w[key].as_f64().unwrap(), 1e-9),
+                "{key} of {w}: {}",
+                g[key]
+            );
+        }
+    }
+}
+
+#[test]
+fn all_fourteen_sex_consistent_assignments_when_no_pairing_is_dropped() {
+    let got = run_json(&["--limit", "-1"]);
+    let joint = got["joint"].as_array().unwrap();
+    assert_eq!(joint.len(), 14);
+    let zero = joint.iter().filter(|a| a["posterior"].as_f64().unwrap() == 0.0).count();
+    assert_eq!(zero, 4, "the four with V1 = M2 are impossible");
+}
+
+#[test]
+fn marginal_posteriors_match_dvir() {
+    for extra in [&[][..], &["--limit", "-1"][..]] {
+        let got = run_json(extra);
+        let m = &got["marginals"];
+        for (v, mp, p) in [
+            ("V1", "M1", 0.87931034),
+            ("V2", "M2", 0.94827586),
+            ("V3", "M3", 0.83333333),
+        ] {
+            let got = m[v][mp].as_f64().unwrap();
+            assert!((got - p).abs() < 1e-6, "{v}={mp}: {got}");
+        }
+    }
+}
+
+#[test]
+fn conclusions_are_inconclusive_with_dvirs_glrs() {
+    let got = run_json(&[]);
+    let want = expected();
+    for w in want["conclusions"].as_array().unwrap() {
+        let g = got["conclusions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["missing"] == w["missing"])
+            .unwrap();
+        assert_eq!(g["conclusion"], w["conclusion"], "{w}");
+        if let Some(glr) = w["glr"].as_f64() {
+            assert!(close(g["glr"].as_f64().unwrap(), glr, 1e-9), "glr of {w}: {}", g["glr"]);
+        }
+    }
+    for g in got["conclusions_pm"].as_array().unwrap() {
+        assert_eq!(g["conclusion"], "Inconclusive");
+    }
+}
+
+#[test]
+fn bad_input_is_named() {
+    let dir = std::env::temp_dir().join(format!("homeward-dvi-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let missing = dir.join("missing");
+    std::fs::write(&missing, "M1\nNOBODY\n").unwrap();
+    let ex = example();
+    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .arg("dvi")
+        .arg("--pm")
+        .arg(ex.join("pm.ped"))
+        .arg("--am")
+        .arg(ex.join("am.ped"))
+        .arg("--missing")
+        .arg(&missing)
+        .arg("--freqs")
+        .arg(ex.join("freqs.tsv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2") && err.contains("NOBODY"), "{err}");
+    // A typed missing person.
+    std::fs::write(&missing, "R1\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .args(["dvi", "--pm"])
+        .arg(ex.join("pm.ped"))
+        .arg("--am")
+        .arg(ex.join("am.ped"))
+        .arg("--missing")
+        .arg(&missing)
+        .arg("--freqs")
+        .arg(ex.join("freqs.tsv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is typed"));
+    // A victim with parents.
+    let pm = dir.join("pm.ped");
+    std::fs::write(
+        &pm,
+        "id\tfid\tmid\tsex\tL1\nV1\t0\t0\t1\t1/1\nV2\t0\t0\t2\t1/2\nV3\tV1\tV2\t2\t3/4\n",
+    )
+    .unwrap();
+    std::fs::write(&missing, "M1\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .args(["dvi", "--pm"])
+        .arg(&pm)
+        .arg("--am")
+        .arg(ex.join("am.ped"))
+        .arg("--missing")
+        .arg(&missing)
+        .arg("--freqs")
+        .arg(ex.join("freqs.tsv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 4"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

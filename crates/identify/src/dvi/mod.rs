@@ -1,0 +1,286 @@
+//! Disaster-victim identification: victims (post-mortem samples) against reference families with
+//! missing persons (ante-mortem data), by the method of the R package dvir.
+//!
+//! * [`pairwise_lrs`]: for every sex-compatible victim and missing person, the LR of "V is M"
+//!   against "V is unrelated to M's family", and the markers that exclude the pair without
+//!   mutations.
+//! * [`joint`]: every admissible assignment of victims to missing persons (or to nobody), with its
+//!   likelihood, its LR against "nobody identified", posteriors and marginal pairing
+//!   probabilities; undisputed pairs fixed first, as dvir does.
+//! * [`conclusions`]: per missing person and per victim, a conclusion class with the evidence
+//!   behind it.
+
+mod conclusions;
+mod joint;
+mod pairwise;
+
+pub use conclusions::{conclusions, Conclusion, ConclusionClass, Thresholds};
+pub use joint::{joint, Assignment, DisableMutations, JointOptions, JointResult, UndisputedPair};
+pub use pairwise::{pairwise_lrs, PairwiseLr};
+
+use std::collections::HashSet;
+
+use kinship::{Conditions, Engine, LikelihoodError, Marker, MutationModel, Pedigree, Sex, Typing};
+
+/// A victim: one post-mortem sample, typed at the case's markers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Victim {
+    pub id: String,
+    pub sex: Sex,
+    /// One typing per marker of the case.
+    pub typings: Vec<Typing>,
+}
+
+/// A reference family: a pedigree with typed relatives and untyped missing persons.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Family {
+    pub id: String,
+    pub pedigree: Pedigree,
+    /// `typings[marker][member]`.
+    pub typings: Vec<Vec<Typing>>,
+    /// Members of the pedigree who are missing, in the order they are reported.
+    pub missing: Vec<usize>,
+}
+
+/// A whole DVI problem.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DviCase {
+    markers: Vec<Marker>,
+    victims: Vec<Victim>,
+    families: Vec<Family>,
+    conditions: Conditions,
+}
+
+/// Why a DVI problem cannot be solved.
+#[derive(Debug, thiserror::Error)]
+pub enum DviError {
+    #[error("id '{id}' is used twice among the victims and the reference families")]
+    DuplicateId { id: String },
+    #[error("family '{family}': missing person '{id}' is typed; missing persons must be untyped")]
+    MissingTyped { family: String, id: String },
+    #[error("'{id}' is listed as missing twice")]
+    MissingTwice { id: String },
+    #[error("{what}: {found} typings for {expected} markers")]
+    TypingShape {
+        what: String,
+        found: usize,
+        expected: usize,
+    },
+    #[error(
+        "{count} or more assignments to enumerate, above the limit of {limit}; raise the limit or narrow the problem"
+    )]
+    TooManyAssignments { count: usize, limit: usize },
+    #[error(
+        "family '{family}': the references' profiles are impossible under the model (a mutation model may be needed)"
+    )]
+    FamilyImpossible { family: String },
+    #[error("{what} is not supported")]
+    Unsupported { what: String },
+    #[error(transparent)]
+    Likelihood(#[from] LikelihoodError),
+}
+
+impl DviCase {
+    /// Checks the problem: unique ids, untyped missing persons, one typing per marker.
+    pub fn new(
+        markers: Vec<Marker>,
+        victims: Vec<Victim>,
+        families: Vec<Family>,
+        conditions: Conditions,
+    ) -> Result<DviCase, DviError> {
+        let mut ids = HashSet::new();
+        for v in &victims {
+            if !ids.insert(v.id.clone()) {
+                return Err(DviError::DuplicateId { id: v.id.clone() });
+            }
+            if v.typings.len() != markers.len() {
+                return Err(DviError::TypingShape {
+                    what: format!("victim '{}'", v.id),
+                    found: v.typings.len(),
+                    expected: markers.len(),
+                });
+            }
+        }
+        for f in &families {
+            for m in f.pedigree.members() {
+                if !ids.insert(m.id.clone()) {
+                    return Err(DviError::DuplicateId { id: m.id.clone() });
+                }
+            }
+            if f.typings.len() != markers.len() {
+                return Err(DviError::TypingShape {
+                    what: format!("family '{}'", f.id),
+                    found: f.typings.len(),
+                    expected: markers.len(),
+                });
+            }
+            let mut seen = HashSet::new();
+            for &m in &f.missing {
+                let id = &f.pedigree.member(m).id;
+                if !seen.insert(m) {
+                    return Err(DviError::MissingTwice { id: id.clone() });
+                }
+                if f.typings.iter().any(|t| t[m].is_typed()) {
+                    return Err(DviError::MissingTyped {
+                        family: f.id.clone(),
+                        id: id.clone(),
+                    });
+                }
+            }
+        }
+        Ok(DviCase {
+            markers,
+            victims,
+            families,
+            conditions,
+        })
+    }
+
+    pub fn markers(&self) -> &[Marker] {
+        &self.markers
+    }
+    pub fn victims(&self) -> &[Victim] {
+        &self.victims
+    }
+    pub fn families(&self) -> &[Family] {
+        &self.families
+    }
+    pub fn conditions(&self) -> &Conditions {
+        &self.conditions
+    }
+
+    /// Every missing person as (family index, index into the family's missing list).
+    pub fn missing_persons(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.families
+            .iter()
+            .enumerate()
+            .flat_map(|(f, fam)| (0..fam.missing.len()).map(move |k| (f, k)))
+    }
+
+    /// The id of missing person `k` of family `f`.
+    pub fn missing_id(&self, f: usize, k: usize) -> &str {
+        let fam = &self.families[f];
+        &fam.pedigree.member(fam.missing[k]).id
+    }
+
+    pub fn missing_sex(&self, f: usize, k: usize) -> Sex {
+        let fam = &self.families[f];
+        fam.pedigree.member(fam.missing[k]).sex
+    }
+}
+
+/// Whether a victim of sex `v` can be a missing person of sex `m` (unknown fits either).
+pub fn sex_compatible(v: Sex, m: Sex) -> bool {
+    v == m || v == Sex::Unknown || m == Sex::Unknown
+}
+
+/// The same markers without mutation models: for counting exclusions, and for families whose
+/// references need no mutation (dvir's `disableMutations`).
+pub(crate) fn without_mutations(markers: &[Marker]) -> Vec<Marker> {
+    markers
+        .iter()
+        .map(|m| {
+            let alleles = m.alleles().iter().cloned().zip(m.freqs().iter().copied()).collect();
+            Marker::new(
+                m.name(),
+                alleles,
+                m.chromosome(),
+                MutationModel::Trivial,
+                MutationModel::Trivial,
+            )
+            .expect("a valid marker stays valid without mutations")
+        })
+        .collect()
+}
+
+/// Computes likelihoods of families with victims placed on missing persons.
+pub(crate) struct Evaluator<'a> {
+    case: &'a DviCase,
+    engine: Engine,
+    typings: Vec<Typing>,
+    conditions: Conditions,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(case: &'a DviCase) -> Self {
+        Evaluator {
+            case,
+            engine: Engine::new(),
+            typings: Vec::new(),
+            conditions: case.conditions.clone(),
+        }
+    }
+
+    /// ln L of victim `v` on its own, over `markers`.
+    pub fn victim(&mut self, v: usize, markers: &[Marker]) -> Result<f64, LikelihoodError> {
+        let victim = &self.case.victims[v];
+        let ped = Pedigree::singletons([(victim.id.clone(), victim.sex)]).expect("one member");
+        let mut total = 0.0;
+        for (k, marker) in markers.iter().enumerate() {
+            total += self
+                .engine
+                .ln_likelihood(&ped, marker, &[victim.typings[k]], &self.case.conditions)?;
+        }
+        Ok(total)
+    }
+
+    /// ln L of family `f` with victims placed on missing persons: `placed` holds (index into the
+    /// family's missing list, victim). Per marker if `per_marker` is given.
+    pub fn family(
+        &mut self,
+        f: usize,
+        placed: &[(usize, usize)],
+        markers: &[Marker],
+        mut per_marker: Option<&mut Vec<f64>>,
+    ) -> Result<f64, LikelihoodError> {
+        let fam = &self.case.families[f];
+        // The victims' dropout probabilities go with the missing persons they are placed on.
+        for &(k, v) in placed {
+            let id = &fam.pedigree.member(fam.missing[k]).id;
+            match self.case.conditions.dropout_of(&self.case.victims[v].id) {
+                Some(d) => self.conditions.dropout.insert(id.clone(), d),
+                None => self.conditions.dropout.remove(id),
+            };
+        }
+        let mut total = 0.0;
+        let mut result = Ok(());
+        for (k, marker) in markers.iter().enumerate() {
+            self.typings.clear();
+            self.typings.extend_from_slice(&fam.typings[k]);
+            for &(mk, v) in placed {
+                self.typings[fam.missing[mk]] = self.case.victims[v].typings[k];
+            }
+            match self
+                .engine
+                .ln_likelihood(&fam.pedigree, marker, &self.typings, &self.conditions)
+            {
+                Ok(l) => {
+                    total += l;
+                    if let Some(out) = per_marker.as_deref_mut() {
+                        out.push(l);
+                    }
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        for &(k, _) in placed {
+            let id = &fam.pedigree.member(fam.missing[k]).id;
+            match self.case.conditions.dropout_of(id) {
+                Some(d) => self.conditions.dropout.insert(id.clone(), d),
+                None => self.conditions.dropout.remove(id),
+            };
+        }
+        result.map(|()| total)
+    }
+}
+
+/// Posterior probability of an identification from its LR and prior: LR·π / (LR·π + 1 − π).
+pub fn posterior(lr: f64, prior: f64) -> f64 {
+    if lr.is_infinite() {
+        return 1.0;
+    }
+    lr * prior / (lr * prior + 1.0 - prior)
+}
