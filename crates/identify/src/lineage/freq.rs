@@ -26,7 +26,7 @@ pub const CLOPPER_PEARSON_TAIL: f64 = 0.025;
 /// P(X ≤ x | n, p) = 0.025 (the 0.975 quantile of Beta(x+1, n−x)), and 1 when `x == n` (also when `n == 0`).
 /// `None` if `x > n`.
 ///
-/// Found by bisection on the binomial CDF, computed in log space (see [`ln_binomial_cdf`]) to full `f64`
+/// Found by bisection on the binomial CDF, computed in log space (terms summed through their ratios) to full `f64`
 /// precision, well within 1e-10 absolute; the bisection keeps the side at or above the root, and starts from
 /// `x/n`, so the result is never below `x/n`.
 pub fn clopper_pearson_upper(x: u64, n: u64) -> Option<f64> {

@@ -685,8 +685,12 @@ fn agrees(site: Site, a: Option<Change>, b: Option<Change>) -> bool {
     }
 }
 
-/// Compares two profiles over the positions both cover, counting the sites where they differ (see [`agrees`]
-/// for heteroplasmy, and [`MtOptions::ignore_c_stretch`]).
+/// Compares two profiles over the positions both cover, counting the sites where they differ.
+///
+/// A site agrees when both have the same change, or neither has one. An ambiguity code (heteroplasmy) agrees
+/// with any base it includes, and with the reference base when the other profile has no variant there (see the
+/// module documentation); an ambiguous insertion is still an insertion. With
+/// [`MtOptions::ignore_c_stretch`], differing C-stretch insertions go to `ignored` instead of `differences`.
 ///
 /// The verdict: [`Inconclusive`](LineageVerdict::Inconclusive) if the shared region is empty or shorter than
 /// `options.min_shared_length`; else [`Match`](LineageVerdict::Match) with no difference,
