@@ -490,6 +490,8 @@ fn exact_score(tables: &ScreenTables, victim: &EncodedVictim, miss: usize) -> (f
     }
     for (_, weights) in &victim.partial {
         total += partial_term(tables, miss, weights);
+        // Excluded when every genotype the typing allows is.
+        exclusions += u32::from(weights.iter().all(|&(r, _)| excl[r] == 1));
     }
     (total, exclusions)
 }

@@ -16,7 +16,7 @@
 
 use crate::evidence::{Evidence, EvidenceContext, Genotype, HEMI};
 use crate::marker::{Chromosome, Marker};
-use crate::mutation::MutationMatrix;
+use crate::mutation::{MutationMatrix, MutationModel};
 use crate::pedigree::{Pedigree, Sex};
 use crate::typing::{Conditions, Typing};
 use crate::LikelihoodError;
@@ -348,12 +348,22 @@ impl Engine {
                 stack.extend([m.father, m.mother].into_iter().flatten());
             }
         }
-        let space = Space {
-            freqs: marker.freqs(),
-            female: marker.female_matrix(),
-            male: marker.male_matrix(),
-            silent: marker.silent(),
-        };
+        let n = marker.alleles().len();
+        // Alleles nobody shows can be merged and split again afterwards when every such allele
+        // reaches the member as an independent draw from p: under parent-independent mutation
+        // (none, or proportional) and when the member's two alleles cannot be copies of one
+        // ancestral allele (the member is not inbred).
+        let parent_independent =
+            |m: &MutationModel| matches!(m, MutationModel::Trivial | MutationModel::Proportional { .. });
+        if parent_independent(marker.female_model())
+            && parent_independent(marker.male_model())
+            && !is_inbred(ped, member)
+        {
+            self.lumping.prepare(marker, &mut self.evidence, &self.keep);
+        } else {
+            self.lumping.active = false;
+        }
+        let space = self.lumping.space(marker);
         let net = &mut self.network;
         net.build(
             ped,
@@ -366,14 +376,83 @@ impl Engine {
                 query: Some(member),
             },
         );
-        let n = marker.alleles().len();
-        let (ln_scale, values) = net.solve_query(member, n, hemizygous, marker.name())?;
+        let (ln_scale, lumped) = net.solve_query(member, space.freqs.len(), hemizygous, marker.name())?;
+        let values = if self.lumping.active {
+            self.lumping.split(marker, &lumped, hemizygous)
+        } else {
+            lumped
+        };
         Ok(GenotypeTable {
             n,
             hemizygous,
             ln_scale,
             values,
         })
+    }
+}
+
+/// Whether the member's parents are related, so that its two alleles may be copies of one.
+fn is_inbred(ped: &Pedigree, member: usize) -> bool {
+    let m = ped.member(member);
+    let (Some(f), Some(mo)) = (m.father, m.mother) else {
+        return false;
+    };
+    let ancestors = |start: usize| {
+        let mut seen = vec![false; ped.len()];
+        let mut stack = vec![start];
+        while let Some(i) = stack.pop() {
+            if !seen[i] {
+                seen[i] = true;
+                let x = ped.member(i);
+                stack.extend([x.father, x.mother].into_iter().flatten());
+            }
+        }
+        seen
+    };
+    let (a, b) = (ancestors(f), ancestors(mo));
+    a.iter().zip(&b).any(|(&x, &y)| x && y)
+}
+
+impl Lumping {
+    /// Spreads a genotype table over merged alleles back over the marker's own alleles: the lump's
+    /// share goes to its members in proportion to their frequencies.
+    fn split(&self, marker: &Marker, lumped: &[f64], hemizygous: bool) -> Vec<f64> {
+        let n = marker.alleles().len();
+        let nl = self.kept.len() + 1;
+        let lump = self.kept.len();
+        let p = marker.freqs();
+        let p_lump = self.freqs[lump];
+        let lindex = |a: usize, b: usize| {
+            let (a, b) = (a.min(b), a.max(b));
+            a * nl - a * (a + 1) / 2 + b
+        };
+        if hemizygous {
+            return (0..n)
+                .map(|a| {
+                    if self.map[a] == lump {
+                        lumped[lump] * p[a] / p_lump
+                    } else {
+                        lumped[self.map[a]]
+                    }
+                })
+                .collect();
+        }
+        let mut out = Vec::with_capacity(n * (n + 1) / 2);
+        for a in 0..n {
+            for b in a..n {
+                let (la, lb) = (self.map[a], self.map[b]);
+                out.push(match (la == lump, lb == lump) {
+                    (false, false) => lumped[lindex(la, lb)],
+                    (true, false) => lumped[lindex(lump, lb)] * p[a] / p_lump,
+                    (false, true) => lumped[lindex(la, lump)] * p[b] / p_lump,
+                    (true, true) => {
+                        let share = if a == b { p[a] * p[a] } else { 2.0 * p[a] * p[b] };
+                        lumped[lindex(lump, lump)] * share / (p_lump * p_lump)
+                    }
+                });
+            }
+        }
+        out
     }
 }
 
