@@ -14,8 +14,9 @@ use crate::case;
 use crate::input_error;
 use crate::model::ModelArgs;
 
+/// The input files of an identification problem.
 #[derive(Debug, Args)]
-pub struct DviArgs {
+pub struct CaseFiles {
     /// Victims (post-mortem samples), as singletons in a ped file.
     #[arg(long, value_name = "PM.ped")]
     pm: PathBuf,
@@ -27,6 +28,12 @@ pub struct DviArgs {
     missing: PathBuf,
     #[command(flatten)]
     model: ModelArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DviArgs {
+    #[command(flatten)]
+    files: CaseFiles,
     /// LR threshold T: undisputed pairs (LR ≥ T and ≥ T times every rival); probable at T/10.
     #[arg(long, value_name = "T", default_value_t = 1e4)]
     threshold: f64,
@@ -48,7 +55,7 @@ pub struct DviArgs {
 }
 
 /// Reads the three files into a checked DVI problem.
-pub fn load(args: &DviArgs) -> Result<DviCase> {
+pub fn load(args: &CaseFiles) -> Result<DviCase> {
     let pm = case::read_ped(&args.pm)?;
     let am = case::read_ped(&args.am)?;
     for (path, file, other_path, other) in [(&args.am, &am, &args.pm, &pm), (&args.pm, &pm, &args.am, &am)] {
@@ -235,7 +242,7 @@ pub fn run(args: &DviArgs) -> Result<()> {
     if args.threshold.is_nan() || args.threshold <= 1.0 {
         return Err(input_error!("--threshold {}: must be above 1", args.threshold));
     }
-    let case = load(args)?;
+    let case = load(&args.files)?;
     let prior = args.prior.unwrap_or(1.0 / case.missing_persons().count() as f64);
     if !(prior > 0.0 && prior < 1.0) {
         return Err(input_error!("--prior {prior}: must be in (0, 1)"));

@@ -7,3 +7,4 @@ pub mod dvi;
 pub mod error;
 pub mod lr;
 pub mod model;
+pub mod screen;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use homeward::{dvi, error, lr};
+use homeward::{dvi, error, lr, screen};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -22,6 +22,8 @@ enum Command {
     Lr(lr::LrArgs),
     /// Identify victims against reference families: pairwise LRs, joint assignments, conclusions.
     Dvi(dvi::DviArgs),
+    /// Screen every victim against every missing person; the best pairs to a file.
+    Screen(screen::ScreenArgs),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Lr(args) => lr::run(&args),
         Command::Dvi(args) => dvi::run(&args),
+        Command::Screen(args) => screen::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -197,3 +197,47 @@ fn bad_input_is_named() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 4"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn screen_writes_the_pairwise_lrs() {
+    let dir = example();
+    let out = std::env::temp_dir().join(format!("homeward-screen-{}.tsv", std::process::id()));
+    let status = Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .arg("screen")
+        .arg("--pm")
+        .arg(dir.join("pm.ped"))
+        .arg("--am")
+        .arg(dir.join("am.ped"))
+        .arg("--missing")
+        .arg(dir.join("missing"))
+        .arg("--freqs")
+        .arg(dir.join("freqs.tsv"))
+        .args(["--min-lr", "1"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let text = std::fs::read_to_string(&out).unwrap();
+    std::fs::remove_file(&out).unwrap();
+    let mut rows: Vec<(String, String, f64)> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].to_owned(), f[1].to_owned(), f[3].parse().unwrap())
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let want = [
+        ("V1", "M1", 1.0f64),
+        ("V2", "M1", 1.0),
+        ("V2", "M2", 5.0),
+        ("V3", "M3", 5.0),
+    ];
+    assert_eq!(rows.len(), want.len(), "{text}");
+    for ((v, m, l), (wv, wm, wl)) in rows.iter().zip(want) {
+        assert_eq!((v.as_str(), m.as_str()), (wv, wm));
+        assert!((l - wl.log10()).abs() < 1e-6, "{v} {m}: {l}");
+    }
+}

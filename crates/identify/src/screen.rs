@@ -452,7 +452,7 @@ pub fn screen(
                 exclusions,
             }
         })
-        .filter(|h| h.log10_lr >= options.min_log10_lr)
+        .filter(|h| h.log10_lr >= options.min_log10_lr - 1e-9) // an LR equal to the threshold, to rounding
         .collect();
     hits.sort_by(|a, b| a.victim.cmp(&b.victim).then(b.log10_lr.total_cmp(&a.log10_lr)));
     progress(total, total);
