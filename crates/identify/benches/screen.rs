@@ -1,0 +1,233 @@
+//! All-against-all screening at scale, on simulated data.
+//!
+//! Builds N reference families (one to three typed relatives of one missing person: parent,
+//! sibling, child or half-sibling) and N victim profiles (the missing persons themselves, in
+//! shuffled order, 5% of their markers untyped) at the 23 autosomal STRs of PowerPlex Fusion 6C
+//! with the norSTR East Asia frequencies, no mutation model; then times the precomputation and the
+//! N × N screen, and reports the peak memory of the process.
+//!
+//! Run: `cargo bench -p identify --bench screen -- N [N…]` (default 1000 10000).
+
+use std::path::Path;
+use std::time::Instant;
+
+use identify::dvi::{DviCase, Family, Victim};
+use identify::screen::{screen, ScreenOptions, ScreenTables};
+use kinship::{Chromosome, Conditions, Marker, MemberSpec, Pedigree, Sex, Typing};
+
+/// splitmix64: a small, seeded generator, so every run simulates the same data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
+        z ^ (z >> 31)
+    }
+    fn uniform(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn markers() -> Vec<Marker> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../homeward/tests/data/bench/duo_nomut/freqs.tsv");
+    let db = formats::read_frequencies(&std::fs::read_to_string(path).unwrap()).unwrap();
+    db.markers
+        .iter()
+        .map(|m| Marker::without_mutation(&m.name, m.alleles.clone(), Chromosome::Autosomal).unwrap())
+        .collect()
+}
+
+fn draw(rng: &mut Rng, marker: &Marker) -> usize {
+    let u = rng.uniform();
+    let mut acc = 0.0;
+    for (i, p) in marker.freqs().iter().enumerate() {
+        acc += p;
+        if u < acc {
+            return i;
+        }
+    }
+    marker.freqs().len() - 1
+}
+
+/// Gene dropping without mutation: genotypes of every member, parents first.
+fn drop_genes(rng: &mut Rng, ped: &Pedigree, marker: &Marker) -> Vec<(usize, usize)> {
+    let mut g = vec![(0, 0); ped.len()];
+    for &i in ped.topological_order() {
+        let m = ped.member(i);
+        g[i] = match (m.father, m.mother) {
+            (Some(f), Some(mo)) => {
+                let from = |rng: &mut Rng, (a, b): (usize, usize)| if rng.next() & 1 == 0 { a } else { b };
+                (from(rng, g[f]), from(rng, g[mo]))
+            }
+            _ => (draw(rng, marker), draw(rng, marker)),
+        };
+    }
+    g
+}
+
+fn family_shape(kind: usize, f: usize) -> (Vec<MemberSpec>, Vec<&'static str>) {
+    let id = |s: &str| format!("F{f}-{s}");
+    let m = |s: &str, fa: Option<&str>, mo: Option<&str>, sex| MemberSpec {
+        id: id(s),
+        father: fa.map(id),
+        mother: mo.map(id),
+        sex,
+    };
+    match kind {
+        // Parent(s): father typed, mother typed in half the families.
+        0 => (
+            vec![
+                m("FA", None, None, Sex::Male),
+                m("MO", None, None, Sex::Female),
+                m("MP", Some("FA"), Some("MO"), Sex::Male),
+            ],
+            vec!["FA", "MO"],
+        ),
+        // Siblings.
+        1 => (
+            vec![
+                m("FA", None, None, Sex::Male),
+                m("MO", None, None, Sex::Female),
+                m("S1", Some("FA"), Some("MO"), Sex::Female),
+                m("S2", Some("FA"), Some("MO"), Sex::Male),
+                m("MP", Some("FA"), Some("MO"), Sex::Male),
+            ],
+            vec!["S1", "S2"],
+        ),
+        // A child (and the child's mother).
+        2 => (
+            vec![
+                m("MP", None, None, Sex::Male),
+                m("W", None, None, Sex::Female),
+                m("C", Some("MP"), Some("W"), Sex::Female),
+            ],
+            vec!["C", "W"],
+        ),
+        // A paternal half-sibling.
+        _ => (
+            vec![
+                m("FA", None, None, Sex::Male),
+                m("M1", None, None, Sex::Female),
+                m("M2", None, None, Sex::Female),
+                m("HS", Some("FA"), Some("M1"), Sex::Male),
+                m("MP", Some("FA"), Some("M2"), Sex::Male),
+            ],
+            vec!["HS", "M1"],
+        ),
+    }
+}
+
+fn simulate(n: usize, markers: &[Marker], rng: &mut Rng) -> DviCase {
+    let mut families = Vec::with_capacity(n);
+    let mut victims = Vec::with_capacity(n);
+    for f in 0..n {
+        let kind = f % 4;
+        let (specs, refs) = family_shape(kind, f);
+        let ped = Pedigree::new(specs).unwrap();
+        let refs_here = 1 + rng.below(refs.len());
+        let typed: Vec<usize> = refs[..refs_here]
+            .iter()
+            .map(|r| ped.index_of(&format!("F{f}-{r}")).unwrap())
+            .collect();
+        let mp = ped.index_of(&format!("F{f}-MP")).unwrap();
+        let mut typings = Vec::with_capacity(markers.len());
+        let mut victim = Vec::with_capacity(markers.len());
+        for marker in markers {
+            let g = drop_genes(rng, &ped, marker);
+            typings.push(
+                (0..ped.len())
+                    .map(|i| {
+                        if typed.contains(&i) {
+                            Typing::Pair(g[i].0, g[i].1)
+                        } else {
+                            Typing::Untyped
+                        }
+                    })
+                    .collect(),
+            );
+            victim.push(if rng.below(20) == 0 {
+                Typing::Untyped
+            } else {
+                Typing::Pair(g[mp].0, g[mp].1)
+            });
+        }
+        families.push(Family {
+            id: format!("F{f}"),
+            pedigree: ped,
+            typings,
+            missing: vec![mp],
+        });
+        victims.push(Victim {
+            id: format!("V{f}"),
+            sex: Sex::Male,
+            typings: victim,
+        });
+    }
+    // Shuffle the victims so that the true pairs are not on the diagonal.
+    for i in (1..victims.len()).rev() {
+        let j = rng.below(i + 1);
+        victims.swap(i, j);
+    }
+    DviCase::new(markers.to_vec(), victims, families, Conditions::default()).unwrap()
+}
+
+fn peak_memory_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.to_owned()))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let sizes = if sizes.is_empty() { vec![1000, 10_000] } else { sizes };
+    let markers = markers();
+    for n in sizes {
+        let mut rng = Rng(42);
+        let t0 = Instant::now();
+        let case = simulate(n, &markers, &mut rng);
+        let simulated = t0.elapsed();
+        let options = ScreenOptions {
+            top_per_victim: 5,
+            top_per_missing: 5,
+            min_log10_lr: 0.0,
+            ..ScreenOptions::default()
+        };
+        let t1 = Instant::now();
+        let tables = ScreenTables::build(&case, options.threads).unwrap();
+        let built = t1.elapsed();
+        let t2 = Instant::now();
+        let result = screen(&case, &tables, &options, &|_, _| {}).unwrap();
+        let scored = t2.elapsed();
+        // How many victims have their own missing person first.
+        let correct = result
+            .hits
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| *i == 0 || result.hits[i - 1].victim != h.victim)
+            .filter(|(_, h)| {
+                let (f, _) = tables.missing()[h.missing];
+                case.families()[f].id[1..] == case.victims()[h.victim].id[1..]
+            })
+            .count();
+        let pairs = (n as f64) * (n as f64);
+        println!(
+            "N = {n}: simulate {:.2} s, tables {:.2} s, screen {:.2} s ({:.3e} pairs/s), total {:.2} s; {} hits, {correct} victims with their own family first; peak memory {:.0} MiB; {} threads",
+            simulated.as_secs_f64(),
+            built.as_secs_f64(),
+            scored.as_secs_f64(),
+            pairs / scored.as_secs_f64(),
+            (built + scored).as_secs_f64(),
+            result.hits.len(),
+            peak_memory_mib(),
+            options.threads,
+        );
+    }
+}
