@@ -6,5 +6,6 @@ pub mod case;
 pub mod dvi;
 pub mod error;
 pub mod lr;
+pub mod matching;
 pub mod model;
 pub mod screen;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use homeward::{dvi, error, lr, screen};
+use homeward::{dvi, error, lr, matching, screen};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -24,6 +24,8 @@ enum Command {
     Dvi(dvi::DviArgs),
     /// Screen every victim against every missing person; the best pairs to a file.
     Screen(screen::ScreenArgs),
+    /// Victims against each other: fragments of one body, and relatives among the victims.
+    Match(matching::MatchArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Command::Lr(args) => lr::run(&args),
         Command::Dvi(args) => dvi::run(&args),
         Command::Screen(args) => screen::run(&args),
+        Command::Match(args) => matching::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

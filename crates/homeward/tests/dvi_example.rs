@@ -241,3 +241,30 @@ fn screen_writes_the_pairwise_lrs() {
         assert!((l - wl.log10()).abs() < 1e-6, "{v} {m}: {l}");
     }
 }
+
+#[test]
+fn a_marker_missing_from_one_file_is_named() {
+    let dir = std::env::temp_dir().join(format!("homeward-dvi-markers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pm = dir.join("pm.ped");
+    std::fs::write(&pm, "id\tfid\tmid\tsex\tL2\nV1\t0\t0\t1\t1/1\n").unwrap();
+    let ex = example();
+    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .args(["dvi", "--pm"])
+        .arg(&pm)
+        .arg("--am")
+        .arg(ex.join("am.ped"))
+        .arg("--missing")
+        .arg(ex.join("missing"))
+        .arg("--freqs")
+        .arg(ex.join("freqs.tsv"))
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("am.ped") && err.contains("'L1'") && err.contains("pm.ped"),
+        "{err}"
+    );
+}
