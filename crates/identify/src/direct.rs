@@ -104,6 +104,9 @@ pub struct PairLr {
     pub shared_markers: usize,
 }
 
+/// P(observation, g) for every genotype g of one sample at one marker, and their sum P(observation).
+type SampleTable = (Vec<f64>, f64);
+
 /// Same-source LRs of every pair of victims with log10 LR at least `min_log10_lr`.
 pub fn same_source(
     markers: &[Marker],
@@ -118,7 +121,7 @@ pub fn same_source(
     }
     // Each victim's P(observation, g) = HW(g) P(o | g) per marker, from the engine's own model.
     let mut engine = Engine::new();
-    let mut tables: Vec<Vec<Option<(Vec<f64>, f64)>>> = Vec::with_capacity(victims.len());
+    let mut tables: Vec<Vec<Option<SampleTable>>> = Vec::with_capacity(victims.len());
     for v in victims {
         let ped = Pedigree::singletons([(v.id.clone(), v.sex)]).expect("one member");
         let mut per_marker = Vec::with_capacity(markers.len());
