@@ -46,6 +46,9 @@ pub struct DviArgs {
     /// Keep pairings whose pairwise LR is at most this out of the joint search (negative: keep all).
     #[arg(long, allow_negative_numbers = true, value_name = "X", default_value_t = 0.0)]
     limit: f64,
+    /// Prior odds of each identification in the joint posteriors (1: flat prior over assignments).
+    #[arg(long, value_name = "W", default_value_t = 1.0)]
+    identification_odds: f64,
     /// Refuse to enumerate more joint assignments than this.
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     max_assignments: usize,
@@ -239,6 +242,12 @@ fn finite(x: f64) -> Option<f64> {
 }
 
 pub fn run(args: &DviArgs) -> Result<()> {
+    if args.identification_odds.is_nan() || args.identification_odds <= 0.0 {
+        return Err(input_error!(
+            "--identification-odds {}: must be positive",
+            args.identification_odds
+        ));
+    }
     if args.threshold.is_nan() || args.threshold <= 1.0 {
         return Err(input_error!("--threshold {}: must be above 1", args.threshold));
     }
@@ -256,6 +265,7 @@ pub fn run(args: &DviArgs) -> Result<()> {
         limit: (args.limit >= 0.0).then_some(args.limit),
         undisputed: Some(args.threshold),
         max_assignments: args.max_assignments,
+        identification_odds: args.identification_odds,
         ..JointOptions::default()
     };
     let joint = dvi::joint(&case, &options).map_err(compute)?;

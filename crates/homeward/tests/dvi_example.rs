@@ -268,3 +268,33 @@ fn a_marker_missing_from_one_file_is_named() {
         "{err}"
     );
 }
+
+#[test]
+fn a_prior_against_identifications_moves_posterior_to_fewer_pairs() {
+    let flat = run_json(&[]);
+    let sceptical = run_json(&["--identification-odds", "0.1"]);
+    let post = |v: &Value, a: &Value| {
+        v["joint"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| &x["assignment"] == a)
+            .unwrap()["posterior"]
+            .as_f64()
+            .unwrap()
+    };
+    let best = &flat["joint"][0]["assignment"];
+    let nobody = serde_json::json!({"V1": "*", "V2": "*", "V3": "*"});
+    assert!(post(&sceptical, best) < post(&flat, best));
+    assert!(post(&sceptical, &nobody) > post(&flat, &nobody));
+    // LRs do not depend on the prior.
+    assert_eq!(
+        flat["joint"][0]["lr"],
+        sceptical["joint"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| &x["assignment"] == best)
+            .unwrap()["lr"]
+    );
+}

@@ -30,6 +30,10 @@ pub struct JointOptions {
     /// Refuse to enumerate more assignments than this.
     pub max_assignments: usize,
     pub disable_mutations: DisableMutations,
+    /// Prior odds of each identification an assignment makes: an assignment with k pairs has
+    /// prior weight `identification_odds^k`. 1 is dvir's flat prior over assignments; below 1
+    /// favours fewer identifications (many victims may belong to no listed family).
+    pub identification_odds: f64,
 }
 
 impl Default for JointOptions {
@@ -39,6 +43,7 @@ impl Default for JointOptions {
             undisputed: Some(1e4),
             max_assignments: 100_000,
             disable_mutations: DisableMutations::WhenConsistent,
+            identification_odds: 1.0,
         }
     }
 }
@@ -61,7 +66,8 @@ pub struct Assignment {
     pub loglik: f64,
     /// ln LR against "nobody identified", times the LRs of the undisputed pairs.
     pub ln_lr: f64,
-    /// Posterior probability under a flat prior over the listed assignments.
+    /// Posterior probability over the listed assignments (flat prior unless
+    /// [`JointOptions::identification_odds`] says otherwise).
     pub posterior: f64,
 }
 
@@ -211,8 +217,16 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
         None => unreachable!("the empty assignment is always enumerated"),
     };
     let undisputed_ln: f64 = undisputed.iter().map(|u| u.ln_lr).sum();
-    let best = scored.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let weights: Vec<f64> = scored
+    // Posterior ∝ likelihood × prior; the prior counts the pairs the search makes (the undisputed
+    // pairs are in every assignment alike).
+    let ln_odds = options.identification_odds.ln();
+    let ln_post: Vec<f64> = combos
+        .iter()
+        .zip(&scored)
+        .map(|(c, &l)| l + ln_odds * c.iter().filter(|p| p.is_some()).count() as f64)
+        .collect();
+    let best = ln_post.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let weights: Vec<f64> = ln_post
         .iter()
         .map(|&l| if best.is_finite() { (l - best).exp() } else { 0.0 })
         .collect();
