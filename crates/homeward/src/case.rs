@@ -228,3 +228,27 @@ pub fn dropout_map(spec: &str, is_member: impl Fn(&str) -> bool) -> Result<BTree
     }
     Ok(out)
 }
+
+/// The victims of a PM file: singletons, each with a typing per marker.
+pub fn victims(path: &Path, pm: &PedFile, markers: &[Marker]) -> Result<Vec<identify::dvi::Victim>> {
+    let ped = pedigree(path, pm)?;
+    if let Some(row) = pm.rows.iter().find(|r| r.father.is_some() || r.mother.is_some()) {
+        return Err(input_error!(
+            "{}: line {}, field 'fid': victim '{}' has parents; list victims as singletons (`homeward match` finds relatives among them)",
+            path.display(),
+            row.line,
+            row.id
+        ));
+    }
+    let typings = typings(path, pm, markers)?;
+    Ok(ped
+        .members()
+        .iter()
+        .enumerate()
+        .map(|(i, m)| identify::dvi::Victim {
+            id: m.id.clone(),
+            sex: m.sex,
+            typings: typings.iter().map(|t| t[i]).collect(),
+        })
+        .collect())
+}

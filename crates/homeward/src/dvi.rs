@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::Args;
 use formats::PedFile;
-use identify::dvi::{self, DviCase, Family, JointOptions, Thresholds, Victim};
+use identify::dvi::{self, DviCase, Family, JointOptions, Thresholds};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -71,29 +71,7 @@ pub fn load(args: &CaseFiles) -> Result<DviCase> {
         }
     }
     let markers = args.model.markers(&[(&args.am, &am), (&args.pm, &pm)])?;
-    // Victims: singletons only.
-    let pm_ped = case::pedigree(&args.pm, &pm)?;
-    for row in &pm.rows {
-        if row.father.is_some() || row.mother.is_some() {
-            return Err(input_error!(
-                "{}: line {}, field 'fid': victim '{}' has parents; victims must be singletons (use `homeward lr` for PM–PM kinship)",
-                args.pm.display(),
-                row.line,
-                row.id
-            ));
-        }
-    }
-    let pm_typings = case::typings(&args.pm, &pm, &markers)?;
-    let victims: Vec<Victim> = pm_ped
-        .members()
-        .iter()
-        .enumerate()
-        .map(|(i, m)| Victim {
-            id: m.id.clone(),
-            sex: m.sex,
-            typings: pm_typings.iter().map(|t| t[i]).collect(),
-        })
-        .collect();
+    let victims = case::victims(&args.pm, &pm, &markers)?;
     let missing_ids = read_missing(&args.missing)?;
     let families = families(&args.am, &am, &markers, &missing_ids)?;
     for (id, line) in &missing_ids {

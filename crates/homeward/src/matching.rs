@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use identify::direct::{group_same_source, kinship_pairs, same_source, Relationship};
-use identify::dvi::Victim;
 use serde::Serialize;
 
 use crate::case;
@@ -70,28 +69,9 @@ pub fn run(args: &MatchArgs) -> Result<()> {
         return Err(input_error!("--min-lr {}: must be positive", args.min_lr));
     }
     let pm = case::read_ped(&args.pm)?;
-    let ped = case::pedigree(&args.pm, &pm)?;
-    if let Some(row) = pm.rows.iter().find(|r| r.father.is_some()) {
-        return Err(input_error!(
-            "{}: line {}, field 'fid': victim '{}' has parents; list victims as singletons",
-            args.pm.display(),
-            row.line,
-            row.id
-        ));
-    }
     let markers = args.model.markers(&[(&args.pm, &pm)])?;
-    let typings = case::typings(&args.pm, &pm, &markers)?;
-    let victims: Vec<Victim> = ped
-        .members()
-        .iter()
-        .enumerate()
-        .map(|(i, m)| Victim {
-            id: m.id.clone(),
-            sex: m.sex,
-            typings: typings.iter().map(|t| t[i]).collect(),
-        })
-        .collect();
-    let conditions = args.model.conditions(|id| ped.index_of(id).is_some())?;
+    let victims = case::victims(&args.pm, &pm, &markers)?;
+    let conditions = args.model.conditions(|id| victims.iter().any(|v| v.id == id))?;
     let relationships: Vec<Relationship> = if args.relationships.is_empty() {
         Relationship::ALL.to_vec()
     } else {

@@ -10,21 +10,27 @@ fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dvi/example2")
 }
 
-fn dvi(extra: &[&str]) -> Output {
+/// Runs `homeward COMMAND` on example2's AM file and frequencies, with the given PM and missing files.
+fn run_on(command: &str, pm: &Path, missing: &Path, extra: &[&str]) -> Output {
     let dir = example();
     Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .arg("dvi")
+        .arg(command)
         .arg("--pm")
-        .arg(dir.join("pm.ped"))
+        .arg(pm)
         .arg("--am")
         .arg(dir.join("am.ped"))
         .arg("--missing")
-        .arg(dir.join("missing"))
+        .arg(missing)
         .arg("--freqs")
         .arg(dir.join("freqs.tsv"))
         .args(extra)
         .output()
         .unwrap()
+}
+
+fn dvi(extra: &[&str]) -> Output {
+    let dir = example();
+    run_on("dvi", &dir.join("pm.ped"), &dir.join("missing"), extra)
 }
 
 fn run_json(extra: &[&str]) -> Value {
@@ -144,34 +150,13 @@ fn bad_input_is_named() {
     let missing = dir.join("missing");
     std::fs::write(&missing, "M1\nNOBODY\n").unwrap();
     let ex = example();
-    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .arg("dvi")
-        .arg("--pm")
-        .arg(ex.join("pm.ped"))
-        .arg("--am")
-        .arg(ex.join("am.ped"))
-        .arg("--missing")
-        .arg(&missing)
-        .arg("--freqs")
-        .arg(ex.join("freqs.tsv"))
-        .output()
-        .unwrap();
+    let out = run_on("dvi", &ex.join("pm.ped"), &missing, &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 2") && err.contains("NOBODY"), "{err}");
     // A typed missing person.
     std::fs::write(&missing, "R1\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .args(["dvi", "--pm"])
-        .arg(ex.join("pm.ped"))
-        .arg("--am")
-        .arg(ex.join("am.ped"))
-        .arg("--missing")
-        .arg(&missing)
-        .arg("--freqs")
-        .arg(ex.join("freqs.tsv"))
-        .output()
-        .unwrap();
+    let out = run_on("dvi", &ex.join("pm.ped"), &missing, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is typed"));
     // A victim with parents.
@@ -182,17 +167,7 @@ fn bad_input_is_named() {
     )
     .unwrap();
     std::fs::write(&missing, "M1\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .args(["dvi", "--pm"])
-        .arg(&pm)
-        .arg("--am")
-        .arg(ex.join("am.ped"))
-        .arg("--missing")
-        .arg(&missing)
-        .arg("--freqs")
-        .arg(ex.join("freqs.tsv"))
-        .output()
-        .unwrap();
+    let out = run_on("dvi", &pm, &missing, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 4"));
     std::fs::remove_dir_all(&dir).unwrap();
@@ -202,21 +177,13 @@ fn bad_input_is_named() {
 fn screen_writes_the_pairwise_lrs() {
     let dir = example();
     let out = std::env::temp_dir().join(format!("homeward-screen-{}.tsv", std::process::id()));
-    let status = Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .arg("screen")
-        .arg("--pm")
-        .arg(dir.join("pm.ped"))
-        .arg("--am")
-        .arg(dir.join("am.ped"))
-        .arg("--missing")
-        .arg(dir.join("missing"))
-        .arg("--freqs")
-        .arg(dir.join("freqs.tsv"))
-        .args(["--min-lr", "1"])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let out_arg = out.to_str().unwrap();
+    let status = run_on(
+        "screen",
+        &dir.join("pm.ped"),
+        &dir.join("missing"),
+        &["--min-lr", "1", "--out", out_arg],
+    );
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
     let text = std::fs::read_to_string(&out).unwrap();
     std::fs::remove_file(&out).unwrap();
@@ -249,17 +216,7 @@ fn a_marker_missing_from_one_file_is_named() {
     let pm = dir.join("pm.ped");
     std::fs::write(&pm, "id\tfid\tmid\tsex\tL2\nV1\t0\t0\t1\t1/1\n").unwrap();
     let ex = example();
-    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .args(["dvi", "--pm"])
-        .arg(&pm)
-        .arg("--am")
-        .arg(ex.join("am.ped"))
-        .arg("--missing")
-        .arg(ex.join("missing"))
-        .arg("--freqs")
-        .arg(ex.join("freqs.tsv"))
-        .output()
-        .unwrap();
+    let out = run_on("dvi", &pm, &ex.join("missing"), &[]);
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);

@@ -96,6 +96,19 @@ pub(crate) fn check_conditions(cond: &Conditions) -> Result<(), LikelihoodError>
     Ok(())
 }
 
+/// X markers need every member's sex: a male has one allele, a female two.
+pub(crate) fn check_sexes_at_x(ped: &Pedigree, marker: &Marker) -> Result<(), LikelihoodError> {
+    if marker.chromosome() == Chromosome::X {
+        if let Some(m) = ped.members().iter().find(|m| m.sex == Sex::Unknown) {
+            return Err(LikelihoodError::UnknownSexOnX {
+                marker: marker.name().to_owned(),
+                member: m.id.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Members that matter: the typed and their ancestors. The rest sum out to 1.
 fn relevant_members(ped: &Pedigree, evidence: &[Evidence], keep: &mut Vec<bool>) {
     keep.clear();
@@ -280,14 +293,7 @@ impl Engine {
         cond: &Conditions,
     ) -> Result<f64, LikelihoodError> {
         read_evidence_into(ped, marker, typings, cond, &mut self.evidence)?;
-        if marker.chromosome() == Chromosome::X {
-            if let Some(m) = ped.members().iter().find(|m| m.sex == Sex::Unknown) {
-                return Err(LikelihoodError::UnknownSexOnX {
-                    marker: marker.name().to_owned(),
-                    member: m.id.clone(),
-                });
-            }
-        }
+        check_sexes_at_x(ped, marker)?;
         if cond.theta == 0.0 && ped.members().iter().all(|m| m.is_founder()) {
             return Ok(ln_unrelated(ped, marker, &self.evidence));
         }
@@ -330,14 +336,7 @@ impl Engine {
         }
         read_evidence_into(ped, marker, typings, cond, &mut self.evidence)?;
         let hemizygous = marker.chromosome() == Chromosome::X && ped.member(member).sex == Sex::Male;
-        if marker.chromosome() == Chromosome::X {
-            if let Some(m) = ped.members().iter().find(|m| m.sex == Sex::Unknown) {
-                return Err(LikelihoodError::UnknownSexOnX {
-                    marker: marker.name().to_owned(),
-                    member: m.id.clone(),
-                });
-            }
-        }
+        check_sexes_at_x(ped, marker)?;
         relevant_members(ped, &self.evidence, &mut self.keep);
         // The member and its ancestors stay even when nobody below it is typed.
         let mut stack = vec![member];
@@ -743,40 +742,13 @@ impl Network {
 
     fn solve(&mut self, space: Space<'_>, theta: f64, marker: &str) -> Result<f64, LikelihoodError> {
         let nvars = self.dims.len();
-        let mut ln_scale = 0.0;
-        self.alive.clear();
-        self.alive.resize(nvars, true);
-        self.stamp.clear();
-        self.stamp.resize(nvars, 0);
-        let mut generation = 0u32;
-        loop {
-            // Under theta the founders are summed last, jointly.
-            let mut best: Option<(usize, usize)> = None;
-            for v in 0..nvars {
-                if !self.alive[v] || (theta > 0.0 && self.founder[v]) {
-                    continue;
-                }
-                generation += 1;
-                let cells = self.elimination_cells(v, generation);
-                if best.is_none_or(|(_, c)| cells < c) {
-                    best = Some((v, cells));
-                }
-            }
-            let Some((v, cells)) = best else {
-                break;
-            };
-            if cells > MAX_TABLE {
-                return Err(LikelihoodError::TooComplex {
-                    marker: marker.to_owned(),
-                    cells,
-                });
-            }
-            self.alive[v] = false;
-            match self.eliminate(v) {
-                Some(s) => ln_scale += s,
-                None => return Ok(f64::NEG_INFINITY),
-            }
-        }
+        // Under theta the founders are summed last, jointly.
+        let founder = std::mem::take(&mut self.founder);
+        let eliminated = self.eliminate_all(|v| theta > 0.0 && founder[v], marker);
+        self.founder = founder;
+        let Some(mut ln_scale) = eliminated? else {
+            return Ok(f64::NEG_INFINITY);
+        };
         // Constants left over, and under theta the founder factors.
         let mut k = 0;
         while k < self.factors.len() {
@@ -815,39 +787,10 @@ impl Network {
             Node::NonFounder(None, m) => (m, None),
             Node::Dropped | Node::FreeFounder => unreachable!("the query member has variables"),
         };
-        let nvars = self.dims.len();
-        let mut ln_scale = 0.0;
-        self.alive.clear();
-        self.alive.resize(nvars, true);
-        self.stamp.clear();
-        self.stamp.resize(nvars, 0);
-        let mut generation = 0u32;
         let size = if hemizygous { n } else { n * (n + 1) / 2 };
-        loop {
-            let mut best: Option<(usize, usize)> = None;
-            for v in 0..nvars {
-                if !self.alive[v] || v == keep_a || Some(v) == keep_b {
-                    continue;
-                }
-                generation += 1;
-                let cells = self.elimination_cells(v, generation);
-                if best.is_none_or(|(_, c)| cells < c) {
-                    best = Some((v, cells));
-                }
-            }
-            let Some((v, cells)) = best else { break };
-            if cells > MAX_TABLE {
-                return Err(LikelihoodError::TooComplex {
-                    marker: marker.to_owned(),
-                    cells,
-                });
-            }
-            self.alive[v] = false;
-            match self.eliminate(v) {
-                Some(s) => ln_scale += s,
-                None => return Ok((f64::NEG_INFINITY, vec![0.0; size])),
-            }
-        }
+        let Some(ln_scale) = self.eliminate_all(|v| v == keep_a || Some(v) == keep_b, marker)? else {
+            return Ok((f64::NEG_INFINITY, vec![0.0; size]));
+        };
         // What is left: constants and factors over the query variables.
         let mut table = vec![0.0; size];
         let index = |a: usize, b: usize| {
@@ -894,6 +837,45 @@ impl Network {
             }
         }
         Ok((ln_scale, table))
+    }
+
+    /// Eliminates every variable that `keep` does not hold back, smallest table first. Returns the
+    /// log of the scale taken out, or `None` when the data are impossible.
+    fn eliminate_all(&mut self, keep: impl Fn(usize) -> bool, marker: &str) -> Result<Option<f64>, LikelihoodError> {
+        let nvars = self.dims.len();
+        let mut ln_scale = 0.0;
+        self.alive.clear();
+        self.alive.resize(nvars, true);
+        self.stamp.clear();
+        self.stamp.resize(nvars, 0);
+        let mut generation = 0u32;
+        loop {
+            let mut best: Option<(usize, usize)> = None;
+            for v in 0..nvars {
+                if !self.alive[v] || keep(v) {
+                    continue;
+                }
+                generation += 1;
+                let cells = self.elimination_cells(v, generation);
+                if best.is_none_or(|(_, c)| cells < c) {
+                    best = Some((v, cells));
+                }
+            }
+            let Some((v, cells)) = best else {
+                return Ok(Some(ln_scale));
+            };
+            if cells > MAX_TABLE {
+                return Err(LikelihoodError::TooComplex {
+                    marker: marker.to_owned(),
+                    cells,
+                });
+            }
+            self.alive[v] = false;
+            match self.eliminate(v) {
+                Some(x) => ln_scale += x,
+                None => return Ok(None),
+            }
+        }
     }
 
     /// Cells of the table visited when eliminating `v`: the product of the domains of its

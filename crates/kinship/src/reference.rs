@@ -4,7 +4,7 @@
 //! yardstick the fast engine is property-tested against, so it shares nothing with it beyond the
 //! observation model and the mutation matrices.
 
-use crate::engine::read_evidence;
+use crate::engine::{check_sexes_at_x, read_evidence};
 use crate::evidence::{all_genotypes, Genotype};
 use crate::marker::{Chromosome, Marker};
 use crate::pedigree::{Pedigree, Sex};
@@ -23,14 +23,7 @@ pub fn brute_force_likelihood(
 ) -> Result<f64, LikelihoodError> {
     let evidence = read_evidence(ped, marker, typings, cond)?;
     let x = marker.chromosome() == Chromosome::X;
-    if x {
-        if let Some(m) = ped.members().iter().find(|m| m.sex == Sex::Unknown) {
-            return Err(LikelihoodError::UnknownSexOnX {
-                marker: marker.name().to_owned(),
-                member: m.id.clone(),
-            });
-        }
-    }
+    check_sexes_at_x(ped, marker)?;
     let n = marker.alleles().len();
     let freqs = marker.freqs();
     let silent = marker.silent();
