@@ -1,7 +1,7 @@
 //! Turns files read by `formats` into the typed values of `kinship`, with errors that name the
 //! file, line and field.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use anyhow::Result;
@@ -106,7 +106,8 @@ pub fn markers(
             ));
         };
         let mut alleles = entry.alleles.clone();
-        let mut added = Vec::new();
+        let known: HashSet<&str> = entry.alleles.iter().map(|(a, _)| a.as_str()).collect();
+        let mut added: Vec<String> = Vec::new();
         for &(path, ped) in ped_files {
             let col = if std::ptr::eq(ped, first) {
                 Some(k)
@@ -116,7 +117,7 @@ pub fn markers(
             let Some(col) = col else { continue };
             for row in &ped.rows {
                 for label in genotype_labels(&row.genotypes[col]) {
-                    if alleles.iter().any(|(a, _)| a == label) || added.contains(&label.to_owned()) {
+                    if known.contains(label) || added.iter().any(|a| a == label) {
                         continue;
                     }
                     match unknown_allele_freq {
@@ -182,11 +183,17 @@ pub fn typings(path: &Path, ped: &PedFile, markers: &[Marker]) -> Result<Vec<Vec
                     marker.name()
                 ));
             };
+            let labels: HashMap<&str, usize> = marker
+                .alleles()
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.as_str(), i))
+                .collect();
             ped.rows
                 .iter()
                 .map(|row| {
                     let index = |label: &str| {
-                        marker.allele_index(label).ok_or_else(|| {
+                        labels.get(label).copied().ok_or_else(|| {
                             input_error!(
                                 "{}: line {}, field '{}': allele '{label}' is not in the frequency file",
                                 path.display(),

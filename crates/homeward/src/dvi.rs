@@ -1,6 +1,6 @@
 //! `homeward dvi`: joint identification of victims against reference families (the dvir method).
 
-use std::collections::BTreeMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -74,11 +74,12 @@ pub fn load(args: &CaseFiles) -> Result<DviCase> {
     let victims = case::victims(&args.pm, &pm, &markers)?;
     let missing_ids = read_missing(&args.missing)?;
     let families = families(&args.am, &am, &markers, &missing_ids)?;
+    let found: HashSet<&str> = families
+        .iter()
+        .flat_map(|f| f.missing.iter().map(|&m| f.pedigree.member(m).id.as_str()))
+        .collect();
     for (id, line) in &missing_ids {
-        if !families
-            .iter()
-            .any(|f| f.missing.iter().any(|&m| &f.pedigree.member(m).id == id))
-        {
+        if !found.contains(id.as_str()) {
             return Err(input_error!(
                 "{}: line {line}: missing person '{id}' is not in {}",
                 args.missing.display(),
@@ -86,28 +87,29 @@ pub fn load(args: &CaseFiles) -> Result<DviCase> {
             ));
         }
     }
-    let ids: Vec<String> = victims
+    let ids: HashSet<&str> = victims
         .iter()
-        .map(|v| v.id.clone())
+        .map(|v| v.id.as_str())
         .chain(
             families
                 .iter()
-                .flat_map(|f| f.pedigree.members().iter().map(|m| m.id.clone())),
+                .flat_map(|f| f.pedigree.members().iter().map(|m| m.id.as_str())),
         )
         .collect();
-    let conditions = args.model.conditions(|id| ids.iter().any(|x| x == id))?;
+    let conditions = args.model.conditions(|id| ids.contains(id))?;
     DviCase::new(markers, victims, families, conditions).map_err(|e| input_error!("{e}"))
 }
 
 fn read_missing(path: &Path) -> Result<Vec<(String, usize)>> {
     let text = case::read_text(path)?;
     let mut out: Vec<(String, usize)> = Vec::new();
+    let mut seen = HashSet::new();
     for (i, line) in text.lines().enumerate() {
         let id = line.trim();
         if id.is_empty() || id.starts_with('#') {
             continue;
         }
-        if out.iter().any(|(x, _)| x == id) {
+        if !seen.insert(id) {
             return Err(input_error!(
                 "{}: line {}: '{id}' is listed twice",
                 path.display(),
@@ -129,8 +131,10 @@ fn families(
     markers: &[kinship::Marker],
     missing: &[(String, usize)],
 ) -> Result<Vec<Family>> {
-    let mut order: Vec<String> = Vec::new();
-    let mut rows: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    // Typings of the whole file at once, then split by family.
+    let all = case::typings(path, am, markers)?;
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
     for (i, row) in am.rows.iter().enumerate() {
         let Some(fam) = &row.famid else {
             return Err(input_error!(
@@ -138,27 +142,40 @@ fn families(
                 path.display()
             ));
         };
-        if !rows.contains_key(fam) {
-            order.push(fam.clone());
-        }
-        rows.entry(fam.clone()).or_default().push(i);
+        let g = *index.entry(fam.as_str()).or_insert_with(|| {
+            groups.push((fam.clone(), Vec::new()));
+            groups.len() - 1
+        });
+        groups[g].1.push(i);
     }
-    let mut out = Vec::new();
-    for fam in order {
+    let missing: HashMap<&str, usize> = missing.iter().map(|(id, line)| (id.as_str(), *line)).collect();
+    let mut out = Vec::with_capacity(groups.len());
+    for (fam, rows) in groups {
+        // The rows without their genotypes: enough for the pedigree and its error messages.
         let sub = PedFile {
-            markers: am.markers.clone(),
-            rows: rows[&fam].iter().map(|&i| am.rows[i].clone()).collect(),
+            markers: Vec::new(),
+            rows: rows
+                .iter()
+                .map(|&i| formats::PedRow {
+                    genotypes: Vec::new(),
+                    ..am.rows[i].clone()
+                })
+                .collect(),
         };
         let pedigree = case::pedigree(path, &sub)?;
-        let typings = case::typings(path, &sub, markers)?;
+        let typings: Vec<Vec<kinship::Typing>> = all
+            .iter()
+            .map(|per_row| rows.iter().map(|&i| per_row[i]).collect())
+            .collect();
         let mut missing_here = Vec::new();
-        for (id, line) in missing {
-            if let Some(m) = pedigree.index_of(id) {
+        for (m, row) in sub.rows.iter().enumerate() {
+            if missing.contains_key(row.id.as_str()) {
                 if typings.iter().any(|t| t[m].is_typed()) {
-                    let row = sub.rows.iter().find(|r| &r.id == id).map_or(*line, |r| r.line);
                     return Err(input_error!(
-                        "{}: line {row}: missing person '{id}' is typed; missing persons must be untyped",
-                        path.display()
+                        "{}: line {}: missing person '{}' is typed; missing persons must be untyped",
+                        path.display(),
+                        row.line,
+                        row.id
                     ));
                 }
                 missing_here.push(m);

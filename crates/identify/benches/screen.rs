@@ -6,7 +6,9 @@
 //! with the norSTR East Asia frequencies, no mutation model; then times the precomputation and the
 //! N × N screen, and reports the peak memory of the process.
 //!
-//! Run: `cargo bench -p identify --bench screen -- N [N…]` (default 1000 10000).
+//! Run: `cargo bench -p identify --bench screen -- N [N…]` (default 1000 10000). With
+//! `HOMEWARD_BENCH_WRITE=DIR`, each simulated case is also written to `DIR/N/` as the files
+//! `homeward screen` reads (pm.ped, am.ped, missing, freqs.txt).
 
 mod common;
 
@@ -123,6 +125,76 @@ fn simulate(n: usize, markers: &[Marker], rng: &mut Rng) -> DviCase {
     DviCase::new(markers.to_vec(), victims, families, Conditions::default()).unwrap()
 }
 
+/// Writes a simulated case as the files `homeward screen` reads, to time the whole command.
+fn write_case(dir: &std::path::Path, case: &DviCase) {
+    use formats::{PedFile, PedRow, RawGenotype};
+    std::fs::create_dir_all(dir).unwrap();
+    let markers: Vec<String> = case.markers().iter().map(|m| m.name().to_owned()).collect();
+    let raw = |m: &Marker, t: Typing| match t {
+        Typing::Pair(a, b) => RawGenotype::Pair(m.alleles()[a].clone(), m.alleles()[b].clone()),
+        _ => RawGenotype::Missing,
+    };
+    let pm = PedFile {
+        markers: markers.clone(),
+        rows: case
+            .victims()
+            .iter()
+            .map(|v| PedRow {
+                line: 0,
+                famid: None,
+                id: v.id.clone(),
+                father: None,
+                mother: None,
+                sex: v.sex,
+                genotypes: case.markers().iter().zip(&v.typings).map(|(m, &t)| raw(m, t)).collect(),
+            })
+            .collect(),
+    };
+    let mut am = PedFile {
+        markers,
+        rows: Vec::new(),
+    };
+    let mut missing = String::new();
+    for f in case.families() {
+        for (i, member) in f.pedigree.members().iter().enumerate() {
+            let parent = |p: Option<usize>| p.map(|p| f.pedigree.member(p).id.clone());
+            am.rows.push(PedRow {
+                line: 0,
+                famid: Some(f.id.clone()),
+                id: member.id.clone(),
+                father: parent(member.father),
+                mother: parent(member.mother),
+                sex: member.sex,
+                genotypes: case
+                    .markers()
+                    .iter()
+                    .zip(&f.typings)
+                    .map(|(m, t)| raw(m, t[i]))
+                    .collect(),
+            });
+        }
+        for &m in &f.missing {
+            missing.push_str(&f.pedigree.member(m).id);
+            missing.push('\n');
+        }
+    }
+    std::fs::write(dir.join("pm.ped"), formats::write_ped(&pm)).unwrap();
+    std::fs::write(dir.join("am.ped"), formats::write_ped(&am)).unwrap();
+    std::fs::write(dir.join("missing"), missing).unwrap();
+    let freqs = formats::FrequencyDb {
+        markers: case
+            .markers()
+            .iter()
+            .map(|m| formats::MarkerFreqs {
+                name: m.name().to_owned(),
+                line: 0,
+                alleles: m.alleles().iter().cloned().zip(m.freqs().iter().copied()).collect(),
+            })
+            .collect(),
+    };
+    std::fs::write(dir.join("freqs.txt"), formats::write_list(&freqs)).unwrap();
+}
+
 fn peak_memory_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -140,6 +212,10 @@ fn main() {
         let t0 = Instant::now();
         let case = simulate(n, &markers, &mut rng);
         let simulated = t0.elapsed();
+        if let Ok(dir) = std::env::var("HOMEWARD_BENCH_WRITE") {
+            // Files for timing `homeward screen` itself; see docs/benchmarks.md.
+            write_case(&std::path::Path::new(&dir).join(n.to_string()), &case);
+        }
         let options = ScreenOptions {
             top_per_victim: 5,
             top_per_missing: 5,
