@@ -1,0 +1,657 @@
+//! The store: one type over sqlx's `Any` driver, SQLite (a single file, WAL) or PostgreSQL chosen
+//! by the URL. The SQL is shared; the dialects differ only in the migrations
+//! (`migrations/sqlite`, `migrations/postgres`), embedded and forward-only.
+//!
+//! Every write runs in a transaction that also appends to the audit chain, so a change and its
+//! audit entry land together or not at all. Updates name the version they read; a stale version
+//! is a [`StoreError::Conflict`], never a silent overwrite.
+
+use sha2::{Digest, Sha256};
+use sqlx::any::{install_default_drivers, AnyPoolOptions, AnyRow};
+use sqlx::migrate::Migrator;
+use sqlx::{Any, AnyPool, Row, Transaction};
+
+use crate::model::{
+    Coordinates, FieldError, NewPerson, NewSite, Person, PersonStatus, Place, Site, SiteStatus,
+};
+use crate::time::now_utc;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The hash before the first audit entry.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{entity} {id} was changed by someone else (version {actual}, you read {expected}); reload and try again")]
+    Conflict { entity: &'static str, id: i64, expected: i64, actual: i64 },
+    #[error("{entity} {id} not found")]
+    NotFound { entity: &'static str, id: String },
+    #[error("{entity} with {field} '{value}' already exists")]
+    Duplicate { entity: &'static str, field: &'static str, value: String },
+    #[error("status cannot move from {from} to {to}: statuses only move forward")]
+    BackwardStatus { from: &'static str, to: &'static str },
+    #[error("{0}")]
+    Invalid(#[from] FieldError),
+    #[error("unsupported database URL '{0}' (use sqlite://FILE or postgres://…)")]
+    Url(String),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+/// The registry's database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// The audit chain checked from the start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditReport {
+    pub entries: u64,
+    /// The first entry whose hash or link does not hold, with what is wrong.
+    pub first_broken: Option<(i64, String)>,
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl AuditEntry {
+    /// SHA-256 over the previous hash and every field, as a JSON array so that no two different
+    /// entries share an encoding.
+    fn compute_hash(&self) -> String {
+        let fields = serde_json::json!([
+            self.prev_hash,
+            self.seq,
+            self.at,
+            self.actor,
+            self.action,
+            self.entity,
+            self.entity_id,
+            self.before,
+            self.after
+        ]);
+        hex::encode(Sha256::digest(fields.to_string().as_bytes()))
+    }
+}
+
+fn search_text(names: &[crate::model::Name]) -> String {
+    names.iter().map(|n| n.text.to_lowercase()).collect::<Vec<_>>().join("\u{1f}")
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("domain types serialise")
+}
+
+fn unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+impl Store {
+    /// Opens (and for SQLite creates) the database at `url` and brings its schema up to date.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        install_default_drivers();
+        let (backend, url) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_owned())
+        } else if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let sep = if rest.contains('?') { "&" } else { "?" };
+            let mode = if rest.contains("mode=") { String::new() } else { format!("{sep}mode=rwc") };
+            (Backend::Sqlite, format!("sqlite://{rest}{mode}"))
+        } else {
+            return Err(StoreError::Url(url.to_owned()));
+        };
+        let sqlite = backend == Backend::Sqlite;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if sqlite { 4 } else { 16 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if sqlite {
+                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        if sqlite {
+            // WAL: readers do not block the writer, and a killed writer leaves the file consistent.
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+        }
+        let store = Store { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies the migrations this database has not seen (forward only).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Appends an audit entry inside `tx`.
+    async fn audit(
+        tx: &mut Transaction<'_, Any>,
+        actor: &str,
+        action: &str,
+        entity: &str,
+        entity_id: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<(), StoreError> {
+        // Taking the head first serialises appends: the UPDATE holds the row until commit.
+        let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut **tx)
+            .await?;
+        let seq: i64 = head.try_get("seq")?;
+        let prev_hash: String = head.try_get("hash")?;
+        let mut entry = AuditEntry {
+            seq,
+            at: now_utc(),
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            entity: entity.to_owned(),
+            entity_id: entity_id.to_owned(),
+            before: before.map(str::to_owned),
+            after: after.map(str::to_owned),
+            prev_hash,
+            hash: String::new(),
+        };
+        entry.hash = entry.compute_hash();
+        sqlx::query(
+            "INSERT INTO audit (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(entry.seq)
+        .bind(&entry.at)
+        .bind(&entry.actor)
+        .bind(&entry.action)
+        .bind(&entry.entity)
+        .bind(&entry.entity_id)
+        .bind(&entry.before)
+        .bind(&entry.after)
+        .bind(&entry.prev_hash)
+        .bind(&entry.hash)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&entry.hash).execute(&mut **tx).await?;
+        Ok(())
+    }
+
+    /// Records a read of sensitive data (genetic data, family contacts) in the audit chain.
+    pub async fn audit_read(&self, actor: &str, entity: &str, entity_id: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        Self::audit(&mut tx, actor, "read", entity, entity_id, None, None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ---- persons ----
+
+    async fn insert_person(tx: &mut Transaction<'_, Any>, actor: &str, p: &NewPerson) -> Result<Person, StoreError> {
+        p.check()?;
+        let row = sqlx::query(
+            "INSERT INTO persons (external_id, names, search, sex, birth, death, death_place, sources, status, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id",
+        )
+        .bind(p.external_id.trim())
+        .bind(json(&p.names))
+        .bind(search_text(&p.names))
+        .bind(p.sex.as_str())
+        .bind(p.birth.map(|d| d.to_string()))
+        .bind(p.death.map(|d| d.to_string()))
+        .bind(p.death_place.as_ref().map(json))
+        .bind(json(&p.sources))
+        .bind(PersonStatus::Missing.as_str())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(|e| {
+            if unique_violation(&e) {
+                StoreError::Duplicate { entity: "person", field: "external_id", value: p.external_id.clone() }
+            } else {
+                e.into()
+            }
+        })?;
+        let id: i64 = row.try_get("id")?;
+        let person = Person { id, data: p.clone(), status: PersonStatus::Missing, version: 1 };
+        Self::audit(tx, actor, "create", "person", &id.to_string(), None, Some(&json(&person))).await?;
+        Ok(person)
+    }
+
+    pub async fn create_person(&self, actor: &str, p: &NewPerson) -> Result<Person, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let person = Self::insert_person(&mut tx, actor, p).await?;
+        tx.commit().await?;
+        Ok(person)
+    }
+
+    /// Imports persons in one transaction: all of them, or none if any is rejected.
+    pub async fn import_persons(&self, actor: &str, persons: &[NewPerson]) -> Result<usize, (usize, StoreError)> {
+        let mut tx = self.pool.begin().await.map_err(|e| (0, e.into()))?;
+        for (i, p) in persons.iter().enumerate() {
+            Self::insert_person(&mut tx, actor, p).await.map_err(|e| (i, e))?;
+        }
+        tx.commit().await.map_err(|e| (persons.len(), e.into()))?;
+        Ok(persons.len())
+    }
+
+    fn person_from_row(row: &AnyRow) -> Result<Person, StoreError> {
+        let corrupt = |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("person {what}: {e}"));
+        let names: String = row.try_get("names")?;
+        let sources: String = row.try_get("sources")?;
+        let place: Option<String> = row.try_get("death_place")?;
+        let birth: Option<String> = row.try_get("birth")?;
+        let death: Option<String> = row.try_get("death")?;
+        let sex: String = row.try_get("sex")?;
+        let status: String = row.try_get("status")?;
+        Ok(Person {
+            id: row.try_get("id")?,
+            data: NewPerson {
+                external_id: row.try_get("external_id")?,
+                names: serde_json::from_str(&names).map_err(|e| corrupt("names", &e))?,
+                sex: sex.parse().map_err(|e: String| corrupt("sex", &e))?,
+                birth: birth.map(|b| b.parse()).transpose().map_err(|e: String| corrupt("birth", &e))?,
+                death: death.map(|d| d.parse()).transpose().map_err(|e: String| corrupt("death", &e))?,
+                death_place: place
+                    .map(|p| serde_json::from_str::<Place>(&p))
+                    .transpose()
+                    .map_err(|e| corrupt("death_place", &e))?,
+                sources: serde_json::from_str(&sources).map_err(|e| corrupt("sources", &e))?,
+            },
+            status: status.parse().map_err(|e: String| corrupt("status", &e))?,
+            version: row.try_get("version")?,
+        })
+    }
+
+    const PERSON_COLUMNS: &'static str = "id, external_id, names, sex, birth, death, death_place, sources, status, version";
+
+    pub async fn get_person(&self, id: i64) -> Result<Option<Person>, StoreError> {
+        let sql = format!("SELECT {} FROM persons WHERE id = $1", Self::PERSON_COLUMNS);
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(Self::person_from_row).transpose()
+    }
+
+    pub async fn get_person_by_external_id(&self, external_id: &str) -> Result<Option<Person>, StoreError> {
+        let sql = format!("SELECT {} FROM persons WHERE external_id = $1", Self::PERSON_COLUMNS);
+        let row = sqlx::query(&sql).bind(external_id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(Self::person_from_row).transpose()
+    }
+
+    /// Persons whose name in any script contains `query` (case-insensitive), by id.
+    pub async fn search_persons(&self, query: Option<&str>, limit: i64, offset: i64) -> Result<Vec<Person>, StoreError> {
+        let rows = match query.map(str::trim).filter(|q| !q.is_empty()) {
+            Some(q) => {
+                let pattern = format!("%{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                let sql = format!(
+                    "SELECT {} FROM persons WHERE search LIKE $1 ESCAPE '\\' ORDER BY id LIMIT $2 OFFSET $3",
+                    Self::PERSON_COLUMNS
+                );
+                sqlx::query(&sql).bind(pattern).bind(limit).bind(offset).fetch_all(&self.pool).await?
+            }
+            None => {
+                let sql = format!("SELECT {} FROM persons ORDER BY id LIMIT $1 OFFSET $2", Self::PERSON_COLUMNS);
+                sqlx::query(&sql).bind(limit).bind(offset).fetch_all(&self.pool).await?
+            }
+        };
+        rows.iter().map(Self::person_from_row).collect()
+    }
+
+    pub async fn count_persons(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM persons").fetch_one(&self.pool).await?.try_get("n")?)
+    }
+
+    /// Replaces a person's data if nobody changed it since `expected_version`.
+    pub async fn update_person(
+        &self,
+        actor: &str,
+        id: i64,
+        expected_version: i64,
+        p: &NewPerson,
+    ) -> Result<Person, StoreError> {
+        p.check()?;
+        let mut tx = self.pool.begin().await?;
+        let before = Self::locked_person(&mut tx, id, expected_version).await?;
+        let result = sqlx::query(
+            "UPDATE persons SET external_id = $1, names = $2, search = $3, sex = $4, birth = $5, death = $6, \
+             death_place = $7, sources = $8, version = version + 1 WHERE id = $9 AND version = $10",
+        )
+        .bind(p.external_id.trim())
+        .bind(json(&p.names))
+        .bind(search_text(&p.names))
+        .bind(p.sex.as_str())
+        .bind(p.birth.map(|d| d.to_string()))
+        .bind(p.death.map(|d| d.to_string()))
+        .bind(p.death_place.as_ref().map(json))
+        .bind(json(&p.sources))
+        .bind(id)
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if unique_violation(&e) {
+                StoreError::Duplicate { entity: "person", field: "external_id", value: p.external_id.clone() }
+            } else {
+                e.into()
+            }
+        })?;
+        if result.rows_affected() != 1 {
+            return Err(StoreError::Conflict { entity: "person", id, expected: expected_version, actual: -1 });
+        }
+        let after = Person { id, data: p.clone(), status: before.status, version: expected_version + 1 };
+        Self::audit(&mut tx, actor, "update", "person", &id.to_string(), Some(&json(&before)), Some(&json(&after))).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Reads a person inside `tx`, checking the version.
+    async fn locked_person(tx: &mut Transaction<'_, Any>, id: i64, expected_version: i64) -> Result<Person, StoreError> {
+        let sql = format!("SELECT {} FROM persons WHERE id = $1", Self::PERSON_COLUMNS);
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?;
+        let person = row
+            .as_ref()
+            .map(Self::person_from_row)
+            .transpose()?
+            .ok_or(StoreError::NotFound { entity: "person", id: id.to_string() })?;
+        if person.version != expected_version {
+            return Err(StoreError::Conflict { entity: "person", id, expected: expected_version, actual: person.version });
+        }
+        Ok(person)
+    }
+
+    /// Moves a person's status forward, with the reason, recorded in the status history.
+    pub async fn advance_status(
+        &self,
+        actor: &str,
+        id: i64,
+        expected_version: i64,
+        to: PersonStatus,
+        reason: &str,
+    ) -> Result<Person, StoreError> {
+        if reason.trim().is_empty() {
+            return Err(FieldError::new("reason", "a status change needs a reason").into());
+        }
+        let mut tx = self.pool.begin().await?;
+        let before = Self::locked_person(&mut tx, id, expected_version).await?;
+        if to <= before.status {
+            return Err(StoreError::BackwardStatus { from: before.status.as_str(), to: to.as_str() });
+        }
+        let result = sqlx::query("UPDATE persons SET status = $1, version = version + 1 WHERE id = $2 AND version = $3")
+            .bind(to.as_str())
+            .bind(id)
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await?;
+        if result.rows_affected() != 1 {
+            return Err(StoreError::Conflict { entity: "person", id, expected: expected_version, actual: -1 });
+        }
+        let at = now_utc();
+        sqlx::query(
+            "INSERT INTO person_status_history (person_id, from_status, to_status, reason, actor, at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(before.status.as_str())
+        .bind(to.as_str())
+        .bind(reason.trim())
+        .bind(actor)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+        let after = Person { status: to, version: expected_version + 1, ..before.clone() };
+        let change = serde_json::json!({ "status": to.as_str(), "reason": reason.trim() }).to_string();
+        Self::audit(&mut tx, actor, "status", "person", &id.to_string(), Some(before.status.as_str()), Some(&change))
+            .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// A person's status changes, oldest first: (from, to, reason, actor, at).
+    pub async fn status_history(&self, id: i64) -> Result<Vec<(PersonStatus, PersonStatus, String, String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT from_status, to_status, reason, actor, at FROM person_status_history WHERE person_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let from: String = r.try_get("from_status")?;
+                let to: String = r.try_get("to_status")?;
+                let bad = |e: String| StoreError::Corrupt(format!("status history: {e}"));
+                Ok((from.parse().map_err(bad)?, to.parse().map_err(bad)?, r.try_get("reason")?, r.try_get("actor")?, r.try_get("at")?))
+            })
+            .collect()
+    }
+
+    // ---- sites ----
+
+    const SITE_COLUMNS: &'static str =
+        "id, external_id, names, lat, lon, precision_m, status, estimated_count, notes, relocated_to, version";
+
+    fn site_from_row(row: &AnyRow) -> Result<Site, StoreError> {
+        let names: String = row.try_get("names")?;
+        let status: String = row.try_get("status")?;
+        let lat: Option<f64> = row.try_get("lat")?;
+        let lon: Option<f64> = row.try_get("lon")?;
+        let count: Option<i64> = row.try_get("estimated_count")?;
+        let coordinates = match (lat, lon) {
+            (Some(lat), Some(lon)) => Some(Coordinates { lat, lon, precision_m: row.try_get("precision_m")? }),
+            _ => None,
+        };
+        Ok(Site {
+            id: row.try_get("id")?,
+            data: NewSite {
+                external_id: row.try_get("external_id")?,
+                names: serde_json::from_str(&names).map_err(|e| StoreError::Corrupt(format!("site names: {e}")))?,
+                coordinates,
+                status: status.parse::<SiteStatus>().map_err(StoreError::Corrupt)?,
+                estimated_count: count.map(|c| c.clamp(0, u32::MAX as i64) as u32),
+                notes: row.try_get("notes")?,
+            },
+            relocated_to: row.try_get("relocated_to")?,
+            version: row.try_get("version")?,
+        })
+    }
+
+    pub async fn create_site(&self, actor: &str, s: &NewSite) -> Result<Site, StoreError> {
+        s.check()?;
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "INSERT INTO sites (external_id, names, search, lat, lon, precision_m, status, estimated_count, notes, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id",
+        )
+        .bind(s.external_id.trim())
+        .bind(json(&s.names))
+        .bind(search_text(&s.names))
+        .bind(s.coordinates.map(|c| c.lat))
+        .bind(s.coordinates.map(|c| c.lon))
+        .bind(s.coordinates.and_then(|c| c.precision_m))
+        .bind(s.status.as_str())
+        .bind(s.estimated_count.map(i64::from))
+        .bind(&s.notes)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if unique_violation(&e) {
+                StoreError::Duplicate { entity: "site", field: "external_id", value: s.external_id.clone() }
+            } else {
+                e.into()
+            }
+        })?;
+        let id: i64 = row.try_get("id")?;
+        let site = Site { id, data: s.clone(), relocated_to: None, version: 1 };
+        Self::audit(&mut tx, actor, "create", "site", &id.to_string(), None, Some(&json(&site))).await?;
+        tx.commit().await?;
+        Ok(site)
+    }
+
+    pub async fn get_site(&self, id: i64) -> Result<Option<Site>, StoreError> {
+        let sql = format!("SELECT {} FROM sites WHERE id = $1", Self::SITE_COLUMNS);
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(Self::site_from_row).transpose()
+    }
+
+    pub async fn list_sites(&self) -> Result<Vec<Site>, StoreError> {
+        let sql = format!("SELECT {} FROM sites ORDER BY id", Self::SITE_COLUMNS);
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        rows.iter().map(Self::site_from_row).collect()
+    }
+
+    /// Records that the graves of site `id` were moved to site `to` (status becomes relocated).
+    pub async fn relocate_site(&self, actor: &str, id: i64, expected_version: i64, to: i64) -> Result<Site, StoreError> {
+        if id == to {
+            return Err(FieldError::new("relocated_to", "a site cannot be relocated to itself").into());
+        }
+        let mut tx = self.pool.begin().await?;
+        let sql = format!("SELECT {} FROM sites WHERE id = $1", Self::SITE_COLUMNS);
+        let before = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .as_ref()
+            .map(Self::site_from_row)
+            .transpose()?
+            .ok_or(StoreError::NotFound { entity: "site", id: id.to_string() })?;
+        if before.version != expected_version {
+            return Err(StoreError::Conflict { entity: "site", id, expected: expected_version, actual: before.version });
+        }
+        let target = sqlx::query("SELECT id FROM sites WHERE id = $1").bind(to).fetch_optional(&mut *tx).await?;
+        if target.is_none() {
+            return Err(StoreError::NotFound { entity: "site", id: to.to_string() });
+        }
+        let result = sqlx::query(
+            "UPDATE sites SET relocated_to = $1, status = $2, version = version + 1 WHERE id = $3 AND version = $4",
+        )
+        .bind(to)
+        .bind(SiteStatus::Relocated.as_str())
+        .bind(id)
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await?;
+        if result.rows_affected() != 1 {
+            return Err(StoreError::Conflict { entity: "site", id, expected: expected_version, actual: -1 });
+        }
+        let mut after = before.clone();
+        after.relocated_to = Some(to);
+        after.data.status = SiteStatus::Relocated;
+        after.version += 1;
+        Self::audit(&mut tx, actor, "relocate", "site", &id.to_string(), Some(&json(&before)), Some(&json(&after))).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    // ---- audit ----
+
+    /// The audit entries from `after_seq` on, at most `limit`.
+    pub async fn audit_entries(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash FROM audit \
+             WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    seq: r.try_get("seq")?,
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    entity: r.try_get("entity")?,
+                    entity_id: r.try_get("entity_id")?,
+                    before: r.try_get("before")?,
+                    after: r.try_get("after")?,
+                    prev_hash: r.try_get("prev_hash")?,
+                    hash: r.try_get("hash")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Walks the whole chain: each entry's hash recomputed, each link to the previous hash, no gap
+    /// in the sequence, and the head at the last entry.
+    pub async fn verify_audit(&self) -> Result<AuditReport, StoreError> {
+        let mut prev_hash = GENESIS_HASH.to_owned();
+        let mut expected_seq = 1;
+        let mut entries = 0u64;
+        let mut after = 0;
+        loop {
+            let batch = self.audit_entries(after, 5000).await?;
+            if batch.is_empty() {
+                break;
+            }
+            for e in &batch {
+                let broken = if e.seq != expected_seq {
+                    Some(format!("sequence jumps from {} to {}", expected_seq - 1, e.seq))
+                } else if e.prev_hash != prev_hash {
+                    Some("does not link to the previous entry".to_owned())
+                } else if e.compute_hash() != e.hash {
+                    Some("its content does not match its hash (altered)".to_owned())
+                } else {
+                    None
+                };
+                if let Some(why) = broken {
+                    return Ok(AuditReport { entries, first_broken: Some((e.seq, why)) });
+                }
+                prev_hash = e.hash.clone();
+                expected_seq += 1;
+                entries += 1;
+                after = e.seq;
+            }
+        }
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
+        let (head_seq, head_hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
+        if head_seq != expected_seq - 1 || head_hash != prev_hash {
+            return Ok(AuditReport {
+                entries,
+                first_broken: Some((expected_seq, "entries after this point were removed".to_owned())),
+            });
+        }
+        Ok(AuditReport { entries, first_broken: None })
+    }
+
+    /// Runs one SQL statement as is: for tests that tamper with the database by hand.
+    #[doc(hidden)]
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
+        Ok(sqlx::query(sql).execute(&self.pool).await?.rows_affected())
+    }
+}

@@ -1,0 +1,231 @@
+//! The same behaviour on both backends: every test runs on a fresh SQLite file and, when
+//! `HOMEWARD_TEST_POSTGRES_URL` is set (`.ci/run` starts a throwaway cluster), on a fresh PostgreSQL
+//! database. With `CI=true` a missing PostgreSQL is a failure, not a skip.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use registry::model::{Coordinates, Name, NameKind, NewPerson, NewSite, PartialDate, PersonStatus, Sex, SiteStatus, Source};
+use registry::{Store, StoreError};
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Fresh stores of every available backend, with a label.
+async fn fresh_stores() -> Vec<(&'static str, Store)> {
+    let dir = std::env::temp_dir().join(unique("homeward-registry"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut out = vec![("sqlite", Store::open(&format!("sqlite://{}", dir.join("db.sqlite").display())).await.unwrap())];
+    match std::env::var("HOMEWARD_TEST_POSTGRES_URL") {
+        Ok(base) => {
+            let admin = Store::open(&base).await.unwrap();
+            let name = unique("homeward_test");
+            admin.execute_raw(&format!("CREATE DATABASE {name}")).await.unwrap();
+            admin.close().await;
+            let (prefix, _) = base.rsplit_once('/').expect("a database name in the URL");
+            out.push(("postgres", Store::open(&format!("{prefix}/{name}")).await.unwrap()));
+        }
+        Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true but HOMEWARD_TEST_POSTGRES_URL is not set: PostgreSQL must be tested in CI")
+        }
+        Err(_) => eprintln!("HOMEWARD_TEST_POSTGRES_URL not set: PostgreSQL skipped (set it, or run .ci/run)"),
+    }
+    out
+}
+
+fn on_every_backend<F, Fut>(test: F)
+where
+    F: Fn(&'static str, Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async {
+        for (label, store) in fresh_stores().await {
+            eprintln!("backend: {label}");
+            test(label, store.clone()).await;
+            store.close().await;
+        }
+    });
+}
+
+fn person(external_id: &str) -> NewPerson {
+    NewPerson {
+        external_id: external_id.into(),
+        names: vec![
+            Name::new("山田太郎", "Jpan", Some("ja"), NameKind::Primary).unwrap(),
+            Name::new("やまだ たろう", "Hira", Some("ja"), NameKind::Transliteration).unwrap(),
+            Name::new("Yamada Taro", "Latn", Some("ja-Latn"), NameKind::Transliteration).unwrap(),
+        ],
+        sex: Sex::Male,
+        birth: Some("1921-04".parse::<PartialDate>().unwrap()),
+        death: Some("1946".parse().unwrap()),
+        death_place: None,
+        sources: vec![Source { citation: "MHLW death register, vol. 3".into(), note: None }],
+    }
+}
+
+#[test]
+fn persons_round_trip_and_are_found_in_every_script() {
+    on_every_backend(|label, store| async move {
+        let created = store.create_person("tester", &person("JP-0001")).await.unwrap();
+        let read = store.get_person(created.id).await.unwrap().unwrap();
+        assert_eq!(read, created, "{label}");
+        for q in ["山田", "やまだ", "yamada", "TARO"] {
+            let found = store.search_persons(Some(q), 10, 0).await.unwrap();
+            assert_eq!(found.len(), 1, "{label}: search {q}");
+        }
+        assert!(store.search_persons(Some("%"), 10, 0).await.unwrap().is_empty(), "{label}: % is literal");
+        assert_eq!(store.get_person_by_external_id("JP-0001").await.unwrap().unwrap().id, created.id);
+    });
+}
+
+#[test]
+fn a_duplicate_external_id_is_refused() {
+    on_every_backend(|label, store| async move {
+        store.create_person("tester", &person("JP-1")).await.unwrap();
+        let e = store.create_person("tester", &person("JP-1")).await.unwrap_err();
+        assert!(matches!(e, StoreError::Duplicate { .. }), "{label}: {e}");
+        assert_eq!(store.count_persons().await.unwrap(), 1);
+    });
+}
+
+#[test]
+fn a_stale_update_is_a_conflict_and_changes_nothing() {
+    on_every_backend(|label, store| async move {
+        let p = store.create_person("a", &person("JP-2")).await.unwrap();
+        let mut changed = p.data.clone();
+        changed.sex = Sex::Unknown;
+        let v2 = store.update_person("a", p.id, p.version, &changed).await.unwrap();
+        assert_eq!(v2.version, 2);
+        // A second editor still holding version 1.
+        let mut other = p.data.clone();
+        other.death = None;
+        let e = store.update_person("b", p.id, 1, &other).await.unwrap_err();
+        assert!(matches!(e, StoreError::Conflict { expected: 1, actual: 2, .. }), "{label}: {e}");
+        assert_eq!(store.get_person(p.id).await.unwrap().unwrap(), v2);
+    });
+}
+
+#[test]
+fn statuses_only_move_forward_with_a_reason() {
+    on_every_backend(|label, store| async move {
+        let p = store.create_person("a", &person("JP-3")).await.unwrap();
+        let e = store.advance_status("a", p.id, 1, PersonStatus::Located, " ").await.unwrap_err();
+        assert!(matches!(e, StoreError::Invalid(_)), "{label}: {e}");
+        let p = store.advance_status("a", p.id, 1, PersonStatus::Located, "grave found at Komusan").await.unwrap();
+        let p = store.advance_status("a", p.id, p.version, PersonStatus::Recovered, "mission 2026-1").await.unwrap();
+        let e = store.advance_status("a", p.id, p.version, PersonStatus::Missing, "oops").await.unwrap_err();
+        assert!(matches!(e, StoreError::BackwardStatus { .. }), "{label}: {e}");
+        let history = store.status_history(p.id).await.unwrap();
+        assert_eq!(history.len(), 2);
+        assert_eq!((history[0].0, history[0].1), (PersonStatus::Missing, PersonStatus::Located));
+        assert_eq!(history[1].2, "mission 2026-1");
+    });
+}
+
+#[test]
+fn an_import_is_all_or_nothing() {
+    on_every_backend(|label, store| async move {
+        let mut batch: Vec<NewPerson> = (0..50).map(|i| person(&format!("B-{i}"))).collect();
+        batch[30] = person("B-3"); // a duplicate in the middle
+        let (row, e) = store.import_persons("importer", &batch).await.unwrap_err();
+        assert_eq!(row, 30, "{label}");
+        assert!(matches!(e, StoreError::Duplicate { .. }));
+        assert_eq!(store.count_persons().await.unwrap(), 0, "{label}: nothing kept");
+        batch[30] = person("B-30");
+        assert_eq!(store.import_persons("importer", &batch).await.unwrap(), 50);
+        assert_eq!(store.count_persons().await.unwrap(), 50);
+        assert!(store.verify_audit().await.unwrap().first_broken.is_none());
+    });
+}
+
+#[test]
+fn sites_are_relocated_with_their_history() {
+    on_every_backend(|label, store| async move {
+        let site = |id: &str, name: &str, status| NewSite {
+            external_id: id.into(),
+            names: vec![
+                Name::new(name, "Hang", Some("ko"), NameKind::Primary).unwrap(),
+                Name::new("Ryongsan", "Latn", None, NameKind::Transliteration).unwrap(),
+            ],
+            coordinates: Some(Coordinates::new(39.0, 125.75, Some(500.0)).unwrap()),
+            status,
+            estimated_count: Some(2400),
+            notes: None,
+        };
+        let old = store.create_site("planner", &site("S-1", "룡산", SiteStatus::Known)).await.unwrap();
+        let new = store.create_site("planner", &site("S-2", "룡산 새 묘지", SiteStatus::Surveyed)).await.unwrap();
+        let moved = store.relocate_site("planner", old.id, old.version, new.id).await.unwrap();
+        assert_eq!(moved.relocated_to, Some(new.id), "{label}");
+        assert_eq!(moved.data.status, SiteStatus::Relocated);
+        assert_eq!(store.get_site(old.id).await.unwrap().unwrap(), moved);
+        let e = store.relocate_site("planner", old.id, old.version, new.id).await.unwrap_err();
+        assert!(matches!(e, StoreError::Conflict { .. }), "{label}: {e}");
+        assert_eq!(store.list_sites().await.unwrap().len(), 2);
+    });
+}
+
+#[test]
+fn the_audit_chain_detects_tampering() {
+    on_every_backend(|label, store| async move {
+        for i in 0..3 {
+            store.create_person("clerk", &person(&format!("A-{i}"))).await.unwrap();
+        }
+        store.audit_read("analyst", "profile", "A-1").await.unwrap();
+        let report = store.verify_audit().await.unwrap();
+        assert_eq!((report.entries, report.first_broken.clone()), (4, None), "{label}");
+        // Someone edits an entry by hand.
+        store.execute_raw("UPDATE audit SET actor = 'someone else' WHERE seq = 2").await.unwrap();
+        let report = store.verify_audit().await.unwrap();
+        assert_eq!(report.first_broken.as_ref().map(|b| b.0), Some(2), "{label}: {report:?}");
+    });
+}
+
+#[test]
+fn removing_the_last_audit_entries_is_detected() {
+    on_every_backend(|label, store| async move {
+        for i in 0..3 {
+            store.create_person("clerk", &person(&format!("R-{i}"))).await.unwrap();
+        }
+        store.execute_raw("DELETE FROM audit WHERE seq = 3").await.unwrap();
+        let report = store.verify_audit().await.unwrap();
+        assert!(report.first_broken.is_some(), "{label}");
+    });
+}
+
+#[test]
+fn concurrent_writers_keep_one_audit_chain() {
+    on_every_backend(|label, store| async move {
+        let tasks: Vec<_> = (0..8)
+            .map(|t| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    for i in 0..10 {
+                        store.create_person("writer", &person(&format!("C-{t}-{i}"))).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let report = store.verify_audit().await.unwrap();
+        assert_eq!((report.entries, report.first_broken), (80, None), "{label}");
+    });
+}
+
+#[test]
+fn both_backends_have_the_same_migrations() {
+    let names = |backend: &str| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+        let mut v: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names("sqlite"), names("postgres"));
+    assert!(!names("sqlite").is_empty());
+}
