@@ -8,4 +8,5 @@ pub mod error;
 pub mod lr;
 pub mod matching;
 pub mod model;
+pub mod records;
 pub mod screen;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use homeward::{dvi, error, lr, matching, screen};
+use homeward::{dvi, error, lr, matching, records, screen};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -26,6 +26,18 @@ enum Command {
     Screen(screen::ScreenArgs),
     /// Victims against each other: fragments of one body, and relatives among the victims.
     Match(matching::MatchArgs),
+    /// The registry's database.
+    #[command(subcommand)]
+    Db(records::DbCommand),
+    /// Import records into the registry.
+    #[command(subcommand)]
+    Import(records::ImportCommand),
+    /// Export records from the registry.
+    #[command(subcommand)]
+    Export(records::ExportCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(records::AuditCommand),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +47,10 @@ fn main() -> ExitCode {
         Command::Dvi(args) => dvi::run(&args),
         Command::Screen(args) => screen::run(&args),
         Command::Match(args) => matching::run(&args),
+        Command::Db(cmd) => records::db(&cmd),
+        Command::Import(cmd) => records::import(&cmd),
+        Command::Export(cmd) => records::export(&cmd),
+        Command::Audit(cmd) => records::audit(&cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -16,7 +16,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, message: impl Into<String>) -> Self {
-        FieldError { field: field.to_owned(), message: message.into() }
+        FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -128,16 +131,27 @@ impl Name {
             return Err(FieldError::new("name", "is longer than 500 characters"));
         }
         if script.len() != 4 || !script.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return Err(FieldError::new("script", format!("'{script}' is not an ISO 15924 code such as Jpan or Latn")));
+            return Err(FieldError::new(
+                "script",
+                format!("'{script}' is not an ISO 15924 code such as Jpan or Latn"),
+            ));
         }
         let mut s = script.to_ascii_lowercase();
         s[..1].make_ascii_uppercase();
         if let Some(l) = lang {
             if l.is_empty() || l.len() > 35 || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-                return Err(FieldError::new("lang", format!("'{l}' is not a language tag such as ja or ko-Latn")));
+                return Err(FieldError::new(
+                    "lang",
+                    format!("'{l}' is not a language tag such as ja or ko-Latn"),
+                ));
             }
         }
-        Ok(Name { text: text.to_owned(), script: s, lang: lang.map(str::to_owned), kind })
+        Ok(Name {
+            text: text.to_owned(),
+            script: s,
+            lang: lang.map(str::to_owned),
+            kind,
+        })
     }
 
     /// The script a text is written in, guessed from its letters: what users type in a search box.
@@ -241,10 +255,9 @@ impl FromStr for PersonStatus {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let t = s.trim().to_ascii_lowercase();
-        PersonStatus::ALL
-            .into_iter()
-            .find(|x| x.as_str() == t)
-            .ok_or_else(|| format!("'{s}' is not a status (missing, located, recovered, sampled, candidate, identified, returned)"))
+        PersonStatus::ALL.into_iter().find(|x| x.as_str() == t).ok_or_else(|| {
+            format!("'{s}' is not a status (missing, located, recovered, sampled, candidate, identified, returned)")
+        })
     }
 }
 
@@ -263,11 +276,17 @@ impl Coordinates {
             return Err(FieldError::new("lat", format!("{lat} is not a latitude (−90 to 90)")));
         }
         if !(-180.0..=180.0).contains(&lon) {
-            return Err(FieldError::new("lon", format!("{lon} is not a longitude (−180 to 180)")));
+            return Err(FieldError::new(
+                "lon",
+                format!("{lon} is not a longitude (−180 to 180)"),
+            ));
         }
         if let Some(p) = precision_m {
             if !(p >= 0.0 && p.is_finite()) {
-                return Err(FieldError::new("precision_m", format!("{p} is not a distance in metres")));
+                return Err(FieldError::new(
+                    "precision_m",
+                    format!("{p} is not a distance in metres"),
+                ));
             }
         }
         Ok(Coordinates { lat, lon, precision_m })
@@ -378,7 +397,9 @@ impl FromStr for SiteStatus {
         ]
         .into_iter()
         .find(|x| x.as_str() == t)
-        .ok_or_else(|| format!("'{s}' is not a site status (known, surveyed, inaccessible, farmland, relocated, exhumed)"))
+        .ok_or_else(|| {
+            format!("'{s}' is not a site status (known, surveyed, inaccessible, farmland, relocated, exhumed)")
+        })
     }
 }
 
@@ -431,7 +452,15 @@ mod tests {
         for s in ["1946", "1946-02", "1946-02-11", "1948-02-29"] {
             assert_eq!(s.parse::<PartialDate>().unwrap().to_string(), s);
         }
-        for bad in ["46", "1946-13", "1946-02-30", "1947-02-29", "1946/02", "abcd", "1946-2x"] {
+        for bad in [
+            "46",
+            "1946-13",
+            "1946-02-30",
+            "1947-02-29",
+            "1946/02",
+            "abcd",
+            "1946-2x",
+        ] {
             assert!(bad.parse::<PartialDate>().is_err(), "{bad}");
         }
     }

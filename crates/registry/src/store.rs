@@ -11,9 +11,7 @@ use sqlx::any::{install_default_drivers, AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Row, Transaction};
 
-use crate::model::{
-    Coordinates, FieldError, NewPerson, NewSite, Person, PersonStatus, Place, Site, SiteStatus,
-};
+use crate::model::{Coordinates, FieldError, NewPerson, NewSite, Person, PersonStatus, Place, Site, SiteStatus};
 use crate::time::now_utc;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -32,11 +30,20 @@ pub enum Backend {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{entity} {id} was changed by someone else (version {actual}, you read {expected}); reload and try again")]
-    Conflict { entity: &'static str, id: i64, expected: i64, actual: i64 },
+    Conflict {
+        entity: &'static str,
+        id: i64,
+        expected: i64,
+        actual: i64,
+    },
     #[error("{entity} {id} not found")]
     NotFound { entity: &'static str, id: String },
     #[error("{entity} with {field} '{value}' already exists")]
-    Duplicate { entity: &'static str, field: &'static str, value: String },
+    Duplicate {
+        entity: &'static str,
+        field: &'static str,
+        value: String,
+    },
     #[error("status cannot move from {from} to {to}: statuses only move forward")]
     BackwardStatus { from: &'static str, to: &'static str },
     #[error("{0}")]
@@ -101,7 +108,11 @@ impl AuditEntry {
 }
 
 fn search_text(names: &[crate::model::Name]) -> String {
-    names.iter().map(|n| n.text.to_lowercase()).collect::<Vec<_>>().join("\u{1f}")
+    names
+        .iter()
+        .map(|n| n.text.to_lowercase())
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {
@@ -120,7 +131,11 @@ impl Store {
             (Backend::Postgres, url.to_owned())
         } else if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             let sep = if rest.contains('?') { "&" } else { "?" };
-            let mode = if rest.contains("mode=") { String::new() } else { format!("{sep}mode=rwc") };
+            let mode = if rest.contains("mode=") {
+                String::new()
+            } else {
+                format!("{sep}mode=rwc")
+            };
             (Backend::Sqlite, format!("sqlite://{rest}{mode}"))
         } else {
             return Err(StoreError::Url(url.to_owned()));
@@ -211,7 +226,10 @@ impl Store {
         .bind(&entry.hash)
         .execute(&mut **tx)
         .await?;
-        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&entry.hash).execute(&mut **tx).await?;
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(&entry.hash)
+            .execute(&mut **tx)
+            .await?;
         Ok(())
     }
 
@@ -250,8 +268,22 @@ impl Store {
             }
         })?;
         let id: i64 = row.try_get("id")?;
-        let person = Person { id, data: p.clone(), status: PersonStatus::Missing, version: 1 };
-        Self::audit(tx, actor, "create", "person", &id.to_string(), None, Some(&json(&person))).await?;
+        let person = Person {
+            id,
+            data: p.clone(),
+            status: PersonStatus::Missing,
+            version: 1,
+        };
+        Self::audit(
+            tx,
+            actor,
+            "create",
+            "person",
+            &id.to_string(),
+            None,
+            Some(&json(&person)),
+        )
+        .await?;
         Ok(person)
     }
 
@@ -287,8 +319,14 @@ impl Store {
                 external_id: row.try_get("external_id")?,
                 names: serde_json::from_str(&names).map_err(|e| corrupt("names", &e))?,
                 sex: sex.parse().map_err(|e: String| corrupt("sex", &e))?,
-                birth: birth.map(|b| b.parse()).transpose().map_err(|e: String| corrupt("birth", &e))?,
-                death: death.map(|d| d.parse()).transpose().map_err(|e: String| corrupt("death", &e))?,
+                birth: birth
+                    .map(|b| b.parse())
+                    .transpose()
+                    .map_err(|e: String| corrupt("birth", &e))?,
+                death: death
+                    .map(|d| d.parse())
+                    .transpose()
+                    .map_err(|e: String| corrupt("death", &e))?,
                 death_place: place
                     .map(|p| serde_json::from_str::<Place>(&p))
                     .transpose()
@@ -300,7 +338,8 @@ impl Store {
         })
     }
 
-    const PERSON_COLUMNS: &'static str = "id, external_id, names, sex, birth, death, death_place, sources, status, version";
+    const PERSON_COLUMNS: &'static str =
+        "id, external_id, names, sex, birth, death, death_place, sources, status, version";
 
     pub async fn get_person(&self, id: i64) -> Result<Option<Person>, StoreError> {
         let sql = format!("SELECT {} FROM persons WHERE id = $1", Self::PERSON_COLUMNS);
@@ -315,18 +354,37 @@ impl Store {
     }
 
     /// Persons whose name in any script contains `query` (case-insensitive), by id.
-    pub async fn search_persons(&self, query: Option<&str>, limit: i64, offset: i64) -> Result<Vec<Person>, StoreError> {
+    pub async fn search_persons(
+        &self,
+        query: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Person>, StoreError> {
         let rows = match query.map(str::trim).filter(|q| !q.is_empty()) {
             Some(q) => {
-                let pattern = format!("%{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                let pattern = format!(
+                    "%{}%",
+                    q.to_lowercase()
+                        .replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                );
                 let sql = format!(
                     "SELECT {} FROM persons WHERE search LIKE $1 ESCAPE '\\' ORDER BY id LIMIT $2 OFFSET $3",
                     Self::PERSON_COLUMNS
                 );
-                sqlx::query(&sql).bind(pattern).bind(limit).bind(offset).fetch_all(&self.pool).await?
+                sqlx::query(&sql)
+                    .bind(pattern)
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await?
             }
             None => {
-                let sql = format!("SELECT {} FROM persons ORDER BY id LIMIT $1 OFFSET $2", Self::PERSON_COLUMNS);
+                let sql = format!(
+                    "SELECT {} FROM persons ORDER BY id LIMIT $1 OFFSET $2",
+                    Self::PERSON_COLUMNS
+                );
                 sqlx::query(&sql).bind(limit).bind(offset).fetch_all(&self.pool).await?
             }
         };
@@ -334,7 +392,10 @@ impl Store {
     }
 
     pub async fn count_persons(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM persons").fetch_one(&self.pool).await?.try_get("n")?)
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM persons")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
     }
 
     /// Replaces a person's data if nobody changed it since `expected_version`.
@@ -366,31 +427,66 @@ impl Store {
         .await
         .map_err(|e| {
             if unique_violation(&e) {
-                StoreError::Duplicate { entity: "person", field: "external_id", value: p.external_id.clone() }
+                StoreError::Duplicate {
+                    entity: "person",
+                    field: "external_id",
+                    value: p.external_id.clone(),
+                }
             } else {
                 e.into()
             }
         })?;
         if result.rows_affected() != 1 {
-            return Err(StoreError::Conflict { entity: "person", id, expected: expected_version, actual: -1 });
+            return Err(StoreError::Conflict {
+                entity: "person",
+                id,
+                expected: expected_version,
+                actual: -1,
+            });
         }
-        let after = Person { id, data: p.clone(), status: before.status, version: expected_version + 1 };
-        Self::audit(&mut tx, actor, "update", "person", &id.to_string(), Some(&json(&before)), Some(&json(&after))).await?;
+        let after = Person {
+            id,
+            data: p.clone(),
+            status: before.status,
+            version: expected_version + 1,
+        };
+        Self::audit(
+            &mut tx,
+            actor,
+            "update",
+            "person",
+            &id.to_string(),
+            Some(&json(&before)),
+            Some(&json(&after)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
 
     /// Reads a person inside `tx`, checking the version.
-    async fn locked_person(tx: &mut Transaction<'_, Any>, id: i64, expected_version: i64) -> Result<Person, StoreError> {
+    async fn locked_person(
+        tx: &mut Transaction<'_, Any>,
+        id: i64,
+        expected_version: i64,
+    ) -> Result<Person, StoreError> {
         let sql = format!("SELECT {} FROM persons WHERE id = $1", Self::PERSON_COLUMNS);
         let row = sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?;
         let person = row
             .as_ref()
             .map(Self::person_from_row)
             .transpose()?
-            .ok_or(StoreError::NotFound { entity: "person", id: id.to_string() })?;
+            .ok_or(StoreError::NotFound {
+                entity: "person",
+                id: id.to_string(),
+            })?;
         if person.version != expected_version {
-            return Err(StoreError::Conflict { entity: "person", id, expected: expected_version, actual: person.version });
+            return Err(StoreError::Conflict {
+                entity: "person",
+                id,
+                expected: expected_version,
+                actual: person.version,
+            });
         }
         Ok(person)
     }
@@ -410,16 +506,25 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let before = Self::locked_person(&mut tx, id, expected_version).await?;
         if to <= before.status {
-            return Err(StoreError::BackwardStatus { from: before.status.as_str(), to: to.as_str() });
+            return Err(StoreError::BackwardStatus {
+                from: before.status.as_str(),
+                to: to.as_str(),
+            });
         }
-        let result = sqlx::query("UPDATE persons SET status = $1, version = version + 1 WHERE id = $2 AND version = $3")
-            .bind(to.as_str())
-            .bind(id)
-            .bind(expected_version)
-            .execute(&mut *tx)
-            .await?;
+        let result =
+            sqlx::query("UPDATE persons SET status = $1, version = version + 1 WHERE id = $2 AND version = $3")
+                .bind(to.as_str())
+                .bind(id)
+                .bind(expected_version)
+                .execute(&mut *tx)
+                .await?;
         if result.rows_affected() != 1 {
-            return Err(StoreError::Conflict { entity: "person", id, expected: expected_version, actual: -1 });
+            return Err(StoreError::Conflict {
+                entity: "person",
+                id,
+                expected: expected_version,
+                actual: -1,
+            });
         }
         let at = now_utc();
         sqlx::query(
@@ -434,16 +539,31 @@ impl Store {
         .bind(&at)
         .execute(&mut *tx)
         .await?;
-        let after = Person { status: to, version: expected_version + 1, ..before.clone() };
+        let after = Person {
+            status: to,
+            version: expected_version + 1,
+            ..before.clone()
+        };
         let change = serde_json::json!({ "status": to.as_str(), "reason": reason.trim() }).to_string();
-        Self::audit(&mut tx, actor, "status", "person", &id.to_string(), Some(before.status.as_str()), Some(&change))
-            .await?;
+        Self::audit(
+            &mut tx,
+            actor,
+            "status",
+            "person",
+            &id.to_string(),
+            Some(before.status.as_str()),
+            Some(&change),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
 
     /// A person's status changes, oldest first: (from, to, reason, actor, at).
-    pub async fn status_history(&self, id: i64) -> Result<Vec<(PersonStatus, PersonStatus, String, String, String)>, StoreError> {
+    pub async fn status_history(
+        &self,
+        id: i64,
+    ) -> Result<Vec<(PersonStatus, PersonStatus, String, String, String)>, StoreError> {
         let rows = sqlx::query(
             "SELECT from_status, to_status, reason, actor, at FROM person_status_history WHERE person_id = $1 ORDER BY id",
         )
@@ -455,7 +575,13 @@ impl Store {
                 let from: String = r.try_get("from_status")?;
                 let to: String = r.try_get("to_status")?;
                 let bad = |e: String| StoreError::Corrupt(format!("status history: {e}"));
-                Ok((from.parse().map_err(bad)?, to.parse().map_err(bad)?, r.try_get("reason")?, r.try_get("actor")?, r.try_get("at")?))
+                Ok((
+                    from.parse().map_err(bad)?,
+                    to.parse().map_err(bad)?,
+                    r.try_get("reason")?,
+                    r.try_get("actor")?,
+                    r.try_get("at")?,
+                ))
             })
             .collect()
     }
@@ -472,7 +598,11 @@ impl Store {
         let lon: Option<f64> = row.try_get("lon")?;
         let count: Option<i64> = row.try_get("estimated_count")?;
         let coordinates = match (lat, lon) {
-            (Some(lat), Some(lon)) => Some(Coordinates { lat, lon, precision_m: row.try_get("precision_m")? }),
+            (Some(lat), Some(lon)) => Some(Coordinates {
+                lat,
+                lon,
+                precision_m: row.try_get("precision_m")?,
+            }),
             _ => None,
         };
         Ok(Site {
@@ -516,8 +646,22 @@ impl Store {
             }
         })?;
         let id: i64 = row.try_get("id")?;
-        let site = Site { id, data: s.clone(), relocated_to: None, version: 1 };
-        Self::audit(&mut tx, actor, "create", "site", &id.to_string(), None, Some(&json(&site))).await?;
+        let site = Site {
+            id,
+            data: s.clone(),
+            relocated_to: None,
+            version: 1,
+        };
+        Self::audit(
+            &mut tx,
+            actor,
+            "create",
+            "site",
+            &id.to_string(),
+            None,
+            Some(&json(&site)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(site)
     }
@@ -535,7 +679,13 @@ impl Store {
     }
 
     /// Records that the graves of site `id` were moved to site `to` (status becomes relocated).
-    pub async fn relocate_site(&self, actor: &str, id: i64, expected_version: i64, to: i64) -> Result<Site, StoreError> {
+    pub async fn relocate_site(
+        &self,
+        actor: &str,
+        id: i64,
+        expected_version: i64,
+        to: i64,
+    ) -> Result<Site, StoreError> {
         if id == to {
             return Err(FieldError::new("relocated_to", "a site cannot be relocated to itself").into());
         }
@@ -548,13 +698,27 @@ impl Store {
             .as_ref()
             .map(Self::site_from_row)
             .transpose()?
-            .ok_or(StoreError::NotFound { entity: "site", id: id.to_string() })?;
+            .ok_or(StoreError::NotFound {
+                entity: "site",
+                id: id.to_string(),
+            })?;
         if before.version != expected_version {
-            return Err(StoreError::Conflict { entity: "site", id, expected: expected_version, actual: before.version });
+            return Err(StoreError::Conflict {
+                entity: "site",
+                id,
+                expected: expected_version,
+                actual: before.version,
+            });
         }
-        let target = sqlx::query("SELECT id FROM sites WHERE id = $1").bind(to).fetch_optional(&mut *tx).await?;
+        let target = sqlx::query("SELECT id FROM sites WHERE id = $1")
+            .bind(to)
+            .fetch_optional(&mut *tx)
+            .await?;
         if target.is_none() {
-            return Err(StoreError::NotFound { entity: "site", id: to.to_string() });
+            return Err(StoreError::NotFound {
+                entity: "site",
+                id: to.to_string(),
+            });
         }
         let result = sqlx::query(
             "UPDATE sites SET relocated_to = $1, status = $2, version = version + 1 WHERE id = $3 AND version = $4",
@@ -566,13 +730,27 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if result.rows_affected() != 1 {
-            return Err(StoreError::Conflict { entity: "site", id, expected: expected_version, actual: -1 });
+            return Err(StoreError::Conflict {
+                entity: "site",
+                id,
+                expected: expected_version,
+                actual: -1,
+            });
         }
         let mut after = before.clone();
         after.relocated_to = Some(to);
         after.data.status = SiteStatus::Relocated;
         after.version += 1;
-        Self::audit(&mut tx, actor, "relocate", "site", &id.to_string(), Some(&json(&before)), Some(&json(&after))).await?;
+        Self::audit(
+            &mut tx,
+            actor,
+            "relocate",
+            "site",
+            &id.to_string(),
+            Some(&json(&before)),
+            Some(&json(&after)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -630,7 +808,10 @@ impl Store {
                     None
                 };
                 if let Some(why) = broken {
-                    return Ok(AuditReport { entries, first_broken: Some((e.seq, why)) });
+                    return Ok(AuditReport {
+                        entries,
+                        first_broken: Some((e.seq, why)),
+                    });
                 }
                 prev_hash = e.hash.clone();
                 expected_seq += 1;
@@ -638,7 +819,9 @@ impl Store {
                 after = e.seq;
             }
         }
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
         let (head_seq, head_hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
         if head_seq != expected_seq - 1 || head_hash != prev_hash {
             return Ok(AuditReport {
@@ -646,7 +829,10 @@ impl Store {
                 first_broken: Some((expected_seq, "entries after this point were removed".to_owned())),
             });
         }
-        Ok(AuditReport { entries, first_broken: None })
+        Ok(AuditReport {
+            entries,
+            first_broken: None,
+        })
     }
 
     /// Runs one SQL statement as is: for tests that tamper with the database by hand.

@@ -5,20 +5,31 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use registry::model::{Coordinates, Name, NameKind, NewPerson, NewSite, PartialDate, PersonStatus, Sex, SiteStatus, Source};
+use registry::model::{
+    Coordinates, Name, NameKind, NewPerson, NewSite, PartialDate, PersonStatus, Sex, SiteStatus, Source,
+};
 use registry::{Store, StoreError};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 fn unique(prefix: &str) -> String {
-    format!("{prefix}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// Fresh stores of every available backend, with a label.
 async fn fresh_stores() -> Vec<(&'static str, Store)> {
     let dir = std::env::temp_dir().join(unique("homeward-registry"));
     std::fs::create_dir_all(&dir).unwrap();
-    let mut out = vec![("sqlite", Store::open(&format!("sqlite://{}", dir.join("db.sqlite").display())).await.unwrap())];
+    let mut out = vec![(
+        "sqlite",
+        Store::open(&format!("sqlite://{}", dir.join("db.sqlite").display()))
+            .await
+            .unwrap(),
+    )];
     match std::env::var("HOMEWARD_TEST_POSTGRES_URL") {
         Ok(base) => {
             let admin = Store::open(&base).await.unwrap();
@@ -41,7 +52,11 @@ where
     F: Fn(&'static str, Store) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         for (label, store) in fresh_stores().await {
             eprintln!("backend: {label}");
@@ -63,7 +78,10 @@ fn person(external_id: &str) -> NewPerson {
         birth: Some("1921-04".parse::<PartialDate>().unwrap()),
         death: Some("1946".parse().unwrap()),
         death_place: None,
-        sources: vec![Source { citation: "MHLW death register, vol. 3".into(), note: None }],
+        sources: vec![Source {
+            citation: "MHLW death register, vol. 3".into(),
+            note: None,
+        }],
     }
 }
 
@@ -77,8 +95,14 @@ fn persons_round_trip_and_are_found_in_every_script() {
             let found = store.search_persons(Some(q), 10, 0).await.unwrap();
             assert_eq!(found.len(), 1, "{label}: search {q}");
         }
-        assert!(store.search_persons(Some("%"), 10, 0).await.unwrap().is_empty(), "{label}: % is literal");
-        assert_eq!(store.get_person_by_external_id("JP-0001").await.unwrap().unwrap().id, created.id);
+        assert!(
+            store.search_persons(Some("%"), 10, 0).await.unwrap().is_empty(),
+            "{label}: % is literal"
+        );
+        assert_eq!(
+            store.get_person_by_external_id("JP-0001").await.unwrap().unwrap().id,
+            created.id
+        );
     });
 }
 
@@ -104,7 +128,17 @@ fn a_stale_update_is_a_conflict_and_changes_nothing() {
         let mut other = p.data.clone();
         other.death = None;
         let e = store.update_person("b", p.id, 1, &other).await.unwrap_err();
-        assert!(matches!(e, StoreError::Conflict { expected: 1, actual: 2, .. }), "{label}: {e}");
+        assert!(
+            matches!(
+                e,
+                StoreError::Conflict {
+                    expected: 1,
+                    actual: 2,
+                    ..
+                }
+            ),
+            "{label}: {e}"
+        );
         assert_eq!(store.get_person(p.id).await.unwrap().unwrap(), v2);
     });
 }
@@ -113,15 +147,30 @@ fn a_stale_update_is_a_conflict_and_changes_nothing() {
 fn statuses_only_move_forward_with_a_reason() {
     on_every_backend(|label, store| async move {
         let p = store.create_person("a", &person("JP-3")).await.unwrap();
-        let e = store.advance_status("a", p.id, 1, PersonStatus::Located, " ").await.unwrap_err();
+        let e = store
+            .advance_status("a", p.id, 1, PersonStatus::Located, " ")
+            .await
+            .unwrap_err();
         assert!(matches!(e, StoreError::Invalid(_)), "{label}: {e}");
-        let p = store.advance_status("a", p.id, 1, PersonStatus::Located, "grave found at Komusan").await.unwrap();
-        let p = store.advance_status("a", p.id, p.version, PersonStatus::Recovered, "mission 2026-1").await.unwrap();
-        let e = store.advance_status("a", p.id, p.version, PersonStatus::Missing, "oops").await.unwrap_err();
+        let p = store
+            .advance_status("a", p.id, 1, PersonStatus::Located, "grave found at Komusan")
+            .await
+            .unwrap();
+        let p = store
+            .advance_status("a", p.id, p.version, PersonStatus::Recovered, "mission 2026-1")
+            .await
+            .unwrap();
+        let e = store
+            .advance_status("a", p.id, p.version, PersonStatus::Missing, "oops")
+            .await
+            .unwrap_err();
         assert!(matches!(e, StoreError::BackwardStatus { .. }), "{label}: {e}");
         let history = store.status_history(p.id).await.unwrap();
         assert_eq!(history.len(), 2);
-        assert_eq!((history[0].0, history[0].1), (PersonStatus::Missing, PersonStatus::Located));
+        assert_eq!(
+            (history[0].0, history[0].1),
+            (PersonStatus::Missing, PersonStatus::Located)
+        );
         assert_eq!(history[1].2, "mission 2026-1");
     });
 }
@@ -156,13 +205,25 @@ fn sites_are_relocated_with_their_history() {
             estimated_count: Some(2400),
             notes: None,
         };
-        let old = store.create_site("planner", &site("S-1", "룡산", SiteStatus::Known)).await.unwrap();
-        let new = store.create_site("planner", &site("S-2", "룡산 새 묘지", SiteStatus::Surveyed)).await.unwrap();
-        let moved = store.relocate_site("planner", old.id, old.version, new.id).await.unwrap();
+        let old = store
+            .create_site("planner", &site("S-1", "룡산", SiteStatus::Known))
+            .await
+            .unwrap();
+        let new = store
+            .create_site("planner", &site("S-2", "룡산 새 묘지", SiteStatus::Surveyed))
+            .await
+            .unwrap();
+        let moved = store
+            .relocate_site("planner", old.id, old.version, new.id)
+            .await
+            .unwrap();
         assert_eq!(moved.relocated_to, Some(new.id), "{label}");
         assert_eq!(moved.data.status, SiteStatus::Relocated);
         assert_eq!(store.get_site(old.id).await.unwrap().unwrap(), moved);
-        let e = store.relocate_site("planner", old.id, old.version, new.id).await.unwrap_err();
+        let e = store
+            .relocate_site("planner", old.id, old.version, new.id)
+            .await
+            .unwrap_err();
         assert!(matches!(e, StoreError::Conflict { .. }), "{label}: {e}");
         assert_eq!(store.list_sites().await.unwrap().len(), 2);
     });
@@ -178,9 +239,16 @@ fn the_audit_chain_detects_tampering() {
         let report = store.verify_audit().await.unwrap();
         assert_eq!((report.entries, report.first_broken.clone()), (4, None), "{label}");
         // Someone edits an entry by hand.
-        store.execute_raw("UPDATE audit SET actor = 'someone else' WHERE seq = 2").await.unwrap();
+        store
+            .execute_raw("UPDATE audit SET actor = 'someone else' WHERE seq = 2")
+            .await
+            .unwrap();
         let report = store.verify_audit().await.unwrap();
-        assert_eq!(report.first_broken.as_ref().map(|b| b.0), Some(2), "{label}: {report:?}");
+        assert_eq!(
+            report.first_broken.as_ref().map(|b| b.0),
+            Some(2),
+            "{label}: {report:?}"
+        );
     });
 }
 
@@ -204,7 +272,10 @@ fn concurrent_writers_keep_one_audit_chain() {
                 let store = store.clone();
                 tokio::spawn(async move {
                     for i in 0..10 {
-                        store.create_person("writer", &person(&format!("C-{t}-{i}"))).await.unwrap();
+                        store
+                            .create_person("writer", &person(&format!("C-{t}-{i}")))
+                            .await
+                            .unwrap();
                     }
                 })
             })
@@ -220,9 +291,13 @@ fn concurrent_writers_keep_one_audit_chain() {
 #[test]
 fn both_backends_have_the_same_migrations() {
     let names = |backend: &str| {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
-        let mut v: Vec<String> =
-            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(backend);
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         v.sort();
         v
     };

@@ -1,0 +1,352 @@
+//! Registry commands: `db migrate`, `import persons`, `export persons`, `audit verify`.
+//!
+//! Persons CSV (import and export), UTF-8 with a header row; `external_id` and `name` are
+//! required, the other columns optional and in any order:
+//!
+//! | column | meaning |
+//! |---|---|
+//! | `external_id` | the programme's own id, unique |
+//! | `name` | the name as recorded (script guessed from the letters unless `name_script` is given) |
+//! | `name_script`, `name_lang` | ISO 15924 script code and language tag of `name` |
+//! | `name_kana` | reading in kana |
+//! | `name_latin` | romanised name |
+//! | `sex` | male, female or unknown (also m/f/u, 1/2/0) |
+//! | `birth`, `death` | YYYY, YYYY-MM or YYYY-MM-DD |
+//! | `death_place`, `death_lat`, `death_lon` | where the person died |
+//! | `source` | where these facts come from |
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use registry::model::{Coordinates, FieldError, Name, NameKind, NewPerson, PartialDate, Person, Place, Sex, Source};
+use registry::Store;
+
+use crate::input_error;
+
+/// The database to use.
+#[derive(Debug, Args)]
+pub struct DbArg {
+    /// sqlite://FILE (created if missing) or postgres://USER@HOST:PORT/DB.
+    #[arg(long, env = "HOMEWARD_DB", default_value = "sqlite://homeward.db")]
+    pub db: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Create the database if needed and apply the migrations it has not seen.
+    Migrate(DbArg),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import persons from a CSV file, in one transaction: every row or none.
+    Persons {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+        /// Recorded in the audit log as the one who imported.
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Write every person to standard output.
+    Persons {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        format: ExportFormat,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the whole audit chain; exit 1 and name the first broken entry if it does not hold.
+    Verify(DbArg),
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the runtime")
+}
+
+async fn open(db: &DbArg) -> Result<Store> {
+    Store::open(&db.db).await.map_err(|e| match e {
+        registry::StoreError::Url(_) => input_error!("--db: {e}"),
+        other => anyhow::Error::new(other).context(format!("opening {}", db.db)),
+    })
+}
+
+pub fn db(cmd: &DbCommand) -> Result<()> {
+    match cmd {
+        DbCommand::Migrate(db) => runtime()?.block_on(async {
+            let store = open(db).await?;
+            store.close().await;
+            eprintln!("{} is up to date", db.db);
+            Ok(())
+        }),
+    }
+}
+
+const COLUMNS: [&str; 13] = [
+    "external_id",
+    "name",
+    "name_script",
+    "name_lang",
+    "name_kana",
+    "name_latin",
+    "sex",
+    "birth",
+    "death",
+    "death_place",
+    "death_lat",
+    "death_lon",
+    "source",
+];
+
+/// Reads a persons CSV; errors name the line and the column.
+pub fn read_persons_csv(path: &Path, input: impl Read) -> Result<Vec<NewPerson>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    let headers = reader
+        .headers()
+        .map_err(|e| input_error!("{}: line 1: {e}", path.display()))?
+        .clone();
+    for h in headers.iter() {
+        if !COLUMNS.contains(&h.trim()) {
+            return Err(input_error!(
+                "{}: line 1, field '{h}': unknown column (known: {})",
+                path.display(),
+                COLUMNS.join(", ")
+            ));
+        }
+    }
+    for required in ["external_id", "name"] {
+        if !headers.iter().any(|h| h.trim() == required) {
+            return Err(input_error!(
+                "{}: line 1, field '{required}': required column missing",
+                path.display()
+            ));
+        }
+    }
+    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let cols: Vec<Option<usize>> = COLUMNS.iter().map(|c| col(c)).collect();
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            input_error!("{}: line {line}: {e}", path.display())
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let get = |name: &str| -> Option<&str> {
+            let i = COLUMNS.iter().position(|c| *c == name).expect("a known column");
+            cols[i]
+                .and_then(|c| record.get(c))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let person = person_from_row(&get).map_err(|e| input_error!("{}: line {line}, {e}", path.display()))?;
+        out.push(person);
+    }
+    Ok(out)
+}
+
+fn person_from_row<'a>(get: &dyn Fn(&str) -> Option<&'a str>) -> Result<NewPerson, FieldError> {
+    let text = get("name").ok_or_else(|| FieldError::new("name", "is empty"))?;
+    let script = get("name_script").unwrap_or_else(|| Name::guess_script(text));
+    let mut names = vec![Name::new(text, script, get("name_lang"), NameKind::Primary)?];
+    if let Some(kana) = get("name_kana") {
+        names.push(Name::new(
+            kana,
+            Name::guess_script(kana),
+            Some("ja"),
+            NameKind::Transliteration,
+        )?);
+    }
+    if let Some(latin) = get("name_latin") {
+        names.push(Name::new(latin, "Latn", None, NameKind::Transliteration)?);
+    }
+    let date = |field: &str| -> Result<Option<PartialDate>, FieldError> {
+        get(field)
+            .map(|v| v.parse::<PartialDate>().map_err(|e| FieldError::new(field, e)))
+            .transpose()
+    };
+    let number = |field: &str| -> Result<Option<f64>, FieldError> {
+        get(field)
+            .map(|v| {
+                v.parse::<f64>()
+                    .map_err(|_| FieldError::new(field, format!("'{v}' is not a number")))
+            })
+            .transpose()
+    };
+    let coordinates = match (number("death_lat")?, number("death_lon")?) {
+        (Some(lat), Some(lon)) => Some(Coordinates::new(lat, lon, None).map_err(|e| {
+            // Name the CSV column.
+            FieldError::new(&format!("death_{}", e.field), e.message)
+        })?),
+        (None, None) => None,
+        (Some(_), None) => return Err(FieldError::new("death_lon", "is needed with death_lat")),
+        (None, Some(_)) => return Err(FieldError::new("death_lat", "is needed with death_lon")),
+    };
+    let place = get("death_place");
+    let person = NewPerson {
+        external_id: get("external_id")
+            .ok_or_else(|| FieldError::new("external_id", "is empty"))?
+            .to_owned(),
+        names,
+        sex: get("sex")
+            .unwrap_or("unknown")
+            .parse::<Sex>()
+            .map_err(|e| FieldError::new("sex", e))?,
+        birth: date("birth")?,
+        death: date("death")?,
+        death_place: (place.is_some() || coordinates.is_some()).then(|| Place {
+            name: place.map(str::to_owned),
+            coordinates,
+        }),
+        sources: get("source")
+            .map(|s| {
+                vec![Source {
+                    citation: s.to_owned(),
+                    note: None,
+                }]
+            })
+            .unwrap_or_default(),
+    };
+    person.check()?;
+    Ok(person)
+}
+
+pub fn import(cmd: &ImportCommand) -> Result<()> {
+    match cmd {
+        ImportCommand::Persons { file, db, actor } => {
+            let f = std::fs::File::open(file).map_err(|e| input_error!("{}: cannot read: {e}", file.display()))?;
+            let persons = read_persons_csv(file, std::io::BufReader::new(f))?;
+            runtime()?.block_on(async {
+                let store = open(db).await?;
+                let result = store.import_persons(actor, &persons).await;
+                store.close().await;
+                match result {
+                    Ok(n) => {
+                        eprintln!("{n} persons imported into {}", db.db);
+                        Ok(())
+                    }
+                    // Rows are numbered from the header (line 1), one record per line.
+                    Err((i, e @ (registry::StoreError::Duplicate { .. } | registry::StoreError::Invalid(_)))) => Err(
+                        input_error!("{}: line {}: {e}; nothing was imported", file.display(), i + 2),
+                    ),
+                    Err((_, e)) => Err(anyhow::Error::new(e).context("importing; nothing was imported")),
+                }
+            })
+        }
+    }
+}
+
+fn csv_row(p: &Person) -> Vec<String> {
+    let name = |kind: NameKind, script: Option<&str>| {
+        p.data
+            .names
+            .iter()
+            .find(|n| n.kind == kind && script.is_none_or(|s| n.script == s))
+            .map(|n| n.text.clone())
+            .unwrap_or_default()
+    };
+    let primary = p
+        .data
+        .names
+        .iter()
+        .find(|n| n.kind == NameKind::Primary)
+        .or(p.data.names.first());
+    let kana = p
+        .data
+        .names
+        .iter()
+        .find(|n| n.kind == NameKind::Transliteration && matches!(n.script.as_str(), "Kana" | "Hira"))
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    let place = p.data.death_place.as_ref();
+    let coords = place.and_then(|pl| pl.coordinates);
+    vec![
+        p.data.external_id.clone(),
+        primary.map(|n| n.text.clone()).unwrap_or_default(),
+        primary.map(|n| n.script.clone()).unwrap_or_default(),
+        primary.and_then(|n| n.lang.clone()).unwrap_or_default(),
+        kana,
+        name(NameKind::Transliteration, Some("Latn")),
+        p.data.sex.as_str().to_owned(),
+        p.data.birth.map(|d| d.to_string()).unwrap_or_default(),
+        p.data.death.map(|d| d.to_string()).unwrap_or_default(),
+        place.and_then(|pl| pl.name.clone()).unwrap_or_default(),
+        coords.map(|c| c.lat.to_string()).unwrap_or_default(),
+        coords.map(|c| c.lon.to_string()).unwrap_or_default(),
+        p.data.sources.first().map(|s| s.citation.clone()).unwrap_or_default(),
+    ]
+}
+
+pub fn export(cmd: &ExportCommand) -> Result<()> {
+    match cmd {
+        ExportCommand::Persons { format, db } => runtime()?.block_on(async {
+            let store = open(db).await?;
+            let stdout = std::io::stdout();
+            let mut csv_out = (*format == ExportFormat::Csv).then(|| csv::Writer::from_writer(stdout.lock()));
+            if let Some(w) = csv_out.as_mut() {
+                w.write_record(COLUMNS)?;
+            }
+            let mut all: Vec<Person> = Vec::new();
+            let mut offset = 0;
+            loop {
+                let page = store.search_persons(None, 1000, offset).await?;
+                if page.is_empty() {
+                    break;
+                }
+                offset += page.len() as i64;
+                match csv_out.as_mut() {
+                    Some(w) => {
+                        for p in &page {
+                            w.write_record(csv_row(p))?;
+                        }
+                    }
+                    None => all.extend(page),
+                }
+            }
+            match csv_out {
+                Some(mut w) => w.flush()?,
+                None => println!("{}", serde_json::to_string_pretty(&all)?),
+            }
+            store.close().await;
+            Ok(())
+        }),
+    }
+}
+
+pub fn audit(cmd: &AuditCommand) -> Result<()> {
+    match cmd {
+        AuditCommand::Verify(db) => runtime()?.block_on(async {
+            let store = open(db).await?;
+            let report = store.verify_audit().await?;
+            store.close().await;
+            match report.first_broken {
+                None => {
+                    println!("audit chain intact: {} entries", report.entries);
+                    Ok(())
+                }
+                Some((seq, why)) => Err(anyhow::anyhow!(
+                    "audit chain broken at entry {seq}: {why} ({} entries before it hold)",
+                    report.entries
+                )),
+            }
+        }),
+    }
+}

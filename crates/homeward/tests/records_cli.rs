@@ -1,0 +1,106 @@
+//! `homeward import|export persons` and `audit verify` through the built binary, on SQLite (and on
+//! PostgreSQL when `HOMEWARD_TEST_POSTGRES_URL` is set).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const GOOD: &str =
+    "external_id,name,name_script,name_lang,name_kana,name_latin,sex,birth,death,death_place,death_lat,death_lon,source
+JP-1,山田太郎,Hani,ja,やまだ たろう,Yamada Taro,male,1921-04,1946,Komusan,42.1,129.7,MHLW register 3
+JP-2,佐藤花子,Hani,,さとう はなこ,Sato Hanako,female,1925,1945-12,\"Hamhung, Fuji-machi\",,,MHLW register 4
+";
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("homeward-records-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn homeward(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn persons_survive_an_import_export_round_trip() {
+    let d = dir("roundtrip");
+    let csv = d.join("persons.csv");
+    std::fs::write(&csv, GOOD).unwrap();
+    let db = format!("sqlite://{}", d.join("r.db").display());
+    let out = homeward(&["import", "persons", csv.to_str().unwrap(), "--db", &db]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = homeward(&["export", "persons", "--format", "csv", "--db", &db]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), GOOD);
+    let out = homeward(&["audit", "verify", "--db", &db]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 entries"));
+    let json = homeward(&["export", "persons", "--format", "json", "--db", &db]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn a_bad_row_rejects_the_file_and_names_line_and_column() {
+    let cases = [
+        ("date", GOOD.replace("1921-04", "1921-13"), "line 2, field 'birth'"),
+        ("sex", GOOD.replace(",female,", ",woman,"), "line 3, field 'sex'"),
+        ("column", GOOD.replace("source", "sauce"), "line 1, field 'sauce'"),
+        ("required", GOOD.replace("JP-2,", ","), "line 3, field 'external_id'"),
+        (
+            "coordinates",
+            GOOD.replace(",42.1,", ",142.1,"),
+            "line 2, field 'death_lat'",
+        ),
+        ("duplicate", GOOD.replace("JP-2", "JP-1"), "line 3"),
+        ("shape", format!("{GOOD}JP-3,x\n"), "line 4"),
+    ];
+    for (name, text, needle) in cases {
+        let d = dir(name);
+        let csv = d.join("persons.csv");
+        std::fs::write(&csv, text).unwrap();
+        let db = format!("sqlite://{}", d.join("r.db").display());
+        let out = homeward(&["import", "persons", csv.to_str().unwrap(), "--db", &db]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(needle), "{name}: '{needle}' not in {err}");
+        let export = homeward(&["export", "persons", "--db", &db]);
+        assert_eq!(
+            String::from_utf8_lossy(&export.stdout).lines().count(),
+            1,
+            "{name}: only the header, nothing imported"
+        );
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+}
+
+#[test]
+fn audit_verify_fails_after_a_row_is_altered_by_hand() {
+    let d = dir("tamper");
+    let csv = d.join("persons.csv");
+    std::fs::write(&csv, GOOD).unwrap();
+    let path = d.join("r.db");
+    let db = format!("sqlite://{}", path.display());
+    assert!(homeward(&["import", "persons", csv.to_str().unwrap(), "--db", &db])
+        .status
+        .success());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = registry::Store::open(&db).await.unwrap();
+        store
+            .execute_raw("UPDATE audit SET after = replace(after, 'Yamada', 'Yamamoto') WHERE seq = 1")
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let out = homeward(&["audit", "verify", "--db", &db]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken at entry 1"));
+    std::fs::remove_dir_all(&d).unwrap();
+}
