@@ -61,7 +61,7 @@ pub enum StoreError {
 /// The registry's database.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: AnyPool,
+    pub(crate) pool: AnyPool,
     backend: Backend,
 }
 
@@ -107,7 +107,7 @@ impl AuditEntry {
     }
 }
 
-fn search_text(names: &[crate::model::Name]) -> String {
+pub(crate) fn search_text(names: &[crate::model::Name]) -> String {
     names
         .iter()
         .map(|n| n.text.to_lowercase())
@@ -115,11 +115,11 @@ fn search_text(names: &[crate::model::Name]) -> String {
         .join("\u{1f}")
 }
 
-fn json<T: serde::Serialize>(v: &T) -> String {
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("domain types serialise")
 }
 
-fn unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
@@ -181,8 +181,9 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// Appends an audit entry inside `tx`.
-    async fn audit(
+    /// Appends an audit entry inside `tx`. Every write of every module calls this in the same
+    /// transaction as the change.
+    pub(crate) async fn audit(
         tx: &mut Transaction<'_, Any>,
         actor: &str,
         action: &str,
