@@ -7,6 +7,8 @@
 pub mod model;
 mod store;
 mod time;
+mod users;
 
 pub use store::{AuditEntry, AuditReport, Backend, Store, StoreError, GENESIS_HASH};
 pub use time::now_utc;
+pub use users::{Role, User};

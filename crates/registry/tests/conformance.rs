@@ -304,3 +304,54 @@ fn both_backends_have_the_same_migrations() {
     assert_eq!(names("sqlite"), names("postgres"));
     assert!(!names("sqlite").is_empty());
 }
+
+#[test]
+fn users_passwords_and_tokens() {
+    use registry::Role;
+    on_every_backend(|label, store| async move {
+        let u = store
+            .add_user("admin", "aiko.liaison", Role::FamilyLiaison, "correct horse battery")
+            .await
+            .unwrap();
+        assert_eq!(u.role, Role::FamilyLiaison);
+        assert!(
+            store
+                .check_password("aiko.liaison", "wrong password!")
+                .await
+                .unwrap()
+                .is_none(),
+            "{label}"
+        );
+        assert_eq!(
+            store
+                .check_password("aiko.liaison", "correct horse battery")
+                .await
+                .unwrap(),
+            Some(u.clone())
+        );
+        let e = store
+            .add_user("admin", "aiko.liaison", Role::Viewer, "another long password")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Duplicate { .. }), "{label}: {e}");
+        let e = store
+            .add_user("admin", "bad name!", Role::Viewer, "another long password")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Invalid(_)), "{label}: {e}");
+        let token = store.create_token("admin", "aiko.liaison", "api", None).await.unwrap();
+        assert_eq!(store.user_for_token(&token).await.unwrap(), Some(u.clone()));
+        assert!(store.user_for_token("hw_not-a-token").await.unwrap().is_none());
+        let expired = store
+            .create_token("admin", "aiko.liaison", "session", Some("2000-01-01T00:00:00.000Z"))
+            .await
+            .unwrap();
+        assert!(
+            store.user_for_token(&expired).await.unwrap().is_none(),
+            "{label}: expired"
+        );
+        assert!(store.revoke_token(&token).await.unwrap());
+        assert!(store.user_for_token(&token).await.unwrap().is_none());
+        assert!(store.verify_audit().await.unwrap().first_broken.is_none());
+    });
+}

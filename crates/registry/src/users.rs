@@ -1,0 +1,252 @@
+//! Users, roles, API tokens and browser sessions. Passwords are stored as argon2id hashes, tokens
+//! as SHA-256 hashes: the database never holds a secret that works.
+
+use std::fmt;
+use std::str::FromStr;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::model::FieldError;
+use crate::store::{unique_violation, Store, StoreError};
+use crate::time::now_utc;
+
+/// What a user may do. See the server's permission table for the details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Admin,
+    FamilyLiaison,
+    LabAnalyst,
+    Reviewer,
+    MissionPlanner,
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::FamilyLiaison,
+        Role::LabAnalyst,
+        Role::Reviewer,
+        Role::MissionPlanner,
+        Role::Viewer,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::FamilyLiaison => "family-liaison",
+            Role::LabAnalyst => "lab-analyst",
+            Role::Reviewer => "reviewer",
+            Role::MissionPlanner => "mission-planner",
+            Role::Viewer => "viewer",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s.trim()).ok_or_else(|| {
+            format!(
+                "'{s}' is not a role ({})",
+                Role::ALL.iter().map(Role::as_str).collect::<Vec<_>>().join(", ")
+            )
+        })
+    }
+}
+
+/// A user as the server sees it (never the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+}
+
+/// A user name: 1–64 letters, digits, `.`, `_` or `-`.
+fn check_username(username: &str) -> Result<(), FieldError> {
+    let ok = !username.is_empty()
+        && username.len() <= 64
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(FieldError::new("username", "use 1–64 letters, digits, '.', '_' or '-'"))
+    }
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {
+    let mut buf = [0u8; N];
+    getrandom::getrandom(&mut buf).map_err(|e| StoreError::Corrupt(format!("no randomness: {e}")))?;
+    Ok(buf)
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+impl Store {
+    /// Adds a user with an argon2id password hash.
+    pub async fn add_user(&self, actor: &str, username: &str, role: Role, password: &str) -> Result<User, StoreError> {
+        check_username(username)?;
+        if password.chars().count() < 10 {
+            return Err(FieldError::new("password", "use at least 10 characters").into());
+        }
+        let salt = SaltString::encode_b64(&random_bytes::<16>()?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let hash = Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map_err(|e| StoreError::Corrupt(format!("hashing the password: {e}")))?
+            .to_string();
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "INSERT INTO users (username, role, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(username)
+        .bind(role.as_str())
+        .bind(&hash)
+        .bind(now_utc())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if unique_violation(&e) {
+                StoreError::Duplicate {
+                    entity: "user",
+                    field: "username",
+                    value: username.to_owned(),
+                }
+            } else {
+                e.into()
+            }
+        })?;
+        let user = User {
+            id: row.try_get("id")?,
+            username: username.to_owned(),
+            role,
+        };
+        let after = serde_json::json!({ "username": username, "role": role.as_str() }).to_string();
+        Self::audit(
+            &mut tx,
+            actor,
+            "create",
+            "user",
+            &user.id.to_string(),
+            None,
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
+        let role: String = row.try_get("role")?;
+        Ok(User {
+            id: row.try_get("id")?,
+            username: row.try_get("username")?,
+            role: role.parse().map_err(StoreError::Corrupt)?,
+        })
+    }
+
+    /// The user if the password is right (and the user not disabled).
+    pub async fn check_password(&self, username: &str, password: &str) -> Result<Option<User>, StoreError> {
+        let row =
+            sqlx::query("SELECT id, username, role, password_hash FROM users WHERE username = $1 AND disabled = 0")
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let stored: String = row.try_get("password_hash")?;
+        let parsed = PasswordHash::new(&stored).map_err(|e| StoreError::Corrupt(format!("password hash: {e}")))?;
+        if Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() {
+            Ok(Some(Self::user_from_row(&row)?))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Creates a token for `username` and returns it: shown once, stored only as its hash.
+    /// `kind` is `api` (no expiry) or `session` (expires at `expires_at`, RFC 3339).
+    pub async fn create_token(
+        &self,
+        actor: &str,
+        username: &str,
+        kind: &str,
+        expires_at: Option<&str>,
+    ) -> Result<String, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("SELECT id FROM users WHERE username = $1 AND disabled = 0")
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound {
+                entity: "user",
+                id: username.to_owned(),
+            })?;
+        let user_id: i64 = row.try_get("id")?;
+        let token = format!("hw_{}", hex::encode(random_bytes::<32>()?));
+        sqlx::query(
+            "INSERT INTO tokens (user_id, token_hash, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(user_id)
+        .bind(token_hash(&token))
+        .bind(kind)
+        .bind(now_utc())
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+        Self::audit(&mut tx, actor, "create", "token", username, None, Some(kind)).await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// The user a token belongs to, if it is valid and not expired.
+    pub async fn user_for_token(&self, token: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.id AS id, u.username AS username, u.role AS role, t.expires_at AS expires_at \
+             FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND u.disabled = 0",
+        )
+        .bind(token_hash(token))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let expires: Option<String> = row.try_get("expires_at")?;
+        // RFC 3339 UTC strings of one format compare like the instants they name.
+        if expires.is_some_and(|e| e.as_str() <= now_utc().as_str()) {
+            return Ok(None);
+        }
+        Ok(Some(Self::user_from_row(&row)?))
+    }
+
+    /// Ends a session (or revokes a token).
+    pub async fn revoke_token(&self, token: &str) -> Result<bool, StoreError> {
+        let n = sqlx::query("DELETE FROM tokens WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .execute(&self.pool)
+            .await?;
+        Ok(n.rows_affected() > 0)
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        let rows = sqlx::query("SELECT id, username, role FROM users ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(Self::user_from_row).collect()
+    }
+}
