@@ -10,5 +10,5 @@ mod time;
 mod users;
 
 pub use store::{AuditEntry, AuditReport, Backend, Store, StoreError, GENESIS_HASH};
-pub use time::now_utc;
+pub use time::{format_utc, now_utc};
 pub use users::{Role, User};

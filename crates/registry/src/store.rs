@@ -399,6 +399,22 @@ impl Store {
             .try_get("n")?)
     }
 
+    /// How many persons have each status (statuses with none are left out).
+    pub async fn count_persons_by_status(&self) -> Result<Vec<(PersonStatus, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM persons GROUP BY status")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                let s: String = r.try_get("status")?;
+                Ok((s.parse::<PersonStatus>().map_err(StoreError::Corrupt)?, r.try_get("n")?))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        out.sort();
+        Ok(out)
+    }
+
     /// Replaces a person's data if nobody changed it since `expected_version`.
     pub async fn update_person(
         &self,

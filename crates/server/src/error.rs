@@ -1,0 +1,63 @@
+//! API errors: a status code and a JSON body `{"error": …, "field": …}`; internals are logged,
+//! never sent.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use registry::StoreError;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("sign in first: send a session cookie or `Authorization: Bearer <token>`")]
+    Unauthenticated,
+    #[error("your role ({0}) may not do this")]
+    Forbidden(registry::Role),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{message}")]
+    BadRequest { message: String, field: Option<String> },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the request body is larger than the limit of {0} bytes")]
+    TooLarge(usize),
+    #[error("unexpected error")]
+    Unexpected(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict { .. } | StoreError::Duplicate { .. } | StoreError::BackwardStatus { .. } => {
+                ApiError::Conflict(e.to_string())
+            }
+            StoreError::NotFound { entity, id } => ApiError::NotFound(format!("{entity} {id}")),
+            StoreError::Invalid(f) => ApiError::BadRequest {
+                message: f.message.clone(),
+                field: Some(f.field),
+            },
+            other => ApiError::Unexpected(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unexpected(detail) => {
+                eprintln!("homeward server: unexpected error: {detail}");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        let field = match &self {
+            ApiError::BadRequest { field, .. } => field.clone(),
+            _ => None,
+        };
+        (status, axum::Json(json!({ "error": self.to_string(), "field": field }))).into_response()
+    }
+}
