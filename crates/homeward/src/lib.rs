@@ -3,6 +3,7 @@
 //! code.
 
 pub mod case;
+pub mod config;
 pub mod dvi;
 pub mod error;
 pub mod lr;
@@ -10,3 +11,4 @@ pub mod matching;
 pub mod model;
 pub mod records;
 pub mod screen;
+pub mod serve;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use homeward::{dvi, error, lr, matching, records, screen};
+use homeward::{dvi, error, lr, matching, records, screen, serve};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +38,14 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(records::AuditCommand),
+    /// Run the HTTP API.
+    Serve(serve::ServeArgs),
+    /// Users and their roles.
+    #[command(subcommand)]
+    User(serve::UserCommand),
+    /// API tokens for scripts.
+    #[command(subcommand)]
+    Token(serve::TokenCommand),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +59,9 @@ fn main() -> ExitCode {
         Command::Import(cmd) => records::import(&cmd),
         Command::Export(cmd) => records::export(&cmd),
         Command::Audit(cmd) => records::audit(&cmd),
+        Command::Serve(args) => serve::serve(&args),
+        Command::User(cmd) => serve::user(&cmd),
+        Command::Token(cmd) => serve::token(&cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

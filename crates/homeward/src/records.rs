@@ -25,12 +25,27 @@ use registry::Store;
 
 use crate::input_error;
 
-/// The database to use.
+/// The database to use, and where the settings come from.
 #[derive(Debug, Args)]
 pub struct DbArg {
-    /// sqlite://FILE (created if missing) or postgres://USER@HOST:PORT/DB.
-    #[arg(long, env = "HOMEWARD_DB", default_value = "sqlite://homeward.db")]
-    pub db: String,
+    /// sqlite://FILE (created if missing) or postgres://USER@HOST:PORT/DB [default: from the
+    /// configuration, else sqlite://homeward.db].
+    #[arg(long)]
+    pub db: Option<String>,
+    /// Configuration file [default: ./homeward.toml if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+impl DbArg {
+    /// The settings in force, the `--db` flag over everything else.
+    pub fn settings(&self) -> Result<crate::config::Settings> {
+        let mut s = crate::config::load(self.config.as_ref(), |k| std::env::var(k).ok())?;
+        if let Some(db) = &self.db {
+            s.db = db.clone();
+        }
+        Ok(s)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,11 +98,16 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the runtime")
 }
 
-async fn open(db: &DbArg) -> Result<Store> {
-    Store::open(&db.db).await.map_err(|e| match e {
+pub(crate) async fn open(db: &DbArg) -> Result<Store> {
+    let url = db.settings()?.db;
+    Store::open(&url).await.map_err(|e| match e {
         registry::StoreError::Url(_) => input_error!("--db: {e}"),
-        other => anyhow::Error::new(other).context(format!("opening {}", db.db)),
+        other => anyhow::Error::new(other).context(format!("opening {url}")),
     })
+}
+
+pub(crate) fn runtime_for_commands() -> Result<tokio::runtime::Runtime> {
+    runtime()
 }
 
 pub fn db(cmd: &DbCommand) -> Result<()> {
@@ -95,7 +115,7 @@ pub fn db(cmd: &DbCommand) -> Result<()> {
         DbCommand::Migrate(db) => runtime()?.block_on(async {
             let store = open(db).await?;
             store.close().await;
-            eprintln!("{} is up to date", db.db);
+            eprintln!("{} is up to date", db.settings()?.db);
             Ok(())
         }),
     }
@@ -240,7 +260,7 @@ pub fn import(cmd: &ImportCommand) -> Result<()> {
                 store.close().await;
                 match result {
                     Ok(n) => {
-                        eprintln!("{n} persons imported into {}", db.db);
+                        eprintln!("{n} persons imported");
                         Ok(())
                     }
                     // Rows are numbered from the header (line 1), one record per line.

@@ -104,3 +104,70 @@ fn audit_verify_fails_after_a_row_is_altered_by_hand() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("broken at entry 1"));
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn users_tokens_and_the_server_from_the_command_line() {
+    use std::io::{BufRead, Read, Write};
+    let d = dir("serve");
+    let db = format!("sqlite://{}", d.join("s.db").display());
+    let mut add = Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .args([
+            "user",
+            "add",
+            "--username",
+            "kenji",
+            "--role",
+            "reviewer",
+            "--password-stdin",
+            "--db",
+            &db,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long enough password\n")
+        .unwrap();
+    assert!(add.wait().unwrap().success());
+    let bad_role = homeward(&[
+        "user",
+        "add",
+        "--username",
+        "x",
+        "--role",
+        "chief",
+        "--password-stdin",
+        "--db",
+        &db,
+    ]);
+    assert_eq!(bad_role.status.code(), Some(2));
+    let token = homeward(&["token", "create", "--username", "kenji", "--db", &db]);
+    assert!(token.status.success());
+    let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--db", &db])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(server.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line.trim().rsplit("http://").next().unwrap().to_owned();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        stream,
+        "GET /api/v1/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"role\":\"reviewer\""), "{response}");
+    std::fs::remove_dir_all(&d).unwrap();
+}

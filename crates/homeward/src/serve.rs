@@ -1,0 +1,136 @@
+//! `homeward serve`, `homeward user add`, `homeward token create`.
+
+use std::io::Read;
+use std::net::SocketAddr;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use registry::Role;
+
+use crate::input_error;
+use crate::records::{open, runtime_for_commands, DbArg};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Address to listen on [default: from the configuration, else 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR:PORT")]
+    listen: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, family-liaison, lab-analyst, reviewer, mission-planner or viewer.
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input (the only way: never on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user and print it (shown once; stored only as a hash).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+pub fn serve(args: &ServeArgs) -> Result<()> {
+    let settings = args.db.settings()?;
+    let listen = args.listen.clone().unwrap_or(settings.listen.clone());
+    let addr: SocketAddr = listen
+        .parse()
+        .map_err(|_| input_error!("--listen: '{listen}' is not an address such as 127.0.0.1:8080"))?;
+    let config = server::ServerConfig {
+        max_body_bytes: settings.max_body_bytes,
+        session_hours: settings.session_hours,
+    };
+    runtime_for_commands()?.block_on(async {
+        let store = open(&args.db).await?;
+        let shutdown = async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("installing the SIGTERM handler");
+                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+            }
+            #[cfg(not(unix))]
+            let _ = ctrl_c.await;
+        };
+        server::serve(
+            store.clone(),
+            config,
+            addr,
+            |bound| eprintln!("homeward listening on http://{bound}"),
+            shutdown,
+        )
+        .await
+        .with_context(|| format!("serving on {addr}"))?;
+        store.close().await;
+        Ok(())
+    })
+}
+
+pub fn user(cmd: &UserCommand) -> Result<()> {
+    match cmd {
+        UserCommand::Add {
+            username,
+            role,
+            password_stdin: _,
+            db,
+        } => {
+            let role: Role = role.parse().map_err(|e: String| input_error!("--role: {e}"))?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            runtime_for_commands()?.block_on(async {
+                let store = open(db).await?;
+                let result = store.add_user("cli", username, role, password).await;
+                store.close().await;
+                match result {
+                    Ok(u) => {
+                        eprintln!("user '{}' added with role {}", u.username, u.role);
+                        Ok(())
+                    }
+                    Err(e @ (registry::StoreError::Invalid(_) | registry::StoreError::Duplicate { .. })) => {
+                        Err(input_error!("{e}"))
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            })
+        }
+    }
+}
+
+pub fn token(cmd: &TokenCommand) -> Result<()> {
+    match cmd {
+        TokenCommand::Create { username, db } => runtime_for_commands()?.block_on(async {
+            let store = open(db).await?;
+            let result = store.create_token("cli", username, "api", None).await;
+            store.close().await;
+            match result {
+                Ok(token) => {
+                    println!("{token}");
+                    Ok(())
+                }
+                Err(e @ registry::StoreError::NotFound { .. }) => Err(input_error!("{e}")),
+                Err(e) => Err(e.into()),
+            }
+        }),
+    }
+}
