@@ -1,13 +1,31 @@
-//! The registry: case records (persons, burial sites, and in time families, samples, missions and
-//! decisions), stored in SQLite or PostgreSQL, every change in a hash-chained audit log.
+//! The registry: case records (persons, burial sites, families and their members, reference samples
+//! with consent, remains, samples and their chain of custody, missions, and in time the decisions),
+//! stored in SQLite or PostgreSQL, every change in a hash-chained audit log. Reads of sensitive data
+//! (genotypes, family contacts) are audited too; the audit log itself never holds either, only hashes.
 //!
 //! Architecture invariant: this is the only crate that knows SQL. Callers get domain types
 //! (`model`) and typed errors (`StoreError`).
 
+mod families;
+mod identifications;
+mod missions;
 pub mod model;
+mod profiles;
+mod references;
+mod samples;
 mod store;
+mod support;
 mod time;
 mod users;
+
+pub use families::{Contacts, Family, FamilyMember, NewFamily, NewMember, PedigreeRow};
+pub use identifications::{Identification, IdentificationStatus};
+pub use missions::{Mission, MissionKind, NewMission, Participant};
+pub use profiles::{sha256_hex, ProfileKind, StrProfile};
+pub use references::{Consent, ConsentScope, NewReference, Reference, ReferenceProfile, Withdrawal};
+pub use samples::{
+    CustodyEvent, CustodyEventKind, NewCustodyEvent, NewRemains, NewSample, Remains, Sample, SampleProfile,
+};
 
 pub use store::{AuditEntry, AuditReport, Backend, Store, StoreError, GENESIS_HASH};
 pub use time::{format_utc, now_utc};

@@ -1,0 +1,557 @@
+//! Families of the missing: contact details (sensitive, read only through an audited call) and
+//! members linked by father and mother, enough to describe the pedigree the matching engine needs.
+//!
+//! Architecture invariant: the registry does not depend on `kinship`; [`Store::family_pedigree`]
+//! returns plain rows that the caller turns into `kinship::MemberSpec`s.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use crate::model::{FieldError, Sex};
+use crate::store::{json, Store, StoreError};
+use crate::support::{
+    check_version, corrupt, duplicate, external_id, flag, not_found, one_row, optional_text, required_text,
+};
+
+/// How to reach a family. Sensitive: the store returns it only from [`Store::get_family_contacts`],
+/// which records the read, and the audit log holds only its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contacts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl Contacts {
+    pub fn check(&self) -> Result<(), FieldError> {
+        optional_text("postal_address", self.postal_address.as_deref(), 1000)?;
+        if let Some(phone) = &self.phone {
+            let digits = phone.bytes().filter(u8::is_ascii_digit).count();
+            let ok = phone
+                .bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b' ' | b'(' | b')' | b'.'));
+            if !ok || !(3..=20).contains(&digits) {
+                return Err(FieldError::new("phone", format!("'{phone}' is not a telephone number")));
+            }
+        }
+        if let Some(email) = &self.email {
+            let ok = email.len() <= 254
+                && !email.chars().any(char::is_whitespace)
+                && email
+                    .split_once('@')
+                    .is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.contains('@'));
+            if !ok {
+                return Err(FieldError::new("email", format!("'{email}' is not an e-mail address")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A family, as submitted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewFamily {
+    pub external_id: String,
+    pub name: String,
+    /// Who in the programme looks after the family (free text).
+    #[serde(default)]
+    pub liaison: Option<String>,
+    #[serde(default)]
+    pub contacts: Contacts,
+}
+
+impl NewFamily {
+    pub fn check(&self) -> Result<(), FieldError> {
+        external_id(&self.external_id)?;
+        required_text("name", &self.name, 500)?;
+        optional_text("liaison", self.liaison.as_deref(), 500)?;
+        self.contacts.check()
+    }
+}
+
+/// A family as stored, without its contact details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Family {
+    pub id: i64,
+    pub external_id: String,
+    pub name: String,
+    pub liaison: Option<String>,
+    pub version: i64,
+}
+
+/// A member of a family, as submitted. Parents are other members of the same family.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewMember {
+    pub display_name: String,
+    pub sex: Sex,
+    /// The registry person this member is (the missing person is one).
+    #[serde(default)]
+    pub person_id: Option<i64>,
+    #[serde(default = "alive_by_default")]
+    pub alive: bool,
+    #[serde(default)]
+    pub father_member_id: Option<i64>,
+    #[serde(default)]
+    pub mother_member_id: Option<i64>,
+    #[serde(default)]
+    pub is_missing: bool,
+}
+
+fn alive_by_default() -> bool {
+    true
+}
+
+impl NewMember {
+    /// What can be checked without the rest of the family.
+    pub fn check(&self) -> Result<(), FieldError> {
+        required_text("display_name", &self.display_name, 500)
+    }
+}
+
+/// A family member as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FamilyMember {
+    pub id: i64,
+    pub family_id: i64,
+    #[serde(flatten)]
+    pub data: NewMember,
+    pub version: i64,
+}
+
+/// One row of a pedigree description: (id, father, mother, sex), ids as text. Every member of the
+/// family appears under its member id; a member with only one parent recorded gets an unknown
+/// founder for the other (`"<id>-father"` or `"<id>-mother"`), since a pedigree needs both or none.
+pub type PedigreeRow = (String, Option<String>, Option<String>, Sex);
+
+const FAMILY_COLUMNS: &str = "id, external_id, name, liaison, version";
+const MEMBER_COLUMNS: &str =
+    "id, family_id, display_name, sex, person_id, alive, father_member_id, mother_member_id, is_missing, version";
+
+fn family_from_row(row: &AnyRow) -> Result<Family, StoreError> {
+    Ok(Family {
+        id: row.try_get("id")?,
+        external_id: row.try_get("external_id")?,
+        name: row.try_get("name")?,
+        liaison: row.try_get("liaison")?,
+        version: row.try_get("version")?,
+    })
+}
+
+fn member_from_row(row: &AnyRow) -> Result<FamilyMember, StoreError> {
+    let sex: String = row.try_get("sex")?;
+    let alive: i64 = row.try_get("alive")?;
+    let is_missing: i64 = row.try_get("is_missing")?;
+    Ok(FamilyMember {
+        id: row.try_get("id")?,
+        family_id: row.try_get("family_id")?,
+        data: NewMember {
+            display_name: row.try_get("display_name")?,
+            sex: sex.parse().map_err(|e: String| corrupt("family member", "sex", &e))?,
+            person_id: row.try_get("person_id")?,
+            alive: alive != 0,
+            father_member_id: row.try_get("father_member_id")?,
+            mother_member_id: row.try_get("mother_member_id")?,
+            is_missing: is_missing != 0,
+        },
+        version: row.try_get("version")?,
+    })
+}
+
+/// The family as the audit log sees it: the record and a hash of the contact details.
+fn audit_view(family: &Family, contacts: &Contacts) -> String {
+    let mut v = serde_json::to_value(family).expect("domain types serialise");
+    v["contacts_sha256"] = crate::profiles::sha256_hex(&json(contacts)).into();
+    v.to_string()
+}
+
+/// Walks up from `start` through `parents`; true if `target` is an ancestor (or `start` itself).
+fn reaches(parents: &HashMap<i64, (Option<i64>, Option<i64>)>, start: i64, target: i64) -> bool {
+    let mut stack = vec![start];
+    let mut seen = HashSet::new();
+    while let Some(id) = stack.pop() {
+        if id == target {
+            return true;
+        }
+        if seen.insert(id) {
+            if let Some((f, m)) = parents.get(&id) {
+                stack.extend(f.iter().chain(m.iter()));
+            }
+        }
+    }
+    false
+}
+
+impl Store {
+    pub async fn create_family(&self, actor: &str, f: &NewFamily) -> Result<Family, StoreError> {
+        f.check()?;
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "INSERT INTO families (external_id, name, liaison, contacts, version) VALUES ($1, $2, $3, $4, 1) RETURNING id",
+        )
+        .bind(f.external_id.trim())
+        .bind(&f.name)
+        .bind(&f.liaison)
+        .bind(json(&f.contacts))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(duplicate("family", "external_id", &f.external_id))?;
+        let family = Family {
+            id: row.try_get("id")?,
+            external_id: f.external_id.trim().to_owned(),
+            name: f.name.clone(),
+            liaison: f.liaison.clone(),
+            version: 1,
+        };
+        let after = audit_view(&family, &f.contacts);
+        Self::audit(
+            &mut tx,
+            actor,
+            "create",
+            "family",
+            &family.id.to_string(),
+            None,
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(family)
+    }
+
+    pub async fn get_family(&self, id: i64) -> Result<Option<Family>, StoreError> {
+        let sql = format!("SELECT {FAMILY_COLUMNS} FROM families WHERE id = $1");
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(family_from_row).transpose()
+    }
+
+    pub async fn get_family_by_external_id(&self, external_id: &str) -> Result<Option<Family>, StoreError> {
+        let sql = format!("SELECT {FAMILY_COLUMNS} FROM families WHERE external_id = $1");
+        let row = sqlx::query(&sql).bind(external_id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(family_from_row).transpose()
+    }
+
+    pub async fn list_families(&self) -> Result<Vec<Family>, StoreError> {
+        let sql = format!("SELECT {FAMILY_COLUMNS} FROM families ORDER BY id");
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        rows.iter().map(family_from_row).collect()
+    }
+
+    /// Replaces a family's record and contact details if nobody changed it since `expected_version`.
+    pub async fn update_family(
+        &self,
+        actor: &str,
+        id: i64,
+        expected_version: i64,
+        f: &NewFamily,
+    ) -> Result<Family, StoreError> {
+        f.check()?;
+        let mut tx = self.pool.begin().await?;
+        let sql = format!("SELECT {FAMILY_COLUMNS}, contacts FROM families WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| not_found("family", id))?;
+        let before = family_from_row(&row)?;
+        check_version("family", id, expected_version, before.version)?;
+        let old_contacts: String = row.try_get("contacts")?;
+        let old_contacts: Contacts =
+            serde_json::from_str(&old_contacts).map_err(|e| corrupt("family", "contacts", &e))?;
+        let result = sqlx::query(
+            "UPDATE families SET external_id = $1, name = $2, liaison = $3, contacts = $4, version = version + 1 \
+             WHERE id = $5 AND version = $6",
+        )
+        .bind(f.external_id.trim())
+        .bind(&f.name)
+        .bind(&f.liaison)
+        .bind(json(&f.contacts))
+        .bind(id)
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await
+        .map_err(duplicate("family", "external_id", &f.external_id))?;
+        one_row(&result, "family", id, expected_version)?;
+        let after = Family {
+            id,
+            external_id: f.external_id.trim().to_owned(),
+            name: f.name.clone(),
+            liaison: f.liaison.clone(),
+            version: expected_version + 1,
+        };
+        Self::audit(
+            &mut tx,
+            actor,
+            "update",
+            "family",
+            &id.to_string(),
+            Some(&audit_view(&before, &old_contacts)),
+            Some(&audit_view(&after, &f.contacts)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// A family's contact details. The read is recorded in the audit chain, in the same transaction.
+    pub async fn get_family_contacts(&self, actor: &str, id: i64) -> Result<Contacts, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("SELECT contacts FROM families WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| not_found("family", id))?;
+        let contacts: String = row.try_get("contacts")?;
+        let contacts = serde_json::from_str(&contacts).map_err(|e| corrupt("family", "contacts", &e))?;
+        Self::audit(&mut tx, actor, "read", "family-contacts", &id.to_string(), None, None).await?;
+        tx.commit().await?;
+        Ok(contacts)
+    }
+
+    // ---- members ----
+
+    /// Checks a member's links against the rest of the family, inside `tx` after the family row
+    /// is locked: the linked person exists, parents are members of this family of the right sex,
+    /// no member is their own ancestor, and (for an existing member) a sex change does not
+    /// contradict the member's role as a parent.
+    async fn check_member_links(
+        tx: &mut Transaction<'_, Any>,
+        family_id: i64,
+        member_id: Option<i64>,
+        m: &NewMember,
+    ) -> Result<(), StoreError> {
+        m.check()?;
+        if let Some(person) = m.person_id {
+            let found = sqlx::query("SELECT id FROM persons WHERE id = $1")
+                .bind(person)
+                .fetch_optional(&mut **tx)
+                .await?;
+            if found.is_none() {
+                return Err(not_found("person", person));
+            }
+        }
+        let sql = format!("SELECT {MEMBER_COLUMNS} FROM family_members WHERE family_id = $1");
+        let rows = sqlx::query(&sql).bind(family_id).fetch_all(&mut **tx).await?;
+        let members = rows.iter().map(member_from_row).collect::<Result<Vec<_>, _>>()?;
+        let by_id: HashMap<i64, &FamilyMember> = members.iter().map(|x| (x.id, x)).collect();
+        for (field, parent, sex, role) in [
+            ("father_member_id", m.father_member_id, Sex::Male, "father"),
+            ("mother_member_id", m.mother_member_id, Sex::Female, "mother"),
+        ] {
+            let Some(parent) = parent else { continue };
+            if Some(parent) == member_id {
+                return Err(FieldError::new(field, "a member cannot be their own parent").into());
+            }
+            let p = by_id
+                .get(&parent)
+                .ok_or_else(|| FieldError::new(field, format!("member {parent} is not in this family")))?;
+            if p.data.sex != sex {
+                return Err(FieldError::new(
+                    field,
+                    format!(
+                        "member {parent} is {}; a {role} must be {}",
+                        p.data.sex.as_str(),
+                        sex.as_str()
+                    ),
+                )
+                .into());
+            }
+        }
+        let Some(id) = member_id else {
+            // A new member can only point at members that exist already: no cycle is possible.
+            return Ok(());
+        };
+        for child in &members {
+            if child.data.father_member_id == Some(id) && m.sex != Sex::Male {
+                return Err(FieldError::new("sex", format!("member {id} is the father of member {}", child.id)).into());
+            }
+            if child.data.mother_member_id == Some(id) && m.sex != Sex::Female {
+                return Err(FieldError::new("sex", format!("member {id} is the mother of member {}", child.id)).into());
+            }
+        }
+        let mut parents: HashMap<i64, (Option<i64>, Option<i64>)> = members
+            .iter()
+            .map(|x| (x.id, (x.data.father_member_id, x.data.mother_member_id)))
+            .collect();
+        parents.insert(id, (m.father_member_id, m.mother_member_id));
+        for (field, parent) in [
+            ("father_member_id", m.father_member_id),
+            ("mother_member_id", m.mother_member_id),
+        ] {
+            if parent.is_some_and(|p| reaches(&parents, p, id)) {
+                return Err(FieldError::new(field, format!("member {id} would be their own ancestor")).into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the family row's write lock (without changing it), so that member changes of one family
+    /// are checked one at a time; `NotFound` if there is no such family.
+    async fn lock_family(tx: &mut Transaction<'_, Any>, family_id: i64) -> Result<(), StoreError> {
+        let result = sqlx::query("UPDATE families SET version = version WHERE id = $1")
+            .bind(family_id)
+            .execute(&mut **tx)
+            .await?;
+        if result.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(not_found("family", family_id))
+        }
+    }
+
+    /// Adds a member to a family: parents must be members of this family, the father male and the
+    /// mother female (a member of unknown sex is no one's parent).
+    pub async fn add_member(&self, actor: &str, family_id: i64, m: &NewMember) -> Result<FamilyMember, StoreError> {
+        m.check()?;
+        let mut tx = self.pool.begin().await?;
+        Self::lock_family(&mut tx, family_id).await?;
+        Self::check_member_links(&mut tx, family_id, None, m).await?;
+        let row = sqlx::query(
+            "INSERT INTO family_members (family_id, display_name, sex, person_id, alive, father_member_id, \
+             mother_member_id, is_missing, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1) RETURNING id",
+        )
+        .bind(family_id)
+        .bind(&m.display_name)
+        .bind(m.sex.as_str())
+        .bind(m.person_id)
+        .bind(flag(m.alive))
+        .bind(m.father_member_id)
+        .bind(m.mother_member_id)
+        .bind(flag(m.is_missing))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(duplicate(
+            "family member",
+            "person_id",
+            &m.person_id.map(|p| p.to_string()).unwrap_or_default(),
+        ))?;
+        let member = FamilyMember {
+            id: row.try_get("id")?,
+            family_id,
+            data: m.clone(),
+            version: 1,
+        };
+        Self::audit(
+            &mut tx,
+            actor,
+            "create",
+            "family-member",
+            &member.id.to_string(),
+            None,
+            Some(&json(&member)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(member)
+    }
+
+    /// Replaces a member's data (the family stays) if nobody changed it since `expected_version`,
+    /// with the same checks as [`Store::add_member`] and no cycles.
+    pub async fn update_member(
+        &self,
+        actor: &str,
+        id: i64,
+        expected_version: i64,
+        m: &NewMember,
+    ) -> Result<FamilyMember, StoreError> {
+        m.check()?;
+        let mut tx = self.pool.begin().await?;
+        let family_id: i64 = sqlx::query("SELECT family_id FROM family_members WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| not_found("family member", id))?
+            .try_get("family_id")?;
+        Self::lock_family(&mut tx, family_id).await?;
+        let sql = format!("SELECT {MEMBER_COLUMNS} FROM family_members WHERE id = $1");
+        let before = member_from_row(&sqlx::query(&sql).bind(id).fetch_one(&mut *tx).await?)?;
+        check_version("family member", id, expected_version, before.version)?;
+        Self::check_member_links(&mut tx, family_id, Some(id), m).await?;
+        let result = sqlx::query(
+            "UPDATE family_members SET display_name = $1, sex = $2, person_id = $3, alive = $4, father_member_id = $5, \
+             mother_member_id = $6, is_missing = $7, version = version + 1 WHERE id = $8 AND version = $9",
+        )
+        .bind(&m.display_name)
+        .bind(m.sex.as_str())
+        .bind(m.person_id)
+        .bind(flag(m.alive))
+        .bind(m.father_member_id)
+        .bind(m.mother_member_id)
+        .bind(flag(m.is_missing))
+        .bind(id)
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await
+        .map_err(duplicate(
+            "family member",
+            "person_id",
+            &m.person_id.map(|p| p.to_string()).unwrap_or_default(),
+        ))?;
+        one_row(&result, "family member", id, expected_version)?;
+        let after = FamilyMember {
+            id,
+            family_id,
+            data: m.clone(),
+            version: expected_version + 1,
+        };
+        Self::audit(
+            &mut tx,
+            actor,
+            "update",
+            "family-member",
+            &id.to_string(),
+            Some(&json(&before)),
+            Some(&json(&after)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    pub async fn get_member(&self, id: i64) -> Result<Option<FamilyMember>, StoreError> {
+        let sql = format!("SELECT {MEMBER_COLUMNS} FROM family_members WHERE id = $1");
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(member_from_row).transpose()
+    }
+
+    /// A family's members, by id.
+    pub async fn list_members(&self, family_id: i64) -> Result<Vec<FamilyMember>, StoreError> {
+        let sql = format!("SELECT {MEMBER_COLUMNS} FROM family_members WHERE family_id = $1 ORDER BY id");
+        let rows = sqlx::query(&sql).bind(family_id).fetch_all(&self.pool).await?;
+        rows.iter().map(member_from_row).collect()
+    }
+
+    /// The family's pedigree as plain rows for the matching engine: see [`PedigreeRow`].
+    pub async fn family_pedigree(&self, family_id: i64) -> Result<Vec<PedigreeRow>, StoreError> {
+        if self.get_family(family_id).await?.is_none() {
+            return Err(not_found("family", family_id));
+        }
+        let mut rows = Vec::new();
+        for m in self.list_members(family_id).await? {
+            let id = m.id.to_string();
+            let (father, mother) = match (m.data.father_member_id, m.data.mother_member_id) {
+                (None, None) => (None, None),
+                (f, mo) => {
+                    let father = f.map_or_else(|| format!("{id}-father"), |f| f.to_string());
+                    let mother = mo.map_or_else(|| format!("{id}-mother"), |mo| mo.to_string());
+                    if f.is_none() {
+                        rows.push((father.clone(), None, None, Sex::Male));
+                    }
+                    if mo.is_none() {
+                        rows.push((mother.clone(), None, None, Sex::Female));
+                    }
+                    (Some(father), Some(mother))
+                }
+            };
+            rows.push((id, father, mother, m.data.sex));
+        }
+        Ok(rows)
+    }
+}

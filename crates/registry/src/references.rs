@@ -1,0 +1,359 @@
+//! Reference samples: DNA given by a family member to find their missing relative, held only with
+//! the donor's consent. Withdrawing consent erases the genotypes in one transaction, keeps a
+//! tombstone (the SHA-256 of what was erased, when and why), and flags every identification that
+//! rested on the sample. The audit log never holds genotypes, only their hash, so the erasure is
+//! complete while the chain still verifies.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::model::{FieldError, PartialDate};
+use crate::profiles::{check_lineage_text, sha256_hex, StrProfile};
+use crate::store::{json, Store, StoreError};
+use crate::support::{check_version, corrupt, duplicate, external_id, not_found, one_row, required_text};
+use crate::time::now_utc;
+
+/// What the donor agreed their sample may be used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConsentScope {
+    IdentificationOnly,
+    IdentificationAndResearch,
+}
+
+impl ConsentScope {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ConsentScope::IdentificationOnly => "identification-only",
+            ConsentScope::IdentificationAndResearch => "identification-and-research",
+        }
+    }
+}
+
+impl fmt::Display for ConsentScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ConsentScope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        [
+            ConsentScope::IdentificationOnly,
+            ConsentScope::IdentificationAndResearch,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s.trim().to_ascii_lowercase())
+        .ok_or_else(|| format!("'{s}' is not a consent scope (identification-only, identification-and-research)"))
+    }
+}
+
+/// The donor's consent: its scope and the date it was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    pub scope: ConsentScope,
+    pub date: PartialDate,
+}
+
+/// The genetic data of a reference sample: STR genotypes and, where typed, the Y haplotype and the
+/// mtDNA profile as text.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceProfile {
+    #[serde(default)]
+    pub str_profile: StrProfile,
+    #[serde(default)]
+    pub y_haplotype: Option<String>,
+    #[serde(default)]
+    pub mtdna: Option<String>,
+}
+
+impl ReferenceProfile {
+    pub fn check(&self) -> Result<(), FieldError> {
+        if let Some(y) = &self.y_haplotype {
+            check_lineage_text("y_haplotype", y)?;
+        }
+        if let Some(mt) = &self.mtdna {
+            check_lineage_text("mtdna", mt)?;
+        }
+        if self.str_profile.is_empty() && self.y_haplotype.is_none() && self.mtdna.is_none() {
+            return Err(FieldError::new(
+                "profile",
+                "a reference needs STR genotypes, a Y haplotype or an mtDNA profile",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The SHA-256 (hex) of this profile's JSON, as `serde_json` writes it: what the tombstone of a
+    /// withdrawn reference keeps.
+    pub fn sha256_hex(&self) -> String {
+        sha256_hex(&json(self))
+    }
+}
+
+/// A reference sample, as submitted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewReference {
+    /// The laboratory's or programme's id for the sample (unique).
+    pub external_id: String,
+    /// The family member who gave the sample.
+    pub donor_member_id: i64,
+    /// The typing kit (for example "GlobalFiler").
+    pub kit: String,
+    pub profile: ReferenceProfile,
+    pub consent: Consent,
+}
+
+impl NewReference {
+    pub fn check(&self) -> Result<(), FieldError> {
+        external_id(&self.external_id)?;
+        required_text("kit", &self.kit, 200)?;
+        self.profile.check()
+    }
+}
+
+/// What is kept of a withdrawn reference instead of its genotypes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdrawal {
+    /// When the withdrawal was recorded (RFC 3339 UTC).
+    pub at: String,
+    pub reason: String,
+    /// SHA-256 (hex) of the erased profile's JSON ([`ReferenceProfile::sha256_hex`]).
+    pub profile_sha256: String,
+}
+
+/// A reference sample as stored, without its genetic data (see [`Store::get_reference_profile`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reference {
+    pub id: i64,
+    pub external_id: String,
+    pub family_id: i64,
+    pub donor_member_id: i64,
+    pub kit: String,
+    pub consent: Consent,
+    /// Set once consent is withdrawn; the genotypes are gone.
+    pub withdrawal: Option<Withdrawal>,
+    pub version: i64,
+}
+
+const REFERENCE_COLUMNS: &str = "id, external_id, family_id, donor_member_id, kit, consent_scope, consent_date, \
+     withdrawn, withdrawn_at, withdrawal_reason, profile_sha256, version";
+
+fn reference_from_row(row: &AnyRow) -> Result<Reference, StoreError> {
+    let bad = |what: &str, e: &dyn fmt::Display| corrupt("reference", what, e);
+    let scope: String = row.try_get("consent_scope")?;
+    let date: String = row.try_get("consent_date")?;
+    let withdrawn: i64 = row.try_get("withdrawn")?;
+    let withdrawal = if withdrawn != 0 {
+        let at: Option<String> = row.try_get("withdrawn_at")?;
+        let reason: Option<String> = row.try_get("withdrawal_reason")?;
+        let hash: Option<String> = row.try_get("profile_sha256")?;
+        match (at, reason, hash) {
+            (Some(at), Some(reason), Some(profile_sha256)) => Some(Withdrawal {
+                at,
+                reason,
+                profile_sha256,
+            }),
+            _ => return Err(bad("withdrawal", &"withdrawn without a complete tombstone")),
+        }
+    } else {
+        None
+    };
+    Ok(Reference {
+        id: row.try_get("id")?,
+        external_id: row.try_get("external_id")?,
+        family_id: row.try_get("family_id")?,
+        donor_member_id: row.try_get("donor_member_id")?,
+        kit: row.try_get("kit")?,
+        consent: Consent {
+            scope: scope.parse().map_err(|e: String| bad("consent_scope", &e))?,
+            date: date.parse().map_err(|e: String| bad("consent_date", &e))?,
+        },
+        withdrawal,
+        version: row.try_get("version")?,
+    })
+}
+
+/// The profile columns of a row, `None` once erased.
+fn profile_from_row(row: &AnyRow) -> Result<Option<ReferenceProfile>, StoreError> {
+    let str_profile: Option<String> = row.try_get("str_profile")?;
+    let Some(str_profile) = str_profile else {
+        return Ok(None);
+    };
+    Ok(Some(ReferenceProfile {
+        str_profile: serde_json::from_str(&str_profile).map_err(|e| corrupt("reference", "str_profile", &e))?,
+        y_haplotype: row.try_get("y_haplotype")?,
+        mtdna: row.try_get("mtdna")?,
+    }))
+}
+
+/// The reference as the audit log sees it: the record and the hash of its profile, never genotypes.
+fn audit_view(reference: &Reference, profile_sha256: &str) -> String {
+    let mut v = serde_json::to_value(reference).expect("domain types serialise");
+    v["profile_sha256"] = profile_sha256.into();
+    v.to_string()
+}
+
+impl Store {
+    /// Records a reference sample given by a family member.
+    pub async fn create_reference(&self, actor: &str, r: &NewReference) -> Result<Reference, StoreError> {
+        r.check()?;
+        let mut tx = self.pool.begin().await?;
+        let family_id: i64 = sqlx::query("SELECT family_id FROM family_members WHERE id = $1")
+            .bind(r.donor_member_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| not_found("family member", r.donor_member_id))?
+            .try_get("family_id")?;
+        let row = sqlx::query(
+            "INSERT INTO reference_samples (external_id, family_id, donor_member_id, kit, str_profile, y_haplotype, \
+             mtdna, consent_scope, consent_date, withdrawn, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 1) RETURNING id",
+        )
+        .bind(r.external_id.trim())
+        .bind(family_id)
+        .bind(r.donor_member_id)
+        .bind(&r.kit)
+        .bind(json(&r.profile.str_profile))
+        .bind(&r.profile.y_haplotype)
+        .bind(&r.profile.mtdna)
+        .bind(r.consent.scope.as_str())
+        .bind(r.consent.date.to_string())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(duplicate("reference", "external_id", &r.external_id))?;
+        let reference = Reference {
+            id: row.try_get("id")?,
+            external_id: r.external_id.trim().to_owned(),
+            family_id,
+            donor_member_id: r.donor_member_id,
+            kit: r.kit.clone(),
+            consent: r.consent,
+            withdrawal: None,
+            version: 1,
+        };
+        let after = audit_view(&reference, &r.profile.sha256_hex());
+        Self::audit(
+            &mut tx,
+            actor,
+            "create",
+            "reference",
+            &reference.id.to_string(),
+            None,
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(reference)
+    }
+
+    pub async fn get_reference(&self, id: i64) -> Result<Option<Reference>, StoreError> {
+        let sql = format!("SELECT {REFERENCE_COLUMNS} FROM reference_samples WHERE id = $1");
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(reference_from_row).transpose()
+    }
+
+    /// A family's references, withdrawn ones included, by id.
+    pub async fn list_references(&self, family_id: i64) -> Result<Vec<Reference>, StoreError> {
+        let sql = format!("SELECT {REFERENCE_COLUMNS} FROM reference_samples WHERE family_id = $1 ORDER BY id");
+        let rows = sqlx::query(&sql).bind(family_id).fetch_all(&self.pool).await?;
+        rows.iter().map(reference_from_row).collect()
+    }
+
+    /// Every reference whose consent stands: what matching may use.
+    pub async fn list_active_references(&self) -> Result<Vec<Reference>, StoreError> {
+        let sql = format!("SELECT {REFERENCE_COLUMNS} FROM reference_samples WHERE withdrawn = 0 ORDER BY id");
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        rows.iter().map(reference_from_row).collect()
+    }
+
+    /// A reference's genetic data, `None` once consent was withdrawn. The read is recorded in the
+    /// audit chain, in the same transaction.
+    pub async fn get_reference_profile(&self, actor: &str, id: i64) -> Result<Option<ReferenceProfile>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("SELECT str_profile, y_haplotype, mtdna FROM reference_samples WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| not_found("reference", id))?;
+        let profile = profile_from_row(&row)?;
+        Self::audit(&mut tx, actor, "read", "reference-profile", &id.to_string(), None, None).await?;
+        tx.commit().await?;
+        Ok(profile)
+    }
+
+    /// Withdraws the donor's consent, in one transaction: the genotypes are erased (the profile
+    /// columns set to NULL), a tombstone keeps the SHA-256 of the erased profile with the time and
+    /// reason, and every identification resting on this reference is flagged. Returns the reference
+    /// and the ids of the flagged identifications.
+    pub async fn withdraw_consent(
+        &self,
+        actor: &str,
+        id: i64,
+        expected_version: i64,
+        reason: &str,
+    ) -> Result<(Reference, Vec<i64>), StoreError> {
+        required_text("reason", reason, 2000)?;
+        let reason = reason.trim();
+        let mut tx = self.pool.begin().await?;
+        let sql =
+            format!("SELECT {REFERENCE_COLUMNS}, str_profile, y_haplotype, mtdna FROM reference_samples WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| not_found("reference", id))?;
+        let before = reference_from_row(&row)?;
+        check_version("reference", id, expected_version, before.version)?;
+        if before.withdrawal.is_some() {
+            return Err(FieldError::new("consent", "was withdrawn already").into());
+        }
+        let profile = profile_from_row(&row)?
+            .ok_or_else(|| corrupt("reference", "str_profile", &"erased but not marked withdrawn"))?;
+        let withdrawal = Withdrawal {
+            at: now_utc(),
+            reason: reason.to_owned(),
+            profile_sha256: profile.sha256_hex(),
+        };
+        let result = sqlx::query(
+            "UPDATE reference_samples SET str_profile = NULL, y_haplotype = NULL, mtdna = NULL, withdrawn = 1, \
+             withdrawn_at = $1, withdrawal_reason = $2, profile_sha256 = $3, version = version + 1 \
+             WHERE id = $4 AND version = $5",
+        )
+        .bind(&withdrawal.at)
+        .bind(&withdrawal.reason)
+        .bind(&withdrawal.profile_sha256)
+        .bind(id)
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await?;
+        one_row(&result, "reference", id, expected_version)?;
+        let flag_reason = format!("consent for reference {id} ({}) was withdrawn", before.external_id);
+        let flagged = Self::flag_identifications_resting_on(&mut tx, actor, id, &flag_reason).await?;
+        let after = Reference {
+            withdrawal: Some(withdrawal.clone()),
+            version: expected_version + 1,
+            ..before.clone()
+        };
+        Self::audit(
+            &mut tx,
+            actor,
+            "withdraw-consent",
+            "reference",
+            &id.to_string(),
+            Some(&audit_view(&before, &withdrawal.profile_sha256)),
+            Some(&audit_view(&after, &withdrawal.profile_sha256)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((after, flagged))
+    }
+}

@@ -1,0 +1,697 @@
+//! The family, reference, remains, sample, custody and mission records, the same on both backends:
+//! every test runs on a fresh SQLite file and, when `HOMEWARD_TEST_POSTGRES_URL` is set (`.ci/run`
+//! starts a throwaway cluster), on a fresh PostgreSQL database. With `CI=true` a missing PostgreSQL
+//! is a failure, not a skip.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use registry::model::{Name, NameKind, NewPerson, NewSite, PartialDate, Sex, SiteStatus};
+use registry::{
+    Consent, ConsentScope, Contacts, CustodyEventKind, IdentificationStatus, MissionKind, NewCustodyEvent, NewFamily,
+    NewMember, NewMission, NewReference, NewRemains, NewSample, Participant, ProfileKind, ReferenceProfile,
+    SampleProfile, Store, StoreError, StrProfile,
+};
+use sha2::{Digest, Sha256};
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Fresh stores of every available backend, with a label.
+async fn fresh_stores() -> Vec<(&'static str, Store)> {
+    let dir = std::env::temp_dir().join(unique("homeward-registry"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut out = vec![(
+        "sqlite",
+        Store::open(&format!("sqlite://{}", dir.join("db.sqlite").display()))
+            .await
+            .unwrap(),
+    )];
+    match std::env::var("HOMEWARD_TEST_POSTGRES_URL") {
+        Ok(base) => {
+            let admin = Store::open(&base).await.unwrap();
+            let name = unique("homeward_test");
+            admin.execute_raw(&format!("CREATE DATABASE {name}")).await.unwrap();
+            admin.close().await;
+            let (prefix, _) = base.rsplit_once('/').expect("a database name in the URL");
+            out.push(("postgres", Store::open(&format!("{prefix}/{name}")).await.unwrap()));
+        }
+        Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true but HOMEWARD_TEST_POSTGRES_URL is not set: PostgreSQL must be tested in CI")
+        }
+        Err(_) => eprintln!("HOMEWARD_TEST_POSTGRES_URL not set: PostgreSQL skipped (set it, or run .ci/run)"),
+    }
+    out
+}
+
+fn on_every_backend<F, Fut>(test: F)
+where
+    F: Fn(&'static str, Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        for (label, store) in fresh_stores().await {
+            eprintln!("backend: {label}");
+            test(label, store.clone()).await;
+            store.close().await;
+        }
+    });
+}
+
+fn person(external_id: &str) -> NewPerson {
+    NewPerson {
+        external_id: external_id.into(),
+        names: vec![Name::new("山田太郎", "Jpan", Some("ja"), NameKind::Primary).unwrap()],
+        sex: Sex::Male,
+        birth: Some("1921".parse::<PartialDate>().unwrap()),
+        death: None,
+        death_place: None,
+        sources: vec![],
+    }
+}
+
+fn site(external_id: &str) -> NewSite {
+    NewSite {
+        external_id: external_id.into(),
+        names: vec![Name::new("Komusan", "Latn", None, NameKind::Primary).unwrap()],
+        coordinates: None,
+        status: SiteStatus::Known,
+        estimated_count: None,
+        notes: None,
+    }
+}
+
+fn family(external_id: &str) -> NewFamily {
+    NewFamily {
+        external_id: external_id.into(),
+        name: "Yamada".into(),
+        liaison: Some("Aiko Sato, Sendai office".into()),
+        contacts: Contacts {
+            postal_address: Some("1-2-3 Aoba, Sendai".into()),
+            phone: Some("+81 22 123 4567".into()),
+            email: Some("hanako.yamada@example.jp".into()),
+        },
+    }
+}
+
+fn member(name: &str, sex: Sex, father: Option<i64>, mother: Option<i64>) -> NewMember {
+    NewMember {
+        display_name: name.into(),
+        sex,
+        person_id: None,
+        alive: true,
+        father_member_id: father,
+        mother_member_id: mother,
+        is_missing: false,
+    }
+}
+
+fn invalid_field(e: &StoreError) -> Option<&str> {
+    match e {
+        StoreError::Invalid(f) => Some(f.field.as_str()),
+        _ => None,
+    }
+}
+
+async fn all_audit_text(store: &Store) -> String {
+    store
+        .audit_entries(0, 100_000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| format!("{:?} {:?}", e.before, e.after))
+        .collect()
+}
+
+#[test]
+fn families_describe_their_pedigree_and_refuse_impossible_parents() {
+    on_every_backend(|label, store| async move {
+        let missing = store.create_person("clerk", &person("JP-100")).await.unwrap();
+        let f = store.create_family("liaison", &family("F-1")).await.unwrap();
+        let add = |m: NewMember| {
+            let store = store.clone();
+            async move { store.add_member("liaison", f.id, &m).await }
+        };
+        let grandfather = add(member("Ichiro", Sex::Male, None, None)).await.unwrap();
+        let grandmother = add(member("Fumiko", Sex::Female, None, None)).await.unwrap();
+        let father = add(member("Jiro", Sex::Male, Some(grandfather.id), Some(grandmother.id)))
+            .await
+            .unwrap();
+        let mother = add(member("Hanako", Sex::Female, None, None)).await.unwrap();
+        let son = add(NewMember {
+            person_id: Some(missing.id),
+            is_missing: true,
+            alive: false,
+            ..member("Taro", Sex::Male, Some(father.id), Some(mother.id))
+        })
+        .await
+        .unwrap();
+        let half_sister = add(member("Yoko", Sex::Female, None, Some(mother.id))).await.unwrap();
+        assert_eq!(store.get_member(son.id).await.unwrap().unwrap(), son, "{label}");
+        assert_eq!(store.list_members(f.id).await.unwrap().len(), 6);
+
+        let s = |id: i64| id.to_string();
+        let pedigree = store.family_pedigree(f.id).await.unwrap();
+        let expected = vec![
+            (s(grandfather.id), None, None, Sex::Male),
+            (s(grandmother.id), None, None, Sex::Female),
+            (
+                s(father.id),
+                Some(s(grandfather.id)),
+                Some(s(grandmother.id)),
+                Sex::Male,
+            ),
+            (s(mother.id), None, None, Sex::Female),
+            (s(son.id), Some(s(father.id)), Some(s(mother.id)), Sex::Male),
+            // One parent recorded: an unknown founder stands in for the other.
+            (format!("{}-father", half_sister.id), None, None, Sex::Male),
+            (
+                s(half_sister.id),
+                Some(format!("{}-father", half_sister.id)),
+                Some(s(mother.id)),
+                Sex::Female,
+            ),
+        ];
+        assert_eq!(pedigree, expected, "{label}");
+
+        // A mother as father, an unknown-sex member as mother, a parent from another family.
+        let e = add(member("X", Sex::Male, Some(grandmother.id), None))
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(&e), Some("father_member_id"), "{label}: {e}");
+        let unknown = add(member("Child of unknown sex", Sex::Unknown, None, None))
+            .await
+            .unwrap();
+        let e = add(member("X", Sex::Male, None, Some(unknown.id))).await.unwrap_err();
+        assert_eq!(invalid_field(&e), Some("mother_member_id"), "{label}: {e}");
+        let other = store.create_family("liaison", &family("F-2")).await.unwrap();
+        let stranger = store
+            .add_member("liaison", other.id, &member("Stranger", Sex::Male, None, None))
+            .await
+            .unwrap();
+        let e = add(member("X", Sex::Male, Some(stranger.id), None)).await.unwrap_err();
+        assert_eq!(invalid_field(&e), Some("father_member_id"), "{label}: {e}");
+
+        // The grandfather made the son's son: a cycle.
+        let mut cyclic = grandfather.data.clone();
+        cyclic.father_member_id = Some(son.id);
+        let e = store
+            .update_member("liaison", grandfather.id, grandfather.version, &cyclic)
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(&e), Some("father_member_id"), "{label}: {e}");
+        // A father cannot become female while he is someone's father.
+        let mut female = father.data.clone();
+        female.sex = Sex::Female;
+        let e = store
+            .update_member("liaison", father.id, father.version, &female)
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(&e), Some("sex"), "{label}: {e}");
+        // A real update, then a stale one.
+        let mut renamed = mother.data.clone();
+        renamed.display_name = "Hanako Yamada".into();
+        let v2 = store.update_member("liaison", mother.id, 1, &renamed).await.unwrap();
+        assert_eq!(v2.version, 2);
+        let e = store
+            .update_member("other", mother.id, 1, &mother.data)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                StoreError::Conflict {
+                    expected: 1,
+                    actual: 2,
+                    ..
+                }
+            ),
+            "{label}: {e}"
+        );
+        assert_eq!(store.get_member(mother.id).await.unwrap().unwrap(), v2);
+        // The missing person is in the family once.
+        let e = add(NewMember {
+            person_id: Some(missing.id),
+            ..member("Taro again", Sex::Male, None, None)
+        })
+        .await
+        .unwrap_err();
+        assert!(matches!(e, StoreError::Duplicate { .. }), "{label}: {e}");
+        assert_eq!(
+            store.list_members(f.id).await.unwrap().len(),
+            7,
+            "{label}: nothing refused was kept"
+        );
+        assert!(store.verify_audit().await.unwrap().first_broken.is_none());
+    });
+}
+
+#[test]
+fn family_contacts_are_read_through_the_audit_and_never_written_to_it() {
+    on_every_backend(|label, store| async move {
+        let f = store.create_family("liaison", &family("F-3")).await.unwrap();
+        assert_eq!(store.get_family(f.id).await.unwrap().unwrap(), f, "{label}");
+        assert_eq!(store.get_family_by_external_id("F-3").await.unwrap().unwrap(), f);
+        let contacts = store.get_family_contacts("aiko", f.id).await.unwrap();
+        assert_eq!(contacts, family("F-3").contacts, "{label}");
+        let last = store.audit_entries(0, 1000).await.unwrap().pop().unwrap();
+        assert_eq!(
+            (
+                last.actor.as_str(),
+                last.action.as_str(),
+                last.entity.as_str(),
+                last.entity_id
+            ),
+            ("aiko", "read", "family-contacts", f.id.to_string()),
+            "{label}"
+        );
+        assert!(
+            !all_audit_text(&store).await.contains("example.jp"),
+            "{label}: contacts in the audit log"
+        );
+
+        let mut moved = family("F-3");
+        moved.contacts.postal_address = Some("4-5-6 Chuo, Sendai".into());
+        let v2 = store.update_family("liaison", f.id, 1, &moved).await.unwrap();
+        assert_eq!(v2.version, 2);
+        let e = store.update_family("other", f.id, 1, &family("F-3")).await.unwrap_err();
+        assert!(matches!(e, StoreError::Conflict { .. }), "{label}: {e}");
+        assert_eq!(store.get_family_contacts("aiko", f.id).await.unwrap(), moved.contacts);
+
+        let mut bad = family("F-4");
+        bad.contacts.email = Some("not an address".into());
+        let e = store.create_family("liaison", &bad).await.unwrap_err();
+        assert_eq!(invalid_field(&e), Some("email"), "{label}: {e}");
+        let e = store.create_family("liaison", &family("F-3")).await.unwrap_err();
+        assert!(
+            matches!(
+                e,
+                StoreError::Duplicate {
+                    field: "external_id",
+                    ..
+                }
+            ),
+            "{label}: {e}"
+        );
+        assert_eq!(store.list_families().await.unwrap().len(), 1);
+        assert!(matches!(
+            store.get_family_contacts("aiko", 9999).await.unwrap_err(),
+            StoreError::NotFound { .. }
+        ));
+        assert!(store.verify_audit().await.unwrap().first_broken.is_none());
+    });
+}
+
+fn profile() -> ReferenceProfile {
+    ReferenceProfile {
+        str_profile: StrProfile::new([("D3S1358", "14/15"), ("vWA", "16/19"), ("TH01", "9.3")]).unwrap(),
+        y_haplotype: None,
+        mtdna: Some("16129A 16223T 263G".into()),
+    }
+}
+
+fn reference(external_id: &str, donor: i64) -> NewReference {
+    NewReference {
+        external_id: external_id.into(),
+        donor_member_id: donor,
+        kit: "GlobalFiler".into(),
+        profile: profile(),
+        consent: Consent {
+            scope: ConsentScope::IdentificationOnly,
+            date: "2025-11-03".parse().unwrap(),
+        },
+    }
+}
+
+#[test]
+fn withdrawing_consent_erases_the_genotypes_keeps_a_tombstone_and_flags_identifications() {
+    on_every_backend(|label, store| async move {
+        let missing = store.create_person("clerk", &person("JP-200")).await.unwrap();
+        let f = store.create_family("liaison", &family("F-10")).await.unwrap();
+        let mother = store
+            .add_member("liaison", f.id, &member("Hanako", Sex::Female, None, None))
+            .await
+            .unwrap();
+        let brother = store
+            .add_member("liaison", f.id, &member("Saburo", Sex::Male, None, Some(mother.id)))
+            .await
+            .unwrap();
+        let r1 = store
+            .create_reference("lab", &reference("REF-1", mother.id))
+            .await
+            .unwrap();
+        let mut second = reference("REF-2", brother.id);
+        second.profile.y_haplotype = Some("DYS19=14;DYS390=24".into());
+        let r2 = store.create_reference("lab", &second).await.unwrap();
+        assert_eq!(r1.family_id, f.id, "{label}");
+        assert_eq!(store.get_reference(r1.id).await.unwrap().unwrap(), r1);
+        let e = store
+            .create_reference("lab", &reference("REF-1", mother.id))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Duplicate { .. }), "{label}: {e}");
+
+        // Reading a profile is audited.
+        let read = store.get_reference_profile("analyst", r1.id).await.unwrap().unwrap();
+        assert_eq!(read, profile(), "{label}");
+        let last = store.audit_entries(0, 1000).await.unwrap().pop().unwrap();
+        assert_eq!(
+            (
+                last.actor.as_str(),
+                last.action.as_str(),
+                last.entity.as_str(),
+                last.entity_id
+            ),
+            ("analyst", "read", "reference-profile", r1.id.to_string()),
+            "{label}"
+        );
+
+        let both = store
+            .propose_identification("reviewer", missing.id, &[r2.id, r1.id])
+            .await
+            .unwrap();
+        assert_eq!(both.reference_ids, vec![r1.id, r2.id]);
+        let only_r2 = store
+            .propose_identification("reviewer", missing.id, &[r2.id])
+            .await
+            .unwrap();
+
+        let e = store.withdraw_consent("liaison", r1.id, 1, "  ").await.unwrap_err();
+        assert_eq!(invalid_field(&e), Some("reason"), "{label}: {e}");
+        let e = store
+            .withdraw_consent("liaison", r1.id, 7, "family request")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Conflict { .. }), "{label}: {e}");
+
+        let (withdrawn, flagged) = store
+            .withdraw_consent("liaison", r1.id, r1.version, "family request by letter of 2026-01-10")
+            .await
+            .unwrap();
+        assert_eq!(flagged, vec![both.id], "{label}");
+        let tombstone = withdrawn.withdrawal.clone().unwrap();
+        let expected_hash = hex::encode(Sha256::digest(serde_json::to_string(&read).unwrap().as_bytes()));
+        assert_eq!(tombstone.profile_sha256, expected_hash, "{label}");
+        assert_eq!(tombstone.reason, "family request by letter of 2026-01-10");
+        assert_eq!(withdrawn.version, 2);
+        assert_eq!(store.get_reference(r1.id).await.unwrap().unwrap(), withdrawn);
+
+        // The genotypes are gone from the table, not just hidden.
+        let erased = store
+            .execute_raw(&format!(
+                "UPDATE reference_samples SET kit = kit WHERE id = {} \
+                 AND str_profile IS NULL AND y_haplotype IS NULL AND mtdna IS NULL",
+                r1.id
+            ))
+            .await
+            .unwrap();
+        assert_eq!(erased, 1, "{label}: profile columns not NULL");
+        assert_eq!(store.get_reference_profile("analyst", r1.id).await.unwrap(), None);
+        assert!(store.get_reference_profile("analyst", r2.id).await.unwrap().is_some());
+
+        let flagged = store.get_identification(both.id).await.unwrap().unwrap();
+        assert_eq!(flagged.status, IdentificationStatus::Flagged, "{label}");
+        assert!(flagged.flag_reason.unwrap().contains("REF-1"));
+        assert_eq!(
+            store.get_identification(only_r2.id).await.unwrap().unwrap().status,
+            IdentificationStatus::Proposed
+        );
+        assert_eq!(
+            store.identifications_resting_on(r2.id).await.unwrap().len(),
+            2,
+            "{label}: {r2:?}"
+        );
+
+        let active: Vec<i64> = store
+            .list_active_references()
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(active, vec![r2.id], "{label}");
+        assert_eq!(store.list_references(f.id).await.unwrap().len(), 2);
+        let e = store
+            .propose_identification("reviewer", missing.id, &[r1.id])
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(&e), Some("reference_ids"), "{label}: {e}");
+        let e = store.withdraw_consent("liaison", r1.id, 2, "again").await.unwrap_err();
+        assert_eq!(invalid_field(&e), Some("consent"), "{label}: {e}");
+
+        // The audit chain holds the hash, never the genotypes, and still verifies.
+        let audit = all_audit_text(&store).await;
+        assert!(audit.contains(&expected_hash), "{label}");
+        for genotype in ["14/15", "16/19", "16129A"] {
+            assert!(!audit.contains(genotype), "{label}: {genotype} in the audit log");
+        }
+        let report = store.verify_audit().await.unwrap();
+        assert!(report.first_broken.is_none(), "{label}: {report:?}");
+    });
+}
+
+#[test]
+fn remains_samples_and_their_custody_chain() {
+    on_every_backend(|label, store| async move {
+        let s = store.create_site("planner", &site("S-10")).await.unwrap();
+        let mission = |kind| NewMission {
+            kind,
+            name: "Komusan 2026".into(),
+            start: "2026-05".parse().unwrap(),
+            end: Some("2026-06-15".parse().unwrap()),
+            site_ids: vec![s.id],
+            participants: vec![],
+            permits: None,
+        };
+        let recovery = store
+            .create_mission("planner", &mission(MissionKind::Recovery))
+            .await
+            .unwrap();
+        let visit = store
+            .create_mission("planner", &mission(MissionKind::GraveVisit))
+            .await
+            .unwrap();
+        let remains = |id: &str, mission_id| NewRemains {
+            external_id: id.into(),
+            site_id: s.id,
+            mission_id,
+            recovery_date: Some("2026-05-20".parse().unwrap()),
+            skeletal_element: "left femur".into(),
+        };
+        let r = store
+            .create_remains("field", &remains("R-1", Some(recovery.id)))
+            .await
+            .unwrap();
+        assert_eq!(store.get_remains(r.id).await.unwrap().unwrap(), r, "{label}");
+        let e = store
+            .create_remains("field", &remains("R-2", Some(visit.id)))
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(&e), Some("mission_id"), "{label}: {e}");
+        let e = store.create_remains("field", &remains("R-1", None)).await.unwrap_err();
+        assert!(matches!(e, StoreError::Duplicate { .. }), "{label}: {e}");
+        assert_eq!(store.list_remains(s.id).await.unwrap(), vec![r.clone()]);
+
+        let genotypes = StrProfile::new([("D3S1358", "15/17"), ("TH01", "6/9.3")]).unwrap();
+        let typed = store
+            .create_sample(
+                "lab",
+                &NewSample {
+                    external_id: "SMP-1".into(),
+                    remains_id: r.id,
+                    lab: "Tohoku forensic lab".into(),
+                    profile_kind: ProfileKind::Str,
+                    profile: Some(SampleProfile::Str(genotypes.clone())),
+                },
+            )
+            .await
+            .unwrap();
+        assert!(typed.typed, "{label}");
+        assert_eq!(store.get_sample(typed.id).await.unwrap().unwrap(), typed);
+        assert_eq!(
+            store.get_sample_profile("analyst", typed.id).await.unwrap(),
+            Some(SampleProfile::Str(genotypes))
+        );
+        let y_sample = NewSample {
+            external_id: "SMP-2".into(),
+            remains_id: r.id,
+            lab: "Tohoku forensic lab".into(),
+            profile_kind: ProfileKind::Y,
+            profile: None,
+        };
+        let e = store
+            .create_sample(
+                "lab",
+                &NewSample {
+                    profile: Some(SampleProfile::Mtdna("16129A".into())),
+                    ..y_sample.clone()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(&e), Some("profile"), "{label}: {e}");
+        let y = store.create_sample("lab", &y_sample).await.unwrap();
+        assert!(!y.typed);
+        let hap = SampleProfile::Y("DYS19=14;DYS390=24".into());
+        let y2 = store.set_sample_profile("lab", y.id, 1, &hap).await.unwrap();
+        assert!(y2.typed && y2.version == 2, "{label}");
+        let e = store.set_sample_profile("lab", y.id, 1, &hap).await.unwrap_err();
+        assert!(matches!(e, StoreError::Conflict { .. }), "{label}: {e}");
+        assert_eq!(store.list_samples(r.id).await.unwrap(), vec![typed.clone(), y2]);
+
+        // The transfer is written down after the receipt, but the chain is in the order things happened.
+        let event = |kind, at: Option<&str>| NewCustodyEvent {
+            event: kind,
+            who: "K. Tanaka".into(),
+            location: "Komusan field camp".into(),
+            at: at.map(str::to_owned),
+            note: None,
+        };
+        for (kind, at) in [
+            (CustodyEventKind::Collected, "2026-05-20T08:00:00Z"),
+            (CustodyEventKind::Received, "2026-05-22T10:15:00.250Z"),
+            (CustodyEventKind::Transferred, "2026-05-21T16:00:00Z"),
+        ] {
+            store
+                .append_custody_event("field", typed.id, &event(kind, Some(at)))
+                .await
+                .unwrap();
+        }
+        let analysed = store
+            .append_custody_event("lab", typed.id, &event(CustodyEventKind::Analysed, None))
+            .await
+            .unwrap();
+        let chain = store.custody_chain(typed.id).await.unwrap();
+        let kinds: Vec<_> = chain.iter().map(|c| c.event).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                CustodyEventKind::Collected,
+                CustodyEventKind::Transferred,
+                CustodyEventKind::Received,
+                CustodyEventKind::Analysed
+            ],
+            "{label}"
+        );
+        assert_eq!(chain[0].at, "2026-05-20T08:00:00.000Z");
+        assert_eq!(chain[3], analysed);
+        let e = store
+            .append_custody_event(
+                "lab",
+                typed.id,
+                &event(CustodyEventKind::Returned, Some("2026-05-22 10:00")),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(&e), Some("at"), "{label}: {e}");
+        store
+            .append_custody_event("lab", typed.id, &event(CustodyEventKind::Destroyed, None))
+            .await
+            .unwrap();
+        let e = store
+            .append_custody_event("lab", typed.id, &event(CustodyEventKind::Returned, None))
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(&e), Some("event"), "{label}: {e}");
+        // Append-only in the database too.
+        assert!(
+            store
+                .execute_raw("UPDATE custody_events SET who = 'someone else'")
+                .await
+                .is_err(),
+            "{label}"
+        );
+        assert!(
+            store.execute_raw("DELETE FROM custody_events").await.is_err(),
+            "{label}"
+        );
+        assert_eq!(store.custody_chain(typed.id).await.unwrap().len(), 5);
+        assert!(store.custody_chain(y.id).await.unwrap().is_empty());
+        assert!(store.verify_audit().await.unwrap().first_broken.is_none());
+    });
+}
+
+#[test]
+fn missions_refuse_an_end_before_the_start_and_record_outcomes_by_version() {
+    on_every_backend(|label, store| async move {
+        let a = store.create_site("planner", &site("S-20")).await.unwrap();
+        let b = store.create_site("planner", &site("S-21")).await.unwrap();
+        let m = NewMission {
+            kind: MissionKind::GraveVisit,
+            name: "Families' visit to Ryongsan".into(),
+            start: "2026-08-10".parse().unwrap(),
+            end: Some("2026-08-09".parse().unwrap()),
+            site_ids: vec![a.id, b.id],
+            participants: vec![
+                Participant {
+                    name: "Aiko Sato".into(),
+                    role: Some("liaison".into()),
+                },
+                Participant {
+                    name: "Hanako Yamada".into(),
+                    role: None,
+                },
+            ],
+            permits: Some("Visa group 2026-14".into()),
+        };
+        let e = store.create_mission("planner", &m).await.unwrap_err();
+        assert_eq!(invalid_field(&e), Some("end"), "{label}: {e}");
+        let m = NewMission {
+            end: Some("2026-08".parse().unwrap()),
+            ..m
+        };
+        let created = store.create_mission("planner", &m).await.unwrap();
+        assert_eq!(
+            store.get_mission(created.id).await.unwrap().unwrap(),
+            created,
+            "{label}"
+        );
+        let e = store
+            .create_mission(
+                "planner",
+                &NewMission {
+                    site_ids: vec![a.id, 9999],
+                    ..m.clone()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::NotFound { entity: "site", .. }), "{label}: {e}");
+
+        let done = store
+            .set_mission_outcome("planner", created.id, 1, Some("visited both sites; flowers laid"))
+            .await
+            .unwrap();
+        assert_eq!(done.outcome.as_deref(), Some("visited both sites; flowers laid"));
+        assert_eq!(done.version, 2);
+        let e = store
+            .set_mission_outcome("other", created.id, 1, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                StoreError::Conflict {
+                    expected: 1,
+                    actual: 2,
+                    ..
+                }
+            ),
+            "{label}: {e}"
+        );
+        assert_eq!(store.list_missions().await.unwrap(), vec![done], "{label}");
+        assert!(store.verify_audit().await.unwrap().first_broken.is_none());
+    });
+}
