@@ -26,6 +26,27 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// Rows per multi-row statement with `columns` parameters each. Small for SQLite, where a
+    /// round trip is a function call and sqlx binds each parameter in time linear in their count;
+    /// large for PostgreSQL, where a round trip is a network exchange.
+    pub(crate) fn batch_rows(&self, columns: usize) -> usize {
+        match self {
+            Backend::Sqlite => (400 / columns).max(1),
+            Backend::Postgres => (5000 / columns).max(1),
+        }
+    }
+
+    /// The k-th (1-based) bind parameter. SQLite gets plain `?`: sqlx looks `$N` names up one by
+    /// one, which is quadratic in statements with thousands of parameters (the bulk imports).
+    pub(crate) fn param(&self, k: usize) -> String {
+        match self {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => format!("${k}"),
+        }
+    }
+}
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -71,6 +92,16 @@ pub struct AuditReport {
     pub entries: u64,
     /// The first entry whose hash or link does not hold, with what is wrong.
     pub first_broken: Option<(i64, String)>,
+}
+
+/// An audit entry waiting for its place in the chain.
+#[derive(Debug, Clone)]
+pub(crate) struct AuditRecord {
+    pub action: &'static str,
+    pub entity: &'static str,
+    pub entity_id: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
 }
 
 /// One entry of the audit log.
@@ -295,14 +326,195 @@ impl Store {
         Ok(person)
     }
 
-    /// Imports persons in one transaction: all of them, or none if any is rejected.
+    /// Imports persons in one transaction: all of them, or none if any is rejected (the error
+    /// carries the index of the first bad row). Rows go in batches of multi-row INSERTs and the
+    /// audit entries are chained in memory and written in batches too: a round trip per batch,
+    /// not per row.
     pub async fn import_persons(&self, actor: &str, persons: &[NewPerson]) -> Result<usize, (usize, StoreError)> {
-        let mut tx = self.pool.begin().await.map_err(|e| (0, e.into()))?;
+        let batch_rows = self.backend.batch_rows(9);
+        let mut seen = std::collections::HashMap::with_capacity(persons.len());
         for (i, p) in persons.iter().enumerate() {
-            Self::insert_person(&mut tx, actor, p).await.map_err(|e| (i, e))?;
+            p.check().map_err(|e| (i, e.into()))?;
+            if seen.insert(p.external_id.trim(), i).is_some() {
+                let dup = StoreError::Duplicate {
+                    entity: "person",
+                    field: "external_id",
+                    value: p.external_id.clone(),
+                };
+                return Err((i, dup));
+            }
         }
+        let mut tx = self.pool.begin().await.map_err(|e| (0, e.into()))?;
+        let mut created: Vec<Person> = Vec::with_capacity(persons.len());
+        for (b, chunk) in persons.chunks(batch_rows).enumerate() {
+            let base = b * batch_rows;
+            let at = |e: StoreError| (base, e);
+            let ids: Vec<&str> = chunk.iter().map(|p| p.external_id.trim()).collect();
+            let list = (1..=ids.len())
+                .map(|k| self.backend.param(k))
+                .collect::<Vec<_>>()
+                .join(", ");
+            // Already in the database?
+            let sql = format!("SELECT external_id FROM persons WHERE external_id IN ({list})");
+            let mut q = sqlx::query(&sql);
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            if let Some(row) = q.fetch_optional(&mut *tx).await.map_err(|e| at(e.into()))? {
+                let id: String = row.try_get("external_id").map_err(|e| at(e.into()))?;
+                let i = seen[id.as_str()];
+                return Err((
+                    i,
+                    StoreError::Duplicate {
+                        entity: "person",
+                        field: "external_id",
+                        value: id,
+                    },
+                ));
+            }
+            let values = (0..chunk.len())
+                .map(|k| {
+                    let o = k * 9;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 1)",
+                        o + 1,
+                        o + 2,
+                        o + 3,
+                        o + 4,
+                        o + 5,
+                        o + 6,
+                        o + 7,
+                        o + 8,
+                        o + 9
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO persons (external_id, names, search, sex, birth, death, death_place, sources, status, version) VALUES {values}"
+            );
+            let mut q = sqlx::query(&sql);
+            for p in chunk {
+                q = q
+                    .bind(p.external_id.trim())
+                    .bind(json(&p.names))
+                    .bind(search_text(&p.names))
+                    .bind(p.sex.as_str())
+                    .bind(p.birth.map(|d| d.to_string()))
+                    .bind(p.death.map(|d| d.to_string()))
+                    .bind(p.death_place.as_ref().map(json))
+                    .bind(json(&p.sources))
+                    .bind(PersonStatus::Missing.as_str());
+            }
+            q.execute(&mut *tx).await.map_err(|e| at(e.into()))?;
+            let sql = format!("SELECT id, external_id FROM persons WHERE external_id IN ({list})");
+            let mut q = sqlx::query(&sql);
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            let mut by_external: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+            for row in q.fetch_all(&mut *tx).await.map_err(|e| at(e.into()))? {
+                by_external.insert(
+                    row.try_get("external_id").map_err(|e| at(e.into()))?,
+                    row.try_get("id").map_err(|e| at(e.into()))?,
+                );
+            }
+            for p in chunk {
+                let id = by_external[p.external_id.trim()];
+                created.push(Person {
+                    id,
+                    data: p.clone(),
+                    status: PersonStatus::Missing,
+                    version: 1,
+                });
+            }
+        }
+        let entries: Vec<AuditRecord> = created
+            .iter()
+            .map(|p| AuditRecord {
+                action: "create",
+                entity: "person",
+                entity_id: p.id.to_string(),
+                before: None,
+                after: Some(json(p)),
+            })
+            .collect();
+        Self::audit_many(&mut tx, self.backend, actor, &entries)
+            .await
+            .map_err(|e| (persons.len(), e))?;
         tx.commit().await.map_err(|e| (persons.len(), e.into()))?;
         Ok(persons.len())
+    }
+
+    /// Appends many audit entries in one go: the head is taken once, the chain computed in memory,
+    /// the rows written in multi-row INSERTs.
+    pub(crate) async fn audit_many(
+        tx: &mut Transaction<'_, Any>,
+        backend: Backend,
+        actor: &str,
+        records: &[AuditRecord],
+    ) -> Result<(), StoreError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let head = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut **tx)
+            .await?;
+        let mut seq: i64 = head.try_get("seq")?;
+        let mut prev_hash: String = head.try_get("hash")?;
+        let at = now_utc();
+        let mut entries = Vec::with_capacity(records.len());
+        for r in records {
+            seq += 1;
+            let mut e = AuditEntry {
+                seq,
+                at: at.clone(),
+                actor: actor.to_owned(),
+                action: r.action.to_owned(),
+                entity: r.entity.to_owned(),
+                entity_id: r.entity_id.clone(),
+                before: r.before.clone(),
+                after: r.after.clone(),
+                prev_hash: prev_hash.clone(),
+                hash: String::new(),
+            };
+            e.hash = e.compute_hash();
+            prev_hash = e.hash.clone();
+            entries.push(e);
+        }
+        for chunk in entries.chunks(backend.batch_rows(10)) {
+            let values = (0..chunk.len())
+                .map(|k| {
+                    let cols: Vec<String> = (1..=10).map(|c| backend.param(k * 10 + c)).collect();
+                    format!("({})", cols.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO audit (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash) VALUES {values}"
+            );
+            let mut q = sqlx::query(&sql);
+            for e in chunk {
+                q = q
+                    .bind(e.seq)
+                    .bind(&e.at)
+                    .bind(&e.actor)
+                    .bind(&e.action)
+                    .bind(&e.entity)
+                    .bind(&e.entity_id)
+                    .bind(&e.before)
+                    .bind(&e.after)
+                    .bind(&e.prev_hash)
+                    .bind(&e.hash);
+            }
+            q.execute(&mut **tx).await?;
+        }
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(seq)
+            .bind(&prev_hash)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
     }
 
     fn person_from_row(row: &AnyRow) -> Result<Person, StoreError> {
