@@ -193,7 +193,7 @@ fn reaches(parents: &HashMap<i64, (Option<i64>, Option<i64>)>, start: i64, targe
 impl Store {
     pub async fn create_family(&self, actor: &str, f: &NewFamily) -> Result<Family, StoreError> {
         f.check()?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "INSERT INTO families (external_id, name, liaison, contacts, version) VALUES ($1, $2, $3, $4, 1) RETURNING id",
         )
@@ -253,7 +253,7 @@ impl Store {
         f: &NewFamily,
     ) -> Result<Family, StoreError> {
         f.check()?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let sql = format!("SELECT {FAMILY_COLUMNS}, contacts FROM families WHERE id = $1");
         let row = sqlx::query(&sql)
             .bind(id)
@@ -302,7 +302,7 @@ impl Store {
 
     /// A family's contact details. The read is recorded in the audit chain, in the same transaction.
     pub async fn get_family_contacts(&self, actor: &str, id: i64) -> Result<Contacts, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query("SELECT contacts FROM families WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -410,7 +410,7 @@ impl Store {
     /// mother female (a member of unknown sex is no one's parent).
     pub async fn add_member(&self, actor: &str, family_id: i64, m: &NewMember) -> Result<FamilyMember, StoreError> {
         m.check()?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         Self::lock_family(&mut tx, family_id).await?;
         Self::check_member_links(&mut tx, family_id, None, m).await?;
         let row = sqlx::query(
@@ -462,7 +462,7 @@ impl Store {
         m: &NewMember,
     ) -> Result<FamilyMember, StoreError> {
         m.check()?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let family_id: i64 = sqlx::query("SELECT family_id FROM family_members WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)

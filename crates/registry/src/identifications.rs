@@ -95,7 +95,7 @@ impl Store {
         if refs.is_empty() {
             return Err(FieldError::new("reference_ids", "an identification rests on at least one reference").into());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if sqlx::query("SELECT id FROM persons WHERE id = $1")
             .bind(person_id)
             .fetch_optional(&mut *tx)

@@ -146,7 +146,7 @@ fn mission_from_row(row: &AnyRow, site_ids: Vec<i64>) -> Result<Mission, StoreEr
 impl Store {
     pub async fn create_mission(&self, actor: &str, m: &NewMission) -> Result<Mission, StoreError> {
         m.check()?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for &site in &m.site_ids {
             if sqlx::query("SELECT id FROM sites WHERE id = $1")
                 .bind(site)
@@ -245,7 +245,7 @@ impl Store {
         outcome: Option<&str>,
     ) -> Result<Mission, StoreError> {
         optional_text("outcome", outcome, 10_000)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let sql = format!("SELECT {MISSION_COLUMNS} FROM missions WHERE id = $1");
         let row = sqlx::query(&sql)
             .bind(id)

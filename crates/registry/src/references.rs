@@ -206,7 +206,7 @@ impl Store {
     /// Records a reference sample given by a family member.
     pub async fn create_reference(&self, actor: &str, r: &NewReference) -> Result<Reference, StoreError> {
         r.check()?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let family_id: i64 = sqlx::query("SELECT family_id FROM family_members WHERE id = $1")
             .bind(r.donor_member_id)
             .fetch_optional(&mut *tx)
@@ -278,7 +278,7 @@ impl Store {
     /// A reference's genetic data, `None` once consent was withdrawn. The read is recorded in the
     /// audit chain, in the same transaction.
     pub async fn get_reference_profile(&self, actor: &str, id: i64) -> Result<Option<ReferenceProfile>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query("SELECT str_profile, y_haplotype, mtdna FROM reference_samples WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -303,7 +303,7 @@ impl Store {
     ) -> Result<(Reference, Vec<i64>), StoreError> {
         required_text("reason", reason, 2000)?;
         let reason = reason.trim();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let sql =
             format!("SELECT {REFERENCE_COLUMNS}, str_profile, y_haplotype, mtdna FROM reference_samples WHERE id = $1");
         let row = sqlx::query(&sql)

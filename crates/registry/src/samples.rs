@@ -339,7 +339,7 @@ impl Store {
     /// Records remains recovered from a site, by a recovery mission if one is named.
     pub async fn create_remains(&self, actor: &str, r: &NewRemains) -> Result<Remains, StoreError> {
         r.check()?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if sqlx::query("SELECT id FROM sites WHERE id = $1")
             .bind(r.site_id)
             .fetch_optional(&mut *tx)
@@ -411,7 +411,7 @@ impl Store {
 
     pub async fn create_sample(&self, actor: &str, s: &NewSample) -> Result<Sample, StoreError> {
         s.check()?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if sqlx::query("SELECT id FROM remains WHERE id = $1")
             .bind(s.remains_id)
             .fetch_optional(&mut *tx)
@@ -478,7 +478,7 @@ impl Store {
         expected_version: i64,
         profile: &SampleProfile,
     ) -> Result<Sample, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let sql = format!("SELECT {SAMPLE_COLUMNS}, profile FROM samples WHERE id = $1");
         let row = sqlx::query(&sql)
             .bind(id)
@@ -523,7 +523,7 @@ impl Store {
     /// A sample's profile, `None` until typed. The read is recorded in the audit chain, in the same
     /// transaction.
     pub async fn get_sample_profile(&self, actor: &str, id: i64) -> Result<Option<SampleProfile>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query("SELECT profile_kind, profile FROM samples WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -573,7 +573,7 @@ impl Store {
             Some(at) => parse_utc("at", at)?,
             None => now_utc(),
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         Self::lock_sample(&mut tx, sample_id).await?;
         let destroyed = sqlx::query("SELECT at FROM custody_events WHERE sample_id = $1 AND event = $2")
             .bind(sample_id)

@@ -212,6 +212,18 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// Begins a write transaction and takes the write lock at once, by touching the audit head
+    /// first. Every write appends to the audit chain anyway, so writers queue here: on SQLite a
+    /// transaction that read first and wrote later could not wait for the lock (SQLITE_BUSY), and
+    /// on PostgreSQL the row lock orders the chain.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+
     /// Appends an audit entry inside `tx`. Every write of every module calls this in the same
     /// transaction as the change.
     pub(crate) async fn audit(
@@ -267,7 +279,7 @@ impl Store {
 
     /// Records a read of sensitive data (genetic data, family contacts) in the audit chain.
     pub async fn audit_read(&self, actor: &str, entity: &str, entity_id: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         Self::audit(&mut tx, actor, "read", entity, entity_id, None, None).await?;
         tx.commit().await?;
         Ok(())
@@ -320,7 +332,7 @@ impl Store {
     }
 
     pub async fn create_person(&self, actor: &str, p: &NewPerson) -> Result<Person, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let person = Self::insert_person(&mut tx, actor, p).await?;
         tx.commit().await?;
         Ok(person)
@@ -344,7 +356,7 @@ impl Store {
                 return Err((i, dup));
             }
         }
-        let mut tx = self.pool.begin().await.map_err(|e| (0, e.into()))?;
+        let mut tx = self.begin_write().await.map_err(|e| (0, e))?;
         let mut created: Vec<Person> = Vec::with_capacity(persons.len());
         for (b, chunk) in persons.chunks(batch_rows).enumerate() {
             let base = b * batch_rows;
@@ -636,7 +648,7 @@ impl Store {
         p: &NewPerson,
     ) -> Result<Person, StoreError> {
         p.check()?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = Self::locked_person(&mut tx, id, expected_version).await?;
         let result = sqlx::query(
             "UPDATE persons SET external_id = $1, names = $2, search = $3, sex = $4, birth = $5, death = $6, \
@@ -732,7 +744,7 @@ impl Store {
         if reason.trim().is_empty() {
             return Err(FieldError::new("reason", "a status change needs a reason").into());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = Self::locked_person(&mut tx, id, expected_version).await?;
         if to <= before.status {
             return Err(StoreError::BackwardStatus {
@@ -851,7 +863,7 @@ impl Store {
 
     pub async fn create_site(&self, actor: &str, s: &NewSite) -> Result<Site, StoreError> {
         s.check()?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "INSERT INTO sites (external_id, names, search, lat, lon, precision_m, status, estimated_count, notes, version) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id",
@@ -918,7 +930,7 @@ impl Store {
         if id == to {
             return Err(FieldError::new("relocated_to", "a site cannot be relocated to itself").into());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let sql = format!("SELECT {} FROM sites WHERE id = $1", Self::SITE_COLUMNS);
         let before = sqlx::query(&sql)
             .bind(id)

@@ -110,7 +110,7 @@ impl Store {
             .hash_password(password.as_bytes(), &salt)
             .map_err(|e| StoreError::Corrupt(format!("hashing the password: {e}")))?
             .to_string();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "INSERT INTO users (username, role, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -188,7 +188,7 @@ impl Store {
         kind: &str,
         expires_at: Option<&str>,
     ) -> Result<String, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query("SELECT id FROM users WHERE username = $1 AND disabled = 0")
             .bind(username)
             .fetch_optional(&mut *tx)
