@@ -20,6 +20,8 @@ pub enum IdentificationStatus {
     Confirmed,
     /// Something it rests on has gone (consent withdrawn): to be reviewed.
     Flagged,
+    /// A reviewer rejected it.
+    Rejected,
 }
 
 impl IdentificationStatus {
@@ -28,6 +30,7 @@ impl IdentificationStatus {
             IdentificationStatus::Proposed => "proposed",
             IdentificationStatus::Confirmed => "confirmed",
             IdentificationStatus::Flagged => "flagged",
+            IdentificationStatus::Rejected => "rejected",
         }
     }
 }
@@ -45,10 +48,11 @@ impl FromStr for IdentificationStatus {
             IdentificationStatus::Proposed,
             IdentificationStatus::Confirmed,
             IdentificationStatus::Flagged,
+            IdentificationStatus::Rejected,
         ]
         .into_iter()
         .find(|x| x.as_str() == s.trim().to_ascii_lowercase())
-        .ok_or_else(|| format!("'{s}' is not an identification status (proposed, confirmed, flagged)"))
+        .ok_or_else(|| format!("'{s}' is not an identification status (proposed, confirmed, flagged, rejected)"))
     }
 }
 

@@ -12,6 +12,7 @@ mod missions;
 pub mod model;
 mod profiles;
 mod references;
+mod reviews;
 mod samples;
 mod store;
 mod support;
@@ -23,6 +24,7 @@ pub use identifications::{Identification, IdentificationStatus};
 pub use missions::{Mission, MissionKind, NewMission, Participant};
 pub use profiles::{sha256_hex, ProfileKind, StrProfile};
 pub use references::{Consent, ConsentScope, NewReference, Reference, ReferenceProfile, Withdrawal};
+pub use reviews::{Decision, IdentificationEvidence, Review};
 pub use samples::{
     CustodyEvent, CustodyEventKind, NewCustodyEvent, NewRemains, NewSample, Remains, Sample, SampleProfile,
 };

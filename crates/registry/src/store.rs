@@ -69,6 +69,9 @@ pub enum StoreError {
     BackwardStatus { from: &'static str, to: &'static str },
     #[error("{0}")]
     Invalid(#[from] FieldError),
+    /// A workflow rule refuses the change (the wrong role, a second review by the same person, …).
+    #[error("{0}")]
+    NotAllowed(String),
     #[error("unsupported database URL '{0}' (use sqlite://FILE or postgres://…)")]
     Url(String),
     #[error("stored data is damaged: {0}")]

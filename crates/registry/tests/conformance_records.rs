@@ -3,8 +3,9 @@
 //! starts a throwaway cluster), on a fresh PostgreSQL database. With `CI=true` a missing PostgreSQL
 //! is a failure, not a skip.
 
-use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+
+use common::on_every_backend;
 
 use registry::model::{Name, NameKind, NewPerson, NewSite, PartialDate, Sex, SiteStatus};
 use registry::{
@@ -13,62 +14,6 @@ use registry::{
     SampleProfile, Store, StoreError, StrProfile,
 };
 use sha2::{Digest, Sha256};
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-fn unique(prefix: &str) -> String {
-    format!(
-        "{prefix}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// Fresh stores of every available backend, with a label.
-async fn fresh_stores() -> Vec<(&'static str, Store)> {
-    let dir = std::env::temp_dir().join(unique("homeward-registry"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut out = vec![(
-        "sqlite",
-        Store::open(&format!("sqlite://{}", dir.join("db.sqlite").display()))
-            .await
-            .unwrap(),
-    )];
-    match std::env::var("HOMEWARD_TEST_POSTGRES_URL") {
-        Ok(base) => {
-            let admin = Store::open(&base).await.unwrap();
-            let name = unique("homeward_test");
-            admin.execute_raw(&format!("CREATE DATABASE {name}")).await.unwrap();
-            admin.close().await;
-            let (prefix, _) = base.rsplit_once('/').expect("a database name in the URL");
-            out.push(("postgres", Store::open(&format!("{prefix}/{name}")).await.unwrap()));
-        }
-        Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("CI=true but HOMEWARD_TEST_POSTGRES_URL is not set: PostgreSQL must be tested in CI")
-        }
-        Err(_) => eprintln!("HOMEWARD_TEST_POSTGRES_URL not set: PostgreSQL skipped (set it, or run .ci/run)"),
-    }
-    out
-}
-
-fn on_every_backend<F, Fut>(test: F)
-where
-    F: Fn(&'static str, Store) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        for (label, store) in fresh_stores().await {
-            eprintln!("backend: {label}");
-            test(label, store.clone()).await;
-            store.close().await;
-        }
-    });
-}
 
 fn person(external_id: &str) -> NewPerson {
     NewPerson {
@@ -692,6 +637,105 @@ fn missions_refuse_an_end_before_the_start_and_record_outcomes_by_version() {
             "{label}: {e}"
         );
         assert_eq!(store.list_missions().await.unwrap(), vec![done], "{label}");
+        assert!(store.verify_audit().await.unwrap().first_broken.is_none());
+    });
+}
+
+#[test]
+fn an_identification_needs_two_different_reviewers_and_cited_evidence() {
+    use registry::{Decision, IdentificationEvidence, Role};
+    on_every_backend(|label, store| async move {
+        let missing = store.create_person("clerk", &person("JP-300")).await.unwrap();
+        let f = store.create_family("liaison", &family("F-30")).await.unwrap();
+        let mother = store
+            .add_member("liaison", f.id, &member("Hanako", Sex::Female, None, None))
+            .await
+            .unwrap();
+        let r = store
+            .create_reference("lab", &reference("REF-30", mother.id))
+            .await
+            .unwrap();
+        let pw = "a long enough password";
+        let rev1 = store.add_user("admin", "rev.one", Role::Reviewer, pw).await.unwrap();
+        let rev2 = store.add_user("admin", "rev.two", Role::Reviewer, pw).await.unwrap();
+        let analyst = store
+            .add_user("admin", "lab.analyst", Role::LabAnalyst, pw)
+            .await
+            .unwrap();
+        let admin = store.add_user("admin", "the.admin", Role::Admin, pw).await.unwrap();
+
+        // Without cited evidence nothing can be decided.
+        let bare = store.propose_identification("lab", missing.id, &[r.id]).await.unwrap();
+        let e = store
+            .review_identification(&rev1, bare.id, Decision::Confirm, "fits")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::NotAllowed(_)), "{label}: {e}");
+
+        let evidence = IdentificationEvidence {
+            job_id: Some(7),
+            sample_id: None,
+            lr: 3.2e9,
+            posterior: 0.99995,
+        };
+        let id = store
+            .propose_cited_identification("lab", missing.id, &[r.id], &evidence)
+            .await
+            .unwrap();
+        assert_eq!(store.identification_evidence(id.id).await.unwrap(), Some(evidence));
+        for (who, what) in [(&analyst, "a lab analyst"), (&admin, "an admin")] {
+            let e = store
+                .review_identification(who, id.id, Decision::Confirm, "looks right")
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(e, StoreError::NotAllowed(_)),
+                "{label}: {what} may not review: {e}"
+            );
+        }
+        let first = store
+            .review_identification(&rev1, id.id, Decision::Confirm, "LR well above threshold")
+            .await
+            .unwrap();
+        assert_eq!(
+            first.status,
+            IdentificationStatus::Proposed,
+            "{label}: one confirmation is not enough"
+        );
+        let e = store
+            .review_identification(&rev1, id.id, Decision::Confirm, "again")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, StoreError::NotAllowed(_)),
+            "{label}: the same reviewer twice: {e}"
+        );
+        let second = store
+            .review_identification(&rev2, id.id, Decision::Confirm, "agree")
+            .await
+            .unwrap();
+        assert_eq!(second.status, IdentificationStatus::Confirmed, "{label}");
+        let p = store.get_person(missing.id).await.unwrap().unwrap();
+        assert_eq!(p.status, registry::model::PersonStatus::Identified, "{label}");
+        let history = store.status_history(missing.id).await.unwrap();
+        assert!(
+            history.last().unwrap().2.contains("rev.one and rev.two"),
+            "{label}: {history:?}"
+        );
+        assert_eq!(store.identification_reviews(id.id).await.unwrap().len(), 2);
+        // Decided: no more reviews.
+        let rev3 = store.add_user("admin", "rev.three", Role::Reviewer, pw).await.unwrap();
+        let e = store
+            .review_identification(&rev3, id.id, Decision::Reject, "late")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::NotAllowed(_)), "{label}: {e}");
+        // Withdrawing the reference's consent flags the confirmed identification.
+        let (_, flagged) = store
+            .withdraw_consent("liaison", r.id, r.version, "family request")
+            .await
+            .unwrap();
+        assert!(flagged.contains(&id.id), "{label}");
         assert!(store.verify_audit().await.unwrap().first_broken.is_none());
     });
 }

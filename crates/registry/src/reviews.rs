@@ -1,0 +1,285 @@
+//! The decision: an identification cites its evidence (the matching job, the sample, the LR and
+//! posterior) and needs two confirmations by two different users who both hold the reviewer role.
+//! The rules live here, not in a user interface: the server only passes the caller on.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::identifications::{Identification, IdentificationStatus};
+use crate::model::{FieldError, PersonStatus};
+use crate::store::{json, Store, StoreError};
+use crate::time::now_utc;
+use crate::users::{Role, User};
+
+/// What an identification rests on besides its references.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentificationEvidence {
+    /// The matching job whose candidate this was.
+    #[serde(default)]
+    pub job_id: Option<i64>,
+    /// The sample identified.
+    #[serde(default)]
+    pub sample_id: Option<i64>,
+    pub lr: f64,
+    pub posterior: f64,
+}
+
+impl IdentificationEvidence {
+    fn check(&self) -> Result<(), FieldError> {
+        if !(self.lr.is_finite() && self.lr >= 0.0) {
+            return Err(FieldError::new("lr", format!("{} is not a likelihood ratio", self.lr)));
+        }
+        if !(0.0..=1.0).contains(&self.posterior) {
+            return Err(FieldError::new(
+                "posterior",
+                format!("{} is not a probability", self.posterior),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A reviewer's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decision {
+    Confirm,
+    Reject,
+}
+
+impl Decision {
+    fn as_str(&self) -> &'static str {
+        match self {
+            Decision::Confirm => "confirm",
+            Decision::Reject => "reject",
+        }
+    }
+}
+
+/// One review as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Review {
+    pub reviewer: String,
+    pub decision: String,
+    pub comment: String,
+    pub at: String,
+}
+
+impl Store {
+    /// Proposes an identification that cites its evidence.
+    pub async fn propose_cited_identification(
+        &self,
+        actor: &str,
+        person_id: i64,
+        reference_ids: &[i64],
+        evidence: &IdentificationEvidence,
+    ) -> Result<Identification, StoreError> {
+        evidence.check()?;
+        let proposed = self.propose_identification(actor, person_id, reference_ids).await?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE identifications SET evidence = $1 WHERE id = $2")
+            .bind(json(evidence))
+            .bind(proposed.id)
+            .execute(&mut *tx)
+            .await?;
+        Self::audit(
+            &mut tx,
+            actor,
+            "cite",
+            "identification",
+            &proposed.id.to_string(),
+            None,
+            Some(&json(evidence)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(proposed)
+    }
+
+    /// The evidence an identification cites, if any.
+    pub async fn identification_evidence(&self, id: i64) -> Result<Option<IdentificationEvidence>, StoreError> {
+        let row = sqlx::query("SELECT evidence FROM identifications WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else {
+            return Err(StoreError::NotFound {
+                entity: "identification",
+                id: id.to_string(),
+            });
+        };
+        let text: Option<String> = row.try_get("evidence")?;
+        text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("identification evidence: {e}"))))
+            .transpose()
+    }
+
+    /// Records a reviewer's decision. A confirmation by a second, different reviewer confirms the
+    /// identification and moves the person's status to identified, citing it; a rejection rejects
+    /// it. Only users with the reviewer role may review, each once, and only identifications that
+    /// are proposed and cite their evidence.
+    pub async fn review_identification(
+        &self,
+        reviewer: &User,
+        id: i64,
+        decision: Decision,
+        comment: &str,
+    ) -> Result<Identification, StoreError> {
+        if reviewer.role != Role::Reviewer {
+            return Err(StoreError::NotAllowed(format!(
+                "reviewing identifications needs the reviewer role; '{}' is {}",
+                reviewer.username, reviewer.role
+            )));
+        }
+        if comment.trim().is_empty() {
+            return Err(FieldError::new("comment", "a review needs a comment").into());
+        }
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query("SELECT person_id, status, evidence, version FROM identifications WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound {
+                entity: "identification",
+                id: id.to_string(),
+            })?;
+        let status: String = row.try_get("status")?;
+        let status: IdentificationStatus = status.parse().map_err(StoreError::Corrupt)?;
+        let person_id: i64 = row.try_get("person_id")?;
+        let evidence: Option<String> = row.try_get("evidence")?;
+        if status != IdentificationStatus::Proposed {
+            return Err(StoreError::NotAllowed(format!(
+                "identification {id} is {status}, not open for review"
+            )));
+        }
+        if evidence.is_none() {
+            return Err(StoreError::NotAllowed(format!(
+                "identification {id} cites no matching job, LR or posterior; it cannot be decided"
+            )));
+        }
+        let at = now_utc();
+        sqlx::query(
+            "INSERT INTO identification_reviews (identification_id, reviewer, decision, comment, at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(&reviewer.username)
+        .bind(decision.as_str())
+        .bind(comment.trim())
+        .bind(&at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if crate::store::unique_violation(&e) {
+                StoreError::NotAllowed(format!("'{}' has already reviewed identification {id}", reviewer.username))
+            } else {
+                e.into()
+            }
+        })?;
+        let review = serde_json::json!({ "decision": decision.as_str(), "comment": comment.trim() }).to_string();
+        Self::audit(
+            &mut tx,
+            &reviewer.username,
+            "review",
+            "identification",
+            &id.to_string(),
+            None,
+            Some(&review),
+        )
+        .await?;
+        let confirmers: Vec<String> = sqlx::query(
+            "SELECT reviewer FROM identification_reviews WHERE identification_id = $1 AND decision = 'confirm' ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get("reviewer"))
+        .collect::<Result<_, _>>()?;
+        let new_status = match decision {
+            Decision::Reject => Some(IdentificationStatus::Rejected),
+            Decision::Confirm if confirmers.len() >= 2 => Some(IdentificationStatus::Confirmed),
+            Decision::Confirm => None,
+        };
+        if let Some(new_status) = new_status {
+            sqlx::query("UPDATE identifications SET status = $1, version = version + 1 WHERE id = $2")
+                .bind(new_status.as_str())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            Self::audit(
+                &mut tx,
+                &reviewer.username,
+                "status",
+                "identification",
+                &id.to_string(),
+                Some(status.as_str()),
+                Some(new_status.as_str()),
+            )
+            .await?;
+        }
+        if new_status == Some(IdentificationStatus::Confirmed) {
+            // The person is identified: their status moves forward, citing the decision.
+            let row = sqlx::query("SELECT status, version FROM persons WHERE id = $1")
+                .bind(person_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let current: String = row.try_get("status")?;
+            let current: PersonStatus = current.parse().map_err(StoreError::Corrupt)?;
+            if current < PersonStatus::Identified {
+                let reason = format!("identification {id} confirmed by {}", confirmers.join(" and "));
+                sqlx::query("UPDATE persons SET status = $1, version = version + 1 WHERE id = $2")
+                    .bind(PersonStatus::Identified.as_str())
+                    .bind(person_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO person_status_history (person_id, from_status, to_status, reason, actor, at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(person_id)
+                .bind(current.as_str())
+                .bind(PersonStatus::Identified.as_str())
+                .bind(&reason)
+                .bind(&reviewer.username)
+                .bind(&at)
+                .execute(&mut *tx)
+                .await?;
+                let change = serde_json::json!({ "status": "identified", "reason": reason }).to_string();
+                Self::audit(
+                    &mut tx,
+                    &reviewer.username,
+                    "status",
+                    "person",
+                    &person_id.to_string(),
+                    Some(current.as_str()),
+                    Some(&change),
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        self.get_identification(id).await?.ok_or(StoreError::NotFound {
+            entity: "identification",
+            id: id.to_string(),
+        })
+    }
+
+    /// The reviews of an identification, oldest first.
+    pub async fn identification_reviews(&self, id: i64) -> Result<Vec<Review>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT reviewer, decision, comment, at FROM identification_reviews WHERE identification_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Review {
+                    reviewer: r.try_get("reviewer")?,
+                    decision: r.try_get("decision")?,
+                    comment: r.try_get("comment")?,
+                    at: r.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+}
