@@ -5,15 +5,21 @@
 //! authenticate with `Authorization: Bearer <token>` (scripts) or the session cookie set by
 //! `POST /api/v1/session` (browsers).
 //!
+//! Persons, sites, audit and users are handled here; families, references, remains, samples with
+//! their custody, and missions in `records`. Genotypes leave the server only from the `/profile`
+//! endpoints and contact details only from `/families/{id}/contacts`, each read audited by the
+//! registry; see `permissions.rs` for who may call them.
+//!
 //! Architecture invariant: only this crate knows HTTP; it reaches data only through
 //! `registry::Store`.
 
 mod error;
 mod permissions;
+mod records;
 
 use std::net::SocketAddr;
 
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -164,6 +170,141 @@ pub const ROUTES: &[RouteSpec] = &[
         "Check the audit chain",
     ),
     route("GET", "/api/v1/users", Permission::ManageUsers, "Users and roles"),
+    // Families of the missing.
+    route(
+        "GET",
+        "/api/v1/families",
+        Permission::ReadFamilies,
+        "Families (without contact details)",
+    ),
+    route("POST", "/api/v1/families", Permission::WriteFamilies, "Record a family"),
+    route("GET", "/api/v1/families/{id}", Permission::ReadFamilies, "One family"),
+    route(
+        "GET",
+        "/api/v1/families/{id}/contacts",
+        Permission::ReadContacts,
+        "A family's contact details (the read is audited)",
+    ),
+    route(
+        "GET",
+        "/api/v1/families/{id}/members",
+        Permission::ReadFamilies,
+        "A family's members",
+    ),
+    route(
+        "POST",
+        "/api/v1/families/{id}/members",
+        Permission::WriteFamilies,
+        "Add a member to a family",
+    ),
+    route(
+        "GET",
+        "/api/v1/families/{id}/pedigree",
+        Permission::ReadFamilies,
+        "A family's pedigree (id, father, mother, sex)",
+    ),
+    // Reference samples given by relatives.
+    route(
+        "GET",
+        "/api/v1/references",
+        Permission::ReadReferences,
+        "A family's reference samples, without genotypes (?family=)",
+    ),
+    route(
+        "POST",
+        "/api/v1/references",
+        Permission::WriteReferences,
+        "Record a reference sample with its profile and consent",
+    ),
+    route(
+        "GET",
+        "/api/v1/references/{id}",
+        Permission::ReadReferences,
+        "One reference sample, without genotypes",
+    ),
+    route(
+        "GET",
+        "/api/v1/references/{id}/profile",
+        Permission::ReadProfiles,
+        "A reference's genotypes, none once consent is withdrawn (the read is audited)",
+    ),
+    route(
+        "POST",
+        "/api/v1/references/{id}/withdraw",
+        Permission::WriteReferences,
+        "Withdraw consent: erase the genotypes, flag the identifications resting on them",
+    ),
+    // Remains, samples and custody.
+    route(
+        "GET",
+        "/api/v1/remains",
+        Permission::ReadRemains,
+        "Remains recovered from a site (?site=)",
+    ),
+    route(
+        "POST",
+        "/api/v1/remains",
+        Permission::WriteRemains,
+        "Record recovered remains",
+    ),
+    route(
+        "GET",
+        "/api/v1/remains/{id}",
+        Permission::ReadRemains,
+        "One set of remains",
+    ),
+    route(
+        "GET",
+        "/api/v1/samples",
+        Permission::ReadSamples,
+        "Samples taken from remains, without genotypes (?remains=)",
+    ),
+    route("POST", "/api/v1/samples", Permission::WriteSamples, "Record a sample"),
+    route(
+        "GET",
+        "/api/v1/samples/{id}",
+        Permission::ReadSamples,
+        "One sample, without genotypes",
+    ),
+    route(
+        "GET",
+        "/api/v1/samples/{id}/profile",
+        Permission::ReadProfiles,
+        "A sample's profile (the read is audited)",
+    ),
+    route(
+        "PUT",
+        "/api/v1/samples/{id}/profile",
+        Permission::WriteProfiles,
+        "Record the laboratory's profile of a sample (409 if stale)",
+    ),
+    route(
+        "GET",
+        "/api/v1/samples/{id}/custody",
+        Permission::ReadSamples,
+        "A sample's chain of custody",
+    ),
+    route(
+        "POST",
+        "/api/v1/samples/{id}/custody",
+        Permission::WriteSamples,
+        "Append an event to a sample's chain of custody",
+    ),
+    // Missions.
+    route(
+        "GET",
+        "/api/v1/missions",
+        Permission::ReadMissions,
+        "Grave visits and recoveries",
+    ),
+    route("POST", "/api/v1/missions", Permission::WriteMissions, "Plan a mission"),
+    route("GET", "/api/v1/missions/{id}", Permission::ReadMissions, "One mission"),
+    route(
+        "POST",
+        "/api/v1/missions/{id}/outcome",
+        Permission::WriteMissions,
+        "Record what a mission achieved (409 if stale)",
+    ),
 ];
 
 const SESSION_COOKIE: &str = "homeward_session";
@@ -223,6 +364,50 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// Path parameters with errors in the API's own shape (every path here has one, `{id}`).
+struct ApiPath<T>(T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(ApiPath(v)),
+            Err(rejection) => Err(path_error(rejection)),
+        }
+    }
+}
+
+fn path_error(rejection: PathRejection) -> ApiError {
+    if rejection.status().is_server_error() {
+        return ApiError::Unexpected(rejection.body_text());
+    }
+    ApiError::BadRequest {
+        message: rejection.body_text(),
+        field: Some("id".to_owned()),
+    }
+}
+
+/// Query strings with errors in the API's own shape, the parameter named where serde names it.
+struct ApiQuery<T>(T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(ApiQuery(v)),
+            Err(rejection) => Err(query_error(rejection)),
+        }
+    }
+}
+
+fn query_error(rejection: QueryRejection) -> ApiError {
+    let message = rejection.body_text();
+    ApiError::BadRequest {
+        field: field_of(&message),
+        message,
+    }
+}
+
 fn json_error(rejection: JsonRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return ApiError::TooLarge(0);
@@ -266,6 +451,48 @@ pub fn router(store: Store, config: ServerConfig) -> Router {
         .route("/api/v1/audit", get(audit_entries))
         .route("/api/v1/audit/verify", get(audit_verify))
         .route("/api/v1/users", get(list_users))
+        .route(
+            "/api/v1/families",
+            get(records::list_families).post(records::create_family),
+        )
+        .route("/api/v1/families/{id}", get(records::get_family))
+        .route("/api/v1/families/{id}/contacts", get(records::family_contacts))
+        .route(
+            "/api/v1/families/{id}/members",
+            get(records::list_members).post(records::add_member),
+        )
+        .route("/api/v1/families/{id}/pedigree", get(records::family_pedigree))
+        .route(
+            "/api/v1/references",
+            get(records::list_references).post(records::create_reference),
+        )
+        .route("/api/v1/references/{id}", get(records::get_reference))
+        .route("/api/v1/references/{id}/profile", get(records::reference_profile))
+        .route("/api/v1/references/{id}/withdraw", post(records::withdraw_consent))
+        .route(
+            "/api/v1/remains",
+            get(records::list_remains).post(records::create_remains),
+        )
+        .route("/api/v1/remains/{id}", get(records::get_remains))
+        .route(
+            "/api/v1/samples",
+            get(records::list_samples).post(records::create_sample),
+        )
+        .route("/api/v1/samples/{id}", get(records::get_sample))
+        .route(
+            "/api/v1/samples/{id}/profile",
+            get(records::sample_profile).put(records::set_sample_profile),
+        )
+        .route(
+            "/api/v1/samples/{id}/custody",
+            get(records::custody_chain).post(records::append_custody_event),
+        )
+        .route(
+            "/api/v1/missions",
+            get(records::list_missions).post(records::create_mission),
+        )
+        .route("/api/v1/missions/{id}", get(records::get_mission))
+        .route("/api/v1/missions/{id}/outcome", post(records::set_mission_outcome))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authorize))
         .fallback(|| async { ApiError::NotFound("endpoint".into()) })
         .layer(DefaultBodyLimit::max(limit))
@@ -452,7 +679,11 @@ async fn create_site(
     ))
 }
 
-async fn get_site(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Site>, ApiError> {
+async fn get_site(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Site>, ApiError> {
     caller.require(Permission::ReadSites)?;
     s.store
         .get_site(id)
@@ -471,7 +702,7 @@ struct Relocate {
 async fn relocate_site(
     State(s): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<Relocate>,
 ) -> Result<Json<Site>, ApiError> {
     caller.require(Permission::WriteSites)?;
@@ -493,7 +724,7 @@ struct PersonQuery {
 async fn list_persons(
     State(s): State<AppState>,
     caller: Caller,
-    Query(query): Query<PersonQuery>,
+    ApiQuery(query): ApiQuery<PersonQuery>,
 ) -> Result<Json<Vec<Person>>, ApiError> {
     caller.require(Permission::ReadPersons)?;
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
@@ -513,7 +744,11 @@ async fn create_person(
     ))
 }
 
-async fn get_person(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Person>, ApiError> {
+async fn get_person(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Person>, ApiError> {
     caller.require(Permission::ReadPersons)?;
     s.store
         .get_person(id)
@@ -532,7 +767,7 @@ struct UpdatePerson {
 async fn update_person(
     State(s): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<UpdatePerson>,
 ) -> Result<Json<Person>, ApiError> {
     caller.require(Permission::WritePersons)?;
@@ -554,7 +789,7 @@ struct AdvanceStatus {
 async fn advance_status(
     State(s): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<AdvanceStatus>,
 ) -> Result<Json<Person>, ApiError> {
     caller.require(Permission::AdvanceStatus)?;
@@ -568,7 +803,7 @@ async fn advance_status(
 async fn person_history(
     State(s): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::ReadPersons)?;
     let rows = s.store.status_history(id).await?;
@@ -591,7 +826,7 @@ struct AuditQuery {
 async fn audit_entries(
     State(s): State<AppState>,
     caller: Caller,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<Vec<registry::AuditEntry>>, ApiError> {
     caller.require(Permission::ReadAudit)?;
     Ok(Json(

@@ -1,4 +1,35 @@
 //! Who may do what: one table, checked by every handler and walked by the role-matrix test.
+//!
+//! | permission      | admin | family-liaison | lab-analyst | reviewer | mission-planner | viewer |
+//! |-----------------|:-----:|:--------------:|:-----------:|:--------:|:---------------:|:------:|
+//! | ReadSites       |   ✓   |       ✓        |      ✓      |    ✓     |        ✓        |   ✓    |
+//! | WriteSites      |   ✓   |                |             |          |        ✓        |        |
+//! | ReadPersons     |   ✓   |       ✓        |      ✓      |    ✓     |        ✓        |        |
+//! | WritePersons    |   ✓   |       ✓        |             |          |                 |        |
+//! | AdvanceStatus   |   ✓   |       ✓        |      ✓      |    ✓     |        ✓        |        |
+//! | ReadFamilies    |   ✓   |       ✓        |      ✓      |    ✓     |                 |        |
+//! | WriteFamilies   |   ✓   |       ✓        |             |          |                 |        |
+//! | ReadContacts    |   ✓   |       ✓        |             |          |                 |        |
+//! | ReadReferences  |   ✓   |       ✓        |      ✓      |    ✓     |                 |        |
+//! | WriteReferences |   ✓   |                |      ✓      |          |                 |        |
+//! | ReadProfiles    |   ✓   |                |      ✓      |    ✓     |                 |        |
+//! | WriteProfiles   |   ✓   |                |      ✓      |          |                 |        |
+//! | ReadRemains     |   ✓   |                |      ✓      |    ✓     |        ✓        |        |
+//! | WriteRemains    |   ✓   |                |      ✓      |          |        ✓        |        |
+//! | ReadSamples     |   ✓   |                |      ✓      |    ✓     |                 |        |
+//! | WriteSamples    |   ✓   |                |      ✓      |          |                 |        |
+//! | ReadMissions    |   ✓   |                |             |    ✓     |        ✓        |        |
+//! | WriteMissions   |   ✓   |                |             |          |        ✓        |        |
+//! | ReadAudit       |   ✓   |                |             |          |                 |        |
+//! | ManageUsers     |   ✓   |                |             |          |                 |        |
+//!
+//! In words: viewers see the sites map and aggregate numbers only. Family liaisons look after
+//! families, their members and contact details, and see reference records (consent, kit) but never
+//! genotypes: no `/profile` endpoint is open to them. Lab analysts read and write references,
+//! remains, samples, custody and profiles, and read families (not contacts). Reviewers read
+//! everything except contacts, audit and users, and write nothing of these records. Mission planners
+//! run missions, record and read remains, and look after sites. Contact details: admins and family
+//! liaisons only.
 
 use registry::Role;
 
@@ -13,17 +44,52 @@ pub enum Permission {
     WritePersons,
     /// Moving a person's status along the way home.
     AdvanceStatus,
+    /// Families, their members and pedigrees (never contact details).
+    ReadFamilies,
+    /// Recording families and their members.
+    WriteFamilies,
+    /// A family's contact details (each read audited by the registry).
+    ReadContacts,
+    /// Reference-sample records: donor, kit, consent, withdrawal; never genotypes.
+    ReadReferences,
+    /// Recording references and withdrawing their consent.
+    WriteReferences,
+    /// Genotypes: reference and sample profiles (each read audited by the registry).
+    ReadProfiles,
+    /// Recording a sample's profile.
+    WriteProfiles,
+    ReadRemains,
+    WriteRemains,
+    /// Samples and their chain of custody (without genotypes).
+    ReadSamples,
+    /// Recording samples and appending to their chain of custody.
+    WriteSamples,
+    ReadMissions,
+    WriteMissions,
     ReadAudit,
     ManageUsers,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 20] = [
         Permission::ReadSites,
         Permission::WriteSites,
         Permission::ReadPersons,
         Permission::WritePersons,
         Permission::AdvanceStatus,
+        Permission::ReadFamilies,
+        Permission::WriteFamilies,
+        Permission::ReadContacts,
+        Permission::ReadReferences,
+        Permission::WriteReferences,
+        Permission::ReadProfiles,
+        Permission::WriteProfiles,
+        Permission::ReadRemains,
+        Permission::WriteRemains,
+        Permission::ReadSamples,
+        Permission::WriteSamples,
+        Permission::ReadMissions,
+        Permission::WriteMissions,
         Permission::ReadAudit,
         Permission::ManageUsers,
     ];
@@ -37,11 +103,59 @@ impl Permission {
             Permission::ReadPersons => &[Admin, FamilyLiaison, LabAnalyst, Reviewer, MissionPlanner],
             Permission::WritePersons => &[Admin, FamilyLiaison],
             Permission::AdvanceStatus => &[Admin, FamilyLiaison, LabAnalyst, Reviewer, MissionPlanner],
+            Permission::ReadFamilies | Permission::ReadReferences => &[Admin, FamilyLiaison, LabAnalyst, Reviewer],
+            Permission::WriteFamilies | Permission::ReadContacts => &[Admin, FamilyLiaison],
+            Permission::ReadProfiles | Permission::ReadSamples => &[Admin, LabAnalyst, Reviewer],
+            Permission::WriteReferences | Permission::WriteProfiles | Permission::WriteSamples => &[Admin, LabAnalyst],
+            Permission::ReadRemains => &[Admin, LabAnalyst, Reviewer, MissionPlanner],
+            Permission::WriteRemains => &[Admin, LabAnalyst, MissionPlanner],
+            Permission::ReadMissions => &[Admin, Reviewer, MissionPlanner],
+            Permission::WriteMissions => &[Admin, MissionPlanner],
             Permission::ReadAudit | Permission::ManageUsers => &[Admin],
         }
     }
 
     pub fn allows(&self, role: Role) -> bool {
         self.roles().contains(&role)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The promises the table is built on, stated once more so a careless edit fails here.
+    #[test]
+    fn the_table_keeps_its_promises() {
+        for p in Permission::ALL {
+            assert!(p.allows(Role::Admin), "{p:?}: admins may do everything");
+            if p != Permission::ReadSites {
+                assert!(!p.allows(Role::Viewer), "{p:?}: viewers see sites and numbers only");
+            }
+        }
+        for p in [Permission::ReadProfiles, Permission::WriteProfiles] {
+            assert!(
+                !p.allows(Role::FamilyLiaison),
+                "{p:?}: family liaisons never see genotypes"
+            );
+        }
+        assert_eq!(
+            Permission::ReadContacts.roles(),
+            &[Role::Admin, Role::FamilyLiaison],
+            "contacts: admins and family liaisons only"
+        );
+        for p in [
+            Permission::WriteFamilies,
+            Permission::WriteReferences,
+            Permission::WriteProfiles,
+            Permission::WriteRemains,
+            Permission::WriteSamples,
+            Permission::WriteMissions,
+        ] {
+            assert!(
+                !p.allows(Role::Reviewer),
+                "{p:?}: reviewers write none of these records"
+            );
+        }
     }
 }

@@ -150,6 +150,115 @@ fn site(id: &str) -> Value {
     })
 }
 
+/// A profile whose alleles cannot turn up anywhere by chance: microvariants only (no record here
+/// holds a decimal number except site coordinates and timestamps, which the leak checks avoid).
+fn str_profile() -> Value {
+    json!({
+        "D21S11": "30.2/32.2",
+        "FGA": "22.2/26.2",
+        "D1S1656": "15.3/17.3",
+        "SE33": "27.2/29.2"
+    })
+}
+
+/// Every allele of [`str_profile`], and its genotypes as written.
+fn profile_strings() -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, g) in str_profile().as_object().unwrap() {
+        let g = g.as_str().unwrap();
+        out.push(g.to_owned());
+        out.extend(g.split('/').map(str::to_owned));
+    }
+    out
+}
+
+fn family(id: &str) -> Value {
+    json!({
+        "external_id": id,
+        "name": "Yamada family",
+        "liaison": "Sato (Sendai office)",
+        "contacts": { "phone": "+81 22 123 4567", "email": "yamada.hanako@example.jp" }
+    })
+}
+
+fn mission(name: &str, site_id: i64) -> Value {
+    json!({
+        "kind": "recovery",
+        "name": name,
+        "start": "2026-05-10",
+        "site_ids": [site_id],
+        "participants": [{ "name": "Kim Min-jun", "role": "anthropologist" }],
+        "permits": "Permit 2026/114"
+    })
+}
+
+async fn created(s: &Running, path: &str, role: Role, body: Value) -> Value {
+    let (st, v) = s.call("POST", path, Some(role), Some(body)).await;
+    assert_eq!(st, 201, "POST {path} as {role}: {v}");
+    v
+}
+
+/// As admin, one record of each kind (ids 1 on a fresh database): site, person, family with a
+/// member, reference, mission, remains, sample with a profile, custody event.
+async fn seed_one_of_each(s: &Running) {
+    let admin = Role::Admin;
+    let site = created(s, "/api/v1/sites", admin, site("S-1")).await;
+    let person = created(s, "/api/v1/persons", admin, person("P-1")).await;
+    let family = created(s, "/api/v1/families", admin, family("F-1")).await;
+    let f = family["id"].as_i64().unwrap();
+    let member = created(
+        s,
+        &format!("/api/v1/families/{f}/members"),
+        admin,
+        json!({ "display_name": "Yamada Taro", "sex": "male", "person_id": person["id"], "alive": false, "is_missing": true }),
+    )
+    .await;
+    let reference = created(
+        s,
+        "/api/v1/references",
+        admin,
+        json!({
+            "external_id": "R-1",
+            "donor_member_id": member["id"],
+            "kit": "GlobalFiler",
+            "profile": { "str_profile": str_profile() },
+            "consent": { "scope": "identification-only", "date": "2025-11" }
+        }),
+    )
+    .await;
+    let mission = created(
+        s,
+        "/api/v1/missions",
+        admin,
+        mission("M-1", site["id"].as_i64().unwrap()),
+    )
+    .await;
+    let remains = created(
+        s,
+        "/api/v1/remains",
+        admin,
+        json!({ "external_id": "RM-1", "site_id": site["id"], "mission_id": mission["id"], "skeletal_element": "left femur" }),
+    )
+    .await;
+    let sample = created(
+        s,
+        "/api/v1/samples",
+        admin,
+        json!({ "external_id": "SM-1", "remains_id": remains["id"], "lab": "ICMP Tuzla", "profile_kind": "STR", "profile": { "STR": str_profile() } }),
+    )
+    .await;
+    created(
+        s,
+        &format!("/api/v1/samples/{}/custody", sample["id"]),
+        admin,
+        json!({ "event": "collected", "who": "Kim Min-jun", "location": "Komusan" }),
+    )
+    .await;
+    for v in [site, person, family, member, reference, mission, remains, sample] {
+        assert_eq!(v["id"].as_i64(), Some(1), "{v}");
+    }
+}
+
 fn on_every_backend<F, Fut>(config: ServerConfig, test: F)
 where
     F: Fn(&'static str, Running) -> Fut,
@@ -171,14 +280,8 @@ where
 #[test]
 fn every_endpoint_checks_every_role() {
     on_every_backend(ServerConfig::default(), |label, s| async move {
-        let (st, _) = s
-            .call("POST", "/api/v1/sites", Some(Role::Admin), Some(site("S-1")))
-            .await;
-        assert_eq!(st, 201);
-        let (st, _) = s
-            .call("POST", "/api/v1/persons", Some(Role::Admin), Some(person("P-1")))
-            .await;
-        assert_eq!(st, 201);
+        // One record of each kind, each with id 1, so that every `{id}` below names one.
+        seed_one_of_each(&s).await;
         for r in ROUTES {
             let path = r.path.replace("{id}", "1");
             // Without credentials: 401 unless public.
@@ -397,4 +500,364 @@ fn the_openapi_document_lists_every_route() {
             r.path
         );
     }
+}
+
+/// A route's path with its `{id}` filled in from the record its resource names, and the query a
+/// list needs.
+fn concrete_path(path: &str, ids: &[(&str, i64)], queries: &[(&str, String)]) -> String {
+    let mut out = path.to_owned();
+    for (prefix, id) in ids {
+        if path.starts_with(prefix) {
+            out = path.replace("{id}", &id.to_string());
+        }
+    }
+    for (exact, query) in queries {
+        if path == *exact {
+            out = format!("{path}?{query}");
+        }
+    }
+    out
+}
+
+#[test]
+fn a_case_from_the_grave_to_the_laboratory_without_genotypes_reaching_the_family_liaison() {
+    use Role::{Admin, FamilyLiaison as Liaison, LabAnalyst as Lab, MissionPlanner as Planner, Reviewer};
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        // The mission planner records the site; the family liaison the missing person and the family.
+        let site = created(&s, "/api/v1/sites", Planner, site("S-7")).await;
+        let site_id = site["id"].as_i64().unwrap();
+        let person = created(&s, "/api/v1/persons", Liaison, person("P-7")).await;
+        let person_id = person["id"].as_i64().unwrap();
+        let family = created(&s, "/api/v1/families", Liaison, family("F-7")).await;
+        let f = family["id"].as_i64().unwrap();
+        assert!(
+            family.get("contacts").is_none(),
+            "{label}: no contacts in the record: {family}"
+        );
+        let members = format!("/api/v1/families/{f}/members");
+        let father = created(
+            &s,
+            &members,
+            Liaison,
+            json!({ "display_name": "Yamada Ichiro", "sex": "male", "alive": false }),
+        )
+        .await;
+        let mother = created(
+            &s,
+            &members,
+            Liaison,
+            json!({ "display_name": "Yamada Hana", "sex": "female", "alive": false }),
+        )
+        .await;
+        let missing = created(
+            &s,
+            &members,
+            Liaison,
+            json!({
+                "display_name": "Yamada Taro", "sex": "male", "person_id": person_id, "alive": false,
+                "father_member_id": father["id"], "mother_member_id": mother["id"], "is_missing": true
+            }),
+        )
+        .await;
+        let sister = created(
+            &s,
+            &members,
+            Liaison,
+            json!({
+                "display_name": "Yamada Hanako", "sex": "female",
+                "father_member_id": father["id"], "mother_member_id": mother["id"]
+            }),
+        )
+        .await;
+        assert_eq!(missing["person_id"].as_i64(), Some(person_id), "{label}: {missing}");
+        // A father must be male: the error names the field.
+        let (st, err) = s
+            .call(
+                "POST",
+                &members,
+                Some(Liaison),
+                Some(json!({ "display_name": "X", "sex": "male", "father_member_id": mother["id"] })),
+            )
+            .await;
+        assert_eq!(
+            (st, err["field"].as_str()),
+            (400, Some("father_member_id")),
+            "{label}: {err}"
+        );
+        let (st, contacts) = s
+            .call("GET", &format!("/api/v1/families/{f}/contacts"), Some(Liaison), None)
+            .await;
+        assert_eq!(
+            (st, contacts["phone"].as_str()),
+            (200, Some("+81 22 123 4567")),
+            "{label}"
+        );
+        let (st, pedigree) = s
+            .call("GET", &format!("/api/v1/families/{f}/pedigree"), Some(Lab), None)
+            .await;
+        assert_eq!(st, 200, "{label}: {pedigree}");
+        let row = pedigree
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"].as_str() == Some(missing["id"].to_string().as_str()))
+            .expect("the missing person is in the pedigree");
+        assert_eq!(row["father"], json!(father["id"].to_string()), "{label}: {pedigree}");
+        assert_eq!(row["sex"], json!("male"));
+
+        // The mission planner plans the recovery and records the remains.
+        let mission = created(&s, "/api/v1/missions", Planner, mission("Komusan 2026", site_id)).await;
+        let m = mission["id"].as_i64().unwrap();
+        let remains = created(
+            &s,
+            "/api/v1/remains",
+            Planner,
+            json!({
+                "external_id": "RM-7", "site_id": site_id, "mission_id": m,
+                "recovery_date": "2026-05-12", "skeletal_element": "left femur"
+            }),
+        )
+        .await;
+        let remains_id = remains["id"].as_i64().unwrap();
+        let (st, listed) = s
+            .call("GET", &format!("/api/v1/remains?site={site_id}"), Some(Planner), None)
+            .await;
+        assert_eq!(
+            (st, listed.as_array().map(Vec::len)),
+            (200, Some(1)),
+            "{label}: {listed}"
+        );
+        let (st, err) = s.call("GET", "/api/v1/remains", Some(Planner), None).await;
+        assert_eq!((st, err["field"].as_str()), (400, Some("site")), "{label}: {err}");
+        let (st, err) = s.call("GET", "/api/v1/remains/first", Some(Planner), None).await;
+        assert_eq!((st, err["field"].as_str()), (400, Some("id")), "{label}: {err}");
+        let (st, err) = s.call("GET", "/api/v1/remains/999", Some(Planner), None).await;
+        assert_eq!(st, 404, "{label}: {err}");
+        let outcome = format!("/api/v1/missions/{m}/outcome");
+        let body = json!({ "version": 1, "outcome": "remains of one person recovered" });
+        let (st, done) = s.call("POST", &outcome, Some(Planner), Some(body.clone())).await;
+        assert_eq!((st, done["version"].as_i64()), (200, Some(2)), "{label}: {done}");
+        let (st, _) = s.call("POST", &outcome, Some(Admin), Some(body)).await;
+        assert_eq!(st, 409, "{label}: a stale outcome");
+
+        // The laboratory: the sister's reference sample, a sample of the remains, its profile and custody.
+        let new_reference = json!({
+            "external_id": "R-7",
+            "donor_member_id": sister["id"],
+            "kit": "GlobalFiler",
+            "profile": { "str_profile": str_profile() },
+            "consent": { "scope": "identification-only", "date": "2025-11-03" }
+        });
+        let (st, _) = s
+            .call("POST", "/api/v1/references", Some(Liaison), Some(new_reference.clone()))
+            .await;
+        assert_eq!(st, 403, "{label}: the liaison does not record genotypes");
+        let reference = created(&s, "/api/v1/references", Lab, new_reference).await;
+        let r = reference["id"].as_i64().unwrap();
+        assert_eq!(reference["family_id"].as_i64(), Some(f), "{label}: {reference}");
+        let sample = created(
+            &s,
+            "/api/v1/samples",
+            Lab,
+            json!({ "external_id": "SM-7", "remains_id": remains_id, "lab": "Seoul lab", "profile_kind": "STR" }),
+        )
+        .await;
+        let sm = sample["id"].as_i64().unwrap();
+        assert_eq!(sample["typed"].as_bool(), Some(false), "{label}: {sample}");
+        let profile_path = format!("/api/v1/samples/{sm}/profile");
+        let body = json!({ "version": 1, "profile": { "STR": str_profile() } });
+        let (st, typed) = s.call("PUT", &profile_path, Some(Lab), Some(body.clone())).await;
+        assert_eq!(
+            (st, typed["typed"].as_bool(), typed["version"].as_i64()),
+            (200, Some(true), Some(2)),
+            "{label}: {typed}"
+        );
+        let (st, _) = s.call("PUT", &profile_path, Some(Lab), Some(body)).await;
+        assert_eq!(st, 409, "{label}: a stale profile");
+        let (st, err) = s
+            .call(
+                "PUT",
+                &profile_path,
+                Some(Lab),
+                Some(json!({ "version": 2, "profile": { "Y": "DYS19=14" } })),
+            )
+            .await;
+        assert_eq!(
+            (st, err["field"].as_str()),
+            (400, Some("profile")),
+            "{label}: wrong kind: {err}"
+        );
+        let custody = format!("/api/v1/samples/{sm}/custody");
+        for (event, at) in [
+            ("collected", "2026-05-12T06:00:00Z"),
+            ("transferred", "2026-05-13T09:30:00Z"),
+            ("received", "2026-05-14T11:00:00Z"),
+        ] {
+            created(
+                &s,
+                &custody,
+                Lab,
+                json!({ "event": event, "who": "Kim Min-jun", "location": "Komusan / Seoul", "at": at }),
+            )
+            .await;
+        }
+        let (st, err) = s
+            .call(
+                "POST",
+                &custody,
+                Some(Lab),
+                Some(json!({ "event": "lost", "who": "x", "location": "y" })),
+            )
+            .await;
+        assert_eq!((st, err["field"].as_str()), (400, Some("event")), "{label}: {err}");
+        let (st, chain) = s.call("GET", &custody, Some(Reviewer), None).await;
+        let events: Vec<&str> = chain
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["event"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            (st, events),
+            (200, vec!["collected", "transferred", "received"]),
+            "{label}"
+        );
+        let (st, _) = s.call("GET", &custody, Some(Planner), None).await;
+        assert_eq!(st, 403, "{label}: custody is the laboratory's");
+
+        // Profiles: the laboratory and reviewers read them; the family liaison never.
+        for role in [Lab, Reviewer] {
+            let (st, _, body) = s
+                .raw(
+                    "GET",
+                    &format!("/api/v1/references/{r}/profile"),
+                    Some(&format!("Authorization: Bearer {}", s.token(role))),
+                    None,
+                )
+                .await;
+            assert_eq!(st, 200, "{label}: {role}");
+            assert!(String::from_utf8_lossy(&body).contains("30.2/32.2"), "{label}: {role}");
+        }
+        let (st, sp) = s.call("GET", &profile_path, Some(Reviewer), None).await;
+        assert_eq!((st, &sp["profile"]["STR"]), (200, &str_profile()), "{label}: {sp}");
+        let ids = [
+            ("/api/v1/families/{id}", f),
+            ("/api/v1/references/{id}", r),
+            ("/api/v1/remains/{id}", remains_id),
+            ("/api/v1/samples/{id}", sm),
+            ("/api/v1/missions/{id}", m),
+            ("/api/v1/sites/{id}", site_id),
+            ("/api/v1/persons/{id}", person_id),
+        ];
+        let queries = [
+            ("/api/v1/references", format!("family={f}")),
+            ("/api/v1/remains", format!("site={site_id}")),
+            ("/api/v1/samples", format!("remains={remains_id}")),
+        ];
+        let profile_routes: Vec<_> = ROUTES.iter().filter(|r| r.path.ends_with("/profile")).collect();
+        assert!(profile_routes.len() >= 3);
+        for route in profile_routes {
+            let path = concrete_path(route.path, &ids, &queries);
+            let body = (route.method != "GET").then(|| json!({ "version": 2, "profile": { "STR": str_profile() } }));
+            let (st, _) = s.call(route.method, &path, Some(Liaison), body).await;
+            assert_eq!(st, 403, "{label}: {} {path} as the family liaison", route.method);
+        }
+        // Nothing the liaison may fetch holds an allele. (Timestamps could hold "SS.mmm" digits by
+        // chance, so the bodies checked here are those without any: sites' coordinates and the
+        // history's times are left out, and everything is fetched before consent is withdrawn.)
+        let mut fetched = 0;
+        for route in ROUTES.iter().filter(|r| r.method == "GET" && !r.public) {
+            let path = concrete_path(route.path, &ids, &queries);
+            let auth = format!("Authorization: Bearer {}", s.token(Liaison));
+            let (st, _, body) = s.raw("GET", &path, Some(&auth), None).await;
+            let allowed = route.permission.is_none_or(|p| p.allows(Liaison));
+            assert_eq!(st == 200, allowed, "{label}: GET {path} as the liaison: {st}");
+            if !allowed || path.starts_with("/api/v1/sites") || path.ends_with("/history") || path == "/api/v1/stats" {
+                continue;
+            }
+            fetched += 1;
+            let body = String::from_utf8_lossy(&body);
+            for allele in profile_strings() {
+                assert!(
+                    !body.contains(&allele),
+                    "{label}: GET {path} shows {allele} to the liaison: {body}"
+                );
+            }
+        }
+        assert!(fetched >= 8, "{label}: only {fetched} endpoints checked");
+
+        // Consent withdrawn: the identification resting on the reference is flagged, the genotypes gone.
+        let identification = s.store.propose_identification("test", person_id, &[r]).await.unwrap();
+        let withdraw = format!("/api/v1/references/{r}/withdraw");
+        let (st, _) = s
+            .call(
+                "POST",
+                &withdraw,
+                Some(Reviewer),
+                Some(json!({ "version": 1, "reason": "x" })),
+            )
+            .await;
+        assert_eq!(st, 403, "{label}: reviewers write nothing here");
+        let (st, err) = s
+            .call("POST", &withdraw, Some(Lab), Some(json!({ "version": 1 })))
+            .await;
+        assert_eq!((st, err["field"].as_str()), (400, Some("reason")), "{label}: {err}");
+        let body = json!({ "version": 1, "reason": "the donor's letter of 2026-06-01" });
+        let (st, w) = s.call("POST", &withdraw, Some(Lab), Some(body.clone())).await;
+        assert_eq!(st, 200, "{label}: {w}");
+        assert_eq!(w["flagged_identifications"], json!([identification.id]), "{label}: {w}");
+        assert_eq!(w["reference"]["version"].as_i64(), Some(2));
+        assert!(
+            w["reference"]["withdrawal"]["profile_sha256"].is_string(),
+            "{label}: {w}"
+        );
+        let (st, _) = s.call("POST", &withdraw, Some(Lab), Some(body)).await;
+        assert_eq!(st, 409, "{label}: a stale withdrawal");
+        let flagged = s.store.get_identification(identification.id).await.unwrap().unwrap();
+        assert_eq!(flagged.status, registry::IdentificationStatus::Flagged, "{label}");
+        for role in [Admin, Lab, Reviewer] {
+            let auth = format!("Authorization: Bearer {}", s.token(role));
+            let (st, _, body) = s
+                .raw("GET", &format!("/api/v1/references/{r}/profile"), Some(&auth), None)
+                .await;
+            let v: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(st, 200, "{label}: {v}");
+            assert!(
+                v["profile"].is_null() && v["withdrawal"]["reason"].is_string(),
+                "{label}: {v}"
+            );
+            let text = String::from_utf8_lossy(&body);
+            for (_, g) in str_profile().as_object().unwrap() {
+                assert!(!text.contains(g.as_str().unwrap()), "{label}: {text}");
+            }
+        }
+
+        // The audit log recorded the sensitive reads, holds no genotypes, and is intact.
+        let (st, _, audit) = s
+            .raw(
+                "GET",
+                "/api/v1/audit?limit=1000",
+                Some(&format!("Authorization: Bearer {}", s.token(Admin))),
+                None,
+            )
+            .await;
+        assert_eq!(st, 200);
+        let entries: Vec<Value> = serde_json::from_slice(&audit).unwrap();
+        for what in ["family-contacts", "reference-profile", "sample-profile"] {
+            assert!(
+                entries.iter().any(|e| e["action"] == "read" && e["entity"] == what),
+                "{label}: the read of {what} is audited"
+            );
+        }
+        let audit = String::from_utf8_lossy(&audit);
+        for (_, g) in str_profile().as_object().unwrap() {
+            assert!(
+                !audit.contains(g.as_str().unwrap()),
+                "{label}: genotypes in the audit log"
+            );
+        }
+        assert!(!audit.contains("123 4567"), "{label}: contacts in the audit log");
+        let (st, v) = s.call("GET", "/api/v1/audit/verify", Some(Admin), None).await;
+        assert_eq!((st, v["intact"].as_bool()), (200, Some(true)), "{label}: {v}");
+    });
 }

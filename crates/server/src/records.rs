@@ -1,0 +1,412 @@
+//! Handlers for the identification records: families (members, pedigree, contacts), reference
+//! samples (profile, consent withdrawal), remains, samples (profile, chain of custody) and missions.
+//!
+//! Genotypes leave the server only from the `/profile` endpoints (`Permission::ReadProfiles`, each
+//! read audited by the registry); every other response carries records without them. Contact
+//! details leave only from `/families/{id}/contacts` (`Permission::ReadContacts`, audited too).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use registry::model::Site;
+use registry::{
+    Contacts, CustodyEvent, Family, FamilyMember, Mission, NewCustodyEvent, NewFamily, NewMember, NewMission,
+    NewReference, NewRemains, NewSample, Reference, ReferenceProfile, Remains, Sample, SampleProfile, Withdrawal,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{ApiError, ApiJson, ApiPath, ApiQuery, AppState, Caller, Permission};
+
+type Created<T> = Result<(StatusCode, Json<T>), ApiError>;
+
+fn created<T>(value: T) -> Created<T> {
+    Ok((StatusCode::CREATED, Json(value)))
+}
+
+fn found<T>(value: Option<T>, what: &str, id: i64) -> Result<Json<T>, ApiError> {
+    value
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("{what} {id}")))
+}
+
+async fn family_exists(s: &AppState, id: i64) -> Result<Family, ApiError> {
+    s.store
+        .get_family(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("family {id}")))
+}
+
+// ---- families ----
+
+pub(crate) async fn list_families(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Family>>, ApiError> {
+    caller.require(Permission::ReadFamilies)?;
+    Ok(Json(s.store.list_families().await?))
+}
+
+pub(crate) async fn create_family(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(family): ApiJson<NewFamily>,
+) -> Created<Family> {
+    caller.require(Permission::WriteFamilies)?;
+    created(s.store.create_family(&caller.0.username, &family).await?)
+}
+
+pub(crate) async fn get_family(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Family>, ApiError> {
+    caller.require(Permission::ReadFamilies)?;
+    found(s.store.get_family(id).await?, "family", id)
+}
+
+/// Sensitive: the registry records the read in the audit chain.
+pub(crate) async fn family_contacts(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Contacts>, ApiError> {
+    caller.require(Permission::ReadContacts)?;
+    Ok(Json(s.store.get_family_contacts(&caller.0.username, id).await?))
+}
+
+pub(crate) async fn list_members(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<FamilyMember>>, ApiError> {
+    caller.require(Permission::ReadFamilies)?;
+    family_exists(&s, id).await?;
+    Ok(Json(s.store.list_members(id).await?))
+}
+
+pub(crate) async fn add_member(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(member): ApiJson<NewMember>,
+) -> Created<FamilyMember> {
+    caller.require(Permission::WriteFamilies)?;
+    created(s.store.add_member(&caller.0.username, id, &member).await?)
+}
+
+/// One member of a pedigree as the matching engine reads it; ids are member ids as text, and an
+/// unknown parent of a member with only one recorded parent appears as `"<id>-father"` or
+/// `"<id>-mother"`.
+#[derive(Debug, Serialize)]
+pub(crate) struct PedigreeMember {
+    id: String,
+    father: Option<String>,
+    mother: Option<String>,
+    sex: registry::model::Sex,
+}
+
+pub(crate) async fn family_pedigree(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<PedigreeMember>>, ApiError> {
+    caller.require(Permission::ReadFamilies)?;
+    let rows = s.store.family_pedigree(id).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|(id, father, mother, sex)| PedigreeMember {
+                id,
+                father,
+                mother,
+                sex,
+            })
+            .collect(),
+    ))
+}
+
+// ---- references ----
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReferenceQuery {
+    family: i64,
+}
+
+pub(crate) async fn list_references(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ReferenceQuery>,
+) -> Result<Json<Vec<Reference>>, ApiError> {
+    caller.require(Permission::ReadReferences)?;
+    family_exists(&s, q.family).await?;
+    Ok(Json(s.store.list_references(q.family).await?))
+}
+
+/// Takes the genotypes in; answers with the record only.
+pub(crate) async fn create_reference(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(reference): ApiJson<NewReference>,
+) -> Created<Reference> {
+    caller.require(Permission::WriteReferences)?;
+    created(s.store.create_reference(&caller.0.username, &reference).await?)
+}
+
+pub(crate) async fn get_reference(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Reference>, ApiError> {
+    caller.require(Permission::ReadReferences)?;
+    found(s.store.get_reference(id).await?, "reference", id)
+}
+
+/// A reference's genetic data: `profile` is null once consent was withdrawn, and `withdrawal`
+/// says when and why.
+#[derive(Debug, Serialize)]
+pub(crate) struct ReferenceProfileView {
+    reference_id: i64,
+    profile: Option<ReferenceProfile>,
+    withdrawal: Option<Withdrawal>,
+}
+
+/// Sensitive: the registry records the read in the audit chain.
+pub(crate) async fn reference_profile(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<ReferenceProfileView>, ApiError> {
+    caller.require(Permission::ReadProfiles)?;
+    let profile = s.store.get_reference_profile(&caller.0.username, id).await?;
+    let withdrawal = s.store.get_reference(id).await?.and_then(|r| r.withdrawal);
+    Ok(Json(ReferenceProfileView {
+        reference_id: id,
+        // Never hand out genotypes of a withdrawn reference, whatever the row still holds.
+        profile: profile.filter(|_| withdrawal.is_none()),
+        withdrawal,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Withdraw {
+    version: i64,
+    reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Withdrawn {
+    reference: Reference,
+    /// The identifications that rested on the reference, now flagged for review.
+    flagged_identifications: Vec<i64>,
+}
+
+/// The donor withdraws consent: the genotypes are erased and the identifications resting on the
+/// reference flagged, in one transaction.
+pub(crate) async fn withdraw_consent(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<Withdraw>,
+) -> Result<Json<Withdrawn>, ApiError> {
+    caller.require(Permission::WriteReferences)?;
+    let (reference, flagged_identifications) = s
+        .store
+        .withdraw_consent(&caller.0.username, id, body.version, &body.reason)
+        .await?;
+    Ok(Json(Withdrawn {
+        reference,
+        flagged_identifications,
+    }))
+}
+
+// ---- remains ----
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RemainsQuery {
+    site: i64,
+}
+
+pub(crate) async fn list_remains(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<RemainsQuery>,
+) -> Result<Json<Vec<Remains>>, ApiError> {
+    caller.require(Permission::ReadRemains)?;
+    let _: Site = s
+        .store
+        .get_site(q.site)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("site {}", q.site)))?;
+    Ok(Json(s.store.list_remains(q.site).await?))
+}
+
+pub(crate) async fn create_remains(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(remains): ApiJson<NewRemains>,
+) -> Created<Remains> {
+    caller.require(Permission::WriteRemains)?;
+    created(s.store.create_remains(&caller.0.username, &remains).await?)
+}
+
+pub(crate) async fn get_remains(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Remains>, ApiError> {
+    caller.require(Permission::ReadRemains)?;
+    found(s.store.get_remains(id).await?, "remains", id)
+}
+
+// ---- samples ----
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SampleQuery {
+    remains: i64,
+}
+
+pub(crate) async fn list_samples(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<SampleQuery>,
+) -> Result<Json<Vec<Sample>>, ApiError> {
+    caller.require(Permission::ReadSamples)?;
+    if s.store.get_remains(q.remains).await?.is_none() {
+        return Err(ApiError::NotFound(format!("remains {}", q.remains)));
+    }
+    Ok(Json(s.store.list_samples(q.remains).await?))
+}
+
+/// A sample may arrive with its profile already (the caller needs both permissions then); the
+/// answer is the record without it.
+pub(crate) async fn create_sample(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(sample): ApiJson<NewSample>,
+) -> Created<Sample> {
+    caller.require(Permission::WriteSamples)?;
+    if sample.profile.is_some() {
+        caller.require(Permission::WriteProfiles)?;
+    }
+    created(s.store.create_sample(&caller.0.username, &sample).await?)
+}
+
+pub(crate) async fn get_sample(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Sample>, ApiError> {
+    caller.require(Permission::ReadSamples)?;
+    found(s.store.get_sample(id).await?, "sample", id)
+}
+
+/// A sample's profile; `profile` is null until the laboratory reports one.
+#[derive(Debug, Serialize)]
+pub(crate) struct SampleProfileView {
+    sample_id: i64,
+    profile: Option<SampleProfile>,
+}
+
+/// Sensitive: the registry records the read in the audit chain.
+pub(crate) async fn sample_profile(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<SampleProfileView>, ApiError> {
+    caller.require(Permission::ReadProfiles)?;
+    Ok(Json(SampleProfileView {
+        sample_id: id,
+        profile: s.store.get_sample_profile(&caller.0.username, id).await?,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SetProfile {
+    version: i64,
+    profile: SampleProfile,
+}
+
+pub(crate) async fn set_sample_profile(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<SetProfile>,
+) -> Result<Json<Sample>, ApiError> {
+    caller.require(Permission::WriteProfiles)?;
+    Ok(Json(
+        s.store
+            .set_sample_profile(&caller.0.username, id, body.version, &body.profile)
+            .await?,
+    ))
+}
+
+pub(crate) async fn custody_chain(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<CustodyEvent>>, ApiError> {
+    caller.require(Permission::ReadSamples)?;
+    if s.store.get_sample(id).await?.is_none() {
+        return Err(ApiError::NotFound(format!("sample {id}")));
+    }
+    Ok(Json(s.store.custody_chain(id).await?))
+}
+
+pub(crate) async fn append_custody_event(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(event): ApiJson<NewCustodyEvent>,
+) -> Created<CustodyEvent> {
+    caller.require(Permission::WriteSamples)?;
+    created(s.store.append_custody_event(&caller.0.username, id, &event).await?)
+}
+
+// ---- missions ----
+
+pub(crate) async fn list_missions(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Mission>>, ApiError> {
+    caller.require(Permission::ReadMissions)?;
+    Ok(Json(s.store.list_missions().await?))
+}
+
+pub(crate) async fn create_mission(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(mission): ApiJson<NewMission>,
+) -> Created<Mission> {
+    caller.require(Permission::WriteMissions)?;
+    created(s.store.create_mission(&caller.0.username, &mission).await?)
+}
+
+pub(crate) async fn get_mission(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Mission>, ApiError> {
+    caller.require(Permission::ReadMissions)?;
+    found(s.store.get_mission(id).await?, "mission", id)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Outcome {
+    version: i64,
+    /// What the mission achieved; null clears it.
+    #[serde(default)]
+    outcome: Option<String>,
+}
+
+pub(crate) async fn set_mission_outcome(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<Outcome>,
+) -> Result<Json<Mission>, ApiError> {
+    caller.require(Permission::WriteMissions)?;
+    Ok(Json(
+        s.store
+            .set_mission_outcome(&caller.0.username, id, body.version, body.outcome.as_deref())
+            .await?,
+    ))
+}
