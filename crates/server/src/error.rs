@@ -12,6 +12,9 @@ pub enum ApiError {
     Unauthenticated,
     #[error("your role ({0}) may not do this")]
     Forbidden(registry::Role),
+    /// A workflow rule refuses it (a second review by the same person, an undecidable case, …).
+    #[error("{0}")]
+    NotAllowed(String),
     #[error("{0} not found")]
     NotFound(String),
     #[error("{message}")]
@@ -31,6 +34,7 @@ impl From<StoreError> for ApiError {
                 ApiError::Conflict(e.to_string())
             }
             StoreError::NotFound { entity, id } => ApiError::NotFound(format!("{entity} {id}")),
+            StoreError::NotAllowed(why) => ApiError::NotAllowed(why),
             StoreError::Invalid(f) => ApiError::BadRequest {
                 message: f.message.clone(),
                 field: Some(f.field),
@@ -44,7 +48,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self {
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::NotAllowed(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Conflict(_) => StatusCode::CONFLICT,

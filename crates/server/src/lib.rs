@@ -13,6 +13,7 @@
 //! Architecture invariant: only this crate knows HTTP; it reaches data only through
 //! `registry::Store`.
 
+mod decisions;
 mod error;
 mod permissions;
 mod records;
@@ -305,6 +306,24 @@ pub const ROUTES: &[RouteSpec] = &[
         Permission::WriteMissions,
         "Record what a mission achieved (409 if stale)",
     ),
+    route(
+        "POST",
+        "/api/v1/identifications",
+        Permission::ProposeIdentifications,
+        "Propose an identification citing its evidence",
+    ),
+    route(
+        "GET",
+        "/api/v1/identifications/{id}",
+        Permission::ReadIdentifications,
+        "An identification, its evidence and reviews",
+    ),
+    route(
+        "POST",
+        "/api/v1/identifications/{id}/reviews",
+        Permission::ReviewIdentifications,
+        "Confirm or reject (two different reviewers confirm)",
+    ),
 ];
 
 const SESSION_COOKIE: &str = "homeward_session";
@@ -493,6 +512,9 @@ pub fn router(store: Store, config: ServerConfig) -> Router {
         )
         .route("/api/v1/missions/{id}", get(records::get_mission))
         .route("/api/v1/missions/{id}/outcome", post(records::set_mission_outcome))
+        .route("/api/v1/identifications", post(decisions::propose))
+        .route("/api/v1/identifications/{id}", get(decisions::get))
+        .route("/api/v1/identifications/{id}/reviews", post(decisions::review))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authorize))
         .fallback(|| async { ApiError::NotFound("endpoint".into()) })
         .layer(DefaultBodyLimit::max(limit))

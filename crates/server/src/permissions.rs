@@ -68,10 +68,14 @@ pub enum Permission {
     WriteMissions,
     ReadAudit,
     ManageUsers,
+    /// Identifications: status, evidence cited, reviews (no genotypes).
+    ReadIdentifications,
+    ProposeIdentifications,
+    ReviewIdentifications,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 23] = [
         Permission::ReadSites,
         Permission::WriteSites,
         Permission::ReadPersons,
@@ -92,6 +96,9 @@ impl Permission {
         Permission::WriteMissions,
         Permission::ReadAudit,
         Permission::ManageUsers,
+        Permission::ReadIdentifications,
+        Permission::ProposeIdentifications,
+        Permission::ReviewIdentifications,
     ];
 
     /// The roles that hold this permission.
@@ -112,6 +119,10 @@ impl Permission {
             Permission::ReadMissions => &[Admin, Reviewer, MissionPlanner],
             Permission::WriteMissions => &[Admin, MissionPlanner],
             Permission::ReadAudit | Permission::ManageUsers => &[Admin],
+            Permission::ReadIdentifications => &[Admin, FamilyLiaison, LabAnalyst, Reviewer],
+            Permission::ProposeIdentifications => &[Admin, LabAnalyst],
+            // Two different users with the reviewer role decide; not even an admin may stand in.
+            Permission::ReviewIdentifications => &[Reviewer],
         }
     }
 
@@ -128,7 +139,9 @@ mod tests {
     #[test]
     fn the_table_keeps_its_promises() {
         for p in Permission::ALL {
-            assert!(p.allows(Role::Admin), "{p:?}: admins may do everything");
+            if p != Permission::ReviewIdentifications {
+                assert!(p.allows(Role::Admin), "{p:?}: admins may do everything but review");
+            }
             if p != Permission::ReadSites {
                 assert!(!p.allows(Role::Viewer), "{p:?}: viewers see sites and numbers only");
             }
@@ -139,6 +152,11 @@ mod tests {
                 "{p:?}: family liaisons never see genotypes"
             );
         }
+        assert_eq!(
+            Permission::ReviewIdentifications.roles(),
+            &[Role::Reviewer],
+            "only reviewers review"
+        );
         assert_eq!(
             Permission::ReadContacts.roles(),
             &[Role::Admin, Role::FamilyLiaison],

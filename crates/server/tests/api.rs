@@ -254,7 +254,24 @@ async fn seed_one_of_each(s: &Running) {
         json!({ "event": "collected", "who": "Kim Min-jun", "location": "Komusan" }),
     )
     .await;
-    for v in [site, person, family, member, reference, mission, remains, sample] {
+    let identification = created(
+        s,
+        "/api/v1/identifications",
+        admin,
+        json!({ "person_id": person["id"], "reference_ids": [reference["id"]], "evidence": { "lr": 1.0e9, "posterior": 0.9999 } }),
+    )
+    .await;
+    for v in [
+        site,
+        person,
+        family,
+        member,
+        reference,
+        mission,
+        remains,
+        sample,
+        identification,
+    ] {
         assert_eq!(v["id"].as_i64(), Some(1), "{v}");
     }
 }
@@ -740,7 +757,20 @@ fn a_case_from_the_grave_to_the_laboratory_without_genotypes_reaching_the_family
         }
         let (st, sp) = s.call("GET", &profile_path, Some(Reviewer), None).await;
         assert_eq!((st, &sp["profile"]["STR"]), (200, &str_profile()), "{label}: {sp}");
+        // An identification resting on the reference, so its route has a record to show.
+        let proposal =
+            json!({ "person_id": person_id, "reference_ids": [r], "evidence": { "lr": 1.0e6, "posterior": 0.99 } });
+        let (st, identification) = s
+            .call(
+                "POST",
+                "/api/v1/identifications",
+                Some(Role::LabAnalyst),
+                Some(proposal),
+            )
+            .await;
+        assert_eq!(st, 201, "{label}: {identification}");
         let ids = [
+            ("/api/v1/identifications/{id}", identification["id"].as_i64().unwrap()),
             ("/api/v1/families/{id}", f),
             ("/api/v1/references/{id}", r),
             ("/api/v1/remains/{id}", remains_id),
@@ -805,7 +835,18 @@ fn a_case_from_the_grave_to_the_laboratory_without_genotypes_reaching_the_family
         let body = json!({ "version": 1, "reason": "the donor's letter of 2026-06-01" });
         let (st, w) = s.call("POST", &withdraw, Some(Lab), Some(body.clone())).await;
         assert_eq!(st, 200, "{label}: {w}");
-        assert_eq!(w["flagged_identifications"], json!([identification.id]), "{label}: {w}");
+        let flagged: Vec<i64> = w["flagged_identifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .collect();
+        assert!(flagged.contains(&identification.id), "{label}: {w}");
+        assert_eq!(
+            flagged.len(),
+            2,
+            "{label}: both identifications resting on the reference: {w}"
+        );
         assert_eq!(w["reference"]["version"].as_i64(), Some(2));
         assert!(
             w["reference"]["withdrawal"]["profile_sha256"].is_string(),
@@ -859,5 +900,83 @@ fn a_case_from_the_grave_to_the_laboratory_without_genotypes_reaching_the_family
         assert!(!audit.contains("123 4567"), "{label}: contacts in the audit log");
         let (st, v) = s.call("GET", "/api/v1/audit/verify", Some(Admin), None).await;
         assert_eq!((st, v["intact"].as_bool()), (200, Some(true)), "{label}: {v}");
+    });
+}
+
+#[test]
+fn two_reviewers_confirm_and_nobody_else_can() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        seed_one_of_each(&s).await;
+        s.store
+            .add_user("setup", "second-reviewer", Role::Reviewer, "a long enough password")
+            .await
+            .unwrap();
+        let second = s
+            .store
+            .create_token("setup", "second-reviewer", "api", None)
+            .await
+            .unwrap();
+        let proposal = json!({
+            "person_id": 1, "reference_ids": [1],
+            "evidence": { "job_id": 3, "sample_id": 1, "lr": 2.5e9, "posterior": 0.99996 }
+        });
+        let (st, id) = s
+            .call(
+                "POST",
+                "/api/v1/identifications",
+                Some(Role::LabAnalyst),
+                Some(proposal),
+            )
+            .await;
+        assert_eq!(st, 201, "{label}: {id}");
+        let path = format!("/api/v1/identifications/{}/reviews", id["id"]);
+        let confirm = json!({ "decision": "confirm", "comment": "LR far above the threshold; pedigree checked" });
+        let (st, first) = s.call("POST", &path, Some(Role::Reviewer), Some(confirm.clone())).await;
+        assert_eq!(
+            (st, first["status"].as_str()),
+            (200, Some("proposed")),
+            "{label}: {first}"
+        );
+        // The same reviewer again, a lab analyst and an admin are all refused.
+        let (st, _) = s.call("POST", &path, Some(Role::Reviewer), Some(confirm.clone())).await;
+        assert_eq!(st, 403, "{label}: one reviewer cannot confirm twice");
+        for role in [Role::LabAnalyst, Role::Admin] {
+            let (st, _) = s.call("POST", &path, Some(role), Some(confirm.clone())).await;
+            assert_eq!(st, 403, "{label}: {role} may not confirm");
+        }
+        let (st, _, body) = s
+            .raw(
+                "POST",
+                &path,
+                Some(&format!("Authorization: Bearer {second}")),
+                Some(confirm.to_string().as_bytes()),
+            )
+            .await;
+        let decided: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            (st, decided["status"].as_str()),
+            (200, Some("confirmed")),
+            "{label}: {decided}"
+        );
+        let (_, person) = s
+            .call("GET", "/api/v1/persons/1", Some(Role::FamilyLiaison), None)
+            .await;
+        assert_eq!(person["status"].as_str(), Some("identified"), "{label}");
+        let (st, full) = s
+            .call(
+                "GET",
+                &format!("/api/v1/identifications/{}", id["id"]),
+                Some(Role::FamilyLiaison),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (st, full["reviews"].as_array().map(Vec::len)),
+            (200, Some(2)),
+            "{label}: {full}"
+        );
+        assert_eq!(full["evidence"]["job_id"].as_i64(), Some(3));
+        let (_, v) = s.call("GET", "/api/v1/audit/verify", Some(Role::Admin), None).await;
+        assert_eq!(v["intact"].as_bool(), Some(true));
     });
 }
