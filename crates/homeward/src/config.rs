@@ -17,6 +17,7 @@ pub struct FileConfig {
     pub listen: Option<String>,
     pub max_body_bytes: Option<usize>,
     pub session_hours: Option<u64>,
+    pub frequencies: Option<PathBuf>,
 }
 
 /// The settings in force.
@@ -26,6 +27,8 @@ pub struct Settings {
     pub listen: String,
     pub max_body_bytes: usize,
     pub session_hours: u64,
+    /// Allele frequencies for matching jobs (none: jobs cannot run).
+    pub frequencies: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -35,6 +38,7 @@ impl Default for Settings {
             listen: "127.0.0.1:8080".into(),
             max_body_bytes: 1024 * 1024,
             session_hours: 12,
+            frequencies: None,
         }
     }
 }
@@ -62,9 +66,13 @@ pub fn load(explicit: Option<&PathBuf>, env: impl Fn(&str) -> Option<String>) ->
         s.listen = f.listen.unwrap_or(s.listen);
         s.max_body_bytes = f.max_body_bytes.unwrap_or(s.max_body_bytes);
         s.session_hours = f.session_hours.unwrap_or(s.session_hours);
+        s.frequencies = f.frequencies.or(s.frequencies);
     }
     if let Some(v) = env("HOMEWARD_DB") {
         s.db = v;
+    }
+    if let Some(v) = env("HOMEWARD_FREQUENCIES") {
+        s.frequencies = Some(PathBuf::from(v));
     }
     if let Some(v) = env("HOMEWARD_LISTEN") {
         s.listen = v;
@@ -102,6 +110,8 @@ mod tests {
                 listen: Some(d.listen),
                 max_body_bytes: Some(d.max_body_bytes),
                 session_hours: Some(d.session_hours),
+                // Commented out in the example: no database is bundled for casework.
+                frequencies: None,
             },
             "homeward.example.toml must list every key with its default"
         );

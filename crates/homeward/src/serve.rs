@@ -53,9 +53,14 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
     let addr: SocketAddr = listen
         .parse()
         .map_err(|_| input_error!("--listen: '{listen}' is not an address such as 127.0.0.1:8080"))?;
+    let matching = match &settings.frequencies {
+        Some(path) => Some(std::sync::Arc::new(matching_settings(path)?)),
+        None => None,
+    };
     let config = server::ServerConfig {
         max_body_bytes: settings.max_body_bytes,
         session_hours: settings.session_hours,
+        matching,
     };
     runtime_for_commands()?.block_on(async {
         let store = open(&args.db).await?;
@@ -81,6 +86,25 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
         .with_context(|| format!("serving on {addr}"))?;
         store.close().await;
         Ok(())
+    })
+}
+
+/// The markers of a frequency database, without mutation models, for matching jobs.
+fn matching_settings(path: &std::path::Path) -> Result<jobs::MatchingSettings> {
+    let db = crate::case::read_frequencies(path)?;
+    let markers = db
+        .markers
+        .iter()
+        .map(|m| {
+            kinship::Marker::without_mutation(&m.name, m.alleles.clone(), kinship::Chromosome::Autosomal)
+                .map_err(|e| input_error!("{}: line {}: {e}", path.display(), m.line))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(jobs::MatchingSettings {
+        markers,
+        top: 5,
+        min_log10_lr: 0.0,
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
     })
 }
 

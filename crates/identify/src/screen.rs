@@ -477,6 +477,20 @@ fn partial_term(tables: &ScreenTables, miss: usize, weights: &[(usize, f64)]) ->
     }
 }
 
+impl ScreenTables {
+    /// The exact log10 LR of victim `v` being missing person `miss` (an index into
+    /// [`Self::missing`]), marker by marker: the evidence behind a reported pair.
+    pub fn marker_terms(&self, case: &DviCase, v: usize, miss: usize) -> Result<Vec<f64>, DviError> {
+        let encoded = encode(&mut Engine::new(), case, &self.layout, v)?;
+        let row = self.exact_row(miss);
+        let mut terms: Vec<f64> = encoded.rows.iter().map(|&r| row[r as usize]).collect();
+        for (m, weights) in &encoded.partial {
+            terms[*m] = partial_term(self, miss, weights);
+        }
+        Ok(terms)
+    }
+}
+
 /// The exact log10 LR of a pair and its exclusions, from the `f64` tables.
 fn exact_score(tables: &ScreenTables, victim: &EncodedVictim, miss: usize) -> (f64, u32) {
     let row = tables.exact_row(miss);

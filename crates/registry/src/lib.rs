@@ -8,6 +8,7 @@
 
 mod families;
 mod identifications;
+mod jobs;
 mod missions;
 pub mod model;
 mod profiles;
@@ -21,6 +22,7 @@ mod users;
 
 pub use families::{Contacts, Family, FamilyMember, NewFamily, NewMember, PedigreeRow};
 pub use identifications::{Identification, IdentificationStatus};
+pub use jobs::{Candidate, Job, JobStatus, MarkerEvidence, MatchFamily, MatchingData, NewCandidate};
 pub use missions::{Mission, MissionKind, NewMission, Participant};
 pub use profiles::{sha256_hex, ProfileKind, StrProfile};
 pub use references::{Consent, ConsentScope, NewReference, Reference, ReferenceProfile, Withdrawal};

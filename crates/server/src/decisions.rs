@@ -1,10 +1,11 @@
-//! Identifications: proposed by the lab with the evidence they cite, decided by two different
-//! reviewers. The rules are the registry's; these handlers pass the signed-in user on.
+//! Matching jobs and identifications: a lab analyst starts a job, whose candidates (with their
+//! per-marker evidence) back a proposed identification, which two different reviewers decide. The
+//! rules are the registry's; these handlers pass the signed-in user on.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use registry::{Decision, Identification, IdentificationEvidence, Review};
+use registry::{Candidate, Decision, Identification, IdentificationEvidence, Job, Review};
 use serde::{Deserialize, Serialize};
 
 use crate::{ApiError, ApiJson, ApiPath, AppState, Caller, Permission};
@@ -74,4 +75,95 @@ pub(crate) async fn review(
             .review_identification(&caller.0, id, body.decision, &body.comment)
             .await?,
     ))
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct JobView {
+    #[serde(flatten)]
+    job: Job,
+    percent: f64,
+    /// Seconds left, estimated from the rate so far.
+    eta_seconds: Option<f64>,
+}
+
+pub(crate) async fn start_job(State(s): State<AppState>, caller: Caller) -> Result<(StatusCode, Json<Job>), ApiError> {
+    caller.require(Permission::RunJobs)?;
+    let settings = s.config.matching.clone().ok_or_else(|| ApiError::BadRequest {
+        message: "no frequency database is configured for matching (set `frequencies` in homeward.toml)".into(),
+        field: None,
+    })?;
+    let job = s.store.create_job(&caller.0.username, "matching").await?;
+    tokio::spawn(jobs::run_matching_job(
+        s.store.clone(),
+        job.id,
+        caller.0.username.clone(),
+        settings,
+    ));
+    Ok((StatusCode::ACCEPTED, Json(job)))
+}
+
+fn seconds_since(rfc3339: &str) -> Option<f64> {
+    // "YYYY-MM-DDTHH:MM:SS.mmmZ" against now, both from the registry's clock format.
+    let parse = |t: &str| -> Option<f64> {
+        let (date, time) = t.trim_end_matches('Z').split_once('T')?;
+        let mut d = date.split('-').map(|x| x.parse::<i64>().ok());
+        let (y, m, dd) = (d.next()??, d.next()??, d.next()??);
+        let mut hms = time.split(':');
+        let (h, mi, sec) = (
+            hms.next()?.parse::<f64>().ok()?,
+            hms.next()?.parse::<f64>().ok()?,
+            hms.next()?.parse::<f64>().ok()?,
+        );
+        // Days from the civil date (the inverse of the registry's formatter).
+        let y2 = if m <= 2 { y - 1 } else { y };
+        let era = y2.div_euclid(400);
+        let yoe = y2 - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + dd - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        Some(days as f64 * 86_400.0 + h * 3600.0 + mi * 60.0 + sec)
+    };
+    Some(parse(&registry::now_utc())? - parse(rfc3339)?)
+}
+
+pub(crate) async fn get_job(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<JobView>, ApiError> {
+    caller.require(Permission::ReadJobs)?;
+    let job = s
+        .store
+        .get_job(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("job {id}")))?;
+    let percent = match job.status {
+        registry::JobStatus::Done => 100.0,
+        _ if job.total > 0 => 100.0 * job.done as f64 / job.total as f64,
+        _ => 0.0,
+    };
+    let eta_seconds = match (&job.started_at, job.status) {
+        (Some(start), registry::JobStatus::Running) if job.done > 0 => {
+            seconds_since(start).map(|elapsed| elapsed * (job.total - job.done) as f64 / job.done as f64)
+        }
+        _ => None,
+    };
+    Ok(Json(JobView {
+        job,
+        percent,
+        eta_seconds,
+    }))
+}
+
+pub(crate) async fn job_candidates(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<Candidate>>, ApiError> {
+    caller.require(Permission::ReadJobs)?;
+    if s.store.get_job(id).await?.is_none() {
+        return Err(ApiError::NotFound(format!("job {id}")));
+    }
+    Ok(Json(s.store.list_candidates(id).await?))
 }

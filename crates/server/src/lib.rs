@@ -43,6 +43,8 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// How long a browser session lasts, in hours.
     pub session_hours: u64,
+    /// Markers and frequencies for matching jobs; without them, jobs cannot run.
+    pub matching: Option<std::sync::Arc<jobs::MatchingSettings>>,
 }
 
 impl Default for ServerConfig {
@@ -50,6 +52,7 @@ impl Default for ServerConfig {
         ServerConfig {
             max_body_bytes: 1024 * 1024,
             session_hours: 12,
+            matching: None,
         }
     }
 }
@@ -324,6 +327,24 @@ pub const ROUTES: &[RouteSpec] = &[
         Permission::ReviewIdentifications,
         "Confirm or reject (two different reviewers confirm)",
     ),
+    route(
+        "POST",
+        "/api/v1/jobs",
+        Permission::RunJobs,
+        "Start a matching job over every sample and family",
+    ),
+    route(
+        "GET",
+        "/api/v1/jobs/{id}",
+        Permission::ReadJobs,
+        "A job's status and progress (percent, pairs done, ETA)",
+    ),
+    route(
+        "GET",
+        "/api/v1/jobs/{id}/candidates",
+        Permission::ReadJobs,
+        "The candidate pairs a job found, with per-marker evidence",
+    ),
 ];
 
 const SESSION_COOKIE: &str = "homeward_session";
@@ -512,6 +533,9 @@ pub fn router(store: Store, config: ServerConfig) -> Router {
         )
         .route("/api/v1/missions/{id}", get(records::get_mission))
         .route("/api/v1/missions/{id}/outcome", post(records::set_mission_outcome))
+        .route("/api/v1/jobs", post(decisions::start_job))
+        .route("/api/v1/jobs/{id}", get(decisions::get_job))
+        .route("/api/v1/jobs/{id}/candidates", get(decisions::job_candidates))
         .route("/api/v1/identifications", post(decisions::propose))
         .route("/api/v1/identifications/{id}", get(decisions::get))
         .route("/api/v1/identifications/{id}/reviews", post(decisions::review))

@@ -72,10 +72,13 @@ pub enum Permission {
     ReadIdentifications,
     ProposeIdentifications,
     ReviewIdentifications,
+    /// Matching jobs: starting one, and reading their progress and candidates (LRs, no genotypes).
+    RunJobs,
+    ReadJobs,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 25] = [
         Permission::ReadSites,
         Permission::WriteSites,
         Permission::ReadPersons,
@@ -99,6 +102,8 @@ impl Permission {
         Permission::ReadIdentifications,
         Permission::ProposeIdentifications,
         Permission::ReviewIdentifications,
+        Permission::RunJobs,
+        Permission::ReadJobs,
     ];
 
     /// The roles that hold this permission.
@@ -123,6 +128,8 @@ impl Permission {
             Permission::ProposeIdentifications => &[Admin, LabAnalyst],
             // Two different users with the reviewer role decide; not even an admin may stand in.
             Permission::ReviewIdentifications => &[Reviewer],
+            Permission::RunJobs => &[Admin, LabAnalyst],
+            Permission::ReadJobs => &[Admin, LabAnalyst, Reviewer],
         }
     }
 

@@ -980,3 +980,135 @@ fn two_reviewers_confirm_and_nobody_else_can() {
         assert_eq!(v["intact"].as_bool(), Some(true));
     });
 }
+
+/// Three small markers for matching jobs.
+fn matching_config() -> ServerConfig {
+    let marker = |name: &str| {
+        let alleles = [("10", 0.2), ("11", 0.3), ("12", 0.4), ("13", 0.1)]
+            .iter()
+            .map(|&(a, p)| (a.to_owned(), p))
+            .collect();
+        kinship::Marker::without_mutation(name, alleles, kinship::Chromosome::Autosomal).unwrap()
+    };
+    ServerConfig {
+        matching: Some(std::sync::Arc::new(jobs::MatchingSettings {
+            markers: vec![marker("M1"), marker("M2"), marker("M3")],
+            top: 5,
+            min_log10_lr: 0.0,
+            threads: 2,
+        })),
+        ..ServerConfig::default()
+    }
+}
+
+#[test]
+fn a_matching_job_reports_progress_and_finds_the_missing_son() {
+    on_every_backend(matching_config(), |label, s| async move {
+        let lab = Role::LabAnalyst;
+        let site = created(&s, "/api/v1/sites", Role::Admin, site("S-9")).await;
+        let person = created(&s, "/api/v1/persons", Role::FamilyLiaison, person("P-9")).await;
+        let family = created(&s, "/api/v1/families", Role::FamilyLiaison, family("F-9")).await;
+        let f = family["id"].as_i64().unwrap();
+        let members = format!("/api/v1/families/{f}/members");
+        let father = created(
+            &s,
+            &members,
+            Role::FamilyLiaison,
+            json!({ "display_name": "Ichiro", "sex": "male", "alive": true, "is_missing": false }),
+        )
+        .await;
+        let mother = created(
+            &s,
+            &members,
+            Role::FamilyLiaison,
+            json!({ "display_name": "Hana", "sex": "female", "alive": false, "is_missing": false }),
+        )
+        .await;
+        created(
+            &s,
+            &members,
+            Role::FamilyLiaison,
+            json!({ "display_name": "Taro", "sex": "male", "alive": false, "is_missing": true, "person_id": person["id"],
+                    "father_member_id": father["id"], "mother_member_id": mother["id"] }),
+        )
+        .await;
+        created(
+            &s,
+            "/api/v1/references",
+            lab,
+            json!({ "external_id": "R-9", "donor_member_id": father["id"], "kit": "test",
+                    "profile": { "str_profile": { "M1": "10/11", "M2": "12/12", "M3": "10/13" } },
+                    "consent": { "scope": "identification-only", "date": "2026-01" } }),
+        )
+        .await;
+        let remains = created(
+            &s,
+            "/api/v1/remains",
+            lab,
+            json!({ "external_id": "RM-9", "site_id": site["id"], "skeletal_element": "tooth" }),
+        )
+        .await;
+        // The son carries one of his father's alleles at every marker; the stranger does not.
+        for (id, profile) in [
+            ("SM-son", json!({ "M1": "11/13", "M2": "12/10", "M3": "13/12" })),
+            ("SM-stranger", json!({ "M1": "12/12", "M2": "11/13", "M3": "11/11" })),
+        ] {
+            created(
+                &s,
+                "/api/v1/samples",
+                lab,
+                json!({ "external_id": id, "remains_id": remains["id"], "lab": "lab", "profile_kind": "STR", "profile": { "STR": profile } }),
+            )
+            .await;
+        }
+        let (st, job) = s.call("POST", "/api/v1/jobs", Some(lab), None).await;
+        assert_eq!(st, 202, "{label}: {job}");
+        let path = format!("/api/v1/jobs/{}", job["id"]);
+        let mut seen = Vec::new();
+        let mut view = Value::Null;
+        for _ in 0..300 {
+            let (st, v) = s.call("GET", &path, Some(Role::Reviewer), None).await;
+            assert_eq!(st, 200, "{label}: {v}");
+            seen.push(v["status"].as_str().unwrap_or("?").to_owned());
+            view = v;
+            if view["status"] == "done" || view["status"] == "failed" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(view["status"].as_str(), Some("done"), "{label}: {view} after {seen:?}");
+        assert_eq!(view["percent"].as_f64(), Some(100.0));
+        assert_eq!(
+            view["total"].as_i64(),
+            Some(2),
+            "{label}: two samples against one missing son"
+        );
+        let (st, candidates) = s
+            .call("GET", &format!("{path}/candidates"), Some(Role::Reviewer), None)
+            .await;
+        assert_eq!(st, 200, "{label}: {candidates}");
+        let best = &candidates[0];
+        assert!(best["log10_lr"].as_f64().unwrap() > 0.0, "{label}: {candidates}");
+        assert_eq!(
+            best["evidence"].as_array().map(Vec::len),
+            Some(3),
+            "{label}: one term per marker"
+        );
+        let (_, son) = s.call("GET", "/api/v1/samples?remains=1", Some(lab), None).await;
+        let son_id = son
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["external_id"] == "SM-son")
+            .unwrap()["id"]
+            .clone();
+        assert_eq!(best["sample_id"], son_id, "{label}: the son's sample comes first");
+        assert!(
+            candidates.as_array().unwrap().iter().all(|c| c["sample_id"] == son_id),
+            "{label}: the stranger is excluded at M1: {candidates}"
+        );
+        // A liaison may not start jobs or read candidates.
+        let (st, _) = s.call("POST", "/api/v1/jobs", Some(Role::FamilyLiaison), None).await;
+        assert_eq!(st, 403);
+    });
+}

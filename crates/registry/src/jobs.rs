@@ -1,0 +1,311 @@
+//! Matching jobs: their progress, the profiles they read (one audited bulk read), and the candidate
+//! pairs they found. The computation itself lives outside the registry (the `jobs` crate); this
+//! module only stores what it needs and what it finds.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::families::PedigreeRow;
+use crate::profiles::{ProfileKind, StrProfile};
+use crate::store::{json, Store, StoreError};
+use crate::time::now_utc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl JobStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Failed => "failed",
+        }
+    }
+}
+
+impl std::str::FromStr for JobStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        [
+            JobStatus::Queued,
+            JobStatus::Running,
+            JobStatus::Done,
+            JobStatus::Failed,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+        .ok_or_else(|| format!("'{s}' is not a job status"))
+    }
+}
+
+/// A matching job as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub status: JobStatus,
+    /// Pairs to score, and pairs scored so far.
+    pub total: i64,
+    pub done: i64,
+    pub error: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+/// One marker's share of a candidate's LR.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MarkerEvidence {
+    pub marker: String,
+    pub log10_lr: f64,
+}
+
+/// A sample that may be a family's missing member.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewCandidate {
+    pub sample_id: i64,
+    pub family_id: i64,
+    pub member_id: i64,
+    pub log10_lr: f64,
+    pub exclusions: i64,
+    pub evidence: Vec<MarkerEvidence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    pub id: i64,
+    pub job_id: i64,
+    #[serde(flatten)]
+    pub data: NewCandidate,
+}
+
+/// A family as a matching job sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchFamily {
+    pub family_id: i64,
+    pub pedigree: Vec<PedigreeRow>,
+    /// Missing members (member ids; `pedigree` names members by their id as text).
+    pub missing: Vec<i64>,
+    /// Typed relatives: donor member id and STR profile (active consent only).
+    pub references: Vec<(i64, StrProfile)>,
+}
+
+/// Everything a matching job reads.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MatchingData {
+    pub families: Vec<MatchFamily>,
+    /// Samples with an STR profile: (sample id, profile).
+    pub samples: Vec<(i64, StrProfile)>,
+}
+
+const JOB_COLUMNS: &str = "id, kind, status, total, done, error, created_by, created_at, started_at, finished_at";
+
+fn job_from_row(row: &sqlx::any::AnyRow) -> Result<Job, StoreError> {
+    let status: String = row.try_get("status")?;
+    Ok(Job {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        status: status.parse().map_err(StoreError::Corrupt)?,
+        total: row.try_get("total")?,
+        done: row.try_get("done")?,
+        error: row.try_get("error")?,
+        created_by: row.try_get("created_by")?,
+        created_at: row.try_get("created_at")?,
+        started_at: row.try_get("started_at")?,
+        finished_at: row.try_get("finished_at")?,
+    })
+}
+
+impl Store {
+    pub async fn create_job(&self, actor: &str, kind: &str) -> Result<Job, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let row =
+            sqlx::query("INSERT INTO jobs (kind, status, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+                .bind(kind)
+                .bind(JobStatus::Queued.as_str())
+                .bind(actor)
+                .bind(now_utc())
+                .fetch_one(&mut *tx)
+                .await?;
+        let id: i64 = row.try_get("id")?;
+        Self::audit(&mut tx, actor, "create", "job", &id.to_string(), None, Some(kind)).await?;
+        tx.commit().await?;
+        self.get_job(id).await?.ok_or(StoreError::NotFound {
+            entity: "job",
+            id: id.to_string(),
+        })
+    }
+
+    pub async fn get_job(&self, id: i64) -> Result<Option<Job>, StoreError> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(job_from_row).transpose()
+    }
+
+    /// The job starts: `total` pairs to score.
+    pub async fn start_job(&self, id: i64, total: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE jobs SET status = $1, total = $2, done = 0, started_at = $3 WHERE id = $4")
+            .bind(JobStatus::Running.as_str())
+            .bind(total)
+            .bind(now_utc())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Progress ticks: operational state, not case data, so not audited.
+    pub async fn job_progress(&self, id: i64, done: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE jobs SET done = $1 WHERE id = $2 AND status = $3")
+            .bind(done)
+            .bind(id)
+            .bind(JobStatus::Running.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores the candidates and closes the job, in one transaction.
+    pub async fn finish_job(&self, actor: &str, id: i64, candidates: &[NewCandidate]) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        for c in candidates {
+            sqlx::query(
+                "INSERT INTO candidates (job_id, sample_id, family_id, member_id, log10_lr, exclusions, evidence) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(c.sample_id)
+            .bind(c.family_id)
+            .bind(c.member_id)
+            .bind(c.log10_lr)
+            .bind(c.exclusions)
+            .bind(json(&c.evidence))
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE jobs SET status = $1, done = total, finished_at = $2 WHERE id = $3")
+            .bind(JobStatus::Done.as_str())
+            .bind(now_utc())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let summary = serde_json::json!({ "candidates": candidates.len() }).to_string();
+        Self::audit(&mut tx, actor, "finish", "job", &id.to_string(), None, Some(&summary)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn fail_job(&self, actor: &str, id: i64, error: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE jobs SET status = $1, error = $2, finished_at = $3 WHERE id = $4")
+            .bind(JobStatus::Failed.as_str())
+            .bind(error)
+            .bind(now_utc())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        Self::audit(&mut tx, actor, "fail", "job", &id.to_string(), None, Some(error)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn list_candidates(&self, job_id: i64) -> Result<Vec<Candidate>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, job_id, sample_id, family_id, member_id, log10_lr, exclusions, evidence FROM candidates \
+             WHERE job_id = $1 ORDER BY log10_lr DESC, id",
+        )
+        .bind(job_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let evidence: String = r.try_get("evidence")?;
+                Ok(Candidate {
+                    id: r.try_get("id")?,
+                    job_id: r.try_get("job_id")?,
+                    data: NewCandidate {
+                        sample_id: r.try_get("sample_id")?,
+                        family_id: r.try_get("family_id")?,
+                        member_id: r.try_get("member_id")?,
+                        log10_lr: r.try_get("log10_lr")?,
+                        exclusions: r.try_get("exclusions")?,
+                        evidence: serde_json::from_str(&evidence)
+                            .map_err(|e| StoreError::Corrupt(format!("candidate evidence: {e}")))?,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// Everything a matching job reads: each family's pedigree, missing members and the STR
+    /// profiles of references whose consent stands, and every sample's STR profile. One audit
+    /// entry records the bulk read of genetic data for the job.
+    pub async fn matching_data(&self, actor: &str, job_id: i64) -> Result<MatchingData, StoreError> {
+        let mut data = MatchingData::default();
+        for family in self.list_families().await? {
+            let members = self.list_members(family.id).await?;
+            let missing: Vec<i64> = members.iter().filter(|m| m.data.is_missing).map(|m| m.id).collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let rows = sqlx::query(
+                "SELECT donor_member_id, str_profile FROM reference_samples WHERE family_id = $1 AND withdrawn = 0 \
+                 AND str_profile IS NOT NULL ORDER BY id",
+            )
+            .bind(family.id)
+            .fetch_all(&self.pool)
+            .await?;
+            let mut references = Vec::new();
+            for r in &rows {
+                let text: String = r.try_get("str_profile")?;
+                let profile: StrProfile =
+                    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("reference profile: {e}")))?;
+                references.push((r.try_get("donor_member_id")?, profile));
+            }
+            data.families.push(MatchFamily {
+                family_id: family.id,
+                pedigree: self.family_pedigree(family.id).await?,
+                missing,
+                references,
+            });
+        }
+        // The profile column holds the kind's own JSON: a marker → genotype map for STR.
+        let rows =
+            sqlx::query("SELECT id, profile FROM samples WHERE profile IS NOT NULL AND profile_kind = $1 ORDER BY id")
+                .bind(ProfileKind::Str.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+        for r in &rows {
+            let text: String = r.try_get("profile")?;
+            let profile: StrProfile =
+                serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("sample profile: {e}")))?;
+            data.samples.push((r.try_get("id")?, profile));
+        }
+        let mut tx = self.begin_write().await?;
+        let what: BTreeMap<&str, usize> = [("families", data.families.len()), ("samples", data.samples.len())]
+            .into_iter()
+            .collect();
+        Self::audit(
+            &mut tx,
+            actor,
+            "read",
+            "profiles",
+            &format!("job {job_id}"),
+            None,
+            Some(&json(&what)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(data)
+    }
+}
