@@ -2,10 +2,12 @@
 //! values of the compute crates. The binary in `main.rs` only parses arguments and sets the exit
 //! code.
 
+pub mod backup;
 pub mod case;
 pub mod config;
 pub mod dvi;
 pub mod error;
+pub mod imports;
 pub mod lr;
 pub mod matching;
 pub mod model;

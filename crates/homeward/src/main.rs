@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use homeward::{dvi, error, lr, matching, records, screen, serve};
+use homeward::{backup, dvi, error, lr, matching, records, screen, serve};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +38,10 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(records::AuditCommand),
+    /// Copy an SQLite registry to a file while it runs (VACUUM INTO); PostgreSQL: use pg_dump.
+    Backup(backup::BackupArgs),
+    /// Replace an SQLite registry by a backup whose audit chain verifies; PostgreSQL: use pg_restore.
+    Restore(backup::RestoreArgs),
     /// Run the HTTP API.
     Serve(serve::ServeArgs),
     /// Users and their roles.
@@ -59,6 +63,8 @@ fn main() -> ExitCode {
         Command::Import(cmd) => records::import(&cmd),
         Command::Export(cmd) => records::export(&cmd),
         Command::Audit(cmd) => records::audit(&cmd),
+        Command::Backup(args) => backup::backup(&args),
+        Command::Restore(args) => backup::restore(&args),
         Command::Serve(args) => serve::serve(&args),
         Command::User(cmd) => serve::user(&cmd),
         Command::Token(cmd) => serve::token(&cmd),

@@ -1,4 +1,5 @@
-//! Registry commands: `db migrate`, `import persons`, `export persons`, `audit verify`.
+//! Registry commands: `db migrate`, `import persons`, `export persons`, `audit verify`. The other
+//! imports (`import sites|families|profiles`) are in [`crate::imports`].
 //!
 //! Persons CSV (import and export), UTF-8 with a header row; `external_id` and `name` are
 //! required, the other columns optional and in any order:
@@ -58,6 +59,41 @@ pub enum DbCommand {
 pub enum ImportCommand {
     /// Import persons from a CSV file, in one transaction: every row or none.
     Persons {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+        /// Recorded in the audit log as the one who imported.
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Import burial sites from a CSV file (columns: see README). Every row is checked first, nothing
+    /// written if one is bad; then each site is written in its own transaction (not one for the file):
+    /// after a failure re-run the same file, sites whose external_id exists are skipped.
+    Sites {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+        /// Recorded in the audit log as the one who imported.
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Import families and their members from a CSV file, one row per member (columns: see README).
+    /// Every row is checked first, nothing written if one is bad; then each family and member is
+    /// written in its own transaction (not one for the file): after a failure re-run the same file,
+    /// families already there (by external_id) and their members (by name) are skipped.
+    Families {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+        /// Recorded in the audit log as the one who imported.
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Import reference samples (STR profiles with consent) from a CSV file, one column per marker
+    /// (columns: see README). Every row is checked first, nothing written if one is bad; then each
+    /// reference is written in its own transaction (not one for the file): after a failure re-run
+    /// the same file, references whose external_id exists are skipped.
+    Profiles {
         file: PathBuf,
         #[command(flatten)]
         db: DbArg,
@@ -270,6 +306,13 @@ pub fn import(cmd: &ImportCommand) -> Result<()> {
                     Err((_, e)) => Err(anyhow::Error::new(e).context("importing; nothing was imported")),
                 }
             })
+        }
+        ImportCommand::Sites { file, db, actor } => crate::imports::run(crate::imports::Kind::Sites, file, db, actor),
+        ImportCommand::Families { file, db, actor } => {
+            crate::imports::run(crate::imports::Kind::Families, file, db, actor)
+        }
+        ImportCommand::Profiles { file, db, actor } => {
+            crate::imports::run(crate::imports::Kind::Profiles, file, db, actor)
         }
     }
 }

@@ -1,0 +1,1023 @@
+//! `homeward import sites|families|profiles`: CSV files into the registry.
+//!
+//! Each file is one logical import in two phases. First every row is read and checked, against the
+//! rest of the file and against what the registry holds already (the persons, families and members
+//! it names); the first problem stops the import with the file, line and column named (exit code 2)
+//! and nothing is written. Then the records are written.
+//!
+//! The registry offers these records only as per-record writes (one transaction, with its audit
+//! entry, per site, family, member or reference), so the write phase is **not** one transaction:
+//! a failure half-way (a crash, a lost connection, a concurrent change) leaves the records written
+//! before it. Re-running the same file is safe and finishes the job: records already in the
+//! registry (sites and references by `external_id`, families by `external_id` and their members by
+//! name) are skipped and counted, after checking that they agree with the file.
+//!
+//! All files are UTF-8 CSV with a header row; columns may come in any order, values are trimmed,
+//! and an empty cell is the same as a missing column.
+//!
+//! **Sites** (`import sites`), one row per burial site:
+//!
+//! | column | meaning |
+//! |---|---|
+//! | `external_id` | the programme's id for the site, unique (required) |
+//! | `name` | the name as recorded (required; script guessed from the letters unless `name_script` is given) |
+//! | `name_script`, `name_lang` | ISO 15924 script code and language tag of `name` |
+//! | `name_latin` | romanised name |
+//! | `lat`, `lon` | decimal degrees, both or neither |
+//! | `precision_m` | how precisely the point is known, in metres (needs `lat`/`lon`) |
+//! | `status` | known (default), surveyed, inaccessible, farmland, relocated, exhumed |
+//! | `estimated_count` | estimated number of people buried there |
+//! | `notes` | free text |
+//!
+//! **Families** (`import families`), one row per family member:
+//!
+//! | column | meaning |
+//! |---|---|
+//! | `family_external_id` | the programme's id for the family (required) |
+//! | `family_name` | the family's name (required on at least one of its rows; all given must agree) |
+//! | `member` | the member's name, unique within the family (required) |
+//! | `sex` | male, female or unknown (also m/f/u, 1/2/0; default unknown) |
+//! | `father`, `mother` | the `member` name of a parent in the same family (a father male, a mother female) |
+//! | `is_missing` | yes/no (default no): the missing person the family is looking for |
+//! | `person_external_id` | the registry person this member is (import persons first) |
+//! | `alive` | yes/no (default: no for a missing member, yes otherwise) |
+//!
+//! Rows may come in any order: parents are created before their children. No one may be their own
+//! ancestor.
+//!
+//! **Profiles** (`import profiles`), one row per reference sample given by a family member:
+//!
+//! | column | meaning |
+//! |---|---|
+//! | `external_id` | the laboratory's id for the sample, unique (required) |
+//! | `family_external_id` | the donor's family, already in the registry (required) |
+//! | `donor` | the donor's `member` name in that family (required) |
+//! | `kit` | the typing kit, such as GlobalFiler (required) |
+//! | `consent_scope` | identification-only or identification-and-research (required) |
+//! | `consent_date` | YYYY, YYYY-MM or YYYY-MM-DD (required) |
+//! | `y_haplotype`, `mtdna` | optional lineage profiles as text |
+//! | every other column | an STR marker (the header is its name); genotypes `14/15`, `9.3`, `X/Y`, `17/-`; empty: untyped |
+//!
+//! Every reference needs at least one genotype (or a Y or mtDNA profile). Genotypes are written
+//! to the registry, which keeps them out of the audit log (only their hash).
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Display;
+use std::path::Path;
+
+use anyhow::Result;
+use registry::model::{Coordinates, FieldError, Name, NameKind, NewSite, PartialDate, Sex, SiteStatus};
+use registry::{Consent, ConsentScope, NewFamily, NewMember, NewReference, ReferenceProfile, Store, StrProfile};
+
+use crate::input_error;
+use crate::records::{open, runtime_for_commands, DbArg};
+
+/// The columns of the sites file.
+pub const SITE_COLUMNS: [&str; 11] = [
+    "external_id",
+    "name",
+    "name_script",
+    "name_lang",
+    "name_latin",
+    "lat",
+    "lon",
+    "precision_m",
+    "status",
+    "estimated_count",
+    "notes",
+];
+
+/// The columns of the families file.
+pub const FAMILY_COLUMNS: [&str; 9] = [
+    "family_external_id",
+    "family_name",
+    "member",
+    "sex",
+    "father",
+    "mother",
+    "is_missing",
+    "person_external_id",
+    "alive",
+];
+
+/// The fixed columns of the profiles file; every other column is an STR marker.
+pub const PROFILE_COLUMNS: [&str; 8] = [
+    "external_id",
+    "family_external_id",
+    "donor",
+    "kit",
+    "consent_scope",
+    "consent_date",
+    "y_haplotype",
+    "mtdna",
+];
+
+// ---- reading CSV ----
+
+/// A CSV file read whole: its header and its records with the line each starts on.
+struct Table {
+    path: String,
+    headers: Vec<String>,
+    rows: Vec<(u64, csv::StringRecord)>,
+}
+
+/// One record of a [`Table`].
+struct Row<'a> {
+    table: &'a Table,
+    line: u64,
+    record: &'a csv::StringRecord,
+}
+
+fn cell_error(path: &str, line: u64, column: &str, message: impl Display) -> anyhow::Error {
+    input_error!("{path}: line {line}, column '{column}': {message}")
+}
+
+impl Table {
+    /// Reads `path`; header names must be unique and not empty, the `required` columns present,
+    /// and (unless `known` is `None`) every column one of `known`.
+    fn read(path: &Path, known: Option<&[&str]>, required: &[&str]) -> Result<Table> {
+        let shown = path.display().to_string();
+        let file = std::fs::File::open(path).map_err(|e| input_error!("{shown}: cannot read: {e}"))?;
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_reader(std::io::BufReader::new(file));
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| input_error!("{shown}: line 1: {e}"))?
+            .iter()
+            .map(|h| h.trim().to_owned())
+            .collect();
+        let mut seen = HashSet::new();
+        for h in &headers {
+            if h.is_empty() {
+                return Err(input_error!("{shown}: line 1: a column has no name"));
+            }
+            if !seen.insert(h.as_str()) {
+                return Err(cell_error(&shown, 1, h, "the column is given twice"));
+            }
+            if let Some(known) = known {
+                if !known.contains(&h.as_str()) {
+                    return Err(cell_error(
+                        &shown,
+                        1,
+                        h,
+                        format!("unknown column (known: {})", known.join(", ")),
+                    ));
+                }
+            }
+        }
+        for r in required {
+            if !headers.iter().any(|h| h == r) {
+                return Err(cell_error(&shown, 1, r, "required column missing"));
+            }
+        }
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                input_error!("{shown}: line {line}: {e}")
+            })?;
+            let line = record.position().map_or(0, |p| p.line());
+            rows.push((line, record));
+        }
+        Ok(Table {
+            path: shown,
+            headers,
+            rows,
+        })
+    }
+
+    fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        self.rows.iter().map(move |(line, record)| Row {
+            table: self,
+            line: *line,
+            record,
+        })
+    }
+
+    fn index(&self, column: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == column)
+    }
+}
+
+impl<'a> Row<'a> {
+    /// The trimmed value of `column`, `None` if the column is absent or the cell empty.
+    fn get(&self, column: &str) -> Option<&'a str> {
+        self.table
+            .index(column)
+            .and_then(|i| self.record.get(i))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    }
+
+    fn required(&self, column: &str) -> Result<&'a str> {
+        self.get(column).ok_or_else(|| self.error(column, "is empty"))
+    }
+
+    fn error(&self, column: &str, message: impl Display) -> anyhow::Error {
+        cell_error(&self.table.path, self.line, column, message)
+    }
+
+    /// A [`FieldError`] from a registry parser, its field taken as the column name.
+    fn field_error(&self, e: FieldError) -> anyhow::Error {
+        self.error(&e.field, e.message)
+    }
+
+    fn parse<T: std::str::FromStr>(&self, column: &str) -> Result<Option<T>>
+    where
+        T::Err: Display,
+    {
+        self.get(column)
+            .map(|v| v.parse::<T>().map_err(|e| self.error(column, e)))
+            .transpose()
+    }
+
+    fn number(&self, column: &str) -> Result<Option<f64>> {
+        self.get(column)
+            .map(|v| {
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .ok_or_else(|| self.error(column, format!("'{v}' is not a number")))
+            })
+            .transpose()
+    }
+
+    fn flag(&self, column: &str) -> Result<Option<bool>> {
+        self.get(column)
+            .map(|v| match v.to_ascii_lowercase().as_str() {
+                "yes" | "y" | "true" | "t" | "1" => Ok(true),
+                "no" | "n" | "false" | "f" | "0" => Ok(false),
+                _ => Err(self.error(column, format!("'{v}' is not yes or no"))),
+            })
+            .transpose()
+    }
+}
+
+/// Rejects a second row with the same key, naming both lines.
+fn unique_key(seen: &mut HashMap<String, u64>, row: &Row<'_>, column: &str, key: &str) -> Result<()> {
+    if let Some(first) = seen.insert(key.to_owned(), row.line) {
+        return Err(row.error(column, format!("'{key}' is also on line {first}")));
+    }
+    Ok(())
+}
+
+/// What happened in the write phase, for the summary line and the error after a partial write.
+fn write_failure(path: &str, line: u64, written: &str, e: registry::StoreError) -> anyhow::Error {
+    let advice = format!(
+        "{written} were written before it (the registry writes these records one at a time); \
+         re-run the same file to finish: records already in the registry are skipped"
+    );
+    match e {
+        e @ (registry::StoreError::Invalid(_)
+        | registry::StoreError::Duplicate { .. }
+        | registry::StoreError::NotFound { .. }) => input_error!("{path}: line {line}: {e}; {advice}"),
+        other => anyhow::Error::new(other).context(format!("{path}: line {line}: writing failed; {advice}")),
+    }
+}
+
+// ---- sites ----
+
+fn site_from_row(row: &Row<'_>) -> Result<NewSite> {
+    let external_id = row.required("external_id")?;
+    let text = row.required("name")?;
+    let script = row.get("name_script").unwrap_or_else(|| Name::guess_script(text));
+    let fix_field = |e: FieldError| match e.field.as_str() {
+        "script" => row.error("name_script", e.message),
+        "lang" => row.error("name_lang", e.message),
+        _ => row.field_error(e),
+    };
+    let mut names = vec![Name::new(text, script, row.get("name_lang"), NameKind::Primary).map_err(fix_field)?];
+    if let Some(latin) = row.get("name_latin") {
+        names.push(
+            Name::new(latin, "Latn", None, NameKind::Transliteration)
+                .map_err(|e| row.error("name_latin", e.message))?,
+        );
+    }
+    let precision = row.number("precision_m")?;
+    let coordinates = match (row.number("lat")?, row.number("lon")?) {
+        (Some(lat), Some(lon)) => Some(Coordinates::new(lat, lon, precision).map_err(|e| row.field_error(e))?),
+        (None, None) => {
+            if precision.is_some() {
+                return Err(row.error("precision_m", "is given without lat and lon"));
+            }
+            None
+        }
+        (Some(_), None) => return Err(row.error("lon", "is needed with lat")),
+        (None, Some(_)) => return Err(row.error("lat", "is needed with lon")),
+    };
+    let estimated_count = row
+        .get("estimated_count")
+        .map(|v| {
+            v.parse::<u32>()
+                .map_err(|_| row.error("estimated_count", format!("'{v}' is not a whole number of people")))
+        })
+        .transpose()?;
+    let site = NewSite {
+        external_id: external_id.to_owned(),
+        names,
+        coordinates,
+        status: row.parse::<SiteStatus>("status")?.unwrap_or(SiteStatus::Known),
+        estimated_count,
+        notes: row.get("notes").map(str::to_owned),
+    };
+    site.check().map_err(|e| row.field_error(e))?;
+    Ok(site)
+}
+
+/// Reads and checks a sites file: the sites and the line each came from.
+pub fn read_sites(path: &Path) -> Result<Vec<(u64, NewSite)>> {
+    let table = Table::read(path, Some(&SITE_COLUMNS), &["external_id", "name"])?;
+    let mut seen = HashMap::new();
+    let mut out = Vec::new();
+    for row in table.rows() {
+        let site = site_from_row(&row)?;
+        unique_key(&mut seen, &row, "external_id", site.external_id.trim())?;
+        out.push((row.line, site));
+    }
+    Ok(out)
+}
+
+async fn import_sites(store: &Store, path: &str, actor: &str, sites: &[(u64, NewSite)]) -> Result<()> {
+    let existing: HashSet<String> = store
+        .list_sites()
+        .await?
+        .into_iter()
+        .map(|s| s.data.external_id.trim().to_owned())
+        .collect();
+    let (mut written, mut skipped) = (0usize, 0usize);
+    for (line, site) in sites {
+        if existing.contains(site.external_id.trim()) {
+            skipped += 1;
+            continue;
+        }
+        store
+            .create_site(actor, site)
+            .await
+            .map_err(|e| write_failure(path, *line, &format!("{written} sites"), e))?;
+        written += 1;
+    }
+    eprintln!("{written} sites imported, {skipped} skipped (external_id already in the registry)");
+    Ok(())
+}
+
+// ---- families ----
+
+/// One row of a families file, checked on its own.
+#[derive(Debug, Clone)]
+struct MemberRow {
+    line: u64,
+    name: String,
+    sex: Sex,
+    father: Option<String>,
+    mother: Option<String>,
+    is_missing: bool,
+    alive: bool,
+    person: Option<String>,
+}
+
+/// A family of a families file: its rows, parents before children.
+#[derive(Debug, Clone)]
+struct FamilyRows {
+    external_id: String,
+    name: String,
+    first_line: u64,
+    members: Vec<MemberRow>,
+}
+
+/// Reads and checks a families file: the families in the order they first appear, each with its
+/// members in an order where parents come before their children.
+fn read_families(table: &Table) -> Result<Vec<FamilyRows>> {
+    /// A family while its rows are read: its name and the line that gave it, its first line, rows.
+    struct Draft {
+        name: Option<(String, u64)>,
+        first_line: u64,
+        rows: Vec<MemberRow>,
+    }
+    let mut order: Vec<String> = Vec::new();
+    let mut families: HashMap<String, Draft> = HashMap::new();
+    let mut members_seen: HashMap<(String, String), u64> = HashMap::new();
+    for row in table.rows() {
+        let family = row.required("family_external_id")?;
+        if family.len() > 200 {
+            return Err(row.error("family_external_id", "must be 1–200 characters"));
+        }
+        let name = row.required("member")?;
+        if name.chars().count() > 500 {
+            return Err(row.error("member", "is longer than 500 characters"));
+        }
+        if let Some(first) = members_seen.insert((family.to_owned(), name.to_owned()), row.line) {
+            return Err(row.error(
+                "member",
+                format!("'{name}' is also on line {first} (member names are unique within a family)"),
+            ));
+        }
+        let is_missing = row.flag("is_missing")?.unwrap_or(false);
+        let member = MemberRow {
+            line: row.line,
+            name: name.to_owned(),
+            sex: row.parse::<Sex>("sex")?.unwrap_or(Sex::Unknown),
+            father: row.get("father").map(str::to_owned),
+            mother: row.get("mother").map(str::to_owned),
+            is_missing,
+            alive: row.flag("alive")?.unwrap_or(!is_missing),
+            person: row.get("person_external_id").map(str::to_owned),
+        };
+        for (column, parent) in [("father", &member.father), ("mother", &member.mother)] {
+            if parent.as_deref() == Some(name) {
+                return Err(row.error(column, "a member cannot be their own parent"));
+            }
+        }
+        let entry = families.entry(family.to_owned()).or_insert_with(|| {
+            order.push(family.to_owned());
+            Draft {
+                name: None,
+                first_line: row.line,
+                rows: Vec::new(),
+            }
+        });
+        if let Some(family_name) = row.get("family_name") {
+            match &entry.name {
+                Some((known, line)) if known != family_name => {
+                    return Err(row.error(
+                        "family_name",
+                        format!("'{family_name}' differs from '{known}' on line {line} for family {family}"),
+                    ));
+                }
+                Some(_) => {}
+                None => entry.name = Some((family_name.to_owned(), row.line)),
+            }
+        }
+        entry.rows.push(member);
+    }
+    let mut out = Vec::new();
+    for id in order {
+        let Draft { name, first_line, rows } = families.remove(&id).expect("every id in order has rows");
+        let Some((name, name_line)) = name else {
+            return Err(cell_error(
+                &table.path,
+                first_line,
+                "family_name",
+                format!("family {id} has no name on any of its rows"),
+            ));
+        };
+        let family = NewFamily {
+            external_id: id.clone(),
+            name: name.clone(),
+            liaison: None,
+            contacts: Default::default(),
+        };
+        family
+            .check()
+            .map_err(|e| cell_error(&table.path, name_line, "family_name", e.message))?;
+        let members = parents_first(&table.path, &id, rows)?;
+        out.push(FamilyRows {
+            external_id: id,
+            name,
+            first_line,
+            members,
+        });
+    }
+    Ok(out)
+}
+
+/// Checks the parent links of one family (parents are members, of the right sex, no cycles) and
+/// orders the members so that parents come before their children.
+fn parents_first(path: &str, family: &str, rows: Vec<MemberRow>) -> Result<Vec<MemberRow>> {
+    let by_name: HashMap<&str, &MemberRow> = rows.iter().map(|m| (m.name.as_str(), m)).collect();
+    for m in &rows {
+        for (column, parent, sex) in [("father", &m.father, Sex::Male), ("mother", &m.mother, Sex::Female)] {
+            let Some(parent) = parent else { continue };
+            let Some(p) = by_name.get(parent.as_str()) else {
+                return Err(cell_error(
+                    path,
+                    m.line,
+                    column,
+                    format!("'{parent}' is not a member of family {family} in this file"),
+                ));
+            };
+            if p.sex != sex {
+                return Err(cell_error(
+                    path,
+                    m.line,
+                    column,
+                    format!(
+                        "'{parent}' is {} (line {}); a {column} must be {}",
+                        p.sex.as_str(),
+                        p.line,
+                        sex.as_str()
+                    ),
+                ));
+            }
+        }
+    }
+    // Kahn's algorithm, keeping the file's order among members that are ready.
+    let mut done: HashSet<&str> = HashSet::new();
+    let mut ordered: Vec<usize> = Vec::new();
+    loop {
+        let before = ordered.len();
+        for (i, m) in rows.iter().enumerate() {
+            if done.contains(m.name.as_str()) {
+                continue;
+            }
+            let ready = [&m.father, &m.mother]
+                .into_iter()
+                .all(|p| p.as_deref().is_none_or(|p| done.contains(p)));
+            if ready {
+                done.insert(m.name.as_str());
+                ordered.push(i);
+            }
+        }
+        if ordered.len() == rows.len() {
+            break;
+        }
+        if ordered.len() == before {
+            // Walk up through parents not yet placed until a member comes round again: it is on
+            // a cycle.
+            let mut m = rows
+                .iter()
+                .find(|m| !done.contains(m.name.as_str()))
+                .expect("some member is left");
+            let mut walked: Vec<(&str, &str)> = Vec::new();
+            loop {
+                let (column, parent) = [("father", &m.father), ("mother", &m.mother)]
+                    .into_iter()
+                    .find_map(|(c, p)| p.as_deref().filter(|p| !done.contains(p)).map(|p| (c, p)))
+                    .expect("a member not placed has a parent not placed");
+                if let Some(&(_, column)) = walked.iter().find(|(name, _)| *name == m.name) {
+                    return Err(cell_error(
+                        path,
+                        m.line,
+                        column,
+                        format!("'{}' of family {family} would be their own ancestor", m.name),
+                    ));
+                }
+                walked.push((m.name.as_str(), column));
+                m = by_name[parent];
+            }
+        }
+    }
+    let mut rows: Vec<Option<MemberRow>> = rows.into_iter().map(Some).collect();
+    Ok(ordered
+        .into_iter()
+        .map(|i| rows[i].take().expect("each index once"))
+        .collect())
+}
+
+/// What the write phase does for one family.
+struct FamilyPlan {
+    rows: FamilyRows,
+    /// The family's id if the registry has it already.
+    existing: Option<i64>,
+    /// Member name → id, for members in the registry already.
+    member_ids: HashMap<String, i64>,
+    /// Members to add, parents first, with the registry id of the person each is.
+    to_add: Vec<(MemberRow, Option<i64>)>,
+}
+
+/// Checks the families against the registry (linked persons exist; members already there agree
+/// with the file) and plans the writes. Reads only.
+async fn plan_families(store: &Store, path: &str, families: Vec<FamilyRows>) -> Result<Vec<FamilyPlan>> {
+    let mut persons: HashMap<String, i64> = HashMap::new();
+    let mut plans = Vec::new();
+    for rows in families {
+        // Persons by external id, and each at most once per family.
+        let mut person_ids: HashMap<String, Option<i64>> = HashMap::new();
+        let mut linked: HashMap<i64, &str> = HashMap::new();
+        for m in &rows.members {
+            let Some(ext) = &m.person else {
+                person_ids.insert(m.name.clone(), None);
+                continue;
+            };
+            let id = match persons.get(ext) {
+                Some(id) => *id,
+                None => {
+                    let person = store.get_person_by_external_id(ext).await?.ok_or_else(|| {
+                        cell_error(
+                            path,
+                            m.line,
+                            "person_external_id",
+                            format!("no person with external id '{ext}' in the registry (import persons first)"),
+                        )
+                    })?;
+                    persons.insert(ext.clone(), person.id);
+                    person.id
+                }
+            };
+            if let Some(other) = linked.insert(id, &m.name) {
+                return Err(cell_error(
+                    path,
+                    m.line,
+                    "person_external_id",
+                    format!("person '{ext}' is already linked to member '{other}' of this family"),
+                ));
+            }
+            person_ids.insert(m.name.clone(), Some(id));
+        }
+        let existing = store.get_family_by_external_id(&rows.external_id).await?;
+        let mut member_ids = HashMap::new();
+        let mut to_add = Vec::new();
+        match &existing {
+            None => {
+                to_add = rows.members.iter().map(|m| (m.clone(), person_ids[&m.name])).collect();
+            }
+            Some(family) => {
+                let stored = store.list_members(family.id).await?;
+                let name_of: HashMap<i64, &str> = stored.iter().map(|s| (s.id, s.data.display_name.as_str())).collect();
+                let mut by_name: HashMap<&str, Vec<&registry::FamilyMember>> = HashMap::new();
+                for s in &stored {
+                    by_name.entry(s.data.display_name.trim()).or_default().push(s);
+                }
+                for m in &rows.members {
+                    let person = person_ids[&m.name];
+                    match by_name.get(m.name.as_str()).map(Vec::as_slice) {
+                        None | Some([]) => {
+                            if let Some(p) = person {
+                                if let Some(s) = stored.iter().find(|s| s.data.person_id == Some(p)) {
+                                    return Err(cell_error(
+                                        path,
+                                        m.line,
+                                        "person_external_id",
+                                        format!(
+                                            "the person is already linked to member '{}' of family {} in the registry",
+                                            s.data.display_name, rows.external_id
+                                        ),
+                                    ));
+                                }
+                            }
+                            to_add.push((m.clone(), person));
+                        }
+                        Some([s]) => {
+                            let parent = |id: Option<i64>| id.and_then(|id| name_of.get(&id).copied());
+                            let differs = if s.data.sex != m.sex {
+                                Some(("sex", s.data.sex.as_str().to_owned()))
+                            } else if parent(s.data.father_member_id) != m.father.as_deref() {
+                                Some(("father", parent(s.data.father_member_id).unwrap_or("none").to_owned()))
+                            } else if parent(s.data.mother_member_id) != m.mother.as_deref() {
+                                Some(("mother", parent(s.data.mother_member_id).unwrap_or("none").to_owned()))
+                            } else if s.data.person_id != person {
+                                Some((
+                                    "person_external_id",
+                                    match s.data.person_id {
+                                        Some(_) => "another person".to_owned(),
+                                        None => "none".to_owned(),
+                                    },
+                                ))
+                            } else {
+                                None
+                            };
+                            if let Some((column, theirs)) = differs {
+                                return Err(cell_error(
+                                    path,
+                                    m.line,
+                                    column,
+                                    format!(
+                                        "member '{}' of family {} is in the registry with {column} {theirs}",
+                                        m.name, rows.external_id
+                                    ),
+                                ));
+                            }
+                            member_ids.insert(m.name.clone(), s.id);
+                        }
+                        Some(_) => {
+                            return Err(cell_error(
+                                path,
+                                m.line,
+                                "member",
+                                format!(
+                                    "family {} has several members named '{}' in the registry",
+                                    rows.external_id, m.name
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        plans.push(FamilyPlan {
+            rows,
+            existing: existing.map(|f| f.id),
+            member_ids,
+            to_add,
+        });
+    }
+    Ok(plans)
+}
+
+async fn import_families(store: &Store, path: &str, actor: &str, plans: Vec<FamilyPlan>) -> Result<()> {
+    let (mut families, mut families_skipped, mut members, mut members_skipped) = (0usize, 0usize, 0usize, 0usize);
+    for plan in plans {
+        let done = |families: usize, members: usize| format!("{families} families and {members} members");
+        let family_id = match plan.existing {
+            Some(id) => {
+                families_skipped += 1;
+                id
+            }
+            None => {
+                let f = NewFamily {
+                    external_id: plan.rows.external_id.clone(),
+                    name: plan.rows.name.clone(),
+                    liaison: None,
+                    contacts: Default::default(),
+                };
+                let family = store
+                    .create_family(actor, &f)
+                    .await
+                    .map_err(|e| write_failure(path, plan.rows.first_line, &done(families, members), e))?;
+                families += 1;
+                family.id
+            }
+        };
+        members_skipped += plan.member_ids.len();
+        let mut ids = plan.member_ids;
+        for (m, person_id) in plan.to_add {
+            let new = NewMember {
+                display_name: m.name.clone(),
+                sex: m.sex,
+                person_id,
+                alive: m.alive,
+                father_member_id: m.father.as_ref().map(|f| ids[f]),
+                mother_member_id: m.mother.as_ref().map(|f| ids[f]),
+                is_missing: m.is_missing,
+            };
+            let added = store
+                .add_member(actor, family_id, &new)
+                .await
+                .map_err(|e| write_failure(path, m.line, &done(families, members), e))?;
+            members += 1;
+            ids.insert(m.name, added.id);
+        }
+    }
+    eprintln!(
+        "{families} families and {members} members imported; {families_skipped} families and {members_skipped} \
+         members skipped (already in the registry)"
+    );
+    Ok(())
+}
+
+// ---- profiles ----
+
+/// One row of a profiles file, checked on its own.
+#[derive(Debug, Clone)]
+struct ProfileRow {
+    line: u64,
+    family: String,
+    donor: String,
+    reference: NewReference,
+}
+
+fn read_profiles(table: &Table) -> Result<Vec<ProfileRow>> {
+    let markers: Vec<&str> = table
+        .headers
+        .iter()
+        .map(String::as_str)
+        .filter(|h| !PROFILE_COLUMNS.contains(h))
+        .collect();
+    for m in &markers {
+        StrProfile::new([(*m, "1")]).map_err(|e| cell_error(&table.path, 1, m, e.message))?;
+    }
+    let mut seen = HashMap::new();
+    let mut out = Vec::new();
+    for row in table.rows() {
+        let external_id = row.required("external_id")?;
+        unique_key(&mut seen, &row, "external_id", external_id)?;
+        let mut genotypes = Vec::new();
+        for m in &markers {
+            if let Some(g) = row.get(m) {
+                StrProfile::new([(*m, g)]).map_err(|e| row.error(m, e.message))?;
+                genotypes.push((*m, g));
+            }
+        }
+        let profile = ReferenceProfile {
+            str_profile: StrProfile::new(genotypes).map_err(|e| row.field_error(e))?,
+            y_haplotype: row.get("y_haplotype").map(str::to_owned),
+            mtdna: row.get("mtdna").map(str::to_owned),
+        };
+        if let Err(e) = profile.check() {
+            return Err(match e.field.as_str() {
+                "profile" => {
+                    let columns = match (markers.first(), markers.last()) {
+                        (Some(first), Some(last)) if first != last => format!("columns '{first}'…'{last}'"),
+                        (Some(only), _) => format!("column '{only}'"),
+                        _ => "no marker columns".to_owned(),
+                    };
+                    input_error!(
+                        "{}: line {}, {columns}: no genotype given; a reference needs STR genotypes, a Y haplotype \
+                         or an mtDNA profile",
+                        table.path,
+                        row.line
+                    )
+                }
+                _ => row.field_error(e),
+            });
+        }
+        let reference = NewReference {
+            external_id: external_id.to_owned(),
+            donor_member_id: 0,
+            kit: row.required("kit")?.to_owned(),
+            profile,
+            consent: Consent {
+                scope: row
+                    .parse::<ConsentScope>("consent_scope")?
+                    .ok_or_else(|| row.error("consent_scope", "is empty"))?,
+                date: row
+                    .parse::<PartialDate>("consent_date")?
+                    .ok_or_else(|| row.error("consent_date", "is empty"))?,
+            },
+        };
+        reference.check().map_err(|e| row.field_error(e))?;
+        out.push(ProfileRow {
+            line: row.line,
+            family: row.required("family_external_id")?.to_owned(),
+            donor: row.required("donor")?.to_owned(),
+            reference,
+        });
+    }
+    Ok(out)
+}
+
+/// Resolves families and donors in the registry and drops the references it holds already (after
+/// checking they belong to the same donor). Reads only; returns the references to write and how
+/// many were skipped.
+async fn plan_profiles(store: &Store, path: &str, rows: Vec<ProfileRow>) -> Result<(Vec<ProfileRow>, usize)> {
+    // The registry has no look-up of a reference by external id: read every family's list.
+    let mut existing: HashMap<String, registry::Reference> = HashMap::new();
+    for family in store.list_families().await? {
+        for r in store.list_references(family.id).await? {
+            existing.insert(r.external_id.trim().to_owned(), r);
+        }
+    }
+    let mut members: HashMap<String, (i64, Vec<registry::FamilyMember>)> = HashMap::new();
+    let mut out = Vec::new();
+    let mut skipped = 0;
+    for mut row in rows {
+        if !members.contains_key(&row.family) {
+            let family = store.get_family_by_external_id(&row.family).await?.ok_or_else(|| {
+                cell_error(
+                    path,
+                    row.line,
+                    "family_external_id",
+                    format!("no family '{}' in the registry (import families first)", row.family),
+                )
+            })?;
+            let list = store.list_members(family.id).await?;
+            members.insert(row.family.clone(), (family.id, list));
+        }
+        let (family_id, list) = &members[&row.family];
+        let donors: Vec<&registry::FamilyMember> = list
+            .iter()
+            .filter(|m| m.data.display_name.trim() == row.donor)
+            .collect();
+        let donor = match donors.as_slice() {
+            [d] => d.id,
+            [] => {
+                return Err(cell_error(
+                    path,
+                    row.line,
+                    "donor",
+                    format!("family {} has no member '{}' in the registry", row.family, row.donor),
+                ))
+            }
+            _ => {
+                return Err(cell_error(
+                    path,
+                    row.line,
+                    "donor",
+                    format!("family {} has several members named '{}'", row.family, row.donor),
+                ))
+            }
+        };
+        if let Some(r) = existing.get(row.reference.external_id.trim()) {
+            if r.family_id != *family_id || r.donor_member_id != donor {
+                return Err(cell_error(
+                    path,
+                    row.line,
+                    "external_id",
+                    format!(
+                        "reference '{}' is in the registry already, for another donor",
+                        row.reference.external_id
+                    ),
+                ));
+            }
+            skipped += 1;
+            continue;
+        }
+        row.reference.donor_member_id = donor;
+        out.push(row);
+    }
+    Ok((out, skipped))
+}
+
+async fn import_profiles(store: &Store, path: &str, actor: &str, rows: &[ProfileRow], skipped: usize) -> Result<()> {
+    let mut written = 0usize;
+    for row in rows {
+        store
+            .create_reference(actor, &row.reference)
+            .await
+            .map_err(|e| write_failure(path, row.line, &format!("{written} references"), e))?;
+        written += 1;
+    }
+    eprintln!("{written} references imported, {skipped} skipped (external_id already in the registry)");
+    Ok(())
+}
+
+// ---- commands ----
+
+/// What to import.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    Sites,
+    Families,
+    Profiles,
+}
+
+/// `homeward import sites|families|profiles FILE`: check every row, then write.
+pub fn run(kind: Kind, file: &Path, db: &DbArg, actor: &str) -> Result<()> {
+    let path = file.display().to_string();
+    match kind {
+        Kind::Sites => {
+            let sites = read_sites(file)?;
+            with_store(
+                db,
+                |store| async move { import_sites(&store, &path, actor, &sites).await },
+            )
+        }
+        Kind::Families => {
+            let table = Table::read(file, Some(&FAMILY_COLUMNS), &["family_external_id", "member"])?;
+            let families = read_families(&table)?;
+            with_store(db, |store| async move {
+                let plans = plan_families(&store, &path, families).await?;
+                import_families(&store, &path, actor, plans).await
+            })
+        }
+        Kind::Profiles => {
+            let required = &PROFILE_COLUMNS[..6];
+            let table = Table::read(file, None, required)?;
+            let rows = read_profiles(&table)?;
+            with_store(db, |store| async move {
+                let (rows, skipped) = plan_profiles(&store, &path, rows).await?;
+                import_profiles(&store, &path, actor, &rows, skipped).await
+            })
+        }
+    }
+}
+
+/// Opens the store, runs `f`, and closes the store whatever `f` returned.
+fn with_store<F, Fut>(db: &DbArg, f: F) -> Result<()>
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    runtime_for_commands()?.block_on(async {
+        let store = open(db).await?;
+        let result = f(store.clone()).await;
+        store.close().await;
+        result
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(name: &str, text: &str, known: Option<&[&str]>, required: &[&str]) -> Result<Table> {
+        let dir = std::env::temp_dir().join(format!("homeward-imports-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("f.csv");
+        std::fs::write(&file, text).unwrap();
+        let t = Table::read(&file, known, required);
+        std::fs::remove_dir_all(&dir).unwrap();
+        t
+    }
+
+    #[test]
+    fn members_are_ordered_parents_first() {
+        let t = table(
+            "order",
+            "family_external_id,family_name,member,sex,father,mother\n\
+             F1,Yamada,child,f,dad,mum\nF1,,dad,m,grandad,\nF1,,mum,f,,\nF1,,grandad,m,,\n",
+            Some(&FAMILY_COLUMNS),
+            &["family_external_id", "member"],
+        )
+        .unwrap();
+        let families = read_families(&t).unwrap();
+        let names: Vec<&str> = families[0].members.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["mum", "grandad", "dad", "child"]);
+    }
+
+    #[test]
+    fn a_cycle_names_a_member_and_its_parent_column() {
+        let t = table(
+            "cycle",
+            "family_external_id,family_name,member,sex,father\nF1,Y,a,m,b\nF1,Y,b,m,a\n",
+            Some(&FAMILY_COLUMNS),
+            &["family_external_id", "member"],
+        )
+        .unwrap();
+        let e = read_families(&t).unwrap_err().to_string();
+        assert!(
+            e.contains("line 2, column 'father'") && e.contains("own ancestor"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,603 @@
+//! `homeward import sites|families|profiles`, `backup` and `restore` through the built binary, on
+//! SQLite: good files round-trip into the registry, every kind of bad row is rejected with its line
+//! and column and nothing written, re-running a file skips what is there, and a restored backup
+//! gives back the same records with an intact audit chain.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use registry::model::{Sex, SiteStatus};
+use registry::{ConsentScope, Store};
+
+const PERSONS: &str = "external_id,name,name_latin,sex,birth,death
+JP-1,山田太郎,Yamada Taro,male,1921,1946
+JP-2,山田次郎,Yamada Jiro,male,1923,1945
+";
+
+const SITES: &str = "external_id,name,name_script,name_latin,lat,lon,precision_m,status,estimated_count,notes
+S-1,富坪,Hani,Fupyong,41.8,129.7,500,surveyed,1200,\"cemetery, north slope\"
+S-2,古茂山,,Komusan,,,,,,
+";
+
+// Children before parents on purpose; Taro links to a registry person.
+const FAMILIES: &str = "family_external_id,family_name,member,sex,father,mother,is_missing,person_external_id,alive
+F-1,Yamada,Taro,m,Ichiro,Hana,yes,JP-1,
+F-1,,Kenji,m,Jiro,,,,
+F-1,Yamada,Ichiro,m,,,,,no
+F-1,,Hana,f,,,,,no
+F-1,,Jiro,m,Ichiro,Hana,,,
+F-2,Sato,Hanako,female,,,,,
+";
+
+const PROFILES: &str = "external_id,family_external_id,donor,kit,consent_scope,consent_date,D3S1358,TH01,vWA
+R-1,F-1,Kenji,GlobalFiler,identification-only,2023-05-01,14/15,9.3,
+R-2,F-2,Hanako,GlobalFiler,identification-and-research,2023,15,6 / 7,17/-
+";
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("homeward-imports-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn homeward(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn url(d: &Path) -> String {
+    format!("sqlite://{}", d.join("r.db").display())
+}
+
+/// Writes `text` to `d/name` and imports it as `kind`.
+fn import(d: &Path, kind: &str, name: &str, text: &str) -> Output {
+    let file = d.join(name);
+    std::fs::write(&file, text).unwrap();
+    homeward(&["import", kind, file.to_str().unwrap(), "--db", &url(d)])
+}
+
+fn ok(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{err}");
+    err
+}
+
+fn with_store<T>(d: &Path, f: impl AsyncFnOnce(&Store) -> T) -> T {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = Store::open(&url(d)).await.unwrap();
+        let out = f(&store).await;
+        store.close().await;
+        out
+    })
+}
+
+/// The number of audit entries, after checking the chain: every write adds at least one.
+fn audit_entries(d: &Path) -> u64 {
+    with_store(d, async |s| {
+        let report = s.verify_audit().await.unwrap();
+        assert!(report.first_broken.is_none(), "{report:?}");
+        report.entries
+    })
+}
+
+/// A registry with the persons and families imported (for the profiles).
+fn prepared(name: &str) -> PathBuf {
+    let d = dir(name);
+    ok(&import(&d, "persons", "persons.csv", PERSONS));
+    ok(&import(&d, "families", "families.csv", FAMILIES));
+    d
+}
+
+#[test]
+fn sites_round_trip_and_a_second_run_skips_them() {
+    let d = dir("sites");
+    let err = ok(&import(&d, "sites", "sites.csv", SITES));
+    assert!(err.contains("2 sites imported, 0 skipped"), "{err}");
+    let sites = with_store(&d, async |s| s.list_sites().await.unwrap());
+    assert_eq!(sites.len(), 2);
+    let s1 = &sites[0].data;
+    assert_eq!(s1.external_id, "S-1");
+    assert_eq!(
+        (s1.names[0].text.as_str(), s1.names[0].script.as_str()),
+        ("富坪", "Hani")
+    );
+    assert_eq!(s1.names[1].text, "Fupyong");
+    let c = s1.coordinates.unwrap();
+    assert_eq!((c.lat, c.lon, c.precision_m), (41.8, 129.7, Some(500.0)));
+    assert_eq!(s1.status, SiteStatus::Surveyed);
+    assert_eq!(s1.estimated_count, Some(1200));
+    assert_eq!(s1.notes.as_deref(), Some("cemetery, north slope"));
+    let s2 = &sites[1].data;
+    assert_eq!(
+        (s2.status, s2.coordinates, s2.estimated_count),
+        (SiteStatus::Known, None, None)
+    );
+    assert_eq!(s2.names[0].script, "Hani", "guessed from the letters");
+    let entries = audit_entries(&d);
+    let err = ok(&import(&d, "sites", "sites.csv", SITES));
+    assert!(err.contains("0 sites imported, 2 skipped"), "{err}");
+    assert_eq!(audit_entries(&d), entries, "a re-run writes nothing");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn families_round_trip_with_parents_created_before_children() {
+    let d = dir("families");
+    ok(&import(&d, "persons", "persons.csv", PERSONS));
+    let err = ok(&import(&d, "families", "families.csv", FAMILIES));
+    assert!(err.contains("2 families and 6 members imported"), "{err}");
+    let (families, members, person) = with_store(&d, async |s| {
+        let families = s.list_families().await.unwrap();
+        let members = s.list_members(families[0].id).await.unwrap();
+        let person = s.get_person_by_external_id("JP-1").await.unwrap().unwrap();
+        (families, members, person)
+    });
+    assert_eq!(families.len(), 2);
+    assert_eq!(
+        (families[0].external_id.as_str(), families[0].name.as_str()),
+        ("F-1", "Yamada")
+    );
+    assert_eq!(
+        (families[1].external_id.as_str(), families[1].name.as_str()),
+        ("F-2", "Sato")
+    );
+    let by_name = |n: &str| members.iter().find(|m| m.data.display_name == n).unwrap();
+    let (taro, jiro, kenji, ichiro, hana) = (
+        by_name("Taro"),
+        by_name("Jiro"),
+        by_name("Kenji"),
+        by_name("Ichiro"),
+        by_name("Hana"),
+    );
+    assert_eq!(members.len(), 5);
+    assert_eq!(taro.data.father_member_id, Some(ichiro.id));
+    assert_eq!(taro.data.mother_member_id, Some(hana.id));
+    assert_eq!(jiro.data.father_member_id, Some(ichiro.id));
+    assert_eq!(
+        (kenji.data.father_member_id, kenji.data.mother_member_id),
+        (Some(jiro.id), None)
+    );
+    assert_eq!(taro.data.person_id, Some(person.id));
+    assert!(
+        taro.data.is_missing && !taro.data.alive,
+        "a missing member is not alive by default"
+    );
+    assert!(kenji.data.alive && !kenji.data.is_missing);
+    assert!(!ichiro.data.alive);
+    assert_eq!((ichiro.data.sex, hana.data.sex), (Sex::Male, Sex::Female));
+    let entries = audit_entries(&d);
+    let err = ok(&import(&d, "families", "families.csv", FAMILIES));
+    assert!(err.contains("2 families and 6 members skipped"), "{err}");
+    assert_eq!(audit_entries(&d), entries, "a re-run writes nothing");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn rerunning_after_a_partial_import_adds_only_the_missing_members() {
+    let d = dir("resume");
+    ok(&import(&d, "persons", "persons.csv", PERSONS));
+    // As if the first run had stopped after F-1 and two of its members.
+    let partial = "family_external_id,family_name,member,sex,father,mother,is_missing,person_external_id,alive
+F-1,Yamada,Ichiro,m,,,,,no
+F-1,,Hana,f,,,,,no
+";
+    ok(&import(&d, "families", "partial.csv", partial));
+    let err = ok(&import(&d, "families", "families.csv", FAMILIES));
+    assert!(
+        err.contains("1 families and 4 members imported; 1 families and 2 members skipped"),
+        "{err}"
+    );
+    let members = with_store(&d, async |s| {
+        let f = s.get_family_by_external_id("F-1").await.unwrap().unwrap();
+        s.list_members(f.id).await.unwrap()
+    });
+    assert_eq!(members.len(), 5);
+    let ichiro = members.iter().find(|m| m.data.display_name == "Ichiro").unwrap();
+    let taro = members.iter().find(|m| m.data.display_name == "Taro").unwrap();
+    assert_eq!(
+        taro.data.father_member_id,
+        Some(ichiro.id),
+        "linked to the member already there"
+    );
+    // A file that disagrees with what the registry holds is refused before anything is written.
+    let entries = audit_entries(&d);
+    let out = import(
+        &d,
+        "families",
+        "other.csv",
+        &FAMILIES.replace("Kenji,m,Jiro", "Kenji,m,"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 3, column 'father'") && err.contains("in the registry"),
+        "{err}"
+    );
+    assert_eq!(audit_entries(&d), entries);
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn profiles_round_trip_into_references_with_consent() {
+    let d = prepared("profiles");
+    let err = ok(&import(&d, "profiles", "references.csv", PROFILES));
+    assert!(err.contains("2 references imported, 0 skipped"), "{err}");
+    let (refs, p1, p2, kenji) = with_store(&d, async |s| {
+        let refs = s.list_active_references().await.unwrap();
+        let p1 = s.get_reference_profile("test", refs[0].id).await.unwrap().unwrap();
+        let p2 = s.get_reference_profile("test", refs[1].id).await.unwrap().unwrap();
+        let f = s.get_family_by_external_id("F-1").await.unwrap().unwrap();
+        let kenji = s
+            .list_members(f.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.data.display_name == "Kenji")
+            .unwrap();
+        (refs, p1, p2, kenji)
+    });
+    assert_eq!(refs.len(), 2);
+    assert_eq!(refs[0].external_id, "R-1");
+    assert_eq!(refs[0].donor_member_id, kenji.id);
+    assert_eq!(refs[0].kit, "GlobalFiler");
+    assert_eq!(refs[0].consent.scope, ConsentScope::IdentificationOnly);
+    assert_eq!(refs[0].consent.date.to_string(), "2023-05-01");
+    assert_eq!(refs[1].consent.scope, ConsentScope::IdentificationAndResearch);
+    let g1: Vec<(&str, &str)> = p1
+        .str_profile
+        .genotypes()
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        g1,
+        [("D3S1358", "14/15"), ("TH01", "9.3")],
+        "the empty vWA cell is untyped"
+    );
+    assert_eq!(p2.str_profile.genotypes()["TH01"], "6/7");
+    assert_eq!(p2.str_profile.genotypes()["vWA"], "17/-");
+    let entries = audit_entries(&d);
+    let err = ok(&import(&d, "profiles", "references.csv", PROFILES));
+    assert!(err.contains("0 references imported, 2 skipped"), "{err}");
+    assert_eq!(audit_entries(&d), entries, "a re-run writes nothing");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// Each bad file: the exit code is 2, the message names the file, line and column, and the audit
+/// chain (which every write extends) is as long as before.
+fn assert_rejected(d: &Path, kind: &str, case: &str, text: &str, needle: &str) {
+    let before = audit_entries(d);
+    let name = format!("{case}.csv");
+    let out = import(d, kind, &name, text);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{kind} {case}: {err}");
+    let expected = format!("{}: {needle}", d.join(&name).display());
+    assert!(err.contains(&expected), "{kind} {case}: '{expected}' not in {err}");
+    assert!(err.contains("line "), "{kind} {case}: {err}");
+    assert_eq!(audit_entries(d), before, "{kind} {case}: nothing written");
+}
+
+#[test]
+fn bad_site_rows_are_rejected_naming_line_and_column() {
+    let d = dir("bad-sites");
+    let cases = [
+        ("latitude", SITES.replace(",41.8,", ",91.8,"), "line 2, column 'lat'"),
+        ("number", SITES.replace(",129.7,", ",east,"), "line 2, column 'lon'"),
+        ("half", SITES.replace(",41.8,", ",,"), "line 2, column 'lat'"),
+        (
+            "precision",
+            SITES.replace("Komusan,,,", "Komusan,,,20"),
+            "line 3, column 'precision_m'",
+        ),
+        (
+            "status",
+            SITES.replace(",surveyed,", ",dug,"),
+            "line 2, column 'status'",
+        ),
+        (
+            "count",
+            SITES.replace(",1200,", ",many,"),
+            "line 2, column 'estimated_count'",
+        ),
+        (
+            "script",
+            SITES.replace(",Hani,", ",Hanzi,"),
+            "line 2, column 'name_script'",
+        ),
+        ("name", SITES.replace("S-2,古茂山", "S-2,"), "line 3, column 'name'"),
+        ("duplicate", SITES.replace("S-2", "S-1"), "line 3, column 'external_id'"),
+        ("column", SITES.replace("notes", "remarks"), "line 1, column 'remarks'"),
+        ("required", SITES.replace("external_id", "id"), "line 1, column 'id'"),
+        ("shape", format!("{SITES}S-3,x\n"), "line 4"),
+    ];
+    for (case, text, needle) in cases {
+        assert_rejected(&d, "sites", case, &text, needle);
+    }
+    assert!(with_store(&d, async |s| s.list_sites().await.unwrap()).is_empty());
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn bad_family_rows_are_rejected_naming_line_and_column() {
+    let d = dir("bad-families");
+    ok(&import(&d, "persons", "persons.csv", PERSONS));
+    let cases = [
+        (
+            "parent",
+            FAMILIES.replace("Kenji,m,Jiro", "Kenji,m,Saburo"),
+            "line 3, column 'father'",
+        ),
+        (
+            "father-sex",
+            FAMILIES.replace("Kenji,m,Jiro", "Kenji,m,Hana"),
+            "line 3, column 'father'",
+        ),
+        (
+            "mother-sex",
+            FAMILIES.replace("Taro,m,Ichiro,Hana", "Taro,m,Ichiro,Jiro"),
+            "line 2, column 'mother'",
+        ),
+        (
+            "other-family",
+            FAMILIES.replace("F-2,Sato,Hanako,female,,", "F-2,Sato,Hanako,female,,Hana"),
+            "line 7, column 'mother'",
+        ),
+        (
+            "cycle",
+            FAMILIES.replace("F-1,Yamada,Ichiro,m,,", "F-1,Yamada,Ichiro,m,Kenji,"),
+            "line 4, column 'father'",
+        ),
+        (
+            "self",
+            FAMILIES.replace("Kenji,m,Jiro", "Kenji,m,Kenji"),
+            "line 3, column 'father'",
+        ),
+        (
+            "member",
+            FAMILIES.replace("F-1,,Jiro,m,Ichiro", "F-1,,Taro,m,Ichiro"),
+            "line 6, column 'member'",
+        ),
+        (
+            "empty-member",
+            FAMILIES.replace("F-1,,Kenji", "F-1,,"),
+            "line 3, column 'member'",
+        ),
+        (
+            "family-name",
+            FAMILIES.replace("F-1,Yamada,Ichiro", "F-1,Yamamoto,Ichiro"),
+            "line 4, column 'family_name'",
+        ),
+        (
+            "no-family-name",
+            FAMILIES.replace("F-2,Sato", "F-2,"),
+            "line 7, column 'family_name'",
+        ),
+        (
+            "sex",
+            FAMILIES.replace("Hanako,female", "Hanako,woman"),
+            "line 7, column 'sex'",
+        ),
+        (
+            "flag",
+            FAMILIES.replace(",yes,JP-1", ",maybe,JP-1"),
+            "line 2, column 'is_missing'",
+        ),
+        (
+            "alive",
+            FAMILIES.replace(",,,,no\nF-1,,Hana", ",,,,dead\nF-1,,Hana"),
+            "line 4, column 'alive'",
+        ),
+        (
+            "person",
+            FAMILIES.replace("JP-1", "JP-9"),
+            "line 2, column 'person_external_id'",
+        ),
+        (
+            "person-twice",
+            FAMILIES.replace("F-1,,Kenji,m,Jiro,,,,", "F-1,,Kenji,m,Jiro,,,JP-1,"),
+            "line 3, column 'person_external_id'",
+        ),
+        ("column", FAMILIES.replace("alive", "living"), "line 1, column 'living'"),
+        (
+            "required",
+            FAMILIES.replace(",member,", ",name,"),
+            "line 1, column 'name'",
+        ),
+    ];
+    for (case, text, needle) in cases {
+        assert_rejected(&d, "families", case, &text, needle);
+    }
+    assert!(with_store(&d, async |s| s.list_families().await.unwrap()).is_empty());
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn bad_profile_rows_are_rejected_naming_line_and_column() {
+    let d = prepared("bad-profiles");
+    let cases = [
+        ("allele", PROFILES.replace(",9.3,", ",9;3,"), "line 2, column 'TH01'"),
+        (
+            "three",
+            PROFILES.replace("14/15", "14/15/16"),
+            "line 2, column 'D3S1358'",
+        ),
+        ("half", PROFILES.replace("14/15", "14/"), "line 2, column 'D3S1358'"),
+        (
+            "scope",
+            PROFILES.replace("identification-only", "research"),
+            "line 2, column 'consent_scope'",
+        ),
+        (
+            "date",
+            PROFILES.replace("2023-05-01", "2023-02-30"),
+            "line 2, column 'consent_date'",
+        ),
+        (
+            "no-date",
+            PROFILES.replace(",2023,", ",,"),
+            "line 3, column 'consent_date'",
+        ),
+        (
+            "kit",
+            PROFILES.replace("R-2,F-2,Hanako,GlobalFiler", "R-2,F-2,Hanako,"),
+            "line 3, column 'kit'",
+        ),
+        (
+            "untyped",
+            PROFILES.replace("15,6 / 7,17/-", ",,"),
+            "line 3, columns 'D3S1358'…'vWA'",
+        ),
+        (
+            "family",
+            PROFILES.replace("R-2,F-2", "R-2,F-9"),
+            "line 3, column 'family_external_id'",
+        ),
+        (
+            "donor",
+            PROFILES.replace("F-1,Kenji", "F-1,Saburo"),
+            "line 2, column 'donor'",
+        ),
+        (
+            "donor-family",
+            PROFILES.replace("F-2,Hanako", "F-1,Hanako"),
+            "line 3, column 'donor'",
+        ),
+        (
+            "duplicate",
+            PROFILES.replace("R-2", "R-1"),
+            "line 3, column 'external_id'",
+        ),
+        (
+            "marker-twice",
+            PROFILES.replace(",vWA", ",TH01"),
+            "line 1, column 'TH01'",
+        ),
+        (
+            "required",
+            PROFILES.replace(",kit,", ",typing_kit,"),
+            "line 1, column 'kit'",
+        ),
+    ];
+    for (case, text, needle) in cases {
+        assert_rejected(&d, "profiles", case, &text, needle);
+    }
+    assert!(with_store(&d, async |s| s.list_active_references().await.unwrap()).is_empty());
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn a_reference_already_held_for_another_donor_is_refused() {
+    let d = prepared("ref-conflict");
+    ok(&import(&d, "profiles", "references.csv", PROFILES));
+    let moved = PROFILES.replace("R-1,F-1,Kenji", "R-1,F-1,Jiro");
+    assert_rejected(&d, "profiles", "moved", &moved, "line 2, column 'external_id'");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+fn export_persons(db: &str) -> String {
+    let out = homeward(&["export", "persons", "--format", "csv", "--db", db]);
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn backup_and_restore_give_back_the_same_records_and_an_intact_audit_chain() {
+    let d = prepared("backup");
+    ok(&import(&d, "sites", "sites.csv", SITES));
+    ok(&import(&d, "profiles", "references.csv", PROFILES));
+    let db = url(&d);
+    let before = export_persons(&db);
+    let entries = audit_entries(&d);
+    let backup = d.join("backup.db");
+    let backup_s = backup.to_str().unwrap();
+    let err = ok(&homeward(&["backup", "--db", &db, "--out", backup_s]));
+    assert!(err.contains("audit chain intact"), "{err}");
+    // A second backup to the same file is refused.
+    let again = homeward(&["backup", "--db", &db, "--out", backup_s]);
+    assert_eq!(again.status.code(), Some(2));
+    // Change the registry after the backup.
+    ok(&import(&d, "persons", "more.csv", "external_id,name\nJP-3,佐藤花子\n"));
+    assert_ne!(export_persons(&db), before);
+
+    // Without --force an existing database is not replaced.
+    let refused = homeward(&["restore", "--db", &db, "--from", backup_s]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    assert!(export_persons(&db).contains("JP-3"), "left as it was");
+
+    let err = ok(&homeward(&["restore", "--db", &db, "--from", backup_s, "--force"]));
+    assert!(err.contains("audit chain intact"), "{err}");
+    assert_eq!(export_persons(&db), before);
+    assert_eq!(audit_entries(&d), entries);
+    let out = homeward(&["audit", "verify", "--db", &db]);
+    assert!(out.status.success());
+    let sites = with_store(&d, async |s| {
+        (s.list_sites().await.unwrap(), s.list_active_references().await.unwrap())
+    });
+    assert_eq!((sites.0.len(), sites.1.len()), (2, 2));
+
+    // Restoring into a new file works without --force.
+    let fresh = format!("sqlite://{}", d.join("fresh.db").display());
+    ok(&homeward(&["restore", "--db", &fresh, "--from", backup_s]));
+    assert_eq!(export_persons(&fresh), before);
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn a_backup_whose_audit_chain_is_broken_is_not_restored() {
+    let d = prepared("tampered");
+    let db = url(&d);
+    let backup = d.join("backup.db");
+    ok(&homeward(&["backup", "--db", &db, "--out", backup.to_str().unwrap()]));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = Store::open(&format!("sqlite://{}", backup.display())).await.unwrap();
+        store
+            .execute_raw("UPDATE audit SET actor = 'someone else' WHERE seq = 1")
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let before = export_persons(&db);
+    let out = homeward(&["restore", "--db", &db, "--from", backup.to_str().unwrap(), "--force"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("audit chain broken at entry 1"), "{err}");
+    assert_eq!(export_persons(&db), before);
+    // Not a database at all.
+    let junk = d.join("junk.db");
+    std::fs::write(&junk, "external_id,name\n").unwrap();
+    let out = homeward(&["restore", "--db", &db, "--from", junk.to_str().unwrap(), "--force"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an SQLite database"));
+    let leftovers: Vec<_> = std::fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".restore-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn postgres_backups_point_to_pg_dump_and_pg_restore() {
+    for args in [
+        ["backup", "--db", "postgres://u@localhost:1/db", "--out", "x.db"],
+        ["restore", "--db", "postgres://u@localhost:1/db", "--from", "x.db"],
+    ] {
+        let out = homeward(&args);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("pg_dump") && err.contains("pg_restore"), "{err}");
+    }
+}
