@@ -1,16 +1,21 @@
 //! `homeward import sites|families|profiles`: CSV files into the registry.
 //!
-//! Each file is one logical import in two phases. First every row is read and checked, against the
-//! rest of the file and against what the registry holds already (the persons, families and members
-//! it names); the first problem stops the import with the file, line and column named (exit code 2)
+//! Each file is imported in two phases. First every row is read and checked, against the rest of
+//! the file and against what the registry holds already (the persons, families and members it
+//! names); the first problem stops the import with the file, line and column named (exit code 2)
 //! and nothing is written. Then the records are written.
 //!
-//! The registry offers these records only as per-record writes (one transaction, with its audit
-//! entry, per site, family, member or reference), so the write phase is **not** one transaction:
-//! a failure half-way (a crash, a lost connection, a concurrent change) leaves the records written
-//! before it. Re-running the same file is safe and finishes the job: records already in the
-//! registry (sites and references by `external_id`, families by `external_id` and their members by
-//! name) are skipped and counted, after checking that they agree with the file.
+//! Families (with their members) and profiles are written in **one transaction** per file, in
+//! batches (`Store::import_families`, `Store::import_references`): all of the file or, if anything
+//! fails (a crash, a lost connection, a concurrent change), nothing. Sites are still written one
+//! record at a time (one transaction, with its audit entry, per site), so a site import that fails
+//! half-way leaves the sites written before it.
+//!
+//! Records already in the registry are skipped and counted, after checking that they agree with the
+//! file: sites and references by `external_id`, families by `external_id` when the registry holds
+//! every member of the file (by name) as the file describes it. A family in the registry is not
+//! extended: a file naming a member it lacks is refused. So re-running a file that was imported
+//! writes nothing, and re-running a site file that failed half-way finishes it.
 //!
 //! All files are UTF-8 CSV with a header row; columns may come in any order, values are trimmed,
 //! and an empty cell is the same as a missing column.
@@ -67,7 +72,9 @@ use std::path::Path;
 
 use anyhow::Result;
 use registry::model::{Coordinates, FieldError, Name, NameKind, NewSite, PartialDate, Sex, SiteStatus};
-use registry::{Consent, ConsentScope, NewFamily, NewMember, NewReference, ReferenceProfile, Store, StrProfile};
+use registry::{
+    Consent, ConsentScope, ImportFamily, NewFamily, NewMember, NewReference, ReferenceProfile, Store, StrProfile,
+};
 
 use crate::input_error;
 use crate::records::{open, runtime_for_commands, DbArg};
@@ -564,46 +571,57 @@ fn parents_first(path: &str, family: &str, rows: Vec<MemberRow>) -> Result<Vec<M
         .collect())
 }
 
-/// What the write phase does for one family.
+/// A family of the file that the registry does not hold yet, ready for the batched import.
 struct FamilyPlan {
-    rows: FamilyRows,
-    /// The family's id if the registry has it already.
-    existing: Option<i64>,
-    /// Member name → id, for members in the registry already.
-    member_ids: HashMap<String, i64>,
-    /// Members to add, parents first, with the registry id of the person each is.
-    to_add: Vec<(MemberRow, Option<i64>)>,
+    /// The line of the family's first row.
+    first_line: u64,
+    import: ImportFamily,
 }
 
-/// Checks the families against the registry (linked persons exist; members already there agree
-/// with the file) and plans the writes. Reads only.
-async fn plan_families(store: &Store, path: &str, families: Vec<FamilyRows>) -> Result<Vec<FamilyPlan>> {
-    let mut persons: HashMap<String, i64> = HashMap::new();
-    let mut plans = Vec::new();
+/// Checks the families against the registry (linked persons exist; families already there hold
+/// every member of the file, in agreement with it) and plans the writes: the families to import,
+/// and how many families and members are skipped because the registry has them. Reads only, with
+/// bulk look-ups.
+async fn plan_families(
+    store: &Store,
+    path: &str,
+    families: Vec<FamilyRows>,
+) -> Result<(Vec<FamilyPlan>, usize, usize)> {
+    let externals: Vec<&str> = families
+        .iter()
+        .flat_map(|f| f.members.iter().filter_map(|m| m.person.as_deref()))
+        .collect();
+    let persons = store.person_ids_by_external_id(&externals).await?;
+    let ids: Vec<&str> = families.iter().map(|f| f.external_id.as_str()).collect();
+    let stored_families: HashMap<String, registry::Family> = store
+        .families_by_external_id(&ids)
+        .await?
+        .into_iter()
+        .map(|f| (f.external_id.trim().to_owned(), f))
+        .collect();
+    let stored_ids: Vec<i64> = stored_families.values().map(|f| f.id).collect();
+    let mut stored_members: HashMap<i64, Vec<registry::FamilyMember>> = HashMap::new();
+    for m in store.members_of_families(&stored_ids).await? {
+        stored_members.entry(m.family_id).or_default().push(m);
+    }
+    let (mut plans, mut families_skipped, mut members_skipped) = (Vec::new(), 0usize, 0usize);
     for rows in families {
         // Persons by external id, and each at most once per family.
-        let mut person_ids: HashMap<String, Option<i64>> = HashMap::new();
+        let mut person_ids: HashMap<&str, Option<i64>> = HashMap::new();
         let mut linked: HashMap<i64, &str> = HashMap::new();
         for m in &rows.members {
             let Some(ext) = &m.person else {
-                person_ids.insert(m.name.clone(), None);
+                person_ids.insert(&m.name, None);
                 continue;
             };
-            let id = match persons.get(ext) {
-                Some(id) => *id,
-                None => {
-                    let person = store.get_person_by_external_id(ext).await?.ok_or_else(|| {
-                        cell_error(
-                            path,
-                            m.line,
-                            "person_external_id",
-                            format!("no person with external id '{ext}' in the registry (import persons first)"),
-                        )
-                    })?;
-                    persons.insert(ext.clone(), person.id);
-                    person.id
-                }
-            };
+            let id = *persons.get(ext.as_str()).ok_or_else(|| {
+                cell_error(
+                    path,
+                    m.line,
+                    "person_external_id",
+                    format!("no person with external id '{ext}' in the registry (import persons first)"),
+                )
+            })?;
             if let Some(other) = linked.insert(id, &m.name) {
                 return Err(cell_error(
                     path,
@@ -612,145 +630,143 @@ async fn plan_families(store: &Store, path: &str, families: Vec<FamilyRows>) -> 
                     format!("person '{ext}' is already linked to member '{other}' of this family"),
                 ));
             }
-            person_ids.insert(m.name.clone(), Some(id));
+            person_ids.insert(&m.name, Some(id));
         }
-        let existing = store.get_family_by_external_id(&rows.external_id).await?;
-        let mut member_ids = HashMap::new();
-        let mut to_add = Vec::new();
-        match &existing {
-            None => {
-                to_add = rows.members.iter().map(|m| (m.clone(), person_ids[&m.name])).collect();
-            }
-            Some(family) => {
-                let stored = store.list_members(family.id).await?;
-                let name_of: HashMap<i64, &str> = stored.iter().map(|s| (s.id, s.data.display_name.as_str())).collect();
-                let mut by_name: HashMap<&str, Vec<&registry::FamilyMember>> = HashMap::new();
-                for s in &stored {
-                    by_name.entry(s.data.display_name.trim()).or_default().push(s);
+        let Some(family) = stored_families.get(rows.external_id.as_str()) else {
+            let position: HashMap<&str, i64> = rows
+                .members
+                .iter()
+                .enumerate()
+                .map(|(k, m)| (m.name.as_str(), k as i64))
+                .collect();
+            let members = rows
+                .members
+                .iter()
+                .map(|m| NewMember {
+                    display_name: m.name.clone(),
+                    sex: m.sex,
+                    person_id: person_ids[m.name.as_str()],
+                    alive: m.alive,
+                    father_member_id: m.father.as_deref().map(|f| position[f]),
+                    mother_member_id: m.mother.as_deref().map(|f| position[f]),
+                    is_missing: m.is_missing,
+                })
+                .collect();
+            plans.push(FamilyPlan {
+                first_line: rows.first_line,
+                import: ImportFamily {
+                    family: NewFamily {
+                        external_id: rows.external_id.clone(),
+                        name: rows.name.clone(),
+                        liaison: None,
+                        contacts: Default::default(),
+                    },
+                    members,
+                },
+            });
+            continue;
+        };
+        // In the registry already: skipped, once every member of the file is found there as the
+        // file describes it.
+        let stored = stored_members.get(&family.id).map(Vec::as_slice).unwrap_or_default();
+        let name_of: HashMap<i64, &str> = stored.iter().map(|s| (s.id, s.data.display_name.as_str())).collect();
+        let mut by_name: HashMap<&str, Vec<&registry::FamilyMember>> = HashMap::new();
+        for s in stored {
+            by_name.entry(s.data.display_name.trim()).or_default().push(s);
+        }
+        let mut in_file: Vec<&MemberRow> = rows.members.iter().collect();
+        in_file.sort_by_key(|m| m.line);
+        for m in in_file {
+            let person = person_ids[m.name.as_str()];
+            match by_name.get(m.name.as_str()).map(Vec::as_slice) {
+                None | Some([]) => {
+                    return Err(cell_error(
+                        path,
+                        m.line,
+                        "member",
+                        format!(
+                            "family {} is in the registry without member '{}'; an import skips the families \
+                             the registry has and does not extend them (add members through the API)",
+                            rows.external_id, m.name
+                        ),
+                    ));
                 }
-                for m in &rows.members {
-                    let person = person_ids[&m.name];
-                    match by_name.get(m.name.as_str()).map(Vec::as_slice) {
-                        None | Some([]) => {
-                            if let Some(p) = person {
-                                if let Some(s) = stored.iter().find(|s| s.data.person_id == Some(p)) {
-                                    return Err(cell_error(
-                                        path,
-                                        m.line,
-                                        "person_external_id",
-                                        format!(
-                                            "the person is already linked to member '{}' of family {} in the registry",
-                                            s.data.display_name, rows.external_id
-                                        ),
-                                    ));
-                                }
-                            }
-                            to_add.push((m.clone(), person));
-                        }
-                        Some([s]) => {
-                            let parent = |id: Option<i64>| id.and_then(|id| name_of.get(&id).copied());
-                            let differs = if s.data.sex != m.sex {
-                                Some(("sex", s.data.sex.as_str().to_owned()))
-                            } else if parent(s.data.father_member_id) != m.father.as_deref() {
-                                Some(("father", parent(s.data.father_member_id).unwrap_or("none").to_owned()))
-                            } else if parent(s.data.mother_member_id) != m.mother.as_deref() {
-                                Some(("mother", parent(s.data.mother_member_id).unwrap_or("none").to_owned()))
-                            } else if s.data.person_id != person {
-                                Some((
-                                    "person_external_id",
-                                    match s.data.person_id {
-                                        Some(_) => "another person".to_owned(),
-                                        None => "none".to_owned(),
-                                    },
-                                ))
-                            } else {
-                                None
-                            };
-                            if let Some((column, theirs)) = differs {
-                                return Err(cell_error(
-                                    path,
-                                    m.line,
-                                    column,
-                                    format!(
-                                        "member '{}' of family {} is in the registry with {column} {theirs}",
-                                        m.name, rows.external_id
-                                    ),
-                                ));
-                            }
-                            member_ids.insert(m.name.clone(), s.id);
-                        }
-                        Some(_) => {
-                            return Err(cell_error(
-                                path,
-                                m.line,
-                                "member",
-                                format!(
-                                    "family {} has several members named '{}' in the registry",
-                                    rows.external_id, m.name
-                                ),
-                            ));
-                        }
+                Some([s]) => {
+                    let parent = |id: Option<i64>| id.and_then(|id| name_of.get(&id).copied());
+                    let differs = if s.data.sex != m.sex {
+                        Some(("sex", s.data.sex.as_str().to_owned()))
+                    } else if parent(s.data.father_member_id) != m.father.as_deref() {
+                        Some(("father", parent(s.data.father_member_id).unwrap_or("none").to_owned()))
+                    } else if parent(s.data.mother_member_id) != m.mother.as_deref() {
+                        Some(("mother", parent(s.data.mother_member_id).unwrap_or("none").to_owned()))
+                    } else if s.data.person_id != person {
+                        Some((
+                            "person_external_id",
+                            match s.data.person_id {
+                                Some(_) => "another person".to_owned(),
+                                None => "none".to_owned(),
+                            },
+                        ))
+                    } else {
+                        None
+                    };
+                    if let Some((column, theirs)) = differs {
+                        return Err(cell_error(
+                            path,
+                            m.line,
+                            column,
+                            format!(
+                                "member '{}' of family {} is in the registry with {column} {theirs}",
+                                m.name, rows.external_id
+                            ),
+                        ));
                     }
                 }
+                Some(_) => {
+                    return Err(cell_error(
+                        path,
+                        m.line,
+                        "member",
+                        format!(
+                            "family {} has several members named '{}' in the registry",
+                            rows.external_id, m.name
+                        ),
+                    ));
+                }
             }
         }
-        plans.push(FamilyPlan {
-            rows,
-            existing: existing.map(|f| f.id),
-            member_ids,
-            to_add,
-        });
+        families_skipped += 1;
+        members_skipped += rows.members.len();
     }
-    Ok(plans)
+    Ok((plans, families_skipped, members_skipped))
 }
 
-async fn import_families(store: &Store, path: &str, actor: &str, plans: Vec<FamilyPlan>) -> Result<()> {
-    let (mut families, mut families_skipped, mut members, mut members_skipped) = (0usize, 0usize, 0usize, 0usize);
-    for plan in plans {
-        let done = |families: usize, members: usize| format!("{families} families and {members} members");
-        let family_id = match plan.existing {
-            Some(id) => {
-                families_skipped += 1;
-                id
-            }
-            None => {
-                let f = NewFamily {
-                    external_id: plan.rows.external_id.clone(),
-                    name: plan.rows.name.clone(),
-                    liaison: None,
-                    contacts: Default::default(),
-                };
-                let family = store
-                    .create_family(actor, &f)
-                    .await
-                    .map_err(|e| write_failure(path, plan.rows.first_line, &done(families, members), e))?;
-                families += 1;
-                family.id
-            }
-        };
-        members_skipped += plan.member_ids.len();
-        let mut ids = plan.member_ids;
-        for (m, person_id) in plan.to_add {
-            let new = NewMember {
-                display_name: m.name.clone(),
-                sex: m.sex,
-                person_id,
-                alive: m.alive,
-                father_member_id: m.father.as_ref().map(|f| ids[f]),
-                mother_member_id: m.mother.as_ref().map(|f| ids[f]),
-                is_missing: m.is_missing,
-            };
-            let added = store
-                .add_member(actor, family_id, &new)
-                .await
-                .map_err(|e| write_failure(path, m.line, &done(families, members), e))?;
-            members += 1;
-            ids.insert(m.name, added.id);
-        }
+/// A refusal of the batched write: nothing was written.
+fn batch_failure(path: &str, line: u64, e: registry::StoreError) -> anyhow::Error {
+    let note = "nothing was written (the file is imported in one transaction)";
+    match e {
+        e @ (registry::StoreError::Invalid(_)
+        | registry::StoreError::Duplicate { .. }
+        | registry::StoreError::NotFound { .. }) => input_error!("{path}: line {line}: {e}; {note}"),
+        other => anyhow::Error::new(other).context(format!("{path}: line {line}: writing failed; {note}")),
     }
+}
+
+async fn import_families(
+    store: &Store,
+    path: &str,
+    actor: &str,
+    (plans, families_skipped, members_skipped): (Vec<FamilyPlan>, usize, usize),
+) -> Result<()> {
+    let batch: Vec<ImportFamily> = plans.iter().map(|p| p.import.clone()).collect();
+    let summary = store.import_families(actor, &batch).await.map_err(|(i, e)| {
+        let line = plans.get(i).map_or(0, |p| p.first_line);
+        batch_failure(path, line, e)
+    })?;
     eprintln!(
-        "{families} families and {members} members imported; {families_skipped} families and {members_skipped} \
-         members skipped (already in the registry)"
+        "{} families and {} members imported; {families_skipped} families and {members_skipped} members skipped \
+         (already in the registry)",
+        summary.families, summary.members
     );
     Ok(())
 }
@@ -837,40 +853,48 @@ fn read_profiles(table: &Table) -> Result<Vec<ProfileRow>> {
 }
 
 /// Resolves families and donors in the registry and drops the references it holds already (after
-/// checking they belong to the same donor). Reads only; returns the references to write and how
-/// many were skipped.
+/// checking they belong to the same donor). Reads only, with bulk look-ups; returns the references
+/// to write and how many were skipped.
 async fn plan_profiles(store: &Store, path: &str, rows: Vec<ProfileRow>) -> Result<(Vec<ProfileRow>, usize)> {
-    // The registry has no look-up of a reference by external id: read every family's list.
-    let mut existing: HashMap<String, registry::Reference> = HashMap::new();
-    for family in store.list_families().await? {
-        for r in store.list_references(family.id).await? {
-            existing.insert(r.external_id.trim().to_owned(), r);
-        }
+    let ids: Vec<&str> = rows.iter().map(|r| r.reference.external_id.trim()).collect();
+    let existing: HashMap<String, registry::Reference> = store
+        .references_by_external_id(&ids)
+        .await?
+        .into_iter()
+        .map(|r| (r.external_id.trim().to_owned(), r))
+        .collect();
+    let mut wanted: Vec<&str> = rows.iter().map(|r| r.family.as_str()).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let families: HashMap<String, i64> = store
+        .families_by_external_id(&wanted)
+        .await?
+        .into_iter()
+        .map(|f| (f.external_id.trim().to_owned(), f.id))
+        .collect();
+    let family_ids: Vec<i64> = families.values().copied().collect();
+    // (family id, member name) → the ids of the members with that name.
+    let mut members: HashMap<(i64, String), Vec<i64>> = HashMap::new();
+    for m in store.members_of_families(&family_ids).await? {
+        members
+            .entry((m.family_id, m.data.display_name.trim().to_owned()))
+            .or_default()
+            .push(m.id);
     }
-    let mut members: HashMap<String, (i64, Vec<registry::FamilyMember>)> = HashMap::new();
     let mut out = Vec::new();
     let mut skipped = 0;
     for mut row in rows {
-        if !members.contains_key(&row.family) {
-            let family = store.get_family_by_external_id(&row.family).await?.ok_or_else(|| {
-                cell_error(
-                    path,
-                    row.line,
-                    "family_external_id",
-                    format!("no family '{}' in the registry (import families first)", row.family),
-                )
-            })?;
-            let list = store.list_members(family.id).await?;
-            members.insert(row.family.clone(), (family.id, list));
-        }
-        let (family_id, list) = &members[&row.family];
-        let donors: Vec<&registry::FamilyMember> = list
-            .iter()
-            .filter(|m| m.data.display_name.trim() == row.donor)
-            .collect();
-        let donor = match donors.as_slice() {
-            [d] => d.id,
-            [] => {
+        let family_id = *families.get(row.family.as_str()).ok_or_else(|| {
+            cell_error(
+                path,
+                row.line,
+                "family_external_id",
+                format!("no family '{}' in the registry (import families first)", row.family),
+            )
+        })?;
+        let donor = match members.get(&(family_id, row.donor.clone())).map(Vec::as_slice) {
+            Some([d]) => *d,
+            None | Some([]) => {
                 return Err(cell_error(
                     path,
                     row.line,
@@ -878,7 +902,7 @@ async fn plan_profiles(store: &Store, path: &str, rows: Vec<ProfileRow>) -> Resu
                     format!("family {} has no member '{}' in the registry", row.family, row.donor),
                 ))
             }
-            _ => {
+            Some(_) => {
                 return Err(cell_error(
                     path,
                     row.line,
@@ -888,7 +912,7 @@ async fn plan_profiles(store: &Store, path: &str, rows: Vec<ProfileRow>) -> Resu
             }
         };
         if let Some(r) = existing.get(row.reference.external_id.trim()) {
-            if r.family_id != *family_id || r.donor_member_id != donor {
+            if r.family_id != family_id || r.donor_member_id != donor {
                 return Err(cell_error(
                     path,
                     row.line,
@@ -909,14 +933,11 @@ async fn plan_profiles(store: &Store, path: &str, rows: Vec<ProfileRow>) -> Resu
 }
 
 async fn import_profiles(store: &Store, path: &str, actor: &str, rows: &[ProfileRow], skipped: usize) -> Result<()> {
-    let mut written = 0usize;
-    for row in rows {
-        store
-            .create_reference(actor, &row.reference)
-            .await
-            .map_err(|e| write_failure(path, row.line, &format!("{written} references"), e))?;
-        written += 1;
-    }
+    let batch: Vec<NewReference> = rows.iter().map(|r| r.reference.clone()).collect();
+    let written = store.import_references(actor, &batch).await.map_err(|(i, e)| {
+        let line = rows.get(i).map_or(0, |r| r.line);
+        batch_failure(path, line, e)
+    })?;
     eprintln!("{written} references imported, {skipped} skipped (external_id already in the registry)");
     Ok(())
 }

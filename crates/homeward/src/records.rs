@@ -78,9 +78,9 @@ pub enum ImportCommand {
         actor: String,
     },
     /// Import families and their members from a CSV file, one row per member (columns: see README).
-    /// Every row is checked first, nothing written if one is bad; then each family and member is
-    /// written in its own transaction (not one for the file): after a failure re-run the same file,
-    /// families already there (by external_id) and their members (by name) are skipped.
+    /// Every row is checked first, nothing written if one is bad; then the file is written in one
+    /// transaction: all of it, or nothing if anything fails. Families already in the registry (by
+    /// external_id, with every member of the file by name) are skipped, so a re-run writes nothing.
     Families {
         file: PathBuf,
         #[command(flatten)]
@@ -90,9 +90,9 @@ pub enum ImportCommand {
         actor: String,
     },
     /// Import reference samples (STR profiles with consent) from a CSV file, one column per marker
-    /// (columns: see README). Every row is checked first, nothing written if one is bad; then each
-    /// reference is written in its own transaction (not one for the file): after a failure re-run
-    /// the same file, references whose external_id exists are skipped.
+    /// (columns: see README). Every row is checked first, nothing written if one is bad; then the file
+    /// is written in one transaction: all of it, or nothing if anything fails. References whose
+    /// external_id exists (for the same donor) are skipped, so a re-run writes nothing.
     Profiles {
         file: PathBuf,
         #[command(flatten)]

@@ -1,7 +1,8 @@
 //! `homeward import sites|families|profiles`, `backup` and `restore` through the built binary, on
 //! SQLite: good files round-trip into the registry, every kind of bad row is rejected with its line
-//! and column and nothing written, re-running a file skips what is there, and a restored backup
-//! gives back the same records with an intact audit chain.
+//! and column and nothing written, re-running a file skips what is there (families and profiles are
+//! one transaction per file), and a restored backup gives back the same records with an intact audit
+//! chain.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -180,36 +181,41 @@ fn families_round_trip_with_parents_created_before_children() {
 }
 
 #[test]
-fn rerunning_after_a_partial_import_adds_only_the_missing_members() {
+fn a_family_in_the_registry_is_skipped_not_extended_and_must_agree_with_the_file() {
     let d = dir("resume");
     ok(&import(&d, "persons", "persons.csv", PERSONS));
-    // As if the first run had stopped after F-1 and two of its members.
+    // F-1 imported earlier with two of its members only.
     let partial = "family_external_id,family_name,member,sex,father,mother,is_missing,person_external_id,alive
 F-1,Yamada,Ichiro,m,,,,,no
 F-1,,Hana,f,,,,,no
 ";
     ok(&import(&d, "families", "partial.csv", partial));
-    let err = ok(&import(&d, "families", "families.csv", FAMILIES));
+    // The whole file is one transaction: F-1 lacks members of the file, so nothing is written,
+    // not even F-2.
+    let entries = audit_entries(&d);
+    let out = import(&d, "families", "families.csv", FAMILIES);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("1 families and 4 members imported; 1 families and 2 members skipped"),
+        err.contains("line 2, column 'member'") && err.contains("without member 'Taro'"),
         "{err}"
     );
-    let members = with_store(&d, async |s| {
-        let f = s.get_family_by_external_id("F-1").await.unwrap().unwrap();
-        s.list_members(f.id).await.unwrap()
-    });
-    assert_eq!(members.len(), 5);
-    let ichiro = members.iter().find(|m| m.data.display_name == "Ichiro").unwrap();
-    let taro = members.iter().find(|m| m.data.display_name == "Taro").unwrap();
-    assert_eq!(
-        taro.data.father_member_id,
-        Some(ichiro.id),
-        "linked to the member already there"
+    assert_eq!(audit_entries(&d), entries);
+    assert_eq!(with_store(&d, async |s| s.list_families().await.unwrap().len()), 1);
+    // The members already there are skipped with their family; new families are imported.
+    let more = format!("{partial}F-3,Suzuki,Aki,f,,,,,\n");
+    let err = ok(&import(&d, "families", "more.csv", &more));
+    assert!(
+        err.contains("1 families and 1 members imported; 1 families and 2 members skipped"),
+        "{err}"
     );
     // A file that disagrees with what the registry holds is refused before anything is written.
-    let entries = audit_entries(&d);
+    let d2 = dir("disagree");
+    ok(&import(&d2, "persons", "persons.csv", PERSONS));
+    ok(&import(&d2, "families", "families.csv", FAMILIES));
+    let entries = audit_entries(&d2);
     let out = import(
-        &d,
+        &d2,
         "families",
         "other.csv",
         &FAMILIES.replace("Kenji,m,Jiro", "Kenji,m,"),
@@ -220,8 +226,9 @@ F-1,,Hana,f,,,,,no
         err.contains("line 3, column 'father'") && err.contains("in the registry"),
         "{err}"
     );
-    assert_eq!(audit_entries(&d), entries);
+    assert_eq!(audit_entries(&d2), entries);
     std::fs::remove_dir_all(&d).unwrap();
+    std::fs::remove_dir_all(&d2).unwrap();
 }
 
 #[test]

@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use crate::model::{FieldError, Sex};
-use crate::store::{json, Store, StoreError};
+use crate::store::{json, rows_in, values_sql, AuditRecord, Key, Store, StoreError};
 use crate::support::{
     check_version, corrupt, duplicate, external_id, flag, not_found, one_row, optional_text, required_text,
 };
@@ -553,5 +553,298 @@ impl Store {
             rows.push((id, father, mother, m.data.sex));
         }
         Ok(rows)
+    }
+}
+
+/// A family with its members, for [`Store::import_families`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportFamily {
+    pub family: NewFamily,
+    /// The members, parents before their children. Here `father_member_id` and `mother_member_id`
+    /// are not registry ids but 0-based positions in this list, of an earlier member. Display names
+    /// are unique within the family (trimmed).
+    pub members: Vec<NewMember>,
+}
+
+/// What [`Store::import_families`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ImportSummary {
+    pub families: usize,
+    pub members: usize,
+}
+
+/// The rules of [`Store::add_member`] for a whole new family, before anything is written: each
+/// parent an earlier member (so no cycles), a father male and a mother female, names unique, a
+/// person linked at most once. Returns each member's generation (0 without parents).
+fn check_import_members(members: &[NewMember]) -> Result<Vec<usize>, FieldError> {
+    let mut names = HashSet::new();
+    let mut persons = HashSet::new();
+    let mut level: Vec<usize> = Vec::with_capacity(members.len());
+    for (k, m) in members.iter().enumerate() {
+        let who = |msg: String| format!("member {k} ('{}'): {msg}", m.display_name.trim());
+        m.check().map_err(|e| FieldError::new(&e.field, who(e.message)))?;
+        if !names.insert(m.display_name.trim()) {
+            return Err(FieldError::new(
+                "display_name",
+                who("another member of the family has this name".into()),
+            ));
+        }
+        if let Some(p) = m.person_id {
+            if !persons.insert(p) {
+                return Err(FieldError::new(
+                    "person_id",
+                    who(format!("person {p} is linked to another member of the family")),
+                ));
+            }
+        }
+        let mut depth = 0;
+        for (field, parent, sex, role) in [
+            ("father_member_id", m.father_member_id, Sex::Male, "father"),
+            ("mother_member_id", m.mother_member_id, Sex::Female, "mother"),
+        ] {
+            let Some(parent) = parent else { continue };
+            let p = usize::try_from(parent).ok().filter(|&p| p < k).ok_or_else(|| {
+                let why = if parent == k as i64 {
+                    "a member cannot be their own parent".to_owned()
+                } else {
+                    format!("{role} {parent} is not an earlier member of the family (parents come first)")
+                };
+                FieldError::new(field, who(why))
+            })?;
+            if members[p].sex != sex {
+                return Err(FieldError::new(
+                    field,
+                    who(format!(
+                        "member {p} is {}; a {role} must be {}",
+                        members[p].sex.as_str(),
+                        sex.as_str()
+                    )),
+                ));
+            }
+            depth = depth.max(level[p] + 1);
+        }
+        level.push(depth);
+    }
+    Ok(level)
+}
+
+impl Store {
+    /// Imports families with their members in one transaction: all of them, or none if any is
+    /// rejected (the error carries the index of the first bad family). Every family and member is
+    /// checked first, with the rules of [`Store::create_family`] and [`Store::add_member`] (see
+    /// [`ImportFamily`] for how parents are named); then families go in multi-row INSERTs, members
+    /// one generation at a time (a child needs its parents' ids), and the audit entries (the same
+    /// as the per-record calls write, contacts only as a hash) are chained in memory.
+    pub async fn import_families(
+        &self,
+        actor: &str,
+        families: &[ImportFamily],
+    ) -> Result<ImportSummary, (usize, StoreError)> {
+        let backend = self.backend();
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(families.len());
+        let mut levels = Vec::with_capacity(families.len());
+        let mut persons: HashMap<i64, usize> = HashMap::new();
+        for (i, f) in families.iter().enumerate() {
+            f.family.check().map_err(|e| (i, e.into()))?;
+            if seen.insert(f.family.external_id.trim(), i).is_some() {
+                return Err((
+                    i,
+                    StoreError::Duplicate {
+                        entity: "family",
+                        field: "external_id",
+                        value: f.family.external_id.clone(),
+                    },
+                ));
+            }
+            levels.push(check_import_members(&f.members).map_err(|e| (i, e.into()))?);
+            for p in f.members.iter().filter_map(|m| m.person_id) {
+                persons.entry(p).or_insert(i);
+            }
+        }
+        let mut tx = self.begin_write().await.map_err(|e| (0, e))?;
+        // Already in the registry? Linked persons exist? The first offending family is reported.
+        let keys: Vec<Key> = seen.keys().map(|k| Key::Text(k)).collect();
+        let rows = rows_in(
+            &mut tx,
+            backend,
+            "SELECT external_id FROM families WHERE external_id IN ({in})",
+            &keys,
+        )
+        .await
+        .map_err(|e| (0, e))?;
+        let mut first: Option<(usize, StoreError)> = None;
+        for row in rows {
+            let ext: String = row.try_get("external_id").map_err(|e| (0, e.into()))?;
+            let i = seen[ext.as_str()];
+            if first.as_ref().is_none_or(|(j, _)| i < *j) {
+                first = Some((
+                    i,
+                    StoreError::Duplicate {
+                        entity: "family",
+                        field: "external_id",
+                        value: ext,
+                    },
+                ));
+            }
+        }
+        let keys: Vec<Key> = persons.keys().map(|&p| Key::Int(p)).collect();
+        let found: HashSet<i64> = rows_in(&mut tx, backend, "SELECT id FROM persons WHERE id IN ({in})", &keys)
+            .await
+            .map_err(|e| (0, e))?
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<Result<_, _>>()
+            .map_err(|e| (0, e.into()))?;
+        for (&p, &i) in &persons {
+            if !found.contains(&p) && first.as_ref().is_none_or(|(j, _)| i < *j) {
+                first = Some((i, not_found("person", p)));
+            }
+        }
+        if let Some(e) = first {
+            return Err(e);
+        }
+        // Families, then members generation by generation.
+        let mut family_ids = vec![0i64; families.len()];
+        let batch = backend.batch_rows(4);
+        for (b, chunk) in families.chunks(batch).enumerate() {
+            let base = b * batch;
+            let sql = format!(
+                "INSERT INTO families (external_id, name, liaison, contacts, version) VALUES {} \
+                 RETURNING id, external_id",
+                values_sql(backend, chunk.len(), 4, ", 1")
+            );
+            let mut q = sqlx::query(&sql);
+            for f in chunk {
+                let f = &f.family;
+                q = q
+                    .bind(f.external_id.trim())
+                    .bind(&f.name)
+                    .bind(&f.liaison)
+                    .bind(json(&f.contacts));
+            }
+            let rows = q.fetch_all(&mut *tx).await.map_err(|e| (base, e.into()))?;
+            for row in rows {
+                let ext: String = row.try_get("external_id").map_err(|e| (base, e.into()))?;
+                family_ids[seen[ext.as_str()]] = row.try_get("id").map_err(|e| (base, e.into()))?;
+            }
+        }
+        let mut member_ids: Vec<Vec<i64>> = families.iter().map(|f| vec![0; f.members.len()]).collect();
+        let mut by_level: Vec<Vec<(usize, usize)>> = Vec::new();
+        for (i, level) in levels.iter().enumerate() {
+            for (k, &l) in level.iter().enumerate() {
+                if by_level.len() <= l {
+                    by_level.resize_with(l + 1, Vec::new);
+                }
+                by_level[l].push((i, k));
+            }
+        }
+        let batch = backend.batch_rows(8);
+        for generation in &by_level {
+            for chunk in generation.chunks(batch) {
+                let base = chunk[0].0;
+                let sql = format!(
+                    "INSERT INTO family_members (family_id, display_name, sex, person_id, alive, father_member_id, \
+                     mother_member_id, is_missing, version) VALUES {} RETURNING id, family_id, display_name",
+                    values_sql(backend, chunk.len(), 8, ", 1")
+                );
+                let mut q = sqlx::query(&sql);
+                let mut at: HashMap<(i64, &str), (usize, usize)> = HashMap::with_capacity(chunk.len());
+                for &(i, k) in chunk {
+                    let m = &families[i].members[k];
+                    let parent = |p: Option<i64>| p.map(|p| member_ids[i][p as usize]);
+                    at.insert((family_ids[i], m.display_name.as_str()), (i, k));
+                    q = q
+                        .bind(family_ids[i])
+                        .bind(&m.display_name)
+                        .bind(m.sex.as_str())
+                        .bind(m.person_id)
+                        .bind(flag(m.alive))
+                        .bind(parent(m.father_member_id))
+                        .bind(parent(m.mother_member_id))
+                        .bind(flag(m.is_missing));
+                }
+                let rows = q.fetch_all(&mut *tx).await.map_err(|e| (base, e.into()))?;
+                for row in rows {
+                    let fid: i64 = row.try_get("family_id").map_err(|e| (base, e.into()))?;
+                    let name: String = row.try_get("display_name").map_err(|e| (base, e.into()))?;
+                    let (i, k) = at[&(fid, name.as_str())];
+                    member_ids[i][k] = row.try_get("id").map_err(|e| (base, e.into()))?;
+                }
+            }
+        }
+        // The audit, as the per-record calls write it: each family, then its members.
+        let mut records = Vec::new();
+        for (i, f) in families.iter().enumerate() {
+            let family = Family {
+                id: family_ids[i],
+                external_id: f.family.external_id.trim().to_owned(),
+                name: f.family.name.clone(),
+                liaison: f.family.liaison.clone(),
+                version: 1,
+            };
+            records.push(AuditRecord {
+                action: "create",
+                entity: "family",
+                entity_id: family.id.to_string(),
+                before: None,
+                after: Some(audit_view(&family, &f.family.contacts)),
+            });
+            for (k, m) in f.members.iter().enumerate() {
+                let parent = |p: Option<i64>| p.map(|p| member_ids[i][p as usize]);
+                let member = FamilyMember {
+                    id: member_ids[i][k],
+                    family_id: family.id,
+                    data: NewMember {
+                        father_member_id: parent(m.father_member_id),
+                        mother_member_id: parent(m.mother_member_id),
+                        ..m.clone()
+                    },
+                    version: 1,
+                };
+                records.push(AuditRecord {
+                    action: "create",
+                    entity: "family-member",
+                    entity_id: member.id.to_string(),
+                    before: None,
+                    after: Some(json(&member)),
+                });
+            }
+        }
+        let last = families.len();
+        Self::audit_many(&mut tx, backend, actor, &records)
+            .await
+            .map_err(|e| (last, e))?;
+        tx.commit().await.map_err(|e| (last, e.into()))?;
+        Ok(ImportSummary {
+            families: families.len(),
+            members: families.iter().map(|f| f.members.len()).sum(),
+        })
+    }
+
+    /// The families with these external ids, in no particular order (a bulk look-up).
+    pub async fn families_by_external_id(&self, external_ids: &[&str]) -> Result<Vec<Family>, StoreError> {
+        let keys: Vec<Key> = external_ids.iter().map(|k| Key::Text(k)).collect();
+        let sql = format!("SELECT {FAMILY_COLUMNS} FROM families WHERE external_id IN ({{in}})");
+        let mut conn = self.pool.acquire().await?;
+        rows_in(&mut conn, self.backend(), &sql, &keys)
+            .await?
+            .iter()
+            .map(family_from_row)
+            .collect()
+    }
+
+    /// The members of these families, by id (a bulk look-up).
+    pub async fn members_of_families(&self, family_ids: &[i64]) -> Result<Vec<FamilyMember>, StoreError> {
+        let keys: Vec<Key> = family_ids.iter().map(|&k| Key::Int(k)).collect();
+        let sql = format!("SELECT {MEMBER_COLUMNS} FROM family_members WHERE family_id IN ({{in}})");
+        let mut conn = self.pool.acquire().await?;
+        let mut out = rows_in(&mut conn, self.backend(), &sql, &keys)
+            .await?
+            .iter()
+            .map(member_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        out.sort_by_key(|m| m.id);
+        Ok(out)
     }
 }

@@ -20,7 +20,7 @@ mod support;
 mod time;
 mod users;
 
-pub use families::{Contacts, Family, FamilyMember, NewFamily, NewMember, PedigreeRow};
+pub use families::{Contacts, Family, FamilyMember, ImportFamily, ImportSummary, NewFamily, NewMember, PedigreeRow};
 pub use identifications::{Identification, IdentificationStatus};
 pub use jobs::{Candidate, Job, JobStatus, MarkerEvidence, MatchFamily, MatchingData, NewCandidate};
 pub use missions::{Mission, MissionKind, NewMission, Participant};

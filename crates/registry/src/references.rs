@@ -4,6 +4,7 @@
 //! rested on the sample. The audit log never holds genotypes, only their hash, so the erasure is
 //! complete while the chain still verifies.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -13,7 +14,7 @@ use sqlx::Row;
 
 use crate::model::{FieldError, PartialDate};
 use crate::profiles::{check_lineage_text, sha256_hex, StrProfile};
-use crate::store::{json, Store, StoreError};
+use crate::store::{json, rows_in, values_sql, AuditRecord, Key, Store, StoreError};
 use crate::support::{check_version, corrupt, duplicate, external_id, not_found, one_row, required_text};
 use crate::time::now_utc;
 
@@ -355,5 +356,138 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok((after, flagged))
+    }
+}
+
+impl Store {
+    /// Imports reference samples in one transaction: all of them, or none if any is rejected (the
+    /// error carries the index of the first bad one). Each is checked as [`Store::create_reference`]
+    /// checks it (its donor a family member, its external id new), then they go in multi-row
+    /// INSERTs, and the audit entries (the record and the hash of its profile, never genotypes) are
+    /// chained in memory.
+    pub async fn import_references(
+        &self,
+        actor: &str,
+        references: &[NewReference],
+    ) -> Result<usize, (usize, StoreError)> {
+        let backend = self.backend();
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(references.len());
+        let mut donors: HashMap<i64, usize> = HashMap::new();
+        for (i, r) in references.iter().enumerate() {
+            r.check().map_err(|e| (i, e.into()))?;
+            if seen.insert(r.external_id.trim(), i).is_some() {
+                return Err((
+                    i,
+                    StoreError::Duplicate {
+                        entity: "reference",
+                        field: "external_id",
+                        value: r.external_id.clone(),
+                    },
+                ));
+            }
+            donors.entry(r.donor_member_id).or_insert(i);
+        }
+        let mut tx = self.begin_write().await.map_err(|e| (0, e))?;
+        let mut first: Option<(usize, StoreError)> = None;
+        let keys: Vec<Key> = seen.keys().map(|k| Key::Text(k)).collect();
+        let sql = "SELECT external_id FROM reference_samples WHERE external_id IN ({in})";
+        for row in rows_in(&mut tx, backend, sql, &keys).await.map_err(|e| (0, e))? {
+            let ext: String = row.try_get("external_id").map_err(|e| (0, e.into()))?;
+            let i = seen[ext.as_str()];
+            if first.as_ref().is_none_or(|(j, _)| i < *j) {
+                first = Some((
+                    i,
+                    StoreError::Duplicate {
+                        entity: "reference",
+                        field: "external_id",
+                        value: ext,
+                    },
+                ));
+            }
+        }
+        let keys: Vec<Key> = donors.keys().map(|&d| Key::Int(d)).collect();
+        let sql = "SELECT id, family_id FROM family_members WHERE id IN ({in})";
+        let mut family_of: HashMap<i64, i64> = HashMap::with_capacity(donors.len());
+        for row in rows_in(&mut tx, backend, sql, &keys).await.map_err(|e| (0, e))? {
+            let id: i64 = row.try_get("id").map_err(|e| (0, e.into()))?;
+            family_of.insert(id, row.try_get("family_id").map_err(|e| (0, e.into()))?);
+        }
+        for (&d, &i) in &donors {
+            if !family_of.contains_key(&d) && first.as_ref().is_none_or(|(j, _)| i < *j) {
+                first = Some((i, not_found("family member", d)));
+            }
+        }
+        if let Some(e) = first {
+            return Err(e);
+        }
+        let batch = backend.batch_rows(9);
+        let mut ids = vec![0i64; references.len()];
+        for (b, chunk) in references.chunks(batch).enumerate() {
+            let base = b * batch;
+            let sql = format!(
+                "INSERT INTO reference_samples (external_id, family_id, donor_member_id, kit, str_profile, y_haplotype, \
+                 mtdna, consent_scope, consent_date, withdrawn, version) VALUES {} RETURNING id, external_id",
+                values_sql(backend, chunk.len(), 9, ", 0, 1")
+            );
+            let mut q = sqlx::query(&sql);
+            for r in chunk {
+                q = q
+                    .bind(r.external_id.trim())
+                    .bind(family_of[&r.donor_member_id])
+                    .bind(r.donor_member_id)
+                    .bind(&r.kit)
+                    .bind(json(&r.profile.str_profile))
+                    .bind(&r.profile.y_haplotype)
+                    .bind(&r.profile.mtdna)
+                    .bind(r.consent.scope.as_str())
+                    .bind(r.consent.date.to_string());
+            }
+            for row in q.fetch_all(&mut *tx).await.map_err(|e| (base, e.into()))? {
+                let ext: String = row.try_get("external_id").map_err(|e| (base, e.into()))?;
+                ids[seen[ext.as_str()]] = row.try_get("id").map_err(|e| (base, e.into()))?;
+            }
+        }
+        let records: Vec<AuditRecord> = references
+            .iter()
+            .zip(&ids)
+            .map(|(r, &id)| {
+                let reference = Reference {
+                    id,
+                    external_id: r.external_id.trim().to_owned(),
+                    family_id: family_of[&r.donor_member_id],
+                    donor_member_id: r.donor_member_id,
+                    kit: r.kit.clone(),
+                    consent: r.consent,
+                    withdrawal: None,
+                    version: 1,
+                };
+                AuditRecord {
+                    action: "create",
+                    entity: "reference",
+                    entity_id: id.to_string(),
+                    before: None,
+                    after: Some(audit_view(&reference, &r.profile.sha256_hex())),
+                }
+            })
+            .collect();
+        let last = references.len();
+        Self::audit_many(&mut tx, backend, actor, &records)
+            .await
+            .map_err(|e| (last, e))?;
+        tx.commit().await.map_err(|e| (last, e.into()))?;
+        Ok(references.len())
+    }
+
+    /// The references with these external ids, withdrawn ones included, in no particular order (a
+    /// bulk look-up).
+    pub async fn references_by_external_id(&self, external_ids: &[&str]) -> Result<Vec<Reference>, StoreError> {
+        let keys: Vec<Key> = external_ids.iter().map(|k| Key::Text(k)).collect();
+        let sql = format!("SELECT {REFERENCE_COLUMNS} FROM reference_samples WHERE external_id IN ({{in}})");
+        let mut conn = self.pool.acquire().await?;
+        rows_in(&mut conn, self.backend(), &sql, &keys)
+            .await?
+            .iter()
+            .map(reference_from_row)
+            .collect()
     }
 }

@@ -47,6 +47,61 @@ impl Backend {
     }
 }
 
+/// `rows` parenthesised groups of `columns` bind parameters each, numbered from 1, each group
+/// followed by `extra` (constant columns such as `, 1`): the VALUES list of a multi-row INSERT.
+pub(crate) fn values_sql(backend: Backend, rows: usize, columns: usize, extra: &str) -> String {
+    let mut out = String::with_capacity(rows * columns * 4);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 1..=columns {
+            if c > 1 {
+                out.push_str(", ");
+            }
+            out.push_str(&backend.param(r * columns + c));
+        }
+        out.push_str(extra);
+        out.push(')');
+    }
+    out
+}
+
+/// A key of an `IN (…)` look-up.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Key<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+/// Runs `sql`, whose `{in}` is replaced by a list of parameters, once per batch of `keys`, and
+/// returns every row: a bulk look-up in a few round trips.
+pub(crate) async fn rows_in(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    sql: &str,
+    keys: &[Key<'_>],
+) -> Result<Vec<AnyRow>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in keys.chunks(backend.batch_rows(1)) {
+        let list = (1..=chunk.len())
+            .map(|k| backend.param(k))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = sql.replace("{in}", &list);
+        let mut q = sqlx::query(&sql);
+        for key in chunk {
+            q = match *key {
+                Key::Text(t) => q.bind(t),
+                Key::Int(i) => q.bind(i),
+            };
+        }
+        out.extend(q.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -387,24 +442,7 @@ impl Store {
                     },
                 ));
             }
-            let values = (0..chunk.len())
-                .map(|k| {
-                    let o = k * 9;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 1)",
-                        o + 1,
-                        o + 2,
-                        o + 3,
-                        o + 4,
-                        o + 5,
-                        o + 6,
-                        o + 7,
-                        o + 8,
-                        o + 9
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
+            let values = values_sql(self.backend, chunk.len(), 9, ", 1");
             let sql = format!(
                 "INSERT INTO persons (external_id, names, search, sex, birth, death, death_place, sources, status, version) VALUES {values}"
             );
@@ -573,6 +611,21 @@ impl Store {
         let sql = format!("SELECT {} FROM persons WHERE id = $1", Self::PERSON_COLUMNS);
         let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
         row.as_ref().map(Self::person_from_row).transpose()
+    }
+
+    /// The ids of the persons with these external ids (a bulk look-up; unknown ids are left out).
+    pub async fn person_ids_by_external_id(
+        &self,
+        external_ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+        let keys: Vec<Key> = external_ids.iter().map(|k| Key::Text(k)).collect();
+        let mut conn = self.pool.acquire().await?;
+        let sql = "SELECT id, external_id FROM persons WHERE external_id IN ({in})";
+        rows_in(&mut conn, self.backend, sql, &keys)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("external_id")?, r.try_get("id")?)))
+            .collect()
     }
 
     pub async fn get_person_by_external_id(&self, external_id: &str) -> Result<Option<Person>, StoreError> {

@@ -9,9 +9,9 @@ use common::on_every_backend;
 
 use registry::model::{Name, NameKind, NewPerson, NewSite, PartialDate, Sex, SiteStatus};
 use registry::{
-    Consent, ConsentScope, Contacts, CustodyEventKind, IdentificationStatus, MissionKind, NewCustodyEvent, NewFamily,
-    NewMember, NewMission, NewReference, NewRemains, NewSample, Participant, ProfileKind, ReferenceProfile,
-    SampleProfile, Store, StoreError, StrProfile,
+    Consent, ConsentScope, Contacts, CustodyEventKind, IdentificationStatus, ImportFamily, MissionKind,
+    NewCustodyEvent, NewFamily, NewMember, NewMission, NewReference, NewRemains, NewSample, Participant, ProfileKind,
+    ReferenceProfile, SampleProfile, Store, StoreError, StrProfile,
 };
 use sha2::{Digest, Sha256};
 
@@ -737,5 +737,176 @@ fn an_identification_needs_two_different_reviewers_and_cited_evidence() {
             .unwrap();
         assert!(flagged.contains(&id.id), "{label}");
         assert!(store.verify_audit().await.unwrap().first_broken.is_none());
+    });
+}
+
+/// A family for the bulk import: grandparents, a father, a mother and the missing son, parents by
+/// position in the list.
+fn import_family(external_id: &str, missing_person: Option<i64>) -> ImportFamily {
+    ImportFamily {
+        family: family(external_id),
+        members: vec![
+            member("Ichiro", Sex::Male, None, None),
+            member("Fumiko", Sex::Female, None, None),
+            member("Jiro", Sex::Male, Some(0), Some(1)),
+            member("Hanako", Sex::Female, None, None),
+            NewMember {
+                person_id: missing_person,
+                is_missing: true,
+                alive: false,
+                ..member("Taro", Sex::Male, Some(2), Some(3))
+            },
+        ],
+    }
+}
+
+#[test]
+fn families_and_references_import_in_one_transaction_or_not_at_all() {
+    on_every_backend(|label, store| async move {
+        let missing = store.create_person("clerk", &person("JP-200")).await.unwrap();
+        let entries = store.verify_audit().await.unwrap().entries;
+        let batch: Vec<ImportFamily> = (0..30)
+            .map(|i| import_family(&format!("F-{i}"), (i == 7).then_some(missing.id)))
+            .collect();
+        let summary = store.import_families("liaison", &batch).await.unwrap();
+        assert_eq!((summary.families, summary.members), (30, 150), "{label}");
+        let f7 = store.get_family_by_external_id("F-7").await.unwrap().unwrap();
+        assert_eq!(f7.name, "Yamada", "{label}");
+        let members = store.list_members(f7.id).await.unwrap();
+        let by_name = |n: &str| members.iter().find(|m| m.data.display_name == n).unwrap();
+        let (jiro, taro) = (by_name("Jiro"), by_name("Taro"));
+        assert_eq!(jiro.data.father_member_id, Some(by_name("Ichiro").id), "{label}");
+        assert_eq!(jiro.data.mother_member_id, Some(by_name("Fumiko").id), "{label}");
+        assert_eq!(
+            (taro.data.father_member_id, taro.data.mother_member_id),
+            (Some(jiro.id), Some(by_name("Hanako").id)),
+            "{label}"
+        );
+        assert_eq!(taro.data.person_id, Some(missing.id), "{label}");
+        assert!(taro.data.is_missing && !taro.data.alive, "{label}");
+        assert_eq!(store.family_pedigree(f7.id).await.unwrap().len(), 5, "{label}");
+        assert_eq!(
+            store.get_family_contacts("liaison", f7.id).await.unwrap(),
+            family("x").contacts,
+            "{label}"
+        );
+        // One audit entry per family and member (the contacts read adds one), as the per-record
+        // calls write them: contacts only as a hash.
+        let report = store.verify_audit().await.unwrap();
+        assert!(report.first_broken.is_none(), "{label}: {report:?}");
+        assert_eq!(report.entries, entries + 30 + 150 + 1, "{label}");
+        let text = all_audit_text(&store).await;
+        assert!(
+            !text.contains("hanako.yamada@example.jp") && !text.contains("Aoba"),
+            "{label}"
+        );
+        assert!(text.contains("contacts_sha256"), "{label}");
+
+        // A bad family in the middle: nothing is written, and its index is reported.
+        let entries = store.verify_audit().await.unwrap().entries;
+        let families = store.list_families().await.unwrap().len();
+        let mut bad: Vec<ImportFamily> = (0..5).map(|i| import_family(&format!("G-{i}"), None)).collect();
+        bad[3].members[4].mother_member_id = Some(0); // Ichiro is male
+        let (i, e) = store.import_families("liaison", &bad).await.unwrap_err();
+        assert_eq!((i, invalid_field(&e)), (3, Some("mother_member_id")), "{label}: {e}");
+        let mut bad: Vec<ImportFamily> = (0..5).map(|i| import_family(&format!("G-{i}"), None)).collect();
+        bad[2].members[0].father_member_id = Some(2); // a later member: parents come first
+        let (i, e) = store.import_families("liaison", &bad).await.unwrap_err();
+        assert_eq!((i, invalid_field(&e)), (2, Some("father_member_id")), "{label}: {e}");
+        let mut bad: Vec<ImportFamily> = (0..5).map(|i| import_family(&format!("G-{i}"), None)).collect();
+        bad[2].members[1].sex = Sex::Unknown; // an unknown-sex mother
+        let (i, _) = store.import_families("liaison", &bad).await.unwrap_err();
+        assert_eq!(i, 2, "{label}");
+        let mut bad: Vec<ImportFamily> = (0..5).map(|i| import_family(&format!("G-{i}"), None)).collect();
+        bad[4].members[4].person_id = Some(missing.id + 1000);
+        let (i, e) = store.import_families("liaison", &bad).await.unwrap_err();
+        assert!(
+            matches!(e, StoreError::NotFound { entity: "person", .. }),
+            "{label}: {e}"
+        );
+        assert_eq!(i, 4, "{label}");
+        let mut bad: Vec<ImportFamily> = (0..5).map(|i| import_family(&format!("G-{i}"), None)).collect();
+        bad[1].family.external_id = "F-3".into(); // in the registry already
+        let (i, e) = store.import_families("liaison", &bad).await.unwrap_err();
+        assert!(
+            matches!(e, StoreError::Duplicate { entity: "family", .. }),
+            "{label}: {e}"
+        );
+        assert_eq!(i, 1, "{label}");
+        assert_eq!(store.list_families().await.unwrap().len(), families, "{label}");
+        assert_eq!(store.verify_audit().await.unwrap().entries, entries, "{label}");
+
+        // References: one per donor, all or nothing.
+        let donors: Vec<i64> = {
+            let mut ids = Vec::new();
+            for f in store.list_families().await.unwrap() {
+                ids.extend(store.list_members(f.id).await.unwrap().iter().map(|m| m.id));
+            }
+            ids
+        };
+        let refs: Vec<NewReference> = donors
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| reference(&format!("R-{i}"), d))
+            .collect();
+        let mut bad = refs.clone();
+        bad[77].donor_member_id = -5;
+        let (i, e) = store.import_references("lab", &bad).await.unwrap_err();
+        assert!(matches!(e, StoreError::NotFound { .. }), "{label}: {e}");
+        assert_eq!(i, 77, "{label}");
+        let mut bad = refs.clone();
+        bad[90].profile = ReferenceProfile::default();
+        let (i, e) = store.import_references("lab", &bad).await.unwrap_err();
+        assert_eq!((i, invalid_field(&e)), (90, Some("profile")), "{label}: {e}");
+        assert!(store.list_active_references().await.unwrap().is_empty(), "{label}");
+        assert_eq!(store.verify_audit().await.unwrap().entries, entries, "{label}");
+
+        assert_eq!(store.import_references("lab", &refs).await.unwrap(), 150, "{label}");
+        let stored = store.list_active_references().await.unwrap();
+        assert_eq!(stored.len(), 150, "{label}");
+        let r = stored.iter().find(|r| r.external_id == "R-42").unwrap();
+        assert_eq!(r.donor_member_id, donors[42], "{label}");
+        assert_eq!(
+            r.family_id,
+            store.get_member(donors[42]).await.unwrap().unwrap().family_id,
+            "{label}"
+        );
+        assert_eq!(r.consent.scope, ConsentScope::IdentificationOnly, "{label}");
+        assert_eq!(
+            store.get_reference_profile("lab", r.id).await.unwrap(),
+            Some(profile()),
+            "{label}"
+        );
+        let found = store.references_by_external_id(&["R-1", "R-2", "nope"]).await.unwrap();
+        assert_eq!(found.len(), 2, "{label}");
+        // Again: every one is a duplicate now, and the first is reported.
+        let (i, e) = store.import_references("lab", &refs).await.unwrap_err();
+        assert!(
+            matches!(
+                e,
+                StoreError::Duplicate {
+                    entity: "reference",
+                    ..
+                }
+            ),
+            "{label}: {e}"
+        );
+        assert_eq!(i, 0, "{label}");
+        let report = store.verify_audit().await.unwrap();
+        assert!(report.first_broken.is_none(), "{label}: {report:?}");
+        assert_eq!(report.entries, entries + 150 + 1, "{label}");
+        let text = all_audit_text(&store).await;
+        assert!(
+            !text.contains("14/15") && !text.contains("16129A"),
+            "{label}: genotypes in the audit"
+        );
+        assert!(text.contains(&profile().sha256_hex()), "{label}");
+        // The bulk look-ups the CLI uses.
+        let fams = store.families_by_external_id(&["F-1", "F-2", "nope"]).await.unwrap();
+        assert_eq!(fams.len(), 2, "{label}");
+        let ids: Vec<i64> = fams.iter().map(|f| f.id).collect();
+        assert_eq!(store.members_of_families(&ids).await.unwrap().len(), 10, "{label}");
+        let persons = store.person_ids_by_external_id(&["JP-200", "nope"]).await.unwrap();
+        assert_eq!(persons.get("JP-200"), Some(&missing.id), "{label}");
     });
 }
