@@ -758,9 +758,10 @@ async fn import_families(
     actor: &str,
     (plans, families_skipped, members_skipped): (Vec<FamilyPlan>, usize, usize),
 ) -> Result<()> {
-    let batch: Vec<ImportFamily> = plans.iter().map(|p| p.import.clone()).collect();
+    let lines: Vec<u64> = plans.iter().map(|p| p.first_line).collect();
+    let batch: Vec<ImportFamily> = plans.into_iter().map(|p| p.import).collect();
     let summary = store.import_families(actor, &batch).await.map_err(|(i, e)| {
-        let line = plans.get(i).map_or(0, |p| p.first_line);
+        let line = lines.get(i).copied().unwrap_or(0);
         batch_failure(path, line, e)
     })?;
     eprintln!(
@@ -797,15 +798,16 @@ fn read_profiles(table: &Table) -> Result<Vec<ProfileRow>> {
     for row in table.rows() {
         let external_id = row.required("external_id")?;
         unique_key(&mut seen, &row, "external_id", external_id)?;
-        let mut genotypes = Vec::new();
-        for m in &markers {
-            if let Some(g) = row.get(m) {
-                StrProfile::new([(*m, g)]).map_err(|e| row.error(m, e.message))?;
-                genotypes.push((*m, g));
-            }
-        }
+        let genotypes: Vec<(&str, &str)> = markers.iter().filter_map(|m| Some((*m, row.get(m)?))).collect();
+        let str_profile = StrProfile::new(genotypes.iter().copied()).map_err(|e| {
+            // Name the column of the bad genotype.
+            genotypes
+                .iter()
+                .find_map(|(m, g)| StrProfile::new([(*m, *g)]).err().map(|e| row.error(m, e.message)))
+                .unwrap_or_else(|| row.field_error(e))
+        })?;
         let profile = ReferenceProfile {
-            str_profile: StrProfile::new(genotypes).map_err(|e| row.field_error(e))?,
+            str_profile,
             y_haplotype: row.get("y_haplotype").map(str::to_owned),
             mtdna: row.get("mtdna").map(str::to_owned),
         };
@@ -932,10 +934,11 @@ async fn plan_profiles(store: &Store, path: &str, rows: Vec<ProfileRow>) -> Resu
     Ok((out, skipped))
 }
 
-async fn import_profiles(store: &Store, path: &str, actor: &str, rows: &[ProfileRow], skipped: usize) -> Result<()> {
-    let batch: Vec<NewReference> = rows.iter().map(|r| r.reference.clone()).collect();
+async fn import_profiles(store: &Store, path: &str, actor: &str, rows: Vec<ProfileRow>, skipped: usize) -> Result<()> {
+    let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+    let batch: Vec<NewReference> = rows.into_iter().map(|r| r.reference).collect();
     let written = store.import_references(actor, &batch).await.map_err(|(i, e)| {
-        let line = rows.get(i).map_or(0, |r| r.line);
+        let line = lines.get(i).copied().unwrap_or(0);
         batch_failure(path, line, e)
     })?;
     eprintln!("{written} references imported, {skipped} skipped (external_id already in the registry)");
@@ -964,8 +967,12 @@ pub fn run(kind: Kind, file: &Path, db: &DbArg, actor: &str) -> Result<()> {
             )
         }
         Kind::Families => {
-            let table = Table::read(file, Some(&FAMILY_COLUMNS), &["family_external_id", "member"])?;
-            let families = read_families(&table)?;
+            // The table is dropped once read: only the checked records are kept for the write.
+            let families = read_families(&Table::read(
+                file,
+                Some(&FAMILY_COLUMNS),
+                &["family_external_id", "member"],
+            )?)?;
             with_store(db, |store| async move {
                 let plans = plan_families(&store, &path, families).await?;
                 import_families(&store, &path, actor, plans).await
@@ -973,11 +980,10 @@ pub fn run(kind: Kind, file: &Path, db: &DbArg, actor: &str) -> Result<()> {
         }
         Kind::Profiles => {
             let required = &PROFILE_COLUMNS[..6];
-            let table = Table::read(file, None, required)?;
-            let rows = read_profiles(&table)?;
+            let rows = read_profiles(&Table::read(file, None, required)?)?;
             with_store(db, |store| async move {
                 let (rows, skipped) = plan_profiles(&store, &path, rows).await?;
-                import_profiles(&store, &path, actor, &rows, skipped).await
+                import_profiles(&store, &path, actor, rows, skipped).await
             })
         }
     }
