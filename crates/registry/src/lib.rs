@@ -7,6 +7,7 @@
 //! (`model`) and typed errors (`StoreError`).
 
 mod families;
+mod handovers;
 mod identifications;
 mod jobs;
 mod missions;
@@ -21,6 +22,7 @@ mod time;
 mod users;
 
 pub use families::{Contacts, Family, FamilyMember, ImportFamily, ImportSummary, NewFamily, NewMember, PedigreeRow};
+pub use handovers::{Channel, NewNotification, NewRepatriation, Notification, Repatriation};
 pub use identifications::{Identification, IdentificationStatus};
 pub use jobs::{Candidate, Job, JobStatus, MarkerEvidence, MatchFamily, MatchingData, NewCandidate};
 pub use missions::{Mission, MissionKind, NewMission, Participant};

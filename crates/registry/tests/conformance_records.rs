@@ -910,3 +910,70 @@ fn families_and_references_import_in_one_transaction_or_not_at_all() {
         assert_eq!(persons.get("JP-200"), Some(&missing.id), "{label}");
     });
 }
+
+#[test]
+fn a_confirmed_identification_is_told_to_the_family_and_handed_over() {
+    use registry::{Channel, Decision, IdentificationEvidence, NewNotification, NewRepatriation, Role};
+    on_every_backend(|label, store| async move {
+        let missing = store.create_person("clerk", &person("JP-400")).await.unwrap();
+        let f = store.create_family("liaison", &family("F-40")).await.unwrap();
+        let mother = store
+            .add_member("liaison", f.id, &member("Hanako", Sex::Female, None, None))
+            .await
+            .unwrap();
+        let r = store
+            .create_reference("lab", &reference("REF-40", mother.id))
+            .await
+            .unwrap();
+        let evidence = IdentificationEvidence {
+            job_id: None,
+            sample_id: None,
+            lr: 1e10,
+            posterior: 0.99999,
+        };
+        let id = store
+            .propose_cited_identification("lab", missing.id, &[r.id], &evidence)
+            .await
+            .unwrap();
+        let notice = NewNotification {
+            family_id: f.id,
+            identification_id: id.id,
+            channel: Channel::Visit,
+            note: None,
+        };
+        let e = store.record_notification("liaison", &notice).await.unwrap_err();
+        assert!(
+            matches!(e, StoreError::NotAllowed(_)),
+            "{label}: not before confirmation: {e}"
+        );
+        for name in ["rev.a", "rev.b"] {
+            let u = store
+                .add_user("admin", name, Role::Reviewer, "a long enough password")
+                .await
+                .unwrap();
+            store
+                .review_identification(&u, id.id, Decision::Confirm, "agreed")
+                .await
+                .unwrap();
+        }
+        let n = store.record_notification("liaison", &notice).await.unwrap();
+        assert_eq!(store.list_notifications(f.id).await.unwrap(), vec![n], "{label}");
+        let handover = NewRepatriation {
+            identification_id: id.id,
+            handed_to: "the Yamada family".into(),
+            place: "Maizuru".into(),
+            handed_on: "2027-04-05".parse().unwrap(),
+            note: None,
+        };
+        let rep = store.record_repatriation("liaison", &handover).await.unwrap();
+        assert_eq!(store.get_repatriation(rep.id).await.unwrap(), Some(rep), "{label}");
+        let p = store.get_person(missing.id).await.unwrap().unwrap();
+        assert_eq!(p.status, registry::model::PersonStatus::Returned, "{label}");
+        let e = store.record_repatriation("liaison", &handover).await.unwrap_err();
+        assert!(
+            matches!(e, StoreError::Duplicate { .. }),
+            "{label}: one hand-over per identification: {e}"
+        );
+        assert!(store.verify_audit().await.unwrap().first_broken.is_none());
+    });
+}

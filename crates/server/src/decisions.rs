@@ -5,10 +5,13 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use registry::{Candidate, Decision, Identification, IdentificationEvidence, Job, Review};
+use registry::{
+    Candidate, Decision, Identification, IdentificationEvidence, Job, NewNotification, NewRepatriation, Notification,
+    Repatriation, Review,
+};
 use serde::{Deserialize, Serialize};
 
-use crate::{ApiError, ApiJson, ApiPath, AppState, Caller, Permission};
+use crate::{ApiError, ApiJson, ApiPath, ApiQuery, AppState, Caller, Permission};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -166,4 +169,56 @@ pub(crate) async fn job_candidates(
         return Err(ApiError::NotFound(format!("job {id}")));
     }
     Ok(Json(s.store.list_candidates(id).await?))
+}
+
+pub(crate) async fn notify(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewNotification>,
+) -> Result<(StatusCode, Json<Notification>), ApiError> {
+    caller.require(Permission::WriteHandovers)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(s.store.record_notification(&caller.0.username, &body).await?),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FamilyQuery {
+    family: i64,
+}
+
+pub(crate) async fn notifications(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<FamilyQuery>,
+) -> Result<Json<Vec<Notification>>, ApiError> {
+    caller.require(Permission::ReadHandovers)?;
+    Ok(Json(s.store.list_notifications(q.family).await?))
+}
+
+pub(crate) async fn repatriate(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewRepatriation>,
+) -> Result<(StatusCode, Json<Repatriation>), ApiError> {
+    caller.require(Permission::WriteHandovers)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(s.store.record_repatriation(&caller.0.username, &body).await?),
+    ))
+}
+
+pub(crate) async fn repatriation(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Repatriation>, ApiError> {
+    caller.require(Permission::ReadHandovers)?;
+    s.store
+        .get_repatriation(id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("repatriation {id}")))
 }

@@ -345,6 +345,30 @@ pub const ROUTES: &[RouteSpec] = &[
         Permission::ReadJobs,
         "The candidate pairs a job found, with per-marker evidence",
     ),
+    route(
+        "POST",
+        "/api/v1/notifications",
+        Permission::WriteHandovers,
+        "Record that a family was told of a confirmed identification",
+    ),
+    route(
+        "GET",
+        "/api/v1/notifications",
+        Permission::ReadHandovers,
+        "A family's notifications (?family=)",
+    ),
+    route(
+        "POST",
+        "/api/v1/repatriations",
+        Permission::WriteHandovers,
+        "Record a hand-over; the person becomes returned",
+    ),
+    route(
+        "GET",
+        "/api/v1/repatriations/{id}",
+        Permission::ReadHandovers,
+        "One hand-over",
+    ),
 ];
 
 const SESSION_COOKIE: &str = "homeward_session";
@@ -536,6 +560,12 @@ pub fn router(store: Store, config: ServerConfig) -> Router {
         .route("/api/v1/jobs", post(decisions::start_job))
         .route("/api/v1/jobs/{id}", get(decisions::get_job))
         .route("/api/v1/jobs/{id}/candidates", get(decisions::job_candidates))
+        .route(
+            "/api/v1/notifications",
+            post(decisions::notify).get(decisions::notifications),
+        )
+        .route("/api/v1/repatriations", post(decisions::repatriate))
+        .route("/api/v1/repatriations/{id}", get(decisions::repatriation))
         .route("/api/v1/identifications", post(decisions::propose))
         .route("/api/v1/identifications/{id}", get(decisions::get))
         .route("/api/v1/identifications/{id}/reviews", post(decisions::review))

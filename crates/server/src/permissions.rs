@@ -75,10 +75,13 @@ pub enum Permission {
     /// Matching jobs: starting one, and reading their progress and candidates (LRs, no genotypes).
     RunJobs,
     ReadJobs,
+    /// Telling families and handing remains over.
+    ReadHandovers,
+    WriteHandovers,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 25] = [
+    pub const ALL: [Permission; 27] = [
         Permission::ReadSites,
         Permission::WriteSites,
         Permission::ReadPersons,
@@ -104,6 +107,8 @@ impl Permission {
         Permission::ReviewIdentifications,
         Permission::RunJobs,
         Permission::ReadJobs,
+        Permission::ReadHandovers,
+        Permission::WriteHandovers,
     ];
 
     /// The roles that hold this permission.
@@ -130,6 +135,8 @@ impl Permission {
             Permission::ReviewIdentifications => &[Reviewer],
             Permission::RunJobs => &[Admin, LabAnalyst],
             Permission::ReadJobs => &[Admin, LabAnalyst, Reviewer],
+            Permission::ReadHandovers => &[Admin, FamilyLiaison, Reviewer, MissionPlanner],
+            Permission::WriteHandovers => &[Admin, FamilyLiaison],
         }
     }
 

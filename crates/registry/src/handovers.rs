@@ -1,0 +1,293 @@
+//! The end of the way home: telling the family of a confirmed identification, and handing the
+//! remains over. Both need a confirmed identification; the hand-over moves the person to
+//! `returned`, citing it.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::identifications::IdentificationStatus;
+use crate::model::{PartialDate, PersonStatus};
+use crate::store::{json, Store, StoreError};
+use crate::support::{not_found, optional_text, required_text};
+use crate::time::now_utc;
+
+/// How a family was told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Channel {
+    Visit,
+    Letter,
+    Phone,
+    Email,
+}
+
+impl Channel {
+    fn as_str(&self) -> &'static str {
+        match self {
+            Channel::Visit => "visit",
+            Channel::Letter => "letter",
+            Channel::Phone => "phone",
+            Channel::Email => "email",
+        }
+    }
+}
+
+impl std::str::FromStr for Channel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        [Channel::Visit, Channel::Letter, Channel::Phone, Channel::Email]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| format!("'{s}' is not a channel (visit, letter, phone, email)"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewNotification {
+    pub family_id: i64,
+    pub identification_id: i64,
+    pub channel: Channel,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notification {
+    pub id: i64,
+    #[serde(flatten)]
+    pub data: NewNotification,
+    pub notified_at: String,
+    pub by_user: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewRepatriation {
+    pub identification_id: i64,
+    /// Who received the remains: the family, a ministry, a consulate.
+    pub handed_to: String,
+    pub place: String,
+    pub handed_on: PartialDate,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Repatriation {
+    pub id: i64,
+    pub person_id: i64,
+    #[serde(flatten)]
+    pub data: NewRepatriation,
+    pub by_user: String,
+}
+
+impl Store {
+    /// The person and status of a confirmed identification, inside `tx`; anything else is refused.
+    async fn confirmed_identification(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT person_id, status FROM identifications WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or_else(|| not_found("identification", id))?;
+        let status: String = row.try_get("status")?;
+        if status != IdentificationStatus::Confirmed.as_str() {
+            return Err(StoreError::NotAllowed(format!(
+                "identification {id} is {status}; only a confirmed identification is told to a family or handed over"
+            )));
+        }
+        Ok(row.try_get("person_id")?)
+    }
+
+    /// Records that a family was told of a confirmed identification.
+    pub async fn record_notification(&self, actor: &str, n: &NewNotification) -> Result<Notification, StoreError> {
+        optional_text("note", n.note.as_deref(), 2000)?;
+        let mut tx = self.begin_write().await?;
+        Self::confirmed_identification(&mut tx, n.identification_id).await?;
+        if sqlx::query("SELECT id FROM families WHERE id = $1")
+            .bind(n.family_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_none()
+        {
+            return Err(not_found("family", n.family_id));
+        }
+        let at = now_utc();
+        let row = sqlx::query(
+            "INSERT INTO notifications (family_id, identification_id, channel, notified_at, by_user, note) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(n.family_id)
+        .bind(n.identification_id)
+        .bind(n.channel.as_str())
+        .bind(&at)
+        .bind(actor)
+        .bind(&n.note)
+        .fetch_one(&mut *tx)
+        .await?;
+        let notification = Notification {
+            id: row.try_get("id")?,
+            data: n.clone(),
+            notified_at: at,
+            by_user: actor.to_owned(),
+        };
+        Self::audit(
+            &mut tx,
+            actor,
+            "create",
+            "notification",
+            &notification.id.to_string(),
+            None,
+            Some(&json(&notification)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(notification)
+    }
+
+    /// A family's notifications, oldest first.
+    pub async fn list_notifications(&self, family_id: i64) -> Result<Vec<Notification>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, family_id, identification_id, channel, notified_at, by_user, note FROM notifications \
+             WHERE family_id = $1 ORDER BY id",
+        )
+        .bind(family_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let channel: String = r.try_get("channel")?;
+                Ok(Notification {
+                    id: r.try_get("id")?,
+                    data: NewNotification {
+                        family_id: r.try_get("family_id")?,
+                        identification_id: r.try_get("identification_id")?,
+                        channel: channel.parse().map_err(StoreError::Corrupt)?,
+                        note: r.try_get("note")?,
+                    },
+                    notified_at: r.try_get("notified_at")?,
+                    by_user: r.try_get("by_user")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records the hand-over of a confirmed identification's remains; the person becomes returned.
+    pub async fn record_repatriation(&self, actor: &str, r: &NewRepatriation) -> Result<Repatriation, StoreError> {
+        required_text("handed_to", &r.handed_to, 500)?;
+        required_text("place", &r.place, 500)?;
+        optional_text("note", r.note.as_deref(), 2000)?;
+        let mut tx = self.begin_write().await?;
+        let person_id = Self::confirmed_identification(&mut tx, r.identification_id).await?;
+        let row = sqlx::query(
+            "INSERT INTO repatriations (identification_id, person_id, handed_to, place, handed_on, by_user, note) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(r.identification_id)
+        .bind(person_id)
+        .bind(r.handed_to.trim())
+        .bind(r.place.trim())
+        .bind(r.handed_on.to_string())
+        .bind(actor)
+        .bind(&r.note)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if crate::store::unique_violation(&e) {
+                StoreError::Duplicate {
+                    entity: "repatriation",
+                    field: "identification_id",
+                    value: r.identification_id.to_string(),
+                }
+            } else {
+                e.into()
+            }
+        })?;
+        let repatriation = Repatriation {
+            id: row.try_get("id")?,
+            person_id,
+            data: r.clone(),
+            by_user: actor.to_owned(),
+        };
+        Self::audit(
+            &mut tx,
+            actor,
+            "create",
+            "repatriation",
+            &repatriation.id.to_string(),
+            None,
+            Some(&json(&repatriation)),
+        )
+        .await?;
+        // The person is home: returned, citing the hand-over.
+        let status: String = sqlx::query("SELECT status FROM persons WHERE id = $1")
+            .bind(person_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("status")?;
+        let status: PersonStatus = status.parse().map_err(StoreError::Corrupt)?;
+        if status < PersonStatus::Returned {
+            let reason = format!(
+                "handed to {} at {} on {} (repatriation {})",
+                r.handed_to.trim(),
+                r.place.trim(),
+                r.handed_on,
+                repatriation.id
+            );
+            sqlx::query("UPDATE persons SET status = $1, version = version + 1 WHERE id = $2")
+                .bind(PersonStatus::Returned.as_str())
+                .bind(person_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO person_status_history (person_id, from_status, to_status, reason, actor, at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(person_id)
+            .bind(status.as_str())
+            .bind(PersonStatus::Returned.as_str())
+            .bind(&reason)
+            .bind(actor)
+            .bind(now_utc())
+            .execute(&mut *tx)
+            .await?;
+            let change = serde_json::json!({ "status": "returned", "reason": reason }).to_string();
+            Self::audit(
+                &mut tx,
+                actor,
+                "status",
+                "person",
+                &person_id.to_string(),
+                Some(status.as_str()),
+                Some(&change),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(repatriation)
+    }
+
+    pub async fn get_repatriation(&self, id: i64) -> Result<Option<Repatriation>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, identification_id, person_id, handed_to, place, handed_on, by_user, note FROM repatriations WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let on: String = r.try_get("handed_on")?;
+        Ok(Some(Repatriation {
+            id: r.try_get("id")?,
+            person_id: r.try_get("person_id")?,
+            data: NewRepatriation {
+                identification_id: r.try_get("identification_id")?,
+                handed_to: r.try_get("handed_to")?,
+                place: r.try_get("place")?,
+                handed_on: on
+                    .parse()
+                    .map_err(|e: String| StoreError::Corrupt(format!("repatriation date: {e}")))?,
+                note: r.try_get("note")?,
+            },
+            by_user: r.try_get("by_user")?,
+        }))
+    }
+}
