@@ -222,3 +222,19 @@ pub(crate) async fn repatriation(
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("repatriation {id}")))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct JobQuery {
+    job: i64,
+}
+
+/// `/api/v1/candidates?job=ID`: the same list as `/api/v1/jobs/{id}/candidates`, under the resource
+/// name scripts use.
+pub(crate) async fn candidates(
+    state: State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<JobQuery>,
+) -> Result<Json<Vec<Candidate>>, ApiError> {
+    job_candidates(state, caller, ApiPath(q.job)).await
+}

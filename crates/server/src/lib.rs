@@ -369,6 +369,12 @@ pub const ROUTES: &[RouteSpec] = &[
         Permission::ReadHandovers,
         "One hand-over",
     ),
+    route(
+        "GET",
+        "/api/v1/candidates",
+        Permission::ReadJobs,
+        "Candidate pairs of a job (?job=), best first",
+    ),
 ];
 
 const SESSION_COOKIE: &str = "homeward_session";
@@ -560,6 +566,7 @@ pub fn router(store: Store, config: ServerConfig) -> Router {
         .route("/api/v1/jobs", post(decisions::start_job))
         .route("/api/v1/jobs/{id}", get(decisions::get_job))
         .route("/api/v1/jobs/{id}/candidates", get(decisions::job_candidates))
+        .route("/api/v1/candidates", get(decisions::candidates))
         .route(
             "/api/v1/notifications",
             post(decisions::notify).get(decisions::notifications),

@@ -1137,6 +1137,15 @@ fn a_matching_job_reports_progress_and_finds_the_missing_son() {
         assert_eq!(st, 200, "{label}: {candidates}");
         let best = &candidates[0];
         assert!(best["log10_lr"].as_f64().unwrap() > 0.0, "{label}: {candidates}");
+        let (st, same) = s
+            .call(
+                "GET",
+                &format!("/api/v1/candidates?job={}", job["id"]),
+                Some(Role::Reviewer),
+                None,
+            )
+            .await;
+        assert_eq!((st, &same), (200, &candidates), "{label}: the candidates resource");
         assert_eq!(
             best["evidence"].as_array().map(Vec::len),
             Some(3),
