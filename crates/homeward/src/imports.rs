@@ -5,17 +5,15 @@
 //! names); the first problem stops the import with the file, line and column named (exit code 2)
 //! and nothing is written. Then the records are written.
 //!
-//! Families (with their members) and profiles are written in **one transaction** per file, in
-//! batches (`Store::import_families`, `Store::import_references`): all of the file or, if anything
-//! fails (a crash, a lost connection, a concurrent change), nothing. Sites are still written one
-//! record at a time (one transaction, with its audit entry, per site), so a site import that fails
-//! half-way leaves the sites written before it.
+//! Every file is written in **one transaction** (`Store::import_sites`, `Store::import_families`,
+//! `Store::import_references`): all of the file or, if anything fails (a crash, a lost connection,
+//! a concurrent change), nothing.
 //!
 //! Records already in the registry are skipped and counted, after checking that they agree with the
 //! file: sites and references by `external_id`, families by `external_id` when the registry holds
 //! every member of the file (by name) as the file describes it. A family in the registry is not
 //! extended: a file naming a member it lacks is refused. So re-running a file that was imported
-//! writes nothing, and re-running a site file that failed half-way finishes it.
+//! writes nothing.
 //!
 //! All files are UTF-8 CSV with a header row; columns may come in any order, values are trimmed,
 //! and an empty cell is the same as a missing column.
@@ -270,11 +268,8 @@ fn unique_key(seen: &mut HashMap<String, u64>, row: &Row<'_>, column: &str, key:
 }
 
 /// What happened in the write phase, for the summary line and the error after a partial write.
-fn write_failure(path: &str, line: u64, written: &str, e: registry::StoreError) -> anyhow::Error {
-    let advice = format!(
-        "{written} were written before it (the registry writes these records one at a time); \
-         re-run the same file to finish: records already in the registry are skipped"
-    );
+fn write_failure(path: &str, line: u64, e: registry::StoreError) -> anyhow::Error {
+    let advice = "nothing was written (the file is imported in one transaction)";
     match e {
         e @ (registry::StoreError::Invalid(_)
         | registry::StoreError::Duplicate { .. }
@@ -352,18 +347,16 @@ async fn import_sites(store: &Store, path: &str, actor: &str, sites: &[(u64, New
         .into_iter()
         .map(|s| s.data.external_id.trim().to_owned())
         .collect();
-    let (mut written, mut skipped) = (0usize, 0usize);
-    for (line, site) in sites {
-        if existing.contains(site.external_id.trim()) {
-            skipped += 1;
-            continue;
-        }
-        store
-            .create_site(actor, site)
-            .await
-            .map_err(|e| write_failure(path, *line, &format!("{written} sites"), e))?;
-        written += 1;
-    }
+    let (fresh, lines): (Vec<NewSite>, Vec<u64>) = sites
+        .iter()
+        .filter(|(_, site)| !existing.contains(site.external_id.trim()))
+        .map(|(line, site)| (site.clone(), *line))
+        .unzip();
+    let skipped = sites.len() - fresh.len();
+    let written = store
+        .import_sites(actor, &fresh)
+        .await
+        .map_err(|(i, e)| write_failure(path, lines.get(i).copied().unwrap_or(0), e))?;
     eprintln!("{written} sites imported, {skipped} skipped (external_id already in the registry)");
     Ok(())
 }

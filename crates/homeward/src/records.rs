@@ -66,9 +66,8 @@ pub enum ImportCommand {
         #[arg(long, default_value = "cli")]
         actor: String,
     },
-    /// Import burial sites from a CSV file (columns: see README). Every row is checked first, nothing
-    /// written if one is bad; then each site is written in its own transaction (not one for the file):
-    /// after a failure re-run the same file, sites whose external_id exists are skipped.
+    /// Import burial sites from a CSV file (columns: see README), in one transaction: every row is
+    /// checked first, and then all are written or none. Sites whose external_id exists are skipped.
     Sites {
         file: PathBuf,
         #[command(flatten)]

@@ -917,9 +917,8 @@ impl Store {
         })
     }
 
-    pub async fn create_site(&self, actor: &str, s: &NewSite) -> Result<Site, StoreError> {
+    async fn insert_site(tx: &mut Transaction<'_, Any>, actor: &str, s: &NewSite) -> Result<Site, StoreError> {
         s.check()?;
-        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "INSERT INTO sites (external_id, names, search, lat, lon, precision_m, status, estimated_count, notes, version) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id",
@@ -933,7 +932,7 @@ impl Store {
         .bind(s.status.as_str())
         .bind(s.estimated_count.map(i64::from))
         .bind(&s.notes)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(|e| {
             if unique_violation(&e) {
@@ -949,18 +948,26 @@ impl Store {
             relocated_to: None,
             version: 1,
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "create",
-            "site",
-            &id.to_string(),
-            None,
-            Some(&json(&site)),
-        )
-        .await?;
+        Self::audit(tx, actor, "create", "site", &id.to_string(), None, Some(&json(&site))).await?;
+        Ok(site)
+    }
+
+    pub async fn create_site(&self, actor: &str, s: &NewSite) -> Result<Site, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let site = Self::insert_site(&mut tx, actor, s).await?;
         tx.commit().await?;
         Ok(site)
+    }
+
+    /// Imports sites in one transaction: all of them, or none if any is rejected (the error carries
+    /// the index of the first bad site). Sites are few, so each is one INSERT inside the transaction.
+    pub async fn import_sites(&self, actor: &str, sites: &[NewSite]) -> Result<usize, (usize, StoreError)> {
+        let mut tx = self.begin_write().await.map_err(|e| (0, e))?;
+        for (i, s) in sites.iter().enumerate() {
+            Self::insert_site(&mut tx, actor, s).await.map_err(|e| (i, e))?;
+        }
+        tx.commit().await.map_err(|e| (sites.len(), e.into()))?;
+        Ok(sites.len())
     }
 
     pub async fn get_site(&self, id: i64) -> Result<Option<Site>, StoreError> {

@@ -300,3 +300,27 @@ fn users_passwords_and_tokens() {
         assert!(store.verify_audit().await.unwrap().first_broken.is_none());
     });
 }
+
+#[test]
+fn a_site_import_is_all_or_nothing() {
+    on_every_backend(|label, store| async move {
+        let site = |id: &str| NewSite {
+            external_id: id.into(),
+            names: vec![Name::new("Komusan", "Latn", None, NameKind::Primary).unwrap()],
+            coordinates: None,
+            status: SiteStatus::Farmland,
+            estimated_count: None,
+            notes: None,
+        };
+        let mut batch: Vec<NewSite> = (0..20).map(|i| site(&format!("S-{i}"))).collect();
+        batch[12] = site("S-3");
+        let (row, e) = store.import_sites("importer", &batch).await.unwrap_err();
+        assert_eq!(row, 12, "{label}");
+        assert!(matches!(e, StoreError::Duplicate { .. }), "{label}: {e}");
+        assert!(store.list_sites().await.unwrap().is_empty(), "{label}: nothing kept");
+        batch[12] = site("S-12");
+        assert_eq!(store.import_sites("importer", &batch).await.unwrap(), 20);
+        assert_eq!(store.list_sites().await.unwrap().len(), 20);
+        assert!(store.verify_audit().await.unwrap().first_broken.is_none());
+    });
+}
