@@ -117,6 +117,39 @@ pub enum ExportCommand {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Write every burial site to standard output (JSON).
+    Sites {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Write every family with its members to standard output (JSON; contact details are left out).
+    Families {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Write every mission to standard output (JSON).
+    Missions {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+/// Records other than persons export as JSON only: their nesting (names in several scripts, members,
+/// sites of a mission) has no faithful flat form.
+fn json_only(format: ExportFormat, what: &str) -> Result<()> {
+    if format == ExportFormat::Json {
+        Ok(())
+    } else {
+        Err(input_error!(
+            "export {what}: only --format json is available (nested records)"
+        ))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -358,7 +391,42 @@ fn csv_row(p: &Person) -> Vec<String> {
 }
 
 pub fn export(cmd: &ExportCommand) -> Result<()> {
+    let print = |v: serde_json::Value| -> Result<()> {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        Ok(())
+    };
     match cmd {
+        ExportCommand::Sites { format, db } => {
+            json_only(*format, "sites")?;
+            runtime()?.block_on(async {
+                let store = open(db).await?;
+                let sites = store.list_sites().await?;
+                store.close().await;
+                print(serde_json::to_value(sites)?)
+            })
+        }
+        ExportCommand::Families { format, db } => {
+            json_only(*format, "families")?;
+            runtime()?.block_on(async {
+                let store = open(db).await?;
+                let mut out = Vec::new();
+                for f in store.list_families().await? {
+                    let members = store.list_members(f.id).await?;
+                    out.push(serde_json::json!({ "family": f, "members": members }));
+                }
+                store.close().await;
+                print(serde_json::Value::Array(out))
+            })
+        }
+        ExportCommand::Missions { format, db } => {
+            json_only(*format, "missions")?;
+            runtime()?.block_on(async {
+                let store = open(db).await?;
+                let missions = store.list_missions().await?;
+                store.close().await;
+                print(serde_json::to_value(missions)?)
+            })
+        }
         ExportCommand::Persons { format, db } => runtime()?.block_on(async {
             let store = open(db).await?;
             let stdout = std::io::stdout();

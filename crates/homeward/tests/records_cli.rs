@@ -171,3 +171,49 @@ fn users_tokens_and_the_server_from_the_command_line() {
     assert!(response.contains("\"role\":\"reviewer\""), "{response}");
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn sites_families_and_missions_export_as_json_without_contacts() {
+    use registry::model::{Name, NameKind, NewSite, SiteStatus};
+    let d = dir("export-json");
+    let db = format!("sqlite://{}", d.join("e.db").display());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = registry::Store::open(&db).await.unwrap();
+        let site = NewSite {
+            external_id: "S-1".into(),
+            names: vec![Name::new("Komusan", "Latn", None, NameKind::Primary).unwrap()],
+            coordinates: None,
+            status: SiteStatus::Farmland,
+            estimated_count: Some(300),
+            notes: None,
+        };
+        store.create_site("t", &site).await.unwrap();
+        let family = registry::NewFamily {
+            external_id: "F-1".into(),
+            name: "Yamada".into(),
+            liaison: None,
+            contacts: registry::Contacts {
+                postal_address: None,
+                phone: None,
+                email: Some("hanako@example.jp".into()),
+            },
+        };
+        store.create_family("t", &family).await.unwrap();
+        store.close().await;
+    });
+    let sites = homeward(&["export", "sites", "--db", &db]);
+    let v: serde_json::Value = serde_json::from_slice(&sites.stdout).unwrap();
+    assert_eq!(v[0]["external_id"], "S-1");
+    let families = homeward(&["export", "families", "--db", &db]);
+    let text = String::from_utf8(families.stdout).unwrap();
+    assert!(text.contains("F-1") && !text.contains("hanako@example.jp"), "{text}");
+    let missions = homeward(&["export", "missions", "--db", &db]);
+    assert!(missions.status.success());
+    let csv = homeward(&["export", "sites", "--format", "csv", "--db", &db]);
+    assert_eq!(csv.status.code(), Some(2), "nested records export as JSON only");
+    std::fs::remove_dir_all(&d).unwrap();
+}
