@@ -234,33 +234,7 @@ impl Store {
                 r.handed_on,
                 repatriation.id
             );
-            sqlx::query("UPDATE persons SET status = $1, version = version + 1 WHERE id = $2")
-                .bind(PersonStatus::Returned.as_str())
-                .bind(person_id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO person_status_history (person_id, from_status, to_status, reason, actor, at) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(person_id)
-            .bind(status.as_str())
-            .bind(PersonStatus::Returned.as_str())
-            .bind(&reason)
-            .bind(actor)
-            .bind(now_utc())
-            .execute(&mut *tx)
-            .await?;
-            let change = serde_json::json!({ "status": "returned", "reason": reason }).to_string();
-            Self::audit(
-                &mut tx,
-                actor,
-                "status",
-                "person",
-                &person_id.to_string(),
-                Some(status.as_str()),
-                Some(&change),
-            )
-            .await?;
+            Self::move_person_status(&mut tx, actor, person_id, None, status, PersonStatus::Returned, &reason).await?;
         }
         tx.commit().await?;
         Ok(repatriation)

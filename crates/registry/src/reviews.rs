@@ -227,31 +227,14 @@ impl Store {
             let current: PersonStatus = current.parse().map_err(StoreError::Corrupt)?;
             if current < PersonStatus::Identified {
                 let reason = format!("identification {id} confirmed by {}", confirmers.join(" and "));
-                sqlx::query("UPDATE persons SET status = $1, version = version + 1 WHERE id = $2")
-                    .bind(PersonStatus::Identified.as_str())
-                    .bind(person_id)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "INSERT INTO person_status_history (person_id, from_status, to_status, reason, actor, at) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(person_id)
-                .bind(current.as_str())
-                .bind(PersonStatus::Identified.as_str())
-                .bind(&reason)
-                .bind(&reviewer.username)
-                .bind(&at)
-                .execute(&mut *tx)
-                .await?;
-                let change = serde_json::json!({ "status": "identified", "reason": reason }).to_string();
-                Self::audit(
+                Self::move_person_status(
                     &mut tx,
                     &reviewer.username,
-                    "status",
-                    "person",
-                    &person_id.to_string(),
-                    Some(current.as_str()),
-                    Some(&change),
+                    person_id,
+                    None,
+                    current,
+                    PersonStatus::Identified,
+                    &reason,
                 )
                 .await?;
             }

@@ -808,52 +808,84 @@ impl Store {
                 to: to.as_str(),
             });
         }
-        let result =
-            sqlx::query("UPDATE persons SET status = $1, version = version + 1 WHERE id = $2 AND version = $3")
-                .bind(to.as_str())
-                .bind(id)
-                .bind(expected_version)
-                .execute(&mut *tx)
-                .await?;
-        if result.rows_affected() != 1 {
-            return Err(StoreError::Conflict {
-                entity: "person",
-                id,
-                expected: expected_version,
-                actual: -1,
-            });
-        }
-        let at = now_utc();
-        sqlx::query(
-            "INSERT INTO person_status_history (person_id, from_status, to_status, reason, actor, at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+        Self::move_person_status(
+            &mut tx,
+            actor,
+            id,
+            Some(expected_version),
+            before.status,
+            to,
+            reason.trim(),
         )
-        .bind(id)
-        .bind(before.status.as_str())
-        .bind(to.as_str())
-        .bind(reason.trim())
-        .bind(actor)
-        .bind(&at)
-        .execute(&mut *tx)
         .await?;
         let after = Person {
             status: to,
             version: expected_version + 1,
             ..before.clone()
         };
-        let change = serde_json::json!({ "status": to.as_str(), "reason": reason.trim() }).to_string();
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Moves a person's status inside `tx`: the row (guarded by `expected_version` when given), the
+    /// history with its reason, and the audit entry. Callers check the direction.
+    pub(crate) async fn move_person_status(
+        tx: &mut Transaction<'_, Any>,
+        actor: &str,
+        person_id: i64,
+        expected_version: Option<i64>,
+        from: PersonStatus,
+        to: PersonStatus,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let result = match expected_version {
+            Some(v) => {
+                sqlx::query("UPDATE persons SET status = $1, version = version + 1 WHERE id = $2 AND version = $3")
+                    .bind(to.as_str())
+                    .bind(person_id)
+                    .bind(v)
+                    .execute(&mut **tx)
+                    .await?
+            }
+            None => {
+                sqlx::query("UPDATE persons SET status = $1, version = version + 1 WHERE id = $2")
+                    .bind(to.as_str())
+                    .bind(person_id)
+                    .execute(&mut **tx)
+                    .await?
+            }
+        };
+        if result.rows_affected() != 1 {
+            return Err(StoreError::Conflict {
+                entity: "person",
+                id: person_id,
+                expected: expected_version.unwrap_or(-1),
+                actual: -1,
+            });
+        }
+        sqlx::query(
+            "INSERT INTO person_status_history (person_id, from_status, to_status, reason, actor, at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(person_id)
+        .bind(from.as_str())
+        .bind(to.as_str())
+        .bind(reason)
+        .bind(actor)
+        .bind(now_utc())
+        .execute(&mut **tx)
+        .await?;
+        let change = serde_json::json!({ "status": to.as_str(), "reason": reason }).to_string();
         Self::audit(
-            &mut tx,
+            tx,
             actor,
             "status",
             "person",
-            &id.to_string(),
-            Some(before.status.as_str()),
+            &person_id.to_string(),
+            Some(from.as_str()),
             Some(&change),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
+        .await
     }
 
     /// A person's status changes, oldest first: (from, to, reason, actor, at).
