@@ -8,7 +8,7 @@ use sqlx::Row;
 use crate::identifications::IdentificationStatus;
 use crate::model::{PartialDate, PersonStatus};
 use crate::store::{json, Store, StoreError};
-use crate::support::{not_found, optional_text, required_text};
+use crate::support::{duplicate, not_found, optional_text, required_text};
 use crate::time::now_utc;
 
 /// How a family was told.
@@ -192,17 +192,11 @@ impl Store {
         .bind(&r.note)
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| {
-            if crate::store::unique_violation(&e) {
-                StoreError::Duplicate {
-                    entity: "repatriation",
-                    field: "identification_id",
-                    value: r.identification_id.to_string(),
-                }
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(duplicate(
+            "repatriation",
+            "identification_id",
+            &r.identification_id.to_string(),
+        ))?;
         let repatriation = Repatriation {
             id: row.try_get("id")?,
             person_id,

@@ -12,6 +12,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Row, Transaction};
 
 use crate::model::{Coordinates, FieldError, NewPerson, NewSite, Person, PersonStatus, Place, Site, SiteStatus};
+use crate::support::duplicate;
 use crate::time::now_utc;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -362,13 +363,7 @@ impl Store {
         .bind(PersonStatus::Missing.as_str())
         .fetch_one(&mut **tx)
         .await
-        .map_err(|e| {
-            if unique_violation(&e) {
-                StoreError::Duplicate { entity: "person", field: "external_id", value: p.external_id.clone() }
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(duplicate("person", "external_id", &p.external_id))?;
         let id: i64 = row.try_get("id")?;
         let person = Person {
             id,
@@ -722,17 +717,7 @@ impl Store {
         .bind(expected_version)
         .execute(&mut *tx)
         .await
-        .map_err(|e| {
-            if unique_violation(&e) {
-                StoreError::Duplicate {
-                    entity: "person",
-                    field: "external_id",
-                    value: p.external_id.clone(),
-                }
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(duplicate("person", "external_id", &p.external_id))?;
         if result.rows_affected() != 1 {
             return Err(StoreError::Conflict {
                 entity: "person",
@@ -966,13 +951,7 @@ impl Store {
         .bind(&s.notes)
         .fetch_one(&mut **tx)
         .await
-        .map_err(|e| {
-            if unique_violation(&e) {
-                StoreError::Duplicate { entity: "site", field: "external_id", value: s.external_id.clone() }
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(duplicate("site", "external_id", &s.external_id))?;
         let id: i64 = row.try_get("id")?;
         let site = Site {
             id,

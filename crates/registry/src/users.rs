@@ -11,7 +11,8 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::model::FieldError;
-use crate::store::{unique_violation, Store, StoreError};
+use crate::store::{Store, StoreError};
+use crate::support::duplicate;
 use crate::time::now_utc;
 
 /// What a user may do. See the server's permission table for the details.
@@ -120,17 +121,7 @@ impl Store {
         .bind(now_utc())
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| {
-            if unique_violation(&e) {
-                StoreError::Duplicate {
-                    entity: "user",
-                    field: "username",
-                    value: username.to_owned(),
-                }
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(duplicate("user", "username", username))?;
         let user = User {
             id: row.try_get("id")?,
             username: username.to_owned(),
