@@ -5,6 +5,7 @@
 pub mod backup;
 pub mod case;
 pub mod config;
+pub mod demo;
 pub mod dvi;
 pub mod error;
 pub mod imports;

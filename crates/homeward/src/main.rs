@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use homeward::{backup, dvi, error, lr, matching, records, screen, serve};
+use homeward::{backup, demo, dvi, error, lr, matching, records, screen, serve};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -44,6 +44,9 @@ enum Command {
     Restore(backup::RestoreArgs),
     /// Run the HTTP API.
     Serve(serve::ServeArgs),
+    /// Build the bundled synthetic demo (71 sites, 20,000 persons, 5,000 families, 2,000 samples),
+    /// run a matching job over it and serve it on loopback.
+    Demo(demo::DemoArgs),
     /// Users and their roles.
     #[command(subcommand)]
     User(serve::UserCommand),
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::Backup(args) => backup::backup(&args),
         Command::Restore(args) => backup::restore(&args),
         Command::Serve(args) => serve::serve(&args),
+        Command::Demo(args) => demo::run(&args),
         Command::User(cmd) => serve::user(&cmd),
         Command::Token(cmd) => serve::token(&cmd),
     };

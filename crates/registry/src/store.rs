@@ -773,6 +773,53 @@ impl Store {
         Ok(person)
     }
 
+    /// Moves many persons' statuses forward in one transaction (bulk loads such as a survey's list
+    /// of located graves): all of them, or none if any is unknown or would move backwards (the
+    /// error names its position in `changes`). Each change is recorded as [`Store::advance_status`]
+    /// records it.
+    pub async fn advance_statuses(
+        &self,
+        actor: &str,
+        changes: &[(i64, PersonStatus, String)],
+    ) -> Result<usize, (usize, StoreError)> {
+        for (i, (_, _, reason)) in changes.iter().enumerate() {
+            if reason.trim().is_empty() {
+                return Err((i, FieldError::new("reason", "a status change needs a reason").into()));
+            }
+        }
+        let mut tx = self.begin_write().await.map_err(|e| (0, e))?;
+        for (i, (id, to, reason)) in changes.iter().enumerate() {
+            let row = sqlx::query("SELECT status FROM persons WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(|e| (i, e.into()))?
+                .ok_or((
+                    i,
+                    StoreError::NotFound {
+                        entity: "person",
+                        id: id.to_string(),
+                    },
+                ))?;
+            let from: String = row.try_get("status").map_err(|e| (i, e.into()))?;
+            let from: PersonStatus = from.parse().map_err(|e: String| (i, StoreError::Corrupt(e)))?;
+            if *to <= from {
+                return Err((
+                    i,
+                    StoreError::BackwardStatus {
+                        from: from.as_str(),
+                        to: to.as_str(),
+                    },
+                ));
+            }
+            Self::move_person_status(&mut tx, actor, *id, None, from, *to, reason.trim())
+                .await
+                .map_err(|e| (i, e))?;
+        }
+        tx.commit().await.map_err(|e| (changes.len(), e.into()))?;
+        Ok(changes.len())
+    }
+
     /// Moves a person's status forward, with the reason, recorded in the status history.
     pub async fn advance_status(
         &self,

@@ -121,6 +121,43 @@ fn statuses_only_move_forward_with_a_reason() {
 }
 
 #[test]
+fn bulk_status_moves_are_all_or_nothing() {
+    on_every_backend(|label, store| async move {
+        let a = store.create_person("a", &person("BS-1")).await.unwrap();
+        let b = store.create_person("a", &person("BS-2")).await.unwrap();
+        let located = |id| (id, PersonStatus::Located, "survey 2015".to_string());
+        // The second change repeats the first person's move: backwards by then, so nothing moves.
+        let (at, e) = store
+            .advance_statuses("a", &[located(a.id), located(a.id)])
+            .await
+            .unwrap_err();
+        assert_eq!(at, 1, "{label}");
+        assert!(matches!(e, StoreError::BackwardStatus { .. }), "{label}: {e}");
+        assert_eq!(
+            store.get_person(a.id).await.unwrap().unwrap().status,
+            PersonStatus::Missing
+        );
+        let (at, e) = store
+            .advance_statuses("a", &[located(a.id), located(-5)])
+            .await
+            .unwrap_err();
+        assert_eq!(at, 1, "{label}");
+        assert!(matches!(e, StoreError::NotFound { .. }), "{label}: {e}");
+        assert_eq!(
+            store
+                .advance_statuses("a", &[located(a.id), located(b.id)])
+                .await
+                .unwrap(),
+            2
+        );
+        let b = store.get_person(b.id).await.unwrap().unwrap();
+        assert_eq!((b.status, b.version), (PersonStatus::Located, 2), "{label}");
+        assert_eq!(store.status_history(a.id).await.unwrap()[0].2, "survey 2015");
+        assert!(store.verify_audit().await.unwrap().first_broken.is_none(), "{label}");
+    });
+}
+
+#[test]
 fn an_import_is_all_or_nothing() {
     on_every_backend(|label, store| async move {
         let mut batch: Vec<NewPerson> = (0..50).map(|i| person(&format!("B-{i}"))).collect();

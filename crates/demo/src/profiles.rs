@@ -1,0 +1,133 @@
+//! Simulated STR profiles: the GlobalFiler autosomal loci with the bundled East-Asian frequencies,
+//! gene-dropped through each family's pedigree, and the degradation of DNA from bones buried for
+//! eighty years (failed loci, heterozygotes showing one allele).
+
+use std::collections::BTreeMap;
+
+use kinship::{Chromosome, Marker};
+
+use crate::rng::Rng;
+use crate::DemoMember;
+
+/// East-Asian allele frequencies in Familias list form, from the norSTR data package (Department of
+/// Forensic Sciences, Oslo University Hospital; MIT licence, `data/LICENSE-norSTR.md`).
+pub const EAST_ASIA_FREQUENCIES: &str = include_str!("../data/east-asia.txt");
+
+/// The typing kit named on every demo profile.
+pub const DEMO_KIT: &str = "GlobalFiler";
+
+/// The 21 autosomal STR loci of GlobalFiler (amelogenin, DYS391 and Yindel left out).
+const GLOBALFILER: [&str; 21] = [
+    "D3S1358", "vWA", "D16S539", "CSF1PO", "TPOX", "D8S1179", "D21S11", "D18S51", "D2S441", "D19S433", "TH01", "FGA",
+    "D22S1045", "D5S818", "D13S317", "D7S820", "SE33", "D10S1248", "D1S1656", "D12S391", "D2S1338",
+];
+
+/// Genotypes by marker name, as the registry stores them (`14/15`, `14/-` for one allele seen).
+pub type Genotypes = BTreeMap<String, String>;
+
+/// The demo's markers (no mutation: the demo's matching jobs use the same model).
+pub fn demo_markers() -> Vec<Marker> {
+    let db = formats::read_frequencies(EAST_ASIA_FREQUENCIES).expect("the bundled frequency file parses (tested)");
+    GLOBALFILER
+        .iter()
+        .map(|name| {
+            let m = db
+                .get(name)
+                .expect("every GlobalFiler locus is in the bundled file (tested)");
+            Marker::without_mutation(&m.name, m.alleles.clone(), Chromosome::Autosomal)
+                .expect("the bundled frequencies are valid (tested)")
+        })
+        .collect()
+}
+
+fn draw_allele(rng: &mut Rng, marker: &Marker) -> usize {
+    rng.weighted(marker.freqs())
+}
+
+/// Allele indices per member and marker, dropped from founders to descendants (members are listed
+/// parents first). Founders draw from the population frequencies; each child receives one of each
+/// parent's two alleles with probability 1/2 (Mendel; no mutation, as in the matching model).
+pub fn drop_genes(rng: &mut Rng, markers: &[Marker], members: &[DemoMember]) -> Vec<Vec<[usize; 2]>> {
+    let mut genes: Vec<Vec<[usize; 2]>> = Vec::with_capacity(members.len());
+    for member in members {
+        let person: Vec<[usize; 2]> = markers
+            .iter()
+            .enumerate()
+            .map(|(k, marker)| {
+                let from = |rng: &mut Rng, parent: Option<usize>| match parent {
+                    Some(p) => genes[p][k][rng.below(2) as usize],
+                    None => draw_allele(rng, marker),
+                };
+                [from(rng, member.father), from(rng, member.mother)]
+            })
+            .collect();
+        genes.push(person);
+    }
+    genes
+}
+
+fn genotype_text(marker: &Marker, pair: [usize; 2]) -> String {
+    let names = marker.alleles();
+    let (a, b) = (pair[0].min(pair[1]), pair[0].max(pair[1]));
+    format!("{}/{}", names[a], names[b])
+}
+
+/// Every member's full profile.
+pub fn drop_through_family(rng: &mut Rng, markers: &[Marker], members: &[DemoMember]) -> Vec<Genotypes> {
+    drop_genes(rng, markers, members)
+        .into_iter()
+        .map(|person| {
+            markers
+                .iter()
+                .zip(person)
+                .map(|(m, pair)| (m.name().to_string(), genotype_text(m, pair)))
+                .collect()
+        })
+        .collect()
+}
+
+/// A person unrelated to every family.
+pub fn unrelated(rng: &mut Rng, markers: &[Marker]) -> Genotypes {
+    markers
+        .iter()
+        .map(|m| {
+            let pair = [draw_allele(rng, m), draw_allele(rng, m)];
+            (m.name().to_string(), genotype_text(m, pair))
+        })
+        .collect()
+}
+
+/// What a laboratory gets from old bone: with `quality` 0 (good) to 1 (poor), up to 60% of loci
+/// fail and up to 25% of heterozygous loci show only one allele, recorded as `a/-`. At least six
+/// loci always remain (samples with fewer are not reported as profiles).
+pub fn degrade(rng: &mut Rng, full: &Genotypes, quality: f64) -> Genotypes {
+    let fail = 0.6 * quality * quality;
+    let one_allele = 0.25 * quality;
+    let mut kept: Genotypes = Genotypes::new();
+    let mut failed = Vec::new();
+    for (marker, genotype) in full {
+        if rng.chance(fail) {
+            failed.push((marker, genotype));
+            continue;
+        }
+        kept.insert(marker.clone(), partial(rng, genotype, one_allele));
+    }
+    while kept.len() < 6 {
+        if let Some((marker, genotype)) = failed.pop() {
+            kept.insert(marker.clone(), genotype.clone());
+        } else {
+            break;
+        }
+    }
+    kept
+}
+
+fn partial(rng: &mut Rng, genotype: &str, one_allele: f64) -> String {
+    match genotype.split_once('/') {
+        Some((a, b)) if a != b && rng.chance(one_allele) => {
+            let seen = if rng.chance(0.5) { a } else { b };
+            format!("{seen}/-")
+        }
+        _ => genotype.to_string(),
+    }
+}
