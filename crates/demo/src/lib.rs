@@ -182,6 +182,35 @@ pub struct DemoRemains {
     pub truth: usize,
 }
 
+/// How well a visiting party walks (the registry's mobility values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mobility {
+    Walks,
+    Limited,
+    Wheelchair,
+}
+
+impl Mobility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mobility::Walks => "walks",
+            Mobility::Limited => "limited",
+            Mobility::Wheelchair => "wheelchair",
+        }
+    }
+}
+
+/// A family's request to visit the grave of their missing relative.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoVisitRequest {
+    /// Index into [`Scenario::families`].
+    pub family: usize,
+    /// Index into [`Scenario::sites`].
+    pub site: usize,
+    pub visitors: u32,
+    pub mobility: Mobility,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
     pub seed: u64,
@@ -189,6 +218,51 @@ pub struct Scenario {
     pub persons: Vec<DemoPerson>,
     pub families: Vec<DemoFamily>,
     pub remains: Vec<DemoRemains>,
+    /// Requests to visit graves at the sites open to visits, for the next grave-visit mission.
+    pub visit_requests: Vec<DemoVisitRequest>,
+}
+
+/// How many families ask to visit graves in the demo (the itinerary case: 30 requests).
+const VISIT_REQUESTS: usize = 30;
+
+/// Families whose relative's grave is known, at a site open to visits, ask to visit it: at most
+/// [`VISIT_REQUESTS`], spread over at most 12 sites.
+fn visit_requests(
+    rng: &mut Rng,
+    sites: &[DemoSite],
+    persons: &[DemoPerson],
+    families: &[DemoFamily],
+) -> Vec<DemoVisitRequest> {
+    let visitable = |s: &DemoSite| s.state != SiteState::Inaccessible && s.state != SiteState::Exhumed;
+    let mut chosen_sites: Vec<usize> = Vec::new();
+    let mut requests = Vec::new();
+    for (f, family) in families.iter().enumerate() {
+        let person = &persons[family.person];
+        if !person.burial_known || !visitable(&sites[person.site]) {
+            continue;
+        }
+        if !chosen_sites.contains(&person.site) {
+            if chosen_sites.len() == 12 {
+                continue;
+            }
+            chosen_sites.push(person.site);
+        }
+        let mobility = match rng.below(10) {
+            0..=3 => Mobility::Walks,
+            4..=8 => Mobility::Limited,
+            _ => Mobility::Wheelchair,
+        };
+        requests.push(DemoVisitRequest {
+            family: f,
+            site: person.site,
+            visitors: 1 + rng.below(4) as u32,
+            mobility,
+        });
+        if requests.len() == VISIT_REQUESTS {
+            break;
+        }
+    }
+    requests
 }
 
 const ELEMENTS: &[&str] = &[
@@ -288,12 +362,14 @@ impl Scenario {
                 }
             })
             .collect();
+        let visit_requests = visit_requests(&mut rng, &sites, &persons, &families);
         Scenario {
             seed,
             sites,
             persons,
             families,
             remains,
+            visit_requests,
         }
     }
 }

@@ -141,3 +141,21 @@ fn names_appear_in_kanji_kana_and_romaji() {
         .all(|c| c == ' ' || ('\u{3041}'..='\u{309f}').contains(&c)));
     assert!(p.name_romaji().is_ascii());
 }
+
+#[test]
+fn visit_requests_are_for_known_graves_at_sites_open_to_visits() {
+    let s = Scenario::generate(1945, DemoSize::FULL);
+    assert_eq!(s.visit_requests.len(), 30);
+    let sites: HashSet<usize> = s.visit_requests.iter().map(|r| r.site).collect();
+    assert!(sites.len() <= 12 && sites.len() >= 5, "{} sites", sites.len());
+    for r in &s.visit_requests {
+        let person = &s.persons[s.families[r.family].person];
+        assert_eq!(person.site, r.site);
+        assert!(person.burial_known);
+        assert!(!matches!(
+            s.sites[r.site].state,
+            SiteState::Inaccessible | SiteState::Exhumed
+        ));
+        assert!((1..=4).contains(&r.visitors));
+    }
+}

@@ -19,8 +19,8 @@ use demo::{DemoSize, Scenario};
 use registry::model::{Coordinates, Name, NameKind, NewPerson, NewSite, PartialDate, PersonStatus, Place, Sex, Source};
 use registry::{
     Consent, ConsentScope, IdentificationEvidence, ImportFamily, MissionKind, NewCustodyEvent, NewFamily, NewMember,
-    NewMission, NewReference, NewRemains, NewSample, Participant, ProfileKind, ReferenceProfile, Role, SampleProfile,
-    Store, StrProfile,
+    NewMission, NewReference, NewRemains, NewSample, NewVisitRequest, Participant, ProfileKind, ReferenceProfile, Role,
+    SampleProfile, Store, StrProfile,
 };
 
 use crate::input_error;
@@ -239,9 +239,9 @@ async fn build(store: &Store, dir: &Path, seed: u64, size: DemoSize) -> Result<V
     step("71 burial sites", &mut clock);
     let person_ids = write_persons(store, &scenario).await?;
     step("persons", &mut clock);
-    let (member_ids, reference_ids) = write_families(store, &scenario, &person_ids).await?;
+    let family_ids = write_families(store, &scenario, &person_ids).await?;
     step("families and reference profiles", &mut clock);
-    let missions = write_missions(store, &scenario, &site_ids).await?;
+    let missions = write_missions(store, &scenario, &site_ids, &family_ids.families).await?;
     let sample_remains = write_remains(store, &scenario, &site_ids, &missions).await?;
     step("remains and samples", &mut clock);
 
@@ -261,7 +261,15 @@ async fn build(store: &Store, dir: &Path, seed: u64, size: DemoSize) -> Result<V
         return Err(anyhow!("the demo's matching job failed: {error}"));
     }
     step("matching job", &mut clock);
-    let proposed = propose(store, &scenario, job.id, &member_ids, &reference_ids, &sample_remains).await?;
+    let proposed = propose(
+        store,
+        &scenario,
+        job.id,
+        &family_ids.members,
+        &family_ids.references,
+        &sample_remains,
+    )
+    .await?;
     step("identifications proposed", &mut clock);
     eprintln!(
         "demo registry: {} sites, {} persons, {} families, {} samples; {} identifications proposed \
@@ -413,13 +421,16 @@ async fn write_persons(store: &Store, scenario: &Scenario) -> Result<Vec<i64>> {
     Ok(ids)
 }
 
-/// Writes the families and their reference samples. Returns the member ids (by family, then
-/// member index) and the reference ids (by family).
-async fn write_families(
-    store: &Store,
-    scenario: &Scenario,
-    person_ids: &[i64],
-) -> Result<(Vec<Vec<i64>>, Vec<Vec<i64>>)> {
+/// The registry ids of a scenario's families, their members (by family, then member index) and
+/// their references (by family).
+struct FamilyIds {
+    families: Vec<i64>,
+    members: Vec<Vec<i64>>,
+    references: Vec<Vec<i64>>,
+}
+
+/// Writes the families and their reference samples.
+async fn write_families(store: &Store, scenario: &Scenario, person_ids: &[i64]) -> Result<FamilyIds> {
     let families: Vec<ImportFamily> = scenario
         .families
         .iter()
@@ -503,12 +514,21 @@ async fn write_families(
         .iter()
         .map(|f| f.references.iter().map(|r| stored[&r.key]).collect())
         .collect();
-    Ok((member_ids, reference_ids))
+    Ok(FamilyIds {
+        families: ids,
+        members: member_ids,
+        references: reference_ids,
+    })
 }
 
-/// A recovery mission per exhumed site and two grave visits to named sites. Returns the recovery
-/// mission id by site index.
-async fn write_missions(store: &Store, scenario: &Scenario, site_ids: &[i64]) -> Result<HashMap<usize, i64>> {
+/// A recovery mission per exhumed site, the families' visit requests and the grave-visit mission
+/// to their sites. Returns the recovery mission id by site index.
+async fn write_missions(
+    store: &Store,
+    scenario: &Scenario,
+    site_ids: &[i64],
+    family_ids: &[i64],
+) -> Result<HashMap<usize, i64>> {
     let mut recovery = HashMap::new();
     for (i, site) in scenario.sites.iter().enumerate() {
         if site.state != demo::SiteState::Exhumed {
@@ -543,21 +563,31 @@ async fn write_missions(store: &Store, scenario: &Scenario, site_ids: &[i64]) ->
             .await?;
         recovery.insert(i, mission.id);
     }
-    let visits = [("hamhung", 2013, 6), ("ranam", 2014, 6), ("komusan", 2013, 6)];
-    let mut ids: Vec<i64> = visits
-        .iter()
-        .filter_map(|(key, _, _)| scenario.sites.iter().position(|s| s.key == *key))
-        .map(|i| site_ids[i])
-        .collect();
+    // The families' requests to visit graves, and the grave-visit mission that will take them.
+    for r in &scenario.visit_requests {
+        store
+            .create_visit_request(
+                "liaison",
+                &NewVisitRequest {
+                    family_id: family_ids[r.family],
+                    site_id: site_ids[r.site],
+                    visitors: r.visitors,
+                    mobility: r.mobility.as_str().parse().map_err(|e: String| anyhow!(e))?,
+                    notes: None,
+                },
+            )
+            .await?;
+    }
+    let mut ids: Vec<i64> = scenario.visit_requests.iter().map(|r| site_ids[r.site]).collect();
     ids.sort_unstable();
     ids.dedup();
     if !ids.is_empty() {
         store
             .create_mission(
-                ACTOR,
+                "planner",
                 &NewMission {
                     kind: MissionKind::GraveVisit,
-                    name: "Bereaved families' grave visit, north-east (demo)".to_string(),
+                    name: "Bereaved families' grave visit (demo)".to_string(),
                     start: PartialDate {
                         year: 2027,
                         month: Some(6),
@@ -566,7 +596,7 @@ async fn write_missions(store: &Store, scenario: &Scenario, site_ids: &[i64]) ->
                     end: Some(PartialDate {
                         year: 2027,
                         month: Some(6),
-                        day: Some(21),
+                        day: Some(18),
                     }),
                     site_ids: ids,
                     participants: vec![

@@ -20,6 +20,7 @@ mod store;
 mod support;
 mod time;
 mod users;
+mod visits;
 
 pub use families::{Contacts, Family, FamilyMember, ImportFamily, ImportSummary, NewFamily, NewMember, PedigreeRow};
 pub use handovers::{Channel, NewNotification, NewRepatriation, Notification, Repatriation};
@@ -36,3 +37,4 @@ pub use samples::{
 pub use store::{AuditEntry, AuditReport, Backend, Store, StoreError, GENESIS_HASH};
 pub use time::{format_utc, now_utc};
 pub use users::{Role, User};
+pub use visits::{MissionItinerary, Mobility, NewVisitRequest, VisitRequest};

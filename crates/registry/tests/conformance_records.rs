@@ -977,3 +977,82 @@ fn a_confirmed_identification_is_told_to_the_family_and_handed_over() {
         assert!(store.verify_audit().await.unwrap().first_broken.is_none());
     });
 }
+
+#[test]
+fn visit_requests_and_itineraries_are_kept_and_replanned_by_version() {
+    use registry::{Mobility, NewVisitRequest};
+    on_every_backend(|label, store| async move {
+        let s = store.create_site("planner", &site("S-30")).await.unwrap();
+        let f = store.create_family("liaison", &family("F-30")).await.unwrap();
+        let request = |visitors| NewVisitRequest {
+            family_id: f.id,
+            site_id: s.id,
+            visitors,
+            mobility: Mobility::Limited,
+            notes: Some("  two in their eighties  ".into()),
+        };
+        let e = store.create_visit_request("liaison", &request(0)).await.unwrap_err();
+        assert_eq!(invalid_field(&e), Some("visitors"), "{label}");
+        let unknown_site = NewVisitRequest {
+            site_id: 9_999,
+            ..request(2)
+        };
+        let e = store.create_visit_request("liaison", &unknown_site).await.unwrap_err();
+        assert!(matches!(e, StoreError::NotFound { entity: "site", .. }), "{label}: {e}");
+        let r = store.create_visit_request("liaison", &request(2)).await.unwrap();
+        assert_eq!(r.data.notes.as_deref(), Some("two in their eighties"));
+        assert_eq!(
+            store.list_visit_requests(None).await.unwrap(),
+            vec![r.clone()],
+            "{label}"
+        );
+        assert!(store.list_visit_requests(Some(&[s.id + 1])).await.unwrap().is_empty());
+
+        let m = store
+            .create_mission(
+                "planner",
+                &NewMission {
+                    kind: MissionKind::GraveVisit,
+                    name: "Visit".into(),
+                    start: "2027-06-14".parse().unwrap(),
+                    end: None,
+                    site_ids: vec![s.id],
+                    participants: vec![],
+                    permits: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(store.get_mission_itinerary(m.id).await.unwrap().is_none());
+        let plan = serde_json::json!({"days": [{"day": 1, "sites": [s.id]}]});
+        let first = store.set_mission_itinerary("planner", m.id, None, &plan).await.unwrap();
+        assert_eq!(first.version, 1);
+        // A second "first" plan, or a re-plan of a stale version, is a conflict and changes nothing.
+        let e = store
+            .set_mission_itinerary("planner", m.id, None, &plan)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Conflict { .. }), "{label}: {e}");
+        let e = store
+            .set_mission_itinerary("planner", m.id, Some(7), &plan)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Conflict { .. }), "{label}: {e}");
+        let replanned = serde_json::json!({"days": []});
+        let second = store
+            .set_mission_itinerary("planner", m.id, Some(1), &replanned)
+            .await
+            .unwrap();
+        assert_eq!(second.version, 2);
+        let stored = store.get_mission_itinerary(m.id).await.unwrap().unwrap();
+        assert_eq!((stored.plan, stored.version), (replanned, 2), "{label}");
+        let e = store
+            .set_mission_itinerary("planner", 9_999, None, &plan)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::NotFound { .. }), "{label}: {e}");
+        let audit = store.audit_entries(0, 100_000).await.unwrap();
+        assert!(audit.iter().any(|e| e.entity == "visit_request"), "{label}");
+        assert_eq!(audit.iter().filter(|e| e.action == "plan").count(), 2, "{label}");
+    });
+}

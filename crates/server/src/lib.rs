@@ -17,6 +17,7 @@ mod decisions;
 mod error;
 mod permissions;
 mod records;
+mod visits;
 
 use std::net::SocketAddr;
 
@@ -310,6 +311,24 @@ pub const ROUTES: &[RouteSpec] = &[
         "Record what a mission achieved (409 if stale)",
     ),
     route(
+        "GET",
+        "/api/v1/missions/{id}/itinerary",
+        Permission::ReadMissions,
+        "A mission's planned itinerary: day plans",
+    ),
+    route(
+        "GET",
+        "/api/v1/visit-requests",
+        Permission::ReadVisitRequests,
+        "Families' requests to visit graves (?site=)",
+    ),
+    route(
+        "POST",
+        "/api/v1/visit-requests",
+        Permission::WriteVisitRequests,
+        "Record a family's request to visit a grave",
+    ),
+    route(
         "POST",
         "/api/v1/identifications",
         Permission::ProposeIdentifications,
@@ -563,6 +582,11 @@ pub fn router(store: Store, config: ServerConfig) -> Router {
         )
         .route("/api/v1/missions/{id}", get(records::get_mission))
         .route("/api/v1/missions/{id}/outcome", post(records::set_mission_outcome))
+        .route("/api/v1/missions/{id}/itinerary", get(visits::mission_itinerary))
+        .route(
+            "/api/v1/visit-requests",
+            get(visits::list_visit_requests).post(visits::create_visit_request),
+        )
         .route("/api/v1/jobs", post(decisions::start_job))
         .route("/api/v1/jobs/{id}", get(decisions::get_job))
         .route("/api/v1/jobs/{id}/candidates", get(decisions::job_candidates))

@@ -20,6 +20,8 @@
 //! | WriteSamples    |   ✓   |                |      ✓      |          |                 |        |
 //! | ReadMissions    |   ✓   |                |             |    ✓     |        ✓        |        |
 //! | WriteMissions   |   ✓   |                |             |          |        ✓        |        |
+//! | ReadVisitRequests  | ✓ |       ✓        |             |          |        ✓        |        |
+//! | WriteVisitRequests | ✓ |       ✓        |             |          |        ✓        |        |
 //! | ReadAudit       |   ✓   |                |             |          |                 |        |
 //! | ManageUsers     |   ✓   |                |             |          |                 |        |
 //!
@@ -66,6 +68,10 @@ pub enum Permission {
     WriteSamples,
     ReadMissions,
     WriteMissions,
+    /// Families' requests to visit graves (who travels, how well they walk): for those who look
+    /// after families and those who plan the visits.
+    ReadVisitRequests,
+    WriteVisitRequests,
     ReadAudit,
     ManageUsers,
     /// Identifications: status, evidence cited, reviews (no genotypes).
@@ -81,7 +87,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 27] = [
+    pub const ALL: [Permission; 29] = [
         Permission::ReadSites,
         Permission::WriteSites,
         Permission::ReadPersons,
@@ -100,6 +106,8 @@ impl Permission {
         Permission::WriteSamples,
         Permission::ReadMissions,
         Permission::WriteMissions,
+        Permission::ReadVisitRequests,
+        Permission::WriteVisitRequests,
         Permission::ReadAudit,
         Permission::ManageUsers,
         Permission::ReadIdentifications,
@@ -128,6 +136,7 @@ impl Permission {
             Permission::WriteRemains => &[Admin, LabAnalyst, MissionPlanner],
             Permission::ReadMissions => &[Admin, Reviewer, MissionPlanner],
             Permission::WriteMissions => &[Admin, MissionPlanner],
+            Permission::ReadVisitRequests | Permission::WriteVisitRequests => &[Admin, FamilyLiaison, MissionPlanner],
             Permission::ReadAudit | Permission::ManageUsers => &[Admin],
             Permission::ReadIdentifications => &[Admin, FamilyLiaison, LabAnalyst, Reviewer],
             Permission::ProposeIdentifications => &[Admin, LabAnalyst],

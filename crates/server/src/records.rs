@@ -17,13 +17,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ApiError, ApiJson, ApiPath, ApiQuery, AppState, Caller, Permission};
 
-type Created<T> = Result<(StatusCode, Json<T>), ApiError>;
+pub(crate) type Created<T> = Result<(StatusCode, Json<T>), ApiError>;
 
-fn created<T>(value: T) -> Created<T> {
+pub(crate) fn created<T>(value: T) -> Created<T> {
     Ok((StatusCode::CREATED, Json(value)))
 }
 
-fn found<T>(value: Option<T>, what: &str, id: i64) -> Result<Json<T>, ApiError> {
+pub(crate) fn found<T>(value: Option<T>, what: &str, id: i64) -> Result<Json<T>, ApiError> {
     value
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("{what} {id}")))

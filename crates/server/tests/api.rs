@@ -1169,3 +1169,53 @@ fn a_matching_job_reports_progress_and_finds_the_missing_son() {
         assert_eq!(st, 403);
     });
 }
+
+#[test]
+fn families_ask_to_visit_graves_and_planners_see_the_requests() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        let site = created(&s, "/api/v1/sites", Role::Admin, site(&unique("VS"))).await;
+        let family = created(&s, "/api/v1/families", Role::FamilyLiaison, family(&unique("VF"))).await;
+        let request = json!({
+            "family_id": family["id"], "site_id": site["id"], "visitors": 3, "mobility": "limited",
+            "notes": "the eldest uses a cane"
+        });
+        let (st, _) = s
+            .call(
+                "POST",
+                "/api/v1/visit-requests",
+                Some(Role::Viewer),
+                Some(request.clone()),
+            )
+            .await;
+        assert_eq!(st, 403, "{label}");
+        let (st, v) = s
+            .call(
+                "POST",
+                "/api/v1/visit-requests",
+                Some(Role::FamilyLiaison),
+                Some(json!({"visitors": 2})),
+            )
+            .await;
+        assert_eq!(st, 400, "{label}: {v}");
+        let mut flying = request.clone();
+        flying["mobility"] = json!("flying");
+        let (st, v) = s
+            .call(
+                "POST",
+                "/api/v1/visit-requests",
+                Some(Role::FamilyLiaison),
+                Some(flying),
+            )
+            .await;
+        assert_eq!(st, 400, "{label}: {v}");
+        let made = created(&s, "/api/v1/visit-requests", Role::FamilyLiaison, request).await;
+        assert_eq!(made["mobility"], "limited");
+        let path = format!("/api/v1/visit-requests?site={}", site["id"]);
+        let (st, list) = s.call("GET", &path, Some(Role::MissionPlanner), None).await;
+        assert_eq!(st, 200, "{label}");
+        assert_eq!(list.as_array().unwrap().len(), 1, "{label}: {list}");
+        assert_eq!(list[0]["visitors"], 3);
+        let (st, _) = s.call("GET", &path, Some(Role::LabAnalyst), None).await;
+        assert_eq!(st, 403, "{label}");
+    });
+}

@@ -1,0 +1,45 @@
+//! Grave-visit requests (families asking to visit a site, with how many travel and how well they
+//! walk) and missions' planned itineraries.
+
+use axum::extract::State;
+use axum::Json;
+use registry::{MissionItinerary, NewVisitRequest, VisitRequest};
+use serde::Deserialize;
+
+use crate::records::{created, found, Created};
+use crate::{ApiError, ApiJson, ApiPath, ApiQuery, AppState, Caller, Permission};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VisitQuery {
+    /// Only the requests for this site.
+    site: Option<i64>,
+}
+
+pub(crate) async fn list_visit_requests(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<VisitQuery>,
+) -> Result<Json<Vec<VisitRequest>>, ApiError> {
+    caller.require(Permission::ReadVisitRequests)?;
+    let sites = q.site.map(|s| vec![s]);
+    Ok(Json(s.store.list_visit_requests(sites.as_deref()).await?))
+}
+
+pub(crate) async fn create_visit_request(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<NewVisitRequest>,
+) -> Created<VisitRequest> {
+    caller.require(Permission::WriteVisitRequests)?;
+    created(s.store.create_visit_request(&caller.0.username, &request).await?)
+}
+
+pub(crate) async fn mission_itinerary(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<MissionItinerary>, ApiError> {
+    caller.require(Permission::ReadMissions)?;
+    found(s.store.get_mission_itinerary(id).await?, "itinerary of mission", id)
+}
