@@ -1,0 +1,547 @@
+//! Familias `.fam` files as engine input: the competing pedigrees of a kinship case
+//! (`homeward lr --fam`) and the DVI problem of a file from Familias's DVI module (`homeward dvi --fam`).
+//!
+//! Mapping (the same as pedFamilias's `readFam()`):
+//! * mutation models: equal → equal, proportional → proportional, stepwise (code 2) and extended
+//!   stepwise (code 4) → the stepwise model with the file's rate, rate2 and range; a rate of 0 (and
+//!   rate2 0) → no mutation. Stationary stepwise (code 3) is refused: the engine has no stationary
+//!   version of the stepwise model.
+//! * a locus with a silent allele gets the allele `Silent` with its frequency, after the listed alleles
+//!   (genotype index = number of listed alleles).
+//! * theta → the Balding–Nichols correction; a person marked "Consider dropouts" gets the locus's
+//!   dropout probability at that locus (no drop-in).
+//! * unnamed extra persons are called `added_1`, `added_2`, …; a child with one parent given gets a
+//!   founder of the other sex as its second parent.
+//! * DVI: the victims are the unidentified persons; each reference family's pedigree is the one that is
+//!   not called "Reference pedigree" (there must be exactly one); persons named in relations but not
+//!   listed (`Missing person`) are added, with the sex their role implies; missing persons are the
+//!   untyped members whose names start with `Missing` (dvir's convention); untyped persons in no
+//!   relation are left out, as dvir does. A name used in more than one
+//!   family (or by a victim) is qualified as `FAMILY:NAME`. The DVI computation uses theta only.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use anyhow::Result;
+use formats::familias::{FamFile, FamModel, Mutation, Relations};
+use identify::dvi::{DviCase, Family, Victim};
+use kinship::{
+    Chromosome, Conditions, Engine, LikelihoodError, Marker, MemberSpec, MutationModel, Pedigree, Sex, Typing,
+    SILENT_ALLELE,
+};
+use serde::Serialize;
+
+use crate::{case, input_error};
+
+/// Reads and parses a `.fam` file.
+pub fn read(path: &Path) -> Result<FamFile> {
+    let text = case::read_text(path)?;
+    formats::read_fam(&text).map_err(|e| input_error!("{}: {e}", path.display()))
+}
+
+/// The database's loci as engine markers, in file order.
+pub fn markers(path: &Path, fam: &FamFile) -> Result<Vec<Marker>> {
+    fam.database
+        .loci
+        .iter()
+        .map(|locus| {
+            let mut alleles = locus.alleles.clone();
+            if let Some(f) = locus.silent {
+                alleles.push((SILENT_ALLELE.to_owned(), f));
+            }
+            let model = |m: &Mutation, field: &str| -> Result<MutationModel> {
+                let stepwise = matches!(m.model, FamModel::StepwiseUnstationary | FamModel::ExtendedStepwise);
+                if m.rate == 0.0 && (!stepwise || m.rate2 == 0.0) {
+                    return Ok(MutationModel::Trivial);
+                }
+                Ok(match m.model {
+                    FamModel::Equal => MutationModel::Equal { rate: m.rate },
+                    FamModel::Proportional => MutationModel::Proportional { rate: m.rate },
+                    FamModel::StepwiseUnstationary | FamModel::ExtendedStepwise => MutationModel::Stepwise {
+                        rate: m.rate,
+                        rate2: m.rate2,
+                        range: m.range,
+                    },
+                    FamModel::StepwiseStationary => {
+                        return Err(input_error!(
+                            "{}: line {}, field '{field}': locus '{}': the stationary stepwise model (code 3) is not supported; \
+                             use extended stepwise (4) or stepwise (2)",
+                            path.display(),
+                            locus.line,
+                            locus.name
+                        ))
+                    }
+                })
+            };
+            let female = model(&locus.female, "female mutation model")?;
+            let male = model(&locus.male, "male mutation model")?;
+            Marker::new(&locus.name, alleles, Chromosome::Autosomal, female, male)
+                .map_err(|e| input_error!("{}: line {}, field '{}': {e}", path.display(), locus.line, locus.name))
+        })
+        .collect()
+}
+
+/// Members (name, sex) and parent→child relations by member index, before extra parents are added.
+struct Draft {
+    members: Vec<(String, Sex)>,
+    relations: Vec<(usize, usize)>,
+}
+
+impl Draft {
+    /// Member specs: parents' unknown sexes inferred from their partners, a missing second parent added
+    /// as a founder. Errors are plain messages; the caller adds the place.
+    fn specs(mut self) -> Result<Vec<MemberSpec>, String> {
+        // A parent of unknown sex is the opposite of a co-parent whose sex is known.
+        for _ in 0..self.members.len() {
+            let mut changed = false;
+            for &(p, c) in &self.relations {
+                if self.members[p].1 != Sex::Unknown {
+                    continue;
+                }
+                let partner = self
+                    .relations
+                    .iter()
+                    .find(|&&(q, d)| d == c && q != p && self.members[q].1 != Sex::Unknown);
+                if let Some(&(q, _)) = partner {
+                    self.members[p].1 = opposite(self.members[q].1);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let n = self.members.len();
+        let mut father: Vec<Option<usize>> = vec![None; n];
+        let mut mother: Vec<Option<usize>> = vec![None; n];
+        for &(p, c) in &self.relations {
+            let (slot, role) = match self.members[p].1 {
+                Sex::Male => (&mut father[c], "father"),
+                Sex::Female => (&mut mother[c], "mother"),
+                Sex::Unknown => {
+                    return Err(format!(
+                        "the sex of '{}', a parent of '{}', is unknown and cannot be told from a partner",
+                        self.members[p].0, self.members[c].0
+                    ))
+                }
+            };
+            match *slot {
+                Some(q) if q != p => {
+                    return Err(format!(
+                        "'{}' has two {role}s, '{}' and '{}'",
+                        self.members[c].0, self.members[q].0, self.members[p].0
+                    ))
+                }
+                _ => *slot = Some(p),
+            }
+        }
+        let mut names: HashSet<String> = self.members.iter().map(|m| m.0.clone()).collect();
+        let mut next = 1;
+        let mut fresh = |names: &mut HashSet<String>| loop {
+            let name = format!("added_{next}");
+            next += 1;
+            if names.insert(name.clone()) {
+                return name;
+            }
+        };
+        for c in 0..n {
+            let (slot, sex) = match (father[c], mother[c]) {
+                (Some(_), None) => (&mut mother[c], Sex::Female),
+                (None, Some(_)) => (&mut father[c], Sex::Male),
+                _ => continue,
+            };
+            *slot = Some(self.members.len());
+            self.members.push((fresh(&mut names), sex));
+        }
+        let name = |i: Option<usize>| i.map(|i| self.members[i].0.clone());
+        Ok(self
+            .members
+            .iter()
+            .enumerate()
+            .map(|(i, (id, sex))| MemberSpec {
+                id: id.clone(),
+                father: name(father.get(i).copied().flatten()),
+                mother: name(mother.get(i).copied().flatten()),
+                sex: *sex,
+            })
+            .collect())
+    }
+}
+
+fn opposite(s: Sex) -> Sex {
+    match s {
+        Sex::Male => Sex::Female,
+        Sex::Female => Sex::Male,
+        Sex::Unknown => Sex::Unknown,
+    }
+}
+
+/// One hypothesis of a kinship case with its typings `[marker][member]`.
+#[derive(Debug)]
+pub struct Hypothesis {
+    pub name: String,
+    pub pedigree: Pedigree,
+    pub typings: Vec<Vec<Typing>>,
+}
+
+/// The pedigrees of the main section, each with every person of the file (plus its extras).
+pub fn hypotheses(path: &Path, fam: &FamFile, markers: &[Marker]) -> Result<Vec<Hypothesis>> {
+    if fam.pedigrees.is_empty() {
+        return Err(input_error!(
+            "{}: the file has no pedigrees (a database or DVI file?); `homeward lr --fam` needs a kinship case",
+            path.display()
+        ));
+    }
+    // Extras are named by their index in Familias's numbering of persons.
+    let extras = |members: &mut Vec<(String, Sex)>, r: &Relations| {
+        let sexes =
+            std::iter::repeat_n(Sex::Female, r.extra_females).chain(std::iter::repeat_n(Sex::Male, r.extra_males));
+        for sex in sexes {
+            members.push((format!("extra_{}", members.len()), sex));
+        }
+    };
+    let mut shared: Vec<(String, Sex)> = fam.persons.iter().map(|p| (p.name.clone(), p.sex)).collect();
+    extras(&mut shared, &fam.known);
+    fam.pedigrees
+        .iter()
+        .map(|p| {
+            let mut members = shared.clone();
+            extras(&mut members, &p.own);
+            let relations = fam
+                .known
+                .relations
+                .iter()
+                .chain(&p.own.relations)
+                .map(|r| (r.parent, r.child))
+                .collect();
+            let specs = Draft { members, relations }
+                .specs()
+                .map_err(|e| input_error!("{}: line {}, field '{}': {e}", path.display(), p.line, p.name))?;
+            let pedigree = Pedigree::new(specs)
+                .map_err(|e| input_error!("{}: line {}, field '{}': {e}", path.display(), p.line, p.name))?;
+            let typings = markers
+                .iter()
+                .enumerate()
+                .map(|(k, _)| {
+                    (0..pedigree.len())
+                        .map(|i| {
+                            fam.persons
+                                .get(i)
+                                .and_then(|person| person.genotypes.iter().find(|g| g.locus == k))
+                                .map_or(Typing::Untyped, |g| Typing::Pair(g.allele1, g.allele2))
+                        })
+                        .collect()
+                })
+                .collect();
+            Ok(Hypothesis {
+                name: p.name.clone(),
+                pedigree,
+                typings,
+            })
+        })
+        .collect()
+}
+
+/// Theta and the dropout of the persons marked "Consider dropouts", per marker.
+pub fn conditions(fam: &FamFile) -> Vec<Conditions> {
+    fam.database
+        .loci
+        .iter()
+        .map(|locus| Conditions {
+            theta: fam.database.theta,
+            dropout: if locus.dropout > 0.0 {
+                fam.persons
+                    .iter()
+                    .filter(|p| p.consider_dropout)
+                    .map(|p| (p.name.clone(), locus.dropout))
+                    .collect()
+            } else {
+                Default::default()
+            },
+            dropin: 0.0,
+        })
+        .collect()
+}
+
+/// ln L of every hypothesis at every marker: `[hypothesis][marker]`.
+pub fn log_likelihoods(markers: &[Marker], hyps: &[Hypothesis], conds: &[Conditions]) -> Result<Vec<Vec<f64>>> {
+    let mut engine = Engine::new();
+    hyps.iter()
+        .map(|h| {
+            markers
+                .iter()
+                .enumerate()
+                .map(|(k, m)| {
+                    engine
+                        .ln_likelihood(&h.pedigree, m, &h.typings[k], &conds[k])
+                        .map_err(|e| match e {
+                            LikelihoodError::TooComplex { .. } => anyhow::Error::new(e),
+                            other => input_error!("pedigree '{}': {other}", h.name),
+                        })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[derive(Debug, Serialize)]
+struct PedigreeJson<'a> {
+    pedigree: &'a str,
+    loglik: Option<f64>,
+    lr: f64,
+    log10_lr: Option<f64>,
+    markers: Vec<MarkerJson<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct MarkerJson<'a> {
+    marker: &'a str,
+    loglik: Option<f64>,
+    lr: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct LrJson<'a> {
+    reference: &'a str,
+    pedigrees: Vec<PedigreeJson<'a>>,
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+fn ratio(ln: f64, ln_ref: f64) -> f64 {
+    if ln == f64::NEG_INFINITY {
+        0.0
+    } else {
+        (ln - ln_ref).exp()
+    }
+}
+
+/// `homeward lr --fam FILE [--reference NAME] [--json]`: every pedigree's likelihood and its LR
+/// against the reference pedigree (the first unless named).
+pub fn run_lr(path: &Path, reference: Option<&str>, json: bool) -> Result<()> {
+    let fam = read(path)?;
+    let markers = markers(path, &fam)?;
+    let hyps = hypotheses(path, &fam, &markers)?;
+    let r = match reference {
+        None => 0,
+        Some(name) => hyps.iter().position(|h| h.name == name).ok_or_else(|| {
+            let names: Vec<&str> = hyps.iter().map(|h| h.name.as_str()).collect();
+            input_error!(
+                "--reference '{name}': {} has no such pedigree (it has: {})",
+                path.display(),
+                names.join(", ")
+            )
+        })?,
+    };
+    let ln = log_likelihoods(&markers, &hyps, &conditions(&fam))?;
+    if let Some(k) = ln[r].iter().position(|&x| x == f64::NEG_INFINITY) {
+        return Err(input_error!(
+            "{}: the reference pedigree '{}' is impossible at marker '{}', so no LR is defined; choose another with --reference",
+            path.display(),
+            hyps[r].name,
+            markers[k].name()
+        ));
+    }
+    let total = |p: usize| ln[p].iter().sum::<f64>();
+    let out = LrJson {
+        reference: &hyps[r].name,
+        pedigrees: hyps
+            .iter()
+            .enumerate()
+            .map(|(p, h)| PedigreeJson {
+                pedigree: &h.name,
+                loglik: finite(total(p)),
+                lr: ratio(total(p), total(r)),
+                log10_lr: finite((total(p) - total(r)) / std::f64::consts::LN_10),
+                markers: markers
+                    .iter()
+                    .enumerate()
+                    .map(|(k, m)| MarkerJson {
+                        marker: m.name(),
+                        loglik: finite(ln[p][k]),
+                        lr: ratio(ln[p][k], ln[r][k]),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    if json {
+        println!("{}", serde_json::to_string(&out)?);
+        return Ok(());
+    }
+    let width = out.pedigrees.iter().map(|p| p.pedigree.len()).max().unwrap_or(8).max(8);
+    println!("LRs against the reference pedigree '{}':", out.reference);
+    println!(
+        "{:<width$}  {:>16}  {:>14}  {:>10}",
+        "pedigree", "ln L", "LR", "log10 LR"
+    );
+    for p in &out.pedigrees {
+        println!(
+            "{:<width$}  {:>16}  {:>14}  {:>10}",
+            p.pedigree,
+            p.loglik.map_or("-inf".to_owned(), |x| format!("{x:.6}")),
+            crate::lr::format_lr(p.lr),
+            p.log10_lr.map_or("-inf".to_owned(), |x| format!("{x:.4}"))
+        );
+    }
+    Ok(())
+}
+
+/// The DVI problem of a file from Familias's DVI module.
+pub fn dvi_case(path: &Path, fam: &FamFile) -> Result<DviCase> {
+    let Some(dvi) = &fam.dvi else {
+        return Err(input_error!(
+            "{}: the file has no [DVI] section; `homeward dvi --fam` needs a file saved by Familias's DVI module",
+            path.display()
+        ));
+    };
+    let markers = markers(path, fam)?;
+    let marker_index: HashMap<&str, usize> = markers.iter().enumerate().map(|(i, m)| (m.name(), i)).collect();
+    let typings = |person: &formats::familias::DviPerson| -> Result<Vec<Typing>> {
+        let mut out = vec![Typing::Untyped; markers.len()];
+        for g in &person.genotypes {
+            let Some(&k) = marker_index.get(g.marker.as_str()) else {
+                return Err(input_error!(
+                    "{}: line {}, field 'SystemName': '{}' has marker '{}', which is not in the database",
+                    path.display(),
+                    person.line,
+                    person.name,
+                    g.marker
+                ));
+            };
+            let index = |a: &str| {
+                markers[k].allele_index(a).ok_or_else(|| {
+                    input_error!(
+                        "{}: line {}, field '{}': allele '{a}' of '{}' is not in the database",
+                        path.display(),
+                        person.line,
+                        g.marker,
+                        person.name
+                    )
+                })
+            };
+            out[k] = Typing::Pair(index(&g.allele1)?, index(&g.allele2)?);
+        }
+        Ok(out)
+    };
+    let victims = dvi
+        .unidentified
+        .iter()
+        .map(|p| {
+            Ok(Victim {
+                id: p.name.clone(),
+                sex: p.sex,
+                typings: typings(p)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    // Each family's members with local names first; names used twice get qualified afterwards.
+    let mut drafts = Vec::with_capacity(dvi.families.len());
+    for f in &dvi.families {
+        let candidates: Vec<_> = f.pedigrees.iter().filter(|p| p.name != "Reference pedigree").collect();
+        let &[ped] = candidates.as_slice() else {
+            return Err(input_error!(
+                "{}: line {}, field 'Pedigrees': family '{}' has {} pedigrees besides the \"Reference pedigree\"; \
+                 `homeward dvi --fam` needs exactly one",
+                path.display(),
+                f.line,
+                f.name,
+                candidates.len()
+            ));
+        };
+        // Untyped persons outside every relation carry no information; dvir drops them too (it keeps
+        // the pedigree's component with more than one member).
+        let related = |name: &str| ped.relations.iter().any(|(p, c)| p == name || c == name);
+        let persons: Vec<_> = f
+            .persons
+            .iter()
+            .filter(|p| !p.genotypes.is_empty() || related(&p.name))
+            .collect();
+        let mut members: Vec<(String, Sex)> = persons.iter().map(|p| (p.name.clone(), p.sex)).collect();
+        let mut index: HashMap<String, usize> = members.iter().enumerate().map(|(i, m)| (m.0.clone(), i)).collect();
+        let mut relations = Vec::with_capacity(ped.relations.len());
+        for (parent, child) in &ped.relations {
+            let mut idx = |name: &str| {
+                *index.entry(name.to_owned()).or_insert_with(|| {
+                    members.push((name.to_owned(), Sex::Unknown));
+                    members.len() - 1
+                })
+            };
+            let p = idx(parent);
+            let c = idx(child);
+            relations.push((p, c));
+        }
+        let specs = Draft { members, relations }
+            .specs()
+            .map_err(|e| input_error!("{}: line {}, field '{}': {e}", path.display(), ped.line, ped.name))?;
+        let mut person_typings: Vec<Vec<Typing>> = Vec::with_capacity(specs.len());
+        for spec in &specs {
+            person_typings.push(match persons.iter().find(|p| p.name == spec.id) {
+                Some(p) => typings(p)?,
+                None => vec![Typing::Untyped; markers.len()],
+            });
+        }
+        drafts.push((f, ped, specs, person_typings));
+    }
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for v in &victims {
+        *uses.entry(v.id.clone()).or_default() += 1;
+    }
+    for (_, _, specs, _) in &drafts {
+        for s in specs {
+            *uses.entry(s.id.clone()).or_default() += 1;
+        }
+    }
+    let mut families = Vec::with_capacity(drafts.len());
+    for (f, ped, specs, person_typings) in drafts {
+        let is_missing: Vec<bool> = specs
+            .iter()
+            .zip(&person_typings)
+            .map(|(s, t)| s.id.starts_with("Missing") && t.iter().all(|t| !t.is_typed()))
+            .collect();
+        let qualify = |id: &String| {
+            if uses[id] > 1 {
+                format!("{}:{id}", f.name)
+            } else {
+                id.clone()
+            }
+        };
+        let specs: Vec<MemberSpec> = specs
+            .iter()
+            .map(|s| MemberSpec {
+                id: qualify(&s.id),
+                father: s.father.as_ref().map(qualify),
+                mother: s.mother.as_ref().map(qualify),
+                sex: s.sex,
+            })
+            .collect();
+        let pedigree = Pedigree::new(specs)
+            .map_err(|e| input_error!("{}: line {}, field '{}': {e}", path.display(), ped.line, ped.name))?;
+        let missing: Vec<usize> = (0..pedigree.len()).filter(|&i| is_missing[i]).collect();
+        if missing.is_empty() {
+            return Err(input_error!(
+                "{}: line {}, field 'Name': family '{}' has no untyped member whose name starts with 'Missing'",
+                path.display(),
+                f.line,
+                f.name
+            ));
+        }
+        let typings: Vec<Vec<Typing>> = (0..markers.len())
+            .map(|k| person_typings.iter().map(|t| t[k]).collect())
+            .collect();
+        families.push(Family {
+            id: f.name.clone(),
+            pedigree,
+            typings,
+            missing,
+        });
+    }
+    let conditions = Conditions {
+        theta: fam.database.theta,
+        ..Conditions::default()
+    };
+    DviCase::new(markers, victims, families, conditions).map_err(|e| input_error!("{}: {e}", path.display()))
+}

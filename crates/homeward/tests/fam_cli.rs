@@ -1,0 +1,201 @@
+//! Familias `.fam` cases through the built binary: `homeward lr --fam` must give the LRs of the same
+//! case written as ped files and a frequency file (made from the `.fam` by the independent script
+//! `tests/data/familias/fam_to_ped.py`), and `homeward dvi --fam` the results of the same DVI problem
+//! written as PM/AM ped files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/familias")
+        .join(name)
+}
+
+fn homeward(args: &[&str], paths: &[(&str, &Path)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_homeward"));
+    cmd.args(args);
+    for (flag, path) in paths {
+        cmd.arg(flag).arg(path);
+    }
+    cmd.output().unwrap()
+}
+
+fn json(out: Output) -> Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    a == b || ((a - b) / b).abs() <= 1e-12
+}
+
+/// A copy of `paternity.fam` changed by `edit`, in a temporary file.
+fn edited_paternity(name: &str, edit: impl Fn(String) -> String) -> PathBuf {
+    let text = std::fs::read_to_string(data("paternity.fam")).unwrap();
+    let path = std::env::temp_dir().join(format!("homeward-fam-{}-{name}.fam", std::process::id()));
+    std::fs::write(&path, edit(text)).unwrap();
+    path
+}
+
+const PATERNITY_MODEL: [&str; 10] = [
+    "--mutation",
+    "stepwise",
+    "--rate-female",
+    "0.001",
+    "--rate-male",
+    "0.002",
+    "--rate2",
+    "1e-6",
+    "--range",
+    "0.1",
+];
+
+/// `lr --fam FAM --reference H2` against `lr --h1 H1.ped --h2 H2.ped --freqs` with `extra` flags.
+fn assert_fam_matches_ped(fam: &Path, extra: &[&str]) {
+    let got = json(homeward(&["lr", "--reference", "H2", "--json"], &[("--fam", fam)]));
+    assert_eq!(got["reference"], "H2");
+    let h1 = &got["pedigrees"][0];
+    assert_eq!(h1["pedigree"], "H1");
+    let dir = data("paternity");
+    let mut args = vec!["lr", "--json"];
+    args.extend_from_slice(&PATERNITY_MODEL);
+    args.extend_from_slice(extra);
+    let want = json(homeward(
+        &args,
+        &[
+            ("--h1", &dir.join("H1.ped")),
+            ("--h2", &dir.join("H2.ped")),
+            ("--freqs", &dir.join("freqs.tsv")),
+        ],
+    ));
+    let (g, w) = (h1["lr"].as_f64().unwrap(), want["lr"].as_f64().unwrap());
+    assert!(close(g, w), "LR {g} from the .fam, {w} from ped files");
+    assert!(close(
+        h1["loglik"].as_f64().unwrap(),
+        want["loglik_h1"].as_f64().unwrap()
+    ));
+    let h2 = &got["pedigrees"][1];
+    assert!(close(
+        h2["loglik"].as_f64().unwrap(),
+        want["loglik_h2"].as_f64().unwrap()
+    ));
+    assert_eq!(h2["lr"], 1.0);
+    let (gm, wm) = (h1["markers"].as_array().unwrap(), want["markers"].as_array().unwrap());
+    assert_eq!(gm.len(), 10);
+    for (g, w) in gm.iter().zip(wm) {
+        assert_eq!(g["marker"], w["marker"]);
+        let (a, b) = (g["lr"].as_f64().unwrap(), w["lr"].as_f64().unwrap());
+        assert!(close(a, b), "{}: {a} vs {b}", g["marker"]);
+    }
+}
+
+#[test]
+fn paternity_fam_gives_the_lr_of_the_same_case_as_ped_files() {
+    assert_fam_matches_ped(&data("paternity.fam"), &[]);
+}
+
+#[test]
+fn theta_of_the_fam_database_is_used() {
+    let fam = edited_paternity("theta", |t| {
+        t.replace("Theta/Kinship/Fst: 0 )", "Theta/Kinship/Fst: 0.03 )")
+    });
+    assert_fam_matches_ped(&fam, &["--theta", "0.03"]);
+    let _ = std::fs::remove_file(fam);
+}
+
+#[test]
+fn dropout_of_a_person_marked_for_it_is_used() {
+    let fam = edited_paternity("dropout", |t| {
+        t.replacen("\"CH\"\n#FALSE#\n-1\n", "\"CH\"\n#FALSE#\n-1 (Consider dropouts)\n", 1)
+            .replace("Dropout probability = 0 ,", "Dropout probability = 0.05 ,")
+    });
+    assert_fam_matches_ped(&fam, &["--dropout", "CH=0.05"]);
+    let _ = std::fs::remove_file(fam);
+}
+
+#[test]
+fn the_first_pedigree_is_the_default_reference() {
+    let got = json(homeward(&["lr", "--json"], &[("--fam", &data("paternity.fam"))]));
+    assert_eq!(got["reference"], "H1");
+    let h2 = got["pedigrees"][1]["lr"].as_f64().unwrap();
+    let vs_h2 = json(homeward(
+        &["lr", "--json", "--reference", "H2"],
+        &[("--fam", &data("paternity.fam"))],
+    ));
+    let h1 = vs_h2["pedigrees"][0]["lr"].as_f64().unwrap();
+    assert!(close(h2, 1.0 / h1), "{h2} vs 1/{h1}");
+    assert!(h1 > 100.0, "the alleged father is not excluded: LR {h1}");
+}
+
+#[test]
+fn the_table_names_every_pedigree() {
+    let out = homeward(&["lr"], &[("--fam", &data("paternity.fam"))]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("reference pedigree 'H1'"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("H2 ")), "{text}");
+}
+
+/// (victim, missing) → LR of a `dvi --json` answer.
+fn pairwise(v: &Value) -> Vec<(String, String, Option<f64>)> {
+    let mut out: Vec<_> = v["pairwise"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["victim"].as_str().unwrap().to_owned(),
+                p["missing"].as_str().unwrap().to_owned(),
+                p["lr"].as_f64(),
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    out
+}
+
+#[test]
+fn dvi_fam_gives_the_results_of_the_same_problem_as_ped_files() {
+    let got = json(homeward(&["dvi", "--json"], &[("--fam", &data("dvi-example.fam"))]));
+    let dir = data("dvi-example");
+    let want = json(homeward(
+        &["dvi", "--json"],
+        &[
+            ("--pm", &dir.join("pm.ped")),
+            ("--am", &dir.join("am.ped")),
+            ("--missing", &dir.join("missing")),
+            ("--freqs", &dir.join("freqs.tsv")),
+        ],
+    ));
+    let (g, w) = (pairwise(&got), pairwise(&want));
+    assert_eq!(
+        g.len(),
+        9,
+        "3 victims × 3 missing persons (the untyped unrelated one left out)"
+    );
+    for (a, b) in g.iter().zip(&w) {
+        assert_eq!((&a.0, &a.1), (&b.0, &b.1));
+        match (a.2, b.2) {
+            (Some(x), Some(y)) => assert!(close(x, y), "{a:?} vs {b:?}"),
+            (x, y) => assert_eq!(x, y),
+        }
+    }
+    let (gj, wj) = (got["joint"].as_array().unwrap(), want["joint"].as_array().unwrap());
+    assert_eq!(gj.len(), wj.len());
+    assert_eq!(gj[0]["assignment"], wj[0]["assignment"]);
+    assert!(close(gj[0]["lr"].as_f64().unwrap(), wj[0]["lr"].as_f64().unwrap()));
+    assert_eq!(
+        gj[0]["assignment"],
+        serde_json::json!({"V1": "Missing male 3", "V2": "Missing person", "V3": "Missing male 2"})
+    );
+}
+
+#[test]
+fn fam_replaces_the_case_flags() {
+    let out = homeward(&["lr", "--theta", "0.1"], &[("--fam", &data("paternity.fam"))]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--theta"));
+}
