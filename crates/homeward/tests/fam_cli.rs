@@ -117,6 +117,40 @@ fn dropout_of_a_person_marked_for_it_is_used() {
 }
 
 #[test]
+fn a_pedigree_with_extra_persons_and_single_parents() {
+    // H3: AF is CH's maternal grandfather through an extra woman (person 3); CH's father and the extra
+    // woman's mother are not given, so both are added as founders.
+    let fam = edited_paternity("grandfather", |t| {
+        t.replace("\"Known relations\"\n0\n0\n0\n2\n", "\"Known relations\"\n0\n0\n0\n3\n")
+            .replace(
+                "#FALSE# (#Databases",
+                "2\n\"H3\"\n1\n0\n2\n0\n3\n3\n2\n#FALSE# (#Databases",
+            )
+    });
+    let got = json(homeward(&["lr", "--reference", "H2", "--json"], &[("--fam", &fam)]));
+    let h3 = &got["pedigrees"][2];
+    assert_eq!(h3["pedigree"], "H3");
+    let dir = data("paternity");
+    let mut args = vec!["lr", "--json"];
+    args.extend_from_slice(&PATERNITY_MODEL);
+    let want = json(homeward(
+        &args,
+        &[
+            ("--h1", &dir.join("H3.ped")),
+            ("--h2", &dir.join("H2.ped")),
+            ("--freqs", &dir.join("freqs.tsv")),
+        ],
+    ));
+    let (g, w) = (h3["lr"].as_f64().unwrap(), want["lr"].as_f64().unwrap());
+    assert!(close(g, w), "LR {g} from the .fam, {w} from H3.ped");
+    assert!(
+        g < got["pedigrees"][0]["lr"].as_f64().unwrap(),
+        "a grandfather is less likely than the father"
+    );
+    let _ = std::fs::remove_file(fam);
+}
+
+#[test]
 fn the_first_pedigree_is_the_default_reference() {
     let got = json(homeward(&["lr", "--json"], &[("--fam", &data("paternity.fam"))]));
     assert_eq!(got["reference"], "H1");
