@@ -23,7 +23,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use anyhow::Result;
-use formats::familias::{FamFile, FamModel, Mutation, Relations};
+use formats::familias::{DviFamily, DviPedigree, DviPerson, FamFile, FamModel, Mutation, Relations};
 use identify::dvi::{DviCase, Family, Victim};
 use kinship::{
     Chromosome, Conditions, Engine, LikelihoodError, Marker, MemberSpec, MutationModel, Pedigree, Sex, Typing,
@@ -82,15 +82,23 @@ pub fn markers(path: &Path, fam: &FamFile) -> Result<Vec<Marker>> {
 }
 
 /// Members (name, sex) and parent→child relations by member index, before extra parents are added.
-struct Draft {
-    members: Vec<(String, Sex)>,
-    relations: Vec<(usize, usize)>,
+#[derive(Debug, Clone)]
+pub(crate) struct Draft {
+    pub(crate) members: Vec<(String, Sex)>,
+    pub(crate) relations: Vec<(usize, usize)>,
+}
+
+/// A [`Draft`] with each parent's sex known and each member's father and mother by index.
+pub(crate) struct Resolved {
+    pub(crate) members: Vec<(String, Sex)>,
+    pub(crate) father: Vec<Option<usize>>,
+    pub(crate) mother: Vec<Option<usize>>,
 }
 
 impl Draft {
-    /// Member specs: parents' unknown sexes inferred from their partners, a missing second parent added
-    /// as a founder. Errors are plain messages; the caller adds the place.
-    fn specs(mut self) -> Result<Vec<MemberSpec>, String> {
+    /// Parents' unknown sexes inferred from their partners, then fathers and mothers assigned.
+    /// Errors are plain messages; the caller adds the place.
+    pub(crate) fn resolve(mut self) -> Result<Resolved, String> {
         // A parent of unknown sex is the opposite of a co-parent whose sex is known.
         for _ in 0..self.members.len() {
             let mut changed = false;
@@ -135,7 +143,22 @@ impl Draft {
                 _ => *slot = Some(p),
             }
         }
-        let mut names: HashSet<String> = self.members.iter().map(|m| m.0.clone()).collect();
+        Ok(Resolved {
+            members: self.members,
+            father,
+            mother,
+        })
+    }
+
+    /// Member specs for the engine: as [`Draft::resolve`], and a missing second parent added as a
+    /// founder (`added_N`), since the engine needs both parents or none.
+    fn specs(self) -> Result<Vec<MemberSpec>, String> {
+        let Resolved {
+            mut members,
+            mut father,
+            mut mother,
+        } = self.resolve()?;
+        let mut names: HashSet<String> = members.iter().map(|m| m.0.clone()).collect();
         let mut next = 1;
         let mut fresh = |names: &mut HashSet<String>| loop {
             let name = format!("added_{next}");
@@ -144,18 +167,17 @@ impl Draft {
                 return name;
             }
         };
-        for c in 0..n {
+        for c in 0..members.len() {
             let (slot, sex) = match (father[c], mother[c]) {
                 (Some(_), None) => (&mut mother[c], Sex::Female),
                 (None, Some(_)) => (&mut father[c], Sex::Male),
                 _ => continue,
             };
-            *slot = Some(self.members.len());
-            self.members.push((fresh(&mut names), sex));
+            *slot = Some(members.len());
+            members.push((fresh(&mut names), sex));
         }
-        let name = |i: Option<usize>| i.map(|i| self.members[i].0.clone());
-        Ok(self
-            .members
+        let name = |i: Option<usize>| i.map(|i| members[i].0.clone());
+        Ok(members
             .iter()
             .enumerate()
             .map(|(i, (id, sex))| MemberSpec {
@@ -166,6 +188,60 @@ impl Draft {
             })
             .collect())
     }
+}
+
+/// Checks that a draft forms a pedigree the engine accepts (unique names, no one their own ancestor).
+pub(crate) fn check_pedigree(draft: Draft) -> Result<(), String> {
+    Pedigree::new(draft.specs()?).map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// The pedigree of a DVI reference family: the one not called "Reference pedigree".
+pub(crate) fn family_pedigree<'f>(path: &Path, f: &'f DviFamily) -> Result<&'f DviPedigree> {
+    let candidates: Vec<&DviPedigree> = f.pedigrees.iter().filter(|p| p.name != "Reference pedigree").collect();
+    match candidates.as_slice() {
+        &[ped] => Ok(ped),
+        _ => Err(input_error!(
+            "{}: line {}, field 'Pedigrees': family '{}' has {} pedigrees besides the \"Reference pedigree\"; \
+             Homeward needs exactly one",
+            path.display(),
+            f.line,
+            f.name,
+            candidates.len()
+        )),
+    }
+}
+
+/// The members of a DVI family in `ped`: its persons (those kept by `keep`), then everyone named in a
+/// relation who is not one of them (such as `Missing person`), of unknown sex until resolved. Also
+/// returns the person of each member, if any.
+pub(crate) fn family_draft<'f>(
+    f: &'f DviFamily,
+    ped: &DviPedigree,
+    keep: impl Fn(&DviPerson) -> bool,
+) -> (Draft, Vec<Option<&'f DviPerson>>) {
+    let persons: Vec<&DviPerson> = f.persons.iter().filter(|p| keep(p)).collect();
+    let mut members: Vec<(String, Sex)> = persons.iter().map(|p| (p.name.clone(), p.sex)).collect();
+    let mut who: Vec<Option<&DviPerson>> = persons.iter().map(|&p| Some(p)).collect();
+    let mut index: HashMap<String, usize> = members.iter().enumerate().map(|(i, m)| (m.0.clone(), i)).collect();
+    let mut relations = Vec::with_capacity(ped.relations.len());
+    for (parent, child) in &ped.relations {
+        let mut idx = |name: &str| {
+            *index.entry(name.to_owned()).or_insert_with(|| {
+                members.push((name.to_owned(), Sex::Unknown));
+                who.push(None);
+                members.len() - 1
+            })
+        };
+        let p = idx(parent);
+        let c = idx(child);
+        relations.push((p, c));
+    }
+    (Draft { members, relations }, who)
+}
+
+/// Missing persons in Familias DVI files (dvir's convention): untyped, named `Missing…`.
+pub(crate) fn is_missing(name: &str, person: Option<&DviPerson>) -> bool {
+    name.starts_with("Missing") && person.is_none_or(|p| p.genotypes.is_empty())
 }
 
 fn opposite(s: Sex) -> Sex {
@@ -399,7 +475,7 @@ pub fn dvi_case(path: &Path, fam: &FamFile) -> Result<DviCase> {
     };
     let markers = markers(path, fam)?;
     let marker_index: HashMap<&str, usize> = markers.iter().enumerate().map(|(i, m)| (m.name(), i)).collect();
-    let typings = |person: &formats::familias::DviPerson| -> Result<Vec<Typing>> {
+    let typings = |person: &DviPerson| -> Result<Vec<Typing>> {
         let mut out = vec![Typing::Untyped; markers.len()];
         for g in &person.genotypes {
             let Some(&k) = marker_index.get(g.marker.as_str()) else {
@@ -441,67 +517,39 @@ pub fn dvi_case(path: &Path, fam: &FamFile) -> Result<DviCase> {
     // Each family's members with local names first; names used twice get qualified afterwards.
     let mut drafts = Vec::with_capacity(dvi.families.len());
     for f in &dvi.families {
-        let candidates: Vec<_> = f.pedigrees.iter().filter(|p| p.name != "Reference pedigree").collect();
-        let &[ped] = candidates.as_slice() else {
-            return Err(input_error!(
-                "{}: line {}, field 'Pedigrees': family '{}' has {} pedigrees besides the \"Reference pedigree\"; \
-                 `homeward dvi --fam` needs exactly one",
-                path.display(),
-                f.line,
-                f.name,
-                candidates.len()
-            ));
-        };
+        let ped = family_pedigree(path, f)?;
         // Untyped persons outside every relation carry no information; dvir drops them too (it keeps
         // the pedigree's component with more than one member).
         let related = |name: &str| ped.relations.iter().any(|(p, c)| p == name || c == name);
-        let persons: Vec<_> = f
-            .persons
-            .iter()
-            .filter(|p| !p.genotypes.is_empty() || related(&p.name))
-            .collect();
-        let mut members: Vec<(String, Sex)> = persons.iter().map(|p| (p.name.clone(), p.sex)).collect();
-        let mut index: HashMap<String, usize> = members.iter().enumerate().map(|(i, m)| (m.0.clone(), i)).collect();
-        let mut relations = Vec::with_capacity(ped.relations.len());
-        for (parent, child) in &ped.relations {
-            let mut idx = |name: &str| {
-                *index.entry(name.to_owned()).or_insert_with(|| {
-                    members.push((name.to_owned(), Sex::Unknown));
-                    members.len() - 1
-                })
-            };
-            let p = idx(parent);
-            let c = idx(child);
-            relations.push((p, c));
-        }
-        let specs = Draft { members, relations }
+        let (draft, who) = family_draft(f, ped, |p| !p.genotypes.is_empty() || related(&p.name));
+        let specs = draft
             .specs()
             .map_err(|e| input_error!("{}: line {}, field '{}': {e}", path.display(), ped.line, ped.name))?;
         let mut person_typings: Vec<Vec<Typing>> = Vec::with_capacity(specs.len());
-        for spec in &specs {
-            person_typings.push(match persons.iter().find(|p| p.name == spec.id) {
+        for k in 0..specs.len() {
+            person_typings.push(match who.get(k).copied().flatten() {
                 Some(p) => typings(p)?,
                 None => vec![Typing::Untyped; markers.len()],
             });
         }
-        drafts.push((f, ped, specs, person_typings));
+        let missing_flags: Vec<bool> = specs
+            .iter()
+            .enumerate()
+            .map(|(k, s)| is_missing(&s.id, who.get(k).copied().flatten()))
+            .collect();
+        drafts.push((f, ped, specs, person_typings, missing_flags));
     }
     let mut uses: HashMap<String, usize> = HashMap::new();
     for v in &victims {
         *uses.entry(v.id.clone()).or_default() += 1;
     }
-    for (_, _, specs, _) in &drafts {
+    for (_, _, specs, _, _) in &drafts {
         for s in specs {
             *uses.entry(s.id.clone()).or_default() += 1;
         }
     }
     let mut families = Vec::with_capacity(drafts.len());
-    for (f, ped, specs, person_typings) in drafts {
-        let is_missing: Vec<bool> = specs
-            .iter()
-            .zip(&person_typings)
-            .map(|(s, t)| s.id.starts_with("Missing") && t.iter().all(|t| !t.is_typed()))
-            .collect();
+    for (f, ped, specs, person_typings, is_missing) in drafts {
         let qualify = |id: &String| {
             if uses[id] > 1 {
                 format!("{}:{id}", f.name)
