@@ -409,3 +409,14 @@ fn fam_dvi_person_without_a_name() {
         &[&format!("line {n}"), "field 'Name'"],
     );
 }
+
+#[test]
+fn fam_lr_on_a_file_without_pedigrees() {
+    expect_bad_fam(
+        "fam-no-pedigrees",
+        "lr",
+        &familias("dvi-example.fam"),
+        &[],
+        &["case.fam", "no pedigrees"],
+    );
+}

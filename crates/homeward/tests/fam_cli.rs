@@ -55,6 +55,10 @@ const PATERNITY_MODEL: [&str; 10] = [
 
 /// `lr --fam FAM --reference H2` against `lr --h1 H1.ped --h2 H2.ped --freqs` with `extra` flags.
 fn assert_fam_matches_ped(fam: &Path, extra: &[&str]) {
+    assert_fam_matches_ped_with(fam, &data("paternity").join("freqs.tsv"), extra);
+}
+
+fn assert_fam_matches_ped_with(fam: &Path, freqs: &Path, extra: &[&str]) {
     let got = json(homeward(&["lr", "--reference", "H2", "--json"], &[("--fam", fam)]));
     assert_eq!(got["reference"], "H2");
     let h1 = &got["pedigrees"][0];
@@ -68,7 +72,7 @@ fn assert_fam_matches_ped(fam: &Path, extra: &[&str]) {
         &[
             ("--h1", &dir.join("H1.ped")),
             ("--h2", &dir.join("H2.ped")),
-            ("--freqs", &dir.join("freqs.tsv")),
+            ("--freqs", freqs),
         ],
     ));
     let (g, w) = (h1["lr"].as_f64().unwrap(), want["lr"].as_f64().unwrap());
@@ -114,6 +118,42 @@ fn dropout_of_a_person_marked_for_it_is_used() {
     });
     assert_fam_matches_ped(&fam, &["--dropout", "CH=0.05"]);
     let _ = std::fs::remove_file(fam);
+}
+
+#[test]
+fn a_silent_allele_of_the_database_is_the_engines_silent_allele() {
+    // D3S1358 gets a silent allele of frequency 0.0005 (the listed ones then sum to 1.0005, which
+    // both paths rescale the same way), and the equal model (the engine's stepwise model takes
+    // numeric alleles only).
+    let d3_as = |name: &str, silent: &str| {
+        let to = format!("\"D3S1358\"\n0.001\n0.002\n0\n0\n13\n0.1\n0.1\n1e-006\n1e-006\n{silent}\n");
+        edited_paternity(name, move |t| {
+            t.replacen(
+                "\"D3S1358\"\n0.001\n0.002\n4\n4\n12\n0.1\n0.1\n1e-006\n1e-006\n#FALSE#\n0\n",
+                &to,
+                1,
+            )
+        })
+    };
+    let fam = d3_as("silent", "#TRUE#\n0.0005");
+    let without = d3_as("no-silent", "#FALSE#\n0");
+    let tmp = |name: &str| std::env::temp_dir().join(format!("homeward-fam-{}-silent-{name}", std::process::id()));
+    let (freqs, table) = (tmp("freqs.tsv"), tmp("models.tsv"));
+    let text = std::fs::read_to_string(data("paternity").join("freqs.tsv")).unwrap();
+    std::fs::write(&freqs, format!("{text}D3S1358\tSilent\t0.0005\n")).unwrap();
+    std::fs::write(
+        &table,
+        "marker\tmodel\trate_female\trate_male\nD3S1358\tequal\t0.001\t0.002\n",
+    )
+    .unwrap();
+    assert_fam_matches_ped_with(&fam, &freqs, &["--mutation-table", table.to_str().unwrap()]);
+    let plain = json(homeward(&["lr", "--reference", "H2", "--json"], &[("--fam", &without)]));
+    let silent = json(homeward(&["lr", "--reference", "H2", "--json"], &[("--fam", &fam)]));
+    let d3 = |v: &Value| v["pedigrees"][0]["markers"][0]["lr"].as_f64().unwrap();
+    assert!(d3(&plain) != d3(&silent), "the silent allele changes the D3S1358 LR");
+    for f in [fam, without, freqs, table] {
+        let _ = std::fs::remove_file(f);
+    }
 }
 
 #[test]
