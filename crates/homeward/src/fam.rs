@@ -593,3 +593,180 @@ pub fn dvi_case(path: &Path, fam: &FamFile) -> Result<DviCase> {
     };
     DviCase::new(markers, victims, families, conditions).map_err(|e| input_error!("{}: {e}", path.display()))
 }
+
+/// The Familias model of an engine model; `None` for models Familias does not have.
+fn familias_mutation(m: &MutationModel) -> Option<Mutation> {
+    // Familias writes range 0.1 and rate2 0 where the model does not use them.
+    let plain = |model, rate| Mutation {
+        model,
+        rate,
+        range: 0.1,
+        rate2: 0.0,
+    };
+    Some(match *m {
+        MutationModel::Trivial => plain(FamModel::Equal, 0.0),
+        MutationModel::Equal { rate } => plain(FamModel::Equal, rate),
+        MutationModel::Proportional { rate } => plain(FamModel::Proportional, rate),
+        MutationModel::Stepwise { rate, rate2, range } => Mutation {
+            model: FamModel::ExtendedStepwise,
+            rate,
+            range,
+            rate2,
+        },
+        MutationModel::OneStep { .. } | MutationModel::Custom { .. } => return None,
+    })
+}
+
+/// A kinship case as a Familias file: every member of any hypothesis is a person (typed as in the
+/// hypothesis that has them; an unknown sex is written as female, which Familias needs only for
+/// parents), each hypothesis a pedigree of its parent→child relations, the markers as the database.
+/// Refused (as bad input): X-chromosomal markers, the onestep and custom models, one-allele
+/// typings, different dropout probabilities for different persons, and drop-in.
+pub fn case_to_fam(hyps: &[(&str, kinship::Hypothesis<'_>)], markers: &[Marker], cond: &Conditions) -> Result<FamFile> {
+    use formats::familias::{Database, FamPedigree, Genotype, Locus, Person, Relation};
+    let refuse = |why: String| input_error!("--write-fam: {why}");
+    if cond.dropin > 0.0 {
+        return Err(refuse("Familias files have no drop-in probability".into()));
+    }
+    let mut dropouts: Vec<f64> = cond.dropout.values().copied().filter(|&d| d > 0.0).collect();
+    dropouts.dedup();
+    let dropout = match dropouts.as_slice() {
+        [] => 0.0,
+        [d] => *d,
+        _ => {
+            return Err(refuse(
+                "Familias files have one dropout probability per marker for every person considered; \
+                 these persons have different ones"
+                    .into(),
+            ))
+        }
+    };
+    let mut loci = Vec::with_capacity(markers.len());
+    for m in markers {
+        if m.chromosome() != Chromosome::Autosomal {
+            return Err(refuse(format!(
+                "marker '{}' is X-chromosomal, which Familias files cannot say",
+                m.name()
+            )));
+        }
+        let model = |model: &MutationModel| {
+            familias_mutation(model).ok_or_else(|| {
+                refuse(format!(
+                    "marker '{}': Familias has no {} mutation model",
+                    m.name(),
+                    model.name()
+                ))
+            })
+        };
+        let silent = m.silent();
+        let alleles = m
+            .alleles()
+            .iter()
+            .zip(m.freqs())
+            .enumerate()
+            .filter(|&(i, _)| Some(i) != silent)
+            .map(|(_, (a, &f))| (a.clone(), f))
+            .collect();
+        loci.push(Locus {
+            line: 0,
+            name: m.name().to_owned(),
+            female: model(m.female_model())?,
+            male: model(m.male_model())?,
+            silent: silent.map(|s| m.freqs()[s]),
+            database_size: 1000,
+            dropout,
+            minor_allele_frequency: 0.0,
+            alleles,
+        });
+    }
+    // Familias numbers the listed alleles first and puts the silent one last.
+    let familias_index = |m: &Marker, i: usize| match m.silent() {
+        Some(s) if i == s => m.alleles().len() - 1,
+        Some(s) if i > s => i - 1,
+        _ => i,
+    };
+    let mut persons: Vec<Person> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (name, h) in hyps {
+        for (i, member) in h.pedigree.members().iter().enumerate() {
+            let mut genotypes = Vec::new();
+            for (k, m) in markers.iter().enumerate() {
+                match h.typings[k][i] {
+                    Typing::Untyped => {}
+                    Typing::Pair(a, b) => genotypes.push(Genotype {
+                        allele1: familias_index(m, a),
+                        allele2: familias_index(m, b),
+                        locus: k,
+                    }),
+                    Typing::OneAndMissing(_) | Typing::Single(_) => {
+                        return Err(refuse(format!(
+                        "'{}' has one allele at marker '{}' in {name}; Familias files hold two-allele genotypes only",
+                        member.id,
+                        m.name()
+                    )))
+                    }
+                }
+            }
+            match index.get(&member.id) {
+                Some(&p) if persons[p].genotypes != genotypes => {
+                    return Err(refuse(format!(
+                        "'{}' is typed differently in the hypotheses",
+                        member.id
+                    )))
+                }
+                Some(_) => {}
+                None => {
+                    index.insert(member.id.clone(), persons.len());
+                    persons.push(Person {
+                        line: 0,
+                        name: member.id.clone(),
+                        sex: member.sex,
+                        consider_dropout: cond.dropout_of(&member.id).is_some_and(|d| d > 0.0),
+                        genotypes,
+                        flags: (false, -1, false),
+                    });
+                }
+            }
+        }
+    }
+    let pedigrees = hyps
+        .iter()
+        .map(|(name, h)| {
+            let members = h.pedigree.members();
+            let relations = members
+                .iter()
+                .flat_map(|m| {
+                    let child = index[&m.id];
+                    [m.father, m.mother].into_iter().flatten().map(move |p| (p, child))
+                })
+                .map(|(p, child)| Relation {
+                    parent: index[&members[p].id],
+                    child,
+                })
+                .collect();
+            FamPedigree {
+                line: 0,
+                name: (*name).to_owned(),
+                own: Relations {
+                    relations,
+                    ..Relations::default()
+                },
+            }
+        })
+        .collect();
+    Ok(FamFile {
+        title: "Output from Familias, version 3.3.1".into(),
+        remark: "(Written by Homeward)".into(),
+        version: "3.3.1".into(),
+        persons,
+        known: Relations::default(),
+        pedigrees,
+        database: Database {
+            theta: cond.theta,
+            name: Some("Homeward".into()),
+            loci,
+        },
+        dvi: None,
+        settings: Vec::new(),
+    })
+}

@@ -28,6 +28,9 @@ pub struct LrArgs {
     /// With --fam: the pedigree the others are compared with (default: the first).
     #[arg(long, value_name = "NAME", requires = "fam")]
     reference: Option<String>,
+    /// Also write the case (H1, H2, frequencies, models, theta, dropout) as a Familias file.
+    #[arg(long, value_name = "CASE.fam", conflicts_with = "fam")]
+    write_fam: Option<PathBuf>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
@@ -73,33 +76,27 @@ pub fn run(args: &LrArgs) -> Result<()> {
         pedigree: &h1_ped,
         typings: &h1_typings,
     };
-    let report = match (&args.h2, &h2_file) {
-        (Some(path), Some(file)) => {
-            let ped = case::pedigree(path, file)?;
-            let typings = case::typings(path, file, &markers)?;
-            compute(
-                &markers,
-                h1,
-                Hypothesis {
-                    pedigree: &ped,
-                    typings: &typings,
-                },
-                &conditions,
-            )?
-        }
-        _ => {
-            let (ped, typings) = unrelated_alternative(h1);
-            compute(
-                &markers,
-                h1,
-                Hypothesis {
-                    pedigree: &ped,
-                    typings: &typings,
-                },
-                &conditions,
-            )?
-        }
+    let (h2_ped, h2_typings) = match (&args.h2, &h2_file) {
+        (Some(path), Some(file)) => (case::pedigree(path, file)?, case::typings(path, file, &markers)?),
+        _ => unrelated_alternative(h1),
     };
+    let h2 = Hypothesis {
+        pedigree: &h2_ped,
+        typings: &h2_typings,
+    };
+    // What Familias cannot hold is refused before computing; the file is written after.
+    let fam = match &args.write_fam {
+        Some(path) => Some((
+            path,
+            crate::fam::case_to_fam(&[("H1", h1), ("H2", h2)], &markers, &conditions)?,
+        )),
+        None => None,
+    };
+    let report = compute(&markers, h1, h2, &conditions)?;
+    if let Some((path, fam)) = fam {
+        std::fs::write(path, formats::write_fam(&fam))
+            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+    }
     let names: Vec<&str> = markers.iter().map(|m| m.name()).collect();
     if args.json {
         println!("{}", serde_json::to_string(&to_json(&report, &names))?);

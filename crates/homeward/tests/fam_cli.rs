@@ -53,6 +53,22 @@ const PATERNITY_MODEL: [&str; 10] = [
     "0.1",
 ];
 
+/// `lr --json` with the paternity model on `paternity/H1_FILE` against `paternity/H2.ped`.
+fn ped_lr(h1_file: &str, freqs: &Path, extra: &[&str]) -> Value {
+    let dir = data("paternity");
+    let mut args = vec!["lr", "--json"];
+    args.extend_from_slice(&PATERNITY_MODEL);
+    args.extend_from_slice(extra);
+    json(homeward(
+        &args,
+        &[
+            ("--h1", &dir.join(h1_file)),
+            ("--h2", &dir.join("H2.ped")),
+            ("--freqs", freqs),
+        ],
+    ))
+}
+
 /// `lr --fam FAM --reference H2` against `lr --h1 H1.ped --h2 H2.ped --freqs` with `extra` flags.
 fn assert_fam_matches_ped(fam: &Path, extra: &[&str]) {
     assert_fam_matches_ped_with(fam, &data("paternity").join("freqs.tsv"), extra);
@@ -63,18 +79,7 @@ fn assert_fam_matches_ped_with(fam: &Path, freqs: &Path, extra: &[&str]) {
     assert_eq!(got["reference"], "H2");
     let h1 = &got["pedigrees"][0];
     assert_eq!(h1["pedigree"], "H1");
-    let dir = data("paternity");
-    let mut args = vec!["lr", "--json"];
-    args.extend_from_slice(&PATERNITY_MODEL);
-    args.extend_from_slice(extra);
-    let want = json(homeward(
-        &args,
-        &[
-            ("--h1", &dir.join("H1.ped")),
-            ("--h2", &dir.join("H2.ped")),
-            ("--freqs", freqs),
-        ],
-    ));
+    let want = ped_lr("H1.ped", freqs, extra);
     let (g, w) = (h1["lr"].as_f64().unwrap(), want["lr"].as_f64().unwrap());
     assert!(close(g, w), "LR {g} from the .fam, {w} from ped files");
     assert!(close(
@@ -170,17 +175,7 @@ fn a_pedigree_with_extra_persons_and_single_parents() {
     let got = json(homeward(&["lr", "--reference", "H2", "--json"], &[("--fam", &fam)]));
     let h3 = &got["pedigrees"][2];
     assert_eq!(h3["pedigree"], "H3");
-    let dir = data("paternity");
-    let mut args = vec!["lr", "--json"];
-    args.extend_from_slice(&PATERNITY_MODEL);
-    let want = json(homeward(
-        &args,
-        &[
-            ("--h1", &dir.join("H3.ped")),
-            ("--h2", &dir.join("H2.ped")),
-            ("--freqs", &dir.join("freqs.tsv")),
-        ],
-    ));
+    let want = ped_lr("H3.ped", &data("paternity").join("freqs.tsv"), &[]);
     let (g, w) = (h3["lr"].as_f64().unwrap(), want["lr"].as_f64().unwrap());
     assert!(close(g, w), "LR {g} from the .fam, {w} from H3.ped");
     assert!(
@@ -272,4 +267,59 @@ fn fam_replaces_the_case_flags() {
     let out = homeward(&["lr", "--theta", "0.1"], &[("--fam", &data("paternity.fam"))]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--theta"));
+}
+
+/// `lr --h1 --h2 --freqs … --write-fam OUT` writes a Familias file whose `lr --fam` gives the same LR.
+fn assert_written_fam_gives_the_same_lr(name: &str, extra: &[&str]) {
+    let out = std::env::temp_dir().join(format!("homeward-fam-{}-{name}.fam", std::process::id()));
+    let mut args = vec!["--write-fam", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let want = ped_lr("H3.ped", &data("paternity").join("freqs.tsv"), &args);
+    let got = json(homeward(&["lr", "--json", "--reference", "H2"], &[("--fam", &out)]));
+    let (g, w) = (
+        got["pedigrees"][0]["lr"].as_f64().unwrap(),
+        want["lr"].as_f64().unwrap(),
+    );
+    assert!(
+        close(g, w),
+        "{name}: LR {g} from the written .fam, {w} from the ped files"
+    );
+    let _ = std::fs::remove_file(out);
+}
+
+#[test]
+fn a_case_written_as_fam_gives_the_same_lr() {
+    assert_written_fam_gives_the_same_lr("written", &[]);
+    assert_written_fam_gives_the_same_lr("written-theta-dropout", &["--theta", "0.02", "--dropout", "CH=0.05"]);
+}
+
+#[test]
+fn what_familias_cannot_hold_is_refused() {
+    let dir = data("paternity");
+    let out = std::env::temp_dir().join(format!("homeward-fam-{}-refused.fam", std::process::id()));
+    let run = |extra: &[&str]| {
+        let mut args = vec!["lr", "--write-fam", out.to_str().unwrap(), "--freqs"];
+        let freqs = dir.join("freqs.tsv");
+        args.push(freqs.to_str().unwrap());
+        args.extend_from_slice(extra);
+        homeward(&args, &[("--h1", &dir.join("H1.ped"))])
+    };
+    let table = std::env::temp_dir().join(format!("homeward-fam-{}-onestep.tsv", std::process::id()));
+    std::fs::write(
+        &table,
+        "marker\tmodel\trate_female\trate_male\nD5S818\tonestep\t0.001\t0.001\n",
+    )
+    .unwrap();
+    for (extra, needle) in [
+        (&["--mutation-table", table.to_str().unwrap()][..], "onestep"),
+        (&["--dropout", "CH=0.05", "--dropin", "0.01"][..], "drop-in"),
+        (&["--x-markers", "TH01"][..], "X-chromosomal"),
+    ] {
+        let o = run(extra);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains("--write-fam") && err.contains(needle), "{extra:?}: {err}");
+    }
+    assert!(!out.exists());
+    let _ = std::fs::remove_file(table);
 }
