@@ -340,3 +340,49 @@ proptest! {
         prop_assert_eq!(back, file);
     }
 }
+
+/// A line the reader might trip over.
+fn odd_line() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        Just("#TRUE#".to_owned()),
+        Just("#FALSE#".to_owned()),
+        Just("18446744073709551615".to_owned()),
+        Just("-1 (Consider dropouts)".to_owned()),
+        Just("1 Direct".to_owned()),
+        Just("[DVI]".to_owned()),
+        Just("[[[Person 1 ]]]".to_owned()),
+        Just("nPersons= 2".to_owned()),
+        Just("nSystems= 9".to_owned()),
+        Just("Parent= Missing person".to_owned()),
+        Just("[[Reference Families]]".to_owned()),
+        Just("3\t(DatabaseSize = x , Dropout probability = 2 )".to_owned()),
+        "[0-9]{1,3}".prop_map(|s| s),
+        "[ -~]{0,12}".prop_map(|s| s),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// Real files with lines replaced, removed or added: data or an error, never a panic.
+    #[test]
+    fn damaged_real_files_never_panic(
+        which in 0..2usize,
+        edits in prop::collection::vec((0..400usize, 0..3u8, odd_line()), 1..6),
+    ) {
+        let text = data(["paternity.fam", "dvi-example.fam"][which]);
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        for (at, kind, line) in edits {
+            let at = at % lines.len().max(1);
+            match kind {
+                0 if !lines.is_empty() => lines[at] = line,
+                1 if !lines.is_empty() => {
+                    lines.remove(at);
+                }
+                _ => lines.insert(at, line),
+            }
+        }
+        let _ = read_fam(&lines.join("\n"));
+    }
+}
