@@ -531,6 +531,7 @@ fn read_locus(c: &mut Cursor<'_>) -> Result<Locus, FamError> {
     let rate_m = c.number("male mutation rate")?;
     let model_f = read_model(c, "female mutation model")?;
     let model_m = read_model(c, "male mutation model")?;
+    // Follows from the alleles and the silent flag below, and is written back from them.
     let _with_silent = c.count("number of alleles (with the silent allele)")?;
     let range_f = c.number("female mutation range")?;
     let range_m = c.number("male mutation range")?;
