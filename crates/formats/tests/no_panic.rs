@@ -12,6 +12,11 @@ fn file_like() -> impl Strategy<Value = String> {
         Just("id\tfid\tmid\tsex".to_owned()),
         Just("marker\tallele\tfreq".to_owned()),
         Just("AMEL".to_owned()),
+        Just("#TRUE#".to_owned()),
+        Just("\"Known relations\"".to_owned()),
+        Just("[DVI]".to_owned()),
+        Just("[[[Person 1 ]]]".to_owned()),
+        Just("nPersons= ".to_owned()),
         "[0-9]{1,3}(\\.[0-9])?".prop_map(|s| s),
         "[A-Za-z/\\-]{0,6}".prop_map(|s| s),
         Just("\t".to_owned()),
@@ -33,5 +38,6 @@ proptest! {
         let _ = formats::read_ped(&text);
         let _ = formats::read_frequencies(&text);
         let _ = formats::read_mutation_table(&text);
+        let _ = formats::read_fam(&text);
     }
 }

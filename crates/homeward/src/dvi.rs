@@ -18,17 +18,24 @@ use crate::model::ModelArgs;
 #[derive(Debug, Args)]
 pub struct CaseFiles {
     /// Victims (post-mortem samples), as singletons in a ped file.
-    #[arg(long, value_name = "PM.ped")]
-    pm: PathBuf,
+    #[arg(long, value_name = "PM.ped", required_unless_present = "fam")]
+    pm: Option<PathBuf>,
     /// Reference families (ante-mortem data): a ped file with a leading famid column.
-    #[arg(long, value_name = "AM.ped")]
-    am: PathBuf,
+    #[arg(long, value_name = "AM.ped", required_unless_present = "fam")]
+    am: Option<PathBuf>,
     /// Missing-person ids, one per line.
-    #[arg(long, value_name = "FILE")]
-    missing: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "fam")]
+    missing: Option<PathBuf>,
+    /// A Familias file with a [DVI] section: victims, reference families, database, models and theta.
+    #[arg(long, value_name = "DVI.fam", conflicts_with_all = DVI_FAM_CONFLICTS)]
+    fam: Option<PathBuf>,
     #[command(flatten)]
     model: ModelArgs,
 }
+
+/// Flags that a `.fam` file replaces (it carries the case, database, mutation models and theta);
+/// `ModelArgs` is the group clap makes of the model flags.
+const DVI_FAM_CONFLICTS: [&str; 4] = ["pm", "am", "missing", "ModelArgs"];
 
 #[derive(Debug, Args)]
 pub struct DviArgs {
@@ -59,9 +66,16 @@ pub struct DviArgs {
 
 /// Reads the three files into a checked DVI problem.
 pub fn load(args: &CaseFiles) -> Result<DviCase> {
-    let pm = case::read_ped(&args.pm)?;
-    let am = case::read_ped(&args.am)?;
-    for (path, file, other_path, other) in [(&args.am, &am, &args.pm, &pm), (&args.pm, &pm, &args.am, &am)] {
+    if let Some(path) = &args.fam {
+        let fam = crate::fam::read(path)?;
+        return crate::fam::dvi_case(path, &fam);
+    }
+    let (Some(pm_path), Some(am_path), Some(missing_path)) = (&args.pm, &args.am, &args.missing) else {
+        return Err(input_error!("--pm, --am and --missing (or --fam DVI.fam) are required"));
+    };
+    let pm = case::read_ped(pm_path)?;
+    let am = case::read_ped(am_path)?;
+    for (path, file, other_path, other) in [(am_path, &am, pm_path, &pm), (pm_path, &pm, am_path, &am)] {
         if let Some(m) = file.markers.iter().find(|m| !other.markers.contains(m)) {
             return Err(input_error!(
                 "{}: line 1, field '{m}': marker '{m}' is not in {}",
@@ -70,10 +84,10 @@ pub fn load(args: &CaseFiles) -> Result<DviCase> {
             ));
         }
     }
-    let markers = args.model.markers(&[(&args.am, &am), (&args.pm, &pm)])?;
-    let victims = case::victims(&args.pm, &pm, &markers)?;
-    let missing_ids = read_missing(&args.missing)?;
-    let families = families(&args.am, &am, &markers, &missing_ids)?;
+    let markers = args.model.markers(&[(am_path, &am), (pm_path, &pm)])?;
+    let victims = case::victims(pm_path, &pm, &markers)?;
+    let missing_ids = read_missing(missing_path)?;
+    let families = families(am_path, &am, &markers, &missing_ids)?;
     let found: HashSet<&str> = families
         .iter()
         .flat_map(|f| f.missing.iter().map(|&m| f.pedigree.member(m).id.as_str()))
@@ -82,8 +96,8 @@ pub fn load(args: &CaseFiles) -> Result<DviCase> {
         if !found.contains(id.as_str()) {
             return Err(input_error!(
                 "{}: line {line}: missing person '{id}' is not in {}",
-                args.missing.display(),
-                args.am.display()
+                missing_path.display(),
+                am_path.display()
             ));
         }
     }

@@ -8,6 +8,8 @@ pub mod config;
 pub mod demo;
 pub mod dvi;
 pub mod error;
+pub mod fam;
+pub mod import_fam;
 pub mod imports;
 pub mod lr;
 pub mod matching;

@@ -14,17 +14,31 @@ use crate::model::ModelArgs;
 #[derive(Debug, Args)]
 pub struct LrArgs {
     /// Pedigree and genotypes under H1 (ped format).
-    #[arg(long, value_name = "H1.ped")]
-    h1: PathBuf,
+    #[arg(long, value_name = "H1.ped", required_unless_present = "fam")]
+    h1: Option<PathBuf>,
     /// Pedigree under H2 with the same typed members; default: all typed members unrelated.
     #[arg(long, value_name = "H2.ped")]
     h2: Option<PathBuf>,
     #[command(flatten)]
     model: ModelArgs,
+    /// A Familias kinship case: every pedigree in it against the reference pedigree, with the file's
+    /// database, mutation models and theta.
+    #[arg(long, value_name = "CASE.fam", conflicts_with_all = FAM_CONFLICTS)]
+    fam: Option<PathBuf>,
+    /// With --fam: the pedigree the others are compared with (default: the first).
+    #[arg(long, value_name = "NAME", requires = "fam")]
+    reference: Option<String>,
+    /// Also write the case (H1, H2, frequencies, models, theta, dropout) as a Familias file.
+    #[arg(long, value_name = "CASE.fam", conflicts_with = "fam")]
+    write_fam: Option<PathBuf>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
 }
+
+/// Flags that a `.fam` file replaces (it carries the case, database, mutation models and theta);
+/// `ModelArgs` is the group clap makes of the model flags.
+const FAM_CONFLICTS: [&str; 3] = ["h1", "h2", "ModelArgs"];
 
 #[derive(Debug, Serialize)]
 struct LrJson<'a> {
@@ -42,47 +56,47 @@ struct MarkerJson<'a> {
 }
 
 pub fn run(args: &LrArgs) -> Result<()> {
-    let h1_file = case::read_ped(&args.h1)?;
-    let h1_ped = case::pedigree(&args.h1, &h1_file)?;
+    if let Some(fam) = &args.fam {
+        return crate::fam::run_lr(fam, args.reference.as_deref(), args.json);
+    }
+    let Some(h1_path) = &args.h1 else {
+        return Err(input_error!("--h1 H1.ped (or --fam CASE.fam) is required"));
+    };
+    let h1_file = case::read_ped(h1_path)?;
+    let h1_ped = case::pedigree(h1_path, &h1_file)?;
     let h2_file = args.h2.as_ref().map(|p| case::read_ped(p)).transpose()?;
-    let mut ped_files: Vec<(&Path, &formats::PedFile)> = vec![(&args.h1, &h1_file)];
+    let mut ped_files: Vec<(&Path, &formats::PedFile)> = vec![(h1_path, &h1_file)];
     if let (Some(path), Some(file)) = (&args.h2, &h2_file) {
         ped_files.push((path, file));
     }
     let markers = args.model.markers(&ped_files)?;
-    let h1_typings = case::typings(&args.h1, &h1_file, &markers)?;
+    let h1_typings = case::typings(h1_path, &h1_file, &markers)?;
     let conditions = args.model.conditions(|id| h1_ped.index_of(id).is_some())?;
     let h1 = Hypothesis {
         pedigree: &h1_ped,
         typings: &h1_typings,
     };
-    let report = match (&args.h2, &h2_file) {
-        (Some(path), Some(file)) => {
-            let ped = case::pedigree(path, file)?;
-            let typings = case::typings(path, file, &markers)?;
-            compute(
-                &markers,
-                h1,
-                Hypothesis {
-                    pedigree: &ped,
-                    typings: &typings,
-                },
-                &conditions,
-            )?
-        }
-        _ => {
-            let (ped, typings) = unrelated_alternative(h1);
-            compute(
-                &markers,
-                h1,
-                Hypothesis {
-                    pedigree: &ped,
-                    typings: &typings,
-                },
-                &conditions,
-            )?
-        }
+    let (h2_ped, h2_typings) = match (&args.h2, &h2_file) {
+        (Some(path), Some(file)) => (case::pedigree(path, file)?, case::typings(path, file, &markers)?),
+        _ => unrelated_alternative(h1),
     };
+    let h2 = Hypothesis {
+        pedigree: &h2_ped,
+        typings: &h2_typings,
+    };
+    // What Familias cannot hold is refused before computing; the file is written after.
+    let fam = match &args.write_fam {
+        Some(path) => Some((
+            path,
+            crate::fam::case_to_fam(&[("H1", h1), ("H2", h2)], &markers, &conditions)?,
+        )),
+        None => None,
+    };
+    let report = compute(&markers, h1, h2, &conditions)?;
+    if let Some((path, fam)) = fam {
+        std::fs::write(path, formats::write_fam(&fam))
+            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+    }
     let names: Vec<&str> = markers.iter().map(|m| m.name()).collect();
     if args.json {
         println!("{}", serde_json::to_string(&to_json(&report, &names))?);
@@ -135,7 +149,7 @@ fn print_table(report: &LrReport, names: &[&str]) {
     println!("ln L(H2) = {:.6}", report.ln_h2());
 }
 
-fn format_lr(x: f64) -> String {
+pub(crate) fn format_lr(x: f64) -> String {
     if x == 0.0 {
         "0".into()
     } else if (1e-3..1e6).contains(&x) {

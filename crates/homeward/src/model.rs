@@ -23,8 +23,9 @@ pub enum ModelName {
 #[derive(Debug, Args)]
 pub struct ModelArgs {
     /// Allele frequencies: Familias list, ladder (CSV/TSV) or long form, detected automatically.
+    /// (Required unless the case comes from a `.fam` file, which carries its own database.)
     #[arg(long, value_name = "FILE")]
-    pub freqs: PathBuf,
+    pub freqs: Option<PathBuf>,
     /// Mutation model for every marker (overridden per marker by --mutation-table).
     #[arg(long, value_enum)]
     pub mutation: Option<ModelName>,
@@ -125,7 +126,10 @@ impl ModelArgs {
                 plan.per_marker.insert(row.marker, (row.female, row.male));
             }
         }
-        let db = case::read_frequencies(&self.freqs)?;
+        let Some(freqs) = &self.freqs else {
+            return Err(input_error!("--freqs FILE is required"));
+        };
+        let db = case::read_frequencies(freqs)?;
         let (first_path, first) = ped_files[0];
         for x in &self.x_markers {
             if !first.markers.contains(x) {
@@ -145,14 +149,7 @@ impl ModelArgs {
                 }
             }
         }
-        case::markers(
-            ped_files,
-            &self.freqs,
-            &db,
-            &plan,
-            &self.x_markers,
-            self.unknown_allele_freq,
-        )
+        case::markers(ped_files, freqs, &db, &plan, &self.x_markers, self.unknown_allele_freq)
     }
 
     /// Theta, dropout and drop-in; dropout ids are checked with `is_member`.

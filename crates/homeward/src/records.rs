@@ -100,6 +100,9 @@ pub enum ImportCommand {
         #[arg(long, default_value = "cli")]
         actor: String,
     },
+    /// Import the reference families of a Familias DVI file with their members' profiles, in one
+    /// transaction (see `crates/homeward/src/import_fam.rs`).
+    Fam(crate::import_fam::ImportFamArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -346,6 +349,7 @@ pub fn import(cmd: &ImportCommand) -> Result<()> {
         ImportCommand::Profiles { file, db, actor } => {
             crate::imports::run(crate::imports::Kind::Profiles, file, db, actor)
         }
+        ImportCommand::Fam(args) => crate::import_fam::run(args),
     }
 }
 

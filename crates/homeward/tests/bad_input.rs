@@ -249,3 +249,174 @@ fn h2_impossible_is_an_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("impossible under H2"));
 }
+
+// ---- Familias .fam files ----------------------------------------------------------------------
+
+fn familias(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/familias")
+        .join(name);
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// The 1-based number of the `nth` (0-based) line equal to `line`.
+fn line_of(text: &str, line: &str, nth: usize) -> usize {
+    text.lines().enumerate().filter(|(_, l)| *l == line).nth(nth).unwrap().0 + 1
+}
+
+/// Replaces line `n` (1-based) of `text`.
+fn with_line(text: &str, n: usize, new: &str) -> String {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| if i + 1 == n { new } else { l })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// Runs `homeward COMMAND --fam FILE ARGS` and expects exit code 2 and every `needle` in the message.
+fn expect_bad_fam(name: &str, command: &str, fam: &str, extra: &[&str], needles: &[&str]) {
+    let dir = Dir::new(name);
+    let path = dir.file("case.fam", fam);
+    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .arg(command)
+        .arg("--fam")
+        .arg(&path)
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{name}: stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "{name}: '{needle}' not in: {stderr}");
+    }
+    assert!(out.stdout.is_empty(), "{name}: printed a result despite the error");
+}
+
+#[test]
+fn fam_count_that_is_not_a_number() {
+    let fam = with_line(&familias("paternity.fam"), 5, "three");
+    expect_bad_fam(
+        "fam-count",
+        "lr",
+        &fam,
+        &[],
+        &["case.fam", "line 5", "field 'number of persons'", "'three'"],
+    );
+}
+
+#[test]
+fn fam_unknown_mutation_model_code() {
+    let text = familias("paternity.fam");
+    // D3S1358: name, female rate, male rate, female model.
+    let n = line_of(&text, "\"D3S1358\"", 0) + 3;
+    expect_bad_fam(
+        "fam-model",
+        "lr",
+        &with_line(&text, n, "9"),
+        &[],
+        &[&format!("line {n}"), "field 'female mutation model'", "code 9"],
+    );
+}
+
+#[test]
+fn fam_stationary_stepwise_is_refused_naming_the_locus() {
+    let text = familias("paternity.fam");
+    let locus = line_of(&text, "\"TH01\"", 0);
+    let fam = with_line(&text, locus + 4, "3");
+    expect_bad_fam(
+        "fam-stationary",
+        "lr",
+        &fam,
+        &[],
+        &[&format!("line {locus}"), "field 'male mutation model'", "stationary"],
+    );
+}
+
+#[test]
+fn fam_without_known_relations_line() {
+    let text = familias("paternity.fam");
+    let n = line_of(&text, "\"Known relations\"", 0);
+    expect_bad_fam(
+        "fam-known",
+        "lr",
+        &with_line(&text, n, "\"Relations\""),
+        &[],
+        &[&format!("line {n}"), "field 'Known relations'"],
+    );
+}
+
+#[test]
+fn fam_relation_to_a_person_that_does_not_exist() {
+    let text = familias("paternity.fam");
+    // H1's relations: 0 → 2, 1 → 2; make the second child person 7.
+    let h1 = line_of(&text, "\"H1\"", 0);
+    expect_bad_fam(
+        "fam-relation",
+        "lr",
+        &with_line(&text, h1 + 7, "7"),
+        &[],
+        &[&format!("line {}", h1 - 1), "field 'H1'", "beyond"],
+    );
+}
+
+#[test]
+fn fam_unknown_reference_pedigree() {
+    expect_bad_fam(
+        "fam-reference",
+        "lr",
+        &familias("paternity.fam"),
+        &["--reference", "H9"],
+        &["--reference 'H9'", "H1, H2"],
+    );
+}
+
+#[test]
+fn fam_dvi_allele_not_in_the_database() {
+    let text = familias("dvi-example.fam");
+    let n = line_of(&text, "Name= V2", 0);
+    let allele = line_of(&text, "Allele1= 2", 0);
+    expect_bad_fam(
+        "fam-dvi-allele",
+        "dvi",
+        &with_line(&text, allele, "Allele1= 7"),
+        &[],
+        &[&format!("line {n}"), "field 'L1'", "allele '7'"],
+    );
+}
+
+#[test]
+fn fam_dvi_without_a_dvi_section() {
+    expect_bad_fam(
+        "fam-no-dvi",
+        "dvi",
+        &familias("paternity.fam"),
+        &[],
+        &["case.fam", "no [DVI] section"],
+    );
+}
+
+#[test]
+fn fam_dvi_person_without_a_name() {
+    let text = familias("dvi-example.fam");
+    let n = line_of(&text, "Name= V3", 0);
+    expect_bad_fam(
+        "fam-dvi-name",
+        "dvi",
+        &with_line(&text, n, "Nom= V3"),
+        &[],
+        &[&format!("line {n}"), "field 'Name'"],
+    );
+}
+
+#[test]
+fn fam_lr_on_a_file_without_pedigrees() {
+    expect_bad_fam(
+        "fam-no-pedigrees",
+        "lr",
+        &familias("dvi-example.fam"),
+        &[],
+        &["case.fam", "no pedigrees"],
+    );
+}

@@ -1,4 +1,4 @@
-//! `homeward import sites|families|profiles`, `backup` and `restore` through the built binary, on
+//! `homeward import sites|families|profiles|fam`, `backup` and `restore` through the built binary, on
 //! SQLite: good files round-trip into the registry, every kind of bad row is rejected with its line
 //! and column and nothing written, re-running a file skips what is there (families and profiles are
 //! one transaction per file), and a restored backup gives back the same records with an intact audit
@@ -607,4 +607,108 @@ fn postgres_backups_point_to_pg_dump_and_pg_restore() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("pg_dump") && err.contains("pg_restore"), "{err}");
     }
+}
+
+// ---- import fam: the reference families of a Familias DVI file, with their profiles ----
+
+fn fam_example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/familias/dvi-example.fam")
+}
+
+fn import_fam(d: &Path, file: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .args(["import", "fam"])
+        .arg(file)
+        .args(["--db", &url(d), "--kit", "GlobalFiler"])
+        .args(["--consent-scope", "identification-only", "--consent-date", "2024-05"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_dvi_families_and_their_profiles_go_in_once() {
+    let d = dir("fam-good");
+    let out = import_fam(&d, &fam_example(), &["--id-prefix", "KETP-"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("1 families (5 members) and 1 reference profiles imported"),
+        "{err}"
+    );
+    let (family, members, references) = with_store(&d, async |s| {
+        let f = s
+            .get_family_by_external_id("KETP-Reference family 1")
+            .await
+            .unwrap()
+            .unwrap();
+        let members = s.list_members(f.id).await.unwrap();
+        let refs = s.list_active_references().await.unwrap();
+        (f, members, refs)
+    });
+    assert_eq!(family.name, "Reference family 1");
+    let by_name = |n: &str| members.iter().find(|m| m.data.display_name == n).unwrap();
+    let (r, father, m2, m3) = (
+        by_name("R"),
+        by_name("Missing person"),
+        by_name("Missing male 2"),
+        by_name("Missing male 3"),
+    );
+    // "Missing person" is named only in the pedigree; a father, since R is a woman.
+    assert_eq!(father.data.sex, Sex::Male);
+    assert_eq!(
+        (m2.data.father_member_id, m2.data.mother_member_id),
+        (Some(father.id), Some(r.id))
+    );
+    assert_eq!(
+        (m3.data.father_member_id, m3.data.mother_member_id),
+        (Some(m2.id), None)
+    );
+    assert!(r.data.alive && !r.data.is_missing);
+    assert!(m2.data.is_missing && !m2.data.alive && by_name("Missing male 1").data.is_missing);
+    assert_eq!(references.len(), 1);
+    let reference = &references[0];
+    assert_eq!(reference.external_id, "KETP-Reference family 1/R");
+    assert_eq!(reference.donor_member_id, r.id);
+    assert_eq!(reference.kit, "GlobalFiler");
+    assert_eq!(reference.consent.scope, ConsentScope::IdentificationOnly);
+    let profile = with_store(&d, async |s| {
+        s.get_reference_profile("lab", reference.id).await.unwrap()
+    });
+    assert_eq!(
+        profile.unwrap().str_profile,
+        registry::StrProfile::new([("L1", "1/1")]).unwrap()
+    );
+
+    // Again: the family is there, so nothing is written and the file's line is named.
+    let entries = audit_entries(&d);
+    let out = import_fam(&d, &fam_example(), &["--id-prefix", "KETP-"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("line 68") && err.contains("nothing was imported"), "{err}");
+    // Reading the profile above wrote one audit entry; the failed run none.
+    assert_eq!(audit_entries(&d), entries);
+}
+
+#[test]
+fn a_bad_file_or_flag_writes_nothing() {
+    let d = dir("fam-bad");
+    let text = std::fs::read_to_string(fam_example()).unwrap();
+    let bad = d.join("bad.fam");
+    std::fs::write(&bad, text.replace("nRelations= 3", "nRelations= three")).unwrap();
+    let out = import_fam(&d, &bad, &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("field 'nRelations'"), "{err}");
+
+    let out = import_fam(&d, &fam_example(), &["--consent-date", "May 2024"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--consent-date"));
+
+    let no_dvi = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/familias/paternity.fam");
+    let out = import_fam(&d, &no_dvi, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no [DVI] section"));
+    let families = with_store(&d, async |s| s.list_families().await.unwrap());
+    assert!(families.is_empty());
 }

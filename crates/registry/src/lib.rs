@@ -7,6 +7,7 @@
 //! (`model`) and typed errors (`StoreError`).
 
 mod families;
+mod family_references;
 mod handovers;
 mod identifications;
 mod jobs;
@@ -23,6 +24,7 @@ mod users;
 mod visits;
 
 pub use families::{Contacts, Family, FamilyMember, ImportFamily, ImportSummary, NewFamily, NewMember, PedigreeRow};
+pub use family_references::{ImportFamilyReference, ImportPart};
 pub use handovers::{Channel, NewNotification, NewRepatriation, Notification, Repatriation};
 pub use identifications::{Identification, IdentificationStatus};
 pub use jobs::{Candidate, Job, JobStatus, MarkerEvidence, MatchFamily, MatchingData, NewCandidate};

@@ -10,11 +10,11 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 use crate::model::{FieldError, PartialDate};
 use crate::profiles::{check_lineage_text, sha256_hex, StrProfile};
-use crate::store::{json, rows_in, values_sql, AuditRecord, Key, Store, StoreError};
+use crate::store::{json, rows_in, values_sql, AuditRecord, Backend, Key, Store, StoreError};
 use crate::support::{check_version, corrupt, duplicate, external_id, not_found, one_row, required_text};
 use crate::time::now_utc;
 
@@ -370,7 +370,19 @@ impl Store {
         actor: &str,
         references: &[NewReference],
     ) -> Result<usize, (usize, StoreError)> {
-        let backend = self.backend();
+        let mut tx = self.begin_write().await.map_err(|e| (0, e))?;
+        let n = Self::import_references_in(&mut tx, self.backend(), actor, references).await?;
+        tx.commit().await.map_err(|e| (references.len(), e.into()))?;
+        Ok(n)
+    }
+
+    /// [`Store::import_references`] inside a transaction the caller commits.
+    pub(crate) async fn import_references_in(
+        tx: &mut Transaction<'_, Any>,
+        backend: Backend,
+        actor: &str,
+        references: &[NewReference],
+    ) -> Result<usize, (usize, StoreError)> {
         let mut seen: HashMap<&str, usize> = HashMap::with_capacity(references.len());
         let mut donors: HashMap<i64, usize> = HashMap::new();
         for (i, r) in references.iter().enumerate() {
@@ -387,11 +399,10 @@ impl Store {
             }
             donors.entry(r.donor_member_id).or_insert(i);
         }
-        let mut tx = self.begin_write().await.map_err(|e| (0, e))?;
         let mut first: Option<(usize, StoreError)> = None;
         let keys: Vec<Key> = seen.keys().map(|k| Key::Text(k)).collect();
         let sql = "SELECT external_id FROM reference_samples WHERE external_id IN ({in})";
-        for row in rows_in(&mut tx, backend, sql, &keys).await.map_err(|e| (0, e))? {
+        for row in rows_in(tx, backend, sql, &keys).await.map_err(|e| (0, e))? {
             let ext: String = row.try_get("external_id").map_err(|e| (0, e.into()))?;
             let i = seen[ext.as_str()];
             if first.as_ref().is_none_or(|(j, _)| i < *j) {
@@ -408,7 +419,7 @@ impl Store {
         let keys: Vec<Key> = donors.keys().map(|&d| Key::Int(d)).collect();
         let sql = "SELECT id, family_id FROM family_members WHERE id IN ({in})";
         let mut family_of: HashMap<i64, i64> = HashMap::with_capacity(donors.len());
-        for row in rows_in(&mut tx, backend, sql, &keys).await.map_err(|e| (0, e))? {
+        for row in rows_in(tx, backend, sql, &keys).await.map_err(|e| (0, e))? {
             let id: i64 = row.try_get("id").map_err(|e| (0, e.into()))?;
             family_of.insert(id, row.try_get("family_id").map_err(|e| (0, e.into()))?);
         }
@@ -442,7 +453,7 @@ impl Store {
                     .bind(r.consent.scope.as_str())
                     .bind(r.consent.date.to_string());
             }
-            for row in q.fetch_all(&mut *tx).await.map_err(|e| (base, e.into()))? {
+            for row in q.fetch_all(&mut **tx).await.map_err(|e| (base, e.into()))? {
                 let ext: String = row.try_get("external_id").map_err(|e| (base, e.into()))?;
                 ids[seen[ext.as_str()]] = row.try_get("id").map_err(|e| (base, e.into()))?;
             }
@@ -471,10 +482,9 @@ impl Store {
             })
             .collect();
         let last = references.len();
-        Self::audit_many(&mut tx, backend, actor, &records)
+        Self::audit_many(tx, backend, actor, &records)
             .await
             .map_err(|e| (last, e))?;
-        tx.commit().await.map_err(|e| (last, e.into()))?;
         Ok(references.len())
     }
 

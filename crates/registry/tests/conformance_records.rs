@@ -1056,3 +1056,76 @@ fn visit_requests_and_itineraries_are_kept_and_replanned_by_version() {
         assert_eq!(audit.iter().filter(|e| e.action == "plan").count(), 2, "{label}");
     });
 }
+
+/// A reference given by member `member` of family `family` of the same import.
+fn family_reference(external_id: &str, family: usize, member: usize) -> registry::ImportFamilyReference {
+    let r = reference(external_id, 0);
+    registry::ImportFamilyReference {
+        family,
+        member,
+        external_id: r.external_id,
+        kit: r.kit,
+        profile: r.profile,
+        consent: r.consent,
+    }
+}
+
+#[test]
+fn families_with_their_references_import_in_one_transaction_or_not_at_all() {
+    on_every_backend(|label, store| async move {
+        let entries = store.verify_audit().await.unwrap().entries;
+        let families = vec![import_family("H-1", None), import_family("H-2", None)];
+        // The second reference repeats the first one's id: neither families nor references are written.
+        let bad = vec![family_reference("HR-1", 0, 2), family_reference("HR-1", 1, 3)];
+        let (part, i, e) = store
+            .import_families_with_references("lab", &families, &bad)
+            .await
+            .unwrap_err();
+        assert_eq!((part, i), (registry::ImportPart::References, 1), "{label}: {e}");
+        assert!(
+            matches!(
+                e,
+                StoreError::Duplicate {
+                    entity: "reference",
+                    ..
+                }
+            ),
+            "{label}: {e}"
+        );
+        assert!(
+            store.get_family_by_external_id("H-1").await.unwrap().is_none(),
+            "{label}"
+        );
+        assert_eq!(store.verify_audit().await.unwrap().entries, entries, "{label}");
+        let bad = vec![family_reference("HR-1", 0, 2), family_reference("HR-2", 1, 9)];
+        let (part, i, _) = store
+            .import_families_with_references("lab", &families, &bad)
+            .await
+            .unwrap_err();
+        assert_eq!((part, i), (registry::ImportPart::References, 1), "{label}");
+
+        let good = vec![family_reference("HR-1", 0, 2), family_reference("HR-2", 1, 3)];
+        let (summary, n) = store
+            .import_families_with_references("lab", &families, &good)
+            .await
+            .unwrap();
+        assert_eq!((summary.families, summary.members, n), (2, 10, 2), "{label}");
+        let h2 = store.get_family_by_external_id("H-2").await.unwrap().unwrap();
+        let hanako = store
+            .list_members(h2.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.data.display_name == "Hanako")
+            .unwrap();
+        let stored = store.references_by_external_id(&["HR-2"]).await.unwrap();
+        assert_eq!(
+            (stored[0].donor_member_id, stored[0].family_id),
+            (hanako.id, h2.id),
+            "{label}"
+        );
+        let report = store.verify_audit().await.unwrap();
+        assert!(report.first_broken.is_none(), "{label}: {report:?}");
+        assert_eq!(report.entries, entries + 2 + 10 + 2, "{label}");
+    });
+}
