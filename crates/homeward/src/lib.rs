@@ -8,6 +8,7 @@ pub mod config;
 pub mod dvi;
 pub mod error;
 pub mod imports;
+pub mod itinerary;
 pub mod lr;
 pub mod matching;
 pub mod model;

@@ -11,14 +11,14 @@ use crate::schedule::{day_start_point, total_travel, Plan, ScheduleError, Soluti
 
 /// The planned solution (see the module documentation).
 pub fn solve(problem: &Problem) -> Solution {
-    let by_neighbour = nearest_neighbour(problem);
-    let by_insertion = cheapest_insertion(problem);
-    let start = if by_insertion.cost(problem) < by_neighbour.cost(problem) {
-        by_insertion
+    // Both constructions are improved: they end in different local optima often enough.
+    let from_neighbour = improve(problem, nearest_neighbour(problem));
+    let from_insertion = improve(problem, cheapest_insertion(problem));
+    if from_insertion.cost(problem) < from_neighbour.cost(problem) {
+        from_insertion
     } else {
-        by_neighbour
-    };
-    improve(problem, start)
+        from_neighbour
+    }
 }
 
 /// [`solve`], as a printable plan.
@@ -96,7 +96,7 @@ fn cheapest_place(problem: &Problem, days: &mut [Vec<usize>], site: usize) -> Op
 }
 
 /// Local search from `solution` (which must keep the rules): insert left-out sites, relocate one
-/// site, exchange two, reverse a stretch of a day (2-opt), move a stretch of two or three
+/// site, exchange two, exchange the ends of two days (2-opt*), reverse a stretch of a day (2-opt), move a stretch of two or three
 /// (or-opt), and when moving on the same over the whole path, re-cut into days; taking the first move that lowers the cost, until none does.
 pub fn improve(problem: &Problem, mut solution: Solution) -> Solution {
     let Some(mut travel) = total_travel(problem, &solution.days) else {
@@ -110,6 +110,7 @@ pub fn improve(problem: &Problem, mut solution: Solution) -> Solution {
         let days = &mut solution.days;
         let better = relocate(problem, days, travel)
             .or_else(|| exchange(problem, days, travel))
+            .or_else(|| exchange_tails(problem, days, travel))
             .or_else(|| two_opt(problem, days, travel))
             .or_else(|| or_opt(problem, days, travel))
             .or_else(|| whole_path(problem, days, travel));
@@ -312,6 +313,40 @@ fn whole_path(problem: &Problem, days: &mut Vec<Vec<usize>>, travel: u64) -> Opt
                     }
                     if let Some(t) = better(&candidate) {
                         return Some(t);
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Swaps the ends of two days: day a keeps its first i sites and takes day b's sites from j on,
+/// and the other way round (2-opt* between routes).
+fn exchange_tails(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
+    let swap_tails = |d: &mut [Vec<usize>], (a, i): (usize, usize), (b, j): (usize, usize)| {
+        let tail_a: Vec<usize> = d[a].drain(i..).collect();
+        let tail_b: Vec<usize> = d[b].drain(j..).collect();
+        d[a].extend(tail_b);
+        d[b].extend(tail_a);
+    };
+    for a in 0..days.len() {
+        for b in a + 1..days.len() {
+            for i in 0..=days[a].len() {
+                for j in 0..=days[b].len() {
+                    let (len_a, len_b) = (days[a].len(), days[b].len());
+                    if (i == len_a && j == len_b) || (i == 0 && j == 0) {
+                        continue;
+                    }
+                    let moved = try_move(
+                        problem,
+                        days,
+                        travel,
+                        |d| swap_tails(d, (a, i), (b, j)),
+                        |d| swap_tails(d, (a, i), (b, j)),
+                    );
+                    if moved.is_some() {
+                        return moved;
                     }
                 }
             }
