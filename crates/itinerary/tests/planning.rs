@@ -237,9 +237,10 @@ fn markdown_and_json_show_every_day_and_stop() {
     assert_eq!(json["start_date"], "2026-05-04");
 }
 
+/// The heuristic is not exact; this pins how often it misses the optimum on random 7-site missions
+/// (measured: 12 of 200 returning to base, 1 of 200 moving on), so that a weaker search shows up.
 #[test]
-#[ignore = "survey, not a test: how often the planner misses the optimum"]
-fn survey_against_exact() {
+fn rarely_worse_than_exact_on_seven_sites() {
     for nights in [Nights::ReturnToBase, Nights::MoveOn] {
         let (mut worse, mut total) = (0, 0);
         for seed in 0..200 {
@@ -248,10 +249,14 @@ fn survey_against_exact() {
             let Some(best) = exact(&problem).unwrap() else { continue };
             total += 1;
             let best = best.cost(&problem).unwrap();
-            if solve(&problem).cost(&problem).unwrap() > best {
-                worse += 1;
-            }
+            let planned = solve(&problem).cost(&problem).unwrap();
+            assert!(planned >= best, "seed {seed}: better than exact");
+            worse += usize::from(planned > best);
         }
-        println!("{nights:?}: worse than exact on {worse} of {total}");
+        assert!(total >= 150, "{nights:?}: only {total} feasible instances");
+        assert!(
+            worse * 10 <= total,
+            "{nights:?}: worse than exact on {worse} of {total}"
+        );
     }
 }
