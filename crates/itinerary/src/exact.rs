@@ -122,13 +122,14 @@ fn tour_order(problem: &Problem, paths: &[u64], mut mask: usize) -> Vec<usize> {
             break;
         }
         let here = paths[mask * n + last];
-        last = (0..n)
-            .filter(|&k| rest & (1 << k) != 0)
-            .find(|&k| {
-                paths[rest * n + k] != NONE
-                    && paths[rest * n + k] + u64::from(problem.travel(point(k), point(last))) == here
-            })
-            .unwrap_or(last);
+        // A predecessor always exists; if it did not, the short order fails Plan::new's check.
+        let Some(previous) = (0..n).filter(|&k| rest & (1 << k) != 0).find(|&k| {
+            paths[rest * n + k] != NONE
+                && paths[rest * n + k] + u64::from(problem.travel(point(k), point(last))) == here
+        }) else {
+            break;
+        };
+        last = previous;
         mask = rest;
     }
     order.reverse();

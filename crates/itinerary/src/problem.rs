@@ -266,7 +266,7 @@ impl fmt::Display for Reason {
             }
             Reason::NoRoom { days, visit_minutes } => write!(
                 f,
-                "fits a day on its own (visit {visit_minutes} min) but not into the {days} days with the other sites"
+                "fits a day on its own (visit {visit_minutes} min) but not into the {days}-day window with the other sites"
             ),
         }
     }

@@ -102,7 +102,7 @@ fn a_window_too_short_leaves_sites_out_and_says_so() {
     assert_eq!(visited.len() + plan.unplanned.len(), 10);
     for u in &plan.unplanned {
         assert!(matches!(u.reason, Reason::NoRoom { days: 1, .. }), "{u:?}");
-        assert!(u.explanation.contains("not into the 1 days"), "{}", u.explanation);
+        assert!(u.explanation.contains("not into the 1-day window"), "{}", u.explanation);
     }
 }
 

@@ -42,7 +42,7 @@ fn instance(max_sites: usize) -> impl Strategy<Value = Instance> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(96))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn plans_keep_the_rules_and_beat_nearest_neighbour(instance in instance(9)) {
