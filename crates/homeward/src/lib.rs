@@ -11,6 +11,7 @@ pub mod error;
 pub mod fam;
 pub mod import_fam;
 pub mod imports;
+pub mod itinerary;
 pub mod lr;
 pub mod matching;
 pub mod model;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use homeward::{backup, demo, dvi, error, lr, matching, records, screen, serve};
+use homeward::{backup, demo, dvi, error, itinerary, lr, matching, records, screen, serve};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,6 +35,8 @@ enum Command {
     /// Export records from the registry.
     #[command(subcommand)]
     Export(records::ExportCommand),
+    /// Plan a grave-visit mission: sites into days, least travel, each day within its hours.
+    Itinerary(itinerary::ItineraryArgs),
     /// The audit log.
     #[command(subcommand)]
     Audit(records::AuditCommand),
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
         Command::Db(cmd) => records::db(&cmd),
         Command::Import(cmd) => records::import(&cmd),
         Command::Export(cmd) => records::export(&cmd),
+        Command::Itinerary(args) => itinerary::run(&args),
         Command::Audit(cmd) => records::audit(&cmd),
         Command::Backup(args) => backup::backup(&args),
         Command::Restore(args) => backup::restore(&args),

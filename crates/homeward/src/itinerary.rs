@@ -1,0 +1,290 @@
+//! `homeward itinerary`: a grave-visit mission planned from a sites file and a requests file
+//! (the planning itself is the `itinerary` crate).
+//!
+//! **Sites** (the `import sites` file works as it is): `external_id` and `name` (required), `lat`,
+//! `lon` (required for the sites someone asks to visit), `visit_minutes` (this site's base visit
+//! time); the other columns of `import sites` are allowed and ignored.
+//!
+//! **Requests**, one row per family and site: `family_external_id`, `site_external_id`
+//! (required), `visitors` (default 1), `max_travel_hours` (per day), `max_site_minutes` (on foot at
+//! the site), `reduced_mobility` (yes/no).
+
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use itinerary::{
+    Date, Endpoint, LatLon, MissionWindow, Mobility, Nights, Problem, ProblemError, Site, Travel, VisitDurations,
+    VisitRequest,
+};
+
+use crate::imports::SITE_COLUMNS;
+use crate::input_error;
+
+const SITE_EXTRA_COLUMNS: [&str; 1] = ["visit_minutes"];
+const REQUEST_COLUMNS: [&str; 6] = [
+    "family_external_id",
+    "site_external_id",
+    "visitors",
+    "max_travel_hours",
+    "max_site_minutes",
+    "reduced_mobility",
+];
+
+#[derive(Debug, Args)]
+pub struct ItineraryArgs {
+    /// Burial sites (CSV; the `import sites` columns, plus `visit_minutes`).
+    #[arg(long, value_name = "SITES.csv")]
+    sites: PathBuf,
+    /// Visit requests (CSV: family_external_id, site_external_id, visitors, max_travel_hours,
+    /// max_site_minutes, reduced_mobility).
+    #[arg(long, value_name = "REQUESTS.csv")]
+    requests: PathBuf,
+    /// The first day of the mission (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    start: String,
+    /// Days in the mission window.
+    #[arg(long, value_name = "N")]
+    days: u32,
+    /// Hours of travel and visits a day.
+    #[arg(long, value_name = "H")]
+    hours: f64,
+    /// Average road speed.
+    #[arg(long, value_name = "KMH", default_value_t = 40.0)]
+    speed: f64,
+    /// Road distance over great-circle distance.
+    #[arg(long, value_name = "F", default_value_t = 1.3)]
+    road_factor: f64,
+    /// Where the mission starts (default: the first site of the sites file with a position).
+    #[arg(long, value_name = "LAT,LON")]
+    from: Option<String>,
+    /// Where it ends, and the base to return to each night (default: the start).
+    #[arg(long, value_name = "LAT,LON")]
+    to: Option<String>,
+    /// Sleep near the last site of each day instead of returning to base.
+    #[arg(long)]
+    move_on: bool,
+    /// When each day begins (HH:MM).
+    #[arg(long, value_name = "HH:MM", default_value = "08:00")]
+    day_start: String,
+    /// Minutes at a site whatever the number of families.
+    #[arg(long, value_name = "MIN", default_value_t = 30)]
+    visit_base: u32,
+    /// Minutes more for each family at the site.
+    #[arg(long, value_name = "MIN", default_value_t = 20)]
+    visit_per_request: u32,
+    /// Print the plan as JSON instead of Markdown.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A CSV file read whole, with the line of each record.
+struct Csv {
+    path: String,
+    headers: Vec<String>,
+    rows: Vec<(u64, csv::StringRecord)>,
+}
+
+impl Csv {
+    fn read(path: &Path, known: &[&str], required: &[&str]) -> Result<Csv> {
+        let shown = path.display().to_string();
+        let text = std::fs::read(path).map_err(|e| input_error!("{shown}: cannot read: {e}"))?;
+        let mut reader = csv::ReaderBuilder::new().from_reader(text.as_slice());
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| input_error!("{shown}: line 1: {e}"))?
+            .iter()
+            .map(|h| h.trim().to_owned())
+            .collect();
+        for (i, h) in headers.iter().enumerate() {
+            if !known.contains(&h.as_str()) || headers[..i].contains(h) {
+                return Err(input_error!(
+                    "{shown}: line 1, column '{h}': unknown or repeated column"
+                ));
+            }
+        }
+        if let Some(missing) = required.iter().find(|r| !headers.iter().any(|h| h == *r)) {
+            return Err(input_error!(
+                "{shown}: line 1, column '{missing}': required column missing"
+            ));
+        }
+        let rows = reader
+            .records()
+            .map(|record| {
+                let record = record.map_err(|e| {
+                    let line = e.position().map_or(0, |p| p.line());
+                    input_error!("{shown}: line {line}: {e}")
+                })?;
+                Ok((record.position().map_or(0, |p| p.line()), record))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Csv {
+            path: shown,
+            headers,
+            rows,
+        })
+    }
+
+    fn error(&self, line: u64, column: &str, message: impl Display) -> anyhow::Error {
+        input_error!("{}: line {line}, column '{column}': {message}", self.path)
+    }
+
+    /// The trimmed cell, `None` if the column is absent or the cell empty.
+    fn get<'a>(&self, record: &'a csv::StringRecord, column: &str) -> Option<&'a str> {
+        let i = self.headers.iter().position(|h| h == column)?;
+        record.get(i).map(str::trim).filter(|v| !v.is_empty())
+    }
+
+    fn required<'a>(&self, (line, record): &'a (u64, csv::StringRecord), column: &str) -> Result<&'a str> {
+        self.get(record, column)
+            .ok_or_else(|| self.error(*line, column, "is empty"))
+    }
+
+    fn parse<T: FromStr>(&self, (line, record): &(u64, csv::StringRecord), column: &str) -> Result<Option<T>>
+    where
+        T::Err: Display,
+    {
+        self.get(record, column)
+            .map(|v| v.parse().map_err(|e| self.error(*line, column, format!("'{v}': {e}"))))
+            .transpose()
+    }
+}
+
+fn read_sites(path: &Path) -> Result<Vec<Site>> {
+    let known: Vec<&str> = SITE_COLUMNS.iter().chain(&SITE_EXTRA_COLUMNS).copied().collect();
+    let csv = Csv::read(path, &known, &["external_id", "name"])?;
+    csv.rows
+        .iter()
+        .map(|row| {
+            let position = match (csv.parse::<f64>(row, "lat")?, csv.parse::<f64>(row, "lon")?) {
+                (Some(lat), Some(lon)) => Some(LatLon::new(lat, lon).map_err(|e| csv.error(row.0, "lat", e))?),
+                (None, None) => None,
+                (Some(_), None) => return Err(csv.error(row.0, "lon", "is empty but lat is given")),
+                (None, Some(_)) => return Err(csv.error(row.0, "lat", "is empty but lon is given")),
+            };
+            Ok(Site {
+                id: csv.required(row, "external_id")?.to_owned(),
+                name: csv.required(row, "name")?.to_owned(),
+                position,
+                visit_minutes: csv.parse(row, "visit_minutes")?,
+            })
+        })
+        .collect()
+}
+
+fn yes_no(csv: &Csv, row: &(u64, csv::StringRecord), column: &str) -> Result<bool> {
+    match csv.get(&row.1, column).map(str::to_ascii_lowercase).as_deref() {
+        None | Some("no" | "n" | "false" | "0") => Ok(false),
+        Some("yes" | "y" | "true" | "1") => Ok(true),
+        Some(other) => Err(csv.error(row.0, column, format!("'{other}' is not yes or no"))),
+    }
+}
+
+fn read_requests(csv: &Csv) -> Result<Vec<VisitRequest>> {
+    csv.rows
+        .iter()
+        .map(|row| {
+            Ok(VisitRequest {
+                family_id: csv.required(row, "family_external_id")?.to_owned(),
+                site_id: csv.required(row, "site_external_id")?.to_owned(),
+                visitors: csv.parse(row, "visitors")?.unwrap_or(1),
+                mobility: Mobility {
+                    max_travel_hours_per_day: csv.parse(row, "max_travel_hours")?,
+                    max_site_minutes: csv.parse(row, "max_site_minutes")?,
+                    reduced_mobility: yes_no(csv, row, "reduced_mobility")?,
+                },
+            })
+        })
+        .collect()
+}
+
+fn endpoint(label: &str, flag: &str, text: &str) -> Result<Endpoint> {
+    let position = text.parse::<LatLon>().map_err(|e| input_error!("--{flag}: {e}"))?;
+    Ok(Endpoint {
+        label: format!("{label} ({position})"),
+        position: Some(position),
+    })
+}
+
+fn day_start_minutes(text: &str) -> Result<u32> {
+    let parsed = text
+        .split_once(':')
+        .and_then(|(h, m)| Some((h.parse::<u32>().ok()?, m.parse::<u32>().ok()?)))
+        .filter(|&(h, m)| h < 24 && m < 60 && text.len() == 5);
+    parsed
+        .map(|(h, m)| h * 60 + m)
+        .ok_or_else(|| input_error!("--day-start: '{text}' is not HH:MM"))
+}
+
+pub fn run(args: &ItineraryArgs) -> Result<()> {
+    let sites = read_sites(&args.sites)?;
+    let request_file = Csv::read(&args.requests, &REQUEST_COLUMNS, &REQUEST_COLUMNS[..2])?;
+    let requests = read_requests(&request_file)?;
+    let start_date: Date = args.start.parse().map_err(|e| input_error!("--start: {e}"))?;
+    let start = match &args.from {
+        Some(text) => endpoint("start", "from", text)?,
+        None => {
+            let first = sites
+                .iter()
+                .find(|s| s.position.is_some())
+                .ok_or_else(|| input_error!("--from is needed: no site in {} has a position", args.sites.display()))?;
+            Endpoint {
+                label: first.name.clone(),
+                position: first.position,
+            }
+        }
+    };
+    let end = match &args.to {
+        Some(text) => endpoint("end", "to", text)?,
+        None => start.clone(),
+    };
+    let window = MissionWindow {
+        start_date,
+        days: args.days,
+        day_hours: args.hours,
+        day_start_minutes: day_start_minutes(&args.day_start)?,
+        start,
+        end,
+        nights: if args.move_on {
+            Nights::MoveOn
+        } else {
+            Nights::ReturnToBase
+        },
+    };
+    let travel = Travel::Distance {
+        speed_kmh: args.speed,
+        road_factor: args.road_factor,
+    };
+    let durations = VisitDurations {
+        base_minutes: args.visit_base,
+        per_request_minutes: args.visit_per_request,
+        ..VisitDurations::default()
+    };
+    let problem = Problem::new(&sites, &requests, &window, &travel, &durations).map_err(|e| match e {
+        ProblemError::UnknownSite { index, site_id, .. } => request_file.error(
+            request_file.rows[index].0,
+            "site_external_id",
+            format!("no site '{site_id}' in {}", args.sites.display()),
+        ),
+        ProblemError::DuplicateSite(_) | ProblemError::NoPosition(_) => {
+            input_error!("{}: {e}", args.sites.display())
+        }
+        ProblemError::DuplicateRequest { .. } => input_error!("{}: {e}", request_file.path),
+        other => input_error!("{other}"),
+    })?;
+    let plan = itinerary::solve::plan(&problem).context("planning the mission")?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&plan)?);
+    } else {
+        print!("{}", itinerary::render::markdown(&plan));
+    }
+    if !plan.unplanned.is_empty() {
+        eprintln!(
+            "note: {} requested sites are not in the plan (see \"unplanned\" / \"Not in the plan\")",
+            plan.unplanned.len()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,356 @@
+//! The heuristic planner: two constructions, the better one improved by local search until no move
+//! helps. Every candidate move is judged by [`total_travel`] on the whole solution, so the rules of
+//! a day live in one place and a move can never break them; the price is O(n) per move, which is
+//! small for the tens of sites a mission visits. Deterministic: ties go to the lower index.
+
+use std::cmp::Reverse;
+
+use crate::exact::cut_greedily;
+use crate::problem::{site_point, Nights, Problem, END, START};
+use crate::schedule::{day_start_point, total_travel, Plan, ScheduleError, Solution};
+
+/// The planned solution (see the module documentation).
+pub fn solve(problem: &Problem) -> Solution {
+    // Both constructions are improved: they end in different local optima often enough.
+    let from_neighbour = improve(problem, nearest_neighbour(problem));
+    let from_insertion = improve(problem, cheapest_insertion(problem));
+    if from_insertion.cost(problem) < from_neighbour.cost(problem) {
+        from_insertion
+    } else {
+        from_neighbour
+    }
+}
+
+/// [`solve`], as a printable plan.
+pub fn plan(problem: &Problem) -> Result<Plan, ScheduleError> {
+    Plan::new(problem, &solve(problem))
+}
+
+/// Day by day, go to the nearest site not yet visited that still fits the day; when none does, the
+/// next day. What no day takes is left out. The baseline the planner must never be worse than.
+pub fn nearest_neighbour(problem: &Problem) -> Solution {
+    let mut days = vec![Vec::new(); problem.days()];
+    let mut left = problem.candidates().to_vec();
+    for day in 0..days.len() {
+        loop {
+            let here = days[day]
+                .last()
+                .map_or_else(|| day_start_point(problem, &days, day), |&s| site_point(s));
+            let mut nearest: Vec<(u32, usize)> = left
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| (problem.travel(here, site_point(s)), i))
+                .collect();
+            nearest.sort_unstable();
+            let chosen = nearest.into_iter().find(|&(_, i)| {
+                days[day].push(left[i]);
+                let fits = total_travel(problem, &days).is_some();
+                days[day].pop();
+                fits
+            });
+            let Some((_, i)) = chosen else { break };
+            days[day].push(left.remove(i));
+        }
+    }
+    Solution { days, unplanned: left }
+}
+
+/// The sites farthest from the start and end first, each where it adds the least travel.
+pub fn cheapest_insertion(problem: &Problem) -> Solution {
+    let mut order = problem.candidates().to_vec();
+    order.sort_by_key(|&s| {
+        (
+            Reverse(problem.travel(START, site_point(s)) + problem.travel(site_point(s), END)),
+            s,
+        )
+    });
+    let mut solution = Solution {
+        days: vec![Vec::new(); problem.days()],
+        unplanned: Vec::new(),
+    };
+    for site in order {
+        match cheapest_place(problem, &mut solution.days, site) {
+            Some((_, day, at)) => solution.days[day].insert(at, site),
+            None => solution.unplanned.push(site),
+        }
+    }
+    solution.unplanned.sort_unstable();
+    solution
+}
+
+/// The (travel, day, position) where inserting `site` keeps the rules and costs least.
+fn cheapest_place(problem: &Problem, days: &mut [Vec<usize>], site: usize) -> Option<(u64, usize, usize)> {
+    let mut best = None;
+    for day in 0..days.len() {
+        for at in 0..=days[day].len() {
+            days[day].insert(at, site);
+            if let Some(travel) = total_travel(problem, days) {
+                if best.is_none_or(|(b, _, _)| travel < b) {
+                    best = Some((travel, day, at));
+                }
+            }
+            days[day].remove(at);
+        }
+    }
+    best
+}
+
+/// Local search from `solution` (which must keep the rules): insert left-out sites, relocate one
+/// site, exchange two, exchange the ends of two days (2-opt*), reverse a stretch of a day (2-opt), move a stretch of two or three
+/// (or-opt), and when moving on the same over the whole path, re-cut into days; taking the first move that lowers the cost, until none does.
+pub fn improve(problem: &Problem, mut solution: Solution) -> Solution {
+    let Some(mut travel) = total_travel(problem, &solution.days) else {
+        return solution;
+    };
+    loop {
+        if insert_left_out(problem, &mut solution) {
+            travel = total_travel(problem, &solution.days).unwrap_or(travel);
+            continue;
+        }
+        let days = &mut solution.days;
+        let better = relocate(problem, days, travel)
+            .or_else(|| exchange(problem, days, travel))
+            .or_else(|| exchange_tails(problem, days, travel))
+            .or_else(|| two_opt(problem, days, travel))
+            .or_else(|| or_opt(problem, days, travel))
+            .or_else(|| whole_path(problem, days, travel));
+        match better {
+            Some(t) => travel = t,
+            None => return solution,
+        }
+    }
+}
+
+fn insert_left_out(problem: &Problem, solution: &mut Solution) -> bool {
+    for i in 0..solution.unplanned.len() {
+        let site = solution.unplanned[i];
+        if let Some((_, day, at)) = cheapest_place(problem, &mut solution.days, site) {
+            solution.days[day].insert(at, site);
+            solution.unplanned.remove(i);
+            return true;
+        }
+    }
+    false
+}
+
+/// Applies `change` and keeps it if it keeps the rules with less travel than `travel`; otherwise
+/// `undo` restores the days. Returns the new travel if kept.
+fn try_move(
+    problem: &Problem,
+    days: &mut [Vec<usize>],
+    travel: u64,
+    change: impl FnOnce(&mut [Vec<usize>]),
+    undo: impl FnOnce(&mut [Vec<usize>]),
+) -> Option<u64> {
+    change(days);
+    match total_travel(problem, days) {
+        Some(t) if t < travel => Some(t),
+        _ => {
+            undo(days);
+            None
+        }
+    }
+}
+
+fn relocate(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
+    for from in 0..days.len() {
+        for i in 0..days[from].len() {
+            for to in 0..days.len() {
+                let slots = days[to].len() + usize::from(to != from);
+                for at in 0..slots {
+                    if to == from && at == i {
+                        continue;
+                    }
+                    let moved = try_move(
+                        problem,
+                        days,
+                        travel,
+                        |d| {
+                            let site = d[from].remove(i);
+                            d[to].insert(at, site);
+                        },
+                        |d| {
+                            let site = d[to].remove(at);
+                            d[from].insert(i, site);
+                        },
+                    );
+                    if moved.is_some() {
+                        return moved;
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+fn swap(days: &mut [Vec<usize>], (a, i): (usize, usize), (b, j): (usize, usize)) {
+    let (x, y) = (days[a][i], days[b][j]);
+    days[a][i] = y;
+    days[b][j] = x;
+}
+
+fn exchange(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
+    for a in 0..days.len() {
+        for i in 0..days[a].len() {
+            for b in a..days.len() {
+                let first = if b == a { i + 1 } else { 0 };
+                for j in first..days[b].len() {
+                    let moved = try_move(
+                        problem,
+                        days,
+                        travel,
+                        |d| swap(d, (a, i), (b, j)),
+                        |d| swap(d, (a, i), (b, j)),
+                    );
+                    if moved.is_some() {
+                        return moved;
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+fn two_opt(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
+    for day in 0..days.len() {
+        for i in 0..days[day].len() {
+            for j in i + 2..=days[day].len() {
+                let moved = try_move(
+                    problem,
+                    days,
+                    travel,
+                    |d| d[day][i..j].reverse(),
+                    |d| d[day][i..j].reverse(),
+                );
+                if moved.is_some() {
+                    return moved;
+                }
+            }
+        }
+    }
+    None
+}
+
+fn or_opt(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
+    for len in 2..=3 {
+        for from in 0..days.len() {
+            for i in 0..days[from].len().saturating_sub(len - 1) {
+                for to in 0..days.len() {
+                    let slots = days[to].len() + 1 - if to == from { len } else { 0 };
+                    for at in 0..slots {
+                        for reversed in [false, true] {
+                            if to == from && at == i && !reversed {
+                                continue;
+                            }
+                            let moved = try_move(
+                                problem,
+                                days,
+                                travel,
+                                |d| {
+                                    let mut stretch: Vec<usize> = d[from].drain(i..i + len).collect();
+                                    if reversed {
+                                        stretch.reverse();
+                                    }
+                                    d[to].splice(at..at, stretch);
+                                },
+                                |d| {
+                                    let mut stretch: Vec<usize> = d[to].drain(at..at + len).collect();
+                                    if reversed {
+                                        stretch.reverse();
+                                    }
+                                    d[from].splice(i..i, stretch);
+                                },
+                            );
+                            if moved.is_some() {
+                                return moved;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Moving on, the travel depends only on the order of the whole path, and a move that carries
+/// sites across a night may need the days re-cut: 2-opt and or-opt (stretches of one to three,
+/// either way round) over the whole path, each order cut into days greedily.
+fn whole_path(problem: &Problem, days: &mut Vec<Vec<usize>>, travel: u64) -> Option<u64> {
+    if problem.nights() != Nights::MoveOn {
+        return None;
+    }
+    let order = days.concat();
+    let n = order.len();
+    let mut better = |candidate: &[usize]| -> Option<u64> {
+        let cut = cut_greedily(problem, candidate)?;
+        let t = total_travel(problem, &cut).filter(|&t| t < travel)?;
+        *days = cut;
+        Some(t)
+    };
+    for i in 0..n {
+        for j in i + 2..=n {
+            let mut candidate = order.clone();
+            candidate[i..j].reverse();
+            if let Some(t) = better(&candidate) {
+                return Some(t);
+            }
+        }
+    }
+    for len in 1..=3.min(n) {
+        for i in 0..=n - len {
+            let mut rest = order.clone();
+            let stretch: Vec<usize> = rest.drain(i..i + len).collect();
+            for at in (0..=rest.len()).filter(|&at| at != i) {
+                for reversed in [false, true] {
+                    let mut candidate = rest.clone();
+                    if reversed {
+                        candidate.splice(at..at, stretch.iter().rev().copied());
+                    } else {
+                        candidate.splice(at..at, stretch.iter().copied());
+                    }
+                    if let Some(t) = better(&candidate) {
+                        return Some(t);
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Swaps the ends of two days: day a keeps its first i sites and takes day b's sites from j on,
+/// and the other way round (2-opt* between routes).
+fn exchange_tails(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
+    let swap_tails = |d: &mut [Vec<usize>], (a, i): (usize, usize), (b, j): (usize, usize)| {
+        let tail_a: Vec<usize> = d[a].drain(i..).collect();
+        let tail_b: Vec<usize> = d[b].drain(j..).collect();
+        d[a].extend(tail_b);
+        d[b].extend(tail_a);
+    };
+    for a in 0..days.len() {
+        for b in a + 1..days.len() {
+            for i in 0..=days[a].len() {
+                for j in 0..=days[b].len() {
+                    let (len_a, len_b) = (days[a].len(), days[b].len());
+                    if (i == len_a && j == len_b) || (i == 0 && j == 0) {
+                        continue;
+                    }
+                    let moved = try_move(
+                        problem,
+                        days,
+                        travel,
+                        |d| swap_tails(d, (a, i), (b, j)),
+                        |d| swap_tails(d, (a, i), (b, j)),
+                    );
+                    if moved.is_some() {
+                        return moved;
+                    }
+                }
+            }
+        }
+    }
+    None
+}
