@@ -1,18 +1,24 @@
 //! Readers and writers for the text files Homeward reads: pedigrees with genotypes (the pedtools
 //! "ped" table), allele-frequency databases (long, ladder and Familias list forms), per-marker
-//! mutation-model tables, and GeneMapper/GeneMarker allele tables.
+//! mutation-model tables, GeneMapper/GeneMarker allele tables, CODIS CMF 3.2 XML files and STRidER
+//! XML frequency exports.
 //!
 //! Architecture invariant: this crate parses `&str` and writes `String`; it never touches the file
 //! system. Errors carry a 1-based line number and the field (column or marker) at fault; the caller
 //! adds the file path. Checks that need the whole data set (unknown parents, duplicate ids,
 //! frequency sums, alleles missing from a database) belong to `kinship` and are not made here.
 
+pub mod cmf;
 pub mod freqs;
 pub mod genemapper;
 pub mod mutation_table;
 pub mod ped;
 mod text;
+mod xml;
 
+pub use cmf::{
+    read_cmf, write_cmf, Allele, CmfError, CmfFile, Locus, Relationship, Specimen, SpecimenCategory, SpecimenRole,
+};
 pub use freqs::{
     detect_format, read_frequencies, write_ladder, write_list, FreqError, FreqFormat, FrequencyDb, MarkerFreqs,
 };
