@@ -11,8 +11,10 @@
 pub mod cmf;
 pub mod freqs;
 pub mod genemapper;
+pub mod min_freq;
 pub mod mutation_table;
 pub mod ped;
+pub mod strider;
 mod text;
 mod xml;
 
@@ -20,8 +22,11 @@ pub use cmf::{
     read_cmf, write_cmf, Allele, CmfError, CmfFile, Locus, Relationship, Specimen, SpecimenCategory, SpecimenRole,
 };
 pub use freqs::{
-    detect_format, read_frequencies, write_ladder, write_list, FreqError, FreqFormat, FrequencyDb, MarkerFreqs,
+    detect_format, read_frequencies, write_ladder, write_list, FreqError, FreqFormat, FreqMetadata, FrequencyDb,
+    MarkerFreqs,
 };
 pub use genemapper::{read_genemapper, AmelogeninSex, GeneMapperError, GeneMapperProfile};
+pub use min_freq::{MinFreqError, MinFreqRule};
 pub use mutation_table::{read_mutation_table, MutationRow, MutationTableError};
 pub use ped::{read_ped, write_ped, PedError, PedFile, PedRow, RawGenotype};
+pub use strider::{looks_like_xml, read_strider, write_strider, StriderError};

@@ -52,5 +52,6 @@ proptest! {
         let _ = formats::read_frequencies(&text);
         let _ = formats::read_mutation_table(&text);
         let _ = formats::read_cmf(&text);
+        let _ = formats::read_strider(&text);
     }
 }
