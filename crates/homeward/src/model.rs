@@ -22,9 +22,17 @@ pub enum ModelName {
 
 #[derive(Debug, Args)]
 pub struct ModelArgs {
-    /// Allele frequencies: Familias list, ladder (CSV/TSV) or long form, detected automatically.
+    /// Allele frequencies: Familias list, ladder (CSV/TSV), long form or STRidER XML, detected
+    /// automatically.
     #[arg(long, value_name = "FILE")]
     pub freqs: PathBuf,
+    /// The population to take from a STRidER file of several.
+    #[arg(long, value_name = "NAME")]
+    pub population: Option<String>,
+    /// Minimum allele frequency K/2N (NRC II: 5/2N), N the marker's sample size from the frequency
+    /// file; alleles below are raised to it and the others scaled down so each marker sums to 1.
+    #[arg(long, value_name = "K/2N")]
+    pub min_freq_rule: Option<formats::MinFreqRule>,
     /// Mutation model for every marker (overridden per marker by --mutation-table).
     #[arg(long, value_enum)]
     pub mutation: Option<ModelName>,
@@ -125,7 +133,12 @@ impl ModelArgs {
                 plan.per_marker.insert(row.marker, (row.female, row.male));
             }
         }
-        let db = case::read_frequencies(&self.freqs)?;
+        let mut db = case::read_population(&self.freqs, self.population.as_deref())?;
+        if let Some(rule) = self.min_freq_rule {
+            db = rule
+                .apply(&db)
+                .map_err(|e| input_error!("{}: {e} (--min-freq-rule {rule})", self.freqs.display()))?;
+        }
         let (first_path, first) = ped_files[0];
         for x in &self.x_markers {
             if !first.markers.contains(x) {
