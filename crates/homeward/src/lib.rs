@@ -7,6 +7,7 @@ pub mod case;
 pub mod config;
 pub mod dvi;
 pub mod error;
+pub mod import_cmf;
 pub mod imports;
 pub mod lr;
 pub mod matching;

@@ -100,6 +100,27 @@ pub enum ImportCommand {
         #[arg(long, default_value = "cli")]
         actor: String,
     },
+    /// Import the specimens of a CODIS CMF 3.2 XML file: unidentified remains (with their samples)
+    /// and relatives' reference samples (see README). Every specimen is checked first; then the
+    /// file is written in one transaction.
+    Cmf {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+        /// Recorded in the audit log as the one who imported.
+        #[arg(long, default_value = "cli")]
+        actor: String,
+        /// External id of the burial site the file's unidentified remains come from.
+        #[arg(long, value_name = "SITE_EXTERNAL_ID")]
+        site: Option<String>,
+        /// Consent of the relatives whose samples the file holds: identification-only or
+        /// identification-and-research.
+        #[arg(long, value_name = "SCOPE")]
+        consent_scope: Option<String>,
+        /// Date of that consent: YYYY, YYYY-MM or YYYY-MM-DD.
+        #[arg(long, value_name = "DATE")]
+        consent_date: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -346,6 +367,23 @@ pub fn import(cmd: &ImportCommand) -> Result<()> {
         ImportCommand::Profiles { file, db, actor } => {
             crate::imports::run(crate::imports::Kind::Profiles, file, db, actor)
         }
+        ImportCommand::Cmf {
+            file,
+            db,
+            actor,
+            site,
+            consent_scope,
+            consent_date,
+        } => crate::import_cmf::run(
+            file,
+            db,
+            actor,
+            &crate::import_cmf::CmfOptions {
+                site: site.clone(),
+                consent_scope: consent_scope.clone(),
+                consent_date: consent_date.clone(),
+            },
+        ),
     }
 }
 
