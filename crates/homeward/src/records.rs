@@ -1,5 +1,6 @@
 //! Registry commands: `db migrate`, `import persons`, `export persons`, `audit verify`. The other
-//! imports (`import sites|families|profiles`) are in [`crate::imports`].
+//! imports (`import sites|families|profiles`) are in [`crate::imports`], `import cmf` in
+//! [`crate::import_cmf`].
 //!
 //! Persons CSV (import and export), UTF-8 with a header row; `external_id` and `name` are
 //! required, the other columns optional and in any order:
