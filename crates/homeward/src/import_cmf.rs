@@ -1,4 +1,5 @@
-//! `homeward import cmf FILE`: the specimens of a CODIS CMF 3.2 file into the registry.
+//! `homeward import cmf FILE`: the specimens of a CODIS CMF 3.2 file into the registry; and
+//! `homeward export cmf`, the registry's STR profiles as such a file.
 //!
 //! * **Unidentified Human (Remains)**: new remains at the burial site named by `--site` (its
 //!   external id), with one sample: external id the SPECIMENID, laboratory the file's SOURCELAB, the
@@ -22,6 +23,12 @@
 //! first problem stops the import naming the line and element (exit code 2). Then the whole file is
 //! written in one transaction ([`registry::Store::import_specimens`]). Specimens already in the
 //! registry (by external id) make the import fail, so a file is imported once.
+//!
+//! `export cmf` writes every typed remains sample (category Unidentified Human (Remains), CASEID
+//! the site's external id) and every active reference sample with STR genotypes (CASEID the
+//! family's external id, the category from the family tree as `import cmf` reads it, Relative of
+//! Missing Person when the tree does not say). Profiles are read through the audited reads.
+//! Importing an export into a registry with the same sites and families gives the same records.
 
 use std::collections::HashMap;
 use std::fmt::Display;
@@ -381,4 +388,137 @@ pub fn run(file: &Path, db: &DbArg, actor: &str, options: &CmfOptions) -> Result
         db,
         |store| async move { import(&store, &path, actor, &cmf, options).await },
     )
+}
+
+// ---- export ----
+
+/// The header of an exported file: who sends it to whom.
+#[derive(Debug, Clone)]
+pub struct CmfHeader {
+    pub source_lab: String,
+    pub destination_ori: String,
+    pub user: String,
+}
+
+/// The CMF category of a reference donor, from the family tree: the relationships `import cmf`
+/// finds (the missing person, a parent, a child, a sibling), else "Relative of Missing Person".
+fn category_of(donor: i64, members: &[FamilyMember]) -> &'static str {
+    let roles = [
+        SpecimenRole::MissingPerson,
+        SpecimenRole::Relative(Relationship::Mother),
+        SpecimenRole::Relative(Relationship::Father),
+        SpecimenRole::Relative(Relationship::Child),
+        SpecimenRole::Relative(Relationship::Sibling),
+    ];
+    let found = roles
+        .into_iter()
+        .find(|&role| named_by(role, members).is_ok_and(|named| named.iter().any(|m| m.id == donor)));
+    match found {
+        Some(SpecimenRole::MissingPerson) => "Missing Person",
+        Some(SpecimenRole::Relative(r)) => r.category(),
+        _ => Relationship::Unspecified.category(),
+    }
+}
+
+/// The CMF loci of a stored STR profile (`-`, an allele known to be missing, is left out).
+fn loci(profile: &StrProfile, kit: Option<&str>, user: &str) -> Vec<formats::Locus> {
+    profile
+        .genotypes()
+        .iter()
+        .map(|(marker, genotype)| formats::Locus {
+            line: 0,
+            name: marker.clone(),
+            batch_id: None,
+            kit: kit.map(str::to_owned),
+            reading_by: user.to_owned(),
+            reading_date_time: None,
+            alleles: genotype
+                .split('/')
+                .filter(|a| *a != "-")
+                .map(|a| formats::Allele {
+                    value: a.to_owned(),
+                    required: false,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+async fn export(store: &Store, actor: &str, header: &CmfHeader) -> Result<CmfFile> {
+    let mut specimens = Vec::new();
+    let specimen = |id: &str, category: &str, case_id: &str, loci| Specimen {
+        line: 0,
+        source_id: None,
+        case_id: Some(case_id.to_owned()),
+        partial: false,
+        id: id.to_owned(),
+        category: formats::SpecimenCategory(category.to_owned()),
+        comment: None,
+        loci,
+    };
+    for site in store.list_sites().await? {
+        for remains in store.list_remains(site.id).await? {
+            for sample in store.list_samples(remains.id).await? {
+                if let Some(SampleProfile::Str(p)) = store.get_sample_profile(actor, sample.id).await? {
+                    let loci = loci(&p, None, &header.user);
+                    specimens.push(specimen(
+                        &sample.external_id,
+                        "Unidentified Human (Remains)",
+                        &site.data.external_id,
+                        loci,
+                    ));
+                }
+            }
+        }
+    }
+    let families: HashMap<i64, registry::Family> =
+        store.list_families().await?.into_iter().map(|f| (f.id, f)).collect();
+    let mut members: HashMap<i64, Vec<FamilyMember>> = HashMap::new();
+    for r in store.list_active_references().await? {
+        let Some(profile) = store.get_reference_profile(actor, r.id).await? else {
+            continue;
+        };
+        if profile.str_profile.is_empty() {
+            continue;
+        }
+        if !members.contains_key(&r.family_id) {
+            members.insert(r.family_id, store.list_members(r.family_id).await?);
+        }
+        let category = category_of(r.donor_member_id, &members[&r.family_id]);
+        let family = families.get(&r.family_id).map_or("", |f| f.external_id.as_str());
+        let loci = loci(&profile.str_profile, Some(&r.kit), &header.user);
+        specimens.push(specimen(&r.external_id, category, family, loci));
+    }
+    let now = registry::now_utc();
+    Ok(CmfFile {
+        header_version: "3.2".into(),
+        message_type: "Import".into(),
+        destination_ori: header.destination_ori.clone(),
+        source_lab: header.source_lab.clone(),
+        submit_by_user_id: header.user.clone(),
+        submit_date_time: now.chars().take(19).collect(),
+        batch_id: None,
+        kit: None,
+        specimens,
+    })
+}
+
+/// `homeward export cmf`: every typed remains sample and active reference sample with an STR
+/// profile, as a CMF 3.2 file on standard output. The profiles are read through the registry's
+/// audited reads.
+pub fn run_export(db: &DbArg, actor: &str, header: &CmfHeader) -> Result<()> {
+    for (flag, value) in [
+        ("--source-lab", &header.source_lab),
+        ("--destination-ori", &header.destination_ori),
+        ("--user", &header.user),
+    ] {
+        if value.trim().is_empty() {
+            return Err(input_error!("{flag}: must not be empty"));
+        }
+    }
+    crate::imports::with_store(db, |store| async move {
+        let file = export(&store, actor, header).await?;
+        print!("{}", formats::write_cmf(&file));
+        Ok(())
+    })
 }

@@ -153,6 +153,24 @@ pub enum ExportCommand {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Write every typed remains sample and reference sample (STR) to standard output as a CODIS
+    /// CMF 3.2 file; relatives' categories come from the family tree.
+    Cmf {
+        #[command(flatten)]
+        db: DbArg,
+        /// The sending laboratory (SOURCELAB).
+        #[arg(long, value_name = "ORI")]
+        source_lab: String,
+        /// The receiving CODIS site (DESTINATIONORI).
+        #[arg(long, value_name = "ORI")]
+        destination_ori: String,
+        /// Who submits (SUBMITBYUSERID and READINGBY).
+        #[arg(long, value_name = "ID")]
+        user: String,
+        /// Recorded in the audit log as the one who read the profiles.
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
     /// Write every mission to standard output (JSON).
     Missions {
         #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
@@ -457,6 +475,21 @@ pub fn export(cmd: &ExportCommand) -> Result<()> {
                 print(serde_json::Value::Array(out))
             })
         }
+        ExportCommand::Cmf {
+            db,
+            source_lab,
+            destination_ori,
+            user,
+            actor,
+        } => crate::import_cmf::run_export(
+            db,
+            actor,
+            &crate::import_cmf::CmfHeader {
+                source_lab: source_lab.clone(),
+                destination_ori: destination_ori.clone(),
+                user: user.clone(),
+            },
+        ),
         ExportCommand::Missions { format, db } => {
             json_only(*format, "missions")?;
             runtime()?.block_on(async {
