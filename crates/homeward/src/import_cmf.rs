@@ -30,6 +30,7 @@
 //! Missing Person when the tree does not say). Profiles are read through the audited reads.
 //! Importing an export into a registry with the same sites and families gives the same records.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::path::Path;
@@ -481,10 +482,11 @@ async fn export(store: &Store, actor: &str, header: &CmfHeader) -> Result<CmfFil
         if profile.str_profile.is_empty() {
             continue;
         }
-        if !members.contains_key(&r.family_id) {
-            members.insert(r.family_id, store.list_members(r.family_id).await?);
-        }
-        let category = category_of(r.donor_member_id, &members[&r.family_id]);
+        let family_members = match members.entry(r.family_id) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(store.list_members(r.family_id).await?),
+        };
+        let category = category_of(r.donor_member_id, family_members);
         let family = families.get(&r.family_id).map_or("", |f| f.external_id.as_str());
         let loci = loci(&profile.str_profile, Some(&r.kit), &header.user);
         specimens.push(specimen(&r.external_id, category, family, loci));
