@@ -15,6 +15,11 @@
 //! (`/frequencies/marker/name`, `origin[@name]/frequency[@allele]`). The sample size is read from an
 //! `n` attribute of `<origin>` (any case) when there is one. Each origin becomes one
 //! [`FrequencyDb`] with its name as the population and `STRidER` as the source.
+//!
+//! No STRidER export could be obtained to test against (they are downloaded from the site, and none
+//! is in a public repository we could find): the tests use small files written by hand to this
+//! layout. Elements other than `name`, `alleles` and `origin` in a marker are refused, so a layout
+//! that differs is reported, naming the element, rather than read wrongly.
 
 use std::collections::HashSet;
 
