@@ -92,7 +92,9 @@ fn element(start: &BytesStart<'_>, line: usize) -> Result<Element, Problem> {
 pub(crate) fn parse(text: &str) -> Result<Element, Problem> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = Reader::from_str(text);
-    reader.config_mut().trim_text(true);
+    // Not trimmed here: text may come in pieces, and the spaces between them count. Each element's
+    // text is trimmed as a whole when it closes.
+    reader.config_mut().trim_text(false);
     let mut lines = Lines {
         bytes: text.as_bytes(),
         pos: 0,
@@ -165,7 +167,11 @@ pub(crate) fn parse(text: &str) -> Result<Element, Problem> {
 }
 
 fn close(stack: &mut Vec<Element>, root: &mut Option<Element>) {
-    if let Some(done) = stack.pop() {
+    if let Some(mut done) = stack.pop() {
+        let trimmed = done.text.trim();
+        if trimmed.len() != done.text.len() {
+            done.text = trimmed.to_owned();
+        }
         match stack.last_mut() {
             Some(parent) => parent.children.push(done),
             None => *root = Some(done),
@@ -176,11 +182,8 @@ fn close(stack: &mut Vec<Element>, root: &mut Option<Element>) {
 fn add_text(stack: &mut [Element], s: &str, line: usize) -> Result<(), Problem> {
     match stack.last_mut() {
         Some(el) => {
+            // Trimmed once the element closes: text may come in pieces (text, CDATA, text).
             el.text.push_str(s);
-            let trimmed = el.text.trim();
-            if trimmed.len() != el.text.len() {
-                el.text = trimmed.to_owned();
-            }
             Ok(())
         }
         None if s.trim().is_empty() => Ok(()),
@@ -284,17 +287,18 @@ mod tests {
 
     #[test]
     fn tree_with_lines_text_and_entities() {
-        let text = "<?xml version=\"1.0\"?>\n<a xmlns=\"urn:x\">\n  <b k=\"1 &amp; 2\">x &lt;6</b>\n  <c/>\n  <d><![CDATA[<7]]></d>\n</a>\n";
+        let text = "<?xml version=\"1.0\"?>\n<a xmlns=\"urn:x\">\n  <b k=\"1 &amp; 2\">x &lt;6</b>\n  <c/>\n  <d><![CDATA[<7]]></d>\n  <e> a <![CDATA[b]]> c </e>\n</a>\n";
         let root = parse(text).unwrap();
         assert_eq!(root.name, "a");
         assert_eq!(root.line, 2);
         let names: Vec<&str> = root.children.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["b", "c", "d"]);
+        assert_eq!(names, ["b", "c", "d", "e"]);
         assert_eq!(root.children[0].line, 3);
         assert_eq!(root.children[0].attribute("k"), Some("1 & 2"));
         assert_eq!(root.children[0].text, "x <6");
         assert_eq!(root.children[1].line, 4);
         assert_eq!(root.children[2].text, "<7");
+        assert_eq!(root.children[3].text, "a b c");
     }
 
     #[test]
