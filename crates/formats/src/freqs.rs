@@ -8,16 +8,43 @@
 //!
 //! Each marker keeps its alleles in file order, because a marker's allele set and order matter to the
 //! mutation models. Frequencies must be numbers in [0, 1]; their sum is checked by `kinship`.
+//!
+//! **Metadata** travels beside the numbers in `#` comment lines at the top of the file (before the
+//! first marker), in every form:
+//!
+//! ```text
+//! # population: Norway
+//! # source: Dupuy et al. (2013), norSTR
+//! # licence: MIT
+//! # N: 1043              (the sample size, in individuals, of every marker)
+//! # N Penta E: 512       (the sample size of one marker, over the line above)
+//! ```
+//!
+//! Other comment lines at the top are free text and ignored. The sample size N is what the
+//! minimum-frequency rule ([`crate::min_freq`]) needs. STRidER XML files carry the same data in
+//! their own elements ([`crate::strider`]).
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
 use crate::text::{is_na, numbered_lines, trim_trailing_empty, unquote, Delimiter};
 
-/// An allele-frequency database: markers in file order.
+/// An allele-frequency database: markers in file order, and what is known of where it comes from.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FrequencyDb {
     pub markers: Vec<MarkerFreqs>,
+    pub metadata: FreqMetadata,
+}
+
+/// Where a frequency database comes from. Each value is one line of text.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FreqMetadata {
+    /// The population sampled.
+    pub population: Option<String>,
+    /// The publication or database the numbers come from.
+    pub source: Option<String>,
+    /// The terms under which the numbers may be used.
+    pub licence: Option<String>,
 }
 
 /// The alleles of one marker with their frequencies, in file order.
@@ -28,6 +55,8 @@ pub struct MarkerFreqs {
     /// line for the long form).
     pub line: usize,
     pub alleles: Vec<(String, f64)>,
+    /// N: how many individuals were typed for this marker, when the file says.
+    pub sample_size: Option<u64>,
 }
 
 impl FrequencyDb {
@@ -67,11 +96,107 @@ impl FreqError {
     }
 }
 
-/// Decides the form from the first non-blank line: a long-form header means [`FreqFormat::Long`]; a line
+/// The lines after the leading block of blank and `#` comment lines.
+fn data_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    numbered_lines(text).skip_while(|(_, l)| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#')
+    })
+}
+
+/// The metadata in the leading comment lines, and the sample sizes they give: one for every
+/// marker (`# N: 1043`) and per marker (`# N Penta E: 512`, with its line).
+#[derive(Default)]
+struct Header {
+    metadata: FreqMetadata,
+    all_markers: Option<u64>,
+    per_marker: Vec<(usize, String, u64)>,
+}
+
+fn read_header(text: &str) -> Result<Header, FreqError> {
+    let mut h = Header::default();
+    for (line, text) in numbered_lines(text) {
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let Some(comment) = text.strip_prefix('#') else { break };
+        let Some((key, value)) = comment.split_once(':') else {
+            continue;
+        };
+        let (key, value) = (key.trim(), value.trim().to_owned());
+        let sample_size = |field: &str| {
+            value.parse::<u64>().ok().filter(|&n| n > 0).ok_or_else(|| {
+                FreqError::new(
+                    line,
+                    field,
+                    format!("sample size '{value}' is not a positive whole number"),
+                )
+            })
+        };
+        match key.to_ascii_lowercase().as_str() {
+            "population" => h.metadata.population = Some(value),
+            "source" => h.metadata.source = Some(value),
+            "licence" | "license" => h.metadata.licence = Some(value),
+            "n" => h.all_markers = Some(sample_size("N")?),
+            _ => {
+                if let Some(marker) = key.strip_prefix("N ").map(str::trim).filter(|m| !m.is_empty()) {
+                    let n = sample_size(marker)?;
+                    h.per_marker.push((line, marker.to_owned(), n));
+                }
+            }
+        }
+    }
+    Ok(h)
+}
+
+impl Header {
+    fn apply(self, mut db: FrequencyDb) -> Result<FrequencyDb, FreqError> {
+        db.metadata = self.metadata;
+        for m in &mut db.markers {
+            m.sample_size = self.all_markers;
+        }
+        for (line, marker, n) in self.per_marker {
+            let m = db.markers.iter_mut().find(|m| m.name == marker).ok_or_else(|| {
+                FreqError::new(line, marker.as_str(), "sample size given for a marker not in the file")
+            })?;
+            m.sample_size = Some(n);
+        }
+        Ok(db)
+    }
+}
+
+/// The metadata comment lines [`read_frequencies`] reads back.
+fn write_header(db: &FrequencyDb) -> String {
+    let mut out = String::new();
+    let meta = &db.metadata;
+    for (key, value) in [
+        ("population", &meta.population),
+        ("source", &meta.source),
+        ("licence", &meta.licence),
+    ] {
+        if let Some(v) = value {
+            out.push_str(&format!("# {key}: {v}\n"));
+        }
+    }
+    let first = db.markers.first().and_then(|m| m.sample_size);
+    if first.is_some() && db.markers.iter().all(|m| m.sample_size == first) {
+        out.push_str(&format!("# N: {}\n", first.unwrap_or_default()));
+    } else {
+        for m in &db.markers {
+            if let Some(n) = m.sample_size {
+                out.push_str(&format!("# N {}: {n}\n", m.name));
+            }
+        }
+    }
+    out
+}
+
+/// Decides the form from the first non-blank line after the comments: a long-form header means [`FreqFormat::Long`]; a line
 /// with a comma or tab and at least two fields that is not a list-form allele line (`allele<TAB>number`)
 /// means [`FreqFormat::Ladder`] (so does a first field `Allele`); anything else is [`FreqFormat::List`].
 pub fn detect_format(text: &str) -> FreqFormat {
-    let Some((_, first)) = numbered_lines(text).find(|(_, l)| !l.trim().is_empty()) else {
+    let Some((_, first)) = data_lines(text).find(|(_, l)| !l.trim().is_empty()) else {
         return FreqFormat::List;
     };
     if long_header(first).is_some() {
@@ -94,13 +219,15 @@ pub fn detect_format(text: &str) -> FreqFormat {
     }
 }
 
-/// Detects the form of `text` and parses it.
+/// Detects the form of `text` and parses it, with the metadata of its leading comment lines.
 pub fn read_frequencies(text: &str) -> Result<FrequencyDb, FreqError> {
-    match detect_format(text) {
+    let header = read_header(text)?;
+    let db = match detect_format(text) {
         FreqFormat::List => read_list(text),
         FreqFormat::Ladder => read_ladder(text),
         FreqFormat::Long => read_long(text),
-    }
+    }?;
+    header.apply(db)
 }
 
 /// The delimiter of a long-form header line, or None if `line` is not one.
@@ -128,7 +255,7 @@ fn long_header(line: &str) -> Option<Delimiter> {
 }
 
 /// A frequency: a finite number in [0, 1], parsed at full precision.
-fn parse_freq(cell: &str) -> Result<f64, String> {
+pub(crate) fn parse_freq(cell: &str) -> Result<f64, String> {
     match cell.parse::<f64>() {
         Ok(x) if x.is_nan() || x.is_infinite() => Err(format!("frequency '{cell}' is not a finite number")),
         Ok(x) if x < 0.0 => Err(format!("frequency {cell} is negative")),
@@ -157,6 +284,7 @@ impl Builder {
             name: name.to_string(),
             line,
             alleles: Vec::new(),
+            sample_size: None,
         });
         self.seen.push(HashSet::new());
         self.markers.len() - 1
@@ -182,12 +310,15 @@ impl Builder {
         if let Some(m) = self.markers.iter().find(|m| m.alleles.is_empty()) {
             return Err(FreqError::new(m.line, m.name.as_str(), "marker has no alleles"));
         }
-        Ok(FrequencyDb { markers: self.markers })
+        Ok(FrequencyDb {
+            markers: self.markers,
+            metadata: FreqMetadata::default(),
+        })
     }
 }
 
 fn read_long(text: &str) -> Result<FrequencyDb, FreqError> {
-    let mut lines = numbered_lines(text).filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = data_lines(text).filter(|(_, l)| !l.trim().is_empty());
     let (header_line, header) = lines
         .next()
         .ok_or_else(|| FreqError::new(1, "header", "the file is empty"))?;
@@ -225,7 +356,7 @@ fn read_long(text: &str) -> Result<FrequencyDb, FreqError> {
 }
 
 fn read_ladder(text: &str) -> Result<FrequencyDb, FreqError> {
-    let mut lines = numbered_lines(text).filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = data_lines(text).filter(|(_, l)| !l.trim().is_empty());
     let (header_line, header) = lines
         .next()
         .ok_or_else(|| FreqError::new(1, "header", "the file is empty"))?;
@@ -329,7 +460,7 @@ fn read_list(text: &str) -> Result<FrequencyDb, FreqError> {
     let mut b = Builder::new();
     let mut names = HashSet::new();
     let mut current: Option<usize> = None;
-    for (line, text) in numbered_lines(text) {
+    for (line, text) in data_lines(text) {
         if text.trim().is_empty() {
             current = None;
             continue;
@@ -371,10 +502,10 @@ fn read_list(text: &str) -> Result<FrequencyDb, FreqError> {
     b.finish()
 }
 
-/// Writes the Familias list form: the marker name, `allele<TAB>frequency` lines, a blank line between
+/// Writes the Familias list form (after the metadata comment lines, if any): the marker name, `allele<TAB>frequency` lines, a blank line between
 /// markers. Frequencies are written in the shortest form that reads back to the same number.
 pub fn write_list(db: &FrequencyDb) -> String {
-    let mut out = String::new();
+    let mut out = write_header(db);
     for (i, m) in db.markers.iter().enumerate() {
         if i > 0 {
             out.push('\n');
@@ -398,7 +529,7 @@ fn allele_order(a: &str, b: &str) -> Ordering {
     }
 }
 
-/// Writes the ladder form as TSV: an `Allele` column, then one column per marker. Rows follow the
+/// Writes the ladder form as TSV (after the metadata comment lines, if any): an `Allele` column, then one column per marker. Rows follow the
 /// natural allele order (numbers by value, then letters) when every marker lists its alleles in that
 /// order; otherwise rows are merged so that each marker's own allele order survives a round trip (an
 /// allele label may then appear on more than one row).
@@ -446,7 +577,8 @@ pub fn write_ladder(db: &FrequencyDb) -> String {
             }
         }
     }
-    let mut out = String::from("Allele");
+    let mut out = write_header(db);
+    out.push_str("Allele");
     for m in &db.markers {
         out.push('\t');
         out.push_str(&m.name);
@@ -477,8 +609,10 @@ mod tests {
                     name: name.to_string(),
                     line: 0,
                     alleles: alleles.iter().map(|(a, f)| (a.to_string(), *f)).collect(),
+                    sample_size: None,
                 })
                 .collect(),
+            metadata: FreqMetadata::default(),
         }
     }
 
@@ -603,6 +737,37 @@ mod tests {
             ("M2", &[("9", 0.25), ("10", 0.25), ("11", 0.5)]),
             ("M3", &[("11", 0.5), ("10", 0.5)]),
         ]));
+    }
+
+    #[test]
+    fn metadata_in_header_comments() {
+        let text = "# population: Norway\n# source: norSTR\n# a free comment\n# licence: MIT\n# N: 1043\n\
+                    # N SYN3: 512\n\nSYN4M\n9\t0.5\n10\t0.5\n\nSYN3\n10\t1\n";
+        let db = read_frequencies(text).unwrap();
+        assert_eq!(db.metadata.population.as_deref(), Some("Norway"));
+        assert_eq!(db.metadata.source.as_deref(), Some("norSTR"));
+        assert_eq!(db.metadata.licence.as_deref(), Some("MIT"));
+        assert_eq!(db.markers[0].sample_size, Some(1043));
+        assert_eq!(db.markers[1].sample_size, Some(512));
+        assert_eq!(db.markers[0].line, 8);
+        // Every form carries it, and the writers write it back.
+        for text in [write_list(&db), write_ladder(&db)] {
+            let again = read_frequencies(&text).unwrap();
+            assert_eq!(again.metadata, db.metadata, "{text}");
+            let sizes: Vec<Option<u64>> = again.markers.iter().map(|m| m.sample_size).collect();
+            assert_eq!(sizes, [Some(1043), Some(512)], "{text}");
+        }
+        let long = "# N: 10\nmarker\tallele\tfreq\nM\t1\t1\n";
+        assert_eq!(read_frequencies(long).unwrap().markers[0].sample_size, Some(10));
+        assert_eq!(detect_format(long), FreqFormat::Long);
+    }
+
+    #[test]
+    fn bad_metadata_names_the_comment_line() {
+        assert_err("# N: many\nM\n1\t1\n", 1, "N");
+        assert_err("# N: 0\nM\n1\t1\n", 1, "N");
+        assert_err("# population: X\n# N M: -3\nM\n1\t1\n", 2, "M");
+        assert_err("# N TH01: 30\nM\n1\t1\n", 1, "TH01");
     }
 
     #[test]

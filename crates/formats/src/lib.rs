@@ -1,23 +1,34 @@
 //! Readers and writers for the text files Homeward reads: pedigrees with genotypes (the pedtools
 //! "ped" table), allele-frequency databases (long, ladder and Familias list forms), per-marker
-//! mutation-model tables, GeneMapper/GeneMarker allele tables, and Familias `.fam` files.
+//! mutation-model tables, GeneMapper/GeneMarker allele tables, Familias `.fam` files, CODIS CMF 3.2 XML
+//! files and STRidER XML frequency exports.
 //!
 //! Architecture invariant: this crate parses `&str` and writes `String`; it never touches the file
 //! system. Errors carry a 1-based line number and the field (column or marker) at fault; the caller
 //! adds the file path. Checks that need the whole data set (unknown parents, duplicate ids,
 //! frequency sums, alleles missing from a database) belong to `kinship` and are not made here.
 
+pub mod cmf;
 pub mod familias;
 pub mod freqs;
 pub mod genemapper;
+pub mod min_freq;
 pub mod mutation_table;
 pub mod ped;
+pub mod strider;
 mod text;
+mod xml;
 
+pub use cmf::{
+    read_cmf, write_cmf, Allele, CmfError, CmfFile, Locus, Relationship, Specimen, SpecimenCategory, SpecimenRole,
+};
 pub use familias::{read_fam, write_fam, FamError, FamFile};
 pub use freqs::{
-    detect_format, read_frequencies, write_ladder, write_list, FreqError, FreqFormat, FrequencyDb, MarkerFreqs,
+    detect_format, read_frequencies, write_ladder, write_list, FreqError, FreqFormat, FreqMetadata, FrequencyDb,
+    MarkerFreqs,
 };
 pub use genemapper::{read_genemapper, AmelogeninSex, GeneMapperError, GeneMapperProfile};
+pub use min_freq::{MinFreqError, MinFreqRule};
 pub use mutation_table::{read_mutation_table, MutationRow, MutationTableError};
 pub use ped::{read_ped, write_ped, PedError, PedFile, PedRow, RawGenotype};
+pub use strider::{looks_like_xml, read_strider, write_strider, StriderError};

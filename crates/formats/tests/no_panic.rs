@@ -17,6 +17,24 @@ fn file_like() -> impl Strategy<Value = String> {
         Just("[DVI]".to_owned()),
         Just("[[[Person 1 ]]]".to_owned()),
         Just("nPersons= ".to_owned()),
+        Just("<CODISImportFile>".to_owned()),
+        Just("<HEADERVERSION>3.2</HEADERVERSION>".to_owned()),
+        Just("<SPECIMEN CASEID=\"F\">".to_owned()),
+        Just("<SPECIMENID>S</SPECIMENID>".to_owned()),
+        Just("<LOCUS>".to_owned()),
+        Just("</LOCUS>".to_owned()),
+        Just("<ALLELE><ALLELEVALUE>".to_owned()),
+        Just("</ALLELEVALUE></ALLELE>".to_owned()),
+        Just("&lt;".to_owned()),
+        Just("<![CDATA[".to_owned()),
+        Just("<frequencies>".to_owned()),
+        Just("<marker><name>".to_owned()),
+        Just("<origin name=\"P\" n=\"10\">".to_owned()),
+        Just("<frequency allele=\"9.3\">".to_owned()),
+        Just("</frequency>".to_owned()),
+        Just("<".to_owned()),
+        Just(">".to_owned()),
+        Just("/>".to_owned()),
         "[0-9]{1,3}(\\.[0-9])?".prop_map(|s| s),
         "[A-Za-z/\\-]{0,6}".prop_map(|s| s),
         Just("\t".to_owned()),
@@ -39,5 +57,7 @@ proptest! {
         let _ = formats::read_frequencies(&text);
         let _ = formats::read_mutation_table(&text);
         let _ = formats::read_fam(&text);
+        let _ = formats::read_cmf(&text);
+        let _ = formats::read_strider(&text);
     }
 }

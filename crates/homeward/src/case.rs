@@ -21,8 +21,48 @@ pub fn read_ped(path: &Path) -> Result<PedFile> {
 }
 
 pub fn read_frequencies(path: &Path) -> Result<FrequencyDb> {
+    read_population(path, None)
+}
+
+/// Reads a frequency file: a text form, or a STRidER XML export, of which the one population it
+/// holds or the one named by `population` is taken.
+pub fn read_population(path: &Path, population: Option<&str>) -> Result<FrequencyDb> {
     let text = read_text(path)?;
-    formats::read_frequencies(&text).map_err(|e| input_error!("{}: {e}", path.display()))
+    let at = path.display();
+    if !formats::looks_like_xml(&text) {
+        let db = formats::read_frequencies(&text).map_err(|e| input_error!("{at}: {e}"))?;
+        return match (population, db.metadata.population.as_deref()) {
+            (Some(wanted), Some(has)) if wanted != has => {
+                Err(input_error!("--population {wanted}: {at} holds the population '{has}'"))
+            }
+            (Some(wanted), None) => Err(input_error!(
+                "--population {wanted}: {at} names no population (a '# population: …' line)"
+            )),
+            _ => Ok(db),
+        };
+    }
+    let mut all = formats::read_strider(&text).map_err(|e| input_error!("{at}: {e}"))?;
+    let names = || {
+        all.iter()
+            .filter_map(|db| db.metadata.population.as_deref())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match population {
+        Some(wanted) => match all
+            .iter()
+            .position(|db| db.metadata.population.as_deref() == Some(wanted))
+        {
+            Some(i) => Ok(all.swap_remove(i)),
+            None => Err(input_error!("--population {wanted}: {at} holds only {}", names())),
+        },
+        None if all.len() == 1 => Ok(all.remove(0)),
+        None => Err(input_error!(
+            "{at}: a STRidER file of {} populations ({}); choose one with --population NAME",
+            all.len(),
+            names()
+        )),
+    }
 }
 
 /// The pedigree of a ped file, with pedigree errors pointed at the offending row.

@@ -983,7 +983,7 @@ pub fn run(kind: Kind, file: &Path, db: &DbArg, actor: &str) -> Result<()> {
 }
 
 /// Opens the store, runs `f`, and closes the store whatever `f` returned.
-fn with_store<F, Fut>(db: &DbArg, f: F) -> Result<()>
+pub(crate) fn with_store<F, Fut>(db: &DbArg, f: F) -> Result<()>
 where
     F: FnOnce(Store) -> Fut,
     Fut: std::future::Future<Output = Result<()>>,

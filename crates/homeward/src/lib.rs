@@ -9,6 +9,7 @@ pub mod demo;
 pub mod dvi;
 pub mod error;
 pub mod fam;
+pub mod import_cmf;
 pub mod import_fam;
 pub mod imports;
 pub mod itinerary;

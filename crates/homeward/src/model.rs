@@ -22,10 +22,18 @@ pub enum ModelName {
 
 #[derive(Debug, Args)]
 pub struct ModelArgs {
-    /// Allele frequencies: Familias list, ladder (CSV/TSV) or long form, detected automatically.
-    /// (Required unless the case comes from a `.fam` file, which carries its own database.)
+    /// Allele frequencies: Familias list, ladder (CSV/TSV), long form or STRidER XML, detected
+    /// automatically. (Required unless the case comes from a `.fam` file, which carries its own
+    /// database.)
     #[arg(long, value_name = "FILE")]
     pub freqs: Option<PathBuf>,
+    /// The population to take from a STRidER file of several.
+    #[arg(long, value_name = "NAME")]
+    pub population: Option<String>,
+    /// Minimum allele frequency K/2N (NRC II: 5/2N), N the marker's sample size from the frequency
+    /// file; alleles below are raised to it and the others scaled down so each marker sums to 1.
+    #[arg(long, value_name = "K/2N")]
+    pub min_freq_rule: Option<formats::MinFreqRule>,
     /// Mutation model for every marker (overridden per marker by --mutation-table).
     #[arg(long, value_enum)]
     pub mutation: Option<ModelName>,
@@ -129,7 +137,12 @@ impl ModelArgs {
         let Some(freqs) = &self.freqs else {
             return Err(input_error!("--freqs FILE is required"));
         };
-        let db = case::read_frequencies(freqs)?;
+        let mut db = case::read_population(freqs, self.population.as_deref())?;
+        if let Some(rule) = self.min_freq_rule {
+            db = rule
+                .apply(&db)
+                .map_err(|e| input_error!("{}: {e} (--min-freq-rule {rule})", freqs.display()))?;
+        }
         let (first_path, first) = ped_files[0];
         for x in &self.x_markers {
             if !first.markers.contains(x) {

@@ -1,5 +1,6 @@
 //! Registry commands: `db migrate`, `import persons`, `export persons`, `audit verify`. The other
-//! imports (`import sites|families|profiles`) are in [`crate::imports`].
+//! imports (`import sites|families|profiles`) are in [`crate::imports`], `import cmf` in
+//! [`crate::import_cmf`].
 //!
 //! Persons CSV (import and export), UTF-8 with a header row; `external_id` and `name` are
 //! required, the other columns optional and in any order:
@@ -103,6 +104,27 @@ pub enum ImportCommand {
     /// Import the reference families of a Familias DVI file with their members' profiles, in one
     /// transaction (see `crates/homeward/src/import_fam.rs`).
     Fam(crate::import_fam::ImportFamArgs),
+    /// Import the specimens of a CODIS CMF 3.2 XML file: unidentified remains (with their samples)
+    /// and relatives' reference samples (see README). Every specimen is checked first; then the
+    /// file is written in one transaction.
+    Cmf {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+        /// Recorded in the audit log as the one who imported.
+        #[arg(long, default_value = "cli")]
+        actor: String,
+        /// External id of the burial site the file's unidentified remains come from.
+        #[arg(long, value_name = "SITE_EXTERNAL_ID")]
+        site: Option<String>,
+        /// Consent of the relatives whose samples the file holds: identification-only or
+        /// identification-and-research.
+        #[arg(long, value_name = "SCOPE")]
+        consent_scope: Option<String>,
+        /// Date of that consent: YYYY, YYYY-MM or YYYY-MM-DD.
+        #[arg(long, value_name = "DATE")]
+        consent_date: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -133,6 +155,24 @@ pub enum ExportCommand {
         format: ExportFormat,
         #[command(flatten)]
         db: DbArg,
+    },
+    /// Write every typed remains sample and reference sample (STR) to standard output as a CODIS
+    /// CMF 3.2 file; relatives' categories come from the family tree.
+    Cmf {
+        #[command(flatten)]
+        db: DbArg,
+        /// The sending laboratory (SOURCELAB).
+        #[arg(long, value_name = "ORI")]
+        source_lab: String,
+        /// The receiving CODIS site (DESTINATIONORI).
+        #[arg(long, value_name = "ORI")]
+        destination_ori: String,
+        /// Who submits (SUBMITBYUSERID and READINGBY).
+        #[arg(long, value_name = "ID")]
+        user: String,
+        /// Recorded in the audit log as the one who read the profiles.
+        #[arg(long, default_value = "cli")]
+        actor: String,
     },
     /// Write every mission to standard output (JSON).
     Missions {
@@ -350,6 +390,23 @@ pub fn import(cmd: &ImportCommand) -> Result<()> {
             crate::imports::run(crate::imports::Kind::Profiles, file, db, actor)
         }
         ImportCommand::Fam(args) => crate::import_fam::run(args),
+        ImportCommand::Cmf {
+            file,
+            db,
+            actor,
+            site,
+            consent_scope,
+            consent_date,
+        } => crate::import_cmf::run(
+            file,
+            db,
+            actor,
+            &crate::import_cmf::CmfOptions {
+                site: site.clone(),
+                consent_scope: consent_scope.clone(),
+                consent_date: consent_date.clone(),
+            },
+        ),
     }
 }
 
@@ -422,6 +479,21 @@ pub fn export(cmd: &ExportCommand) -> Result<()> {
                 print(serde_json::Value::Array(out))
             })
         }
+        ExportCommand::Cmf {
+            db,
+            source_lab,
+            destination_ori,
+            user,
+            actor,
+        } => crate::import_cmf::run_export(
+            db,
+            actor,
+            &crate::import_cmf::CmfHeader {
+                source_lab: source_lab.clone(),
+                destination_ori: destination_ori.clone(),
+                user: user.clone(),
+            },
+        ),
         ExportCommand::Missions { format, db } => {
             json_only(*format, "missions")?;
             runtime()?.block_on(async {

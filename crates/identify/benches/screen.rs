@@ -189,8 +189,10 @@ fn write_case(dir: &std::path::Path, case: &DviCase) {
                 name: m.name().to_owned(),
                 line: 0,
                 alleles: m.alleles().iter().cloned().zip(m.freqs().iter().copied()).collect(),
+                sample_size: None,
             })
             .collect(),
+        metadata: Default::default(),
     };
     std::fs::write(dir.join("freqs.txt"), formats::write_list(&freqs)).unwrap();
 }

@@ -51,21 +51,24 @@ impl FromStr for ProfileKind {
 }
 
 /// STR genotypes by marker, `{"D3S1358": "14/15", "TH01": "9.3"}`: one or two alleles separated by
-/// `/` (one allele: homozygous, or a partner lost to dropout; `-` for an allele known to be missing).
+/// `/` (one allele: homozygous, or a partner lost to dropout; `-` for an allele known to be missing;
+/// off-ladder alleles as reported, `<6` or `>17`).
 /// Markers are kept sorted, so the JSON of a profile is always the same text.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(try_from = "BTreeMap<String, String>", into = "BTreeMap<String, String>")]
 pub struct StrProfile(BTreeMap<String, String>);
 
 fn check_allele(marker: &str, allele: &str) -> Result<(), FieldError> {
+    // Off-ladder alleles keep the `<` or `>` a laboratory reports them with (`<6`, `>17`).
+    let body = allele.strip_prefix(['<', '>']).unwrap_or(allele);
     let ok = allele == "-"
-        || (!allele.is_empty() && allele.len() <= 20 && allele.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.'));
+        || (!body.is_empty() && allele.len() <= 20 && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.'));
     if ok {
         Ok(())
     } else {
         Err(FieldError::new(
             "str_profile",
-            format!("marker {marker}: '{allele}' is not an allele (such as 14, 9.3, X or -)"),
+            format!("marker {marker}: '{allele}' is not an allele (such as 14, 9.3, X, <6 or -)"),
         ))
     }
 }

@@ -208,9 +208,20 @@ impl Store {
     pub async fn create_reference(&self, actor: &str, r: &NewReference) -> Result<Reference, StoreError> {
         r.check()?;
         let mut tx = self.begin_write().await?;
+        let reference = Self::insert_reference(&mut tx, actor, r).await?;
+        tx.commit().await?;
+        Ok(reference)
+    }
+
+    /// Checks the donor of a checked reference and writes it, with its audit entry.
+    pub(crate) async fn insert_reference(
+        tx: &mut Transaction<'_, Any>,
+        actor: &str,
+        r: &NewReference,
+    ) -> Result<Reference, StoreError> {
         let family_id: i64 = sqlx::query("SELECT family_id FROM family_members WHERE id = $1")
             .bind(r.donor_member_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .ok_or_else(|| not_found("family member", r.donor_member_id))?
             .try_get("family_id")?;
@@ -228,7 +239,7 @@ impl Store {
         .bind(&r.profile.mtdna)
         .bind(r.consent.scope.as_str())
         .bind(r.consent.date.to_string())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(duplicate("reference", "external_id", &r.external_id))?;
         let reference = Reference {
@@ -243,7 +254,7 @@ impl Store {
         };
         let after = audit_view(&reference, &r.profile.sha256_hex());
         Self::audit(
-            &mut tx,
+            tx,
             actor,
             "create",
             "reference",
@@ -252,7 +263,6 @@ impl Store {
             Some(&after),
         )
         .await?;
-        tx.commit().await?;
         Ok(reference)
     }
 

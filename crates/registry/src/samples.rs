@@ -12,6 +12,7 @@ use sqlx::{Any, Row, Transaction};
 use crate::missions::MissionKind;
 use crate::model::{FieldError, PartialDate};
 use crate::profiles::{check_lineage_text, sha256_hex, ProfileKind, StrProfile};
+use crate::references::NewReference;
 use crate::store::{json, Store, StoreError};
 use crate::support::{
     check_version, corrupt, duplicate, external_id, not_found, one_row, optional_text, required_text,
@@ -340,9 +341,16 @@ impl Store {
     pub async fn create_remains(&self, actor: &str, r: &NewRemains) -> Result<Remains, StoreError> {
         r.check()?;
         let mut tx = self.begin_write().await?;
+        let remains = Self::insert_remains(&mut tx, actor, r).await?;
+        tx.commit().await?;
+        Ok(remains)
+    }
+
+    /// Checks the site and mission of checked remains and writes them, with their audit entry.
+    async fn insert_remains(tx: &mut Transaction<'_, Any>, actor: &str, r: &NewRemains) -> Result<Remains, StoreError> {
         if sqlx::query("SELECT id FROM sites WHERE id = $1")
             .bind(r.site_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .is_none()
         {
@@ -351,7 +359,7 @@ impl Store {
         if let Some(mission) = r.mission_id {
             let row = sqlx::query("SELECT kind FROM missions WHERE id = $1")
                 .bind(mission)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?
                 .ok_or_else(|| not_found("mission", mission))?;
             let kind: String = row.try_get("kind")?;
@@ -370,7 +378,7 @@ impl Store {
         .bind(r.mission_id)
         .bind(r.recovery_date.map(|d| d.to_string()))
         .bind(&r.skeletal_element)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(duplicate("remains", "external_id", &r.external_id))?;
         let mut data = r.clone();
@@ -381,7 +389,7 @@ impl Store {
             version: 1,
         };
         Self::audit(
-            &mut tx,
+            tx,
             actor,
             "create",
             "remains",
@@ -390,7 +398,6 @@ impl Store {
             Some(&json(&remains)),
         )
         .await?;
-        tx.commit().await?;
         Ok(remains)
     }
 
@@ -412,9 +419,16 @@ impl Store {
     pub async fn create_sample(&self, actor: &str, s: &NewSample) -> Result<Sample, StoreError> {
         s.check()?;
         let mut tx = self.begin_write().await?;
+        let sample = Self::insert_sample(&mut tx, actor, s).await?;
+        tx.commit().await?;
+        Ok(sample)
+    }
+
+    /// Checks the remains of a checked sample and writes it, with its audit entry.
+    async fn insert_sample(tx: &mut Transaction<'_, Any>, actor: &str, s: &NewSample) -> Result<Sample, StoreError> {
         if sqlx::query("SELECT id FROM remains WHERE id = $1")
             .bind(s.remains_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .is_none()
         {
@@ -429,7 +443,7 @@ impl Store {
         .bind(&s.lab)
         .bind(s.profile_kind.as_str())
         .bind(s.profile.as_ref().map(SampleProfile::to_column))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(duplicate("sample", "external_id", &s.external_id))?;
         let sample = Sample {
@@ -443,7 +457,7 @@ impl Store {
         };
         let after = audit_view(&sample, s.profile.as_ref());
         Self::audit(
-            &mut tx,
+            tx,
             actor,
             "create",
             "sample",
@@ -452,8 +466,43 @@ impl Store {
             Some(&after),
         )
         .await?;
-        tx.commit().await?;
         Ok(sample)
+    }
+
+    /// Writes remains, each with one sample, and reference samples, as a laboratory's file brings
+    /// them: all in one transaction, or nothing if any is refused. The error carries the index of
+    /// the refused record, counting the remains first, then the references. Each record is checked
+    /// as its `create_` method checks it; a sample's `remains_id` is ignored (it is the id of the
+    /// remains it comes with).
+    pub async fn import_specimens(
+        &self,
+        actor: &str,
+        remains: &[(NewRemains, NewSample)],
+        references: &[NewReference],
+    ) -> Result<(), (usize, StoreError)> {
+        for (i, (r, s)) in remains.iter().enumerate() {
+            r.check().map_err(|e| (i, e.into()))?;
+            s.check().map_err(|e| (i, e.into()))?;
+        }
+        for (i, r) in references.iter().enumerate() {
+            r.check().map_err(|e| (remains.len() + i, e.into()))?;
+        }
+        let mut tx = self.begin_write().await.map_err(|e| (0, e))?;
+        for (i, (r, s)) in remains.iter().enumerate() {
+            let stored = Self::insert_remains(&mut tx, actor, r).await.map_err(|e| (i, e))?;
+            let sample = NewSample {
+                remains_id: stored.id,
+                ..s.clone()
+            };
+            Self::insert_sample(&mut tx, actor, &sample).await.map_err(|e| (i, e))?;
+        }
+        for (i, r) in references.iter().enumerate() {
+            Self::insert_reference(&mut tx, actor, r)
+                .await
+                .map_err(|e| (remains.len() + i, e))?;
+        }
+        let last = remains.len() + references.len();
+        tx.commit().await.map_err(|e| (last, e.into()))
     }
 
     pub async fn get_sample(&self, id: i64) -> Result<Option<Sample>, StoreError> {

@@ -1129,3 +1129,77 @@ fn families_with_their_references_import_in_one_transaction_or_not_at_all() {
         assert_eq!(report.entries, entries + 2 + 10 + 2, "{label}");
     });
 }
+
+#[test]
+fn specimens_of_a_laboratory_file_are_imported_all_or_nothing() {
+    on_every_backend(|label, store| async move {
+        let s = store.create_site("planner", &site("S-40")).await.unwrap();
+        let f = store.create_family("liaison", &family("F-40")).await.unwrap();
+        let mother = store
+            .add_member("liaison", f.id, &member("Hana", Sex::Female, None, None))
+            .await
+            .unwrap();
+        let remains = |id: &str| {
+            (
+                NewRemains {
+                    external_id: id.into(),
+                    site_id: s.id,
+                    mission_id: None,
+                    recovery_date: None,
+                    skeletal_element: "not recorded".into(),
+                },
+                NewSample {
+                    external_id: id.into(),
+                    remains_id: 0,
+                    lab: "LAB-1".into(),
+                    profile_kind: ProfileKind::Str,
+                    profile: Some(SampleProfile::Str(
+                        StrProfile::new([("TH01", "<6/9.3"), ("FGA", "22/>30")]).unwrap(),
+                    )),
+                },
+            )
+        };
+        let entries = store.verify_audit().await.unwrap().entries;
+        // The reference's donor does not exist: nothing at all is written, the remains included.
+        let err = store
+            .import_specimens("lab", &[remains("U-1")], &[reference("REF-40", mother.id + 1000)])
+            .await
+            .unwrap_err();
+        assert_eq!(err.0, 1, "{label}: the reference, after the one remains");
+        assert!(matches!(err.1, StoreError::NotFound { .. }), "{label}: {:?}", err.1);
+        assert!(store.list_remains(s.id).await.unwrap().is_empty(), "{label}");
+        assert_eq!(store.verify_audit().await.unwrap().entries, entries, "{label}");
+        store
+            .import_specimens(
+                "lab",
+                &[remains("U-1"), remains("U-2")],
+                &[reference("REF-40", mother.id)],
+            )
+            .await
+            .unwrap();
+        let stored = store.list_remains(s.id).await.unwrap();
+        assert_eq!(stored.len(), 2, "{label}");
+        let samples = store.list_samples(stored[1].id).await.unwrap();
+        assert_eq!(samples[0].external_id, "U-2", "{label}");
+        let profile = store.get_sample_profile("lab", samples[0].id).await.unwrap();
+        let Some(SampleProfile::Str(p)) = profile else {
+            panic!("{label}: {profile:?}")
+        };
+        assert_eq!(p.genotypes()["FGA"], "22/>30", "{label}");
+        assert_eq!(
+            store.list_references(f.id).await.unwrap()[0].donor_member_id,
+            mother.id,
+            "{label}"
+        );
+        // Again: the first remains is a duplicate, and the whole file is refused.
+        let err = store
+            .import_specimens("lab", &[remains("U-3"), remains("U-1")], &[])
+            .await
+            .unwrap_err();
+        assert_eq!(err.0, 1, "{label}");
+        assert!(matches!(err.1, StoreError::Duplicate { .. }), "{label}: {:?}", err.1);
+        assert_eq!(store.list_remains(s.id).await.unwrap().len(), 2, "{label}");
+        let report = store.verify_audit().await.unwrap();
+        assert!(report.first_broken.is_none(), "{label}: {report:?}");
+    });
+}

@@ -1,0 +1,258 @@
+//! STRidER XML frequency exports (the STRs for Identity ENFSI Reference Database,
+//! strider.online): allele frequencies of several populations, marker by marker.
+//!
+//! ```text
+//! <frequencies>
+//!   <marker>
+//!     <name>D3S1358</name>
+//!     <alleles>12, 13, 14</alleles>            (optional: every allele of the marker)
+//!     <origin name="Austria" n="1000">         (one per population; n: the sample size N)
+//!       <frequency allele="12">0.0015</frequency>
+//!       …
+//! ```
+//!
+//! The layout is the one that EuroForMix's `freqImport` and other public readers take from STRidER
+//! (`/frequencies/marker/name`, `origin[@name]/frequency[@allele]`). The sample size is read from an
+//! `n` attribute of `<origin>` (any case) when there is one. Each origin becomes one
+//! [`FrequencyDb`] with its name as the population and `STRidER` as the source.
+//!
+//! No STRidER export could be obtained to test against (they are downloaded from the site, and none
+//! is in a public repository we could find): the tests use small files written by hand to this
+//! layout. Elements other than `name`, `alleles` and `origin` in a marker are refused, so a layout
+//! that differs is reported, naming the element, rather than read wrongly.
+
+use std::collections::HashSet;
+
+use crate::freqs::{parse_freq, FreqMetadata, FrequencyDb, MarkerFreqs};
+use crate::xml::{self, escape, Element, Problem};
+
+/// Why a STRidER file cannot be read: the line and the element at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, element <{element}>: {message}")]
+pub struct StriderError {
+    pub line: usize,
+    pub element: String,
+    pub message: String,
+}
+
+impl From<Problem> for StriderError {
+    fn from(p: Problem) -> Self {
+        StriderError {
+            line: p.line,
+            element: p.element,
+            message: p.message,
+        }
+    }
+}
+
+/// Whether `text` looks like XML (its first non-blank character is `<`), for telling STRidER files
+/// from the text forms.
+pub fn looks_like_xml(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}').trim_start().starts_with('<')
+}
+
+fn sample_size(origin: &Element) -> Result<Option<u64>, Problem> {
+    let Some((key, value)) = origin.attributes.iter().find(|(k, _)| k.eq_ignore_ascii_case("n")) else {
+        return Ok(None);
+    };
+    match value.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(Some(n)),
+        _ => Err(Problem::at(
+            origin,
+            format!("attribute {key}: sample size '{value}' is not a positive whole number"),
+        )),
+    }
+}
+
+/// Reads every population of a STRidER export, in the order each first appears; markers and
+/// alleles in file order.
+pub fn read_strider(text: &str) -> Result<Vec<FrequencyDb>, StriderError> {
+    let root = xml::parse(text)?;
+    if root.name != "frequencies" {
+        return Err(Problem::at(&root, "not a STRidER export (the root element should be <frequencies>)").into());
+    }
+    root.only_children(&["marker"])?;
+    let mut populations: Vec<FrequencyDb> = Vec::new();
+    let mut marker_names = HashSet::new();
+    for marker in &root.children {
+        marker.only_children(&["name", "alleles", "origin"])?;
+        let name = marker.required_text("name")?.text.clone();
+        if !marker_names.insert(name.clone()) {
+            return Err(Problem::at(marker, format!("marker {name} is given twice")).into());
+        }
+        let mut origins_seen = HashSet::new();
+        for origin in marker.children.iter().filter(|c| c.name == "origin") {
+            origin.only_children(&["frequency"])?;
+            let population = origin
+                .attribute("name")
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| Problem::at(origin, "attribute name (the population) is missing"))?;
+            if !origins_seen.insert(population) {
+                return Err(Problem::at(origin, format!("population '{population}' is given twice for {name}")).into());
+            }
+            let mut alleles = Vec::new();
+            let mut seen = HashSet::new();
+            for f in &origin.children {
+                f.only_attributes(&["allele"])?;
+                let allele = f
+                    .attribute("allele")
+                    .filter(|a| !a.is_empty())
+                    .ok_or_else(|| Problem::at(f, "attribute allele is missing"))?;
+                if !seen.insert(allele) {
+                    return Err(Problem::at(
+                        f,
+                        format!("allele {allele} is given twice for {name} in '{population}'"),
+                    )
+                    .into());
+                }
+                let p = parse_freq(&f.text).map_err(|m| Problem::at(f, format!("allele {allele}: {m}")))?;
+                alleles.push((allele.to_owned(), p));
+            }
+            if alleles.is_empty() {
+                continue;
+            }
+            let db = match populations
+                .iter_mut()
+                .position(|db| db.metadata.population.as_deref() == Some(population))
+            {
+                Some(i) => &mut populations[i],
+                None => {
+                    populations.push(FrequencyDb {
+                        markers: Vec::new(),
+                        metadata: FreqMetadata {
+                            population: Some(population.to_owned()),
+                            source: Some("STRidER".to_owned()),
+                            licence: None,
+                        },
+                    });
+                    populations.last_mut().expect("just pushed")
+                }
+            };
+            db.markers.push(MarkerFreqs {
+                name: name.clone(),
+                line: origin.line,
+                alleles,
+                sample_size: sample_size(origin)?,
+            });
+        }
+    }
+    if populations.is_empty() {
+        return Err(Problem::at(&root, "no frequencies in the file").into());
+    }
+    Ok(populations)
+}
+
+/// Writes populations as a STRidER export that [`read_strider`] reads back to the same numbers,
+/// names and sample sizes (the source and licence are not part of the format).
+pub fn write_strider(populations: &[FrequencyDb]) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<frequencies>\n");
+    let mut marker_names: Vec<&str> = Vec::new();
+    for db in populations {
+        for m in &db.markers {
+            if !marker_names.contains(&m.name.as_str()) {
+                marker_names.push(&m.name);
+            }
+        }
+    }
+    for name in marker_names {
+        out.push_str(&format!("  <marker>\n    <name>{}</name>\n", escape(name)));
+        let mut alleles: Vec<&str> = Vec::new();
+        let entries: Vec<(&FrequencyDb, &MarkerFreqs)> = populations
+            .iter()
+            .filter_map(|db| db.markers.iter().find(|m| m.name == name).map(|m| (db, m)))
+            .collect();
+        for (_, m) in &entries {
+            for (a, _) in &m.alleles {
+                if !alleles.contains(&a.as_str()) {
+                    alleles.push(a);
+                }
+            }
+        }
+        out.push_str(&format!("    <alleles>{}</alleles>\n", escape(&alleles.join(", "))));
+        for (db, m) in entries {
+            let population = db.metadata.population.as_deref().unwrap_or("unknown");
+            out.push_str(&format!("    <origin name=\"{}\"", escape(population)));
+            if let Some(n) = m.sample_size {
+                out.push_str(&format!(" n=\"{n}\""));
+            }
+            out.push_str(">\n");
+            for (a, p) in &m.alleles {
+                out.push_str(&format!("      <frequency allele=\"{}\">{p}</frequency>\n", escape(a)));
+            }
+            out.push_str("    </origin>\n");
+        }
+        out.push_str("  </marker>\n");
+    }
+    out.push_str("</frequencies>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "<?xml version=\"1.0\"?>\n<frequencies>\n  <marker>\n    <name>TH01</name>\n\
+        <alleles>6, 9.3</alleles>\n    <origin name=\"Austria\" n=\"500\">\n\
+        <frequency allele=\"6\">0.25</frequency>\n      <frequency allele=\"9.3\">0.75</frequency>\n\
+        </origin>\n    <origin name=\"Norway\">\n      <frequency allele=\"9.3\">1</frequency>\n    </origin>\n\
+        </marker>\n  <marker>\n    <name>Penta E</name>\n    <origin name=\"Norway\" N=\"300\">\n\
+        <frequency allele=\"5\">0.1</frequency>\n      <frequency allele=\"&gt;24\">0.9</frequency>\n\
+        </origin>\n  </marker>\n</frequencies>\n";
+
+    #[test]
+    fn populations_markers_and_sample_sizes() {
+        let pops = read_strider(SAMPLE).unwrap();
+        assert_eq!(pops.len(), 2);
+        let (at, no) = (&pops[0], &pops[1]);
+        assert_eq!(at.metadata.population.as_deref(), Some("Austria"));
+        assert_eq!(at.metadata.source.as_deref(), Some("STRidER"));
+        assert_eq!(at.markers.len(), 1);
+        assert_eq!(
+            at.markers[0].alleles,
+            [("6".to_owned(), 0.25), ("9.3".to_owned(), 0.75)]
+        );
+        assert_eq!((at.markers[0].sample_size, at.markers[0].line), (Some(500), 6));
+        let names: Vec<&str> = no.markers.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["TH01", "Penta E"]);
+        assert_eq!(no.markers[0].sample_size, None);
+        assert_eq!(no.markers[1].sample_size, Some(300));
+        assert_eq!(no.markers[1].alleles[1].0, ">24");
+        let again = read_strider(&write_strider(&pops)).unwrap();
+        assert_eq!(again.len(), 2);
+        for (a, b) in again.iter().zip(&pops) {
+            assert_eq!(a.metadata, b.metadata);
+            let strip = |db: &FrequencyDb| {
+                db.markers
+                    .iter()
+                    .map(|m| (m.name.clone(), m.alleles.clone(), m.sample_size))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(strip(a), strip(b));
+        }
+        assert!(looks_like_xml("\u{feff}  \n<frequencies/>"));
+        assert!(!looks_like_xml("M\n1\t1\n"));
+    }
+
+    #[test]
+    fn errors_name_line_and_element() {
+        let err = |text: &str| read_strider(text).unwrap_err();
+        let e = err(&SAMPLE.replace(">0.25<", ">1.5<"));
+        assert_eq!((e.line, e.element.as_str()), (7, "frequency"), "{e}");
+        let e = err(&SAMPLE.replace("allele=\"9.3\">0.75", "allele=\"6\">0.75"));
+        assert_eq!((e.line, e.element.as_str()), (8, "frequency"), "{e}");
+        let e = err(&SAMPLE.replace("n=\"500\"", "n=\"lots\""));
+        assert_eq!((e.line, e.element.as_str()), (6, "origin"), "{e}");
+        let e = err(&SAMPLE.replace("<origin name=\"Norway\">", "<origin>"));
+        assert_eq!((e.line, e.element.as_str()), (10, "origin"), "{e}");
+        let e = err(&SAMPLE.replace("<name>Penta E</name>", "<name>TH01</name>"));
+        assert_eq!((e.line, e.element.as_str()), (14, "marker"), "{e}");
+        let e = err("<frequencies>\n<marker><name>M</name></marker>\n</frequencies>");
+        assert_eq!((e.line, e.element.as_str()), (1, "frequencies"), "{e}");
+        let e = err("<freqs/>");
+        assert_eq!(e.element, "freqs");
+        let e = err(&SAMPLE.replace("<frequency allele=\"5\">", "<frequency>"));
+        assert_eq!((e.line, e.element.as_str()), (17, "frequency"), "{e}");
+        let e = err(&SAMPLE.replace("</origin>\n  </marker>", "</origin>\n  <note/></marker>"));
+        assert_eq!(e.element, "note", "{e}");
+    }
+}

@@ -1,0 +1,116 @@
+//! Frequency databases with their metadata survive read → write → read in every form that has a
+//! writer: Familias list, ladder and STRidER XML.
+
+use formats::{
+    read_frequencies, read_strider, write_ladder, write_list, write_strider, FreqMetadata, FrequencyDb, MarkerFreqs,
+};
+use proptest::prelude::*;
+
+type Content = (FreqMetadata, Vec<(String, Vec<(String, f64)>, Option<u64>)>);
+
+/// Everything but line numbers, which differ between the forms.
+fn content(db: &FrequencyDb) -> Content {
+    let markers = db
+        .markers
+        .iter()
+        .map(|m| (m.name.clone(), m.alleles.clone(), m.sample_size))
+        .collect();
+    (db.metadata.clone(), markers)
+}
+
+fn text_value() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9 ,.():/&<>é-]{1,24}"
+        .prop_map(|s| s.trim().to_owned())
+        .prop_filter("not empty", |s| !s.is_empty())
+}
+
+fn marker() -> impl Strategy<Value = MarkerFreqs> {
+    (
+        "[A-Z][A-Za-z0-9_]{1,7}( [A-Z])?",
+        prop::collection::vec(("[0-9]{1,2}(\\.[1-3])?|X|Y|<6|>30", 0.0f64..=1.0), 1..8),
+        prop::option::of(1u64..1_000_000),
+    )
+        .prop_map(|(name, raw, sample_size)| {
+            let mut seen = std::collections::HashSet::new();
+            let alleles = raw.into_iter().filter(|(a, _)| seen.insert(a.clone())).collect();
+            MarkerFreqs {
+                name,
+                line: 0,
+                alleles,
+                sample_size,
+            }
+        })
+}
+
+fn database() -> impl Strategy<Value = FrequencyDb> {
+    (
+        prop::collection::vec(marker(), 1..6),
+        prop::option::of(text_value()),
+        prop::option::of(text_value()),
+        prop::option::of(text_value()),
+    )
+        .prop_map(|(mut markers, population, source, licence)| {
+            let mut seen = std::collections::HashSet::new();
+            markers.retain(|m| seen.insert(m.name.clone()));
+            FrequencyDb {
+                markers,
+                metadata: FreqMetadata {
+                    population,
+                    source,
+                    licence,
+                },
+            }
+        })
+}
+
+proptest! {
+    #[test]
+    fn list_and_ladder_forms_round_trip(db in database()) {
+        for text in [write_list(&db), write_ladder(&db)] {
+            let back = read_frequencies(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            prop_assert_eq!(content(&back), content(&db), "{}", text);
+        }
+    }
+
+    #[test]
+    fn strider_round_trips(dbs in prop::collection::vec(database(), 1..4), shared in prop::collection::vec(0usize..3, 12)) {
+        // Populations share markers, as in a real export: rename some markers from a small pool.
+        // ('-' is not in the generated names, so a pooled name is never taken already.)
+        let mut dbs = dbs;
+        let mut pool = shared.iter().cycle();
+        for db in &mut dbs {
+            let mut used = std::collections::HashSet::new();
+            for m in &mut db.markers {
+                let pooled = format!("Shared-{}", pool.next().expect("cycle"));
+                if used.insert(pooled.clone()) {
+                    m.name = pooled;
+                }
+            }
+        }
+        // STRidER names each population and gives its source; it has no licence.
+        let mut names = std::collections::HashSet::new();
+        let dbs: Vec<FrequencyDb> = dbs
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, mut db)| {
+                let name = db.metadata.population.clone().unwrap_or_else(|| format!("P{i}"));
+                db.metadata = FreqMetadata { population: Some(name.clone()), source: Some("STRidER".into()), licence: None };
+                names.insert(name).then_some(db)
+            })
+            .collect();
+        let text = write_strider(&dbs);
+        let back = read_strider(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        // One marker order for the whole file: compare each population's markers by name.
+        let sorted = |db: &FrequencyDb| {
+            let (meta, mut markers) = content(db);
+            markers.sort_by(|a, b| a.0.cmp(&b.0));
+            (meta, markers)
+        };
+        // and populations by name: the file orders them by where each first appears.
+        let mut back: Vec<Content> = back.iter().map(sorted).collect();
+        let mut want: Vec<Content> = dbs.iter().map(sorted).collect();
+        back.sort_by(|a, b| a.0.population.cmp(&b.0.population));
+        want.sort_by(|a, b| a.0.population.cmp(&b.0.population));
+        prop_assert_eq!(back, want, "{}", text);
+    }
+}

@@ -1,0 +1,315 @@
+//! `homeward import cmf` through the built binary, on SQLite: unidentified remains become remains
+//! with a typed sample, relatives become reference samples of the family member their relationship
+//! names; every refusal names the line and element and writes nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use registry::{ConsentScope, SampleProfile, Store};
+
+const SITES: &str = "external_id,name\nS-1,Fupyong\n";
+
+// Taro is missing; Ichiro and Hana are his parents, Jiro his brother, Kenji Jiro's son.
+const FAMILIES: &str = "family_external_id,family_name,member,sex,father,mother,is_missing
+FAM-1,Yamada,Taro,m,Ichiro,Hana,yes
+FAM-1,,Ichiro,m,,,
+FAM-1,,Hana,f,,,
+FAM-1,,Jiro,m,Ichiro,Hana,
+FAM-1,,Kenji,m,Jiro,,
+";
+
+fn cmf_file() -> String {
+    let path: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "..",
+        "formats",
+        "tests",
+        "data",
+        "cmf",
+        "missing-persons.xml",
+    ]
+    .iter()
+    .collect();
+    std::fs::read_to_string(path).unwrap()
+}
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("homeward-import-cmf-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn url(d: &Path) -> String {
+    format!("sqlite://{}", d.join("r.db").display())
+}
+
+fn homeward(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn write(d: &Path, name: &str, text: &str) -> String {
+    let file = d.join(name);
+    std::fs::write(&file, text).unwrap();
+    file.to_str().unwrap().to_owned()
+}
+
+fn ok(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{err}");
+    err
+}
+
+/// A registry with the site and the family, and `families` in place of the default family file.
+fn prepared(name: &str, families: &str) -> PathBuf {
+    let d = dir(name);
+    let db = url(&d);
+    ok(&homeward(&[
+        "import",
+        "sites",
+        &write(&d, "sites.csv", SITES),
+        "--db",
+        &db,
+    ]));
+    ok(&homeward(&[
+        "import",
+        "families",
+        &write(&d, "families.csv", families),
+        "--db",
+        &db,
+    ]));
+    d
+}
+
+const CONSENT: [&str; 4] = ["--consent-scope", "identification-only", "--consent-date", "2024-05"];
+
+fn import_cmf(d: &Path, text: &str, extra: &[&str]) -> Output {
+    let file = write(d, "batch.xml", text);
+    let db = url(d);
+    let mut args = vec!["import", "cmf", file.as_str(), "--db", db.as_str()];
+    args.extend_from_slice(extra);
+    homeward(&args)
+}
+
+fn with_store<T>(d: &Path, f: impl AsyncFnOnce(&Store) -> T) -> T {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = Store::open(&url(d)).await.unwrap();
+        let out = f(&store).await;
+        store.close().await;
+        out
+    })
+}
+
+fn audit_entries(d: &Path) -> u64 {
+    with_store(d, async |s| {
+        let report = s.verify_audit().await.unwrap();
+        assert!(report.first_broken.is_none(), "{report:?}");
+        report.entries
+    })
+}
+
+/// Exit code 2, every needle in the message, and nothing written.
+fn assert_refused(d: &Path, text: &str, extra: &[&str], needles: &[&str]) {
+    let before = audit_entries(d);
+    let out = import_cmf(d, text, extra);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "'{n}' not in: {err}");
+    }
+    assert_eq!(audit_entries(d), before, "nothing is written: {err}");
+}
+
+#[test]
+fn remains_and_relatives_go_where_their_categories_say() {
+    let d = prepared("good", FAMILIES);
+    let mut args = vec!["--site", "S-1"];
+    args.extend(CONSENT);
+    let err = ok(&import_cmf(&d, &cmf_file(), &args));
+    assert!(
+        err.contains("1 remains with their samples and 2 reference samples imported"),
+        "{err}"
+    );
+    let (remains, samples, profile, refs, members) = with_store(&d, async |s| {
+        let site = s.list_sites().await.unwrap().remove(0);
+        let remains = s.list_remains(site.id).await.unwrap();
+        let samples = s.list_samples(remains[0].id).await.unwrap();
+        let profile = s.get_sample_profile("test", samples[0].id).await.unwrap();
+        let family = s.get_family_by_external_id("FAM-1").await.unwrap().unwrap();
+        let refs = s.list_references(family.id).await.unwrap();
+        let members = s.list_members(family.id).await.unwrap();
+        (remains, samples, profile, refs, members)
+    });
+    assert_eq!(remains.len(), 1);
+    assert_eq!(remains[0].data.external_id, "UHR-0001");
+    assert_eq!(
+        (samples[0].external_id.as_str(), samples[0].lab.as_str()),
+        ("UHR-0001", "HWLAB0001")
+    );
+    let Some(SampleProfile::Str(p)) = profile else {
+        panic!("{profile:?}")
+    };
+    // Off-ladder alleles as the laboratory wrote them.
+    assert_eq!(p.genotypes()["TH01"], "<6/9.3");
+    assert_eq!(p.genotypes()["FGA"], "22/>30");
+    assert_eq!(p.genotypes()["AMEL"], "X/Y");
+    let donor = |id: i64| members.iter().find(|m| m.id == id).unwrap().data.display_name.as_str();
+    let placed: Vec<(&str, &str)> = refs
+        .iter()
+        .map(|r| (r.external_id.as_str(), donor(r.donor_member_id)))
+        .collect();
+    assert_eq!(placed, [("REF-0001", "Hana"), ("REF-0002", "Jiro")]);
+    assert_eq!(refs[0].kit, "GlobalFiler");
+    assert_eq!(refs[0].consent.scope, ConsentScope::IdentificationOnly);
+    assert_eq!(refs[0].consent.date.to_string(), "2024-05");
+    // A second run is refused as a whole.
+    assert_refused(
+        &d,
+        &cmf_file(),
+        &args,
+        &["batch.xml", "line 11", "UHR-0001", "nothing was written"],
+    );
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn refusals_name_the_line_and_element_and_write_nothing() {
+    let d = prepared("bad", FAMILIES);
+    let mut all = vec!["--site", "S-1"];
+    all.extend(CONSENT);
+    let file = cmf_file();
+    assert_refused(&d, &file, &CONSENT, &["line 11", "<SPECIMEN> 'UHR-0001'", "--site"]);
+    assert_refused(
+        &d,
+        &file,
+        &["--site", "S-1"],
+        &["line 60", "'REF-0001'", "--consent-scope"],
+    );
+    let mut no_site = vec!["--site", "S-9"];
+    no_site.extend(CONSENT);
+    assert_refused(&d, &file, &no_site, &["--site S-9", "no site"]);
+    // A mixture at one locus.
+    let mixture = file.replacen(
+        "<ALLELEVALUE>16</ALLELEVALUE>\n      </ALLELE>",
+        "<ALLELEVALUE>16</ALLELEVALUE>\n      </ALLELE>\n      <ALLELE><ALLELEVALUE>17</ALLELEVALUE></ALLELE>",
+        1,
+    );
+    assert_refused(&d, &mixture, &all, &["line 15", "<LOCUS> D3S1358", "3 alleles"]);
+    // Not a missing-persons category: the specification's example is forensic casework.
+    let forensic = file.replacen("Biological Sibling", "Forensic, Unknown", 1);
+    assert_refused(&d, &forensic, &all, &["line 105", "'REF-0002'", "Forensic, Unknown"]);
+    // A family that is not in the registry, and a relationship nobody in the tree has.
+    assert_refused(
+        &d,
+        &file.replace("FAM-1", "FAM-9"),
+        &all,
+        &["line 60", "no family 'FAM-9'"],
+    );
+    let child = file.replacen("Biological Sibling", "Biological Child", 1);
+    assert_refused(
+        &d,
+        &child,
+        &all,
+        &["line 105", "no member who is the missing member's Biological Child"],
+    );
+    let spouse = file.replacen("Biological Sibling", "Spouse", 1);
+    assert_refused(&d, &spouse, &all, &["line 105", "name the member 'REF-0002'"]);
+    // Malformed XML.
+    let broken = file.replacen("</LOCUS>", "</LOCI>", 1);
+    assert_refused(&d, &broken, &all, &["batch.xml", "line 25", "not well-formed"]);
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn several_members_fit_until_the_donor_is_named() {
+    let two_siblings = format!("{FAMILIES}FAM-1,,Saburo,m,Ichiro,Hana,\n");
+    let d = prepared("siblings", &two_siblings);
+    let mut all = vec!["--site", "S-1"];
+    all.extend(CONSENT);
+    assert_refused(&d, &cmf_file(), &all, &["line 105", "several members", "Jiro, Saburo"]);
+    std::fs::remove_dir_all(&d).unwrap();
+    // Naming the member after the specimen places it, and the tree still checks the relationship.
+    let named = two_siblings.replace(",Saburo,", ",REF-0002,");
+    let d = prepared("siblings-named", &named);
+    ok(&import_cmf(&d, &cmf_file(), &all));
+    std::fs::remove_dir_all(&d).unwrap();
+    let wrong = FAMILIES.replace(",Kenji,", ",REF-0002,");
+    let d = prepared("named-wrong", &wrong);
+    assert_refused(
+        &d,
+        &cmf_file(),
+        &all,
+        &[
+            "line 105",
+            "'REF-0002' of family FAM-1 is not the missing member's Biological Sibling",
+        ],
+    );
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// Specimen id → (category, CASEID, locus → alleles), independent of order.
+type Specimens =
+    std::collections::BTreeMap<String, (String, Option<String>, std::collections::BTreeMap<String, Vec<String>>)>;
+
+fn specimens(text: &str) -> Specimens {
+    let file = formats::read_cmf(text).unwrap();
+    file.specimens
+        .into_iter()
+        .map(|s| {
+            let loci = s
+                .loci
+                .into_iter()
+                .map(|l| (l.name, l.alleles.into_iter().map(|a| a.value).collect()))
+                .collect();
+            (s.id, (s.category.0, s.case_id, loci))
+        })
+        .collect()
+}
+
+fn export(d: &Path) -> String {
+    let out = homeward(&[
+        "export",
+        "cmf",
+        "--db",
+        &url(d),
+        "--source-lab",
+        "HWLAB0001",
+        "--destination-ori",
+        "NDIS0000",
+        "--user",
+        "ANALYST1",
+    ]);
+    ok(&out);
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn an_export_reads_back_as_the_imported_specimens_and_imports_again() {
+    let d = prepared("export", FAMILIES);
+    let mut args = vec!["--site", "S-1"];
+    args.extend(CONSENT);
+    ok(&import_cmf(&d, &cmf_file(), &args));
+    let exported = export(&d);
+    let mut expected = specimens(&cmf_file());
+    // The remains' CASEID becomes the site's external id.
+    expected.get_mut("UHR-0001").unwrap().1 = Some("S-1".into());
+    assert_eq!(specimens(&exported), expected, "{exported}");
+    let header = formats::read_cmf(&exported).unwrap();
+    assert_eq!(
+        (header.source_lab.as_str(), header.destination_ori.as_str()),
+        ("HWLAB0001", "NDIS0000")
+    );
+    std::fs::remove_dir_all(&d).unwrap();
+    // Into a fresh registry with the same site and family: the same records again.
+    let d = prepared("export-again", FAMILIES);
+    ok(&import_cmf(&d, &exported, &args));
+    assert_eq!(specimens(&export(&d)), expected);
+    std::fs::remove_dir_all(&d).unwrap();
+}
