@@ -1,6 +1,6 @@
 //! Readers and writers for the text files Homeward reads: pedigrees with genotypes (the pedtools
 //! "ped" table), allele-frequency databases (long, ladder and Familias list forms), per-marker
-//! mutation-model tables, and GeneMapper/GeneMarker allele tables.
+//! mutation-model tables, GeneMapper/GeneMarker allele tables, and GEDCOM 7.0 / 5.5.1 family trees.
 //!
 //! Architecture invariant: this crate parses `&str` and writes `String`; it never touches the file
 //! system. Errors carry a 1-based line number and the field (column or marker) at fault; the caller
@@ -8,6 +8,7 @@
 //! frequency sums, alleles missing from a database) belong to `kinship` and are not made here.
 
 pub mod freqs;
+pub mod gedcom;
 pub mod genemapper;
 pub mod mutation_table;
 pub mod ped;
@@ -16,6 +17,7 @@ mod text;
 pub use freqs::{
     detect_format, read_frequencies, write_ladder, write_list, FreqError, FreqFormat, FrequencyDb, MarkerFreqs,
 };
+pub use gedcom::{read_gedcom, write_gedcom, GedcomError, GedcomFile};
 pub use genemapper::{read_genemapper, AmelogeninSex, GeneMapperError, GeneMapperProfile};
 pub use mutation_table::{read_mutation_table, MutationRow, MutationTableError};
 pub use ped::{read_ped, write_ped, PedError, PedFile, PedRow, RawGenotype};
