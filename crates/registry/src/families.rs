@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use crate::model::{FieldError, Sex};
-use crate::store::{json, rows_in, values_sql, AuditRecord, Key, Store, StoreError};
+use crate::store::{json, rows_in, values_sql, AuditRecord, Backend, Key, Store, StoreError};
 use crate::support::{
     check_version, corrupt, duplicate, external_id, flag, not_found, one_row, optional_text, required_text,
 };
@@ -641,7 +641,25 @@ impl Store {
         actor: &str,
         families: &[ImportFamily],
     ) -> Result<ImportSummary, (usize, StoreError)> {
-        let backend = self.backend();
+        let mut tx = self.begin_write().await.map_err(|e| (0, e))?;
+        Self::write_families(&mut tx, self.backend(), actor, families).await?;
+        let last = families.len();
+        tx.commit().await.map_err(|e| (last, e.into()))?;
+        Ok(ImportSummary {
+            families: families.len(),
+            members: families.iter().map(|f| f.members.len()).sum(),
+        })
+    }
+
+    /// The checks and writes of [`Store::import_families`] inside `tx`, which the caller commits
+    /// (so that a genealogy import adds its own records to the same transaction). Returns the
+    /// registry ids of the families and of each family's members, in the order given.
+    pub(crate) async fn write_families(
+        tx: &mut Transaction<'_, Any>,
+        backend: Backend,
+        actor: &str,
+        families: &[ImportFamily],
+    ) -> Result<(Vec<i64>, Vec<Vec<i64>>), (usize, StoreError)> {
         let mut seen: HashMap<&str, usize> = HashMap::with_capacity(families.len());
         let mut levels = Vec::with_capacity(families.len());
         let mut persons: HashMap<i64, usize> = HashMap::new();
@@ -662,11 +680,10 @@ impl Store {
                 persons.entry(p).or_insert(i);
             }
         }
-        let mut tx = self.begin_write().await.map_err(|e| (0, e))?;
         // Already in the registry? Linked persons exist? The first offending family is reported.
         let keys: Vec<Key> = seen.keys().map(|k| Key::Text(k)).collect();
         let rows = rows_in(
-            &mut tx,
+            tx,
             backend,
             "SELECT external_id FROM families WHERE external_id IN ({in})",
             &keys,
@@ -689,7 +706,7 @@ impl Store {
             }
         }
         let keys: Vec<Key> = persons.keys().map(|&p| Key::Int(p)).collect();
-        let found: HashSet<i64> = rows_in(&mut tx, backend, "SELECT id FROM persons WHERE id IN ({in})", &keys)
+        let found: HashSet<i64> = rows_in(tx, backend, "SELECT id FROM persons WHERE id IN ({in})", &keys)
             .await
             .map_err(|e| (0, e))?
             .iter()
@@ -723,7 +740,7 @@ impl Store {
                     .bind(&f.liaison)
                     .bind(json(&f.contacts));
             }
-            let rows = q.fetch_all(&mut *tx).await.map_err(|e| (base, e.into()))?;
+            let rows = q.fetch_all(&mut **tx).await.map_err(|e| (base, e.into()))?;
             for row in rows {
                 let ext: String = row.try_get("external_id").map_err(|e| (base, e.into()))?;
                 family_ids[seen[ext.as_str()]] = row.try_get("id").map_err(|e| (base, e.into()))?;
@@ -764,7 +781,7 @@ impl Store {
                         .bind(parent(m.mother_member_id))
                         .bind(flag(m.is_missing));
                 }
-                let rows = q.fetch_all(&mut *tx).await.map_err(|e| (base, e.into()))?;
+                let rows = q.fetch_all(&mut **tx).await.map_err(|e| (base, e.into()))?;
                 for row in rows {
                     let fid: i64 = row.try_get("family_id").map_err(|e| (base, e.into()))?;
                     let name: String = row.try_get("display_name").map_err(|e| (base, e.into()))?;
@@ -812,14 +829,10 @@ impl Store {
             }
         }
         let last = families.len();
-        Self::audit_many(&mut tx, backend, actor, &records)
+        Self::audit_many(tx, backend, actor, &records)
             .await
             .map_err(|e| (last, e))?;
-        tx.commit().await.map_err(|e| (last, e.into()))?;
-        Ok(ImportSummary {
-            families: families.len(),
-            members: families.iter().map(|f| f.members.len()).sum(),
-        })
+        Ok((family_ids, member_ids))
     }
 
     /// The families with these external ids, in no particular order (a bulk look-up).

@@ -7,6 +7,7 @@
 //! (`model`) and typed errors (`StoreError`).
 
 mod families;
+mod genealogy;
 mod handovers;
 mod identifications;
 mod jobs;
@@ -19,9 +20,14 @@ mod samples;
 mod store;
 mod support;
 mod time;
+mod typings;
 mod users;
 
 pub use families::{Contacts, Family, FamilyMember, ImportFamily, ImportSummary, NewFamily, NewMember, PedigreeRow};
+pub use genealogy::{
+    GenealogySummary, ImportGenealogy, MemberRecord, MemberRelation, NewRelation, RecordedEvent, RecordedName,
+    RecordedVariant, RelationKind, RelationStatus,
+};
 pub use handovers::{Channel, NewNotification, NewRepatriation, Notification, Repatriation};
 pub use identifications::{Identification, IdentificationStatus};
 pub use jobs::{Candidate, Job, JobStatus, MarkerEvidence, MatchFamily, MatchingData, NewCandidate};
@@ -35,4 +41,5 @@ pub use samples::{
 
 pub use store::{AuditEntry, AuditReport, Backend, Store, StoreError, GENESIS_HASH};
 pub use time::{format_utc, now_utc};
+pub use typings::{NewTyping, TypingSummary, TypingTarget, TypingTargetInfo};
 pub use users::{Role, User};
