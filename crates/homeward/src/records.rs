@@ -100,6 +100,14 @@ pub enum ImportCommand {
         #[arg(long, default_value = "cli")]
         actor: String,
     },
+    /// Import a family tree (GEDCOM 7.0 or 5.5.1) as one family: biological links make the pedigree,
+    /// adoptive and foster links are kept as non-genetic relations. Checked whole first, then written
+    /// in one transaction.
+    Gedcom(crate::import_gedcom::GedcomArgs),
+    /// Record a GeneMapper/GeneMarker allele table on the samples and references its sample names
+    /// are, checking amelogenin against the recorded sex. Checked whole first, then written in one
+    /// transaction.
+    Genemapper(crate::import_genemapper::GenemapperArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -346,6 +354,8 @@ pub fn import(cmd: &ImportCommand) -> Result<()> {
         ImportCommand::Profiles { file, db, actor } => {
             crate::imports::run(crate::imports::Kind::Profiles, file, db, actor)
         }
+        ImportCommand::Gedcom(args) => crate::import_gedcom::run(args),
+        ImportCommand::Genemapper(args) => crate::import_genemapper::run(args),
     }
 }
 
