@@ -148,6 +148,7 @@ fn parents_first(file: &GedcomFile, pedigree: &Pedigree) -> Vec<usize> {
     order
 }
 
+/// The name as the registry keeps it; variants without text are left out.
 fn recorded_name(n: &PersonalName) -> RecordedName {
     RecordedName {
         text: n.value.clone(),
@@ -158,6 +159,7 @@ fn recorded_name(n: &PersonalName) -> RecordedName {
         variants: n
             .variants
             .iter()
+            .filter(|v| !display_name(&v.value).is_empty())
             .map(|v| RecordedVariant {
                 text: v.value.clone(),
                 kind: match v.kind {
@@ -277,7 +279,13 @@ fn plan(
         });
         records.push(MemberRecord {
             source_id: Some(i.xref.clone()),
-            names: i.names.iter().map(recorded_name).collect(),
+            // A NAME without text (only pieces or sources under it) says nothing to keep.
+            names: i
+                .names
+                .iter()
+                .filter(|n| !n.display().is_empty())
+                .map(recorded_name)
+                .collect(),
             birth: i.birth.as_ref().map(recorded_event),
             death: i.death.as_ref().map(recorded_event),
             burial: i.burial.as_ref().map(recorded_event),
@@ -348,6 +356,18 @@ async fn import(store: &Store, path: &str, args: &GedcomArgs, file: &GedcomFile,
         ));
     }
     let plan = plan(file, pedigree, &args.family, args.name.as_deref(), &links, &person_ids);
+    // The registry's own rules, member by member, so that a refusal names the individual's line.
+    let members = &plan.genealogy.family.members;
+    for (k, (m, r)) in members.iter().zip(&plan.genealogy.records).enumerate() {
+        if let Err(e) = m.check().and_then(|()| r.check()) {
+            return Err(input_error!(
+                "{path}: line {}, INDI: {}: {}",
+                plan.lines[k],
+                e.field,
+                e.message
+            ));
+        }
+    }
     let summary = store
         .import_genealogy(&args.actor, &plan.genealogy)
         .await
@@ -369,6 +389,11 @@ pub fn run(args: &GedcomArgs) -> Result<()> {
     let text = crate::text_file::read_utf8(&args.file)?;
     let file = read_gedcom(&text).map_err(|e| input_error!("{path}: {e}"))?;
     let pedigree = file.pedigree().map_err(|e| input_error!("{path}: {e}"))?;
+    if file.individuals.is_empty() {
+        return Err(input_error!(
+            "{path}: the file has no individuals (INDI records); nothing to import"
+        ));
+    }
     for w in file.warnings.iter().chain(&pedigree.warnings) {
         eprintln!("warning: {path}: {w}");
     }

@@ -318,6 +318,21 @@ fn bad_trees_exit_2_naming_the_line_and_write_nothing() {
         ),
         &["--missing I7=JP-1: the file has no individual @I7@"],
     );
+    let long_place = format!("2 PLAC {}\n", "x".repeat(1001));
+    refused(
+        &import(
+            &d,
+            "gedcom",
+            "i.ged",
+            &YAMADA.replace("2 PLAC 仙台市\n", &long_place),
+            &family,
+        ),
+        &["i.ged: line 4, INDI: birth:"],
+    );
+    refused(
+        &import(&d, "gedcom", "j.ged", "0 HEAD\n1 GEDC\n2 VERS 7.0\n0 TRLR\n", &family),
+        &["j.ged: the file has no individuals"],
+    );
     let mut latin1 = YAMADA.as_bytes().to_vec();
     latin1.extend_from_slice(b"1 NOTE Ren\xe9\n");
     std::fs::write(d.join("h.ged"), &latin1).unwrap();

@@ -190,12 +190,13 @@ pub struct MemberRecord {
 }
 
 impl MemberRecord {
+    /// Names are not empty and at most 500 characters, places at most 1,000, coordinates in range.
     pub fn check(&self) -> Result<(), FieldError> {
         optional_text("source_id", self.source_id.as_deref(), 100)?;
         for n in &self.names {
-            optional_text("names", Some(&n.text), 500)?;
+            required_text("names", &n.text, 500)?;
             for v in &n.variants {
-                optional_text("names", Some(&v.text), 500)?;
+                required_text("names", &v.text, 500)?;
             }
         }
         for (field, e) in [("birth", &self.birth), ("death", &self.death), ("burial", &self.burial)] {
