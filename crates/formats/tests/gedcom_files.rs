@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use formats::gedcom::{
-    read_gedcom, write_gedcom, DatePoint, DateValue, GedDate, GedSex, GedcomFile, LinkStatus, Pedi, Version,
+    read_gedcom, write_gedcom, AdoptedBy, DatePoint, DateValue, GedDate, GedSex, GedcomFile, LinkStatus, Pedi, Version,
 };
 
 fn data(name: &str) -> String {
@@ -98,6 +98,7 @@ fn maximal70_individuals_families_and_links() {
         ]
     );
     assert_eq!(f.individual("I3").unwrap().display(), "@I3@", "no NAME");
+    assert!(i1.adoptions.is_empty(), "three ADOP events with FAMC @VOID@");
 
     let f1 = f.family("F1").unwrap();
     assert_eq!(f1.husband, Some((137, "I1".to_owned())));
@@ -210,6 +211,16 @@ fn the_5_5_1_sample_with_its_adoptive_family() {
         .map(|l| (l.family.as_str(), l.pedi, l.line))
         .collect();
     assert_eq!(links, [("4", Pedi::Birth, 46), ("9", Pedi::Adopted, 47)]);
+    let adoptions: Vec<(&str, AdoptedBy, usize)> = joe
+        .adoptions
+        .iter()
+        .map(|a| (a.family.as_str(), a.by, a.line))
+        .collect();
+    assert_eq!(
+        adoptions,
+        [("9", AdoptedBy::Both, 50)],
+        "ADOP with FAMC @9@ and no ADOP value"
+    );
 
     let p = f.pedigree().unwrap();
     let parents = &p.parents["3"];

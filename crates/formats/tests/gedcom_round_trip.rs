@@ -2,9 +2,11 @@
 //! versions: names in several scripts with `@`, line breaks and long values, every date form,
 //! places with coordinates, and every kind of child link.
 
+use std::collections::BTreeMap;
+
 use formats::gedcom::{
-    read_gedcom, write_gedcom, Calendar, ChildLink, DatePoint, DateValue, Event, Family, GedDate, GedSex, GedcomFile,
-    Individual, LinkStatus, NameVariant, Pedi, PersonalName, Place, VariantKind, Version,
+    read_gedcom, write_gedcom, AdoptedBy, Adoption, Calendar, ChildLink, DatePoint, DateValue, Event, Family, GedDate,
+    GedSex, GedcomFile, Individual, LinkStatus, NameVariant, Pedi, PersonalName, Place, VariantKind, Version,
 };
 use proptest::prelude::*;
 
@@ -165,6 +167,15 @@ fn tree() -> impl Strategy<Value = GedcomFile> {
                 pedi,
                 status,
             });
+        let adoption = (
+            0..families,
+            prop_oneof![Just(AdoptedBy::Both), Just(AdoptedBy::Husband), Just(AdoptedBy::Wife)],
+        )
+            .prop_map(|(f, by)| Adoption {
+                line: 0,
+                family: format!("F{f}"),
+                by,
+            });
         let individual = (
             prop::collection::vec(name(), 0..3),
             sex,
@@ -172,11 +183,17 @@ fn tree() -> impl Strategy<Value = GedcomFile> {
             prop::option::of(event()),
             prop::option::of(event()),
             prop::collection::vec(link, 0..3),
+            prop::collection::vec(adoption, 0..2),
         );
+        let relation = prop::option::of(prop_oneof![
+            Just("Natural".to_owned()),
+            Just("Adopted".to_owned()),
+            Just("Step".to_owned())
+        ]);
         let family = (
             prop::option::of(0..people),
             prop::option::of(0..people),
-            prop::collection::vec(0..people, 0..3),
+            prop::collection::vec((0..people, relation.clone(), relation), 0..3),
         );
         (
             prop_oneof![Just(Version::V7), Just(Version::V551)],
@@ -188,26 +205,41 @@ fn tree() -> impl Strategy<Value = GedcomFile> {
                 individuals: inds
                     .into_iter()
                     .enumerate()
-                    .map(|(k, (names, sex, birth, death, burial, child_of))| Individual {
-                        line: 0,
-                        xref: format!("I{k}"),
-                        names,
-                        sex,
-                        birth,
-                        death,
-                        burial,
-                        child_of,
-                    })
+                    .map(
+                        |(k, (names, sex, birth, death, burial, child_of, adoptions))| Individual {
+                            line: 0,
+                            xref: format!("I{k}"),
+                            names,
+                            sex,
+                            birth,
+                            death,
+                            burial,
+                            child_of,
+                            adoptions,
+                        },
+                    )
                     .collect(),
                 families: fams
                     .into_iter()
                     .enumerate()
-                    .map(|(k, (h, w, c))| Family {
-                        line: 0,
-                        xref: format!("F{k}"),
-                        husband: h.map(|h| (0, format!("I{h}"))),
-                        wife: w.map(|w| (0, format!("I{w}"))),
-                        children: c.into_iter().map(|c| (0, format!("I{c}"))).collect(),
+                    .map(|(k, (h, w, c))| {
+                        // A child's _FREL/_MREL: the last listing of the child gives them.
+                        let mut parent_relations = BTreeMap::new();
+                        for (child, frel, mrel) in &c {
+                            let key = format!("I{child}");
+                            parent_relations.remove(&key);
+                            if frel.is_some() || mrel.is_some() {
+                                parent_relations.insert(key, (frel.clone(), mrel.clone()));
+                            }
+                        }
+                        Family {
+                            line: 0,
+                            xref: format!("F{k}"),
+                            husband: h.map(|h| (0, format!("I{h}"))),
+                            wife: w.map(|w| (0, format!("I{w}"))),
+                            children: c.into_iter().map(|(c, _, _)| (0, format!("I{c}"))).collect(),
+                            parent_relations,
+                        }
                     })
                     .collect(),
                 warnings: Vec::new(),

@@ -16,7 +16,7 @@ mod lines;
 mod pedigree;
 mod write;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub use date::{parse_date, Calendar, DatePoint, DateValue, GedDate};
 pub use pedigree::{GeneticParents, NonGeneticLink, Pedigree};
@@ -212,6 +212,33 @@ pub struct ChildLink {
     pub status: Option<LinkStatus>,
 }
 
+/// Who adopted a child into a family, by an `ADOP` event's `FAMC` (`ADOP BOTH`, `HUSB` or `WIFE`;
+/// both when not said).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AdoptedBy {
+    Both,
+    Husband,
+    Wife,
+}
+
+impl AdoptedBy {
+    fn code(self) -> &'static str {
+        match self {
+            AdoptedBy::Both => "BOTH",
+            AdoptedBy::Husband => "HUSB",
+            AdoptedBy::Wife => "WIFE",
+        }
+    }
+}
+
+/// An adoption event naming the adoptive family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adoption {
+    pub line: usize,
+    pub family: String,
+    pub by: AdoptedBy,
+}
+
 /// An `INDI` record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Individual {
@@ -224,6 +251,8 @@ pub struct Individual {
     pub death: Option<Event>,
     pub burial: Option<Event>,
     pub child_of: Vec<ChildLink>,
+    /// `ADOP` events that name the family (`FAMC`), which make its links adoptive.
+    pub adoptions: Vec<Adoption>,
 }
 
 impl Individual {
@@ -246,6 +275,10 @@ pub struct Family {
     pub husband: Option<(usize, String)>,
     pub wife: Option<(usize, String)>,
     pub children: Vec<(usize, String)>,
+    /// How a child is related to the husband and to the wife, where the file says so on the
+    /// `CHIL` line with the extensions `_FREL` and `_MREL` (Family Tree Maker, Ancestry: `Natural`,
+    /// `Adopted`, `Step`, `Foster`, …), by child xref, as written.
+    pub parent_relations: BTreeMap<String, (Option<String>, Option<String>)>,
 }
 
 /// A GEDCOM file, as far as Homeward reads it.
@@ -277,6 +310,9 @@ impl GedcomFile {
             }
             for l in &mut i.child_of {
                 l.line = 0;
+            }
+            for a in &mut i.adoptions {
+                a.line = 0;
             }
         }
         for f in &mut self.families {
@@ -423,6 +459,7 @@ impl Reader {
             death: None,
             burial: None,
             child_of: Vec::new(),
+            adoptions: Vec::new(),
         };
         for c in &node.children {
             match c.tag.as_str() {
@@ -443,6 +480,24 @@ impl Reader {
                 "BIRT" if ind.birth.is_none() => ind.birth = Some(self.event(c)?),
                 "DEAT" if ind.death.is_none() => ind.death = Some(self.event(c)?),
                 "BURI" if ind.burial.is_none() => ind.burial = Some(self.event(c)?),
+                "ADOP" => {
+                    let Some(famc) = c.first("FAMC") else { continue };
+                    let Some(family) = famc.pointer()? else { continue };
+                    let by = match famc.first("ADOP") {
+                        None => AdoptedBy::Both,
+                        Some(a) => match self.text(a).trim().to_ascii_uppercase().as_str() {
+                            "BOTH" | "" => AdoptedBy::Both,
+                            "HUSB" => AdoptedBy::Husband,
+                            "WIFE" => AdoptedBy::Wife,
+                            other => return Err(a.error(format!("'{other}' is not who adopted (BOTH, HUSB or WIFE)"))),
+                        },
+                    };
+                    ind.adoptions.push(Adoption {
+                        line: famc.line,
+                        family,
+                        by,
+                    });
+                }
                 "FAMC" => {
                     let Some(family) = c.pointer()? else { continue };
                     let pedi = match c.first("PEDI") {
@@ -493,6 +548,7 @@ impl Reader {
             husband: None,
             wife: None,
             children: Vec::new(),
+            parent_relations: BTreeMap::new(),
         };
         for c in &node.children {
             match c.tag.as_str() {
@@ -509,6 +565,10 @@ impl Reader {
                 }
                 "CHIL" => {
                     if let Some(x) = c.pointer()? {
+                        let rel = (self.child_text(c, "_FREL"), self.child_text(c, "_MREL"));
+                        if rel != (None, None) {
+                            fam.parent_relations.insert(x.clone(), rel);
+                        }
                         fam.children.push((c.line, x));
                     }
                 }
@@ -595,12 +655,13 @@ pub fn read_gedcom(text: &str) -> Result<GedcomFile, GedcomError> {
     let people: HashSet<&str> = individuals.iter().map(|i| i.xref.as_str()).collect();
     let fams: HashSet<&str> = families.iter().map(|f| f.xref.as_str()).collect();
     for i in &individuals {
-        for link in &i.child_of {
-            if !fams.contains(link.family.as_str()) {
+        let families = i.child_of.iter().map(|l| (l.line, &l.family));
+        for (line, family) in families.chain(i.adoptions.iter().map(|a| (a.line, &a.family))) {
+            if !fams.contains(family.as_str()) {
                 return Err(GedcomError::new(
-                    link.line,
+                    line,
                     "FAMC",
-                    format!("@{}@ is not a family (FAM record) of this file", link.family),
+                    format!("@{family}@ is not a family (FAM record) of this file"),
                 ));
             }
         }

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::{GedSex, GedcomError, GedcomFile, GedcomWarning, LinkStatus, Pedi};
+use super::{AdoptedBy, GedSex, GedcomError, GedcomFile, GedcomWarning, LinkStatus, Pedi};
 
 /// A child's biological parents (xrefs), with the line of the link they come from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -109,37 +109,93 @@ impl GedcomFile {
                     link.child, link.family
                 )));
             }
-            let genetic = link.pedi == Pedi::Birth && link.status != Some(LinkStatus::Disproven);
-            if !genetic {
-                let nature = match link.status {
-                    Some(LinkStatus::Disproven) => format!("{} link (DISPROVEN)", link.pedi.as_str().to_lowercase()),
-                    _ => format!("{} link", link.pedi.as_str().to_lowercase()),
-                };
-                let names: Vec<String> = partners.iter().map(|(_, p)| format!("@{p}@")).collect();
+            // Each partner's link: the PEDI, unless an adoption event or the family's _FREL/_MREL
+            // says otherwise. Whatever says a link is not biological wins: a pedigree must not
+            // assert a biology the file doubts.
+            let adoption = self
+                .individual(link.child)
+                .and_then(|i| i.adoptions.iter().find(|a| a.family == link.family));
+            let relations = fam.parent_relations.get(link.child);
+            let nature = |role: &str| -> Pedi {
+                if link.pedi != Pedi::Birth {
+                    return link.pedi;
+                }
+                let adopted = adoption.is_some_and(|a| match a.by {
+                    AdoptedBy::Both => true,
+                    AdoptedBy::Husband => role == "HUSB",
+                    AdoptedBy::Wife => role == "WIFE",
+                });
+                if adopted {
+                    return Pedi::Adopted;
+                }
+                let extension = relations.and_then(|(frel, mrel)| {
+                    if role == "HUSB" {
+                        frel.as_deref()
+                    } else {
+                        mrel.as_deref()
+                    }
+                });
+                match extension.map(|v| v.trim().to_ascii_lowercase()) {
+                    None => Pedi::Birth,
+                    Some(v) => match v.as_str() {
+                        "natural" | "birth" | "biological" | "" => Pedi::Birth,
+                        "adopted" => Pedi::Adopted,
+                        "foster" => Pedi::Foster,
+                        "sealing" => Pedi::Sealing,
+                        _ => Pedi::Other,
+                    },
+                }
+            };
+            let disproven = link.status == Some(LinkStatus::Disproven);
+            let mut genetic_partners = Vec::new();
+            let mut others: Vec<(Pedi, Vec<&str>)> = Vec::new();
+            if partners.is_empty() && (link.pedi != Pedi::Birth || disproven) {
+                others.push((link.pedi, Vec::new()));
+            }
+            for (role, p) in &partners {
+                let n = nature(role);
+                if n == Pedi::Birth && !disproven {
+                    genetic_partners.push((*role, *p));
+                    continue;
+                }
+                match others.iter_mut().find(|(x, _)| *x == n) {
+                    Some((_, ps)) => ps.push(p),
+                    None => others.push((n, vec![p])),
+                }
+                out.others.push(NonGeneticLink {
+                    line: link.line,
+                    child: link.child.to_owned(),
+                    parent: (*p).to_owned(),
+                    family: link.family.to_owned(),
+                    pedi: n,
+                    status: link.status,
+                });
+            }
+            for (n, ps) in &others {
+                let disproven = if disproven { " (DISPROVEN)" } else { "" };
+                let names: Vec<String> = ps.iter().map(|p| format!("@{p}@")).collect();
                 out.warnings.push(GedcomWarning {
                     line: link.line,
                     tag: link.tag.into(),
                     message: format!(
-                        "@{}@ → @{}@ ({}): {nature}, kept as a non-genetic relation and not used for the genetic pedigree",
+                        "@{}@ → @{}@ ({}): {} link{disproven}, kept as a non-genetic relation and not used for the \
+                         genetic pedigree",
                         link.child,
                         link.family,
-                        if names.is_empty() { "no partners".to_owned() } else { names.join(", ") }
+                        if names.is_empty() {
+                            "no partners".to_owned()
+                        } else {
+                            names.join(", ")
+                        },
+                        n.as_str().to_lowercase()
                     ),
                 });
-                for (_, p) in &partners {
-                    out.others.push(NonGeneticLink {
-                        line: link.line,
-                        child: link.child.to_owned(),
-                        parent: (*p).to_owned(),
-                        family: link.family.to_owned(),
-                        pedi: link.pedi,
-                        status: link.status,
-                    });
-                }
+            }
+            if genetic_partners.is_empty() {
                 continue;
             }
             let (mut father, mut mother) = (None, None);
-            for (role, p) in &partners {
+            for (role, p) in &genetic_partners {
                 let recorded = self.individual(p).and_then(|i| i.sex);
                 let sex = match recorded {
                     Some(s) => s,
@@ -295,6 +351,48 @@ mod tests {
         assert_eq!(p.parents["I2"].father.as_deref(), Some("I1"));
         assert_eq!(p.sex(&f, "I1"), super::GedSex::Male);
         assert_eq!(p.warnings.len(), 1);
+    }
+
+    /// A step-father adoption recorded as an event (5.5.1 style) and a Family Tree Maker `_FREL`:
+    /// the mother stays biological, the adoptive father does not.
+    #[test]
+    fn adoption_events_and_frel_mrel_make_one_parent_non_genetic() {
+        let body =
+            "0 @I1@ INDI\n1 SEX M\n0 @I2@ INDI\n1 SEX F\n0 @I3@ INDI\n1 FAMC @F1@\n1 ADOP\n2 FAMC @F1@\n3 ADOP HUSB\n\
+                    0 @F1@ FAM\n1 HUSB @I1@\n1 WIFE @I2@\n1 CHIL @I3@\n";
+        for text in [
+            file(body),
+            file(
+                &body
+                    .replace("1 ADOP\n2 FAMC @F1@\n3 ADOP HUSB\n", "")
+                    .replace("1 CHIL @I3@\n", "1 CHIL @I3@\n2 _FREL Step\n2 _MREL Natural\n"),
+            ),
+        ] {
+            let f = read_gedcom(&text).unwrap();
+            let p = f.pedigree().unwrap();
+            let i3 = &p.parents["I3"];
+            assert_eq!(
+                (i3.father.as_deref(), i3.mother.as_deref()),
+                (None, Some("I2")),
+                "{text}"
+            );
+            assert_eq!(p.others.len(), 1);
+            assert_eq!(p.others[0].parent, "I1");
+            assert_eq!(p.warnings.len(), 1);
+            assert!(p.warnings[0].message.contains("(@I1@)"), "{}", p.warnings[0]);
+        }
+        let both = file(&body.replace("3 ADOP HUSB", "3 ADOP BOTH"));
+        let p = read_gedcom(&both).unwrap().pedigree().unwrap();
+        assert!(p.parents.is_empty());
+        assert_eq!(p.others.len(), 2);
+        assert!(
+            p.warnings[0].message.contains("(@I1@, @I2@): adopted link"),
+            "{}",
+            p.warnings[0]
+        );
+        let bad = file(&body.replace("2 FAMC @F1@\n3 ADOP HUSB", "2 FAMC @F9@"));
+        let e = read_gedcom(&bad).unwrap_err();
+        assert_eq!((e.line, e.tag.as_str()), (11, "FAMC"));
     }
 
     #[test]

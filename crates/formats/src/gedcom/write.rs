@@ -148,6 +148,11 @@ impl Out {
         for l in &i.child_of {
             self.child_link(l);
         }
+        for a in &i.adoptions {
+            self.raw(1, "ADOP", "");
+            self.raw(2, "FAMC", &format!("@{}@", a.family));
+            self.raw(3, "ADOP", a.by.code());
+        }
         // The partner links the families imply, as both versions want them.
         for f in &file.families {
             let partner = |p: &Option<(usize, String)>| p.as_ref().is_some_and(|(_, x)| *x == i.xref);
@@ -207,6 +212,10 @@ pub fn write_gedcom(file: &GedcomFile) -> String {
         }
         for (_, x) in &f.children {
             out.raw(1, "CHIL", &format!("@{x}@"));
+            if let Some((frel, mrel)) = f.parent_relations.get(x) {
+                out.opt(2, "_FREL", frel.as_deref());
+                out.opt(2, "_MREL", mrel.as_deref());
+            }
         }
     }
     out.raw(0, "TRLR", "");
