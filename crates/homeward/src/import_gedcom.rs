@@ -266,7 +266,7 @@ fn plan(
         biological_links += usize::from(father.is_some()) + usize::from(mother.is_some());
         members.push(NewMember {
             display_name,
-            sex: match pedigree.sex(file, &i.xref) {
+            sex: match pedigree.sex(i) {
                 GedSex::Male => Sex::Male,
                 GedSex::Female => Sex::Female,
                 GedSex::Intersex | GedSex::Unknown => Sex::Unknown,

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::{AdoptedBy, GedSex, GedcomError, GedcomFile, GedcomWarning, LinkStatus, Pedi};
+use super::{AdoptedBy, Family, GedSex, GedcomError, GedcomFile, GedcomWarning, Individual, LinkStatus, Pedi};
 
 /// A child's biological parents (xrefs), with the line of the link they come from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -41,10 +41,10 @@ pub struct Pedigree {
 
 impl Pedigree {
     /// The sex to record for an individual: its `SEX`, else the one its role implies, else unknown.
-    pub fn sex(&self, file: &GedcomFile, xref: &str) -> GedSex {
-        file.individual(xref)
-            .and_then(|i| i.sex)
-            .or_else(|| self.inferred_sex.get(xref).copied())
+    pub fn sex(&self, individual: &Individual) -> GedSex {
+        individual
+            .sex
+            .or_else(|| self.inferred_sex.get(&individual.xref).copied())
             .unwrap_or(GedSex::Unknown)
     }
 }
@@ -63,6 +63,8 @@ impl GedcomFile {
     /// pedigree: one father (male) and one mother (female) at most per child, no one their own
     /// ancestor.
     pub fn pedigree(&self) -> Result<Pedigree, GedcomError> {
+        let people: HashMap<&str, &Individual> = self.individuals.iter().map(|i| (i.xref.as_str(), i)).collect();
+        let families: HashMap<&str, &Family> = self.families.iter().map(|f| (f.xref.as_str(), f)).collect();
         let mut links = Vec::new();
         let mut linked: HashSet<(&str, &str)> = HashSet::new();
         for i in &self.individuals {
@@ -95,7 +97,7 @@ impl GedcomFile {
         }
         let mut out = Pedigree::default();
         for link in &links {
-            let fam = self.family(link.family).expect("links are checked when read");
+            let fam = families[link.family];
             let partners: Vec<(&'static str, &str)> = fam
                 .husband
                 .iter()
@@ -112,9 +114,7 @@ impl GedcomFile {
             // Each partner's link: the PEDI, unless an adoption event or the family's _FREL/_MREL
             // says otherwise. Whatever says a link is not biological wins: a pedigree must not
             // assert a biology the file doubts.
-            let adoption = self
-                .individual(link.child)
-                .and_then(|i| i.adoptions.iter().find(|a| a.family == link.family));
+            let adoption = people[link.child].adoptions.iter().find(|a| a.family == link.family);
             let relations = fam.parent_relations.get(link.child);
             let nature = |role: &str| -> Pedi {
                 if link.pedi != Pedi::Birth {
@@ -196,7 +196,7 @@ impl GedcomFile {
             }
             let (mut father, mut mother) = (None, None);
             for (role, p) in &genetic_partners {
-                let recorded = self.individual(p).and_then(|i| i.sex);
+                let recorded = people[p].sex;
                 let sex = match recorded {
                     Some(s) => s,
                     None => {
@@ -349,7 +349,7 @@ mod tests {
         .unwrap();
         let p = f.pedigree().unwrap();
         assert_eq!(p.parents["I2"].father.as_deref(), Some("I1"));
-        assert_eq!(p.sex(&f, "I1"), super::GedSex::Male);
+        assert_eq!(p.sex(f.individual("I1").unwrap()), super::GedSex::Male);
         assert_eq!(p.warnings.len(), 1);
     }
 

@@ -1,6 +1,7 @@
 //! Writes the subset of GEDCOM that [`super::read_gedcom`] reads, in the file's version: `@`
 //! escaped as that version wants, line breaks as `CONT`, and (5.5.1) long lines cut with `CONC`.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::{ChildLink, Event, GedDate, GedcomFile, Individual, NameVariant, PersonalName, Place, Version};
@@ -132,7 +133,7 @@ impl Out {
         }
     }
 
-    fn individual(&mut self, file: &GedcomFile, i: &Individual) {
+    fn individual(&mut self, partner_in: &HashMap<&str, Vec<&str>>, i: &Individual) {
         self.raw(0, &format!("@{}@", i.xref), "INDI");
         for n in &i.names {
             self.name(n);
@@ -154,11 +155,8 @@ impl Out {
             self.raw(3, "ADOP", a.by.code());
         }
         // The partner links the families imply, as both versions want them.
-        for f in &file.families {
-            let partner = |p: &Option<(usize, String)>| p.as_ref().is_some_and(|(_, x)| *x == i.xref);
-            if partner(&f.husband) || partner(&f.wife) {
-                self.raw(1, "FAMS", &format!("@{}@", f.xref));
-            }
+        for f in partner_in.get(i.xref.as_str()).into_iter().flatten() {
+            self.raw(1, "FAMS", &format!("@{f}@"));
         }
     }
 }
@@ -199,8 +197,14 @@ pub fn write_gedcom(file: &GedcomFile) -> String {
             out.raw(1, "SOUR", "HOMEWARD");
         }
     }
+    let mut partner_in: HashMap<&str, Vec<&str>> = HashMap::new();
+    for f in &file.families {
+        for (_, x) in f.husband.iter().chain(f.wife.iter()) {
+            partner_in.entry(x.as_str()).or_default().push(f.xref.as_str());
+        }
+    }
     for i in &file.individuals {
-        out.individual(file, i);
+        out.individual(&partner_in, i);
     }
     for f in &file.families {
         out.raw(0, &format!("@{}@", f.xref), "FAM");
