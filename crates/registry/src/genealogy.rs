@@ -266,7 +266,8 @@ impl ImportGenealogy {
                 ));
             }
         }
-        required_text("name", &self.family.family.name, 500)
+        // The family and its members are checked by `write_families`, with the import's other rules.
+        Ok(())
     }
 }
 
