@@ -336,11 +336,15 @@ fn plan(
 }
 
 /// Checks the family against the registry (key free, linked persons there) and writes it.
-async fn import(store: &Store, path: &str, args: &GedcomArgs, file: &GedcomFile, pedigree: &Pedigree) -> Result<()> {
-    let links = parse_links(file, args)?;
+async fn import(
+    store: &Store,
+    path: &str,
+    args: &GedcomArgs,
+    (file, pedigree, links): (&GedcomFile, &Pedigree, &BTreeMap<String, PersonLink>),
+) -> Result<()> {
     let wanted: Vec<&str> = links.values().map(|l| l.person.as_str()).collect();
     let person_ids = store.person_ids_by_external_id(&wanted).await?;
-    for (xref, l) in &links {
+    for (xref, l) in links {
         if !person_ids.contains_key(&l.person) {
             let line = file.individual(xref).map_or(0, |i| i.line);
             return Err(input_error!(
@@ -355,7 +359,12 @@ async fn import(store: &Store, path: &str, args: &GedcomArgs, file: &GedcomFile,
             args.family
         ));
     }
-    let plan = plan(file, pedigree, &args.family, args.name.as_deref(), &links, &person_ids);
+    let plan = plan(file, pedigree, &args.family, args.name.as_deref(), links, &person_ids);
+    plan.genealogy
+        .family
+        .family
+        .check()
+        .map_err(|e| input_error!("--family/--name: {}: {}", e.field, e.message))?;
     // The registry's own rules, member by member, so that a refusal names the individual's line.
     let members = &plan.genealogy.family.members;
     for (k, (m, r)) in members.iter().zip(&plan.genealogy.records).enumerate() {
@@ -394,11 +403,12 @@ pub fn run(args: &GedcomArgs) -> Result<()> {
             "{path}: the file has no individuals (INDI records); nothing to import"
         ));
     }
+    let links = parse_links(&file, args)?;
     for w in file.warnings.iter().chain(&pedigree.warnings) {
         eprintln!("warning: {path}: {w}");
     }
     crate::imports::with_store(&args.db, |store| async move {
-        import(&store, &path, args, &file, &pedigree).await
+        import(&store, &path, args, (&file, &pedigree, &links)).await
     })
 }
 

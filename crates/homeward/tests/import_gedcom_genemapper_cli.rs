@@ -333,6 +333,10 @@ fn bad_trees_exit_2_naming_the_line_and_write_nothing() {
         &import(&d, "gedcom", "j.ged", "0 HEAD\n1 GEDC\n2 VERS 7.0\n0 TRLR\n", &family),
         &["j.ged: the file has no individuals"],
     );
+    refused(
+        &import(&d, "gedcom", "k.ged", YAMADA, &["--family", " "]),
+        &["--family/--name: external_id"],
+    );
     let mut latin1 = YAMADA.as_bytes().to_vec();
     latin1.extend_from_slice(b"1 NOTE Ren\xe9\n");
     std::fs::write(d.join("h.ged"), &latin1).unwrap();
