@@ -740,6 +740,25 @@ mod tests {
         assert!(f.warnings.is_empty());
     }
 
+    /// GEDCOM 7 makes HUSB and WIFE partner slots, whatever the sex.
+    #[test]
+    fn a_couple_of_two_men() {
+        let text = "0 HEAD\n1 GEDC\n2 VERS 7.0\n0 @I1@ INDI\n1 NAME John /Doe/\n1 SEX M\n1 FAMS @F1@\n\
+                    0 @I2@ INDI\n1 NAME Richard /Roe/\n1 SEX M\n1 FAMS @F1@\n0 @F1@ FAM\n1 HUSB @I1@\n1 WIFE @I2@\n0 TRLR\n";
+        let f = read_gedcom(text).unwrap();
+        let fam = f.family("F1").unwrap();
+        assert_eq!(
+            (
+                fam.husband.as_ref().unwrap().1.as_str(),
+                fam.wife.as_ref().unwrap().1.as_str()
+            ),
+            ("I1", "I2")
+        );
+        assert_eq!(f.individual("I2").unwrap().sex, Some(GedSex::Male));
+        let p = f.pedigree().unwrap();
+        assert!(p.parents.is_empty() && p.others.is_empty() && p.warnings.is_empty());
+    }
+
     #[test]
     fn romanised_and_phonetic_names_of_5_5_1() {
         let text = "0 HEAD\n1 GEDC\n2 VERS 5.5.1\n1 CHAR UTF-8\n0 @I1@ INDI\n1 NAME 山田 /花子/\n2 ROMN Yamada /Hanako/\n3 TYPE romaji\n2 FONE やまだ /はなこ/\n3 TYPE kana\n1 SEX F\n0 TRLR\n";
