@@ -49,6 +49,9 @@ pub struct GeneMapperProfile {
     pub markers: BTreeMap<String, Vec<String>>,
     /// The amelogenin alleles (`X`, `Y`), if the table has them.
     pub amelogenin: Option<Vec<String>>,
+    /// The line of each marker's row, and of the amelogenin row.
+    pub marker_lines: BTreeMap<String, usize>,
+    pub amelogenin_line: Option<usize>,
 }
 
 impl GeneMapperProfile {
@@ -167,12 +170,15 @@ pub fn read_genemapper(text: &str) -> Result<Vec<GeneMapperProfile>, GeneMapperE
                 ));
             }
             profile.amelogenin = Some(alleles);
+            profile.amelogenin_line = Some(line);
         } else if profile.markers.insert(marker.to_owned(), alleles).is_some() {
             return Err(err(
                 line,
                 "Marker",
                 format!("sample '{sample}' has marker '{marker}' twice"),
             ));
+        } else {
+            profile.marker_lines.insert(marker.to_owned(), line);
         }
     }
     Ok(profiles)
@@ -200,6 +206,7 @@ b.fsa\tR-002\tGF\tAmelogenin\tB\tX\t\t\t100.1\t1500
         assert_eq!(p[0].amelogenin_sex(), Some(AmelogeninSex::Male));
         assert_eq!(p[1].markers["D3S1358"], vec!["14", "OL"], "off-ladder calls are kept");
         assert_eq!(p[1].amelogenin_sex(), Some(AmelogeninSex::Female));
+        assert_eq!((p[0].marker_lines["TH01"], p[0].amelogenin_line), (4, Some(3)));
         assert!(p[0].check_sex(true).is_ok());
         assert!(p[0].check_sex(false).unwrap_err().contains("X and Y"));
         assert!(p[1].check_sex(true).unwrap_err().contains("X only"));

@@ -1,7 +1,7 @@
 //! Readers and writers for the text files Homeward reads: pedigrees with genotypes (the pedtools
 //! "ped" table), allele-frequency databases (long, ladder and Familias list forms), per-marker
 //! mutation-model tables, GeneMapper/GeneMarker allele tables, Familias `.fam` files, CODIS CMF 3.2 XML
-//! files and STRidER XML frequency exports.
+//! files, STRidER XML frequency exports, and GEDCOM 7.0 / 5.5.1 family trees.
 //!
 //! Architecture invariant: this crate parses `&str` and writes `String`; it never touches the file
 //! system. Errors carry a 1-based line number and the field (column or marker) at fault; the caller
@@ -11,6 +11,7 @@
 pub mod cmf;
 pub mod familias;
 pub mod freqs;
+pub mod gedcom;
 pub mod genemapper;
 pub mod min_freq;
 pub mod mutation_table;
@@ -27,6 +28,7 @@ pub use freqs::{
     detect_format, read_frequencies, write_ladder, write_list, FreqError, FreqFormat, FreqMetadata, FrequencyDb,
     MarkerFreqs,
 };
+pub use gedcom::{read_gedcom, write_gedcom, GedcomError, GedcomFile};
 pub use genemapper::{read_genemapper, AmelogeninSex, GeneMapperError, GeneMapperProfile};
 pub use min_freq::{MinFreqError, MinFreqRule};
 pub use mutation_table::{read_mutation_table, MutationRow, MutationTableError};

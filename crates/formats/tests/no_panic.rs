@@ -35,6 +35,20 @@ fn file_like() -> impl Strategy<Value = String> {
         Just("<".to_owned()),
         Just(">".to_owned()),
         Just("/>".to_owned()),
+        Just("0 HEAD\n1 GEDC\n2 VERS 7.0\n".to_owned()),
+        Just("2 VERS 5.5.1\n".to_owned()),
+        Just("0 @I1@ INDI\n".to_owned()),
+        Just("0 @F1@ FAM\n".to_owned()),
+        Just("1 HUSB @I1@\n".to_owned()),
+        Just("1 CHIL @I2@\n".to_owned()),
+        Just("1 FAMC @F1@\n2 PEDI ADOPTED\n".to_owned()),
+        Just("1 NAME /山田/ 太郎\n".to_owned()),
+        Just("2 DATE BET 1900 AND ".to_owned()),
+        Just("@#DJULIAN@ ".to_owned()),
+        Just("1 CONT ".to_owned()),
+        Just("3 LATI N".to_owned()),
+        Just("0 TRLR\n".to_owned()),
+        Just("@@".to_owned()),
         "[0-9]{1,3}(\\.[0-9])?".prop_map(|s| s),
         "[A-Za-z/\\-]{0,6}".prop_map(|s| s),
         Just("\t".to_owned()),
@@ -59,5 +73,9 @@ proptest! {
         let _ = formats::read_fam(&text);
         let _ = formats::read_cmf(&text);
         let _ = formats::read_strider(&text);
+        if let Ok(tree) = formats::read_gedcom(&text) {
+            let _ = tree.pedigree();
+            let _ = formats::write_gedcom(&tree);
+        }
     }
 }

@@ -268,7 +268,7 @@ fn unique_key(seen: &mut HashMap<String, u64>, row: &Row<'_>, column: &str, key:
 }
 
 /// What happened in the write phase, for the summary line and the error after a partial write.
-fn write_failure(path: &str, line: u64, e: registry::StoreError) -> anyhow::Error {
+pub(crate) fn write_failure(path: &str, line: u64, e: registry::StoreError) -> anyhow::Error {
     let advice = "nothing was written (the file is imported in one transaction)";
     match e {
         e @ (registry::StoreError::Invalid(_)

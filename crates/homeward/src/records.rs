@@ -125,6 +125,14 @@ pub enum ImportCommand {
         #[arg(long, value_name = "DATE")]
         consent_date: Option<String>,
     },
+    /// Import a family tree (GEDCOM 7.0 or 5.5.1) as one family: biological links make the pedigree,
+    /// adoptive and foster links are kept as non-genetic relations. Checked whole first, then written
+    /// in one transaction.
+    Gedcom(crate::import_gedcom::GedcomArgs),
+    /// Record a GeneMapper/GeneMarker allele table on the samples and references its sample names
+    /// are, checking amelogenin against the recorded sex. Checked whole first, then written in one
+    /// transaction.
+    Genemapper(crate::import_genemapper::GenemapperArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -407,6 +415,8 @@ pub fn import(cmd: &ImportCommand) -> Result<()> {
                 consent_date: consent_date.clone(),
             },
         ),
+        ImportCommand::Gedcom(args) => crate::import_gedcom::run(args),
+        ImportCommand::Genemapper(args) => crate::import_genemapper::run(args),
     }
 }
 

@@ -642,19 +642,24 @@ impl Store {
         families: &[ImportFamily],
     ) -> Result<ImportSummary, (usize, StoreError)> {
         let mut tx = self.begin_write().await.map_err(|e| (0, e))?;
-        let (summary, _) = Self::import_families_in(&mut tx, self.backend(), actor, families).await?;
-        tx.commit().await.map_err(|e| (families.len(), e.into()))?;
-        Ok(summary)
+        Self::write_families(&mut tx, self.backend(), actor, families).await?;
+        let last = families.len();
+        tx.commit().await.map_err(|e| (last, e.into()))?;
+        Ok(ImportSummary {
+            families: families.len(),
+            members: families.iter().map(|f| f.members.len()).sum(),
+        })
     }
 
-    /// [`Store::import_families`] inside a transaction the caller commits; also returns the new
-    /// members' ids, `[family][member]`.
-    pub(crate) async fn import_families_in(
+    /// The checks and writes of [`Store::import_families`] inside `tx`, which the caller commits
+    /// (so that a genealogy import adds its own records to the same transaction). Returns the
+    /// registry ids of the families and of each family's members, in the order given.
+    pub(crate) async fn write_families(
         tx: &mut Transaction<'_, Any>,
         backend: Backend,
         actor: &str,
         families: &[ImportFamily],
-    ) -> Result<(ImportSummary, Vec<Vec<i64>>), (usize, StoreError)> {
+    ) -> Result<(Vec<i64>, Vec<Vec<i64>>), (usize, StoreError)> {
         let mut seen: HashMap<&str, usize> = HashMap::with_capacity(families.len());
         let mut levels = Vec::with_capacity(families.len());
         let mut persons: HashMap<i64, usize> = HashMap::new();
@@ -827,11 +832,7 @@ impl Store {
         Self::audit_many(tx, backend, actor, &records)
             .await
             .map_err(|e| (last, e))?;
-        let summary = ImportSummary {
-            families: families.len(),
-            members: families.iter().map(|f| f.members.len()).sum(),
-        };
-        Ok((summary, member_ids))
+        Ok((family_ids, member_ids))
     }
 
     /// The families with these external ids, in no particular order (a bulk look-up).

@@ -52,7 +52,7 @@ impl Store {
         }
         let backend = self.backend();
         let mut tx = self.begin_write().await.map_err(|e| (ImportPart::Families, 0, e))?;
-        let (summary, member_ids) = Self::import_families_in(&mut tx, backend, actor, families)
+        let (_, member_ids) = Self::write_families(&mut tx, backend, actor, families)
             .await
             .map_err(at(ImportPart::Families))?;
         let references: Vec<NewReference> = references
@@ -71,6 +71,10 @@ impl Store {
         tx.commit()
             .await
             .map_err(|e| (ImportPart::References, references.len(), e.into()))?;
+        let summary = crate::ImportSummary {
+            families: families.len(),
+            members: families.iter().map(|f| f.members.len()).sum(),
+        };
         Ok((summary, n))
     }
 }

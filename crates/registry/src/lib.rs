@@ -8,6 +8,7 @@
 
 mod families;
 mod family_references;
+mod genealogy;
 mod handovers;
 mod identifications;
 mod jobs;
@@ -20,11 +21,16 @@ mod samples;
 mod store;
 mod support;
 mod time;
+mod typings;
 mod users;
 mod visits;
 
 pub use families::{Contacts, Family, FamilyMember, ImportFamily, ImportSummary, NewFamily, NewMember, PedigreeRow};
 pub use family_references::{ImportFamilyReference, ImportPart};
+pub use genealogy::{
+    GenealogySummary, ImportGenealogy, MemberRecord, MemberRelation, NewRelation, RecordedEvent, RecordedName,
+    RecordedVariant, RelationKind, RelationStatus,
+};
 pub use handovers::{Channel, NewNotification, NewRepatriation, Notification, Repatriation};
 pub use identifications::{Identification, IdentificationStatus};
 pub use jobs::{Candidate, Job, JobStatus, MarkerEvidence, MatchFamily, MatchingData, NewCandidate};
@@ -38,5 +44,6 @@ pub use samples::{
 
 pub use store::{AuditEntry, AuditReport, Backend, Store, StoreError, GENESIS_HASH};
 pub use time::{format_utc, now_utc};
+pub use typings::{NewTyping, TypingSummary, TypingTarget, TypingTargetInfo};
 pub use users::{Role, User};
 pub use visits::{MissionItinerary, Mobility, NewVisitRequest, VisitRequest};

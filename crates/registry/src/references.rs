@@ -145,10 +145,11 @@ pub struct Reference {
     pub version: i64,
 }
 
-const REFERENCE_COLUMNS: &str = "id, external_id, family_id, donor_member_id, kit, consent_scope, consent_date, \
+pub(crate) const REFERENCE_COLUMNS: &str =
+    "id, external_id, family_id, donor_member_id, kit, consent_scope, consent_date, \
      withdrawn, withdrawn_at, withdrawal_reason, profile_sha256, version";
 
-fn reference_from_row(row: &AnyRow) -> Result<Reference, StoreError> {
+pub(crate) fn reference_from_row(row: &AnyRow) -> Result<Reference, StoreError> {
     let bad = |what: &str, e: &dyn fmt::Display| corrupt("reference", what, e);
     let scope: String = row.try_get("consent_scope")?;
     let date: String = row.try_get("consent_date")?;
@@ -184,7 +185,7 @@ fn reference_from_row(row: &AnyRow) -> Result<Reference, StoreError> {
 }
 
 /// The profile columns of a row, `None` once erased.
-fn profile_from_row(row: &AnyRow) -> Result<Option<ReferenceProfile>, StoreError> {
+pub(crate) fn profile_from_row(row: &AnyRow) -> Result<Option<ReferenceProfile>, StoreError> {
     let str_profile: Option<String> = row.try_get("str_profile")?;
     let Some(str_profile) = str_profile else {
         return Ok(None);
@@ -197,7 +198,7 @@ fn profile_from_row(row: &AnyRow) -> Result<Option<ReferenceProfile>, StoreError
 }
 
 /// The reference as the audit log sees it: the record and the hash of its profile, never genotypes.
-fn audit_view(reference: &Reference, profile_sha256: &str) -> String {
+pub(crate) fn audit_view(reference: &Reference, profile_sha256: &str) -> String {
     let mut v = serde_json::to_value(reference).expect("domain types serialise");
     v["profile_sha256"] = profile_sha256.into();
     v.to_string()

@@ -88,7 +88,7 @@ impl SampleProfile {
         }
     }
 
-    fn from_column(kind: ProfileKind, text: &str) -> Result<SampleProfile, serde_json::Error> {
+    pub(crate) fn from_column(kind: ProfileKind, text: &str) -> Result<SampleProfile, serde_json::Error> {
         Ok(match kind {
             ProfileKind::Str => SampleProfile::Str(serde_json::from_str(text)?),
             ProfileKind::Y => SampleProfile::Y(serde_json::from_str(text)?),
@@ -121,7 +121,7 @@ impl NewSample {
     }
 }
 
-fn check_profile_kind(kind: ProfileKind, p: &SampleProfile) -> Result<(), FieldError> {
+pub(crate) fn check_profile_kind(kind: ProfileKind, p: &SampleProfile) -> Result<(), FieldError> {
     p.check()?;
     if p.kind() != kind {
         return Err(FieldError::new(
@@ -272,7 +272,7 @@ pub(crate) fn parse_utc(field: &str, s: &str) -> Result<String, FieldError> {
 }
 
 const REMAINS_COLUMNS: &str = "id, external_id, site_id, mission_id, recovery_date, skeletal_element, version";
-const SAMPLE_COLUMNS: &str = "id, external_id, remains_id, lab, profile_kind, \
+pub(crate) const SAMPLE_COLUMNS: &str = "id, external_id, remains_id, lab, profile_kind, \
      CAST(CASE WHEN profile IS NULL THEN 0 ELSE 1 END AS BIGINT) AS typed, version";
 const CUSTODY_COLUMNS: &str = "id, sample_id, event, who, location, at, note";
 
@@ -294,7 +294,7 @@ fn remains_from_row(row: &AnyRow) -> Result<Remains, StoreError> {
     })
 }
 
-fn sample_from_row(row: &AnyRow) -> Result<Sample, StoreError> {
+pub(crate) fn sample_from_row(row: &AnyRow) -> Result<Sample, StoreError> {
     let kind: String = row.try_get("profile_kind")?;
     let typed: i64 = row.try_get("typed")?;
     Ok(Sample {
@@ -326,7 +326,7 @@ fn custody_from_row(row: &AnyRow) -> Result<CustodyEvent, StoreError> {
 }
 
 /// The sample as the audit log sees it: the record and the hash of its profile, never genotypes.
-fn audit_view(sample: &Sample, profile: Option<&SampleProfile>) -> String {
+pub(crate) fn audit_view(sample: &Sample, profile: Option<&SampleProfile>) -> String {
     let mut v = serde_json::to_value(sample).expect("domain types serialise");
     if let Some(p) = profile {
         v["profile_sha256"] = sha256_hex(&p.to_column()).into();

@@ -1,0 +1,457 @@
+//! `homeward import gedcom FILE --family KEY`: a family tree (GEDCOM 7.0 or 5.5.1) stored as one
+//! registry family.
+//!
+//! * Every individual becomes a family member, parents before children: the preferred name (a
+//!   name used twice gets the GEDCOM id appended), the sex (`X` and `U` as unknown; a partner
+//!   without `SEX` takes the sex of the role, with a warning), alive unless a death or burial is
+//!   recorded or the member is missing.
+//! * Biological links (`FAMC` with `PEDI BIRTH` or no `PEDI`, and children a family lists, unless
+//!   `STAT DISPROVEN`) are the pedigree's father and mother. Adoptive, foster, sealing and other
+//!   links, and disproven birth links, are stored as non-genetic relations, never used for
+//!   matching; each is listed in a warning.
+//! * What the file says beyond that (all names with their translations, romanised and phonetic
+//!   forms; birth, death and burial with date, place and coordinates; the GEDCOM id) is kept as the
+//!   member's record.
+//! * `--missing I3=JP-1` marks the individual `@I3@` as the missing person the family is looking
+//!   for and links it to the registry person `JP-1`; `--person I2=JP-2` links without marking.
+//!
+//! The whole file is read and checked first (errors name the line and tag, exit code 2); then the
+//! family is written in one transaction, all of it or nothing. A family key already in the registry
+//! is refused.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use formats::gedcom::{
+    display_name, read_gedcom, DateValue, Event, GedSex, GedcomFile, LinkStatus, Pedi, Pedigree, PersonalName,
+    VariantKind, Version,
+};
+use registry::model::{Name, Sex};
+use registry::{
+    ImportFamily, ImportGenealogy, MemberRecord, NewFamily, NewMember, NewRelation, RecordedEvent, RecordedName,
+    RecordedVariant, RelationKind, RelationStatus, Store,
+};
+
+use crate::input_error;
+use crate::records::DbArg;
+
+#[derive(Debug, Args)]
+pub struct GedcomArgs {
+    /// The GEDCOM file (UTF-8).
+    pub file: PathBuf,
+    /// The registry key (external id) of the new family.
+    #[arg(long)]
+    pub family: String,
+    /// The family's name [default: the surname most members share, else the key].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// XREF=PERSON: the individual @XREF@ is the missing registry person PERSON (external id).
+    #[arg(long, value_name = "XREF=PERSON")]
+    pub missing: Vec<String>,
+    /// XREF=PERSON: the individual @XREF@ is the registry person PERSON (external id).
+    #[arg(long, value_name = "XREF=PERSON")]
+    pub person: Vec<String>,
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Recorded in the audit log as the one who imported.
+    #[arg(long, default_value = "cli")]
+    pub actor: String,
+}
+
+/// A link of an individual to a registry person, from `--missing` or `--person`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PersonLink {
+    person: String,
+    missing: bool,
+}
+
+fn parse_links(file: &GedcomFile, args: &GedcomArgs) -> Result<BTreeMap<String, PersonLink>> {
+    let mut links = BTreeMap::new();
+    let mut persons = HashSet::new();
+    let flags = args
+        .missing
+        .iter()
+        .map(|v| ("--missing", v, true))
+        .chain(args.person.iter().map(|v| ("--person", v, false)));
+    for (flag, value, missing) in flags {
+        let (xref, person) = value
+            .split_once('=')
+            .map(|(x, p)| (x.trim().trim_matches('@'), p.trim()))
+            .filter(|(x, p)| !x.is_empty() && !p.is_empty())
+            .ok_or_else(|| input_error!("{flag} {value}: expected XREF=PERSON, such as I3=JP-1"))?;
+        if file.individual(xref).is_none() {
+            return Err(input_error!("{flag} {value}: the file has no individual @{xref}@"));
+        }
+        if !persons.insert(person.to_owned()) {
+            return Err(input_error!(
+                "{flag} {value}: person {person} is linked to another individual too"
+            ));
+        }
+        let link = PersonLink {
+            person: person.to_owned(),
+            missing,
+        };
+        if links.insert(xref.to_owned(), link).is_some() {
+            return Err(input_error!("{flag} {value}: @{xref}@ is linked twice"));
+        }
+    }
+    Ok(links)
+}
+
+/// The individuals' positions, parents before children (file order otherwise).
+fn parents_first(file: &GedcomFile, pedigree: &Pedigree) -> Vec<usize> {
+    let index: HashMap<&str, usize> = file
+        .individuals
+        .iter()
+        .enumerate()
+        .map(|(k, i)| (i.xref.as_str(), k))
+        .collect();
+    let parents_of = |k: usize| -> Vec<usize> {
+        pedigree
+            .parents
+            .get(&file.individuals[k].xref)
+            .map(|p| {
+                p.father
+                    .iter()
+                    .chain(p.mother.iter())
+                    .map(|x| index[x.as_str()])
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // Depth-first, parents first; the pedigree has no cycles (checked when it was built).
+    let mut placed = vec![false; file.individuals.len()];
+    let mut order = Vec::with_capacity(placed.len());
+    for start in 0..file.individuals.len() {
+        let mut stack = vec![(start, false)];
+        while let Some((k, expanded)) = stack.pop() {
+            if placed[k] {
+                continue;
+            }
+            if expanded {
+                placed[k] = true;
+                order.push(k);
+            } else {
+                stack.push((k, true));
+                stack.extend(
+                    parents_of(k)
+                        .into_iter()
+                        .rev()
+                        .filter(|&p| !placed[p])
+                        .map(|p| (p, false)),
+                );
+            }
+        }
+    }
+    order
+}
+
+/// The name as the registry keeps it; variants without text are left out.
+fn recorded_name(n: &PersonalName) -> RecordedName {
+    RecordedName {
+        text: n.value.clone(),
+        script: Name::guess_script(&n.display()).to_owned(),
+        kind: n.kind.clone(),
+        given: n.given.clone(),
+        surname: n.surname.clone(),
+        variants: n
+            .variants
+            .iter()
+            .filter(|v| !display_name(&v.value).is_empty())
+            .map(|v| RecordedVariant {
+                text: v.value.clone(),
+                kind: match v.kind {
+                    VariantKind::Translation => "translation",
+                    VariantKind::Romanized => "romanized",
+                    VariantKind::Phonetic => "phonetic",
+                }
+                .to_owned(),
+                script: Name::guess_script(&display_name(&v.value)).to_owned(),
+                lang: v.lang.clone(),
+                method: v.method.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn recorded_event(e: &Event) -> RecordedEvent {
+    let date = e.date.as_ref();
+    let value = date.and_then(|d| d.value.as_ref());
+    let place = e.place.as_ref();
+    RecordedEvent {
+        date: value.map(|v| v.to_gedcom(Version::V7)),
+        date_iso: match value {
+            Some(DateValue::Exact(p)) => p.iso(),
+            _ => None,
+        },
+        date_phrase: date.and_then(|d| d.phrase.clone()),
+        place: place.map(|p| p.name.clone()).filter(|n| !n.trim().is_empty()),
+        latitude: place.and_then(|p| p.latitude),
+        longitude: place.and_then(|p| p.longitude),
+    }
+}
+
+/// The family name: the surname most members share (first met on a tie), else the key.
+fn family_name(file: &GedcomFile, key: &str) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for i in &file.individuals {
+        let Some(n) = i.names.first() else { continue };
+        let surname = n
+            .surname
+            .clone()
+            .or_else(|| n.value.split('/').nth(1).map(str::to_owned))
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
+        if let Some(s) = surname {
+            match counts.iter_mut().find(|(x, _)| *x == s) {
+                Some((_, c)) => *c += 1,
+                None => counts.push((s, 1)),
+            }
+        }
+    }
+    let best = counts.iter().map(|(_, c)| *c).max();
+    counts
+        .into_iter()
+        .find(|(_, c)| Some(*c) == best)
+        .map(|(s, _)| s)
+        .unwrap_or_else(|| key.to_owned())
+}
+
+/// The import, with the line of each member's INDI record.
+struct Plan {
+    genealogy: ImportGenealogy,
+    lines: Vec<usize>,
+    biological_links: usize,
+}
+
+/// Turns a checked file into the registry's import; `person_ids` are the linked registry persons.
+fn plan(
+    file: &GedcomFile,
+    pedigree: &Pedigree,
+    key: &str,
+    name: Option<&str>,
+    links: &BTreeMap<String, PersonLink>,
+    person_ids: &HashMap<String, i64>,
+) -> Plan {
+    let order = parents_first(file, pedigree);
+    let position: HashMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(pos, &k)| (file.individuals[k].xref.as_str(), pos))
+        .collect();
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for i in &file.individuals {
+        *uses.entry(i.display()).or_default() += 1;
+    }
+    let (mut members, mut records, mut lines) = (Vec::new(), Vec::new(), Vec::new());
+    let mut biological_links = 0;
+    for &k in &order {
+        let i = &file.individuals[k];
+        let shown = i.display();
+        let display_name = if uses[&shown] > 1 {
+            format!("{shown} (@{}@)", i.xref)
+        } else {
+            shown
+        };
+        let link = links.get(&i.xref);
+        let missing = link.is_some_and(|l| l.missing);
+        let parents = pedigree.parents.get(&i.xref);
+        let parent = |p: Option<&String>| p.map(|x| position[x.as_str()] as i64);
+        let (father, mother) = (
+            parent(parents.and_then(|p| p.father.as_ref())),
+            parent(parents.and_then(|p| p.mother.as_ref())),
+        );
+        biological_links += usize::from(father.is_some()) + usize::from(mother.is_some());
+        members.push(NewMember {
+            display_name,
+            sex: match pedigree.sex(i) {
+                GedSex::Male => Sex::Male,
+                GedSex::Female => Sex::Female,
+                GedSex::Intersex | GedSex::Unknown => Sex::Unknown,
+            },
+            person_id: link.map(|l| person_ids[&l.person]),
+            alive: i.death.is_none() && i.burial.is_none() && !missing,
+            father_member_id: father,
+            mother_member_id: mother,
+            is_missing: missing,
+        });
+        records.push(MemberRecord {
+            source_id: Some(i.xref.clone()),
+            // A NAME without text (only pieces or sources under it) says nothing to keep.
+            names: i
+                .names
+                .iter()
+                .filter(|n| !n.display().is_empty())
+                .map(recorded_name)
+                .collect(),
+            birth: i.birth.as_ref().map(recorded_event),
+            death: i.death.as_ref().map(recorded_event),
+            burial: i.burial.as_ref().map(recorded_event),
+        });
+        lines.push(i.line);
+    }
+    let mut seen = HashSet::new();
+    let mut relations = Vec::new();
+    for o in &pedigree.others {
+        let kind = match o.pedi {
+            Pedi::Birth => RelationKind::Birth,
+            Pedi::Adopted => RelationKind::Adopted,
+            Pedi::Foster => RelationKind::Foster,
+            Pedi::Sealing => RelationKind::Sealing,
+            Pedi::Other => RelationKind::Other,
+        };
+        let (child, parent) = (position[o.child.as_str()], position[o.parent.as_str()]);
+        if seen.insert((child, parent, kind)) {
+            relations.push(NewRelation {
+                child,
+                parent,
+                kind,
+                status: o.status.map(|s| match s {
+                    LinkStatus::Proven => RelationStatus::Proven,
+                    LinkStatus::Challenged => RelationStatus::Challenged,
+                    LinkStatus::Disproven => RelationStatus::Disproven,
+                }),
+            });
+        }
+    }
+    Plan {
+        genealogy: ImportGenealogy {
+            family: ImportFamily {
+                family: NewFamily {
+                    external_id: key.to_owned(),
+                    name: name.map_or_else(|| family_name(file, key), str::to_owned),
+                    liaison: None,
+                    contacts: Default::default(),
+                },
+                members,
+            },
+            records,
+            relations,
+        },
+        lines,
+        biological_links,
+    }
+}
+
+/// Checks the family against the registry (key free, linked persons there) and writes it.
+async fn import(
+    store: &Store,
+    path: &str,
+    args: &GedcomArgs,
+    (file, pedigree, links): (&GedcomFile, &Pedigree, &BTreeMap<String, PersonLink>),
+) -> Result<()> {
+    let wanted: Vec<&str> = links.values().map(|l| l.person.as_str()).collect();
+    let person_ids = store.person_ids_by_external_id(&wanted).await?;
+    for (xref, l) in links {
+        if !person_ids.contains_key(&l.person) {
+            let line = file.individual(xref).map_or(0, |i| i.line);
+            return Err(input_error!(
+                "{path}: line {line}, INDI @{xref}@: no person with external id '{}' in the registry (import persons first)",
+                l.person
+            ));
+        }
+    }
+    if store.get_family_by_external_id(args.family.trim()).await?.is_some() {
+        return Err(input_error!(
+            "{path}: family '{}' is in the registry already; nothing was written (a family tree is imported once)",
+            args.family
+        ));
+    }
+    let plan = plan(file, pedigree, &args.family, args.name.as_deref(), links, &person_ids);
+    plan.genealogy
+        .family
+        .family
+        .check()
+        .map_err(|e| input_error!("--family/--name: {}: {}", e.field, e.message))?;
+    // The registry's own rules, member by member, so that a refusal names the individual's line.
+    let members = &plan.genealogy.family.members;
+    for (k, (m, r)) in members.iter().zip(&plan.genealogy.records).enumerate() {
+        if let Err(e) = m.check().and_then(|()| r.check()) {
+            return Err(input_error!(
+                "{path}: line {}, INDI: {}: {}",
+                plan.lines[k],
+                e.field,
+                e.message
+            ));
+        }
+    }
+    let summary = store
+        .import_genealogy(&args.actor, &plan.genealogy)
+        .await
+        .map_err(|e| crate::imports::write_failure(path, plan.lines.first().copied().unwrap_or(1) as u64, e))?;
+    eprintln!(
+        "family {} imported: {} members, {} biological parent links, {} non-genetic relations, {} linked to registry persons",
+        args.family,
+        summary.members,
+        plan.biological_links,
+        summary.relations,
+        links.len()
+    );
+    Ok(())
+}
+
+/// `homeward import gedcom`: read and check the whole file, then write it in one transaction.
+pub fn run(args: &GedcomArgs) -> Result<()> {
+    let path = args.file.display().to_string();
+    let text = crate::text_file::read_utf8(&args.file)?;
+    let file = read_gedcom(&text).map_err(|e| input_error!("{path}: {e}"))?;
+    let pedigree = file.pedigree().map_err(|e| input_error!("{path}: {e}"))?;
+    if file.individuals.is_empty() {
+        return Err(input_error!(
+            "{path}: the file has no individuals (INDI records); nothing to import"
+        ));
+    }
+    let links = parse_links(&file, args)?;
+    for w in file.warnings.iter().chain(&pedigree.warnings) {
+        eprintln!("warning: {path}: {w}");
+    }
+    crate::imports::with_store(&args.db, |store| async move {
+        import(&store, &path, args, (&file, &pedigree, &links)).await
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(body: &str) -> GedcomFile {
+        read_gedcom(&format!("0 HEAD\n1 GEDC\n2 VERS 7.0\n{body}0 TRLR\n")).unwrap()
+    }
+
+    #[test]
+    fn children_come_after_their_parents_and_twins_in_name_get_their_id() {
+        // The child is first in the file.
+        let f = tree(
+            "0 @C@ INDI\n1 NAME Taro /Yamada/\n1 FAMC @F@\n0 @D@ INDI\n1 NAME Taro /Yamada/\n1 SEX M\n1 DEAT Y\n\
+             0 @M@ INDI\n1 NAME Hana /Yamada/\n1 SEX F\n0 @A@ INDI\n1 NAME Ken /Sato/\n1 SEX M\n1 FAMC @F@\n2 PEDI ADOPTED\n\
+             0 @F@ FAM\n1 HUSB @D@\n1 WIFE @M@\n1 CHIL @C@\n",
+        );
+        let p = f.pedigree().unwrap();
+        let plan = plan(&f, &p, "G-1", None, &BTreeMap::new(), &HashMap::new());
+        let members = &plan.genealogy.family.members;
+        let names: Vec<&str> = members.iter().map(|m| m.display_name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["Taro Yamada (@D@)", "Hana Yamada", "Taro Yamada (@C@)", "Ken Sato"]
+        );
+        assert_eq!(
+            (members[2].father_member_id, members[2].mother_member_id),
+            (Some(0), Some(1))
+        );
+        assert!(!members[0].alive && members[1].alive);
+        assert_eq!(plan.genealogy.family.family.name, "Yamada");
+        assert_eq!(plan.lines, [7, 11, 4, 14]);
+        assert_eq!(plan.biological_links, 2);
+        // Ken is adopted into F, whose partners become his non-genetic parents.
+        let rel: Vec<(usize, usize, RelationKind)> = plan
+            .genealogy
+            .relations
+            .iter()
+            .map(|r| (r.child, r.parent, r.kind))
+            .collect();
+        assert_eq!(rel, [(3, 0, RelationKind::Adopted), (3, 1, RelationKind::Adopted)]);
+        assert_eq!(plan.genealogy.records[2].source_id.as_deref(), Some("C"));
+    }
+}
