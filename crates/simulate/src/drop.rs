@@ -92,7 +92,14 @@ impl<'m> GeneDropper<'m> {
     }
 
     /// One marker for the whole pedigree into `out` (cleared first). `urn` is scratch space.
-    fn drop_marker(&self, k: usize, ped: &Pedigree, rng: &mut Rng, urn: &mut Vec<usize>, out: &mut Vec<Genotype>) {
+    pub(crate) fn drop_marker(
+        &self,
+        k: usize,
+        ped: &Pedigree,
+        rng: &mut Rng,
+        urn: &mut Vec<usize>,
+        out: &mut Vec<Genotype>,
+    ) {
         let tables = &self.tables[k];
         let x = self.markers[k].chromosome() == Chromosome::X;
         urn.clear();

@@ -6,11 +6,17 @@
 
 mod drop;
 mod genotype;
+mod parallel;
+mod power;
 mod rng;
 mod scenario;
 
 pub use drop::GeneDropper;
 pub use genotype::{Genotype, ProfileQuality};
+pub use power::{
+    exact_lr_distribution, exclusion_power, lr_distribution, simulated_exclusion_power, without_mutation,
+    ExactLrDistribution, ExclusionPower, FamilyPlan, LrDistribution, SimulatedFraction, DEFAULT_CONFIGURATION_LIMIT,
+};
 pub use rng::Rng;
 pub use scenario::{
     simulate_scenario, FamilyShape, FamilyTemplate, Scenario, ScenarioSpec, SimulatedFamily, SimulatedVictim,
@@ -30,6 +36,14 @@ pub enum SimulateError {
     UnknownSexOnX { marker: String, member: String },
     #[error("family '{family}': {problem}")]
     Template { family: String, problem: String },
+    #[error("planning: {problem}")]
+    Plan { problem: String },
+    #[error("{what} is not supported")]
+    Unsupported { what: String },
+    #[error("{what} is impossible under the model")]
+    Impossible { what: String },
+    #[error("more than {limit} genotype configurations to enumerate; use simulation instead")]
+    TooManyConfigurations { limit: usize },
     #[error(transparent)]
     Likelihood(#[from] kinship::LikelihoodError),
 }
