@@ -4,6 +4,7 @@
 //! Architecture invariant: no I/O, no global state, no randomness but the seeded [`Rng`]: the same
 //! inputs and seed give the same output on every platform. Likelihoods come from `kinship`.
 
+mod advise;
 mod drop;
 mod genotype;
 mod parallel;
@@ -11,6 +12,7 @@ mod power;
 mod rng;
 mod scenario;
 
+pub use advise::{advise, default_candidates, Advice, AdviceOptions, CandidateAdvice, PowerEstimate};
 pub use drop::GeneDropper;
 pub use genotype::{Genotype, ProfileQuality};
 pub use power::{
