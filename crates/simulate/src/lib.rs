@@ -5,6 +5,7 @@
 //! inputs and seed give the same output on every platform. Likelihoods come from `kinship`.
 
 mod advise;
+mod calibration;
 mod drop;
 mod genotype;
 mod parallel;
@@ -13,6 +14,7 @@ mod rng;
 mod scenario;
 
 pub use advise::{advise, default_candidates, Advice, AdviceOptions, CandidateAdvice, PowerEstimate};
+pub use calibration::{calibrate, Calibration, PairLrTable, PairRelationship, PairTruth};
 pub use drop::GeneDropper;
 pub use genotype::{Genotype, ProfileQuality};
 pub use power::{

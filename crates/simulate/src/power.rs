@@ -207,7 +207,7 @@ impl ExactLrDistribution {
 }
 
 /// Every genotype of a member at a marker, in the order of `kinship::GenotypeTable::index`.
-fn genotype_list(marker: &Marker, hemizygous: bool) -> Vec<Genotype> {
+pub(crate) fn genotype_list(marker: &Marker, hemizygous: bool) -> Vec<Genotype> {
     let n = marker.alleles().len();
     if hemizygous {
         (0..n).map(Genotype::Hemizygous).collect()
@@ -244,7 +244,7 @@ fn is_hemizygous(marker: &Marker, sex: Sex) -> bool {
 }
 
 /// The typings a member can show at a marker, each with its population probability.
-fn observable_typings(marker: &Marker, hemizygous: bool) -> Vec<(Typing, f64)> {
+pub(crate) fn observable_typings(marker: &Marker, hemizygous: bool) -> Vec<(Typing, f64)> {
     let mut out: Vec<(Typing, f64)> = Vec::new();
     let mut index: HashMap<Typing, usize> = HashMap::new();
     for g in genotype_list(marker, hemizygous) {
