@@ -126,7 +126,7 @@ fn estimate(
     let plain = without_mutation(markers);
     let (exclusion_power, exclusion_exact) = match exclusion_power(plan, &plain, cond, options.configuration_limit) {
         Ok(e) => (Some(e.total), true),
-        Err(SimulateError::TooManyConfigurations { .. }) => {
+        Err(SimulateError::TooManyConfigurations { .. } | SimulateError::Unsupported { .. }) => {
             match simulated_exclusion_power(plan, &plain, cond, options.runs, options.seed) {
                 Ok(s) => (Some(s.fraction()), false),
                 Err(SimulateError::Impossible { .. }) => (None, false),

@@ -123,8 +123,11 @@ impl PairLrTable {
                 for (g, &v) in genotypes.iter().zip(table.values()) {
                     joint[index[&g.typing(marker)]] += v;
                 }
-                for (j, &(_, pb)) in options.iter().enumerate() {
-                    if joint[j] > 0.0 {
+                for (j, &(tb, pb)) in options.iter().enumerate() {
+                    if !ta.is_typed() || !tb.is_typed() {
+                        // A blank profile (silent alleles only) is no data to the engine: LR 1.
+                        log10_lr[i * n + j] = 0.0;
+                    } else if joint[j] > 0.0 {
                         log10_lr[i * n + j] = (scale + joint[j].ln() - pa.ln() - pb.ln()) / std::f64::consts::LN_10;
                     }
                 }

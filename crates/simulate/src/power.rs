@@ -465,7 +465,12 @@ pub fn exclusion_power(
                 entry.0 += population_probability(marker, *g);
                 entry.1 |= value > 0.0;
             }
-            let mass: f64 = shown.values().filter(|(_, possible)| !possible).map(|(p, _)| p).sum();
+            // A person whose alleles are all silent shows a blank profile, which excludes nobody.
+            let mass: f64 = shown
+                .iter()
+                .filter(|(t, (_, possible))| !possible && t.is_typed())
+                .map(|(_, (p, _))| p)
+                .sum();
             excluded += prob * mass;
         }
         per_marker.push(excluded);
@@ -486,6 +491,16 @@ fn configurations(
 ) -> Result<Vec<(Vec<Typing>, f64)>, SimulateError> {
     let ped = &plan.pedigree;
     let base = &plan.typings[k];
+    if marker.silent().is_some() && !members.is_empty() {
+        // A blank typing (two silent alleles) is read by the engine as "not typed", so its
+        // probability cannot be had from the likelihood of the typings.
+        return Err(SimulateError::Unsupported {
+            what: format!(
+                "exact enumeration of typings at marker '{}', which has a silent allele",
+                marker.name()
+            ),
+        });
+    }
     let ln_data = engine.ln_likelihood(ped, marker, base, cond)?;
     if ln_data == f64::NEG_INFINITY {
         return Err(SimulateError::Impossible {

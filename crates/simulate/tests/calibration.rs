@@ -17,7 +17,10 @@ fn markers() -> Vec<Marker> {
 
 #[test]
 fn the_pair_table_agrees_with_likelihood_ratio() {
-    let m: Vec<Marker> = markers().into_iter().take(6).collect();
+    let mut m: Vec<Marker> = markers().into_iter().take(6).collect();
+    // And a marker with a frequent silent allele: blanks and apparent homozygotes.
+    let silent = vec![("10".into(), 0.3), ("11".into(), 0.3), ("Silent".into(), 0.4)];
+    m.push(Marker::without_mutation("S", silent, Chromosome::Autosomal).unwrap());
     let dropper = GeneDropper::new(&m, 0.0).unwrap();
     let mut rng = Rng::seed_from(21);
     for relationship in PairRelationship::ALL {

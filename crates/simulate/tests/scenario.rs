@@ -117,3 +117,26 @@ fn bad_settings_are_refused() {
     s.families[0].references.push("MP".into());
     assert!(simulate_scenario(&m, &s).is_err());
 }
+
+#[test]
+fn a_family_may_miss_several_members() {
+    let m = markers();
+    let mut template = FamilyShape::Siblings.template();
+    template.name = "two-brothers".into();
+    template.references = vec!["FA".into(), "MO".into()];
+    template.missing = vec!["MP".into(), "S2".into()];
+    let mut spec = ScenarioSpec::from_shapes(&[], 0, 4);
+    spec.families = vec![template];
+    let s = simulate_scenario(&m, &spec).unwrap();
+    assert_eq!(s.families[0].missing.len(), 2);
+    assert_eq!(s.victims.len(), 2);
+    let members: Vec<&str> = s
+        .victims
+        .iter()
+        .map(|v| match v.source {
+            VictimSource::Missing { family, member } => s.families[family].pedigree.member(member).id.as_str(),
+            VictimSource::Unrelated => "unrelated",
+        })
+        .collect();
+    assert!(members.contains(&"F1-MP") && members.contains(&"F1-S2"), "{members:?}");
+}
