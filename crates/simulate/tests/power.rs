@@ -247,3 +247,32 @@ fn bad_plans_are_refused() {
         "conditional under theta"
     );
 }
+
+#[test]
+fn planning_under_theta_matches_the_exact_distribution() {
+    // Nothing typed: the family is gene-dropped with θ (the Pólya urn) and the LRs computed with
+    // θ; the exact distribution enumerates the typings with likelihoods under θ.
+    let ped = nuclear();
+    let m = [marker("A", Chromosome::Autosomal)];
+    let plan = FamilyPlan::new(ped.clone(), untyped(&ped, 1), 2, vec![3]).unwrap();
+    let cond = Conditions {
+        theta: 0.1,
+        ..Conditions::default()
+    };
+    let exact = exact_lr_distribution(&plan, &m, &cond, LIMIT).unwrap();
+    let total: f64 = exact.per_marker[0].iter().map(|&(_, p)| p).sum();
+    assert!((total - 1.0).abs() < 1e-9, "{total}");
+    let sim = lr_distribution(&plan, &m, &cond, 20_000, 4).unwrap();
+    for t in [0.0, 0.3, 0.6] {
+        let p = exact.probability_above(t, LIMIT).unwrap();
+        let s = sim.above(t);
+        within(s.fraction(), s.standard_error(), p, &format!("θ: P(log10 LR > {t})"));
+    }
+    // Without θ the exact distribution differs detectably from these runs.
+    let plain = exact_lr_distribution(&plan, &m, &Conditions::default(), LIMIT).unwrap();
+    let differs = [0.0, 0.3, 0.6].iter().any(|&t| {
+        let s = sim.above(t);
+        (s.fraction() - plain.probability_above(t, LIMIT).unwrap()).abs() > 4.5 * s.standard_error()
+    });
+    assert!(differs, "θ makes no detectable difference");
+}
