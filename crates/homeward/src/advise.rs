@@ -189,13 +189,12 @@ fn print_table(advice: &Advice, missing: &str, markers: usize, threshold: f64) {
             None => "n/a".to_owned(),
         };
         println!(
-            "{:<24} {:>14.3} {:>8.3} {:>12.2} {:>12.2} {:>10}",
+            "{:<24} {:>14.3} {:>8.3} {:>12} {:>12} {:>10}",
             name,
             p.above_threshold.fraction(),
             p.above_threshold.standard_error(),
-            // + 0.0 turns −0 into 0 for display.
-            p.median_log10_lr + 0.0,
-            p.low_log10_lr + 0.0,
+            two_places(p.median_log10_lr),
+            two_places(p.low_log10_lr),
             exclusion
         );
     };
@@ -204,4 +203,14 @@ fn print_table(advice: &Advice, missing: &str, markers: usize, threshold: f64) {
         row(&c.id, &c.power);
     }
     println!("Exclusion power without mutation (* simulated; n/a: the data need mutation).");
+}
+
+/// A log10 LR with two decimals; rounding noise around an LR of 1 (−1e-17) shows as 0.00, not −0.00.
+fn two_places(x: f64) -> String {
+    let s = format!("{x:.2}");
+    if s == "-0.00" {
+        "0.00".to_owned()
+    } else {
+        s
+    }
 }
