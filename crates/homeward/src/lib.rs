@@ -2,6 +2,7 @@
 //! values of the compute crates. The binary in `main.rs` only parses arguments and sets the exit
 //! code.
 
+pub mod advise;
 pub mod backup;
 pub mod case;
 pub mod config;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use homeward::{backup, demo, dvi, error, itinerary, lr, matching, records, screen, serve};
+use homeward::{advise, backup, demo, dvi, error, itinerary, lr, matching, records, screen, serve};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -24,6 +24,8 @@ enum Command {
     Dvi(dvi::DviArgs),
     /// Screen every victim against every missing person; the best pairs to a file.
     Screen(screen::ScreenArgs),
+    /// Which relative to sample next for a missing person: simulated power of each candidate.
+    Advise(advise::AdviseArgs),
     /// Victims against each other: fragments of one body, and relatives among the victims.
     Match(matching::MatchArgs),
     /// The registry's database.
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         Command::Dvi(args) => dvi::run(&args),
         Command::Screen(args) => screen::run(&args),
         Command::Match(args) => matching::run(&args),
+        Command::Advise(args) => advise::run(&args),
         Command::Db(cmd) => records::db(&cmd),
         Command::Import(cmd) => records::import(&cmd),
         Command::Export(cmd) => records::export(&cmd),
