@@ -582,7 +582,7 @@ async fn write_missions(
     ids.sort_unstable();
     ids.dedup();
     if !ids.is_empty() {
-        store
+        let visit = store
             .create_mission(
                 "planner",
                 &NewMission {
@@ -596,7 +596,7 @@ async fn write_missions(
                     end: Some(PartialDate {
                         year: 2027,
                         month: Some(6),
-                        day: Some(18),
+                        day: Some(21),
                     }),
                     site_ids: ids,
                     participants: vec![
@@ -608,6 +608,24 @@ async fn write_missions(
                 },
             )
             .await?;
+        // The planner's first plan: from Pyongyang, moving on each night, 8-hour days on slow roads.
+        let options = jobs::planning::PlanOptions {
+            base: jobs::planning::BasePoint {
+                label: "Pyongyang (hotel)".to_string(),
+                lat: 39.03,
+                lon: 125.75,
+            },
+            days: None,
+            day_hours: 8.0,
+            day_start_hour: 8,
+            speed_kmh: 40.0,
+            road_factor: 1.4,
+            return_to_base: false,
+            expected_version: None,
+        };
+        jobs::planning::plan_mission(store, "planner", visit.id, &options)
+            .await
+            .map_err(|e| anyhow!("planning the demo's grave visit: {e}"))?;
     }
     Ok(recovery)
 }

@@ -6,6 +6,8 @@
 //! screening (exact LRs, see its invariant); this crate only translates between the two and runs
 //! the CPU-bound part off the async threads.
 
+pub mod planning;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;

@@ -317,6 +317,12 @@ pub const ROUTES: &[RouteSpec] = &[
         "A mission's planned itinerary: day plans",
     ),
     route(
+        "POST",
+        "/api/v1/missions/{id}/itinerary",
+        Permission::WriteMissions,
+        "Plan a mission's days from the visit requests for its sites (409 if stale)",
+    ),
+    route(
         "GET",
         "/api/v1/visit-requests",
         Permission::ReadVisitRequests,
@@ -582,7 +588,10 @@ pub fn router(store: Store, config: ServerConfig) -> Router {
         )
         .route("/api/v1/missions/{id}", get(records::get_mission))
         .route("/api/v1/missions/{id}/outcome", post(records::set_mission_outcome))
-        .route("/api/v1/missions/{id}/itinerary", get(visits::mission_itinerary))
+        .route(
+            "/api/v1/missions/{id}/itinerary",
+            get(visits::mission_itinerary).post(visits::plan_mission_itinerary),
+        )
         .route(
             "/api/v1/visit-requests",
             get(visits::list_visit_requests).post(visits::create_visit_request),

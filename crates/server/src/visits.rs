@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use axum::Json;
+use jobs::planning::{plan_mission, PlanError, PlanOptions};
 use registry::{MissionItinerary, NewVisitRequest, VisitRequest};
 use serde::Deserialize;
 
@@ -42,4 +43,28 @@ pub(crate) async fn mission_itinerary(
 ) -> Result<Json<MissionItinerary>, ApiError> {
     caller.require(Permission::ReadMissions)?;
     found(s.store.get_mission_itinerary(id).await?, "itinerary of mission", id)
+}
+
+/// Plans the mission's days from the visit requests for its sites (crate `itinerary`) and stores
+/// the plan; 409 when `expected_version` is not the stored plan's.
+pub(crate) async fn plan_mission_itinerary(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(options): ApiJson<PlanOptions>,
+) -> Result<Json<MissionItinerary>, ApiError> {
+    caller.require(Permission::WriteMissions)?;
+    match plan_mission(&s.store, &caller.0.username, id, &options).await {
+        Ok(itinerary) => Ok(Json(itinerary)),
+        Err(PlanError::Store(e)) => Err(e.into()),
+        Err(PlanError::Invalid { field, message }) => Err(ApiError::BadRequest {
+            message: format!("{field}: {message}"),
+            field: Some(field.to_string()),
+        }),
+        Err(e @ PlanError::Problem(_)) => Err(ApiError::BadRequest {
+            message: e.to_string(),
+            field: None,
+        }),
+        Err(e @ PlanError::Schedule(_)) => Err(ApiError::Unexpected(e.to_string())),
+    }
 }

@@ -1173,10 +1173,10 @@ fn a_matching_job_reports_progress_and_finds_the_missing_son() {
 #[test]
 fn families_ask_to_visit_graves_and_planners_see_the_requests() {
     on_every_backend(ServerConfig::default(), |label, s| async move {
-        let site = created(&s, "/api/v1/sites", Role::Admin, site(&unique("VS"))).await;
+        let near = created(&s, "/api/v1/sites", Role::Admin, site(&unique("VS"))).await;
         let family = created(&s, "/api/v1/families", Role::FamilyLiaison, family(&unique("VF"))).await;
         let request = json!({
-            "family_id": family["id"], "site_id": site["id"], "visitors": 3, "mobility": "limited",
+            "family_id": family["id"], "site_id": near["id"], "visitors": 3, "mobility": "limited",
             "notes": "the eldest uses a cane"
         });
         let (st, _) = s
@@ -1210,12 +1210,62 @@ fn families_ask_to_visit_graves_and_planners_see_the_requests() {
         assert_eq!(st, 400, "{label}: {v}");
         let made = created(&s, "/api/v1/visit-requests", Role::FamilyLiaison, request).await;
         assert_eq!(made["mobility"], "limited");
-        let path = format!("/api/v1/visit-requests?site={}", site["id"]);
+        let path = format!("/api/v1/visit-requests?site={}", near["id"]);
         let (st, list) = s.call("GET", &path, Some(Role::MissionPlanner), None).await;
         assert_eq!(st, 200, "{label}");
         assert_eq!(list.as_array().unwrap().len(), 1, "{label}: {list}");
         assert_eq!(list[0]["visitors"], 3);
         let (st, _) = s.call("GET", &path, Some(Role::LabAnalyst), None).await;
         assert_eq!(st, 403, "{label}");
+
+        // A second site 60 km away, a request for it, and a grave visit to both: planned in days.
+        let mut far = site(&unique("VS2"));
+        far["coordinates"] = json!({ "lat": 41.6, "lon": 129.7 });
+        let far = created(&s, "/api/v1/sites", Role::Admin, far).await;
+        let request = json!({
+            "family_id": family["id"], "site_id": far["id"], "visitors": 1, "mobility": "wheelchair"
+        });
+        created(&s, "/api/v1/visit-requests", Role::FamilyLiaison, request).await;
+        let mut ids = [near["id"].as_i64().unwrap(), far["id"].as_i64().unwrap()];
+        ids.sort_unstable();
+        let mut visit = mission("Families' visit", ids[0]);
+        visit["kind"] = json!("grave-visit");
+        visit["site_ids"] = json!(ids);
+        visit["start"] = json!("2027-06-14");
+        visit["end"] = json!("2027-06-16");
+        let m = created(&s, "/api/v1/missions", Role::MissionPlanner, visit).await;
+        let path = format!("/api/v1/missions/{}/itinerary", m["id"]);
+        let (st, _) = s.call("GET", &path, Some(Role::MissionPlanner), None).await;
+        assert_eq!(st, 404, "{label}: nothing planned yet");
+        let options = json!({ "base": { "label": "Chongjin hotel", "lat": 41.79, "lon": 129.78 } });
+        let (st, _) = s
+            .call("POST", &path, Some(Role::FamilyLiaison), Some(options.clone()))
+            .await;
+        assert_eq!(st, 403, "{label}: liaisons ask, planners plan");
+        let (st, bad) = s
+            .call(
+                "POST",
+                &path,
+                Some(Role::MissionPlanner),
+                Some(json!({ "base": { "label": "x", "lat": 95.0, "lon": 0.0 } })),
+            )
+            .await;
+        assert_eq!(st, 400, "{label}: {bad}");
+        let (st, planned) = s
+            .call("POST", &path, Some(Role::MissionPlanner), Some(options.clone()))
+            .await;
+        assert_eq!(st, 200, "{label}: {planned}");
+        assert_eq!(planned["version"], 1);
+        let plan = &planned["plan"];
+        assert_eq!(plan["days_available"], 3, "{label}: 14 to 16 June");
+        assert!(plan["unplanned"].as_array().unwrap().is_empty(), "{label}: {plan}");
+        let visited = plan.to_string();
+        for id in ids {
+            assert!(visited.contains(&format!("\"{id}\"")), "{label}: site {id} in {plan}");
+        }
+        let (st, _) = s.call("POST", &path, Some(Role::MissionPlanner), Some(options)).await;
+        assert_eq!(st, 409, "{label}: re-planning names the version it replaces");
+        let (st, stored) = s.call("GET", &path, Some(Role::Reviewer), None).await;
+        assert_eq!((st, &stored["plan"]), (200, plan), "{label}");
     });
 }
