@@ -1082,6 +1082,22 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
+        Self::audit_rows(&rows)
+    }
+
+    /// The latest `limit` audit entries, newest first: recent activity.
+    pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash FROM audit \
+             ORDER BY seq DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Self::audit_rows(&rows)
+    }
+
+    fn audit_rows(rows: &[AnyRow]) -> Result<Vec<AuditEntry>, StoreError> {
         rows.iter()
             .map(|r| {
                 Ok(AuditEntry {
