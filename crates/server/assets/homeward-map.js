@@ -5,7 +5,7 @@
   var el = document.getElementById("map");
   if (!el) { return; }
   var sites = JSON.parse(document.getElementById("site-data").textContent);
-  var map = L.map(el, { attributionControl: false, worldCopyJump: true, minZoom: 1 }).setView([20, 130], 3);
+  var map = L.map(el, { attributionControl: false, worldCopyJump: true, minZoom: 1, maxZoom: 12 }).setView([20, 130], 3);
   L.control.attribution({ prefix: false }).addAttribution("Natural Earth / world-atlas").addTo(map);
   fetch(el.dataset.shapes).then(function (r) { return r.json(); }).then(function (world) {
     var countries = topojson.feature(world, world.objects.countries);
