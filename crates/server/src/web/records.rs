@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse};
 use axum::Extension;
 use registry::{Family, FamilyMember, Reference};
@@ -15,12 +15,42 @@ use super::pedigree;
 use super::{Ctx, PageError, PageId, PageResult};
 use crate::{AppState, Permission};
 
-pub(crate) async fn families(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
-    let rows: Vec<Vec<String>> = s
-        .store
-        .list_families()
-        .await?
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct Offset {
+    #[serde(default)]
+    offset: usize,
+}
+
+const FAMILIES_PER_PAGE: usize = 100;
+
+pub(crate) async fn families(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(Offset { offset }): Query<Offset>,
+) -> PageResult {
+    let all = s.store.list_families().await?;
+    let mut pager = String::from(r#"<nav class="pager">"#);
+    if offset > 0 {
+        let _ = write!(
+            pager,
+            r#"<a href="/families?offset={}">{}</a> "#,
+            offset.saturating_sub(FAMILIES_PER_PAGE),
+            ctx.t(Msg::Previous)
+        );
+    }
+    if offset + FAMILIES_PER_PAGE < all.len() {
+        let _ = write!(
+            pager,
+            r#"<a href="/families?offset={}">{}</a>"#,
+            offset + FAMILIES_PER_PAGE,
+            ctx.t(Msg::Next)
+        );
+    }
+    pager.push_str("</nav>");
+    let rows: Vec<Vec<String>> = all
         .into_iter()
+        .skip(offset)
+        .take(FAMILIES_PER_PAGE)
         .map(|f| {
             vec![
                 link(&format!("/families/{}", f.id), &f.name),
@@ -33,7 +63,7 @@ pub(crate) async fn families(State(s): State<AppState>, Extension(ctx): Extensio
         ctx.t(Msg::Families),
         &[ctx.t(Msg::Name), "ID", ctx.t(Msg::Liaison)],
         &rows,
-    );
+    ) + &pager;
     Ok(Html(page(&ctx, ctx.t(Msg::Families), "", &body)).into_response())
 }
 
