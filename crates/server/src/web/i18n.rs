@@ -221,6 +221,15 @@ messages! {
     Queued => "queued", "待機中";
     Running => "running", "実行中";
     Done => "done", "完了";
+    NamePrimary => "as recorded", "原表記";
+    NameTransliteration => "transliteration", "翻字";
+    NameVariant => "variant", "異表記";
+    Collected => "collected", "採取";
+    Transferred => "transferred", "移送";
+    Received => "received", "受領";
+    Analysed => "analysed", "分析";
+    ReturnedEvent => "returned", "返却";
+    Destroyed => "destroyed", "廃棄";
     GraveVisit => "grave visit", "墓参";
     Recovery => "recovery", "遺骨収集";
 }
@@ -256,6 +265,36 @@ pub fn sex(s: registry::model::Sex) -> Msg {
         Male => Msg::Male,
         Female => Msg::Female,
         Unknown => Msg::UnknownSex,
+    }
+}
+
+pub fn name_kind(k: registry::model::NameKind) -> Msg {
+    use registry::model::NameKind::*;
+    match k {
+        Primary => Msg::NamePrimary,
+        Transliteration => Msg::NameTransliteration,
+        Variant => Msg::NameVariant,
+    }
+}
+
+pub fn custody_event(e: registry::CustodyEventKind) -> Msg {
+    use registry::CustodyEventKind::*;
+    match e {
+        Collected => Msg::Collected,
+        Transferred => Msg::Transferred,
+        Received => Msg::Received,
+        Analysed => Msg::Analysed,
+        Returned => Msg::ReturnedEvent,
+        Destroyed => Msg::Destroyed,
+    }
+}
+
+/// A review's decision as stored ("confirm", "reject").
+pub fn decision(stored: &str) -> Option<Msg> {
+    match stored {
+        "confirm" => Some(Msg::Confirm),
+        "reject" => Some(Msg::Reject),
+        _ => None,
     }
 }
 

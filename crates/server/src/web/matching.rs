@@ -385,7 +385,7 @@ async fn decision_section(
         .map(|r| {
             vec![
                 esc(&r.reviewer),
-                esc(&r.decision),
+                i18n::decision(&r.decision).map_or_else(|| esc(&r.decision), |m| ctx.t(m).to_owned()),
                 esc(&r.comment),
                 esc(&i18n::instant(ctx.lang, &r.at)),
             ]

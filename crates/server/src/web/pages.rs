@@ -51,7 +51,7 @@ pub(crate) fn names_table(ctx: &Ctx, names: &[Name]) -> String {
             vec![
                 format!("<span{lang}>{}</span>", esc(&n.text)),
                 esc(&n.script),
-                esc(&format!("{:?}", n.kind).to_lowercase()),
+                ctx.t(i18n::name_kind(n.kind)).to_owned(),
             ]
         })
         .collect();

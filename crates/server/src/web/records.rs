@@ -221,7 +221,11 @@ impl FamilyView {
             };
             let reviewers: Vec<String> = reviews
                 .iter()
-                .map(|r| format!("{} ({})", esc(&r.reviewer), esc(&r.decision)))
+                .map(|r| {
+                    let decision =
+                        i18n::decision(&r.decision).map_or_else(|| esc(&r.decision), |m| ctx.t(m).to_owned());
+                    format!("{} ({decision})", esc(&r.reviewer))
+                })
                 .collect();
             rows.push(vec![
                 name,
@@ -359,7 +363,7 @@ pub(crate) async fn sample(
         .map(|e| {
             vec![
                 esc(&i18n::instant(lang, &e.at)),
-                esc(e.event.as_str()),
+                ctx.t(i18n::custody_event(e.event)).to_owned(),
                 esc(&e.who),
                 esc(&e.location),
                 esc(e.note.as_deref().unwrap_or("")),
