@@ -111,6 +111,8 @@ try {
     page.setDefaultTimeout(10000);
     const errors = [];
     page.on("pageerror", (e) => errors.push(String(e)));
+    // A page that tries to reach beyond the server trips the Content-Security-Policy.
+    page.on("console", (m) => { if (m.type() === "error" && /Content Security Policy/i.test(m.text())) errors.push(m.text()); });
     return { context, page, errors };
   }
   async function signIn(page, user) {

@@ -387,6 +387,23 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/candidates/{id}/propose", post(matching::propose))
         .route("/identifications/{id}/reviews", post(matching::review))
         .route_layer(axum::middleware::from_fn_with_state(state, authorize_page))
+        .layer(axum::middleware::map_response(with_security_headers))
+}
+
+/// The browser itself refuses to load or send anything to another origin, whatever a page holds.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+async fn with_security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    response
 }
 
 /// The page's `{id}`, with a 404 page for anything that is not a number.
