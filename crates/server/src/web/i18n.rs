@@ -182,8 +182,8 @@ messages! {
     Participants => "Participants", "参加者";
     Permits => "Permits", "許可";
     Outcome => "Outcome", "成果";
-    Itinerary => "Itinerary by day", "日程";
-    Day => "Day", "日";
+    Itinerary => "Sites to visit, in order (the registry keeps no day-by-day itinerary yet)", "訪問する埋葬地（順番。日ごとの行程はまだ記録されません）";
+    Order => "Order", "順";
     Print => "Print", "印刷";
     Generated => "Generated", "作成日時";
     Forbidden => "Your role may not open this page.", "このページを開く権限がありません。";

@@ -469,13 +469,13 @@ pub(crate) async fn mission(
         ctx.t(Msg::Map),
         serde_json::Value::Array(markers).to_string().replace('<', "\\u003c")
     );
-    // The itinerary: the sites in the planned order, one day each from the start, as recorded.
+    // The sites in the mission's order; the registry records no per-day plan, so none is invented.
     let rows: Vec<Vec<String>> = sites
         .iter()
         .enumerate()
-        .map(|(day, site)| {
+        .map(|(i, site)| {
             vec![
-                format!("{} {}", ctx.t(Msg::Day), day + 1),
+                (i + 1).to_string(),
                 format!(
                     r#"<a href="/sites/{}">{}</a>"#,
                     site.id,
@@ -487,7 +487,7 @@ pub(crate) async fn mission(
         .collect();
     body.push_str(&table(
         ctx.t(Msg::Itinerary),
-        &[ctx.t(Msg::Day), ctx.t(Msg::Site), ctx.t(Msg::Status)],
+        &[ctx.t(Msg::Order), ctx.t(Msg::Site), ctx.t(Msg::Status)],
         &rows,
     ));
     let rows: Vec<Vec<String>> = m
