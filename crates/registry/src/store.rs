@@ -873,6 +873,35 @@ impl Store {
         .await
     }
 
+    /// The latest status changes of any person, newest first: (person id, from, to, reason, actor, at).
+    pub async fn recent_status_changes(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(i64, PersonStatus, PersonStatus, String, String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT person_id, from_status, to_status, reason, actor, at FROM person_status_history \
+             ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let from: String = r.try_get("from_status")?;
+                let to: String = r.try_get("to_status")?;
+                let bad = |e: String| StoreError::Corrupt(format!("status history: {e}"));
+                Ok((
+                    r.try_get("person_id")?,
+                    from.parse().map_err(bad)?,
+                    to.parse().map_err(bad)?,
+                    r.try_get("reason")?,
+                    r.try_get("actor")?,
+                    r.try_get("at")?,
+                ))
+            })
+            .collect()
+    }
+
     /// A person's status changes, oldest first: (from, to, reason, actor, at).
     pub async fn status_history(
         &self,

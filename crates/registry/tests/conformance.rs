@@ -117,6 +117,13 @@ fn statuses_only_move_forward_with_a_reason() {
             (PersonStatus::Missing, PersonStatus::Located)
         );
         assert_eq!(history[1].2, "mission 2026-1");
+        let recent = store.recent_status_changes(1).await.unwrap();
+        assert_eq!(recent.len(), 1, "{label}");
+        assert_eq!(
+            (recent[0].0, recent[0].2, recent[0].3.as_str()),
+            (p.id, PersonStatus::Recovered, "mission 2026-1"),
+            "{label}: the newest change first"
+        );
     });
 }
 
@@ -372,5 +379,6 @@ fn jobs_are_listed_newest_first() {
         assert!(store.get_candidate(12345).await.unwrap().is_none(), "{label}");
         assert!(store.list_all_samples(10, 0).await.unwrap().is_empty(), "{label}");
         assert!(store.list_identifications().await.unwrap().is_empty(), "{label}");
+        assert!(store.recent_status_changes(5).await.unwrap().is_empty(), "{label}");
     });
 }

@@ -100,7 +100,8 @@ messages! {
     PersonsByStatus => "Persons by status", "状態別の人数";
     Total => "Total", "合計";
     SitesCount => "Burial sites recorded", "登録された埋葬地";
-    RecentActivity => "Recent activity", "最近の操作";
+    RecentActivity => "Recent status changes", "最近の状態変更";
+    AuditLog => "Latest audit entries", "最新の監査記録";
     RunningJobs => "Jobs running", "実行中のジョブ";
     NoneYet => "None yet.", "まだありません。";
     Status => "Status", "状態";

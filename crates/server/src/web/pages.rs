@@ -122,6 +122,33 @@ pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extensi
             );
         }
     }
+    if ctx.may(Permission::ReadPersons) {
+        let mut rows = Vec::new();
+        for (person, from, to, reason, actor, at) in s.store.recent_status_changes(10).await? {
+            let name = match s.store.get_person(person).await? {
+                Some(p) => names_html(lang, &p.data.names),
+                None => person.to_string(),
+            };
+            rows.push(vec![
+                esc(&i18n::instant(lang, &at)),
+                format!(r#"<a href="/persons/{person}">{name}</a>"#),
+                format!("{} → {}", status_badge(lang, from), status_badge(lang, to)),
+                esc(&reason),
+                esc(&actor),
+            ]);
+        }
+        body.push_str(&table(
+            ctx.t(Msg::RecentActivity),
+            &[
+                ctx.t(Msg::When),
+                ctx.t(Msg::Person),
+                ctx.t(Msg::Status),
+                ctx.t(Msg::Reason),
+                ctx.t(Msg::Actor),
+            ],
+            &rows,
+        ));
+    }
     if ctx.may(Permission::ReadAudit) {
         let rows: Vec<Vec<String>> = s
             .store
@@ -138,7 +165,7 @@ pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extensi
             })
             .collect();
         body.push_str(&table(
-            ctx.t(Msg::RecentActivity),
+            ctx.t(Msg::AuditLog),
             &[ctx.t(Msg::When), ctx.t(Msg::Actor), ctx.t(Msg::Event), ctx.t(Msg::Kind)],
             &rows,
         ));
