@@ -887,19 +887,23 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                let from: String = r.try_get("from_status")?;
-                let to: String = r.try_get("to_status")?;
-                let bad = |e: String| StoreError::Corrupt(format!("status history: {e}"));
-                Ok((
-                    r.try_get("person_id")?,
-                    from.parse().map_err(bad)?,
-                    to.parse().map_err(bad)?,
-                    r.try_get("reason")?,
-                    r.try_get("actor")?,
-                    r.try_get("at")?,
-                ))
+                let (from, to, reason, actor, at) = Self::status_change_from_row(r)?;
+                Ok((r.try_get("person_id")?, from, to, reason, actor, at))
             })
             .collect()
+    }
+
+    fn status_change_from_row(r: &AnyRow) -> Result<(PersonStatus, PersonStatus, String, String, String), StoreError> {
+        let from: String = r.try_get("from_status")?;
+        let to: String = r.try_get("to_status")?;
+        let bad = |e: String| StoreError::Corrupt(format!("status history: {e}"));
+        Ok((
+            from.parse().map_err(bad)?,
+            to.parse().map_err(bad)?,
+            r.try_get("reason")?,
+            r.try_get("actor")?,
+            r.try_get("at")?,
+        ))
     }
 
     /// A person's status changes, oldest first: (from, to, reason, actor, at).
@@ -913,20 +917,7 @@ impl Store {
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let from: String = r.try_get("from_status")?;
-                let to: String = r.try_get("to_status")?;
-                let bad = |e: String| StoreError::Corrupt(format!("status history: {e}"));
-                Ok((
-                    from.parse().map_err(bad)?,
-                    to.parse().map_err(bad)?,
-                    r.try_get("reason")?,
-                    r.try_get("actor")?,
-                    r.try_get("at")?,
-                ))
-            })
-            .collect()
+        rows.iter().map(Self::status_change_from_row).collect()
     }
 
     // ---- sites ----

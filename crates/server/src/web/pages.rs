@@ -183,9 +183,19 @@ const SITE_STATUSES: [registry::model::SiteStatus; 6] = {
     [Known, Surveyed, Inaccessible, Farmland, Relocated, Exhumed]
 };
 
-pub(crate) async fn map(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
+/// The style sheets a page with a map needs in its head.
+pub(crate) const MAP_HEAD: &str = r#"<link rel="stylesheet" href="/assets/leaflet-1.9.4/leaflet-1.9.4.css"><link rel="stylesheet" href="/assets/MarkerCluster-1.5.3.css"><link rel="stylesheet" href="/assets/MarkerCluster.Default-1.5.3.css">"#;
+
+/// The scripts of a page with a map, at the end of its body.
+pub(crate) const MAP_SCRIPTS: &str = concat!(
+    r#"<script src="/assets/leaflet-1.9.4/leaflet-1.9.4.js"></script><script src="/assets/leaflet.markercluster-1.5.3.js"></script><script src="/assets/topojson-client-3.1.0.min.js"></script><script src="/assets/homeward-map-"#,
+    env!("CARGO_PKG_VERSION"),
+    r#".js"></script>"#
+);
+
+/// The map element with its sites (those with coordinates) as JSON for `homeward-map.js`.
+pub(crate) fn map_div(ctx: &Ctx, sites: &[Site]) -> String {
     let lang = ctx.lang;
-    let sites = s.store.list_sites().await?;
     let markers: Vec<serde_json::Value> = sites
         .iter()
         .filter_map(|site| {
@@ -200,7 +210,16 @@ pub(crate) async fn map(State(s): State<AppState>, Extension(ctx): Extension<Ctx
             }))
         })
         .collect();
-    let head = r#"<link rel="stylesheet" href="/assets/leaflet-1.9.4/leaflet-1.9.4.css"><link rel="stylesheet" href="/assets/MarkerCluster-1.5.3.css"><link rel="stylesheet" href="/assets/MarkerCluster.Default-1.5.3.css">"#;
+    format!(
+        r#"<div id="map" role="region" aria-label="{}" data-shapes="/assets/world-atlas-2.0.2-countries-50m.json"></div><script type="application/json" id="site-data">{}</script>"#,
+        ctx.t(Msg::Map),
+        script_json(&serde_json::Value::Array(markers))
+    )
+}
+
+pub(crate) async fn map(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
+    let lang = ctx.lang;
+    let sites = s.store.list_sites().await?;
     let mut body = String::from(r#"<ul class="legend">"#);
     for st in SITE_STATUSES {
         let _ = write!(
@@ -210,12 +229,8 @@ pub(crate) async fn map(State(s): State<AppState>, Extension(ctx): Extension<Ctx
             lang.t(i18n::site_status(st))
         );
     }
-    let _ = write!(
-        body,
-        r#"</ul><div id="map" role="region" aria-label="{}" data-shapes="/assets/world-atlas-2.0.2-countries-50m.json"></div><script type="application/json" id="site-data">{}</script>"#,
-        ctx.t(Msg::Map),
-        script_json(&serde_json::Value::Array(markers))
-    );
+    body.push_str("</ul>");
+    body.push_str(&map_div(&ctx, &sites));
     let rows: Vec<Vec<String>> = sites
         .iter()
         .map(|site| {
@@ -238,15 +253,8 @@ pub(crate) async fn map(State(s): State<AppState>, Extension(ctx): Extension<Ctx
         &[ctx.t(Msg::Name), ctx.t(Msg::Status), ctx.t(Msg::EstimatedCount)],
         &rows,
     ));
-    body.push_str(
-        r#"<script src="/assets/leaflet-1.9.4/leaflet-1.9.4.js"></script><script src="/assets/leaflet.markercluster-1.5.3.js"></script><script src="/assets/topojson-client-3.1.0.min.js"></script>"#,
-    );
-    let _ = write!(
-        body,
-        r#"<script src="/assets/homeward-map-{}.js"></script>"#,
-        env!("CARGO_PKG_VERSION")
-    );
-    Ok(Html(page(&ctx, ctx.t(Msg::Map), head, &body)).into_response())
+    body.push_str(MAP_SCRIPTS);
+    Ok(Html(page(&ctx, ctx.t(Msg::Map), MAP_HEAD, &body)).into_response())
 }
 
 fn site_link(lang: Lang, site: &Site) -> String {

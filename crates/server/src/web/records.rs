@@ -449,25 +449,11 @@ pub(crate) async fn mission(
             sites.push(site);
         }
     }
-    let markers: Vec<serde_json::Value> = sites
-        .iter()
-        .filter_map(|site| {
-            let c = site.data.coordinates?;
-            Some(serde_json::json!({
-                "id": site.id,
-                "name": super::pages::first_name(lang, &site.data.names),
-                "lat": c.lat, "lon": c.lon,
-                "status": site.data.status.as_str(),
-                "status_label": lang.t(i18n::site_status(site.data.status)),
-            }))
-        })
-        .collect();
     let _ = write!(
         body,
-        r#"<h2>{}</h2><div id="map" role="region" aria-label="{}" data-shapes="/assets/world-atlas-2.0.2-countries-50m.json"></div><script type="application/json" id="site-data">{}</script>"#,
+        "<h2>{}</h2>{}",
         ctx.t(Msg::Sites),
-        ctx.t(Msg::Map),
-        serde_json::Value::Array(markers).to_string().replace('<', "\\u003c")
+        super::pages::map_div(&ctx, &sites)
     );
     // The sites in the mission's order; the registry records no per-day plan, so none is invented.
     let rows: Vec<Vec<String>> = sites
@@ -501,15 +487,7 @@ pub(crate) async fn mission(
         &[ctx.t(Msg::Name), ctx.t(Msg::Role)],
         &rows,
     ));
-    body.push_str(
-        r#"<script src="/assets/leaflet-1.9.4/leaflet-1.9.4.js"></script><script src="/assets/leaflet.markercluster-1.5.3.js"></script><script src="/assets/topojson-client-3.1.0.min.js"></script>"#,
-    );
-    let _ = write!(
-        body,
-        r#"<script src="/assets/homeward-map-{}.js"></script>"#,
-        env!("CARGO_PKG_VERSION")
-    );
-    let head = r#"<link rel="stylesheet" href="/assets/leaflet-1.9.4/leaflet-1.9.4.css"><link rel="stylesheet" href="/assets/MarkerCluster-1.5.3.css"><link rel="stylesheet" href="/assets/MarkerCluster.Default-1.5.3.css">"#;
+    body.push_str(super::pages::MAP_SCRIPTS);
     let title = format!("{}: {}", ctx.t(Msg::Mission), m.data.name);
-    Ok(Html(page(&ctx, &title, head, &body)).into_response())
+    Ok(Html(page(&ctx, &title, super::pages::MAP_HEAD, &body)).into_response())
 }
