@@ -157,6 +157,13 @@ impl Store {
         row.as_ref().map(identification_from_row).transpose()
     }
 
+    /// Every identification, by id.
+    pub async fn list_identifications(&self) -> Result<Vec<Identification>, StoreError> {
+        let sql = format!("SELECT {IDENTIFICATION_COLUMNS} FROM identifications ORDER BY id");
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        rows.iter().map(identification_from_row).collect()
+    }
+
     /// The identifications that rest on a reference, by id.
     pub async fn identifications_resting_on(&self, reference_id: i64) -> Result<Vec<Identification>, StoreError> {
         let sql =

@@ -152,6 +152,13 @@ impl Store {
         row.as_ref().map(job_from_row).transpose()
     }
 
+    /// The most recent jobs, newest first.
+    pub async fn list_jobs(&self, limit: i64) -> Result<Vec<Job>, StoreError> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY id DESC LIMIT $1");
+        let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
+        rows.iter().map(job_from_row).collect()
+    }
+
     /// The job starts: `total` pairs to score.
     pub async fn start_job(&self, id: i64, total: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE jobs SET status = $1, total = $2, done = 0, started_at = $3 WHERE id = $4")
@@ -227,6 +234,22 @@ impl Store {
         .bind(job_id)
         .fetch_all(&self.pool)
         .await?;
+        Self::candidate_rows(&rows)
+    }
+
+    /// One candidate pair.
+    pub async fn get_candidate(&self, id: i64) -> Result<Option<Candidate>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, job_id, sample_id, family_id, member_id, log10_lr, exclusions, evidence FROM candidates \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Self::candidate_rows(&rows)?.pop())
+    }
+
+    fn candidate_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Candidate>, StoreError> {
         rows.iter()
             .map(|r| {
                 let evidence: String = r.try_get("evidence")?;

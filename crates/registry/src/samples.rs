@@ -511,6 +511,13 @@ impl Store {
         row.as_ref().map(sample_from_row).transpose()
     }
 
+    /// Samples of any remains, by id, at most `limit` from `offset`.
+    pub async fn list_all_samples(&self, limit: i64, offset: i64) -> Result<Vec<Sample>, StoreError> {
+        let sql = format!("SELECT {SAMPLE_COLUMNS} FROM samples ORDER BY id LIMIT $1 OFFSET $2");
+        let rows = sqlx::query(&sql).bind(limit).bind(offset).fetch_all(&self.pool).await?;
+        rows.iter().map(sample_from_row).collect()
+    }
+
     /// The samples taken from remains, by id.
     pub async fn list_samples(&self, remains_id: i64) -> Result<Vec<Sample>, StoreError> {
         let sql = format!("SELECT {SAMPLE_COLUMNS} FROM samples WHERE remains_id = $1 ORDER BY id");

@@ -920,6 +920,39 @@ impl Store {
         .await
     }
 
+    /// The latest status changes of any person, newest first: (person id, from, to, reason, actor, at).
+    pub async fn recent_status_changes(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(i64, PersonStatus, PersonStatus, String, String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT person_id, from_status, to_status, reason, actor, at FROM person_status_history \
+             ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let (from, to, reason, actor, at) = Self::status_change_from_row(r)?;
+                Ok((r.try_get("person_id")?, from, to, reason, actor, at))
+            })
+            .collect()
+    }
+
+    fn status_change_from_row(r: &AnyRow) -> Result<(PersonStatus, PersonStatus, String, String, String), StoreError> {
+        let from: String = r.try_get("from_status")?;
+        let to: String = r.try_get("to_status")?;
+        let bad = |e: String| StoreError::Corrupt(format!("status history: {e}"));
+        Ok((
+            from.parse().map_err(bad)?,
+            to.parse().map_err(bad)?,
+            r.try_get("reason")?,
+            r.try_get("actor")?,
+            r.try_get("at")?,
+        ))
+    }
+
     /// A person's status changes, oldest first: (from, to, reason, actor, at).
     pub async fn status_history(
         &self,
@@ -931,20 +964,7 @@ impl Store {
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let from: String = r.try_get("from_status")?;
-                let to: String = r.try_get("to_status")?;
-                let bad = |e: String| StoreError::Corrupt(format!("status history: {e}"));
-                Ok((
-                    from.parse().map_err(bad)?,
-                    to.parse().map_err(bad)?,
-                    r.try_get("reason")?,
-                    r.try_get("actor")?,
-                    r.try_get("at")?,
-                ))
-            })
-            .collect()
+        rows.iter().map(Self::status_change_from_row).collect()
     }
 
     // ---- sites ----
@@ -1129,6 +1149,22 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
+        Self::audit_rows(&rows)
+    }
+
+    /// The latest `limit` audit entries, newest first: recent activity.
+    pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash FROM audit \
+             ORDER BY seq DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Self::audit_rows(&rows)
+    }
+
+    fn audit_rows(rows: &[AnyRow]) -> Result<Vec<AuditEntry>, StoreError> {
         rows.iter()
             .map(|r| {
                 Ok(AuditEntry {

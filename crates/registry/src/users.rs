@@ -234,6 +234,43 @@ impl Store {
         Ok(n.rows_affected() > 0)
     }
 
+    /// The language the user chose for the web pages, if any.
+    pub async fn user_locale(&self, user_id: i64) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT locale FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get("locale")?,
+            None => None,
+        })
+    }
+
+    /// Records the language a user reads the web pages in: a short language tag ("en", "ja").
+    pub async fn set_user_locale(&self, user: &User, locale: &str) -> Result<(), StoreError> {
+        if locale.is_empty() || locale.len() > 35 || !locale.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Err(FieldError::new("locale", format!("'{locale}' is not a language tag such as en or ja")).into());
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
+            .bind(locale)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        Self::audit(
+            &mut tx,
+            &user.username,
+            "set-locale",
+            "user",
+            &user.username,
+            None,
+            Some(locale),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
         let rows = sqlx::query("SELECT id, username, role FROM users ORDER BY id")
             .fetch_all(&self.pool)

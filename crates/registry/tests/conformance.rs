@@ -117,6 +117,13 @@ fn statuses_only_move_forward_with_a_reason() {
             (PersonStatus::Missing, PersonStatus::Located)
         );
         assert_eq!(history[1].2, "mission 2026-1");
+        let recent = store.recent_status_changes(1).await.unwrap();
+        assert_eq!(recent.len(), 1, "{label}");
+        assert_eq!(
+            (recent[0].0, recent[0].2, recent[0].3.as_str()),
+            (p.id, PersonStatus::Recovered, "mission 2026-1"),
+            "{label}: the newest change first"
+        );
     });
 }
 
@@ -359,5 +366,56 @@ fn a_site_import_is_all_or_nothing() {
         assert_eq!(store.import_sites("importer", &batch).await.unwrap(), 20);
         assert_eq!(store.list_sites().await.unwrap().len(), 20);
         assert!(store.verify_audit().await.unwrap().first_broken.is_none());
+    });
+}
+
+#[test]
+fn a_users_page_language_is_kept_and_audited() {
+    on_every_backend(|label, store| async move {
+        store
+            .add_user("setup", "aiko", registry::Role::FamilyLiaison, "a long enough password")
+            .await
+            .unwrap();
+        let user = store
+            .check_password("aiko", "a long enough password")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            store.user_locale(user.id).await.unwrap(),
+            None,
+            "{label}: none chosen yet"
+        );
+        store.set_user_locale(&user, "ja").await.unwrap();
+        assert_eq!(
+            store.user_locale(user.id).await.unwrap().as_deref(),
+            Some("ja"),
+            "{label}"
+        );
+        assert!(
+            matches!(
+                store.set_user_locale(&user, "ja'; --").await,
+                Err(StoreError::Invalid(_))
+            ),
+            "{label}: not a language tag"
+        );
+        let recent = store.recent_audit(1).await.unwrap();
+        assert_eq!(recent[0].action, "set-locale", "{label}: newest first");
+        assert_eq!(recent[0].after.as_deref(), Some("ja"));
+    });
+}
+
+#[test]
+fn jobs_are_listed_newest_first() {
+    on_every_backend(|label, store| async move {
+        let first = store.create_job("lab", "matching").await.unwrap();
+        let second = store.create_job("lab", "matching").await.unwrap();
+        let ids: Vec<i64> = store.list_jobs(10).await.unwrap().iter().map(|j| j.id).collect();
+        assert_eq!(ids, [second.id, first.id], "{label}");
+        assert_eq!(store.list_jobs(1).await.unwrap().len(), 1, "{label}");
+        assert!(store.get_candidate(12345).await.unwrap().is_none(), "{label}");
+        assert!(store.list_all_samples(10, 0).await.unwrap().is_empty(), "{label}");
+        assert!(store.list_identifications().await.unwrap().is_empty(), "{label}");
+        assert!(store.recent_status_changes(5).await.unwrap().is_empty(), "{label}");
     });
 }

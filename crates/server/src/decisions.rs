@@ -91,18 +91,33 @@ pub(crate) struct JobView {
 
 pub(crate) async fn start_job(State(s): State<AppState>, caller: Caller) -> Result<(StatusCode, Json<Job>), ApiError> {
     caller.require(Permission::RunJobs)?;
+    Ok((StatusCode::ACCEPTED, Json(launch_job(&s, &caller.0).await?)))
+}
+
+/// Creates a matching job and runs it in the background (the API and the web pages both start
+/// jobs here).
+pub(crate) async fn launch_job(s: &AppState, user: &registry::User) -> Result<Job, ApiError> {
     let settings = s.config.matching.clone().ok_or_else(|| ApiError::BadRequest {
         message: "no frequency database is configured for matching (set `frequencies` in homeward.toml)".into(),
         field: None,
     })?;
-    let job = s.store.create_job(&caller.0.username, "matching").await?;
+    let job = s.store.create_job(&user.username, "matching").await?;
     tokio::spawn(jobs::run_matching_job(
         s.store.clone(),
         job.id,
-        caller.0.username.clone(),
+        user.username.clone(),
         settings,
     ));
-    Ok((StatusCode::ACCEPTED, Json(job)))
+    Ok(job)
+}
+
+/// How far a job is, in percent.
+pub(crate) fn job_percent(job: &Job) -> f64 {
+    match job.status {
+        registry::JobStatus::Done => 100.0,
+        _ if job.total > 0 => 100.0 * job.done as f64 / job.total as f64,
+        _ => 0.0,
+    }
 }
 
 fn seconds_since(rfc3339: &str) -> Option<f64> {
@@ -141,11 +156,7 @@ pub(crate) async fn get_job(
         .get_job(id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("job {id}")))?;
-    let percent = match job.status {
-        registry::JobStatus::Done => 100.0,
-        _ if job.total > 0 => 100.0 * job.done as f64 / job.total as f64,
-        _ => 0.0,
-    };
+    let percent = job_percent(&job);
     let eta_seconds = match (&job.started_at, job.status) {
         (Some(start), registry::JobStatus::Running) if job.done > 0 => {
             seconds_since(start).map(|elapsed| elapsed * (job.total - job.done) as f64 / job.done as f64)

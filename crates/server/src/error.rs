@@ -44,9 +44,10 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status = match &self {
+impl ApiError {
+    /// The status code this error answers with (logging unexpected ones).
+    pub(crate) fn status(&self) -> StatusCode {
+        match self {
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) | ApiError::NotAllowed(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -57,7 +58,13 @@ impl IntoResponse for ApiError {
                 eprintln!("homeward server: unexpected error: {detail}");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
-        };
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
         let field = match &self {
             ApiError::BadRequest { field, .. } => field.clone(),
             _ => None,

@@ -18,6 +18,7 @@ mod error;
 mod permissions;
 mod records;
 mod visits;
+mod web;
 
 use std::net::SocketAddr;
 
@@ -36,6 +37,7 @@ use serde_json::{json, Value};
 
 pub use error::ApiError;
 pub use permissions::Permission;
+pub use web::{Lang, PAGES};
 
 /// Settings of a running server.
 #[derive(Debug, Clone)]
@@ -610,6 +612,7 @@ pub fn router(store: Store, config: ServerConfig) -> Router {
         .route("/api/v1/identifications/{id}", get(decisions::get))
         .route("/api/v1/identifications/{id}/reviews", post(decisions::review))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authorize))
+        .merge(web::routes(state.clone()))
         .fallback(|| async { ApiError::NotFound("endpoint".into()) })
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::map_response(move |r: Response| async move {
@@ -719,6 +722,17 @@ async fn sign_in(State(s): State<AppState>, ApiJson(body): ApiJson<SignIn>) -> R
         .check_password(&body.username, &body.password)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
+    let cookie = start_session(&s, &user).await?;
+    let mut response = Json(json!({ "user": user })).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Unexpected(e.to_string()))?,
+    );
+    Ok(response)
+}
+
+/// Opens a browser session for a user whose password was checked; returns the `Set-Cookie` value.
+async fn start_session(s: &AppState, user: &User) -> Result<String, ApiError> {
     let expires = {
         let secs = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -731,16 +745,10 @@ async fn sign_in(State(s): State<AppState>, ApiJson(body): ApiJson<SignIn>) -> R
         .store
         .create_token(&user.username, &user.username, "session", Some(&expires))
         .await?;
-    let cookie = format!(
+    Ok(format!(
         "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
         s.config.session_hours * 3600
-    );
-    let mut response = Json(json!({ "user": user })).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Unexpected(e.to_string()))?,
-    );
-    Ok(response)
+    ))
 }
 
 fn registry_time(secs: u64) -> String {

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use registry::{Role, Store};
 use serde_json::{json, Value};
-use server::{router, ServerConfig, ROUTES};
+use server::{router, ServerConfig, PAGES, ROUTES};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -1267,5 +1267,104 @@ fn families_ask_to_visit_graves_and_planners_see_the_requests() {
         assert_eq!(st, 409, "{label}: re-planning names the version it replaces");
         let (st, stored) = s.call("GET", &path, Some(Role::Reviewer), None).await;
         assert_eq!((st, &stored["plan"]), (200, plan), "{label}");
+    });
+}
+
+/// The CSRF token the pages give a signed-in caller (read from the dashboard, as a browser would).
+async fn csrf_of(s: &Running, token: &str) -> String {
+    let (st, _, body) = s
+        .raw("GET", "/", Some(&format!("Authorization: Bearer {token}")), None)
+        .await;
+    assert_eq!(st, 200);
+    let html = String::from_utf8(body).unwrap();
+    let at = html.find(r#"name="csrf" value=""#).expect("a CSRF field") + r#"name="csrf" value=""#.len();
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+#[test]
+fn every_page_checks_every_role_before_its_handler() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        seed_one_of_each(&s).await;
+        for r in PAGES {
+            let path = r.path.replace("{id}", "1").replace("{*file}", "htmx-2.0.11.min.js");
+            let (st, head, _) = s.raw(r.method, &path, None, None).await;
+            if r.public {
+                assert!(
+                    st < 400 || st == 415 || st == 422,
+                    "{label}: {} {path} is public: {st}",
+                    r.method
+                );
+            } else {
+                assert_eq!(
+                    st, 303,
+                    "{label}: {} {path} without a session goes to sign in",
+                    r.method
+                );
+                assert!(head.to_ascii_lowercase().contains("location: /signin"), "{head}");
+            }
+            if r.public {
+                continue;
+            }
+            for role in Role::ALL {
+                // Signing out revokes the token it is called with: use a throwaway one.
+                let token = if r.path == "/signout" {
+                    s.store
+                        .create_token("test", &format!("user-{role}"), "api", None)
+                        .await
+                        .unwrap()
+                } else {
+                    s.token(role).to_owned()
+                };
+                let csrf = csrf_of(&s, &token).await;
+                let auth = format!("Authorization: Bearer {token}\r\nX-CSRF-Token: {csrf}");
+                let (st, _, body) = s.raw(r.method, &path, Some(&auth), None).await;
+                let body = String::from_utf8_lossy(&body);
+                let allowed = r.permission.is_none_or(|p| p.allows(role));
+                if allowed {
+                    assert!(
+                        st != 403 && st != 401 && st < 500,
+                        "{label}: {} {path} as {role}: {st} {body}",
+                        r.method
+                    );
+                } else {
+                    assert_eq!(st, 403, "{label}: {} {path} as {role}: {body}", r.method);
+                }
+            }
+        }
+    });
+}
+
+#[test]
+fn a_form_post_without_the_csrf_token_is_refused() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        let auth = format!("Authorization: Bearer {}", s.token(Role::Admin));
+        let (st, _, _) = s.raw("POST", "/settings/locale", Some(&auth), None).await;
+        assert_eq!(st, 403, "{label}: no token");
+        let wrong = format!("{auth}\r\nX-CSRF-Token: {}", "0".repeat(64));
+        let (st, _, _) = s.raw("POST", "/settings/locale", Some(&wrong), None).await;
+        assert_eq!(st, 403, "{label}: a wrong token");
+        let csrf = csrf_of(&s, s.token(Role::Admin)).await;
+        let right = format!("{auth}\r\nX-CSRF-Token: {csrf}");
+        let (st, _, _) = s.raw("POST", "/settings/locale", Some(&right), None).await;
+        assert_ne!(
+            st, 403,
+            "{label}: the right token passes (the empty form is then refused)"
+        );
+    });
+}
+
+#[test]
+fn a_family_liaison_page_never_holds_a_genotype() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        seed_one_of_each(&s).await;
+        let auth = format!("Authorization: Bearer {}", s.token(Role::FamilyLiaison));
+        for r in PAGES.iter().filter(|r| r.method == "GET" && !r.public) {
+            let path = r.path.replace("{id}", "1");
+            let (_, _, body) = s.raw("GET", &path, Some(&auth), None).await;
+            let html = String::from_utf8_lossy(&body);
+            for g in profile_strings() {
+                assert!(!html.contains(&g), "{label}: {path} holds {g}");
+            }
+        }
     });
 }

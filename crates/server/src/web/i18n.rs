@@ -1,0 +1,493 @@
+//! English and Japanese: every label of the web pages, dates and numbers in the reader's locale,
+//! and names in the script the reader prefers.
+//!
+//! The message table is one macro invocation: each message has both languages or it does not
+//! compile.
+
+use registry::model::{Name, PartialDate};
+
+/// The languages the pages are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Ja,
+}
+
+impl Lang {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ja => "ja",
+        }
+    }
+
+    /// A stored preference or a `?lang=` value.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Lang::En),
+            "ja" => Some(Lang::Ja),
+            _ => None,
+        }
+    }
+
+    /// The first language of an `Accept-Language` header (by quality) that the pages are written in.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut offers: Vec<(f32, usize, Lang)> = header
+            .split(',')
+            .enumerate()
+            .filter_map(|(i, part)| {
+                let mut bits = part.split(';');
+                let lang = Lang::from_tag(bits.next()?)?;
+                let q = bits
+                    .find_map(|b| b.trim().strip_prefix("q="))
+                    .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+                (q > 0.0).then_some((q, i, lang))
+            })
+            .collect();
+        offers.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        offers.first().map(|o| o.2)
+    }
+
+    pub fn t(self, m: Msg) -> &'static str {
+        m.text(self)
+    }
+}
+
+macro_rules! messages {
+    ($($key:ident => $en:literal, $ja:literal;)*) => {
+        /// A label of the web pages.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Msg { $($key),* }
+
+        impl Msg {
+            pub const ALL: &'static [Msg] = &[$(Msg::$key),*];
+
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Msg::$key, Lang::En) => $en, (Msg::$key, Lang::Ja) => $ja,)*
+                }
+            }
+        }
+    };
+}
+
+messages! {
+    AppName => "Homeward", "Homeward（帰還）";
+    SkipToContent => "Skip to content", "本文へ移動";
+    SignIn => "Sign in", "サインイン";
+    SignOut => "Sign out", "サインアウト";
+    Username => "User name", "ユーザー名";
+    Password => "Password", "パスワード";
+    WrongPassword => "The user name or password is wrong.", "ユーザー名またはパスワードが正しくありません。";
+    Language => "Language", "言語";
+    Save => "Save", "保存";
+    Dashboard => "Dashboard", "ダッシュボード";
+    Map => "Burial sites map", "埋葬地の地図";
+    Sites => "Burial sites", "埋葬地";
+    Site => "Burial site", "埋葬地";
+    Persons => "Persons", "人物";
+    Person => "Person", "人物";
+    Families => "Families", "家族";
+    Family => "Family", "家族";
+    Samples => "Samples", "試料";
+    Sample => "Sample", "試料";
+    Jobs => "Matching jobs", "照合ジョブ";
+    Job => "Matching job", "照合ジョブ";
+    Missions => "Missions", "派遣";
+    Mission => "Mission", "派遣";
+    Report => "Identification report", "身元確認報告書";
+    PersonsByStatus => "Persons by status", "状態別の人数";
+    Total => "Total", "合計";
+    SitesCount => "Burial sites recorded", "登録された埋葬地";
+    RecentActivity => "Recent status changes", "最近の状態変更";
+    AuditLog => "Latest audit entries", "最新の監査記録";
+    RunningJobs => "Jobs running", "実行中のジョブ";
+    NoneYet => "None yet.", "まだありません。";
+    Status => "Status", "状態";
+    Name => "Name", "名前";
+    Names => "Names", "名前（各表記）";
+    Script => "Script", "文字";
+    Kind => "Kind", "種別";
+    Sex => "Sex", "性別";
+    Born => "Born", "生年";
+    Died => "Died", "没年";
+    DeathPlace => "Place of death", "死亡地";
+    Sources => "Sources", "出典";
+    Timeline => "Status timeline", "状態の経過";
+    From => "From", "前";
+    To => "To", "後";
+    Reason => "Reason", "理由";
+    Actor => "By", "担当者";
+    When => "When", "日時";
+    Search => "Search", "検索";
+    SearchPersons => "Search by name (kanji, kana or romaji)", "名前で検索（漢字・かな・ローマ字）";
+    NoResults => "No one found.", "該当者はいません。";
+    Coordinates => "Coordinates", "座標";
+    EstimatedCount => "Estimated number buried", "推定埋葬数";
+    Notes => "Notes", "備考";
+    Relocation => "Relocation history", "移設の履歴";
+    RelocatedTo => "Graves moved to", "移設先";
+    NotRelocated => "Not relocated.", "移設されていません。";
+    LinkedPersons => "Linked persons", "関連する人物";
+    Remains => "Remains recovered", "収容された遺骨";
+    SkeletalElement => "Skeletal element", "部位";
+    RecoveryDate => "Recovered", "収容日";
+    Lab => "Laboratory", "検査機関";
+    Typed => "Profile reported", "型判定済み";
+    Yes => "Yes", "はい";
+    No => "No", "いいえ";
+    Custody => "Chain of custody", "保管の連鎖（CoC）";
+    Event => "Event", "事象";
+    Who => "Who", "担当";
+    Location => "Location", "場所";
+    Liaison => "Liaison", "連絡担当";
+    Members => "Members", "構成員";
+    Pedigree => "Pedigree", "家系図";
+    PedigreeLegend => "Squares: men; circles: women; diamonds: unknown; a slash: deceased; orange: the missing person; a dot: gave a reference sample.", "四角：男性、丸：女性、ひし形：不明、斜線：死亡、橙色：行方不明者、黒点：参照試料の提供者。";
+    References => "Reference samples and consent", "参照試料と同意";
+    Donor => "Donor", "提供者";
+    Kit => "Kit", "キット";
+    Consent => "Consent", "同意";
+    ConsentGiven => "given", "同意済み";
+    ConsentWithdrawn => "withdrawn", "撤回";
+    Missing => "Missing person", "行方不明者";
+    Alive => "Alive", "存命";
+    Deceased => "Deceased", "死亡";
+    StartJob => "Start a matching job", "照合ジョブを開始";
+    Progress => "Progress", "進捗";
+    Candidates => "Candidates", "候補";
+    Candidate => "Candidate", "候補";
+    Lr => "Likelihood ratio (LR)", "尤度比（LR）";
+    Posterior => "Posterior probability", "事後確率";
+    PosteriorNote => "Equal prior over this job's candidate samples for the missing person and “none of them”.", "この行方不明者に対する本ジョブの候補試料と「いずれでもない」に等しい事前確率を置いた値。";
+    Exclusions => "Exclusions", "排除座位数";
+    Marker => "Marker", "座位";
+    MarkerLr => "LR of the marker", "座位ごとのLR";
+    Inconsistent => "inconsistent", "不一致";
+    PerMarker => "Evidence marker by marker", "座位ごとの証拠";
+    ProposeIdentification => "Propose identification", "身元確認を提案";
+    CannotPropose => "The missing member is not linked to a registry person, or the family has no reference with consent.", "行方不明の構成員が人物に結び付いていないか、同意のある参照試料がありません。";
+    Identification => "Identification", "身元確認";
+    Reviews => "Reviews", "審査";
+    Reviewer => "Reviewer", "審査者";
+    Decision => "Decision", "判断";
+    Comment => "Comment", "コメント";
+    Confirm => "Confirm", "確認";
+    Reject => "Reject", "却下";
+    SubmitReview => "Record my decision", "判断を記録";
+    TwoReviewers => "Two different reviewers must confirm.", "異なる2名の審査者の確認が必要です。";
+    Kind2 => "Kind", "種類";
+    Start => "Start", "開始";
+    End => "End", "終了";
+    Participants => "Participants", "参加者";
+    Permits => "Permits", "許可";
+    Outcome => "Outcome", "成果";
+    Itinerary => "Sites to visit, in order (the registry keeps no day-by-day itinerary yet)", "訪問する埋葬地（順番。日ごとの行程はまだ記録されません）";
+    Order => "Order", "順";
+    Print => "Print", "印刷";
+    Generated => "Generated", "作成日時";
+    Forbidden => "Your role may not open this page.", "このページを開く権限がありません。";
+    NotFound => "Not found.", "見つかりません。";
+    Error => "Something went wrong.", "エラーが発生しました。";
+    Role => "Role", "役割";
+    Created => "Created", "作成";
+    Finished => "Finished", "終了";
+    Failed => "Failed", "失敗";
+    Open => "Open", "開く";
+    Identified => "identified", "身元確認済み";
+    Previous => "Previous", "前へ";
+    Next => "Next", "次へ";
+    // Statuses.
+    StMissing => "missing", "行方不明";
+    StLocated => "located", "所在判明";
+    StRecovered => "recovered", "収容済み";
+    StSampled => "sampled", "試料採取済み";
+    StCandidate => "candidate", "候補あり";
+    StIdentified => "identified", "身元確認済み";
+    StReturned => "returned", "返還済み";
+    SiteKnown => "known", "判明";
+    SiteSurveyed => "surveyed", "調査済み";
+    SiteInaccessible => "inaccessible", "立入困難";
+    SiteFarmland => "farmland", "農地化";
+    SiteRelocated => "relocated", "移設";
+    SiteExhumed => "exhumed", "発掘済み";
+    Male => "male", "男性";
+    Female => "female", "女性";
+    UnknownSex => "unknown", "不明";
+    Proposed => "proposed", "提案中";
+    Confirmed => "confirmed", "確定";
+    Flagged => "flagged", "要再検討";
+    Rejected => "rejected", "却下";
+    Queued => "queued", "待機中";
+    Running => "running", "実行中";
+    Done => "done", "完了";
+    NamePrimary => "as recorded", "原表記";
+    NameTransliteration => "transliteration", "翻字";
+    NameVariant => "variant", "異表記";
+    Collected => "collected", "採取";
+    Transferred => "transferred", "移送";
+    Received => "received", "受領";
+    Analysed => "analysed", "分析";
+    ReturnedEvent => "returned", "返却";
+    Destroyed => "destroyed", "廃棄";
+    GraveVisit => "grave visit", "墓参";
+    Recovery => "recovery", "遺骨収集";
+}
+
+pub fn person_status(s: registry::model::PersonStatus) -> Msg {
+    use registry::model::PersonStatus::*;
+    match s {
+        Missing => Msg::StMissing,
+        Located => Msg::StLocated,
+        Recovered => Msg::StRecovered,
+        Sampled => Msg::StSampled,
+        Candidate => Msg::StCandidate,
+        Identified => Msg::StIdentified,
+        Returned => Msg::StReturned,
+    }
+}
+
+pub fn site_status(s: registry::model::SiteStatus) -> Msg {
+    use registry::model::SiteStatus::*;
+    match s {
+        Known => Msg::SiteKnown,
+        Surveyed => Msg::SiteSurveyed,
+        Inaccessible => Msg::SiteInaccessible,
+        Farmland => Msg::SiteFarmland,
+        Relocated => Msg::SiteRelocated,
+        Exhumed => Msg::SiteExhumed,
+    }
+}
+
+pub fn sex(s: registry::model::Sex) -> Msg {
+    use registry::model::Sex::*;
+    match s {
+        Male => Msg::Male,
+        Female => Msg::Female,
+        Unknown => Msg::UnknownSex,
+    }
+}
+
+pub fn name_kind(k: registry::model::NameKind) -> Msg {
+    use registry::model::NameKind::*;
+    match k {
+        Primary => Msg::NamePrimary,
+        Transliteration => Msg::NameTransliteration,
+        Variant => Msg::NameVariant,
+    }
+}
+
+pub fn custody_event(e: registry::CustodyEventKind) -> Msg {
+    use registry::CustodyEventKind::*;
+    match e {
+        Collected => Msg::Collected,
+        Transferred => Msg::Transferred,
+        Received => Msg::Received,
+        Analysed => Msg::Analysed,
+        Returned => Msg::ReturnedEvent,
+        Destroyed => Msg::Destroyed,
+    }
+}
+
+/// A review's decision as stored ("confirm", "reject").
+pub fn decision(stored: &str) -> Option<Msg> {
+    match stored {
+        "confirm" => Some(Msg::Confirm),
+        "reject" => Some(Msg::Reject),
+        _ => None,
+    }
+}
+
+pub fn job_status(s: registry::JobStatus) -> Msg {
+    use registry::JobStatus::*;
+    match s {
+        Queued => Msg::Queued,
+        Running => Msg::Running,
+        Done => Msg::Done,
+        Failed => Msg::Failed,
+    }
+}
+
+pub fn identification_status(s: registry::IdentificationStatus) -> Msg {
+    use registry::IdentificationStatus::*;
+    match s {
+        Proposed => Msg::Proposed,
+        Confirmed => Msg::Confirmed,
+        Flagged => Msg::Flagged,
+        Rejected => Msg::Rejected,
+    }
+}
+
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A partial date as the reader writes dates: "11 February 1946" / "1946年2月11日".
+pub fn date(lang: Lang, d: PartialDate) -> String {
+    match lang {
+        Lang::Ja => match (d.month, d.day) {
+            (Some(m), Some(day)) => format!("{}年{m}月{day}日", d.year),
+            (Some(m), None) => format!("{}年{m}月", d.year),
+            _ => format!("{}年", d.year),
+        },
+        Lang::En => {
+            let month = |m: u8| MONTHS_EN.get(usize::from(m).wrapping_sub(1)).copied().unwrap_or("?");
+            match (d.month, d.day) {
+                (Some(m), Some(day)) => format!("{day} {} {}", month(m), d.year),
+                (Some(m), None) => format!("{} {}", month(m), d.year),
+                _ => d.year.to_string(),
+            }
+        }
+    }
+}
+
+/// A registry instant (`YYYY-MM-DDTHH:MM:SS.mmmZ`) to the minute, in UTC, in the reader's form.
+pub fn instant(lang: Lang, at: &str) -> String {
+    let Some((day, time)) = at.split_once('T') else {
+        return at.to_owned();
+    };
+    let hm = time.get(..5).unwrap_or(time);
+    match day.parse::<PartialDate>() {
+        Ok(d) => format!("{} {hm} UTC", date(lang, d)),
+        Err(_) => at.to_owned(),
+    }
+}
+
+/// An integer with thousands separators (both languages group by three with commas).
+pub fn number(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A likelihood ratio from its log10, as HTML: "3.16 × 10<sup>9</sup>", or plainly when small.
+pub fn lr_html(log10_lr: f64) -> String {
+    if log10_lr == f64::NEG_INFINITY {
+        return "0".to_owned();
+    }
+    if !log10_lr.is_finite() {
+        return "∞".to_owned();
+    }
+    if (-3.0..4.0).contains(&log10_lr) {
+        let lr = 10f64.powf(log10_lr);
+        return format!("{}", (lr * 1000.0).round() / 1000.0);
+    }
+    let exponent = log10_lr.floor();
+    let mantissa = 10f64.powf(log10_lr - exponent);
+    format!("{mantissa:.2} × 10<sup>{exponent}</sup>")
+}
+
+/// How well the reader reads a script: lower first.
+fn script_rank(lang: Lang, script: &str) -> u8 {
+    let japanese = match script {
+        "Jpan" | "Hani" => 0,
+        "Kana" | "Hira" | "Hrkt" => 1,
+        "Latn" => 2,
+        _ => 3,
+    };
+    match lang {
+        Lang::Ja => japanese,
+        Lang::En => match japanese {
+            2 => 0,
+            0 => 1,
+            1 => 2,
+            other => other,
+        },
+    }
+}
+
+/// Names in the order the reader prefers: the first is shown large, the others beside it.
+pub fn names_in_order(lang: Lang, names: &[Name]) -> Vec<&Name> {
+    let mut ordered: Vec<&Name> = names.iter().collect();
+    // Stable: primary names before variants within one script.
+    ordered.sort_by_key(|n| {
+        (
+            script_rank(lang, &n.script),
+            matches!(n.kind, registry::model::NameKind::Variant),
+        )
+    });
+    ordered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use registry::model::NameKind;
+
+    #[test]
+    fn every_message_has_both_languages() {
+        for m in Msg::ALL {
+            assert!(!m.text(Lang::En).is_empty() && !m.text(Lang::Ja).is_empty(), "{m:?}");
+        }
+        assert_ne!(Msg::SignIn.text(Lang::En), Msg::SignIn.text(Lang::Ja));
+    }
+
+    #[test]
+    fn accept_language_picks_the_best_language_we_have() {
+        assert_eq!(Lang::from_accept_language("ja,en;q=0.8"), Some(Lang::Ja));
+        assert_eq!(Lang::from_accept_language("fr, en-GB;q=0.5, ja;q=0.9"), Some(Lang::Ja));
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("ja;q=0, en;q=0.1"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("fr"), None);
+        assert_eq!(Lang::from_accept_language(""), None);
+    }
+
+    #[test]
+    fn dates_and_numbers_follow_the_locale() {
+        let d: PartialDate = "1945-03-17".parse().unwrap();
+        assert_eq!(date(Lang::En, d), "17 March 1945");
+        assert_eq!(date(Lang::Ja, d), "1945年3月17日");
+        assert_eq!(date(Lang::Ja, "1944-07".parse().unwrap()), "1944年7月");
+        assert_eq!(date(Lang::En, "1944".parse().unwrap()), "1944");
+        assert_eq!(
+            instant(Lang::Ja, "2026-11-28T03:04:05.000Z"),
+            "2026年11月28日 03:04 UTC"
+        );
+        assert_eq!(number(20000), "20,000");
+        assert_eq!(number(-1234567), "-1,234,567");
+        assert_eq!(number(999), "999");
+        assert_eq!(lr_html(9.5), "3.16 × 10<sup>9</sup>");
+        assert_eq!(lr_html(0.0), "1");
+    }
+
+    #[test]
+    fn names_come_in_the_readers_script_first() {
+        let n = |t: &str, s: &str| Name::new(t, s, None, NameKind::Transliteration).unwrap();
+        let names = vec![
+            n("Yamada Taro", "Latn"),
+            n("やまだ たろう", "Kana"),
+            n("山田太郎", "Jpan"),
+        ];
+        let ja: Vec<_> = names_in_order(Lang::Ja, &names)
+            .iter()
+            .map(|n| n.text.as_str())
+            .collect();
+        assert_eq!(ja, ["山田太郎", "やまだ たろう", "Yamada Taro"]);
+        let en: Vec<_> = names_in_order(Lang::En, &names)
+            .iter()
+            .map(|n| n.text.as_str())
+            .collect();
+        assert_eq!(en, ["Yamada Taro", "山田太郎", "やまだ たろう"]);
+    }
+}

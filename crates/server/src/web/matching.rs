@@ -1,0 +1,487 @@
+//! Matching jobs (start, live progress), candidate review with the evidence marker by marker, and
+//! the two-reviewer decision. The rules (who may review, two different reviewers, the person's
+//! status) are the registry's; these handlers pass the signed-in user on.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Redirect};
+use axum::{Extension, Form};
+use registry::{Candidate, Decision, Identification, IdentificationEvidence, Job};
+use serde::Deserialize;
+
+use super::html::{csrf_field, esc, link, page, table};
+use super::i18n::{self, Msg};
+use super::pages::names_html;
+use super::records::family_view;
+use super::{Ctx, PageError, PageId, PageResult, ProfileReader};
+use crate::decisions::{job_percent, launch_job};
+use crate::{ApiError, AppState, Permission};
+
+/// The progress bar of a job; while it runs, htmx asks for a fresh one every second.
+pub(crate) fn progress_html(ctx: &Ctx, job: &Job) -> String {
+    let percent = job_percent(job);
+    let running = matches!(job.status, registry::JobStatus::Running | registry::JobStatus::Queued);
+    let poll = if running {
+        format!(
+            r#" hx-get="/jobs/{}/progress" hx-trigger="every 1s" hx-swap="outerHTML""#,
+            job.id
+        )
+    } else {
+        String::new()
+    };
+    let error = job
+        .error
+        .as_deref()
+        .map(|e| format!(r#"<p class="error">{}</p>"#, esc(e)))
+        .unwrap_or_default();
+    format!(
+        r#"<div class="progress" id="job-{id}-progress" data-status="{status}"{poll}><label for="job-{id}-bar">{label}</label> <progress id="job-{id}-bar" max="100" value="{p:.1}">{p:.0}%</progress> <span class="percent" data-percent="{p:.0}">{p:.0}%</span> <span class="job-status">{st}</span>{error}</div>"#,
+        id = job.id,
+        status = job.status.as_str(),
+        label = ctx.t(Msg::Progress),
+        p = percent,
+        st = ctx.t(i18n::job_status(job.status)),
+    )
+}
+
+fn start_form(ctx: &Ctx) -> String {
+    if !ctx.may(Permission::RunJobs) {
+        return String::new();
+    }
+    format!(
+        r#"<form method="post" action="/jobs">{}<button type="submit" id="start-job">{}</button></form>"#,
+        csrf_field(ctx),
+        ctx.t(Msg::StartJob)
+    )
+}
+
+pub(crate) async fn jobs(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
+    let lang = ctx.lang;
+    let rows: Vec<Vec<String>> = s
+        .store
+        .list_jobs(50)
+        .await?
+        .into_iter()
+        .map(|j| {
+            vec![
+                link(&format!("/jobs/{}", j.id), &format!("#{}", j.id)),
+                ctx.t(i18n::job_status(j.status)).to_owned(),
+                format!("{:.0}%", job_percent(&j)),
+                esc(&j.created_by),
+                esc(&i18n::instant(lang, &j.created_at)),
+            ]
+        })
+        .collect();
+    let body = format!(
+        "{}{}",
+        start_form(&ctx),
+        table(
+            ctx.t(Msg::Jobs),
+            &[
+                "#",
+                ctx.t(Msg::Status),
+                ctx.t(Msg::Progress),
+                ctx.t(Msg::Actor),
+                ctx.t(Msg::Created)
+            ],
+            &rows
+        )
+    );
+    Ok(Html(page(&ctx, ctx.t(Msg::Jobs), "", &body)).into_response())
+}
+
+pub(crate) async fn start_job(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
+    let job = launch_job(&s, &ctx.user).await?;
+    Ok(Redirect::to(&format!("/jobs/{}", job.id)).into_response())
+}
+
+async fn the_job(s: &AppState, id: i64) -> Result<Job, PageError> {
+    s.store
+        .get_job(id)
+        .await?
+        .ok_or_else(|| PageError::not_found(format!("job {id}")))
+}
+
+/// The progress bar and, once the job is done, its candidates: what htmx swaps in.
+async fn job_block(s: &AppState, ctx: &Ctx, job: &Job) -> Result<String, PageError> {
+    let mut out = String::from(r#"<div id="job-block">"#);
+    out.push_str(&progress_html(ctx, job));
+    if job.status == registry::JobStatus::Done {
+        let rows: Vec<Vec<String>> = s
+            .store
+            .list_candidates(job.id)
+            .await?
+            .into_iter()
+            .map(|c| {
+                vec![
+                    link(&format!("/candidates/{}", c.id), &format!("#{}", c.id)),
+                    c.data.sample_id.to_string(),
+                    link(
+                        &format!("/families/{}", c.data.family_id),
+                        &c.data.family_id.to_string(),
+                    ),
+                    i18n::lr_html(c.data.log10_lr),
+                    c.data.exclusions.to_string(),
+                ]
+            })
+            .collect();
+        out.push_str(&table(
+            ctx.t(Msg::Candidates),
+            &[
+                ctx.t(Msg::Candidate),
+                ctx.t(Msg::Sample),
+                ctx.t(Msg::Family),
+                ctx.t(Msg::Lr),
+                ctx.t(Msg::Exclusions),
+            ],
+            &rows,
+        ));
+    }
+    out.push_str("</div>");
+    Ok(out)
+}
+
+pub(crate) async fn job(State(s): State<AppState>, Extension(ctx): Extension<Ctx>, PageId(id): PageId) -> PageResult {
+    let job = the_job(&s, id).await?;
+    let body = format!("{}{}", job_block(&s, &ctx, &job).await?, start_form(&ctx));
+    let title = format!("{} #{id}", ctx.t(Msg::Job));
+    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+}
+
+/// The htmx fragment: once the job is done, the bar stops polling and the candidates appear.
+pub(crate) async fn progress(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+) -> PageResult {
+    let job = the_job(&s, id).await?;
+    let block = job_block(&s, &ctx, &job).await?;
+    // The bar replaces itself; when done, the candidates come out of band into the job block.
+    if job.status == registry::JobStatus::Done {
+        let oob = block.replacen(
+            r#"<div id="job-block">"#,
+            r#"<div id="job-block" hx-swap-oob="true">"#,
+            1,
+        );
+        return Ok(Html(format!("{}{oob}", progress_html(&ctx, &job))).into_response());
+    }
+    Ok(Html(progress_html(&ctx, &job)).into_response())
+}
+
+/// Posterior of each of a job's candidate samples for one missing person, with equal priors on
+/// each candidate and on "none of them" (whose LR is 1): LR_i / (1 + Σ LR_j), in logs.
+pub(crate) fn posterior(log10_lrs: &[f64], index: usize) -> f64 {
+    let ln10 = std::f64::consts::LN_10;
+    let logs: Vec<f64> = std::iter::once(0.0).chain(log10_lrs.iter().map(|l| l * ln10)).collect();
+    let max = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let sum: f64 = logs.iter().map(|l| (l - max).exp()).sum();
+    (logs[index + 1] - max).exp() / sum
+}
+
+/// Everything the candidate page shows and the proposal cites.
+struct CandidateCase {
+    candidate: Candidate,
+    person_id: Option<i64>,
+    active_references: Vec<i64>,
+    posterior: f64,
+}
+
+async fn candidate_case(s: &AppState, ctx: &Ctx, id: i64) -> Result<CandidateCase, PageError> {
+    let candidate = s
+        .store
+        .get_candidate(id)
+        .await?
+        .ok_or_else(|| PageError::not_found(format!("candidate {id}")))?;
+    let rivals: Vec<Candidate> = s
+        .store
+        .list_candidates(candidate.job_id)
+        .await?
+        .into_iter()
+        .filter(|c| c.data.member_id == candidate.data.member_id)
+        .collect();
+    let lrs: Vec<f64> = rivals.iter().map(|c| c.data.log10_lr).collect();
+    let index = rivals.iter().position(|c| c.id == id).unwrap_or(0);
+    let member = s.store.get_member(candidate.data.member_id).await?;
+    let active_references = if ctx.may(Permission::ReadReferences) {
+        s.store
+            .list_references(candidate.data.family_id)
+            .await?
+            .into_iter()
+            .filter(|r| r.withdrawal.is_none())
+            .map(|r| r.id)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(CandidateCase {
+        person_id: member.and_then(|m| m.data.person_id),
+        active_references,
+        posterior: if lrs.is_empty() { 0.0 } else { posterior(&lrs, index) },
+        candidate,
+    })
+}
+
+/// The identification proposed from this candidate, if any.
+async fn identification_of(s: &AppState, case: &CandidateCase) -> Result<Option<Identification>, PageError> {
+    let Some(person) = case.person_id else {
+        return Ok(None);
+    };
+    for ident in s.store.list_identifications().await? {
+        if ident.person_id != person {
+            continue;
+        }
+        if let Some(e) = s.store.identification_evidence(ident.id).await? {
+            if e.job_id == Some(case.candidate.job_id) && e.sample_id == Some(case.candidate.data.sample_id) {
+                return Ok(Some(ident));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The per-marker table; genotypes side by side only for a role that may read them.
+async fn marker_table(s: &AppState, ctx: &Ctx, case: &CandidateCase) -> Result<String, PageError> {
+    let c = &case.candidate;
+    let mut header: Vec<String> = vec![ctx.t(Msg::Marker).to_owned()];
+    let mut columns: Vec<BTreeMap<String, String>> = Vec::new();
+    if let Some(reader) = ProfileReader::new(ctx) {
+        header.push(format!("{} {}", ctx.t(Msg::Sample), c.data.sample_id));
+        columns.push(reader.sample(&s.store, c.data.sample_id).await?);
+        let view = family_view(s, ctx, c.data.family_id).await?;
+        for r in view.references.iter().filter(|r| r.withdrawal.is_none()) {
+            header.push(format!("{} ({})", view.member_name(r.donor_member_id), r.external_id));
+            columns.push(reader.reference(&s.store, r.id).await?);
+        }
+    }
+    header.push(ctx.t(Msg::MarkerLr).to_owned());
+    let mut out = format!(
+        r#"<div class="scroll"><table class="markers"><caption>{}</caption><thead><tr>"#,
+        ctx.t(Msg::PerMarker)
+    );
+    for h in &header {
+        let _ = write!(out, r#"<th scope="col">{}</th>"#, esc(h));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for e in &c.data.evidence {
+        // A marker that speaks strongly against the relationship: an exclusion or near one.
+        let inconsistent = e.log10_lr < -2.0;
+        let _ = write!(
+            out,
+            r#"<tr{}><th scope="row">{}</th>"#,
+            if inconsistent { r#" class="inconsistent""# } else { "" },
+            esc(&e.marker)
+        );
+        for col in &columns {
+            let _ = write!(
+                out,
+                r#"<td class="genotype">{}</td>"#,
+                esc(col.get(&e.marker).map_or("–", String::as_str))
+            );
+        }
+        let flag = if inconsistent {
+            format!(" <strong>({})</strong>", ctx.t(Msg::Inconsistent))
+        } else {
+            String::new()
+        };
+        let _ = write!(out, r#"<td class="num">{}{flag}</td></tr>"#, i18n::lr_html(e.log10_lr));
+    }
+    out.push_str("</tbody></table></div>");
+    Ok(out)
+}
+
+pub(crate) async fn candidate(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+) -> PageResult {
+    let lang = ctx.lang;
+    let case = candidate_case(&s, &ctx, id).await?;
+    let c = &case.candidate;
+    let person = match case.person_id {
+        Some(p) => s.store.get_person(p).await?,
+        None => None,
+    };
+    let mut body = String::from(r#"<dl class="facts">"#);
+    if let Some(p) = &person {
+        let _ = write!(
+            body,
+            r#"<dt>{}</dt><dd><a href="/persons/{}">{}</a> — <span class="person-status" data-status="{}">{}</span></dd>"#,
+            ctx.t(Msg::Missing),
+            p.id,
+            names_html(lang, &p.data.names),
+            p.status.as_str(),
+            ctx.t(i18n::person_status(p.status))
+        );
+    }
+    let _ = write!(
+        body,
+        r#"<dt>{}</dt><dd><a href="/samples/{sid}">{sid}</a></dd><dt>{}</dt><dd><a href="/families/{fid}">{fid}</a></dd><dt>{}</dt><dd class="lr">{}</dd><dt>{}</dt><dd class="posterior">{:.6} <span class="muted">{}</span></dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><a href="/jobs/{job}">#{job}</a></dd></dl>"#,
+        ctx.t(Msg::Sample),
+        ctx.t(Msg::Family),
+        ctx.t(Msg::Lr),
+        i18n::lr_html(c.data.log10_lr),
+        ctx.t(Msg::Posterior),
+        case.posterior,
+        ctx.t(Msg::PosteriorNote),
+        ctx.t(Msg::Exclusions),
+        c.data.exclusions,
+        ctx.t(Msg::Job),
+        sid = c.data.sample_id,
+        fid = c.data.family_id,
+        job = c.job_id,
+    );
+    body.push_str(&marker_table(&s, &ctx, &case).await?);
+    if ctx.may(Permission::ReadFamilies) {
+        let view = family_view(&s, &ctx, c.data.family_id).await?;
+        let _ = write!(body, "<h2>{}</h2>{}", ctx.t(Msg::Pedigree), view.pedigree_svg(&ctx));
+    }
+    let _ = write!(
+        body,
+        r#"<section id="decision"><h2>{}</h2>"#,
+        ctx.t(Msg::Identification)
+    );
+    match identification_of(&s, &case).await? {
+        Some(ident) => body.push_str(&decision_section(&s, &ctx, &ident, id).await?),
+        None if ctx.may(Permission::ProposeIdentifications) => {
+            if case.person_id.is_some() && !case.active_references.is_empty() {
+                let _ = write!(
+                    body,
+                    r#"<form method="post" action="/candidates/{id}/propose">{}<button type="submit" id="propose">{}</button></form>"#,
+                    csrf_field(&ctx),
+                    ctx.t(Msg::ProposeIdentification)
+                );
+            } else {
+                let _ = write!(body, "<p>{}</p>", ctx.t(Msg::CannotPropose));
+            }
+        }
+        None => {
+            let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoneYet));
+        }
+    }
+    body.push_str("</section>");
+    let title = format!("{} #{id}", ctx.t(Msg::Candidate));
+    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+}
+
+async fn decision_section(
+    s: &AppState,
+    ctx: &Ctx,
+    ident: &Identification,
+    candidate: i64,
+) -> Result<String, PageError> {
+    let reviews = s.store.identification_reviews(ident.id).await?;
+    let mut out = format!(
+        r#"<p>{} #{}: <strong class="identification-status" data-status="{}">{}</strong></p><p class="muted">{}</p>"#,
+        ctx.t(Msg::Identification),
+        ident.id,
+        ident.status.as_str(),
+        ctx.t(i18n::identification_status(ident.status)),
+        ctx.t(Msg::TwoReviewers)
+    );
+    let rows: Vec<Vec<String>> = reviews
+        .iter()
+        .map(|r| {
+            vec![
+                esc(&r.reviewer),
+                i18n::decision(&r.decision).map_or_else(|| esc(&r.decision), |m| ctx.t(m).to_owned()),
+                esc(&r.comment),
+                esc(&i18n::instant(ctx.lang, &r.at)),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        ctx.t(Msg::Reviews),
+        &[
+            ctx.t(Msg::Reviewer),
+            ctx.t(Msg::Decision),
+            ctx.t(Msg::Comment),
+            ctx.t(Msg::When),
+        ],
+        &rows,
+    ));
+    let already = reviews.iter().any(|r| r.reviewer == ctx.user.username);
+    if ctx.may(Permission::ReviewIdentifications)
+        && ident.status == registry::IdentificationStatus::Proposed
+        && !already
+    {
+        let _ = write!(
+            out,
+            r#"<form method="post" action="/identifications/{iid}/reviews" class="stack" id="review-form">{csrf}<input type="hidden" name="candidate" value="{candidate}"><fieldset><legend>{decision}</legend><label><input type="radio" name="decision" value="confirm" required> {confirm}</label> <label><input type="radio" name="decision" value="reject"> {reject}</label></fieldset><label for="comment">{comment}</label><textarea id="comment" name="comment" rows="3" required></textarea><button type="submit">{submit}</button></form>"#,
+            iid = ident.id,
+            csrf = csrf_field(ctx),
+            decision = ctx.t(Msg::Decision),
+            confirm = ctx.t(Msg::Confirm),
+            reject = ctx.t(Msg::Reject),
+            comment = ctx.t(Msg::Comment),
+            submit = ctx.t(Msg::SubmitReview),
+        );
+    }
+    Ok(out)
+}
+
+pub(crate) async fn propose(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+) -> PageResult {
+    let case = candidate_case(&s, &ctx, id).await?;
+    let person = case.person_id.ok_or_else(|| ApiError::BadRequest {
+        message: ctx.t(Msg::CannotPropose).to_owned(),
+        field: None,
+    })?;
+    if identification_of(&s, &case).await?.is_none() {
+        let c = &case.candidate;
+        let evidence = IdentificationEvidence {
+            job_id: Some(c.job_id),
+            sample_id: Some(c.data.sample_id),
+            // An LR beyond f64 is still evidence: keep the largest finite value.
+            lr: 10f64.powf(c.data.log10_lr).min(f64::MAX),
+            posterior: case.posterior,
+        };
+        s.store
+            .propose_cited_identification(&ctx.user.username, person, &case.active_references, &evidence)
+            .await?;
+    }
+    Ok(Redirect::to(&format!("/candidates/{id}#decision")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ReviewForm {
+    decision: Decision,
+    comment: String,
+    candidate: i64,
+    #[allow(dead_code)]
+    csrf: Option<String>,
+}
+
+pub(crate) async fn review(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+    Form(f): Form<ReviewForm>,
+) -> PageResult {
+    s.store
+        .review_identification(&ctx.user, id, f.decision, &f.comment)
+        .await?;
+    Ok(Redirect::to(&format!("/candidates/{}#decision", f.candidate)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::posterior;
+
+    #[test]
+    fn posterior_against_direct_arithmetic() {
+        // LRs 100 and 10 with "none of them" at 1: 100 / 111 and 10 / 111.
+        let p = posterior(&[2.0, 1.0], 0);
+        assert!((p - 100.0 / 111.0).abs() < 1e-12, "{p}");
+        assert!((posterior(&[2.0, 1.0], 1) - 10.0 / 111.0).abs() < 1e-12);
+        // Huge LRs do not overflow.
+        let p = posterior(&[400.0], 0);
+        assert!((p - 1.0).abs() < 1e-12);
+        let p = posterior(&[-300.0], 0);
+        assert!((p / 1e-300 - 1.0).abs() < 1e-9, "{p}");
+    }
+}

@@ -1,0 +1,545 @@
+//! The web pages at `/`: server-rendered HTML in English and Japanese, htmx for partial updates,
+//! every script, style sheet and map shape embedded in the binary.
+//!
+//! [`PAGES`] lists every page and form action with the permission it needs, from the same
+//! `permissions.rs` table as the API; `authorize_page` checks the signed-in user against it, and
+//! the CSRF token of every form post, before any handler runs. Handlers then only render what the
+//! role may see: genotypes come only through [`ProfileReader`], which a role without
+//! `ReadProfiles` (a family liaison, a viewer) cannot obtain.
+//!
+//! Architecture invariants: role check before handler; no genotype in any page for a role without
+//! `ReadProfiles`; no page refers to anything outside this server (no CDN, no map tiles).
+
+mod assets;
+mod html;
+mod i18n;
+mod matching;
+mod pages;
+mod pedigree;
+mod records;
+
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use registry::{StoreError, User};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::{bearer_or_cookie, ApiError, AppState, Permission, RouteSpec};
+pub use i18n::Lang;
+use i18n::Msg;
+
+const fn page(method: &'static str, path: &'static str, permission: Permission, summary: &'static str) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        permission: Some(permission),
+        public: false,
+        summary,
+    }
+}
+
+/// Every web page and form action, with the permission it needs (the API's table).
+pub const PAGES: &[RouteSpec] = &[
+    RouteSpec {
+        method: "GET",
+        path: "/signin",
+        permission: None,
+        public: true,
+        summary: "The sign-in form",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/signin",
+        permission: None,
+        public: true,
+        summary: "Sign in: sets the session cookie",
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/assets/{*file}",
+        permission: None,
+        public: true,
+        summary: "Embedded scripts, styles, images and map shapes",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/signout",
+        permission: None,
+        public: false,
+        summary: "Sign out",
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/settings/locale",
+        permission: None,
+        public: false,
+        summary: "Choose the language of the pages",
+    },
+    page(
+        "GET",
+        "/",
+        Permission::ReadSites,
+        "Dashboard: numbers by status, activity, jobs",
+    ),
+    page("GET", "/map", Permission::ReadSites, "Map of burial sites"),
+    page("GET", "/sites/{id}", Permission::ReadSites, "A burial site"),
+    page("GET", "/persons", Permission::ReadPersons, "Persons, searched by name"),
+    page(
+        "GET",
+        "/persons/{id}",
+        Permission::ReadPersons,
+        "A person and the timeline of statuses",
+    ),
+    page("GET", "/families", Permission::ReadFamilies, "Families"),
+    page(
+        "GET",
+        "/families/{id}",
+        Permission::ReadFamilies,
+        "A family, its pedigree and consent",
+    ),
+    page(
+        "GET",
+        "/families/{id}/report",
+        Permission::ReadFamilies,
+        "Printable identification report",
+    ),
+    page("GET", "/samples", Permission::ReadSamples, "Samples"),
+    page(
+        "GET",
+        "/samples/{id}",
+        Permission::ReadSamples,
+        "A sample and its chain of custody",
+    ),
+    page("GET", "/jobs", Permission::ReadJobs, "Matching jobs"),
+    page("POST", "/jobs", Permission::RunJobs, "Start a matching job"),
+    page(
+        "GET",
+        "/jobs/{id}",
+        Permission::ReadJobs,
+        "A matching job and its candidates",
+    ),
+    page(
+        "GET",
+        "/jobs/{id}/progress",
+        Permission::ReadJobs,
+        "A job's progress bar (htmx)",
+    ),
+    page("GET", "/candidates/{id}", Permission::ReadJobs, "Candidate review"),
+    page(
+        "POST",
+        "/candidates/{id}/propose",
+        Permission::ProposeIdentifications,
+        "Propose the identification a candidate supports",
+    ),
+    page(
+        "POST",
+        "/identifications/{id}/reviews",
+        Permission::ReviewIdentifications,
+        "A reviewer's decision",
+    ),
+    page("GET", "/missions", Permission::ReadMissions, "Missions"),
+    page(
+        "GET",
+        "/missions/{id}",
+        Permission::ReadMissions,
+        "A mission: sites, participants, itinerary",
+    ),
+];
+
+/// Who is asking, in which language, and the CSRF token their forms carry.
+#[derive(Debug, Clone)]
+pub(crate) struct Ctx {
+    pub user: User,
+    pub lang: Lang,
+    pub csrf: String,
+}
+
+impl Ctx {
+    pub fn may(&self, p: Permission) -> bool {
+        p.allows(self.user.role)
+    }
+
+    pub fn t(&self, m: Msg) -> &'static str {
+        self.lang.t(m)
+    }
+}
+
+/// The only way to genotypes in a page: a role without `ReadProfiles` cannot make one.
+#[derive(Debug)]
+pub(crate) struct ProfileReader<'a> {
+    ctx: &'a Ctx,
+}
+
+impl<'a> ProfileReader<'a> {
+    pub fn new(ctx: &'a Ctx) -> Option<ProfileReader<'a>> {
+        ctx.may(Permission::ReadProfiles).then_some(ProfileReader { ctx })
+    }
+
+    /// A sample's STR genotypes by marker (the read is audited).
+    pub async fn sample(
+        &self,
+        store: &registry::Store,
+        id: i64,
+    ) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+        Ok(match store.get_sample_profile(&self.ctx.user.username, id).await? {
+            Some(registry::SampleProfile::Str(p)) => p.genotypes().clone(),
+            _ => Default::default(),
+        })
+    }
+
+    /// A reference's STR genotypes by marker, none once consent is withdrawn (the read is audited).
+    pub async fn reference(
+        &self,
+        store: &registry::Store,
+        id: i64,
+    ) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+        Ok(store
+            .get_reference_profile(&self.ctx.user.username, id)
+            .await?
+            .map(|p| p.str_profile.genotypes().clone())
+            .unwrap_or_default())
+    }
+}
+
+/// The CSRF token of a session: derived from the session token, which only the browser holding the
+/// HttpOnly cookie knows; another site can neither read it nor send the cookie (SameSite=Strict).
+fn csrf_token(session: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"homeward-csrf:");
+    h.update(session.as_bytes());
+    hex_string(&h.finalize())
+}
+
+fn hex_string(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The language for a request without a signed-in preference.
+fn browser_lang(headers: &HeaderMap) -> Lang {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::from_accept_language)
+        .unwrap_or(Lang::En)
+}
+
+/// An error as a page.
+#[derive(Debug)]
+pub(crate) struct PageError(ApiError);
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        PageError(e)
+    }
+}
+
+impl PageError {
+    pub fn not_found(what: String) -> PageError {
+        PageError(ApiError::NotFound(what))
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let status = self.0.status();
+        let (en, ja) = match status {
+            StatusCode::FORBIDDEN => (Msg::Forbidden.text(Lang::En), Msg::Forbidden.text(Lang::Ja)),
+            StatusCode::NOT_FOUND => (Msg::NotFound.text(Lang::En), Msg::NotFound.text(Lang::Ja)),
+            _ => (Msg::Error.text(Lang::En), Msg::Error.text(Lang::Ja)),
+        };
+        // Workflow refusals and bad input say why; internals never leave the server.
+        let detail = match &self.0 {
+            ApiError::Unexpected(_) => String::new(),
+            other => format!("<p>{}</p>", html::esc(&other.to_string())),
+        };
+        let body = format!(r#"<p lang="en">{en}</p><p lang="ja">{ja}</p>{detail}<p><a href="/">Homeward</a></p>"#);
+        (status, Html(html::bare_page(Lang::En, status.as_str(), &body))).into_response()
+    }
+}
+
+pub(crate) type PageResult = Result<Response, PageError>;
+
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Checks the signed-in user against [`PAGES`], and the CSRF token of a form post, before any
+/// handler. Not signed in: to the sign-in form. The wrong role: 403.
+async fn authorize_page(
+    State(s): State<AppState>,
+    matched: axum::extract::MatchedPath,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let Some(spec) = PAGES
+        .iter()
+        .find(|r| r.path == matched.as_str() && r.method == req.method().as_str())
+    else {
+        return PageError(ApiError::Unexpected(format!(
+            "{} {} is not in PAGES",
+            req.method(),
+            matched.as_str()
+        )))
+        .into_response();
+    };
+    if spec.public {
+        return next.run(req).await;
+    }
+    let Some(session) = bearer_or_cookie(req.headers()) else {
+        return see_other("/signin");
+    };
+    let user = match s.store.user_for_token(&session).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return see_other("/signin"),
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    if let Some(p) = spec.permission {
+        if !p.allows(user.role) {
+            return PageError(ApiError::Forbidden(user.role)).into_response();
+        }
+    }
+    let csrf = csrf_token(&session);
+    let req = if req.method() == axum::http::Method::POST {
+        match check_csrf(req, &csrf, s.config.max_body_bytes).await {
+            Ok(req) => req,
+            Err(response) => return response,
+        }
+    } else {
+        req
+    };
+    let lang = match s.store.user_locale(user.id).await {
+        Ok(stored) => stored.as_deref().and_then(Lang::from_tag),
+        Err(e) => return PageError::from(e).into_response(),
+    }
+    .unwrap_or_else(|| browser_lang(req.headers()));
+    let mut req = req;
+    req.extensions_mut().insert(Ctx { user, lang, csrf });
+    next.run(req).await
+}
+
+/// A form post must carry the session's CSRF token, as the `csrf` field or the `X-CSRF-Token`
+/// header (htmx). The body is read here and handed on unchanged.
+async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Request, Response> {
+    let refuse = || {
+        PageError(ApiError::NotAllowed(
+            "the form's security token is missing or stale; reload the page".into(),
+        ))
+        .into_response()
+    };
+    if req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == expected)
+    {
+        return Ok(req);
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| PageError(ApiError::TooLarge(limit)).into_response())?;
+    let given = form_urlencoded_field(&bytes, "csrf");
+    if given.as_deref() != Some(expected) {
+        return Err(refuse());
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).ok()?;
+    pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+/// The web pages' routes, checked by [`authorize_page`].
+pub(crate) fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/signin", get(sign_in_form).post(sign_in))
+        .route("/signout", post(sign_out))
+        .route("/settings/locale", post(set_locale))
+        .route("/assets/{*file}", get(assets::serve))
+        .route("/", get(pages::dashboard))
+        .route("/map", get(pages::map))
+        .route("/sites/{id}", get(pages::site))
+        .route("/persons", get(pages::persons))
+        .route("/persons/{id}", get(pages::person))
+        .route("/families", get(records::families))
+        .route("/families/{id}", get(records::family))
+        .route("/families/{id}/report", get(records::report))
+        .route("/samples", get(records::samples))
+        .route("/samples/{id}", get(records::sample))
+        .route("/missions", get(records::missions))
+        .route("/missions/{id}", get(records::mission))
+        .route("/jobs", get(matching::jobs).post(matching::start_job))
+        .route("/jobs/{id}", get(matching::job))
+        .route("/jobs/{id}/progress", get(matching::progress))
+        .route("/candidates/{id}", get(matching::candidate))
+        .route("/candidates/{id}/propose", post(matching::propose))
+        .route("/identifications/{id}/reviews", post(matching::review))
+        .route_layer(axum::middleware::from_fn_with_state(state, authorize_page))
+        .layer(axum::middleware::map_response(with_security_headers))
+}
+
+/// The browser itself refuses to load or send anything to another origin, whatever a page holds.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+async fn with_security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    response
+}
+
+/// The page's `{id}`, with a 404 page for anything that is not a number.
+pub(crate) struct PageId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageId {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, PageError> {
+        match axum::extract::Path::<i64>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(id)) => Ok(PageId(id)),
+            Err(_) => Err(PageError::not_found("page".into())),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+fn sign_in_page(lang: Lang, error: bool) -> String {
+    let other = match lang {
+        Lang::En => r#"<a href="/signin?lang=ja" lang="ja">日本語</a>"#,
+        Lang::Ja => r#"<a href="/signin?lang=en" lang="en">English</a>"#,
+    };
+    let error = if error {
+        format!(r#"<p class="error" role="alert">{}</p>"#, lang.t(Msg::WrongPassword))
+    } else {
+        String::new()
+    };
+    let body = format!(
+        r#"{error}<form method="post" action="/signin" class="stack"><input type="hidden" name="lang" value="{tag}"><label for="username">{user}</label><input id="username" name="username" autocomplete="username" required autofocus><label for="password">{pass}</label><input id="password" name="password" type="password" autocomplete="current-password" required><button type="submit">{signin}</button></form><p>{other}</p>"#,
+        tag = lang.tag(),
+        user = lang.t(Msg::Username),
+        pass = lang.t(Msg::Password),
+        signin = lang.t(Msg::SignIn),
+    );
+    html::bare_page(lang, lang.t(Msg::SignIn), &body)
+}
+
+async fn sign_in_form(headers: HeaderMap, Query(q): Query<LangQuery>) -> Html<String> {
+    let lang = q
+        .lang
+        .as_deref()
+        .and_then(Lang::from_tag)
+        .unwrap_or_else(|| browser_lang(&headers));
+    Html(sign_in_page(lang, false))
+}
+
+#[derive(Debug, Deserialize)]
+struct SignInForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+async fn sign_in(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<SignInForm>) -> PageResult {
+    let lang = f
+        .lang
+        .as_deref()
+        .and_then(Lang::from_tag)
+        .unwrap_or_else(|| browser_lang(&headers));
+    let Some(user) = s.store.check_password(&f.username, &f.password).await? else {
+        return Ok((StatusCode::UNAUTHORIZED, Html(sign_in_page(lang, true))).into_response());
+    };
+    let cookie = crate::start_session(&s, &user).await?;
+    let mut response = see_other("/");
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Unexpected(e.to_string()))?,
+    );
+    Ok(response)
+}
+
+async fn sign_out(State(s): State<AppState>, headers: HeaderMap) -> PageResult {
+    if let Some(token) = bearer_or_cookie(&headers) {
+        s.store.revoke_token(&token).await?;
+    }
+    let mut response = see_other("/signin");
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("homeward_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+struct LocaleForm {
+    locale: String,
+    #[allow(dead_code)]
+    csrf: Option<String>,
+}
+
+async fn set_locale(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    Form(f): Form<LocaleForm>,
+) -> PageResult {
+    let lang = Lang::from_tag(&f.locale).ok_or_else(|| ApiError::BadRequest {
+        message: format!("'{}' is not a language of these pages (en, ja)", f.locale),
+        field: Some("locale".into()),
+    })?;
+    s.store.set_user_locale(&ctx.user, lang.tag()).await?;
+    // Back to the page the form was on, if it was one of ours.
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()))
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/".to_owned());
+    Ok(see_other(&back))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_page_has_a_route_spec_once() {
+        for (i, a) in PAGES.iter().enumerate() {
+            for b in &PAGES[i + 1..] {
+                assert!(!(a.path == b.path && a.method == b.method), "{} {}", a.method, a.path);
+            }
+        }
+    }
+
+    #[test]
+    fn csrf_tokens_differ_by_session() {
+        assert_ne!(csrf_token("a"), csrf_token("b"));
+        assert_eq!(csrf_token("a").len(), 64);
+        assert_eq!(
+            form_urlencoded_field(b"locale=ja&csrf=abc%20d", "csrf").as_deref(),
+            Some("abc d")
+        );
+    }
+}

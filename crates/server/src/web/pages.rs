@@ -1,0 +1,570 @@
+//! Dashboard, map, sites and persons.
+
+use std::collections::HashSet;
+use std::fmt::Write;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse};
+use axum::Extension;
+use registry::model::{Name, Person, PersonStatus, Site};
+use serde::Deserialize;
+
+use super::html::{esc, link, page, table};
+use super::i18n::{self, Lang, Msg};
+use super::{Ctx, PageError, PageId, PageResult};
+use crate::{AppState, Permission};
+
+/// Names in the reader's preferred script first, the others beside it.
+pub(crate) fn names_html(lang: Lang, names: &[Name]) -> String {
+    let ordered = i18n::names_in_order(lang, names);
+    let Some((first, rest)) = ordered.split_first() else {
+        return String::new();
+    };
+    let mut out = format!(r#"<span class="names"><span class="main">{}</span>"#, esc(&first.text));
+    if !rest.is_empty() {
+        let others: Vec<String> = rest.iter().map(|n| esc(&n.text)).collect();
+        let _ = write!(out, r#" <span class="other">({})</span>"#, others.join(" · "));
+    }
+    out.push_str("</span>");
+    out
+}
+
+/// The first name in the reader's script, as plain text (titles, labels).
+pub(crate) fn first_name(lang: Lang, names: &[Name]) -> String {
+    i18n::names_in_order(lang, names)
+        .first()
+        .map(|n| n.text.clone())
+        .unwrap_or_default()
+}
+
+/// Every name with its script and kind.
+pub(crate) fn names_table(ctx: &Ctx, names: &[Name]) -> String {
+    let rows: Vec<Vec<String>> = i18n::names_in_order(ctx.lang, names)
+        .into_iter()
+        .map(|n| {
+            let lang = n
+                .lang
+                .as_deref()
+                .map(|l| format!(r#" lang="{}""#, esc(l)))
+                .unwrap_or_default();
+            vec![
+                format!("<span{lang}>{}</span>", esc(&n.text)),
+                esc(&n.script),
+                ctx.t(i18n::name_kind(n.kind)).to_owned(),
+            ]
+        })
+        .collect();
+    table(
+        ctx.t(Msg::Names),
+        &[ctx.t(Msg::Name), ctx.t(Msg::Script), ctx.t(Msg::Kind)],
+        &rows,
+    )
+}
+
+fn status_badge(lang: Lang, s: PersonStatus) -> String {
+    format!(
+        r#"<span class="status st-{}">{}</span>"#,
+        s.as_str(),
+        lang.t(i18n::person_status(s))
+    )
+}
+
+pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
+    let lang = ctx.lang;
+    let counts = s.store.count_persons_by_status().await?;
+    let total: i64 = counts.iter().map(|c| c.1).sum();
+    let sites = s.store.list_sites().await?.len();
+    let mut body = format!(
+        r#"<section aria-labelledby="by-status"><h2 id="by-status">{}</h2><ul class="cards">"#,
+        ctx.t(Msg::PersonsByStatus)
+    );
+    for st in PersonStatus::ALL {
+        let n = counts.iter().find(|c| c.0 == st).map_or(0, |c| c.1);
+        let _ = write!(
+            body,
+            r#"<li data-status="{}"><span class="n">{}</span>{}</li>"#,
+            st.as_str(),
+            i18n::number(n),
+            lang.t(i18n::person_status(st))
+        );
+    }
+    let _ = write!(
+        body,
+        r#"<li data-status="total"><span class="n">{}</span>{}</li><li data-status="sites"><span class="n">{}</span>{}</li></ul></section>"#,
+        i18n::number(total),
+        ctx.t(Msg::Total),
+        i18n::number(sites as i64),
+        ctx.t(Msg::SitesCount)
+    );
+    if ctx.may(Permission::ReadJobs) {
+        let running: Vec<_> = s
+            .store
+            .list_jobs(20)
+            .await?
+            .into_iter()
+            .filter(|j| matches!(j.status, registry::JobStatus::Running | registry::JobStatus::Queued))
+            .collect();
+        let _ = write!(body, r#"<h2>{}</h2>"#, ctx.t(Msg::RunningJobs));
+        if running.is_empty() {
+            let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoneYet));
+        }
+        for job in running {
+            let _ = write!(
+                body,
+                r#"<p>{} — {}</p>{}"#,
+                link(
+                    &format!("/jobs/{}", job.id),
+                    &format!("{} #{}", ctx.t(Msg::Job), job.id)
+                ),
+                lang.t(i18n::job_status(job.status)),
+                super::matching::progress_html(&ctx, &job)
+            );
+        }
+    }
+    if ctx.may(Permission::ReadPersons) {
+        let mut rows = Vec::new();
+        for (person, from, to, reason, actor, at) in s.store.recent_status_changes(10).await? {
+            let name = match s.store.get_person(person).await? {
+                Some(p) => names_html(lang, &p.data.names),
+                None => person.to_string(),
+            };
+            rows.push(vec![
+                esc(&i18n::instant(lang, &at)),
+                format!(r#"<a href="/persons/{person}">{name}</a>"#),
+                format!("{} → {}", status_badge(lang, from), status_badge(lang, to)),
+                esc(&reason),
+                esc(&actor),
+            ]);
+        }
+        body.push_str(&table(
+            ctx.t(Msg::RecentActivity),
+            &[
+                ctx.t(Msg::When),
+                ctx.t(Msg::Person),
+                ctx.t(Msg::Status),
+                ctx.t(Msg::Reason),
+                ctx.t(Msg::Actor),
+            ],
+            &rows,
+        ));
+    }
+    if ctx.may(Permission::ReadAudit) {
+        let rows: Vec<Vec<String>> = s
+            .store
+            .recent_audit(10)
+            .await?
+            .into_iter()
+            .map(|e| {
+                vec![
+                    esc(&i18n::instant(lang, &e.at)),
+                    esc(&e.actor),
+                    esc(&e.action),
+                    esc(&format!("{} {}", e.entity, e.entity_id)),
+                ]
+            })
+            .collect();
+        body.push_str(&table(
+            ctx.t(Msg::AuditLog),
+            &[ctx.t(Msg::When), ctx.t(Msg::Actor), ctx.t(Msg::Event), ctx.t(Msg::Kind)],
+            &rows,
+        ));
+    }
+    Ok(Html(page(&ctx, ctx.t(Msg::Dashboard), "", &body)).into_response())
+}
+
+/// JSON for a `<script type="application/json">` block: `<` escaped so no text can close it.
+fn script_json(value: &serde_json::Value) -> String {
+    value.to_string().replace('<', "\\u003c")
+}
+
+const SITE_STATUSES: [registry::model::SiteStatus; 6] = {
+    use registry::model::SiteStatus::*;
+    [Known, Surveyed, Inaccessible, Farmland, Relocated, Exhumed]
+};
+
+/// The style sheets a page with a map needs in its head.
+pub(crate) const MAP_HEAD: &str = r#"<link rel="stylesheet" href="/assets/leaflet-1.9.4/leaflet-1.9.4.css"><link rel="stylesheet" href="/assets/MarkerCluster-1.5.3.css"><link rel="stylesheet" href="/assets/MarkerCluster.Default-1.5.3.css">"#;
+
+/// The scripts of a page with a map, at the end of its body.
+pub(crate) const MAP_SCRIPTS: &str = concat!(
+    r#"<script src="/assets/leaflet-1.9.4/leaflet-1.9.4.js"></script><script src="/assets/leaflet.markercluster-1.5.3.js"></script><script src="/assets/topojson-client-3.1.0.min.js"></script><script src="/assets/homeward-map-"#,
+    env!("CARGO_PKG_VERSION"),
+    r#".js"></script>"#
+);
+
+/// The map element with its sites (those with coordinates) as JSON for `homeward-map.js`.
+pub(crate) fn map_div(ctx: &Ctx, sites: &[Site]) -> String {
+    let lang = ctx.lang;
+    let markers: Vec<serde_json::Value> = sites
+        .iter()
+        .filter_map(|site| {
+            let c = site.data.coordinates?;
+            Some(serde_json::json!({
+                "id": site.id,
+                "name": first_name(lang, &site.data.names),
+                "lat": c.lat,
+                "lon": c.lon,
+                "status": site.data.status.as_str(),
+                "status_label": lang.t(i18n::site_status(site.data.status)),
+            }))
+        })
+        .collect();
+    format!(
+        r#"<div id="map" role="region" aria-label="{}" data-shapes="/assets/world-atlas-2.0.2-countries-50m.json"></div><script type="application/json" id="site-data">{}</script>"#,
+        ctx.t(Msg::Map),
+        script_json(&serde_json::Value::Array(markers))
+    )
+}
+
+pub(crate) async fn map(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
+    let lang = ctx.lang;
+    let sites = s.store.list_sites().await?;
+    let mut body = String::from(r#"<ul class="legend">"#);
+    for st in SITE_STATUSES {
+        let _ = write!(
+            body,
+            r#"<li><span class="st-{}"></span>{}</li>"#,
+            st.as_str(),
+            lang.t(i18n::site_status(st))
+        );
+    }
+    body.push_str("</ul>");
+    body.push_str(&map_div(&ctx, &sites));
+    let rows: Vec<Vec<String>> = sites
+        .iter()
+        .map(|site| {
+            vec![
+                format!(
+                    r#"<a href="/sites/{}">{}</a>"#,
+                    site.id,
+                    names_html(lang, &site.data.names)
+                ),
+                lang.t(i18n::site_status(site.data.status)).to_owned(),
+                site.data
+                    .estimated_count
+                    .map(|n| i18n::number(i64::from(n)))
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    body.push_str(&table(
+        ctx.t(Msg::Sites),
+        &[ctx.t(Msg::Name), ctx.t(Msg::Status), ctx.t(Msg::EstimatedCount)],
+        &rows,
+    ));
+    body.push_str(MAP_SCRIPTS);
+    Ok(Html(page(&ctx, ctx.t(Msg::Map), MAP_HEAD, &body)).into_response())
+}
+
+fn site_link(lang: Lang, site: &Site) -> String {
+    format!(
+        r#"<a href="/sites/{}">{}</a>"#,
+        site.id,
+        esc(&first_name(lang, &site.data.names))
+    )
+}
+
+pub(crate) async fn site(State(s): State<AppState>, Extension(ctx): Extension<Ctx>, PageId(id): PageId) -> PageResult {
+    let lang = ctx.lang;
+    let site = s
+        .store
+        .get_site(id)
+        .await?
+        .ok_or_else(|| PageError::not_found(format!("site {id}")))?;
+    let all = s.store.list_sites().await?;
+    let mut body = names_table(&ctx, &site.data.names);
+    let _ = write!(
+        body,
+        r#"<dl class="facts"><dt>{}</dt><dd>{}</dd>"#,
+        ctx.t(Msg::Status),
+        lang.t(i18n::site_status(site.data.status))
+    );
+    if let Some(c) = site.data.coordinates {
+        let _ = write!(
+            body,
+            "<dt>{}</dt><dd>{:.5}, {:.5}</dd>",
+            ctx.t(Msg::Coordinates),
+            c.lat,
+            c.lon
+        );
+    }
+    if let Some(n) = site.data.estimated_count {
+        let _ = write!(
+            body,
+            "<dt>{}</dt><dd>{}</dd>",
+            ctx.t(Msg::EstimatedCount),
+            i18n::number(i64::from(n))
+        );
+    }
+    if let Some(notes) = &site.data.notes {
+        let _ = write!(body, "<dt>{}</dt><dd>{}</dd>", ctx.t(Msg::Notes), esc(notes));
+    }
+    body.push_str("</dl>");
+    let _ = write!(body, "<h2>{}</h2><ul>", ctx.t(Msg::Relocation));
+    let moved_here: Vec<&Site> = all.iter().filter(|o| o.relocated_to == Some(id)).collect();
+    if site.relocated_to.is_none() && moved_here.is_empty() {
+        let _ = write!(body, "<li>{}</li>", ctx.t(Msg::NotRelocated));
+    }
+    if let Some(to) = site.relocated_to.and_then(|to| all.iter().find(|o| o.id == to)) {
+        let _ = write!(body, "<li>{}: {}</li>", ctx.t(Msg::RelocatedTo), site_link(lang, to));
+    }
+    for from in moved_here {
+        let _ = write!(
+            body,
+            "<li>{} → {}</li>",
+            site_link(lang, from),
+            esc(&first_name(lang, &site.data.names))
+        );
+    }
+    body.push_str("</ul>");
+    let remains = if ctx.may(Permission::ReadRemains) {
+        s.store.list_remains(id).await?
+    } else {
+        Vec::new()
+    };
+    if ctx.may(Permission::ReadRemains) {
+        let rows: Vec<Vec<String>> = remains
+            .iter()
+            .map(|r| {
+                vec![
+                    esc(&r.data.external_id),
+                    esc(&r.data.skeletal_element),
+                    r.data.recovery_date.map(|d| i18n::date(lang, d)).unwrap_or_default(),
+                ]
+            })
+            .collect();
+        body.push_str(&table(
+            ctx.t(Msg::Remains),
+            &["ID", ctx.t(Msg::SkeletalElement), ctx.t(Msg::RecoveryDate)],
+            &rows,
+        ));
+    }
+    if ctx.may(Permission::ReadPersons) && ctx.may(Permission::ReadIdentifications) && !remains.is_empty() {
+        // Persons identified (or proposed) from samples of this site's remains.
+        let mut samples = HashSet::new();
+        for r in &remains {
+            for sample in s.store.list_samples(r.id).await? {
+                samples.insert(sample.id);
+            }
+        }
+        let mut rows = Vec::new();
+        for ident in s.store.list_identifications().await? {
+            let cited = s.store.identification_evidence(ident.id).await?;
+            if cited
+                .and_then(|e| e.sample_id)
+                .is_some_and(|sid| samples.contains(&sid))
+            {
+                if let Some(p) = s.store.get_person(ident.person_id).await? {
+                    rows.push(vec![
+                        format!(r#"<a href="/persons/{}">{}</a>"#, p.id, names_html(lang, &p.data.names)),
+                        lang.t(i18n::identification_status(ident.status)).to_owned(),
+                    ]);
+                }
+            }
+        }
+        body.push_str(&table(
+            ctx.t(Msg::LinkedPersons),
+            &[ctx.t(Msg::Name), ctx.t(Msg::Identification)],
+            &rows,
+        ));
+    }
+    if ctx.may(Permission::ReadMissions) {
+        let rows: Vec<Vec<String>> = s
+            .store
+            .list_missions()
+            .await?
+            .into_iter()
+            .filter(|m| m.data.site_ids.contains(&id))
+            .map(|m| {
+                vec![
+                    link(&format!("/missions/{}", m.id), &m.data.name),
+                    i18n::date(lang, m.data.start),
+                ]
+            })
+            .collect();
+        body.push_str(&table(
+            ctx.t(Msg::Missions),
+            &[ctx.t(Msg::Name), ctx.t(Msg::Start)],
+            &rows,
+        ));
+    }
+    let title = format!("{}: {}", ctx.t(Msg::Site), first_name(lang, &site.data.names));
+    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PersonQuery {
+    #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
+    offset: Option<i64>,
+}
+
+const PAGE_SIZE: i64 = 50;
+
+fn person_rows(lang: Lang, persons: &[Person]) -> Vec<Vec<String>> {
+    persons
+        .iter()
+        .map(|p| {
+            vec![
+                format!(r#"<a href="/persons/{}">{}</a>"#, p.id, names_html(lang, &p.data.names)),
+                lang.t(i18n::sex(p.data.sex)).to_owned(),
+                p.data.birth.map(|d| i18n::date(lang, d)).unwrap_or_default(),
+                p.data.death.map(|d| i18n::date(lang, d)).unwrap_or_default(),
+                status_badge(lang, p.status),
+            ]
+        })
+        .collect()
+}
+
+fn person_results(ctx: &Ctx, q: &str, offset: i64, persons: &[Person]) -> String {
+    let lang = ctx.lang;
+    let mut out = String::from(r#"<div id="results" aria-live="polite">"#);
+    if persons.is_empty() {
+        let _ = write!(out, r#"<p>{}</p>"#, ctx.t(Msg::NoResults));
+    } else {
+        out.push_str(&table(
+            ctx.t(Msg::Persons),
+            &[
+                ctx.t(Msg::Name),
+                ctx.t(Msg::Sex),
+                ctx.t(Msg::Born),
+                ctx.t(Msg::Died),
+                ctx.t(Msg::Status),
+            ],
+            &person_rows(lang, persons),
+        ));
+    }
+    let qs = serde_urlencoded::to_string([("q", q)]).unwrap_or_default();
+    out.push_str(r#"<nav class="pager">"#);
+    if offset > 0 {
+        let _ = write!(
+            out,
+            r#"<a href="/persons?{qs}&amp;offset={}">{}</a> "#,
+            (offset - PAGE_SIZE).max(0),
+            ctx.t(Msg::Previous)
+        );
+    }
+    if persons.len() as i64 == PAGE_SIZE {
+        let _ = write!(
+            out,
+            r#"<a href="/persons?{qs}&amp;offset={}">{}</a>"#,
+            offset + PAGE_SIZE,
+            ctx.t(Msg::Next)
+        );
+    }
+    out.push_str("</nav></div>");
+    out
+}
+
+pub(crate) async fn persons(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    Query(query): Query<PersonQuery>,
+) -> PageResult {
+    let q = query.q.unwrap_or_default();
+    let offset = query.offset.unwrap_or(0).max(0);
+    let found = s.store.search_persons(Some(&q), PAGE_SIZE, offset).await?;
+    let results = person_results(&ctx, &q, offset, &found);
+    // htmx asks for the results only, as the reader types.
+    if headers.contains_key("hx-request") {
+        return Ok(Html(results).into_response());
+    }
+    let body = format!(
+        r##"<form method="get" action="/persons" role="search" class="stack" hx-get="/persons" hx-trigger="input changed delay:250ms from:#q, submit" hx-target="#results" hx-swap="outerHTML" hx-push-url="true"><label for="q">{label}</label><input id="q" name="q" type="search" value="{value}" autocomplete="off"><button type="submit">{search}</button></form>{results}"##,
+        label = ctx.t(Msg::SearchPersons),
+        value = esc(&q),
+        search = ctx.t(Msg::Search),
+    );
+    Ok(Html(page(&ctx, ctx.t(Msg::Persons), "", &body)).into_response())
+}
+
+pub(crate) async fn person(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+) -> PageResult {
+    let lang = ctx.lang;
+    let p = s
+        .store
+        .get_person(id)
+        .await?
+        .ok_or_else(|| PageError::not_found(format!("person {id}")))?;
+    let mut body = format!(r#"<p class="lead">{}</p>"#, names_html(lang, &p.data.names));
+    body.push_str(&names_table(&ctx, &p.data.names));
+    let _ = write!(
+        body,
+        r#"<dl class="facts"><dt>ID</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>"#,
+        esc(&p.data.external_id),
+        ctx.t(Msg::Status),
+        status_badge(lang, p.status),
+        ctx.t(Msg::Sex),
+        lang.t(i18n::sex(p.data.sex))
+    );
+    if let Some(b) = p.data.birth {
+        let _ = write!(body, "<dt>{}</dt><dd>{}</dd>", ctx.t(Msg::Born), i18n::date(lang, b));
+    }
+    if let Some(d) = p.data.death {
+        let _ = write!(body, "<dt>{}</dt><dd>{}</dd>", ctx.t(Msg::Died), i18n::date(lang, d));
+    }
+    if let Some(place) = &p.data.death_place {
+        let mut text = place.name.clone().unwrap_or_default();
+        if let Some(c) = place.coordinates {
+            let _ = write!(text, " ({:.4}, {:.4})", c.lat, c.lon);
+        }
+        let _ = write!(body, "<dt>{}</dt><dd>{}</dd>", ctx.t(Msg::DeathPlace), esc(text.trim()));
+    }
+    body.push_str("</dl>");
+    let _ = write!(body, "<h2>{}</h2><ul>", ctx.t(Msg::Sources));
+    for src in &p.data.sources {
+        let note = src
+            .note
+            .as_deref()
+            .map(|n| format!(" — {}", esc(n)))
+            .unwrap_or_default();
+        let _ = write!(body, "<li>{}{note}</li>", esc(&src.citation));
+    }
+    body.push_str("</ul>");
+    let history = s.store.status_history(id).await?;
+    let rows: Vec<Vec<String>> = history
+        .into_iter()
+        .map(|(from, to, reason, actor, at)| {
+            vec![
+                esc(&i18n::instant(lang, &at)),
+                status_badge(lang, from),
+                status_badge(lang, to),
+                esc(&reason),
+                esc(&actor),
+            ]
+        })
+        .collect();
+    body.push_str(&table(
+        ctx.t(Msg::Timeline),
+        &[
+            ctx.t(Msg::When),
+            ctx.t(Msg::From),
+            ctx.t(Msg::To),
+            ctx.t(Msg::Reason),
+            ctx.t(Msg::Actor),
+        ],
+        &rows,
+    ));
+    let title = format!("{}: {}", ctx.t(Msg::Person), first_name(lang, &p.data.names));
+    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_json_cannot_close_its_script_block() {
+        let v = serde_json::json!({ "name": "</script><script>alert(1)</script>" });
+        let out = script_json(&v);
+        assert!(!out.contains("</script>"));
+        let back: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(back, v);
+    }
+}

@@ -1,0 +1,493 @@
+//! Families with their pedigree and consent, the printable report, samples with their chain of
+//! custody, and missions. No genotype is read here.
+
+use std::fmt::Write;
+
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse};
+use axum::Extension;
+use registry::{Family, FamilyMember, Reference};
+
+use super::html::{esc, link, page, table};
+use super::i18n::{self, Msg};
+use super::pages::names_html;
+use super::pedigree;
+use super::{Ctx, PageError, PageId, PageResult};
+use crate::{AppState, Permission};
+
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct Offset {
+    #[serde(default)]
+    offset: usize,
+}
+
+const FAMILIES_PER_PAGE: usize = 100;
+
+pub(crate) async fn families(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(Offset { offset }): Query<Offset>,
+) -> PageResult {
+    let all = s.store.list_families().await?;
+    let mut pager = String::from(r#"<nav class="pager">"#);
+    if offset > 0 {
+        let _ = write!(
+            pager,
+            r#"<a href="/families?offset={}">{}</a> "#,
+            offset.saturating_sub(FAMILIES_PER_PAGE),
+            ctx.t(Msg::Previous)
+        );
+    }
+    if offset + FAMILIES_PER_PAGE < all.len() {
+        let _ = write!(
+            pager,
+            r#"<a href="/families?offset={}">{}</a>"#,
+            offset + FAMILIES_PER_PAGE,
+            ctx.t(Msg::Next)
+        );
+    }
+    pager.push_str("</nav>");
+    let rows: Vec<Vec<String>> = all
+        .into_iter()
+        .skip(offset)
+        .take(FAMILIES_PER_PAGE)
+        .map(|f| {
+            vec![
+                link(&format!("/families/{}", f.id), &f.name),
+                esc(&f.external_id),
+                esc(f.liaison.as_deref().unwrap_or("")),
+            ]
+        })
+        .collect();
+    let body = table(
+        ctx.t(Msg::Families),
+        &[ctx.t(Msg::Name), "ID", ctx.t(Msg::Liaison)],
+        &rows,
+    ) + &pager;
+    Ok(Html(page(&ctx, ctx.t(Msg::Families), "", &body)).into_response())
+}
+
+/// What the family page and the report share.
+pub(crate) struct FamilyView {
+    pub family: Family,
+    pub members: Vec<FamilyMember>,
+    pub references: Vec<Reference>,
+}
+
+pub(crate) async fn family_view(s: &AppState, ctx: &Ctx, id: i64) -> Result<FamilyView, PageError> {
+    let family = s
+        .store
+        .get_family(id)
+        .await?
+        .ok_or_else(|| PageError::not_found(format!("family {id}")))?;
+    let members = s.store.list_members(id).await?;
+    let references = if ctx.may(Permission::ReadReferences) {
+        s.store.list_references(id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(FamilyView {
+        family,
+        members,
+        references,
+    })
+}
+
+impl FamilyView {
+    fn is_donor(&self, member: i64) -> bool {
+        self.references
+            .iter()
+            .any(|r| r.donor_member_id == member && r.withdrawal.is_none())
+    }
+
+    pub fn member_name(&self, member: i64) -> String {
+        self.members
+            .iter()
+            .find(|m| m.id == member)
+            .map(|m| m.data.display_name.clone())
+            .unwrap_or_else(|| member.to_string())
+    }
+
+    pub fn pedigree_svg(&self, ctx: &Ctx) -> String {
+        let nodes: Vec<pedigree::Node> = self
+            .members
+            .iter()
+            .map(|m| pedigree::Node {
+                id: m.id,
+                label: m.data.display_name.clone(),
+                sex: m.data.sex,
+                alive: m.data.alive,
+                father: m.data.father_member_id,
+                mother: m.data.mother_member_id,
+                missing: m.data.is_missing,
+                donor: self.is_donor(m.id),
+            })
+            .collect();
+        format!(
+            r#"<figure><div class="scroll">{}</div><figcaption class="muted">{}</figcaption></figure>"#,
+            pedigree::svg(&nodes, &format!("{}: {}", ctx.t(Msg::Pedigree), self.family.name)),
+            ctx.t(Msg::PedigreeLegend)
+        )
+    }
+
+    fn members_table(&self, ctx: &Ctx) -> String {
+        let rows: Vec<Vec<String>> = self
+            .members
+            .iter()
+            .map(|m| {
+                let person = match m.data.person_id {
+                    Some(p) if ctx.may(Permission::ReadPersons) => link(&format!("/persons/{p}"), &p.to_string()),
+                    Some(p) => p.to_string(),
+                    None => String::new(),
+                };
+                let mut notes = Vec::new();
+                if m.data.is_missing {
+                    notes.push(ctx.t(Msg::Missing));
+                }
+                if self.is_donor(m.id) {
+                    notes.push(ctx.t(Msg::Donor));
+                }
+                vec![
+                    esc(&m.data.display_name),
+                    ctx.t(i18n::sex(m.data.sex)).to_owned(),
+                    ctx.t(if m.data.alive { Msg::Alive } else { Msg::Deceased }).to_owned(),
+                    notes.join(", "),
+                    person,
+                ]
+            })
+            .collect();
+        table(
+            ctx.t(Msg::Members),
+            &[
+                ctx.t(Msg::Name),
+                ctx.t(Msg::Sex),
+                ctx.t(Msg::Status),
+                ctx.t(Msg::Kind),
+                ctx.t(Msg::Person),
+            ],
+            &rows,
+        )
+    }
+
+    fn references_table(&self, ctx: &Ctx) -> String {
+        let rows: Vec<Vec<String>> = self
+            .references
+            .iter()
+            .map(|r| {
+                let consent = match &r.withdrawal {
+                    None => format!(
+                        "{} ({}, {})",
+                        ctx.t(Msg::ConsentGiven),
+                        esc(r.consent.scope.as_str()),
+                        i18n::date(ctx.lang, r.consent.date)
+                    ),
+                    Some(w) => format!(
+                        "{} ({})",
+                        ctx.t(Msg::ConsentWithdrawn),
+                        esc(&i18n::instant(ctx.lang, &w.at))
+                    ),
+                };
+                vec![
+                    esc(&r.external_id),
+                    esc(&self.member_name(r.donor_member_id)),
+                    esc(&r.kit),
+                    consent,
+                ]
+            })
+            .collect();
+        table(
+            ctx.t(Msg::References),
+            &["ID", ctx.t(Msg::Donor), ctx.t(Msg::Kit), ctx.t(Msg::Consent)],
+            &rows,
+        )
+    }
+
+    /// The identifications of the family's missing members, with their cited evidence and reviews.
+    async fn identifications(&self, s: &AppState, ctx: &Ctx) -> Result<String, PageError> {
+        if !ctx.may(Permission::ReadIdentifications) {
+            return Ok(String::new());
+        }
+        let persons: Vec<i64> = self.members.iter().filter_map(|m| m.data.person_id).collect();
+        let mut rows = Vec::new();
+        for ident in s.store.list_identifications().await? {
+            if !persons.contains(&ident.person_id) {
+                continue;
+            }
+            let evidence = s.store.identification_evidence(ident.id).await?;
+            let reviews = s.store.identification_reviews(ident.id).await?;
+            let name = match s.store.get_person(ident.person_id).await? {
+                Some(p) => names_html(ctx.lang, &p.data.names),
+                None => ident.person_id.to_string(),
+            };
+            let reviewers: Vec<String> = reviews
+                .iter()
+                .map(|r| {
+                    let decision =
+                        i18n::decision(&r.decision).map_or_else(|| esc(&r.decision), |m| ctx.t(m).to_owned());
+                    format!("{} ({decision})", esc(&r.reviewer))
+                })
+                .collect();
+            rows.push(vec![
+                name,
+                ctx.t(i18n::identification_status(ident.status)).to_owned(),
+                evidence
+                    .as_ref()
+                    .map(|e| i18n::lr_html(e.lr.log10()))
+                    .unwrap_or_default(),
+                evidence.map(|e| format!("{:.6}", e.posterior)).unwrap_or_default(),
+                reviewers.join(", "),
+            ]);
+        }
+        Ok(table(
+            ctx.t(Msg::Identification),
+            &[
+                ctx.t(Msg::Person),
+                ctx.t(Msg::Status),
+                ctx.t(Msg::Lr),
+                ctx.t(Msg::Posterior),
+                ctx.t(Msg::Reviews),
+            ],
+            &rows,
+        ))
+    }
+}
+
+pub(crate) async fn family(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+) -> PageResult {
+    let view = family_view(&s, &ctx, id).await?;
+    let mut body = format!(
+        r#"<p><a href="/families/{id}/report">{}</a></p><h2>{}</h2>{}"#,
+        ctx.t(Msg::Report),
+        ctx.t(Msg::Pedigree),
+        view.pedigree_svg(&ctx)
+    );
+    body.push_str(&view.members_table(&ctx));
+    if ctx.may(Permission::ReadReferences) {
+        body.push_str(&view.references_table(&ctx));
+    }
+    body.push_str(&view.identifications(&s, &ctx).await?);
+    let title = format!("{}: {}", ctx.t(Msg::Family), view.family.name);
+    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+}
+
+pub(crate) async fn report(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+) -> PageResult {
+    let view = family_view(&s, &ctx, id).await?;
+    let mut body = format!(
+        r#"<p class="no-print"><button type="button" onclick="window.print()">{}</button></p><dl class="facts"><dt>{}</dt><dd>{}</dd><dt>ID</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>"#,
+        ctx.t(Msg::Print),
+        ctx.t(Msg::Family),
+        esc(&view.family.name),
+        esc(&view.family.external_id),
+        ctx.t(Msg::Generated),
+        esc(&i18n::instant(ctx.lang, &registry::now_utc())),
+    );
+    body.push_str(&view.identifications(&s, &ctx).await?);
+    let _ = write!(body, "<h2>{}</h2>{}", ctx.t(Msg::Pedigree), view.pedigree_svg(&ctx));
+    body.push_str(&view.members_table(&ctx));
+    if ctx.may(Permission::ReadReferences) {
+        body.push_str(&view.references_table(&ctx));
+    }
+    let title = format!("{}: {}", ctx.t(Msg::Report), view.family.name);
+    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+}
+
+pub(crate) async fn samples(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
+    let rows: Vec<Vec<String>> = s
+        .store
+        .list_all_samples(500, 0)
+        .await?
+        .into_iter()
+        .map(|x| {
+            vec![
+                link(&format!("/samples/{}", x.id), &x.external_id),
+                esc(&x.lab),
+                esc(x.profile_kind.as_str()),
+                ctx.t(if x.typed { Msg::Yes } else { Msg::No }).to_owned(),
+            ]
+        })
+        .collect();
+    let body = table(
+        ctx.t(Msg::Samples),
+        &["ID", ctx.t(Msg::Lab), ctx.t(Msg::Kind), ctx.t(Msg::Typed)],
+        &rows,
+    );
+    Ok(Html(page(&ctx, ctx.t(Msg::Samples), "", &body)).into_response())
+}
+
+pub(crate) async fn sample(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+) -> PageResult {
+    let lang = ctx.lang;
+    let x = s
+        .store
+        .get_sample(id)
+        .await?
+        .ok_or_else(|| PageError::not_found(format!("sample {id}")))?;
+    let remains = s.store.get_remains(x.remains_id).await?;
+    let mut body = format!(
+        r#"<dl class="facts"><dt>ID</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>"#,
+        esc(&x.external_id),
+        ctx.t(Msg::Lab),
+        esc(&x.lab),
+        ctx.t(Msg::Kind),
+        esc(x.profile_kind.as_str()),
+        ctx.t(Msg::Typed),
+        ctx.t(if x.typed { Msg::Yes } else { Msg::No }),
+    );
+    if let Some(r) = remains {
+        let _ = write!(
+            body,
+            r#"<dt>{}</dt><dd>{} — {} (<a href="/sites/{}">{}</a>)</dd>"#,
+            ctx.t(Msg::Remains),
+            esc(&r.data.external_id),
+            esc(&r.data.skeletal_element),
+            r.data.site_id,
+            ctx.t(Msg::Site)
+        );
+    }
+    body.push_str("</dl>");
+    let rows: Vec<Vec<String>> = s
+        .store
+        .custody_chain(id)
+        .await?
+        .into_iter()
+        .map(|e| {
+            vec![
+                esc(&i18n::instant(lang, &e.at)),
+                ctx.t(i18n::custody_event(e.event)).to_owned(),
+                esc(&e.who),
+                esc(&e.location),
+                esc(e.note.as_deref().unwrap_or("")),
+            ]
+        })
+        .collect();
+    body.push_str(&table(
+        ctx.t(Msg::Custody),
+        &[
+            ctx.t(Msg::When),
+            ctx.t(Msg::Event),
+            ctx.t(Msg::Who),
+            ctx.t(Msg::Location),
+            ctx.t(Msg::Notes),
+        ],
+        &rows,
+    ));
+    let title = format!("{}: {}", ctx.t(Msg::Sample), x.external_id);
+    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+}
+
+fn mission_kind(kind: registry::MissionKind) -> Msg {
+    match kind {
+        registry::MissionKind::GraveVisit => Msg::GraveVisit,
+        registry::MissionKind::Recovery => Msg::Recovery,
+    }
+}
+
+pub(crate) async fn missions(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
+    let lang = ctx.lang;
+    let rows: Vec<Vec<String>> = s
+        .store
+        .list_missions()
+        .await?
+        .into_iter()
+        .map(|m| {
+            vec![
+                link(&format!("/missions/{}", m.id), &m.data.name),
+                ctx.t(mission_kind(m.data.kind)).to_owned(),
+                i18n::date(lang, m.data.start),
+                m.data.end.map(|d| i18n::date(lang, d)).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let body = table(
+        ctx.t(Msg::Missions),
+        &[ctx.t(Msg::Name), ctx.t(Msg::Kind2), ctx.t(Msg::Start), ctx.t(Msg::End)],
+        &rows,
+    );
+    Ok(Html(page(&ctx, ctx.t(Msg::Missions), "", &body)).into_response())
+}
+
+pub(crate) async fn mission(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+) -> PageResult {
+    let lang = ctx.lang;
+    let m = s
+        .store
+        .get_mission(id)
+        .await?
+        .ok_or_else(|| PageError::not_found(format!("mission {id}")))?;
+    let mut body = format!(
+        r#"<dl class="facts"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>"#,
+        ctx.t(Msg::Kind2),
+        ctx.t(mission_kind(m.data.kind)),
+        ctx.t(Msg::Start),
+        i18n::date(lang, m.data.start),
+        ctx.t(Msg::End),
+        m.data.end.map(|d| i18n::date(lang, d)).unwrap_or_default(),
+    );
+    if let Some(p) = &m.data.permits {
+        let _ = write!(body, "<dt>{}</dt><dd>{}</dd>", ctx.t(Msg::Permits), esc(p));
+    }
+    if let Some(o) = &m.outcome {
+        let _ = write!(body, "<dt>{}</dt><dd>{}</dd>", ctx.t(Msg::Outcome), esc(o));
+    }
+    body.push_str("</dl>");
+    let mut sites = Vec::new();
+    for sid in &m.data.site_ids {
+        if let Some(site) = s.store.get_site(*sid).await? {
+            sites.push(site);
+        }
+    }
+    let _ = write!(
+        body,
+        "<h2>{}</h2>{}",
+        ctx.t(Msg::Sites),
+        super::pages::map_div(&ctx, &sites)
+    );
+    // The sites in the mission's order; the registry records no per-day plan, so none is invented.
+    let rows: Vec<Vec<String>> = sites
+        .iter()
+        .enumerate()
+        .map(|(i, site)| {
+            vec![
+                (i + 1).to_string(),
+                format!(
+                    r#"<a href="/sites/{}">{}</a>"#,
+                    site.id,
+                    names_html(lang, &site.data.names)
+                ),
+                ctx.t(i18n::site_status(site.data.status)).to_owned(),
+            ]
+        })
+        .collect();
+    body.push_str(&table(
+        ctx.t(Msg::Itinerary),
+        &[ctx.t(Msg::Order), ctx.t(Msg::Site), ctx.t(Msg::Status)],
+        &rows,
+    ));
+    let rows: Vec<Vec<String>> = m
+        .data
+        .participants
+        .iter()
+        .map(|p| vec![esc(&p.name), esc(p.role.as_deref().unwrap_or(""))])
+        .collect();
+    body.push_str(&table(
+        ctx.t(Msg::Participants),
+        &[ctx.t(Msg::Name), ctx.t(Msg::Role)],
+        &rows,
+    ));
+    body.push_str(super::pages::MAP_SCRIPTS);
+    let title = format!("{}: {}", ctx.t(Msg::Mission), m.data.name);
+    Ok(Html(page(&ctx, &title, super::pages::MAP_HEAD, &body)).into_response())
+}

@@ -1,0 +1,380 @@
+// Browser tests: the real `homeward serve` on a fresh SQLite database, driven by Debian's headless
+// Chromium through playwright-core. Every request the browser makes is recorded, and one that
+// leaves localhost fails the run. Screenshots of every page go to test-output/browser/.
+//
+//   HOMEWARD_BIN=path/to/homeward node run.mjs     (default: builds it with cargo)
+//
+// Prints "test result: ok. N passed; M failed;" like cargo, so .ci/run can add the counts up.
+
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { seed, PROFILES, ALLELES, SITES } from "./fixture/seed.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, "../..");
+const out = path.join(repo, "test-output", "browser");
+fs.rmSync(out, { recursive: true, force: true });
+fs.mkdirSync(out, { recursive: true });
+
+const PASSWORD = "a long browser-test password";
+const USERS = [
+  ["admin", "admin"], ["liaison", "family-liaison"], ["lab", "lab-analyst"],
+  ["rev1", "reviewer"], ["rev2", "reviewer"], ["planner", "mission-planner"], ["viewer", "viewer"],
+];
+
+function homewardBin() {
+  if (process.env.HOMEWARD_BIN) return process.env.HOMEWARD_BIN;
+  // Cargo names the executable it built: no guessing at target directories.
+  const r = spawnSync("cargo", ["build", "--locked", "-p", "homeward", "--message-format=json"], {
+    cwd: repo, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 28,
+  });
+  if (r.status !== 0) throw new Error("cargo build failed");
+  const built = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l))
+    .find((m) => m.reason === "compiler-artifact" && m.target.name === "homeward" && m.executable);
+  if (!built) throw new Error("cargo built no homeward executable");
+  return built.executable;
+}
+
+function run(bin, args, input) {
+  const r = spawnSync(bin, args, { input, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`homeward ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+async function startServer(bin, db, freqs) {
+  const child = spawn(bin, ["serve", "--db", db, "--listen", "127.0.0.1:0"], {
+    env: { ...process.env, HOMEWARD_FREQUENCIES: freqs },
+    stdio: ["ignore", "inherit", "pipe"],
+  });
+  const base = await new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${seen}`)), 30000);
+    child.stderr.on("data", (d) => {
+      seen += d;
+      process.stderr.write(d);
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    child.on("exit", (code) => reject(new Error(`server exited ${code}: ${seen}`)));
+  });
+  return { child, base };
+}
+
+// ---- a tiny harness: named steps, run in order, counted ----
+const results = [];
+async function step(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push([name, true]);
+    console.log(`test ${name} ... ok (${Date.now() - started} ms)`);
+  } catch (e) {
+    results.push([name, false]);
+    console.log(`test ${name} ... FAILED\n  ${String(e && e.stack || e).split("\n").slice(0, 6).join("\n  ")}`);
+  }
+}
+function assert(cond, message) { if (!cond) throw new Error(message); }
+
+const bin = homewardBin();
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homeward-browser-"));
+const db = `sqlite://${path.join(dir, "db.sqlite")}`;
+run(bin, ["db", "migrate", "--db", db]);
+for (const [name, role] of USERS) {
+  run(bin, ["user", "add", "--username", name, "--role", role, "--password-stdin", "--db", db], PASSWORD + "\n");
+}
+const token = run(bin, ["token", "create", "--username", "admin", "--db", db]).split(/\s+/).pop();
+const { child, base } = await startServer(bin, db, path.join(here, "fixture", "freqs.tsv"));
+let browser;
+const outside = [];
+const scriptErrors = [];
+try {
+  const fixture = await seed(base, token);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    // Playwright gives every launch a fresh, temporary user-data-dir of its own.
+  });
+
+  /** A fresh browser context (own cookies) whose every request is checked to stay on localhost. */
+  async function session(options = {}) {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, ...options });
+    context.on("request", (req) => {
+      const host = new URL(req.url()).hostname;
+      if (!["127.0.0.1", "localhost"].includes(host) && !req.url().startsWith("data:")) outside.push(req.url());
+    });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10000);
+    const errors = [];
+    page.on("pageerror", (e) => { errors.push(String(e)); scriptErrors.push(String(e)); });
+    // A page that tries to reach beyond the server trips the Content-Security-Policy.
+    page.on("console", (m) => { if (m.type() === "error" && /Content Security Policy/i.test(m.text())) scriptErrors.push(m.text()); });
+    return { context, page, errors };
+  }
+  async function signIn(page, user) {
+    await page.goto(base + "/signin");
+    await page.fill("#username", user);
+    await page.fill("#password", PASSWORD);
+    await Promise.all([page.waitForURL(base + "/"), page.click("button[type=submit]")]);
+  }
+  async function signOut(page) {
+    await Promise.all([page.waitForURL(/\/signin/), page.click("form[action='/signout'] button")]);
+  }
+  const shot = (page, name) => page.screenshot({ path: path.join(out, `${name}.png`), fullPage: true });
+
+  const admin = await session({ locale: "en-GB" });
+  const p = admin.page;
+
+  await step("sign in and see the dashboard", async () => {
+    await signIn(p, "admin");
+    const missing = await p.textContent("li[data-status='missing'] .n");
+    assert(missing.trim() === "3", `3 missing persons, got ${missing}`);
+    const sites = await p.textContent("li[data-status='sites'] .n");
+    assert(sites.trim() === String(SITES.length), `sites: ${sites}`);
+    await shot(p, "01-dashboard");
+  });
+
+  await step("the map shows every site's marker over the bundled country shapes", async () => {
+    await p.goto(base + "/map");
+    await p.waitForSelector("#map[data-shapes-loaded='true']", { timeout: 15000 });
+    await p.waitForSelector(".leaflet-overlay-pane path", { state: "attached" });
+    // Markers outside clusters, plus the sites each cluster holds.
+    const count = await p.evaluate(() => {
+      const single = document.querySelectorAll(".site-marker").length;
+      const clustered = [...document.querySelectorAll(".marker-cluster span")].reduce((n, s) => n + Number(s.textContent), 0);
+      return single + clustered;
+    });
+    assert(count === SITES.length, `markers for ${SITES.length} sites, saw ${count}`);
+    const statuses = await p.$$eval(".site-marker", (els) => els.map((e) => e.className));
+    assert(statuses.every((c) => /st-(known|surveyed|inaccessible|farmland|relocated|exhumed)/.test(c)), "markers coloured by status");
+    await shot(p, "02-map");
+  });
+
+  await step("a site page shows names in every script and the relocation", async () => {
+    const old = fixture.sites.find((s) => s.external_id === "S-KHAB-OLD");
+    await p.goto(`${base}/sites/${old.id}`);
+    const html = await p.content();
+    assert(html.includes("ハバロフスク 旧墓地") && html.includes("Khabarovsk, old cemetery"), "both scripts");
+    assert(html.includes("ハバロフスク 新墓地") || html.includes("Khabarovsk, new cemetery"), "relocated to the new cemetery");
+    const boug = fixture.sites.find((s) => s.external_id === "S-BOUG");
+    await p.goto(`${base}/sites/${boug.id}`);
+    assert((await p.content()).includes("Bougainville recovery 2026"), "the mission to the site");
+    await shot(p, "03-site");
+  });
+
+  for (const [label, query] of [["kanji", "山田"], ["romaji", "yamada taro"], ["kana", "やまだ"]]) {
+    await step(`person search finds a name by ${label}`, async () => {
+      await p.goto(base + "/persons");
+      await p.fill("#q", query);
+      await p.waitForFunction(
+        () => document.querySelectorAll("#results tbody tr").length === 1 && document.querySelector("#results").textContent.includes("山田太郎"),
+        null, { timeout: 10000 });
+      const rows = await p.$$eval("#results tbody tr", (r) => r.map((x) => x.textContent));
+      assert(rows.length === 1 && rows[0].includes("Yamada Taro"), `one Yamada: ${rows}`);
+      await shot(p, `04-persons-${label}`);
+    });
+  }
+
+  await step("a person page shows the timeline and sources", async () => {
+    await p.goto(`${base}/persons/${fixture.taro.id}`);
+    const html = await p.content();
+    assert(html.includes("Ministry death register"), "sources");
+    assert(html.includes("April 1921"), "dates in English");
+    await shot(p, "05-person");
+  });
+
+  await step("the family page draws the pedigree with one symbol per member", async () => {
+    await p.goto(`${base}/families/${fixture.family.id}`);
+    const symbols = await p.$$eval("svg.pedigree .pedigree-symbol", (e) => e.length);
+    assert(symbols === 5, `5 members, ${symbols} symbols`);
+    assert(await p.$$eval("svg.pedigree .pedigree-symbol.missing", (e) => e.length) === 1, "one missing person");
+    assert(await p.$$eval("svg.pedigree .donor-dot", (e) => e.length) === 2, "two donors");
+    assert(await p.$$eval("svg.pedigree .slash", (e) => e.length) === 3, "three deceased");
+    assert(await p.$$eval("svg.pedigree rect", (e) => e.length) === 3, "three men");
+    assert(await p.$$eval("svg.pedigree .pedigree-symbol > circle:not(.donor-dot)", (e) => e.length) === 2, "two women");
+    assert((await p.content()).includes("identification-only"), "consent shown");
+    await shot(p, "06-family");
+  });
+
+  await step("samples and chain of custody", async () => {
+    await p.goto(base + "/samples");
+    await Promise.all([p.waitForURL(/\/samples\/\d+/), p.click("text=SM-BOUG-1")]);
+    const rows = await p.$$eval("table tbody tr", (r) => r.length);
+    assert(rows === 2, `two custody events, ${rows}`);
+    await shot(p, "07-sample");
+  });
+
+  let candidateUrl;
+  await step("a matching job started from the page reaches 100%", async () => {
+    await p.goto(base + "/jobs");
+    await Promise.all([p.waitForURL(/\/jobs\/\d+$/), p.click("#start-job")]);
+    await p.waitForSelector(".percent[data-percent='100']", { timeout: 60000 });
+    await p.waitForSelector("#job-block table tbody tr a");
+    await shot(p, "08-job");
+    candidateUrl = base + (await p.getAttribute("#job-block table tbody tr a", "href"));
+  });
+
+  let reviewerHtml = "";
+  await step("two different reviewers confirm and the person becomes identified", async () => {
+    await p.goto(candidateUrl);
+    assert((await p.content()).includes("Sample " + fixture.samples[0].id) || (await p.content()).includes(String(fixture.samples[0].id)), "the son's sample is the candidate");
+    await Promise.all([p.waitForURL(/#decision/), p.click("#propose")]);
+    assert(await p.$("#review-form") === null, "an admin may not review");
+    await signOut(p);
+    for (const reviewer of ["rev1", "rev2"]) {
+      await signIn(p, reviewer);
+      await p.goto(candidateUrl);
+      reviewerHtml = await p.content();
+      await p.check("input[name=decision][value=confirm]");
+      await p.fill("#comment", `Checked marker by marker (${reviewer}).`);
+      await Promise.all([p.waitForURL(/#decision/), p.click("#review-form button[type=submit]")]);
+      assert(await p.$("#review-form") === null, "one review per reviewer");
+      if (reviewer === "rev1") {
+        assert(await p.getAttribute(".identification-status", "data-status") === "proposed", "one confirmation is not enough");
+        await shot(p, "09-candidate-one-review");
+      }
+      await signOut(p);
+    }
+    await signIn(p, "rev1");
+    await p.goto(candidateUrl);
+    assert(await p.getAttribute(".identification-status", "data-status") === "confirmed", "confirmed");
+    assert(await p.getAttribute(".person-status", "data-status") === "identified", "the person is identified");
+    await shot(p, "10-candidate-identified");
+    // Positive control for the liaison check below: a reviewer does see the genotypes.
+    assert(reviewerHtml.includes(PROFILES.taro.M1) && reviewerHtml.includes(PROFILES.kiyo.M1), "genotypes side by side for a reviewer");
+    await signOut(p);
+  });
+
+  await step("missions show their sites, participants and itinerary", async () => {
+    await signIn(p, "planner");
+    await p.goto(`${base}/missions/${fixture.mission.id}`);
+    await p.waitForSelector("#map[data-shapes-loaded='true']", { timeout: 15000 });
+    const html = await p.content();
+    assert(html.includes("Kim Min-jun") && html.includes("Northern Saipan") && html.includes("Buin cemetery"), "participants and sites");
+    assert(await p.$$eval(".site-marker, .marker-cluster", (e) => e.length) >= 1, "sites on the map");
+    await shot(p, "11-mission");
+    await signOut(p);
+  });
+
+  await step("the printable report", async () => {
+    await signIn(p, "admin");
+    await p.goto(`${base}/families/${fixture.family.id}/report`);
+    assert((await p.content()).includes("confirmed"), "the confirmed identification");
+    await p.emulateMedia({ media: "print" });
+    assert(!(await p.isVisible("header.top")), "no navigation in print");
+    await shot(p, "12-report-print");
+    await p.emulateMedia({ media: "screen" });
+    await signOut(p);
+  });
+
+  await step("a family liaison never receives a genotype", async () => {
+    const { page, context } = await session();
+    await signIn(page, "liaison");
+    const visited = [];
+    const pages = ["/", "/map", "/persons", `/persons/${fixture.taro.id}`, "/families", `/families/${fixture.family.id}`,
+      `/families/${fixture.family.id}/report`, `/sites/${fixture.sites[0].id}`, candidateUrl.replace(base, ""),
+      "/samples", `/samples/${fixture.samples[0].id}`, "/jobs"];
+    const genotypes = Object.values(PROFILES).flatMap((p) => Object.values(p));
+    const allele = new RegExp(`(?<![\\d.])(${ALLELES.map((a) => a.replace(".", "\\.")).join("|")})(?![\\d])`);
+    for (const url of pages) {
+      const response = await page.goto(base + url);
+      const html = await response.text();
+      visited.push(`${url} ${response.status()}`);
+      for (const g of genotypes) assert(!html.includes(g), `${url}: genotype ${g}`);
+      const m = allele.exec(html);
+      assert(!m, `${url}: allele ${m && m[0]} near "${m && html.slice(m.index - 40, m.index + 20)}"`);
+      assert(!html.includes('class="genotype"'), `${url}: genotype cells`);
+    }
+    assert(visited.some((v) => v.startsWith(candidateUrl.replace(base, "")) && v.endsWith(" 403")), `candidate page refused: ${visited}`);
+    await page.goto(`${base}/families/${fixture.family.id}`);
+    await shot(page, "13-liaison-family");
+    await context.close();
+  });
+
+  await step("a viewer sees the map and numbers only; buttons a role cannot use are not shown", async () => {
+    const { page, context } = await session();
+    await signIn(page, "viewer");
+    const nav = await page.$$eval("header nav a", (a) => a.map((x) => x.getAttribute("href")));
+    assert(JSON.stringify(nav) === JSON.stringify(["/", "/map"]), `viewer nav: ${nav}`);
+    assert((await page.goto(base + "/persons")).status() === 403, "persons refused");
+    const form = await page.request.post(base + "/jobs", { form: { csrf: "x" } });
+    assert(form.status() === 403, `job start refused: ${form.status()}`);
+    await context.close();
+    const lab = await session();
+    await signIn(lab.page, "rev2");
+    await lab.page.goto(base + "/jobs");
+    assert(await lab.page.$("#start-job") === null, "a reviewer sees no start button");
+    await lab.context.close();
+  });
+
+  await step("a form post without the CSRF token is refused", async () => {
+    const { page, context } = await session();
+    await signIn(page, "lab");
+    const r = await page.request.post(base + "/jobs", { form: {} });
+    assert(r.status() === 403, `no token: ${r.status()}`);
+    await context.close();
+  });
+
+  await step("Japanese: by Accept-Language, and chosen per user", async () => {
+    const { page, context } = await session({ locale: "ja-JP" });
+    await page.goto(base + "/signin");
+    assert((await page.textContent("h1")).includes("サインイン"), "sign-in page in Japanese");
+    await signIn(page, "lab");
+    assert((await page.textContent("h1")).includes("ダッシュボード"), "dashboard in Japanese");
+    await context.close();
+    // An English browser, and the user chooses Japanese in the header.
+    const en = await session({ locale: "en-GB" });
+    await signIn(en.page, "admin");
+    assert((await en.page.textContent("h1")).includes("Dashboard"), "English first");
+    await en.page.goto(`${base}/persons/${fixture.taro.id}`);
+    await en.page.selectOption("#locale", "ja");
+    await Promise.all([en.page.waitForNavigation(), en.page.click("form[action='/settings/locale'] button")]);
+    const html = await en.page.content();
+    assert(html.includes("状態の経過") && html.includes("1921年4月"), "labels and dates in Japanese");
+    const main = await en.page.textContent(".lead .names .main");
+    assert(main.trim() === "山田太郎", `kanji first: ${main}`);
+    await shot(en.page, "14-person-ja");
+    await en.page.goto(`${base}/families/${fixture.family.id}`);
+    await shot(en.page, "15-family-ja");
+    await en.context.close();
+  });
+
+  await step("usable at 360 px wide", async () => {
+    const { page, context } = await session({ viewport: { width: 360, height: 740 } });
+    await signIn(page, "admin");
+    for (const url of ["/", "/persons", `/families/${fixture.family.id}`, candidateUrl.replace(base, "")]) {
+      await page.goto(base + url);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert(width <= 360, `${url}: page is ${width} px wide`);
+    }
+    await shot(page, "16-narrow-family");
+    // Keyboard: the skip link is the first stop and focus is visible.
+    await page.keyboard.press("Tab");
+    assert(await page.evaluate(() => document.activeElement.className) === "skip", "skip link first");
+    await context.close();
+  });
+
+  await step("no request left localhost", async () => {
+    assert(outside.length === 0, `requests outside: ${outside.join(", ")}`);
+  });
+  await step("no script errors and no Content-Security-Policy violation on any page", async () => {
+    assert(scriptErrors.length === 0, scriptErrors.join("; "));
+  });
+} catch (e) {
+  results.push(["setup", false]);
+  console.log(`setup failed: ${e.stack || e}`);
+} finally {
+  if (browser) await browser.close();
+  child.kill("SIGTERM");
+}
+
+const passed = results.filter((r) => r[1]).length;
+const failed = results.length - passed;
+console.log(`screenshots: ${out}`);
+console.log(`test result: ${failed ? "FAILED" : "ok"}. ${passed} passed; ${failed} failed; 0 ignored; 0 measured; 0 filtered out`);
+process.exit(failed ? 1 : 0);
