@@ -1267,6 +1267,17 @@ fn families_ask_to_visit_graves_and_planners_see_the_requests() {
         assert_eq!(st, 409, "{label}: re-planning names the version it replaces");
         let (st, stored) = s.call("GET", &path, Some(Role::Reviewer), None).await;
         assert_eq!((st, &stored["plan"]), (200, plan), "{label}");
+        // The mission's page shows the plan day by day.
+        let auth = format!("Authorization: Bearer {}", s.token(Role::MissionPlanner));
+        let page = format!("/missions/{}", m["id"]);
+        let (st, _, html) = s.raw("GET", &page, Some(&auth), None).await;
+        let html = String::from_utf8_lossy(&html);
+        assert_eq!(st, 200, "{label}: {html}");
+        assert!(
+            html.contains("Itinerary by day") && html.contains("Day 1 — 2027-06-14"),
+            "{label}: {html}"
+        );
+        assert!(html.contains("Chongjin hotel"), "{label}");
     });
 }
 

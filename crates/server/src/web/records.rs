@@ -385,6 +385,81 @@ pub(crate) async fn sample(
     Ok(Html(page(&ctx, &title, "", &body)).into_response())
 }
 
+/// A stored itinerary (crate `itinerary`'s plan as JSON) as one table per day, and the sites left
+/// out with the planner's reason.
+fn day_plans(ctx: &Ctx, itinerary: Option<&registry::MissionItinerary>) -> String {
+    let mut out = format!("<h2>{}</h2>", ctx.t(Msg::DayPlans));
+    let Some(itinerary) = itinerary else {
+        let _ = write!(out, "<p>{}</p>", ctx.t(Msg::NoDayPlan));
+        return out;
+    };
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => esc(s),
+        serde_json::Value::Null => String::new(),
+        other => esc(&other.to_string()),
+    };
+    let _ = write!(
+        out,
+        "<p>{}: {} ({})</p>",
+        ctx.t(Msg::PlannedBy),
+        esc(&itinerary.planned_by),
+        esc(&itinerary.planned_at)
+    );
+    let empty = Vec::new();
+    for day in itinerary.plan["days"].as_array().unwrap_or(&empty) {
+        let rows: Vec<Vec<String>> = day["stops"]
+            .as_array()
+            .unwrap_or(&empty)
+            .iter()
+            .map(|stop| {
+                let families: Vec<String> = stop["families"]
+                    .as_array()
+                    .unwrap_or(&empty)
+                    .iter()
+                    .map(|f| format!("{} ({})", text(&f["family_id"]), text(&f["visitors"])))
+                    .collect();
+                vec![
+                    text(&stop["place"]),
+                    text(&stop["depart"]),
+                    text(&stop["travel_minutes"]),
+                    text(&stop["arrive"]),
+                    text(&stop["visit_minutes"]),
+                    families.join("; "),
+                ]
+            })
+            .collect();
+        // `table` escapes its caption.
+        let raw = |v: &serde_json::Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+        let caption = format!("{} {} — {}", ctx.t(Msg::DayNumber), raw(&day["day"]), raw(&day["date"]));
+        out.push_str(&table(
+            &caption,
+            &[
+                ctx.t(Msg::Place),
+                ctx.t(Msg::Depart),
+                ctx.t(Msg::TravelMinutes),
+                ctx.t(Msg::Arrive),
+                ctx.t(Msg::VisitMinutes),
+                ctx.t(Msg::Families),
+            ],
+            &rows,
+        ));
+    }
+    let unplanned: Vec<Vec<String>> = itinerary.plan["unplanned"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .map(|u| vec![text(&u["site_name"]), text(&u["explanation"])])
+        .collect();
+    if !unplanned.is_empty() {
+        out.push_str(&table(
+            ctx.t(Msg::NotPlanned),
+            &[ctx.t(Msg::Site), ctx.t(Msg::Reason)],
+            &unplanned,
+        ));
+    }
+    out
+}
+
 fn mission_kind(kind: registry::MissionKind) -> Msg {
     match kind {
         registry::MissionKind::GraveVisit => Msg::GraveVisit,
@@ -455,7 +530,7 @@ pub(crate) async fn mission(
         ctx.t(Msg::Sites),
         super::pages::map_div(&ctx, &sites)
     );
-    // The sites in the mission's order; the registry records no per-day plan, so none is invented.
+    // The mission's sites; the day-by-day plan, when a planner made one, follows.
     let rows: Vec<Vec<String>> = sites
         .iter()
         .enumerate()
@@ -476,6 +551,7 @@ pub(crate) async fn mission(
         &[ctx.t(Msg::Order), ctx.t(Msg::Site), ctx.t(Msg::Status)],
         &rows,
     ));
+    body.push_str(&day_plans(&ctx, s.store.get_mission_itinerary(id).await?.as_ref()));
     let rows: Vec<Vec<String>> = m
         .data
         .participants
