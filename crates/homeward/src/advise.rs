@@ -12,16 +12,29 @@ use simulate::{advise, default_candidates, Advice, AdviceOptions, FamilyPlan, Po
 use crate::case;
 use crate::input_error;
 use crate::model::ModelArgs;
+use crate::records::{open, runtime_for_commands, DbArg};
 
 #[derive(Debug, Args)]
 pub struct AdviseArgs {
     /// The family: pedigree with the references typed so far (ped format; genotype columns may be
     /// absent when nobody is typed yet, and then every marker of the frequency file is used).
-    #[arg(long, value_name = "FAMILY.ped")]
-    ped: PathBuf,
-    /// The missing person's id in the pedigree.
-    #[arg(long, value_name = "ID")]
-    missing: String,
+    #[arg(
+        long,
+        value_name = "FAMILY.ped",
+        required_unless_present = "family",
+        conflicts_with = "family"
+    )]
+    ped: Option<PathBuf>,
+    /// The missing person's id in the pedigree (with `--ped`).
+    #[arg(long, value_name = "ID", requires = "ped")]
+    missing: Option<String>,
+    /// A registry family (its external id) instead of a ped file: its pedigree, the references
+    /// whose consent stands (read through the audited profile reads), its first missing member;
+    /// the candidates are its living members who have given no sample.
+    #[arg(long, value_name = "KEY")]
+    family: Option<String>,
+    #[command(flatten)]
+    db: DbArg,
     /// Relatives who could give a sample (default: every untyped member but the missing person).
     #[arg(long, value_name = "ID,…", value_delimiter = ',')]
     candidates: Vec<String>,
@@ -90,7 +103,13 @@ pub fn run(args: &AdviseArgs) -> Result<()> {
     if args.runs == 0 {
         return Err(input_error!("--runs: must be at least 1"));
     }
-    let mut file = case::read_ped(&args.ped)?;
+    if let Some(key) = &args.family {
+        return run_registry(args, key);
+    }
+    let (Some(ped_path), Some(missing_id)) = (&args.ped, &args.missing) else {
+        return Err(input_error!("--ped FAMILY.ped and --missing ID, or --family KEY"));
+    };
+    let mut file = case::read_ped(ped_path)?;
     if file.markers.is_empty() {
         // Planning before any sample: every marker of the frequency file, nobody typed.
         let freqs = args
@@ -104,16 +123,16 @@ pub fn run(args: &AdviseArgs) -> Result<()> {
             row.genotypes = vec![RawGenotype::Missing; file.markers.len()];
         }
     }
-    let ped = case::pedigree(&args.ped, &file)?;
-    let markers = args.model.markers(&[(&args.ped, &file)])?;
-    let typings = case::typings(&args.ped, &file, &markers)?;
+    let ped = case::pedigree(ped_path, &file)?;
+    let markers = args.model.markers(&[(ped_path, &file)])?;
+    let typings = case::typings(ped_path, &file, &markers)?;
     let conditions = args.model.conditions(|id| ped.index_of(id).is_some())?;
     let member = |id: &str, flag: &str| {
         ped.index_of(id)
-            .ok_or_else(|| input_error!("{flag} '{id}': not in the pedigree {}", args.ped.display()))
+            .ok_or_else(|| input_error!("{flag} '{id}': not in the pedigree {}", ped_path.display()))
     };
-    let missing = member(&args.missing, "--missing")?;
-    let plan = FamilyPlan::new(ped.clone(), typings, missing, vec![]).map_err(|e| plan_error(&args.ped, e))?;
+    let missing = member(missing_id, "--missing")?;
+    let plan = FamilyPlan::new(ped.clone(), typings, missing, vec![]).map_err(|e| plan_error(ped_path, e))?;
     let candidates = if args.candidates.is_empty() {
         default_candidates(&plan)
     } else {
@@ -123,7 +142,7 @@ pub fn run(args: &AdviseArgs) -> Result<()> {
             if plan.typings().iter().any(|t| t[i].is_typed()) {
                 return Err(input_error!(
                     "--candidates '{id}': already typed in {}",
-                    args.ped.display()
+                    ped_path.display()
                 ));
             }
             if i == missing || out.contains(&i) {
@@ -139,14 +158,75 @@ pub fn run(args: &AdviseArgs) -> Result<()> {
         seed: args.seed,
         ..AdviceOptions::default()
     };
-    let advice = advise(&plan, &markers, &conditions, &candidates, &options).map_err(|e| plan_error(&args.ped, e))?;
+    let advice = advise(&plan, &markers, &conditions, &candidates, &options).map_err(|e| plan_error(ped_path, e))?;
     if args.json {
         println!(
             "{}",
-            serde_json::to_string(&to_json(&advice, &args.missing, markers.len(), args.threshold))?
+            serde_json::to_string(&to_json(&advice, missing_id, markers.len(), args.threshold))?
         );
     } else {
-        print_table(&advice, &args.missing, markers.len(), args.threshold);
+        print_table(&advice, missing_id, markers.len(), args.threshold);
+    }
+    Ok(())
+}
+
+/// `advise --family KEY`: the registry family's pedigree and references, markers from `--freqs`.
+fn run_registry(args: &AdviseArgs, key: &str) -> Result<()> {
+    let Some(freqs) = &args.model.freqs else {
+        return Err(input_error!("--freqs FILE is required"));
+    };
+    let db = case::read_population(freqs, args.model.population.as_deref())?;
+    let file = formats::PedFile {
+        markers: db.markers.iter().map(|m| m.name.clone()).collect(),
+        rows: Vec::new(),
+    };
+    let label = PathBuf::from(format!("family {key}"));
+    let markers = args.model.markers(&[(&label, &file)])?;
+    let options = AdviceOptions {
+        log10_threshold: args.threshold.log10(),
+        runs: args.runs,
+        seed: args.seed,
+        ..AdviceOptions::default()
+    };
+    let advice = runtime_for_commands()?.block_on(async {
+        let store = open(&args.db).await?;
+        let result = async {
+            let family = store
+                .get_family_by_external_id(key)
+                .await?
+                .ok_or_else(|| input_error!("--family '{key}': no such family in the registry"))?;
+            jobs::advice::family_advice(&store, "cli", family.id, &markers, options)
+                .await
+                .map_err(|e| match e {
+                    jobs::JobError::Family { message, .. } => input_error!("--family '{key}': {message}"),
+                    other => anyhow::Error::new(other),
+                })?
+                .ok_or_else(|| input_error!("--family '{key}': the family has no missing member"))
+        }
+        .await;
+        store.close().await;
+        result
+    })?;
+    let plain = Advice {
+        current: advice.current.clone(),
+        candidates: advice
+            .candidates
+            .iter()
+            .map(|c| simulate::CandidateAdvice {
+                member: 0,
+                id: c.name.clone(),
+                power: c.power.clone(),
+            })
+            .collect(),
+        options: advice.options,
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&to_json(&plain, &advice.missing_name, advice.markers, args.threshold))?
+        );
+    } else {
+        print_table(&plain, &advice.missing_name, advice.markers, args.threshold);
     }
     Ok(())
 }

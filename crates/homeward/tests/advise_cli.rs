@@ -92,3 +92,96 @@ fn bad_input_exits_2_naming_the_problem() {
     }
     std::fs::remove_file(&ped).unwrap();
 }
+
+/// The registry form: a family imported from CSV, the mother's reference typed; her living son and
+/// her sister's son could give samples. The brother of the missing man ranks above the cousin, and
+/// the family's dead are not candidates.
+#[test]
+fn a_registry_family_is_advised_on_its_living_relatives() {
+    let dir = std::env::temp_dir().join(format!("homeward-advise-db-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("r.db").display());
+    let families = "family_external_id,family_name,member,sex,father,mother,is_missing,alive\n\
+        F-1,Sato,GF,male,,,no,no\nF-1,,GM,female,,,no,no\nF-1,,MO,female,GF,GM,no,yes\n\
+        F-1,,FA,male,,,no,no\nF-1,,MP,male,FA,MO,yes,no\nF-1,,BR,male,FA,MO,no,yes\n\
+        F-1,,AU,female,GF,GM,no,no\nF-1,,UN,male,,,no,no\nF-1,,CO,male,UN,AU,no,yes\n";
+    let families_csv = dir.join("families.csv");
+    std::fs::write(&families_csv, families).unwrap();
+    // The mother typed with the two most common alleles of every marker.
+    let text = std::fs::read_to_string(freqs()).unwrap();
+    let mut best: Vec<(String, Vec<(f64, String)>)> = Vec::new();
+    for line in text.lines().skip(1) {
+        let cells: Vec<&str> = line.split('\t').collect();
+        let (marker, allele, freq) = (cells[0], cells[1], cells[2].parse::<f64>().unwrap());
+        match best.iter_mut().find(|(m, _)| m == marker) {
+            Some((_, alleles)) => alleles.push((freq, allele.to_owned())),
+            None => best.push((marker.to_owned(), vec![(freq, allele.to_owned())])),
+        }
+    }
+    let mut header = "external_id,family_external_id,donor,kit,consent_scope,consent_date".to_owned();
+    let mut row = "K-1,F-1,MO,GlobalFiler,identification-only,2024-05".to_owned();
+    for (marker, mut alleles) in best {
+        alleles.sort_by(|a, b| b.0.total_cmp(&a.0));
+        header.push_str(&format!(",{marker}"));
+        row.push_str(&format!(",{}/{}", alleles[0].1, alleles[1].1));
+    }
+    let profiles_csv = dir.join("profiles.csv");
+    std::fs::write(&profiles_csv, format!("{header}\n{row}\n")).unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    run(&["import", "families", families_csv.to_str().unwrap(), "--db", &db]);
+    run(&["import", "profiles", profiles_csv.to_str().unwrap(), "--db", &db]);
+    let freqs = freqs();
+    let out = run(&[
+        "advise",
+        "--family",
+        "F-1",
+        "--db",
+        &db,
+        "--freqs",
+        freqs.to_str().unwrap(),
+        "--runs",
+        "300",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = v["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["BR", "CO"], "{v}");
+    assert_eq!(v["missing"], "MP");
+    let p = |i: usize| v["candidates"][i]["p_above_threshold"].as_f64().unwrap();
+    assert!(p(0) > p(1), "{v}");
+    // The reference's genotypes were read through the audit log.
+    let audit = run(&["audit", "verify", "--db", &db]);
+    assert!(audit.status.success());
+    let missing = Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .args([
+            "advise",
+            "--family",
+            "F-9",
+            "--db",
+            &db,
+            "--freqs",
+            freqs.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("F-9"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -6,6 +6,7 @@
 //! screening (exact LRs, see its invariant); this crate only translates between the two and runs
 //! the CPU-bound part off the async threads.
 
+pub mod advice;
 pub mod planning;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,7 +16,7 @@ use std::time::Duration;
 use identify::dvi::{DviCase, Family, Victim};
 use identify::screen::{screen, ScreenOptions, ScreenTables};
 use kinship::{Conditions, Marker, MemberSpec, Pedigree, Sex, Typing};
-use registry::{MarkerEvidence, MatchingData, NewCandidate, Store, StrProfile};
+use registry::{MarkerEvidence, MatchFamily, MatchingData, NewCandidate, Store, StrProfile};
 
 /// What every matching job uses: the markers (with their frequencies and mutation models) and how
 /// many pairs to keep.
@@ -65,6 +66,54 @@ fn typings(markers: &[Marker], profile: &StrProfile) -> Vec<Typing> {
         .collect()
 }
 
+/// One registry family as the engine sees it: members are `m<member id>`, the references' profiles
+/// are the typings, and the missing members are the ones to identify.
+pub fn family(f: &MatchFamily, markers: &[Marker]) -> Result<Family, JobError> {
+    let specs = f
+        .pedigree
+        .iter()
+        .map(|(id, father, mother, sex)| {
+            let sex = match sex {
+                registry::model::Sex::Male => Sex::Male,
+                registry::model::Sex::Female => Sex::Female,
+                registry::model::Sex::Unknown => Sex::Unknown,
+            };
+            MemberSpec::new(
+                &format!("m{id}"),
+                father.as_deref().map(|x| format!("m{x}")).as_deref(),
+                mother.as_deref().map(|x| format!("m{x}")).as_deref(),
+                sex,
+            )
+        })
+        .collect();
+    let pedigree = Pedigree::new(specs).map_err(|e| JobError::Family {
+        family: f.family_id,
+        message: e.to_string(),
+    })?;
+    let index = |member: i64| {
+        pedigree
+            .index_of(&format!("m{member}"))
+            .ok_or_else(|| JobError::Family {
+                family: f.family_id,
+                message: format!("member {member} is not in the pedigree"),
+            })
+    };
+    let mut per_marker = vec![vec![Typing::Untyped; pedigree.len()]; markers.len()];
+    for (donor, profile) in &f.references {
+        let i = index(*donor)?;
+        for (m, t) in typings(markers, profile).into_iter().enumerate() {
+            per_marker[m][i] = t;
+        }
+    }
+    let missing = f.missing.iter().map(|&m| index(m)).collect::<Result<Vec<_>, _>>()?;
+    Ok(Family {
+        id: format!("family-{}", f.family_id),
+        pedigree,
+        typings: per_marker,
+        missing,
+    })
+}
+
 /// The registry's data as an identification problem. Victim ids are `sample-<id>`.
 pub fn build_case(data: &MatchingData, markers: &[Marker]) -> Result<DviCase, JobError> {
     let victims: Vec<Victim> = data
@@ -76,52 +125,11 @@ pub fn build_case(data: &MatchingData, markers: &[Marker]) -> Result<DviCase, Jo
             typings: typings(markers, p),
         })
         .collect();
-    let mut families = Vec::new();
-    for f in &data.families {
-        let specs = f
-            .pedigree
-            .iter()
-            .map(|(id, father, mother, sex)| {
-                let sex = match sex {
-                    registry::model::Sex::Male => Sex::Male,
-                    registry::model::Sex::Female => Sex::Female,
-                    registry::model::Sex::Unknown => Sex::Unknown,
-                };
-                MemberSpec::new(
-                    &format!("m{id}"),
-                    father.as_deref().map(|x| format!("m{x}")).as_deref(),
-                    mother.as_deref().map(|x| format!("m{x}")).as_deref(),
-                    sex,
-                )
-            })
-            .collect();
-        let pedigree = Pedigree::new(specs).map_err(|e| JobError::Family {
-            family: f.family_id,
-            message: e.to_string(),
-        })?;
-        let index = |member: i64| {
-            pedigree
-                .index_of(&format!("m{member}"))
-                .ok_or_else(|| JobError::Family {
-                    family: f.family_id,
-                    message: format!("member {member} is not in the pedigree"),
-                })
-        };
-        let mut per_marker = vec![vec![Typing::Untyped; pedigree.len()]; markers.len()];
-        for (donor, profile) in &f.references {
-            let i = index(*donor)?;
-            for (m, t) in typings(markers, profile).into_iter().enumerate() {
-                per_marker[m][i] = t;
-            }
-        }
-        let missing = f.missing.iter().map(|&m| index(m)).collect::<Result<Vec<_>, _>>()?;
-        families.push(Family {
-            id: format!("family-{}", f.family_id),
-            pedigree,
-            typings: per_marker,
-            missing,
-        });
-    }
+    let families = data
+        .families
+        .iter()
+        .map(|f| family(f, markers))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(DviCase::new(
         markers.to_vec(),
         victims,

@@ -1109,6 +1109,28 @@ fn a_matching_job_reports_progress_and_finds_the_missing_son() {
             )
             .await;
         }
+        // Who to sample next: the living brother of the missing son is the one candidate; the page
+        // is for the family liaison, and shows no genotype.
+        created(
+            &s,
+            &members,
+            Role::FamilyLiaison,
+            json!({ "display_name": "Jiro", "sex": "male", "alive": true, "is_missing": false,
+                    "father_member_id": father["id"], "mother_member_id": mother["id"] }),
+        )
+        .await;
+        let auth = format!("Authorization: Bearer {}", s.token(Role::FamilyLiaison));
+        let (st, _, html) = s.raw("GET", &format!("/families/{f}/advice"), Some(&auth), None).await;
+        let html = String::from_utf8_lossy(&html);
+        assert_eq!(st, 200, "{label}: {html}");
+        assert!(html.contains("Who to sample next") && html.contains("Jiro"), "{label}: {html}");
+        for genotype in ["10/11", "12/12", "10/13"] {
+            assert!(!html.contains(genotype), "{label}: {genotype} on the advice page");
+        }
+        let auth = format!("Authorization: Bearer {}", s.token(Role::Viewer));
+        let (st, _, _) = s.raw("GET", &format!("/families/{f}/advice"), Some(&auth), None).await;
+        assert_eq!(st, 403, "{label}: viewers see no family");
+
         let (st, job) = s.call("POST", "/api/v1/jobs", Some(lab), None).await;
         assert_eq!(st, 202, "{label}: {job}");
         let path = format!("/api/v1/jobs/{}", job["id"]);

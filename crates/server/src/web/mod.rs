@@ -104,6 +104,12 @@ pub const PAGES: &[RouteSpec] = &[
     ),
     page(
         "GET",
+        "/families/{id}/advice",
+        Permission::ReadFamilies,
+        "Who to sample next (simulated power of each living relative's sample)",
+    ),
+    page(
+        "GET",
         "/families/{id}/report",
         Permission::ReadFamilies,
         "Printable identification report",
@@ -376,6 +382,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/families", get(records::families))
         .route("/families/{id}", get(records::family))
         .route("/families/{id}/report", get(records::report))
+        .route("/families/{id}/advice", get(records::advice))
         .route("/samples", get(records::samples))
         .route("/samples/{id}", get(records::sample))
         .route("/missions", get(records::missions))

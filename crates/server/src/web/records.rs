@@ -259,8 +259,9 @@ pub(crate) async fn family(
 ) -> PageResult {
     let view = family_view(&s, &ctx, id).await?;
     let mut body = format!(
-        r#"<p><a href="/families/{id}/report">{}</a></p><h2>{}</h2>{}"#,
+        r#"<p><a href="/families/{id}/report">{}</a> · <a href="/families/{id}/advice">{}</a></p><h2>{}</h2>{}"#,
         ctx.t(Msg::Report),
+        ctx.t(Msg::SampleNext),
         ctx.t(Msg::Pedigree),
         view.pedigree_svg(&ctx)
     );
@@ -270,6 +271,77 @@ pub(crate) async fn family(
     }
     body.push_str(&view.identifications(&s, &ctx).await?);
     let title = format!("{}: {}", ctx.t(Msg::Family), view.family.name);
+    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+}
+
+/// Who to sample next: each living relative without a sample, ranked by the simulated chance that
+/// their sample makes a true identification conclusive. The references' genotypes are read (and
+/// audited) to simulate; none is shown.
+pub(crate) async fn advice(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+) -> PageResult {
+    let view = family_view(&s, &ctx, id).await?;
+    let title = format!("{}: {}", ctx.t(Msg::SampleNext), view.family.name);
+    let mut body = format!(
+        r#"<p><a href="/families/{id}">{}</a></p><p>{}</p>"#,
+        esc(&view.family.name),
+        ctx.t(Msg::AdviceExplain)
+    );
+    let Some(settings) = s.config.matching.clone() else {
+        let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoMatchingSettings));
+        return Ok(Html(page(&ctx, &title, "", &body)).into_response());
+    };
+    let options = simulate::AdviceOptions {
+        log10_threshold: 4.0,
+        runs: 300,
+        seed: 1,
+        ..simulate::AdviceOptions::default()
+    };
+    let advice = jobs::advice::family_advice(&s.store, &ctx.user.username, id, &settings.markers, options)
+        .await
+        .map_err(|e| match e {
+            jobs::JobError::Store(e) => PageError::from(e),
+            // A family whose pedigree the engine cannot use says why; other failures stay inside.
+            jobs::JobError::Family { message, .. } => PageError(crate::ApiError::NotAllowed(message)),
+            other => PageError(crate::ApiError::Unexpected(other.to_string())),
+        })?;
+    let Some(advice) = advice else {
+        let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoMissingMember));
+        return Ok(Html(page(&ctx, &title, "", &body)).into_response());
+    };
+    let row = |name: &str, p: &simulate::PowerEstimate| {
+        vec![
+            esc(name),
+            format!(
+                "{:.2} ± {:.2}",
+                p.above_threshold.fraction(),
+                p.above_threshold.standard_error()
+            ),
+            if p.median_log10_lr.is_finite() {
+                format!("{:.1}", p.median_log10_lr)
+            } else {
+                "−∞".to_owned()
+            },
+            p.exclusion_power.map_or_else(String::new, |e| format!("{e:.4}")),
+        ]
+    };
+    let mut rows = vec![row(ctx.t(Msg::ReferencesSoFar), &advice.current)];
+    rows.extend(advice.candidates.iter().map(|c| row(&c.name, &c.power)));
+    body.push_str(&table(
+        &format!("{} — {}", ctx.t(Msg::SampleNext), advice.missing_name),
+        &[
+            ctx.t(Msg::Relative),
+            ctx.t(Msg::ChanceConclusive),
+            ctx.t(Msg::MedianLog10Lr),
+            ctx.t(Msg::ExclusionPower),
+        ],
+        &rows,
+    ));
+    if advice.candidates.is_empty() {
+        let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoCandidates));
+    }
     Ok(Html(page(&ctx, &title, "", &body)).into_response())
 }
 
