@@ -237,6 +237,38 @@ impl Store {
         Self::candidate_rows(&rows)
     }
 
+    /// A job's best `limit` candidates (highest LR first) and how many it has in all: what a page
+    /// shows of a job with thousands of pairs.
+    pub async fn top_candidates(&self, job_id: i64, limit: i64) -> Result<(Vec<Candidate>, i64), StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, job_id, sample_id, family_id, member_id, log10_lr, exclusions, evidence FROM candidates \
+             WHERE job_id = $1 ORDER BY log10_lr DESC, id LIMIT $2",
+        )
+        .bind(job_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM candidates WHERE job_id = $1")
+            .bind(job_id)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        Ok((Self::candidate_rows(&rows)?, total))
+    }
+
+    /// A job's candidate samples for one missing member, highest LR first.
+    pub async fn member_candidates(&self, job_id: i64, member_id: i64) -> Result<Vec<Candidate>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, job_id, sample_id, family_id, member_id, log10_lr, exclusions, evidence FROM candidates \
+             WHERE job_id = $1 AND member_id = $2 ORDER BY log10_lr DESC, id",
+        )
+        .bind(job_id)
+        .bind(member_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Self::candidate_rows(&rows)
+    }
+
     /// One candidate pair.
     pub async fn get_candidate(&self, id: i64) -> Result<Option<Candidate>, StoreError> {
         let rows = sqlx::query(

@@ -1123,7 +1123,10 @@ fn a_matching_job_reports_progress_and_finds_the_missing_son() {
         let (st, _, html) = s.raw("GET", &format!("/families/{f}/advice"), Some(&auth), None).await;
         let html = String::from_utf8_lossy(&html);
         assert_eq!(st, 200, "{label}: {html}");
-        assert!(html.contains("Who to sample next") && html.contains("Jiro"), "{label}: {html}");
+        assert!(
+            html.contains("Who to sample next") && html.contains("Jiro"),
+            "{label}: {html}"
+        );
         for genotype in ["10/11", "12/12", "10/13"] {
             assert!(!html.contains(genotype), "{label}: {genotype} on the advice page");
         }
@@ -1159,6 +1162,23 @@ fn a_matching_job_reports_progress_and_finds_the_missing_son() {
         assert_eq!(st, 200, "{label}: {candidates}");
         let best = &candidates[0];
         assert!(best["log10_lr"].as_f64().unwrap() > 0.0, "{label}: {candidates}");
+        // The job's page lists the pairs best first; the candidate page weighs the son's sample
+        // against the job's other sample for the same missing member.
+        let auth = format!("Authorization: Bearer {}", s.token(Role::Reviewer));
+        let (st, _, html) = s.raw("GET", &format!("/jobs/{}", job["id"]), Some(&auth), None).await;
+        let html = String::from_utf8_lossy(&html).into_owned();
+        assert_eq!(st, 200, "{label}");
+        let positions: Vec<usize> = candidates
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| html.find(&format!("#{}<", c["id"])).expect("every candidate listed"))
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{label}: best first");
+        let (st, _, _) = s
+            .raw("GET", &format!("/candidates/{}", best["id"]), Some(&auth), None)
+            .await;
+        assert_eq!(st, 200, "{label}");
         let (st, same) = s
             .call(
                 "GET",

@@ -157,6 +157,7 @@ messages! {
     StartJob => "Start a matching job", "照合ジョブを開始";
     Progress => "Progress", "進捗";
     Candidates => "Candidates", "候補";
+    ShownCandidates => "The pairs with the highest LR are listed (all of them: /api/v1/jobs/{id}/candidates):", "尤度比の高い組を表示しています（全件は /api/v1/jobs/{id}/candidates）：";
     SampleNext => "Who to sample next", "次に試料提供をお願いする方";
     AdviceExplain => "For each living relative who has not given a sample: the chance that their sample, added to the references given so far, gives a true identification an LR above 10,000 (simulated from the family's pedigree and the references' profiles; 300 runs, seed 1), the median log10 LR, and the probability that an unrelated person would be excluded.", "まだ試料を提供していない存命の親族ごとに、これまでの参照試料に加えた場合に真の身元確認で尤度比が10,000を超える確率（家系図と参照試料のプロファイルからのシミュレーション、300回、シード1）、log10尤度比の中央値、無関係の人が除外される確率を示します。";
     ReferencesSoFar => "References given so far", "提供済みの参照試料のみ";

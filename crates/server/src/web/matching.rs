@@ -104,15 +104,16 @@ async fn the_job(s: &AppState, id: i64) -> Result<Job, PageError> {
         .ok_or_else(|| PageError::not_found(format!("job {id}")))
 }
 
+/// How many of a job's candidates its page lists (the best, by LR); the API has them all.
+const SHOWN_CANDIDATES: i64 = 200;
+
 /// The progress bar and, once the job is done, its candidates: what htmx swaps in.
 async fn job_block(s: &AppState, ctx: &Ctx, job: &Job) -> Result<String, PageError> {
     let mut out = String::from(r#"<div id="job-block">"#);
     out.push_str(&progress_html(ctx, job));
     if job.status == registry::JobStatus::Done {
-        let rows: Vec<Vec<String>> = s
-            .store
-            .list_candidates(job.id)
-            .await?
+        let (candidates, total) = s.store.top_candidates(job.id, SHOWN_CANDIDATES).await?;
+        let rows: Vec<Vec<String>> = candidates
             .into_iter()
             .map(|c| {
                 vec![
@@ -138,6 +139,15 @@ async fn job_block(s: &AppState, ctx: &Ctx, job: &Job) -> Result<String, PageErr
             ],
             &rows,
         ));
+        if total > SHOWN_CANDIDATES {
+            let _ = write!(
+                out,
+                "<p>{} {} / {}</p>",
+                ctx.t(Msg::ShownCandidates),
+                i18n::number(SHOWN_CANDIDATES),
+                i18n::number(total)
+            );
+        }
     }
     out.push_str("</div>");
     Ok(out)
@@ -196,11 +206,8 @@ async fn candidate_case(s: &AppState, ctx: &Ctx, id: i64) -> Result<CandidateCas
         .ok_or_else(|| PageError::not_found(format!("candidate {id}")))?;
     let rivals: Vec<Candidate> = s
         .store
-        .list_candidates(candidate.job_id)
-        .await?
-        .into_iter()
-        .filter(|c| c.data.member_id == candidate.data.member_id)
-        .collect();
+        .member_candidates(candidate.job_id, candidate.data.member_id)
+        .await?;
     let lrs: Vec<f64> = rivals.iter().map(|c| c.data.log10_lr).collect();
     let index = rivals.iter().position(|c| c.id == id).unwrap_or(0);
     let member = s.store.get_member(candidate.data.member_id).await?;
