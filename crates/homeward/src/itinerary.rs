@@ -288,3 +288,76 @@ pub fn run(args: &ItineraryArgs) -> Result<()> {
     }
     Ok(())
 }
+
+/// The columns of the recovery-sites file.
+const RECOVERY_COLUMNS: [&str; 6] = [
+    "external_id",
+    "name",
+    "estimated_remains",
+    "linked_families",
+    "identification_power",
+    "accessibility",
+];
+
+#[derive(Debug, Args)]
+pub struct RecoveryArgs {
+    /// Candidate recovery sites (CSV: external_id, name, estimated_remains, linked_families,
+    /// identification_power (0–1: the chance a linked family's references identify their missing
+    /// person, e.g. from `homeward advise`), accessibility (0–1)).
+    #[arg(long, value_name = "SITES.csv")]
+    sites: PathBuf,
+    /// Print the ranking as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `homeward recovery-priority`: recovery sites ranked by expected identifications × accessibility,
+/// each score explained.
+pub fn recovery_priority(args: &RecoveryArgs) -> Result<()> {
+    let csv = Csv::read(&args.sites, &RECOVERY_COLUMNS, &RECOVERY_COLUMNS)?;
+    let sites = csv
+        .rows
+        .iter()
+        .map(|row| {
+            let number = |column: &str| -> Result<f64> {
+                csv.parse::<f64>(row, column)?
+                    .ok_or_else(|| csv.error(row.0, column, "is empty"))
+            };
+            Ok((
+                row.0,
+                itinerary::priority::RecoverySite {
+                    id: csv.required(row, "external_id")?.to_owned(),
+                    name: csv.required(row, "name")?.to_owned(),
+                    estimated_remains: number("estimated_remains")?,
+                    linked_families: csv
+                        .parse::<u32>(row, "linked_families")?
+                        .ok_or_else(|| csv.error(row.0, "linked_families", "is empty"))?,
+                    mean_identification_power: number("identification_power")?,
+                    accessibility: number("accessibility")?,
+                },
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let plain: Vec<_> = sites.iter().map(|(_, s)| s.clone()).collect();
+    let ranked = itinerary::priority::rank(&plain).map_err(|e| {
+        let line = sites.iter().find(|(_, s)| s.id == e.site).map_or(0, |(l, _)| *l);
+        let column = match e.field {
+            "mean_identification_power" => "identification_power",
+            other => other,
+        };
+        csv.error(line, column, format!("{} is not within {}", e.value, e.range))
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string(&ranked)?);
+    } else {
+        println!("| rank | site | expected identifications | accessibility | score | why |");
+        println!("|---:|---|---:|---:|---:|---|");
+        for r in &ranked {
+            println!(
+                "| {} | {} ({}) | {:.1} | {:.2} | {:.1} | {} |",
+                r.rank, r.name, r.id, r.expected_identifications, r.accessibility, r.score, r.explanation
+            );
+        }
+    }
+    Ok(())
+}

@@ -39,6 +39,9 @@ enum Command {
     Export(records::ExportCommand),
     /// Plan a grave-visit mission: sites into days, least travel, each day within its hours.
     Itinerary(itinerary::ItineraryArgs),
+    /// Rank recovery sites by expected identifications (remains, linked families, their power) and
+    /// accessibility.
+    RecoveryPriority(itinerary::RecoveryArgs),
     /// The audit log.
     #[command(subcommand)]
     Audit(records::AuditCommand),
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
         Command::Import(cmd) => records::import(&cmd),
         Command::Export(cmd) => records::export(&cmd),
         Command::Itinerary(args) => itinerary::run(&args),
+        Command::RecoveryPriority(args) => itinerary::recovery_priority(&args),
         Command::Audit(cmd) => records::audit(&cmd),
         Command::Backup(args) => backup::backup(&args),
         Command::Restore(args) => backup::restore(&args),

@@ -134,3 +134,45 @@ fn bad_rows_name_file_line_and_column() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--day-start: '25:00' is not HH:MM"));
 }
+
+/// `homeward recovery-priority`: the site with most comparable remains × power × access first; a
+/// power above 1 is refused naming its line and column.
+#[test]
+fn recovery_sites_are_ranked_with_the_score_explained() {
+    let d = dir("recovery");
+    let file = d.join("recovery.csv");
+    std::fs::write(
+        &file,
+        "external_id,name,estimated_remains,linked_families,identification_power,accessibility\n\
+         R-1,Open field,300,40,0.8,1\nR-2,Big but closed,2000,500,0.9,0.05\nR-3,Few families,900,10,0.9,1\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .args(["recovery-priority", "--sites", file.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ranked: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = ranked
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    // 40 × 0.8 = 32; 500 × 0.9 × 0.05 = 22.5; 10 × 0.9 = 9.
+    assert_eq!(ids, ["R-1", "R-2", "R-3"]);
+    assert!((ranked[0]["score"].as_f64().unwrap() - 32.0).abs() < 1e-9);
+    std::fs::write(
+        &file,
+        "external_id,name,estimated_remains,linked_families,identification_power,accessibility\n\
+         R-1,Open field,300,40,1.5,1\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .args(["recovery-priority", "--sites", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2") && err.contains("identification_power"), "{err}");
+}
