@@ -14,7 +14,8 @@ pub mod ped;
 mod text;
 
 pub use freqs::{
-    detect_format, read_frequencies, write_ladder, write_list, FreqError, FreqFormat, FrequencyDb, MarkerFreqs,
+    detect_format, read_frequencies, read_frequencies_as, write_ladder, write_list, FreqError, FreqFormat, FrequencyDb,
+    MarkerFreqs,
 };
 pub use genemapper::{read_genemapper, AmelogeninSex, GeneMapperError, GeneMapperProfile};
 pub use mutation_table::{read_mutation_table, MutationRow, MutationTableError};
