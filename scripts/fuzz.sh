@@ -11,9 +11,13 @@ cd "$(dirname "$0")/../fuzz"
 unset CARGO_TARGET_DIR
 mkdir -p "corpus/$target" "seeds/$target" logs
 start=$(date -u +%FT%TZ)
+# A dictionary of the format's keywords (fuzz/TARGET.dict), if there is one.
+dict=()
+if [[ -f "$target.dict" ]]; then dict=(-dict="$target.dict"); fi
 # New inputs go to the first corpus directory; the seeds are only read.
 cargo +nightly fuzz run "$target" "corpus/$target" "seeds/$target" -- \
-    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 2>&1 | tee "logs/$target.log"
+    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "${dict[@]}" 2>&1 |
+    tee "logs/$target.log"
 status=${PIPESTATUS[0]}
 files=$(find "corpus/$target" -type f | wc -l)
 bytes=$(find "corpus/$target" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')
