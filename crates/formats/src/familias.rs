@@ -280,21 +280,29 @@ const CONSIDER_DROPOUTS: &str = "(Consider dropouts)";
 struct Cursor<'a> {
     lines: Vec<(usize, &'a str)>,
     pos: usize,
+    /// The number of the text's last line, empty or not: where the file ends.
+    end_line: usize,
 }
 
 impl<'a> Cursor<'a> {
     fn new(text: &'a str) -> Self {
         let mut lines: Vec<(usize, &str)> = numbered_lines(text).collect();
+        let end_line = lines.last().map_or(1, |(n, _)| *n);
         // The text after the last newline is not a line.
         if lines.last().is_some_and(|(_, l)| l.is_empty()) {
             lines.pop();
         }
-        Cursor { lines, pos: 0 }
+        Cursor {
+            lines,
+            pos: 0,
+            end_line,
+        }
     }
 
-    /// The line number the next read would report (one past the end at the end).
+    /// The line number the next read would report; at the end, the line where the file ends (the
+    /// empty one after a final newline, else the last), never a line the file does not have.
     fn line_no(&self) -> usize {
-        self.lines.get(self.pos).map_or(self.lines.len() + 1, |(n, _)| *n)
+        self.lines.get(self.pos).map_or(self.end_line, |(n, _)| *n)
     }
 
     fn peek(&self) -> Option<&'a str> {
@@ -724,7 +732,8 @@ fn read_sections(c: &mut Cursor<'_>) -> Result<(Option<Dvi>, Vec<Setting>), FamE
 struct DviReader<'s, 'a> {
     items: &'s [(usize, Item<'a>)],
     pos: usize,
-    /// The line after the section, for "ends here" errors.
+    /// The line after the section (the file's last line when the section ends the file), for
+    /// "ends here" errors.
     end_line: usize,
 }
 
@@ -1192,5 +1201,13 @@ mod tests {
         );
         let cut: String = SMALL.lines().take(26).map(|l| format!("{l}\n")).collect();
         expect_err(&cut, 27, "number of relations");
+    }
+
+    #[test]
+    fn file_ending_without_a_newline_names_its_last_line() {
+        // Found by fuzzing: a file cut off without a final newline was reported one line past its end.
+        let cut: String = SMALL.lines().take(2).collect::<Vec<_>>().join("\n");
+        expect_err(&cut, 2, "version");
+        expect_err("", 1, "title");
     }
 }
