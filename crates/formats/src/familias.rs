@@ -644,10 +644,11 @@ fn item(line: &str) -> Item<'_> {
     let t = line.trim();
     let depth = t.len() - t.trim_start_matches('[').len();
     if depth > 0 && t.ends_with(']') {
-        return Item::Header {
-            depth,
-            name: t.trim_matches(|ch| ch == '[' || ch == ']').trim(),
-        };
+        let name = t.trim_matches(|ch| ch == '[' || ch == ']').trim();
+        // `[[ [x]]` is no header: its depth would change when written back as `[[[x]]`.
+        if !name.starts_with('[') && !name.ends_with(']') {
+            return Item::Header { depth, name };
+        }
     }
     match t.split_once('=') {
         Some((key, value)) if !key.trim().is_empty() => Item::Entry {
@@ -1201,6 +1202,16 @@ mod tests {
         );
         let cut: String = SMALL.lines().take(26).map(|l| format!("{l}\n")).collect();
         expect_err(&cut, 27, "number of relations");
+    }
+
+    #[test]
+    fn section_name_with_brackets_inside_spaces_is_not_a_header() {
+        // Found by fuzzing: `[[ [x]]` was read as section `[x` at depth 2 and written back as
+        // `[[[x]]`, which reads as depth 3.
+        let text = format!("{SMALL}[[ [x]]\nk= v\n");
+        expect_err(&text, SMALL.lines().count() + 1, "section");
+        let f = read_fam(&format!("{SMALL}[[x [y] z]]\nk= v\n")).unwrap();
+        assert_eq!(f.setting(&["Advanced", "x [y] z"], "k"), Some("v"));
     }
 
     #[test]
