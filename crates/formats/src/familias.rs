@@ -645,8 +645,10 @@ fn item(line: &str) -> Item<'_> {
     let depth = t.len() - t.trim_start_matches('[').len();
     if depth > 0 && t.ends_with(']') {
         let name = t.trim_matches(|ch| ch == '[' || ch == ']').trim();
-        // `[[ [x]]` is no header: its depth would change when written back as `[[[x]]`.
-        if !name.starts_with('[') && !name.ends_with(']') {
+        // `[[ [x]]` or `[[ ]x]]` is no header: written back as `[[[x]]` or `[[]x]]`, it would read
+        // as another depth or name.
+        let bracket = |ch: char| ch == '[' || ch == ']';
+        if !name.starts_with(bracket) && !name.ends_with(bracket) {
             return Item::Header { depth, name };
         }
     }
@@ -1207,8 +1209,12 @@ mod tests {
     #[test]
     fn section_name_with_brackets_inside_spaces_is_not_a_header() {
         // Found by fuzzing: `[[ [x]]` was read as section `[x` at depth 2 and written back as
-        // `[[[x]]`, which reads as depth 3.
+        // `[[[x]]`, which reads as depth 3; `[[ ]x]]` as `]x`, written `[[]x]]`, read back as `x`.
         let text = format!("{SMALL}[[ [x]]\nk= v\n");
+        expect_err(&text, SMALL.lines().count() + 1, "section");
+        let text = format!("{SMALL}[[ ]x]]\nk= v\n");
+        expect_err(&text, SMALL.lines().count() + 1, "section");
+        let text = format!("{SMALL}[[x[ ]]\nk= v\n");
         expect_err(&text, SMALL.lines().count() + 1, "section");
         let f = read_fam(&format!("{SMALL}[[x [y] z]]\nk= v\n")).unwrap();
         assert_eq!(f.setting(&["Advanced", "x [y] z"], "k"), Some("v"));
