@@ -14,11 +14,14 @@ start=$(date -u +%FT%TZ)
 # A dictionary of the format's keywords (fuzz/TARGET.dict), if there is one.
 dict=()
 if [[ -f "$target.dict" ]]; then dict=(-dict="$target.dict"); fi
-# New inputs go to the first corpus directory; the seeds are only read.
+# New inputs go to the first corpus directory; the seeds are only read. A crash must not stop the
+# script (set -e) before it logs the corpus size and exit status below.
+set +e
 cargo +nightly fuzz run "$target" "corpus/$target" "seeds/$target" -- \
     -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "${dict[@]}" 2>&1 |
     tee "logs/$target.log"
 status=${PIPESTATUS[0]}
+set -e
 files=$(find "corpus/$target" -type f | wc -l)
 bytes=$(find "corpus/$target" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')
 echo "fuzz.sh: $target started $start, exit $status, corpus/$target: $files files, $bytes bytes" | tee -a "logs/$target.log"
