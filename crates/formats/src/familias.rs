@@ -696,7 +696,7 @@ fn read_sections(c: &mut Cursor<'_>) -> Result<(Option<Dvi>, Vec<Setting>), FamE
                 if *depth > path.len() + 1 {
                     return Err(FamError::new(
                         *n,
-                        *name,
+                        header(*depth, name),
                         format!("a level-{depth} section outside a level-{} one", depth - 1),
                     ));
                 }
@@ -905,6 +905,16 @@ impl DviReader<'_, '_> {
     }
 }
 
+/// A name as an error's field: the name itself, or for a blank one its kind and the quoted name,
+/// so that the field is never empty.
+fn named(kind: &str, name: &str) -> String {
+    if name.trim().is_empty() {
+        format!("{kind} \"{name}\"")
+    } else {
+        name.to_owned()
+    }
+}
+
 /// Every index in range: genotype loci and alleles, relation persons.
 fn check_indices(file: &FamFile) -> Result<(), FamError> {
     let loci = &file.database.loci;
@@ -913,7 +923,7 @@ fn check_indices(file: &FamFile) -> Result<(), FamError> {
             let Some(locus) = loci.get(g.locus) else {
                 return Err(FamError::new(
                     p.line,
-                    &p.name,
+                    named("person", &p.name),
                     format!(
                         "genotype at locus index {} but the database has {} loci",
                         g.locus,
@@ -925,7 +935,7 @@ fn check_indices(file: &FamFile) -> Result<(), FamError> {
             if g.allele1 >= n || g.allele2 >= n {
                 return Err(FamError::new(
                     p.line,
-                    &p.name,
+                    named("person", &p.name),
                     format!(
                         "allele index {} at locus '{}', which has {n} alleles",
                         g.allele1.max(g.allele2),
@@ -958,7 +968,7 @@ fn check_indices(file: &FamFile) -> Result<(), FamError> {
     };
     check(&file.known, 1, "Known relations")?;
     for p in &file.pedigrees {
-        check(&p.own, p.line, &p.name)?;
+        check(&p.own, p.line, &named("pedigree", &p.name))?;
     }
     Ok(())
 }
@@ -1218,6 +1228,28 @@ mod tests {
         expect_err(&text, SMALL.lines().count() + 1, "section");
         let f = read_fam(&format!("{SMALL}[[x [y] z]]\nk= v\n")).unwrap();
         assert_eq!(f.setting(&["Advanced", "x [y] z"], "k"), Some("v"));
+    }
+
+    #[test]
+    fn blank_names_still_give_the_error_a_field() {
+        // Found by fuzzing: a section header with no name, a person or pedigree named "", left the
+        // error's field empty.
+        let sections = SMALL.lines().count();
+        expect_err(&format!("{SMALL}[[[[[]]]]]\n"), sections + 1, "[[[[[]]]]]");
+        expect_err(
+            &SMALL
+                .replace("\"F\"", "\"\"")
+                .replace("1\n0\n1\n0\n\"C\"", "1\n0\n1\n7\n\"C\""),
+            6,
+            "person \"\"",
+        );
+        expect_err(
+            &SMALL
+                .replace("\"H1\"", "\"\"")
+                .replace("1\n2\n1\n1\n\"H2\"", "1\n9\n1\n1\n\"H2\""),
+            29,
+            "pedigree \"\"",
+        );
     }
 
     #[test]
