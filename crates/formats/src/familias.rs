@@ -280,21 +280,29 @@ const CONSIDER_DROPOUTS: &str = "(Consider dropouts)";
 struct Cursor<'a> {
     lines: Vec<(usize, &'a str)>,
     pos: usize,
+    /// The number of the text's last line, empty or not: where the file ends.
+    end_line: usize,
 }
 
 impl<'a> Cursor<'a> {
     fn new(text: &'a str) -> Self {
         let mut lines: Vec<(usize, &str)> = numbered_lines(text).collect();
+        let end_line = lines.last().map_or(1, |(n, _)| *n);
         // The text after the last newline is not a line.
         if lines.last().is_some_and(|(_, l)| l.is_empty()) {
             lines.pop();
         }
-        Cursor { lines, pos: 0 }
+        Cursor {
+            lines,
+            pos: 0,
+            end_line,
+        }
     }
 
-    /// The line number the next read would report (one past the end at the end).
+    /// The line number the next read would report; at the end, the line where the file ends (the
+    /// empty one after a final newline, else the last), never a line the file does not have.
     fn line_no(&self) -> usize {
-        self.lines.get(self.pos).map_or(self.lines.len() + 1, |(n, _)| *n)
+        self.lines.get(self.pos).map_or(self.end_line, |(n, _)| *n)
     }
 
     fn peek(&self) -> Option<&'a str> {
@@ -636,10 +644,13 @@ fn item(line: &str) -> Item<'_> {
     let t = line.trim();
     let depth = t.len() - t.trim_start_matches('[').len();
     if depth > 0 && t.ends_with(']') {
-        return Item::Header {
-            depth,
-            name: t.trim_matches(|ch| ch == '[' || ch == ']').trim(),
-        };
+        let name = t.trim_matches(|ch| ch == '[' || ch == ']').trim();
+        // `[[ [x]]` or `[[ ]x]]` is no header: written back as `[[[x]]` or `[[]x]]`, it would read
+        // as another depth or name.
+        let bracket = |ch: char| ch == '[' || ch == ']';
+        if !name.starts_with(bracket) && !name.ends_with(bracket) {
+            return Item::Header { depth, name };
+        }
     }
     match t.split_once('=') {
         Some((key, value)) if !key.trim().is_empty() => Item::Entry {
@@ -685,7 +696,7 @@ fn read_sections(c: &mut Cursor<'_>) -> Result<(Option<Dvi>, Vec<Setting>), FamE
                 if *depth > path.len() + 1 {
                     return Err(FamError::new(
                         *n,
-                        *name,
+                        header(*depth, name),
                         format!("a level-{depth} section outside a level-{} one", depth - 1),
                     ));
                 }
@@ -724,7 +735,8 @@ fn read_sections(c: &mut Cursor<'_>) -> Result<(Option<Dvi>, Vec<Setting>), FamE
 struct DviReader<'s, 'a> {
     items: &'s [(usize, Item<'a>)],
     pos: usize,
-    /// The line after the section, for "ends here" errors.
+    /// The line after the section (the file's last line when the section ends the file), for
+    /// "ends here" errors.
     end_line: usize,
 }
 
@@ -893,6 +905,16 @@ impl DviReader<'_, '_> {
     }
 }
 
+/// A name as an error's field: the name itself, or for a blank one its kind and the quoted name,
+/// so that the field is never empty.
+fn named(kind: &str, name: &str) -> String {
+    if name.trim().is_empty() {
+        format!("{kind} \"{name}\"")
+    } else {
+        name.to_owned()
+    }
+}
+
 /// Every index in range: genotype loci and alleles, relation persons.
 fn check_indices(file: &FamFile) -> Result<(), FamError> {
     let loci = &file.database.loci;
@@ -901,7 +923,7 @@ fn check_indices(file: &FamFile) -> Result<(), FamError> {
             let Some(locus) = loci.get(g.locus) else {
                 return Err(FamError::new(
                     p.line,
-                    &p.name,
+                    named("person", &p.name),
                     format!(
                         "genotype at locus index {} but the database has {} loci",
                         g.locus,
@@ -913,7 +935,7 @@ fn check_indices(file: &FamFile) -> Result<(), FamError> {
             if g.allele1 >= n || g.allele2 >= n {
                 return Err(FamError::new(
                     p.line,
-                    &p.name,
+                    named("person", &p.name),
                     format!(
                         "allele index {} at locus '{}', which has {n} alleles",
                         g.allele1.max(g.allele2),
@@ -946,7 +968,7 @@ fn check_indices(file: &FamFile) -> Result<(), FamError> {
     };
     check(&file.known, 1, "Known relations")?;
     for p in &file.pedigrees {
-        check(&p.own, p.line, &p.name)?;
+        check(&p.own, p.line, &named("pedigree", &p.name))?;
     }
     Ok(())
 }
@@ -1192,5 +1214,49 @@ mod tests {
         );
         let cut: String = SMALL.lines().take(26).map(|l| format!("{l}\n")).collect();
         expect_err(&cut, 27, "number of relations");
+    }
+
+    #[test]
+    fn section_name_with_brackets_inside_spaces_is_not_a_header() {
+        // Found by fuzzing: `[[ [x]]` was read as section `[x` at depth 2 and written back as
+        // `[[[x]]`, which reads as depth 3; `[[ ]x]]` as `]x`, written `[[]x]]`, read back as `x`.
+        let text = format!("{SMALL}[[ [x]]\nk= v\n");
+        expect_err(&text, SMALL.lines().count() + 1, "section");
+        let text = format!("{SMALL}[[ ]x]]\nk= v\n");
+        expect_err(&text, SMALL.lines().count() + 1, "section");
+        let text = format!("{SMALL}[[x[ ]]\nk= v\n");
+        expect_err(&text, SMALL.lines().count() + 1, "section");
+        let f = read_fam(&format!("{SMALL}[[x [y] z]]\nk= v\n")).unwrap();
+        assert_eq!(f.setting(&["Advanced", "x [y] z"], "k"), Some("v"));
+    }
+
+    #[test]
+    fn blank_names_still_give_the_error_a_field() {
+        // Found by fuzzing: a section header with no name, a person or pedigree named "", left the
+        // error's field empty.
+        let sections = SMALL.lines().count();
+        expect_err(&format!("{SMALL}[[[[[]]]]]\n"), sections + 1, "[[[[[]]]]]");
+        expect_err(
+            &SMALL
+                .replace("\"F\"", "\"\"")
+                .replace("1\n0\n1\n0\n\"C\"", "1\n0\n1\n7\n\"C\""),
+            6,
+            "person \"\"",
+        );
+        expect_err(
+            &SMALL
+                .replace("\"H1\"", "\"\"")
+                .replace("1\n2\n1\n1\n\"H2\"", "1\n9\n1\n1\n\"H2\""),
+            29,
+            "pedigree \"\"",
+        );
+    }
+
+    #[test]
+    fn file_ending_without_a_newline_names_its_last_line() {
+        // Found by fuzzing: a file cut off without a final newline was reported one line past its end.
+        let cut: String = SMALL.lines().take(2).collect::<Vec<_>>().join("\n");
+        expect_err(&cut, 2, "version");
+        expect_err("", 1, "title");
     }
 }

@@ -221,8 +221,14 @@ pub fn detect_format(text: &str) -> FreqFormat {
 
 /// Detects the form of `text` and parses it, with the metadata of its leading comment lines.
 pub fn read_frequencies(text: &str) -> Result<FrequencyDb, FreqError> {
+    read_frequencies_as(text, detect_format(text))
+}
+
+/// Parses `text` as the given form, without detection (for a caller that knows the form, and for
+/// fuzzing each form's reader on its own), with the metadata of its leading comment lines.
+pub fn read_frequencies_as(text: &str, format: FreqFormat) -> Result<FrequencyDb, FreqError> {
     let header = read_header(text)?;
-    let db = match detect_format(text) {
+    let db = match format {
         FreqFormat::List => read_list(text),
         FreqFormat::Ladder => read_ladder(text),
         FreqFormat::Long => read_long(text),
@@ -400,6 +406,15 @@ fn read_ladder(text: &str) -> Result<FrequencyDb, FreqError> {
     let nmark = head.len() - 1;
     for (line, text) in lines {
         let fields: Vec<&str> = delim.split(text).into_iter().map(unquote).collect();
+        // A tab inside a comma-separated cell is a broken export, and no ladder could write it back.
+        if let Some(col) = fields.iter().position(|f| f.contains('\t')) {
+            let field = head.get(col).copied().filter(|h| !h.is_empty()).unwrap_or("columns");
+            return Err(FreqError::new(
+                line,
+                field,
+                format!("column {} holds a tab inside a comma-separated cell", col + 1),
+            ));
+        }
         if fields.len() < nmark + 1 {
             return Err(FreqError::new(
                 line,
@@ -529,6 +544,16 @@ fn allele_order(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// A label as a ladder cell: the reader removes one pair of surrounding quotes, so a label that is
+/// itself quoted (`"x"`) gets one more pair.
+fn ladder_cell(label: &str) -> std::borrow::Cow<'_, str> {
+    if label.len() >= 2 && label.starts_with('"') && label.ends_with('"') {
+        format!("\"{label}\"").into()
+    } else {
+        label.into()
+    }
+}
+
 /// Writes the ladder form as TSV (after the metadata comment lines, if any): an `Allele` column, then one column per marker. Rows follow the
 /// natural allele order (numbers by value, then letters) when every marker lists its alleles in that
 /// order; otherwise rows are merged so that each marker's own allele order survives a round trip (an
@@ -581,11 +606,11 @@ pub fn write_ladder(db: &FrequencyDb) -> String {
     out.push_str("Allele");
     for m in &db.markers {
         out.push('\t');
-        out.push_str(&m.name);
+        out.push_str(&ladder_cell(&m.name));
     }
     out.push('\n');
     for (allele, cells) in rows {
-        out.push_str(allele);
+        out.push_str(&ladder_cell(allele));
         for cell in cells {
             out.push('\t');
             if let Some(f) = cell {
@@ -713,6 +738,12 @@ mod tests {
     }
 
     #[test]
+    fn every_leading_byte_order_mark_is_dropped() {
+        let db = read_frequencies("\u{feff}\u{feff}M\n1\t1\n").unwrap();
+        assert_eq!(db.markers[0].name, "M");
+    }
+
+    #[test]
     fn full_precision() {
         let text = "M\n1\t0.1\n2\t0.30000000000000004\n3\t0.3029670530917228\n4\t0.2970329469082772\n";
         let parsed = read_frequencies(text).unwrap();
@@ -814,6 +845,17 @@ mod tests {
         assert_err("M1\n1\t1\n\nM2\n\nM3\n1\t1\n", 4, "M2");
         assert_err("M1\n1\t1\n\nM2\n", 4, "M2");
         assert_err("Allele,A,B\n1,1,\n", 1, "B");
+    }
+
+    #[test]
+    fn tab_inside_a_comma_separated_ladder_cell_is_an_error() {
+        assert_err("Allele,A,B\n1,0.5,0.5\n2\tx,0.5,0.5\n", 3, "Allele");
+        assert_err("Allele,A,B\n1,0.5,0\t5\n", 2, "B");
+    }
+
+    #[test]
+    fn quoted_labels_survive_a_ladder_round_trip() {
+        assert_round_trips(&db(&[("\"M\"", &[("\"9\"", 0.5), ("10", 0.5)])]));
     }
 
     #[test]

@@ -25,8 +25,8 @@ pub use cmf::{
 };
 pub use familias::{read_fam, write_fam, FamError, FamFile};
 pub use freqs::{
-    detect_format, read_frequencies, write_ladder, write_list, FreqError, FreqFormat, FreqMetadata, FrequencyDb,
-    MarkerFreqs,
+    detect_format, read_frequencies, read_frequencies_as, write_ladder, write_list, FreqError, FreqFormat,
+    FreqMetadata, FrequencyDb, MarkerFreqs,
 };
 pub use gedcom::{read_gedcom, write_gedcom, GedcomError, GedcomFile};
 pub use genemapper::{read_genemapper, AmelogeninSex, GeneMapperError, GeneMapperProfile};

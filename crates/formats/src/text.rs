@@ -1,8 +1,9 @@
 //! Line and field splitting shared by the readers.
 
-/// The lines of `text` with 1-based numbers, a leading byte-order mark and trailing `\r` removed.
+/// The lines of `text` with 1-based numbers, leading byte-order marks and trailing `\r` removed. All
+/// leading marks go (a file saved twice by a careless editor has two), so none ends up in a name.
 pub(crate) fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = text.trim_start_matches('\u{feff}');
     text.split('\n')
         .enumerate()
         .map(|(i, line)| (i + 1, line.strip_suffix('\r').unwrap_or(line)))

@@ -62,8 +62,20 @@ fn local_name(start: &BytesStart<'_>) -> String {
     String::from_utf8_lossy(start.local_name().as_ref()).into_owned()
 }
 
-fn element(start: &BytesStart<'_>, line: usize) -> Result<Element, Problem> {
+/// The element of a start tag. `parent` names the enclosing element for a tag without a usable
+/// name (`< x>`, `<p:>`, a control character), which an error must still be able to name.
+fn element(start: &BytesStart<'_>, line: usize, parent: &str) -> Result<Element, Problem> {
     let name = local_name(start);
+    if name.is_empty() || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(Problem {
+            line,
+            element: parent.to_owned(),
+            message: format!(
+                "a tag without a valid element name: <{}>",
+                String::from_utf8_lossy(start.as_ref()).trim().escape_debug()
+            ),
+        });
+    }
     let mut attributes = Vec::new();
     for attr in start.attributes() {
         let attr = attr.map_err(|e| Problem {
@@ -119,7 +131,7 @@ pub(crate) fn parse(text: &str) -> Result<Element, Problem> {
         match event {
             Event::Start(ref start) | Event::Empty(ref start) => {
                 let empty = matches!(event, Event::Empty(_));
-                let el = element(start, line)?;
+                let el = element(start, line, &open_name(&stack))?;
                 if stack.is_empty() && root.is_some() {
                     return Err(Problem {
                         line,
@@ -316,5 +328,17 @@ mod tests {
         assert_eq!(e.element, "a");
         let e = parse("hello <a/>").unwrap_err();
         assert_eq!(e.element, "document");
+    }
+
+    #[test]
+    fn tag_without_a_valid_name_names_the_enclosing_element() {
+        // Found by fuzzing: the error named an empty element (`element <>`).
+        let e = parse("<a>\n<b>\n< x=\"1\">2</ x>\n</b>\n</a>").unwrap_err();
+        assert_eq!((e.line, e.element.as_str()), (3, "b"), "{e:?}");
+        assert!(e.message.contains("without a valid element name"), "{e:?}");
+        let e = parse("<p:>1</p:>").unwrap_err();
+        assert_eq!((e.line, e.element.as_str()), (1, "document"), "{e:?}");
+        let e = parse("<a><p:\u{b} x=\"1\"/></a>").unwrap_err();
+        assert_eq!((e.line, e.element.as_str()), (1, "a"), "{e:?}");
     }
 }

@@ -1,0 +1,42 @@
+//! Checks shared by the fuzz targets: what every reader in `formats` promises about its errors and
+//! its writers.
+
+use formats::{FrequencyDb, MarkerFreqs};
+
+/// The fuzz input as text. The CLI rejects a file that is not UTF-8 before any reader sees it, so a
+/// lossy conversion only widens what reaches the reader: every `&str` must be handled.
+pub fn text(data: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(data)
+}
+
+/// An error must name a line of the file and a field (column, marker or element): `line` is in
+/// 1..=the number of lines, `field` is not empty, and the message shows both.
+pub fn assert_error_names_line_and_field(input: &str, line: usize, field: &str, message: &str) {
+    assert_error_names_line(input.split('\n').count(), line, message);
+    assert!(!field.trim().is_empty(), "error names no field: {message}");
+    assert!(
+        message.contains(field),
+        "message does not show the field '{field}': {message}"
+    );
+}
+
+/// An error must name a line of the file: `line` is in 1..=`lines` (the file's line count as its
+/// reader counts lines) and the message shows `line N`.
+pub fn assert_error_names_line(lines: usize, line: usize, message: &str) {
+    assert!(
+        (1..=lines).contains(&line),
+        "error line {line} is outside the file's {lines} line(s): {message}"
+    );
+    assert!(
+        message.contains(&format!("line {line}")),
+        "message does not show line {line}: {message}"
+    );
+}
+
+/// A frequency database without the line numbers, which depend on the form written.
+pub fn freq_content(db: &FrequencyDb) -> Vec<(&str, &[(String, f64)])> {
+    db.markers
+        .iter()
+        .map(|m: &MarkerFreqs| (m.name.as_str(), m.alleles.as_slice()))
+        .collect()
+}
