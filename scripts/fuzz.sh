@@ -14,7 +14,9 @@ start=$(date -u +%FT%TZ)
 # A dictionary of the format's keywords (fuzz/TARGET.dict), if there is one.
 dict=()
 if [[ -f "$target.dict" ]]; then dict=(-dict="$target.dict"); fi
-# New inputs go to the first corpus directory; the seeds are only read.
+# New inputs go to the first corpus directory; the seeds are only read. A crash must not stop the
+# script before it reports the corpus size, hence set +e.
+set +e
 cargo +nightly fuzz run "$target" "corpus/$target" "seeds/$target" -- \
     -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "${dict[@]}" 2>&1 |
     tee "logs/$target.log"
