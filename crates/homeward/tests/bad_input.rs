@@ -1,32 +1,14 @@
 //! Bad input to `homeward lr`: a message naming the file, line and field, exit code 2, no panic.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
+
+mod common;
+use common::Dir;
 
 const GOOD_PED: &str =
     "id\tfid\tmid\tsex\tM1\tM2\nF\t0\t0\t1\t10/11\t9/9\nM\t0\t0\t2\t-/-\t-/-\nC\tF\tM\t1\t10/10\t9/10\n";
 const GOOD_FREQS: &str = "marker\tallele\tfreq\nM1\t10\t0.5\nM1\t11\t0.3\nM1\t12\t0.2\nM2\t9\t0.6\nM2\t10\t0.4\n";
-
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let dir = std::env::temp_dir().join(format!("homeward-bad-input-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Dir(dir)
-    }
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.0.join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn lr(ped: &Path, freqs: &Path, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_homeward"))
@@ -42,7 +24,7 @@ fn lr(ped: &Path, freqs: &Path, extra: &[&str]) -> Output {
 
 /// Runs with a ped and a frequency file and expects exit code 2 and every `needle` in the message.
 fn expect_bad(name: &str, ped: &str, freqs: &str, extra: &[&str], needles: &[&str]) {
-    let dir = Dir::new(name);
+    let dir = Dir::new("bad-input", name);
     let ped = dir.file("case.ped", ped);
     let freqs = dir.file("freqs.tsv", freqs);
     let out = lr(&ped, &freqs, extra);
@@ -62,7 +44,7 @@ fn expect_bad(name: &str, ped: &str, freqs: &str, extra: &[&str], needles: &[&st
 
 #[test]
 fn the_good_case_runs() {
-    let dir = Dir::new("good");
+    let dir = Dir::new("bad-input", "good");
     let out = lr(
         &dir.file("case.ped", GOOD_PED),
         &dir.file("freqs.tsv", GOOD_FREQS),
@@ -157,7 +139,7 @@ fn allele_missing_from_the_frequency_file_unless_given_a_frequency() {
         &[],
         &["case.ped", "line 4", "field 'M1'", "'13'", "--unknown-allele-freq"],
     );
-    let dir = Dir::new("unknown-allele");
+    let dir = Dir::new("bad-input", "unknown-allele");
     let out = lr(
         &dir.file("case.ped", &ped),
         &dir.file("freqs.tsv", GOOD_FREQS),
@@ -222,7 +204,7 @@ fn stepwise_on_non_numeric_alleles() {
 
 #[test]
 fn missing_file() {
-    let dir = Dir::new("missing-file");
+    let dir = Dir::new("bad-input", "missing-file");
     let out = lr(&dir.0.join("nope.ped"), &dir.file("freqs.tsv", GOOD_FREQS), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope.ped"));
@@ -231,7 +213,7 @@ fn missing_file() {
 #[test]
 fn h2_impossible_is_an_error() {
     // H2 says the same child has parents F and M; his alleles 9/10 at M2 cannot come from F (9/9)... so H2 fails.
-    let dir = Dir::new("h2-impossible");
+    let dir = Dir::new("bad-input", "h2-impossible");
     let h1 = dir.file("h1.ped", "id\tfid\tmid\tsex\tM2\nF\t0\t0\t1\t9/9\nC\t0\t0\t1\t10/10\n");
     let h2 = dir.file(
         "h2.ped",
@@ -276,7 +258,7 @@ fn with_line(text: &str, n: usize, new: &str) -> String {
 
 /// Runs `homeward COMMAND --fam FILE ARGS` and expects exit code 2 and every `needle` in the message.
 fn expect_bad_fam(name: &str, command: &str, fam: &str, extra: &[&str], needles: &[&str]) {
-    let dir = Dir::new(name);
+    let dir = Dir::new("bad-input", name);
     let path = dir.file("case.fam", fam);
     let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
         .arg(command)

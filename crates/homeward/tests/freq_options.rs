@@ -1,32 +1,14 @@
 //! `--min-freq-rule` and STRidER files with `--population`, through the built binary: the same LR as
 //! a frequency file written out by hand with the numbers the rule must give.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
+
+mod common;
+use common::Dir;
 
 /// A father and son, both 11/11 at M1 (a rare allele) and 9/10 at M2.
 const PED: &str = "id\tfid\tmid\tsex\tM1\tM2\nF\t0\t0\t1\t11/11\t9/10\nM\t0\t0\t2\t-/-\t-/-\nC\tF\tM\t1\t11/11\t9/10\n";
-
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let dir = std::env::temp_dir().join(format!("homeward-freq-options-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Dir(dir)
-    }
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.0.join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn lr(ped: &Path, freqs: &Path, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_homeward"))
@@ -57,7 +39,7 @@ fn expect_input_error(out: &Output, needles: &[&str]) {
 
 #[test]
 fn the_rule_gives_the_hand_computed_frequencies() {
-    let dir = Dir::new("rule");
+    let dir = Dir::new("freq-options", "rule");
     let ped = dir.file("case.ped", PED);
     // N = 100 individuals: minimum 5/200 = 0.025. M1: 11 (0.005) is raised to 0.025 and 10 takes
     // the rest, 0.975. M2 is above the minimum everywhere and stays as it is.
@@ -74,7 +56,7 @@ fn the_rule_gives_the_hand_computed_frequencies() {
 
 #[test]
 fn the_rule_needs_the_sample_size() {
-    let dir = Dir::new("no-n");
+    let dir = Dir::new("freq-options", "no-n");
     let ped = dir.file("case.ped", PED);
     let freqs = dir.file("freqs.txt", "M1\n10\t0.995\n11\t0.005\n\nM2\n9\t0.6\n10\t0.4\n");
     expect_input_error(
@@ -121,7 +103,7 @@ const STRIDER: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 
 #[test]
 fn strider_populations() {
-    let dir = Dir::new("strider");
+    let dir = Dir::new("freq-options", "strider");
     let ped = dir.file("case.ped", PED);
     let xml = dir.file("strider.xml", STRIDER);
     expect_input_error(
