@@ -1259,4 +1259,18 @@ mod tests {
         expect_err(&cut, 2, "version");
         expect_err("", 1, "title");
     }
+
+    #[test]
+    fn lines_ending_in_several_carriage_returns_write_back_the_same() {
+        // Found by fuzzing: a line ending in `\r\r\n` kept one `\r` in its value, which the writer put
+        // back before its `\n`, so the next read dropped it and writing was not stable.
+        let text = SMALL.replace("\n", "\r\r\n");
+        let f = read_fam(&text).unwrap();
+        let plain = read_fam(SMALL).unwrap();
+        assert_eq!(write_fam(&f), write_fam(&plain));
+        let f = read_fam(&format!("{SMALL}[[x]]\nk= v\r\r\r\n")).unwrap();
+        assert_eq!(f.setting(&["Advanced", "x"], "k"), Some("v"));
+        let written = write_fam(&f);
+        assert_eq!(write_fam(&read_fam(&written).unwrap()), written);
+    }
 }

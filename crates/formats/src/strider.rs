@@ -16,12 +16,18 @@
 //! `n` attribute of `<origin>` (any case) when there is one. Each origin becomes one
 //! [`FrequencyDb`] with its name as the population and `STRidER` as the source.
 //!
-//! No STRidER export could be obtained to test against (they are downloaded from the site, and none
-//! is in a public repository we could find): the tests use small files written by hand to this
-//! layout. Elements other than `name`, `alleles` and `origin` in a marker are refused, so a layout
-//! that differs is reported, naming the element, rather than read wrongly.
+//! Two independent public readers agree on this layout: EuroForMix's `freqImport` walks
+//! `/frequencies/marker[i]/origin[@name]/frequency` (allele in the attribute, frequency as the
+//! text), and the Go library forge (`STRiderFreqs`) also reads `n` on `<origin>` and the root's
+//! `created_timestamp` and `validity` attributes (which are accepted here and not kept).
+//!
+//! No STRidER export could be obtained to test against: they are downloaded from strider.online,
+//! which this project's build machines cannot reach, and none is in a public repository we could
+//! find. The tests use small files written by hand to this layout. Elements other than `name`,
+//! `alleles` and `origin` in a marker are refused, so a layout that differs is reported, naming the
+//! element, rather than read wrongly.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::freqs::{parse_freq, FreqMetadata, FrequencyDb, MarkerFreqs};
 use crate::xml::{self, escape, Element, Problem};
@@ -94,6 +100,9 @@ pub fn read_strider(text: &str) -> Result<Vec<FrequencyDb>, StriderError> {
             let mut seen = HashSet::new();
             for f in &origin.children {
                 f.only_attributes(&["allele"])?;
+                if let Some(inner) = f.children.first() {
+                    return Err(Problem::at(inner, "<frequency> holds a number, not elements").into());
+                }
                 let allele = f
                     .attribute("allele")
                     .filter(|a| !a.is_empty())
@@ -146,15 +155,7 @@ pub fn read_strider(text: &str) -> Result<Vec<FrequencyDb>, StriderError> {
 /// names and sample sizes (the source and licence are not part of the format).
 pub fn write_strider(populations: &[FrequencyDb]) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<frequencies>\n");
-    let mut marker_names: Vec<&str> = Vec::new();
-    for db in populations {
-        for m in &db.markers {
-            if !marker_names.contains(&m.name.as_str()) {
-                marker_names.push(&m.name);
-            }
-        }
-    }
-    for name in marker_names {
+    for name in merged_marker_order(populations) {
         out.push_str(&format!("  <marker>\n    <name>{}</name>\n", escape(name)));
         let mut alleles: Vec<&str> = Vec::new();
         let entries: Vec<(&FrequencyDb, &MarkerFreqs)> = populations
@@ -185,6 +186,74 @@ pub fn write_strider(populations: &[FrequencyDb]) -> String {
     }
     out.push_str("</frequencies>\n");
     out
+}
+
+/// The order to write the markers in, so that [`read_strider`] reads back every population with
+/// its markers in the same order, and the populations themselves in the same order.
+///
+/// A STRidER file lists each marker once with every population under it, and the reader orders
+/// populations by where each first appears. So the written order must keep (a) each population's
+/// own marker order and (b) the populations' order: population k's first marker may not come before
+/// population k-1's (they may be the same marker, under which populations are written in order).
+/// Both are edges of a graph over the markers, and the order is a topological sort of it, taking
+/// markers as they first occur (population by population) among those that are free. For what
+/// [`read_strider`] read the graph has no cycle (the file's own order satisfies it); populations
+/// from elsewhere may disagree (a before b in one, b before a in another), which no file can keep:
+/// then the first marker left is taken, and nothing is lost.
+fn merged_marker_order(populations: &[FrequencyDb]) -> Vec<&str> {
+    // Markers numbered as they first occur; each population's markers as those numbers, first
+    // occurrence only (the writer takes a population's first marker of a name).
+    let mut id: HashMap<&str, usize> = HashMap::new();
+    let mut names: Vec<&str> = Vec::new();
+    let lists: Vec<Vec<usize>> = populations
+        .iter()
+        .map(|db| {
+            let mut seen = HashSet::new();
+            db.markers
+                .iter()
+                .filter_map(|m| {
+                    let n = *id.entry(m.name.as_str()).or_insert_with(|| {
+                        names.push(m.name.as_str());
+                        names.len() - 1
+                    });
+                    seen.insert(n).then_some(n)
+                })
+                .collect()
+        })
+        .collect();
+    let mut after: Vec<HashSet<usize>> = vec![HashSet::new(); names.len()];
+    for list in &lists {
+        for pair in list.windows(2) {
+            after[pair[0]].insert(pair[1]);
+        }
+    }
+    let heads: Vec<usize> = lists.iter().filter_map(|l| l.first().copied()).collect();
+    for pair in heads.windows(2) {
+        if pair[0] != pair[1] {
+            after[pair[0]].insert(pair[1]);
+        }
+    }
+    let mut waiting_on = vec![0usize; names.len()];
+    for next in after.iter().flatten() {
+        waiting_on[*next] += 1;
+    }
+    let mut free: BTreeSet<usize> = (0..names.len()).filter(|&n| waiting_on[n] == 0).collect();
+    let mut left: BTreeSet<usize> = (0..names.len()).collect();
+    let mut order = Vec::with_capacity(names.len());
+    while let Some(&n) = free.first().or_else(|| left.first()) {
+        free.remove(&n);
+        left.remove(&n);
+        order.push(names[n]);
+        for &next in &after[n] {
+            if left.contains(&next) {
+                waiting_on[next] = waiting_on[next].saturating_sub(1);
+                if waiting_on[next] == 0 {
+                    free.insert(next);
+                }
+            }
+        }
+    }
+    order
 }
 
 #[cfg(test)]
@@ -252,7 +321,73 @@ mod tests {
         assert_eq!(e.element, "freqs");
         let e = err(&SAMPLE.replace("<frequency allele=\"5\">", "<frequency>"));
         assert_eq!((e.line, e.element.as_str()), (17, "frequency"), "{e}");
+        let e = err(&SAMPLE.replace(">0.25<", ">0.25<x/><"));
+        assert_eq!((e.line, e.element.as_str()), (7, "x"), "{e}");
         let e = err(&SAMPLE.replace("</origin>\n  </marker>", "</origin>\n  <note/></marker>"));
         assert_eq!(e.element, "note", "{e}");
+    }
+
+    #[test]
+    fn every_population_keeps_its_marker_order_on_writing_back() {
+        // Found by fuzzing: markers were written population by population, so with A listed first but
+        // only Norway having M1, Austria's M1 … M3 went out as M2, M3, M1 … and Norway's M1 came back
+        // after M2.
+        let origin = |pop: &str| format!("<origin name=\"{pop}\"><frequency allele=\"1\">1</frequency></origin>");
+        let marker = |name: &str, pops: &[&str]| {
+            let origins: String = pops.iter().map(|p| origin(p)).collect();
+            format!("<marker><name>{name}</name>{origins}</marker>\n")
+        };
+        let text = format!(
+            "<frequencies>\n{}{}{}{}</frequencies>\n",
+            marker("M0", &["Austria"]),
+            marker("M1", &["Norway"]),
+            marker("M2", &["Austria", "Norway"]),
+            marker("M3", &["Norway", "Austria"]),
+        );
+        let names = |pops: &[FrequencyDb]| -> Vec<Vec<String>> {
+            pops.iter()
+                .map(|db| db.markers.iter().map(|m| m.name.clone()).collect())
+                .collect()
+        };
+        let pops = read_strider(&text).unwrap();
+        assert_eq!(names(&pops), [vec!["M0", "M2", "M3"], vec!["M1", "M2", "M3"]]);
+        let again = read_strider(&write_strider(&pops)).unwrap();
+        assert_eq!(names(&again), names(&pops));
+
+        // Found by fuzzing next: the populations' order must hold too. Here Norway's M3 may come
+        // before or after Denmark's M2 as far as Norway's own order goes, but written first it
+        // would bring Sweden (which also has M3) in before Denmark.
+        let text = format!(
+            "<frequencies>\n{}{}{}</frequencies>\n",
+            marker("M1", &["Norway"]),
+            marker("M2", &["Denmark"]),
+            marker("M3", &["Norway", "Sweden"]),
+        );
+        let three = read_strider(&text).unwrap();
+        let again = read_strider(&write_strider(&three)).unwrap();
+        let populations = |pops: &[FrequencyDb]| -> Vec<String> {
+            pops.iter().map(|db| db.metadata.population.clone().unwrap()).collect()
+        };
+        assert_eq!(populations(&three), ["Norway", "Denmark", "Sweden"]);
+        assert_eq!(populations(&again), populations(&three));
+        assert_eq!(names(&again), names(&three));
+
+        // Orders that cannot both hold: the first population's wins, and nothing is lost.
+        let mut swapped = pops.clone();
+        swapped[1].markers.reverse();
+        let again = read_strider(&write_strider(&swapped)).unwrap();
+        assert_eq!(names(&again)[0], names(&pops)[0]);
+        let mut norway = names(&again)[1].clone();
+        norway.sort();
+        assert_eq!(norway, ["M1", "M2", "M3"]);
+    }
+
+    #[test]
+    fn an_export_with_its_timestamps_on_the_root_reads() {
+        let text = SAMPLE.replace(
+            "<frequencies>",
+            "<frequencies created_timestamp=\"2020-10-19T08:50:05+02:00\" validity=\"2020-10-19T08:50:05+02:00\">",
+        );
+        assert_eq!(read_strider(&text).unwrap(), read_strider(SAMPLE).unwrap());
     }
 }

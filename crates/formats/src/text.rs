@@ -1,12 +1,14 @@
 //! Line and field splitting shared by the readers.
 
 /// The lines of `text` with 1-based numbers, leading byte-order marks and trailing `\r` removed. All
-/// leading marks go (a file saved twice by a careless editor has two), so none ends up in a name.
+/// leading marks go (a file saved twice by a careless editor has two), so none ends up in a name; all
+/// trailing carriage returns go (`\r\r\n` is what a CRLF file gets after a second CRLF conversion), so
+/// no value ends in one that a writer would put back as part of its line ending.
 pub(crate) fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     let text = text.trim_start_matches('\u{feff}');
     text.split('\n')
         .enumerate()
-        .map(|(i, line)| (i + 1, line.strip_suffix('\r').unwrap_or(line)))
+        .map(|(i, line)| (i + 1, line.trim_end_matches('\r')))
 }
 
 /// How the fields of a line are separated.
