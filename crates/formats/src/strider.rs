@@ -14,12 +14,14 @@
 //! The layout is the one that EuroForMix's `freqImport` and other public readers take from STRidER
 //! (`/frequencies/marker/name`, `origin[@name]/frequency[@allele]`). The sample size is read from an
 //! `n` attribute of `<origin>` (any case) when there is one. Each origin becomes one
-//! [`FrequencyDb`] with its name as the population and `STRidER` as the source.
+//! [`FrequencyDb`] with its name as the population and `STRidER` as the source, or
+//! `STRidER, validity 2020-10-19T08:50:05+02:00` when the root carries that `validity` attribute:
+//! which release of the database a computation used is part of its record.
 //!
 //! Two independent public readers agree on this layout: EuroForMix's `freqImport` walks
 //! `/frequencies/marker[i]/origin[@name]/frequency` (allele in the attribute, frequency as the
 //! text), and the Go library forge (`STRiderFreqs`) also reads `n` on `<origin>` and the root's
-//! `created_timestamp` and `validity` attributes (which are accepted here and not kept).
+//! `created_timestamp` and `validity` attributes (the first is accepted and not kept).
 //!
 //! No STRidER export could be obtained to test against: they are downloaded from strider.online,
 //! which this project's build machines cannot reach, and none is in a public repository we could
@@ -31,6 +33,12 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::freqs::{parse_freq, FreqMetadata, FrequencyDb, MarkerFreqs};
 use crate::xml::{self, escape, Element, Problem};
+
+/// The source of populations read from a STRidER file.
+const SOURCE: &str = "STRidER";
+/// … and of those from a file whose root gives its `validity`, followed by the value.
+const SOURCE_WITH_VALIDITY: &str = "STRidER, validity ";
+const VALIDITY: &str = "validity";
 
 /// Why a STRidER file cannot be read: the line and the element at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -78,6 +86,10 @@ pub fn read_strider(text: &str) -> Result<Vec<FrequencyDb>, StriderError> {
         return Err(Problem::at(&root, "not a STRidER export (the root element should be <frequencies>)").into());
     }
     root.only_children(&["marker"])?;
+    let source = match root.attribute(VALIDITY).filter(|v| !v.is_empty()) {
+        Some(validity) => format!("{SOURCE_WITH_VALIDITY}{validity}"),
+        None => SOURCE.to_owned(),
+    };
     let mut populations: Vec<FrequencyDb> = Vec::new();
     let mut marker_names = HashSet::new();
     for marker in &root.children {
@@ -130,7 +142,7 @@ pub fn read_strider(text: &str) -> Result<Vec<FrequencyDb>, StriderError> {
                         markers: Vec::new(),
                         metadata: FreqMetadata {
                             population: Some(population.to_owned()),
-                            source: Some("STRidER".to_owned()),
+                            source: Some(source.clone()),
                             licence: None,
                         },
                     });
@@ -152,9 +164,22 @@ pub fn read_strider(text: &str) -> Result<Vec<FrequencyDb>, StriderError> {
 }
 
 /// Writes populations as a STRidER export that [`read_strider`] reads back to the same numbers,
-/// names and sample sizes (the source and licence are not part of the format).
+/// names and sample sizes, in the same order. The source is not part of the format, except for the
+/// release's `validity`, written when every population has the same one (as when they were read
+/// from one STRidER file); a licence is not written.
 pub fn write_strider(populations: &[FrequencyDb]) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<frequencies>\n");
+    fn validity(db: &FrequencyDb) -> Option<&str> {
+        db.metadata.source.as_deref()?.strip_prefix(SOURCE_WITH_VALIDITY)
+    }
+    let shared = populations.first().and_then(validity).filter(|v| {
+        let v = Some(*v);
+        populations.iter().all(|db| validity(db) == v)
+    });
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<frequencies");
+    if let Some(v) = shared {
+        out.push_str(&format!(" {VALIDITY}=\"{}\"", escape(v)));
+    }
+    out.push_str(">\n");
     for name in merged_marker_order(populations) {
         out.push_str(&format!("  <marker>\n    <name>{}</name>\n", escape(name)));
         let mut alleles: Vec<&str> = Vec::new();
@@ -388,6 +413,20 @@ mod tests {
             "<frequencies>",
             "<frequencies created_timestamp=\"2020-10-19T08:50:05+02:00\" validity=\"2020-10-19T08:50:05+02:00\">",
         );
-        assert_eq!(read_strider(&text).unwrap(), read_strider(SAMPLE).unwrap());
+        let pops = read_strider(&text).unwrap();
+        for db in &pops {
+            assert_eq!(
+                db.metadata.source.as_deref(),
+                Some("STRidER, validity 2020-10-19T08:50:05+02:00")
+            );
+        }
+        let again = read_strider(&write_strider(&pops)).unwrap();
+        let meta = |pops: &[FrequencyDb]| pops.iter().map(|db| db.metadata.clone()).collect::<Vec<_>>();
+        assert_eq!(meta(&again), meta(&pops));
+        // Populations of different releases: none is written, and each reads back as plain STRidER.
+        let mut mixed = pops.clone();
+        mixed[1].metadata.source = Some("STRidER".to_owned());
+        let again = read_strider(&write_strider(&mixed)).unwrap();
+        assert!(again.iter().all(|db| db.metadata.source.as_deref() == Some("STRidER")));
     }
 }
