@@ -113,4 +113,40 @@ proptest! {
         want.sort_by(|a, b| a.0.population.cmp(&b.0.population));
         prop_assert_eq!(back, want, "{}", text);
     }
+
+    #[test]
+    fn strider_keeps_the_order_of_populations_and_of_their_markers(
+        markers in prop::collection::vec(marker(), 1..8),
+        masks in prop::collection::vec(prop::collection::vec(any::<bool>(), 8), 1..5),
+        validity in prop::option::of("20[0-9]{2}-[01][0-9]-[0-3][0-9]T08:50:05\\+02:00"),
+    ) {
+        // As a STRidER file has them: every population's markers in the one order of the file, and
+        // the populations in the order in which each first appears.
+        let mut seen = std::collections::HashSet::new();
+        let markers: Vec<MarkerFreqs> = markers.into_iter().filter(|m| seen.insert(m.name.clone())).collect();
+        let mut chosen: Vec<Vec<usize>> = masks
+            .iter()
+            .map(|mask| (0..markers.len()).filter(|&j| mask[j]).collect::<Vec<_>>())
+            .filter(|js| !js.is_empty())
+            .collect();
+        prop_assume!(!chosen.is_empty());
+        chosen.sort_by_key(|js| js[0]);
+        let source = match &validity {
+            Some(v) => format!("STRidER, validity {v}"),
+            None => "STRidER".to_owned(),
+        };
+        let dbs: Vec<FrequencyDb> = chosen
+            .iter()
+            .enumerate()
+            .map(|(i, js)| FrequencyDb {
+                markers: js.iter().map(|&j| markers[j].clone()).collect(),
+                metadata: FreqMetadata { population: Some(format!("P{i}")), source: Some(source.clone()), licence: None },
+            })
+            .collect();
+        let text = write_strider(&dbs);
+        let back = read_strider(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let back: Vec<Content> = back.iter().map(content).collect();
+        let want: Vec<Content> = dbs.iter().map(content).collect();
+        prop_assert_eq!(back, want, "{}", text);
+    }
 }
