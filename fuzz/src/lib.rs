@@ -40,3 +40,24 @@ pub fn freq_content(db: &FrequencyDb) -> Vec<(&str, &[(String, f64)])> {
         .map(|m: &MarkerFreqs| (m.name.as_str(), m.alleles.as_slice()))
         .collect()
 }
+
+/// An error of a `homeward import` CSV reader (`FILE: line N, column 'C': …`) must name a line of
+/// the file and, unless the fault is the file's structure (a row with another number of fields,
+/// reported by the CSV parser), the column or columns at fault.
+pub fn assert_csv_error_names_line_and_column(input: &str, message: &str) {
+    let line = message
+        .split("line ")
+        .nth(1)
+        .and_then(|rest| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<usize>().ok()
+        })
+        .unwrap_or_else(|| panic!("error names no line: {message}"));
+    // The CSV parser counts lines by `\n`.
+    assert_error_names_line(input.split('\n').count(), line, message);
+    let structural = message.contains("CSV error");
+    let names_columns = ["column '", "field '", "columns '", "no marker columns"]
+        .iter()
+        .any(|c| message.contains(c));
+    assert!(structural || names_columns, "error names no column: {message}");
+}

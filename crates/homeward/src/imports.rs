@@ -143,9 +143,17 @@ impl Table {
     fn read(path: &Path, known: Option<&[&str]>, required: &[&str]) -> Result<Table> {
         let shown = path.display().to_string();
         let file = std::fs::File::open(path).map_err(|e| input_error!("{shown}: cannot read: {e}"))?;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(false)
-            .from_reader(std::io::BufReader::new(file));
+        Table::from_reader(shown, std::io::BufReader::new(file), known, required)
+    }
+
+    /// As [`Table::read`], from `input`; `shown` names the file in errors.
+    fn from_reader(
+        shown: String,
+        input: impl std::io::Read,
+        known: Option<&[&str]>,
+        required: &[&str],
+    ) -> Result<Table> {
+        let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
         let headers: Vec<String> = reader
             .headers()
             .map_err(|e| input_error!("{shown}: line 1: {e}"))?
@@ -329,7 +337,24 @@ fn site_from_row(row: &Row<'_>) -> Result<NewSite> {
 
 /// Reads and checks a sites file: the sites and the line each came from.
 pub fn read_sites(path: &Path) -> Result<Vec<(u64, NewSite)>> {
-    let table = Table::read(path, Some(&SITE_COLUMNS), &["external_id", "name"])?;
+    sites_of(&Table::read(path, Some(&SITE_COLUMNS), SITE_REQUIRED)?)
+}
+
+/// As [`read_sites`], for a file's text; `label` names it in errors.
+pub fn parse_sites(label: &str, text: &str) -> Result<Vec<(u64, NewSite)>> {
+    sites_of(&Table::from_reader(
+        label.to_owned(),
+        text.as_bytes(),
+        Some(&SITE_COLUMNS),
+        SITE_REQUIRED,
+    )?)
+}
+
+const SITE_REQUIRED: &[&str] = &["external_id", "name"];
+const FAMILY_REQUIRED: &[&str] = &["family_external_id", "member"];
+const PROFILE_REQUIRED: &[&str] = PROFILE_COLUMNS.split_at(6).0;
+
+fn sites_of(table: &Table) -> Result<Vec<(u64, NewSite)>> {
     let mut seen = HashMap::new();
     let mut out = Vec::new();
     for row in table.rows() {
@@ -378,11 +403,23 @@ struct MemberRow {
 
 /// A family of a families file: its rows, parents before children.
 #[derive(Debug, Clone)]
-struct FamilyRows {
+pub struct FamilyRows {
     external_id: String,
     name: String,
     first_line: u64,
     members: Vec<MemberRow>,
+}
+
+/// Reads and checks the text of a families file (`label` names it in errors): the families in the
+/// order they first appear, each with its members in an order where parents come before their
+/// children. The registry is not consulted.
+pub fn parse_families(label: &str, text: &str) -> Result<Vec<FamilyRows>> {
+    read_families(&Table::from_reader(
+        label.to_owned(),
+        text.as_bytes(),
+        Some(&FAMILY_COLUMNS),
+        FAMILY_REQUIRED,
+    )?)
 }
 
 /// Reads and checks a families file: the families in the order they first appear, each with its
@@ -769,11 +806,22 @@ async fn import_families(
 
 /// One row of a profiles file, checked on its own.
 #[derive(Debug, Clone)]
-struct ProfileRow {
+pub struct ProfileRow {
     line: u64,
     family: String,
     donor: String,
     reference: NewReference,
+}
+
+/// Reads and checks the text of a profiles file (`label` names it in errors), row by row; the
+/// registry is not consulted.
+pub fn parse_profiles(label: &str, text: &str) -> Result<Vec<ProfileRow>> {
+    read_profiles(&Table::from_reader(
+        label.to_owned(),
+        text.as_bytes(),
+        None,
+        PROFILE_REQUIRED,
+    )?)
 }
 
 fn read_profiles(table: &Table) -> Result<Vec<ProfileRow>> {
@@ -961,19 +1009,14 @@ pub fn run(kind: Kind, file: &Path, db: &DbArg, actor: &str) -> Result<()> {
         }
         Kind::Families => {
             // The table is dropped once read: only the checked records are kept for the write.
-            let families = read_families(&Table::read(
-                file,
-                Some(&FAMILY_COLUMNS),
-                &["family_external_id", "member"],
-            )?)?;
+            let families = read_families(&Table::read(file, Some(&FAMILY_COLUMNS), FAMILY_REQUIRED)?)?;
             with_store(db, |store| async move {
                 let plans = plan_families(&store, &path, families).await?;
                 import_families(&store, &path, actor, plans).await
             })
         }
         Kind::Profiles => {
-            let required = &PROFILE_COLUMNS[..6];
-            let rows = read_profiles(&Table::read(file, None, required)?)?;
+            let rows = read_profiles(&Table::read(file, None, PROFILE_REQUIRED)?)?;
             with_store(db, |store| async move {
                 let (rows, skipped) = plan_profiles(&store, &path, rows).await?;
                 import_profiles(&store, &path, actor, rows, skipped).await
@@ -1001,13 +1044,7 @@ mod tests {
     use super::*;
 
     fn table(name: &str, text: &str, known: Option<&[&str]>, required: &[&str]) -> Result<Table> {
-        let dir = std::env::temp_dir().join(format!("homeward-imports-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("f.csv");
-        std::fs::write(&file, text).unwrap();
-        let t = Table::read(&file, known, required);
-        std::fs::remove_dir_all(&dir).unwrap();
-        t
+        Table::from_reader(format!("{name}.csv"), text.as_bytes(), known, required)
     }
 
     #[test]
