@@ -1,4 +1,5 @@
-//! `read_persons_csv` (`homeward import persons`): no panic, and every error names its line and column (as `fuzz.csv: line N, column 'C': …`).
+//! `read_persons_csv` (`homeward import persons`): no panic, and every error names its line and column
+//! (as `fuzz.csv: line N, column 'C': …`).
 #![no_main]
 
 use homeward_fuzz::{assert_csv_error_names_line_and_column, text};

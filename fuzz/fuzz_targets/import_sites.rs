@@ -1,4 +1,5 @@
-//! `parse_sites` (`homeward import sites`): no panic, and every error names its line and column (as `fuzz.csv: line N, column 'C': …`).
+//! `parse_sites` (`homeward import sites`): no panic, and every error names its line and column (as
+//! `fuzz.csv: line N, column 'C': …`).
 #![no_main]
 
 use homeward_fuzz::{assert_csv_error_names_line_and_column, text};

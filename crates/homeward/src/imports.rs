@@ -137,6 +137,14 @@ fn cell_error(path: &str, line: u64, column: &str, message: impl Display) -> any
     input_error!("{path}: line {line}, column '{column}': {message}")
 }
 
+/// The error for a header cell left empty, the column counted from 1.
+pub(crate) fn unnamed_column(path: &str, index: usize) -> anyhow::Error {
+    input_error!(
+        "{path}: line 1, column {}: the column has no name (the first row names every column)",
+        index + 1
+    )
+}
+
 impl Table {
     /// Reads `path`; header names must be unique and not empty, the `required` columns present,
     /// and (unless `known` is `None`) every column one of `known`.
@@ -161,9 +169,9 @@ impl Table {
             .map(|h| h.trim().to_owned())
             .collect();
         let mut seen = HashSet::new();
-        for h in &headers {
+        for (i, h) in headers.iter().enumerate() {
             if h.is_empty() {
-                return Err(input_error!("{shown}: line 1: a column has no name"));
+                return Err(unnamed_column(&shown, i));
             }
             if !seen.insert(h.as_str()) {
                 return Err(cell_error(&shown, 1, h, "the column is given twice"));
@@ -1076,5 +1084,16 @@ mod tests {
             e.contains("line 2, column 'father'") && e.contains("own ancestor"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_header_cell_left_empty_is_named_by_its_position() {
+        // Found by fuzzing: the error named no column.
+        let e = parse_sites("sites.csv", "external_id,name,,lat\nS1,x,,1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("sites.csv: line 1, column 3: the column has no name"), "{e}");
+        let e = parse_profiles("p.csv", " ,external_id\n").unwrap_err().to_string();
+        assert!(e.contains("line 1, column 1:"), "{e}");
     }
 }

@@ -263,7 +263,18 @@ pub fn read_persons_csv(path: &Path, input: impl Read) -> Result<Vec<NewPerson>>
         .headers()
         .map_err(|e| input_error!("{}: line 1: {e}", path.display()))?
         .clone();
-    for h in headers.iter() {
+    let mut seen = std::collections::HashSet::new();
+    for (i, h) in headers.iter().enumerate() {
+        if h.trim().is_empty() {
+            return Err(crate::imports::unnamed_column(&path.display().to_string(), i));
+        }
+        if !seen.insert(h.trim()) {
+            return Err(input_error!(
+                "{}: line 1, field '{}': the column is given twice",
+                path.display(),
+                h.trim()
+            ));
+        }
         if !COLUMNS.contains(&h.trim()) {
             return Err(input_error!(
                 "{}: line 1, field '{h}': unknown column (known: {})",
@@ -564,5 +575,29 @@ pub fn audit(cmd: &AuditCommand) -> Result<()> {
                 )),
             }
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        read_persons_csv(Path::new("persons.csv"), text.as_bytes())
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn header_faults_name_the_column() {
+        // Found by fuzzing: an empty header cell was reported as the unknown column ''.
+        let e = error("external_id,name,\nJP-1,x,\n");
+        assert!(
+            e.contains("persons.csv: line 1, column 3: the column has no name"),
+            "{e}"
+        );
+        // A column given twice would have had its second cells ignored.
+        let e = error("external_id,name,name\nJP-1,x,y\n");
+        assert!(e.contains("line 1, field 'name': the column is given twice"), "{e}");
     }
 }
