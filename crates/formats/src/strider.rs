@@ -18,10 +18,12 @@
 //! `STRidER, validity 2020-10-19T08:50:05+02:00` when the root carries that `validity` attribute:
 //! which release of the database a computation used is part of its record.
 //!
-//! Two independent public readers agree on this layout: EuroForMix's `freqImport` walks
+//! Three independent public readers agree on this layout: EuroForMix's `freqImport` walks
 //! `/frequencies/marker[i]/origin[@name]/frequency` (allele in the attribute, frequency as the
-//! text), and the Go library forge (`STRiderFreqs`) also reads `n` on `<origin>` and the root's
-//! `created_timestamp` and `validity` attributes (the first is accepted and not kept).
+//! text); the Go library forge (`STRiderFreqs`) also reads `n` on `<origin>` and the root's
+//! `created_timestamp` and `validity` attributes (the first is accepted and not kept); and the
+//! Python sibling simulator "sibulator" reads `STRidER_frequencies_2019-08-02.xml` through
+//! `marker/name`, the comma-separated `marker/alleles` and `origin[@name]/frequency[@allele]`.
 //!
 //! No STRidER export could be obtained to test against: they are downloaded from strider.online,
 //! which this project's build machines cannot reach, and none is in a public repository we could
