@@ -120,16 +120,16 @@ pub const PROFILE_COLUMNS: [&str; 8] = [
 // ---- reading CSV ----
 
 /// A CSV file read whole: its header and its records with the line each starts on.
-struct Table {
-    path: String,
+pub(crate) struct Table {
+    pub(crate) path: String,
     headers: Vec<String>,
     rows: Vec<(u64, csv::StringRecord)>,
 }
 
 /// One record of a [`Table`].
-struct Row<'a> {
+pub(crate) struct Row<'a> {
     table: &'a Table,
-    line: u64,
+    pub(crate) line: u64,
     record: &'a csv::StringRecord,
 }
 
@@ -138,7 +138,7 @@ fn cell_error(path: &str, line: u64, column: &str, message: impl Display) -> any
 }
 
 /// The error for a header cell left empty, the column counted from 1.
-pub(crate) fn unnamed_column(path: &str, index: usize) -> anyhow::Error {
+fn unnamed_column(path: &str, index: usize) -> anyhow::Error {
     input_error!(
         "{path}: line 1, column {}: the column has no name (the first row names every column)",
         index + 1
@@ -161,6 +161,20 @@ impl Table {
         known: Option<&[&str]>,
         required: &[&str],
     ) -> Result<Table> {
+        Table::from_reader_naming(shown, input, known, required, "column")
+    }
+
+    /// As [`Table::from_reader`], with header faults naming the column as `{header_word} 'C'`: the
+    /// persons import has always said `field 'C'`, as its row errors do.
+    pub(crate) fn from_reader_naming(
+        shown: String,
+        input: impl std::io::Read,
+        known: Option<&[&str]>,
+        required: &[&str],
+        header_word: &str,
+    ) -> Result<Table> {
+        let header_error =
+            |column: &str, message: &dyn Display| input_error!("{shown}: line 1, {header_word} '{column}': {message}");
         let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
         let headers: Vec<String> = reader
             .headers()
@@ -174,22 +188,20 @@ impl Table {
                 return Err(unnamed_column(&shown, i));
             }
             if !seen.insert(h.as_str()) {
-                return Err(cell_error(&shown, 1, h, "the column is given twice"));
+                return Err(header_error(h, &"the column is given twice"));
             }
             if let Some(known) = known {
                 if !known.contains(&h.as_str()) {
-                    return Err(cell_error(
-                        &shown,
-                        1,
+                    return Err(header_error(
                         h,
-                        format!("unknown column (known: {})", known.join(", ")),
+                        &format_args!("unknown column (known: {})", known.join(", ")),
                     ));
                 }
             }
         }
         for r in required {
             if !headers.iter().any(|h| h == r) {
-                return Err(cell_error(&shown, 1, r, "required column missing"));
+                return Err(header_error(r, &"required column missing"));
             }
         }
         let mut rows = Vec::new();
@@ -208,7 +220,7 @@ impl Table {
         })
     }
 
-    fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+    pub(crate) fn rows(&self) -> impl Iterator<Item = Row<'_>> {
         self.rows.iter().map(move |(line, record)| Row {
             table: self,
             line: *line,
@@ -223,7 +235,7 @@ impl Table {
 
 impl<'a> Row<'a> {
     /// The trimmed value of `column`, `None` if the column is absent or the cell empty.
-    fn get(&self, column: &str) -> Option<&'a str> {
+    pub(crate) fn get(&self, column: &str) -> Option<&'a str> {
         self.table
             .index(column)
             .and_then(|i| self.record.get(i))

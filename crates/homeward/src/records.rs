@@ -25,6 +25,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use registry::model::{Coordinates, FieldError, Name, NameKind, NewPerson, PartialDate, Person, Place, Sex, Source};
 use registry::Store;
 
+use crate::imports::Table;
 use crate::input_error;
 
 /// The database to use, and where the settings come from.
@@ -258,59 +259,20 @@ const COLUMNS: [&str; 13] = [
 
 /// Reads a persons CSV; errors name the line and the column.
 pub fn read_persons_csv(path: &Path, input: impl Read) -> Result<Vec<NewPerson>> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
-    let headers = reader
-        .headers()
-        .map_err(|e| input_error!("{}: line 1: {e}", path.display()))?
-        .clone();
-    let mut seen = std::collections::HashSet::new();
-    for (i, h) in headers.iter().enumerate() {
-        if h.trim().is_empty() {
-            return Err(crate::imports::unnamed_column(&path.display().to_string(), i));
-        }
-        if !seen.insert(h.trim()) {
-            return Err(input_error!(
-                "{}: line 1, field '{}': the column is given twice",
-                path.display(),
-                h.trim()
-            ));
-        }
-        if !COLUMNS.contains(&h.trim()) {
-            return Err(input_error!(
-                "{}: line 1, field '{h}': unknown column (known: {})",
-                path.display(),
-                COLUMNS.join(", ")
-            ));
-        }
-    }
-    for required in ["external_id", "name"] {
-        if !headers.iter().any(|h| h.trim() == required) {
-            return Err(input_error!(
-                "{}: line 1, field '{required}': required column missing",
-                path.display()
-            ));
-        }
-    }
-    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
-    let cols: Vec<Option<usize>> = COLUMNS.iter().map(|c| col(c)).collect();
-    let mut out = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            input_error!("{}: line {line}: {e}", path.display())
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
-        let get = |name: &str| -> Option<&str> {
-            let i = COLUMNS.iter().position(|c| *c == name).expect("a known column");
-            cols[i]
-                .and_then(|c| record.get(c))
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-        };
-        let person = person_from_row(&get).map_err(|e| input_error!("{}: line {line}, {e}", path.display()))?;
-        out.push(person);
-    }
-    Ok(out)
+    let table = Table::from_reader_naming(
+        path.display().to_string(),
+        input,
+        Some(&COLUMNS),
+        &["external_id", "name"],
+        "field",
+    )?;
+    table
+        .rows()
+        .map(|row| {
+            let get = |name: &str| row.get(name).filter(|v| !v.is_empty());
+            person_from_row(&get).map_err(|e| input_error!("{}: line {}, {e}", table.path, row.line))
+        })
+        .collect()
 }
 
 fn person_from_row<'a>(get: &dyn Fn(&str) -> Option<&'a str>) -> Result<NewPerson, FieldError> {
