@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::Args;
 use formats::PedFile;
-use identify::dvi::{self, DviCase, Family, JointOptions, Thresholds};
+use identify::dvi::{self, DisableMutations, DviCase, Family, JointOptions, Thresholds};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -47,21 +47,38 @@ pub struct DviArgs {
     /// Prior probability of each identification for the pairwise posteriors (default 1 / missing persons).
     #[arg(long, value_name = "P")]
     prior: Option<f64>,
-    /// Show this many assignments in the table (all in JSON).
-    #[arg(long, value_name = "N", default_value_t = 10)]
+    /// The K best joint assignments to report.
+    #[arg(long, value_name = "K", default_value_t = 10)]
     top: usize,
-    /// Keep pairings whose pairwise LR is at most this out of the joint search (negative: keep all).
+    /// Keep pairings whose pairwise LR is at most this out of the hypotheses (negative: keep all).
     #[arg(long, allow_negative_numbers = true, value_name = "X", default_value_t = 0.0)]
     limit: f64,
     /// Prior odds of each identification in the joint posteriors (1: flat prior over assignments).
     #[arg(long, value_name = "W", default_value_t = 1.0)]
     identification_odds: f64,
-    /// Refuse to enumerate more joint assignments than this.
-    #[arg(long, value_name = "N", default_value_t = 100_000)]
-    max_assignments: usize,
+    /// Switch mutation models off in the joint search: never (the model as given), always, or in
+    /// the families whose references are consistent without them (dvir's jointDVI default).
+    #[arg(long, value_name = "WHEN", default_value = "never")]
+    disable_mutations: DisableArg,
+    /// The largest share of the posterior mass the search may leave unenumerated (certified).
+    #[arg(long, value_name = "E", default_value_t = 1e-9)]
+    tolerance: f64,
+    /// Stop after this many seconds with the best assignments found and the bound reached (exit code 3).
+    #[arg(long, value_name = "S")]
+    max_seconds: Option<f64>,
+    /// Refuse a family with more placements of candidate victims than this.
+    #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+    max_placements: usize,
     /// Print one JSON object instead of tables.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DisableArg {
+    Never,
+    Always,
+    WhenConsistent,
 }
 
 /// Reads the three files into a checked DVI problem.
@@ -86,51 +103,127 @@ pub fn load(args: &CaseFiles) -> Result<DviCase> {
     }
     let markers = args.model.markers(&[(am_path, &am), (pm_path, &pm)])?;
     let victims = case::victims(pm_path, &pm, &markers)?;
-    let missing_ids = read_missing(missing_path)?;
-    let families = families(am_path, &am, &markers, &missing_ids)?;
-    let found: HashSet<&str> = families
-        .iter()
-        .flat_map(|f| f.missing.iter().map(|&m| f.pedigree.member(m).id.as_str()))
-        .collect();
-    for (id, line) in &missing_ids {
-        if !found.contains(id.as_str()) {
+    let mut families = families(am_path, &am, &markers)?;
+    let missing = read_missing(missing_path, &families)?;
+    for (f, member, line) in missing {
+        let fam = &mut families[f];
+        if fam.typings.iter().any(|t| t[member].is_typed()) {
             return Err(input_error!(
-                "{}: line {line}: missing person '{id}' is not in {}",
+                "{}: line {line}: missing person '{}' of family '{}' is typed in {}; missing persons must be untyped",
                 missing_path.display(),
+                fam.pedigree.member(member).id,
+                fam.id,
                 am_path.display()
             ));
         }
+        fam.missing.push(member);
     }
-    let ids: HashSet<&str> = victims
-        .iter()
-        .map(|v| v.id.as_str())
-        .chain(
-            families
-                .iter()
-                .flat_map(|f| f.pedigree.members().iter().map(|m| m.id.as_str())),
-        )
-        .collect();
-    let conditions = args.model.conditions(|id| ids.contains(id))?;
+    // `--dropout ID=D`: a victim by its id, a family member by `FAMID:ID` or by an id found in one
+    // family only.
+    let victim_ids: HashSet<&str> = victims.iter().map(|v| v.id.as_str()).collect();
+    let member_of = |id: &str| -> Option<(usize, usize)> {
+        if let Some((fam, member)) = id.split_once(':') {
+            let f = families.iter().position(|f| f.id == fam)?;
+            return families[f].pedigree.index_of(member).map(|m| (f, m));
+        }
+        let found: Vec<(usize, usize)> = families
+            .iter()
+            .enumerate()
+            .filter_map(|(f, fam)| fam.pedigree.index_of(id).map(|m| (f, m)))
+            .collect();
+        (found.len() == 1).then(|| found[0])
+    };
+    let mut conditions = args
+        .model
+        .conditions(|id| victim_ids.contains(id) || member_of(id).is_some())?;
+    let mut member_dropout = Vec::new();
+    conditions.dropout.retain(|id, d| {
+        if victim_ids.contains(id.as_str()) {
+            return true;
+        }
+        if let Some(place) = member_of(id) {
+            member_dropout.push((place, *d));
+        }
+        false
+    });
+    for ((f, m), d) in member_dropout {
+        let id = families[f].pedigree.member(m).id.clone();
+        families[f].dropout.insert(id, d);
+    }
     DviCase::new(markers, victims, families, conditions).map_err(|e| input_error!("{e}"))
 }
 
-fn read_missing(path: &Path) -> Result<Vec<(String, usize)>> {
+/// The missing persons of the `--missing` file as (family index, member index, line). A line is
+/// `ID` (when that id is a member of one family only), `FAMID ID` or `FAMID:ID`.
+fn read_missing(path: &Path, families: &[Family]) -> Result<Vec<(usize, usize, usize)>> {
     let text = case::read_text(path)?;
-    let mut out: Vec<(String, usize)> = Vec::new();
-    let mut seen = HashSet::new();
-    for (i, line) in text.lines().enumerate() {
-        let id = line.trim();
-        if id.is_empty() || id.starts_with('#') {
+    let mut out: Vec<(usize, usize, usize)> = Vec::new();
+    let mut seen: HashMap<(usize, usize), usize> = HashMap::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let entry = raw.trim();
+        if entry.is_empty() || entry.starts_with('#') {
             continue;
         }
-        if !seen.insert(id) {
+        let fields: Vec<&str> = entry.split_whitespace().collect();
+        let in_family = |fam: &str, id: &str| -> Result<(usize, usize)> {
+            let Some(f) = families.iter().position(|f| f.id == fam) else {
+                return Err(input_error!(
+                    "{}: line {line}: family '{fam}' is not in the AM file",
+                    path.display()
+                ));
+            };
+            let Some(m) = families[f].pedigree.index_of(id) else {
+                return Err(input_error!(
+                    "{}: line {line}: missing person '{id}' is not a member of family '{fam}'",
+                    path.display()
+                ));
+            };
+            Ok((f, m))
+        };
+        let place = match fields.as_slice() {
+            [fam, id] => in_family(fam, id)?,
+            [id] => {
+                let found: Vec<(usize, usize)> = families
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(f, fam)| fam.pedigree.index_of(id).map(|m| (f, m)))
+                    .collect();
+                match (found.as_slice(), id.split_once(':')) {
+                    ([one], _) => *one,
+                    ([], Some((fam, member))) => in_family(fam, member)?,
+                    ([], None) => {
+                        return Err(input_error!(
+                            "{}: line {line}: missing person '{id}' is not in the AM file",
+                            path.display()
+                        ))
+                    }
+                    (many, _) => {
+                        let names: Vec<&str> = many.iter().map(|&(f, _)| families[f].id.as_str()).collect();
+                        return Err(input_error!(
+                            "{}: line {line}: '{id}' is a member of families {}; write 'FAMID {id}' or 'FAMID:{id}'",
+                            path.display(),
+                            names.join(", ")
+                        ));
+                    }
+                }
+            }
+            _ => {
+                return Err(input_error!(
+                    "{}: line {line}: expected 'ID', 'FAMID ID' or 'FAMID:ID', found '{entry}'",
+                    path.display()
+                ))
+            }
+        };
+        if let Some(first) = seen.insert(place, line) {
             return Err(input_error!(
-                "{}: line {}: '{id}' is listed twice",
+                "{}: line {line}: '{}' of family '{}' is listed twice (first on line {first})",
                 path.display(),
-                i + 1
+                families[place.0].pedigree.member(place.1).id,
+                families[place.0].id
             ));
         }
-        out.push((id.to_owned(), i + 1));
+        out.push((place.0, place.1, line));
     }
     if out.is_empty() {
         return Err(input_error!("{}: no missing persons listed", path.display()));
@@ -138,13 +231,9 @@ fn read_missing(path: &Path) -> Result<Vec<(String, usize)>> {
     Ok(out)
 }
 
-/// Splits the AM file into families by famid, each with its own pedigree.
-fn families(
-    path: &Path,
-    am: &PedFile,
-    markers: &[kinship::Marker],
-    missing: &[(String, usize)],
-) -> Result<Vec<Family>> {
+/// Splits the AM file into families by famid, each with its own pedigree (member ids are scoped
+/// by family). The missing persons are added by the caller.
+fn families(path: &Path, am: &PedFile, markers: &[kinship::Marker]) -> Result<Vec<Family>> {
     // Typings of the whole file at once, then split by family.
     let all = case::typings(path, am, markers)?;
     let mut index: HashMap<&str, usize> = HashMap::new();
@@ -162,7 +251,6 @@ fn families(
         });
         groups[g].1.push(i);
     }
-    let missing: HashMap<&str, usize> = missing.iter().map(|(id, line)| (id.as_str(), *line)).collect();
     let mut out = Vec::with_capacity(groups.len());
     for (fam, rows) in groups {
         // The rows without their genotypes: enough for the pedigree and its error messages.
@@ -181,25 +269,12 @@ fn families(
             .iter()
             .map(|per_row| rows.iter().map(|&i| per_row[i]).collect())
             .collect();
-        let mut missing_here = Vec::new();
-        for (m, row) in sub.rows.iter().enumerate() {
-            if missing.contains_key(row.id.as_str()) {
-                if typings.iter().any(|t| t[m].is_typed()) {
-                    return Err(input_error!(
-                        "{}: line {}: missing person '{}' is typed; missing persons must be untyped",
-                        path.display(),
-                        row.line,
-                        row.id
-                    ));
-                }
-                missing_here.push(m);
-            }
-        }
         out.push(Family {
             id: fam,
             pedigree,
             typings,
-            missing: missing_here,
+            missing: Vec::new(),
+            dropout: Default::default(),
         });
     }
     Ok(out)
@@ -208,25 +283,58 @@ fn families(
 #[derive(Debug, Serialize)]
 struct PairJson<'a> {
     victim: &'a str,
-    missing: &'a str,
     family: &'a str,
+    missing: &'a str,
     lr: Option<f64>,
     exclusions: Option<usize>,
 }
 
+/// One victim's place in an assignment: `family` and `missing` are null when not identified.
 #[derive(Debug, Serialize)]
-struct JointJson {
-    assignment: Map<String, Value>,
+struct PlacedJson<'a> {
+    victim: &'a str,
+    family: Option<&'a str>,
+    missing: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+struct JointJson<'a> {
+    assignment: Vec<PlacedJson<'a>>,
     loglik: Option<f64>,
     lr: f64,
     posterior: f64,
 }
 
 #[derive(Debug, Serialize)]
+struct MarginalJson<'a> {
+    victim: Option<&'a str>,
+    family: Option<&'a str>,
+    missing: Option<&'a str>,
+    posterior: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct SearchJson<'a> {
+    /// Certified bound on the share of the posterior mass not enumerated.
+    bound: f64,
+    tolerance: f64,
+    complete: bool,
+    /// Whether the listed assignments are certainly the K best (no cut branch could hold a better one).
+    top_exact: bool,
+    /// Assignments visited, per connected component of the pairing graph.
+    assignments_visited: u64,
+    disable_mutations: &'static str,
+    /// Families computed without their mutation models (only with --disable-mutations).
+    mutations_disabled: Vec<&'a str>,
+    identification_odds: f64,
+    limit: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
 struct ConclusionJson<'a> {
     victim: Option<&'a str>,
-    missing: Option<&'a str>,
     family: Option<&'a str>,
+    missing: Option<&'a str>,
     lr: Option<f64>,
     glr: Option<f64>,
     posterior: Option<f64>,
@@ -238,9 +346,11 @@ struct ConclusionJson<'a> {
 struct DviJson<'a> {
     pairwise: Vec<PairJson<'a>>,
     undisputed: Vec<PairJson<'a>>,
-    joint: Vec<JointJson>,
-    marginals: Map<String, Value>,
-    symmetric: Vec<[&'a str; 2]>,
+    joint: Vec<JointJson<'a>>,
+    search: SearchJson<'a>,
+    marginals: Vec<MarginalJson<'a>>,
+    missing_marginals: Vec<MarginalJson<'a>>,
+    symmetric: Vec<[PlacedJson<'a>; 2]>,
     conclusions: Vec<ConclusionJson<'a>>,
     conclusions_pm: Vec<ConclusionJson<'a>>,
     thresholds: Map<String, Value>,
@@ -249,6 +359,9 @@ struct DviJson<'a> {
 fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
+
+/// Exit code of a search stopped by `--max-seconds`: results printed, but not to the tolerance.
+pub const EXIT_TIME_BUDGET: i32 = 3;
 
 pub fn run(args: &DviArgs) -> Result<()> {
     if args.identification_odds.is_nan() || args.identification_odds <= 0.0 {
@@ -260,39 +373,60 @@ pub fn run(args: &DviArgs) -> Result<()> {
     if args.threshold.is_nan() || args.threshold <= 1.0 {
         return Err(input_error!("--threshold {}: must be above 1", args.threshold));
     }
+    if !(args.tolerance >= 0.0 && args.tolerance < 1.0) {
+        return Err(input_error!("--tolerance {}: must be in [0, 1)", args.tolerance));
+    }
+    if let Some(s) = args.max_seconds.filter(|s| !(*s > 0.0 && s.is_finite())) {
+        return Err(input_error!("--max-seconds {s}: must be positive"));
+    }
+    if args.top == 0 {
+        return Err(input_error!("--top 0: must be at least 1"));
+    }
     let case = load(&args.files)?;
-    let prior = args.prior.unwrap_or(1.0 / case.missing_persons().count() as f64);
+    let prior = args.prior.unwrap_or(1.0 / case.missing_persons().count().max(1) as f64);
     if !(prior > 0.0 && prior < 1.0) {
         return Err(input_error!("--prior {prior}: must be in (0, 1)"));
     }
     let compute = |e: dvi::DviError| match e {
-        dvi::DviError::TooManyAssignments { .. } | dvi::DviError::FamilyImpossible { .. } => input_error!("{e}"),
+        dvi::DviError::TooManyPlacements { .. } | dvi::DviError::FamilyImpossible { .. } => input_error!("{e}"),
         other => anyhow::Error::new(other),
     };
-    let pairwise = dvi::pairwise_lrs(&case).map_err(compute)?;
     let options = JointOptions {
+        top: args.top,
         limit: (args.limit >= 0.0).then_some(args.limit),
         undisputed: Some(args.threshold),
-        max_assignments: args.max_assignments,
+        disable_mutations: match args.disable_mutations {
+            DisableArg::Never => DisableMutations::Never,
+            DisableArg::Always => DisableMutations::Always,
+            DisableArg::WhenConsistent => DisableMutations::WhenConsistent,
+        },
         identification_odds: args.identification_odds,
-        ..JointOptions::default()
+        tolerance: args.tolerance,
+        max_seconds: args.max_seconds,
+        max_placements: args.max_placements,
     };
     let joint = dvi::joint(&case, &options).map_err(compute)?;
     let thresholds = Thresholds {
         undisputed: args.threshold,
         probable: args.threshold / 10.0,
     };
-    let (am, pm) = dvi::conclusions(&case, &pairwise, &joint, thresholds);
+    let (am, pm) = dvi::conclusions(&case, &joint.pairwise, &joint, thresholds);
     let victim_id = |v: usize| case.victims()[v].id.as_str();
     let missing_id = |f: usize, k: usize| case.missing_id(f, k);
     let family_id = |f: usize| case.families()[f].id.as_str();
+    let placed = |v: usize, p: Option<(usize, usize)>| PlacedJson {
+        victim: victim_id(v),
+        family: p.map(|(f, _)| family_id(f)),
+        missing: p.map(|(f, k)| missing_id(f, k)),
+    };
     let out = DviJson {
-        pairwise: pairwise
+        pairwise: joint
+            .pairwise
             .iter()
             .map(|p| PairJson {
                 victim: victim_id(p.victim),
-                missing: missing_id(p.family, p.missing),
                 family: family_id(p.family),
+                missing: missing_id(p.family, p.missing),
                 lr: p.lr(),
                 exclusions: p.exclusions,
             })
@@ -302,8 +436,8 @@ pub fn run(args: &DviArgs) -> Result<()> {
             .iter()
             .map(|u| PairJson {
                 victim: victim_id(u.victim),
-                missing: missing_id(u.family, u.missing),
                 family: family_id(u.family),
+                missing: missing_id(u.family, u.missing),
                 lr: Some(u.ln_lr.exp()),
                 exclusions: None,
             })
@@ -312,41 +446,77 @@ pub fn run(args: &DviArgs) -> Result<()> {
             .assignments
             .iter()
             .map(|a| JointJson {
-                assignment: a
-                    .pairs
-                    .iter()
-                    .enumerate()
-                    .map(|(v, p)| {
-                        let m = p.map_or("*", |(f, k)| missing_id(f, k));
-                        (victim_id(v).to_owned(), Value::from(m))
-                    })
-                    .collect(),
+                assignment: a.pairs.iter().enumerate().map(|(v, &p)| placed(v, p)).collect(),
                 loglik: finite(a.loglik),
                 lr: a.ln_lr.exp(),
                 posterior: a.posterior,
             })
             .collect(),
+        search: SearchJson {
+            bound: joint.bound,
+            tolerance: args.tolerance,
+            complete: joint.complete,
+            top_exact: joint.top_exact,
+            assignments_visited: joint.enumerated,
+            disable_mutations: options.disable_mutations.label(),
+            mutations_disabled: joint
+                .mutations_disabled
+                .iter()
+                .enumerate()
+                .filter(|(_, &off)| off)
+                .map(|(f, _)| family_id(f))
+                .collect(),
+            identification_odds: args.identification_odds,
+            limit: options.limit,
+        },
         marginals: (0..case.victims().len())
-            .map(|v| {
-                let probs: Map<String, Value> = joint
-                    .marginals(v)
+            .flat_map(|v| {
+                joint.marginals(v).into_iter().map(move |(p, prob)| MarginalJson {
+                    victim: Some(victim_id(v)),
+                    family: p.map(|(f, _)| family_id(f)),
+                    missing: p.map(|(f, k)| missing_id(f, k)),
+                    posterior: prob,
+                })
+            })
+            .collect(),
+        missing_marginals: case
+            .missing_persons()
+            .flat_map(|(f, k)| {
+                joint
+                    .missing_marginals(f, k)
                     .into_iter()
-                    .map(|(p, prob)| (p.map_or("*", |(f, k)| missing_id(f, k)).to_owned(), Value::from(prob)))
-                    .collect();
-                (victim_id(v).to_owned(), Value::Object(probs))
+                    .map(move |(v, prob)| MarginalJson {
+                        victim: v.map(victim_id),
+                        family: Some(family_id(f)),
+                        missing: Some(missing_id(f, k)),
+                        posterior: prob,
+                    })
             })
             .collect(),
         symmetric: joint
             .symmetric_pairs()
             .iter()
-            .map(|&(a, b)| [missing_id(a.0, a.1), missing_id(b.0, b.1)])
+            .map(|&(a, b)| {
+                [
+                    PlacedJson {
+                        victim: "",
+                        family: Some(family_id(a.0)),
+                        missing: Some(missing_id(a.0, a.1)),
+                    },
+                    PlacedJson {
+                        victim: "",
+                        family: Some(family_id(b.0)),
+                        missing: Some(missing_id(b.0, b.1)),
+                    },
+                ]
+            })
             .collect(),
         conclusions: am
             .iter()
             .map(|c| ConclusionJson {
                 victim: c.victim.map(victim_id),
-                missing: c.missing.map(|k| missing_id(c.family, k)),
                 family: Some(family_id(c.family)),
+                missing: c.missing.map(|k| missing_id(c.family, k)),
                 lr: c.lr,
                 glr: c.glr,
                 posterior: c.victim.and(c.lr).map(|lr| dvi::posterior(lr, prior)),
@@ -358,8 +528,8 @@ pub fn run(args: &DviArgs) -> Result<()> {
             .iter()
             .map(|c| ConclusionJson {
                 victim: c.victim.map(victim_id),
-                missing: c.missing.map(|k| missing_id(c.family, k)),
                 family: c.missing.map(|_| family_id(c.family)),
+                missing: c.missing.map(|k| missing_id(c.family, k)),
                 lr: c.lr,
                 glr: c.glr,
                 posterior: c.missing.and(c.lr).map(|lr| dvi::posterior(lr, prior)),
@@ -380,35 +550,64 @@ pub fn run(args: &DviArgs) -> Result<()> {
     } else {
         print_tables(&out, args.top);
     }
+    if !joint.complete {
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        eprintln!(
+            "homeward dvi: stopped after --max-seconds {}: the posterior mass not enumerated is at most {:.3e} of the total, above --tolerance {:e}",
+            args.max_seconds.unwrap_or_default(),
+            joint.bound,
+            args.tolerance
+        );
+        std::process::exit(EXIT_TIME_BUDGET);
+    }
     Ok(())
+}
+
+fn who(p: &PlacedJson<'_>) -> String {
+    match (p.family, p.missing) {
+        (Some(f), Some(m)) => format!("{f}:{m}"),
+        _ => "*".to_owned(),
+    }
 }
 
 fn print_tables(out: &DviJson<'_>, top: usize) {
     let lr = |x: Option<f64>| x.map_or("excluded by sex".to_owned(), |v| format!("{v:.4e}"));
     println!("Pairwise LRs (victim is missing person vs unrelated):");
+    println!("  {:<12} {:<10} {:<12} LR", "victim", "family", "missing");
     for p in &out.pairwise {
         let excl = p.exclusions.map_or(String::new(), |e| format!("  exclusions {e}"));
         println!(
-            "  {:<12} {:<12} {:<10} {}{excl}",
+            "  {:<12} {:<10} {:<12} {}{excl}",
             p.victim,
-            p.missing,
             p.family,
+            p.missing,
             lr(p.lr)
         );
     }
     if !out.undisputed.is_empty() {
         println!("\nUndisputed:");
         for u in &out.undisputed {
-            println!("  {} = {} ({})  LR {}", u.victim, u.missing, u.family, lr(u.lr));
+            println!("  {} = {}:{}  LR {}", u.victim, u.family, u.missing, lr(u.lr));
         }
     }
-    println!("\nBest joint assignments ({} in all):", out.joint.len());
+    let s = &out.search;
+    println!(
+        "\nBest joint assignments (posteriors over every admissible assignment; {} visited in independent parts; mass not enumerated ≤ {:.1e} of the total{}{}):",
+        s.assignments_visited,
+        s.bound,
+        if s.top_exact { "" } else { "; a cut branch might hold a better one than the last listed" },
+        if s.complete { "" } else { "; search stopped by --max-seconds" }
+    );
+    if !s.mutations_disabled.is_empty() {
+        println!(
+            "  mutation models switched off (--disable-mutations {}) in families: {}",
+            s.disable_mutations,
+            s.mutations_disabled.join(", ")
+        );
+    }
     for a in out.joint.iter().take(top) {
-        let pairs: Vec<String> = a
-            .assignment
-            .iter()
-            .map(|(v, m)| format!("{v}={}", m.as_str().unwrap_or("*")))
-            .collect();
+        let pairs: Vec<String> = a.assignment.iter().map(|p| format!("{}={}", p.victim, who(p))).collect();
         println!(
             "  {:<40} LR {:>12.4e}  posterior {:.6}",
             pairs.join(" "),
@@ -417,7 +616,11 @@ fn print_tables(out: &DviJson<'_>, top: usize) {
         );
     }
     for [a, b] in &out.symmetric {
-        println!("  note: {a} and {b} cannot be told apart by these data (swapping them changes nothing)");
+        println!(
+            "  note: {} and {} cannot be told apart by these data (swapping them changes nothing)",
+            who(a),
+            who(b)
+        );
     }
     println!("\nConclusions per missing person:");
     for c in &out.conclusions {

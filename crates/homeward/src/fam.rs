@@ -539,33 +539,10 @@ pub fn dvi_case(path: &Path, fam: &FamFile) -> Result<DviCase> {
             .collect();
         drafts.push((f, ped, specs, person_typings, missing_flags));
     }
-    let mut uses: HashMap<String, usize> = HashMap::new();
-    for v in &victims {
-        *uses.entry(v.id.clone()).or_default() += 1;
-    }
-    for (_, _, specs, _, _) in &drafts {
-        for s in specs {
-            *uses.entry(s.id.clone()).or_default() += 1;
-        }
-    }
+    // Member ids are scoped by family (dvir's data sets have a `Father` in several families), so
+    // each family keeps its members' own names.
     let mut families = Vec::with_capacity(drafts.len());
     for (f, ped, specs, person_typings, is_missing) in drafts {
-        let qualify = |id: &String| {
-            if uses[id] > 1 {
-                format!("{}:{id}", f.name)
-            } else {
-                id.clone()
-            }
-        };
-        let specs: Vec<MemberSpec> = specs
-            .iter()
-            .map(|s| MemberSpec {
-                id: qualify(&s.id),
-                father: s.father.as_ref().map(qualify),
-                mother: s.mother.as_ref().map(qualify),
-                sex: s.sex,
-            })
-            .collect();
         let pedigree = Pedigree::new(specs)
             .map_err(|e| input_error!("{}: line {}, field '{}': {e}", path.display(), ped.line, ped.name))?;
         let missing: Vec<usize> = (0..pedigree.len()).filter(|&i| is_missing[i]).collect();
@@ -585,6 +562,7 @@ pub fn dvi_case(path: &Path, fam: &FamFile) -> Result<DviCase> {
             pedigree,
             typings,
             missing,
+            dropout: Default::default(),
         });
     }
     let conditions = Conditions {

@@ -67,6 +67,7 @@ fn main() {
         pedigree: ped,
         typings,
         missing,
+        dropout: Default::default(),
     };
     let case = DviCase::new(markers, victims, vec![family], Conditions::default()).unwrap();
     for (label, options) in [

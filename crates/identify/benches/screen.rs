@@ -110,6 +110,7 @@ fn simulate(n: usize, markers: &[Marker], rng: &mut Rng) -> DviCase {
             pedigree: ped,
             typings,
             missing: vec![mp],
+            dropout: Default::default(),
         });
         victims.push(Victim {
             id: format!("V{f}"),

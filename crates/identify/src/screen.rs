@@ -233,8 +233,9 @@ fn fill_row(
 ) -> Result<(), DviError> {
     let fam = &case.families()[f];
     let member = fam.missing[k];
+    let conditions = case.family_conditions(f);
     for (m, marker) in markers.iter().enumerate() {
-        let table = engine.genotype_table(&fam.pedigree, marker, &fam.typings[m], case.conditions(), member)?;
+        let table = engine.genotype_table(&fam.pedigree, marker, &fam.typings[m], &conditions, member)?;
         let total = table.ln_total();
         if total == f64::NEG_INFINITY {
             return Err(DviError::FamilyImpossible { family: fam.id.clone() });
@@ -280,6 +281,7 @@ fn encode(engine: &mut Engine, case: &DviCase, layout: &Layout, v: usize) -> Res
     let mut rows = Vec::with_capacity(case.markers().len());
     let mut partial = Vec::new();
     let ped = kinship::Pedigree::singletons([(victim.id.clone(), victim.sex)]).expect("one member");
+    let conditions = case.victim_conditions(v);
     for (m, marker) in case.markers().iter().enumerate() {
         let t = victim.typings[m];
         match (t, dropout) {
@@ -289,7 +291,7 @@ fn encode(engine: &mut Engine, case: &DviCase, layout: &Layout, v: usize) -> Res
                 // A partial or degraded typing: weigh every genotype g by P(typing | g) HW(g), which
                 // is the singleton's genotype table under the engine's own observation model.
                 rows.push(layout.untyped(m) as u32);
-                let table = engine.genotype_table(&ped, marker, &[t], case.conditions(), 0)?;
+                let table = engine.genotype_table(&ped, marker, &[t], &conditions, 0)?;
                 let scale = table.ln_scale().exp();
                 let n = marker.alleles().len();
                 let mut weights = Vec::new();

@@ -122,6 +122,7 @@ fn case_strategy() -> impl Strategy<Value = DviCase> {
                         pedigree,
                         typings,
                         missing,
+                        dropout: Default::default(),
                     }
                 })
                 .collect();

@@ -111,6 +111,7 @@ pub fn family(f: &MatchFamily, markers: &[Marker]) -> Result<Family, JobError> {
         pedigree,
         typings: per_marker,
         missing,
+        dropout: Default::default(),
     })
 }
 

@@ -1,309 +1,980 @@
-//! Joint identification: every admissible assignment of victims to missing persons at once.
+//! Joint identification: the assignments of victims to missing persons, exactly under the model
+//! as given, without enumerating every assignment.
+//!
+//! The likelihood of an assignment factorises over the reference families: with `S_f` the
+//! victims placed in family `f`,
+//!
+//! ```text
+//! LR(assignment vs nobody identified) = Π_f R_f(S_f),   R_f(S) = L_f(S) / (L_f(∅) · Π_{v∈S} L_v)
+//! ```
+//!
+//! so each family's factor depends only on which of its missing persons which victims are. The
+//! solver
+//!
+//! 1. computes every family's *placements* (partial injections of candidate victims into its
+//!    missing persons) with their exact factor, once; a placement whose factor is 0 has no
+//!    admissible superset, so those are never computed;
+//! 2. splits the case into connected components of the pairing graph (victims and families joined
+//!    by a pairing with non-zero LR), which are independent;
+//! 3. walks each component depth first, family by family, best placements first, adding every
+//!    complete assignment to the total mass, the marginals and a top-K list. A branch is cut only
+//!    when an upper bound on all of its mass (its weight times, for every family still open, the
+//!    sum of all of that family's placements, disjoint or not) is below a share of the mass found
+//!    so far and the cut mass stays within `tolerance` of it. The cut mass is the **certified
+//!    bound**: the true total is between the mass found and the mass found times (1 + bound), so
+//!    every posterior and marginal is exact to that relative bound;
+//! 4. combines the components' top-K lists into the K best assignments of the whole case.
+//!
+//! Memory grows with the placements and K, never with the number of assignments. A time budget
+//! stops the walk; the unexplored branches' upper bounds are then added to the bound and the
+//! result says it is incomplete.
+//!
+//! The mutation models are used as given in every family. dvir's shortcut of switching them off
+//! in families whose references are consistent without them is an explicit option
+//! ([`DisableMutations`]), reported per family in [`JointResult::mutations_disabled`].
 
-use std::collections::HashMap;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::time::Instant;
 
 use kinship::Marker;
 
-use super::{pairwise_lrs, without_mutations, DviCase, DviError, Evaluator, Family, Victim};
+use super::pairwise::pairwise_lrs_with;
+use super::{without_mutations, DviCase, DviError, Evaluator, Family, PairwiseLr, Victim};
 
 /// When to switch mutation models off, family by family (dvir's `disableMutations`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DisableMutations {
-    /// Keep the markers' models everywhere.
+    /// Keep the markers' models everywhere: the model as the user gave it.
+    #[default]
     Never,
     /// Switch them off everywhere.
     Always,
-    /// Switch them off in every family whose references are consistent without mutations (dvir's default).
-    #[default]
+    /// Switch them off in every family whose references are consistent without mutations
+    /// (dvir's `jointDVI` default).
     WhenConsistent,
 }
 
-/// Options of the joint search; the defaults are dvir's.
+impl DisableMutations {
+    pub fn label(&self) -> &'static str {
+        match self {
+            DisableMutations::Never => "never",
+            DisableMutations::Always => "always",
+            DisableMutations::WhenConsistent => "when-consistent",
+        }
+    }
+}
+
+/// Options of the joint search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JointOptions {
-    /// Pairings whose pairwise LR is at or below this are not considered (0: impossible pairings
-    /// are dropped). `None` keeps every sex-compatible pairing.
+    /// Assignments reported, best first.
+    pub top: usize,
+    /// Pairings whose pairwise LR is at or below this are outside the hypotheses (0: only the
+    /// impossible pairings, which changes no posterior). `None` keeps every sex-compatible
+    /// pairing; a pairing with LR 0 still gives every assignment that makes it likelihood 0.
     pub limit: Option<f64>,
-    /// Fix undisputed pairs first: pairwise LR at least this and at least this many times every
-    /// other LR of the same victim or missing person. `None` to skip.
+    /// Report undisputed pairs (dvir's step: pairwise LR at least this and at least this many
+    /// times every other LR of the same victim or missing person, found one by one with the
+    /// earlier ones placed). They are reported and used for conclusions; the posteriors are
+    /// always over every admissible assignment. `None` to skip.
     pub undisputed: Option<f64>,
-    /// Refuse to enumerate more assignments than this.
-    pub max_assignments: usize,
     pub disable_mutations: DisableMutations,
     /// Prior odds of each identification an assignment makes: an assignment with k pairs has
-    /// prior weight `identification_odds^k`. 1 is dvir's flat prior over assignments; below 1
-    /// favours fewer identifications (many victims may belong to no listed family).
+    /// prior weight `identification_odds^k`. 1 is dvir's flat prior over assignments.
     pub identification_odds: f64,
+    /// The largest relative mass the search may leave unenumerated (certified). 0 enumerates
+    /// every assignment of non-zero likelihood.
+    pub tolerance: f64,
+    /// Stop the search after this many seconds with the best found so far and the bound reached.
+    pub max_seconds: Option<f64>,
+    /// Refuse a family with more placements than this (each is a likelihood computation).
+    pub max_placements: usize,
 }
 
 impl Default for JointOptions {
     fn default() -> Self {
         JointOptions {
+            top: 10,
             limit: Some(0.0),
             undisputed: Some(1e4),
-            max_assignments: 100_000,
-            disable_mutations: DisableMutations::WhenConsistent,
+            disable_mutations: DisableMutations::Never,
             identification_odds: 1.0,
+            tolerance: 1e-9,
+            max_seconds: None,
+            max_placements: 2_000_000,
         }
     }
 }
 
-/// A pair fixed before the search because no other explanation comes close.
+/// A pair found undisputed by dvir's procedure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UndisputedPair {
     pub victim: usize,
     pub family: usize,
     pub missing: usize,
+    /// ln of the pairwise LR when it was found (the earlier undisputed pairs placed).
     pub ln_lr: f64,
 }
 
 /// One assignment of every victim to a missing person `(family, index in its missing list)` or to nobody.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assignment {
-    /// Per victim of the original case, undisputed pairs included.
     pub pairs: Vec<Option<(usize, usize)>>,
-    /// ln L of the data left after fixing the undisputed pairs, under this assignment.
+    /// ln L of all the data under this assignment.
     pub loglik: f64,
-    /// ln LR against "nobody identified", times the LRs of the undisputed pairs.
+    /// ln LR against "nobody identified".
     pub ln_lr: f64,
-    /// Posterior probability over the listed assignments (flat prior unless
-    /// [`JointOptions::identification_odds`] says otherwise).
+    /// Posterior probability over every admissible assignment (flat prior unless
+    /// [`JointOptions::identification_odds`] says otherwise), exact to [`JointResult::bound`].
     pub posterior: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct JointResult {
     pub undisputed: Vec<UndisputedPair>,
-    /// Best first (by likelihood; ties in enumeration order).
+    /// The pairwise LRs the search used: each family with the markers it was computed with.
+    pub pairwise: Vec<PairwiseLr>,
+    /// Per family: whether its mutation models were switched off (only on request).
+    pub mutations_disabled: Vec<bool>,
+    /// The K best, best first.
     pub assignments: Vec<Assignment>,
+    /// Certified relative bound on the posterior mass not enumerated: the total mass is at most
+    /// `1 + bound` times the mass enumerated.
+    pub bound: f64,
+    /// False when the time budget stopped the search.
+    pub complete: bool,
+    /// Whether the listed assignments are certainly the K best: no cut branch of any component
+    /// could hold an assignment heavier than that component's last listed one.
+    pub top_exact: bool,
+    /// Assignments visited, counted per connected component (the components' assignments
+    /// combine freely, so the whole case has their product).
+    pub enumerated: u64,
+    /// ln L with nobody identified.
+    pub ln_null: f64,
+    victim_marginals: Vec<Vec<(Option<(usize, usize)>, f64)>>,
+    glr_missing: HashMap<(usize, usize), GlrValue>,
+    glr_victim: Vec<GlrValue>,
+    symmetric: Vec<((usize, usize), (usize, usize))>,
+}
+
+/// A generalised LR, and whether the side "with" was only bounded from below (a cut branch may
+/// have held a better assignment with the identification, so the GLR given is never too high).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct GlrValue {
+    ln: Option<f64>,
 }
 
 impl JointResult {
-    /// P(victim `v` is missing person m), summed over the assignments; `None` = nobody.
+    /// P(victim `v` is missing person m) for every m with non-zero probability; `None` = nobody.
     pub fn marginals(&self, v: usize) -> Vec<(Option<(usize, usize)>, f64)> {
-        let mut out: Vec<(Option<(usize, usize)>, f64)> = Vec::new();
-        for a in &self.assignments {
-            match out.iter_mut().find(|(p, _)| *p == a.pairs[v]) {
-                Some((_, prob)) => *prob += a.posterior,
-                None => out.push((a.pairs[v], a.posterior)),
+        self.victim_marginals[v].clone()
+    }
+
+    /// P(missing person (family, k) is victim v), and `None` = not among the victims.
+    pub fn missing_marginals(&self, family: usize, missing: usize) -> Vec<(Option<usize>, f64)> {
+        let mut out = Vec::new();
+        let mut identified = 0.0;
+        for (v, marg) in self.victim_marginals.iter().enumerate() {
+            if let Some(&(_, p)) = marg.iter().find(|(m, _)| *m == Some((family, missing))) {
+                out.push((Some(v), p));
+                identified += p;
             }
         }
+        out.push((None, (1.0 - identified).max(0.0)));
         out
     }
 
     /// The generalised LR of a missing person being identified: the best assignment that
     /// identifies them against the best that does not. `None` if one side has no assignment.
     pub fn glr_missing(&self, family: usize, missing: usize) -> Option<f64> {
-        let with = |yes: bool| {
-            self.assignments
-                .iter()
-                .filter(|a| a.pairs.contains(&Some((family, missing))) == yes)
-                .map(|a| a.ln_lr)
-                .fold(f64::NEG_INFINITY, f64::max)
-        };
-        let (a, b) = (with(true), with(false));
-        (a > f64::NEG_INFINITY && b > f64::NEG_INFINITY).then(|| (a - b).exp())
+        self.glr_missing
+            .get(&(family, missing))
+            .and_then(|g| g.ln)
+            .map(f64::exp)
     }
 
     /// The generalised LR of a victim being identified.
     pub fn glr_victim(&self, victim: usize) -> Option<f64> {
-        let with = |yes: bool| {
-            self.assignments
-                .iter()
-                .filter(|a| a.pairs[victim].is_some() == yes)
-                .map(|a| a.ln_lr)
-                .fold(f64::NEG_INFINITY, f64::max)
-        };
-        let (a, b) = (with(true), with(false));
-        (a > f64::NEG_INFINITY && b > f64::NEG_INFINITY).then(|| (a - b).exp())
+        self.glr_victim[victim].ln.map(f64::exp)
     }
 
-    /// Missing persons who can be swapped in the best assignment without changing its
-    /// likelihood (twins, or relatives the data cannot tell apart).
+    /// Missing persons of one family who can be swapped in the best assignment without changing
+    /// its likelihood (twins, or relatives the data cannot tell apart).
     pub fn symmetric_pairs(&self) -> Vec<((usize, usize), (usize, usize))> {
-        let Some(best) = self.assignments.first() else {
-            return vec![];
-        };
-        let mut out = Vec::new();
-        let assigned: Vec<(usize, (usize, usize))> = best
-            .pairs
-            .iter()
-            .enumerate()
-            .filter_map(|(v, p)| p.map(|p| (v, p)))
+        self.symmetric.clone()
+    }
+}
+
+/// The undisputed pairs, and the best assignments with posteriors over every admissible one.
+pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviError> {
+    let started = Instant::now();
+    if !(options.tolerance >= 0.0 && options.tolerance.is_finite()) {
+        return Err(DviError::Unsupported {
+            what: format!("a tolerance of {}", options.tolerance),
+        });
+    }
+    if !(options.identification_odds > 0.0 && options.identification_odds.is_finite()) {
+        return Err(DviError::Unsupported {
+            what: format!("identification odds of {}", options.identification_odds),
+        });
+    }
+    let plain = without_mutations(case.markers());
+    let mut eval = Evaluator::new(case);
+    let mutations_disabled: Vec<bool> = (0..case.families().len())
+        .map(|f| {
+            Ok(match options.disable_mutations {
+                DisableMutations::Never => false,
+                DisableMutations::Always => true,
+                DisableMutations::WhenConsistent => eval.family(f, &[], &plain, None)? > f64::NEG_INFINITY,
+            })
+        })
+        .collect::<Result<_, DviError>>()?;
+    let family_markers: Vec<&[Marker]> = mutations_disabled
+        .iter()
+        .map(|&off| if off { plain.as_slice() } else { case.markers() })
+        .collect();
+    let pairwise = pairwise_lrs_with(case, &family_markers)?;
+    let undisputed = match options.undisputed {
+        Some(t) => undisputed_pairs(case, &family_markers, t)?,
+        None => Vec::new(),
+    };
+
+    let victim_ll: Vec<f64> = (0..case.victims().len())
+        .map(|v| eval.victim(v, case.markers()))
+        .collect::<Result<_, _>>()?;
+    let family_ll: Vec<f64> = (0..case.families().len())
+        .map(|f| eval.family(f, &[], family_markers[f], None))
+        .collect::<Result<_, _>>()?;
+    let ln_null = victim_ll.iter().sum::<f64>() + family_ll.iter().sum::<f64>();
+
+    // The pairings inside the hypotheses: non-zero LR, and above the user's limit.
+    let ln_limit = options.limit.filter(|&l| l > 0.0).map(f64::ln);
+    let kept: Vec<&PairwiseLr> = pairwise
+        .iter()
+        .filter(|p| p.ln_lr.is_some_and(|l| l > f64::NEG_INFINITY && ln_limit.is_none_or(|t| l > t)))
+        .collect();
+
+    let ln_odds = options.identification_odds.ln();
+    let deadline = options.max_seconds.map(|s| (started, s));
+    let mut placements = Vec::with_capacity(case.families().len());
+    for f in 0..case.families().len() {
+        let candidates: Vec<Vec<(usize, f64)>> = (0..case.families()[f].missing.len())
+            .map(|k| {
+                kept.iter()
+                    .filter(|p| p.family == f && p.missing == k)
+                    .map(|p| (p.victim, p.ln_lr.unwrap_or(f64::NEG_INFINITY)))
+                    .collect()
+            })
             .collect();
-        for (i, &(v1, m1)) in assigned.iter().enumerate() {
-            for &(v2, m2) in &assigned[i + 1..] {
-                if m1.0 != m2.0 {
-                    continue;
+        let context = FamilyContext {
+            f,
+            markers: family_markers[f],
+            ln_empty: family_ll[f],
+            victim_ll: &victim_ll,
+            ln_odds,
+            max: options.max_placements,
+        };
+        placements.push(family_placements(&mut eval, &context, &candidates, case.families())?);
+    }
+
+    let components = components(case.victims().len(), &placements);
+    let mut solved = Vec::with_capacity(components.len());
+    let mut complete = true;
+    let mut enumerated = 0u64;
+    for comp in &components {
+        let s = solve_component(comp, &placements, options, deadline);
+        complete &= s.complete;
+        enumerated = enumerated.saturating_add(s.leaves);
+        solved.push(s);
+    }
+    let ln_total: f64 = solved.iter().map(|s| s.ln_z).sum();
+    let k = options.top.max(1);
+    let top_exact = solved.iter().all(|s| {
+        s.ln_largest_cut == f64::NEG_INFINITY || (s.top.len() == k && s.ln_largest_cut < s.top[k - 1].ln_w)
+    });
+    let bound = solved
+        .iter()
+        .map(|s| (s.ln_cut - s.ln_z).exp())
+        .fold(1.0, |acc, d| acc * (1.0 + d))
+        - 1.0;
+
+    // The K best of the whole case from the components' lists.
+    let assignments = combine_top(&solved, options.top)
+        .into_iter()
+        .map(|choice| {
+            let mut pairs = vec![None; case.victims().len()];
+            let mut ln_lr = 0.0;
+            let mut ln_w = 0.0;
+            for (c, &i) in choice.iter().enumerate() {
+                let leaf = &solved[c].top[i];
+                ln_lr += leaf.ln_lr;
+                ln_w += leaf.ln_w;
+                for &(v, f, k) in &leaf.pairs {
+                    pairs[v] = Some((f, k));
                 }
-                let mut swapped = best.pairs.clone();
-                swapped[v1] = Some(m2);
-                swapped[v2] = Some(m1);
-                if let Some(other) = self.assignments.iter().find(|a| a.pairs == swapped) {
-                    if (other.loglik - best.loglik).abs() <= 1e-9 * best.loglik.abs().max(1.0) {
-                        out.push((m1, m2));
+            }
+            Assignment {
+                pairs,
+                loglik: ln_null + ln_lr,
+                ln_lr,
+                posterior: (ln_w - ln_total).exp(),
+            }
+        })
+        .collect::<Vec<_>>();
+
+    let mut victim_marginals: Vec<Vec<(Option<(usize, usize)>, f64)>> = vec![Vec::new(); case.victims().len()];
+    for s in &solved {
+        for (&(v, f, k), &ln) in &s.pairing_mass {
+            victim_marginals[v].push((Some((f, k)), (ln - s.ln_z).exp()));
+        }
+    }
+    for marg in &mut victim_marginals {
+        marg.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let identified: f64 = marg.iter().map(|(_, p)| p).sum();
+        marg.push((None, (1.0 - identified).max(0.0)));
+    }
+
+    let best = assignments.first();
+    let (glr_missing, glr_victim) = generalised_lrs(case, &components, &solved, &placements, best);
+    let symmetric = match best {
+        Some(b) => symmetric_pairs(&mut eval, case, &family_markers, &family_ll, &victim_ll, b)?,
+        None => Vec::new(),
+    };
+    Ok(JointResult {
+        undisputed,
+        pairwise,
+        mutations_disabled,
+        assignments,
+        bound,
+        complete,
+        top_exact,
+        enumerated,
+        ln_null,
+        victim_marginals,
+        glr_missing,
+        glr_victim,
+        symmetric,
+    })
+}
+
+/// One placement of victims in one family: `(index into the family's missing list, victim)`.
+#[derive(Debug, Clone)]
+struct Placement {
+    pairs: Vec<(usize, usize)>,
+    /// ln R_f: the family's LR for this placement against nobody identified in it.
+    ln_r: f64,
+    /// ln of the weight in the posterior: `ln_r` plus the prior odds of its identifications.
+    ln_w: f64,
+}
+
+/// A family's placements, heaviest first, with the suffix sums that bound the unexplored ones.
+#[derive(Debug)]
+struct FamilyPlacements {
+    list: Vec<Placement>,
+    /// `ln_tail[j]` = ln Σ_{i ≥ j} exp(list[i].ln_w); one more entry, −∞, at the end.
+    ln_tail: Vec<f64>,
+}
+
+impl FamilyPlacements {
+    fn ln_total(&self) -> f64 {
+        self.ln_tail[0]
+    }
+    fn ln_max(&self) -> f64 {
+        self.list.first().map_or(0.0, |p| p.ln_w)
+    }
+}
+
+struct FamilyContext<'a> {
+    f: usize,
+    markers: &'a [Marker],
+    ln_empty: f64,
+    victim_ll: &'a [f64],
+    ln_odds: f64,
+    max: usize,
+}
+
+/// Every partial injection of the family's candidates into its missing persons, with its exact
+/// factor. A placement of likelihood 0 ends its branch: every superset has likelihood 0 too (the
+/// data of the smaller placement are part of the larger one's).
+fn family_placements(
+    eval: &mut Evaluator<'_>,
+    cx: &FamilyContext<'_>,
+    candidates: &[Vec<(usize, f64)>],
+    families: &[Family],
+) -> Result<FamilyPlacements, DviError> {
+    let mut list = vec![Placement {
+        pairs: Vec::new(),
+        ln_r: 0.0,
+        ln_w: 0.0,
+    }];
+    let mut current: Vec<(usize, usize)> = Vec::new();
+    extend_placements(eval, cx, candidates, 0, 0.0, &mut current, &mut list, families)?;
+    list.sort_by(|a, b| b.ln_w.total_cmp(&a.ln_w));
+    let mut ln_tail = vec![f64::NEG_INFINITY; list.len() + 1];
+    for j in (0..list.len()).rev() {
+        ln_tail[j] = ln_add(ln_tail[j + 1], list[j].ln_w);
+    }
+    Ok(FamilyPlacements { list, ln_tail })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn extend_placements(
+    eval: &mut Evaluator<'_>,
+    cx: &FamilyContext<'_>,
+    candidates: &[Vec<(usize, f64)>],
+    k: usize,
+    ln_r: f64,
+    current: &mut Vec<(usize, usize)>,
+    out: &mut Vec<Placement>,
+    families: &[Family],
+) -> Result<(), DviError> {
+    if k == candidates.len() {
+        return Ok(());
+    }
+    // Missing person k stays unidentified.
+    extend_placements(eval, cx, candidates, k + 1, ln_r, current, out, families)?;
+    for &(v, pair_ln_lr) in &candidates[k] {
+        if current.iter().any(|&(_, u)| u == v) {
+            continue;
+        }
+        current.push((k, v));
+        let value = if current.len() == 1 {
+            pair_ln_lr
+        } else {
+            let ll = eval.family(cx.f, current, cx.markers, None)?;
+            let victims: f64 = current.iter().map(|&(_, u)| cx.victim_ll[u]).sum();
+            if ll == f64::NEG_INFINITY {
+                f64::NEG_INFINITY
+            } else {
+                ll - cx.ln_empty - victims
+            }
+        };
+        if value > f64::NEG_INFINITY {
+            if out.len() >= cx.max {
+                return Err(DviError::TooManyPlacements {
+                    family: families[cx.f].id.clone(),
+                    limit: cx.max,
+                });
+            }
+            out.push(Placement {
+                pairs: current.clone(),
+                ln_r: value,
+                ln_w: value + cx.ln_odds * current.len() as f64,
+            });
+            extend_placements(eval, cx, candidates, k + 1, value, current, out, families)?;
+        }
+        current.pop();
+    }
+    Ok(())
+}
+
+/// A connected component of the pairing graph: families (by index) and the victims they share.
+#[derive(Debug)]
+struct Component {
+    families: Vec<usize>,
+}
+
+/// Families joined when some victim has a placement in both.
+fn components(victims: usize, placements: &[FamilyPlacements]) -> Vec<Component> {
+    let n = placements.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut first_family: Vec<Option<usize>> = vec![None; victims];
+    for (f, fp) in placements.iter().enumerate() {
+        for p in &fp.list {
+            for &(_, v) in &p.pairs {
+                match first_family[v] {
+                    None => first_family[v] = Some(f),
+                    Some(g) => {
+                        let (a, b) = (root(&mut parent, f), root(&mut parent, g));
+                        parent[a] = b;
                     }
                 }
             }
         }
-        out
     }
-}
-
-/// The undisputed pairs and the enumeration of every remaining admissible assignment.
-pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviError> {
-    let mut work = Reduced::new(case, options.disable_mutations)?;
-    let mut undisputed = Vec::new();
-    if let Some(threshold) = options.undisputed {
-        while let Some(pair) = work.find_undisputed(threshold)? {
-            undisputed.push(pair.clone());
-            work.fix(&pair);
+    let mut by_root: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut order = Vec::new();
+    for f in 0..n {
+        // A family with no placement but the empty one contributes a factor 1: leave it out.
+        if placements[f].list.len() <= 1 {
+            continue;
         }
+        let r = root(&mut parent, f);
+        by_root
+            .entry(r)
+            .or_insert_with(|| {
+                order.push(r);
+                Vec::new()
+            })
+            .push(f);
     }
-    let pairwise = work.pairwise()?;
-    // Admissible pairings per victim of the reduced case.
-    let mut options_per_victim: Vec<Vec<(usize, usize)>> = vec![Vec::new(); work.case.victims().len()];
-    for p in &pairwise {
-        let Some(ln_lr) = p.ln_lr else { continue };
-        let keep = match options.limit {
-            Some(limit) => limit < 0.0 || ln_lr > limit.ln(),
-            None => true,
-        };
-        if keep {
-            options_per_victim[p.victim].push((p.family, p.missing));
-        }
-    }
-    let combos = enumerate(&options_per_victim, options.max_assignments)?;
-    let mut eval = Evaluator::new(&work.case);
-    let markers = &work.markers;
-    let victim_ll: Vec<f64> = (0..work.case.victims().len())
-        .map(|v| eval.victim(v, &work.case.markers))
-        .collect::<Result<_, _>>()?;
-    let mut cache: HashMap<(usize, Vec<(usize, usize)>), f64> = HashMap::new();
-    let mut scored = Vec::with_capacity(combos.len());
-    for combo in &combos {
-        let mut ll = 0.0;
-        for (f, family_markers) in markers.iter().enumerate() {
-            let mut placed: Vec<(usize, usize)> = combo
-                .iter()
-                .enumerate()
-                .filter_map(|(v, p)| p.filter(|&(pf, _)| pf == f).map(|(_, k)| (k, v)))
-                .collect();
-            placed.sort_unstable();
-            let key = (f, placed);
-            let l = match cache.get(&key) {
-                Some(&l) => l,
-                None => {
-                    let l = eval.family(f, &key.1, family_markers, None)?;
-                    cache.insert(key, l);
-                    l
-                }
-            };
-            ll += l;
-        }
-        for (v, p) in combo.iter().enumerate() {
-            if p.is_none() {
-                ll += victim_ll[v];
-            }
-        }
-        scored.push(ll);
-    }
-    let null = combos
-        .iter()
-        .position(|c| c.iter().all(Option::is_none))
-        .map(|i| scored[i]);
-    let null = match null {
-        Some(n) => n,
-        None => unreachable!("the empty assignment is always enumerated"),
-    };
-    let undisputed_ln: f64 = undisputed.iter().map(|u| u.ln_lr).sum();
-    // Posterior ∝ likelihood × prior; the prior counts the pairs the search makes (the undisputed
-    // pairs are in every assignment alike).
-    let ln_odds = options.identification_odds.ln();
-    let ln_post: Vec<f64> = combos
-        .iter()
-        .zip(&scored)
-        .map(|(c, &l)| l + ln_odds * c.iter().filter(|p| p.is_some()).count() as f64)
-        .collect();
-    let best = ln_post.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let weights: Vec<f64> = ln_post
-        .iter()
-        .map(|&l| if best.is_finite() { (l - best).exp() } else { 0.0 })
-        .collect();
-    let total: f64 = weights.iter().sum();
-    let mut assignments: Vec<Assignment> = combos
-        .iter()
-        .zip(&scored)
-        .zip(&weights)
-        .map(|((combo, &loglik), &w)| {
-            let mut pairs = vec![None; case.victims().len()];
-            for u in &undisputed {
-                pairs[u.victim] = Some((u.family, u.missing));
-            }
-            for (v, p) in combo.iter().enumerate() {
-                pairs[work.victim_map[v]] = p.map(|(f, k)| (f, work.missing_map[f][k]));
-            }
-            Assignment {
-                pairs,
-                loglik,
-                ln_lr: loglik - null + undisputed_ln,
-                posterior: w / total,
-            }
+    order
+        .into_iter()
+        .map(|r| Component {
+            families: by_root.remove(&r).unwrap_or_default(),
         })
-        .collect();
-    assignments.sort_by(|a, b| b.loglik.total_cmp(&a.loglik));
-    Ok(JointResult {
-        undisputed,
-        assignments,
-    })
+        .collect()
 }
 
-/// A victim's pairing: (family, index into its missing list), or nobody.
-type Pairing = Option<(usize, usize)>;
+/// A complete assignment of one component.
+#[derive(Debug, Clone)]
+struct Leaf {
+    /// (victim, family, missing index).
+    pairs: Vec<(usize, usize, usize)>,
+    ln_lr: f64,
+    ln_w: f64,
+}
 
-/// Every assignment of victims to their admissible pairings (or none), no missing person twice.
-fn enumerate(options: &[Vec<(usize, usize)>], max: usize) -> Result<Vec<Vec<Pairing>>, DviError> {
-    let mut out = Vec::new();
-    let mut current = Vec::with_capacity(options.len());
-    fn go(
-        options: &[Vec<(usize, usize)>],
-        current: &mut Vec<Pairing>,
-        out: &mut Vec<Vec<Pairing>>,
-        max: usize,
-    ) -> Result<(), DviError> {
-        let v = current.len();
-        if v == options.len() {
-            if out.len() == max {
-                return Err(DviError::TooManyAssignments {
-                    count: max + 1,
-                    limit: max,
-                });
-            }
-            out.push(current.clone());
-            return Ok(());
+impl PartialEq for Leaf {
+    fn eq(&self, other: &Self) -> bool {
+        self.ln_w.total_cmp(&other.ln_w).is_eq()
+    }
+}
+impl Eq for Leaf {}
+impl PartialOrd for Leaf {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Leaf {
+    /// Reversed, so that a max-heap of leaves keeps the lightest on top.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.ln_w.total_cmp(&self.ln_w)
+    }
+}
+
+/// What the walk of one component found.
+#[derive(Debug)]
+struct Solved {
+    /// ln of the mass found.
+    ln_z: f64,
+    /// ln of the certified upper bound on the mass not enumerated.
+    ln_cut: f64,
+    /// Its best leaves, best first.
+    top: Vec<Leaf>,
+    /// ln of the mass of the leaves making each pairing (victim, family, missing).
+    pairing_mass: HashMap<(usize, usize, usize), f64>,
+    /// Best ln LR of a visited leaf making each pairing, and of one assigning each victim.
+    best_with_pairing: HashMap<(usize, usize, usize), f64>,
+    best_with_victim: HashMap<usize, f64>,
+    /// The largest single cut upper bound (ln): a cut branch may hide a leaf up to this heavy.
+    ln_largest_cut: f64,
+    leaves: u64,
+    complete: bool,
+}
+
+struct Walk<'a> {
+    order: &'a [usize],
+    placements: &'a [FamilyPlacements],
+    /// `ln_rest[i]` = Σ_{j ≥ i} ln total of family order[j]: an upper bound on what they add.
+    ln_rest: Vec<f64>,
+    used: HashSet<usize>,
+    path: Vec<usize>,
+    ln_tau: f64,
+    ln_tolerance: f64,
+    top_k: usize,
+    heap: BinaryHeap<Leaf>,
+    found: Solved,
+    deadline: Option<(Instant, f64)>,
+    nodes: u64,
+    stopped: bool,
+}
+
+fn solve_component(
+    comp: &Component,
+    placements: &[FamilyPlacements],
+    options: &JointOptions,
+    deadline: Option<(Instant, f64)>,
+) -> Solved {
+    // Most decisive families first, so that the mass found early is large and cuts come soon.
+    let mut order = comp.families.clone();
+    order.sort_by(|&a, &b| placements[b].ln_max().total_cmp(&placements[a].ln_max()));
+    let mut ln_rest = vec![0.0; order.len() + 1];
+    for i in (0..order.len()).rev() {
+        ln_rest[i] = ln_rest[i + 1] + placements[order[i]].ln_total();
+    }
+    let ln_tolerance = if options.tolerance > 0.0 {
+        options.tolerance.ln()
+    } else {
+        f64::NEG_INFINITY
+    };
+    let mut walk = Walk {
+        order: &order,
+        placements,
+        ln_rest,
+        used: HashSet::new(),
+        path: Vec::with_capacity(order.len()),
+        // A single cut may take at most a thousandth of the tolerance, so that many cuts fit.
+        ln_tau: ln_tolerance - 1000f64.ln(),
+        ln_tolerance,
+        top_k: options.top.max(1),
+        heap: BinaryHeap::new(),
+        found: Solved {
+            ln_z: f64::NEG_INFINITY,
+            ln_cut: f64::NEG_INFINITY,
+            top: Vec::new(),
+            pairing_mass: HashMap::new(),
+            best_with_pairing: HashMap::new(),
+            best_with_victim: HashMap::new(),
+            ln_largest_cut: f64::NEG_INFINITY,
+            leaves: 0,
+            complete: true,
+        },
+        deadline,
+        nodes: 0,
+        stopped: false,
+    };
+    walk.descend(0, 0.0, 0.0);
+    let mut found = walk.found;
+    let mut top = walk.heap.into_vec();
+    top.sort_by(|a, b| b.ln_w.total_cmp(&a.ln_w));
+    found.top = top;
+    found.complete = !walk.stopped;
+    found
+}
+
+impl Walk<'_> {
+    fn time_is_up(&mut self) -> bool {
+        if self.stopped {
+            return true;
         }
-        current.push(None);
-        go(options, current, out, max)?;
-        current.pop();
-        for &p in &options[v] {
-            if current.contains(&Some(p)) {
+        self.nodes += 1;
+        if self.nodes % 1024 == 0 {
+            if let Some((start, seconds)) = self.deadline {
+                if start.elapsed().as_secs_f64() > seconds {
+                    self.stopped = true;
+                }
+            }
+        }
+        self.stopped
+    }
+
+    fn cut(&mut self, ln_mass: f64) {
+        self.found.ln_cut = ln_add(self.found.ln_cut, ln_mass);
+        self.found.ln_largest_cut = self.found.ln_largest_cut.max(ln_mass);
+    }
+
+    fn descend(&mut self, i: usize, ln_part_w: f64, ln_part_lr: f64) {
+        if i == self.order.len() {
+            self.leaf(ln_part_w, ln_part_lr);
+            return;
+        }
+        let f = self.order[i];
+        let placements = self.placements;
+        let fp = &placements[f];
+        for j in 0..fp.list.len() {
+            if self.time_is_up() {
+                self.cut(ln_part_w + fp.ln_tail[j] + self.ln_rest[i + 1]);
+                return;
+            }
+            let p = &fp.list[j];
+            let ln_ub = ln_part_w + p.ln_w + self.ln_rest[i + 1];
+            if ln_ub < self.ln_tau + self.found.ln_z {
+                // This and every lighter placement of the family: cut, if the budget allows.
+                let ln_rest_mass = ln_part_w + fp.ln_tail[j] + self.ln_rest[i + 1];
+                if ln_add(self.found.ln_cut, ln_rest_mass) <= self.ln_tolerance + self.found.ln_z {
+                    self.cut(ln_rest_mass);
+                    return;
+                }
+            }
+            if p.pairs.iter().any(|(_, v)| self.used.contains(v)) {
                 continue;
             }
-            current.push(Some(p));
-            go(options, current, out, max)?;
-            current.pop();
+            for (_, v) in &p.pairs {
+                self.used.insert(*v);
+            }
+            self.path.push(j);
+            self.descend(i + 1, ln_part_w + p.ln_w, ln_part_lr + p.ln_r);
+            self.path.pop();
+            for (_, v) in &p.pairs {
+                self.used.remove(v);
+            }
+            if self.stopped {
+                // The placements after j were not explored.
+                self.cut(ln_part_w + fp.ln_tail[j + 1] + self.ln_rest[i + 1]);
+                return;
+            }
         }
-        Ok(())
     }
-    go(options, &mut current, &mut out, max)?;
+
+    fn leaf(&mut self, ln_w: f64, ln_lr: f64) {
+        self.found.leaves += 1;
+        self.found.ln_z = ln_add(self.found.ln_z, ln_w);
+        let mut pairs = Vec::new();
+        for (i, &j) in self.path.iter().enumerate() {
+            let f = self.order[i];
+            for &(k, v) in &self.placements[f].list[j].pairs {
+                pairs.push((v, f, k));
+            }
+        }
+        for &key in &pairs {
+            let mass = self.found.pairing_mass.entry(key).or_insert(f64::NEG_INFINITY);
+            *mass = ln_add(*mass, ln_w);
+            let best = self.found.best_with_pairing.entry(key).or_insert(f64::NEG_INFINITY);
+            *best = best.max(ln_lr);
+            let best = self.found.best_with_victim.entry(key.0).or_insert(f64::NEG_INFINITY);
+            *best = best.max(ln_lr);
+        }
+        let lightest = self.heap.peek().map(|l| l.ln_w);
+        if self.heap.len() < self.top_k || lightest.is_some_and(|l| ln_w > l) {
+            pairs.sort_unstable();
+            self.heap.push(Leaf { pairs, ln_lr, ln_w });
+            if self.heap.len() > self.top_k {
+                self.heap.pop();
+            }
+        }
+    }
+}
+
+/// The K best combinations of the components' lists: indices into each component's `top`.
+fn combine_top(solved: &[Solved], k: usize) -> Vec<Vec<usize>> {
+    if solved.iter().any(|s| s.top.is_empty()) {
+        return Vec::new();
+    }
+    let score = |choice: &[usize]| -> f64 { choice.iter().enumerate().map(|(c, &i)| solved[c].top[i].ln_w).sum() };
+    let start = vec![0; solved.len()];
+    let mut heap: BinaryHeap<(OrdF64, Vec<usize>)> = BinaryHeap::new();
+    let mut seen: HashSet<Vec<usize>> = HashSet::new();
+    heap.push((OrdF64(score(&start)), start.clone()));
+    seen.insert(start);
+    let mut out = Vec::new();
+    while let Some((_, choice)) = heap.pop() {
+        for c in 0..choice.len() {
+            if choice[c] + 1 < solved[c].top.len() {
+                let mut next = choice.clone();
+                next[c] += 1;
+                if seen.insert(next.clone()) {
+                    heap.push((OrdF64(score(&next)), next));
+                }
+            }
+        }
+        out.push(choice);
+        if out.len() == k.max(1) {
+            break;
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OrdF64(f64);
+impl Eq for OrdF64 {}
+impl PartialOrd for OrdF64 {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for OrdF64 {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// The best ln LR of a component's assignments under constraints, by branch and bound on the
+/// families' best placements (exact: nothing is cut that could beat the best found).
+fn best_constrained(order: &[usize], placements: &[FamilyPlacements], allowed: &dyn Fn(usize, &Placement) -> bool) -> f64 {
+    // Bounds on the LR (not the weight) the open families can still add.
+    let max_lr: Vec<f64> = order
+        .iter()
+        .map(|&f| {
+            placements[f]
+                .list
+                .iter()
+                .filter(|p| allowed(f, p))
+                .map(|p| p.ln_r)
+                .fold(f64::NEG_INFINITY, f64::max)
+        })
+        .collect();
+    let mut rest = vec![0.0; order.len() + 1];
+    for i in (0..order.len()).rev() {
+        rest[i] = rest[i + 1] + max_lr[i];
+    }
+    let mut best = f64::NEG_INFINITY;
+    let mut used = HashSet::new();
+    #[allow(clippy::too_many_arguments)]
+    fn go(
+        i: usize,
+        ln: f64,
+        order: &[usize],
+        placements: &[FamilyPlacements],
+        allowed: &dyn Fn(usize, &Placement) -> bool,
+        rest: &[f64],
+        used: &mut HashSet<usize>,
+        best: &mut f64,
+    ) {
+        if i == order.len() {
+            *best = best.max(ln);
+            return;
+        }
+        if ln + rest[i] <= *best {
+            return;
+        }
+        let f = order[i];
+        let mut by_lr: Vec<&Placement> = placements[f].list.iter().filter(|p| allowed(f, p)).collect();
+        by_lr.sort_by(|a, b| b.ln_r.total_cmp(&a.ln_r));
+        for p in by_lr {
+            if ln + p.ln_r + rest[i + 1] <= *best {
+                break;
+            }
+            if p.pairs.iter().any(|(_, v)| used.contains(v)) {
+                continue;
+            }
+            for (_, v) in &p.pairs {
+                used.insert(*v);
+            }
+            go(i + 1, ln + p.ln_r, order, placements, allowed, rest, used, best);
+            for (_, v) in &p.pairs {
+                used.remove(v);
+            }
+        }
+    }
+    if rest[0] > f64::NEG_INFINITY {
+        go(0, 0.0, order, placements, allowed, &rest, &mut used, &mut best);
+    }
+    best
+}
+
+/// Generalised LRs per missing person and per victim: the best assignment making the
+/// identification against the best not making it. The side that the best assignment of the whole
+/// case falls on is that assignment; the other side is an exact constrained search when it is
+/// "without", and the best visited assignment (so the GLR is never overstated) when it is "with".
+fn generalised_lrs(
+    case: &DviCase,
+    components: &[Component],
+    solved: &[Solved],
+    placements: &[FamilyPlacements],
+    best: Option<&Assignment>,
+) -> (HashMap<(usize, usize), GlrValue>, Vec<GlrValue>) {
+    let mut by_missing = HashMap::new();
+    let mut by_victim = vec![GlrValue { ln: None }; case.victims().len()];
+    let Some(best) = best else {
+        return (by_missing, by_victim);
+    };
+    let ratio = |with: f64, without: f64| GlrValue {
+        ln: (with > f64::NEG_INFINITY && without > f64::NEG_INFINITY).then_some(with - without),
+    };
+    for (comp, s) in components.iter().zip(solved) {
+        let best_here: f64 = s.top.first().map_or(f64::NEG_INFINITY, |l| l.ln_lr);
+        let members: HashSet<usize> = comp.families.iter().copied().collect();
+        for &f in &comp.families {
+            for k in 0..case.families()[f].missing.len() {
+                let assigned = best.pairs.iter().position(|p| *p == Some((f, k)));
+                let glr = if assigned.is_some() {
+                    let without = best_constrained(&comp.families, placements, &|g, p| {
+                        g != f || p.pairs.iter().all(|&(kk, _)| kk != k)
+                    });
+                    ratio(best_here, without)
+                } else {
+                    let with = s
+                        .best_with_pairing
+                        .iter()
+                        .filter(|((_, ff, kk), _)| *ff == f && *kk == k)
+                        .map(|(_, &l)| l)
+                        .fold(f64::NEG_INFINITY, f64::max);
+                    ratio(with, best_here)
+                };
+                by_missing.insert((f, k), glr);
+            }
+        }
+        let victims: HashSet<usize> = comp
+            .families
+            .iter()
+            .flat_map(|&f| placements[f].list.iter().flat_map(|p| p.pairs.iter().map(|&(_, v)| v)))
+            .collect();
+        for v in victims {
+            let glr = if best.pairs[v].is_some_and(|(f, _)| members.contains(&f)) {
+                let without = best_constrained(&comp.families, placements, &|_, p| p.pairs.iter().all(|&(_, u)| u != v));
+                ratio(best_here, without)
+            } else {
+                let with = s.best_with_victim.get(&v).copied().unwrap_or(f64::NEG_INFINITY);
+                ratio(with, best_here)
+            };
+            by_victim[v] = glr;
+        }
+    }
+    // Families and victims outside every component: never identifiable, and the best leaves
+    // them unidentified; their GLR has no "with" side.
+    for f in 0..case.families().len() {
+        for k in 0..case.families()[f].missing.len() {
+            by_missing.entry((f, k)).or_insert(GlrValue { ln: None });
+        }
+    }
+    (by_missing, by_victim)
+}
+
+/// Pairs of missing persons of one family whose victims in the best assignment can be swapped
+/// without changing its likelihood.
+fn symmetric_pairs(
+    eval: &mut Evaluator<'_>,
+    case: &DviCase,
+    family_markers: &[&[Marker]],
+    family_ll: &[f64],
+    victim_ll: &[f64],
+    best: &Assignment,
+) -> Result<Vec<((usize, usize), (usize, usize))>, DviError> {
+    let mut out = Vec::new();
+    for f in 0..case.families().len() {
+        let placed: Vec<(usize, usize)> = best
+            .pairs
+            .iter()
+            .enumerate()
+            .filter_map(|(v, p)| p.filter(|&(pf, _)| pf == f).map(|(_, k)| (k, v)))
+            .collect();
+        if placed.len() < 2 {
+            continue;
+        }
+        let base = eval.family(f, &placed, family_markers[f], None)?;
+        for a in 0..placed.len() {
+            for b in a + 1..placed.len() {
+                let mut swapped = placed.clone();
+                swapped[a].1 = placed[b].1;
+                swapped[b].1 = placed[a].1;
+                let other = eval.family(f, &swapped, family_markers[f], None)?;
+                let scale = (base - family_ll[f] - placed.iter().map(|&(_, v)| victim_ll[v]).sum::<f64>())
+                    .abs()
+                    .max(1.0);
+                if base > f64::NEG_INFINITY && (other - base).abs() <= 1e-9 * scale {
+                    let (ka, kb) = (placed[a].0.min(placed[b].0), placed[a].0.max(placed[b].0));
+                    out.push(((f, ka), (f, kb)));
+                }
+            }
+        }
+    }
     Ok(out)
 }
 
-/// The case as the search sees it: undisputed pairs folded into the families, and for each family
-/// the markers it is computed with.
+/// ln(e^a + e^b) without overflow.
+fn ln_add(a: f64, b: f64) -> f64 {
+    let (hi, lo) = if a >= b { (a, b) } else { (b, a) };
+    if lo == f64::NEG_INFINITY {
+        hi
+    } else {
+        hi + (lo - hi).exp().ln_1p()
+    }
+}
+
+/// dvir's undisputed pairs: one at a time, each found with the earlier ones placed in their
+/// families, by the pairwise LRs of what is left.
+fn undisputed_pairs(case: &DviCase, family_markers: &[&[Marker]], threshold: f64) -> Result<Vec<UndisputedPair>, DviError> {
+    let mut work = Reduced::new(case, family_markers);
+    let mut out = Vec::new();
+    while let Some(pair) = work.find_undisputed(threshold)? {
+        work.fix(&pair);
+        out.push(pair);
+    }
+    Ok(out)
+}
+
+/// The case with undisputed pairs folded into the families.
 struct Reduced {
     case: DviCase,
-    /// Marker set per family (mutations switched off where dvir would).
     markers: Vec<Vec<Marker>>,
     /// Reduced victim index -> original.
     victim_map: Vec<usize>,
@@ -312,33 +983,19 @@ struct Reduced {
 }
 
 impl Reduced {
-    fn new(case: &DviCase, disable: DisableMutations) -> Result<Self, DviError> {
-        let plain = without_mutations(case.markers());
-        let mut eval = Evaluator::new(case);
-        let mut markers = Vec::new();
-        for f in 0..case.families().len() {
-            let use_plain = match disable {
-                DisableMutations::Never => false,
-                DisableMutations::Always => true,
-                DisableMutations::WhenConsistent => eval.family(f, &[], &plain, None)? > f64::NEG_INFINITY,
-            };
-            markers.push(if use_plain {
-                plain.clone()
-            } else {
-                case.markers().to_vec()
-            });
-        }
-        Ok(Reduced {
+    fn new(case: &DviCase, family_markers: &[&[Marker]]) -> Self {
+        Reduced {
             case: case.clone(),
-            markers,
+            markers: family_markers.iter().map(|m| m.to_vec()).collect(),
             victim_map: (0..case.victims().len()).collect(),
             missing_map: case.families().iter().map(|f| (0..f.missing.len()).collect()).collect(),
-        })
+        }
     }
 
     /// The first undisputed pair of the current case, in original indices.
     fn find_undisputed(&self, threshold: f64) -> Result<Option<UndisputedPair>, DviError> {
-        let pw = self.pairwise()?;
+        let markers: Vec<&[Marker]> = self.markers.iter().map(Vec::as_slice).collect();
+        let pw = pairwise_lrs_with(&self.case, &markers)?;
         let t = threshold.ln();
         for p in &pw {
             let Some(l) = p.ln_lr else { continue };
@@ -360,52 +1017,42 @@ impl Reduced {
         Ok(None)
     }
 
-    /// Pairwise LRs of the current case with each family's own markers.
-    fn pairwise(&self) -> Result<Vec<super::PairwiseLr>, DviError> {
-        // Families may use different marker sets, so compute family by family.
-        let mut out = Vec::new();
-        for f in 0..self.case.families().len() {
-            let single = DviCase {
-                markers: self.markers[f].clone(),
-                victims: self.case.victims().to_vec(),
-                families: vec![self.case.families()[f].clone()],
-                conditions: self.case.conditions().clone(),
-            };
-            out.extend(pairwise_lrs(&single)?.into_iter().map(|mut p| {
-                p.family = f;
-                p
-            }));
-        }
-        out.sort_by_key(|p| (p.victim, p.family, p.missing));
-        Ok(out)
-    }
-
     /// Folds an undisputed pair (original indices) into the case.
     fn fix(&mut self, pair: &UndisputedPair) {
-        let v = self
-            .victim_map
-            .iter()
-            .position(|&o| o == pair.victim)
-            .expect("victim still present");
+        let Some(v) = self.victim_map.iter().position(|&o| o == pair.victim) else {
+            return;
+        };
         let f = pair.family;
-        let k = self.missing_map[f]
-            .iter()
-            .position(|&o| o == pair.missing)
-            .expect("missing person still present");
+        let Some(k) = self.missing_map[f].iter().position(|&o| o == pair.missing) else {
+            return;
+        };
         let victim: Victim = self.case.victims[v].clone();
+        let dropout = self.case.conditions.dropout_of(&victim.id);
         let fam: &mut Family = &mut self.case.families[f];
         let member = fam.missing[k];
         for (marker, t) in fam.typings.iter_mut().enumerate() {
             t[member] = victim.typings[marker];
         }
         // The victim's dropout probability now belongs to the family member.
-        if let Some(d) = self.case.conditions.dropout_of(&victim.id) {
+        if let Some(d) = dropout {
             let id = fam.pedigree.member(member).id.clone();
-            self.case.conditions.dropout.insert(id, d);
+            fam.dropout.insert(id, d);
         }
         fam.missing.remove(k);
         self.missing_map[f].remove(k);
         self.case.victims.remove(v);
         self.victim_map.remove(v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ln_add;
+
+    #[test]
+    fn ln_add_is_the_log_of_a_sum() {
+        assert!((ln_add(0.0, 0.0) - 2f64.ln()).abs() < 1e-15);
+        assert_eq!(ln_add(f64::NEG_INFINITY, 3.0), 3.0);
+        assert!((ln_add(1000.0, 1000.0) - (1000.0 + 2f64.ln())).abs() < 1e-12);
     }
 }

@@ -4,21 +4,24 @@
 //! * [`pairwise_lrs`]: for every sex-compatible victim and missing person, the LR of "V is M"
 //!   against "V is unrelated to M's family", and the markers that exclude the pair without
 //!   mutations.
-//! * [`joint`]: every admissible assignment of victims to missing persons (or to nobody), with its
-//!   likelihood, its LR against "nobody identified", posteriors and marginal pairing
-//!   probabilities; undisputed pairs fixed first, as dvir does.
+//! * [`joint`]: the best assignments of victims to missing persons (or to nobody), with their
+//!   likelihood, LR against "nobody identified" and posterior over every admissible assignment,
+//!   marginal pairing probabilities and generalised LRs, exact to a certified bound, by a search
+//!   that uses the factorisation of the likelihood over families; dvir's undisputed pairs.
+//! * [`reference`]: the same by enumerating every assignment, for tests.
 //! * [`conclusions`]: per missing person and per victim, a conclusion class with the evidence
 //!   behind it.
 
 mod conclusions;
 mod joint;
 mod pairwise;
+pub mod reference;
 
 pub use conclusions::{conclusions, Conclusion, ConclusionClass, Thresholds};
 pub use joint::{joint, Assignment, DisableMutations, JointOptions, JointResult, UndisputedPair};
 pub use pairwise::{pairwise_lrs, PairwiseLr};
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use kinship::{Conditions, Engine, LikelihoodError, Marker, MutationModel, Pedigree, Sex, Typing};
 
@@ -32,6 +35,8 @@ pub struct Victim {
 }
 
 /// A reference family: a pedigree with typed relatives and untyped missing persons.
+///
+/// Member ids are scoped by the family: two families may both have a `Father`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Family {
     pub id: String,
@@ -40,9 +45,14 @@ pub struct Family {
     pub typings: Vec<Vec<Typing>>,
     /// Members of the pedigree who are missing, in the order they are reported.
     pub missing: Vec<usize>,
+    /// Dropout probability of the family's members with degraded reference samples, by member id.
+    pub dropout: BTreeMap<String, f64>,
 }
 
 /// A whole DVI problem.
+///
+/// `conditions` holds theta, drop-in, and the dropout probabilities of the *victims* by victim
+/// id; family members' dropout is in [`Family::dropout`], since their ids are scoped by family.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DviCase {
     markers: Vec<Marker>,
@@ -54,12 +64,14 @@ pub struct DviCase {
 /// Why a DVI problem cannot be solved.
 #[derive(Debug, thiserror::Error)]
 pub enum DviError {
-    #[error("id '{id}' is used twice among the victims and the reference families")]
-    DuplicateId { id: String },
+    #[error("victim id '{id}' is used twice")]
+    DuplicateVictim { id: String },
+    #[error("reference family id '{id}' is used twice")]
+    DuplicateFamily { id: String },
     #[error("family '{family}': missing person '{id}' is typed; missing persons must be untyped")]
     MissingTyped { family: String, id: String },
-    #[error("'{id}' is listed as missing twice")]
-    MissingTwice { id: String },
+    #[error("family '{family}': '{id}' is listed as missing twice")]
+    MissingTwice { family: String, id: String },
     #[error("{what}: {found} typings for {expected} markers")]
     TypingShape {
         what: String,
@@ -67,9 +79,9 @@ pub enum DviError {
         expected: usize,
     },
     #[error(
-        "{count} or more assignments to enumerate, above the limit of {limit}; raise the limit or narrow the problem"
+        "family '{family}': more than {limit} placements of candidate victims among its missing persons; raise the limit or narrow the problem"
     )]
-    TooManyAssignments { count: usize, limit: usize },
+    TooManyPlacements { family: String, limit: usize },
     #[error(
         "family '{family}': the references' profiles are impossible under the model (a mutation model may be needed)"
     )]
@@ -81,7 +93,9 @@ pub enum DviError {
 }
 
 impl DviCase {
-    /// Checks the problem: unique ids, untyped missing persons, one typing per marker.
+    /// Checks the problem: victim ids unique among victims, family ids unique, member ids unique
+    /// within their family (the pedigree sees to that), untyped missing persons, one typing per
+    /// marker.
     pub fn new(
         markers: Vec<Marker>,
         victims: Vec<Victim>,
@@ -90,8 +104,8 @@ impl DviCase {
     ) -> Result<DviCase, DviError> {
         let mut ids = HashSet::new();
         for v in &victims {
-            if !ids.insert(v.id.clone()) {
-                return Err(DviError::DuplicateId { id: v.id.clone() });
+            if !ids.insert(v.id.as_str()) {
+                return Err(DviError::DuplicateVictim { id: v.id.clone() });
             }
             if v.typings.len() != markers.len() {
                 return Err(DviError::TypingShape {
@@ -101,11 +115,10 @@ impl DviCase {
                 });
             }
         }
+        let mut family_ids = HashSet::new();
         for f in &families {
-            for m in f.pedigree.members() {
-                if !ids.insert(m.id.clone()) {
-                    return Err(DviError::DuplicateId { id: m.id.clone() });
-                }
+            if !family_ids.insert(f.id.as_str()) {
+                return Err(DviError::DuplicateFamily { id: f.id.clone() });
             }
             if f.typings.len() != markers.len() {
                 return Err(DviError::TypingShape {
@@ -118,7 +131,10 @@ impl DviCase {
             for &m in &f.missing {
                 let id = &f.pedigree.member(m).id;
                 if !seen.insert(m) {
-                    return Err(DviError::MissingTwice { id: id.clone() });
+                    return Err(DviError::MissingTwice {
+                        family: f.id.clone(),
+                        id: id.clone(),
+                    });
                 }
                 if f.typings.iter().any(|t| t[m].is_typed()) {
                     return Err(DviError::MissingTyped {
@@ -198,6 +214,8 @@ pub(crate) struct Evaluator<'a> {
     case: &'a DviCase,
     engine: Engine,
     typings: Vec<Typing>,
+    /// The conditions of the family being computed: its members' dropout, and that of the
+    /// victims placed in it under the missing persons' ids.
     conditions: Conditions,
 }
 
@@ -215,13 +233,28 @@ impl<'a> Evaluator<'a> {
     pub fn victim(&mut self, v: usize, markers: &[Marker]) -> Result<f64, LikelihoodError> {
         let victim = &self.case.victims[v];
         let ped = Pedigree::singletons([(victim.id.clone(), victim.sex)]).expect("one member");
+        let conditions = self.case.victim_conditions(v);
         let mut total = 0.0;
         for (k, marker) in markers.iter().enumerate() {
             total += self
                 .engine
-                .ln_likelihood(&ped, marker, &[victim.typings[k]], &self.case.conditions)?;
+                .ln_likelihood(&ped, marker, &[victim.typings[k]], &conditions)?;
         }
         Ok(total)
+    }
+
+    /// Sets `self.conditions` for family `f` with the victims of `placed` on its missing persons.
+    fn prepare_conditions(&mut self, f: usize, placed: &[(usize, usize)]) {
+        let fam = &self.case.families[f];
+        self.conditions.dropout.clone_from(&fam.dropout);
+        // The victims' dropout probabilities go with the missing persons they are placed on.
+        for &(k, v) in placed {
+            let id = &fam.pedigree.member(fam.missing[k]).id;
+            match self.case.conditions.dropout_of(&self.case.victims[v].id) {
+                Some(d) => self.conditions.dropout.insert(id.clone(), d),
+                None => self.conditions.dropout.remove(id),
+            };
+        }
     }
 
     /// ln L of family `f` with victims placed on missing persons: `placed` holds (index into the
@@ -233,47 +266,46 @@ impl<'a> Evaluator<'a> {
         markers: &[Marker],
         mut per_marker: Option<&mut Vec<f64>>,
     ) -> Result<f64, LikelihoodError> {
+        self.prepare_conditions(f, placed);
         let fam = &self.case.families[f];
-        // The victims' dropout probabilities go with the missing persons they are placed on.
-        for &(k, v) in placed {
-            let id = &fam.pedigree.member(fam.missing[k]).id;
-            match self.case.conditions.dropout_of(&self.case.victims[v].id) {
-                Some(d) => self.conditions.dropout.insert(id.clone(), d),
-                None => self.conditions.dropout.remove(id),
-            };
-        }
         let mut total = 0.0;
-        let mut result = Ok(());
         for (k, marker) in markers.iter().enumerate() {
             self.typings.clear();
             self.typings.extend_from_slice(&fam.typings[k]);
             for &(mk, v) in placed {
                 self.typings[fam.missing[mk]] = self.case.victims[v].typings[k];
             }
-            match self
+            let l = self
                 .engine
-                .ln_likelihood(&fam.pedigree, marker, &self.typings, &self.conditions)
-            {
-                Ok(l) => {
-                    total += l;
-                    if let Some(out) = per_marker.as_deref_mut() {
-                        out.push(l);
-                    }
-                }
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
+                .ln_likelihood(&fam.pedigree, marker, &self.typings, &self.conditions)?;
+            total += l;
+            if let Some(out) = per_marker.as_deref_mut() {
+                out.push(l);
             }
         }
-        for &(k, _) in placed {
-            let id = &fam.pedigree.member(fam.missing[k]).id;
-            match self.case.conditions.dropout_of(id) {
-                Some(d) => self.conditions.dropout.insert(id.clone(), d),
-                None => self.conditions.dropout.remove(id),
-            };
+        Ok(total)
+    }
+}
+
+impl DviCase {
+    /// The conditions under which victim `v` is computed on its own: theta, drop-in and its own
+    /// dropout, keyed by its id.
+    pub(crate) fn victim_conditions(&self, v: usize) -> Conditions {
+        let id = &self.victims[v].id;
+        Conditions {
+            theta: self.conditions.theta,
+            dropin: self.conditions.dropin,
+            dropout: self.conditions.dropout_of(id).map(|d| (id.clone(), d)).into_iter().collect(),
         }
-        result.map(|()| total)
+    }
+
+    /// The conditions of family `f` with nobody placed: its members' own dropout.
+    pub(crate) fn family_conditions(&self, f: usize) -> Conditions {
+        Conditions {
+            theta: self.conditions.theta,
+            dropin: self.conditions.dropin,
+            dropout: self.families[f].dropout.clone(),
+        }
     }
 }
 

@@ -1,5 +1,7 @@
 //! Pairwise LRs: each victim against each missing person on their own.
 
+use kinship::Marker;
+
 use super::{sex_compatible, without_mutations, DviCase, DviError, Evaluator};
 
 /// The LR of "victim V is missing person M" against "V is unrelated to M's family", the other
@@ -22,16 +24,23 @@ impl PairwiseLr {
     }
 }
 
-/// Every victim against every missing person, victim-major, missing persons in family order.
+/// Every victim against every missing person, victim-major, missing persons in family order,
+/// under the case's markers and their mutation models.
 pub fn pairwise_lrs(case: &DviCase) -> Result<Vec<PairwiseLr>, DviError> {
-    let markers = case.markers();
-    let plain = without_mutations(markers);
+    let family_markers = vec![case.markers(); case.families().len()];
+    pairwise_lrs_with(case, &family_markers)
+}
+
+/// As [`pairwise_lrs`], each family computed with its own marker set (the joint search's, when
+/// mutations are switched off in some families on request).
+pub(crate) fn pairwise_lrs_with(case: &DviCase, family_markers: &[&[Marker]]) -> Result<Vec<PairwiseLr>, DviError> {
+    let plain = without_mutations(case.markers());
     let mut eval = Evaluator::new(case);
     let victims: Vec<f64> = (0..case.victims().len())
-        .map(|v| eval.victim(v, markers))
+        .map(|v| eval.victim(v, case.markers()))
         .collect::<Result<_, _>>()?;
     let families: Vec<f64> = (0..case.families().len())
-        .map(|f| eval.family(f, &[], markers, None))
+        .map(|f| eval.family(f, &[], family_markers[f], None))
         .collect::<Result<_, _>>()?;
     if let Some(f) = families.iter().position(|&l| l == f64::NEG_INFINITY) {
         return Err(DviError::FamilyImpossible {
@@ -39,7 +48,7 @@ pub fn pairwise_lrs(case: &DviCase) -> Result<Vec<PairwiseLr>, DviError> {
         });
     }
     let mut out = Vec::new();
-    let mut per_marker = Vec::with_capacity(markers.len());
+    let mut per_marker = Vec::with_capacity(case.markers().len());
     for (v, victim) in case.victims().iter().enumerate() {
         for (f, k) in case.missing_persons() {
             if !sex_compatible(victim.sex, case.missing_sex(f, k)) {
@@ -52,7 +61,7 @@ pub fn pairwise_lrs(case: &DviCase) -> Result<Vec<PairwiseLr>, DviError> {
                 });
                 continue;
             }
-            let joint = eval.family(f, &[(k, v)], markers, None)?;
+            let joint = eval.family(f, &[(k, v)], family_markers[f], None)?;
             per_marker.clear();
             eval.family(f, &[(k, v)], &plain, Some(&mut per_marker))?;
             let exclusions = per_marker.iter().filter(|&&l| l == f64::NEG_INFINITY).count();
