@@ -1,0 +1,315 @@
+//! The joint search against the enumeration of every assignment, on random small cases with
+//! several missing persons per family, ids shared between families, mutation models, victims'
+//! and references' dropout, and prior odds.
+
+use identify::dvi::reference::enumerate_assignments;
+use identify::dvi::{joint, DisableMutations, DviCase, Family, JointOptions, Victim};
+use kinship::{Chromosome, Conditions, Marker, MemberSpec, MutationModel, Pedigree, Sex, Typing};
+use proptest::prelude::*;
+
+/// Family shapes with their typed references and missing persons. Every family uses the same
+/// member names, as real reference pedigrees do.
+fn shape(kind: u8) -> (Vec<MemberSpec>, Vec<&'static str>, Vec<&'static str>) {
+    let m = |s: &str, fa: Option<&str>, mo: Option<&str>, sex| MemberSpec::new(s, fa, mo, sex);
+    match kind {
+        // Two missing brothers and their typed mother.
+        0 => (
+            vec![
+                m("Father", None, None, Sex::Male),
+                m("Mother", None, None, Sex::Female),
+                m("B1", Some("Father"), Some("Mother"), Sex::Male),
+                m("B2", Some("Father"), Some("Mother"), Sex::Male),
+            ],
+            vec!["Mother"],
+            vec!["B1", "B2"],
+        ),
+        // A missing father and son; the son's typed mother.
+        1 => (
+            vec![
+                m("Father", None, None, Sex::Male),
+                m("Mother", None, None, Sex::Female),
+                m("Son", Some("Father"), Some("Mother"), Sex::Male),
+            ],
+            vec!["Mother"],
+            vec!["Father", "Son"],
+        ),
+        // A missing couple and their missing child; a typed second child.
+        2 => (
+            vec![
+                m("Father", None, None, Sex::Male),
+                m("Mother", None, None, Sex::Female),
+                m("C1", Some("Father"), Some("Mother"), Sex::Female),
+                m("C2", Some("Father"), Some("Mother"), Sex::Male),
+            ],
+            vec!["C2"],
+            vec!["Father", "Mother", "C1"],
+        ),
+        // One missing child of a typed father.
+        _ => (
+            vec![
+                m("Father", None, None, Sex::Male),
+                m("Mother", None, None, Sex::Female),
+                m("C1", Some("Father"), Some("Mother"), Sex::Male),
+            ],
+            vec!["Father"],
+            vec!["C1"],
+        ),
+    }
+}
+
+type FamilyDraw = (u8, u64, Option<f64>);
+type VictimDraw = (bool, u64, Option<f64>);
+
+fn case_strategy() -> impl Strategy<Value = DviCase> {
+    (
+        prop::collection::vec(prop::collection::vec(0.05..1.0f64, 3..5), 1..3),
+        0u8..3,
+        prop::collection::vec((0u8..4, any::<u64>(), prop::option::weighted(0.2, 0.05..0.4f64)), 1..3),
+        prop::collection::vec((any::<bool>(), any::<u64>(), prop::option::weighted(0.25, 0.05..0.5f64)), 1..4),
+    )
+        .prop_map(|(marker_freqs, model, families, victims)| build(&marker_freqs, model, &families, &victims))
+}
+
+fn build(marker_freqs: &[Vec<f64>], model: u8, families: &[FamilyDraw], victims: &[VictimDraw]) -> DviCase {
+    let markers: Vec<Marker> = marker_freqs
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let total: f64 = w.iter().sum();
+            let alleles = w.iter().enumerate().map(|(a, x)| (format!("{}", 10 + a), x / total)).collect();
+            let model = match model {
+                0 => MutationModel::Trivial,
+                1 => MutationModel::Equal { rate: 0.02 },
+                _ => MutationModel::Stepwise {
+                    rate: 0.02,
+                    rate2: 0.0,
+                    range: 0.5,
+                },
+            };
+            Marker::new(&format!("L{i}"), alleles, Chromosome::Autosomal, model.clone(), model).unwrap()
+        })
+        .collect();
+    let mut state = 0x9E3779B97F4A7C15u64;
+    let mut rng = |seed: u64| {
+        state ^= seed.wrapping_mul(0xBF58476D1CE4E5B9);
+        state = state.rotate_left(17).wrapping_mul(0x94D049BB133111EB);
+        state
+    };
+    let genotype = |r: u64, m: &Marker| {
+        let n = m.alleles().len() as u64;
+        Typing::Pair((r % n) as usize, ((r / n) % n) as usize)
+    };
+    let fams: Vec<Family> = families
+        .iter()
+        .enumerate()
+        .map(|(f, &(kind, seed, dropout))| {
+            let (specs, refs, missing) = shape(kind);
+            let pedigree = Pedigree::new(specs).unwrap();
+            let typings = markers
+                .iter()
+                .map(|mk| {
+                    pedigree
+                        .members()
+                        .iter()
+                        .map(|m| {
+                            if refs.contains(&m.id.as_str()) {
+                                genotype(rng(seed), mk)
+                            } else {
+                                Typing::Untyped
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            Family {
+                id: format!("F{f}"),
+                missing: missing.iter().map(|m| pedigree.index_of(m).unwrap()).collect(),
+                dropout: dropout.map(|d| (refs[0].to_owned(), d)).into_iter().collect(),
+                pedigree,
+                typings,
+            }
+        })
+        .collect();
+    let mut conditions = Conditions::default();
+    let vics: Vec<Victim> = victims
+        .iter()
+        .enumerate()
+        .map(|(v, &(male, seed, dropout))| {
+            // The victims' ids are the families' member names: ids are scoped, victims apart.
+            let id = ["Father", "Mother", "B1", "C1"][v % 4].to_owned();
+            if let Some(d) = dropout {
+                conditions.dropout.insert(id.clone(), d);
+            }
+            let typings = markers
+                .iter()
+                .map(|mk| match rng(seed) % 6 {
+                    0 => Typing::Untyped,
+                    1 if dropout.is_some() => Typing::Single((rng(seed) % mk.alleles().len() as u64) as usize),
+                    _ => genotype(rng(seed), mk),
+                })
+                .collect();
+            Victim {
+                id,
+                sex: if male { Sex::Male } else { Sex::Female },
+                typings,
+            }
+        })
+        .collect();
+    DviCase::new(markers, vics, fams, conditions).unwrap()
+}
+
+fn ln_sum(xs: impl Iterator<Item = f64>) -> f64 {
+    let xs: Vec<f64> = xs.collect();
+    let max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if max == f64::NEG_INFINITY {
+        return max;
+    }
+    max + xs.iter().map(|x| (x - max).exp()).sum::<f64>().ln()
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    a == b || (a - b).abs() <= tol * a.abs().max(b.abs()).max(1e-300)
+}
+
+/// Every assignment's posterior and every marginal, from the enumeration.
+fn reference(case: &DviCase, odds: f64) -> (Vec<(Vec<Option<(usize, usize)>>, f64, f64)>, f64) {
+    let all = enumerate_assignments(case, DisableMutations::Never).unwrap();
+    let ln_w: Vec<f64> = all
+        .iter()
+        .map(|a| a.loglik + odds.ln() * a.pairs.iter().filter(|p| p.is_some()).count() as f64)
+        .collect();
+    let ln_z = ln_sum(ln_w.iter().copied());
+    let null = all.iter().find(|a| a.pairs.iter().all(Option::is_none)).unwrap().loglik;
+    (
+        all.iter()
+            .zip(&ln_w)
+            .map(|(a, &w)| (a.pairs.clone(), a.loglik, (w - ln_z).exp()))
+            .collect(),
+        null,
+    )
+}
+
+fn check_exact(case: &DviCase, odds: f64) -> Result<(), TestCaseError> {
+    let (all, null) = reference(case, odds);
+    let options = JointOptions {
+        top: 100_000,
+        tolerance: 0.0,
+        identification_odds: odds,
+        ..JointOptions::default()
+    };
+    let got = joint(case, &options).unwrap();
+    prop_assert_eq!(got.bound, 0.0);
+    prop_assert!(got.complete && got.top_exact);
+    prop_assert!(close(got.ln_null, null, 1e-12));
+    let possible: Vec<_> = all.iter().filter(|a| a.1 > f64::NEG_INFINITY).collect();
+    prop_assert_eq!(got.assignments.len(), possible.len());
+    for a in &got.assignments {
+        let want = possible.iter().find(|w| w.0 == a.pairs).expect("listed assignment is admissible");
+        prop_assert!(close(a.loglik, want.1, 1e-9), "loglik {} vs {}", a.loglik, want.1);
+        prop_assert!(close(a.posterior, want.2, 1e-9), "posterior {} vs {}", a.posterior, want.2);
+        prop_assert!(close(a.ln_lr, want.1 - null, 1e-9) || (a.ln_lr - (want.1 - null)).abs() < 1e-9);
+    }
+    for w in 1..got.assignments.len() {
+        prop_assert!(got.assignments[w - 1].posterior >= got.assignments[w].posterior);
+    }
+    for v in 0..case.victims().len() {
+        for (p, prob) in got.marginals(v) {
+            let want: f64 = all.iter().filter(|a| a.0[v] == p).map(|a| a.2).sum();
+            prop_assert!((prob - want).abs() <= 1e-9, "marginal of victim {} at {:?}: {} vs {}", v, p, prob, want);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_search_equals_the_enumeration(case in case_strategy(), odds in prop::sample::select(vec![1.0, 0.1])) {
+        check_exact(&case, odds)?;
+    }
+
+    #[test]
+    fn posteriors_found_with_a_tolerance_are_within_its_bound(case in case_strategy()) {
+        let (all, _) = reference(&case, 1.0);
+        let options = JointOptions { top: 5, tolerance: 1e-3, ..JointOptions::default() };
+        let got = joint(&case, &options).unwrap();
+        prop_assert!(got.bound <= 1e-3 * (1.0 + 1e-9));
+        for a in &got.assignments {
+            let want = all.iter().find(|w| w.0 == a.pairs).unwrap().2;
+            // Found mass ≤ true mass ≤ found mass × (1 + bound).
+            prop_assert!(a.posterior >= want * (1.0 - 1e-9), "{} vs {}", a.posterior, want);
+            prop_assert!(a.posterior <= want * (1.0 + got.bound) * (1.0 + 1e-9), "{} vs {}", a.posterior, want);
+        }
+        if got.top_exact {
+            let mut best: Vec<f64> = all.iter().map(|a| a.2).collect();
+            best.sort_by(|a, b| b.total_cmp(a));
+            for (a, w) in got.assignments.iter().zip(&best) {
+                prop_assert!(close(want_of(&all, a), *w, 1e-9), "not the K best");
+            }
+        }
+    }
+}
+
+fn want_of(all: &[(Vec<Option<(usize, usize)>>, f64, f64)], a: &identify::dvi::Assignment) -> f64 {
+    all.iter().find(|w| w.0 == a.pairs).unwrap().2
+}
+
+/// Joint and pairwise tables of one run never contradict each other: an assignment made only of
+/// pairings with non-zero pairwise LR has non-zero likelihood.
+#[test]
+fn pairings_with_non_zero_lr_give_assignments_with_non_zero_likelihood() {
+    // Brothers B1, B2 of a typed mother; victim V matches B1 only through a mutation.
+    let markers = vec![Marker::new(
+        "L0",
+        vec![("10".into(), 0.25), ("11".into(), 0.25), ("12".into(), 0.25), ("13".into(), 0.25)],
+        Chromosome::Autosomal,
+        MutationModel::Equal { rate: 0.01 },
+        MutationModel::Equal { rate: 0.01 },
+    )
+    .unwrap()];
+    let (specs, _, _) = shape(0);
+    let pedigree = Pedigree::new(specs).unwrap();
+    let mother = pedigree.index_of("Mother").unwrap();
+    let mut typings = vec![vec![Typing::Untyped; pedigree.len()]];
+    typings[0][mother] = Typing::Pair(0, 0);
+    let family = Family {
+        id: "F".into(),
+        missing: vec![pedigree.index_of("B1").unwrap(), pedigree.index_of("B2").unwrap()],
+        pedigree,
+        typings,
+        dropout: Default::default(),
+    };
+    let victim = Victim {
+        id: "V".into(),
+        sex: Sex::Male,
+        typings: vec![Typing::Pair(2, 3)],
+    };
+    let case = DviCase::new(markers, vec![victim], vec![family], Conditions::default()).unwrap();
+    for disable in [DisableMutations::Never, DisableMutations::WhenConsistent] {
+        let got = joint(
+            &case,
+            &JointOptions {
+                disable_mutations: disable,
+                top: 10,
+                ..JointOptions::default()
+            },
+        )
+        .unwrap();
+        let pair = got.pairwise.iter().find(|p| p.missing == 0).unwrap();
+        let with = got.assignments.iter().find(|a| a.pairs[0] == Some((0, 0)));
+        match disable {
+            DisableMutations::Never => {
+                assert!(pair.ln_lr.unwrap() > f64::NEG_INFINITY);
+                assert!(with.is_some_and(|a| a.posterior > 0.0), "{got:?}");
+                assert!(!got.mutations_disabled[0]);
+            }
+            _ => {
+                // On request the shortcut is taken, and said so: both tables use it.
+                assert!(got.mutations_disabled[0]);
+                assert_eq!(pair.ln_lr, Some(f64::NEG_INFINITY));
+                assert!(with.is_none());
+            }
+        }
+    }
+}
