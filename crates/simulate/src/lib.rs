@@ -8,6 +8,7 @@ mod advise;
 mod calibration;
 mod drop;
 mod genotype;
+mod mass_grave;
 mod parallel;
 mod power;
 mod rng;
@@ -17,6 +18,7 @@ pub use advise::{advise, default_candidates, Advice, AdviceOptions, CandidateAdv
 pub use calibration::{calibrate, Calibration, PairLrTable, PairRelationship, PairTruth};
 pub use drop::GeneDropper;
 pub use genotype::{Genotype, ProfileQuality};
+pub use mass_grave::{mass_grave, MassGraveSpec};
 pub use power::{
     exact_lr_distribution, exclusion_power, lr_distribution, simulated_exclusion_power, without_mutation,
     ExactLrDistribution, ExclusionPower, FamilyPlan, LrDistribution, SimulatedFraction, DEFAULT_CONFIGURATION_LIMIT,
