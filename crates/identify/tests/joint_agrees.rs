@@ -3,7 +3,7 @@
 //! and references' dropout, and prior odds.
 
 use identify::dvi::reference::enumerate_assignments;
-use identify::dvi::{joint, DisableMutations, DviCase, Family, JointOptions, Victim};
+use identify::dvi::{joint, pairwise_lrs, DisableMutations, DviCase, Family, JointOptions, Victim};
 use kinship::{Chromosome, Conditions, Marker, MemberSpec, MutationModel, Pedigree, Sex, Typing};
 use proptest::prelude::*;
 
@@ -66,8 +66,24 @@ fn case_strategy() -> impl Strategy<Value = DviCase> {
         0u8..3,
         prop::collection::vec((0u8..4, any::<u64>(), prop::option::weighted(0.2, 0.05..0.4f64)), 1..3),
         prop::collection::vec((any::<bool>(), any::<u64>(), prop::option::weighted(0.25, 0.05..0.5f64)), 1..4),
+        prop::sample::select(vec![0.0, 0.0, 0.0, 0.05]),
     )
-        .prop_map(|(marker_freqs, model, families, victims)| build(&marker_freqs, model, &families, &victims))
+        .prop_map(|(marker_freqs, model, families, victims, theta)| {
+            let mut case = build(&marker_freqs, model, &families, &victims);
+            if theta > 0.0 {
+                // Under theta the rows are computed by the engine, victim by victim.
+                let mut conditions = case.conditions().clone();
+                conditions.theta = theta;
+                case = DviCase::new(
+                    case.markers().to_vec(),
+                    case.victims().to_vec(),
+                    case.families().to_vec(),
+                    conditions,
+                )
+                .unwrap();
+            }
+            case
+        })
 }
 
 fn build(marker_freqs: &[Vec<f64>], model: u8, families: &[FamilyDraw], victims: &[VictimDraw]) -> DviCase {
@@ -198,6 +214,17 @@ fn check_exact(case: &DviCase, odds: f64) -> Result<(), TestCaseError> {
         ..JointOptions::default()
     };
     let got = joint(case, &options).unwrap();
+    // The pairwise table of the run is the engine's, pair by pair.
+    let engine = pairwise_lrs(case).unwrap();
+    prop_assert_eq!(got.pairwise.len(), engine.len());
+    for (a, b) in got.pairwise.iter().zip(&engine) {
+        prop_assert_eq!((a.victim, a.family, a.missing), (b.victim, b.family, b.missing));
+        prop_assert_eq!(a.exclusions, b.exclusions);
+        match (a.ln_lr, b.ln_lr) {
+            (Some(x), Some(y)) => prop_assert!(x == y || (x - y).abs() <= 1e-9 * y.abs().max(1.0), "{} vs {}", x, y),
+            (x, y) => prop_assert_eq!(x, y),
+        }
+    }
     prop_assert_eq!(got.bound, 0.0);
     prop_assert!(got.complete && got.top_exact);
     prop_assert!(close(got.ln_null, null, 1e-12));

@@ -38,8 +38,8 @@ use std::time::Instant;
 
 use kinship::Marker;
 
-use super::pairwise::pairwise_lrs_with;
-use super::{without_mutations, DviCase, DviError, Evaluator, Family, PairwiseLr, Victim};
+use super::rows::Rows;
+use super::{without_mutations, DviCase, DviError, Evaluator, Family, PairwiseLr};
 
 /// When to switch mutation models off, family by family (dvir's `disableMutations`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -233,56 +233,65 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
         .iter()
         .map(|&off| if off { plain.as_slice() } else { case.markers() })
         .collect();
-    let pairwise = pairwise_lrs_with(case, &family_markers)?;
-    let undisputed = match options.undisputed {
-        Some(t) => undisputed_pairs(case, &family_markers, t)?,
-        None => Vec::new(),
-    };
-
     let victim_ll: Vec<f64> = (0..case.victims().len())
         .map(|v| eval.victim(v, case.markers()))
         .collect::<Result<_, _>>()?;
     let family_ll: Vec<f64> = (0..case.families().len())
         .map(|f| eval.family(f, &[], family_markers[f], None))
         .collect::<Result<_, _>>()?;
+    if let Some(f) = family_ll.iter().position(|&l| l == f64::NEG_INFINITY) {
+        return Err(DviError::FamilyImpossible {
+            family: case.families()[f].id.clone(),
+        });
+    }
     let ln_null = victim_ll.iter().sum::<f64>() + family_ll.iter().sum::<f64>();
+    let mut rows = Rows::new(case, victim_ll.clone())?;
+    let pairwise = pairwise_by_rows(case, &mut rows, &family_markers, &plain, &mutations_disabled)?;
+    let undisputed = match options.undisputed {
+        Some(t) => undisputed_pairs(case, &mut rows, &family_markers, &pairwise, t)?,
+        None => Vec::new(),
+    };
 
     // The pairings inside the hypotheses: non-zero LR, and above the user's limit.
     let ln_limit = options.limit.filter(|&l| l > 0.0).map(f64::ln);
-    let kept: Vec<&PairwiseLr> = pairwise
-        .iter()
-        .filter(|p| p.ln_lr.is_some_and(|l| l > f64::NEG_INFINITY && ln_limit.is_none_or(|t| l > t)))
-        .collect();
-
     let ln_odds = options.identification_odds.ln();
+    let nv = case.victims().len();
+    let mut kept: Vec<Vec<Vec<f64>>> = case
+        .families()
+        .iter()
+        .map(|fam| vec![vec![f64::NEG_INFINITY; nv]; fam.missing.len()])
+        .collect();
+    for p in &pairwise {
+        if let Some(l) = p.ln_lr.filter(|&l| l > f64::NEG_INFINITY && ln_limit.is_none_or(|t| l > t)) {
+            kept[p.family][p.missing][p.victim] = l;
+        }
+    }
+    // Half the tolerance may go to pairings of one-missing families left out as too unlikely:
+    // their LRs are the family's whole factor, so what they leave out is known exactly.
+    let ln_pruned = prune_single_pairings(&mut kept, ln_odds, options.tolerance / 2.0);
+    let search_tolerance = if ln_pruned > f64::NEG_INFINITY {
+        options.tolerance / 2.0
+    } else {
+        options.tolerance
+    };
+
     let deadline = options.max_seconds.map(|s| (started, s));
     let mut placements = Vec::with_capacity(case.families().len());
-    for f in 0..case.families().len() {
-        let candidates: Vec<Vec<(usize, f64)>> = (0..case.families()[f].missing.len())
-            .map(|k| {
-                kept.iter()
-                    .filter(|p| p.family == f && p.missing == k)
-                    .map(|p| (p.victim, p.ln_lr.unwrap_or(f64::NEG_INFINITY)))
-                    .collect()
-            })
-            .collect();
+    for (f, family_kept) in kept.iter().enumerate() {
         let context = FamilyContext {
             f,
             markers: family_markers[f],
-            ln_empty: family_ll[f],
-            victim_ll: &victim_ll,
             ln_odds,
             max: options.max_placements,
         };
-        placements.push(family_placements(&mut eval, &context, &candidates, case.families())?);
+        placements.push(family_placements(&mut rows, &context, family_kept, case.families())?);
     }
-
     let components = components(case.victims().len(), &placements);
     let mut solved = Vec::with_capacity(components.len());
     let mut complete = true;
     let mut enumerated = 0u64;
     for comp in &components {
-        let s = solve_component(comp, &placements, options, deadline);
+        let s = solve_component(comp, &placements, options.top, search_tolerance, deadline);
         complete &= s.complete;
         enumerated = enumerated.saturating_add(s.leaves);
         solved.push(s);
@@ -292,10 +301,14 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
     let top_exact = solved.iter().all(|s| {
         s.ln_largest_cut == f64::NEG_INFINITY || (s.top.len() == k && s.ln_largest_cut < s.top[k - 1].ln_w)
     });
+    // Cut branches: each component's total is at most (1 + its share) times the mass found.
+    // Pruned pairings: they add at most `pruned` times the whole total (see `prune_single_pairings`).
+    let pruned = ln_pruned.exp();
     let bound = solved
         .iter()
         .map(|s| (s.ln_cut - s.ln_z).exp())
         .fold(1.0, |acc, d| acc * (1.0 + d))
+        / (1.0 - pruned)
         - 1.0;
 
     // The K best of the whole case from the components' lists.
@@ -387,19 +400,19 @@ impl FamilyPlacements {
 struct FamilyContext<'a> {
     f: usize,
     markers: &'a [Marker],
-    ln_empty: f64,
-    victim_ll: &'a [f64],
     ln_odds: f64,
     max: usize,
 }
 
 /// Every partial injection of the family's candidates into its missing persons, with its exact
-/// factor. A placement of likelihood 0 ends its branch: every superset has likelihood 0 too (the
-/// data of the smaller placement are part of the larger one's).
+/// factor: missing persons decided in order, each node's row giving every victim's LR at the next
+/// missing person given the victims placed so far. `kept[k][v]` is the pairwise ln LR of victim v
+/// at missing person k, −∞ where the pairing is outside the hypotheses. A placement of likelihood
+/// 0 ends its branch: every superset has likelihood 0 too (its data include the smaller one's).
 fn family_placements(
-    eval: &mut Evaluator<'_>,
+    rows: &mut Rows<'_>,
     cx: &FamilyContext<'_>,
-    candidates: &[Vec<(usize, f64)>],
+    kept: &[Vec<f64>],
     families: &[Family],
 ) -> Result<FamilyPlacements, DviError> {
     let mut list = vec![Placement {
@@ -408,7 +421,7 @@ fn family_placements(
         ln_w: 0.0,
     }];
     let mut current: Vec<(usize, usize)> = Vec::new();
-    extend_placements(eval, cx, candidates, 0, 0.0, &mut current, &mut list, families)?;
+    extend_placements(rows, cx, kept, 0, 0.0, &mut current, &mut list, families)?;
     list.sort_by(|a, b| b.ln_w.total_cmp(&a.ln_w));
     let mut ln_tail = vec![f64::NEG_INFINITY; list.len() + 1];
     for j in (0..list.len()).rev() {
@@ -419,53 +432,128 @@ fn family_placements(
 
 #[allow(clippy::too_many_arguments)]
 fn extend_placements(
-    eval: &mut Evaluator<'_>,
+    rows: &mut Rows<'_>,
     cx: &FamilyContext<'_>,
-    candidates: &[Vec<(usize, f64)>],
+    kept: &[Vec<f64>],
     k: usize,
     ln_r: f64,
     current: &mut Vec<(usize, usize)>,
     out: &mut Vec<Placement>,
     families: &[Family],
 ) -> Result<(), DviError> {
-    if k == candidates.len() {
+    if k == kept.len() {
         return Ok(());
     }
     // Missing person k stays unidentified.
-    extend_placements(eval, cx, candidates, k + 1, ln_r, current, out, families)?;
-    for &(v, pair_ln_lr) in &candidates[k] {
-        if current.iter().any(|&(_, u)| u == v) {
+    extend_placements(rows, cx, kept, k + 1, ln_r, current, out, families)?;
+    if kept[k].iter().all(|&l| l == f64::NEG_INFINITY) {
+        return Ok(());
+    }
+    // With nobody placed yet the row is the pairwise LRs.
+    let row = if current.is_empty() {
+        kept[k].clone()
+    } else {
+        rows.row(cx.f, current, k, cx.markers)?.ln_lr
+    };
+    for (v, &pairwise) in kept[k].iter().enumerate() {
+        if pairwise == f64::NEG_INFINITY || current.iter().any(|&(_, u)| u == v) || row[v] == f64::NEG_INFINITY {
             continue;
         }
-        current.push((k, v));
-        let value = if current.len() == 1 {
-            pair_ln_lr
-        } else {
-            let ll = eval.family(cx.f, current, cx.markers, None)?;
-            let victims: f64 = current.iter().map(|&(_, u)| cx.victim_ll[u]).sum();
-            if ll == f64::NEG_INFINITY {
-                f64::NEG_INFINITY
-            } else {
-                ll - cx.ln_empty - victims
-            }
-        };
-        if value > f64::NEG_INFINITY {
-            if out.len() >= cx.max {
-                return Err(DviError::TooManyPlacements {
-                    family: families[cx.f].id.clone(),
-                    limit: cx.max,
-                });
-            }
-            out.push(Placement {
-                pairs: current.clone(),
-                ln_r: value,
-                ln_w: value + cx.ln_odds * current.len() as f64,
+        if out.len() >= cx.max {
+            return Err(DviError::TooManyPlacements {
+                family: families[cx.f].id.clone(),
+                limit: cx.max,
             });
-            extend_placements(eval, cx, candidates, k + 1, value, current, out, families)?;
         }
+        current.push((k, v));
+        let value = ln_r + row[v];
+        out.push(Placement {
+            pairs: current.clone(),
+            ln_r: value,
+            ln_w: value + cx.ln_odds * current.len() as f64,
+        });
+        extend_placements(rows, cx, kept, k + 1, value, current, out, families)?;
         current.pop();
     }
     Ok(())
+}
+
+/// Leaves out the pairings of one-missing families whose weight (LR times the identification
+/// odds) is so small that all of them together weigh at most `budget`, lightest first, and
+/// returns ln of that sum.
+///
+/// Why this is a bound on the share of the posterior mass left out: an assignment that makes a
+/// left-out pairing (v, f) weighs w_fv times the assignment of the other families with v removed
+/// and f empty, and those weigh together at most the total of the case without family f, which is
+/// part of the whole total (f empty). Summed over the left-out pairings: at most their sum times
+/// the whole total.
+fn prune_single_pairings(kept: &mut [Vec<Vec<f64>>], ln_odds: f64, budget: f64) -> f64 {
+    if !(budget > 0.0) {
+        return f64::NEG_INFINITY;
+    }
+    let mut light: Vec<(f64, usize, usize)> = Vec::new();
+    for (f, family) in kept.iter().enumerate() {
+        if family.len() != 1 {
+            continue;
+        }
+        for (v, &l) in family[0].iter().enumerate() {
+            if l > f64::NEG_INFINITY {
+                light.push((l + ln_odds, f, v));
+            }
+        }
+    }
+    light.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let ln_budget = budget.ln();
+    let mut ln_sum = f64::NEG_INFINITY;
+    for (ln_w, f, v) in light {
+        let next = ln_add(ln_sum, ln_w);
+        if next > ln_budget {
+            break;
+        }
+        ln_sum = next;
+        kept[f][0][v] = f64::NEG_INFINITY;
+    }
+    ln_sum
+}
+
+/// The pairwise LRs by rows, each family with its marker set, victim-major as
+/// [`super::pairwise_lrs`] gives them; exclusions counted without mutations.
+fn pairwise_by_rows(
+    case: &DviCase,
+    rows: &mut Rows<'_>,
+    family_markers: &[&[Marker]],
+    plain: &[Marker],
+    mutations_disabled: &[bool],
+) -> Result<Vec<PairwiseLr>, DviError> {
+    let any_mutation = case
+        .markers()
+        .iter()
+        .any(|m| !m.female_matrix().is_identity() || !m.male_matrix().is_identity());
+    let missing: Vec<(usize, usize)> = case.missing_persons().collect();
+    let mut computed = Vec::with_capacity(missing.len());
+    for &(f, k) in &missing {
+        let row = rows.row(f, &[], k, family_markers[f])?;
+        let exclusions = if any_mutation && !mutations_disabled[f] {
+            rows.row(f, &[], k, plain)?.zero_markers
+        } else {
+            row.zero_markers.clone()
+        };
+        computed.push((row.ln_lr, exclusions));
+    }
+    let mut out = Vec::with_capacity(case.victims().len() * missing.len());
+    for (v, victim) in case.victims().iter().enumerate() {
+        for (i, &(f, k)) in missing.iter().enumerate() {
+            let compatible = super::sex_compatible(victim.sex, case.missing_sex(f, k));
+            out.push(PairwiseLr {
+                victim: v,
+                family: f,
+                missing: k,
+                ln_lr: compatible.then_some(computed[i].0[v]),
+                exclusions: compatible.then_some(computed[i].1[v] as usize),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// A connected component of the pairing graph: families (by index) and the victims they share.
@@ -590,7 +678,8 @@ struct Walk<'a> {
 fn solve_component(
     comp: &Component,
     placements: &[FamilyPlacements],
-    options: &JointOptions,
+    top: usize,
+    tolerance: f64,
     deadline: Option<(Instant, f64)>,
 ) -> Solved {
     // Most decisive families first, so that the mass found early is large and cuts come soon.
@@ -600,8 +689,8 @@ fn solve_component(
     for i in (0..order.len()).rev() {
         ln_rest[i] = ln_rest[i + 1] + placements[order[i]].ln_total();
     }
-    let ln_tolerance = if options.tolerance > 0.0 {
-        options.tolerance.ln()
+    let ln_tolerance = if tolerance > 0.0 {
+        tolerance.ln()
     } else {
         f64::NEG_INFINITY
     };
@@ -614,7 +703,7 @@ fn solve_component(
         // A single cut may take at most a thousandth of the tolerance, so that many cuts fit.
         ln_tau: ln_tolerance - 1000f64.ln(),
         ln_tolerance,
-        top_k: options.top.max(1),
+        top_k: top.max(1),
         heap: BinaryHeap::new(),
         found: Solved {
             ln_z: f64::NEG_INFINITY,
@@ -961,88 +1050,63 @@ fn ln_add(a: f64, b: f64) -> f64 {
 }
 
 /// dvir's undisputed pairs: one at a time, each found with the earlier ones placed in their
-/// families, by the pairwise LRs of what is left.
-fn undisputed_pairs(case: &DviCase, family_markers: &[&[Marker]], threshold: f64) -> Result<Vec<UndisputedPair>, DviError> {
-    let mut work = Reduced::new(case, family_markers);
+/// families, by the pairwise LRs of the victims and missing persons left. Only the family of a
+/// pair just fixed changes, so only its rows are computed again.
+fn undisputed_pairs(
+    case: &DviCase,
+    rows: &mut Rows<'_>,
+    family_markers: &[&[Marker]],
+    pairwise: &[PairwiseLr],
+    threshold: f64,
+) -> Result<Vec<UndisputedPair>, DviError> {
+    let t = threshold.ln();
+    let mut table: Vec<PairwiseLr> = pairwise.to_vec();
+    let mut fixed: Vec<Vec<(usize, usize)>> = vec![Vec::new(); case.families().len()];
+    let mut victim_done = vec![false; case.victims().len()];
     let mut out = Vec::new();
-    while let Some(pair) = work.find_undisputed(threshold)? {
-        work.fix(&pair);
-        out.push(pair);
-    }
-    Ok(out)
-}
-
-/// The case with undisputed pairs folded into the families.
-struct Reduced {
-    case: DviCase,
-    markers: Vec<Vec<Marker>>,
-    /// Reduced victim index -> original.
-    victim_map: Vec<usize>,
-    /// Per family: reduced missing index -> original.
-    missing_map: Vec<Vec<usize>>,
-}
-
-impl Reduced {
-    fn new(case: &DviCase, family_markers: &[&[Marker]]) -> Self {
-        Reduced {
-            case: case.clone(),
-            markers: family_markers.iter().map(|m| m.to_vec()).collect(),
-            victim_map: (0..case.victims().len()).collect(),
-            missing_map: case.families().iter().map(|f| (0..f.missing.len()).collect()).collect(),
-        }
-    }
-
-    /// The first undisputed pair of the current case, in original indices.
-    fn find_undisputed(&self, threshold: f64) -> Result<Option<UndisputedPair>, DviError> {
-        let markers: Vec<&[Marker]> = self.markers.iter().map(Vec::as_slice).collect();
-        let pw = pairwise_lrs_with(&self.case, &markers)?;
-        let t = threshold.ln();
-        for p in &pw {
+    loop {
+        let open = |p: &PairwiseLr| {
+            !victim_done[p.victim] && !fixed[p.family].iter().any(|&(k, _)| k == p.missing)
+        };
+        let mut found = None;
+        for p in table.iter().filter(|p| open(p)) {
             let Some(l) = p.ln_lr else { continue };
             if l < t {
                 continue;
             }
-            let rivals = pw.iter().filter(|q| {
-                !std::ptr::eq(*q, p) && (q.victim == p.victim || (q.family == p.family && q.missing == p.missing))
+            let rivals = table.iter().filter(|q| {
+                open(q)
+                    && !std::ptr::eq(*q, p)
+                    && (q.victim == p.victim || (q.family == p.family && q.missing == p.missing))
             });
             if rivals.filter_map(|q| q.ln_lr).all(|q| l >= q + t) {
-                return Ok(Some(UndisputedPair {
-                    victim: self.victim_map[p.victim],
+                found = Some(UndisputedPair {
+                    victim: p.victim,
                     family: p.family,
-                    missing: self.missing_map[p.family][p.missing],
+                    missing: p.missing,
                     ln_lr: l,
-                }));
+                });
+                break;
             }
         }
-        Ok(None)
-    }
-
-    /// Folds an undisputed pair (original indices) into the case.
-    fn fix(&mut self, pair: &UndisputedPair) {
-        let Some(v) = self.victim_map.iter().position(|&o| o == pair.victim) else {
-            return;
-        };
+        let Some(pair) = found else { break };
+        victim_done[pair.victim] = true;
         let f = pair.family;
-        let Some(k) = self.missing_map[f].iter().position(|&o| o == pair.missing) else {
-            return;
-        };
-        let victim: Victim = self.case.victims[v].clone();
-        let dropout = self.case.conditions.dropout_of(&victim.id);
-        let fam: &mut Family = &mut self.case.families[f];
-        let member = fam.missing[k];
-        for (marker, t) in fam.typings.iter_mut().enumerate() {
-            t[member] = victim.typings[marker];
+        fixed[f].push((pair.missing, pair.victim));
+        for k in 0..case.families()[f].missing.len() {
+            if fixed[f].iter().any(|&(fk, _)| fk == k) {
+                continue;
+            }
+            let row = rows.row(f, &fixed[f], k, family_markers[f])?;
+            for p in table.iter_mut().filter(|p| p.family == f && p.missing == k) {
+                if p.ln_lr.is_some() {
+                    p.ln_lr = Some(row.ln_lr[p.victim]);
+                }
+            }
         }
-        // The victim's dropout probability now belongs to the family member.
-        if let Some(d) = dropout {
-            let id = fam.pedigree.member(member).id.clone();
-            fam.dropout.insert(id, d);
-        }
-        fam.missing.remove(k);
-        self.missing_map[f].remove(k);
-        self.case.victims.remove(v);
-        self.victim_map.remove(v);
+        out.push(pair);
     }
+    Ok(out)
 }
 
 #[cfg(test)]

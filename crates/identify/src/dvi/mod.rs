@@ -16,6 +16,7 @@ mod conclusions;
 mod joint;
 mod pairwise;
 pub mod reference;
+mod rows;
 
 pub use conclusions::{conclusions, Conclusion, ConclusionClass, Thresholds};
 pub use joint::{joint, Assignment, DisableMutations, JointOptions, JointResult, UndisputedPair};
