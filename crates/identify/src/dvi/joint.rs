@@ -449,9 +449,18 @@ fn extend_placements(
     if kept[k].iter().all(|&l| l == f64::NEG_INFINITY) {
         return Ok(());
     }
-    // With nobody placed yet the row is the pairwise LRs.
+    // With nobody placed yet the row is the pairwise LRs. A row costs one genotype table per
+    // marker for every victim at once; with few candidates left, their likelihoods one by one
+    // cost less (the engine can merge unseen alleles, a table over all genotypes cannot).
+    let candidates = kept[k]
+        .iter()
+        .enumerate()
+        .filter(|&(v, &l)| l > f64::NEG_INFINITY && current.iter().all(|&(_, u)| u != v))
+        .count();
     let row = if current.is_empty() {
         kept[k].clone()
+    } else if candidates <= ENGINE_UP_TO {
+        rows.conditional_by_engine(cx.f, current, k, cx.markers, &kept[k])?
     } else {
         rows.row(cx.f, current, k, cx.markers)?.ln_lr
     };
@@ -477,6 +486,9 @@ fn extend_placements(
     }
     Ok(())
 }
+
+/// Candidates at a missing person up to which their conditional LRs are computed one by one.
+const ENGINE_UP_TO: usize = 3;
 
 /// Leaves out the pairings of one-missing families whose weight (LR times the identification
 /// odds) is so small that all of them together weigh at most `budget`, lightest first, and
@@ -1022,6 +1034,14 @@ fn symmetric_pairs(
         let base = eval.family(f, &placed, family_markers[f], None)?;
         for a in 0..placed.len() {
             for b in a + 1..placed.len() {
+                let (ka, va) = placed[a];
+                let (kb, vb) = placed[b];
+                let sex = |v: usize| case.victims()[v].sex;
+                if !super::sex_compatible(sex(va), case.missing_sex(f, kb))
+                    || !super::sex_compatible(sex(vb), case.missing_sex(f, ka))
+                {
+                    continue;
+                }
                 let mut swapped = placed.clone();
                 swapped[a].1 = placed[b].1;
                 swapped[b].1 = placed[a].1;

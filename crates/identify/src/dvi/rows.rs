@@ -133,8 +133,14 @@ impl<'a> Rows<'a> {
                 .genotype_table(&fam.pedigree, marker, &self.typings, &self.conditions, member)?;
             let values = table.values();
             let total: f64 = values.iter().sum();
-            if !(total > 0.0) {
-                return Err(DviError::FamilyImpossible { family: fam.id.clone() });
+            if total == 0.0 {
+                // The family's own data are impossible at this marker (as may be without
+                // mutations, when exclusions are counted): so is every victim at k.
+                for v in 0..nv {
+                    ln_lr[v] = f64::NEG_INFINITY;
+                    zero_markers[v] += 1;
+                }
+                continue;
             }
             // q(g) = P(data, k = g) / (P(data) · HW(g)).
             let n = marker.alleles().len();
@@ -161,16 +167,39 @@ impl<'a> Rows<'a> {
         Ok(Row { ln_lr, zero_markers })
     }
 
+    /// ln LR of the victims with `wanted[v] > −∞` only (the others −∞), each by the engine.
+    pub fn conditional_by_engine(
+        &mut self,
+        f: usize,
+        placed: &[(usize, usize)],
+        k: usize,
+        markers: &[Marker],
+        wanted: &[f64],
+    ) -> Result<Vec<f64>, DviError> {
+        let case = self.case;
+        let mut eval = Evaluator::new(case);
+        let base = eval.family(f, placed, markers, None)?;
+        let mut out = vec![f64::NEG_INFINITY; case.victims().len()];
+        let mut with = placed.to_vec();
+        for (v, &w) in wanted.iter().enumerate() {
+            if w == f64::NEG_INFINITY || placed.iter().any(|&(_, u)| u == v) || base == f64::NEG_INFINITY {
+                continue;
+            }
+            with.push((k, v));
+            let l = eval.family(f, &with, markers, None)?;
+            with.pop();
+            if l > f64::NEG_INFINITY {
+                out[v] = l - base - self.victim_ll[v];
+            }
+        }
+        Ok(out)
+    }
+
     /// The same row, each victim by the engine: for theta and X-chromosomal markers.
     fn row_by_engine(&mut self, f: usize, placed: &[(usize, usize)], k: usize, markers: &[Marker]) -> Result<Row, DviError> {
         let case = self.case;
         let mut eval = Evaluator::new(case);
         let base = eval.family(f, placed, markers, None)?;
-        if base == f64::NEG_INFINITY {
-            return Err(DviError::FamilyImpossible {
-                family: case.families()[f].id.clone(),
-            });
-        }
         let nv = case.victims().len();
         let mut ln_lr = vec![0.0; nv];
         let mut zero_markers = vec![0u32; nv];
@@ -186,7 +215,7 @@ impl<'a> Rows<'a> {
             let l = eval.family(f, &with, markers, Some(&mut per_marker))?;
             with.pop();
             zero_markers[v] = per_marker.iter().filter(|&&x| x == f64::NEG_INFINITY).count() as u32;
-            ln_lr[v] = if l == f64::NEG_INFINITY {
+            ln_lr[v] = if l == f64::NEG_INFINITY || base == f64::NEG_INFINITY {
                 f64::NEG_INFINITY
             } else {
                 l - base - self.victim_ll[v]
