@@ -176,6 +176,99 @@ async fn run(store: &Store, job_id: i64, actor: &str, settings: Arc<MatchingSett
     Ok(())
 }
 
+/// Components of the candidate graph at most this large get the joint search.
+const JOINT_MAX_VICTIMS: usize = 300;
+const JOINT_MAX_FAMILIES: usize = 300;
+/// Time budget of the joint search of one component; past it the posteriors found are stored with
+/// the (larger) bound reached.
+const JOINT_SECONDS: f64 = 20.0;
+
+/// The joint posterior of every candidate pair whose samples and families are entangled: the
+/// connected components of the candidate graph (samples and families joined by a candidate) in
+/// which a family has several missing members or a sample has candidates in several families.
+/// Each such component is solved as one identification problem, every sample against every
+/// missing member of its families with pairwise LR above the job's threshold (flat prior over
+/// assignments). Returns (posterior, certified bound) by (victim, family, missing index).
+fn joint_posteriors(
+    case: &DviCase,
+    pairs: &[(usize, usize, usize)],
+    min_log10_lr: f64,
+) -> std::collections::HashMap<(usize, usize, usize), (f64, f64)> {
+    use std::collections::{BTreeSet, HashMap};
+    let nv = case.victims().len();
+    let mut parent: Vec<usize> = (0..nv + case.families().len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for &(v, f, _) in pairs {
+        let (a, b) = (root(&mut parent, v), root(&mut parent, nv + f));
+        parent[a] = b;
+    }
+    let mut groups: HashMap<usize, (BTreeSet<usize>, BTreeSet<usize>)> = HashMap::new();
+    for &(v, f, _) in pairs {
+        let r = root(&mut parent, v);
+        let g = groups.entry(r).or_default();
+        g.0.insert(v);
+        g.1.insert(f);
+    }
+    let mut out = HashMap::new();
+    for (victims, families) in groups.into_values() {
+        let entangled = families.len() > 1 || families.iter().any(|&f| case.families()[f].missing.len() > 1);
+        if !entangled {
+            continue;
+        }
+        if victims.len() > JOINT_MAX_VICTIMS || families.len() > JOINT_MAX_FAMILIES {
+            eprintln!(
+                "matching job: joint search skipped for a group of {} samples and {} families (above {JOINT_MAX_VICTIMS} / {JOINT_MAX_FAMILIES})",
+                victims.len(),
+                families.len()
+            );
+            continue;
+        }
+        let victims: Vec<usize> = victims.into_iter().collect();
+        let families: Vec<usize> = families.into_iter().collect();
+        let sub = DviCase::new(
+            case.markers().to_vec(),
+            victims.iter().map(|&v| case.victims()[v].clone()).collect(),
+            families.iter().map(|&f| case.families()[f].clone()).collect(),
+            case.conditions().clone(),
+        );
+        let options = identify::dvi::JointOptions {
+            top: 1,
+            // The screen's threshold: pairings it would not report are outside the hypotheses.
+            limit: Some(10f64.powf(min_log10_lr) * (1.0 - 1e-12)),
+            undisputed: None,
+            max_seconds: Some(JOINT_SECONDS),
+            max_placements: 200_000,
+            ..identify::dvi::JointOptions::default()
+        };
+        let solved = sub.map_err(JobError::from).and_then(|sub| Ok(identify::dvi::joint(&sub, &options)?));
+        match solved {
+            Ok(result) => {
+                for (sv, &v) in victims.iter().enumerate() {
+                    for (pair, p) in result.marginals(sv) {
+                        if let Some((sf, k)) = pair {
+                            out.insert((v, families[sf], k), (p, result.bound));
+                        }
+                    }
+                }
+                // Pairs the search gave no mass (below its bound) have posterior 0 to that bound.
+                for &(v, f, k) in pairs {
+                    if let (Some(_), Some(_)) = (victims.binary_search(&v).ok(), families.binary_search(&f).ok()) {
+                        out.entry((v, f, k)).or_insert((0.0, result.bound));
+                    }
+                }
+            }
+            Err(e) => eprintln!("matching job: joint search of {} samples and {} families: {e}", victims.len(), families.len()),
+        }
+    }
+    out
+}
+
 /// The CPU-bound part: tables, screen, evidence of the reported pairs.
 fn compute(data: &MatchingData, settings: &MatchingSettings, done: &AtomicU64) -> Result<Vec<NewCandidate>, JobError> {
     let case = build_case(data, &settings.markers)?;
@@ -190,6 +283,15 @@ fn compute(data: &MatchingData, settings: &MatchingSettings, done: &AtomicU64) -
         threads: settings.threads,
     };
     let result = screen(&case, &tables, &options, &|d, _| done.store(d, Ordering::Relaxed))?;
+    let pairs: Vec<(usize, usize, usize)> = result
+        .hits
+        .iter()
+        .map(|h| {
+            let (f, k) = tables.missing()[h.missing];
+            (h.victim, f, k)
+        })
+        .collect();
+    let joint = joint_posteriors(&case, &pairs, settings.min_log10_lr);
     let mut out = Vec::with_capacity(result.hits.len());
     for hit in &result.hits {
         let (f, k) = tables.missing()[hit.missing];
@@ -200,7 +302,12 @@ fn compute(data: &MatchingData, settings: &MatchingSettings, done: &AtomicU64) -
             .iter()
             .copied()
             .find(|&m| case.families()[f].pedigree.index_of(&format!("m{m}")) == Some(member_index));
+        let (joint_posterior, joint_bound) = joint
+            .get(&(hit.victim, f, k))
+            .map_or((None, None), |&(p, b)| (Some(p), Some(b)));
         out.push(NewCandidate {
+            joint_posterior,
+            joint_bound,
             sample_id: data.samples[hit.victim].0,
             family_id: data.families[f].family_id,
             member_id: member_id.expect("every missing index comes from a member id"),
@@ -218,4 +325,88 @@ fn compute(data: &MatchingData, settings: &MatchingSettings, done: &AtomicU64) -
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kinship::Chromosome;
+
+    fn marker(name: &str) -> Marker {
+        let alleles = (0..8).map(|a| (format!("{}", 10 + a), 1.0 / 8.0)).collect();
+        Marker::without_mutation(name, alleles, Chromosome::Autosomal).unwrap()
+    }
+
+    /// Two brothers B1, B2 of a typed mother; victims 0 and 1 are the brothers (their paternal
+    /// alleles agree), victim 2 belongs to a one-missing family of its own.
+    fn case() -> DviCase {
+        let markers: Vec<Marker> = (0..6).map(|i| marker(&format!("L{i}"))).collect();
+        let brothers = Pedigree::new(vec![
+            MemberSpec::new("FA", None, None, Sex::Male),
+            MemberSpec::new("MO", None, None, Sex::Female),
+            MemberSpec::new("B1", Some("FA"), Some("MO"), Sex::Male),
+            MemberSpec::new("B2", Some("FA"), Some("MO"), Sex::Male),
+        ])
+        .unwrap();
+        let mo = brothers.index_of("MO").unwrap();
+        let mut typings = vec![vec![Typing::Untyped; 4]; markers.len()];
+        for t in &mut typings {
+            t[mo] = Typing::Pair(0, 1);
+        }
+        let fam1 = Family {
+            id: "brothers".into(),
+            missing: vec![brothers.index_of("B1").unwrap(), brothers.index_of("B2").unwrap()],
+            pedigree: brothers,
+            typings,
+            dropout: Default::default(),
+        };
+        let duo = Pedigree::new(vec![
+            MemberSpec::new("FA", None, None, Sex::Male),
+            MemberSpec::new("MO", None, None, Sex::Female),
+            MemberSpec::new("MP", Some("FA"), Some("MO"), Sex::Male),
+        ])
+        .unwrap();
+        let fa = duo.index_of("FA").unwrap();
+        let mut typings = vec![vec![Typing::Untyped; duo.len()]; markers.len()];
+        for t in &mut typings {
+            t[fa] = Typing::Pair(6, 7);
+        }
+        let fam2 = Family {
+            id: "duo".into(),
+            missing: vec![duo.index_of("MP").unwrap()],
+            pedigree: duo,
+            typings,
+            dropout: Default::default(),
+        };
+        let victim = |id: &str, a: usize, b: usize| Victim {
+            id: id.into(),
+            sex: Sex::Male,
+            typings: vec![Typing::Pair(a, b); markers.len()],
+        };
+        DviCase::new(
+            markers.clone(),
+            vec![victim("s1", 0, 4), victim("s2", 1, 4), victim("s3", 6, 5)],
+            vec![fam1, fam2],
+            Conditions::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn entangled_candidates_get_the_joint_posterior_and_lone_pairs_do_not() {
+        let case = case();
+        let pairs = [(0, 0, 0), (0, 0, 1), (1, 0, 0), (1, 0, 1), (2, 1, 0)];
+        let joint = joint_posteriors(&case, &pairs, 0.0);
+        // The brothers' family has two missing members: its pairs are solved jointly. The two
+        // brothers cannot be told apart, so each pairing has posterior about one half.
+        for key in [(0, 0, 0), (0, 0, 1), (1, 0, 0), (1, 0, 1)] {
+            let (p, bound) = joint[&key];
+            assert!((p - 0.5).abs() < 0.05, "{key:?}: {p}");
+            assert!(bound <= 1e-9, "{bound}");
+        }
+        let both = joint[&(0, 0, 0)].0 + joint[&(0, 0, 1)].0;
+        assert!(both > 0.9 && both <= 1.0 + 1e-12, "{both}");
+        // One sample and one family with one missing member: nothing to solve jointly.
+        assert!(!joint.contains_key(&(2, 1, 0)));
+    }
 }

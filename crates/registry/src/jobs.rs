@@ -79,6 +79,11 @@ pub struct NewCandidate {
     pub log10_lr: f64,
     pub exclusions: i64,
     pub evidence: Vec<MarkerEvidence>,
+    /// P(sample is member) by the joint search over the samples and families the job's
+    /// candidates connect to this pair (flat prior over assignments), where it ran.
+    pub joint_posterior: Option<f64>,
+    /// The certified share of that search's posterior mass not enumerated.
+    pub joint_bound: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -107,6 +112,9 @@ pub struct MatchingData {
     /// Samples with an STR profile: (sample id, profile).
     pub samples: Vec<(i64, StrProfile)>,
 }
+
+const CANDIDATE_COLUMNS: &str =
+    "id, job_id, sample_id, family_id, member_id, log10_lr, exclusions, evidence, joint_posterior, joint_bound";
 
 const JOB_COLUMNS: &str = "id, kind, status, total, done, error, created_by, created_at, started_at, finished_at";
 
@@ -187,8 +195,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         for c in candidates {
             sqlx::query(
-                "INSERT INTO candidates (job_id, sample_id, family_id, member_id, log10_lr, exclusions, evidence) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO candidates (job_id, sample_id, family_id, member_id, log10_lr, exclusions, evidence, \
+                 joint_posterior, joint_bound) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(id)
             .bind(c.sample_id)
@@ -197,6 +205,8 @@ impl Store {
             .bind(c.log10_lr)
             .bind(c.exclusions)
             .bind(json(&c.evidence))
+            .bind(c.joint_posterior)
+            .bind(c.joint_bound)
             .execute(&mut *tx)
             .await?;
         }
@@ -227,10 +237,10 @@ impl Store {
     }
 
     pub async fn list_candidates(&self, job_id: i64) -> Result<Vec<Candidate>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, job_id, sample_id, family_id, member_id, log10_lr, exclusions, evidence FROM candidates \
+        let rows = sqlx::query(&format!(
+            "SELECT {CANDIDATE_COLUMNS} FROM candidates \
              WHERE job_id = $1 ORDER BY log10_lr DESC, id",
-        )
+        ))
         .bind(job_id)
         .fetch_all(&self.pool)
         .await?;
@@ -240,10 +250,10 @@ impl Store {
     /// A job's best `limit` candidates (highest LR first) and how many it has in all: what a page
     /// shows of a job with thousands of pairs.
     pub async fn top_candidates(&self, job_id: i64, limit: i64) -> Result<(Vec<Candidate>, i64), StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, job_id, sample_id, family_id, member_id, log10_lr, exclusions, evidence FROM candidates \
+        let rows = sqlx::query(&format!(
+            "SELECT {CANDIDATE_COLUMNS} FROM candidates \
              WHERE job_id = $1 ORDER BY log10_lr DESC, id LIMIT $2",
-        )
+        ))
         .bind(job_id)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -258,10 +268,10 @@ impl Store {
 
     /// A job's candidate samples for one missing member, highest LR first.
     pub async fn member_candidates(&self, job_id: i64, member_id: i64) -> Result<Vec<Candidate>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, job_id, sample_id, family_id, member_id, log10_lr, exclusions, evidence FROM candidates \
+        let rows = sqlx::query(&format!(
+            "SELECT {CANDIDATE_COLUMNS} FROM candidates \
              WHERE job_id = $1 AND member_id = $2 ORDER BY log10_lr DESC, id",
-        )
+        ))
         .bind(job_id)
         .bind(member_id)
         .fetch_all(&self.pool)
@@ -271,10 +281,10 @@ impl Store {
 
     /// One candidate pair.
     pub async fn get_candidate(&self, id: i64) -> Result<Option<Candidate>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, job_id, sample_id, family_id, member_id, log10_lr, exclusions, evidence FROM candidates \
+        let rows = sqlx::query(&format!(
+            "SELECT {CANDIDATE_COLUMNS} FROM candidates \
              WHERE id = $1",
-        )
+        ))
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
@@ -296,6 +306,8 @@ impl Store {
                         exclusions: r.try_get("exclusions")?,
                         evidence: serde_json::from_str(&evidence)
                             .map_err(|e| StoreError::Corrupt(format!("candidate evidence: {e}")))?,
+                        joint_posterior: r.try_get("joint_posterior")?,
+                        joint_bound: r.try_get("joint_bound")?,
                     },
                 })
             })

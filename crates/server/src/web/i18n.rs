@@ -172,6 +172,9 @@ messages! {
     Lr => "Likelihood ratio (LR)", "尤度比（LR）";
     Posterior => "Posterior probability", "事後確率";
     PosteriorNote => "Equal prior over this job's candidate samples for the missing person and “none of them”.", "この行方不明者に対する本ジョブの候補試料と「いずれでもない」に等しい事前確率を置いた値。";
+    JointPosterior => "Joint posterior", "同時事後確率";
+    JointPosteriorNote => "Over every assignment of the samples and families this job's candidates connect to this pair (several missing members, or samples matching several families); flat prior over assignments.", "本ジョブの候補がこの組に結び付ける試料と家族のすべての割り当てにわたる値（複数の行方不明者、または複数の家族に一致する試料）。割り当てに一様な事前確率を置く。";
+    JointBound => "posterior mass not enumerated at most", "列挙されなかった事後確率の上限";
     Exclusions => "Exclusions", "排除座位数";
     Marker => "Marker", "座位";
     MarkerLr => "LR of the marker", "座位ごとのLR";
@@ -417,6 +420,18 @@ pub fn lr_html(log10_lr: f64) -> String {
     let exponent = log10_lr.floor();
     let mantissa = 10f64.powf(log10_lr - exponent);
     format!("{mantissa:.2} × 10<sup>{exponent}</sup>")
+}
+
+/// A probability with six decimals, never rounded to a certainty it is not: "> 0.999999" above
+/// and "< 0.000001" below what six decimals can show.
+pub fn probability_html(p: f64) -> String {
+    if p >= 1.0 - 5e-7 && p < 1.0 {
+        "&gt; 0.999999".to_owned()
+    } else if p > 0.0 && p < 5e-7 {
+        "&lt; 0.000001".to_owned()
+    } else {
+        format!("{p:.6}")
+    }
 }
 
 /// How well the reader reads a script: lower first.

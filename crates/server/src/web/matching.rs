@@ -339,6 +339,16 @@ pub(crate) async fn candidate(
         fid = c.data.family_id,
         job = c.job_id,
     );
+    if let (Some(p), Some(bound)) = (c.data.joint_posterior, c.data.joint_bound) {
+        let _ = write!(
+            body,
+            r#"<dl class="facts"><dt>{}</dt><dd class="joint-posterior">{} <span class="muted">({} {bound:.1e}) {}</span></dd></dl>"#,
+            ctx.t(Msg::JointPosterior),
+            i18n::probability_html(p),
+            ctx.t(Msg::JointBound),
+            ctx.t(Msg::JointPosteriorNote),
+        );
+    }
     body.push_str(&marker_table(&s, &ctx, &case).await?);
     if ctx.may(Permission::ReadFamilies) {
         let view = family_view(&s, &ctx, c.data.family_id).await?;
