@@ -276,6 +276,7 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
     };
 
     let deadline = options.max_seconds.map(|s| (started, s));
+    let mut complete = true;
     let mut placements = Vec::with_capacity(case.families().len());
     for (f, family_kept) in kept.iter().enumerate() {
         let context = FamilyContext {
@@ -283,12 +284,14 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
             markers: family_markers[f],
             ln_odds,
             max: options.max_placements,
+            deadline,
         };
-        placements.push(family_placements(&mut rows, &context, family_kept, case.families())?);
+        let fp = family_placements(&mut rows, &context, family_kept, case.families())?;
+        complete &= fp.complete;
+        placements.push(fp);
     }
     let components = components(case.victims().len(), &placements);
     let mut solved = Vec::with_capacity(components.len());
-    let mut complete = true;
     let mut enumerated = 0u64;
     for comp in &components {
         let s = solve_component(comp, &placements, options.top, search_tolerance, deadline);
@@ -304,12 +307,18 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
     // Cut branches: each component's total is at most (1 + its share) times the mass found.
     // Pruned pairings: they add at most `pruned` times the whole total (see `prune_single_pairings`).
     let pruned = ln_pruned.exp();
-    let bound = solved
+    // A family whose placements were not all computed in time leaves its mass unbounded.
+    let unbounded = placements.iter().any(|p| !p.complete);
+    let bound = if unbounded {
+        f64::INFINITY
+    } else {
+        solved
         .iter()
         .map(|s| (s.ln_cut - s.ln_z).exp())
         .fold(1.0, |acc, d| acc * (1.0 + d))
         / (1.0 - pruned)
-        - 1.0;
+        - 1.0
+    };
 
     // The K best of the whole case from the components' lists.
     let assignments = combine_top(&solved, options.top)
@@ -384,6 +393,8 @@ struct Placement {
 #[derive(Debug)]
 struct FamilyPlacements {
     list: Vec<Placement>,
+    /// False when the time budget stopped their computation.
+    complete: bool,
     /// `ln_tail[j]` = ln Σ_{i ≥ j} exp(list[i].ln_w); one more entry, −∞, at the end.
     ln_tail: Vec<f64>,
 }
@@ -402,6 +413,7 @@ struct FamilyContext<'a> {
     markers: &'a [Marker],
     ln_odds: f64,
     max: usize,
+    deadline: Option<(Instant, f64)>,
 }
 
 /// Every partial injection of the family's candidates into its missing persons, with its exact
@@ -420,71 +432,105 @@ fn family_placements(
         ln_r: 0.0,
         ln_w: 0.0,
     }];
-    let mut current: Vec<(usize, usize)> = Vec::new();
-    extend_placements(rows, cx, kept, 0, 0.0, &mut current, &mut list, families)?;
+    // The missing persons with the fewest candidates first: fewer nodes near the root.
+    let mut order: Vec<usize> = (0..kept.len()).collect();
+    order.sort_by_key(|&k| kept[k].iter().filter(|&&l| l > f64::NEG_INFINITY).count());
+    let mut walk = PlacementWalk {
+        rows,
+        cx,
+        kept,
+        order: &order,
+        families,
+        current: Vec::new(),
+        out: &mut list,
+        nodes: 0,
+        stopped: false,
+    };
+    walk.extend(0, 0.0)?;
+    let complete = !walk.stopped;
     list.sort_by(|a, b| b.ln_w.total_cmp(&a.ln_w));
     let mut ln_tail = vec![f64::NEG_INFINITY; list.len() + 1];
     for j in (0..list.len()).rev() {
         ln_tail[j] = ln_add(ln_tail[j + 1], list[j].ln_w);
     }
-    Ok(FamilyPlacements { list, ln_tail })
+    Ok(FamilyPlacements { list, complete, ln_tail })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn extend_placements(
-    rows: &mut Rows<'_>,
-    cx: &FamilyContext<'_>,
-    kept: &[Vec<f64>],
-    k: usize,
-    ln_r: f64,
-    current: &mut Vec<(usize, usize)>,
-    out: &mut Vec<Placement>,
-    families: &[Family],
-) -> Result<(), DviError> {
-    if k == kept.len() {
-        return Ok(());
-    }
-    // Missing person k stays unidentified.
-    extend_placements(rows, cx, kept, k + 1, ln_r, current, out, families)?;
-    if kept[k].iter().all(|&l| l == f64::NEG_INFINITY) {
-        return Ok(());
-    }
-    // With nobody placed yet the row is the pairwise LRs. A row costs one genotype table per
-    // marker for every victim at once; with few candidates left, their likelihoods one by one
-    // cost less (the engine can merge unseen alleles, a table over all genotypes cannot).
-    let candidates = kept[k]
-        .iter()
-        .enumerate()
-        .filter(|&(v, &l)| l > f64::NEG_INFINITY && current.iter().all(|&(_, u)| u != v))
-        .count();
-    let row = if current.is_empty() {
-        kept[k].clone()
-    } else if candidates <= ENGINE_UP_TO {
-        rows.conditional_by_engine(cx.f, current, k, cx.markers, &kept[k])?
-    } else {
-        rows.row(cx.f, current, k, cx.markers)?.ln_lr
-    };
-    for (v, &pairwise) in kept[k].iter().enumerate() {
-        if pairwise == f64::NEG_INFINITY || current.iter().any(|&(_, u)| u == v) || row[v] == f64::NEG_INFINITY {
-            continue;
+/// The depth-first walk over one family's missing persons that lists its placements.
+struct PlacementWalk<'w, 'r, 'c> {
+    rows: &'w mut Rows<'r>,
+    cx: &'w FamilyContext<'c>,
+    kept: &'w [Vec<f64>],
+    order: &'w [usize],
+    families: &'w [Family],
+    current: Vec<(usize, usize)>,
+    out: &'w mut Vec<Placement>,
+    nodes: u64,
+    stopped: bool,
+}
+
+impl PlacementWalk<'_, '_, '_> {
+    fn extend(&mut self, level: usize, ln_r: f64) -> Result<(), DviError> {
+        if level == self.order.len() || self.stopped {
+            return Ok(());
         }
-        if out.len() >= cx.max {
-            return Err(DviError::TooManyPlacements {
-                family: families[cx.f].id.clone(),
-                limit: cx.max,
+        self.nodes += 1;
+        if let Some((start, seconds)) = self.cx.deadline {
+            if self.nodes % 64 == 0 && start.elapsed().as_secs_f64() > seconds {
+                self.stopped = true;
+                return Ok(());
+            }
+        }
+        let k = self.order[level];
+        // Missing person k stays unidentified.
+        self.extend(level + 1, ln_r)?;
+        let kept = &self.kept[k];
+        let current = &self.current;
+        let candidates = kept
+            .iter()
+            .enumerate()
+            .filter(|&(v, &l)| l > f64::NEG_INFINITY && current.iter().all(|&(_, u)| u != v))
+            .count();
+        if candidates == 0 {
+            return Ok(());
+        }
+        // With nobody placed yet the row is the pairwise LRs. A row costs one genotype table per
+        // marker for every victim at once; with few candidates left, their likelihoods one by
+        // one cost less (the engine can merge unseen alleles, a table over all genotypes cannot).
+        let row = if current.is_empty() {
+            kept.clone()
+        } else if candidates <= ENGINE_UP_TO {
+            self.rows.conditional_by_engine(self.cx.f, current, k, self.cx.markers, kept)?
+        } else {
+            self.rows.row(self.cx.f, current, k, self.cx.markers)?.ln_lr
+        };
+        for (v, &pairwise) in self.kept[k].iter().enumerate() {
+            if pairwise == f64::NEG_INFINITY || self.current.iter().any(|&(_, u)| u == v) || row[v] == f64::NEG_INFINITY {
+                continue;
+            }
+            if self.out.len() >= self.cx.max {
+                return Err(DviError::TooManyPlacements {
+                    family: self.families[self.cx.f].id.clone(),
+                    limit: self.cx.max,
+                });
+            }
+            self.current.push((k, v));
+            let value = ln_r + row[v];
+            let mut pairs = self.current.clone();
+            pairs.sort_unstable();
+            self.out.push(Placement {
+                pairs,
+                ln_r: value,
+                ln_w: value + self.cx.ln_odds * self.current.len() as f64,
             });
+            self.extend(level + 1, value)?;
+            self.current.pop();
+            if self.stopped {
+                return Ok(());
+            }
         }
-        current.push((k, v));
-        let value = ln_r + row[v];
-        out.push(Placement {
-            pairs: current.clone(),
-            ln_r: value,
-            ln_w: value + cx.ln_odds * current.len() as f64,
-        });
-        extend_placements(rows, cx, kept, k + 1, value, current, out, families)?;
-        current.pop();
+        Ok(())
     }
-    Ok(())
 }
 
 /// Candidates at a missing person up to which their conditional LRs are computed one by one.
