@@ -286,3 +286,103 @@ fn a_prior_against_identifications_moves_posterior_to_fewer_pairs() {
             .unwrap()["lr"]
     );
 }
+
+/// Reference families name their members as families do (`Father`, `M1` in each): ids are
+/// scoped by family, and the missing file names a missing person by family where needed.
+#[test]
+fn member_ids_are_scoped_by_family() {
+    let dir = std::env::temp_dir().join(format!("homeward-dvi-scoped-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let am = dir.join("am.ped");
+    std::fs::write(
+        &am,
+        "famid\tid\tfid\tmid\tsex\tL1\n\
+         F1\tFather\t0\t0\t1\t1/2\n\
+         F1\tMother\t0\t0\t2\t-/-\n\
+         F1\tM1\tFather\tMother\t1\t-/-\n\
+         F2\tFather\t0\t0\t1\t3/4\n\
+         F2\tMother\t0\t0\t2\t-/-\n\
+         F2\tM1\tFather\tMother\t1\t-/-\n",
+    )
+    .unwrap();
+    let pm = dir.join("pm.ped");
+    std::fs::write(&pm, "id\tfid\tmid\tsex\tL1\nV1\t0\t0\t1\t1/5\nV2\t0\t0\t1\t4/6\n").unwrap();
+    let freqs = dir.join("freqs.tsv");
+    let mut f = "marker\tallele\tfreq\n".to_owned();
+    for a in 1..=10 {
+        f.push_str(&format!("L1\t{a}\t0.1\n"));
+    }
+    std::fs::write(&freqs, f).unwrap();
+    let missing = dir.join("missing");
+    let run = |missing_text: &str, extra: &[&str]| {
+        std::fs::write(&missing, missing_text).unwrap();
+        Command::new(env!("CARGO_BIN_EXE_homeward"))
+            .arg("dvi")
+            .arg("--pm")
+            .arg(&pm)
+            .arg("--am")
+            .arg(&am)
+            .arg("--missing")
+            .arg(&missing)
+            .arg("--freqs")
+            .arg(&freqs)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // Both spellings of a family-qualified id.
+    let out = run("F1 M1\nF2:M1\n", &["--json", "--dropout", "F1:Father=0.05"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let best = &got["joint"][0]["assignment"];
+    assert_eq!(best[0]["victim"], "V1");
+    assert_eq!(best[0]["family"], "F1");
+    assert_eq!(best[0]["missing"], "M1");
+    assert_eq!(best[1]["family"], "F2");
+    assert_eq!(best[1]["missing"], "M1");
+    let pairs = got["pairwise"].as_array().unwrap();
+    assert!(pairs.iter().any(|p| p["family"] == "F2" && p["missing"] == "M1" && p["victim"] == "V2"));
+    // A bare id that two families share is ambiguous: the error names both.
+    let out = run("M1\n", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 1") && err.contains("F1") && err.contains("F2"), "{err}");
+    // Listed twice, in two spellings.
+    let out = run("F1 M1\nF1:M1\n", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2") && err.contains("twice"), "{err}");
+    // A family the AM file does not have.
+    let out = run("F3 M1\n", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("family 'F3'"));
+    // A typed member cannot be missing.
+    let out = run("F1 Father\n", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 1") && err.contains("typed"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_search_stopped_by_its_time_budget_says_so_and_exits_3() {
+    let out = dvi(&["--json", "--max-seconds", "1e-9"]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["search"]["complete"], false);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-seconds"));
+}
+
+#[test]
+fn the_mutation_shortcut_is_used_only_when_asked_and_then_named() {
+    let default = run_json(&[]);
+    assert_eq!(default["search"]["disable_mutations"], "never");
+    assert_eq!(default["search"]["mutations_disabled"].as_array().unwrap().len(), 0);
+    let out = dvi(&["--mutation", "equal", "--rate", "0.001", "--disable-mutations", "when-consistent"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("mutation models switched off (--disable-mutations when-consistent) in families: F1, F2"),
+        "{text}"
+    );
+}

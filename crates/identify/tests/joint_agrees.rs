@@ -2,7 +2,7 @@
 //! several missing persons per family, ids shared between families, mutation models, victims'
 //! and references' dropout, and prior odds.
 
-use identify::dvi::reference::enumerate_assignments;
+use identify::dvi::reference::{enumerate_assignments, undisputed_by_reduction};
 use identify::dvi::{joint, pairwise_lrs, DisableMutations, DviCase, Family, JointOptions, Victim};
 use kinship::{Chromosome, Conditions, Marker, MemberSpec, MutationModel, Pedigree, Sex, Typing};
 use proptest::prelude::*;
@@ -273,6 +273,17 @@ proptest! {
     #[test]
     fn the_search_equals_the_enumeration(case in case_strategy(), odds in prop::sample::select(vec![1.0, 0.1])) {
         check_exact(&case, odds)?;
+    }
+
+    #[test]
+    fn undisputed_pairs_equal_those_of_the_reduced_cases(case in case_strategy(), threshold in prop::sample::select(vec![2.0, 10.0, 1e3])) {
+        let Ok(got) = joint(&case, &JointOptions { undisputed: Some(threshold), ..JointOptions::default() }) else { return Ok(()) };
+        let want = undisputed_by_reduction(&case, threshold).unwrap();
+        prop_assert_eq!(got.undisputed.len(), want.len());
+        for (a, b) in got.undisputed.iter().zip(&want) {
+            prop_assert_eq!((a.victim, a.family, a.missing), (b.victim, b.family, b.missing));
+            prop_assert!((a.ln_lr - b.ln_lr).abs() <= 1e-9 * b.ln_lr.abs().max(1.0), "{} vs {}", a.ln_lr, b.ln_lr);
+        }
     }
 
     #[test]

@@ -476,7 +476,7 @@ impl PlacementWalk<'_, '_, '_> {
         }
         self.nodes += 1;
         if let Some((start, seconds)) = self.cx.deadline {
-            if self.nodes % 64 == 0 && start.elapsed().as_secs_f64() > seconds {
+            if self.nodes % 64 == 1 && start.elapsed().as_secs_f64() > seconds {
                 self.stopped = true;
                 return Ok(());
             }
@@ -793,7 +793,7 @@ impl Walk<'_> {
             return true;
         }
         self.nodes += 1;
-        if self.nodes % 1024 == 0 {
+        if self.nodes % 1024 == 1 {
             if let Some((start, seconds)) = self.deadline {
                 if start.elapsed().as_secs_f64() > seconds {
                     self.stopped = true;
@@ -1130,22 +1130,45 @@ fn undisputed_pairs(
     let mut fixed: Vec<Vec<(usize, usize)>> = vec![Vec::new(); case.families().len()];
     let mut victim_done = vec![false; case.victims().len()];
     let mut out = Vec::new();
+    let nv = case.victims().len();
+    let column_of: Vec<usize> = {
+        // Missing persons in family order, as the table lists them within a victim.
+        let mut start = Vec::with_capacity(case.families().len());
+        let mut acc = 0;
+        for fam in case.families() {
+            start.push(acc);
+            acc += fam.missing.len();
+        }
+        table.iter().map(|p| start[p.family] + p.missing).collect()
+    };
+    let columns = column_of.iter().copied().max().map_or(0, |c| c + 1);
     loop {
-        let open = |p: &PairwiseLr| {
-            !victim_done[p.victim] && !fixed[p.family].iter().any(|&(k, _)| k == p.missing)
+        let open = |p: &PairwiseLr| !victim_done[p.victim] && !fixed[p.family].iter().any(|&(k, _)| k == p.missing);
+        // Best and second best ln LR of every open victim and every open missing person: a pair
+        // is undisputed when it is the best of both, at least T, and T above both runners-up.
+        let mut by_victim = vec![(f64::NEG_INFINITY, f64::NEG_INFINITY, usize::MAX); nv];
+        let mut by_missing = vec![(f64::NEG_INFINITY, f64::NEG_INFINITY, usize::MAX); columns];
+        let push = |top: &mut (f64, f64, usize), l: f64, i: usize| {
+            if l > top.0 {
+                *top = (l, top.0, i);
+            } else if l > top.1 {
+                top.1 = l;
+            }
         };
+        for (i, p) in table.iter().enumerate() {
+            let Some(l) = p.ln_lr.filter(|_| open(p)) else { continue };
+            push(&mut by_victim[p.victim], l, i);
+            push(&mut by_missing[column_of[i]], l, i);
+        }
         let mut found = None;
-        for p in table.iter().filter(|p| open(p)) {
-            let Some(l) = p.ln_lr else { continue };
-            if l < t {
+        for top in &by_victim {
+            let (l, runner_up, i) = *top;
+            if i == usize::MAX || l < t || l < runner_up + t {
                 continue;
             }
-            let rivals = table.iter().filter(|q| {
-                open(q)
-                    && !std::ptr::eq(*q, p)
-                    && (q.victim == p.victim || (q.family == p.family && q.missing == p.missing))
-            });
-            if rivals.filter_map(|q| q.ln_lr).all(|q| l >= q + t) {
+            let (cl, column_runner_up, ci) = by_missing[column_of[i]];
+            if ci == i && cl == l && l >= column_runner_up + t {
+                let p = &table[i];
                 found = Some(UndisputedPair {
                     victim: p.victim,
                     family: p.family,

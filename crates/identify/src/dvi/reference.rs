@@ -5,7 +5,7 @@
 
 use kinship::Marker;
 
-use super::{sex_compatible, without_mutations, DisableMutations, DviCase, DviError, Evaluator};
+use super::{pairwise_lrs, sex_compatible, without_mutations, DisableMutations, DviCase, DviError, Evaluator, UndisputedPair};
 
 /// One enumerated assignment: per victim `(family, missing index)` or nobody, and ln L of all the
 /// data under it.
@@ -77,5 +77,53 @@ fn collect(options: &[Vec<(usize, usize)>], current: &mut Vec<Option<(usize, usi
         current.push(Some(p));
         collect(options, current, out);
         current.pop();
+    }
+}
+
+/// dvir's undisputed pairs the slow way: each time the case is rebuilt with the pairs found so
+/// far folded into their families (the victim's typing on the missing member), and every
+/// pairwise LR of what is left computed again by the engine. Mutation models as given.
+pub fn undisputed_by_reduction(case: &DviCase, threshold: f64) -> Result<Vec<UndisputedPair>, DviError> {
+    let mut work = case.clone();
+    let mut victim_map: Vec<usize> = (0..case.victims().len()).collect();
+    let mut missing_map: Vec<Vec<usize>> = case.families().iter().map(|f| (0..f.missing.len()).collect()).collect();
+    let t = threshold.ln();
+    let mut out = Vec::new();
+    loop {
+        let pw = pairwise_lrs(&work)?;
+        let found = pw.iter().find(|p| {
+            let Some(l) = p.ln_lr else { return false };
+            l >= t
+                && pw
+                    .iter()
+                    .filter(|q| {
+                        !std::ptr::eq(*q, *p) && (q.victim == p.victim || (q.family == p.family && q.missing == p.missing))
+                    })
+                    .filter_map(|q| q.ln_lr)
+                    .all(|q| l >= q + t)
+        });
+        let Some(p) = found else { return Ok(out) };
+        out.push(UndisputedPair {
+            victim: victim_map[p.victim],
+            family: p.family,
+            missing: missing_map[p.family][p.missing],
+            ln_lr: p.ln_lr.unwrap_or(f64::NEG_INFINITY),
+        });
+        let (v, f, k) = (p.victim, p.family, p.missing);
+        let victim = work.victims[v].clone();
+        let dropout = work.conditions.dropout_of(&victim.id);
+        let fam = &mut work.families[f];
+        let member = fam.missing[k];
+        for (marker, typings) in fam.typings.iter_mut().enumerate() {
+            typings[member] = victim.typings[marker];
+        }
+        if let Some(d) = dropout {
+            let id = fam.pedigree.member(member).id.clone();
+            fam.dropout.insert(id, d);
+        }
+        fam.missing.remove(k);
+        missing_map[f].remove(k);
+        work.victims.remove(v);
+        victim_map.remove(v);
     }
 }
