@@ -192,7 +192,18 @@ fn mass_grave(budget: f64, limit: Option<f64>) {
             simulate::VictimSource::Unrelated => None,
         })
         .collect();
-    let best = &result.assignments[0];
+    let t = result.timings;
+    println!(
+        "mass grave phases: pairwise and undisputed {:.2} s, placements {:.2} s, search {:.2} s; {} undisputed",
+        t.pairwise,
+        t.placements,
+        t.search,
+        result.undisputed.len()
+    );
+    let Some(best) = result.assignments.first() else {
+        println!("mass grave: no assignment within the budget");
+        return;
+    };
     let joint_right = (0..truth.len()).filter(|&v| best.pairs[v].is_some() && best.pairs[v] == truth[v]).count();
     let joint_wrong = (0..truth.len()).filter(|&v| best.pairs[v].is_some() && best.pairs[v] != truth[v]).count();
     // Pairwise alone: each victim's best pairing with LR ≥ 10^4.

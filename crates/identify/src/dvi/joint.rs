@@ -151,10 +151,23 @@ pub struct JointResult {
     pub enumerated: u64,
     /// ln L with nobody identified.
     pub ln_null: f64,
+    /// Where the time went.
+    pub timings: JointTimings,
     victim_marginals: Vec<Vec<(Option<(usize, usize)>, f64)>>,
     glr_missing: HashMap<(usize, usize), GlrValue>,
     glr_victim: Vec<GlrValue>,
     symmetric: Vec<((usize, usize), (usize, usize))>,
+}
+
+/// Seconds spent in each phase of [`joint`].
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct JointTimings {
+    /// Pairwise LRs and undisputed pairs.
+    pub pairwise: f64,
+    /// Every family's placements.
+    pub placements: f64,
+    /// The search over the components, the K best, marginals and generalised LRs.
+    pub search: f64,
 }
 
 /// A generalised LR, and whether the side "with" was only bounded from below (a cut branch may
@@ -275,6 +288,7 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
         options.tolerance
     };
 
+    let t_pairwise = started.elapsed().as_secs_f64();
     let deadline = options.max_seconds.map(|s| (started, s));
     let mut complete = true;
     let mut placements = Vec::with_capacity(case.families().len());
@@ -290,6 +304,7 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
         complete &= fp.complete;
         placements.push(fp);
     }
+    let t_placements = started.elapsed().as_secs_f64();
     let components = components(case.victims().len(), &placements);
     let mut solved = Vec::with_capacity(components.len());
     let mut enumerated = 0u64;
@@ -362,7 +377,13 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
         Some(b) => symmetric_pairs(&mut eval, case, &family_markers, &family_ll, &victim_ll, b)?,
         None => Vec::new(),
     };
+    let t_end = started.elapsed().as_secs_f64();
     Ok(JointResult {
+        timings: JointTimings {
+            pairwise: t_pairwise,
+            placements: t_placements - t_pairwise,
+            search: t_end - t_placements,
+        },
         undisputed,
         pairwise,
         mutations_disabled,
@@ -792,6 +813,10 @@ impl Walk<'_> {
         if self.stopped {
             return true;
         }
+        // Never stop before the first complete assignment (the greedy one, a few nodes away).
+        if self.found.leaves == 0 {
+            return false;
+        }
         self.nodes += 1;
         if self.nodes % 1024 == 1 {
             if let Some((start, seconds)) = self.deadline {
@@ -927,46 +952,31 @@ impl Ord for OrdF64 {
 /// The best ln LR of a component's assignments under constraints, by branch and bound on the
 /// families' best placements (exact: nothing is cut that could beat the best found).
 fn best_constrained(order: &[usize], placements: &[FamilyPlacements], allowed: &dyn Fn(usize, &Placement) -> bool) -> f64 {
-    // Bounds on the LR (not the weight) the open families can still add.
-    let max_lr: Vec<f64> = order
+    // Each family's allowed placements by LR (not weight), once.
+    let lists: Vec<Vec<&Placement>> = order
         .iter()
         .map(|&f| {
-            placements[f]
-                .list
-                .iter()
-                .filter(|p| allowed(f, p))
-                .map(|p| p.ln_r)
-                .fold(f64::NEG_INFINITY, f64::max)
+            let mut by_lr: Vec<&Placement> = placements[f].list.iter().filter(|p| allowed(f, p)).collect();
+            by_lr.sort_by(|a, b| b.ln_r.total_cmp(&a.ln_r));
+            by_lr
         })
         .collect();
+    // Bounds on the LR the open families can still add.
     let mut rest = vec![0.0; order.len() + 1];
     for i in (0..order.len()).rev() {
-        rest[i] = rest[i + 1] + max_lr[i];
+        rest[i] = rest[i + 1] + lists[i].first().map_or(f64::NEG_INFINITY, |p| p.ln_r);
     }
     let mut best = f64::NEG_INFINITY;
     let mut used = HashSet::new();
-    #[allow(clippy::too_many_arguments)]
-    fn go(
-        i: usize,
-        ln: f64,
-        order: &[usize],
-        placements: &[FamilyPlacements],
-        allowed: &dyn Fn(usize, &Placement) -> bool,
-        rest: &[f64],
-        used: &mut HashSet<usize>,
-        best: &mut f64,
-    ) {
-        if i == order.len() {
+    fn go(i: usize, ln: f64, lists: &[Vec<&Placement>], rest: &[f64], used: &mut HashSet<usize>, best: &mut f64) {
+        if i == lists.len() {
             *best = best.max(ln);
             return;
         }
         if ln + rest[i] <= *best {
             return;
         }
-        let f = order[i];
-        let mut by_lr: Vec<&Placement> = placements[f].list.iter().filter(|p| allowed(f, p)).collect();
-        by_lr.sort_by(|a, b| b.ln_r.total_cmp(&a.ln_r));
-        for p in by_lr {
+        for p in &lists[i] {
             if ln + p.ln_r + rest[i + 1] <= *best {
                 break;
             }
@@ -976,14 +986,14 @@ fn best_constrained(order: &[usize], placements: &[FamilyPlacements], allowed: &
             for (_, v) in &p.pairs {
                 used.insert(*v);
             }
-            go(i + 1, ln + p.ln_r, order, placements, allowed, rest, used, best);
+            go(i + 1, ln + p.ln_r, lists, rest, used, best);
             for (_, v) in &p.pairs {
                 used.remove(v);
             }
         }
     }
     if rest[0] > f64::NEG_INFINITY {
-        go(0, 0.0, order, placements, allowed, &rest, &mut used, &mut best);
+        go(0, 0.0, &lists, &rest, &mut used, &mut best);
     }
     best
 }

@@ -19,7 +19,7 @@ pub mod reference;
 mod rows;
 
 pub use conclusions::{conclusions, Conclusion, ConclusionClass, Thresholds};
-pub use joint::{joint, Assignment, DisableMutations, JointOptions, JointResult, UndisputedPair};
+pub use joint::{joint, Assignment, DisableMutations, JointOptions, JointResult, JointTimings, UndisputedPair};
 pub use pairwise::{pairwise_lrs, PairwiseLr};
 
 use std::collections::{BTreeMap, HashSet};
