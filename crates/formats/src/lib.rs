@@ -20,6 +20,7 @@ pub mod ped;
 pub mod snp_panel;
 pub mod strider;
 mod text;
+pub mod vcf;
 mod xml;
 
 pub use cmf::{
@@ -37,3 +38,4 @@ pub use mutation_table::{read_mutation_table, MutationRow, MutationTableError};
 pub use ped::{read_ped, write_ped, PedError, PedFile, PedRow, RawGenotype};
 pub use snp_panel::{read_snp_panel, PanelError, PanelSnp, SnpPanel};
 pub use strider::{looks_like_xml, read_strider, write_strider, StriderError};
+pub use vcf::{read_vcf, GtCall, SampleCall, VcfError, VcfFile, VcfRecord};
