@@ -5,10 +5,13 @@
 //!
 //! Entry points: [`ln_likelihood`] for one pedigree at one marker (variable elimination),
 //! [`brute_force_likelihood`] for the same by enumeration (the reference), and
-//! [`likelihood_ratio`] for two hypotheses over many markers.
+//! [`likelihood_ratio`] for two hypotheses over many markers. For linked biallelic SNPs:
+//! [`LinkedChain`] (the Lander–Green chain along a chromosome) and [`brute_force_linked`], its
+//! reference.
 
 mod engine;
 mod evidence;
+mod linked;
 mod lr;
 mod marker;
 mod mutation;
@@ -17,6 +20,10 @@ mod reference;
 mod typing;
 
 pub use engine::{ln_likelihood, Engine, GenotypeTable};
+pub use linked::{
+    brute_force_linked, ln_likelihood_linked, GenotypeLikelihoods, LinkageError, LinkedChain, LinkedMarker, MapFunction,
+    MAX_COMPONENT_ALLELES, MAX_PATHS, MAX_STATE_BITS,
+};
 pub use lr::{likelihood_ratio, unrelated_alternative, Hypothesis, LrReport, MarkerLr};
 pub use marker::{Chromosome, Marker, MarkerError, SILENT_ALLELE};
 pub use mutation::{MutationError, MutationMatrix, MutationModel};
