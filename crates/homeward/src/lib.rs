@@ -22,4 +22,5 @@ pub mod model;
 pub mod records;
 pub mod screen;
 pub mod serve;
+pub mod snp;
 pub mod text_file;
