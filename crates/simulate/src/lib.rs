@@ -12,6 +12,7 @@ mod parallel;
 mod power;
 mod rng;
 mod scenario;
+mod snp;
 
 pub use advise::{advise, default_candidates, Advice, AdviceOptions, CandidateAdvice, PowerEstimate};
 pub use calibration::{calibrate, Calibration, PairLrTable, PairRelationship, PairTruth};
@@ -22,6 +23,7 @@ pub use power::{
     ExactLrDistribution, ExclusionPower, FamilyPlan, LrDistribution, SimulatedFraction, DEFAULT_CONFIGURATION_LIMIT,
 };
 pub use rng::Rng;
+pub use snp::{draw_reads, drop_linked_snps, read_likelihoods};
 pub use scenario::{
     simulate_scenario, FamilyShape, FamilyTemplate, Scenario, ScenarioSpec, SimulatedFamily, SimulatedVictim,
     VictimSource,
