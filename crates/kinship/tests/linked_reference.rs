@@ -118,3 +118,28 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn ibd_posteriors_equal_enumeration(case in case_strategy()) {
+        let ped = &case.pedigree;
+        let typed: Vec<usize> = (0..ped.len()).filter(|&i| case.evidence.iter().any(|r| r[i].is_some())).collect();
+        prop_assume!(typed.len() >= 2);
+        let (a, b) = (typed[0], typed[typed.len() - 1]);
+        let slow = brute_force_ibd(ped, &case.markers, &case.evidence, case.map, a, b);
+        prop_assume!(matches!(slow, Ok(_)));
+        let slow = slow.unwrap();
+        let flags: Vec<bool> = (0..ped.len()).map(|i| typed.contains(&i)).collect();
+        let fast = LinkedChain::new(ped, &flags)
+            .unwrap()
+            .ibd_posteriors(&case.markers, &case.evidence, case.map, a, b)
+            .unwrap();
+        for (f, s) in fast.iter().zip(&slow) {
+            for j in 0..3 {
+                prop_assert!((f[j] - s[j]).abs() <= 1e-9, "{:?} vs {:?}", f, s);
+            }
+        }
+    }
+}

@@ -71,6 +71,7 @@ pub struct LinkedChain {
     state_pattern: Vec<u32>,
     alpha: Vec<f64>,
     emission: Vec<f64>,
+    lik: Vec<Option<[f64; 3]>>,
     scratch: Scratch,
 }
 
@@ -208,6 +209,7 @@ impl LinkedChain {
             patterns,
             state_pattern,
             alpha: vec![0.0; states],
+            lik: Vec::new(),
             scratch: Scratch::default(),
         })
     }
@@ -243,20 +245,12 @@ impl LinkedChain {
         let uniform = 1.0 / states as f64;
         self.alpha.iter_mut().for_each(|a| *a = uniform);
         let mut ln = 0.0;
-        let mut lik: Vec<Option<[f64; 3]>> = vec![None; self.typed.len()];
         for (k, (marker, row)) in markers.iter().zip(evidence).enumerate() {
             if k > 0 {
-                self.transition(rs[k - 1]);
+                transition(&self.moves, &mut self.alpha, rs[k - 1], Some(1.0));
             }
-            for (slot, &i) in lik.iter_mut().zip(&self.typed) {
-                *slot = row[i].map(|g| g.values());
-            }
-            if lik.iter().all(Option::is_none) {
+            if !self.emit(marker, row)? {
                 continue;
-            }
-            let q = [1.0 - marker.freq_alt, marker.freq_alt];
-            for (e, pattern) in self.emission.iter_mut().zip(&self.patterns) {
-                *e = self.scratch.pattern_likelihood(pattern, &lik, q)?;
             }
             let mut sum = 0.0;
             for (a, &p) in self.alpha.iter_mut().zip(&self.state_pattern) {
@@ -273,29 +267,138 @@ impl LinkedChain {
         Ok(ln)
     }
 
-    /// One interval: every move with its sex's recombination fraction. The vector sums to 1.
-    fn transition(&mut self, (r_female, r_male): (f64, f64)) {
-        if r_female == 0.5 && r_male == 0.5 {
-            let uniform = 1.0 / self.alpha.len() as f64;
-            self.alpha.iter_mut().for_each(|a| *a = uniform);
-            return;
+    /// P(IBD = 0, 1, 2 between members `a` and `b` | all the evidence) at every marker, by the
+    /// forward–backward algorithm. IBD counts the founder alleles the two carry in common (the
+    /// largest matching of their two alleles), so an inbred member's two copies count once each.
+    /// Both must have been typed when the chain was built.
+    pub fn ibd_posteriors(
+        &mut self,
+        markers: &[LinkedMarker],
+        evidence: &[Vec<Option<GenotypeLikelihoods>>],
+        map: MapFunction,
+        a: usize,
+        b: usize,
+    ) -> Result<Vec<[f64; 3]>, LinkageError> {
+        check_evidence(self.ids.len(), markers, evidence)?;
+        let rs = intervals(markers, map)?;
+        let slot = |i: usize| {
+            self.typed.iter().position(|&t| t == i).ok_or_else(|| LinkageError::NotInChain {
+                marker: markers.first().map_or_else(String::new, |m| m.name.clone()),
+                member: self.ids.get(i).cloned().unwrap_or_default(),
+            })
+        };
+        let (ja, jb) = (slot(a)?, slot(b)?);
+        let ibd_of_pattern: Vec<usize> = self
+            .patterns
+            .iter()
+            .map(|p| shared_alleles([p[2 * ja], p[2 * ja + 1]], [p[2 * jb], p[2 * jb + 1]]))
+            .collect();
+        let states = self.alpha.len();
+        let cells = states.saturating_mul(markers.len());
+        if cells > 1 << 24 {
+            return Err(LinkageError::TooComplex {
+                what: format!("{cells} stored forward probabilities"),
+                limit: 1 << 24,
+            });
         }
-        for &(mask, male) in &self.moves {
-            let r = if male { r_male } else { r_female };
-            if r == 0.0 {
+        // Forward, every marker's normalised vector kept.
+        let mut forward = vec![0.0; cells];
+        let mut emissions: Vec<Option<Vec<f64>>> = Vec::with_capacity(markers.len());
+        let mut alpha = vec![1.0 / states as f64; states];
+        for (k, (marker, row)) in markers.iter().zip(evidence).enumerate() {
+            if k > 0 {
+                transition(&self.moves, &mut alpha, rs[k - 1], Some(1.0));
+            }
+            if self.emit(marker, row)? {
+                let e: Vec<f64> = self.state_pattern.iter().map(|&p| self.emission[p as usize]).collect();
+                alpha.iter_mut().zip(&e).for_each(|(a, x)| *a *= x);
+                emissions.push(Some(e));
+            } else {
+                emissions.push(None);
+            }
+            let sum: f64 = alpha.iter().sum();
+            if sum == 0.0 {
+                return Err(LinkageError::Impossible {
+                    marker: marker.name.clone(),
+                });
+            }
+            alpha.iter_mut().for_each(|x| *x /= sum);
+            forward[k * states..(k + 1) * states].copy_from_slice(&alpha);
+        }
+        // Backward, combined with the forward vectors as it goes.
+        let mut out = vec![[0.0; 3]; markers.len()];
+        let mut beta = vec![1.0; states];
+        for k in (0..markers.len()).rev() {
+            if k + 1 < markers.len() {
+                if let Some(e) = &emissions[k + 1] {
+                    beta.iter_mut().zip(e).for_each(|(b, x)| *b *= x);
+                }
+                transition(&self.moves, &mut beta, rs[k], None);
+                let sum: f64 = beta.iter().sum();
+                beta.iter_mut().for_each(|x| *x /= sum);
+            }
+            let mut post = [0.0; 3];
+            for (s, (&f, &b)) in forward[k * states..(k + 1) * states].iter().zip(&beta).enumerate() {
+                post[ibd_of_pattern[self.state_pattern[s] as usize]] += f * b;
+            }
+            let total: f64 = post.iter().sum();
+            out[k] = post.map(|x| x / total);
+        }
+        Ok(out)
+    }
+
+    /// Fills `self.emission` (one value per pattern) for one marker; false when nobody is typed
+    /// there (every emission 1).
+    fn emit(&mut self, marker: &LinkedMarker, row: &[Option<GenotypeLikelihoods>]) -> Result<bool, LinkageError> {
+        self.lik.clear();
+        self.lik.extend(self.typed.iter().map(|&i| row[i].map(|g| g.values())));
+        if self.lik.iter().all(Option::is_none) {
+            return Ok(false);
+        }
+        let q = [1.0 - marker.freq_alt, marker.freq_alt];
+        for (e, pattern) in self.emission.iter_mut().zip(&self.patterns) {
+            *e = self.scratch.pattern_likelihood(pattern, &self.lik, q)?;
+        }
+        Ok(true)
+    }
+}
+
+/// How many founder alleles two members share: the largest matching of their allele labels.
+fn shared_alleles(x: [u16; 2], y: [u16; 2]) -> usize {
+    if (x[0] == y[0] && x[1] == y[1]) || (x[0] == y[1] && x[1] == y[0]) {
+        2
+    } else if x.iter().any(|l| y.contains(l)) {
+        1
+    } else {
+        0
+    }
+}
+
+/// One interval on a vector `v`: every move with its sex's recombination fraction. With r = 1/2
+/// in both sexes every state becomes the mean: `total / len` when the vector's sum is known to be
+/// `total` (a normalised forward vector: exactly uniform, so unlinked markers give exactly the
+/// single-marker product), else the computed mean.
+fn transition(moves: &[(usize, bool)], v: &mut [f64], (r_female, r_male): (f64, f64), total: Option<f64>) {
+    if r_female == 0.5 && r_male == 0.5 {
+        let mean = total.unwrap_or_else(|| v.iter().sum::<f64>()) / v.len() as f64;
+        v.iter_mut().for_each(|a| *a = mean);
+        return;
+    }
+    for &(mask, male) in moves {
+        let r = if male { r_male } else { r_female };
+        if r == 0.0 {
+            continue;
+        }
+        let stay = 1.0 - r;
+        let low = mask & mask.wrapping_neg();
+        for s in 0..v.len() {
+            if s & low != 0 {
                 continue;
             }
-            let stay = 1.0 - r;
-            let low = mask & mask.wrapping_neg();
-            for s in 0..self.alpha.len() {
-                if s & low != 0 {
-                    continue;
-                }
-                let t = s ^ mask;
-                let (a, b) = (self.alpha[s], self.alpha[t]);
-                self.alpha[s] = stay * a + r * b;
-                self.alpha[t] = r * a + stay * b;
-            }
+            let t = s ^ mask;
+            let (a, b) = (v[s], v[t]);
+            v[s] = stay * a + r * b;
+            v[t] = r * a + stay * b;
         }
     }
 }

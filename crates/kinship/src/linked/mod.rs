@@ -14,7 +14,7 @@ mod chain;
 mod reference;
 
 pub use chain::{ln_likelihood_linked, LinkedChain, MAX_COMPONENT_ALLELES, MAX_STATE_BITS};
-pub use reference::{brute_force_linked, MAX_PATHS};
+pub use reference::{brute_force_ibd, brute_force_linked, MAX_PATHS};
 
 /// Why a linked likelihood cannot be computed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -37,6 +37,8 @@ pub enum LinkageError {
     BadLikelihood { values: [f64; 3] },
     #[error("marker '{marker}': member '{member}' has evidence but was not typed when the chain was built")]
     NotInChain { marker: String, member: String },
+    #[error("marker '{marker}': the evidence is impossible under the pedigree")]
+    Impossible { marker: String },
     #[error("the computation needs {what}, more than this implementation allows ({limit})")]
     TooComplex { what: String, limit: u64 },
 }

@@ -20,6 +20,53 @@ pub fn brute_force_linked(
     evidence: &[Vec<Option<GenotypeLikelihoods>>],
     map: MapFunction,
 ) -> Result<f64, LinkageError> {
+    let mut total = 0.0;
+    each_path(ped, markers, evidence, map, |_, _, w| total += w)?;
+    Ok(total)
+}
+
+/// P(IBD = 0, 1, 2 between members `a` and `b` | evidence) at each marker, by enumeration: the
+/// weight of every path split by the number of founder alleles the two share at the marker.
+pub fn brute_force_ibd(
+    ped: &Pedigree,
+    markers: &[LinkedMarker],
+    evidence: &[Vec<Option<GenotypeLikelihoods>>],
+    map: MapFunction,
+    a: usize,
+    b: usize,
+) -> Result<Vec<[f64; 3]>, LinkageError> {
+    let mut out = vec![[0.0; 3]; markers.len()];
+    let mut total = 0.0;
+    each_path(ped, markers, evidence, map, |path, alleles, w| {
+        total += w;
+        for (k, &v) in path.iter().enumerate() {
+            let (x, y) = (alleles[v][a], alleles[v][b]);
+            let shared = if (x[0] == y[0] && x[1] == y[1]) || (x[0] == y[1] && x[1] == y[0]) {
+                2
+            } else {
+                usize::from(x.iter().any(|l| y.contains(l)))
+            };
+            out[k][shared] += w;
+        }
+    })?;
+    if total == 0.0 {
+        return Err(LinkageError::Impossible {
+            marker: markers.first().map_or_else(String::new, |m| m.name.clone()),
+        });
+    }
+    Ok(out.into_iter().map(|p| p.map(|x| x / total)).collect())
+}
+
+/// Calls `visit(path, alleles, weight)` for every path of inheritance vectors, where
+/// `alleles[v][member]` are the member's founder-allele labels under vector `v` and `weight` is
+/// the path's prior times its emissions.
+fn each_path(
+    ped: &Pedigree,
+    markers: &[LinkedMarker],
+    evidence: &[Vec<Option<GenotypeLikelihoods>>],
+    map: MapFunction,
+    mut visit: impl FnMut(&[usize], &[Vec<[usize; 2]>], f64),
+) -> Result<(), LinkageError> {
     check_evidence(ped.len(), markers, evidence)?;
     let rs = intervals(markers, map)?;
     let non_founders: Vec<usize> = (0..ped.len()).filter(|&i| !ped.member(i).is_founder()).collect();
@@ -44,6 +91,7 @@ pub fn brute_force_linked(
 
     // emission[k][v]: P(evidence at marker k | inheritance vector v).
     let mut emission = vec![vec![0.0; states as usize]; markers.len()];
+    let mut alleles_of = Vec::with_capacity(states as usize);
     for v in 0..states as usize {
         // Founder-allele labels of every member under v: parents before children.
         let mut alleles = vec![[0usize; 2]; ped.len()];
@@ -78,12 +126,13 @@ pub fn brute_force_linked(
             }
             emission[k][v] = total;
         }
+        alleles_of.push(alleles);
     }
     let prior = 0.5f64.powi(nbits as i32);
-    let mut total = 0.0;
     let mut path = vec![0usize; markers.len()];
     if markers.is_empty() {
-        return Ok(1.0);
+        visit(&path, &alleles_of, 1.0);
+        return Ok(());
     }
     loop {
         let mut w = prior * emission[0][path[0]];
@@ -96,12 +145,12 @@ pub fn brute_force_linked(
             }
             w *= emission[k][path[k]];
         }
-        total += w;
+        visit(&path, &alleles_of, w);
         // Next path.
         let mut k = 0;
         loop {
             if k == path.len() {
-                return Ok(total);
+                return Ok(());
             }
             path[k] += 1;
             if (path[k] as u64) < states {
