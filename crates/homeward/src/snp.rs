@@ -128,42 +128,17 @@ impl SnpArgs {
         let panel_text = crate::text_file::read_utf8(panel_path)?;
         let panel = formats::read_snp_panel(&panel_text).map_err(|e| input_error!("{}: {e}", panel_path.display()))?;
         let sex_specific = panel.has_sex_specific_map() && !self.sex_averaged_map;
-        let mut chromosomes: Vec<ChromosomeData> = Vec::new();
-        // Per panel SNP: (chromosome index, marker index).
+        let mut chromosomes = panel_chromosomes(panel_path, &panel, population, sex_specific)?;
+        // Per panel SNP: (chromosome index, marker index, the panel's line).
         let mut place = std::collections::HashMap::with_capacity(panel.snps.len());
-        for snp in &panel.snps {
-            let freq = population_frequency(&panel, snp, population, panel_path)?;
-            if let Some(what) = non_autosomal(&snp.chrom) {
-                return Err(input_error!(
-                    "{}: line {}, column 'chrom': chromosome '{}' is {what}; only autosomal SNPs are supported",
-                    panel_path.display(),
-                    snp.line,
-                    snp.chrom
-                ));
-            }
-            let chrom = normalise_chrom(&snp.chrom);
-            let c = match chromosomes.iter().position(|c| c.name == chrom) {
-                Some(c) => c,
-                None => {
-                    chromosomes.push(ChromosomeData {
-                        name: chrom.to_owned(),
-                        markers: Vec::new(),
-                        evidence: Vec::new(),
-                    });
-                    chromosomes.len() - 1
+        let by_name: std::collections::HashMap<&str, &formats::PanelSnp> =
+            panel.snps.iter().map(|s| (s.marker.as_str(), s)).collect();
+        for (c, chrom) in chromosomes.iter().enumerate() {
+            for (k, m) in chrom.markers.iter().enumerate() {
+                if let Some(&snp) = by_name.get(m.name.as_str()) {
+                    place.insert(snp.marker.as_str(), (c, k, snp));
                 }
-            };
-            let (cm_female, cm_male) = match (sex_specific, snp.cm_female, snp.cm_male) {
-                (true, Some(f), Some(m)) => (f, m),
-                _ => (snp.cm, snp.cm),
-            };
-            place.insert(snp.marker.as_str(), (c, chromosomes[c].markers.len(), snp));
-            chromosomes[c].markers.push(LinkedMarker {
-                name: snp.marker.clone(),
-                freq_alt: freq,
-                cm_female,
-                cm_male,
-            });
+            }
         }
 
         let vcf_text = read_vcf_text(vcf_path)?;
@@ -241,6 +216,52 @@ impl SnpArgs {
             gt => GenotypeLikelihoods::from_call(gt.alt_count().unwrap_or(0), self.genotype_error).map(Some),
         }
     }
+}
+
+/// The panel's SNPs grouped by chromosome (in order of first appearance), in map order, with the
+/// frequencies of `population` (`None`: `freq_alt`) and no evidence yet. Errors name `path`, the
+/// line and the column.
+pub fn panel_chromosomes(
+    path: &Path,
+    panel: &SnpPanel,
+    population: Option<&str>,
+    sex_specific: bool,
+) -> Result<Vec<ChromosomeData>> {
+    let mut chromosomes: Vec<ChromosomeData> = Vec::new();
+    for snp in &panel.snps {
+        let freq = population_frequency(panel, snp, population, path)?;
+        if let Some(what) = non_autosomal(&snp.chrom) {
+            return Err(input_error!(
+                "{}: line {}, column 'chrom': chromosome '{}' is {what}; only autosomal SNPs are supported",
+                path.display(),
+                snp.line,
+                snp.chrom
+            ));
+        }
+        let chrom = normalise_chrom(&snp.chrom);
+        let c = match chromosomes.iter().position(|c| c.name == chrom) {
+            Some(c) => c,
+            None => {
+                chromosomes.push(ChromosomeData {
+                    name: chrom.to_owned(),
+                    markers: Vec::new(),
+                    evidence: Vec::new(),
+                });
+                chromosomes.len() - 1
+            }
+        };
+        let (cm_female, cm_male) = match (sex_specific, snp.cm_female, snp.cm_male) {
+            (true, Some(f), Some(m)) => (f, m),
+            _ => (snp.cm, snp.cm),
+        };
+        chromosomes[c].markers.push(LinkedMarker {
+            name: snp.marker.clone(),
+            freq_alt: freq,
+            cm_female,
+            cm_male,
+        });
+    }
+    Ok(chromosomes)
 }
 
 fn population_frequency(
