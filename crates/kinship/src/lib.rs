@@ -17,6 +17,7 @@ mod marker;
 mod mutation;
 mod pedigree;
 mod reference;
+mod relationship;
 mod typing;
 
 pub use engine::{ln_likelihood, Engine, GenotypeTable};
@@ -29,6 +30,7 @@ pub use marker::{Chromosome, Marker, MarkerError, SILENT_ALLELE};
 pub use mutation::{MutationError, MutationMatrix, MutationModel};
 pub use pedigree::{Member, MemberSpec, Pedigree, PedigreeError, Sex};
 pub use reference::{brute_force_likelihood, MAX_COMBINATIONS};
+pub use relationship::{Relationship, STANDARD_RELATIONSHIPS};
 pub use typing::{Conditions, Typing};
 
 /// P(typings | pedigree) at one marker (not logged; may underflow for huge pedigrees).
