@@ -69,7 +69,7 @@ pub fn run(args: &LrArgs) -> Result<()> {
     let Some(h1_path) = &args.h1 else {
         return Err(input_error!("--h1 H1.ped (or --fam CASE.fam) is required"));
     };
-    if let Some(snps) = args.snp.load(args.model.population.as_deref())? {
+    if let Some(snps) = args.snp.load(args.model.population.as_deref(), false)? {
         return run_with_snps(args, h1_path, &snps);
     }
     let h1_file = case::read_ped(h1_path)?;

@@ -50,6 +50,16 @@ pub struct ChromosomeData {
     pub evidence: Vec<Vec<Option<GenotypeLikelihoods>>>,
 }
 
+impl ChromosomeData {
+    /// The evidence as `[marker][member]` for members carrying the VCF samples `samples_of`.
+    fn rows(&self, samples_of: &[Option<usize>]) -> Vec<Vec<Option<GenotypeLikelihoods>>> {
+        self.evidence
+            .iter()
+            .map(|row| samples_of.iter().map(|s| s.and_then(|s| row[s])).collect())
+            .collect()
+    }
+}
+
 /// Everything read from the panel and the VCF file.
 #[derive(Debug, Clone)]
 pub struct SnpData {
@@ -88,19 +98,39 @@ impl SnpData {
 
     /// ln L per chromosome of `ped`, whose members carry the VCF samples `samples_of`.
     pub fn ln_likelihoods(&self, ped: &Pedigree, samples_of: &[Option<usize>]) -> Result<Vec<f64>> {
-        let typed: Vec<bool> = samples_of.iter().map(|s| s.is_some_and(|s| self.is_typed(s))).collect();
-        let mut chain = LinkedChain::new(ped, &typed).map_err(compute_error)?;
+        let mut chain = self.chain(ped, samples_of)?;
         self.chromosomes
             .iter()
             .map(|c| {
-                let rows: Vec<Vec<Option<GenotypeLikelihoods>>> = c
-                    .evidence
-                    .iter()
-                    .map(|row| samples_of.iter().map(|s| s.and_then(|s| row[s])).collect())
-                    .collect();
-                chain.ln_likelihood(&c.markers, &rows, self.map).map_err(compute_error)
+                chain
+                    .ln_likelihood(&c.markers, &c.rows(samples_of), self.map)
+                    .map_err(compute_error)
             })
             .collect()
+    }
+
+    /// Per chromosome and marker, P(IBD = 0, 1, 2 between members `a` and `b` | the data).
+    pub fn ibd_posteriors(
+        &self,
+        ped: &Pedigree,
+        samples_of: &[Option<usize>],
+        a: usize,
+        b: usize,
+    ) -> Result<Vec<Vec<[f64; 3]>>> {
+        let mut chain = self.chain(ped, samples_of)?;
+        self.chromosomes
+            .iter()
+            .map(|c| {
+                chain
+                    .ibd_posteriors(&c.markers, &c.rows(samples_of), self.map, a, b)
+                    .map_err(compute_error)
+            })
+            .collect()
+    }
+
+    fn chain(&self, ped: &Pedigree, samples_of: &[Option<usize>]) -> Result<LinkedChain> {
+        let typed: Vec<bool> = samples_of.iter().map(|s| s.is_some_and(|s| self.is_typed(s))).collect();
+        LinkedChain::new(ped, &typed).map_err(compute_error)
     }
 }
 
@@ -112,8 +142,9 @@ fn compute_error(e: LinkageError) -> anyhow::Error {
 }
 
 impl SnpArgs {
-    /// Reads the panel and the VCF file, if given.
-    pub fn load(&self, population: Option<&str>) -> Result<Option<SnpData>> {
+    /// Reads the panel and the VCF file, if given; `sex_averaged` uses the panel's `cm` column
+    /// whatever the flag says.
+    pub fn load(&self, population: Option<&str>, sex_averaged: bool) -> Result<Option<SnpData>> {
         let (Some(vcf_path), Some(panel_path)) = (&self.vcf, &self.panel) else {
             return Ok(None);
         };
@@ -127,7 +158,7 @@ impl SnpArgs {
         }
         let panel_text = crate::text_file::read_utf8(panel_path)?;
         let panel = formats::read_snp_panel(&panel_text).map_err(|e| input_error!("{}: {e}", panel_path.display()))?;
-        let sex_specific = panel.has_sex_specific_map() && !self.sex_averaged_map;
+        let sex_specific = panel.has_sex_specific_map() && !self.sex_averaged_map && !sex_averaged;
         let mut chromosomes = panel_chromosomes(panel_path, &panel, population, sex_specific)?;
         // Per panel SNP: (chromosome index, marker index, the panel's line).
         let mut place = std::collections::HashMap::with_capacity(panel.snps.len());

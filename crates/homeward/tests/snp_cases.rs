@@ -241,3 +241,48 @@ fn a_ped_file_with_strs_but_no_frequencies() {
         &["h1.ped: line 1, field 'M1'", "--freqs"],
     );
 }
+
+#[test]
+fn relationship_likelihoods_equal_the_pedigree_lr_and_ibd_posteriors_sum_to_one() {
+    // Case 031 is first cousins C1, C2 against unrelated, on a sex-averaged map.
+    let case = data_dir().join("case_031_cousins");
+    let want: Value = serde_json::from_str(&std::fs::read_to_string(case.join("expected.json")).unwrap()).unwrap();
+    let dir = Dir::new("snp", "relationship");
+    let ibd = dir.0.join("ibd.tsv");
+    let os = std::ffi::OsStr::new;
+    let got = lr_json(&[
+        os("relationship"),
+        os("--vcf"),
+        case.join("genotypes.vcf").as_os_str(),
+        os("--panel"),
+        case.join("panel.tsv").as_os_str(),
+        os("--a"),
+        os("C1"),
+        os("--b"),
+        os("C2"),
+        os("--ibd"),
+        ibd.as_os_str(),
+        os("--json"),
+    ]);
+    let rels = got["relationships"].as_array().unwrap();
+    let ln = |name: &str| {
+        rels.iter()
+            .find(|r| r["relationship"] == name)
+            .and_then(|r| r["loglik"].as_f64())
+            .unwrap()
+    };
+    for (name, key) in [("first cousins", "loglik_h1"), ("unrelated", "loglik_h2")] {
+        let w = want[key].as_f64().unwrap();
+        assert!((ln(name) - w).abs() <= 1e-9 * w.abs(), "{name}: {} vs {w}", ln(name));
+    }
+    assert_eq!(rels.iter().find(|r| r["relationship"] == "parent-child").unwrap()["log10_lr"], Value::Null);
+    let posterior: f64 = rels.iter().map(|r| r["posterior"].as_f64().unwrap()).sum();
+    assert!((posterior - 1.0).abs() < 1e-12);
+    let text = std::fs::read_to_string(&ibd).unwrap();
+    let rows: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).skip(1).collect();
+    assert_eq!(rows.len(), 30);
+    for row in rows {
+        let p: f64 = row.split('\t').skip(3).map(|x| x.parse::<f64>().unwrap()).sum();
+        assert!((p - 1.0).abs() < 1e-5, "{row}");
+    }
+}
