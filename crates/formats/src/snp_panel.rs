@@ -110,7 +110,11 @@ pub fn read_snp_panel(text: &str) -> Result<SnpPanel, PanelError> {
             continue;
         }
         if index.insert(name, i).is_some() {
-            return Err(PanelError::new(header_line, *name, "the column appears twice in the header"));
+            return Err(PanelError::new(
+                header_line,
+                *name,
+                "the column appears twice in the header",
+            ));
         }
     }
     let col = |name: &str| -> Result<usize, PanelError> {
@@ -137,15 +141,31 @@ pub fn read_snp_panel(text: &str) -> Result<SnpPanel, PanelError> {
     let sex_cols = match (index.get("cm_female"), index.get("cm_male")) {
         (Some(&f), Some(&m)) => Some((f, m)),
         (None, None) => None,
-        (Some(_), None) => return Err(PanelError::new(header_line, "cm_male", "cm_female is given without cm_male")),
-        (None, Some(_)) => return Err(PanelError::new(header_line, "cm_female", "cm_male is given without cm_female")),
+        (Some(_), None) => {
+            return Err(PanelError::new(
+                header_line,
+                "cm_male",
+                "cm_female is given without cm_male",
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(PanelError::new(
+                header_line,
+                "cm_female",
+                "cm_male is given without cm_female",
+            ))
+        }
     };
     let mut populations = Vec::new();
     let mut pop_cols = Vec::new();
     for (i, name) in head.iter().enumerate() {
         if let Some(pop) = name.strip_prefix("freq_alt:") {
             if pop.is_empty() {
-                return Err(PanelError::new(header_line, *name, "a population column needs a name: freq_alt:POP"));
+                return Err(PanelError::new(
+                    header_line,
+                    *name,
+                    "a population column needs a name: freq_alt:POP",
+                ));
             }
             populations.push(pop.to_owned());
             pop_cols.push(i);
@@ -181,7 +201,11 @@ pub fn read_snp_panel(text: &str) -> Result<SnpPanel, PanelError> {
         };
         let marker = cell(c_marker, "marker")?;
         if !names.insert(marker.to_owned()) {
-            return Err(PanelError::new(line, "marker", format!("marker '{marker}' appears twice")));
+            return Err(PanelError::new(
+                line,
+                "marker",
+                format!("marker '{marker}' appears twice"),
+            ));
         }
         let chrom = cell(c_chrom, "chrom")?;
         let pos = cell(c_pos, "pos_bp")?;
@@ -198,7 +222,11 @@ pub fn read_snp_panel(text: &str) -> Result<SnpPanel, PanelError> {
             if a.chars().all(|ch| ch.is_ascii_alphabetic()) {
                 Ok(a.to_ascii_uppercase())
             } else {
-                Err(PanelError::new(line, name, format!("'{a}' is not an allele (bases, e.g. A, C, G, T)")))
+                Err(PanelError::new(
+                    line,
+                    name,
+                    format!("'{a}' is not an allele (bases, e.g. A, C, G, T)"),
+                ))
             }
         };
         let reference = allele(c_ref, "ref")?;

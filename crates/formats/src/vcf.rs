@@ -115,7 +115,11 @@ pub fn read_vcf(text: &str) -> Result<VcfFile, VcfError> {
             Some((_, l)) if l.starts_with("##") => continue,
             Some((n, l)) if l.starts_with("#CHROM") => break (n, l),
             Some((n, _)) => {
-                return Err(VcfError::new(n, "#CHROM", "expected the header line #CHROM POS ID REF ALT QUAL FILTER INFO …"))
+                return Err(VcfError::new(
+                    n,
+                    "#CHROM",
+                    "expected the header line #CHROM POS ID REF ALT QUAL FILTER INFO …",
+                ))
             }
             None => return Err(VcfError::new(1, "#CHROM", "the file has no #CHROM header line")),
         }
@@ -138,7 +142,13 @@ pub fn read_vcf(text: &str) -> Result<VcfFile, VcfError> {
     let samples: Vec<String> = match head.get(8) {
         None => Vec::new(),
         Some(&"FORMAT") => head[9..].iter().map(|s| (*s).to_owned()).collect(),
-        Some(other) => return Err(VcfError::new(header_line, "FORMAT", format!("column 9 is '{other}', expected 'FORMAT'"))),
+        Some(other) => {
+            return Err(VcfError::new(
+                header_line,
+                "FORMAT",
+                format!("column 9 is '{other}', expected 'FORMAT'"),
+            ))
+        }
     };
     let mut seen = HashSet::new();
     for s in &samples {
@@ -146,7 +156,11 @@ pub fn read_vcf(text: &str) -> Result<VcfFile, VcfError> {
             return Err(VcfError::new(header_line, "#CHROM", "a sample column has no name"));
         }
         if !seen.insert(s.as_str()) {
-            return Err(VcfError::new(header_line, s.as_str(), "the sample appears twice in the header"));
+            return Err(VcfError::new(
+                header_line,
+                s.as_str(),
+                "the sample appears twice in the header",
+            ));
         }
     }
     let ncol = if samples.is_empty() { 8 } else { 9 + samples.len() };
@@ -162,7 +176,10 @@ pub fn read_vcf(text: &str) -> Result<VcfFile, VcfError> {
             return Err(VcfError::new(
                 line,
                 "columns",
-                format!("expected {ncol} tab-separated columns as in the header, found {}", fields.len()),
+                format!(
+                    "expected {ncol} tab-separated columns as in the header, found {}",
+                    fields.len()
+                ),
             ));
         }
         let pos = fields[1]
@@ -170,7 +187,11 @@ pub fn read_vcf(text: &str) -> Result<VcfFile, VcfError> {
             .map_err(|_| VcfError::new(line, "POS", format!("'{}' is not a position", fields[1])))?;
         let id = fields[2];
         if id.is_empty() || id == "." {
-            return Err(VcfError::new(line, "ID", "the record has no ID; SNPs are matched to the panel by ID"));
+            return Err(VcfError::new(
+                line,
+                "ID",
+                "the record has no ID; SNPs are matched to the panel by ID",
+            ));
         }
         if !ids.insert(id) {
             return Err(VcfError::new(line, "ID", format!("'{id}' appears twice")));
@@ -217,7 +238,11 @@ fn read_call(line: usize, sample: &str, keys: &[&str], value: &str) -> Result<Sa
         return Err(VcfError::new(
             line,
             sample,
-            format!("'{value}' has {} values for the {} FORMAT keys", values.len(), keys.len()),
+            format!(
+                "'{value}' has {} values for the {} FORMAT keys",
+                values.len(),
+                keys.len()
+            ),
         ));
     }
     let mut call = SampleCall {
@@ -263,9 +288,7 @@ fn read_gt(v: &str) -> Result<GtCall, String> {
         [a, b] => match (allele(a)?, allele(b)?) {
             (None, None) => Ok(GtCall::Missing),
             (Some(a), Some(b)) => Ok(GtCall::Diploid(a, b)),
-            _ => Err(format!(
-                "genotype '{v}' is half missing; write ./. or the whole call"
-            )),
+            _ => Err(format!("genotype '{v}' is half missing; write ./. or the whole call")),
         },
         [_] => Err(format!("genotype '{v}' is haploid; autosomal SNPs need two alleles")),
         _ => Err(format!("genotype '{v}' has more than two alleles")),

@@ -20,7 +20,12 @@ fn panel_path() -> PathBuf {
 }
 
 fn pedigree(rows: &[(&str, Option<&str>, Option<&str>, Sex)]) -> Pedigree {
-    Pedigree::new(rows.iter().map(|&(id, f, m, sex)| MemberSpec::new(id, f, m, sex)).collect()).unwrap()
+    Pedigree::new(
+        rows.iter()
+            .map(|&(id, f, m, sex)| MemberSpec::new(id, f, m, sex))
+            .collect(),
+    )
+    .unwrap()
 }
 
 fn case(h1: Pedigree, typed: &[&str], seed: u64) -> Case {

@@ -219,7 +219,9 @@ fn ratio(ln_h1: f64, ln_h2: f64) -> f64 {
 /// is given. H2 by default: every VCF sample and every STR-typed person unrelated, sexes from H1.
 fn run_with_snps(args: &LrArgs, h1_path: &Path, snps: &SnpData) -> Result<()> {
     if args.write_fam.is_some() {
-        return Err(input_error!("--write-fam: a Familias file cannot hold SNP data; leave out --vcf"));
+        return Err(input_error!(
+            "--write-fam: a Familias file cannot hold SNP data; leave out --vcf"
+        ));
     }
     let h1_file = case::read_ped(h1_path)?;
     let h1_ped = case::pedigree(h1_path, &h1_file)?;
@@ -335,20 +337,41 @@ fn run_with_snps(args: &LrArgs, h1_path: &Path, snps: &SnpData) -> Result<()> {
         println!("{}", serde_json::to_string(&json)?);
     } else {
         let width = names.iter().map(|n| n.len()).max().unwrap_or(0).max(10);
-        println!("{:<width$}  {:>7}  {:>14}  {:>10}", "chromosome", "SNPs", "LR", "log10 LR");
+        println!(
+            "{:<width$}  {:>7}  {:>14}  {:>10}",
+            "chromosome", "SNPs", "LR", "log10 LR"
+        );
         for c in &chromosomes {
             let lr = ratio(c.ln_h1, c.ln_h2);
-            println!("{:<width$}  {:>7}  {:>14}  {:>10.4}", c.chrom, c.markers, format_lr(lr), lr.log10());
+            println!(
+                "{:<width$}  {:>7}  {:>14}  {:>10.4}",
+                c.chrom,
+                c.markers,
+                format_lr(lr),
+                lr.log10()
+            );
         }
         if let Some(r) = &report {
             println!();
             println!("{:<width$}  {:>7}  {:>14}  {:>10}", "STR marker", "", "LR", "log10 LR");
             for (m, name) in r.markers.iter().zip(&names) {
-                println!("{:<width$}  {:>7}  {:>14}  {:>10.4}", name, "", format_lr(m.lr()), m.lr().log10());
+                println!(
+                    "{:<width$}  {:>7}  {:>14}  {:>10.4}",
+                    name,
+                    "",
+                    format_lr(m.lr()),
+                    m.lr().log10()
+                );
             }
         }
         let lr = ratio(ln_h1, ln_h2);
-        println!("{:<width$}  {:>7}  {:>14}  {:>10.4}", "total", "", format_lr(lr), lr.log10());
+        println!(
+            "{:<width$}  {:>7}  {:>14}  {:>10.4}",
+            "total",
+            "",
+            format_lr(lr),
+            lr.log10()
+        );
         println!();
         println!("ln L(H1) = {ln_h1:.6}");
         println!("ln L(H2) = {ln_h2:.6}");

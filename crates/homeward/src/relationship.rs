@@ -127,9 +127,7 @@ pub fn run(args: &RelationshipArgs) -> Result<()> {
             relationship: name,
             degree: rel.map(|r| r.degree()),
             loglik: *ln,
-            log10_lr: ln
-                .is_finite()
-                .then(|| (ln - ln_unrelated) / std::f64::consts::LN_10),
+            log10_lr: ln.is_finite().then(|| (ln - ln_unrelated) / std::f64::consts::LN_10),
             posterior: (ln - max).exp() / total,
         })
         .collect();
@@ -184,7 +182,11 @@ pub fn run(args: &RelationshipArgs) -> Result<()> {
             );
         }
         println!();
-        println!("{} SNPs; posteriors under equal prior probabilities of the {} relationships", markers, rows.len());
+        println!(
+            "{} SNPs; posteriors under equal prior probabilities of the {} relationships",
+            markers,
+            rows.len()
+        );
     }
     Ok(())
 }

@@ -149,7 +149,10 @@ impl SnpArgs {
             return Ok(None);
         };
         if !(0.0..1.0).contains(&self.genotype_error) {
-            return Err(input_error!("--genotype-error {}: must be in [0, 1)", self.genotype_error));
+            return Err(input_error!(
+                "--genotype-error {}: must be in [0, 1)",
+                self.genotype_error
+            ));
         }
         if let Some(e) = self.sequencing_error {
             if !(e > 0.0 && e < 0.5) {

@@ -19,7 +19,10 @@ fn close(got: f64, want: f64) -> bool {
 }
 
 fn homeward(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_homeward")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_homeward"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn lr_json(args: &[&std::ffi::OsStr]) -> Value {
@@ -105,10 +108,16 @@ fn every_linked_snp_case_matches_its_expected_lr() {
                 .map(|e| format!("{}: {e}", d.file_name().unwrap().to_string_lossy()))
         })
         .collect();
-    assert!(failures.is_empty(), "{} cases fail:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} cases fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
-const STR_PED: &str = "id\tfid\tmid\tsex\tM1\tM2\nF\t0\t0\t1\t10/11\t9/9\nM\t0\t0\t2\t-/-\t-/-\nC\tF\tM\t1\t10/10\t9/10\n";
+const STR_PED: &str =
+    "id\tfid\tmid\tsex\tM1\tM2\nF\t0\t0\t1\t10/11\t9/9\nM\t0\t0\t2\t-/-\t-/-\nC\tF\tM\t1\t10/10\t9/10\n";
 const STR_FREQS: &str = "marker\tallele\tfreq\nM1\t10\t0.5\nM1\t11\t0.3\nM1\t12\t0.2\nM2\t9\t0.6\nM2\t10\t0.4\n";
 
 #[test]
@@ -119,7 +128,14 @@ fn str_and_snp_evidence_combine_into_one_lr() {
     let freqs = dir.file("freqs.tsv", STR_FREQS);
     let (vcf, panel) = (case.join("genotypes.vcf"), case.join("panel.tsv"));
     let os = |s: &'static str| std::ffi::OsStr::new(s);
-    let strs = lr_json(&[os("lr"), os("--h1"), ped.as_os_str(), os("--freqs"), freqs.as_os_str(), os("--json")]);
+    let strs = lr_json(&[
+        os("lr"),
+        os("--h1"),
+        ped.as_os_str(),
+        os("--freqs"),
+        freqs.as_os_str(),
+        os("--json"),
+    ]);
     let snps = lr_json(&[
         os("lr"),
         os("--h1"),
@@ -215,8 +231,10 @@ fn a_malformed_pl() {
         "pl",
         "genotypes.vcf",
         |t| {
-            t.replace("\tGT\t1/1\t./.", "\tGT:PL\t1/1:0,x,3\t./.")
-                .replace("##FORMAT=<ID=GT", "##FORMAT=<ID=PL,Number=G,Type=Integer,Description=\"\">\n##FORMAT=<ID=GT")
+            t.replace("\tGT\t1/1\t./.", "\tGT:PL\t1/1:0,x,3\t./.").replace(
+                "##FORMAT=<ID=GT",
+                "##FORMAT=<ID=PL,Number=G,Type=Integer,Description=\"\">\n##FORMAT=<ID=GT",
+            )
         },
         &["genotypes.vcf: line 8, field 'F:PL'", "'x' is not a valid value"],
     );
@@ -275,7 +293,10 @@ fn relationship_likelihoods_equal_the_pedigree_lr_and_ibd_posteriors_sum_to_one(
         let w = want[key].as_f64().unwrap();
         assert!((ln(name) - w).abs() <= 1e-9 * w.abs(), "{name}: {} vs {w}", ln(name));
     }
-    assert_eq!(rels.iter().find(|r| r["relationship"] == "parent-child").unwrap()["log10_lr"], Value::Null);
+    assert_eq!(
+        rels.iter().find(|r| r["relationship"] == "parent-child").unwrap()["log10_lr"],
+        Value::Null
+    );
     let posterior: f64 = rels.iter().map(|r| r["posterior"].as_f64().unwrap()).sum();
     assert!((posterior - 1.0).abs() < 1e-12);
     let text = std::fs::read_to_string(&ibd).unwrap();

@@ -22,8 +22,8 @@ mod typing;
 
 pub use engine::{ln_likelihood, Engine, GenotypeTable};
 pub use linked::{
-    brute_force_ibd, brute_force_linked, ln_likelihood_linked, GenotypeLikelihoods, LinkageError, LinkedChain, LinkedMarker, MapFunction,
-    MAX_COMPONENT_ALLELES, MAX_PATHS, MAX_STATE_BITS,
+    brute_force_ibd, brute_force_linked, ln_likelihood_linked, GenotypeLikelihoods, LinkageError, LinkedChain,
+    LinkedMarker, MapFunction, MAX_COMPONENT_ALLELES, MAX_PATHS, MAX_STATE_BITS,
 };
 pub use lr::{likelihood_ratio, unrelated_alternative, Hypothesis, LrReport, MarkerLr};
 pub use marker::{Chromosome, Marker, MarkerError, SILENT_ALLELE};

@@ -65,7 +65,12 @@ impl Relationship {
         }
         let mut specs: Vec<MemberSpec> = Vec::new();
         let mut add = |id: String, father: Option<String>, mother: Option<String>, sex: Sex| {
-            specs.push(MemberSpec { id, father, mother, sex });
+            specs.push(MemberSpec {
+                id,
+                father,
+                mother,
+                sex,
+            });
         };
         let lineal = self.up_a == 0 || self.up_b == 0;
         // The top: the ancestor (lineal: the older person itself; half: one man) or the couple.
@@ -80,7 +85,10 @@ impl Relationship {
             "ancestor_wife".to_owned()
         });
         // One line down from the top to `who`, `generations` long.
-        let line = |side: &str, who: (&str, Sex), generations: u8, add: &mut dyn FnMut(String, Option<String>, Option<String>, Sex)| {
+        let line = |side: &str,
+                    who: (&str, Sex),
+                    generations: u8,
+                    add: &mut dyn FnMut(String, Option<String>, Option<String>, Sex)| {
             let (mut parent, mut parent_sex) = (top_id.clone(), top_sex);
             for g in 1..=generations {
                 let last = g == generations;
@@ -89,7 +97,11 @@ impl Relationship {
                 } else {
                     (format!("{side}_line_{g}"), Sex::Male)
                 };
-                let spouse_sex = if parent_sex == Sex::Male { Sex::Female } else { Sex::Male };
+                let spouse_sex = if parent_sex == Sex::Male {
+                    Sex::Female
+                } else {
+                    Sex::Male
+                };
                 let spouse = match (&top_wife, g) {
                     (Some(w), 1) => w.clone(),
                     _ => {
@@ -135,12 +147,20 @@ mod tests {
         assert_eq!(degrees[11], ("second cousins", 5));
         for (name, r) in STANDARD_RELATIONSHIPS {
             let Some(r) = r else { continue };
-            for sexes in [(Sex::Male, Sex::Female), (Sex::Female, Sex::Female), (Sex::Male, Sex::Male)] {
-                let (ped, a, b) = r.pedigree(("X", sexes.0), ("Y", sexes.1)).unwrap_or_else(|| panic!("{name}"));
+            for sexes in [
+                (Sex::Male, Sex::Female),
+                (Sex::Female, Sex::Female),
+                (Sex::Male, Sex::Male),
+            ] {
+                let (ped, a, b) = r
+                    .pedigree(("X", sexes.0), ("Y", sexes.1))
+                    .unwrap_or_else(|| panic!("{name}"));
                 assert_eq!((ped.member(a).id.as_str(), ped.member(b).id.as_str()), ("X", "Y"));
             }
         }
-        let (ped, a, b) = Relationship::new(2, 2, true).pedigree(("X", Sex::Male), ("Y", Sex::Female)).unwrap();
+        let (ped, a, b) = Relationship::new(2, 2, true)
+            .pedigree(("X", Sex::Male), ("Y", Sex::Female))
+            .unwrap();
         assert_eq!(ped.len(), 8);
         assert!(!ped.member(a).is_founder() && !ped.member(b).is_founder());
     }
@@ -170,10 +190,17 @@ mod tests {
                 .collect();
             ln_likelihood_linked(&ped, &markers, &evidence, MapFunction::Haldane).unwrap()
         };
-        let second = [Relationship::new(1, 1, false), Relationship::new(2, 0, true), Relationship::new(2, 1, true)];
+        let second = [
+            Relationship::new(1, 1, false),
+            Relationship::new(2, 0, true),
+            Relationship::new(2, 1, true),
+        ];
         let unlinked: Vec<f64> = second.iter().map(|&r| ln(r, 1e4)).collect();
         assert!(unlinked.iter().all(|x| (x - unlinked[0]).abs() < 1e-12), "{unlinked:?}");
         let linked: Vec<f64> = second.iter().map(|&r| ln(r, 5.0)).collect();
-        assert!((linked[0] - linked[1]).abs() > 1e-6 && (linked[0] - linked[2]).abs() > 1e-6, "{linked:?}");
+        assert!(
+            (linked[0] - linked[1]).abs() > 1e-6 && (linked[0] - linked[2]).abs() > 1e-6,
+            "{linked:?}"
+        );
     }
 }

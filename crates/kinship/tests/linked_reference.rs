@@ -16,31 +16,29 @@ struct Case {
 /// Members in birth order: a founder couple, then members who are founders one time in four and
 /// otherwise children of earlier members (so loops and several components both occur).
 fn pedigree_strategy(max_members: usize) -> impl Strategy<Value = Pedigree> {
-    prop::collection::vec((any::<u32>(), any::<u32>(), any::<bool>(), 0u8..4), 3..=max_members).prop_map(
-        |raw| {
-            let mut specs: Vec<MemberSpec> = Vec::new();
-            for (i, &(fa, mo, male, roll)) in raw.iter().enumerate() {
-                let male = if i < 2 { i == 0 } else { male };
-                let founder = i < 2 || roll == 0;
-                let males: Vec<usize> = (0..i).filter(|&j| specs[j].sex == Sex::Male).collect();
-                let females: Vec<usize> = (0..i).filter(|&j| specs[j].sex == Sex::Female).collect();
-                let (father, mother) = if founder || males.is_empty() || females.is_empty() {
-                    (None, None)
-                } else {
-                    let f = males[fa as usize % males.len()];
-                    let m = females[mo as usize % females.len()];
-                    (Some(specs[f].id.clone()), Some(specs[m].id.clone()))
-                };
-                specs.push(MemberSpec {
-                    id: format!("p{i}"),
-                    father,
-                    mother,
-                    sex: if male { Sex::Male } else { Sex::Female },
-                });
-            }
-            Pedigree::new(specs).expect("generated pedigrees are valid")
-        },
-    )
+    prop::collection::vec((any::<u32>(), any::<u32>(), any::<bool>(), 0u8..4), 3..=max_members).prop_map(|raw| {
+        let mut specs: Vec<MemberSpec> = Vec::new();
+        for (i, &(fa, mo, male, roll)) in raw.iter().enumerate() {
+            let male = if i < 2 { i == 0 } else { male };
+            let founder = i < 2 || roll == 0;
+            let males: Vec<usize> = (0..i).filter(|&j| specs[j].sex == Sex::Male).collect();
+            let females: Vec<usize> = (0..i).filter(|&j| specs[j].sex == Sex::Female).collect();
+            let (father, mother) = if founder || males.is_empty() || females.is_empty() {
+                (None, None)
+            } else {
+                let f = males[fa as usize % males.len()];
+                let m = females[mo as usize % females.len()];
+                (Some(specs[f].id.clone()), Some(specs[m].id.clone()))
+            };
+            specs.push(MemberSpec {
+                id: format!("p{i}"),
+                father,
+                mother,
+                sex: if male { Sex::Male } else { Sex::Female },
+            });
+        }
+        Pedigree::new(specs).expect("generated pedigrees are valid")
+    })
 }
 
 fn likelihood_strategy() -> impl Strategy<Value = Option<GenotypeLikelihoods>> {
@@ -63,7 +61,11 @@ fn case_strategy() -> impl Strategy<Value = Case> {
             Just(pedigree),
             prop::collection::vec((0.01..0.99f64, gap, male_factor), n_markers),
             prop::collection::vec(prop::collection::vec(likelihood_strategy(), n), n_markers),
-            Just(if kosambi { MapFunction::Kosambi } else { MapFunction::Haldane }),
+            Just(if kosambi {
+                MapFunction::Kosambi
+            } else {
+                MapFunction::Haldane
+            }),
         )
             .prop_map(|(pedigree, raw, evidence, map)| {
                 let (mut f, mut m) = (10.0, 7.0);

@@ -71,8 +71,17 @@ struct Hypotheses {
     h2: Pedigree,
 }
 
-fn log10_lr(chromosomes: &[Vec<LinkedMarker>], hyp: &Hypotheses, per_chrom: &[Vec<Vec<u8>>], truth_ab: (usize, usize), data: Data, rng: &mut Rng) -> f64 {
-    let typed1: Vec<bool> = (0..hyp.h1.len()).map(|i| i == hyp.h1_ab.0 || i == hyp.h1_ab.1).collect();
+fn log10_lr(
+    chromosomes: &[Vec<LinkedMarker>],
+    hyp: &Hypotheses,
+    per_chrom: &[Vec<Vec<u8>>],
+    truth_ab: (usize, usize),
+    data: Data,
+    rng: &mut Rng,
+) -> f64 {
+    let typed1: Vec<bool> = (0..hyp.h1.len())
+        .map(|i| i == hyp.h1_ab.0 || i == hyp.h1_ab.1)
+        .collect();
     let mut c1 = LinkedChain::new(&hyp.h1, &typed1).expect("small pedigree");
     let mut c2 = LinkedChain::new(&hyp.h2, &[true, true]).expect("two persons");
     let mut ln = 0.0;
@@ -104,7 +113,10 @@ fn main() {
     let seed = parse(args.next(), 20_261_202);
     let chromosomes = chromosomes();
     let n: usize = chromosomes.iter().map(Vec::len).sum();
-    println!("FORCE panel: {n} SNPs on {} chromosomes; {pairs} pairs per row; seed {seed}\n", chromosomes.len());
+    println!(
+        "FORCE panel: {n} SNPs on {} chromosomes; {pairs} pairs per row; seed {seed}\n",
+        chromosomes.len()
+    );
     let unrelated = Pedigree::singletons([("X".to_owned(), Sex::Male), ("Y".to_owned(), Sex::Male)]).expect("two ids");
     let relationships = [
         ("first cousins", Relationship::new(2, 2, true)),

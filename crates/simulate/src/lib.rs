@@ -23,11 +23,11 @@ pub use power::{
     ExactLrDistribution, ExclusionPower, FamilyPlan, LrDistribution, SimulatedFraction, DEFAULT_CONFIGURATION_LIMIT,
 };
 pub use rng::Rng;
-pub use snp::{draw_reads, drop_linked_snps, read_likelihoods};
 pub use scenario::{
     simulate_scenario, FamilyShape, FamilyTemplate, Scenario, ScenarioSpec, SimulatedFamily, SimulatedVictim,
     VictimSource,
 };
+pub use snp::{draw_reads, drop_linked_snps, read_likelihoods};
 
 /// Why a simulation cannot run.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -115,12 +115,14 @@ impl LinkedChain {
             let m = ped.member(i);
             let (Some(f), Some(mo)) = (m.father, m.mother) else {
                 founder_of[i] = founders;
-                founders = founders.checked_add(1).filter(|&f| f < u16::MAX / 2).ok_or_else(|| {
-                    LinkageError::TooComplex {
-                        what: "more founders".into(),
-                        limit: u64::from(u16::MAX / 2),
-                    }
-                })?;
+                founders =
+                    founders
+                        .checked_add(1)
+                        .filter(|&f| f < u16::MAX / 2)
+                        .ok_or_else(|| LinkageError::TooComplex {
+                            what: "more founders".into(),
+                            limit: u64::from(u16::MAX / 2),
+                        })?;
                 continue;
             };
             for (slot, parent) in [f, mo].into_iter().enumerate() {
@@ -282,10 +284,13 @@ impl LinkedChain {
         check_evidence(self.ids.len(), markers, evidence)?;
         let rs = intervals(markers, map)?;
         let slot = |i: usize| {
-            self.typed.iter().position(|&t| t == i).ok_or_else(|| LinkageError::NotInChain {
-                marker: markers.first().map_or_else(String::new, |m| m.name.clone()),
-                member: self.ids.get(i).cloned().unwrap_or_default(),
-            })
+            self.typed
+                .iter()
+                .position(|&t| t == i)
+                .ok_or_else(|| LinkageError::NotInChain {
+                    marker: markers.first().map_or_else(String::new, |m| m.name.clone()),
+                    member: self.ids.get(i).cloned().unwrap_or_default(),
+                })
         };
         let (ja, jb) = (slot(a)?, slot(b)?);
         let ibd_of_pattern: Vec<usize> = self
@@ -605,9 +610,14 @@ mod tests {
             let mut typings = vec![Typing::Untyped; ped.len()];
             typings[6] = call(a);
             typings[7] = call(b);
-            str_total += engine.ln_likelihood(&ped, &snp, &typings, &Conditions::default()).unwrap();
+            str_total += engine
+                .ln_likelihood(&ped, &snp, &typings, &Conditions::default())
+                .unwrap();
         }
-        assert!((chain - str_total).abs() <= 1e-12 * str_total.abs(), "{chain} vs {str_total}");
+        assert!(
+            (chain - str_total).abs() <= 1e-12 * str_total.abs(),
+            "{chain} vs {str_total}"
+        );
     }
 
     #[test]

@@ -22,11 +22,7 @@ pub enum LinkageError {
     #[error("{markers} markers but evidence for {rows}")]
     EvidenceCount { markers: usize, rows: usize },
     #[error("marker '{marker}': evidence for {got} members, the pedigree has {members}")]
-    MemberCount {
-        marker: String,
-        got: usize,
-        members: usize,
-    },
+    MemberCount { marker: String, got: usize, members: usize },
     #[error("marker '{marker}': ALT frequency {freq} must lie strictly between 0 and 1")]
     BadFrequency { marker: String, freq: f64 },
     #[error("marker '{marker}': genetic position {cm} cM is not a number at or after the previous marker's")]
@@ -223,14 +219,22 @@ mod tests {
 
     #[test]
     fn likelihood_constructors() {
-        assert_eq!(GenotypeLikelihoods::from_call(1, 0.1).unwrap().values(), [0.05, 0.9, 0.05]);
-        assert_eq!(GenotypeLikelihoods::from_phred([0.0, 10.0, 20.0]).unwrap().values(), [1.0, 0.1, 0.01]);
+        assert_eq!(
+            GenotypeLikelihoods::from_call(1, 0.1).unwrap().values(),
+            [0.05, 0.9, 0.05]
+        );
+        assert_eq!(
+            GenotypeLikelihoods::from_phred([0.0, 10.0, 20.0]).unwrap().values(),
+            [1.0, 0.1, 0.01]
+        );
         assert!(GenotypeLikelihoods::new([1.0, -1.0, 0.0]).is_err());
         assert!(GenotypeLikelihoods::from_call(0, 1.0).is_err());
         let ad = GenotypeLikelihoods::from_read_counts(0, 2, 0.01).unwrap().values();
         assert_eq!(ad[2], 1.0);
         assert!((ad[1] - 0.25 / 0.99f64.powi(2)).abs() < 1e-12);
-        let deep = GenotypeLikelihoods::from_read_counts(3000, 3000, 0.01).unwrap().values();
+        let deep = GenotypeLikelihoods::from_read_counts(3000, 3000, 0.01)
+            .unwrap()
+            .values();
         assert_eq!(deep[1], 1.0);
     }
 }

@@ -76,7 +76,8 @@ fn each_path(
     let states = 1u64.checked_shl(nbits as u32).unwrap_or(u64::MAX);
     let labellings = 1u64.checked_shl(nfa as u32).unwrap_or(u64::MAX);
     let paths = (0..markers.len()).try_fold(1u64, |acc, _| acc.checked_mul(states));
-    let work = paths.and_then(|p| p.checked_add(states.saturating_mul(labellings).saturating_mul(markers.len() as u64)));
+    let work =
+        paths.and_then(|p| p.checked_add(states.saturating_mul(labellings).saturating_mul(markers.len() as u64)));
     if work.is_none_or(|w| w > MAX_PATHS) {
         return Err(LinkageError::TooComplex {
             what: "more enumerated paths".into(),
