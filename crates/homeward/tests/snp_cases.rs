@@ -3,32 +3,21 @@
 //! with STRs, and bad input (file, line, field, exit code 2).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 
+mod cases;
 mod common;
+use cases::{close, expected, output_json, run_all};
 use common::Dir;
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/snp")
 }
 
-fn close(got: f64, want: f64) -> bool {
-    (got == 0.0 && want == 0.0) || ((got - want) / want).abs() <= 1e-9
-}
-
-fn homeward(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 fn lr_json(args: &[&std::ffi::OsStr]) -> Value {
-    let out = homeward(args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+    output_json(Command::new(env!("CARGO_BIN_EXE_homeward")).args(args)).unwrap()
 }
 
 fn run_case(dir: &Path) -> Result<(), String> {
@@ -45,16 +34,8 @@ fn run_case(dir: &Path) -> Result<(), String> {
         cmd.arg("--h2").arg(dir.join("h2.ped"));
     }
     cmd.args(extra.split_whitespace()).arg("--json");
-    let out = cmd.output().map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(format!(
-            "exit {:?}: {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let got: Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
-    let want: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let got = output_json(&mut cmd)?;
+    let want = expected(dir);
     let mut problems = Vec::new();
     let (g, w) = (got["lr"].as_f64().unwrap(), want["lr"].as_f64().unwrap());
     if !close(g, w) {
@@ -93,27 +74,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
 
 #[test]
 fn every_linked_snp_case_matches_its_expected_lr() {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(data_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("expected.json").exists())
-        .collect();
-    dirs.sort();
-    assert_eq!(dirs.len(), 8);
-    let failures: Vec<String> = dirs
-        .iter()
-        .filter_map(|d| {
-            run_case(d)
-                .err()
-                .map(|e| format!("{}: {e}", d.file_name().unwrap().to_string_lossy()))
-        })
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} cases fail:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_eq!(run_all(&data_dir(), run_case), 8);
 }
 
 const STR_PED: &str =
@@ -264,7 +225,7 @@ fn a_ped_file_with_strs_but_no_frequencies() {
 fn relationship_likelihoods_equal_the_pedigree_lr_and_ibd_posteriors_sum_to_one() {
     // Case 031 is first cousins C1, C2 against unrelated, on a sex-averaged map.
     let case = data_dir().join("case_031_cousins");
-    let want: Value = serde_json::from_str(&std::fs::read_to_string(case.join("expected.json")).unwrap()).unwrap();
+    let want = expected(&case);
     let dir = Dir::new("snp", "relationship");
     let ibd = dir.0.join("ibd.tsv");
     let os = std::ffi::OsStr::new;
