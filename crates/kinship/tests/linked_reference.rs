@@ -5,6 +5,8 @@
 use kinship::*;
 use proptest::prelude::*;
 
+mod common;
+
 #[derive(Debug, Clone)]
 struct Case {
     pedigree: Pedigree,
@@ -17,27 +19,15 @@ struct Case {
 /// otherwise children of earlier members (so loops and several components both occur).
 fn pedigree_strategy(max_members: usize) -> impl Strategy<Value = Pedigree> {
     prop::collection::vec((any::<u32>(), any::<u32>(), any::<bool>(), 0u8..4), 3..=max_members).prop_map(|raw| {
-        let mut specs: Vec<MemberSpec> = Vec::new();
-        for (i, &(fa, mo, male, roll)) in raw.iter().enumerate() {
-            let male = if i < 2 { i == 0 } else { male };
-            let founder = i < 2 || roll == 0;
-            let males: Vec<usize> = (0..i).filter(|&j| specs[j].sex == Sex::Male).collect();
-            let females: Vec<usize> = (0..i).filter(|&j| specs[j].sex == Sex::Female).collect();
-            let (father, mother) = if founder || males.is_empty() || females.is_empty() {
-                (None, None)
-            } else {
-                let f = males[fa as usize % males.len()];
-                let m = females[mo as usize % females.len()];
-                (Some(specs[f].id.clone()), Some(specs[m].id.clone()))
-            };
-            specs.push(MemberSpec {
-                id: format!("p{i}"),
-                father,
-                mother,
-                sex: if male { Sex::Male } else { Sex::Female },
-            });
-        }
-        Pedigree::new(specs).expect("generated pedigrees are valid")
+        let raw: Vec<_> = raw
+            .iter()
+            .enumerate()
+            .map(|(i, &(fa, mo, male, roll))| {
+                let male = if i < 2 { i == 0 } else { male };
+                (fa, mo, if male { Sex::Male } else { Sex::Female }, i < 2 || roll == 0)
+            })
+            .collect();
+        common::pedigree_from(&raw)
     })
 }
 
