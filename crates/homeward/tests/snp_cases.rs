@@ -268,3 +268,92 @@ fn relationship_likelihoods_equal_the_pedigree_lr_and_ibd_posteriors_sum_to_one(
         assert!((p - 1.0).abs() < 1e-5, "{row}");
     }
 }
+
+/// Case 001 run with its files edited; the JSON output.
+fn edited_case_001(
+    name: &str,
+    edit_vcf: impl Fn(&str) -> String,
+    edit_panel: impl Fn(&str) -> String,
+    extra: &[&str],
+) -> Result<Value, String> {
+    let case = data_dir().join("case_001_duo_father_son_gt");
+    let dir = Dir::new("snp-edited", name);
+    let read = |f: &str| std::fs::read_to_string(case.join(f)).unwrap();
+    let vcf = dir.file("genotypes.vcf", &edit_vcf(&read("genotypes.vcf")));
+    let panel = dir.file("panel.tsv", &edit_panel(&read("panel.tsv")));
+    output_json(
+        Command::new(env!("CARGO_BIN_EXE_homeward"))
+            .arg("lr")
+            .arg("--h1")
+            .arg(case.join("h1.ped"))
+            .arg("--vcf")
+            .arg(&vcf)
+            .arg("--panel")
+            .arg(&panel)
+            .args(extra)
+            .arg("--json"),
+    )
+}
+
+#[test]
+fn deep_read_counts_give_the_lr_of_the_calls() {
+    // Every call turned into 40 reads that agree with it: with a small read error the AD
+    // likelihoods single out the called genotype, so the LR is the GT one.
+    let to_ad = |t: &str| {
+        t.lines()
+            .map(|l| {
+                if l.starts_with('#') {
+                    return l.to_owned();
+                }
+                let mut f: Vec<String> = l.split('\t').map(str::to_owned).collect();
+                f[8] = "GT:AD".into();
+                for s in f.iter_mut().skip(9) {
+                    let ad = match s.as_str() {
+                        "0/0" => "40,0",
+                        "0/1" => "20,20",
+                        "1/1" => "0,40",
+                        _ => ".",
+                    };
+                    *s = format!("./.:{ad}");
+                }
+                f.join("\t")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n"
+    };
+    let id = |t: &str| t.to_owned();
+    let gt = edited_case_001("gt", id, id, &[]).unwrap();
+    let ad = edited_case_001("ad", to_ad, id, &["--sequencing-error", "0.001"]).unwrap();
+    let (g, a) = (gt["lr"].as_f64().unwrap(), ad["lr"].as_f64().unwrap());
+    assert!(((a - g) / g).abs() < 1e-6, "AD {a} vs GT {g}");
+    // Without the flag AD is not read, and the calls are all missing: LR 1.
+    let none = edited_case_001("ad-ignored", to_ad, id, &[]).unwrap();
+    assert_eq!(none["lr"].as_f64(), Some(1.0));
+}
+
+#[test]
+fn population_columns_of_the_panel() {
+    let with_pop = |t: &str| {
+        t.lines()
+            .enumerate()
+            .map(|(i, l)| {
+                let extra = if i == 0 {
+                    "freq_alt:EAS".to_owned()
+                } else {
+                    l.rsplit('\t').next().unwrap().to_owned()
+                };
+                format!("{l}\t{extra}\n")
+            })
+            .collect::<String>()
+    };
+    let id = |t: &str| t.to_owned();
+    let base = edited_case_001("pop-base", id, id, &[]).unwrap();
+    let pop = edited_case_001("pop", id, with_pop, &["--population", "EAS"]).unwrap();
+    assert_eq!(base["lr"], pop["lr"]);
+    let err = edited_case_001("pop-missing", id, with_pop, &["--population", "AFR"]).unwrap_err();
+    assert!(err.contains("exit Some(2)") && err.contains("EAS"), "{err}");
+    let na = |t: &str| with_pop(t).replacen("\t0.483\n", "\tNA\n", 1);
+    let err = edited_case_001("pop-na", id, na, &["--population", "EAS"]).unwrap_err();
+    assert!(err.contains("line 3, column 'freq_alt:EAS'"), "{err}");
+}
