@@ -152,7 +152,7 @@ pub fn read_vcf(text: &str) -> Result<VcfFile, VcfError> {
     };
     let mut seen = HashSet::new();
     for s in &samples {
-        if s.is_empty() {
+        if s.trim().is_empty() {
             return Err(VcfError::new(header_line, "#CHROM", "a sample column has no name"));
         }
         if !seen.insert(s.as_str()) {
