@@ -7,14 +7,57 @@
 //! chain, with full genotypes (no error) and with 1× sequencing (Poisson depth 1, read error 0.01,
 //! likelihoods from the read counts). Prints the fraction with LR ≥ 10^4, the median log10 LR,
 //! and, on as many unrelated pairs, the fraction with LR above 10, 100 and 10^4 (Turing's bound:
-//! at most 1/t). Markdown.
+//! at most 1/t). For comparison, the same related pairs' complete profiles at the 23 STRs of
+//! crates/homeward/tests/data/bench/duo_nomut/freqs.tsv (no mutation; drawn from their own random
+//! stream, so the SNP figures do not depend on them): the rate of LR ≥ 10^4 with STRs alone and
+//! with STRs and SNPs together (independent marker sets: the LRs multiply). Markdown.
 
 use std::time::Instant;
 
-use kinship::{GenotypeLikelihoods, LinkedChain, LinkedMarker, MapFunction, Pedigree, Relationship, Sex};
-use simulate::{drop_linked_snps, read_likelihoods, Rng};
+use kinship::{
+    likelihood_ratio, Chromosome, Conditions, GenotypeLikelihoods, Hypothesis, LinkedChain, LinkedMarker, MapFunction,
+    Marker, Pedigree, Relationship, Sex, Typing,
+};
+use simulate::{drop_linked_snps, read_likelihoods, GeneDropper, Rng};
 
 const PANEL: &str = include_str!("../../homeward/data/snp/force-autosomal.tsv");
+const STR_FREQS: &str = include_str!("../../homeward/tests/data/bench/duo_nomut/freqs.tsv");
+
+/// log10 LR of the relationship against unrelated on complete STR profiles of the pair.
+fn str_log10_lr(markers: &[Marker], dropper: &GeneDropper<'_>, hyp: &Hypotheses, rng: &mut Rng) -> f64 {
+    let g = dropper.drop_pedigree(&hyp.h1, rng).expect("drop");
+    let (ia, ib) = hyp.h1_ab;
+    let h1: Vec<Vec<Typing>> = g
+        .iter()
+        .zip(markers)
+        .map(|(row, m)| {
+            (0..row.len())
+                .map(|i| {
+                    if i == ia || i == ib {
+                        row[i].typing(m)
+                    } else {
+                        Typing::Untyped
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let h2: Vec<Vec<Typing>> = h1.iter().map(|row| vec![row[ia], row[ib]]).collect();
+    likelihood_ratio(
+        markers,
+        Hypothesis {
+            pedigree: &hyp.h1,
+            typings: &h1,
+        },
+        Hypothesis {
+            pedigree: &hyp.h2,
+            typings: &h2,
+        },
+        &Conditions::default(),
+    )
+    .expect("STR likelihoods")
+    .log10_lr()
+}
 
 /// The panel as chromosomes of linked markers, sex-specific map.
 fn chromosomes() -> Vec<Vec<LinkedMarker>> {
@@ -112,6 +155,13 @@ fn main() {
     let pairs = parse(args.next(), 500) as usize;
     let seed = parse(args.next(), 20_261_202);
     let chromosomes = chromosomes();
+    let str_markers: Vec<Marker> = formats::read_frequencies(STR_FREQS)
+        .expect("the bundled frequency file parses")
+        .markers
+        .into_iter()
+        .map(|m| Marker::without_mutation(&m.name, m.alleles, Chromosome::Autosomal).expect("valid frequencies"))
+        .collect();
+    let dropper = GeneDropper::new(&str_markers, 0.0).expect("dropper");
     let n: usize = chromosomes.iter().map(Vec::len).sum();
     println!(
         "FORCE panel: {n} SNPs on {} chromosomes; {pairs} pairs per row; seed {seed}\n",
@@ -123,8 +173,8 @@ fn main() {
         ("second cousins", Relationship::new(3, 3, true)),
         ("great-avuncular", Relationship::new(3, 1, true)),
     ];
-    println!("| relationship | data | P(LR ≥ 10^4 \\| related) | median log10 LR (related) | P(LR > 10 \\| unrelated) | P(LR > 100 \\| unrelated) | P(LR > 10^4 \\| unrelated) | time |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("| relationship | data | P(LR ≥ 10^4 \\| related) | median log10 LR (related) | P(LR > 10 \\| unrelated) | P(LR > 100 \\| unrelated) | P(LR > 10^4 \\| unrelated) | STRs alone: P(LR ≥ 10^4) | STRs + SNPs: P(LR ≥ 10^4) | time |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for (name, rel) in relationships {
         let (h1, ia, ib) = rel.pedigree(("X", Sex::Male), ("Y", Sex::Male)).expect("pedigree");
         let hyp = Hypotheses {
@@ -135,14 +185,21 @@ fn main() {
         for data in [Data::Genotypes, Data::Reads1x] {
             let started = Instant::now();
             let mut rng = Rng::seed_from(seed);
+            let mut str_rng = Rng::stream(seed, 1);
             let mut related = Vec::with_capacity(pairs);
+            let mut strs = Vec::with_capacity(pairs);
+            let mut both = Vec::with_capacity(pairs);
             let mut null = Vec::with_capacity(pairs);
             for _ in 0..pairs {
                 let g: Vec<Vec<Vec<u8>>> = chromosomes
                     .iter()
                     .map(|m| drop_linked_snps(&h1, m, MapFunction::Haldane, &mut rng).expect("drop"))
                     .collect();
-                related.push(log10_lr(&chromosomes, &hyp, &g, (ia, ib), data, &mut rng));
+                let snp = log10_lr(&chromosomes, &hyp, &g, (ia, ib), data, &mut rng);
+                let str_lr = str_log10_lr(&str_markers, &dropper, &hyp, &mut str_rng);
+                related.push(snp);
+                strs.push(str_lr);
+                both.push(snp + str_lr);
                 let u: Vec<Vec<Vec<u8>>> = chromosomes
                     .iter()
                     .map(|m| drop_linked_snps(&unrelated, m, MapFunction::Haldane, &mut rng).expect("drop"))
@@ -152,7 +209,7 @@ fn main() {
             let frac = |v: &[f64], t: f64| v.iter().filter(|&&x| x >= t).count() as f64 / v.len() as f64;
             let above = |v: &[f64], t: f64| v.iter().filter(|&&x| x > t).count() as f64 / v.len() as f64;
             println!(
-                "| {name} | {} | {:.3} | {:.2} | {:.4} | {:.4} | {:.4} | {:.1} s |",
+                "| {name} | {} | {:.3} | {:.2} | {:.4} | {:.4} | {:.4} | {:.4} | {:.3} | {:.1} s |",
                 match data {
                     Data::Genotypes => "genotypes, no error",
                     Data::Reads1x => "1× reads, error 0.01",
@@ -162,6 +219,8 @@ fn main() {
                 above(&null, 1.0),
                 above(&null, 2.0),
                 above(&null, 4.0),
+                frac(&strs, 4.0),
+                frac(&both, 4.0),
                 started.elapsed().as_secs_f64()
             );
         }
