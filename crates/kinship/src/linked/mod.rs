@@ -132,7 +132,8 @@ pub enum MapFunction {
     /// No interference: r = (1 − e^(−2d/100)) / 2.
     #[default]
     Haldane,
-    /// r = tanh(2d/100) / 2.
+    /// r = tanh(2d/100) / 2, per interval. The chain is Markov along the chromosome (as in Merlin and
+    /// Allegro), so Kosambi's interference is represented only between neighbouring markers.
     Kosambi,
 }
 
