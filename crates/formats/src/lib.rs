@@ -1,7 +1,8 @@
 //! Readers and writers for the text files Homeward reads: pedigrees with genotypes (the pedtools
 //! "ped" table), allele-frequency databases (long, ladder and Familias list forms), per-marker
 //! mutation-model tables, GeneMapper/GeneMarker allele tables, Familias `.fam` files, CODIS CMF 3.2 XML
-//! files, STRidER XML frequency exports, and GEDCOM 7.0 / 5.5.1 family trees.
+//! files, STRidER XML frequency exports, GEDCOM 7.0 / 5.5.1 family trees, SNP panels and VCF 4.x
+//! genotype files.
 //!
 //! Architecture invariant: this crate parses `&str` and writes `String`; it never touches the file
 //! system. Errors carry a 1-based line number and the field (column or marker) at fault; the caller
@@ -16,8 +17,10 @@ pub mod genemapper;
 pub mod min_freq;
 pub mod mutation_table;
 pub mod ped;
+pub mod snp_panel;
 pub mod strider;
 mod text;
+pub mod vcf;
 mod xml;
 
 pub use cmf::{
@@ -33,4 +36,6 @@ pub use genemapper::{read_genemapper, AmelogeninSex, GeneMapperError, GeneMapper
 pub use min_freq::{MinFreqError, MinFreqRule};
 pub use mutation_table::{read_mutation_table, MutationRow, MutationTableError};
 pub use ped::{read_ped, write_ped, PedError, PedFile, PedRow, RawGenotype};
+pub use snp_panel::{read_snp_panel, PanelError, PanelSnp, SnpPanel};
 pub use strider::{looks_like_xml, read_strider, write_strider, StriderError};
+pub use vcf::{read_vcf, GtCall, SampleCall, VcfError, VcfFile, VcfRecord};

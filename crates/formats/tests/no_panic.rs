@@ -49,6 +49,14 @@ fn file_like() -> impl Strategy<Value = String> {
         Just("3 LATI N".to_owned()),
         Just("0 TRLR\n".to_owned()),
         Just("@@".to_owned()),
+        Just("marker\tchrom\tpos_bp\tcm\tref\talt\tfreq_alt\tcm_female\tcm_male\tfreq_alt:EAS\n".to_owned()),
+        Just("##fileformat=VCFv4.2\n".to_owned()),
+        Just("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\n".to_owned()),
+        Just("\tGT:PL:GL:AD\t".to_owned()),
+        Just("0/1:".to_owned()),
+        Just("./.".to_owned()),
+        Just("|".to_owned()),
+        Just(":".to_owned()),
         "[0-9]{1,3}(\\.[0-9])?".prop_map(|s| s),
         "[A-Za-z/\\-]{0,6}".prop_map(|s| s),
         Just("\t".to_owned()),
@@ -73,6 +81,8 @@ proptest! {
         let _ = formats::read_fam(&text);
         let _ = formats::read_cmf(&text);
         let _ = formats::read_strider(&text);
+        let _ = formats::read_snp_panel(&text);
+        let _ = formats::read_vcf(&text);
         if let Ok(tree) = formats::read_gedcom(&text) {
             let _ = tree.pedigree();
             let _ = formats::write_gedcom(&tree);

@@ -20,6 +20,8 @@ pub mod lr;
 pub mod matching;
 pub mod model;
 pub mod records;
+pub mod relationship;
 pub mod screen;
 pub mod serve;
+pub mod snp;
 pub mod text_file;

@@ -1,15 +1,20 @@
-//! `homeward lr`: the likelihood ratio of two pedigree hypotheses.
+//! `homeward lr`: the likelihood ratio of two pedigree hypotheses, from STR genotypes in the ped
+//! files, SNP genotypes in a VCF file (linked, along each chromosome), or both (independent marker
+//! sets: their log-likelihoods add).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::Args;
-use kinship::{likelihood_ratio, unrelated_alternative, Conditions, Hypothesis, LikelihoodError, LrReport};
+use kinship::{
+    likelihood_ratio, unrelated_alternative, Conditions, Hypothesis, LikelihoodError, LrReport, Pedigree, Typing,
+};
 use serde::Serialize;
 
 use crate::case;
 use crate::input_error;
 use crate::model::ModelArgs;
+use crate::snp::{SnpArgs, SnpData};
 
 #[derive(Debug, Args)]
 pub struct LrArgs {
@@ -21,6 +26,8 @@ pub struct LrArgs {
     h2: Option<PathBuf>,
     #[command(flatten)]
     model: ModelArgs,
+    #[command(flatten)]
+    snp: SnpArgs,
     /// A Familias kinship case: every pedigree in it against the reference pedigree, with the file's
     /// database, mutation models and theta.
     #[arg(long, value_name = "CASE.fam", conflicts_with_all = FAM_CONFLICTS)]
@@ -38,7 +45,7 @@ pub struct LrArgs {
 
 /// Flags that a `.fam` file replaces (it carries the case, database, mutation models and theta);
 /// `ModelArgs` is the group clap makes of the model flags.
-const FAM_CONFLICTS: [&str; 3] = ["h1", "h2", "ModelArgs"];
+const FAM_CONFLICTS: [&str; 4] = ["h1", "h2", "ModelArgs", "SnpArgs"];
 
 #[derive(Debug, Serialize)]
 struct LrJson<'a> {
@@ -62,6 +69,9 @@ pub fn run(args: &LrArgs) -> Result<()> {
     let Some(h1_path) = &args.h1 else {
         return Err(input_error!("--h1 H1.ped (or --fam CASE.fam) is required"));
     };
+    if let Some(snps) = args.snp.load(args.model.population.as_deref(), false)? {
+        return run_with_snps(args, h1_path, &snps);
+    }
     let h1_file = case::read_ped(h1_path)?;
     let h1_ped = case::pedigree(h1_path, &h1_file)?;
     let h2_file = args.h2.as_ref().map(|p| case::read_ped(p)).transpose()?;
@@ -157,4 +167,242 @@ pub(crate) fn format_lr(x: f64) -> String {
     } else {
         format!("{x:.4e}")
     }
+}
+
+/// The STR part of a case with SNPs: markers and the typings of both hypotheses.
+struct StrPart {
+    markers: Vec<kinship::Marker>,
+    h1: Vec<Vec<Typing>>,
+    h2: Vec<Vec<Typing>>,
+    conditions: Conditions,
+}
+
+/// One chromosome's log-likelihoods under both hypotheses.
+#[derive(Debug, Clone)]
+struct ChromosomeLr<'a> {
+    chrom: &'a str,
+    markers: usize,
+    ln_h1: f64,
+    ln_h2: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct SnpLrJson<'a> {
+    lr: f64,
+    log10_lr: Option<f64>,
+    loglik_h1: Option<f64>,
+    loglik_h2: f64,
+    chromosomes: Vec<ChromosomeJson<'a>>,
+    /// The STR markers, when the case has them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    markers: Vec<MarkerJson<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct ChromosomeJson<'a> {
+    chrom: &'a str,
+    lr: f64,
+    markers: usize,
+    loglik_h1: Option<f64>,
+    loglik_h2: f64,
+}
+
+fn ratio(ln_h1: f64, ln_h2: f64) -> f64 {
+    if ln_h1 == f64::NEG_INFINITY {
+        0.0
+    } else {
+        (ln_h1 - ln_h2).exp()
+    }
+}
+
+/// `lr` with `--vcf`: SNPs linked along each chromosome, and the ped files' STRs when `--freqs`
+/// is given. H2 by default: every VCF sample and every STR-typed person unrelated, sexes from H1.
+fn run_with_snps(args: &LrArgs, h1_path: &Path, snps: &SnpData) -> Result<()> {
+    if args.write_fam.is_some() {
+        return Err(input_error!(
+            "--write-fam: a Familias file cannot hold SNP data; leave out --vcf"
+        ));
+    }
+    let h1_file = case::read_ped(h1_path)?;
+    let h1_ped = case::pedigree(h1_path, &h1_file)?;
+    let h2_file = args.h2.as_ref().map(|p| case::read_ped(p)).transpose()?;
+    let strs = match &args.model.freqs {
+        Some(_) => {
+            let mut ped_files: Vec<(&Path, &formats::PedFile)> = vec![(h1_path, &h1_file)];
+            if let (Some(path), Some(file)) = (&args.h2, &h2_file) {
+                ped_files.push((path, file));
+            }
+            let markers = args.model.markers(&ped_files)?;
+            let h1 = case::typings(h1_path, &h1_file, &markers)?;
+            let h2 = match (&args.h2, &h2_file) {
+                (Some(path), Some(file)) => case::typings(path, file, &markers)?,
+                _ => Vec::new(),
+            };
+            let conditions = args.model.conditions(|id| h1_ped.index_of(id).is_some())?;
+            Some(StrPart {
+                markers,
+                h1,
+                h2,
+                conditions,
+            })
+        }
+        None => {
+            if let Some(m) = h1_file.markers.first() {
+                return Err(input_error!(
+                    "{}: line 1, field '{m}': the ped file has STR genotypes; give --freqs FILE to use them with the SNPs, or remove the columns",
+                    h1_path.display()
+                ));
+            }
+            None
+        }
+    };
+    let (h2_ped, h2_path) = match (&args.h2, &h2_file) {
+        (Some(path), Some(file)) => (case::pedigree(path, file)?, path.as_path()),
+        _ => (default_h2(&h1_ped, snps, strs.as_ref())?, h1_path),
+    };
+    let mut strs = strs;
+    if let Some(part) = strs.as_mut() {
+        if args.h2.is_none() {
+            part.h2 = restrict(&h1_ped, &h2_ped, &part.h1);
+        }
+    }
+    let h1_samples = snps.samples_of(h1_path, &h1_ped)?;
+    let h2_samples = snps.samples_of(h2_path, &h2_ped)?;
+    let ln1 = snps.ln_likelihoods(&h1_ped, &h1_samples)?;
+    let ln2 = snps.ln_likelihoods(&h2_ped, &h2_samples)?;
+    let chromosomes: Vec<ChromosomeLr<'_>> = snps
+        .chromosomes
+        .iter()
+        .zip(ln1.iter().zip(&ln2))
+        .map(|(c, (&ln_h1, &ln_h2))| ChromosomeLr {
+            chrom: &c.name,
+            markers: c.markers.len(),
+            ln_h1,
+            ln_h2,
+        })
+        .collect();
+    if let Some(c) = chromosomes.iter().find(|c| c.ln_h2 == f64::NEG_INFINITY) {
+        return Err(input_error!(
+            "chromosome {}: the data are impossible under H2, so the likelihood ratio is undefined",
+            c.chrom
+        ));
+    }
+    let report = match &strs {
+        Some(part) => Some(compute(
+            &part.markers,
+            Hypothesis {
+                pedigree: &h1_ped,
+                typings: &part.h1,
+            },
+            Hypothesis {
+                pedigree: &h2_ped,
+                typings: &part.h2,
+            },
+            &part.conditions,
+        )?),
+        None => None,
+    };
+    let mut ln_h1: f64 = chromosomes.iter().map(|c| c.ln_h1).sum();
+    let mut ln_h2: f64 = chromosomes.iter().map(|c| c.ln_h2).sum();
+    if let Some(r) = &report {
+        ln_h1 += r.ln_h1();
+        ln_h2 += r.ln_h2();
+    }
+    let names: Vec<&str> = strs
+        .as_ref()
+        .map(|p| p.markers.iter().map(|m| m.name()).collect())
+        .unwrap_or_default();
+    if args.json {
+        let json = SnpLrJson {
+            lr: ratio(ln_h1, ln_h2),
+            log10_lr: finite((ln_h1 - ln_h2) / std::f64::consts::LN_10),
+            loglik_h1: finite(ln_h1),
+            loglik_h2: ln_h2,
+            chromosomes: chromosomes
+                .iter()
+                .map(|c| ChromosomeJson {
+                    chrom: c.chrom,
+                    lr: ratio(c.ln_h1, c.ln_h2),
+                    markers: c.markers,
+                    loglik_h1: finite(c.ln_h1),
+                    loglik_h2: c.ln_h2,
+                })
+                .collect(),
+            markers: report
+                .iter()
+                .flat_map(|r| r.markers.iter().zip(&names))
+                .map(|(m, &marker)| MarkerJson { marker, lr: m.lr() })
+                .collect(),
+        };
+        println!("{}", serde_json::to_string(&json)?);
+    } else {
+        let width = names.iter().map(|n| n.len()).max().unwrap_or(0).max(10);
+        println!(
+            "{:<width$}  {:>7}  {:>14}  {:>10}",
+            "chromosome", "SNPs", "LR", "log10 LR"
+        );
+        for c in &chromosomes {
+            let lr = ratio(c.ln_h1, c.ln_h2);
+            println!(
+                "{:<width$}  {:>7}  {:>14}  {:>10.4}",
+                c.chrom,
+                c.markers,
+                format_lr(lr),
+                lr.log10()
+            );
+        }
+        if let Some(r) = &report {
+            println!();
+            println!("{:<width$}  {:>7}  {:>14}  {:>10}", "STR marker", "", "LR", "log10 LR");
+            for (m, name) in r.markers.iter().zip(&names) {
+                println!(
+                    "{:<width$}  {:>7}  {:>14}  {:>10.4}",
+                    name,
+                    "",
+                    format_lr(m.lr()),
+                    m.lr().log10()
+                );
+            }
+        }
+        let lr = ratio(ln_h1, ln_h2);
+        println!(
+            "{:<width$}  {:>7}  {:>14}  {:>10.4}",
+            "total",
+            "",
+            format_lr(lr),
+            lr.log10()
+        );
+        println!();
+        println!("ln L(H1) = {ln_h1:.6}");
+        println!("ln L(H2) = {ln_h2:.6}");
+    }
+    Ok(())
+}
+
+/// H2 by default: every VCF sample and every member STR-typed somewhere, unrelated, in H1's order
+/// and with H1's sexes.
+fn default_h2(h1: &Pedigree, snps: &SnpData, strs: Option<&StrPart>) -> Result<Pedigree> {
+    let in_vcf = |id: &str| snps.samples.iter().any(|s| s == id);
+    let str_typed = |i: usize| strs.is_some_and(|p| p.h1.iter().any(|row| row[i].is_typed()));
+    let members = h1
+        .members()
+        .iter()
+        .enumerate()
+        .filter(|&(i, m)| in_vcf(&m.id) || str_typed(i))
+        .map(|(_, m)| (m.id.clone(), m.sex));
+    // Ids of a valid pedigree are unique, so this cannot fail.
+    Pedigree::singletons(members).map_err(anyhow::Error::new)
+}
+
+/// The STR typings of H1's members that are in `h2`, in `h2`'s order.
+fn restrict(h1: &Pedigree, h2: &Pedigree, typings: &[Vec<Typing>]) -> Vec<Vec<Typing>> {
+    typings
+        .iter()
+        .map(|row| {
+            h2.members()
+                .iter()
+                .map(|m| h1.index_of(&m.id).map_or(Typing::Untyped, |i| row[i]))
+                .collect()
+        })
+        .collect()
 }

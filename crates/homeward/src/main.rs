@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use homeward::{advise, backup, demo, dvi, error, itinerary, lr, matching, records, screen, serve};
+use homeward::{advise, backup, demo, dvi, error, itinerary, lr, matching, records, relationship, screen, serve};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -20,6 +20,9 @@ struct Cli {
 enum Command {
     /// Likelihood ratio of two pedigree hypotheses for the same DNA profiles.
     Lr(lr::LrArgs),
+    /// How two SNP-typed samples are related: each standard relationship's likelihood (linked SNPs),
+    /// LR against unrelated, posterior; IBD along the genome.
+    Relationship(relationship::RelationshipArgs),
     /// Identify victims against reference families: pairwise LRs, joint assignments, conclusions.
     Dvi(dvi::DviArgs),
     /// Screen every victim against every missing person; the best pairs to a file.
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Lr(args) => lr::run(&args),
+        Command::Relationship(args) => relationship::run(&args),
         Command::Dvi(args) => dvi::run(&args),
         Command::Screen(args) => screen::run(&args),
         Command::Match(args) => matching::run(&args),

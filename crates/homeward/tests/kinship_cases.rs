@@ -4,14 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_json::Value;
+mod cases;
+use cases::{close, expected, output_json, run_all};
 
 fn data_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
-}
-
-fn close(got: f64, want: f64) -> bool {
-    (got == 0.0 && want == 0.0) || ((got - want) / want).abs() <= 1e-9
 }
 
 fn run_case(dir: &Path) -> Result<(), String> {
@@ -31,16 +28,8 @@ fn run_case(dir: &Path) -> Result<(), String> {
         cmd.arg("--h2").arg(dir.join("h2.ped"));
     }
     cmd.args(args.split_whitespace()).arg("--json");
-    let out = cmd.output().map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(format!(
-            "exit {:?}: {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let got: Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
-    let want: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let got = output_json(&mut cmd)?;
+    let want = expected(dir);
     let (g, w) = (got["lr"].as_f64().unwrap(), want["lr"].as_f64().unwrap());
     let mut problems = Vec::new();
     if !close(g, w) {
@@ -75,37 +64,12 @@ fn run_case(dir: &Path) -> Result<(), String> {
     }
 }
 
-fn run_all(folder: &str) {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(data_dir(folder))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("expected.json").exists())
-        .collect();
-    dirs.sort();
-    assert!(!dirs.is_empty());
-    let failures: Vec<String> = dirs
-        .iter()
-        .filter_map(|d| {
-            run_case(d)
-                .err()
-                .map(|e| format!("{}: {e}", d.file_name().unwrap().to_string_lossy()))
-        })
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases fail:\n{}",
-        failures.len(),
-        dirs.len(),
-        failures.join("\n")
-    );
-}
-
 #[test]
 fn every_shared_kinship_case_matches_its_expected_lr() {
-    run_all("kinship");
+    run_all(&data_dir("kinship"), run_case);
 }
 
 #[test]
 fn every_benchmark_case_matches_its_expected_lr() {
-    run_all("bench");
+    run_all(&data_dir("bench"), run_case);
 }

@@ -5,23 +5,32 @@
 //!
 //! Entry points: [`ln_likelihood`] for one pedigree at one marker (variable elimination),
 //! [`brute_force_likelihood`] for the same by enumeration (the reference), and
-//! [`likelihood_ratio`] for two hypotheses over many markers.
+//! [`likelihood_ratio`] for two hypotheses over many markers. For linked biallelic SNPs:
+//! [`LinkedChain`] (the Lander–Green chain along a chromosome) and [`brute_force_linked`], its
+//! reference.
 
 mod engine;
 mod evidence;
+mod linked;
 mod lr;
 mod marker;
 mod mutation;
 mod pedigree;
 mod reference;
+mod relationship;
 mod typing;
 
 pub use engine::{ln_likelihood, Engine, GenotypeTable};
+pub use linked::{
+    brute_force_ibd, brute_force_linked, ln_likelihood_linked, GenotypeLikelihoods, LinkageError, LinkedChain,
+    LinkedMarker, MapFunction, MAX_COMPONENT_ALLELES, MAX_PATHS, MAX_STATE_BITS,
+};
 pub use lr::{likelihood_ratio, unrelated_alternative, Hypothesis, LrReport, MarkerLr};
 pub use marker::{Chromosome, Marker, MarkerError, SILENT_ALLELE};
 pub use mutation::{MutationError, MutationMatrix, MutationModel};
 pub use pedigree::{Member, MemberSpec, Pedigree, PedigreeError, Sex};
 pub use reference::{brute_force_likelihood, MAX_COMBINATIONS};
+pub use relationship::{Relationship, STANDARD_RELATIONSHIPS};
 pub use typing::{Conditions, Typing};
 
 /// P(typings | pedigree) at one marker (not logged; may underflow for huge pedigrees).

@@ -3,6 +3,8 @@
 use kinship::*;
 use proptest::prelude::*;
 
+mod common;
+
 #[derive(Debug, Clone)]
 struct Case {
     pedigree: Pedigree,
@@ -15,41 +17,17 @@ struct Case {
 /// earlier ones, so loops (children of relatives) and several components both occur.
 fn pedigree_strategy(max_members: usize, allow_unknown_sex: bool) -> impl Strategy<Value = Pedigree> {
     prop::collection::vec((any::<u32>(), any::<u32>(), 0u8..5, any::<bool>()), 1..=max_members).prop_map(move |raw| {
-        let mut specs: Vec<MemberSpec> = Vec::new();
-        for (i, &(fa, mo, sex_roll, founder)) in raw.iter().enumerate() {
-            let males: Vec<usize> = (0..i).filter(|&j| specs[j].sex == Sex::Male).collect();
-            let females: Vec<usize> = (0..i).filter(|&j| specs[j].sex == Sex::Female).collect();
-            let sex = match sex_roll {
-                0 | 1 => Sex::Male,
-                2 | 3 => Sex::Female,
-                _ if allow_unknown_sex => Sex::Unknown,
-                _ => Sex::Female,
-            };
-            let (father, mother) = if founder || males.is_empty() || females.is_empty() {
-                (None, None)
-            } else {
-                let f = males[fa as usize % males.len()];
-                let m = females[mo as usize % females.len()];
-                (Some(specs[f].id.clone()), Some(specs[m].id.clone()))
-            };
-            specs.push(MemberSpec {
-                id: format!("p{i}"),
-                father,
-                mother,
-                sex,
-            });
-        }
-        // Unknown sex is only allowed for members without children.
-        let parents: Vec<String> = specs
+        let sex = |roll: u8| match roll {
+            0 | 1 => Sex::Male,
+            2 | 3 => Sex::Female,
+            _ if allow_unknown_sex => Sex::Unknown,
+            _ => Sex::Female,
+        };
+        let raw: Vec<_> = raw
             .iter()
-            .flat_map(|s| s.father.iter().chain(s.mother.iter()).cloned())
+            .map(|&(fa, mo, roll, founder)| (fa, mo, sex(roll), founder))
             .collect();
-        for s in &mut specs {
-            if s.sex == Sex::Unknown && parents.contains(&s.id) {
-                s.sex = Sex::Female;
-            }
-        }
-        Pedigree::new(specs).expect("generated pedigrees are valid")
+        common::pedigree_from(&raw)
     })
 }
 

@@ -13,6 +13,7 @@ mod parallel;
 mod power;
 mod rng;
 mod scenario;
+mod snp;
 
 pub use advise::{advise, default_candidates, Advice, AdviceOptions, CandidateAdvice, PowerEstimate};
 pub use calibration::{calibrate, Calibration, PairLrTable, PairRelationship, PairTruth};
@@ -28,6 +29,7 @@ pub use scenario::{
     simulate_scenario, FamilyShape, FamilyTemplate, Scenario, ScenarioSpec, SimulatedFamily, SimulatedVictim,
     VictimSource,
 };
+pub use snp::{draw_reads, drop_linked_snps, read_likelihoods};
 
 /// Why a simulation cannot run.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -1,0 +1,356 @@
+//! SNP evidence for `homeward lr`: a panel file and a VCF file → per chromosome, the panel's
+//! markers on their genetic map and each VCF sample's genotype likelihoods; and the linked
+//! likelihood of a pedigree over them. Errors name the file, line and field.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use formats::{GtCall, SampleCall, SnpPanel};
+use kinship::{GenotypeLikelihoods, LinkageError, LinkedChain, LinkedMarker, MapFunction, Pedigree};
+
+use crate::input_error;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MapName {
+    Haldane,
+    Kosambi,
+}
+
+#[derive(Debug, Args)]
+pub struct SnpArgs {
+    /// SNP genotypes (VCF 4.x text; one column per typed person, named by ped id): GT, PL, GL or AD.
+    #[arg(long, value_name = "GENOTYPES.vcf", requires = "panel")]
+    pub vcf: Option<PathBuf>,
+    /// The SNP panel: marker, chrom, pos_bp, cm, ref, alt, freq_alt (optional cm_female, cm_male,
+    /// freq_alt:POP), tab-separated. The FORCE panel is bundled as data/snp/force-autosomal.tsv.
+    #[arg(long, value_name = "PANEL.tsv", requires = "vcf")]
+    pub panel: Option<PathBuf>,
+    /// Genotyping error of GT calls: P(observed o | true g) = 1 − E if o = g, else E/2. Never
+    /// applied to PL, GL or AD.
+    #[arg(long, value_name = "E", default_value_t = 0.0, allow_negative_numbers = true)]
+    pub genotype_error: f64,
+    /// Use the AD read counts (where given) with this per-read error rate instead of PL/GL/GT.
+    #[arg(long, value_name = "EPS", allow_negative_numbers = true)]
+    pub sequencing_error: Option<f64>,
+    /// Map function from centimorgans to recombination fractions.
+    #[arg(long, value_enum, default_value_t = MapName::Haldane)]
+    pub map: MapName,
+    /// Use the panel's sex-averaged cM column even when it has cm_female and cm_male.
+    #[arg(long)]
+    pub sex_averaged_map: bool,
+}
+
+/// The SNPs of one chromosome in map order, with the evidence of every VCF sample.
+#[derive(Debug, Clone)]
+pub struct ChromosomeData {
+    pub name: String,
+    pub markers: Vec<LinkedMarker>,
+    /// `[marker][VCF sample]`.
+    pub evidence: Vec<Vec<Option<GenotypeLikelihoods>>>,
+}
+
+impl ChromosomeData {
+    /// The evidence as `[marker][member]` for members carrying the VCF samples `samples_of`.
+    fn rows(&self, samples_of: &[Option<usize>]) -> Vec<Vec<Option<GenotypeLikelihoods>>> {
+        self.evidence
+            .iter()
+            .map(|row| samples_of.iter().map(|s| s.and_then(|s| row[s])).collect())
+            .collect()
+    }
+}
+
+/// Everything read from the panel and the VCF file.
+#[derive(Debug, Clone)]
+pub struct SnpData {
+    pub vcf: PathBuf,
+    /// The line of the VCF `#CHROM` header, where the samples are named.
+    pub header_line: usize,
+    pub samples: Vec<String>,
+    pub chromosomes: Vec<ChromosomeData>,
+    pub map: MapFunction,
+}
+
+impl SnpData {
+    /// Whether VCF sample `s` has any data.
+    pub fn is_typed(&self, s: usize) -> bool {
+        self.chromosomes
+            .iter()
+            .any(|c| c.evidence.iter().any(|row| row[s].is_some()))
+    }
+
+    /// Each member's VCF sample; every VCF sample must be a member of `ped` (read from `ped_path`).
+    pub fn samples_of(&self, ped_path: &Path, ped: &Pedigree) -> Result<Vec<Option<usize>>> {
+        let mut of = vec![None; ped.len()];
+        for (s, id) in self.samples.iter().enumerate() {
+            let Some(i) = ped.index_of(id) else {
+                return Err(input_error!(
+                    "{}: line {}, field '{id}': sample '{id}' is not a person of {}",
+                    self.vcf.display(),
+                    self.header_line,
+                    ped_path.display()
+                ));
+            };
+            of[i] = Some(s);
+        }
+        Ok(of)
+    }
+
+    /// ln L per chromosome of `ped`, whose members carry the VCF samples `samples_of`.
+    pub fn ln_likelihoods(&self, ped: &Pedigree, samples_of: &[Option<usize>]) -> Result<Vec<f64>> {
+        let mut chain = self.chain(ped, samples_of)?;
+        self.chromosomes
+            .iter()
+            .map(|c| {
+                chain
+                    .ln_likelihood(&c.markers, &c.rows(samples_of), self.map)
+                    .map_err(compute_error)
+            })
+            .collect()
+    }
+
+    /// Per chromosome and marker, P(IBD = 0, 1, 2 between members `a` and `b` | the data).
+    pub fn ibd_posteriors(
+        &self,
+        ped: &Pedigree,
+        samples_of: &[Option<usize>],
+        a: usize,
+        b: usize,
+    ) -> Result<Vec<Vec<[f64; 3]>>> {
+        let mut chain = self.chain(ped, samples_of)?;
+        self.chromosomes
+            .iter()
+            .map(|c| {
+                chain
+                    .ibd_posteriors(&c.markers, &c.rows(samples_of), self.map, a, b)
+                    .map_err(compute_error)
+            })
+            .collect()
+    }
+
+    fn chain(&self, ped: &Pedigree, samples_of: &[Option<usize>]) -> Result<LinkedChain> {
+        let typed: Vec<bool> = samples_of.iter().map(|s| s.is_some_and(|s| self.is_typed(s))).collect();
+        LinkedChain::new(ped, &typed).map_err(compute_error)
+    }
+}
+
+fn compute_error(e: LinkageError) -> anyhow::Error {
+    match e {
+        LinkageError::TooComplex { .. } => anyhow::Error::new(e),
+        other => input_error!("{other}"),
+    }
+}
+
+impl SnpArgs {
+    /// Reads the panel and the VCF file, if given; `sex_averaged` uses the panel's `cm` column
+    /// whatever the flag says.
+    pub fn load(&self, population: Option<&str>, sex_averaged: bool) -> Result<Option<SnpData>> {
+        let (Some(vcf_path), Some(panel_path)) = (&self.vcf, &self.panel) else {
+            return Ok(None);
+        };
+        if !(0.0..1.0).contains(&self.genotype_error) {
+            return Err(input_error!(
+                "--genotype-error {}: must be in [0, 1)",
+                self.genotype_error
+            ));
+        }
+        if let Some(e) = self.sequencing_error {
+            if !(e > 0.0 && e < 0.5) {
+                return Err(input_error!("--sequencing-error {e}: must be in (0, 0.5)"));
+            }
+        }
+        let panel_text = crate::text_file::read_utf8(panel_path)?;
+        let panel = formats::read_snp_panel(&panel_text).map_err(|e| input_error!("{}: {e}", panel_path.display()))?;
+        let sex_specific = panel.has_sex_specific_map() && !self.sex_averaged_map && !sex_averaged;
+        let mut chromosomes = panel_chromosomes(panel_path, &panel, population, sex_specific)?;
+        // Per panel SNP: (chromosome index, marker index, the panel's line).
+        let mut place = std::collections::HashMap::with_capacity(panel.snps.len());
+        let by_name: std::collections::HashMap<&str, &formats::PanelSnp> =
+            panel.snps.iter().map(|s| (s.marker.as_str(), s)).collect();
+        for (c, chrom) in chromosomes.iter().enumerate() {
+            for (k, m) in chrom.markers.iter().enumerate() {
+                if let Some(&snp) = by_name.get(m.name.as_str()) {
+                    place.insert(snp.marker.as_str(), (c, k, snp));
+                }
+            }
+        }
+
+        let vcf_text = read_vcf_text(vcf_path)?;
+        let vcf = formats::read_vcf(&vcf_text).map_err(|e| input_error!("{}: {e}", vcf_path.display()))?;
+        for c in &mut chromosomes {
+            c.evidence = vec![vec![None; vcf.samples.len()]; c.markers.len()];
+        }
+        let at = |line: usize, field: &str| format!("{}: line {line}, field '{field}'", vcf_path.display());
+        for rec in &vcf.records {
+            let Some(&(c, k, snp)) = place.get(rec.id.as_str()) else {
+                return Err(input_error!(
+                    "{}: marker '{}' is not in the panel {}",
+                    at(rec.line, "ID"),
+                    rec.id,
+                    panel_path.display()
+                ));
+            };
+            if normalise_chrom(&rec.chrom) != chromosomes[c].name {
+                return Err(input_error!(
+                    "{}: '{}' is on chromosome {} in the panel {} (line {})",
+                    at(rec.line, "CHROM"),
+                    rec.id,
+                    snp.chrom,
+                    panel_path.display(),
+                    snp.line
+                ));
+            }
+            for (field, got, want) in [("REF", &rec.reference, &snp.reference), ("ALT", &rec.alt, &snp.alt)] {
+                if got != want {
+                    return Err(input_error!(
+                        "{}: '{got}' for '{}', but the panel {} (line {}) has ref {} and alt {}",
+                        at(rec.line, field),
+                        rec.id,
+                        panel_path.display(),
+                        snp.line,
+                        snp.reference,
+                        snp.alt
+                    ));
+                }
+            }
+            for (s, call) in rec.calls.iter().enumerate() {
+                chromosomes[c].evidence[k][s] = self
+                    .evidence(call)
+                    .map_err(|e| input_error!("{}: {e}", at(rec.line, &vcf.samples[s])))?;
+            }
+        }
+        Ok(Some(SnpData {
+            vcf: vcf_path.clone(),
+            header_line: vcf.header_line,
+            samples: vcf.samples,
+            chromosomes,
+            map: match self.map {
+                MapName::Haldane => MapFunction::Haldane,
+                MapName::Kosambi => MapFunction::Kosambi,
+            },
+        }))
+    }
+
+    /// One sample's evidence at one SNP: AD with --sequencing-error, else PL, else GL, else GT
+    /// with the genotyping error; `None` when untyped.
+    fn evidence(&self, call: &SampleCall) -> Result<Option<GenotypeLikelihoods>, LinkageError> {
+        if let (Some(eps), Some([r, a])) = (self.sequencing_error, call.ad) {
+            if r + a > 0 {
+                return GenotypeLikelihoods::from_read_counts(r, a, eps).map(Some);
+            }
+        }
+        if let Some(pl) = call.pl {
+            return GenotypeLikelihoods::from_phred(pl).map(Some);
+        }
+        if let Some(gl) = call.gl {
+            return GenotypeLikelihoods::from_log10(gl).map(Some);
+        }
+        match call.gt {
+            GtCall::Missing => Ok(None),
+            gt => GenotypeLikelihoods::from_call(gt.alt_count().unwrap_or(0), self.genotype_error).map(Some),
+        }
+    }
+}
+
+/// The panel's SNPs grouped by chromosome (in order of first appearance), in map order, with the
+/// frequencies of `population` (`None`: `freq_alt`) and no evidence yet. Errors name `path`, the
+/// line and the column.
+pub fn panel_chromosomes(
+    path: &Path,
+    panel: &SnpPanel,
+    population: Option<&str>,
+    sex_specific: bool,
+) -> Result<Vec<ChromosomeData>> {
+    let mut chromosomes: Vec<ChromosomeData> = Vec::new();
+    for snp in &panel.snps {
+        let freq = population_frequency(panel, snp, population, path)?;
+        if let Some(what) = non_autosomal(&snp.chrom) {
+            return Err(input_error!(
+                "{}: line {}, column 'chrom': chromosome '{}' is {what}; only autosomal SNPs are supported",
+                path.display(),
+                snp.line,
+                snp.chrom
+            ));
+        }
+        let chrom = normalise_chrom(&snp.chrom);
+        let c = match chromosomes.iter().position(|c| c.name == chrom) {
+            Some(c) => c,
+            None => {
+                chromosomes.push(ChromosomeData {
+                    name: chrom.to_owned(),
+                    markers: Vec::new(),
+                    evidence: Vec::new(),
+                });
+                chromosomes.len() - 1
+            }
+        };
+        let (cm_female, cm_male) = match (sex_specific, snp.cm_female, snp.cm_male) {
+            (true, Some(f), Some(m)) => (f, m),
+            _ => (snp.cm, snp.cm),
+        };
+        chromosomes[c].markers.push(LinkedMarker {
+            name: snp.marker.clone(),
+            freq_alt: freq,
+            cm_female,
+            cm_male,
+        });
+    }
+    Ok(chromosomes)
+}
+
+fn population_frequency(
+    panel: &SnpPanel,
+    snp: &formats::PanelSnp,
+    population: Option<&str>,
+    path: &Path,
+) -> Result<f64> {
+    let column = population.map_or("freq_alt".to_owned(), |p| format!("freq_alt:{p}"));
+    let freq = panel
+        .frequency(snp, population)
+        .map_err(|e| input_error!("--population {}: {}: {e}", population.unwrap_or(""), path.display()))?;
+    match freq {
+        Some(f) if f > 0.0 && f < 1.0 => Ok(f),
+        Some(f) => Err(input_error!(
+            "{}: line {}, column '{column}': frequency {f} of '{}' must lie strictly between 0 and 1 (a monomorphic SNP carries no information; remove it)",
+            path.display(),
+            snp.line,
+            snp.marker
+        )),
+        None => Err(input_error!(
+            "{}: line {}, column '{column}': no frequency for '{}'",
+            path.display(),
+            snp.line,
+            snp.marker
+        )),
+    }
+}
+
+/// `chr5` and `5` name the same chromosome.
+fn normalise_chrom(chrom: &str) -> &str {
+    chrom
+        .strip_prefix("chr")
+        .or_else(|| chrom.strip_prefix("CHR"))
+        .or_else(|| chrom.strip_prefix("Chr"))
+        .unwrap_or(chrom)
+}
+
+fn non_autosomal(chrom: &str) -> Option<&'static str> {
+    match normalise_chrom(chrom).to_ascii_uppercase().as_str() {
+        "X" | "23" => Some("the X chromosome"),
+        "Y" | "24" => Some("the Y chromosome"),
+        "M" | "MT" | "25" | "26" => Some("mitochondrial"),
+        _ => None,
+    }
+}
+
+/// The VCF file as text; compressed files (gzip, BGZF, BCF) are refused with a hint.
+fn read_vcf_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| input_error!("{}: cannot read: {e}", path.display()))?;
+    if bytes.starts_with(&[0x1f, 0x8b]) || bytes.starts_with(b"BCF") {
+        return Err(input_error!(
+            "{}: line 1: the file is compressed (gzip/BGZF or BCF); give a text VCF (bgzip -d, or bcftools view)",
+            path.display()
+        ));
+    }
+    crate::text_file::read_utf8(path)
+}
