@@ -951,7 +951,15 @@ impl Ord for OrdF64 {
 
 /// The best ln LR of a component's assignments under constraints, by branch and bound on the
 /// families' best placements (exact: nothing is cut that could beat the best found).
-fn best_constrained(order: &[usize], placements: &[FamilyPlacements], allowed: &dyn Fn(usize, &Placement) -> bool) -> f64 {
+/// Nodes one constrained search may visit before it gives up (its GLR is then not reported).
+const GLR_NODES: u64 = 200_000;
+
+fn best_constrained(
+    order: &[usize],
+    placements: &[FamilyPlacements],
+    victims: usize,
+    allowed: &dyn Fn(usize, &Placement) -> bool,
+) -> Option<f64> {
     // Each family's allowed placements by LR (not weight), once.
     let lists: Vec<Vec<&Placement>> = order
         .iter()
@@ -966,36 +974,59 @@ fn best_constrained(order: &[usize], placements: &[FamilyPlacements], allowed: &
     for i in (0..order.len()).rev() {
         rest[i] = rest[i + 1] + lists[i].first().map_or(f64::NEG_INFINITY, |p| p.ln_r);
     }
-    let mut best = f64::NEG_INFINITY;
-    let mut used = HashSet::new();
-    fn go(i: usize, ln: f64, lists: &[Vec<&Placement>], rest: &[f64], used: &mut HashSet<usize>, best: &mut f64) {
-        if i == lists.len() {
-            *best = best.max(ln);
-            return;
-        }
-        if ln + rest[i] <= *best {
-            return;
-        }
-        for p in &lists[i] {
-            if ln + p.ln_r + rest[i + 1] <= *best {
-                break;
+    struct Search<'l, 'p> {
+        lists: &'l [Vec<&'p Placement>],
+        rest: Vec<f64>,
+        used: Vec<bool>,
+        best: f64,
+        nodes: u64,
+    }
+    impl Search<'_, '_> {
+        /// False when the node budget ran out.
+        fn go(&mut self, i: usize, ln: f64) -> bool {
+            self.nodes += 1;
+            if self.nodes > GLR_NODES {
+                return false;
             }
-            if p.pairs.iter().any(|(_, v)| used.contains(v)) {
-                continue;
+            if i == self.lists.len() {
+                self.best = self.best.max(ln);
+                return true;
             }
-            for (_, v) in &p.pairs {
-                used.insert(*v);
+            if ln + self.rest[i] <= self.best {
+                return true;
             }
-            go(i + 1, ln + p.ln_r, lists, rest, used, best);
-            for (_, v) in &p.pairs {
-                used.remove(v);
+            for p in &self.lists[i] {
+                if ln + p.ln_r + self.rest[i + 1] <= self.best {
+                    break;
+                }
+                if p.pairs.iter().any(|&(_, v)| self.used[v]) {
+                    continue;
+                }
+                for &(_, v) in &p.pairs {
+                    self.used[v] = true;
+                }
+                let finished = self.go(i + 1, ln + p.ln_r);
+                for &(_, v) in &p.pairs {
+                    self.used[v] = false;
+                }
+                if !finished {
+                    return false;
+                }
             }
+            true
         }
     }
-    if rest[0] > f64::NEG_INFINITY {
-        go(0, 0.0, &lists, &rest, &mut used, &mut best);
+    if rest[0] == f64::NEG_INFINITY {
+        return Some(f64::NEG_INFINITY);
     }
-    best
+    let mut search = Search {
+        lists: &lists,
+        rest,
+        used: vec![false; victims],
+        best: f64::NEG_INFINITY,
+        nodes: 0,
+    };
+    search.go(0, 0.0).then_some(search.best)
 }
 
 /// Generalised LRs per missing person and per victim: the best assignment making the
@@ -1024,10 +1055,10 @@ fn generalised_lrs(
             for k in 0..case.families()[f].missing.len() {
                 let assigned = best.pairs.iter().position(|p| *p == Some((f, k)));
                 let glr = if assigned.is_some() {
-                    let without = best_constrained(&comp.families, placements, &|g, p| {
+                    let without = best_constrained(&comp.families, placements, case.victims().len(), &|g, p| {
                         g != f || p.pairs.iter().all(|&(kk, _)| kk != k)
                     });
-                    ratio(best_here, without)
+                    without.map_or(GlrValue { ln: None }, |w| ratio(best_here, w))
                 } else {
                     let with = s
                         .best_with_pairing
@@ -1047,8 +1078,10 @@ fn generalised_lrs(
             .collect();
         for v in victims {
             let glr = if best.pairs[v].is_some_and(|(f, _)| members.contains(&f)) {
-                let without = best_constrained(&comp.families, placements, &|_, p| p.pairs.iter().all(|&(_, u)| u != v));
-                ratio(best_here, without)
+                let without = best_constrained(&comp.families, placements, case.victims().len(), &|_, p| {
+                    p.pairs.iter().all(|&(_, u)| u != v)
+                });
+                without.map_or(GlrValue { ln: None }, |w| ratio(best_here, w))
             } else {
                 let with = s.best_with_victim.get(&v).copied().unwrap_or(f64::NEG_INFINITY);
                 ratio(with, best_here)
