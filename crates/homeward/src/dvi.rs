@@ -607,7 +607,11 @@ fn print_tables(out: &DviJson<'_>, top: usize) {
         );
     }
     for a in out.joint.iter().take(top) {
-        let pairs: Vec<String> = a.assignment.iter().map(|p| format!("{}={}", p.victim, who(p))).collect();
+        let pairs: Vec<String> = a
+            .assignment
+            .iter()
+            .map(|p| format!("{}={}", p.victim, who(p)))
+            .collect();
         println!(
             "  {:<40} LR {:>12.4e}  posterior {:.6}",
             pairs.join(" "),

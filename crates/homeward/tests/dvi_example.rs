@@ -132,7 +132,11 @@ fn impossible_assignments_are_not_listed_when_no_pairing_is_dropped() {
     let default = run_json(&["--top", "100"]);
     for (a, b) in joint.iter().zip(default["joint"].as_array().unwrap()) {
         assert_eq!(a["assignment"], b["assignment"]);
-        assert!(close(a["posterior"].as_f64().unwrap(), b["posterior"].as_f64().unwrap(), 1e-12));
+        assert!(close(
+            a["posterior"].as_f64().unwrap(),
+            b["posterior"].as_f64().unwrap(),
+            1e-12
+        ));
     }
     assert_eq!(all["search"]["bound"], 0.0);
     assert_eq!(all["search"]["disable_mutations"], "never");
@@ -341,12 +345,17 @@ fn member_ids_are_scoped_by_family() {
     assert_eq!(best[1]["family"], "F2");
     assert_eq!(best[1]["missing"], "M1");
     let pairs = got["pairwise"].as_array().unwrap();
-    assert!(pairs.iter().any(|p| p["family"] == "F2" && p["missing"] == "M1" && p["victim"] == "V2"));
+    assert!(pairs
+        .iter()
+        .any(|p| p["family"] == "F2" && p["missing"] == "M1" && p["victim"] == "V2"));
     // A bare id that two families share is ambiguous: the error names both.
     let out = run("M1\n", &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("line 1") && err.contains("F1") && err.contains("F2"), "{err}");
+    assert!(
+        err.contains("line 1") && err.contains("F1") && err.contains("F2"),
+        "{err}"
+    );
     // Listed twice, in two spellings.
     let out = run("F1 M1\nF1:M1\n", &[]);
     assert_eq!(out.status.code(), Some(2));
@@ -378,7 +387,14 @@ fn the_mutation_shortcut_is_used_only_when_asked_and_then_named() {
     let default = run_json(&[]);
     assert_eq!(default["search"]["disable_mutations"], "never");
     assert_eq!(default["search"]["mutations_disabled"].as_array().unwrap().len(), 0);
-    let out = dvi(&["--mutation", "equal", "--rate", "0.001", "--disable-mutations", "when-consistent"]);
+    let out = dvi(&[
+        "--mutation",
+        "equal",
+        "--rate",
+        "0.001",
+        "--disable-mutations",
+        "when-consistent",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(

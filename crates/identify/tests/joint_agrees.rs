@@ -77,7 +77,10 @@ fn case_strategy() -> impl Strategy<Value = DviCase> {
         prop::collection::vec(prop::collection::vec(0.05..1.0f64, 3..5), 1..3),
         0u8..3,
         prop::collection::vec((0u8..5, any::<u64>(), prop::option::weighted(0.2, 0.05..0.4f64)), 1..3),
-        prop::collection::vec((any::<bool>(), any::<u64>(), prop::option::weighted(0.25, 0.05..0.5f64)), 1..7),
+        prop::collection::vec(
+            (any::<bool>(), any::<u64>(), prop::option::weighted(0.25, 0.05..0.5f64)),
+            1..7,
+        ),
         prop::sample::select(vec![0.0, 0.0, 0.0, 0.05]),
     )
         .prop_map(|(marker_freqs, model, families, victims, theta)| {
@@ -104,7 +107,11 @@ fn build(marker_freqs: &[Vec<f64>], model: u8, families: &[FamilyDraw], victims:
         .enumerate()
         .map(|(i, w)| {
             let total: f64 = w.iter().sum();
-            let alleles = w.iter().enumerate().map(|(a, x)| (format!("{}", 10 + a), x / total)).collect();
+            let alleles = w
+                .iter()
+                .enumerate()
+                .map(|(a, x)| (format!("{}", 10 + a), x / total))
+                .collect();
             let model = match model {
                 0 => MutationModel::Trivial,
                 1 => MutationModel::Equal { rate: 0.02 },
@@ -250,9 +257,17 @@ fn check_exact(case: &DviCase, odds: f64) -> Result<(), TestCaseError> {
     let possible: Vec<_> = all.iter().filter(|a| a.1 > f64::NEG_INFINITY).collect();
     prop_assert_eq!(got.assignments.len(), possible.len());
     for a in &got.assignments {
-        let want = possible.iter().find(|w| w.0 == a.pairs).expect("listed assignment is admissible");
+        let want = possible
+            .iter()
+            .find(|w| w.0 == a.pairs)
+            .expect("listed assignment is admissible");
         prop_assert!(close(a.loglik, want.1, 1e-9), "loglik {} vs {}", a.loglik, want.1);
-        prop_assert!(close(a.posterior, want.2, 1e-9), "posterior {} vs {}", a.posterior, want.2);
+        prop_assert!(
+            close(a.posterior, want.2, 1e-9),
+            "posterior {} vs {}",
+            a.posterior,
+            want.2
+        );
         prop_assert!(close(a.ln_lr, want.1 - null, 1e-9) || (a.ln_lr - (want.1 - null)).abs() < 1e-9);
     }
     for w in 1..got.assignments.len() {
@@ -261,7 +276,14 @@ fn check_exact(case: &DviCase, odds: f64) -> Result<(), TestCaseError> {
     for v in 0..case.victims().len() {
         for (p, prob) in got.marginals(v) {
             let want: f64 = all.iter().filter(|a| a.0[v] == p).map(|a| a.2).sum();
-            prop_assert!((prob - want).abs() <= 1e-9, "marginal of victim {} at {:?}: {} vs {}", v, p, prob, want);
+            prop_assert!(
+                (prob - want).abs() <= 1e-9,
+                "marginal of victim {} at {:?}: {} vs {}",
+                v,
+                p,
+                prob,
+                want
+            );
         }
     }
     Ok(())
@@ -319,7 +341,12 @@ fn pairings_with_non_zero_lr_give_assignments_with_non_zero_likelihood() {
     // Brothers B1, B2 of a typed mother; victim V matches B1 only through a mutation.
     let markers = vec![Marker::new(
         "L0",
-        vec![("10".into(), 0.25), ("11".into(), 0.25), ("12".into(), 0.25), ("13".into(), 0.25)],
+        vec![
+            ("10".into(), 0.25),
+            ("11".into(), 0.25),
+            ("12".into(), 0.25),
+            ("13".into(), 0.25),
+        ],
         Chromosome::Autosomal,
         MutationModel::Equal { rate: 0.01 },
         MutationModel::Equal { rate: 0.01 },

@@ -246,7 +246,9 @@ fn joint_posteriors(
             max_placements: 200_000,
             ..identify::dvi::JointOptions::default()
         };
-        let solved = sub.map_err(JobError::from).and_then(|sub| Ok(identify::dvi::joint(&sub, &options)?));
+        let solved = sub
+            .map_err(JobError::from)
+            .and_then(|sub| Ok(identify::dvi::joint(&sub, &options)?));
         match solved {
             Ok(result) => {
                 for (sv, &v) in victims.iter().enumerate() {
@@ -263,7 +265,11 @@ fn joint_posteriors(
                     }
                 }
             }
-            Err(e) => eprintln!("matching job: joint search of {} samples and {} families: {e}", victims.len(), families.len()),
+            Err(e) => eprintln!(
+                "matching job: joint search of {} samples and {} families: {e}",
+                victims.len(),
+                families.len()
+            ),
         }
     }
     out

@@ -193,7 +193,14 @@ mod tests {
         let markers: Vec<Marker> = (0..3)
             .map(|i| {
                 let alleles = (0..6).map(|a| (format!("{}", 10 + a), 1.0 / 6.0)).collect();
-                Marker::new(&format!("L{i}"), alleles, Chromosome::Autosomal, model.clone(), model.clone()).unwrap()
+                Marker::new(
+                    &format!("L{i}"),
+                    alleles,
+                    Chromosome::Autosomal,
+                    model.clone(),
+                    model.clone(),
+                )
+                .unwrap()
             })
             .collect();
         let grave = mass_grave(&markers, &MassGraveSpec::benchmark(7)).unwrap();

@@ -275,7 +275,10 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
         .map(|fam| vec![vec![f64::NEG_INFINITY; nv]; fam.missing.len()])
         .collect();
     for p in &pairwise {
-        if let Some(l) = p.ln_lr.filter(|&l| l > f64::NEG_INFINITY && ln_limit.is_none_or(|t| l > t)) {
+        if let Some(l) = p
+            .ln_lr
+            .filter(|&l| l > f64::NEG_INFINITY && ln_limit.is_none_or(|t| l > t))
+        {
             kept[p.family][p.missing][p.victim] = l;
         }
     }
@@ -316,9 +319,9 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
     }
     let ln_total: f64 = solved.iter().map(|s| s.ln_z).sum();
     let k = options.top.max(1);
-    let top_exact = solved.iter().all(|s| {
-        s.ln_largest_cut == f64::NEG_INFINITY || (s.top.len() == k && s.ln_largest_cut < s.top[k - 1].ln_w)
-    });
+    let top_exact = solved
+        .iter()
+        .all(|s| s.ln_largest_cut == f64::NEG_INFINITY || (s.top.len() == k && s.ln_largest_cut < s.top[k - 1].ln_w));
     // Cut branches: each component's total is at most (1 + its share) times the mass found.
     // Pruned pairings: they add at most `pruned` times the whole total (see `prune_single_pairings`).
     let pruned = ln_pruned.exp();
@@ -328,11 +331,11 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
         f64::INFINITY
     } else {
         solved
-        .iter()
-        .map(|s| (s.ln_cut - s.ln_z).exp())
-        .fold(1.0, |acc, d| acc * (1.0 + d))
-        / (1.0 - pruned)
-        - 1.0
+            .iter()
+            .map(|s| (s.ln_cut - s.ln_z).exp())
+            .fold(1.0, |acc, d| acc * (1.0 + d))
+            / (1.0 - pruned)
+            - 1.0
     };
 
     // The K best of the whole case from the components' lists.
@@ -474,7 +477,11 @@ fn family_placements(
     for j in (0..list.len()).rev() {
         ln_tail[j] = ln_add(ln_tail[j + 1], list[j].ln_w);
     }
-    Ok(FamilyPlacements { list, complete, ln_tail })
+    Ok(FamilyPlacements {
+        list,
+        complete,
+        ln_tail,
+    })
 }
 
 /// The depth-first walk over one family's missing persons that lists its placements.
@@ -521,12 +528,14 @@ impl PlacementWalk<'_, '_, '_> {
         let row = if current.is_empty() {
             kept.clone()
         } else if candidates <= ENGINE_UP_TO {
-            self.rows.conditional_by_engine(self.cx.f, current, k, self.cx.markers, kept)?
+            self.rows
+                .conditional_by_engine(self.cx.f, current, k, self.cx.markers, kept)?
         } else {
             self.rows.row(self.cx.f, current, k, self.cx.markers)?.ln_lr
         };
         for (v, &pairwise) in self.kept[k].iter().enumerate() {
-            if pairwise == f64::NEG_INFINITY || self.current.iter().any(|&(_, u)| u == v) || row[v] == f64::NEG_INFINITY {
+            if pairwise == f64::NEG_INFINITY || self.current.iter().any(|&(_, u)| u == v) || row[v] == f64::NEG_INFINITY
+            {
                 continue;
             }
             if self.out.len() >= self.cx.max {

@@ -296,7 +296,12 @@ impl DviCase {
         Conditions {
             theta: self.conditions.theta,
             dropin: self.conditions.dropin,
-            dropout: self.conditions.dropout_of(id).map(|d| (id.clone(), d)).into_iter().collect(),
+            dropout: self
+                .conditions
+                .dropout_of(id)
+                .map(|d| (id.clone(), d))
+                .into_iter()
+                .collect(),
         }
     }
 

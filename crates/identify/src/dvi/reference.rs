@@ -5,7 +5,9 @@
 
 use kinship::Marker;
 
-use super::{pairwise_lrs, sex_compatible, without_mutations, DisableMutations, DviCase, DviError, Evaluator, UndisputedPair};
+use super::{
+    pairwise_lrs, sex_compatible, without_mutations, DisableMutations, DviCase, DviError, Evaluator, UndisputedPair,
+};
 
 /// One enumerated assignment: per victim `(family, missing index)` or nobody, and ln L of all the
 /// data under it.
@@ -61,7 +63,11 @@ pub fn enumerate_assignments(case: &DviCase, disable: DisableMutations) -> Resul
     Ok(out)
 }
 
-fn collect(options: &[Vec<(usize, usize)>], current: &mut Vec<Option<(usize, usize)>>, out: &mut Vec<Vec<Option<(usize, usize)>>>) {
+fn collect(
+    options: &[Vec<(usize, usize)>],
+    current: &mut Vec<Option<(usize, usize)>>,
+    out: &mut Vec<Vec<Option<(usize, usize)>>>,
+) {
     let v = current.len();
     if v == options.len() {
         out.push(current.clone());
@@ -97,7 +103,8 @@ pub fn undisputed_by_reduction(case: &DviCase, threshold: f64) -> Result<Vec<Und
                 && pw
                     .iter()
                     .filter(|q| {
-                        !std::ptr::eq(*q, *p) && (q.victim == p.victim || (q.family == p.family && q.missing == p.missing))
+                        !std::ptr::eq(*q, *p)
+                            && (q.victim == p.victim || (q.family == p.family && q.missing == p.missing))
                     })
                     .filter_map(|q| q.ln_lr)
                     .all(|q| l >= q + t)

@@ -154,7 +154,9 @@ impl<'a> Rows<'a> {
                 }
             }
             for v in 0..nv {
-                let Weights::Over(w) = &self.weights[v][t] else { continue };
+                let Weights::Over(w) = &self.weights[v][t] else {
+                    continue;
+                };
                 let s: f64 = w.iter().map(|&(g, x)| x * self.per_genotype[g]).sum();
                 if s > 0.0 {
                     ln_lr[v] += s.ln();
@@ -196,7 +198,13 @@ impl<'a> Rows<'a> {
     }
 
     /// The same row, each victim by the engine: for theta and X-chromosomal markers.
-    fn row_by_engine(&mut self, f: usize, placed: &[(usize, usize)], k: usize, markers: &[Marker]) -> Result<Row, DviError> {
+    fn row_by_engine(
+        &mut self,
+        f: usize,
+        placed: &[(usize, usize)],
+        k: usize,
+        markers: &[Marker],
+    ) -> Result<Row, DviError> {
         let case = self.case;
         let mut eval = Evaluator::new(case);
         let base = eval.family(f, placed, markers, None)?;
