@@ -206,8 +206,11 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
     a == b || (a - b).abs() <= tol * a.abs().max(b.abs()).max(1e-300)
 }
 
+/// An enumerated assignment: pairs, ln L, posterior.
+type Row = (Vec<Option<(usize, usize)>>, f64, f64);
+
 /// Every assignment's posterior and every marginal, from the enumeration.
-fn reference(case: &DviCase, odds: f64) -> (Vec<(Vec<Option<(usize, usize)>>, f64, f64)>, f64) {
+fn reference(case: &DviCase, odds: f64) -> (Vec<Row>, f64) {
     let all = enumerate_assignments(case, DisableMutations::Never).unwrap();
     let ln_w: Vec<f64> = all
         .iter()
@@ -330,7 +333,7 @@ proptest! {
     }
 }
 
-fn want_of(all: &[(Vec<Option<(usize, usize)>>, f64, f64)], a: &identify::dvi::Assignment) -> f64 {
+fn want_of(all: &[Row], a: &identify::dvi::Assignment) -> f64 {
     all.iter().find(|w| w.0 == a.pairs).unwrap().2
 }
 

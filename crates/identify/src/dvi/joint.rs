@@ -41,6 +41,12 @@ use kinship::Marker;
 use super::rows::Rows;
 use super::{without_mutations, DviCase, DviError, Evaluator, Family, PairwiseLr};
 
+/// A missing person as (family, index into its missing list).
+pub type MissingRef = (usize, usize);
+
+/// One victim's marginal posteriors: per missing person (or `None`, nobody), its probability.
+pub type VictimMarginals = Vec<(Option<MissingRef>, f64)>;
+
 /// When to switch mutation models off, family by family (dvir's `disableMutations`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DisableMutations {
@@ -153,7 +159,7 @@ pub struct JointResult {
     pub ln_null: f64,
     /// Where the time went.
     pub timings: JointTimings,
-    victim_marginals: Vec<Vec<(Option<(usize, usize)>, f64)>>,
+    victim_marginals: Vec<VictimMarginals>,
     glr_missing: HashMap<(usize, usize), GlrValue>,
     glr_victim: Vec<GlrValue>,
     symmetric: Vec<((usize, usize), (usize, usize))>,
@@ -179,7 +185,7 @@ struct GlrValue {
 
 impl JointResult {
     /// P(victim `v` is missing person m) for every m with non-zero probability; `None` = nobody.
-    pub fn marginals(&self, v: usize) -> Vec<(Option<(usize, usize)>, f64)> {
+    pub fn marginals(&self, v: usize) -> VictimMarginals {
         self.victim_marginals[v].clone()
     }
 
@@ -362,7 +368,7 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
         })
         .collect::<Vec<_>>();
 
-    let mut victim_marginals: Vec<Vec<(Option<(usize, usize)>, f64)>> = vec![Vec::new(); case.victims().len()];
+    let mut victim_marginals: Vec<VictimMarginals> = vec![Vec::new(); case.victims().len()];
     for s in &solved {
         for (&(v, f, k), &ln) in &s.pairing_mass {
             victim_marginals[v].push((Some((f, k)), (ln - s.ln_z).exp()));
@@ -576,7 +582,7 @@ const ENGINE_UP_TO: usize = 3;
 /// part of the whole total (f empty). Summed over the left-out pairings: at most their sum times
 /// the whole total.
 fn prune_single_pairings(kept: &mut [Vec<Vec<f64>>], ln_odds: f64, budget: f64) -> f64 {
-    if !(budget > 0.0) {
+    if budget.is_nan() || budget <= 0.0 {
         return f64::NEG_INFINITY;
     }
     let mut light: Vec<(f64, usize, usize)> = Vec::new();
@@ -677,9 +683,9 @@ fn components(victims: usize, placements: &[FamilyPlacements]) -> Vec<Component>
     }
     let mut by_root: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut order = Vec::new();
-    for f in 0..n {
+    for (f, fp) in placements.iter().enumerate() {
         // A family with no placement but the empty one contributes a factor 1: leave it out.
-        if placements[f].list.len() <= 1 {
+        if fp.list.len() <= 1 {
             continue;
         }
         let r = root(&mut parent, f);
@@ -1117,7 +1123,7 @@ fn symmetric_pairs(
     family_ll: &[f64],
     victim_ll: &[f64],
     best: &Assignment,
-) -> Result<Vec<((usize, usize), (usize, usize))>, DviError> {
+) -> Result<Vec<(MissingRef, MissingRef)>, DviError> {
     let mut out = Vec::new();
     for f in 0..case.families().len() {
         let placed: Vec<(usize, usize)> = best

@@ -425,7 +425,7 @@ pub fn lr_html(log10_lr: f64) -> String {
 /// A probability with six decimals, never rounded to a certainty it is not: "> 0.999999" above
 /// and "< 0.000001" below what six decimals can show.
 pub fn probability_html(p: f64) -> String {
-    if p >= 1.0 - 5e-7 && p < 1.0 {
+    if (1.0 - 5e-7..1.0).contains(&p) {
         "&gt; 0.999999".to_owned()
     } else if p > 0.0 && p < 5e-7 {
         "&lt; 0.000001".to_owned()
