@@ -165,7 +165,6 @@ fn read_missing(path: &Path, families: &[Family]) -> Result<Vec<(usize, usize, u
         if entry.is_empty() || entry.starts_with('#') {
             continue;
         }
-        let fields: Vec<&str> = entry.split_whitespace().collect();
         let in_family = |fam: &str, id: &str| -> Result<(usize, usize)> {
             let Some(f) = families.iter().position(|f| f.id == fam) else {
                 return Err(input_error!(
@@ -181,38 +180,43 @@ fn read_missing(path: &Path, families: &[Family]) -> Result<Vec<(usize, usize, u
             };
             Ok((f, m))
         };
-        let place = match fields.as_slice() {
-            [fam, id] => in_family(fam, id)?,
-            [id] => {
-                let found: Vec<(usize, usize)> = families
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(f, fam)| fam.pedigree.index_of(id).map(|m| (f, m)))
-                    .collect();
-                match (found.as_slice(), id.split_once(':')) {
-                    ([one], _) => *one,
-                    ([], Some((fam, member))) => in_family(fam, member)?,
-                    ([], None) => {
-                        return Err(input_error!(
-                            "{}: line {line}: missing person '{id}' is not in the AM file",
-                            path.display()
-                        ))
-                    }
-                    (many, _) => {
-                        let names: Vec<&str> = many.iter().map(|&(f, _)| families[f].id.as_str()).collect();
-                        return Err(input_error!(
-                            "{}: line {line}: '{id}' is a member of families {}; write 'FAMID {id}' or 'FAMID:{id}'",
-                            path.display(),
-                            names.join(", ")
-                        ));
-                    }
-                }
+        // The whole line as an id first (ids may hold spaces: "Missing person 1"), then
+        // `FAMID ID` split at the first tab or space, then `FAMID:ID`.
+        let found: Vec<(usize, usize)> = families
+            .iter()
+            .enumerate()
+            .filter_map(|(f, fam)| fam.pedigree.index_of(entry).map(|m| (f, m)))
+            .collect();
+        let split = entry
+            .split_once('\t')
+            .or_else(|| entry.split_once(' '))
+            .map(|(f, id)| (f.trim(), id.trim()))
+            .filter(|(f, _)| families.iter().any(|fam| fam.id == *f));
+        let place = match (found.as_slice(), split, entry.split_once(':')) {
+            ([one], _, _) => *one,
+            ([], Some((fam, id)), _) => in_family(fam, id)?,
+            ([], None, Some((fam, id))) => in_family(fam, id)?,
+            ([], None, None) => {
+                let first = entry.split([' ', '\t']).next().unwrap_or(entry);
+                return Err(if first == entry {
+                    input_error!(
+                        "{}: line {line}: missing person '{entry}' is not in the AM file",
+                        path.display()
+                    )
+                } else {
+                    input_error!(
+                        "{}: line {line}: '{entry}' is no member id of the AM file, and family '{first}' is not in it",
+                        path.display()
+                    )
+                });
             }
-            _ => {
+            (many, _, _) => {
+                let names: Vec<&str> = many.iter().map(|&(f, _)| families[f].id.as_str()).collect();
                 return Err(input_error!(
-                    "{}: line {line}: expected 'ID', 'FAMID ID' or 'FAMID:ID', found '{entry}'",
-                    path.display()
-                ))
+                    "{}: line {line}: '{entry}' is a member of families {}; write 'FAMID {entry}' or 'FAMID:{entry}'",
+                    path.display(),
+                    names.join(", ")
+                ));
             }
         };
         if let Some(first) = seen.insert(place, line) {

@@ -68,7 +68,9 @@ fn check_pairwise(name: &str, got: &Value, want: &Value) {
             .find(|g| g["victim"] == w["victim"] && g["family"] == w["family"] && g["missing"] == w["missing"])
             .unwrap_or_else(|| panic!("{name}: {w} not in the output"));
         match (g["lr"].as_f64(), w["lr"].as_f64()) {
-            (Some(a), Some(b)) => assert!(close(a, b, 1e-9), "{name}: {w}: {a}"),
+            // dvir uses the frequencies as written, which sum to 1 only within 2e-10 per marker;
+            // the engine rescales them to 1, which moves an LR by up to about 1e-9 relative.
+            (Some(a), Some(b)) => assert!(close(a, b, 1e-8), "{name}: {w}: {a}"),
             (None, None) => {}
             (a, b) => panic!("{name}: {w}: got {a:?}, want {b:?}"),
         }

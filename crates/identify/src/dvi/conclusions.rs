@@ -11,6 +11,10 @@
 
 use super::{DviCase, JointResult, PairwiseLr};
 
+/// "No match" means no candidate has an LR of 1 or more; an LR of 1 computed another way may come
+/// out a rounding error below it, which must not change the class.
+const NO_MATCH_BELOW: f64 = 1.0 - 1e-9;
+
 /// Thresholds of the conclusion classes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
@@ -118,7 +122,7 @@ pub fn conclusions(
         } else {
             let class = match top {
                 None => ConclusionClass::Excluded,
-                Some((_, lr)) if lr < 1.0 => ConclusionClass::NoMatch,
+                Some((_, lr)) if lr < NO_MATCH_BELOW => ConclusionClass::NoMatch,
                 Some(_) => ConclusionClass::Inconclusive,
             };
             Conclusion {
@@ -172,7 +176,7 @@ pub fn conclusions(
         } else {
             let class = match top {
                 None => ConclusionClass::Excluded,
-                Some((_, _, lr)) if lr < 1.0 => ConclusionClass::NoMatch,
+                Some((_, _, lr)) if lr < NO_MATCH_BELOW => ConclusionClass::NoMatch,
                 Some(_) => ConclusionClass::Inconclusive,
             };
             Conclusion {
