@@ -176,6 +176,10 @@ async fn run(store: &Store, job_id: i64, actor: &str, settings: Arc<MatchingSett
     Ok(())
 }
 
+/// Pairings this plausible (log10 LR) join samples and families into groups solved jointly, and
+/// only they are inside the joint search's hypotheses: weaker candidates would tie every sample to
+/// every family and leave nothing to solve.
+pub const JOINT_MIN_LOG10_LR: f64 = 2.0;
 /// Components of the candidate graph at most this large get the joint search.
 const JOINT_MAX_VICTIMS: usize = 300;
 const JOINT_MAX_FAMILIES: usize = 300;
@@ -183,8 +187,8 @@ const JOINT_MAX_FAMILIES: usize = 300;
 /// the (larger) bound reached.
 const JOINT_SECONDS: f64 = 20.0;
 
-/// The joint posterior of every candidate pair whose samples and families are entangled: the
-/// connected components of the candidate graph (samples and families joined by a candidate) in
+/// The joint posterior of every plausible candidate pair whose samples and families are entangled:
+/// the connected components of the graph of `pairs` (samples and families joined by a pair) in
 /// which a family has several missing members or a sample has candidates in several families.
 /// Each such component is solved as one identification problem, every sample against every
 /// missing member of its families with pairwise LR above the job's threshold (flat prior over
@@ -289,15 +293,16 @@ fn compute(data: &MatchingData, settings: &MatchingSettings, done: &AtomicU64) -
         threads: settings.threads,
     };
     let result = screen(&case, &tables, &options, &|d, _| done.store(d, Ordering::Relaxed))?;
-    let pairs: Vec<(usize, usize, usize)> = result
+    let plausible: Vec<(usize, usize, usize)> = result
         .hits
         .iter()
+        .filter(|h| h.log10_lr >= JOINT_MIN_LOG10_LR.max(settings.min_log10_lr))
         .map(|h| {
             let (f, k) = tables.missing()[h.missing];
             (h.victim, f, k)
         })
         .collect();
-    let joint = joint_posteriors(&case, &pairs, settings.min_log10_lr);
+    let joint = joint_posteriors(&case, &plausible, JOINT_MIN_LOG10_LR.max(settings.min_log10_lr));
     let mut out = Vec::with_capacity(result.hits.len());
     for hit in &result.hits {
         let (f, k) = tables.missing()[hit.missing];

@@ -173,7 +173,7 @@ messages! {
     Posterior => "Posterior probability", "事後確率";
     PosteriorNote => "Equal prior over this job's candidate samples for the missing person and “none of them”.", "この行方不明者に対する本ジョブの候補試料と「いずれでもない」に等しい事前確率を置いた値。";
     JointPosterior => "Joint posterior", "同時事後確率";
-    JointPosteriorNote => "Over every assignment of the samples and families this job's candidates connect to this pair (several missing members, or samples matching several families); flat prior over assignments.", "本ジョブの候補がこの組に結び付ける試料と家族のすべての割り当てにわたる値（複数の行方不明者、または複数の家族に一致する試料）。割り当てに一様な事前確率を置く。";
+    JointPosteriorNote => "Over every assignment of the samples and families that this job's candidates with LR ≥ 100 connect to this pair (several missing members, or samples matching several families); pairings with LR below 100 outside the hypotheses; flat prior over assignments.", "本ジョブのLR 100以上の候補がこの組に結び付ける試料と家族のすべての割り当てにわたる値（複数の行方不明者、または複数の家族に一致する試料）。LR 100未満の組は仮説の外。割り当てに一様な事前確率を置く。";
     JointBound => "posterior mass not enumerated at most", "列挙されなかった事後確率の上限";
     Exclusions => "Exclusions", "排除座位数";
     Marker => "Marker", "座位";
