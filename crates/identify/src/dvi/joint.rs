@@ -345,7 +345,7 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
     };
 
     // The K best of the whole case from the components' lists.
-    let assignments = combine_top(&solved, options.top)
+    let assignments: Vec<Assignment> = combine_top(&solved, options.top)
         .into_iter()
         .map(|choice| {
             let mut pairs = vec![None; case.victims().len()];
@@ -368,6 +368,11 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
         })
         .collect::<Vec<_>>();
 
+    // An assignment making a left-out pairing weighs at most the left-out share of the total: the
+    // list is the K best only if its last one weighs more.
+    let top_exact = top_exact
+        && (ln_pruned == f64::NEG_INFINITY
+            || assignments.len() == k && assignments.last().is_some_and(|a| a.posterior > pruned));
     let mut victim_marginals: Vec<VictimMarginals> = vec![Vec::new(); case.victims().len()];
     for s in &solved {
         for (&(v, f, k), &ln) in &s.pairing_mass {
