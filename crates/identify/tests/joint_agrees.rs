@@ -7,6 +7,9 @@ use identify::dvi::{joint, pairwise_lrs, DisableMutations, DviCase, Family, Join
 use kinship::{Chromosome, Conditions, Marker, MemberSpec, MutationModel, Pedigree, Sex, Typing};
 use proptest::prelude::*;
 
+mod common;
+use common::{genotype, random_markers, Mixer};
+
 /// Family shapes with their typed references and missing persons. Every family uses the same
 /// member names, as real reference pedigrees do.
 fn shape(kind: u8) -> (Vec<MemberSpec>, Vec<&'static str>, Vec<&'static str>) {
@@ -102,38 +105,9 @@ fn case_strategy() -> impl Strategy<Value = DviCase> {
 }
 
 fn build(marker_freqs: &[Vec<f64>], model: u8, families: &[FamilyDraw], victims: &[VictimDraw]) -> DviCase {
-    let markers: Vec<Marker> = marker_freqs
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            let total: f64 = w.iter().sum();
-            let alleles = w
-                .iter()
-                .enumerate()
-                .map(|(a, x)| (format!("{}", 10 + a), x / total))
-                .collect();
-            let model = match model {
-                0 => MutationModel::Trivial,
-                1 => MutationModel::Equal { rate: 0.02 },
-                _ => MutationModel::Stepwise {
-                    rate: 0.02,
-                    rate2: 0.0,
-                    range: 0.5,
-                },
-            };
-            Marker::new(&format!("L{i}"), alleles, Chromosome::Autosomal, model.clone(), model).unwrap()
-        })
-        .collect();
-    let mut state = 0x9E3779B97F4A7C15u64;
-    let mut rng = |seed: u64| {
-        state ^= seed.wrapping_mul(0xBF58476D1CE4E5B9);
-        state = state.rotate_left(17).wrapping_mul(0x94D049BB133111EB);
-        state
-    };
-    let genotype = |r: u64, m: &Marker| {
-        let n = m.alleles().len() as u64;
-        Typing::Pair((r % n) as usize, ((r / n) % n) as usize)
-    };
+    let markers: Vec<Marker> = random_markers(marker_freqs, model, 0.02, "L");
+    let mut mixer = Mixer::new();
+    let mut rng = |seed: u64| mixer.next(seed);
     let fams: Vec<Family> = families
         .iter()
         .enumerate()

@@ -2,8 +2,11 @@
 
 use identify::dvi::{pairwise_lrs, DviCase, Family, Victim};
 use identify::screen::{screen, ScreenOptions, ScreenTables};
-use kinship::{Chromosome, Conditions, Marker, MemberSpec, MutationModel, Pedigree, Sex, Typing};
+use kinship::{Conditions, Marker, MemberSpec, Pedigree, Sex, Typing};
 use proptest::prelude::*;
+
+mod common;
+use common::{genotype, random_markers, Mixer};
 
 /// Reference-family shapes: (members as (id, father, mother, sex), missing id).
 fn shape(kind: u8, f: usize, missing_sex: Sex) -> (Vec<MemberSpec>, String) {
@@ -61,38 +64,9 @@ fn case_strategy() -> impl Strategy<Value = DviCase> {
         ),
     )
         .prop_map(|(marker_freqs, model, families, victims)| {
-            let markers: Vec<Marker> = marker_freqs
-                .iter()
-                .enumerate()
-                .map(|(i, w)| {
-                    let total: f64 = w.iter().sum();
-                    let alleles = w
-                        .iter()
-                        .enumerate()
-                        .map(|(a, x)| (format!("{}", 10 + a), x / total))
-                        .collect();
-                    let model = match model {
-                        0 => MutationModel::Trivial,
-                        1 => MutationModel::Equal { rate: 0.01 },
-                        _ => MutationModel::Stepwise {
-                            rate: 0.01,
-                            rate2: 0.0,
-                            range: 0.5,
-                        },
-                    };
-                    Marker::new(&format!("M{i}"), alleles, Chromosome::Autosomal, model.clone(), model).unwrap()
-                })
-                .collect();
-            let mut seed_state = 0x9E3779B97F4A7C15u64;
-            let mut rng = |seed: u64| {
-                seed_state ^= seed.wrapping_mul(0xBF58476D1CE4E5B9);
-                seed_state = seed_state.rotate_left(17).wrapping_mul(0x94D049BB133111EB);
-                seed_state
-            };
-            let genotype = |r: u64, m: &Marker| {
-                let n = m.alleles().len() as u64;
-                Typing::Pair((r % n) as usize, ((r / n) % n) as usize)
-            };
+            let markers: Vec<Marker> = random_markers(&marker_freqs, model, 0.01, "M");
+            let mut mixer = Mixer::new();
+            let mut rng = |seed: u64| mixer.next(seed);
             let fams: Vec<Family> = families
                 .iter()
                 .enumerate()
