@@ -1,13 +1,14 @@
-//! `read_persons_csv` (`homeward import persons`): no panic, and every error names its line and column
+//! `Persons::check` (`homeward import persons`): no panic, and every error names its line and column
 //! (as `fuzz.csv: line N, column 'C': …`).
 #![no_main]
 
+use casework::import::Import;
 use homeward_fuzz::{assert_csv_error_names_line_and_column, text};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let input = text(data);
-    if let Err(e) = homeward::records::read_persons_csv(std::path::Path::new("fuzz.csv"), input.as_bytes()) {
+    if let Err(e) = casework::import::persons::Persons.check("fuzz.csv", &input) {
         assert_csv_error_names_line_and_column(&input, &format!("{e:#}"));
     }
 });

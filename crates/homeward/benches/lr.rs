@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use homeward::case::{self, MutationPlan};
+use casework::case::{self, MutationPlan};
 use kinship::{
     likelihood_ratio, unrelated_alternative, Conditions, Hypothesis, Marker, MutationModel, Pedigree, Typing,
 };

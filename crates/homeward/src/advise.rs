@@ -9,10 +9,10 @@ use formats::RawGenotype;
 use serde::Serialize;
 use simulate::{advise, default_candidates, Advice, AdviceOptions, FamilyPlan, PowerEstimate, SimulateError};
 
-use crate::case;
-use crate::input_error;
+use crate::db::{open, runtime_for_commands, DbArg};
 use crate::model::ModelArgs;
-use crate::records::{open, runtime_for_commands, DbArg};
+use casework::case;
+use casework::input_error;
 
 #[derive(Debug, Args)]
 pub struct AdviseArgs {

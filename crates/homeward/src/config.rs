@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::Deserialize;
 
-use crate::input_error;
+use casework::input_error;
 
 /// The keys a configuration file may hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]

@@ -10,9 +10,9 @@ use identify::dvi::{self, DisableMutations, DviCase, Family, JointOptions, Thres
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::case;
-use crate::input_error;
 use crate::model::ModelArgs;
+use casework::case;
+use casework::input_error;
 
 /// The input files of an identification problem.
 #[derive(Debug, Args)]
@@ -84,8 +84,8 @@ enum DisableArg {
 /// Reads the three files into a checked DVI problem.
 pub fn load(args: &CaseFiles) -> Result<DviCase> {
     if let Some(path) = &args.fam {
-        let fam = crate::fam::read(path)?;
-        return crate::fam::dvi_case(path, &fam);
+        let fam = casework::familias::read(path)?;
+        return casework::familias::dvi_case(path, &fam);
     }
     let (Some(pm_path), Some(am_path), Some(missing_path)) = (&args.pm, &args.am, &args.missing) else {
         return Err(input_error!("--pm, --am and --missing (or --fam DVI.fam) are required"));

@@ -20,8 +20,8 @@ use itinerary::{
     VisitRequest,
 };
 
-use crate::imports::SITE_COLUMNS;
-use crate::input_error;
+use casework::import::sites::SITE_COLUMNS;
+use casework::input_error;
 
 const SITE_EXTRA_COLUMNS: [&str; 1] = ["visit_minutes"];
 const REQUEST_COLUMNS: [&str; 6] = [

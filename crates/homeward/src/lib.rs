@@ -1,27 +1,22 @@
-//! The `homeward` tool: command implementations and the glue that turns files into the typed
-//! values of the compute crates. The binary in `main.rs` only parses arguments and sets the exit
-//! code.
+//! The `homeward` command line: argument parsing, printing, and the commands that turn files into
+//! the compute crates' values and print their results (`lr`, `dvi`, `screen`, `match`, `advise`,
+//! `relationship`, `itinerary`). Registry work (imports, exports, backup, the demo registry) is
+//! `casework`'s; the binary in `main.rs` only dispatches and sets the exit code.
 
 pub mod advise;
 pub mod backup;
-pub mod case;
 pub mod config;
+pub mod db;
 pub mod demo;
 pub mod dvi;
-pub mod error;
+pub mod export;
 pub mod fam;
-pub mod import_cmf;
-pub mod import_fam;
-pub mod import_gedcom;
-pub mod import_genemapper;
-pub mod imports;
+pub mod import;
 pub mod itinerary;
 pub mod lr;
 pub mod matching;
 pub mod model;
-pub mod records;
 pub mod relationship;
 pub mod screen;
 pub mod serve;
 pub mod snp;
-pub mod text_file;

@@ -11,10 +11,10 @@ use kinship::{
 };
 use serde::Serialize;
 
-use crate::case;
-use crate::input_error;
 use crate::model::ModelArgs;
 use crate::snp::{SnpArgs, SnpData};
+use casework::case;
+use casework::input_error;
 
 #[derive(Debug, Args)]
 pub struct LrArgs {
@@ -98,7 +98,7 @@ pub fn run(args: &LrArgs) -> Result<()> {
     let fam = match &args.write_fam {
         Some(path) => Some((
             path,
-            crate::fam::case_to_fam(&[("H1", h1), ("H2", h2)], &markers, &conditions)?,
+            casework::familias::case_to_fam(&[("H1", h1), ("H2", h2)], &markers, &conditions)?,
         )),
         None => None,
     };

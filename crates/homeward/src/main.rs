@@ -2,8 +2,9 @@
 
 use std::process::ExitCode;
 
+use casework::error;
 use clap::{Parser, Subcommand};
-use homeward::{advise, backup, demo, dvi, error, itinerary, lr, matching, records, relationship, screen, serve};
+use homeward::{advise, backup, db, demo, dvi, export, import, itinerary, lr, matching, relationship, screen, serve};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,13 +34,13 @@ enum Command {
     Match(matching::MatchArgs),
     /// The registry's database.
     #[command(subcommand)]
-    Db(records::DbCommand),
+    Db(db::DbCommand),
     /// Import records into the registry.
     #[command(subcommand)]
-    Import(records::ImportCommand),
+    Import(import::ImportCommand),
     /// Export records from the registry.
     #[command(subcommand)]
-    Export(records::ExportCommand),
+    Export(export::ExportCommand),
     /// Plan a grave-visit mission: sites into days, least travel, each day within its hours.
     Itinerary(itinerary::ItineraryArgs),
     /// Rank recovery sites by expected identifications (remains, linked families, their power) and
@@ -47,7 +48,7 @@ enum Command {
     RecoveryPriority(itinerary::RecoveryArgs),
     /// The audit log.
     #[command(subcommand)]
-    Audit(records::AuditCommand),
+    Audit(db::AuditCommand),
     /// Copy an SQLite registry to a file while it runs (VACUUM INTO); PostgreSQL: use pg_dump.
     Backup(backup::BackupArgs),
     /// Replace an SQLite registry by a backup whose audit chain verifies; PostgreSQL: use pg_restore.
@@ -74,12 +75,12 @@ fn main() -> ExitCode {
         Command::Screen(args) => screen::run(&args),
         Command::Match(args) => matching::run(&args),
         Command::Advise(args) => advise::run(&args),
-        Command::Db(cmd) => records::db(&cmd),
-        Command::Import(cmd) => records::import(&cmd),
-        Command::Export(cmd) => records::export(&cmd),
+        Command::Db(cmd) => db::db(&cmd),
+        Command::Import(cmd) => import::import(&cmd),
+        Command::Export(cmd) => export::export(&cmd),
         Command::Itinerary(args) => itinerary::run(&args),
         Command::RecoveryPriority(args) => itinerary::recovery_priority(&args),
-        Command::Audit(cmd) => records::audit(&cmd),
+        Command::Audit(cmd) => db::audit(&cmd),
         Command::Backup(args) => backup::backup(&args),
         Command::Restore(args) => backup::restore(&args),
         Command::Serve(args) => serve::serve(&args),

@@ -7,9 +7,9 @@ use clap::{Args, ValueEnum};
 use identify::direct::{group_same_source, kinship_pairs, same_source, Relationship};
 use serde::Serialize;
 
-use crate::case;
-use crate::input_error;
 use crate::model::ModelArgs;
+use casework::case;
+use casework::input_error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RelationshipArg {

@@ -8,8 +8,8 @@ use clap::{Args, ValueEnum};
 use formats::PedFile;
 use kinship::{Conditions, Marker, MutationModel};
 
-use crate::case::{self, MutationPlan};
-use crate::input_error;
+use casework::case::{self, MutationPlan};
+use casework::input_error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ModelName {

@@ -14,8 +14,8 @@ use clap::Args;
 use kinship::{Relationship, Sex, STANDARD_RELATIONSHIPS};
 use serde::Serialize;
 
-use crate::input_error;
 use crate::snp::{SnpArgs, SnpData};
+use casework::input_error;
 
 #[derive(Debug, Args)]
 pub struct RelationshipArgs {

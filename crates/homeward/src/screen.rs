@@ -10,7 +10,7 @@ use clap::Args;
 use identify::screen::{screen, ScreenOptions, ScreenTables};
 
 use crate::dvi::{load, CaseFiles};
-use crate::input_error;
+use casework::input_error;
 
 #[derive(Debug, Args)]
 pub struct ScreenArgs {

@@ -7,8 +7,8 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use registry::Role;
 
-use crate::input_error;
-use crate::records::{open, runtime_for_commands, DbArg};
+use crate::db::{open, runtime_for_commands, DbArg};
+use casework::input_error;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -91,7 +91,7 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
 
 /// The markers of a frequency database, without mutation models, for matching jobs.
 fn matching_settings(path: &std::path::Path) -> Result<jobs::MatchingSettings> {
-    let db = crate::case::read_frequencies(path)?;
+    let db = casework::case::read_frequencies(path)?;
     let markers = db
         .markers
         .iter()

@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use formats::{GtCall, SampleCall, SnpPanel};
 use kinship::{GenotypeLikelihoods, LinkageError, LinkedChain, LinkedMarker, MapFunction, Pedigree};
 
-use crate::input_error;
+use casework::input_error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MapName {
@@ -159,7 +159,7 @@ impl SnpArgs {
                 return Err(input_error!("--sequencing-error {e}: must be in (0, 0.5)"));
             }
         }
-        let panel_text = crate::text_file::read_utf8(panel_path)?;
+        let panel_text = casework::text_file::read_utf8(panel_path)?;
         let panel = formats::read_snp_panel(&panel_text).map_err(|e| input_error!("{}: {e}", panel_path.display()))?;
         let sex_specific = panel.has_sex_specific_map() && !self.sex_averaged_map && !sex_averaged;
         let mut chromosomes = panel_chromosomes(panel_path, &panel, population, sex_specific)?;
@@ -352,5 +352,5 @@ fn read_vcf_text(path: &Path) -> Result<String> {
             path.display()
         ));
     }
-    crate::text_file::read_utf8(path)
+    casework::text_file::read_utf8(path)
 }

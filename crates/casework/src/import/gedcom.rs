@@ -1,4 +1,4 @@
-//! `homeward import gedcom FILE --family KEY`: a family tree (GEDCOM 7.0 or 5.5.1) stored as one
+//! `import gedcom FILE --family KEY`: a family tree (GEDCOM 7.0 or 5.5.1) stored as one
 //! registry family.
 //!
 //! * Every individual becomes a family member, parents before children: the preferred name (a
@@ -20,10 +20,9 @@
 //! is refused.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::PathBuf;
+use std::fmt;
 
 use anyhow::Result;
-use clap::Args;
 use formats::gedcom::{
     display_name, read_gedcom, DateValue, Event, GedSex, GedcomFile, LinkStatus, Pedi, Pedigree, PersonalName,
     VariantKind, Version,
@@ -34,30 +33,20 @@ use registry::{
     RecordedVariant, RelationKind, RelationStatus, Store,
 };
 
+use super::{write_failure, Import};
 use crate::input_error;
-use crate::records::DbArg;
 
-#[derive(Debug, Args)]
-pub struct GedcomArgs {
-    /// The GEDCOM file (UTF-8).
-    pub file: PathBuf,
+/// The GEDCOM import: the family it becomes, and the links of individuals to registry persons.
+#[derive(Debug, Clone, Default)]
+pub struct Gedcom {
     /// The registry key (external id) of the new family.
-    #[arg(long)]
     pub family: String,
-    /// The family's name [default: the surname most members share, else the key].
-    #[arg(long)]
+    /// The family's name (default: the surname most members share, else the key).
     pub name: Option<String>,
-    /// XREF=PERSON: the individual @XREF@ is the missing registry person PERSON (external id).
-    #[arg(long, value_name = "XREF=PERSON")]
+    /// `XREF=PERSON`: the individual `@XREF@` is the missing registry person PERSON (external id).
     pub missing: Vec<String>,
-    /// XREF=PERSON: the individual @XREF@ is the registry person PERSON (external id).
-    #[arg(long, value_name = "XREF=PERSON")]
+    /// `XREF=PERSON`: the individual `@XREF@` is the registry person PERSON (external id).
     pub person: Vec<String>,
-    #[command(flatten)]
-    pub db: DbArg,
-    /// Recorded in the audit log as the one who imported.
-    #[arg(long, default_value = "cli")]
-    pub actor: String,
 }
 
 /// A link of an individual to a registry person, from `--missing` or `--person`.
@@ -67,7 +56,7 @@ struct PersonLink {
     missing: bool,
 }
 
-fn parse_links(file: &GedcomFile, args: &GedcomArgs) -> Result<BTreeMap<String, PersonLink>> {
+fn parse_links(file: &GedcomFile, args: &Gedcom) -> Result<BTreeMap<String, PersonLink>> {
     let mut links = BTreeMap::new();
     let mut persons = HashSet::new();
     let flags = args
@@ -220,21 +209,22 @@ fn family_name(file: &GedcomFile, key: &str) -> String {
 }
 
 /// The import, with the line of each member's INDI record.
-struct Plan {
+#[derive(Debug)]
+pub struct GedcomPlan {
     genealogy: ImportGenealogy,
     lines: Vec<usize>,
     biological_links: usize,
 }
 
 /// Turns a checked file into the registry's import; `person_ids` are the linked registry persons.
-fn plan(
+fn genealogy(
     file: &GedcomFile,
     pedigree: &Pedigree,
     key: &str,
     name: Option<&str>,
     links: &BTreeMap<String, PersonLink>,
     person_ids: &HashMap<String, i64>,
-) -> Plan {
+) -> GedcomPlan {
     let order = parents_first(file, pedigree);
     let position: HashMap<&str, usize> = order
         .iter()
@@ -316,7 +306,7 @@ fn plan(
             });
         }
     }
-    Plan {
+    GedcomPlan {
         genealogy: ImportGenealogy {
             family: ImportFamily {
                 family: NewFamily {
@@ -335,81 +325,133 @@ fn plan(
     }
 }
 
-/// Checks the family against the registry (key free, linked persons there) and writes it.
-async fn import(
-    store: &Store,
-    path: &str,
-    args: &GedcomArgs,
-    (file, pedigree, links): (&GedcomFile, &Pedigree, &BTreeMap<String, PersonLink>),
-) -> Result<()> {
-    let wanted: Vec<&str> = links.values().map(|l| l.person.as_str()).collect();
-    let person_ids = store.person_ids_by_external_id(&wanted).await?;
-    for (xref, l) in links {
-        if !person_ids.contains_key(&l.person) {
-            let line = file.individual(xref).map_or(0, |i| i.line);
-            return Err(input_error!(
-                "{path}: line {line}, INDI @{xref}@: no person with external id '{}' in the registry (import persons first)",
-                l.person
-            ));
-        }
-    }
-    if store.get_family_by_external_id(args.family.trim()).await?.is_some() {
-        return Err(input_error!(
-            "{path}: family '{}' is in the registry already; nothing was written (a family tree is imported once)",
-            args.family
-        ));
-    }
-    let plan = plan(file, pedigree, &args.family, args.name.as_deref(), links, &person_ids);
-    plan.genealogy
-        .family
-        .family
-        .check()
-        .map_err(|e| input_error!("--family/--name: {}: {}", e.field, e.message))?;
-    // The registry's own rules, member by member, so that a refusal names the individual's line.
-    let members = &plan.genealogy.family.members;
-    for (k, (m, r)) in members.iter().zip(&plan.genealogy.records).enumerate() {
-        if let Err(e) = m.check().and_then(|()| r.check()) {
-            return Err(input_error!(
-                "{path}: line {}, INDI: {}: {}",
-                plan.lines[k],
-                e.field,
-                e.message
-            ));
-        }
-    }
-    let summary = store
-        .import_genealogy(&args.actor, &plan.genealogy)
-        .await
-        .map_err(|e| crate::imports::write_failure(path, plan.lines.first().copied().unwrap_or(1) as u64, e))?;
-    eprintln!(
-        "family {} imported: {} members, {} biological parent links, {} non-genetic relations, {} linked to registry persons",
-        args.family,
-        summary.members,
-        plan.biological_links,
-        summary.relations,
-        links.len()
-    );
-    Ok(())
+/// A file that checked: the tree, its genetic pedigree and the links to registry persons.
+#[derive(Debug)]
+pub struct CheckedGedcom {
+    file: GedcomFile,
+    pedigree: Pedigree,
+    links: BTreeMap<String, PersonLink>,
 }
 
-/// `homeward import gedcom`: read and check the whole file, then write it in one transaction.
-pub fn run(args: &GedcomArgs) -> Result<()> {
-    let path = args.file.display().to_string();
-    let text = crate::text_file::read_utf8(&args.file)?;
-    let file = read_gedcom(&text).map_err(|e| input_error!("{path}: {e}"))?;
-    let pedigree = file.pedigree().map_err(|e| input_error!("{path}: {e}"))?;
-    if file.individuals.is_empty() {
-        return Err(input_error!(
-            "{path}: the file has no individuals (INDI records); nothing to import"
-        ));
+/// What was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GedcomWritten {
+    pub family: String,
+    pub members: usize,
+    pub biological_links: usize,
+    pub relations: usize,
+    pub linked_persons: usize,
+}
+
+impl fmt::Display for GedcomWritten {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "family {} imported: {} members, {} biological parent links, {} non-genetic relations, {} linked to registry persons",
+            self.family, self.members, self.biological_links, self.relations, self.linked_persons
+        )
     }
-    let links = parse_links(&file, args)?;
-    for w in file.warnings.iter().chain(&pedigree.warnings) {
-        eprintln!("warning: {path}: {w}");
+}
+
+/// The plan, and how many individuals are linked to registry persons.
+#[derive(Debug)]
+pub struct GedcomWrite {
+    plan: GedcomPlan,
+    linked_persons: usize,
+}
+
+impl Import for Gedcom {
+    type Checked = CheckedGedcom;
+    type Plan = GedcomWrite;
+    type Written = GedcomWritten;
+
+    fn check(&self, path: &str, text: &str) -> Result<CheckedGedcom> {
+        let file = read_gedcom(text).map_err(|e| input_error!("{path}: {e}"))?;
+        let pedigree = file.pedigree().map_err(|e| input_error!("{path}: {e}"))?;
+        if file.individuals.is_empty() {
+            return Err(input_error!(
+                "{path}: the file has no individuals (INDI records); nothing to import"
+            ));
+        }
+        let links = parse_links(&file, self)?;
+        Ok(CheckedGedcom { file, pedigree, links })
     }
-    crate::imports::with_store(&args.db, |store| async move {
-        import(&store, &path, args, (&file, &pedigree, &links)).await
-    })
+
+    fn warnings(&self, checked: &CheckedGedcom) -> Vec<String> {
+        checked
+            .file
+            .warnings
+            .iter()
+            .chain(&checked.pedigree.warnings)
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// Checks the family against the registry (key free, linked persons there).
+    async fn plan(&self, store: &Store, path: &str, checked: CheckedGedcom) -> Result<GedcomWrite> {
+        let CheckedGedcom { file, pedigree, links } = checked;
+        let wanted: Vec<&str> = links.values().map(|l| l.person.as_str()).collect();
+        let person_ids = store.person_ids_by_external_id(&wanted).await?;
+        for (xref, l) in &links {
+            if !person_ids.contains_key(&l.person) {
+                let line = file.individual(xref).map_or(0, |i| i.line);
+                return Err(input_error!(
+                    "{path}: line {line}, INDI @{xref}@: no person with external id '{}' in the registry (import persons first)",
+                    l.person
+                ));
+            }
+        }
+        if store.get_family_by_external_id(self.family.trim()).await?.is_some() {
+            return Err(input_error!(
+                "{path}: family '{}' is in the registry already; nothing was written (a family tree is imported once)",
+                self.family
+            ));
+        }
+        let plan = genealogy(
+            &file,
+            &pedigree,
+            &self.family,
+            self.name.as_deref(),
+            &links,
+            &person_ids,
+        );
+        plan.genealogy
+            .family
+            .family
+            .check()
+            .map_err(|e| input_error!("--family/--name: {}: {}", e.field, e.message))?;
+        // The registry's own rules, member by member, so that a refusal names the individual's line.
+        let members = &plan.genealogy.family.members;
+        for (k, (m, r)) in members.iter().zip(&plan.genealogy.records).enumerate() {
+            if let Err(e) = m.check().and_then(|()| r.check()) {
+                return Err(input_error!(
+                    "{path}: line {}, INDI: {}: {}",
+                    plan.lines[k],
+                    e.field,
+                    e.message
+                ));
+            }
+        }
+        Ok(GedcomWrite {
+            plan,
+            linked_persons: links.len(),
+        })
+    }
+
+    async fn write(&self, store: &Store, path: &str, actor: &str, write: GedcomWrite) -> Result<GedcomWritten> {
+        let GedcomWrite { plan, linked_persons } = write;
+        let summary = store
+            .import_genealogy(actor, &plan.genealogy)
+            .await
+            .map_err(|e| write_failure(path, plan.lines.first().copied().unwrap_or(1) as u64, e))?;
+        Ok(GedcomWritten {
+            family: self.family.clone(),
+            members: summary.members,
+            biological_links: plan.biological_links,
+            relations: summary.relations,
+            linked_persons,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -429,7 +471,7 @@ mod tests {
              0 @F@ FAM\n1 HUSB @D@\n1 WIFE @M@\n1 CHIL @C@\n",
         );
         let p = f.pedigree().unwrap();
-        let plan = plan(&f, &p, "G-1", None, &BTreeMap::new(), &HashMap::new());
+        let plan = genealogy(&f, &p, "G-1", None, &BTreeMap::new(), &HashMap::new());
         let members = &plan.genealogy.family.members;
         let names: Vec<&str> = members.iter().map(|m| m.display_name.as_str()).collect();
         assert_eq!(

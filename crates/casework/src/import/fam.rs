@@ -1,4 +1,4 @@
-//! `homeward import fam FILE`: the reference families of a Familias DVI file, with the reference
+//! `import fam FILE`: the reference families of a Familias DVI file, with the reference
 //! profiles of their typed members, into the registry in one transaction.
 //!
 //! Each `[[[Family]]]` of `[[Reference Families]]` becomes a registry family (external id
@@ -11,45 +11,36 @@
 //!
 //! The whole file is checked first, then written in one transaction: all of it or nothing.
 
-use std::path::{Path, PathBuf};
+use std::fmt;
+use std::path::Path;
 
 use anyhow::Result;
-use clap::Args;
 use registry::model::{PartialDate, Sex as RegistrySex};
 use registry::{
     Consent, ConsentScope, ImportFamily, ImportFamilyReference, ImportPart, NewFamily, NewMember, ReferenceProfile,
-    StrProfile,
+    Store, StrProfile,
 };
 
-use crate::fam::{check_pedigree, family_draft, family_pedigree, is_missing, Resolved};
+use super::Import;
+use crate::familias::{check_pedigree, family_draft, family_pedigree, is_missing, Resolved};
 use crate::input_error;
-use crate::records::{open, runtime_for_commands, DbArg};
 
-#[derive(Debug, Args)]
-pub struct ImportFamArgs {
-    /// A Familias file with a [DVI] section.
-    file: PathBuf,
-    #[command(flatten)]
-    db: DbArg,
-    /// Recorded in the audit log as the one who imported.
-    #[arg(long, default_value = "cli")]
-    actor: String,
+/// The Familias import, with what the file cannot say.
+#[derive(Debug, Clone, Default)]
+pub struct Fam {
     /// The typing kit of the reference samples, such as GlobalFiler.
-    #[arg(long)]
-    kit: String,
+    pub kit: String,
     /// identification-only or identification-and-research, for every reference sample of the file.
-    #[arg(long, value_name = "SCOPE")]
-    consent_scope: String,
+    pub consent_scope: String,
     /// YYYY, YYYY-MM or YYYY-MM-DD.
-    #[arg(long, value_name = "DATE")]
-    consent_date: String,
-    /// Prefix of the families' external ids [default: the file's name and '/'].
-    #[arg(long, value_name = "PREFIX")]
-    id_prefix: Option<String>,
+    pub consent_date: String,
+    /// Prefix of the families' external ids (default: the file's name and '/').
+    pub id_prefix: Option<String>,
 }
 
 /// The families of the file and their references, with the line of each for error messages.
-struct Plan {
+#[derive(Debug)]
+pub struct FamPlan {
     families: Vec<ImportFamily>,
     family_lines: Vec<usize>,
     references: Vec<ImportFamilyReference>,
@@ -87,7 +78,7 @@ fn parents_first(r: &Resolved) -> Vec<usize> {
     order
 }
 
-fn plan(path: &Path, args: &ImportFamArgs) -> Result<Plan> {
+fn plan(path: &Path, text: &str, args: &Fam) -> Result<FamPlan> {
     let scope: ConsentScope = args
         .consent_scope
         .parse()
@@ -97,7 +88,7 @@ fn plan(path: &Path, args: &ImportFamArgs) -> Result<Plan> {
         .parse()
         .map_err(|e| input_error!("--consent-date '{}': {e}", args.consent_date))?;
     let consent = Consent { scope, date };
-    let fam = crate::fam::read(path)?;
+    let fam = crate::familias::parse(path, text)?;
     let Some(dvi) = &fam.dvi else {
         return Err(input_error!(
             "{}: the file has no [DVI] section, so no reference families",
@@ -110,7 +101,7 @@ fn plan(path: &Path, args: &ImportFamArgs) -> Result<Plan> {
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         format!("{name}/")
     });
-    let mut plan = Plan {
+    let mut plan = FamPlan {
         families: Vec::new(),
         family_lines: Vec::new(),
         references: Vec::new(),
@@ -190,23 +181,49 @@ fn plan(path: &Path, args: &ImportFamArgs) -> Result<Plan> {
     Ok(plan)
 }
 
-pub fn run(args: &ImportFamArgs) -> Result<()> {
-    let path = args.file.as_path();
-    let plan = plan(path, args)?;
-    runtime_for_commands()?.block_on(async {
-        let store = open(&args.db).await?;
-        let result = store
-            .import_families_with_references(&args.actor, &plan.families, &plan.references)
-            .await;
-        store.close().await;
-        match result {
-            Ok((summary, references)) => {
-                eprintln!(
-                    "{} families ({} members) and {references} reference profiles imported",
-                    summary.families, summary.members
-                );
-                Ok(())
-            }
+/// What was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FamWritten {
+    pub families: usize,
+    pub members: usize,
+    pub references: usize,
+}
+
+impl fmt::Display for FamWritten {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} families ({} members) and {} reference profiles imported",
+            self.families, self.members, self.references
+        )
+    }
+}
+
+impl Import for Fam {
+    type Checked = FamPlan;
+    type Plan = FamPlan;
+    type Written = FamWritten;
+
+    /// Reads the file and builds every family and reference, checking each pedigree.
+    fn check(&self, label: &str, text: &str) -> Result<FamPlan> {
+        plan(Path::new(label), text, self)
+    }
+
+    /// The registry refuses families and references it holds already when the file is written.
+    async fn plan(&self, _store: &Store, _label: &str, plan: FamPlan) -> Result<FamPlan> {
+        Ok(plan)
+    }
+
+    async fn write(&self, store: &Store, path: &str, actor: &str, plan: FamPlan) -> Result<FamWritten> {
+        match store
+            .import_families_with_references(actor, &plan.families, &plan.references)
+            .await
+        {
+            Ok((summary, references)) => Ok(FamWritten {
+                families: summary.families,
+                members: summary.members,
+                references,
+            }),
             Err((part, i, e)) => {
                 let line = match part {
                     ImportPart::Families => plan.family_lines.get(i),
@@ -217,11 +234,11 @@ pub fn run(args: &ImportFamArgs) -> Result<()> {
                     registry::StoreError::Duplicate { .. }
                     | registry::StoreError::Invalid(_)
                     | registry::StoreError::NotFound { .. } => {
-                        Err(input_error!("{}:{at} {e}; nothing was imported", path.display()))
+                        Err(input_error!("{path}:{at} {e}; nothing was imported"))
                     }
                     other => Err(anyhow::Error::new(other).context("importing; nothing was imported")),
                 }
             }
         }
-    })
+    }
 }

@@ -1,4 +1,4 @@
-//! `homeward import genemapper FILE`: a GeneMapper/GeneMarker allele table (see
+//! `import genemapper FILE`: a GeneMapper/GeneMarker allele table (see
 //! `formats::genemapper`) recorded on the registry's samples and references. Each `Sample Name` is
 //! the external id of a sample taken from remains (for STR typing) or of a reference sample. A
 //! marker's one allele is written as called (homozygous, or a partner lost to dropout), two as
@@ -11,27 +11,15 @@
 //! skipped; different genotypes for a typed sample are refused, never overwritten.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::fmt;
 
 use anyhow::Result;
-use clap::Args;
 use formats::genemapper::{read_genemapper, GeneMapperProfile};
 use registry::model::Sex;
 use registry::{NewTyping, Store, StrProfile, TypingTargetInfo};
 
+use super::{write_failure, Import};
 use crate::input_error;
-use crate::records::DbArg;
-
-#[derive(Debug, Args)]
-pub struct GenemapperArgs {
-    /// The allele table, tab- or comma-separated, as GeneMapper or GeneMarker export it.
-    pub file: PathBuf,
-    #[command(flatten)]
-    pub db: DbArg,
-    /// Recorded in the audit log as the one who imported.
-    #[arg(long, default_value = "cli")]
-    pub actor: String,
-}
 
 /// A sample's genotypes as the registry writes them, or the line and message of the first problem.
 fn genotypes(path: &str, p: &GeneMapperProfile) -> Result<StrProfile> {
@@ -120,29 +108,63 @@ fn match_targets(path: &str, profiles: &[GeneMapperProfile], targets: &[TypingTa
     Ok(out)
 }
 
-async fn import(store: &Store, path: &str, actor: &str, profiles: &[GeneMapperProfile]) -> Result<()> {
-    let names: Vec<&str> = profiles.iter().map(|p| p.sample.trim()).collect();
-    let targets = store.typing_targets(&names).await?;
-    let typings = match_targets(path, profiles, &targets)?;
-    let summary = store.import_typings(actor, &typings).await.map_err(|(i, e)| {
-        let line = profiles.get(i).map_or(0, |p| p.line) as u64;
-        crate::imports::write_failure(path, line, e)
-    })?;
-    eprintln!(
-        "{} typings recorded, {} unchanged (already recorded with the same genotypes)",
-        summary.written, summary.unchanged
-    );
-    Ok(())
+/// The GeneMapper/GeneMarker import.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GeneMapper;
+
+/// The typings to record, each with its line in the table.
+#[derive(Debug)]
+pub struct GeneMapperPlan {
+    typings: Vec<NewTyping>,
+    lines: Vec<u64>,
 }
 
-/// `homeward import genemapper`: check the whole table, then write it in one transaction.
-pub fn run(args: &GenemapperArgs) -> Result<()> {
-    let path = args.file.display().to_string();
-    let text = crate::text_file::read_utf8(&args.file)?;
-    let profiles = read_genemapper(&text).map_err(|e| input_error!("{path}: {e}"))?;
-    crate::imports::with_store(&args.db, |store| async move {
-        import(&store, &path, &args.actor, &profiles).await
-    })
+/// How many typings were recorded and how many were recorded already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GeneMapperWritten {
+    pub written: usize,
+    pub unchanged: usize,
+}
+
+impl fmt::Display for GeneMapperWritten {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} typings recorded, {} unchanged (already recorded with the same genotypes)",
+            self.written, self.unchanged
+        )
+    }
+}
+
+impl Import for GeneMapper {
+    type Checked = Vec<GeneMapperProfile>;
+    type Plan = GeneMapperPlan;
+    type Written = GeneMapperWritten;
+
+    fn check(&self, label: &str, text: &str) -> Result<Vec<GeneMapperProfile>> {
+        read_genemapper(text).map_err(|e| input_error!("{label}: {e}"))
+    }
+
+    /// Finds each sample's record, checks its calls and amelogenin against the recorded sex.
+    async fn plan(&self, store: &Store, label: &str, profiles: Vec<GeneMapperProfile>) -> Result<GeneMapperPlan> {
+        let names: Vec<&str> = profiles.iter().map(|p| p.sample.trim()).collect();
+        let targets = store.typing_targets(&names).await?;
+        Ok(GeneMapperPlan {
+            typings: match_targets(label, &profiles, &targets)?,
+            lines: profiles.iter().map(|p| p.line as u64).collect(),
+        })
+    }
+
+    async fn write(&self, store: &Store, label: &str, actor: &str, plan: GeneMapperPlan) -> Result<GeneMapperWritten> {
+        let summary = store
+            .import_typings(actor, &plan.typings)
+            .await
+            .map_err(|(i, e)| write_failure(label, plan.lines.get(i).copied().unwrap_or(0), e))?;
+        Ok(GeneMapperWritten {
+            written: summary.written,
+            unchanged: summary.unchanged,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! `homeward import cmf FILE`: the specimens of a CODIS CMF 3.2 file into the registry; and
+//! `import cmf FILE`: the specimens of a CODIS CMF 3.2 file into the registry; and
 //! `homeward export cmf`, the registry's STR profiles as such a file.
 //!
 //! * **Unidentified Human (Remains)**: new remains at the burial site named by `--site` (its
@@ -32,8 +32,7 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::fmt::Display;
-use std::path::Path;
+use std::fmt::{self, Display};
 
 use anyhow::Result;
 use formats::{CmfFile, Relationship, Specimen, SpecimenRole};
@@ -43,8 +42,8 @@ use registry::{
     SampleProfile, Store, StrProfile,
 };
 
+use super::Import;
 use crate::input_error;
-use crate::records::DbArg;
 
 /// What the file cannot say: where the remains were found, and the consent of the relatives.
 #[derive(Debug, Clone, Default)]
@@ -99,7 +98,7 @@ fn profile(path: &str, s: &Specimen) -> Result<StrProfile> {
     })
 }
 
-fn plan<'a>(path: &str, file: &'a CmfFile, options: &CmfOptions) -> Result<Vec<Planned<'a>>> {
+fn checked_specimens<'a>(path: &str, file: &'a CmfFile, options: &CmfOptions) -> Result<Vec<Planned<'a>>> {
     let mut out = Vec::new();
     for s in &file.specimens {
         let role = s.category.role();
@@ -255,8 +254,82 @@ fn donor(path: &str, s: &Specimen, role: SpecimenRole, members: &[FamilyMember])
     }
 }
 
-async fn import(store: &Store, path: &str, actor: &str, file: &CmfFile, options: &CmfOptions) -> Result<()> {
-    let planned = plan(path, file, options)?;
+/// The CMF import, with what the file cannot say.
+#[derive(Debug, Clone, Default)]
+pub struct Cmf {
+    pub options: CmfOptions,
+}
+
+/// The remains (each with its sample) and references to write, and where each specimen stands in
+/// the file (remains first, as written).
+#[derive(Debug)]
+pub struct CmfPlan {
+    remains: Vec<(NewRemains, NewSample)>,
+    references: Vec<NewReference>,
+    specimens: Vec<(usize, String)>,
+}
+
+/// How many remains and references were written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CmfWritten {
+    pub remains: usize,
+    pub references: usize,
+}
+
+impl fmt::Display for CmfWritten {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} remains with their samples and {} reference samples imported",
+            self.remains, self.references
+        )
+    }
+}
+
+impl Import for Cmf {
+    type Checked = CmfFile;
+    type Plan = CmfPlan;
+    type Written = CmfWritten;
+
+    /// Reads the file and checks every specimen on its own.
+    fn check(&self, label: &str, text: &str) -> Result<CmfFile> {
+        let cmf = formats::read_cmf(text).map_err(|e| input_error!("{label}: {e}"))?;
+        checked_specimens(label, &cmf, &self.options)?;
+        Ok(cmf)
+    }
+
+    async fn plan(&self, store: &Store, label: &str, file: CmfFile) -> Result<CmfPlan> {
+        place(store, label, &file, &self.options).await
+    }
+
+    async fn write(&self, store: &Store, path: &str, actor: &str, plan: CmfPlan) -> Result<CmfWritten> {
+        store
+            .import_specimens(actor, &plan.remains, &plan.references)
+            .await
+            .map_err(|(i, e)| {
+                let note = "nothing was written (the file is imported in one transaction)";
+                let at = plan.specimens.get(i).map_or_else(
+                    || path.to_owned(),
+                    |(line, id)| format!("{path}: line {line}, element <SPECIMEN> '{id}'"),
+                );
+                match e {
+                    e @ (registry::StoreError::Invalid(_)
+                    | registry::StoreError::Duplicate { .. }
+                    | registry::StoreError::NotFound { .. }) => input_error!("{at}: {e}; {note}"),
+                    other => anyhow::Error::new(other).context(format!("{at}: writing failed; {note}")),
+                }
+            })?;
+        Ok(CmfWritten {
+            remains: plan.remains.len(),
+            references: plan.references.len(),
+        })
+    }
+}
+
+/// Places every specimen in the registry: the site of the remains, the family and donor of each
+/// reference. Reads only.
+async fn place(store: &Store, path: &str, file: &CmfFile, options: &CmfOptions) -> Result<CmfPlan> {
+    let planned = checked_specimens(path, file, options)?;
     let site_id = match &options.site {
         Some(site) => {
             let sites = store.list_sites().await?;
@@ -354,41 +427,17 @@ async fn import(store: &Store, path: &str, actor: &str, file: &CmfFile, options:
             }
         }
     }
-    let specimens: Vec<&Specimen> = lines.0.into_iter().chain(lines.1).collect();
-    store
-        .import_specimens(actor, &remains, &references)
-        .await
-        .map_err(|(i, e)| {
-            let note = "nothing was written (the file is imported in one transaction)";
-            let at = specimens.get(i).map_or_else(
-                || path.to_owned(),
-                |s| format!("{path}: line {}, element <SPECIMEN> '{}'", s.line, s.id),
-            );
-            match e {
-                e @ (registry::StoreError::Invalid(_)
-                | registry::StoreError::Duplicate { .. }
-                | registry::StoreError::NotFound { .. }) => input_error!("{at}: {e}; {note}"),
-                other => anyhow::Error::new(other).context(format!("{at}: writing failed; {note}")),
-            }
-        })?;
-    eprintln!(
-        "{} remains with their samples and {} reference samples imported",
-        remains.len(),
-        references.len()
-    );
-    Ok(())
-}
-
-/// `homeward import cmf FILE`: read and check the whole file, then write it in one transaction.
-pub fn run(file: &Path, db: &DbArg, actor: &str, options: &CmfOptions) -> Result<()> {
-    let path = file.display().to_string();
-    let text = crate::case::read_text(file)?;
-    let cmf = formats::read_cmf(&text).map_err(|e| input_error!("{path}: {e}"))?;
-    plan(&path, &cmf, options)?;
-    crate::imports::with_store(
-        db,
-        |store| async move { import(&store, &path, actor, &cmf, options).await },
-    )
+    let specimens = lines
+        .0
+        .into_iter()
+        .chain(lines.1)
+        .map(|s| (s.line, s.id.clone()))
+        .collect();
+    Ok(CmfPlan {
+        remains,
+        references,
+        specimens,
+    })
 }
 
 // ---- export ----
@@ -399,6 +448,22 @@ pub struct CmfHeader {
     pub source_lab: String,
     pub destination_ori: String,
     pub user: String,
+}
+
+impl CmfHeader {
+    /// Every part is needed: CODIS refuses a file without them.
+    pub fn check(&self) -> Result<()> {
+        for (flag, value) in [
+            ("--source-lab", &self.source_lab),
+            ("--destination-ori", &self.destination_ori),
+            ("--user", &self.user),
+        ] {
+            if value.trim().is_empty() {
+                return Err(input_error!("{flag}: must not be empty"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The CMF category of a reference donor, from the family tree: the relationships `import cmf`
@@ -445,7 +510,7 @@ fn loci(profile: &StrProfile, kit: Option<&str>, user: &str) -> Vec<formats::Loc
         .collect()
 }
 
-async fn export(store: &Store, actor: &str, header: &CmfHeader) -> Result<CmfFile> {
+async fn export_file(store: &Store, actor: &str, header: &CmfHeader) -> Result<CmfFile> {
     let mut specimens = Vec::new();
     let specimen = |id: &str, category: &str, case_id: &str, loci| Specimen {
         line: 0,
@@ -505,22 +570,9 @@ async fn export(store: &Store, actor: &str, header: &CmfHeader) -> Result<CmfFil
     })
 }
 
-/// `homeward export cmf`: every typed remains sample and active reference sample with an STR
-/// profile, as a CMF 3.2 file on standard output. The profiles are read through the registry's
-/// audited reads.
-pub fn run_export(db: &DbArg, actor: &str, header: &CmfHeader) -> Result<()> {
-    for (flag, value) in [
-        ("--source-lab", &header.source_lab),
-        ("--destination-ori", &header.destination_ori),
-        ("--user", &header.user),
-    ] {
-        if value.trim().is_empty() {
-            return Err(input_error!("{flag}: must not be empty"));
-        }
-    }
-    crate::imports::with_store(db, |store| async move {
-        let file = export(&store, actor, header).await?;
-        print!("{}", formats::write_cmf(&file));
-        Ok(())
-    })
+/// `export cmf`: every typed remains sample and active reference sample with an STR profile, as a
+/// CMF 3.2 file. The profiles are read through the registry's audited reads, as `actor`.
+pub async fn export(store: &Store, actor: &str, header: &CmfHeader) -> Result<CmfFile> {
+    header.check()?;
+    export_file(store, actor, header).await
 }

@@ -1,0 +1,19 @@
+//! Homeward's application services, between the entry points (the command line, the server) and
+//! the registry: every import and export as check → plan → write ([`import::Import`]), backup and
+//! restore, the `.fam` and ped-file glue that turns files into the compute crates' values
+//! ([`case`], [`familias`]), and the demo's registry writer. Entry points parse their arguments,
+//! call these functions and print; the rules live here once.
+//!
+//! Errors: bad input is an [`error::InputError`] (made with [`input_error!`]) naming the file, line
+//! and field; the command line maps it to exit code 2. Everything else is an `anyhow::Error` with
+//! its context.
+
+pub mod backup;
+pub mod case;
+pub mod demo;
+pub mod error;
+pub mod export;
+pub mod familias;
+pub mod import;
+pub mod store;
+pub mod text_file;
