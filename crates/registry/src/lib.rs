@@ -20,6 +20,8 @@ mod reviews;
 mod samples;
 mod store;
 mod support;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod time;
 mod typings;
 mod users;

@@ -2,9 +2,7 @@
 //! `HOMEWARD_TEST_POSTGRES_URL` is set (`.ci/run` starts a throwaway cluster), on a fresh PostgreSQL
 //! database. With `CI=true` a missing PostgreSQL is a failure, not a skip.
 
-mod common;
-
-use common::on_every_backend;
+use registry::testing::on_every_backend;
 
 use registry::model::{
     Coordinates, Name, NameKind, NewPerson, NewSite, PartialDate, PersonStatus, Sex, SiteStatus, Source,
@@ -228,10 +226,10 @@ fn the_audit_chain_detects_tampering() {
         let report = store.verify_audit().await.unwrap();
         assert_eq!((report.entries, report.first_broken.clone()), (4, None), "{label}");
         // Someone edits an entry by hand.
-        store
-            .execute_raw("UPDATE audit SET actor = 'someone else' WHERE seq = 2")
-            .await
-            .unwrap();
+        let mut forged = store.audit_entries(1, 1).await.unwrap().remove(0);
+        assert_eq!(forged.seq, 2);
+        forged.actor = "someone else".to_owned();
+        registry::testing::forge_audit_entry(&store, &forged).await.unwrap();
         let report = store.verify_audit().await.unwrap();
         assert_eq!(
             report.first_broken.as_ref().map(|b| b.0),
@@ -247,7 +245,7 @@ fn removing_the_last_audit_entries_is_detected() {
         for i in 0..3 {
             store.create_person("clerk", &person(&format!("R-{i}"))).await.unwrap();
         }
-        store.execute_raw("DELETE FROM audit WHERE seq = 3").await.unwrap();
+        registry::testing::delete_audit_entry(&store, 3).await.unwrap();
         let report = store.verify_audit().await.unwrap();
         assert!(report.first_broken.is_some(), "{label}");
     });
