@@ -6,6 +6,7 @@
 //! Architecture invariant: this is the only crate that knows SQL. Callers get domain types
 //! (`model`) and typed errors (`StoreError`).
 
+mod backup;
 mod families;
 mod family_references;
 mod genealogy;

@@ -417,3 +417,32 @@ fn jobs_are_listed_newest_first() {
         assert!(store.recent_status_changes(5).await.unwrap().is_empty(), "{label}");
     });
 }
+
+#[test]
+fn a_backup_is_a_whole_copy_even_when_its_name_holds_a_quote_and_postgres_is_refused() {
+    on_every_backend(|label, store| async move {
+        store.create_person("clerk", &person("B-1")).await.unwrap();
+        let dir = std::env::temp_dir().join(registry::testing::unique("homeward-backup"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("it's a copy.db");
+        if label == "postgres" {
+            let e = store.backup_to(&out).await.unwrap_err();
+            assert!(matches!(e, StoreError::NotAllowed(_)), "{e}");
+            assert!(e.to_string().contains("pg_dump"), "{e}");
+            assert!(!out.exists());
+            store.checkpoint().await.unwrap();
+            return;
+        }
+        store.backup_to(&out).await.unwrap();
+        // A second backup to the same file is refused by SQLite, not appended.
+        assert!(store.backup_to(&out).await.is_err());
+        let copy = registry::Store::open(&format!("sqlite://{}", out.display()))
+            .await
+            .unwrap();
+        assert_eq!(copy.count_persons().await.unwrap(), 1);
+        assert_eq!(copy.verify_audit().await.unwrap().entries, 1);
+        copy.checkpoint().await.unwrap();
+        copy.close().await;
+        std::fs::remove_dir_all(&dir).unwrap();
+    });
+}
