@@ -197,6 +197,11 @@ impl AuditEntry {
     }
 }
 
+/// Lowercase hex SHA-256 of a text: what is kept of an erased profile.
+pub fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
 pub(crate) fn search_text(names: &[crate::model::Name]) -> String {
     names
         .iter()
