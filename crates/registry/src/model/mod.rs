@@ -454,6 +454,32 @@ pub struct Site {
     pub version: i64,
 }
 
+/// Text that must not be empty once trimmed, and at most `max` characters.
+pub(crate) fn required_text(field: &str, value: &str, max: usize) -> Result<(), FieldError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(FieldError::new(field, "is empty"));
+    }
+    if v.chars().count() > max {
+        return Err(FieldError::new(field, format!("is longer than {max} characters")));
+    }
+    Ok(())
+}
+
+/// Optional text: when given, the same rules as [`required_text`].
+pub(crate) fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<(), FieldError> {
+    value.map_or(Ok(()), |v| required_text(field, v, max))
+}
+
+/// An external id: 1–200 characters, as for persons and sites.
+pub(crate) fn external_id(value: &str) -> Result<(), FieldError> {
+    let id = value.trim();
+    if id.is_empty() || id.len() > 200 {
+        return Err(FieldError::new("external_id", "must be 1–200 characters"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -490,30 +516,4 @@ mod tests {
         assert!(PersonStatus::Missing < PersonStatus::Located && PersonStatus::Identified < PersonStatus::Returned);
         assert_eq!("Sampled".parse::<PersonStatus>().unwrap(), PersonStatus::Sampled);
     }
-}
-
-/// Text that must not be empty once trimmed, and at most `max` characters.
-pub(crate) fn required_text(field: &str, value: &str, max: usize) -> Result<(), FieldError> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(FieldError::new(field, "is empty"));
-    }
-    if v.chars().count() > max {
-        return Err(FieldError::new(field, format!("is longer than {max} characters")));
-    }
-    Ok(())
-}
-
-/// Optional text: when given, the same rules as [`required_text`].
-pub(crate) fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<(), FieldError> {
-    value.map_or(Ok(()), |v| required_text(field, v, max))
-}
-
-/// An external id: 1–200 characters, as for persons and sites.
-pub(crate) fn external_id(value: &str) -> Result<(), FieldError> {
-    let id = value.trim();
-    if id.is_empty() || id.len() > 200 {
-        return Err(FieldError::new("external_id", "must be 1–200 characters"));
-    }
-    Ok(())
 }
