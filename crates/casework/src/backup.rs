@@ -81,10 +81,7 @@ async fn check_database(file: &Path) -> Result<(u64, i64)> {
             return Err(input_error!("{shown}: audit chain broken at entry {seq}: {why}"));
         }
         let persons = store.count_persons().await?;
-        store
-            .execute_raw("PRAGMA wal_checkpoint(TRUNCATE)")
-            .await
-            .context("checkpointing")?;
+        store.checkpoint().await.context("checkpointing")?;
         Ok((report.entries, persons))
     }
     .await;
@@ -111,9 +108,7 @@ pub async fn backup(url: &str, out_path: &Path) -> Result<Checked> {
     {
         let store = crate::store::open(url).await?;
         // An online, consistent copy: one read transaction, while writers go on.
-        let result = store
-            .execute_raw(&format!("VACUUM INTO '{}'", out.replace('\'', "''")))
-            .await;
+        let result = store.backup_to(out_path).await;
         store.close().await;
         result.with_context(|| format!("writing the backup to {out}"))?;
         let (entries, persons) = check_database(out_path)
@@ -206,7 +201,7 @@ pub async fn restore(url: &str, from: &Path, force: bool) -> Result<(PathBuf, Ch
         // Fold the old database's WAL into it first, so that nothing is lost if the rename below
         // fails; then remove the WAL and its index: they must not be applied to the new file.
         if let Ok(old) = Store::open(&sqlite_url(&target)).await {
-            let _ = old.execute_raw("PRAGMA wal_checkpoint(TRUNCATE)").await;
+            let _ = old.checkpoint().await;
             old.close().await;
         }
         for f in [companion(&target, "-wal"), companion(&target, "-shm")] {

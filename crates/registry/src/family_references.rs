@@ -1,8 +1,7 @@
 //! Families and the reference samples their members gave, imported together in one transaction
 //! (for files such as Familias's DVI section, which hold both).
 
-use crate::families::{ImportFamily, ImportSummary};
-use crate::references::{Consent, NewReference, ReferenceProfile};
+use crate::model::{Consent, ImportFamily, ImportSummary, NewReference, ReferenceProfile};
 use crate::store::{Store, StoreError};
 
 /// A reference sample given by a member of a family imported in the same call.

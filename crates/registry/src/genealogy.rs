@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::families::ImportFamily;
 use crate::model::FieldError;
+use crate::model::ImportFamily;
 use crate::store::{json, AuditRecord, Store, StoreError};
 use crate::support::{corrupt, optional_text, required_text};
 

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::families::PedigreeRow;
-use crate::profiles::{ProfileKind, StrProfile};
+use crate::model::PedigreeRow;
+use crate::model::{ProfileKind, StrProfile};
 use crate::store::{json, Store, StoreError};
 use crate::time::now_utc;
 

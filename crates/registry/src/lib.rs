@@ -5,45 +5,61 @@
 //!
 //! Architecture invariant: this is the only crate that knows SQL. Callers get domain types
 //! (`model`) and typed errors (`StoreError`).
+//!
+//! Features: `store` (default) is the database; without it the crate is only [`model`], the plain
+//! record types and their checks (no sqlx, tokio or hashing), for crates that read files into
+//! records. `testing` adds `registry::testing`, the harness other crates' tests share.
 
-mod families;
-mod family_references;
-mod genealogy;
-mod handovers;
-mod identifications;
-mod jobs;
-mod missions;
+/// Attaches `#[cfg(feature = "store")]` to every item: all that needs the database (sqlx, the
+/// password hasher, the audit chain's hash) is left out of a model-only build.
+macro_rules! with_store {
+    ($($item:item)*) => { $( #[cfg(feature = "store")] $item )* };
+}
+
 pub mod model;
-mod profiles;
-mod references;
-mod reviews;
-mod samples;
-mod store;
-mod support;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod time;
-mod typings;
-mod users;
-mod visits;
 
-pub use families::{Contacts, Family, FamilyMember, ImportFamily, ImportSummary, NewFamily, NewMember, PedigreeRow};
-pub use family_references::{ImportFamilyReference, ImportPart};
-pub use genealogy::{
-    GenealogySummary, ImportGenealogy, MemberRecord, MemberRelation, NewRelation, RecordedEvent, RecordedName,
-    RecordedVariant, RelationKind, RelationStatus,
+pub use model::{
+    Consent, ConsentScope, Contacts, Family, FamilyMember, ImportFamily, ImportSummary, NewFamily, NewMember,
+    NewReference, PedigreeRow, ProfileKind, Reference, ReferenceProfile, StrProfile, Withdrawal,
 };
-pub use handovers::{Channel, NewNotification, NewRepatriation, Notification, Repatriation};
-pub use identifications::{Identification, IdentificationStatus};
-pub use jobs::{Candidate, Job, JobStatus, MarkerEvidence, MatchFamily, MatchingData, NewCandidate};
-pub use missions::{Mission, MissionKind, NewMission, Participant};
-pub use profiles::{sha256_hex, ProfileKind, StrProfile};
-pub use references::{Consent, ConsentScope, NewReference, Reference, ReferenceProfile, Withdrawal};
-pub use reviews::{Decision, IdentificationEvidence, Review};
-pub use samples::{
-    CustodyEvent, CustodyEventKind, NewCustodyEvent, NewRemains, NewSample, Remains, Sample, SampleProfile,
-};
-
-pub use store::{AuditEntry, AuditReport, Backend, Store, StoreError, GENESIS_HASH};
 pub use time::{format_utc, now_utc};
-pub use typings::{NewTyping, TypingSummary, TypingTarget, TypingTargetInfo};
-pub use users::{Role, User};
-pub use visits::{MissionItinerary, Mobility, NewVisitRequest, VisitRequest};
+
+with_store! {
+    mod backup;
+    mod families;
+    mod family_references;
+    mod genealogy;
+    mod handovers;
+    mod identifications;
+    mod jobs;
+    mod missions;
+    mod references;
+    mod reviews;
+    mod samples;
+    mod store;
+    mod support;
+    mod typings;
+    mod users;
+    mod visits;
+
+    pub use family_references::{ImportFamilyReference, ImportPart};
+    pub use genealogy::{
+        GenealogySummary, ImportGenealogy, MemberRecord, MemberRelation, NewRelation, RecordedEvent, RecordedName,
+        RecordedVariant, RelationKind, RelationStatus,
+    };
+    pub use handovers::{Channel, NewNotification, NewRepatriation, Notification, Repatriation};
+    pub use identifications::{Identification, IdentificationStatus};
+    pub use jobs::{Candidate, Job, JobStatus, MarkerEvidence, MatchFamily, MatchingData, NewCandidate};
+    pub use missions::{Mission, MissionKind, NewMission, Participant};
+    pub use reviews::{Decision, IdentificationEvidence, Review};
+    pub use samples::{
+        CustodyEvent, CustodyEventKind, NewCustodyEvent, NewRemains, NewSample, Remains, Sample, SampleProfile,
+    };
+    pub use store::{sha256_hex, AuditEntry, AuditReport, Backend, Store, StoreError, GENESIS_HASH};
+    pub use typings::{NewTyping, TypingSummary, TypingTarget, TypingTargetInfo};
+    pub use users::{Role, User};
+    pub use visits::{MissionItinerary, Mobility, NewVisitRequest, VisitRequest};
+}

@@ -10,9 +10,10 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use crate::missions::MissionKind;
+use crate::model::NewReference;
+use crate::model::{check_lineage_text, ProfileKind, StrProfile};
 use crate::model::{FieldError, PartialDate};
-use crate::profiles::{check_lineage_text, sha256_hex, ProfileKind, StrProfile};
-use crate::references::NewReference;
+use crate::store::sha256_hex;
 use crate::store::{json, Store, StoreError};
 use crate::support::{
     check_version, corrupt, duplicate, external_id, not_found, one_row, optional_text, required_text,

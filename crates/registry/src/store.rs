@@ -197,6 +197,11 @@ impl AuditEntry {
     }
 }
 
+/// Lowercase hex SHA-256 of a text: what is kept of an erased profile.
+pub fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
 pub(crate) fn search_text(names: &[crate::model::Name]) -> String {
     names
         .iter()
@@ -1231,11 +1236,5 @@ impl Store {
             entries,
             first_broken: None,
         })
-    }
-
-    /// Runs one SQL statement as is: for tests that tamper with the database by hand.
-    #[doc(hidden)]
-    pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
-        Ok(sqlx::query(sql).execute(&self.pool).await?.rows_affected())
     }
 }

@@ -1,7 +1,9 @@
 //! Small helpers the record modules share: turning database errors into domain errors, checking
 //! versions, reading flags and trimmed text.
 
-use crate::model::FieldError;
+// The text validators live in the model (the model-only build needs them); the record modules
+// take them from here with the other helpers.
+pub(crate) use crate::model::{external_id, optional_text, required_text};
 use crate::store::{unique_violation, StoreError};
 
 /// Maps a unique violation to [`StoreError::Duplicate`], anything else to a database error.
@@ -62,30 +64,4 @@ pub(crate) fn corrupt(entity: &str, what: &str, e: &dyn std::fmt::Display) -> St
 /// Booleans are stored as 0/1 integers on both backends.
 pub(crate) fn flag(b: bool) -> i64 {
     i64::from(b)
-}
-
-/// Text that must not be empty once trimmed, and at most `max` characters.
-pub(crate) fn required_text(field: &str, value: &str, max: usize) -> Result<(), FieldError> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(FieldError::new(field, "is empty"));
-    }
-    if v.chars().count() > max {
-        return Err(FieldError::new(field, format!("is longer than {max} characters")));
-    }
-    Ok(())
-}
-
-/// Optional text: when given, the same rules as [`required_text`].
-pub(crate) fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<(), FieldError> {
-    value.map_or(Ok(()), |v| required_text(field, v, max))
-}
-
-/// An external id: 1–200 characters, as for persons and sites.
-pub(crate) fn external_id(value: &str) -> Result<(), FieldError> {
-    let id = value.trim();
-    if id.is_empty() || id.len() > 200 {
-        return Err(FieldError::new("external_id", "must be 1–200 characters"));
-    }
-    Ok(())
 }

@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use sqlx::Row;
 
 use crate::model::{FieldError, Sex};
-use crate::profiles::{ProfileKind, StrProfile};
-use crate::references::{self, profile_from_row, reference_from_row, ReferenceProfile, REFERENCE_COLUMNS};
+use crate::model::{ProfileKind, StrProfile};
+use crate::model::{Reference, ReferenceProfile};
+use crate::references::{self, profile_from_row, reference_from_row, REFERENCE_COLUMNS};
 use crate::samples::{self, check_profile_kind, sample_from_row, SampleProfile, SAMPLE_COLUMNS};
 use crate::store::{json, rows_in, AuditRecord, Key, Store, StoreError};
 use crate::support::{corrupt, not_found};
@@ -192,7 +193,7 @@ impl Store {
                         .execute(&mut *tx)
                         .await
                         .map_err(|e| at(e.into()))?;
-                    let after = references::Reference {
+                    let after = Reference {
                         version: before.version + 1,
                         ..before.clone()
                     };

@@ -32,7 +32,7 @@ async fn fresh_stores() -> Vec<(&'static str, Store)> {
         Ok(base) => {
             let admin = Store::open(&base).await.unwrap();
             let name = unique("homeward_api");
-            admin.execute_raw(&format!("CREATE DATABASE {name}")).await.unwrap();
+            registry::testing::create_database(&admin, &name).await.unwrap();
             admin.close().await;
             let (prefix, _) = base.rsplit_once('/').unwrap();
             out.push(("postgres", Store::open(&format!("{prefix}/{name}")).await.unwrap()));

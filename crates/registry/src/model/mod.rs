@@ -6,6 +6,17 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+mod families;
+mod profiles;
+mod references;
+
+pub use families::{Contacts, Family, FamilyMember, ImportFamily, ImportSummary, NewFamily, NewMember, PedigreeRow};
+// The samples module checks lineage texts too.
+#[cfg(feature = "store")]
+pub(crate) use profiles::check_lineage_text;
+pub use profiles::{ProfileKind, StrProfile};
+pub use references::{Consent, ConsentScope, NewReference, Reference, ReferenceProfile, Withdrawal};
+
 /// Why a value is not acceptable, naming the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("field '{field}': {message}")]
@@ -441,6 +452,32 @@ pub struct Site {
     /// Where the graves were moved to, when the site was relocated.
     pub relocated_to: Option<i64>,
     pub version: i64,
+}
+
+/// Text that must not be empty once trimmed, and at most `max` characters.
+pub(crate) fn required_text(field: &str, value: &str, max: usize) -> Result<(), FieldError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(FieldError::new(field, "is empty"));
+    }
+    if v.chars().count() > max {
+        return Err(FieldError::new(field, format!("is longer than {max} characters")));
+    }
+    Ok(())
+}
+
+/// Optional text: when given, the same rules as [`required_text`].
+pub(crate) fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<(), FieldError> {
+    value.map_or(Ok(()), |v| required_text(field, v, max))
+}
+
+/// An external id: 1–200 characters, as for persons and sites.
+pub(crate) fn external_id(value: &str) -> Result<(), FieldError> {
+    let id = value.trim();
+    if id.is_empty() || id.len() > 200 {
+        return Err(FieldError::new("external_id", "must be 1–200 characters"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

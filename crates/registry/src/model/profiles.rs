@@ -6,10 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
+use super::FieldError;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-
-use crate::model::FieldError;
 
 /// The kinds of profile a laboratory reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -136,12 +134,7 @@ impl From<StrProfile> for BTreeMap<String, String> {
 /// A Y haplotype or mtDNA profile as text (`DYS19=14;DYS390=24`, `16129A 16223T`): not empty, at most
 /// 10,000 characters.
 pub(crate) fn check_lineage_text(field: &str, text: &str) -> Result<(), FieldError> {
-    crate::support::required_text(field, text, 10_000)
-}
-
-/// Lowercase hex SHA-256 of a text: what is kept of an erased profile.
-pub fn sha256_hex(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
+    super::required_text(field, text, 10_000)
 }
 
 #[cfg(test)]
