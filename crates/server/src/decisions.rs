@@ -11,7 +11,9 @@ use registry::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{ApiError, ApiJson, ApiPath, ApiQuery, AppState, Caller, Permission};
+use crate::auth::Caller;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::{ApiError, AppState};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,7 +35,6 @@ pub(crate) async fn propose(
     caller: Caller,
     ApiJson(body): ApiJson<Proposal>,
 ) -> Result<(StatusCode, Json<Identification>), ApiError> {
-    caller.require(Permission::ProposeIdentifications)?;
     let id = s
         .store
         .propose_cited_identification(&caller.0.username, body.person_id, &body.reference_ids, &body.evidence)
@@ -41,12 +42,7 @@ pub(crate) async fn propose(
     Ok((StatusCode::CREATED, Json(id)))
 }
 
-pub(crate) async fn get(
-    State(s): State<AppState>,
-    caller: Caller,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Json<Decided>, ApiError> {
-    caller.require(Permission::ReadIdentifications)?;
+pub(crate) async fn get(State(s): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<Json<Decided>, ApiError> {
     let identification = s
         .store
         .get_identification(id)
@@ -72,7 +68,6 @@ pub(crate) async fn review(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ReviewBody>,
 ) -> Result<Json<Identification>, ApiError> {
-    caller.require(Permission::ReviewIdentifications)?;
     Ok(Json(
         s.store
             .review_identification(&caller.0, id, body.decision, &body.comment)
@@ -90,7 +85,6 @@ pub(crate) struct JobView {
 }
 
 pub(crate) async fn start_job(State(s): State<AppState>, caller: Caller) -> Result<(StatusCode, Json<Job>), ApiError> {
-    caller.require(Permission::RunJobs)?;
     Ok((StatusCode::ACCEPTED, Json(launch_job(&s, &caller.0).await?)))
 }
 
@@ -145,12 +139,7 @@ fn seconds_since(rfc3339: &str) -> Option<f64> {
     Some(parse(&registry::now_utc())? - parse(rfc3339)?)
 }
 
-pub(crate) async fn get_job(
-    State(s): State<AppState>,
-    caller: Caller,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Json<JobView>, ApiError> {
-    caller.require(Permission::ReadJobs)?;
+pub(crate) async fn get_job(State(s): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<Json<JobView>, ApiError> {
     let job = s
         .store
         .get_job(id)
@@ -172,10 +161,8 @@ pub(crate) async fn get_job(
 
 pub(crate) async fn job_candidates(
     State(s): State<AppState>,
-    caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<Candidate>>, ApiError> {
-    caller.require(Permission::ReadJobs)?;
     if s.store.get_job(id).await?.is_none() {
         return Err(ApiError::NotFound(format!("job {id}")));
     }
@@ -187,7 +174,6 @@ pub(crate) async fn notify(
     caller: Caller,
     ApiJson(body): ApiJson<NewNotification>,
 ) -> Result<(StatusCode, Json<Notification>), ApiError> {
-    caller.require(Permission::WriteHandovers)?;
     Ok((
         StatusCode::CREATED,
         Json(s.store.record_notification(&caller.0.username, &body).await?),
@@ -202,10 +188,8 @@ pub(crate) struct FamilyQuery {
 
 pub(crate) async fn notifications(
     State(s): State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<FamilyQuery>,
 ) -> Result<Json<Vec<Notification>>, ApiError> {
-    caller.require(Permission::ReadHandovers)?;
     Ok(Json(s.store.list_notifications(q.family).await?))
 }
 
@@ -214,7 +198,6 @@ pub(crate) async fn repatriate(
     caller: Caller,
     ApiJson(body): ApiJson<NewRepatriation>,
 ) -> Result<(StatusCode, Json<Repatriation>), ApiError> {
-    caller.require(Permission::WriteHandovers)?;
     Ok((
         StatusCode::CREATED,
         Json(s.store.record_repatriation(&caller.0.username, &body).await?),
@@ -223,10 +206,8 @@ pub(crate) async fn repatriate(
 
 pub(crate) async fn repatriation(
     State(s): State<AppState>,
-    caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Repatriation>, ApiError> {
-    caller.require(Permission::ReadHandovers)?;
     s.store
         .get_repatriation(id)
         .await?
@@ -244,8 +225,7 @@ pub(crate) struct JobQuery {
 /// name scripts use.
 pub(crate) async fn candidates(
     state: State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<JobQuery>,
 ) -> Result<Json<Vec<Candidate>>, ApiError> {
-    job_candidates(state, caller, ApiPath(q.job)).await
+    job_candidates(state, ApiPath(q.job)).await
 }
