@@ -98,10 +98,7 @@ async fn check_database(file: &Path) -> Result<(u64, i64)> {
             return Err(input_error!("{shown}: audit chain broken at entry {seq}: {why}"));
         }
         let persons = store.count_persons().await?;
-        store
-            .execute_raw("PRAGMA wal_checkpoint(TRUNCATE)")
-            .await
-            .context("checkpointing")?;
+        store.checkpoint().await.context("checkpointing")?;
         Ok((report.entries, persons))
     }
     .await;
@@ -128,9 +125,7 @@ pub fn backup(args: &BackupArgs) -> Result<()> {
     runtime_for_commands()?.block_on(async {
         let store = crate::records::open(&args.db).await?;
         // An online, consistent copy: one read transaction, while writers go on.
-        let result = store
-            .execute_raw(&format!("VACUUM INTO '{}'", out.replace('\'', "''")))
-            .await;
+        let result = store.backup_to(&args.out).await;
         store.close().await;
         result.with_context(|| format!("writing the backup to {out}"))?;
         let (entries, persons) = check_database(&args.out)
@@ -220,7 +215,7 @@ pub fn restore(args: &RestoreArgs) -> Result<()> {
         // fails; then remove the WAL and its index: they must not be applied to the new file.
         runtime_for_commands()?.block_on(async {
             if let Ok(old) = Store::open(&sqlite_url(&target)).await {
-                let _ = old.execute_raw("PRAGMA wal_checkpoint(TRUNCATE)").await;
+                let _ = old.checkpoint().await;
                 old.close().await;
             }
         });

@@ -569,10 +569,9 @@ fn a_backup_whose_audit_chain_is_broken_is_not_restored() {
         .unwrap();
     rt.block_on(async {
         let store = Store::open(&format!("sqlite://{}", backup.display())).await.unwrap();
-        store
-            .execute_raw("UPDATE audit SET actor = 'someone else' WHERE seq = 1")
-            .await
-            .unwrap();
+        let mut forged = store.audit_entries(0, 1).await.unwrap().remove(0);
+        forged.actor = "someone else".to_owned();
+        registry::testing::forge_audit_entry(&store, &forged).await.unwrap();
         store.close().await;
     });
     let before = export_persons(&db);

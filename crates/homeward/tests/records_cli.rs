@@ -93,10 +93,9 @@ fn audit_verify_fails_after_a_row_is_altered_by_hand() {
         .unwrap();
     rt.block_on(async {
         let store = registry::Store::open(&db).await.unwrap();
-        store
-            .execute_raw("UPDATE audit SET after = replace(after, 'Yamada', 'Yamamoto') WHERE seq = 1")
-            .await
-            .unwrap();
+        let mut forged = store.audit_entries(0, 1).await.unwrap().remove(0);
+        forged.after = forged.after.map(|a| a.replace("Yamada", "Yamamoto"));
+        registry::testing::forge_audit_entry(&store, &forged).await.unwrap();
         store.close().await;
     });
     let out = homeward(&["audit", "verify", "--db", &db]);

@@ -6,6 +6,7 @@
 //! Architecture invariant: this is the only crate that knows SQL. Callers get domain types
 //! (`model`) and typed errors (`StoreError`).
 
+mod backup;
 mod families;
 mod family_references;
 mod genealogy;
@@ -20,6 +21,8 @@ mod reviews;
 mod samples;
 mod store;
 mod support;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod time;
 mod typings;
 mod users;

@@ -1232,10 +1232,4 @@ impl Store {
             first_broken: None,
         })
     }
-
-    /// Runs one SQL statement as is: for tests that tamper with the database by hand.
-    #[doc(hidden)]
-    pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
-        Ok(sqlx::query(sql).execute(&self.pool).await?.rows_affected())
-    }
 }

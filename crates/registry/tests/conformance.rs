@@ -2,9 +2,7 @@
 //! `HOMEWARD_TEST_POSTGRES_URL` is set (`.ci/run` starts a throwaway cluster), on a fresh PostgreSQL
 //! database. With `CI=true` a missing PostgreSQL is a failure, not a skip.
 
-mod common;
-
-use common::on_every_backend;
+use registry::testing::on_every_backend;
 
 use registry::model::{
     Coordinates, Name, NameKind, NewPerson, NewSite, PartialDate, PersonStatus, Sex, SiteStatus, Source,
@@ -228,10 +226,10 @@ fn the_audit_chain_detects_tampering() {
         let report = store.verify_audit().await.unwrap();
         assert_eq!((report.entries, report.first_broken.clone()), (4, None), "{label}");
         // Someone edits an entry by hand.
-        store
-            .execute_raw("UPDATE audit SET actor = 'someone else' WHERE seq = 2")
-            .await
-            .unwrap();
+        let mut forged = store.audit_entries(1, 1).await.unwrap().remove(0);
+        assert_eq!(forged.seq, 2);
+        forged.actor = "someone else".to_owned();
+        registry::testing::forge_audit_entry(&store, &forged).await.unwrap();
         let report = store.verify_audit().await.unwrap();
         assert_eq!(
             report.first_broken.as_ref().map(|b| b.0),
@@ -247,7 +245,7 @@ fn removing_the_last_audit_entries_is_detected() {
         for i in 0..3 {
             store.create_person("clerk", &person(&format!("R-{i}"))).await.unwrap();
         }
-        store.execute_raw("DELETE FROM audit WHERE seq = 3").await.unwrap();
+        registry::testing::delete_audit_entry(&store, 3).await.unwrap();
         let report = store.verify_audit().await.unwrap();
         assert!(report.first_broken.is_some(), "{label}");
     });
@@ -417,5 +415,34 @@ fn jobs_are_listed_newest_first() {
         assert!(store.list_all_samples(10, 0).await.unwrap().is_empty(), "{label}");
         assert!(store.list_identifications().await.unwrap().is_empty(), "{label}");
         assert!(store.recent_status_changes(5).await.unwrap().is_empty(), "{label}");
+    });
+}
+
+#[test]
+fn a_backup_is_a_whole_copy_even_when_its_name_holds_a_quote_and_postgres_is_refused() {
+    on_every_backend(|label, store| async move {
+        store.create_person("clerk", &person("B-1")).await.unwrap();
+        let dir = std::env::temp_dir().join(registry::testing::unique("homeward-backup"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("it's a copy.db");
+        if label == "postgres" {
+            let e = store.backup_to(&out).await.unwrap_err();
+            assert!(matches!(e, StoreError::NotAllowed(_)), "{e}");
+            assert!(e.to_string().contains("pg_dump"), "{e}");
+            assert!(!out.exists());
+            store.checkpoint().await.unwrap();
+            return;
+        }
+        store.backup_to(&out).await.unwrap();
+        // A second backup to the same file is refused by SQLite, not appended.
+        assert!(store.backup_to(&out).await.is_err());
+        let copy = registry::Store::open(&format!("sqlite://{}", out.display()))
+            .await
+            .unwrap();
+        assert_eq!(copy.count_persons().await.unwrap(), 1);
+        assert_eq!(copy.verify_audit().await.unwrap().entries, 1);
+        copy.checkpoint().await.unwrap();
+        copy.close().await;
+        std::fs::remove_dir_all(&dir).unwrap();
     });
 }

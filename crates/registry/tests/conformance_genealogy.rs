@@ -1,10 +1,8 @@
 //! Families from family-tree files (members, their records and non-genetic relations) and
 //! laboratory typings recorded on samples and references, the same on both backends (see
-//! `common`): each one transaction, all of it or nothing.
+//! `registry::testing`): each one transaction, all of it or nothing.
 
-mod common;
-
-use common::on_every_backend;
+use registry::testing::on_every_backend;
 
 use registry::model::{Name, NameKind, NewSite, Sex, SiteStatus};
 use registry::{

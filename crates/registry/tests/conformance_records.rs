@@ -3,9 +3,7 @@
 //! starts a throwaway cluster), on a fresh PostgreSQL database. With `CI=true` a missing PostgreSQL
 //! is a failure, not a skip.
 
-mod common;
-
-use common::on_every_backend;
+use registry::testing::{execute_sql, on_every_backend};
 
 use registry::model::{Name, NameKind, NewPerson, NewSite, PartialDate, Sex, SiteStatus};
 use registry::{
@@ -354,14 +352,16 @@ fn withdrawing_consent_erases_the_genotypes_keeps_a_tombstone_and_flags_identifi
         assert_eq!(store.get_reference(r1.id).await.unwrap().unwrap(), withdrawn);
 
         // The genotypes are gone from the table, not just hidden.
-        let erased = store
-            .execute_raw(&format!(
+        let erased = execute_sql(
+            &store,
+            &format!(
                 "UPDATE reference_samples SET kit = kit WHERE id = {} \
                  AND str_profile IS NULL AND y_haplotype IS NULL AND mtdna IS NULL",
                 r1.id
-            ))
-            .await
-            .unwrap();
+            ),
+        )
+        .await
+        .unwrap();
         assert_eq!(erased, 1, "{label}: profile columns not NULL");
         assert_eq!(store.get_reference_profile("analyst", r1.id).await.unwrap(), None);
         assert!(store.get_reference_profile("analyst", r2.id).await.unwrap().is_some());
@@ -552,14 +552,13 @@ fn remains_samples_and_their_custody_chain() {
         assert_eq!(invalid_field(&e), Some("event"), "{label}: {e}");
         // Append-only in the database too.
         assert!(
-            store
-                .execute_raw("UPDATE custody_events SET who = 'someone else'")
+            execute_sql(&store, "UPDATE custody_events SET who = 'someone else'")
                 .await
                 .is_err(),
             "{label}"
         );
         assert!(
-            store.execute_raw("DELETE FROM custody_events").await.is_err(),
+            execute_sql(&store, "DELETE FROM custody_events").await.is_err(),
             "{label}"
         );
         assert_eq!(store.custody_chain(typed.id).await.unwrap().len(), 5);

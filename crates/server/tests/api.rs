@@ -1,6 +1,7 @@
-//! API and page tests: the real router over a fresh database (SQLite, and PostgreSQL when
-//! `HOMEWARD_TEST_POSTGRES_URL` is set; required with `CI=true`), each request sent through it
-//! with `tower::ServiceExt::oneshot` (no socket, the same middleware and handlers as a served one).
+//! API and page tests: the real router over a fresh database of every backend (the registry's
+//! `testing::on_every_backend`: SQLite, and PostgreSQL when `HOMEWARD_TEST_POSTGRES_URL` is set,
+//! required with `CI=true`), each request sent through it with `tower::ServiceExt::oneshot` (no
+//! socket, the same middleware and handlers as a served one).
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request};
@@ -10,8 +11,7 @@ use serde_json::{json, Value};
 use server::{router, ServerConfig, PAGES, ROUTES};
 use tower::ServiceExt;
 
-mod common;
-use common::{fresh_stores, unique};
+use registry::testing::unique;
 
 /// The router over a store, and a token per role.
 struct Running {
@@ -238,21 +238,15 @@ async fn seed_one_of_each(s: &Running) {
     }
 }
 
+/// `test` once per backend (the registry's harness), on a router over a fresh database.
 fn on_every_backend<F, Fut>(config: ServerConfig, test: F)
 where
     F: Fn(&'static str, Running) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        for (label, store) in fresh_stores().await {
-            eprintln!("backend: {label}");
-            test(label, Running::start(store, config.clone()).await).await;
-        }
+    let (config, test) = (&config, &test);
+    registry::testing::on_every_backend(|label, store| async move {
+        test(label, Running::start(store, config.clone()).await).await;
     });
 }
 

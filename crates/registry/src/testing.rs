@@ -1,0 +1,157 @@
+//! Test support for every crate whose tests need a registry (`registry = { workspace = true,
+//! features = ["testing"] }` in `[dev-dependencies]`): the same test on a fresh SQLite file and, when
+//! `HOMEWARD_TEST_POSTGRES_URL` is set (`.ci/run` starts a throwaway cluster), on a fresh PostgreSQL
+//! database. With `CI=true` a missing PostgreSQL is a failure, not a skip.
+//!
+//! It also holds the few ways tests reach past the store's API (creating a database, editing the
+//! audit log by hand as an intruder would), so that no SQL has to live in other crates' tests.
+//! Behind the `testing` feature: nothing here is part of a production build.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::{AuditEntry, Store, StoreError};
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A name no other test of this process (or of a concurrent test process) uses: `prefix`, the
+/// process id and a counter.
+pub fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Fresh stores of every available backend, with a label (`"sqlite"`, `"postgres"`).
+///
+/// # Panics
+/// When a database cannot be created, and with `CI=true` when `HOMEWARD_TEST_POSTGRES_URL` is not
+/// set: a harness that cannot set up its database should stop the test, not skip it quietly.
+pub async fn fresh_stores() -> Vec<(&'static str, Store)> {
+    let dir = std::env::temp_dir().join(unique("homeward-registry"));
+    std::fs::create_dir_all(&dir).expect("creating a temporary directory");
+    let mut out = vec![(
+        "sqlite",
+        Store::open(&format!("sqlite://{}", dir.join("db.sqlite").display()))
+            .await
+            .expect("opening a fresh SQLite registry"),
+    )];
+    match std::env::var("HOMEWARD_TEST_POSTGRES_URL") {
+        Ok(base) => {
+            let url = fresh_postgres_database(&base, "homeward_test")
+                .await
+                .expect("creating a fresh PostgreSQL database");
+            out.push((
+                "postgres",
+                Store::open(&url).await.expect("opening a fresh PostgreSQL registry"),
+            ));
+        }
+        Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true but HOMEWARD_TEST_POSTGRES_URL is not set: PostgreSQL must be tested in CI")
+        }
+        Err(_) => eprintln!("HOMEWARD_TEST_POSTGRES_URL not set: PostgreSQL skipped (set it, or run .ci/run)"),
+    }
+    out
+}
+
+/// Runs `test` once per backend, each on a fresh database, on a runtime of its own (so that plain
+/// `#[test]` functions can use it).
+///
+/// # Panics
+/// As [`fresh_stores`], and when the runtime cannot be built.
+pub fn on_every_backend<F, Fut>(test: F)
+where
+    F: Fn(&'static str, Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("building a tokio runtime");
+    rt.block_on(async {
+        for (label, store) in fresh_stores().await {
+            eprintln!("backend: {label}");
+            test(label, store.clone()).await;
+            store.close().await;
+        }
+    });
+}
+
+/// Creates an empty database `prefix_…` (see [`unique`]) on the PostgreSQL server of `admin_url`
+/// (a URL naming any database there) and returns the URL of the new one; no schema yet.
+pub async fn fresh_postgres_database(admin_url: &str, prefix: &str) -> Result<String, StoreError> {
+    let (server, _) = admin_url
+        .rsplit_once('/')
+        .ok_or_else(|| StoreError::Url(admin_url.to_owned()))?;
+    let name = unique(prefix);
+    let admin = Store::open(admin_url).await?;
+    let created = create_database(&admin, &name).await;
+    admin.close().await;
+    created?;
+    Ok(format!("{server}/{name}"))
+}
+
+/// `CREATE DATABASE name` on `admin`'s PostgreSQL server. A database name cannot be a bind
+/// parameter, so only plain identifiers (letters, digits, `_`, not starting with a digit) are
+/// accepted and nothing needs quoting.
+pub async fn create_database(admin: &Store, name: &str) -> Result<(), StoreError> {
+    let plain = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.chars().next().is_some_and(|c| !c.is_ascii_digit());
+    if !plain {
+        return Err(StoreError::NotAllowed(format!(
+            "'{name}' is not a plain database name (letters, digits and _)"
+        )));
+    }
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin.pool)
+        .await?;
+    Ok(())
+}
+
+/// Overwrites the audit entry `forged.seq` with every field of `forged`, its hash included, as
+/// someone editing the database file by hand would: for tests that `verify_audit` notices.
+pub async fn forge_audit_entry(store: &Store, forged: &AuditEntry) -> Result<(), StoreError> {
+    let result = sqlx::query(
+        "UPDATE audit SET at = $1, actor = $2, action = $3, entity = $4, entity_id = $5, before = $6, \
+         after = $7, prev_hash = $8, hash = $9 WHERE seq = $10",
+    )
+    .bind(&forged.at)
+    .bind(&forged.actor)
+    .bind(&forged.action)
+    .bind(&forged.entity)
+    .bind(&forged.entity_id)
+    .bind(&forged.before)
+    .bind(&forged.after)
+    .bind(&forged.prev_hash)
+    .bind(&forged.hash)
+    .bind(forged.seq)
+    .execute(&store.pool)
+    .await?;
+    if result.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound {
+            entity: "audit entry",
+            id: forged.seq.to_string(),
+        })
+    }
+}
+
+/// Deletes the audit entry `seq` by hand (the head is left as it is).
+pub async fn delete_audit_entry(store: &Store, seq: i64) -> Result<u64, StoreError> {
+    Ok(sqlx::query("DELETE FROM audit WHERE seq = $1")
+        .bind(seq)
+        .execute(&store.pool)
+        .await?
+        .rows_affected())
+}
+
+/// Runs one SQL statement as is and returns the rows it touched: for the registry's own tests of
+/// what the database itself guarantees (append-only triggers, erased columns), which no store
+/// method can show.
+pub async fn execute_sql(store: &Store, sql: &str) -> Result<u64, StoreError> {
+    Ok(sqlx::query(sql).execute(&store.pool).await?.rows_affected())
+}
