@@ -35,6 +35,10 @@ fn settings() -> Arc<MatchingSettings> {
     })
 }
 
+async fn add_member(store: &Store, family: i64, member: Value) -> registry::FamilyMember {
+    store.add_member("liaison", family, &record(member)).await.unwrap()
+}
+
 /// The ids a seeded case hands its tests.
 struct Case {
     family: i64,
@@ -54,34 +58,25 @@ async fn seed(store: &Store, sister_m1: Option<&str>) -> Case {
         )
         .await
         .unwrap();
-    let member = |v: Value| record::<registry::NewMember>(v);
-    let father = store
-        .add_member(
-            "test",
-            family.id,
-            &member(json!({ "display_name": "Ichiro", "sex": "male", "alive": true })),
-        )
-        .await
-        .unwrap();
-    let mother = store
-        .add_member(
-            "test",
-            family.id,
-            &member(json!({ "display_name": "Hana", "sex": "female", "alive": false })),
-        )
-        .await
-        .unwrap();
-    let son = store
-        .add_member(
-            "test",
-            family.id,
-            &member(
-                json!({ "display_name": "Taro", "sex": "male", "alive": false, "is_missing": true,
+    let father = add_member(
+        store,
+        family.id,
+        json!({ "display_name": "Ichiro", "sex": "male", "alive": true }),
+    )
+    .await;
+    let mother = add_member(
+        store,
+        family.id,
+        json!({ "display_name": "Hana", "sex": "female", "alive": false }),
+    )
+    .await;
+    let son = add_member(
+        store,
+        family.id,
+        json!({ "display_name": "Taro", "sex": "male", "alive": false, "is_missing": true,
                             "father_member_id": father.id, "mother_member_id": mother.id }),
-            ),
-        )
-        .await
-        .unwrap();
+    )
+    .await;
     let reference = |id: &str, donor: i64, profile: Value| {
         record::<registry::NewReference>(json!({
             "external_id": id, "donor_member_id": donor, "kit": "test",
@@ -97,15 +92,13 @@ async fn seed(store: &Store, sister_m1: Option<&str>) -> Case {
         .await
         .unwrap();
     if let Some(m1) = sister_m1 {
-        let sister = store
-            .add_member(
-                "test",
-                family.id,
-                &member(json!({ "display_name": "Hanako", "sex": "female", "alive": true,
-                                "father_member_id": father.id, "mother_member_id": mother.id })),
-            )
-            .await
-            .unwrap();
+        let sister = add_member(
+            store,
+            family.id,
+            json!({ "display_name": "Hanako", "sex": "female", "alive": true,
+                                "father_member_id": father.id, "mother_member_id": mother.id }),
+        )
+        .await;
         store
             .create_reference(
                 "test",
@@ -365,15 +358,13 @@ fn advice_ranks_the_living_relatives_who_have_not_given_a_sample() {
         let case = seed(&store, None).await;
         let members = store.list_members(case.family).await.unwrap();
         let parent = |name: &str| members.iter().find(|m| m.data.display_name == name).unwrap().id;
-        let brother = store
-            .add_member(
-                "liaison",
-                case.family,
-                &record(json!({ "display_name": "Jiro", "sex": "male", "alive": true,
-                                "father_member_id": parent("Ichiro"), "mother_member_id": parent("Hana") })),
-            )
-            .await
-            .unwrap();
+        let brother = add_member(
+            &store,
+            case.family,
+            json!({ "display_name": "Jiro", "sex": "male", "alive": true,
+                                "father_member_id": parent("Ichiro"), "mother_member_id": parent("Hana") }),
+        )
+        .await;
         let options = simulate::AdviceOptions {
             runs: 50,
             ..simulate::AdviceOptions::default()

@@ -80,6 +80,12 @@ impl Ctx {
     pub fn t(&self, m: Msg) -> &'static str {
         self.lang.t(m)
     }
+
+    /// A table whose caption and column headers are labels in the reader's language.
+    pub fn table(&self, caption: Msg, header: &[Msg], rows: &[Vec<String>]) -> String {
+        let header: Vec<&str> = header.iter().map(|&m| self.t(m)).collect();
+        html::table(self.t(caption), &header, rows)
+    }
 }
 
 /// The only way to genotypes in a page: a role without `ReadProfiles` cannot make one.
