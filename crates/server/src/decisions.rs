@@ -12,7 +12,7 @@ use registry::{
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{created, found, ApiJson, ApiPath, ApiQuery, Created};
 use crate::{ApiError, AppState};
 
 #[derive(Debug, Deserialize)]
@@ -34,12 +34,12 @@ pub(crate) async fn propose(
     State(s): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<Proposal>,
-) -> Result<(StatusCode, Json<Identification>), ApiError> {
+) -> Created<Identification> {
     let id = s
         .store
         .propose_cited_identification(&caller.0.username, body.person_id, &body.reference_ids, &body.evidence)
         .await?;
-    Ok((StatusCode::CREATED, Json(id)))
+    created(id)
 }
 
 pub(crate) async fn get(State(s): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<Json<Decided>, ApiError> {
@@ -84,7 +84,7 @@ pub(crate) struct JobView {
     eta_seconds: Option<f64>,
 }
 
-pub(crate) async fn start_job(State(s): State<AppState>, caller: Caller) -> Result<(StatusCode, Json<Job>), ApiError> {
+pub(crate) async fn start_job(State(s): State<AppState>, caller: Caller) -> Created<Job> {
     Ok((StatusCode::ACCEPTED, Json(launch_job(&s, &caller.0).await?)))
 }
 
@@ -173,11 +173,8 @@ pub(crate) async fn notify(
     State(s): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<NewNotification>,
-) -> Result<(StatusCode, Json<Notification>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.store.record_notification(&caller.0.username, &body).await?),
-    ))
+) -> Created<Notification> {
+    created(s.store.record_notification(&caller.0.username, &body).await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -197,22 +194,15 @@ pub(crate) async fn repatriate(
     State(s): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<NewRepatriation>,
-) -> Result<(StatusCode, Json<Repatriation>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.store.record_repatriation(&caller.0.username, &body).await?),
-    ))
+) -> Created<Repatriation> {
+    created(s.store.record_repatriation(&caller.0.username, &body).await?)
 }
 
 pub(crate) async fn repatriation(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Repatriation>, ApiError> {
-    s.store
-        .get_repatriation(id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("repatriation {id}")))
+    found(s.store.get_repatriation(id).await?, "repatriation", id)
 }
 
 #[derive(Debug, Deserialize)]

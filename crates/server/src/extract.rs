@@ -1,5 +1,6 @@
 //! The API's extractors: JSON bodies, path parameters and query strings whose errors answer in
-//! the API's own shape (`{"error": …, "field": …}`), the field named where serde names it.
+//! the API's own shape (`{"error": …, "field": …}`), the field named where serde names it; and the
+//! two answers most handlers give, a created record (201) and a record found by id (else 404).
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
@@ -89,4 +90,19 @@ fn field_of(message: &str) -> Option<String> {
     let detail = message.split("target type: ").nth(1)?;
     let (path, _) = detail.split_once(": ")?;
     (!path.contains(' ') && path != ".").then(|| path.to_owned())
+}
+
+/// The answer to a create: 201 with the record.
+pub(crate) type Created<T> = Result<(StatusCode, Json<T>), ApiError>;
+
+/// 201 with `value`.
+pub(crate) fn created<T>(value: T) -> Created<T> {
+    Ok((StatusCode::CREATED, Json(value)))
+}
+
+/// The record found by id, else 404 naming `what` and the id.
+pub(crate) fn found<T>(value: Option<T>, what: &str, id: i64) -> Result<Json<T>, ApiError> {
+    value
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("{what} {id}")))
 }

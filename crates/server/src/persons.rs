@@ -3,7 +3,6 @@
 //! `routes.rs` before these run; they take the signed-in user as [`Caller`].
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 use registry::model::{NewPerson, NewSite, Person, PersonStatus, Site};
 use registry::User;
@@ -11,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::auth::Caller;
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{created, found, ApiJson, ApiPath, ApiQuery, Created};
 use crate::{ApiError, AppState};
 
 #[derive(Debug, Serialize)]
@@ -40,19 +39,12 @@ pub(crate) async fn create_site(
     State(s): State<AppState>,
     caller: Caller,
     ApiJson(site): ApiJson<NewSite>,
-) -> Result<(StatusCode, Json<Site>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.store.create_site(&caller.0.username, &site).await?),
-    ))
+) -> Created<Site> {
+    created(s.store.create_site(&caller.0.username, &site).await?)
 }
 
 pub(crate) async fn get_site(State(s): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<Json<Site>, ApiError> {
-    s.store
-        .get_site(id)
-        .await?
-        .map(Json)
-        .ok_or(ApiError::NotFound(format!("site {id}")))
+    found(s.store.get_site(id).await?, "site", id)
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,19 +88,12 @@ pub(crate) async fn create_person(
     State(s): State<AppState>,
     caller: Caller,
     ApiJson(person): ApiJson<NewPerson>,
-) -> Result<(StatusCode, Json<Person>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.store.create_person(&caller.0.username, &person).await?),
-    ))
+) -> Created<Person> {
+    created(s.store.create_person(&caller.0.username, &person).await?)
 }
 
 pub(crate) async fn get_person(State(s): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<Json<Person>, ApiError> {
-    s.store
-        .get_person(id)
-        .await?
-        .map(Json)
-        .ok_or(ApiError::NotFound(format!("person {id}")))
+    found(s.store.get_person(id).await?, "person", id)
 }
 
 #[derive(Debug, Deserialize)]

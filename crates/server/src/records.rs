@@ -6,7 +6,6 @@
 //! details leave only from `/families/{id}/contacts` (`Permission::ReadContacts`, audited too).
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 use registry::model::Site;
 use registry::{
@@ -16,20 +15,8 @@ use registry::{
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{created, found, ApiJson, ApiPath, ApiQuery, Created};
 use crate::{ApiError, AppState, Permission};
-
-pub(crate) type Created<T> = Result<(StatusCode, Json<T>), ApiError>;
-
-pub(crate) fn created<T>(value: T) -> Created<T> {
-    Ok((StatusCode::CREATED, Json(value)))
-}
-
-pub(crate) fn found<T>(value: Option<T>, what: &str, id: i64) -> Result<Json<T>, ApiError> {
-    value
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("{what} {id}")))
-}
 
 async fn family_exists(s: &AppState, id: i64) -> Result<Family, ApiError> {
     s.store

@@ -8,8 +8,7 @@ use registry::{MissionItinerary, NewVisitRequest, VisitRequest};
 use serde::Deserialize;
 
 use crate::auth::Caller;
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::records::{created, found, Created};
+use crate::extract::{created, found, ApiJson, ApiPath, ApiQuery, Created};
 use crate::{ApiError, AppState};
 
 #[derive(Debug, Deserialize)]
