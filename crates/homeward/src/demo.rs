@@ -41,9 +41,13 @@ pub struct DemoArgs {
     /// Discard a finished demo database and build it again.
     #[arg(long)]
     rebuild: bool,
+    /// Log lines on standard error: text, or json (one object per line); HOMEWARD_LOG filters them.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    log_format: server::logging::LogFormat,
 }
 
 pub fn run(args: &DemoArgs) -> Result<()> {
+    server::logging::init(args.log_format)?;
     let size = match args.size.as_str() {
         "full" => DemoSize::FULL,
         "small" => DemoSize::SMALL,

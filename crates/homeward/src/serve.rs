@@ -17,6 +17,9 @@ pub struct ServeArgs {
     /// Address to listen on [default: from the configuration, else 127.0.0.1:8080].
     #[arg(long, value_name = "ADDR:PORT")]
     listen: Option<String>,
+    /// Log lines on standard error: text, or json (one object per line); HOMEWARD_LOG filters them.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    log_format: server::logging::LogFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -48,6 +51,7 @@ pub enum TokenCommand {
 }
 
 pub fn serve(args: &ServeArgs) -> Result<()> {
+    server::logging::init(args.log_format)?;
     let settings = args.db.settings()?;
     let listen = args.listen.clone().unwrap_or(settings.listen.clone());
     let addr: SocketAddr = listen

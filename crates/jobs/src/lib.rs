@@ -5,18 +5,26 @@
 //! Architecture: reads and writes go through `registry::Store`; the statistics are `identify`'s
 //! screening (exact LRs, see its invariant); this crate only translates between the two and runs
 //! the CPU-bound part off the async threads.
+//!
+//! Each job runs in a `tracing` span `job` (job id, kind): its start, end and failure are logged
+//! there with their causes, and so is every progress update the registry refused (the job goes
+//! on: progress is a display, the result is what counts).
 
 pub mod advice;
+mod causes;
 pub mod planning;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+pub use causes::Causes;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use identify::dvi::{DviCase, Family, Victim};
 use identify::screen::{screen, ScreenOptions, ScreenTables};
 use kinship::{Conditions, Marker, MemberSpec, Pedigree, Sex, Typing};
 use registry::{MarkerEvidence, MatchFamily, MatchingData, NewCandidate, Store, StrProfile};
+use tracing::Instrument;
 
 /// What every matching job uses: the markers (with their frequencies and mutation models) and how
 /// many pairs to keep.
@@ -139,41 +147,80 @@ pub fn build_case(data: &MatchingData, markers: &[Marker]) -> Result<DviCase, Jo
     )?)
 }
 
-/// Runs job `job_id` to the end, recording progress, candidates, or the failure.
+/// Runs job `job_id` to the end, recording progress, candidates, or the failure, in a span `job`.
 pub async fn run_matching_job(store: Store, job_id: i64, actor: String, settings: Arc<MatchingSettings>) {
-    let result = run(&store, job_id, &actor, settings).await;
-    if let Err(e) = result {
-        // The failure itself is recorded; if even that fails there is nothing left to tell.
-        let _ = store.fail_job(&actor, job_id, &e.to_string()).await;
+    let span = tracing::info_span!("job", job_id, kind = "matching");
+    async move {
+        let started = Instant::now();
+        tracing::info!("started");
+        match run(&store, job_id, &actor, settings).await {
+            Ok(candidates) => tracing::info!(candidates, seconds = started.elapsed().as_secs_f64(), "done"),
+            Err(e) => {
+                tracing::error!(error = %Causes(&e), "failed");
+                // The job's row says so too, for the pages; if even that fails, the log is all.
+                if let Err(record) = store.fail_job(&actor, job_id, &e.to_string()).await {
+                    tracing::error!(error = %Causes(&record), "the failure could not be recorded");
+                }
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// Sends `done` to the registry twice a second until `finished`. A refused update is logged once
+/// per run of failures (the job goes on; its result is recorded at the end).
+async fn report_progress(store: Store, job_id: i64, done: Arc<AtomicU64>, finished: Arc<AtomicBool>) {
+    let mut failed = 0u64;
+    while !finished.load(Ordering::Relaxed) {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        match store.job_progress(job_id, done.load(Ordering::Relaxed) as i64).await {
+            Ok(()) if failed > 0 => {
+                tracing::info!(failed, "progress updates recorded again");
+                failed = 0;
+            }
+            Ok(()) => {}
+            Err(e) => {
+                if failed == 0 {
+                    tracing::warn!(error = %Causes(&e), "a progress update was refused");
+                }
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        tracing::warn!(failed, "the last progress updates were refused");
     }
 }
 
-async fn run(store: &Store, job_id: i64, actor: &str, settings: Arc<MatchingSettings>) -> Result<(), JobError> {
+/// The job itself; returns how many candidates it stored.
+async fn run(store: &Store, job_id: i64, actor: &str, settings: Arc<MatchingSettings>) -> Result<usize, JobError> {
     let data = store.matching_data(actor, job_id).await?;
     let total = (data.samples.len() * data.families.iter().map(|f| f.missing.len()).sum::<usize>()) as i64;
     store.start_job(job_id, total).await?;
+    tracing::info!(
+        samples = data.samples.len(),
+        families = data.families.len(),
+        pairs = total,
+        "running"
+    );
     let done = Arc::new(AtomicU64::new(0));
-    let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    // Progress goes to the registry twice a second while the computation runs.
-    let ticker = {
-        let (store, done, finished) = (store.clone(), done.clone(), finished.clone());
-        tokio::spawn(async move {
-            while !finished.load(Ordering::Relaxed) {
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                let _ = store.job_progress(job_id, done.load(Ordering::Relaxed) as i64).await;
-            }
-        })
-    };
+    let finished = Arc::new(AtomicBool::new(false));
+    let ticker = tokio::spawn(
+        report_progress(store.clone(), job_id, done.clone(), finished.clone()).instrument(tracing::Span::current()),
+    );
     let work = {
-        let (settings, done) = (settings.clone(), done.clone());
-        tokio::task::spawn_blocking(move || compute(&data, &settings, &done))
+        let (settings, done, span) = (settings.clone(), done.clone(), tracing::Span::current());
+        tokio::task::spawn_blocking(move || span.in_scope(|| compute(&data, &settings, &done)))
     };
     let candidates = work.await.map_err(|e| JobError::Task(e.to_string()));
     finished.store(true, Ordering::Relaxed);
-    let _ = ticker.await;
+    if let Err(e) = ticker.await {
+        tracing::warn!(error = %Causes(&e), "the progress reporter stopped");
+    }
     let candidates = candidates??;
     store.finish_job(actor, job_id, &candidates).await?;
-    Ok(())
+    Ok(candidates.len())
 }
 
 /// Pairings this plausible (log10 LR) join samples and families into groups solved jointly, and
@@ -226,10 +273,10 @@ fn joint_posteriors(
             continue;
         }
         if victims.len() > JOINT_MAX_VICTIMS || families.len() > JOINT_MAX_FAMILIES {
-            eprintln!(
-                "matching job: joint search skipped for a group of {} samples and {} families (above {JOINT_MAX_VICTIMS} / {JOINT_MAX_FAMILIES})",
-                victims.len(),
-                families.len()
+            tracing::warn!(
+                samples = victims.len(),
+                families = families.len(),
+                "joint search skipped: the group is above {JOINT_MAX_VICTIMS} samples or {JOINT_MAX_FAMILIES} families"
             );
             continue;
         }
@@ -269,10 +316,11 @@ fn joint_posteriors(
                     }
                 }
             }
-            Err(e) => eprintln!(
-                "matching job: joint search of {} samples and {} families: {e}",
-                victims.len(),
-                families.len()
+            Err(e) => tracing::warn!(
+                samples = victims.len(),
+                families = families.len(),
+                error = %Causes(&e),
+                "joint search failed; its pairs keep their pairwise LRs only"
             ),
         }
     }
@@ -312,7 +360,11 @@ fn compute(data: &MatchingData, settings: &MatchingSettings, done: &AtomicU64) -
             .missing
             .iter()
             .copied()
-            .find(|&m| case.families()[f].pedigree.index_of(&format!("m{m}")) == Some(member_index));
+            .find(|&m| case.families()[f].pedigree.index_of(&format!("m{m}")) == Some(member_index))
+            .ok_or_else(|| JobError::Family {
+                family: data.families[f].family_id,
+                message: format!("missing index {member_index} names no member"),
+            })?;
         let (joint_posterior, joint_bound) = joint
             .get(&(hit.victim, f, k))
             .map_or((None, None), |&(p, b)| (Some(p), Some(b)));
@@ -321,7 +373,7 @@ fn compute(data: &MatchingData, settings: &MatchingSettings, done: &AtomicU64) -
             joint_bound,
             sample_id: data.samples[hit.victim].0,
             family_id: data.families[f].family_id,
-            member_id: member_id.expect("every missing index comes from a member id"),
+            member_id,
             log10_lr: hit.log10_lr,
             exclusions: i64::from(hit.exclusions),
             evidence: settings
@@ -401,6 +453,143 @@ mod tests {
             Conditions::default(),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_sample_claimed_by_two_families_is_shared_between_them() {
+        let case = case();
+        // Sample 2 against the duo's son and the first brother: two families, so one joint problem
+        // in which the sample is at most one of them.
+        let pairs = [(2, 1, 0), (2, 0, 0)];
+        let joint = joint_posteriors(&case, &pairs, 0.0);
+        assert_eq!(joint.len(), 2, "{joint:?}");
+        let total: f64 = pairs.iter().map(|k| joint[k].0).sum();
+        assert!(total <= 1.0 + 1e-12, "{total}");
+        assert!(
+            joint[&(2, 1, 0)].0 > joint[&(2, 0, 0)].0,
+            "the duo's father shares its alleles: {joint:?}"
+        );
+    }
+
+    #[test]
+    fn no_pairs_need_no_joint_search() {
+        assert!(joint_posteriors(&case(), &[], 0.0).is_empty());
+    }
+
+    /// Log lines written while `f` runs on this thread (spawned tasks included, on a runtime of one
+    /// thread), as text.
+    fn logged<F: std::future::Future>(f: F) -> (F::Output, String) {
+        #[derive(Clone, Default)]
+        struct Lines(Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let out = rt.block_on(f);
+        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        (out, text)
+    }
+
+    async fn sqlite_store() -> Store {
+        let dir = std::env::temp_dir().join(format!(
+            "homeward-jobs-unit-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Store::open(&format!("sqlite://{}", dir.join("db.sqlite").display()))
+            .await
+            .unwrap()
+    }
+
+    #[test]
+    fn progress_reaches_the_registry_while_the_job_runs() {
+        let ((), log) = logged(async {
+            let store = sqlite_store().await;
+            let job = store.create_job("test", "matching").await.unwrap();
+            store.start_job(job.id, 10).await.unwrap();
+            let (done, finished) = (Arc::new(AtomicU64::new(7)), Arc::new(AtomicBool::new(false)));
+            let reporter = tokio::spawn(report_progress(store.clone(), job.id, done, finished.clone()));
+            tokio::time::sleep(Duration::from_millis(1200)).await;
+            let seen = store.get_job(job.id).await.unwrap().unwrap();
+            assert_eq!(
+                (seen.status, seen.done, seen.total),
+                (registry::JobStatus::Running, 7, 10)
+            );
+            finished.store(true, Ordering::Relaxed);
+            reporter.await.unwrap();
+        });
+        assert!(!log.contains("refused"), "{log}");
+    }
+
+    #[test]
+    fn a_refused_progress_update_is_logged_with_its_cause_once_per_run_of_failures() {
+        let ((), log) = logged(async {
+            let store = sqlite_store().await;
+            let job = store.create_job("test", "matching").await.unwrap();
+            store.start_job(job.id, 10).await.unwrap();
+            // A closed pool refuses every update, as a database gone away would.
+            store.close().await;
+            let (done, finished) = (Arc::new(AtomicU64::new(3)), Arc::new(AtomicBool::new(false)));
+            let reporter = tokio::spawn(report_progress(store, job.id, done, finished.clone()));
+            tokio::time::sleep(Duration::from_millis(1700)).await;
+            finished.store(true, Ordering::Relaxed);
+            reporter.await.unwrap();
+        });
+        assert_eq!(log.matches("a progress update was refused").count(), 1, "{log}");
+        assert!(log.contains("closed"), "the cause is logged: {log}");
+        // Ticks every 500 ms for 1.7 s: three or four refused updates, counted once at the end.
+        let counted = log
+            .split("the last progress updates were refused failed=")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok());
+        assert!(matches!(counted, Some(3 | 4)), "{log}");
+    }
+
+    #[test]
+    fn a_job_that_fails_logs_why_in_its_span_and_so_does_recording_the_failure() {
+        let ((), log) = logged(async {
+            let store = sqlite_store().await;
+            let job = store.create_job("test", "matching").await.unwrap();
+            store.close().await;
+            let settings = Arc::new(MatchingSettings {
+                markers: vec![marker("L0")],
+                top: 1,
+                min_log10_lr: 0.0,
+                threads: 1,
+            });
+            run_matching_job(store, job.id, "test".into(), settings).await;
+        });
+        let failed = log
+            .lines()
+            .find(|l| l.contains(" failed"))
+            .unwrap_or_else(|| panic!("{log}"));
+        assert!(failed.contains("ERROR"), "{failed}");
+        assert!(
+            failed.contains("job{job_id=1 kind=\"matching\"}"),
+            "in the job's span: {failed}"
+        );
+        assert!(failed.contains("closed"), "with its cause: {failed}");
+        assert!(log.contains("the failure could not be recorded"), "{log}");
     }
 
     #[test]

@@ -11,7 +11,9 @@ use registry::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{ApiError, ApiJson, ApiPath, ApiQuery, AppState, Caller, Permission};
+use crate::auth::Caller;
+use crate::extract::{created, found, ApiJson, ApiPath, ApiQuery, Created};
+use crate::{ApiError, AppState};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,21 +34,15 @@ pub(crate) async fn propose(
     State(s): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<Proposal>,
-) -> Result<(StatusCode, Json<Identification>), ApiError> {
-    caller.require(Permission::ProposeIdentifications)?;
+) -> Created<Identification> {
     let id = s
         .store
         .propose_cited_identification(&caller.0.username, body.person_id, &body.reference_ids, &body.evidence)
         .await?;
-    Ok((StatusCode::CREATED, Json(id)))
+    created(id)
 }
 
-pub(crate) async fn get(
-    State(s): State<AppState>,
-    caller: Caller,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Json<Decided>, ApiError> {
-    caller.require(Permission::ReadIdentifications)?;
+pub(crate) async fn get(State(s): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<Json<Decided>, ApiError> {
     let identification = s
         .store
         .get_identification(id)
@@ -72,7 +68,6 @@ pub(crate) async fn review(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ReviewBody>,
 ) -> Result<Json<Identification>, ApiError> {
-    caller.require(Permission::ReviewIdentifications)?;
     Ok(Json(
         s.store
             .review_identification(&caller.0, id, body.decision, &body.comment)
@@ -89,8 +84,7 @@ pub(crate) struct JobView {
     eta_seconds: Option<f64>,
 }
 
-pub(crate) async fn start_job(State(s): State<AppState>, caller: Caller) -> Result<(StatusCode, Json<Job>), ApiError> {
-    caller.require(Permission::RunJobs)?;
+pub(crate) async fn start_job(State(s): State<AppState>, caller: Caller) -> Created<Job> {
     Ok((StatusCode::ACCEPTED, Json(launch_job(&s, &caller.0).await?)))
 }
 
@@ -145,12 +139,7 @@ fn seconds_since(rfc3339: &str) -> Option<f64> {
     Some(parse(&registry::now_utc())? - parse(rfc3339)?)
 }
 
-pub(crate) async fn get_job(
-    State(s): State<AppState>,
-    caller: Caller,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Json<JobView>, ApiError> {
-    caller.require(Permission::ReadJobs)?;
+pub(crate) async fn get_job(State(s): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<Json<JobView>, ApiError> {
     let job = s
         .store
         .get_job(id)
@@ -172,10 +161,8 @@ pub(crate) async fn get_job(
 
 pub(crate) async fn job_candidates(
     State(s): State<AppState>,
-    caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<Candidate>>, ApiError> {
-    caller.require(Permission::ReadJobs)?;
     if s.store.get_job(id).await?.is_none() {
         return Err(ApiError::NotFound(format!("job {id}")));
     }
@@ -186,12 +173,8 @@ pub(crate) async fn notify(
     State(s): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<NewNotification>,
-) -> Result<(StatusCode, Json<Notification>), ApiError> {
-    caller.require(Permission::WriteHandovers)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(s.store.record_notification(&caller.0.username, &body).await?),
-    ))
+) -> Created<Notification> {
+    created(s.store.record_notification(&caller.0.username, &body).await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -202,10 +185,8 @@ pub(crate) struct FamilyQuery {
 
 pub(crate) async fn notifications(
     State(s): State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<FamilyQuery>,
 ) -> Result<Json<Vec<Notification>>, ApiError> {
-    caller.require(Permission::ReadHandovers)?;
     Ok(Json(s.store.list_notifications(q.family).await?))
 }
 
@@ -213,25 +194,15 @@ pub(crate) async fn repatriate(
     State(s): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<NewRepatriation>,
-) -> Result<(StatusCode, Json<Repatriation>), ApiError> {
-    caller.require(Permission::WriteHandovers)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(s.store.record_repatriation(&caller.0.username, &body).await?),
-    ))
+) -> Created<Repatriation> {
+    created(s.store.record_repatriation(&caller.0.username, &body).await?)
 }
 
 pub(crate) async fn repatriation(
     State(s): State<AppState>,
-    caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Repatriation>, ApiError> {
-    caller.require(Permission::ReadHandovers)?;
-    s.store
-        .get_repatriation(id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("repatriation {id}")))
+    found(s.store.get_repatriation(id).await?, "repatriation", id)
 }
 
 #[derive(Debug, Deserialize)]
@@ -244,8 +215,7 @@ pub(crate) struct JobQuery {
 /// name scripts use.
 pub(crate) async fn candidates(
     state: State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<JobQuery>,
 ) -> Result<Json<Vec<Candidate>>, ApiError> {
-    job_candidates(state, caller, ApiPath(q.job)).await
+    job_candidates(state, ApiPath(q.job)).await
 }

@@ -39,13 +39,15 @@ impl From<StoreError> for ApiError {
                 message: f.message.clone(),
                 field: Some(f.field),
             },
-            other => ApiError::Unexpected(other.to_string()),
+            // The whole chain of causes, for the log: it never leaves the server.
+            other => ApiError::Unexpected(jobs::Causes(&other).to_string()),
         }
     }
 }
 
 impl ApiError {
-    /// The status code this error answers with (logging unexpected ones).
+    /// The status code this error answers with, logging unexpected ones (in the span of the request
+    /// they broke).
     pub(crate) fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
@@ -55,7 +57,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unexpected(detail) => {
-                eprintln!("homeward server: unexpected error: {detail}");
+                tracing::error!(error = %detail, "unexpected error");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }

@@ -6,7 +6,6 @@
 //! details leave only from `/families/{id}/contacts` (`Permission::ReadContacts`, audited too).
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 use registry::model::Site;
 use registry::{
@@ -15,19 +14,9 @@ use registry::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{ApiError, ApiJson, ApiPath, ApiQuery, AppState, Caller, Permission};
-
-pub(crate) type Created<T> = Result<(StatusCode, Json<T>), ApiError>;
-
-pub(crate) fn created<T>(value: T) -> Created<T> {
-    Ok((StatusCode::CREATED, Json(value)))
-}
-
-pub(crate) fn found<T>(value: Option<T>, what: &str, id: i64) -> Result<Json<T>, ApiError> {
-    value
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("{what} {id}")))
-}
+use crate::auth::Caller;
+use crate::extract::{created, found, ApiJson, ApiPath, ApiQuery, Created};
+use crate::{ApiError, AppState, Permission};
 
 async fn family_exists(s: &AppState, id: i64) -> Result<Family, ApiError> {
     s.store
@@ -38,8 +27,7 @@ async fn family_exists(s: &AppState, id: i64) -> Result<Family, ApiError> {
 
 // ---- families ----
 
-pub(crate) async fn list_families(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Family>>, ApiError> {
-    caller.require(Permission::ReadFamilies)?;
+pub(crate) async fn list_families(State(s): State<AppState>) -> Result<Json<Vec<Family>>, ApiError> {
     Ok(Json(s.store.list_families().await?))
 }
 
@@ -48,16 +36,10 @@ pub(crate) async fn create_family(
     caller: Caller,
     ApiJson(family): ApiJson<NewFamily>,
 ) -> Created<Family> {
-    caller.require(Permission::WriteFamilies)?;
     created(s.store.create_family(&caller.0.username, &family).await?)
 }
 
-pub(crate) async fn get_family(
-    State(s): State<AppState>,
-    caller: Caller,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Json<Family>, ApiError> {
-    caller.require(Permission::ReadFamilies)?;
+pub(crate) async fn get_family(State(s): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<Json<Family>, ApiError> {
     found(s.store.get_family(id).await?, "family", id)
 }
 
@@ -67,16 +49,13 @@ pub(crate) async fn family_contacts(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Contacts>, ApiError> {
-    caller.require(Permission::ReadContacts)?;
     Ok(Json(s.store.get_family_contacts(&caller.0.username, id).await?))
 }
 
 pub(crate) async fn list_members(
     State(s): State<AppState>,
-    caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<FamilyMember>>, ApiError> {
-    caller.require(Permission::ReadFamilies)?;
     family_exists(&s, id).await?;
     Ok(Json(s.store.list_members(id).await?))
 }
@@ -87,7 +66,6 @@ pub(crate) async fn add_member(
     ApiPath(id): ApiPath<i64>,
     ApiJson(member): ApiJson<NewMember>,
 ) -> Created<FamilyMember> {
-    caller.require(Permission::WriteFamilies)?;
     created(s.store.add_member(&caller.0.username, id, &member).await?)
 }
 
@@ -104,10 +82,8 @@ pub(crate) struct PedigreeMember {
 
 pub(crate) async fn family_pedigree(
     State(s): State<AppState>,
-    caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<PedigreeMember>>, ApiError> {
-    caller.require(Permission::ReadFamilies)?;
     let rows = s.store.family_pedigree(id).await?;
     Ok(Json(
         rows.into_iter()
@@ -131,10 +107,8 @@ pub(crate) struct ReferenceQuery {
 
 pub(crate) async fn list_references(
     State(s): State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<ReferenceQuery>,
 ) -> Result<Json<Vec<Reference>>, ApiError> {
-    caller.require(Permission::ReadReferences)?;
     family_exists(&s, q.family).await?;
     Ok(Json(s.store.list_references(q.family).await?))
 }
@@ -145,16 +119,13 @@ pub(crate) async fn create_reference(
     caller: Caller,
     ApiJson(reference): ApiJson<NewReference>,
 ) -> Created<Reference> {
-    caller.require(Permission::WriteReferences)?;
     created(s.store.create_reference(&caller.0.username, &reference).await?)
 }
 
 pub(crate) async fn get_reference(
     State(s): State<AppState>,
-    caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Reference>, ApiError> {
-    caller.require(Permission::ReadReferences)?;
     found(s.store.get_reference(id).await?, "reference", id)
 }
 
@@ -173,7 +144,6 @@ pub(crate) async fn reference_profile(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ReferenceProfileView>, ApiError> {
-    caller.require(Permission::ReadProfiles)?;
     let profile = s.store.get_reference_profile(&caller.0.username, id).await?;
     let withdrawal = s.store.get_reference(id).await?.and_then(|r| r.withdrawal);
     Ok(Json(ReferenceProfileView {
@@ -206,7 +176,6 @@ pub(crate) async fn withdraw_consent(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<Withdraw>,
 ) -> Result<Json<Withdrawn>, ApiError> {
-    caller.require(Permission::WriteReferences)?;
     let (reference, flagged_identifications) = s
         .store
         .withdraw_consent(&caller.0.username, id, body.version, &body.reason)
@@ -227,10 +196,8 @@ pub(crate) struct RemainsQuery {
 
 pub(crate) async fn list_remains(
     State(s): State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<RemainsQuery>,
 ) -> Result<Json<Vec<Remains>>, ApiError> {
-    caller.require(Permission::ReadRemains)?;
     let _: Site = s
         .store
         .get_site(q.site)
@@ -244,16 +211,13 @@ pub(crate) async fn create_remains(
     caller: Caller,
     ApiJson(remains): ApiJson<NewRemains>,
 ) -> Created<Remains> {
-    caller.require(Permission::WriteRemains)?;
     created(s.store.create_remains(&caller.0.username, &remains).await?)
 }
 
 pub(crate) async fn get_remains(
     State(s): State<AppState>,
-    caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Remains>, ApiError> {
-    caller.require(Permission::ReadRemains)?;
     found(s.store.get_remains(id).await?, "remains", id)
 }
 
@@ -267,36 +231,29 @@ pub(crate) struct SampleQuery {
 
 pub(crate) async fn list_samples(
     State(s): State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<SampleQuery>,
 ) -> Result<Json<Vec<Sample>>, ApiError> {
-    caller.require(Permission::ReadSamples)?;
     if s.store.get_remains(q.remains).await?.is_none() {
         return Err(ApiError::NotFound(format!("remains {}", q.remains)));
     }
     Ok(Json(s.store.list_samples(q.remains).await?))
 }
 
-/// A sample may arrive with its profile already (the caller needs both permissions then); the
-/// answer is the record without it.
+/// A sample may arrive with its profile already: the route's `WriteSamples` was checked before this
+/// runs, and a profile needs `WriteProfiles` too, which only the body tells. The answer is the
+/// record without the profile.
 pub(crate) async fn create_sample(
     State(s): State<AppState>,
     caller: Caller,
     ApiJson(sample): ApiJson<NewSample>,
 ) -> Created<Sample> {
-    caller.require(Permission::WriteSamples)?;
     if sample.profile.is_some() {
         caller.require(Permission::WriteProfiles)?;
     }
     created(s.store.create_sample(&caller.0.username, &sample).await?)
 }
 
-pub(crate) async fn get_sample(
-    State(s): State<AppState>,
-    caller: Caller,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Json<Sample>, ApiError> {
-    caller.require(Permission::ReadSamples)?;
+pub(crate) async fn get_sample(State(s): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<Json<Sample>, ApiError> {
     found(s.store.get_sample(id).await?, "sample", id)
 }
 
@@ -313,7 +270,6 @@ pub(crate) async fn sample_profile(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<SampleProfileView>, ApiError> {
-    caller.require(Permission::ReadProfiles)?;
     Ok(Json(SampleProfileView {
         sample_id: id,
         profile: s.store.get_sample_profile(&caller.0.username, id).await?,
@@ -333,7 +289,6 @@ pub(crate) async fn set_sample_profile(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<SetProfile>,
 ) -> Result<Json<Sample>, ApiError> {
-    caller.require(Permission::WriteProfiles)?;
     Ok(Json(
         s.store
             .set_sample_profile(&caller.0.username, id, body.version, &body.profile)
@@ -343,10 +298,8 @@ pub(crate) async fn set_sample_profile(
 
 pub(crate) async fn custody_chain(
     State(s): State<AppState>,
-    caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<CustodyEvent>>, ApiError> {
-    caller.require(Permission::ReadSamples)?;
     if s.store.get_sample(id).await?.is_none() {
         return Err(ApiError::NotFound(format!("sample {id}")));
     }
@@ -359,14 +312,12 @@ pub(crate) async fn append_custody_event(
     ApiPath(id): ApiPath<i64>,
     ApiJson(event): ApiJson<NewCustodyEvent>,
 ) -> Created<CustodyEvent> {
-    caller.require(Permission::WriteSamples)?;
     created(s.store.append_custody_event(&caller.0.username, id, &event).await?)
 }
 
 // ---- missions ----
 
-pub(crate) async fn list_missions(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Mission>>, ApiError> {
-    caller.require(Permission::ReadMissions)?;
+pub(crate) async fn list_missions(State(s): State<AppState>) -> Result<Json<Vec<Mission>>, ApiError> {
     Ok(Json(s.store.list_missions().await?))
 }
 
@@ -375,16 +326,13 @@ pub(crate) async fn create_mission(
     caller: Caller,
     ApiJson(mission): ApiJson<NewMission>,
 ) -> Created<Mission> {
-    caller.require(Permission::WriteMissions)?;
     created(s.store.create_mission(&caller.0.username, &mission).await?)
 }
 
 pub(crate) async fn get_mission(
     State(s): State<AppState>,
-    caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Mission>, ApiError> {
-    caller.require(Permission::ReadMissions)?;
     found(s.store.get_mission(id).await?, "mission", id)
 }
 
@@ -403,7 +351,6 @@ pub(crate) async fn set_mission_outcome(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<Outcome>,
 ) -> Result<Json<Mission>, ApiError> {
-    caller.require(Permission::WriteMissions)?;
     Ok(Json(
         s.store
             .set_mission_outcome(&caller.0.username, id, body.version, body.outcome.as_deref())

@@ -7,8 +7,9 @@ use jobs::planning::{plan_mission, PlanError, PlanOptions};
 use registry::{MissionItinerary, NewVisitRequest, VisitRequest};
 use serde::Deserialize;
 
-use crate::records::{created, found, Created};
-use crate::{ApiError, ApiJson, ApiPath, ApiQuery, AppState, Caller, Permission};
+use crate::auth::Caller;
+use crate::extract::{created, found, ApiJson, ApiPath, ApiQuery, Created};
+use crate::{ApiError, AppState};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,10 +20,8 @@ pub(crate) struct VisitQuery {
 
 pub(crate) async fn list_visit_requests(
     State(s): State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<VisitQuery>,
 ) -> Result<Json<Vec<VisitRequest>>, ApiError> {
-    caller.require(Permission::ReadVisitRequests)?;
     let sites = q.site.map(|s| vec![s]);
     Ok(Json(s.store.list_visit_requests(sites.as_deref()).await?))
 }
@@ -32,16 +31,13 @@ pub(crate) async fn create_visit_request(
     caller: Caller,
     ApiJson(request): ApiJson<NewVisitRequest>,
 ) -> Created<VisitRequest> {
-    caller.require(Permission::WriteVisitRequests)?;
     created(s.store.create_visit_request(&caller.0.username, &request).await?)
 }
 
 pub(crate) async fn mission_itinerary(
     State(s): State<AppState>,
-    caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<MissionItinerary>, ApiError> {
-    caller.require(Permission::ReadMissions)?;
     found(s.store.get_mission_itinerary(id).await?, "itinerary of mission", id)
 }
 
@@ -53,7 +49,6 @@ pub(crate) async fn plan_mission_itinerary(
     ApiPath(id): ApiPath<i64>,
     ApiJson(options): ApiJson<PlanOptions>,
 ) -> Result<Json<MissionItinerary>, ApiError> {
-    caller.require(Permission::WriteMissions)?;
     match plan_mission(&s.store, &caller.0.username, id, &options).await {
         Ok(itinerary) => Ok(Json(itinerary)),
         Err(PlanError::Store(e)) => Err(e.into()),

@@ -128,15 +128,9 @@ async fn job_block(s: &AppState, ctx: &Ctx, job: &Job) -> Result<String, PageErr
                 ]
             })
             .collect();
-        out.push_str(&table(
-            ctx.t(Msg::Candidates),
-            &[
-                ctx.t(Msg::Candidate),
-                ctx.t(Msg::Sample),
-                ctx.t(Msg::Family),
-                ctx.t(Msg::Lr),
-                ctx.t(Msg::Exclusions),
-            ],
+        out.push_str(&ctx.table(
+            Msg::Candidates,
+            &[Msg::Candidate, Msg::Sample, Msg::Family, Msg::Lr, Msg::Exclusions],
             &rows,
         ));
         if total > SHOWN_CANDIDATES {
@@ -408,14 +402,9 @@ async fn decision_section(
             ]
         })
         .collect();
-    out.push_str(&table(
-        ctx.t(Msg::Reviews),
-        &[
-            ctx.t(Msg::Reviewer),
-            ctx.t(Msg::Decision),
-            ctx.t(Msg::Comment),
-            ctx.t(Msg::When),
-        ],
+    out.push_str(&ctx.table(
+        Msg::Reviews,
+        &[Msg::Reviewer, Msg::Decision, Msg::Comment, Msg::When],
         &rows,
     ));
     let already = reviews.iter().any(|r| r.reviewer == ctx.user.username);

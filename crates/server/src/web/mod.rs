@@ -1,9 +1,10 @@
 //! The web pages at `/`: server-rendered HTML in English and Japanese, htmx for partial updates,
 //! every script, style sheet and map shape embedded in the binary.
 //!
-//! [`PAGES`] lists every page and form action with the permission it needs, from the same
-//! `permissions.rs` table as the API; `authorize_page` checks the signed-in user against it, and
-//! the CSRF token of every form post, before any handler runs. Handlers then only render what the
+//! [`PAGES`] declares every page and form action with the permission it needs (from the same
+//! `permissions.rs` table as the API) and its handler; `authorize_page` checks the signed-in user
+//! against it with the API's `routes::check`, and the CSRF token of every form post, before any
+//! handler runs. Handlers then only render what the
 //! role may see: genotypes come only through [`ProfileReader`], which a role without
 //! `ReadProfiles` (a family liaison, a viewer) cannot obtain.
 //!
@@ -23,139 +24,45 @@ use axum::extract::{FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use registry::{StoreError, User};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::{bearer_or_cookie, ApiError, AppState, Permission, RouteSpec};
+use crate::auth::bearer_or_cookie;
+use crate::routes::{check, register, routes, Checked, Refusal, RouteSpec};
+use crate::{ApiError, AppState, Permission};
 pub use i18n::Lang;
 use i18n::Msg;
 
-const fn page(method: &'static str, path: &'static str, permission: Permission, summary: &'static str) -> RouteSpec {
-    RouteSpec {
-        method,
-        path,
-        permission: Some(permission),
-        public: false,
-        summary,
-    }
-}
-
 /// Every web page and form action, with the permission it needs (the API's table).
-pub const PAGES: &[RouteSpec] = &[
-    RouteSpec {
-        method: "GET",
-        path: "/signin",
-        permission: None,
-        public: true,
-        summary: "The sign-in form",
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/signin",
-        permission: None,
-        public: true,
-        summary: "Sign in: sets the session cookie",
-    },
-    RouteSpec {
-        method: "GET",
-        path: "/assets/{*file}",
-        permission: None,
-        public: true,
-        summary: "Embedded scripts, styles, images and map shapes",
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/signout",
-        permission: None,
-        public: false,
-        summary: "Sign out",
-    },
-    RouteSpec {
-        method: "POST",
-        path: "/settings/locale",
-        permission: None,
-        public: false,
-        summary: "Choose the language of the pages",
-    },
-    page(
-        "GET",
-        "/",
-        Permission::ReadSites,
-        "Dashboard: numbers by status, activity, jobs",
-    ),
-    page("GET", "/map", Permission::ReadSites, "Map of burial sites"),
-    page("GET", "/sites/{id}", Permission::ReadSites, "A burial site"),
-    page("GET", "/persons", Permission::ReadPersons, "Persons, searched by name"),
-    page(
-        "GET",
-        "/persons/{id}",
-        Permission::ReadPersons,
-        "A person and the timeline of statuses",
-    ),
-    page("GET", "/families", Permission::ReadFamilies, "Families"),
-    page(
-        "GET",
-        "/families/{id}",
-        Permission::ReadFamilies,
-        "A family, its pedigree and consent",
-    ),
-    page(
-        "GET",
-        "/families/{id}/advice",
-        Permission::ReadFamilies,
-        "Who to sample next (simulated power of each living relative's sample)",
-    ),
-    page(
-        "GET",
-        "/families/{id}/report",
-        Permission::ReadFamilies,
-        "Printable identification report",
-    ),
-    page("GET", "/samples", Permission::ReadSamples, "Samples"),
-    page(
-        "GET",
-        "/samples/{id}",
-        Permission::ReadSamples,
-        "A sample and its chain of custody",
-    ),
-    page("GET", "/jobs", Permission::ReadJobs, "Matching jobs"),
-    page("POST", "/jobs", Permission::RunJobs, "Start a matching job"),
-    page(
-        "GET",
-        "/jobs/{id}",
-        Permission::ReadJobs,
-        "A matching job and its candidates",
-    ),
-    page(
-        "GET",
-        "/jobs/{id}/progress",
-        Permission::ReadJobs,
-        "A job's progress bar (htmx)",
-    ),
-    page("GET", "/candidates/{id}", Permission::ReadJobs, "Candidate review"),
-    page(
-        "POST",
-        "/candidates/{id}/propose",
-        Permission::ProposeIdentifications,
-        "Propose the identification a candidate supports",
-    ),
-    page(
-        "POST",
-        "/identifications/{id}/reviews",
-        Permission::ReviewIdentifications,
-        "A reviewer's decision",
-    ),
-    page("GET", "/missions", Permission::ReadMissions, "Missions"),
-    page(
-        "GET",
-        "/missions/{id}",
-        Permission::ReadMissions,
-        "A mission: sites, participants, itinerary",
-    ),
-];
+pub const PAGES: &[RouteSpec] = routes! {
+    GET "/signin", public => sign_in_form, "The sign-in form";
+    POST "/signin", public => sign_in, "Sign in: sets the session cookie";
+    GET "/assets/{*file}", public => assets::serve, "Embedded scripts, styles, images and map shapes";
+    POST "/signout", signed_in => sign_out, "Sign out";
+    POST "/settings/locale", signed_in => set_locale, "Choose the language of the pages";
+    GET "/", ReadSites => pages::dashboard, "Dashboard: numbers by status, activity, jobs";
+    GET "/map", ReadSites => pages::map, "Map of burial sites";
+    GET "/sites/{id}", ReadSites => pages::site, "A burial site";
+    GET "/persons", ReadPersons => pages::persons, "Persons, searched by name";
+    GET "/persons/{id}", ReadPersons => pages::person, "A person and the timeline of statuses";
+    GET "/families", ReadFamilies => records::families, "Families";
+    GET "/families/{id}", ReadFamilies => records::family, "A family, its pedigree and consent";
+    GET "/families/{id}/advice", ReadFamilies => records::advice, "Who to sample next (simulated power of each living relative's sample)";
+    GET "/families/{id}/report", ReadFamilies => records::report, "Printable identification report";
+    GET "/samples", ReadSamples => records::samples, "Samples";
+    GET "/samples/{id}", ReadSamples => records::sample, "A sample and its chain of custody";
+    GET "/jobs", ReadJobs => matching::jobs, "Matching jobs";
+    POST "/jobs", RunJobs => matching::start_job, "Start a matching job";
+    GET "/jobs/{id}", ReadJobs => matching::job, "A matching job and its candidates";
+    GET "/jobs/{id}/progress", ReadJobs => matching::progress, "A job's progress bar (htmx)";
+    GET "/candidates/{id}", ReadJobs => matching::candidate, "Candidate review";
+    POST "/candidates/{id}/propose", ProposeIdentifications => matching::propose, "Propose the identification a candidate supports";
+    POST "/identifications/{id}/reviews", ReviewIdentifications => matching::review, "A reviewer's decision";
+    GET "/missions", ReadMissions => records::missions, "Missions";
+    GET "/missions/{id}", ReadMissions => records::mission, "A mission: sites, participants, itinerary";
+};
 
 /// Who is asking, in which language, and the CSRF token their forms carry.
 #[derive(Debug, Clone)]
@@ -172,6 +79,12 @@ impl Ctx {
 
     pub fn t(&self, m: Msg) -> &'static str {
         self.lang.t(m)
+    }
+
+    /// A table whose caption and column headers are labels in the reader's language.
+    pub fn table(&self, caption: Msg, header: &[Msg], rows: &[Vec<String>]) -> String {
+        let header: Vec<&str> = header.iter().map(|&m| self.t(m)).collect();
+        html::table(self.t(caption), &header, rows)
     }
 }
 
@@ -280,41 +193,20 @@ fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
-/// Checks the signed-in user against [`PAGES`], and the CSRF token of a form post, before any
-/// handler. Not signed in: to the sign-in form. The wrong role: 403.
+/// Checks the signed-in user against [`PAGES`] (the same [`check`] as the API's), and the CSRF token
+/// of a form post, before any handler. Not signed in: to the sign-in form. The wrong role: 403.
 async fn authorize_page(
     State(s): State<AppState>,
     matched: axum::extract::MatchedPath,
     req: Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let Some(spec) = PAGES
-        .iter()
-        .find(|r| r.path == matched.as_str() && r.method == req.method().as_str())
-    else {
-        return PageError(ApiError::Unexpected(format!(
-            "{} {} is not in PAGES",
-            req.method(),
-            matched.as_str()
-        )))
-        .into_response();
+    let (user, session) = match check(&s, PAGES, &matched, req.method(), req.headers()).await {
+        Ok(Checked { caller: None }) => return next.run(req).await,
+        Ok(Checked { caller: Some(caller) }) => caller,
+        Err(Refusal::Unauthenticated) => return see_other("/signin"),
+        Err(refusal) => return PageError(refusal.into()).into_response(),
     };
-    if spec.public {
-        return next.run(req).await;
-    }
-    let Some(session) = bearer_or_cookie(req.headers()) else {
-        return see_other("/signin");
-    };
-    let user = match s.store.user_for_token(&session).await {
-        Ok(Some(u)) => u,
-        Ok(None) => return see_other("/signin"),
-        Err(e) => return PageError::from(e).into_response(),
-    };
-    if let Some(p) = spec.permission {
-        if !p.allows(user.role) {
-            return PageError(ApiError::Forbidden(user.role)).into_response();
-        }
-    }
     let csrf = csrf_token(&session);
     let req = if req.method() == axum::http::Method::POST {
         match check_csrf(req, &csrf, s.config.max_body_bytes).await {
@@ -367,32 +259,9 @@ fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
     pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
-/// The web pages' routes, checked by [`authorize_page`].
+/// The web pages' routes, from [`PAGES`], checked by [`authorize_page`].
 pub(crate) fn routes(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/signin", get(sign_in_form).post(sign_in))
-        .route("/signout", post(sign_out))
-        .route("/settings/locale", post(set_locale))
-        .route("/assets/{*file}", get(assets::serve))
-        .route("/", get(pages::dashboard))
-        .route("/map", get(pages::map))
-        .route("/sites/{id}", get(pages::site))
-        .route("/persons", get(pages::persons))
-        .route("/persons/{id}", get(pages::person))
-        .route("/families", get(records::families))
-        .route("/families/{id}", get(records::family))
-        .route("/families/{id}/report", get(records::report))
-        .route("/families/{id}/advice", get(records::advice))
-        .route("/samples", get(records::samples))
-        .route("/samples/{id}", get(records::sample))
-        .route("/missions", get(records::missions))
-        .route("/missions/{id}", get(records::mission))
-        .route("/jobs", get(matching::jobs).post(matching::start_job))
-        .route("/jobs/{id}", get(matching::job))
-        .route("/jobs/{id}/progress", get(matching::progress))
-        .route("/candidates/{id}", get(matching::candidate))
-        .route("/candidates/{id}/propose", post(matching::propose))
-        .route("/identifications/{id}/reviews", post(matching::review))
+    register(PAGES)
         .route_layer(axum::middleware::from_fn_with_state(state, authorize_page))
         .layer(axum::middleware::map_response(with_security_headers))
 }
@@ -477,7 +346,7 @@ async fn sign_in(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<Si
     let Some(user) = s.store.check_password(&f.username, &f.password).await? else {
         return Ok((StatusCode::UNAUTHORIZED, Html(sign_in_page(lang, true))).into_response());
     };
-    let cookie = crate::start_session(&s, &user).await?;
+    let cookie = crate::auth::start_session(&s, &user).await?;
     let mut response = see_other("/");
     response.headers_mut().insert(
         header::SET_COOKIE,
@@ -530,15 +399,6 @@ async fn set_locale(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_page_has_a_route_spec_once() {
-        for (i, a) in PAGES.iter().enumerate() {
-            for b in &PAGES[i + 1..] {
-                assert!(!(a.path == b.path && a.method == b.method), "{} {}", a.method, a.path);
-            }
-        }
-    }
 
     #[test]
     fn csrf_tokens_differ_by_session() {

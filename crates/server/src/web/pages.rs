@@ -55,11 +55,7 @@ pub(crate) fn names_table(ctx: &Ctx, names: &[Name]) -> String {
             ]
         })
         .collect();
-    table(
-        ctx.t(Msg::Names),
-        &[ctx.t(Msg::Name), ctx.t(Msg::Script), ctx.t(Msg::Kind)],
-        &rows,
-    )
+    ctx.table(Msg::Names, &[Msg::Name, Msg::Script, Msg::Kind], &rows)
 }
 
 fn status_badge(lang: Lang, s: PersonStatus) -> String {
@@ -137,15 +133,9 @@ pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extensi
                 esc(&actor),
             ]);
         }
-        body.push_str(&table(
-            ctx.t(Msg::RecentActivity),
-            &[
-                ctx.t(Msg::When),
-                ctx.t(Msg::Person),
-                ctx.t(Msg::Status),
-                ctx.t(Msg::Reason),
-                ctx.t(Msg::Actor),
-            ],
+        body.push_str(&ctx.table(
+            Msg::RecentActivity,
+            &[Msg::When, Msg::Person, Msg::Status, Msg::Reason, Msg::Actor],
             &rows,
         ));
     }
@@ -164,11 +154,7 @@ pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extensi
                 ]
             })
             .collect();
-        body.push_str(&table(
-            ctx.t(Msg::AuditLog),
-            &[ctx.t(Msg::When), ctx.t(Msg::Actor), ctx.t(Msg::Event), ctx.t(Msg::Kind)],
-            &rows,
-        ));
+        body.push_str(&ctx.table(Msg::AuditLog, &[Msg::When, Msg::Actor, Msg::Event, Msg::Kind], &rows));
     }
     Ok(Html(page(&ctx, ctx.t(Msg::Dashboard), "", &body)).into_response())
 }
@@ -248,11 +234,7 @@ pub(crate) async fn map(State(s): State<AppState>, Extension(ctx): Extension<Ctx
             ]
         })
         .collect();
-    body.push_str(&table(
-        ctx.t(Msg::Sites),
-        &[ctx.t(Msg::Name), ctx.t(Msg::Status), ctx.t(Msg::EstimatedCount)],
-        &rows,
-    ));
+    body.push_str(&ctx.table(Msg::Sites, &[Msg::Name, Msg::Status, Msg::EstimatedCount], &rows));
     body.push_str(MAP_SCRIPTS);
     Ok(Html(page(&ctx, ctx.t(Msg::Map), MAP_HEAD, &body)).into_response())
 }
@@ -363,11 +345,7 @@ pub(crate) async fn site(State(s): State<AppState>, Extension(ctx): Extension<Ct
                 }
             }
         }
-        body.push_str(&table(
-            ctx.t(Msg::LinkedPersons),
-            &[ctx.t(Msg::Name), ctx.t(Msg::Identification)],
-            &rows,
-        ));
+        body.push_str(&ctx.table(Msg::LinkedPersons, &[Msg::Name, Msg::Identification], &rows));
     }
     if ctx.may(Permission::ReadMissions) {
         let rows: Vec<Vec<String>> = s
@@ -383,11 +361,7 @@ pub(crate) async fn site(State(s): State<AppState>, Extension(ctx): Extension<Ct
                 ]
             })
             .collect();
-        body.push_str(&table(
-            ctx.t(Msg::Missions),
-            &[ctx.t(Msg::Name), ctx.t(Msg::Start)],
-            &rows,
-        ));
+        body.push_str(&ctx.table(Msg::Missions, &[Msg::Name, Msg::Start], &rows));
     }
     let title = format!("{}: {}", ctx.t(Msg::Site), first_name(lang, &site.data.names));
     Ok(Html(page(&ctx, &title, "", &body)).into_response())
@@ -540,15 +514,9 @@ pub(crate) async fn person(
             ]
         })
         .collect();
-    body.push_str(&table(
-        ctx.t(Msg::Timeline),
-        &[
-            ctx.t(Msg::When),
-            ctx.t(Msg::From),
-            ctx.t(Msg::To),
-            ctx.t(Msg::Reason),
-            ctx.t(Msg::Actor),
-        ],
+    body.push_str(&ctx.table(
+        Msg::Timeline,
+        &[Msg::When, Msg::From, Msg::To, Msg::Reason, Msg::Actor],
         &rows,
     ));
     let title = format!("{}: {}", ctx.t(Msg::Person), first_name(lang, &p.data.names));

@@ -156,15 +156,9 @@ impl FamilyView {
                 ]
             })
             .collect();
-        table(
-            ctx.t(Msg::Members),
-            &[
-                ctx.t(Msg::Name),
-                ctx.t(Msg::Sex),
-                ctx.t(Msg::Status),
-                ctx.t(Msg::Kind),
-                ctx.t(Msg::Person),
-            ],
+        ctx.table(
+            Msg::Members,
+            &[Msg::Name, Msg::Sex, Msg::Status, Msg::Kind, Msg::Person],
             &rows,
         )
     }
@@ -238,15 +232,9 @@ impl FamilyView {
                 reviewers.join(", "),
             ]);
         }
-        Ok(table(
-            ctx.t(Msg::Identification),
-            &[
-                ctx.t(Msg::Person),
-                ctx.t(Msg::Status),
-                ctx.t(Msg::Lr),
-                ctx.t(Msg::Posterior),
-                ctx.t(Msg::Reviews),
-            ],
+        Ok(ctx.table(
+            Msg::Identification,
+            &[Msg::Person, Msg::Status, Msg::Lr, Msg::Posterior, Msg::Reviews],
             &rows,
         ))
     }
@@ -442,15 +430,9 @@ pub(crate) async fn sample(
             ]
         })
         .collect();
-    body.push_str(&table(
-        ctx.t(Msg::Custody),
-        &[
-            ctx.t(Msg::When),
-            ctx.t(Msg::Event),
-            ctx.t(Msg::Who),
-            ctx.t(Msg::Location),
-            ctx.t(Msg::Notes),
-        ],
+    body.push_str(&ctx.table(
+        Msg::Custody,
+        &[Msg::When, Msg::Event, Msg::Who, Msg::Location, Msg::Notes],
         &rows,
     ));
     let title = format!("{}: {}", ctx.t(Msg::Sample), x.external_id);
@@ -523,11 +505,7 @@ fn day_plans(ctx: &Ctx, itinerary: Option<&registry::MissionItinerary>) -> Strin
         .map(|u| vec![text(&u["site_name"]), text(&u["explanation"])])
         .collect();
     if !unplanned.is_empty() {
-        out.push_str(&table(
-            ctx.t(Msg::NotPlanned),
-            &[ctx.t(Msg::Site), ctx.t(Msg::Reason)],
-            &unplanned,
-        ));
+        out.push_str(&ctx.table(Msg::NotPlanned, &[Msg::Site, Msg::Reason], &unplanned));
     }
     out
 }
@@ -555,11 +533,7 @@ pub(crate) async fn missions(State(s): State<AppState>, Extension(ctx): Extensio
             ]
         })
         .collect();
-    let body = table(
-        ctx.t(Msg::Missions),
-        &[ctx.t(Msg::Name), ctx.t(Msg::Kind2), ctx.t(Msg::Start), ctx.t(Msg::End)],
-        &rows,
-    );
+    let body = ctx.table(Msg::Missions, &[Msg::Name, Msg::Kind2, Msg::Start, Msg::End], &rows);
     Ok(Html(page(&ctx, ctx.t(Msg::Missions), "", &body)).into_response())
 }
 
@@ -618,11 +592,7 @@ pub(crate) async fn mission(
             ]
         })
         .collect();
-    body.push_str(&table(
-        ctx.t(Msg::Itinerary),
-        &[ctx.t(Msg::Order), ctx.t(Msg::Site), ctx.t(Msg::Status)],
-        &rows,
-    ));
+    body.push_str(&ctx.table(Msg::Itinerary, &[Msg::Order, Msg::Site, Msg::Status], &rows));
     body.push_str(&day_plans(&ctx, s.store.get_mission_itinerary(id).await?.as_ref()));
     let rows: Vec<Vec<String>> = m
         .data
@@ -630,11 +600,7 @@ pub(crate) async fn mission(
         .iter()
         .map(|p| vec![esc(&p.name), esc(p.role.as_deref().unwrap_or(""))])
         .collect();
-    body.push_str(&table(
-        ctx.t(Msg::Participants),
-        &[ctx.t(Msg::Name), ctx.t(Msg::Role)],
-        &rows,
-    ));
+    body.push_str(&ctx.table(Msg::Participants, &[Msg::Name, Msg::Role], &rows));
     body.push_str(super::pages::MAP_SCRIPTS);
     let title = format!("{}: {}", ctx.t(Msg::Mission), m.data.name);
     Ok(Html(page(&ctx, &title, super::pages::MAP_HEAD, &body)).into_response())

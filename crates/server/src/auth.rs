@@ -1,0 +1,147 @@
+//! Who is calling the API: the `authorize` layer runs [`routes::check`](crate::routes::check)
+//! before any handler or body parsing (so a forbidden call is a 403 whatever its body) and puts
+//! the signed-in user in the request's extensions, where handlers take it as [`Caller`]; the
+//! token is looked up once per request. Also signing in and out (`/api/v1/session`) and the
+//! sessions the web pages share.
+
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use registry::User;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::extract::ApiJson;
+use crate::routes::{check, Refusal, ROUTES};
+use crate::{ApiError, AppState, Permission};
+
+pub(crate) const SESSION_COOKIE: &str = "homeward_session";
+
+/// The signed-in caller of a route that is not public, put in the request's extensions by
+/// `authorize` once the route's permission was checked.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller(pub User);
+
+impl Caller {
+    /// For a permission that depends on the body (a sample sent with its profile); the route's own
+    /// permission was checked before the handler ran.
+    pub fn require(&self, p: Permission) -> Result<(), ApiError> {
+        if p.allows(self.0.role) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(self.0.role))
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        // Only a public route (which has no caller) can miss it: its handler must not ask.
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or_else(|| ApiError::Unexpected("a handler asked for the caller of a public route".into()))
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::Undeclared(what) => ApiError::Unexpected(what),
+            Refusal::Unauthenticated => ApiError::Unauthenticated,
+            Refusal::Forbidden(role) => ApiError::Forbidden(role),
+            Refusal::Store(e) => e.into(),
+        }
+    }
+}
+
+/// The API's role check, from [`ROUTES`], before any handler or body parsing.
+pub(crate) async fn authorize(
+    State(s): State<AppState>,
+    matched: MatchedPath,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let checked = check(&s, ROUTES, &matched, req.method(), req.headers()).await?;
+    if let Some((user, _)) = checked.caller {
+        req.extensions_mut().insert(Caller(user));
+    }
+    Ok(next.run(req).await)
+}
+
+/// The token a request carries: `Authorization: Bearer …` (scripts) or the session cookie.
+pub(crate) fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
+    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        if let Some(t) = v.strip_prefix("Bearer ") {
+            return Some(t.trim().to_owned());
+        }
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_owned())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SignIn {
+    username: String,
+    password: String,
+}
+
+pub(crate) async fn sign_in(State(s): State<AppState>, ApiJson(body): ApiJson<SignIn>) -> Result<Response, ApiError> {
+    let user = s
+        .store
+        .check_password(&body.username, &body.password)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let cookie = start_session(&s, &user).await?;
+    let mut response = Json(json!({ "user": user })).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Unexpected(e.to_string()))?,
+    );
+    Ok(response)
+}
+
+/// Opens a browser session for a user whose password was checked; returns the `Set-Cookie` value.
+pub(crate) async fn start_session(s: &AppState, user: &User) -> Result<String, ApiError> {
+    let expires = {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default()
+            + s.config.session_hours * 3600;
+        // The registry's own formatter, through its public clock type.
+        registry::format_utc(secs as i64, 0)
+    };
+    let token = s
+        .store
+        .create_token(&user.username, &user.username, "session", Some(&expires))
+        .await?;
+    Ok(format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        s.config.session_hours * 3600
+    ))
+}
+
+/// Revokes the token the request carries (the caller was checked: it is a live one).
+pub(crate) async fn sign_out(State(s): State<AppState>, headers: HeaderMap, _: Caller) -> Result<StatusCode, ApiError> {
+    if let Some(token) = bearer_or_cookie(&headers) {
+        s.store.revoke_token(&token).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn me(caller: Caller) -> Json<User> {
+    Json(caller.0)
+}
