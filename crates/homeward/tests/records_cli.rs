@@ -151,10 +151,16 @@ fn users_tokens_and_the_server_from_the_command_line() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    // Log lines may come first; the address is on the line the command prints when it listens.
+    let mut stderr = std::io::BufReader::new(server.stderr.take().unwrap());
     let mut line = String::new();
-    std::io::BufReader::new(server.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    while !line.contains("listening on http://") {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the server stopped before listening"
+        );
+    }
     let addr = line.trim().rsplit("http://").next().unwrap().to_owned();
     let mut stream = std::net::TcpStream::connect(&addr).unwrap();
     write!(
