@@ -74,6 +74,8 @@ use registry::{
     Consent, ConsentScope, ImportFamily, NewFamily, NewMember, NewReference, ReferenceProfile, Store, StrProfile,
 };
 
+use formats::{Row, Table, TableError, TableSpec};
+
 use crate::input_error;
 use crate::records::{open, runtime_for_commands, DbArg};
 
@@ -119,178 +121,34 @@ pub const PROFILE_COLUMNS: [&str; 8] = [
 
 // ---- reading CSV ----
 
-/// A CSV file read whole: its header and its records with the line each starts on.
-pub(crate) struct Table {
-    pub(crate) path: String,
-    headers: Vec<String>,
-    rows: Vec<(u64, csv::StringRecord)>,
+// The tables are read by `formats::Table` (quote-aware, header checked); its errors are bad input
+// (exit code 2: `crate::error::is_bad_input`).
+
+/// Reads `path` (UTF-8) as a CSV table: header names unique and not empty, the `required` columns
+/// present, and (unless `known` is `None`) every column one of `known`.
+fn read_table(path: &Path, known: Option<&[&str]>, required: &[&str]) -> Result<Table> {
+    let text = crate::text_file::read_utf8(path)?;
+    Ok(Table::read(&text, &TableSpec::csv(&path.display().to_string(), known, required))?)
 }
 
-/// One record of a [`Table`].
-pub(crate) struct Row<'a> {
-    table: &'a Table,
-    pub(crate) line: u64,
-    record: &'a csv::StringRecord,
+/// As [`read_table`], from a file's text; `label` names it in errors.
+fn table_of(label: &str, text: &str, known: Option<&[&str]>, required: &[&str]) -> Result<Table> {
+    Ok(Table::read(text, &TableSpec::csv(label, known, required))?)
 }
 
 fn cell_error(path: &str, line: u64, column: &str, message: impl Display) -> anyhow::Error {
     input_error!("{path}: line {line}, column '{column}': {message}")
 }
 
-/// The error for a header cell left empty, the column counted from 1.
-fn unnamed_column(path: &str, index: usize) -> anyhow::Error {
-    input_error!(
-        "{path}: line 1, column {}: the column has no name (the first row names every column)",
-        index + 1
-    )
-}
-
-impl Table {
-    /// Reads `path`; header names must be unique and not empty, the `required` columns present,
-    /// and (unless `known` is `None`) every column one of `known`.
-    fn read(path: &Path, known: Option<&[&str]>, required: &[&str]) -> Result<Table> {
-        let shown = path.display().to_string();
-        let file = std::fs::File::open(path).map_err(|e| input_error!("{shown}: cannot read: {e}"))?;
-        Table::from_reader(shown, std::io::BufReader::new(file), known, required)
-    }
-
-    /// As [`Table::read`], from `input`; `shown` names the file in errors.
-    fn from_reader(
-        shown: String,
-        input: impl std::io::Read,
-        known: Option<&[&str]>,
-        required: &[&str],
-    ) -> Result<Table> {
-        Table::from_reader_naming(shown, input, known, required, "column")
-    }
-
-    /// As [`Table::from_reader`], with header faults naming the column as `{header_word} 'C'`: the
-    /// persons import has always said `field 'C'`, as its row errors do.
-    pub(crate) fn from_reader_naming(
-        shown: String,
-        input: impl std::io::Read,
-        known: Option<&[&str]>,
-        required: &[&str],
-        header_word: &str,
-    ) -> Result<Table> {
-        let header_error =
-            |column: &str, message: &dyn Display| input_error!("{shown}: line 1, {header_word} '{column}': {message}");
-        let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| input_error!("{shown}: line 1: {e}"))?
-            .iter()
-            .map(|h| h.trim().to_owned())
-            .collect();
-        let mut seen = HashSet::new();
-        for (i, h) in headers.iter().enumerate() {
-            if h.is_empty() {
-                return Err(unnamed_column(&shown, i));
-            }
-            if !seen.insert(h.as_str()) {
-                return Err(header_error(h, &"the column is given twice"));
-            }
-            if let Some(known) = known {
-                if !known.contains(&h.as_str()) {
-                    return Err(header_error(
-                        h,
-                        &format_args!("unknown column (known: {})", known.join(", ")),
-                    ));
-                }
-            }
-        }
-        for r in required {
-            if !headers.iter().any(|h| h == r) {
-                return Err(header_error(r, &"required column missing"));
-            }
-        }
-        let mut rows = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
-                input_error!("{shown}: line {line}: {e}")
-            })?;
-            let line = record.position().map_or(0, |p| p.line());
-            rows.push((line, record));
-        }
-        Ok(Table {
-            path: shown,
-            headers,
-            rows,
-        })
-    }
-
-    pub(crate) fn rows(&self) -> impl Iterator<Item = Row<'_>> {
-        self.rows.iter().map(move |(line, record)| Row {
-            table: self,
-            line: *line,
-            record,
-        })
-    }
-
-    fn index(&self, column: &str) -> Option<usize> {
-        self.headers.iter().position(|h| h == column)
-    }
-}
-
-impl<'a> Row<'a> {
-    /// The trimmed value of `column`, `None` if the column is absent or the cell empty.
-    pub(crate) fn get(&self, column: &str) -> Option<&'a str> {
-        self.table
-            .index(column)
-            .and_then(|i| self.record.get(i))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    }
-
-    fn required(&self, column: &str) -> Result<&'a str> {
-        self.get(column).ok_or_else(|| self.error(column, "is empty"))
-    }
-
-    fn error(&self, column: &str, message: impl Display) -> anyhow::Error {
-        cell_error(&self.table.path, self.line, column, message)
-    }
-
-    /// A [`FieldError`] from a registry parser, its field taken as the column name.
-    fn field_error(&self, e: FieldError) -> anyhow::Error {
-        self.error(&e.field, e.message)
-    }
-
-    fn parse<T: std::str::FromStr>(&self, column: &str) -> Result<Option<T>>
-    where
-        T::Err: Display,
-    {
-        self.get(column)
-            .map(|v| v.parse::<T>().map_err(|e| self.error(column, e)))
-            .transpose()
-    }
-
-    fn number(&self, column: &str) -> Result<Option<f64>> {
-        self.get(column)
-            .map(|v| {
-                v.parse::<f64>()
-                    .ok()
-                    .filter(|x| x.is_finite())
-                    .ok_or_else(|| self.error(column, format!("'{v}' is not a number")))
-            })
-            .transpose()
-    }
-
-    fn flag(&self, column: &str) -> Result<Option<bool>> {
-        self.get(column)
-            .map(|v| match v.to_ascii_lowercase().as_str() {
-                "yes" | "y" | "true" | "t" | "1" => Ok(true),
-                "no" | "n" | "false" | "f" | "0" => Ok(false),
-                _ => Err(self.error(column, format!("'{v}' is not yes or no"))),
-            })
-            .transpose()
-    }
+/// A [`FieldError`] from a registry parser, its field taken as the column name.
+fn field_error(row: &Row<'_>, e: FieldError) -> TableError {
+    row.error(&e.field, e.message)
 }
 
 /// Rejects a second row with the same key, naming both lines.
 fn unique_key(seen: &mut HashMap<String, u64>, row: &Row<'_>, column: &str, key: &str) -> Result<()> {
     if let Some(first) = seen.insert(key.to_owned(), row.line) {
-        return Err(row.error(column, format!("'{key}' is also on line {first}")));
+        return Err(row.error(column, format!("'{key}' is also on line {first}")).into());
     }
     Ok(())
 }
@@ -315,7 +173,7 @@ fn site_from_row(row: &Row<'_>) -> Result<NewSite> {
     let fix_field = |e: FieldError| match e.field.as_str() {
         "script" => row.error("name_script", e.message),
         "lang" => row.error("name_lang", e.message),
-        _ => row.field_error(e),
+        _ => field_error(row, e),
     };
     let mut names = vec![Name::new(text, script, row.get("name_lang"), NameKind::Primary).map_err(fix_field)?];
     if let Some(latin) = row.get("name_latin") {
@@ -326,15 +184,15 @@ fn site_from_row(row: &Row<'_>) -> Result<NewSite> {
     }
     let precision = row.number("precision_m")?;
     let coordinates = match (row.number("lat")?, row.number("lon")?) {
-        (Some(lat), Some(lon)) => Some(Coordinates::new(lat, lon, precision).map_err(|e| row.field_error(e))?),
+        (Some(lat), Some(lon)) => Some(Coordinates::new(lat, lon, precision).map_err(|e| field_error(row, e))?),
         (None, None) => {
             if precision.is_some() {
-                return Err(row.error("precision_m", "is given without lat and lon"));
+                return Err(row.error("precision_m", "is given without lat and lon").into());
             }
             None
         }
-        (Some(_), None) => return Err(row.error("lon", "is needed with lat")),
-        (None, Some(_)) => return Err(row.error("lat", "is needed with lon")),
+        (Some(_), None) => return Err(row.error("lon", "is needed with lat").into()),
+        (None, Some(_)) => return Err(row.error("lat", "is needed with lon").into()),
     };
     let estimated_count = row
         .get("estimated_count")
@@ -351,23 +209,18 @@ fn site_from_row(row: &Row<'_>) -> Result<NewSite> {
         estimated_count,
         notes: row.get("notes").map(str::to_owned),
     };
-    site.check().map_err(|e| row.field_error(e))?;
+    site.check().map_err(|e| field_error(row, e))?;
     Ok(site)
 }
 
 /// Reads and checks a sites file: the sites and the line each came from.
 pub fn read_sites(path: &Path) -> Result<Vec<(u64, NewSite)>> {
-    sites_of(&Table::read(path, Some(&SITE_COLUMNS), SITE_REQUIRED)?)
+    sites_of(&read_table(path, Some(&SITE_COLUMNS), SITE_REQUIRED)?)
 }
 
 /// As [`read_sites`], for a file's text; `label` names it in errors.
 pub fn parse_sites(label: &str, text: &str) -> Result<Vec<(u64, NewSite)>> {
-    sites_of(&Table::from_reader(
-        label.to_owned(),
-        text.as_bytes(),
-        Some(&SITE_COLUMNS),
-        SITE_REQUIRED,
-    )?)
+    sites_of(&table_of(label, text, Some(&SITE_COLUMNS), SITE_REQUIRED)?)
 }
 
 const SITE_REQUIRED: &[&str] = &["external_id", "name"];
@@ -434,12 +287,7 @@ pub struct FamilyRows {
 /// order they first appear, each with its members in an order where parents come before their
 /// children. The registry is not consulted.
 pub fn parse_families(label: &str, text: &str) -> Result<Vec<FamilyRows>> {
-    read_families(&Table::from_reader(
-        label.to_owned(),
-        text.as_bytes(),
-        Some(&FAMILY_COLUMNS),
-        FAMILY_REQUIRED,
-    )?)
+    read_families(&table_of(label, text, Some(&FAMILY_COLUMNS), FAMILY_REQUIRED)?)
 }
 
 /// Reads and checks a families file: the families in the order they first appear, each with its
@@ -457,17 +305,17 @@ fn read_families(table: &Table) -> Result<Vec<FamilyRows>> {
     for row in table.rows() {
         let family = row.required("family_external_id")?;
         if family.len() > 200 {
-            return Err(row.error("family_external_id", "must be 1–200 characters"));
+            return Err(row.error("family_external_id", "must be 1–200 characters").into());
         }
         let name = row.required("member")?;
         if name.chars().count() > 500 {
-            return Err(row.error("member", "is longer than 500 characters"));
+            return Err(row.error("member", "is longer than 500 characters").into());
         }
         if let Some(first) = members_seen.insert((family.to_owned(), name.to_owned()), row.line) {
             return Err(row.error(
                 "member",
                 format!("'{name}' is also on line {first} (member names are unique within a family)"),
-            ));
+            ).into());
         }
         let is_missing = row.flag("is_missing")?.unwrap_or(false);
         let member = MemberRow {
@@ -482,7 +330,7 @@ fn read_families(table: &Table) -> Result<Vec<FamilyRows>> {
         };
         for (column, parent) in [("father", &member.father), ("mother", &member.mother)] {
             if parent.as_deref() == Some(name) {
-                return Err(row.error(column, "a member cannot be their own parent"));
+                return Err(row.error(column, "a member cannot be their own parent").into());
             }
         }
         let entry = families.entry(family.to_owned()).or_insert_with(|| {
@@ -499,7 +347,7 @@ fn read_families(table: &Table) -> Result<Vec<FamilyRows>> {
                     return Err(row.error(
                         "family_name",
                         format!("'{family_name}' differs from '{known}' on line {line} for family {family}"),
-                    ));
+                    ).into());
                 }
                 Some(_) => {}
                 None => entry.name = Some((family_name.to_owned(), row.line)),
@@ -512,7 +360,7 @@ fn read_families(table: &Table) -> Result<Vec<FamilyRows>> {
         let Draft { name, first_line, rows } = families.remove(&id).expect("every id in order has rows");
         let Some((name, name_line)) = name else {
             return Err(cell_error(
-                &table.path,
+                table.label(),
                 first_line,
                 "family_name",
                 format!("family {id} has no name on any of its rows"),
@@ -526,8 +374,8 @@ fn read_families(table: &Table) -> Result<Vec<FamilyRows>> {
         };
         family
             .check()
-            .map_err(|e| cell_error(&table.path, name_line, "family_name", e.message))?;
-        let members = parents_first(&table.path, &id, rows)?;
+            .map_err(|e| cell_error(table.label(), name_line, "family_name", e.message))?;
+        let members = parents_first(table.label(), &id, rows)?;
         out.push(FamilyRows {
             external_id: id,
             name,
@@ -836,23 +684,18 @@ pub struct ProfileRow {
 /// Reads and checks the text of a profiles file (`label` names it in errors), row by row; the
 /// registry is not consulted.
 pub fn parse_profiles(label: &str, text: &str) -> Result<Vec<ProfileRow>> {
-    read_profiles(&Table::from_reader(
-        label.to_owned(),
-        text.as_bytes(),
-        None,
-        PROFILE_REQUIRED,
-    )?)
+    read_profiles(&table_of(label, text, None, PROFILE_REQUIRED)?)
 }
 
 fn read_profiles(table: &Table) -> Result<Vec<ProfileRow>> {
     let markers: Vec<&str> = table
-        .headers
+        .headers()
         .iter()
         .map(String::as_str)
         .filter(|h| !PROFILE_COLUMNS.contains(h))
         .collect();
     for m in &markers {
-        StrProfile::new([(*m, "1")]).map_err(|e| cell_error(&table.path, 1, m, e.message))?;
+        StrProfile::new([(*m, "1")]).map_err(|e| cell_error(table.label(), 1, m, e.message))?;
     }
     let mut seen = HashMap::new();
     let mut out = Vec::new();
@@ -865,7 +708,7 @@ fn read_profiles(table: &Table) -> Result<Vec<ProfileRow>> {
             genotypes
                 .iter()
                 .find_map(|(m, g)| StrProfile::new([(*m, *g)]).err().map(|e| row.error(m, e.message)))
-                .unwrap_or_else(|| row.field_error(e))
+                .unwrap_or_else(|| field_error(&row, e))
         })?;
         let profile = ReferenceProfile {
             str_profile,
@@ -883,11 +726,11 @@ fn read_profiles(table: &Table) -> Result<Vec<ProfileRow>> {
                     input_error!(
                         "{}: line {}, {columns}: no genotype given; a reference needs STR genotypes, a Y haplotype \
                          or an mtDNA profile",
-                        table.path,
+                        table.label(),
                         row.line
                     )
                 }
-                _ => row.field_error(e),
+                _ => field_error(&row, e).into(),
             });
         }
         let reference = NewReference {
@@ -904,7 +747,7 @@ fn read_profiles(table: &Table) -> Result<Vec<ProfileRow>> {
                     .ok_or_else(|| row.error("consent_date", "is empty"))?,
             },
         };
-        reference.check().map_err(|e| row.field_error(e))?;
+        reference.check().map_err(|e| field_error(&row, e))?;
         out.push(ProfileRow {
             line: row.line,
             family: row.required("family_external_id")?.to_owned(),
@@ -1029,14 +872,14 @@ pub fn run(kind: Kind, file: &Path, db: &DbArg, actor: &str) -> Result<()> {
         }
         Kind::Families => {
             // The table is dropped once read: only the checked records are kept for the write.
-            let families = read_families(&Table::read(file, Some(&FAMILY_COLUMNS), FAMILY_REQUIRED)?)?;
+            let families = read_families(&read_table(file, Some(&FAMILY_COLUMNS), FAMILY_REQUIRED)?)?;
             with_store(db, |store| async move {
                 let plans = plan_families(&store, &path, families).await?;
                 import_families(&store, &path, actor, plans).await
             })
         }
         Kind::Profiles => {
-            let rows = read_profiles(&Table::read(file, None, PROFILE_REQUIRED)?)?;
+            let rows = read_profiles(&read_table(file, None, PROFILE_REQUIRED)?)?;
             with_store(db, |store| async move {
                 let (rows, skipped) = plan_profiles(&store, &path, rows).await?;
                 import_profiles(&store, &path, actor, rows, skipped).await
@@ -1064,7 +907,7 @@ mod tests {
     use super::*;
 
     fn table(name: &str, text: &str, known: Option<&[&str]>, required: &[&str]) -> Result<Table> {
-        Table::from_reader(format!("{name}.csv"), text.as_bytes(), known, required)
+        table_of(&format!("{name}.csv"), text, known, required)
     }
 
     #[test]

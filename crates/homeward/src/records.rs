@@ -25,7 +25,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use registry::model::{Coordinates, FieldError, Name, NameKind, NewPerson, PartialDate, Person, Place, Sex, Source};
 use registry::Store;
 
-use crate::imports::Table;
+use formats::{Table, TableSpec};
+
 use crate::input_error;
 
 /// The database to use, and where the settings come from.
@@ -259,18 +260,18 @@ const COLUMNS: [&str; 13] = [
 
 /// Reads a persons CSV; errors name the line and the column.
 pub fn read_persons_csv(path: &Path, input: impl Read) -> Result<Vec<NewPerson>> {
-    let table = Table::from_reader_naming(
-        path.display().to_string(),
-        input,
-        Some(&COLUMNS),
-        &["external_id", "name"],
-        "field",
-    )?;
+    let label = path.display().to_string();
+    let text = crate::text_file::utf8_text(&label, input)?;
+    let spec = TableSpec {
+        header_word: "field",
+        ..TableSpec::csv(&label, Some(&COLUMNS), &["external_id", "name"])
+    };
+    let table = Table::read(&text, &spec)?;
     table
         .rows()
         .map(|row| {
             let get = |name: &str| row.get(name).filter(|v| !v.is_empty());
-            person_from_row(&get).map_err(|e| input_error!("{}: line {}, {e}", table.path, row.line))
+            person_from_row(&get).map_err(|e| input_error!("{}: line {}, {e}", table.label(), row.line))
         })
         .collect()
 }
