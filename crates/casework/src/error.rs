@@ -14,6 +14,12 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// Whether `e` is input the user must fix (exit code 2): an [`InputError`], or a fault of a CSV
+/// table (`formats::TableError`: file, line and column), however much context it carries.
+pub fn is_bad_input(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<InputError>().is_some() || e.downcast_ref::<formats::TableError>().is_some()
+}
+
 /// Builds an [`InputError`] from format arguments.
 #[macro_export]
 macro_rules! input_error {

@@ -14,13 +14,13 @@
 
 mod names;
 mod profiles;
-mod rng;
 mod sites;
 
 pub use names::{JapaneseName, Prefecture, FEMALE_GIVEN, MALE_GIVEN, PREFECTURES, SURNAMES};
 pub use profiles::{demo_markers, Genotypes, DEMO_KIT, EAST_ASIA_FREQUENCIES};
-pub use rng::Rng;
 pub use sites::{Composition, DemoSite, SiteState, KNOWN_SITE_COUNT};
+
+use simulate::{GeneDropper, Rng};
 
 /// How big a scenario to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,13 +278,13 @@ const ELEMENTS: &[&str] = &[
 impl Scenario {
     /// Draws a whole scenario from `seed`.
     pub fn generate(seed: u64, size: DemoSize) -> Scenario {
-        let mut rng = Rng::new(seed);
+        let mut rng = Rng::seed_from(seed);
         let mut sites = sites::sites(&mut rng);
         let recovery_sites = choose_recovery_sites(&mut sites, size.recovery_sites);
         // Recovery sites hold about twice as many persons as there are remains to recover.
         let mut weights: Vec<f64> = sites
             .iter()
-            .map(|s| s.reported_count.map_or_else(|| rng.uniform(100.0, 600.0), f64::from))
+            .map(|s| s.reported_count.map_or_else(|| rng.between(100.0, 600.0), f64::from))
             .collect();
         let others: f64 = (0..sites.len())
             .filter(|i| !recovery_sites.contains(i))
@@ -292,7 +292,7 @@ impl Scenario {
             .sum();
         let share = (2.0 * size.remains as f64 / size.persons as f64).min(0.9);
         for &i in &recovery_sites {
-            weights[i] = share / (1.0 - share) * others / recovery_sites.len() as f64 * rng.uniform(0.8, 1.2);
+            weights[i] = share / (1.0 - share) * others / recovery_sites.len() as f64 * rng.between(0.8, 1.2);
         }
         let persons: Vec<DemoPerson> = (0..size.persons)
             .map(|i| {
@@ -305,13 +305,14 @@ impl Scenario {
         // recovered) and elsewhere; the remains come from both family-linked and unlinked persons.
         let (mut at_recovery, mut elsewhere): (Vec<usize>, Vec<usize>) =
             (0..persons.len()).partition(|&p| recovery_sites.contains(&persons[p].site));
-        shuffle(&mut rng, &mut at_recovery);
-        shuffle(&mut rng, &mut elsewhere);
+        rng.shuffle(&mut at_recovery);
+        rng.shuffle(&mut elsewhere);
         let linked_at_recovery = size.remains_with_family.min(at_recovery.len()).min(size.families);
         let mut sought: Vec<usize> = at_recovery[..linked_at_recovery].to_vec();
         let unlinked_at_recovery = &at_recovery[linked_at_recovery..];
         sought.extend(elsewhere.iter().take(size.families - linked_at_recovery));
         let markers = demo_markers();
+        let dropper = GeneDropper::new(&markers, 0.0).expect("theta 0 is valid");
         let families: Vec<DemoFamily> = sought
             .iter()
             .enumerate()
@@ -325,14 +326,14 @@ impl Scenario {
                 .map(|&p| (p, None)),
         );
         truths.truncate(size.remains);
-        shuffle(&mut rng, &mut truths);
+        rng.shuffle(&mut truths);
 
         // Profiles: each family's pedigree gene-dropped once; the missing member's genotypes become
         // the remains' (degraded) profile when they are recovered.
         let mut families = families;
         let mut missing_profiles: Vec<Option<Genotypes>> = vec![None; families.len()];
         for (f, family) in families.iter_mut().enumerate() {
-            let dropped = profiles::drop_through_family(&mut rng, &markers, &family.members);
+            let dropped = profiles::drop_through_family(&mut rng, &dropper, &family.members);
             for reference in family.references.iter_mut() {
                 reference.genotypes = dropped[reference.donor].clone();
             }
@@ -344,14 +345,14 @@ impl Scenario {
             .map(|(i, &(p, family))| {
                 let full = match family {
                     Some(f) => missing_profiles[f].clone().expect("filled above"),
-                    None => profiles::unrelated(&mut rng, &markers),
+                    None => profiles::unrelated(&mut rng, &dropper),
                 };
-                let quality = rng.unit();
+                let quality = rng.uniform();
                 DemoRemains {
                     key: format!("R{:05}", i + 1),
                     sample_key: format!("S{:05}", i + 1),
                     site: persons[p].site,
-                    element: ELEMENTS[rng.below(ELEMENTS.len() as u64) as usize],
+                    element: ELEMENTS[rng.below(ELEMENTS.len())],
                     recovery: Date {
                         year: 2016 + rng.below(10) as i32,
                         month: Some(4 + rng.below(7) as u8),
@@ -371,13 +372,6 @@ impl Scenario {
             remains,
             visit_requests,
         }
-    }
-}
-
-fn shuffle<T>(rng: &mut Rng, items: &mut [T]) {
-    for i in (1..items.len()).rev() {
-        let j = rng.below(i as u64 + 1) as usize;
-        items.swap(i, j);
     }
 }
 
@@ -403,14 +397,14 @@ fn person(rng: &mut Rng, index: usize, site: usize, composition: Composition) ->
         Composition::Refugees => (0.3, 0.55),
         Composition::Mixed => (0.5, 0.3),
     };
-    let child = rng.chance(child_share);
+    let child = rng.bernoulli(child_share);
     let sex = if child {
-        if rng.chance(0.5) {
+        if rng.bernoulli(0.5) {
             Sex::Male
         } else {
             Sex::Female
         }
-    } else if rng.chance(male_share) {
+    } else if rng.bernoulli(male_share) {
         Sex::Male
     } else {
         Sex::Female
@@ -445,18 +439,18 @@ fn person(rng: &mut Rng, index: usize, site: usize, composition: Composition) ->
     let death = Date {
         year,
         month: Some(month),
-        day: rng.chance(0.8).then(|| 1 + rng.below(28) as u8),
+        day: rng.bernoulli(0.8).then(|| 1 + rng.below(28) as u8),
     };
-    let birth_year = year - age - i32::from(rng.chance(0.5));
+    let birth_year = year - age - i32::from(rng.bernoulli(0.5));
     let birth = Date {
         year: birth_year,
-        month: rng.chance(0.7).then(|| 1 + rng.below(12) as u8),
+        month: rng.bernoulli(0.7).then(|| 1 + rng.below(12) as u8),
         day: None,
     };
     let birth = Date {
         day: birth
             .month
-            .and_then(|_| rng.chance(0.7).then(|| 1 + rng.below(28) as u8)),
+            .and_then(|_| rng.bernoulli(0.7).then(|| 1 + rng.below(28) as u8)),
         ..birth
     };
     let weights: Vec<f64> = PREFECTURES.iter().map(|p| f64::from(p.weight)).collect();
@@ -468,7 +462,7 @@ fn person(rng: &mut Rng, index: usize, site: usize, composition: Composition) ->
         birth,
         death,
         site,
-        burial_known: rng.chance(0.85),
+        burial_known: rng.bernoulli(0.85),
         prefecture: PREFECTURES[rng.weighted(&weights)],
     }
 }
@@ -509,7 +503,7 @@ fn family(rng: &mut Rng, index: usize, person_index: usize, person: &DemoPerson)
     });
     let missing = p.members.len() - 1;
     let mut donors = Vec::new();
-    let random_sex = |rng: &mut Rng| if rng.chance(0.5) { Sex::Male } else { Sex::Female };
+    let random_sex = |rng: &mut Rng| if rng.bernoulli(0.5) { Sex::Male } else { Sex::Female };
     let sibling_count = match shape {
         FamilyShape::Sibling | FamilyShape::ChildAndSibling => 1,
         FamilyShape::TwoSiblings => 2,

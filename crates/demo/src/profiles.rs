@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use kinship::{Chromosome, Marker};
+use kinship::{Chromosome, Marker, MemberSpec, Pedigree};
+use simulate::{GeneDropper, Genotype, Rng};
 
-use crate::rng::Rng;
-use crate::DemoMember;
+use crate::{DemoMember, Sex};
 
 /// East-Asian allele frequencies in Familias list form, from the norSTR data package (Department of
 /// Forensic Sciences, Oslo University Hospital; MIT licence, `data/LICENSE-norSTR.md`).
@@ -40,60 +40,60 @@ pub fn demo_markers() -> Vec<Marker> {
         .collect()
 }
 
-fn draw_allele(rng: &mut Rng, marker: &Marker) -> usize {
-    rng.weighted(marker.freqs())
+/// The family's pedigree for gene dropping: member `i` is pedigree member `i`.
+fn pedigree(members: &[DemoMember]) -> Pedigree {
+    let specs = members
+        .iter()
+        .map(|m| {
+            let name = |parent: Option<usize>| parent.map(|p| members[p].name.as_str());
+            let sex = match m.sex {
+                Sex::Male => kinship::Sex::Male,
+                Sex::Female => kinship::Sex::Female,
+            };
+            MemberSpec::new(&m.name, name(m.father), name(m.mother), sex)
+        })
+        .collect();
+    // Families are built parents first with both parents or none and names unique (tested).
+    Pedigree::new(specs).expect("a demo family is a valid pedigree")
 }
 
-/// Allele indices per member and marker, dropped from founders to descendants (members are listed
-/// parents first). Founders draw from the population frequencies; each child receives one of each
-/// parent's two alleles with probability 1/2 (Mendel; no mutation, as in the matching model).
-pub fn drop_genes(rng: &mut Rng, markers: &[Marker], members: &[DemoMember]) -> Vec<Vec<[usize; 2]>> {
-    let mut genes: Vec<Vec<[usize; 2]>> = Vec::with_capacity(members.len());
-    for member in members {
-        let person: Vec<[usize; 2]> = markers
-            .iter()
-            .enumerate()
-            .map(|(k, marker)| {
-                let from = |rng: &mut Rng, parent: Option<usize>| match parent {
-                    Some(p) => genes[p][k][rng.below(2) as usize],
-                    None => draw_allele(rng, marker),
-                };
-                [from(rng, member.father), from(rng, member.mother)]
-            })
-            .collect();
-        genes.push(person);
-    }
-    genes
-}
-
-fn genotype_text(marker: &Marker, pair: [usize; 2]) -> String {
+fn genotype_text(marker: &Marker, genotype: Genotype) -> String {
     let names = marker.alleles();
-    let (a, b) = (pair[0].min(pair[1]), pair[0].max(pair[1]));
+    let (a, b) = genotype.unordered();
     format!("{}/{}", names[a], names[b])
 }
 
-/// Every member's full profile.
-pub fn drop_through_family(rng: &mut Rng, markers: &[Marker], members: &[DemoMember]) -> Vec<Genotypes> {
-    drop_genes(rng, markers, members)
-        .into_iter()
-        .map(|person| {
-            markers
+/// Every member's full profile, gene-dropped through the family's pedigree by `simulate` (founders
+/// from the population frequencies, Mendelian transmission; the demo's markers have no mutation, as
+/// in the matching model).
+pub fn drop_through_family(rng: &mut Rng, dropper: &GeneDropper<'_>, members: &[DemoMember]) -> Vec<Genotypes> {
+    let ped = pedigree(members);
+    let dropped = dropper
+        .drop_pedigree(&ped, rng)
+        .expect("autosomal markers only: every sex can be simulated");
+    (0..members.len())
+        .map(|i| {
+            dropper
+                .markers()
                 .iter()
-                .zip(person)
-                .map(|(m, pair)| (m.name().to_string(), genotype_text(m, pair)))
+                .zip(&dropped)
+                .map(|(m, by_member)| (m.name().to_string(), genotype_text(m, by_member[i])))
                 .collect()
         })
         .collect()
 }
 
 /// A person unrelated to every family.
-pub fn unrelated(rng: &mut Rng, markers: &[Marker]) -> Genotypes {
-    markers
+pub fn unrelated(rng: &mut Rng, dropper: &GeneDropper<'_>) -> Genotypes {
+    let alone = Pedigree::singletons([("U".to_owned(), kinship::Sex::Unknown)]).expect("one member");
+    let dropped = dropper
+        .drop_pedigree(&alone, rng)
+        .expect("autosomal markers only: every sex can be simulated");
+    dropper
+        .markers()
         .iter()
-        .map(|m| {
-            let pair = [draw_allele(rng, m), draw_allele(rng, m)];
-            (m.name().to_string(), genotype_text(m, pair))
-        })
+        .zip(&dropped)
+        .map(|(m, by_member)| (m.name().to_string(), genotype_text(m, by_member[0])))
         .collect()
 }
 
@@ -106,7 +106,7 @@ pub fn degrade(rng: &mut Rng, full: &Genotypes, quality: f64) -> Genotypes {
     let mut kept: Genotypes = Genotypes::new();
     let mut failed = Vec::new();
     for (marker, genotype) in full {
-        if rng.chance(fail) {
+        if rng.bernoulli(fail) {
             failed.push((marker, genotype));
             continue;
         }
@@ -124,8 +124,8 @@ pub fn degrade(rng: &mut Rng, full: &Genotypes, quality: f64) -> Genotypes {
 
 fn partial(rng: &mut Rng, genotype: &str, one_allele: f64) -> String {
     match genotype.split_once('/') {
-        Some((a, b)) if a != b && rng.chance(one_allele) => {
-            let seen = if rng.chance(0.5) { a } else { b };
+        Some((a, b)) if a != b && rng.bernoulli(one_allele) => {
+            let seen = if rng.bernoulli(0.5) { a } else { b };
             format!("{seen}/-")
         }
         _ => genotype.to_string(),

@@ -2,7 +2,7 @@
 //! with their sources), and synthetic sites in the towns that had Japanese communities, at the towns'
 //! coordinates, until the count known to the Japanese side (71) is reached.
 
-use crate::rng::Rng;
+use simulate::Rng;
 
 /// The number of burial sites known to the Japanese side (HuffPost Japan, 2014-09-14).
 pub const KNOWN_SITE_COUNT: usize = 71;
@@ -95,7 +95,7 @@ pub fn sites(rng: &mut Rng) -> Vec<DemoSite> {
     let mut sites = named_sites();
     let mut per_town = vec![0u32; TOWNS.len()];
     while sites.len() < KNOWN_SITE_COUNT {
-        let t = rng.below(TOWNS.len() as u64) as usize;
+        let t = rng.below(TOWNS.len());
         per_town[t] += 1;
         let (en, ja, ko, lat, lon) = TOWNS[t];
         let number = per_town[t];
@@ -122,8 +122,8 @@ pub fn sites(rng: &mut Rng) -> Vec<DemoSite> {
             name_ko: format!("{ko} 제{number}묘지"),
             town: en.to_string(),
             // Spread within the town's district so markers do not sit on one another.
-            lat: lat + rng.uniform(-0.05, 0.05),
-            lon: lon + rng.uniform(-0.05, 0.05),
+            lat: lat + rng.between(-0.05, 0.05),
+            lon: lon + rng.between(-0.05, 0.05),
             precision_m: 10_000.0,
             state,
             reported_count: None,
@@ -196,7 +196,7 @@ mod tests {
 
     #[test]
     fn there_are_71_sites_with_unique_keys_inside_northern_korea() {
-        let sites = sites(&mut Rng::new(7));
+        let sites = sites(&mut Rng::seed_from(7));
         assert_eq!(sites.len(), KNOWN_SITE_COUNT);
         let mut keys: Vec<_> = sites.iter().map(|s| s.key.as_str()).collect();
         keys.sort_unstable();

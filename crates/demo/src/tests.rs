@@ -1,5 +1,7 @@
 use std::collections::HashSet;
 
+use simulate::Rng;
+
 use super::*;
 
 fn small() -> Scenario {
@@ -90,12 +92,13 @@ fn gene_dropping_follows_mendel() {
 #[test]
 fn allele_frequencies_of_founders_follow_the_database() {
     let markers = demo_markers();
-    let mut rng = Rng::new(3);
+    let dropper = simulate::GeneDropper::new(&markers, 0.0).unwrap();
+    let mut rng = Rng::seed_from(3);
     let th01 = markers.iter().position(|m| m.name() == "TH01").unwrap();
     let n = 20_000;
     let mut counts = vec![0usize; markers[th01].alleles().len()];
     for _ in 0..n {
-        let g = profiles::unrelated(&mut rng, &markers);
+        let g = profiles::unrelated(&mut rng, &dropper);
         for a in g["TH01"].split('/') {
             counts[markers[th01].alleles().iter().position(|x| x == a).unwrap()] += 1;
         }
@@ -113,10 +116,11 @@ fn allele_frequencies_of_founders_follow_the_database() {
 #[test]
 fn degraded_profiles_keep_at_least_six_loci_and_only_alleles_of_the_source() {
     let markers = demo_markers();
-    let mut rng = Rng::new(5);
+    let dropper = simulate::GeneDropper::new(&markers, 0.0).unwrap();
+    let mut rng = Rng::seed_from(5);
     for _ in 0..500 {
-        let full = profiles::unrelated(&mut rng, &markers);
-        let quality = rng.unit();
+        let full = profiles::unrelated(&mut rng, &dropper);
+        let quality = rng.uniform();
         let d = profiles::degrade(&mut rng, &full, quality);
         assert!(d.len() >= 6);
         for (marker, g) in &d {

@@ -10,6 +10,10 @@ fn file_like() -> impl Strategy<Value = String> {
         Just("Allele 1".to_owned()),
         Just("Allele 2".to_owned()),
         Just("id\tfid\tmid\tsex".to_owned()),
+        Just("id\tDYS19\tDYS385".to_owned()),
+        Just("id\trange\tvariants".to_owned()),
+        Just("#".to_owned()),
+        Just("\u{feff}".to_owned()),
         Just("marker\tallele\tfreq".to_owned()),
         Just("AMEL".to_owned()),
         Just("#TRUE#".to_owned()),
@@ -83,6 +87,10 @@ proptest! {
         let _ = formats::read_strider(&text);
         let _ = formats::read_snp_panel(&text);
         let _ = formats::read_vcf(&text);
+        let _ = formats::read_y_database(&text);
+        let _ = formats::read_mt_database(&text);
+        let _ = formats::read_y_database(&format!("id\tDYS19\tDYS385\n{text}"));
+        let _ = formats::read_mt_database(&format!("id\trange\tvariants\n{text}"));
         if let Ok(tree) = formats::read_gedcom(&text) {
             let _ = tree.pedigree();
             let _ = formats::write_gedcom(&tree);

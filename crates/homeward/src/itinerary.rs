@@ -22,6 +22,7 @@ use itinerary::{
 
 use casework::import::sites::SITE_COLUMNS;
 use casework::input_error;
+use formats::{Row, Table, TableError, TableSpec};
 
 const SITE_EXTRA_COLUMNS: [&str; 1] = ["visit_minutes"];
 const REQUEST_COLUMNS: [&str; 6] = [
@@ -80,120 +81,69 @@ pub struct ItineraryArgs {
     json: bool,
 }
 
-/// A CSV file read whole, with the line of each record.
-struct Csv {
-    path: String,
-    headers: Vec<String>,
-    rows: Vec<(u64, csv::StringRecord)>,
+/// Reads a CSV file of this command (UTF-8; the header checked by `formats::Table`: every column
+/// named once, known, the required ones present).
+fn read_csv(path: &Path, known: &[&str], required: &[&str]) -> Result<Table> {
+    let text = casework::text_file::read_utf8(path)?;
+    Ok(Table::read(
+        &text,
+        &TableSpec::csv(&path.display().to_string(), Some(known), required),
+    )?)
 }
 
-impl Csv {
-    fn read(path: &Path, known: &[&str], required: &[&str]) -> Result<Csv> {
-        let shown = path.display().to_string();
-        let text = std::fs::read(path).map_err(|e| input_error!("{shown}: cannot read: {e}"))?;
-        let mut reader = csv::ReaderBuilder::new().from_reader(text.as_slice());
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| input_error!("{shown}: line 1: {e}"))?
-            .iter()
-            .map(|h| h.trim().to_owned())
-            .collect();
-        for (i, h) in headers.iter().enumerate() {
-            if !known.contains(&h.as_str()) || headers[..i].contains(h) {
-                return Err(input_error!(
-                    "{shown}: line 1, column '{h}': unknown or repeated column"
-                ));
-            }
-        }
-        if let Some(missing) = required.iter().find(|r| !headers.iter().any(|h| h == *r)) {
-            return Err(input_error!(
-                "{shown}: line 1, column '{missing}': required column missing"
-            ));
-        }
-        let rows = reader
-            .records()
-            .map(|record| {
-                let record = record.map_err(|e| {
-                    let line = e.position().map_or(0, |p| p.line());
-                    input_error!("{shown}: line {line}: {e}")
-                })?;
-                Ok((record.position().map_or(0, |p| p.line()), record))
-            })
-            .collect::<Result<_>>()?;
-        Ok(Csv {
-            path: shown,
-            headers,
-            rows,
-        })
-    }
-
-    fn error(&self, line: u64, column: &str, message: impl Display) -> anyhow::Error {
-        input_error!("{}: line {line}, column '{column}': {message}", self.path)
-    }
-
-    /// The trimmed cell, `None` if the column is absent or the cell empty.
-    fn get<'a>(&self, record: &'a csv::StringRecord, column: &str) -> Option<&'a str> {
-        let i = self.headers.iter().position(|h| h == column)?;
-        record.get(i).map(str::trim).filter(|v| !v.is_empty())
-    }
-
-    fn required<'a>(&self, (line, record): &'a (u64, csv::StringRecord), column: &str) -> Result<&'a str> {
-        self.get(record, column)
-            .ok_or_else(|| self.error(*line, column, "is empty"))
-    }
-
-    fn parse<T: FromStr>(&self, (line, record): &(u64, csv::StringRecord), column: &str) -> Result<Option<T>>
-    where
-        T::Err: Display,
-    {
-        self.get(record, column)
-            .map(|v| v.parse().map_err(|e| self.error(*line, column, format!("'{v}': {e}"))))
-            .transpose()
-    }
+/// The value of `column` parsed; an error shows the value and why it does not parse.
+fn parse<T: FromStr>(row: &Row<'_>, column: &str) -> Result<Option<T>, TableError>
+where
+    T::Err: Display,
+{
+    row.get(column)
+        .map(|v| v.parse().map_err(|e| row.error(column, format!("'{v}': {e}"))))
+        .transpose()
 }
 
 fn read_sites(path: &Path) -> Result<Vec<Site>> {
     let known: Vec<&str> = SITE_COLUMNS.iter().chain(&SITE_EXTRA_COLUMNS).copied().collect();
-    let csv = Csv::read(path, &known, &["external_id", "name"])?;
-    csv.rows
-        .iter()
+    let table = read_csv(path, &known, &["external_id", "name"])?;
+    table
+        .rows()
         .map(|row| {
-            let position = match (csv.parse::<f64>(row, "lat")?, csv.parse::<f64>(row, "lon")?) {
-                (Some(lat), Some(lon)) => Some(LatLon::new(lat, lon).map_err(|e| csv.error(row.0, "lat", e))?),
+            let position = match (parse::<f64>(&row, "lat")?, parse::<f64>(&row, "lon")?) {
+                (Some(lat), Some(lon)) => Some(LatLon::new(lat, lon).map_err(|e| row.error("lat", e))?),
                 (None, None) => None,
-                (Some(_), None) => return Err(csv.error(row.0, "lon", "is empty but lat is given")),
-                (None, Some(_)) => return Err(csv.error(row.0, "lat", "is empty but lon is given")),
+                (Some(_), None) => return Err(row.error("lon", "is empty but lat is given").into()),
+                (None, Some(_)) => return Err(row.error("lat", "is empty but lon is given").into()),
             };
             Ok(Site {
-                id: csv.required(row, "external_id")?.to_owned(),
-                name: csv.required(row, "name")?.to_owned(),
+                id: row.required("external_id")?.to_owned(),
+                name: row.required("name")?.to_owned(),
                 position,
-                visit_minutes: csv.parse(row, "visit_minutes")?,
+                visit_minutes: parse(&row, "visit_minutes")?,
             })
         })
         .collect()
 }
 
-fn yes_no(csv: &Csv, row: &(u64, csv::StringRecord), column: &str) -> Result<bool> {
-    match csv.get(&row.1, column).map(str::to_ascii_lowercase).as_deref() {
+/// Yes or no; empty is no. (Stricter than the imports' flags: no `t`/`f`.)
+fn yes_no(row: &Row<'_>, column: &str) -> Result<bool, TableError> {
+    match row.get(column).map(str::to_ascii_lowercase).as_deref() {
         None | Some("no" | "n" | "false" | "0") => Ok(false),
         Some("yes" | "y" | "true" | "1") => Ok(true),
-        Some(other) => Err(csv.error(row.0, column, format!("'{other}' is not yes or no"))),
+        Some(other) => Err(row.error(column, format!("'{other}' is not yes or no"))),
     }
 }
 
-fn read_requests(csv: &Csv) -> Result<Vec<VisitRequest>> {
-    csv.rows
-        .iter()
+fn read_requests(table: &Table) -> Result<Vec<VisitRequest>> {
+    table
+        .rows()
         .map(|row| {
             Ok(VisitRequest {
-                family_id: csv.required(row, "family_external_id")?.to_owned(),
-                site_id: csv.required(row, "site_external_id")?.to_owned(),
-                visitors: csv.parse(row, "visitors")?.unwrap_or(1),
+                family_id: row.required("family_external_id")?.to_owned(),
+                site_id: row.required("site_external_id")?.to_owned(),
+                visitors: parse(&row, "visitors")?.unwrap_or(1),
                 mobility: Mobility {
-                    max_travel_hours_per_day: csv.parse(row, "max_travel_hours")?,
-                    max_site_minutes: csv.parse(row, "max_site_minutes")?,
-                    reduced_mobility: yes_no(csv, row, "reduced_mobility")?,
+                    max_travel_hours_per_day: parse(&row, "max_travel_hours")?,
+                    max_site_minutes: parse(&row, "max_site_minutes")?,
+                    reduced_mobility: yes_no(&row, "reduced_mobility")?,
                 },
             })
         })
@@ -220,7 +170,7 @@ fn day_start_minutes(text: &str) -> Result<u32> {
 
 pub fn run(args: &ItineraryArgs) -> Result<()> {
     let sites = read_sites(&args.sites)?;
-    let request_file = Csv::read(&args.requests, &REQUEST_COLUMNS, &REQUEST_COLUMNS[..2])?;
+    let request_file = read_csv(&args.requests, &REQUEST_COLUMNS, &REQUEST_COLUMNS[..2])?;
     let requests = read_requests(&request_file)?;
     let start_date: Date = args.start.parse().map_err(|e| input_error!("--start: {e}"))?;
     let start = match &args.from {
@@ -263,15 +213,17 @@ pub fn run(args: &ItineraryArgs) -> Result<()> {
         ..VisitDurations::default()
     };
     let problem = Problem::new(&sites, &requests, &window, &travel, &durations).map_err(|e| match e {
-        ProblemError::UnknownSite { index, site_id, .. } => request_file.error(
-            request_file.rows[index].0,
-            "site_external_id",
-            format!("no site '{site_id}' in {}", args.sites.display()),
-        ),
+        ProblemError::UnknownSite { index, site_id, .. } => request_file
+            .error(
+                request_file.row(index).map_or(0, |r| r.line),
+                "site_external_id",
+                format!("no site '{site_id}' in {}", args.sites.display()),
+            )
+            .into(),
         ProblemError::DuplicateSite(_) | ProblemError::NoPosition(_) => {
             input_error!("{}: {e}", args.sites.display())
         }
-        ProblemError::DuplicateRequest { .. } => input_error!("{}: {e}", request_file.path),
+        ProblemError::DuplicateRequest { .. } => input_error!("{}: {e}", request_file.label()),
         other => input_error!("{other}"),
     })?;
     let plan = itinerary::solve::plan(&problem).context("planning the mission")?;
@@ -314,24 +266,21 @@ pub struct RecoveryArgs {
 /// `homeward recovery-priority`: recovery sites ranked by expected identifications × accessibility,
 /// each score explained.
 pub fn recovery_priority(args: &RecoveryArgs) -> Result<()> {
-    let csv = Csv::read(&args.sites, &RECOVERY_COLUMNS, &RECOVERY_COLUMNS)?;
+    let csv = read_csv(&args.sites, &RECOVERY_COLUMNS, &RECOVERY_COLUMNS)?;
     let sites = csv
-        .rows
-        .iter()
+        .rows()
         .map(|row| {
-            let number = |column: &str| -> Result<f64> {
-                csv.parse::<f64>(row, column)?
-                    .ok_or_else(|| csv.error(row.0, column, "is empty"))
+            let number = |column: &str| -> Result<f64, TableError> {
+                parse::<f64>(&row, column)?.ok_or_else(|| row.error(column, "is empty"))
             };
             Ok((
-                row.0,
+                row.line,
                 itinerary::priority::RecoverySite {
-                    id: csv.required(row, "external_id")?.to_owned(),
-                    name: csv.required(row, "name")?.to_owned(),
+                    id: row.required("external_id")?.to_owned(),
+                    name: row.required("name")?.to_owned(),
                     estimated_remains: number("estimated_remains")?,
-                    linked_families: csv
-                        .parse::<u32>(row, "linked_families")?
-                        .ok_or_else(|| csv.error(row.0, "linked_families", "is empty"))?,
+                    linked_families: parse::<u32>(&row, "linked_families")?
+                        .ok_or_else(|| row.error("linked_families", "is empty"))?,
                     mean_identification_power: number("identification_power")?,
                     accessibility: number("accessibility")?,
                 },

@@ -92,7 +92,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            if e.downcast_ref::<error::InputError>().is_some() {
+            if error::is_bad_input(&e) {
                 ExitCode::from(2)
             } else {
                 ExitCode::FAILURE

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use kinship::{Chromosome, Engine, Marker, Sex, Typing};
 
-use crate::dvi::{sex_compatible, without_mutations, DviCase, DviError};
+use crate::dvi::{hw, sex_compatible, without_mutations, DviCase, DviError};
 
 /// Missing persons scored together: one block row is `LANES` floats (two AVX2 vectors).
 pub const LANES: usize = 16;
@@ -121,14 +121,6 @@ pub struct ScreenResult {
     pub hits: Vec<Hit>,
     /// Pairs scored (sex-compatible or not).
     pub pairs: u64,
-}
-
-fn hw(freqs: &[f64], a: usize, b: usize) -> f64 {
-    if a == b {
-        freqs[a] * freqs[a]
-    } else {
-        2.0 * freqs[a] * freqs[b]
-    }
 }
 
 impl ScreenTables {

@@ -8,7 +8,7 @@ use kinship::{Chromosome, Conditions, Marker, MemberSpec, MutationModel, Pedigre
 use proptest::prelude::*;
 
 mod common;
-use common::{genotype, random_markers, Mixer};
+use common::{random_markers, random_victims, reference_typings, Mixer};
 
 /// Family shapes with their typed references and missing persons. Every family uses the same
 /// member names, as real reference pedigrees do.
@@ -107,29 +107,13 @@ fn case_strategy() -> impl Strategy<Value = DviCase> {
 fn build(marker_freqs: &[Vec<f64>], model: u8, families: &[FamilyDraw], victims: &[VictimDraw]) -> DviCase {
     let markers: Vec<Marker> = random_markers(marker_freqs, model, 0.02, "L");
     let mut mixer = Mixer::new();
-    let mut rng = |seed: u64| mixer.next(seed);
     let fams: Vec<Family> = families
         .iter()
         .enumerate()
         .map(|(f, &(kind, seed, dropout))| {
             let (specs, refs, missing) = shape(kind);
             let pedigree = Pedigree::new(specs).unwrap();
-            let typings = markers
-                .iter()
-                .map(|mk| {
-                    pedigree
-                        .members()
-                        .iter()
-                        .map(|m| {
-                            if refs.contains(&m.id.as_str()) {
-                                genotype(rng(seed), mk)
-                            } else {
-                                Typing::Untyped
-                            }
-                        })
-                        .collect()
-                })
-                .collect();
+            let typings = reference_typings(&markers, &pedigree, |id| refs.contains(&id), &mut mixer, seed);
             Family {
                 id: format!("F{f}"),
                 missing: missing.iter().map(|m| pedigree.index_of(m).unwrap()).collect(),
@@ -140,30 +124,9 @@ fn build(marker_freqs: &[Vec<f64>], model: u8, families: &[FamilyDraw], victims:
         })
         .collect();
     let mut conditions = Conditions::default();
-    let vics: Vec<Victim> = victims
-        .iter()
-        .enumerate()
-        .map(|(v, &(male, seed, dropout))| {
-            // The victims' ids are the families' member names: ids are scoped, victims apart.
-            let id = ["Father", "Mother", "B1", "C1", "C2", "Son"][v % 6].to_owned();
-            if let Some(d) = dropout {
-                conditions.dropout.insert(id.clone(), d);
-            }
-            let typings = markers
-                .iter()
-                .map(|mk| match rng(seed) % 6 {
-                    0 => Typing::Untyped,
-                    1 if dropout.is_some() => Typing::Single((rng(seed) % mk.alleles().len() as u64) as usize),
-                    _ => genotype(rng(seed), mk),
-                })
-                .collect();
-            Victim {
-                id,
-                sex: if male { Sex::Male } else { Sex::Female },
-                typings,
-            }
-        })
-        .collect();
+    // The victims' ids are the families' member names: ids are scoped, victims apart.
+    let id = |v: usize| ["Father", "Mother", "B1", "C1", "C2", "Son"][v % 6].to_owned();
+    let vics = random_victims(&markers, victims, id, 6, &mut mixer, &mut conditions);
     DviCase::new(markers, vics, fams, conditions).unwrap()
 }
 

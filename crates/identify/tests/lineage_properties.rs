@@ -1,10 +1,107 @@
 //! Properties of the lineage module: text round trips, comparison laws, the Clopper–Pearson bound, and no
-//! panics on any input.
+//! panics on any input; reference databases read as the callers read them (`formats` reads the table,
+//! `from_rows` the values).
 
 use std::collections::BTreeMap;
 
 use identify::lineage::*;
 use proptest::prelude::*;
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading databases as a caller does
+
+/// A Y-STR database from text: the table by `formats`, the alleles by `YDatabase::from_rows`.
+fn read_y_database(text: &str) -> Result<YDatabase, String> {
+    let file = formats::read_y_database(text).map_err(|e| e.to_string())?;
+    let rows = file.records.iter().map(|r| YRow {
+        id: &r.id,
+        line: r.line,
+        values: &r.values,
+    });
+    YDatabase::from_rows(file.header_line, &file.loci, rows).map_err(|e| e.to_string())
+}
+
+/// An mtDNA database from text: the table by `formats`, the profiles by `MtDatabase::from_rows`.
+fn read_mt_database(text: &str) -> Result<MtDatabase, String> {
+    let file = formats::read_mt_database(text).map_err(|e| e.to_string())?;
+    let rows = file.records.iter().map(|r| MtRow {
+        id: &r.id,
+        line: r.line,
+        range: &r.range,
+        variants: &r.variants,
+    });
+    MtDatabase::from_rows(&file.range_column, &file.variants_column, rows).map_err(|e| e.to_string())
+}
+
+/// The values' notations (the table itself is `formats`'s, tested there): multi-copy loci either way,
+/// microvariants, off-ladder labels, and the three ways of writing "not typed".
+const Y_DB: &str = "id\tDYS19\tDYS385\tDYS390\nH1\t14\t14-11\tNA\n\nH2\t13.2\t11,14\t-\nH3\tOL\t\t24\n";
+
+#[test]
+fn y_database_reads() {
+    let db = read_y_database(Y_DB).unwrap();
+    assert_eq!(db.loci, ["DYS19", "DYS385", "DYS390"]);
+    let texts: Vec<String> = db.haplotypes().map(|h| h.to_string()).collect();
+    assert_eq!(
+        texts,
+        [
+            "DYS19=14; DYS385=11,14",
+            "DYS19=13.2; DYS385=11,14",
+            "DYS19=OL; DYS390=24"
+        ]
+    );
+    assert_eq!((db.entries[1].id.as_str(), db.entries[1].line), ("H2", 4));
+}
+
+#[test]
+fn y_database_errors_name_line_and_field() {
+    // The table's faults are `formats`'s (tested there); these are the values'.
+    let e = read_y_database("id\tDYS19\tDYS390\nA\t14\t2x4\n").unwrap_err();
+    assert!(e.starts_with("line 2, field 'DYS390': allele '2x4': "), "{e}");
+    let e = read_y_database("id\tDYS19\tDY=S\n").unwrap_err();
+    assert_eq!(
+        e,
+        "line 1, field 'DY=S': a locus name cannot hold control characters, '=' or ';'"
+    );
+    let e = read_y_database("id\tDYS19\tDYS19\n").unwrap_err();
+    assert_eq!(e, "line 1, field 'DYS19': locus named twice in the header");
+}
+
+/// Coverage across the origin, reference bases written in front, a run of deletions, and `rCRS`.
+const MT_DB: &str = "ID\tCoverage\tVariants\nE1\t16024-576\tC16270T A73G 522-523del\nE2\t73-340\trCRS\n";
+
+#[test]
+fn mt_database_reads() {
+    let db = read_mt_database(MT_DB).unwrap();
+    assert_eq!(db.entries.len(), 2);
+    assert_eq!((db.entries[0].id.as_str(), db.entries[0].line), ("E1", 2));
+    assert_eq!(
+        db.entries[0].profile.to_string(),
+        "73G 522del 523del 16270T (coverage 1-576 16024-16569)"
+    );
+    assert!(db.entries[1].profile.variants().is_empty());
+}
+
+#[test]
+fn mt_database_errors_name_line_and_field() {
+    let cases = [
+        (
+            "id\trange\tvariants\nA\t1-100\t73X\n",
+            "line 2, field 'variants': variant '73X': 'X' is not a base or an IUPAC code",
+        ),
+        (
+            "id\tCoverage\tvariants\nA\t1-100x\t73G\n",
+            "line 2, field 'Coverage': coverage '1-100x': expected a range of positions such as 16024-16365",
+        ),
+        (
+            "ID\trange\tvariants\nA\t1-100\t\nA\t1-100\t\n",
+            "line 3, field 'ID': id 'A' is already on line 2",
+        ),
+    ];
+    for (text, message) in cases {
+        assert_eq!(read_mt_database(text).unwrap_err(), message);
+    }
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Generators

@@ -1,12 +1,12 @@
 //! Screening against the exact pairwise LRs of the dvir path, on random cases.
 
-use identify::dvi::{pairwise_lrs, DviCase, Family, Victim};
+use identify::dvi::{pairwise_lrs, DviCase, Family};
 use identify::screen::{screen, ScreenOptions, ScreenTables};
-use kinship::{Conditions, Marker, MemberSpec, Pedigree, Sex, Typing};
+use kinship::{Conditions, Marker, MemberSpec, Pedigree, Sex};
 use proptest::prelude::*;
 
 mod common;
-use common::{genotype, random_markers, Mixer};
+use common::{random_markers, random_victims, reference_typings, Mixer};
 
 /// Reference-family shapes: (members as (id, father, mother, sex), missing id).
 fn shape(kind: u8, f: usize, missing_sex: Sex) -> (Vec<MemberSpec>, String) {
@@ -66,7 +66,6 @@ fn case_strategy() -> impl Strategy<Value = DviCase> {
         .prop_map(|(marker_freqs, model, families, victims)| {
             let markers: Vec<Marker> = random_markers(&marker_freqs, model, 0.01, "M");
             let mut mixer = Mixer::new();
-            let mut rng = |seed: u64| mixer.next(seed);
             let fams: Vec<Family> = families
                 .iter()
                 .enumerate()
@@ -75,22 +74,8 @@ fn case_strategy() -> impl Strategy<Value = DviCase> {
                     let (specs, missing_id) = shape(kind, f, sex);
                     let pedigree = Pedigree::new(specs).unwrap();
                     let missing = vec![pedigree.index_of(&missing_id).unwrap()];
-                    let typings = markers
-                        .iter()
-                        .map(|mk| {
-                            pedigree
-                                .members()
-                                .iter()
-                                .map(|m| {
-                                    if m.id.ends_with("_R") || m.id.ends_with("_R2") {
-                                        genotype(rng(seed), mk)
-                                    } else {
-                                        Typing::Untyped
-                                    }
-                                })
-                                .collect()
-                        })
-                        .collect();
+                    let is_reference = |id: &str| id.ends_with("_R") || id.ends_with("_R2");
+                    let typings = reference_typings(&markers, &pedigree, is_reference, &mut mixer, seed);
                     Family {
                         id: format!("F{f}"),
                         pedigree,
@@ -101,29 +86,7 @@ fn case_strategy() -> impl Strategy<Value = DviCase> {
                 })
                 .collect();
             let mut conditions = Conditions::default();
-            let vics: Vec<Victim> = victims
-                .iter()
-                .enumerate()
-                .map(|(v, &(male, seed, dropout))| {
-                    let id = format!("V{v}");
-                    if let Some(d) = dropout {
-                        conditions.dropout.insert(id.clone(), d);
-                    }
-                    let typings = markers
-                        .iter()
-                        .map(|mk| match rng(seed) % 5 {
-                            0 => Typing::Untyped,
-                            1 if dropout.is_some() => Typing::Single((rng(seed) % mk.alleles().len() as u64) as usize),
-                            _ => genotype(rng(seed), mk),
-                        })
-                        .collect();
-                    Victim {
-                        id,
-                        sex: if male { Sex::Male } else { Sex::Female },
-                        typings,
-                    }
-                })
-                .collect();
+            let vics = random_victims(&markers, &victims, |v| format!("V{v}"), 5, &mut mixer, &mut conditions);
             DviCase::new(markers, vics, fams, conditions).unwrap()
         })
 }

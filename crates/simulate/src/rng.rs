@@ -56,9 +56,19 @@ impl Rng {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
+    /// Uniform in [`low`, `high`).
+    pub fn between(&mut self, low: f64, high: f64) -> f64 {
+        low + (high - low) * self.uniform()
+    }
+
     /// True with probability `p`.
     pub fn bernoulli(&mut self, p: f64) -> bool {
         self.uniform() < p
+    }
+
+    /// One of `items` (not empty), each equally likely.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
     }
 
     /// Uniform in `0..n` (`n > 0`), by Lemire's multiply-shift with rejection (no modulo bias).
@@ -71,6 +81,13 @@ impl Rng {
             if low >= n.wrapping_neg() % n {
                 return (m >> 64) as usize;
             }
+        }
+    }
+
+    /// Shuffles `items` in place (Fisher–Yates), every order equally likely.
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            items.swap(i, self.below(i + 1));
         }
     }
 

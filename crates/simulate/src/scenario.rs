@@ -342,9 +342,7 @@ pub fn simulate_scenario(markers: &[Marker], spec: &ScenarioSpec) -> Result<Scen
         });
     }
     // Shuffle (Fisher–Yates) so that a victim's position says nothing about its source.
-    for i in (1..victims.len()).rev() {
-        victims.swap(i, rng.below(i + 1));
-    }
+    rng.shuffle(&mut victims);
     for (i, v) in victims.iter_mut().enumerate() {
         v.id = format!("V{}", i + 1);
     }

@@ -50,7 +50,7 @@ pub struct ProfileRow {
 
 fn read_profiles(table: &Table) -> Result<Vec<ProfileRow>> {
     let markers: Vec<&str> = table
-        .headers
+        .headers()
         .iter()
         .map(String::as_str)
         .filter(|h| !PROFILE_COLUMNS.contains(h))

@@ -1,39 +1,37 @@
-//! The CSV tables of the imports: a file read whole, its header checked (every column named, none
-//! twice, the required ones present, unknown ones refused where the columns are fixed), and its
-//! rows with the line each starts on, so that every error names the file, line and column.
+//! The CSV tables of the imports, read by the one table reader, `formats::Table` (quote-aware;
+//! header checked: every column named, none twice, the required ones present, unknown ones refused
+//! where the columns are fixed). This layer turns its errors into bad input (exit code 2) naming the
+//! file, line and column, and adds the checks the imports share (a key given twice).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Display;
 
 use anyhow::Result;
+use formats::{TableError, TableSpec};
 use registry::model::FieldError;
 
 use crate::input_error;
 
-/// A CSV file read whole: its header and its records with the line each starts on.
+/// A table's fault as bad input; its message names the file, line and column.
+fn bad(e: TableError) -> anyhow::Error {
+    input_error!("{e}")
+}
+
+/// A CSV file read whole.
 pub(crate) struct Table {
     pub(crate) path: String,
-    pub(crate) headers: Vec<String>,
-    rows: Vec<(u64, csv::StringRecord)>,
+    inner: formats::Table,
 }
 
 /// One record of a [`Table`].
 pub(crate) struct Row<'a> {
-    table: &'a Table,
     pub(crate) line: u64,
-    record: &'a csv::StringRecord,
+    inner: formats::Row<'a>,
 }
 
+/// The error of the cell in `column` on `line` of the file `path`.
 pub(crate) fn cell_error(path: &str, line: u64, column: &str, message: impl Display) -> anyhow::Error {
     input_error!("{path}: line {line}, column '{column}': {message}")
-}
-
-/// The error for a header cell left empty, the column counted from 1.
-fn unnamed_column(path: &str, index: usize) -> anyhow::Error {
-    input_error!(
-        "{path}: line 1, column {}: the column has no name (the first row names every column)",
-        index + 1
-    )
 }
 
 impl Table {
@@ -53,82 +51,40 @@ impl Table {
         required: &[&str],
         header_word: &str,
     ) -> Result<Table> {
-        let header_error =
-            |column: &str, message: &dyn Display| input_error!("{shown}: line 1, {header_word} '{column}': {message}");
-        let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| input_error!("{shown}: line 1: {e}"))?
-            .iter()
-            .map(|h| h.trim().to_owned())
-            .collect();
-        let mut seen = HashSet::new();
-        for (i, h) in headers.iter().enumerate() {
-            if h.is_empty() {
-                return Err(unnamed_column(shown, i));
-            }
-            if !seen.insert(h.as_str()) {
-                return Err(header_error(h, &"the column is given twice"));
-            }
-            if let Some(known) = known {
-                if !known.contains(&h.as_str()) {
-                    return Err(header_error(
-                        h,
-                        &format_args!("unknown column (known: {})", known.join(", ")),
-                    ));
-                }
-            }
-        }
-        for r in required {
-            if !headers.iter().any(|h| h == r) {
-                return Err(header_error(r, &"required column missing"));
-            }
-        }
-        let mut rows = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
-                input_error!("{shown}: line {line}: {e}")
-            })?;
-            let line = record.position().map_or(0, |p| p.line());
-            rows.push((line, record));
-        }
+        let spec = TableSpec {
+            header_word,
+            ..TableSpec::csv(shown, known, required)
+        };
         Ok(Table {
             path: shown.to_owned(),
-            headers,
-            rows,
+            inner: formats::Table::read(text, &spec).map_err(bad)?,
         })
+    }
+
+    pub(crate) fn headers(&self) -> &[String] {
+        self.inner.headers()
     }
 
     pub(crate) fn rows(&self) -> impl Iterator<Item = Row<'_>> {
-        self.rows.iter().map(move |(line, record)| Row {
-            table: self,
-            line: *line,
-            record,
+        self.inner.rows().map(|inner| Row {
+            line: inner.line,
+            inner,
         })
-    }
-
-    fn index(&self, column: &str) -> Option<usize> {
-        self.headers.iter().position(|h| h == column)
     }
 }
 
 impl<'a> Row<'a> {
     /// The trimmed value of `column`, `None` if the column is absent or the cell empty.
     pub(crate) fn get(&self, column: &str) -> Option<&'a str> {
-        self.table
-            .index(column)
-            .and_then(|i| self.record.get(i))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
+        self.inner.get(column)
     }
 
     pub(crate) fn required(&self, column: &str) -> Result<&'a str> {
-        self.get(column).ok_or_else(|| self.error(column, "is empty"))
+        self.inner.required(column).map_err(bad)
     }
 
     pub(crate) fn error(&self, column: &str, message: impl Display) -> anyhow::Error {
-        cell_error(&self.table.path, self.line, column, message)
+        bad(self.inner.error(column, message))
     }
 
     /// A [`FieldError`] from a registry parser, its field taken as the column name.
@@ -140,30 +96,15 @@ impl<'a> Row<'a> {
     where
         T::Err: Display,
     {
-        self.get(column)
-            .map(|v| v.parse::<T>().map_err(|e| self.error(column, e)))
-            .transpose()
+        self.inner.parse(column).map_err(bad)
     }
 
     pub(crate) fn number(&self, column: &str) -> Result<Option<f64>> {
-        self.get(column)
-            .map(|v| {
-                v.parse::<f64>()
-                    .ok()
-                    .filter(|x| x.is_finite())
-                    .ok_or_else(|| self.error(column, format!("'{v}' is not a number")))
-            })
-            .transpose()
+        self.inner.number(column).map_err(bad)
     }
 
     pub(crate) fn flag(&self, column: &str) -> Result<Option<bool>> {
-        self.get(column)
-            .map(|v| match v.to_ascii_lowercase().as_str() {
-                "yes" | "y" | "true" | "t" | "1" => Ok(true),
-                "no" | "n" | "false" | "f" | "0" => Ok(false),
-                _ => Err(self.error(column, format!("'{v}' is not yes or no"))),
-            })
-            .transpose()
+        self.inner.flag(column).map_err(bad)
     }
 }
 

@@ -191,6 +191,16 @@ pub fn sex_compatible(v: Sex, m: Sex) -> bool {
     v == m || v == Sex::Unknown || m == Sex::Unknown
 }
 
+/// The Hardy–Weinberg probability of genotype a/b (the unrelated alternative's genotype weight), shared by the
+/// rows and the screen so both divide by the same number.
+pub(crate) fn hw(freqs: &[f64], a: usize, b: usize) -> f64 {
+    if a == b {
+        freqs[a] * freqs[a]
+    } else {
+        2.0 * freqs[a] * freqs[b]
+    }
+}
+
 /// The same markers without mutation models: for counting exclusions, and for families whose
 /// references need no mutation (dvir's `disableMutations`).
 pub(crate) fn without_mutations(markers: &[Marker]) -> Vec<Marker> {

@@ -19,7 +19,7 @@
 
 use kinship::{Chromosome, Conditions, Engine, Marker, Pedigree, Typing};
 
-use super::{DviCase, DviError, Evaluator};
+use super::{hw, DviCase, DviError, Evaluator};
 
 /// A victim's typing at one marker as weights over the marker's genotypes.
 #[derive(Debug, Clone)]
@@ -48,14 +48,6 @@ pub(crate) struct Rows<'a> {
 pub(crate) struct Row {
     pub ln_lr: Vec<f64>,
     pub zero_markers: Vec<u32>,
-}
-
-fn hw(freqs: &[f64], a: usize, b: usize) -> f64 {
-    if a == b {
-        freqs[a] * freqs[a]
-    } else {
-        2.0 * freqs[a] * freqs[b]
-    }
 }
 
 impl<'a> Rows<'a> {

@@ -4,11 +4,11 @@
 //! except for mutations, and so do many unrelated people of the same line. The evidence of a match is therefore
 //! weighed by how common the haplotype is in a reference database, counted directly:
 //!
-//! * [`ystr`]: [`YHaplotype`] (locus → [`YAllele`], multi-copy loci as multisets), the TSV reference database
-//!   [`read_y_database`], and [`compare_y`] with a mutation allowance ([`LineageTolerance`]).
-//! * [`mtdna`]: [`MtProfile`] (variants from the rCRS, with the [`Coverage`] that was sequenced), the TSV
-//!   reference database [`read_mt_database`], and [`compare_mt`] over the region both profiles cover
-//!   ([`MtOptions`]: C-stretch length heteroplasmy ignored by default).
+//! * [`ystr`]: [`YHaplotype`] (locus → [`YAllele`], multi-copy loci as multisets), the reference database
+//!   [`YDatabase`], and [`compare_y`] with a mutation allowance ([`LineageTolerance`]).
+//! * [`mtdna`]: [`MtProfile`] (variants from the rCRS, with the [`Coverage`] that was sequenced), the reference
+//!   database [`MtDatabase`], and [`compare_mt`] over the region both profiles cover ([`MtOptions`]: C-stretch
+//!   length heteroplasmy ignored by default).
 //! * [`freq`]: frequencies by counting ([`count_y`], [`count_mt`]), the Clopper–Pearson upper bound
 //!   ([`clopper_pearson_upper`]), and the [`LineageReport`] of a victim against a family reference
 //!   ([`y_report`], [`mt_report`]): verdict, counts, estimates and the likelihood ratio.
@@ -22,7 +22,10 @@
 //! | `Mismatch`             | differences beyond the tolerance                             | 0 (exclusion)         |
 //! | `Inconclusive`         | too little typed in common to compare                        | none                  |
 //!
-//! Nothing here reads files: databases are parsed from `&str`, and no input makes any function panic.
+//! Nothing here reads files or tables. The reference databases are tab-separated files read by `formats`
+//! (`read_y_database`, `read_mt_database`: header, fields, unique ids, with the one line splitter of that
+//! crate); [`YDatabase::from_rows`] and [`MtDatabase::from_rows`] parse their values, and no input makes
+//! any function panic.
 
 pub mod freq;
 pub mod mtdna;
@@ -33,11 +36,11 @@ pub use freq::{
     HaplotypeFrequency, LineageComparison, LineageReport, CLOPPER_PEARSON_TAIL,
 };
 pub use mtdna::{
-    compare_mt, read_mt_database, Bases, Change, Coverage, MtComparison, MtDatabase, MtDifference, MtEntry, MtOptions,
-    MtProfile, Site, Variant, RCRS_LENGTH,
+    compare_mt, Bases, Change, Coverage, MtComparison, MtDatabase, MtDifference, MtEntry, MtOptions, MtProfile, MtRow,
+    Site, Variant, RCRS_LENGTH,
 };
 pub use ystr::{
-    compare_y, read_y_database, LineageTolerance, LocusComparison, YAllele, YComparison, YDatabase, YEntry, YHaplotype,
+    compare_y, LineageTolerance, LocusComparison, YAllele, YComparison, YDatabase, YEntry, YHaplotype, YRow,
 };
 
 /// The outcome of comparing a victim's lineage profile with a relative's.
@@ -68,7 +71,7 @@ impl std::fmt::Display for LineageVerdict {
 /// Why a lineage profile or database cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LineageError {
-    /// A reference database line; `field` is the column (a locus name, `id`, `range`, `variants`).
+    /// A value of a reference database; `field` is the column (a locus name, `id`, `range`, `variants`).
     #[error("line {line}, field '{field}': {message}")]
     Database {
         line: usize,
@@ -99,20 +102,6 @@ impl LineageError {
     }
 }
 
-/// The lines of `text` with 1-based numbers, a leading byte-order mark and trailing `\r` removed.
-fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    text.split('\n')
-        .enumerate()
-        .map(|(i, line)| (i + 1, line.strip_suffix('\r').unwrap_or(line)))
-}
-
-/// A line the database readers skip: blank, or a `#` comment.
-fn is_skipped(line: &str) -> bool {
-    let line = line.trim();
-    line.is_empty() || line.starts_with('#')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,11 +114,5 @@ mod tests {
         );
         let e = "16223X".parse::<Variant>().unwrap_err();
         assert!(e.to_string().starts_with("variant '16223X': "), "{e}");
-    }
-
-    #[test]
-    fn numbered_lines_strip_bom_and_cr() {
-        let lines: Vec<_> = numbered_lines("\u{feff}a\r\nb\n").collect();
-        assert_eq!(lines, vec![(1, "a"), (2, "b"), (3, "")]);
     }
 }

@@ -27,11 +27,11 @@
 //! (`16024-576` is `16024-16569` and `1-576`); a single position is a range of one. Positions run from 1 to
 //! [`RCRS_LENGTH`]. Every variant must lie in the coverage; an insertion `N.k` lies where position `N` does.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
-use super::{is_skipped, numbered_lines, LineageError, LineageVerdict};
+use super::{LineageError, LineageVerdict};
 
 /// The length of the rCRS (GenBank NC_012920): positions run from 1 to this.
 pub const RCRS_LENGTH: u32 = 16569;
@@ -541,72 +541,42 @@ impl MtDatabase {
     }
 }
 
-/// Reads an mtDNA reference database from tab-separated text.
-///
-/// The first line that is not blank or a `#` comment is the header. It must have the columns `id`, `range` (or
-/// `coverage`) and `variants`, in any order and any case; other columns (a haplogroup, say) are ignored. Then
-/// one profile per line with as many fields as the header; blank and `#` lines are skipped. An empty variants
-/// field, or `rCRS`, means no difference from the reference. Ids must be unique. Every error names the line and
-/// the field.
-pub fn read_mt_database(text: &str) -> Result<MtDatabase, LineageError> {
-    let mut lines = numbered_lines(text).filter(|(_, l)| !is_skipped(l));
-    let Some((header_line, header)) = lines.next() else {
-        return Err(LineageError::database(
-            1,
-            "id",
-            "no header line (expected id<TAB>range<TAB>variants)",
-        ));
-    };
-    let header: Vec<&str> = header.split('\t').map(str::trim).collect();
-    let column = |names: &[&str]| {
-        header
-            .iter()
-            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
-    };
-    let find = |names: &[&str]| {
-        column(names).ok_or_else(|| LineageError::database(header_line, names[0], "no such column in the header"))
-    };
-    let (id_col, range_col, variants_col) = (find(&["id"])?, find(&["range", "coverage"])?, find(&["variants"])?);
+/// One profile of an mtDNA reference database as a reader split it (`formats::read_mt_database`, which checks
+/// the table: header, field counts, unique ids).
+#[derive(Debug, Clone, Copy)]
+pub struct MtRow<'a> {
+    pub id: &'a str,
+    /// The line of the database text it came from.
+    pub line: usize,
+    /// The coverage (`16024-16365 73-340`).
+    pub range: &'a str,
+    /// The variants (`263G 315.1C`; empty or `rCRS`: none).
+    pub variants: &'a str,
+}
 
-    let mut entries = Vec::new();
-    let mut ids: HashMap<String, usize> = HashMap::new();
-    for (n, line) in lines {
-        let fields: Vec<&str> = line.split('\t').map(str::trim).collect();
-        if fields.len() != header.len() {
-            let field = if fields.len() < header.len() {
-                header[fields.len()].to_owned()
-            } else {
-                format!("column {}", header.len() + 1)
-            };
-            return Err(LineageError::database(
-                n,
-                field,
-                format!("the line has {} fields and the header {}", fields.len(), header.len()),
-            ));
+impl MtDatabase {
+    /// The typed database from the rows of a database read as text; an error names the row's line and the
+    /// column the header gives the range (`range_field`) or the variants (`variants_field`).
+    pub fn from_rows<'a>(
+        range_field: &str,
+        variants_field: &str,
+        rows: impl IntoIterator<Item = MtRow<'a>>,
+    ) -> Result<MtDatabase, LineageError> {
+        let mut entries = Vec::new();
+        for row in rows {
+            let coverage =
+                Coverage::parse(row.range).map_err(|e| LineageError::database(row.line, range_field, e.to_string()))?;
+            let profile = parse_variants(row.variants)
+                .and_then(|variants| MtProfile::new(variants, coverage))
+                .map_err(|e| LineageError::database(row.line, variants_field, e.to_string()))?;
+            entries.push(MtEntry {
+                id: row.id.to_owned(),
+                line: row.line,
+                profile,
+            });
         }
-        let id = fields[id_col];
-        if id.is_empty() {
-            return Err(LineageError::database(n, header[id_col], "empty id"));
-        }
-        if let Some(first) = ids.insert(id.to_owned(), n) {
-            return Err(LineageError::database(
-                n,
-                header[id_col],
-                format!("id '{id}' is already on line {first}"),
-            ));
-        }
-        let coverage = Coverage::parse(fields[range_col])
-            .map_err(|e| LineageError::database(n, header[range_col], e.to_string()))?;
-        let profile = parse_variants(fields[variants_col])
-            .and_then(|variants| MtProfile::new(variants, coverage))
-            .map_err(|e| LineageError::database(n, header[variants_col], e.to_string()))?;
-        entries.push(MtEntry {
-            id: id.to_owned(),
-            line: n,
-            profile,
-        });
+        Ok(MtDatabase { entries })
     }
-    Ok(MtDatabase { entries })
 }
 
 /// How mtDNA profiles are compared.
@@ -984,57 +954,5 @@ mod tests {
             }),
             None
         );
-    }
-
-    const DB: &str = "\
-id\thaplogroup\trange\tvariants
-E1\tH\t16024-16365 73-340\t263G 315.1C
-E2\tH1\t16024-16365 73-340\trCRS
-
-# comment
-E3\tU5\t16024-576\t16270T 73G 263G 315.1C\r
-";
-
-    #[test]
-    fn database_reads() {
-        let db = read_mt_database(DB).unwrap();
-        assert_eq!(db.entries.len(), 3);
-        assert_eq!(db.entries[2].line, 6);
-        assert_eq!(db.entries[2].id, "E3");
-        assert_eq!(
-            db.entries[2].profile.to_string(),
-            "73G 263G 315.1C 16270T (coverage 1-576 16024-16569)"
-        );
-        assert!(db.entries[1].profile.variants().is_empty());
-    }
-
-    #[test]
-    fn database_errors_name_line_and_field() {
-        let cases = [
-            (
-                "",
-                "line 1, field 'id': no header line (expected id<TAB>range<TAB>variants)",
-            ),
-            ("id\tvariants\n", "line 1, field 'range': no such column in the header"),
-            (
-                "id\trange\tvariants\nA\t1-100\n",
-                "line 2, field 'variants': the line has 2 fields and the header 3",
-            ),
-            (
-                "id\trange\tvariants\nA\t1-100\t73X\n",
-                "line 2, field 'variants': variant '73X': 'X' is not a base or an IUPAC code",
-            ),
-            (
-                "id\tCoverage\tvariants\nA\t1-100x\t73G\n",
-                "line 2, field 'Coverage': coverage '1-100x': expected a range of positions such as 16024-16365",
-            ),
-            (
-                "ID\trange\tvariants\nA\t1-100\t\nA\t1-100\t\n",
-                "line 3, field 'ID': id 'A' is already on line 2",
-            ),
-        ];
-        for (text, message) in cases {
-            assert_eq!(read_mt_database(text).unwrap_err().to_string(), message);
-        }
     }
 }

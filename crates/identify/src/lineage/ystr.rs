@@ -8,11 +8,11 @@
 //! Not typed is written as an empty field, `-` or `NA` (any case), both in [`YHaplotype::parse`] and in the
 //! database.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use super::{is_skipped, numbered_lines, LineageError, LineageVerdict};
+use super::{LineageError, LineageVerdict};
 
 /// One copy of a Y-STR allele: a repeat number with an optional microvariant part, or another label.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -331,86 +331,66 @@ impl YDatabase {
     }
 }
 
-/// Reads a Y-STR reference database from tab-separated text.
-///
-/// The first line that is not blank or a `#` comment is the header, `id<TAB>locus1<TAB>locus2…`; then one
-/// haplotype per line with as many fields as the header; blank and `#` lines are skipped. A field that is empty,
-/// `-` or `NA` means not typed. Ids must be unique. Every error names the line and the field (the locus).
-pub fn read_y_database(text: &str) -> Result<YDatabase, LineageError> {
-    let mut lines = numbered_lines(text).filter(|(_, l)| !is_skipped(l));
-    let Some((header_line, header)) = lines.next() else {
-        return Err(LineageError::database(
-            1,
-            "id",
-            "no header line (expected id<TAB>locus1<TAB>…)",
-        ));
-    };
-    let header: Vec<&str> = header.split('\t').map(str::trim).collect();
-    if !header[0].eq_ignore_ascii_case("id") {
-        return Err(LineageError::database(
-            header_line,
-            header[0],
-            "the first column of the header must be 'id'",
-        ));
-    }
-    let loci: Vec<String> = header[1..].iter().map(|l| (*l).to_owned()).collect();
-    if loci.is_empty() {
-        return Err(LineageError::database(header_line, "id", "the header names no locus"));
-    }
-    let mut seen = std::collections::HashSet::new();
-    for locus in &loci {
-        check_locus_name(locus).map_err(|m| LineageError::database(header_line, locus.as_str(), m))?;
-        if !seen.insert(locus.as_str()) {
-            return Err(LineageError::database(
-                header_line,
-                locus.as_str(),
-                "locus named twice in the header",
-            ));
-        }
-    }
+/// One haplotype of a Y-STR reference database as a reader split it (`formats::read_y_database`, which checks
+/// the table: header, field counts, unique ids).
+#[derive(Debug, Clone, Copy)]
+pub struct YRow<'a> {
+    pub id: &'a str,
+    /// The line of the database text it came from.
+    pub line: usize,
+    /// One value per locus, in the order of the loci (empty, `-` or `NA`: not typed).
+    pub values: &'a [String],
+}
 
-    let mut entries = Vec::new();
-    let mut ids: HashMap<String, usize> = HashMap::new();
-    for (n, line) in lines {
-        let fields: Vec<&str> = line.split('\t').map(str::trim).collect();
-        if fields.len() != header.len() {
-            let field = if fields.len() < header.len() {
-                header[fields.len()].to_owned()
-            } else {
-                format!("column {}", header.len() + 1)
-            };
-            return Err(LineageError::database(
-                n,
-                field,
-                format!("the line has {} fields and the header {}", fields.len(), header.len()),
-            ));
-        }
-        let id = fields[0];
-        if id.is_empty() {
-            return Err(LineageError::database(n, "id", "empty id"));
-        }
-        if let Some(first) = ids.insert(id.to_owned(), n) {
-            return Err(LineageError::database(
-                n,
-                "id",
-                format!("id '{id}' is already on line {first}"),
-            ));
-        }
-        let mut haplotype = BTreeMap::new();
-        for (locus, value) in loci.iter().zip(&fields[1..]) {
-            if is_untyped(value) {
-                continue;
+impl YDatabase {
+    /// The typed database from the header's loci and the rows of a database read as text. Every locus name is
+    /// checked (an error names `header_line` and the locus), every allele parsed (an error names the row's line
+    /// and the locus).
+    pub fn from_rows<'a>(
+        header_line: usize,
+        loci: &[String],
+        rows: impl IntoIterator<Item = YRow<'a>>,
+    ) -> Result<YDatabase, LineageError> {
+        let mut seen = std::collections::HashSet::new();
+        for locus in loci {
+            check_locus_name(locus).map_err(|m| LineageError::database(header_line, locus.as_str(), m))?;
+            if !seen.insert(locus.as_str()) {
+                return Err(LineageError::database(
+                    header_line,
+                    locus.as_str(),
+                    "locus named twice in the header",
+                ));
             }
-            let allele = YAllele::parse(value).map_err(|e| LineageError::database(n, locus.as_str(), e.to_string()))?;
-            haplotype.insert(locus.clone(), allele);
         }
-        entries.push(YEntry {
-            id: id.to_owned(),
-            line: n,
-            haplotype: YHaplotype { loci: haplotype },
-        });
+        let mut entries = Vec::new();
+        for row in rows {
+            if row.values.len() != loci.len() {
+                return Err(LineageError::database(
+                    row.line,
+                    "id",
+                    format!("the row has {} values for {} loci", row.values.len(), loci.len()),
+                ));
+            }
+            let mut haplotype = BTreeMap::new();
+            for (locus, value) in loci.iter().zip(row.values) {
+                if is_untyped(value) {
+                    continue;
+                }
+                let allele = YAllele::parse(value)
+                    .map_err(|e| LineageError::database(row.line, locus.as_str(), e.to_string()))?;
+                haplotype.insert(locus.clone(), allele);
+            }
+            entries.push(YEntry {
+                id: row.id.to_owned(),
+                line: row.line,
+                haplotype: YHaplotype { loci: haplotype },
+            });
+        }
+        Ok(YDatabase {
+            loci: loci.to_vec(),
+            entries,
+        })
     }
-    Ok(YDatabase { loci, entries })
 }
 
 /// How far two haplotypes may differ and still be called a match within tolerance, and how many loci they must
@@ -618,62 +598,6 @@ mod tests {
         assert!(e.to_string().starts_with("locus 'DYS19': allele '1x': "), "{e}");
         assert!(YHaplotype::parse(&[("", "14")]).is_err());
         assert!("DYS19 14".parse::<YHaplotype>().is_err());
-    }
-
-    const DB: &str = "\
-# a small database
-id\tDYS19\tDYS385\tDYS390
-
-H1\t14\t11,14\t24
-H2\t15\t11-14\t-
-H3\t14\t\t24\r
-";
-
-    #[test]
-    fn database_reads() {
-        let db = read_y_database(DB).unwrap();
-        assert_eq!(db.loci, ["DYS19", "DYS385", "DYS390"]);
-        assert_eq!(db.entries.len(), 3);
-        assert_eq!(db.entries[0].line, 4);
-        assert_eq!(db.entries[1].haplotype.to_string(), "DYS19=15; DYS385=11,14");
-        assert_eq!(db.entries[2].haplotype.to_string(), "DYS19=14; DYS390=24");
-    }
-
-    #[test]
-    fn database_errors_name_line_and_field() {
-        let cases = [
-            ("", "line 1, field 'id': no header line (expected id<TAB>locus1<TAB>…)"),
-            (
-                "name\tDYS19\n",
-                "line 1, field 'name': the first column of the header must be 'id'",
-            ),
-            ("id\n", "line 1, field 'id': the header names no locus"),
-            (
-                "id\tDYS19\tDYS19\n",
-                "line 1, field 'DYS19': locus named twice in the header",
-            ),
-            (
-                "id\tDYS19\tDYS390\nA\t14\n",
-                "line 2, field 'DYS390': the line has 2 fields and the header 3",
-            ),
-            (
-                "id\tDYS19\nA\t14\t15\n",
-                "line 2, field 'column 3': the line has 3 fields and the header 2",
-            ),
-            (
-                "id\tDYS19\nA\t14\nA\t15\n",
-                "line 3, field 'id': id 'A' is already on line 2",
-            ),
-            ("id\tDYS19\n\t14\n", "line 2, field 'id': empty id"),
-        ];
-        for (text, message) in cases {
-            assert_eq!(read_y_database(text).unwrap_err().to_string(), message);
-        }
-        let e = read_y_database("id\tDYS19\tDYS390\nA\t14\t2x4\n").unwrap_err();
-        assert!(
-            e.to_string().starts_with("line 2, field 'DYS390': allele '2x4': "),
-            "{e}"
-        );
     }
 
     #[test]

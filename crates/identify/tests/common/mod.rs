@@ -3,7 +3,8 @@
 
 #![allow(dead_code)]
 
-use kinship::{Chromosome, Marker, MutationModel, Typing};
+use identify::dvi::Victim;
+use kinship::{Chromosome, Conditions, Marker, MutationModel, Pedigree, Sex, Typing};
 
 /// One marker per weight list (alleles `10`, `11`, …, frequencies the normalised weights), named
 /// `{prefix}{i}`, all with model `model` (0 none, 1 equal, else stepwise) at `rate`.
@@ -58,4 +59,67 @@ impl Mixer {
 pub fn genotype(r: u64, m: &Marker) -> Typing {
     let n = m.alleles().len() as u64;
     Typing::Pair((r % n) as usize, ((r / n) % n) as usize)
+}
+
+/// The references' typings of a family, `typings[marker][member]`: members for whom `is_reference` holds
+/// get a genotype from the mixer stirred by `seed`, the others none.
+pub fn reference_typings(
+    markers: &[Marker],
+    pedigree: &Pedigree,
+    is_reference: impl Fn(&str) -> bool,
+    mixer: &mut Mixer,
+    seed: u64,
+) -> Vec<Vec<Typing>> {
+    markers
+        .iter()
+        .map(|mk| {
+            pedigree
+                .members()
+                .iter()
+                .map(|m| {
+                    if is_reference(&m.id) {
+                        genotype(mixer.next(seed), mk)
+                    } else {
+                        Typing::Untyped
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Victims drawn as (male, seed, dropout), named by `id`: at each marker one draw in `untyped_one_in` leaves
+/// it untyped, one a single allele where the victim has dropout, the rest a genotype. Each victim's dropout
+/// goes into `conditions`.
+pub fn random_victims(
+    markers: &[Marker],
+    draws: &[(bool, u64, Option<f64>)],
+    id: impl Fn(usize) -> String,
+    untyped_one_in: u64,
+    mixer: &mut Mixer,
+    conditions: &mut Conditions,
+) -> Vec<Victim> {
+    draws
+        .iter()
+        .enumerate()
+        .map(|(v, &(male, seed, dropout))| {
+            let id = id(v);
+            if let Some(d) = dropout {
+                conditions.dropout.insert(id.clone(), d);
+            }
+            let typings = markers
+                .iter()
+                .map(|mk| match mixer.next(seed) % untyped_one_in {
+                    0 => Typing::Untyped,
+                    1 if dropout.is_some() => Typing::Single((mixer.next(seed) % mk.alleles().len() as u64) as usize),
+                    _ => genotype(mixer.next(seed), mk),
+                })
+                .collect();
+            Victim {
+                id,
+                sex: if male { Sex::Male } else { Sex::Female },
+                typings,
+            }
+        })
+        .collect()
 }
