@@ -42,7 +42,7 @@ use registry::{
     SampleProfile, Store, StrProfile,
 };
 
-use super::Import;
+use super::{families_with_members, Import};
 use crate::input_error;
 
 /// What the file cannot say: where the remains were found, and the consent of the relatives.
@@ -353,24 +353,16 @@ async fn place(store: &Store, path: &str, file: &CmfFile, options: &CmfOptions) 
         }),
         _ => None,
     };
-    let mut wanted: Vec<&str> = planned
+    let wanted: Vec<&str> = planned
         .iter()
         .filter_map(|p| match &p.kind {
             Kind::Reference { family, .. } => Some(family.as_str()),
             Kind::Remains => None,
         })
         .collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let families: HashMap<String, i64> = store
-        .families_by_external_id(&wanted)
-        .await?
-        .into_iter()
-        .map(|f| (f.external_id.trim().to_owned(), f.id))
-        .collect();
-    let family_ids: Vec<i64> = families.values().copied().collect();
+    let (families, stored_members) = families_with_members(store, wanted).await?;
     let mut members: HashMap<i64, Vec<FamilyMember>> = HashMap::new();
-    for m in store.members_of_families(&family_ids).await? {
+    for m in stored_members {
         members.entry(m.family_id).or_default().push(m);
     }
     let kit = file

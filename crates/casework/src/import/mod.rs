@@ -16,11 +16,12 @@
 //! `genemapper` (an allele table). All CSV files are UTF-8 with a header row; columns may come in
 //! any order, values are trimmed, and an empty cell is the same as a missing column.
 
+use std::collections::HashMap;
 use std::fmt::Display;
 use std::future::Future;
 
 use anyhow::Result;
-use registry::Store;
+use registry::{FamilyMember, Store};
 
 use crate::input_error;
 
@@ -104,4 +105,23 @@ pub(crate) fn write_failure(path: &str, line: u64, e: registry::StoreError) -> a
         | registry::StoreError::NotFound { .. }) => input_error!("{path}: line {line}: {e}; {advice}"),
         other => anyhow::Error::new(other).context(format!("{path}: line {line}: writing failed; {advice}")),
     }
+}
+
+/// The registry's families among `external_ids` (by trimmed external id → family id) and all their
+/// members: two bulk reads, whatever the number of rows naming them.
+pub(crate) async fn families_with_members(
+    store: &Store,
+    mut external_ids: Vec<&str>,
+) -> Result<(HashMap<String, i64>, Vec<FamilyMember>)> {
+    external_ids.sort_unstable();
+    external_ids.dedup();
+    let families: HashMap<String, i64> = store
+        .families_by_external_id(&external_ids)
+        .await?
+        .into_iter()
+        .map(|f| (f.external_id.trim().to_owned(), f.id))
+        .collect();
+    let ids: Vec<i64> = families.values().copied().collect();
+    let members = store.members_of_families(&ids).await?;
+    Ok((families, members))
 }

@@ -24,7 +24,7 @@ use registry::model::PartialDate;
 use registry::{Consent, ConsentScope, NewReference, ReferenceProfile, Store, StrProfile};
 
 use super::table::{cell_error, unique_key, Table};
-use super::{write_failure, Import};
+use super::{families_with_members, write_failure, Import};
 use crate::input_error;
 
 /// The fixed columns of the profiles file; every other column is an STR marker.
@@ -130,19 +130,11 @@ async fn plan_profiles(store: &Store, path: &str, rows: Vec<ProfileRow>) -> Resu
         .into_iter()
         .map(|r| (r.external_id.trim().to_owned(), r))
         .collect();
-    let mut wanted: Vec<&str> = rows.iter().map(|r| r.family.as_str()).collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let families: HashMap<String, i64> = store
-        .families_by_external_id(&wanted)
-        .await?
-        .into_iter()
-        .map(|f| (f.external_id.trim().to_owned(), f.id))
-        .collect();
-    let family_ids: Vec<i64> = families.values().copied().collect();
+    let wanted: Vec<&str> = rows.iter().map(|r| r.family.as_str()).collect();
+    let (families, stored_members) = families_with_members(store, wanted).await?;
     // (family id, member name) → the ids of the members with that name.
     let mut members: HashMap<(i64, String), Vec<i64>> = HashMap::new();
-    for m in store.members_of_families(&family_ids).await? {
+    for m in stored_members {
         members
             .entry((m.family_id, m.data.display_name.trim().to_owned()))
             .or_default()

@@ -321,6 +321,18 @@ pub struct Source {
     pub note: Option<String>,
 }
 
+/// What every record with names needs: an external id of 1–200 characters and at least one name.
+fn check_key_and_names(external_id: &str, names: &[Name]) -> Result<(), FieldError> {
+    let id = external_id.trim();
+    if id.is_empty() || id.len() > 200 {
+        return Err(FieldError::new("external_id", "must be 1–200 characters"));
+    }
+    if names.is_empty() {
+        return Err(FieldError::new("names", "at least one name is needed"));
+    }
+    Ok(())
+}
+
 /// A missing or deceased person, as submitted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -342,13 +354,7 @@ pub struct NewPerson {
 impl NewPerson {
     /// Checks what the types alone do not: an external id and at least one name.
     pub fn check(&self) -> Result<(), FieldError> {
-        let id = self.external_id.trim();
-        if id.is_empty() || id.len() > 200 {
-            return Err(FieldError::new("external_id", "must be 1–200 characters"));
-        }
-        if self.names.is_empty() {
-            return Err(FieldError::new("names", "at least one name is needed"));
-        }
+        check_key_and_names(&self.external_id, &self.names)?;
         if let (Some(b), Some(d)) = (self.birth, self.death) {
             if d.year < b.year {
                 return Err(FieldError::new("death", format!("{d} is before the birth, {b}")));
@@ -432,13 +438,7 @@ pub struct NewSite {
 
 impl NewSite {
     pub fn check(&self) -> Result<(), FieldError> {
-        let id = self.external_id.trim();
-        if id.is_empty() || id.len() > 200 {
-            return Err(FieldError::new("external_id", "must be 1–200 characters"));
-        }
-        if self.names.is_empty() {
-            return Err(FieldError::new("names", "at least one name is needed"));
-        }
+        check_key_and_names(&self.external_id, &self.names)?;
         Ok(())
     }
 }
