@@ -16,9 +16,9 @@ pub use demo::DemoSize;
 use demo::Scenario;
 use registry::model::{Coordinates, Name, NameKind, NewPerson, NewSite, PartialDate, PersonStatus, Place, Sex, Source};
 use registry::{
-    Consent, ConsentScope, IdentificationEvidence, ImportFamily, MissionKind, NewCustodyEvent, NewFamily, NewMember,
-    NewMission, NewReference, NewRemains, NewSample, NewVisitRequest, Participant, ProfileKind, ReferenceProfile, Role,
-    SampleProfile, Store, StrProfile,
+    Consent, ConsentScope, ImportFamily, MissionKind, NewCustodyEvent, NewFamily, NewMember, NewMission, NewReference,
+    NewRemains, NewSample, NewVisitRequest, Participant, ProfileKind, ReferenceProfile, Role, SampleProfile, Store,
+    StrProfile,
 };
 
 const DB_FILE: &str = "homeward-demo.db";
@@ -192,15 +192,7 @@ async fn build(store: &Store, dir: &Path, seed: u64, size: DemoSize) -> Result<V
         return Err(anyhow!("the demo's matching job failed: {error}"));
     }
     step("matching job", &mut clock);
-    let proposed = propose(
-        store,
-        &scenario,
-        job.id,
-        &family_ids.members,
-        &family_ids.references,
-        &sample_remains,
-    )
-    .await?;
+    let proposed = propose(store, &scenario, job.id, &family_ids.members, &sample_remains).await?;
     step("identifications proposed", &mut clock);
     eprintln!(
         "demo registry: {} sites, {} persons, {} families, {} samples; {} identifications proposed \
@@ -352,12 +344,10 @@ async fn write_persons(store: &Store, scenario: &Scenario) -> Result<Vec<i64>> {
     Ok(ids)
 }
 
-/// The registry ids of a scenario's families, their members (by family, then member index) and
-/// their references (by family).
+/// The registry ids of a scenario's families and their members (by family, then member index).
 struct FamilyIds {
     families: Vec<i64>,
     members: Vec<Vec<i64>>,
-    references: Vec<Vec<i64>>,
 }
 
 /// Writes the families and their reference samples.
@@ -433,22 +423,9 @@ async fn write_families(store: &Store, scenario: &Scenario, person_ids: &[i64]) 
         .import_references(ACTOR, &references)
         .await
         .map_err(|(i, e)| anyhow!("reference {i}: {e}"))?;
-    let keys: Vec<&str> = references.iter().map(|r| r.external_id.as_str()).collect();
-    let stored: HashMap<String, i64> = store
-        .references_by_external_id(&keys)
-        .await?
-        .into_iter()
-        .map(|r| (r.external_id.clone(), r.id))
-        .collect();
-    let reference_ids = scenario
-        .families
-        .iter()
-        .map(|f| f.references.iter().map(|r| stored[&r.key]).collect())
-        .collect();
     Ok(FamilyIds {
         families: ids,
         members: member_ids,
-        references: reference_ids,
     })
 }
 
@@ -638,26 +615,21 @@ async fn write_remains(
 }
 
 /// Proposes an identification for each sample whose best candidate has LR ≥ 10^4 and a posterior
-/// of at least 0.99, once per person. The prior is 1/N when the register buries the missing person
-/// at the site the remains came from, N people being buried there (estimated, or else the
-/// register's count), and one over the whole register otherwise. Returns (proposed, agreeing with
-/// the simulation's truth).
+/// of at least 0.99, once per person, the way an analyst does: naming the candidate, the registry
+/// supplying the evidence. The posterior is the registry's one ([`registry::FLAT_PRIOR`]), the
+/// figure the candidate page and the identification show. Returns (proposed, agreeing with the
+/// simulation's truth).
 async fn propose(
     store: &Store,
     scenario: &Scenario,
     job_id: i64,
     member_ids: &[Vec<i64>],
-    reference_ids: &[Vec<i64>],
     sample_remains: &HashMap<i64, usize>,
 ) -> Result<(usize, usize)> {
     let mut family_of_member: HashMap<i64, usize> = HashMap::new();
     for (f, members) in member_ids.iter().enumerate() {
         let missing = scenario.families[f].missing_member();
         family_of_member.insert(members[missing], f);
-    }
-    let mut buried = vec![0u32; scenario.sites.len()];
-    for p in &scenario.persons {
-        buried[p.site] += 1;
     }
     let mut best: HashMap<i64, registry::Candidate> = HashMap::new();
     for c in store.list_candidates(job_id).await? {
@@ -687,46 +659,10 @@ async fn propose(
     for (f, c) in chosen {
         let family = &scenario.families[f];
         let remains = &scenario.remains[sample_remains[&c.data.sample_id]];
-        let site = remains.site;
-        // The prior: the remains are one of the N people buried where they were found, if the
-        // register puts the missing person there; else one of everyone in the register.
-        let person = &scenario.persons[family.person];
-        let n = if person.burial_known && person.site == site {
-            scenario.sites[site]
-                .reported_count
-                .unwrap_or(buried[site])
-                .max(buried[site])
-        } else {
-            scenario.persons.len() as u32
-        };
-        let prior = 1.0 / f64::from(n.max(1));
-        let lr = 10f64.powf(c.data.log10_lr);
-        let posterior = if lr.is_finite() {
-            lr * prior / (lr * prior + 1.0 - prior)
-        } else {
-            1.0
-        };
-        if posterior < PROPOSE_POSTERIOR {
+        if store.candidate_posterior(c.id).await? < PROPOSE_POSTERIOR {
             continue;
         }
-        let person_id = store
-            .get_member(member_ids[f][family.missing_member()])
-            .await?
-            .and_then(|m| m.data.person_id)
-            .ok_or_else(|| anyhow!("family {}: the missing member has no person", family.key))?;
-        store
-            .propose_cited_identification(
-                "analyst",
-                person_id,
-                &reference_ids[f],
-                &IdentificationEvidence {
-                    job_id: Some(job_id),
-                    sample_id: Some(c.data.sample_id),
-                    lr: lr.min(f64::MAX),
-                    posterior,
-                },
-            )
-            .await?;
+        store.propose_from_candidate("analyst", c.id).await?;
         proposed += 1;
         if remains.truth == family.person {
             correct += 1;

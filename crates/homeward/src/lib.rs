@@ -20,3 +20,4 @@ pub mod relationship;
 pub mod screen;
 pub mod serve;
 pub mod snp;
+pub mod verify;

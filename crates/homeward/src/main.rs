@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 use casework::error;
 use clap::{Parser, Subcommand};
-use homeward::{advise, backup, db, demo, dvi, export, import, itinerary, lr, matching, relationship, screen, serve};
+use homeward::{
+    advise, backup, db, demo, dvi, export, import, itinerary, lr, matching, relationship, screen, serve, verify,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -49,6 +51,9 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(db::AuditCommand),
+    /// Recompute stored evidence and check that it reproduces.
+    #[command(subcommand)]
+    Verify(verify::VerifyCommand),
     /// Copy an SQLite registry to a file while it runs (VACUUM INTO); PostgreSQL: use pg_dump.
     Backup(backup::BackupArgs),
     /// Replace an SQLite registry by a backup whose audit chain verifies; PostgreSQL: use pg_restore.
@@ -81,6 +86,7 @@ fn main() -> ExitCode {
         Command::Itinerary(args) => itinerary::run(&args),
         Command::RecoveryPriority(args) => itinerary::recovery_priority(&args),
         Command::Audit(cmd) => db::audit(&cmd),
+        Command::Verify(cmd) => verify::run(&cmd),
         Command::Backup(args) => backup::backup(&args),
         Command::Restore(args) => backup::restore(&args),
         Command::Serve(args) => serve::serve(&args),

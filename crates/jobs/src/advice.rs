@@ -45,13 +45,14 @@ pub async fn family_advice(
     let Some(missing) = members.iter().find(|m| m.data.is_missing) else {
         return Ok(None);
     };
-    let mut references = Vec::new();
+    let (mut references, mut reference_ids) = (Vec::new(), Vec::new());
     for r in store.list_references(family_id).await? {
         if r.withdrawal.is_some() {
             continue;
         }
         if let Some(profile) = store.get_reference_profile(actor, r.id).await? {
             references.push((r.donor_member_id, profile.str_profile));
+            reference_ids.push(r.id);
         }
     }
     let data = MatchFamily {
@@ -59,6 +60,7 @@ pub async fn family_advice(
         pedigree: store.family_pedigree(family_id).await?,
         missing: vec![missing.id],
         references,
+        reference_ids,
     };
     let fam = family(&data, markers)?;
     let given: Vec<i64> = data.references.iter().map(|(donor, _)| *donor).collect();

@@ -13,6 +13,7 @@
 pub mod advice;
 mod causes;
 pub mod planning;
+pub mod provenance;
 
 pub use causes::Causes;
 
@@ -195,6 +196,10 @@ async fn report_progress(store: Store, job_id: i64, done: Arc<AtomicU64>, finish
 
 /// The job itself; returns how many candidates it stored.
 async fn run(store: &Store, job_id: i64, actor: &str, settings: Arc<MatchingSettings>) -> Result<usize, JobError> {
+    // The model first: every candidate the job stores can then be recomputed under it.
+    store
+        .record_job_model(job_id, &provenance::model_record(&settings))
+        .await?;
     let data = store.matching_data(actor, job_id).await?;
     let total = (data.samples.len() * data.families.iter().map(|f| f.missing.len()).sum::<usize>()) as i64;
     store.start_job(job_id, total).await?;
@@ -376,6 +381,7 @@ fn compute(data: &MatchingData, settings: &MatchingSettings, done: &AtomicU64) -
             member_id,
             log10_lr: hit.log10_lr,
             exclusions: i64::from(hit.exclusions),
+            reference_ids: data.families[f].reference_ids.clone(),
             evidence: settings
                 .markers
                 .iter()

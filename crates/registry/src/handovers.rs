@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use crate::identifications::IdentificationStatus;
-use crate::model::{PartialDate, PersonStatus};
+use crate::model::{FieldError, PartialDate, PersonStatus};
 use crate::store::{json, Store, StoreError};
 use crate::support::{duplicate, not_found, optional_text, required_text};
 use crate::time::now_utc;
@@ -103,7 +103,7 @@ impl Store {
     pub async fn record_notification(&self, actor: &str, n: &NewNotification) -> Result<Notification, StoreError> {
         optional_text("note", n.note.as_deref(), 2000)?;
         let mut tx = self.begin_write().await?;
-        Self::confirmed_identification(&mut tx, n.identification_id).await?;
+        let person_id = Self::confirmed_identification(&mut tx, n.identification_id).await?;
         if sqlx::query("SELECT id FROM families WHERE id = $1")
             .bind(n.family_id)
             .fetch_optional(&mut *tx)
@@ -111,6 +111,22 @@ impl Store {
             .is_none()
         {
             return Err(not_found("family", n.family_id));
+        }
+        // Only the identified person's own family is told.
+        if sqlx::query("SELECT id FROM family_members WHERE family_id = $1 AND person_id = $2")
+            .bind(n.family_id)
+            .bind(person_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::Unfounded(FieldError::new(
+                "family_id",
+                format!(
+                    "family {} has no member who is person {person_id}, the subject of identification {}",
+                    n.family_id, n.identification_id
+                ),
+            )));
         }
         let at = now_utc();
         let row = sqlx::query(

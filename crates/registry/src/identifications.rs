@@ -199,43 +199,60 @@ impl Store {
             .await?;
         let mut flagged = Vec::new();
         for row in &rows {
-            let before = identification_from_row(row)?;
-            if !before.reference_ids.contains(&reference_id) {
-                continue;
+            let candidate = identification_from_row(row)?;
+            if candidate.reference_ids.contains(&reference_id) {
+                Self::flag_identification(tx, actor, candidate.id, reason).await?;
+                flagged.push(candidate.id);
             }
-            let flag_reason = match &before.flag_reason {
-                Some(earlier) => format!("{earlier}; {reason}"),
-                None => reason.to_owned(),
-            };
-            let result = sqlx::query(
-                "UPDATE identifications SET status = $1, flag_reason = $2, version = version + 1 \
-                 WHERE id = $3 AND version = $4",
-            )
-            .bind(IdentificationStatus::Flagged.as_str())
-            .bind(&flag_reason)
-            .bind(before.id)
-            .bind(before.version)
-            .execute(&mut **tx)
-            .await?;
-            one_row(&result, "identification", before.id, before.version)?;
-            let after = Identification {
-                status: IdentificationStatus::Flagged,
-                flag_reason: Some(flag_reason),
-                version: before.version + 1,
-                ..before.clone()
-            };
-            Self::audit(
-                tx,
-                actor,
-                "flag",
-                "identification",
-                &before.id.to_string(),
-                Some(&json(&before)),
-                Some(&json(&after)),
-            )
-            .await?;
-            flagged.push(before.id);
         }
         Ok(flagged)
+    }
+
+    /// Flags identification `id` inside `tx` for review, with the reason (added to an earlier one),
+    /// audited with its state before and after.
+    pub(crate) async fn flag_identification(
+        tx: &mut Transaction<'_, Any>,
+        actor: &str,
+        id: i64,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let sql = format!("SELECT {IDENTIFICATION_COLUMNS} FROM identifications WHERE id = $1");
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?;
+        let before = row
+            .as_ref()
+            .map(identification_from_row)
+            .transpose()?
+            .ok_or_else(|| not_found("identification", id))?;
+        let flag_reason = match &before.flag_reason {
+            Some(earlier) => format!("{earlier}; {reason}"),
+            None => reason.to_owned(),
+        };
+        let result = sqlx::query(
+            "UPDATE identifications SET status = $1, flag_reason = $2, version = version + 1 \
+             WHERE id = $3 AND version = $4",
+        )
+        .bind(IdentificationStatus::Flagged.as_str())
+        .bind(&flag_reason)
+        .bind(before.id)
+        .bind(before.version)
+        .execute(&mut **tx)
+        .await?;
+        one_row(&result, "identification", before.id, before.version)?;
+        let after = Identification {
+            status: IdentificationStatus::Flagged,
+            flag_reason: Some(flag_reason),
+            version: before.version + 1,
+            ..before.clone()
+        };
+        Self::audit(
+            tx,
+            actor,
+            "flag",
+            "identification",
+            &before.id.to_string(),
+            Some(&json(&before)),
+            Some(&json(&after)),
+        )
+        .await
     }
 }

@@ -84,6 +84,9 @@ pub struct NewCandidate {
     pub joint_posterior: Option<f64>,
     /// The certified share of that search's posterior mass not enumerated.
     pub joint_bound: Option<f64>,
+    /// The reference samples whose profiles the LR rests on (the family's, as the job read them).
+    #[serde(default)]
+    pub reference_ids: Vec<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -103,6 +106,8 @@ pub struct MatchFamily {
     pub missing: Vec<i64>,
     /// Typed relatives: donor member id and STR profile (active consent only).
     pub references: Vec<(i64, StrProfile)>,
+    /// The reference samples those profiles are, in the same order.
+    pub reference_ids: Vec<i64>,
 }
 
 /// Everything a matching job reads.
@@ -114,7 +119,8 @@ pub struct MatchingData {
 }
 
 const CANDIDATE_COLUMNS: &str =
-    "id, job_id, sample_id, family_id, member_id, log10_lr, exclusions, evidence, joint_posterior, joint_bound";
+    "id, job_id, sample_id, family_id, member_id, log10_lr, exclusions, evidence, joint_posterior, joint_bound, \
+     reference_ids";
 
 const JOB_COLUMNS: &str = "id, kind, status, total, done, error, created_by, created_at, started_at, finished_at";
 
@@ -196,7 +202,7 @@ impl Store {
         for c in candidates {
             sqlx::query(
                 "INSERT INTO candidates (job_id, sample_id, family_id, member_id, log10_lr, exclusions, evidence, \
-                 joint_posterior, joint_bound) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 joint_posterior, joint_bound, reference_ids) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(id)
             .bind(c.sample_id)
@@ -207,6 +213,7 @@ impl Store {
             .bind(json(&c.evidence))
             .bind(c.joint_posterior)
             .bind(c.joint_bound)
+            .bind(json(&c.reference_ids))
             .execute(&mut *tx)
             .await?;
         }
@@ -295,6 +302,13 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let evidence: String = r.try_get("evidence")?;
+                // Jobs before the references were kept have none.
+                let reference_ids: Option<String> = r.try_get("reference_ids")?;
+                let reference_ids = reference_ids
+                    .map(|t| serde_json::from_str(&t))
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(format!("candidate reference_ids: {e}")))?
+                    .unwrap_or_default();
                 Ok(Candidate {
                     id: r.try_get("id")?,
                     job_id: r.try_get("job_id")?,
@@ -308,6 +322,7 @@ impl Store {
                             .map_err(|e| StoreError::Corrupt(format!("candidate evidence: {e}")))?,
                         joint_posterior: r.try_get("joint_posterior")?,
                         joint_bound: r.try_get("joint_bound")?,
+                        reference_ids,
                     },
                 })
             })
@@ -326,24 +341,27 @@ impl Store {
                 continue;
             }
             let rows = sqlx::query(
-                "SELECT donor_member_id, str_profile FROM reference_samples WHERE family_id = $1 AND withdrawn = 0 \
+                "SELECT id, donor_member_id, str_profile FROM reference_samples WHERE family_id = $1 AND withdrawn = 0 \
                  AND str_profile IS NOT NULL ORDER BY id",
             )
             .bind(family.id)
             .fetch_all(&self.pool)
             .await?;
             let mut references = Vec::new();
+            let mut reference_ids = Vec::new();
             for r in &rows {
                 let text: String = r.try_get("str_profile")?;
                 let profile: StrProfile =
                     serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("reference profile: {e}")))?;
                 references.push((r.try_get("donor_member_id")?, profile));
+                reference_ids.push(r.try_get("id")?);
             }
             data.families.push(MatchFamily {
                 family_id: family.id,
                 pedigree: self.family_pedigree(family.id).await?,
                 missing,
                 references,
+                reference_ids,
             });
         }
         // The profile column holds the kind's own JSON: a marker → genotype map for STR.

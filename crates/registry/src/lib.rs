@@ -29,6 +29,7 @@ pub use time::{format_utc, now_utc};
 
 with_store! {
     mod backup;
+    mod evidence;
     mod families;
     mod family_references;
     mod genealogy;
@@ -50,6 +51,7 @@ with_store! {
         GenealogySummary, ImportGenealogy, MemberRecord, MemberRelation, NewRelation, RecordedEvent, RecordedName,
         RecordedVariant, RelationKind, RelationStatus,
     };
+    pub use evidence::{flat_posterior, CandidateInputs, CitedReference, JobModel, FLAT_PRIOR};
     pub use handovers::{Channel, NewNotification, NewRepatriation, Notification, Repatriation};
     pub use identifications::{Identification, IdentificationStatus};
     pub use jobs::{Candidate, Job, JobStatus, MarkerEvidence, MatchFamily, MatchingData, NewCandidate};

@@ -7,12 +7,14 @@ use sqlx::Row;
 
 use crate::identifications::{Identification, IdentificationStatus};
 use crate::model::{FieldError, PersonStatus};
-use crate::store::{json, Store, StoreError};
+#[cfg(any(test, feature = "testing"))]
+use crate::store::json;
+use crate::store::{Store, StoreError};
 use crate::time::now_utc;
 use crate::users::{Role, User};
 
 /// What an identification rests on besides its references.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentificationEvidence {
     /// The matching job whose candidate this was.
@@ -23,9 +25,25 @@ pub struct IdentificationEvidence {
     pub sample_id: Option<i64>,
     pub lr: f64,
     pub posterior: f64,
+    /// The candidate it was proposed from; the figures below are that candidate's, as stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidate_id: Option<i64>,
+    /// The exact LR (`lr` saturates at the largest f64).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log10_lr: Option<f64>,
+    /// The prior the posterior is under, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior: Option<String>,
+    /// The SHA-256 of the job's model (markers, frequencies, mutation models, engine version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_sha256: Option<String>,
+    /// The references the LR rests on, with the hash of each profile as it was cited.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<crate::evidence::CitedReference>,
 }
 
 impl IdentificationEvidence {
+    #[cfg(any(test, feature = "testing"))]
     fn check(&self) -> Result<(), FieldError> {
         if !(self.lr.is_finite() && self.lr >= 0.0) {
             return Err(FieldError::new("lr", format!("{} is not a likelihood ratio", self.lr)));
@@ -67,7 +85,10 @@ pub struct Review {
 }
 
 impl Store {
-    /// Proposes an identification that cites its evidence.
+    /// Test support: proposes an identification with figures the caller gives. Nothing outside
+    /// tests may take evidence from a caller; the server and the command line propose through
+    /// [`Store::propose_from_candidate`], which reads it from the registry.
+    #[cfg(any(test, feature = "testing"))]
     pub async fn propose_cited_identification(
         &self,
         actor: &str,

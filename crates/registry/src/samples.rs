@@ -558,6 +558,10 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         one_row(&result, "sample", id, expected_version)?;
+        if old.as_ref().is_some_and(|o| o != profile) {
+            // An LR computed from the old profile no longer describes this sample.
+            Self::flag_identifications_citing_sample(&mut tx, actor, id).await?;
+        }
         let after = Sample {
             typed: true,
             version: expected_version + 1,

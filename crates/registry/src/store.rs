@@ -125,6 +125,10 @@ pub enum StoreError {
     BackwardStatus { from: &'static str, to: &'static str },
     #[error("{0}")]
     Invalid(#[from] FieldError),
+    /// The evidence a proposal cites does not hold (no such candidate, a foreign or withdrawn
+    /// reference, an unfinished job, …); the field names what was cited.
+    #[error("{0}")]
+    Unfounded(FieldError),
     /// A workflow rule refuses the change (the wrong role, a second review by the same person, …).
     #[error("{0}")]
     NotAllowed(String),

@@ -15,12 +15,12 @@ use crate::auth::Caller;
 use crate::extract::{created, found, ApiJson, ApiPath, ApiQuery, Created};
 use crate::{ApiError, AppState};
 
+/// A proposal names the candidate it rests on, and nothing else: the LR, posterior, references
+/// and model are the registry's ([`registry::Store::propose_from_candidate`]).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Proposal {
-    person_id: i64,
-    reference_ids: Vec<i64>,
-    evidence: IdentificationEvidence,
+    candidate_id: i64,
 }
 
 #[derive(Debug, Serialize)]
@@ -30,16 +30,66 @@ pub(crate) struct Decided {
     reviews: Vec<Review>,
 }
 
+/// Fields a client might send as evidence: refused by name (422), since the server derives them.
+const DERIVED_FIELDS: [&str; 9] = [
+    "lr",
+    "log10_lr",
+    "posterior",
+    "evidence",
+    "reference_ids",
+    "person_id",
+    "sample_id",
+    "job_id",
+    "model",
+];
+
 pub(crate) async fn propose(
     State(s): State<AppState>,
     caller: Caller,
-    ApiJson(body): ApiJson<Proposal>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Created<Identification> {
+    if let Some(field) = body
+        .as_object()
+        .and_then(|o| DERIVED_FIELDS.iter().find(|f| o.contains_key(**f)))
+    {
+        return Err(ApiError::Unprocessable {
+            message: format!(
+                "'{field}' is not taken from a request: the server derives the evidence from the candidate's stored \
+                 data; send only candidate_id"
+            ),
+            field: Some((*field).to_owned()),
+        });
+    }
+    let body: Proposal = serde_json::from_value(body).map_err(|e| ApiError::BadRequest {
+        message: e.to_string(),
+        field: Some("candidate_id".to_owned()),
+    })?;
     let id = s
         .store
-        .propose_cited_identification(&caller.0.username, body.person_id, &body.reference_ids, &body.evidence)
+        .propose_from_candidate(&caller.0.username, body.candidate_id)
         .await?;
     created(id)
+}
+
+/// `GET /api/v1/identifications/{id}/verify`: the candidate's LR recomputed from the stored
+/// profiles under the job's recorded model, against the stored figure.
+pub(crate) async fn verify(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<jobs::provenance::Recomputation>, ApiError> {
+    jobs::provenance::verify_identification(&s.store, &caller.0.username, id)
+        .await
+        .map_err(|e| match e {
+            jobs::JobError::Store(e) => ApiError::from(e),
+            other => ApiError::Unexpected(jobs::Causes(&other).to_string()),
+        })?
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::NotAllowed(format!(
+                "identification {id} was not proposed from a matching job's candidate; it has no LR to recompute"
+            ))
+        })
 }
 
 pub(crate) async fn get(State(s): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<Json<Decided>, ApiError> {

@@ -19,6 +19,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{message}")]
     BadRequest { message: String, field: Option<String> },
+    /// Well-formed, but what it cites does not hold or is not the client's to give (422).
+    #[error("{message}")]
+    Unprocessable { message: String, field: Option<String> },
     #[error("{0}")]
     Conflict(String),
     #[error("the request body is larger than the limit of {0} bytes")]
@@ -39,6 +42,10 @@ impl From<StoreError> for ApiError {
                 message: f.message.clone(),
                 field: Some(f.field),
             },
+            StoreError::Unfounded(f) => ApiError::Unprocessable {
+                message: f.message.clone(),
+                field: Some(f.field),
+            },
             // The whole chain of causes, for the log: it never leaves the server.
             other => ApiError::Unexpected(jobs::Causes(&other).to_string()),
         }
@@ -54,6 +61,7 @@ impl ApiError {
             ApiError::Forbidden(_) | ApiError::NotAllowed(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unexpected(detail) => {
@@ -68,7 +76,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let field = match &self {
-            ApiError::BadRequest { field, .. } => field.clone(),
+            ApiError::BadRequest { field, .. } | ApiError::Unprocessable { field, .. } => field.clone(),
             _ => None,
         };
         (status, axum::Json(json!({ "error": self.to_string(), "field": field }))).into_response()

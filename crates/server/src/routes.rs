@@ -141,8 +141,9 @@ pub const ROUTES: &[RouteSpec] = routes! {
     GET "/api/v1/visit-requests", ReadVisitRequests => visits::list_visit_requests, "Families' requests to visit graves (?site=)";
     POST "/api/v1/visit-requests", WriteVisitRequests => visits::create_visit_request, "Record a family's request to visit a grave";
     // Identifications, matching jobs, and telling families.
-    POST "/api/v1/identifications", ProposeIdentifications => decisions::propose, "Propose an identification citing its evidence";
+    POST "/api/v1/identifications", ProposeIdentifications => decisions::propose, "Propose the identification a matching job's candidate supports (body: candidate_id); the evidence is the registry's";
     GET "/api/v1/identifications/{id}", ReadIdentifications => decisions::get, "An identification, its evidence and reviews";
+    GET "/api/v1/identifications/{id}/verify", ReadProfiles => decisions::verify, "Recompute the identification's LR from the stored profiles under the job's recorded model";
     POST "/api/v1/identifications/{id}/reviews", ReviewIdentifications => decisions::review, "Confirm or reject (two different reviewers confirm)";
     POST "/api/v1/jobs", RunJobs => decisions::start_job, "Start a matching job over every sample and family";
     GET "/api/v1/jobs/{id}", ReadJobs => decisions::get_job, "A job's status and progress (percent, pairs done, ETA)";

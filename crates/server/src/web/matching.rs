@@ -8,7 +8,7 @@ use std::fmt::Write;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect};
 use axum::{Extension, Form};
-use registry::{Candidate, Decision, Identification, IdentificationEvidence, Job};
+use registry::{Candidate, Decision, Identification, Job};
 use serde::Deserialize;
 
 use super::html::{csrf_field, esc, link, page, table};
@@ -174,16 +174,6 @@ pub(crate) async fn progress(
     Ok(Html(progress_html(&ctx, &job)).into_response())
 }
 
-/// Posterior of each of a job's candidate samples for one missing person, with equal priors on
-/// each candidate and on "none of them" (whose LR is 1): LR_i / (1 + Σ LR_j), in logs.
-pub(crate) fn posterior(log10_lrs: &[f64], index: usize) -> f64 {
-    let ln10 = std::f64::consts::LN_10;
-    let logs: Vec<f64> = std::iter::once(0.0).chain(log10_lrs.iter().map(|l| l * ln10)).collect();
-    let max = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let sum: f64 = logs.iter().map(|l| (l - max).exp()).sum();
-    (logs[index + 1] - max).exp() / sum
-}
-
 /// Everything the candidate page shows and the proposal cites.
 struct CandidateCase {
     candidate: Candidate,
@@ -198,12 +188,8 @@ async fn candidate_case(s: &AppState, ctx: &Ctx, id: i64) -> Result<CandidateCas
         .get_candidate(id)
         .await?
         .ok_or_else(|| PageError::not_found(format!("candidate {id}")))?;
-    let rivals: Vec<Candidate> = s
-        .store
-        .member_candidates(candidate.job_id, candidate.data.member_id)
-        .await?;
-    let lrs: Vec<f64> = rivals.iter().map(|c| c.data.log10_lr).collect();
-    let index = rivals.iter().position(|c| c.id == id).unwrap_or(0);
+    // The registry's posterior: the one the identification stores and every page shows.
+    let posterior = s.store.candidate_posterior(id).await?;
     let member = s.store.get_member(candidate.data.member_id).await?;
     let active_references = if ctx.may(Permission::ReadReferences) {
         s.store
@@ -219,7 +205,7 @@ async fn candidate_case(s: &AppState, ctx: &Ctx, id: i64) -> Result<CandidateCas
     Ok(CandidateCase {
         person_id: member.and_then(|m| m.data.person_id),
         active_references,
-        posterior: if lrs.is_empty() { 0.0 } else { posterior(&lrs, index) },
+        posterior,
         candidate,
     })
 }
@@ -433,22 +419,13 @@ pub(crate) async fn propose(
     PageId(id): PageId,
 ) -> PageResult {
     let case = candidate_case(&s, &ctx, id).await?;
-    let person = case.person_id.ok_or_else(|| ApiError::BadRequest {
+    case.person_id.ok_or_else(|| ApiError::BadRequest {
         message: ctx.t(Msg::CannotPropose).to_owned(),
         field: None,
     })?;
     if identification_of(&s, &case).await?.is_none() {
-        let c = &case.candidate;
-        let evidence = IdentificationEvidence {
-            job_id: Some(c.job_id),
-            sample_id: Some(c.data.sample_id),
-            // An LR beyond f64 is still evidence: keep the largest finite value.
-            lr: 10f64.powf(c.data.log10_lr).min(f64::MAX),
-            posterior: case.posterior,
-        };
-        s.store
-            .propose_cited_identification(&ctx.user.username, person, &case.active_references, &evidence)
-            .await?;
+        // The page names the candidate; the registry supplies and checks the evidence.
+        s.store.propose_from_candidate(&ctx.user.username, id).await?;
     }
     Ok(Redirect::to(&format!("/candidates/{id}#decision")).into_response())
 }
@@ -472,22 +449,4 @@ pub(crate) async fn review(
         .review_identification(&ctx.user, id, f.decision, &f.comment)
         .await?;
     Ok(Redirect::to(&format!("/candidates/{}#decision", f.candidate)).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::posterior;
-
-    #[test]
-    fn posterior_against_direct_arithmetic() {
-        // LRs 100 and 10 with "none of them" at 1: 100 / 111 and 10 / 111.
-        let p = posterior(&[2.0, 1.0], 0);
-        assert!((p - 100.0 / 111.0).abs() < 1e-12, "{p}");
-        assert!((posterior(&[2.0, 1.0], 1) - 10.0 / 111.0).abs() < 1e-12);
-        // Huge LRs do not overflow.
-        let p = posterior(&[400.0], 0);
-        assert!((p - 1.0).abs() < 1e-12);
-        let p = posterior(&[-300.0], 0);
-        assert!((p / 1e-300 - 1.0).abs() < 1e-9, "{p}");
-    }
 }

@@ -1,0 +1,343 @@
+//! What a matching job computed under, recorded with the job, and the recomputation of one of its
+//! candidates from the registry's stored inputs: the check behind `homeward verify identification`
+//! and `GET /api/v1/identifications/{id}/verify`.
+//!
+//! The record holds every number the LR depends on (each marker's alleles, frequencies and both
+//! mutation models, the screen's options) and the engine's version, so that the recomputation is
+//! the same computation: markers are rebuilt from the record, never from today's configuration.
+
+use kinship::{Chromosome, Marker, MutationModel};
+use registry::{CandidateInputs, MatchingData, Store};
+use serde::{Deserialize, Serialize};
+
+use crate::{build_case, JobError, MatchingSettings};
+
+/// The engine that computes LRs, named in every record: a recomputation by another version says so.
+pub const ENGINE: &str = concat!("homeward ", env!("CARGO_PKG_VERSION"));
+
+/// Two LRs agree when their ratio is within this of 1.
+pub const RELATIVE_TOLERANCE: f64 = 1e-9;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordedModel {
+    engine: String,
+    /// SHA-256 of the markers' names, alleles and frequencies as recorded below (the frequency
+    /// database the job used, whatever file it came from).
+    frequencies_sha256: String,
+    top: usize,
+    min_log10_lr: f64,
+    markers: Vec<RecordedMarker>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordedMarker {
+    name: String,
+    x_chromosome: bool,
+    alleles: Vec<(String, f64)>,
+    female: RecordedMutation,
+    male: RecordedMutation,
+}
+
+/// `kinship::MutationModel` as recorded (the compute core has no serde).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "kebab-case", deny_unknown_fields)]
+enum RecordedMutation {
+    Trivial,
+    Equal { rate: f64 },
+    Proportional { rate: f64 },
+    Stepwise { rate: f64, rate2: f64, range: f64 },
+    Onestep { rate: f64 },
+    Custom { matrix: Vec<Vec<f64>> },
+}
+
+impl From<&MutationModel> for RecordedMutation {
+    fn from(m: &MutationModel) -> Self {
+        match m {
+            MutationModel::Trivial => RecordedMutation::Trivial,
+            MutationModel::Equal { rate } => RecordedMutation::Equal { rate: *rate },
+            MutationModel::Proportional { rate } => RecordedMutation::Proportional { rate: *rate },
+            MutationModel::Stepwise { rate, rate2, range } => RecordedMutation::Stepwise {
+                rate: *rate,
+                rate2: *rate2,
+                range: *range,
+            },
+            MutationModel::OneStep { rate } => RecordedMutation::Onestep { rate: *rate },
+            MutationModel::Custom { matrix } => RecordedMutation::Custom { matrix: matrix.clone() },
+        }
+    }
+}
+
+impl From<RecordedMutation> for MutationModel {
+    fn from(m: RecordedMutation) -> Self {
+        match m {
+            RecordedMutation::Trivial => MutationModel::Trivial,
+            RecordedMutation::Equal { rate } => MutationModel::Equal { rate },
+            RecordedMutation::Proportional { rate } => MutationModel::Proportional { rate },
+            RecordedMutation::Stepwise { rate, rate2, range } => MutationModel::Stepwise { rate, rate2, range },
+            RecordedMutation::Onestep { rate } => MutationModel::OneStep { rate },
+            RecordedMutation::Custom { matrix } => MutationModel::Custom { matrix },
+        }
+    }
+}
+
+fn frequencies_sha256(markers: &[RecordedMarker]) -> String {
+    let table: Vec<(&str, &[(String, f64)])> = markers.iter().map(|m| (m.name.as_str(), &m.alleles[..])).collect();
+    registry::sha256_hex(&serde_json::to_string(&table).unwrap_or_default())
+}
+
+/// The record of `settings`, as JSON: what [`registry::Store::record_job_model`] keeps.
+pub fn model_record(settings: &MatchingSettings) -> String {
+    let markers: Vec<RecordedMarker> = settings
+        .markers
+        .iter()
+        .map(|m| RecordedMarker {
+            name: m.name().to_owned(),
+            x_chromosome: m.chromosome() == Chromosome::X,
+            alleles: m.alleles().iter().cloned().zip(m.freqs().iter().copied()).collect(),
+            female: m.female_model().into(),
+            male: m.male_model().into(),
+        })
+        .collect();
+    let record = RecordedModel {
+        engine: ENGINE.to_owned(),
+        frequencies_sha256: frequencies_sha256(&markers),
+        top: settings.top,
+        min_log10_lr: settings.min_log10_lr,
+        markers,
+    };
+    // Plain data of strings and finite numbers: serialising cannot fail.
+    serde_json::to_string(&record).unwrap_or_default()
+}
+
+/// The markers a record describes, rebuilt as the job built them, and its engine.
+fn markers_of(record_json: &str) -> Result<(RecordedModel, Vec<Marker>), String> {
+    let record: RecordedModel = serde_json::from_str(record_json).map_err(|e| format!("the job's model: {e}"))?;
+    if frequencies_sha256(&record.markers) != record.frequencies_sha256 {
+        return Err("the job's model: its frequencies do not match their recorded hash".into());
+    }
+    let markers = record
+        .markers
+        .iter()
+        .map(|m| {
+            let chromosome = if m.x_chromosome {
+                Chromosome::X
+            } else {
+                Chromosome::Autosomal
+            };
+            Marker::new(
+                &m.name,
+                m.alleles.clone(),
+                chromosome,
+                m.female.clone().into(),
+                m.male.clone().into(),
+            )
+            .map_err(|e| format!("the job's model: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((record, markers))
+}
+
+/// The outcome of recomputing a candidate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recomputation {
+    pub candidate_id: i64,
+    pub job_id: i64,
+    /// The stored figure and the recomputed one (log10 LR); `None` where it could not be computed.
+    pub stored_log10_lr: f64,
+    pub recomputed_log10_lr: Option<f64>,
+    /// |LR recomputed / LR stored − 1| (from the logs), where both exist.
+    pub relative_difference: Option<f64>,
+    /// Whether the recomputation reproduces the stored LR to [`RELATIVE_TOLERANCE`].
+    pub reproduced: bool,
+    /// The engine the job ran and the one that recomputed.
+    pub job_engine: Option<String>,
+    pub engine: String,
+    pub model_sha256: Option<String>,
+    pub frequencies_sha256: Option<String>,
+    /// Markers whose recomputed share of the LR differs from the stored one (log10, beyond the
+    /// tolerance).
+    pub markers_differing: Vec<String>,
+    /// Why it could not be reproduced, in words (empty when it was).
+    pub problems: Vec<String>,
+}
+
+/// Recomputes the LR of identification `id` (the candidate it was proposed from): what `homeward
+/// verify identification` and the API's `verify` both run. `Ok(None)` when the identification
+/// rests on no candidate (proposed before candidates were cited, or on other grounds).
+pub async fn verify_identification(store: &Store, actor: &str, id: i64) -> Result<Option<Recomputation>, JobError> {
+    match store.identification_candidate(id).await? {
+        Some(candidate) => Ok(Some(recompute_candidate(store, actor, candidate).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Recomputes candidate `candidate_id` of a finished job from what the registry stores now, under
+/// the model the job recorded. `actor` is named in the audit entry of the genotype read.
+pub async fn recompute_candidate(store: &Store, actor: &str, candidate_id: i64) -> Result<Recomputation, JobError> {
+    let inputs = store.candidate_inputs(actor, candidate_id).await?;
+    let threads = 1;
+    tokio::task::spawn_blocking(move || recompute(&inputs, threads))
+        .await
+        .map_err(|e| JobError::Task(e.to_string()))
+}
+
+fn recompute(inputs: &CandidateInputs, threads: usize) -> Recomputation {
+    let c = &inputs.candidate;
+    let mut out = Recomputation {
+        candidate_id: c.id,
+        job_id: c.job_id,
+        stored_log10_lr: c.data.log10_lr,
+        recomputed_log10_lr: None,
+        relative_difference: None,
+        reproduced: false,
+        job_engine: None,
+        engine: ENGINE.to_owned(),
+        model_sha256: inputs.model.as_ref().map(|m| m.sha256.clone()),
+        frequencies_sha256: None,
+        markers_differing: Vec::new(),
+        problems: Vec::new(),
+    };
+    let Some(model) = &inputs.model else {
+        out.problems.push(format!(
+            "job {} recorded no model (it ran before models were kept)",
+            c.job_id
+        ));
+        return out;
+    };
+    if registry::sha256_hex(&model.json) != model.sha256 {
+        out.problems.push(format!(
+            "job {}: the stored model does not match its recorded hash",
+            c.job_id
+        ));
+        return out;
+    }
+    let (record, markers) = match markers_of(&model.json) {
+        Ok(x) => x,
+        Err(e) => {
+            out.problems.push(e);
+            return out;
+        }
+    };
+    out.job_engine = Some(record.engine.clone());
+    out.frequencies_sha256 = Some(record.frequencies_sha256.clone());
+    if record.engine != ENGINE {
+        out.problems.push(format!(
+            "the job ran under {}, this is {ENGINE}; the figures are compared all the same",
+            record.engine
+        ));
+    }
+    let missing_refs: Vec<i64> = c
+        .data
+        .reference_ids
+        .iter()
+        .copied()
+        .filter(|r| !inputs.family.reference_ids.contains(r))
+        .collect();
+    if !missing_refs.is_empty() {
+        out.problems.push(format!(
+            "the profiles of references {missing_refs:?} are no longer held (consent withdrawn)"
+        ));
+    }
+    let Some(sample_profile) = &inputs.sample_profile else {
+        out.problems
+            .push(format!("sample {} has no STR profile any more", c.data.sample_id));
+        return out;
+    };
+    match pair_log10_lr(inputs, sample_profile, &markers, threads) {
+        Ok((total, per_marker)) => {
+            // |LR / LR stored - 1| from the logs, exact for equal figures.
+            let relative = if total == c.data.log10_lr {
+                0.0
+            } else {
+                ((total - c.data.log10_lr) * std::f64::consts::LN_10).exp_m1().abs()
+            };
+            out.recomputed_log10_lr = Some(total);
+            out.relative_difference = Some(relative);
+            for (stored, (name, term)) in c.data.evidence.iter().zip(&per_marker) {
+                let agree = stored.marker == *name
+                    && (stored.log10_lr == *term
+                        || ((stored.log10_lr - term) * std::f64::consts::LN_10).abs() <= RELATIVE_TOLERANCE);
+                if !agree {
+                    out.markers_differing.push(name.clone());
+                }
+            }
+            if c.data.evidence.len() != per_marker.len() {
+                out.problems.push(format!(
+                    "the job stored {} markers' evidence, the model has {}",
+                    c.data.evidence.len(),
+                    per_marker.len()
+                ));
+            }
+            if relative > RELATIVE_TOLERANCE {
+                out.problems.push(format!(
+                    "the recomputed log10 LR {total} differs from the stored {} (relative {relative:.3e})",
+                    c.data.log10_lr
+                ));
+            }
+            if !out.markers_differing.is_empty() {
+                out.problems.push(format!(
+                    "markers {} give another share of the LR than stored",
+                    out.markers_differing.join(", ")
+                ));
+            }
+        }
+        Err(e) => out.problems.push(format!("the LR cannot be recomputed: {e}")),
+    }
+    out.reproduced = out.recomputed_log10_lr.is_some()
+        && out.relative_difference.is_some_and(|d| d <= RELATIVE_TOLERANCE)
+        && out.markers_differing.is_empty()
+        && missing_refs.is_empty()
+        && c.data.evidence.len() == markers.len();
+    out
+}
+
+/// The pair's log10 LR and per-marker shares, by the job's own code path (`build_case`, the
+/// screen's tables) over just this family and this sample.
+fn pair_log10_lr(
+    inputs: &CandidateInputs,
+    sample_profile: &registry::StrProfile,
+    markers: &[Marker],
+    threads: usize,
+) -> Result<(f64, Vec<(String, f64)>), JobError> {
+    let c = &inputs.candidate.data;
+    let data = MatchingData {
+        families: vec![inputs.family.clone()],
+        samples: vec![(c.sample_id, sample_profile.clone())],
+    };
+    let case = build_case(&data, markers)?;
+    let tables = identify::screen::ScreenTables::build(&case, threads)?;
+    let member_index = case.families()[0]
+        .pedigree
+        .index_of(&format!("m{}", c.member_id))
+        .ok_or_else(|| JobError::Family {
+            family: c.family_id,
+            message: format!("member {} is not in the pedigree", c.member_id),
+        })?;
+    let missing = tables
+        .missing()
+        .iter()
+        .position(|&(f, k)| f == 0 && case.families()[0].missing[k] == member_index)
+        .ok_or_else(|| JobError::Family {
+            family: c.family_id,
+            message: format!("member {} is no longer missing", c.member_id),
+        })?;
+    let options = identify::screen::ScreenOptions {
+        top_per_victim: usize::MAX,
+        top_per_missing: usize::MAX,
+        min_log10_lr: f64::NEG_INFINITY,
+        threads,
+    };
+    let result = identify::screen::screen(&case, &tables, &options, &|_, _| {})?;
+    let hit = result
+        .hits
+        .iter()
+        .find(|h| h.victim == 0 && h.missing == missing)
+        .ok_or_else(|| JobError::Task("the screen reported no LR for the pair".into()))?;
+    let terms = tables.marker_terms(&case, 0, missing)?;
+    Ok((
+        hit.log10_lr,
+        markers.iter().map(|m| m.name().to_owned()).zip(terms).collect(),
+    ))
+}

@@ -1,0 +1,439 @@
+//! Identifications built from stored evidence. A DNA proposal names a candidate of a finished
+//! matching job and nothing else: the LR, the posterior, the references and the model are taken
+//! from what the registry stores, checked to belong together (the candidate's family, member,
+//! sample, remains, references with their consent standing), and written with the identification in
+//! one transaction. A client can cite evidence; it can never supply it.
+//!
+//! The posterior of a candidate is computed here and only here ([`flat_posterior`] over the job's
+//! candidate samples for the member), so the candidate page, the proposal and the report agree.
+
+use serde::{Deserialize, Serialize};
+use sqlx::{Any, Row, Transaction};
+
+use crate::identifications::{Identification, IdentificationStatus};
+use crate::jobs::{Candidate, JobStatus, MatchFamily};
+use crate::model::{FieldError, ProfileKind, StrProfile};
+use crate::reviews::IdentificationEvidence;
+use crate::store::{json, sha256_hex, Store, StoreError};
+use crate::support::not_found;
+
+/// What the prior of [`flat_posterior`] is, in the words every page and report prints.
+pub const FLAT_PRIOR: &str = "equal over the job's candidate samples for this missing person and \"none of them\"";
+
+/// The model a matching job computed under: its JSON (engine version, markers with their
+/// frequencies and mutation models, options), written by the `jobs` crate, and its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JobModel {
+    pub json: String,
+    pub sha256: String,
+}
+
+/// A reference an identification rests on, with the hash of the profile it cited, so that a later
+/// change of the profile is seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CitedReference {
+    pub id: i64,
+    pub profile_sha256: String,
+}
+
+/// P(candidate `index` is the missing person | LRs), with equal prior weight on each of the
+/// `log10_lrs` and on "none of them" (LR 1): `LR_i / (1 + sum LR_j)`, computed in logs so that huge
+/// LRs do not overflow.
+pub fn flat_posterior(log10_lrs: &[f64], index: usize) -> f64 {
+    let ln10 = std::f64::consts::LN_10;
+    let logs: Vec<f64> = std::iter::once(0.0).chain(log10_lrs.iter().map(|l| l * ln10)).collect();
+    let max = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let sum: f64 = logs.iter().map(|l| (l - max).exp()).sum();
+    logs.get(index + 1).map_or(0.0, |l| (l - max).exp() / sum)
+}
+
+/// A refusal naming the field of the proposal whose evidence does not hold.
+fn unfounded(field: &str, message: impl Into<String>) -> StoreError {
+    StoreError::Unfounded(FieldError::new(field, message))
+}
+
+impl Store {
+    /// Records the model job `job_id` computes under (before it runs).
+    pub async fn record_job_model(&self, job_id: i64, model_json: &str) -> Result<JobModel, StoreError> {
+        let model = JobModel {
+            json: model_json.to_owned(),
+            sha256: sha256_hex(model_json),
+        };
+        let result = sqlx::query("UPDATE jobs SET model = $1, model_sha256 = $2 WHERE id = $3 AND model IS NULL")
+            .bind(&model.json)
+            .bind(&model.sha256)
+            .bind(job_id)
+            .execute(&self.pool)
+            .await?;
+        if result.rows_affected() != 1 {
+            return Err(StoreError::NotAllowed(format!(
+                "job {job_id} does not exist or has its model recorded already"
+            )));
+        }
+        Ok(model)
+    }
+
+    /// The model a job computed under; `None` for a job that recorded none (before this was kept).
+    pub async fn job_model(&self, job_id: i64) -> Result<Option<JobModel>, StoreError> {
+        let row = sqlx::query("SELECT model, model_sha256 FROM jobs WHERE id = $1")
+            .bind(job_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| not_found("job", job_id))?;
+        let json: Option<String> = row.try_get("model")?;
+        let sha256: Option<String> = row.try_get("model_sha256")?;
+        Ok(json.zip(sha256).map(|(json, sha256)| JobModel { json, sha256 }))
+    }
+
+    /// The posterior of a candidate under [`FLAT_PRIOR`], from the job's stored candidates.
+    pub async fn candidate_posterior(&self, candidate_id: i64) -> Result<f64, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        Self::posterior_of(&mut conn, candidate_id).await
+    }
+
+    async fn posterior_of(conn: &mut sqlx::AnyConnection, candidate_id: i64) -> Result<f64, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.log10_lr FROM candidates c JOIN candidates me \
+             ON me.job_id = c.job_id AND me.member_id = c.member_id WHERE me.id = $1 ORDER BY c.id",
+        )
+        .bind(candidate_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut lrs = Vec::with_capacity(rows.len());
+        let mut index = None;
+        for (i, r) in rows.iter().enumerate() {
+            let id: i64 = r.try_get("id")?;
+            if id == candidate_id {
+                index = Some(i);
+            }
+            lrs.push(r.try_get::<f64, _>("log10_lr")?);
+        }
+        let index = index.ok_or_else(|| not_found("candidate", candidate_id))?;
+        Ok(flat_posterior(&lrs, index))
+    }
+
+    /// Proposes the identification a candidate supports, with the evidence the registry holds for
+    /// it. Refused, naming the field, when the candidate does not exist, its job has not finished,
+    /// its member is not a missing person of its family, its sample or remains are gone, a
+    /// reference it rests on is not of the family or has had its consent withdrawn, or the person
+    /// already has an open identification resting on the same sample.
+    pub async fn propose_from_candidate(&self, actor: &str, candidate_id: i64) -> Result<Identification, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let cited = Self::cite_candidate(&mut tx, candidate_id).await?;
+        let posterior = Self::posterior_of(&mut tx, candidate_id).await?;
+        let evidence = IdentificationEvidence {
+            job_id: Some(cited.job_id),
+            sample_id: Some(cited.sample_id),
+            // An LR beyond f64 is still evidence: the exact figure is `log10_lr`.
+            lr: 10f64.powf(cited.log10_lr).min(f64::MAX),
+            posterior,
+            candidate_id: Some(candidate_id),
+            log10_lr: Some(cited.log10_lr),
+            prior: Some(FLAT_PRIOR.to_owned()),
+            model_sha256: Some(cited.model_sha256),
+            references: cited.references.clone(),
+        };
+        let reference_ids: Vec<i64> = cited.references.iter().map(|r| r.id).collect();
+        let row = sqlx::query(
+            "INSERT INTO identifications (person_id, reference_ids, status, version, evidence, candidate_id, kind) \
+             VALUES ($1, $2, $3, 1, $4, $5, 'dna') RETURNING id",
+        )
+        .bind(cited.person_id)
+        .bind(json(&reference_ids))
+        .bind(IdentificationStatus::Proposed.as_str())
+        .bind(json(&evidence))
+        .bind(candidate_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let identification = Identification {
+            id: row.try_get("id")?,
+            person_id: cited.person_id,
+            reference_ids,
+            status: IdentificationStatus::Proposed,
+            flag_reason: None,
+            version: 1,
+        };
+        let record = serde_json::json!({ "identification": &identification, "evidence": &evidence }).to_string();
+        Self::audit(
+            &mut tx,
+            actor,
+            "create",
+            "identification",
+            &identification.id.to_string(),
+            None,
+            Some(&record),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(identification)
+    }
+
+    /// Everything a proposal from `candidate_id` rests on, checked inside `tx`.
+    async fn cite_candidate(tx: &mut Transaction<'_, Any>, candidate_id: i64) -> Result<CitedCandidate, StoreError> {
+        let field = "candidate_id";
+        let c = sqlx::query(
+            "SELECT c.job_id, c.sample_id, c.family_id, c.member_id, c.log10_lr, c.reference_ids, \
+             j.status, j.model_sha256 FROM candidates c JOIN jobs j ON j.id = c.job_id WHERE c.id = $1",
+        )
+        .bind(candidate_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| unfounded(field, format!("candidate {candidate_id} does not exist")))?;
+        let job_id: i64 = c.try_get("job_id")?;
+        let status: String = c.try_get("status")?;
+        if status != JobStatus::Done.as_str() {
+            return Err(unfounded(field, format!("job {job_id} is {status}, not finished")));
+        }
+        let model_sha256: Option<String> = c.try_get("model_sha256")?;
+        let model_sha256 = model_sha256.ok_or_else(|| {
+            unfounded(
+                field,
+                format!("job {job_id} recorded no model, so its LRs cannot be recomputed; run a new matching job"),
+            )
+        })?;
+        let (sample_id, family_id, member_id): (i64, i64, i64) =
+            (c.try_get("sample_id")?, c.try_get("family_id")?, c.try_get("member_id")?);
+        let member = sqlx::query("SELECT family_id, person_id, is_missing FROM family_members WHERE id = $1")
+            .bind(member_id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or_else(|| unfounded(field, format!("member {member_id} of candidate {candidate_id} is gone")))?;
+        let member_family: i64 = member.try_get("family_id")?;
+        let is_missing: i64 = member.try_get("is_missing")?;
+        let person_id: Option<i64> = member.try_get("person_id")?;
+        if member_family != family_id || is_missing == 0 {
+            return Err(unfounded(
+                field,
+                format!("member {member_id} is not a missing member of family {family_id}"),
+            ));
+        }
+        let person_id = person_id.ok_or_else(|| {
+            unfounded(
+                field,
+                format!("member {member_id} of family {family_id} is linked to no person of the register"),
+            )
+        })?;
+        let sample = sqlx::query("SELECT s.id FROM samples s JOIN remains r ON r.id = s.remains_id WHERE s.id = $1")
+            .bind(sample_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        if sample.is_none() {
+            return Err(unfounded(
+                field,
+                format!("sample {sample_id} of candidate {candidate_id} or its remains do not exist"),
+            ));
+        }
+        let reference_ids: Option<String> = c.try_get("reference_ids")?;
+        let reference_ids: Vec<i64> = reference_ids
+            .map(|t| serde_json::from_str(&t))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("candidate {candidate_id}: reference_ids: {e}")))?
+            .unwrap_or_default();
+        if reference_ids.is_empty() {
+            return Err(unfounded(
+                field,
+                format!("candidate {candidate_id} names no reference it rests on"),
+            ));
+        }
+        let mut references = Vec::with_capacity(reference_ids.len());
+        for &r in &reference_ids {
+            let row = sqlx::query("SELECT family_id, withdrawn, str_profile FROM reference_samples WHERE id = $1")
+                .bind(r)
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or_else(|| unfounded("reference_ids", format!("reference {r} does not exist")))?;
+            let of_family: i64 = row.try_get("family_id")?;
+            let withdrawn: i64 = row.try_get("withdrawn")?;
+            let profile: Option<String> = row.try_get("str_profile")?;
+            if of_family != family_id {
+                return Err(unfounded(
+                    "reference_ids",
+                    format!("reference {r} belongs to family {of_family}, not to family {family_id}"),
+                ));
+            }
+            let profile = match (withdrawn, profile) {
+                (0, Some(p)) => p,
+                _ => {
+                    return Err(unfounded(
+                        "reference_ids",
+                        format!("consent for reference {r} was withdrawn; its profile is not evidence"),
+                    ))
+                }
+            };
+            references.push(CitedReference {
+                id: r,
+                profile_sha256: sha256_hex(&profile),
+            });
+        }
+        let open = sqlx::query(
+            "SELECT i.id FROM identifications i JOIN candidates c ON c.id = i.candidate_id \
+             WHERE i.person_id = $1 AND c.sample_id = $2 AND i.status IN ('proposed', 'confirmed', 'flagged') \
+             ORDER BY i.id LIMIT 1",
+        )
+        .bind(person_id)
+        .bind(sample_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some(open) = open {
+            let id: i64 = open.try_get("id")?;
+            return Err(StoreError::NotAllowed(format!(
+                "identification {id} already names this person for sample {sample_id}; decide it first"
+            )));
+        }
+        Ok(CitedCandidate {
+            job_id,
+            sample_id,
+            person_id,
+            log10_lr: c.try_get("log10_lr")?,
+            model_sha256,
+            references,
+        })
+    }
+
+    /// What recomputing candidate `candidate_id` needs, read as the job read it: the family's
+    /// pedigree and missing members, the profiles of the references the candidate rests on (as
+    /// stored now: a withdrawn one is missing, and recomputation then fails to agree), and the
+    /// sample's profile. One audit entry records the read of genetic data.
+    pub async fn candidate_inputs(&self, actor: &str, candidate_id: i64) -> Result<CandidateInputs, StoreError> {
+        let candidate = self
+            .get_candidate(candidate_id)
+            .await?
+            .ok_or_else(|| not_found("candidate", candidate_id))?;
+        let c = &candidate.data;
+        let model = self.job_model(candidate.job_id).await?;
+        let members = self.list_members(c.family_id).await?;
+        let mut references = Vec::new();
+        let mut reference_ids = Vec::new();
+        for &r in &c.reference_ids {
+            let row = sqlx::query(
+                "SELECT donor_member_id, str_profile FROM reference_samples \
+                 WHERE id = $1 AND family_id = $2 AND withdrawn = 0",
+            )
+            .bind(r)
+            .bind(c.family_id)
+            .fetch_optional(&self.pool)
+            .await?;
+            let Some(row) = row else { continue };
+            let Some(text) = row.try_get::<Option<String>, _>("str_profile")? else {
+                continue;
+            };
+            let profile: StrProfile =
+                serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("reference {r} profile: {e}")))?;
+            references.push((row.try_get("donor_member_id")?, profile));
+            reference_ids.push(r);
+        }
+        let row = sqlx::query("SELECT profile FROM samples WHERE id = $1 AND profile_kind = $2")
+            .bind(c.sample_id)
+            .bind(ProfileKind::Str.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        let sample_profile: Option<StrProfile> = match row {
+            Some(r) => r
+                .try_get::<Option<String>, _>("profile")?
+                .map(|t| serde_json::from_str(&t))
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("sample {} profile: {e}", c.sample_id)))?,
+            None => None,
+        };
+        let family = MatchFamily {
+            family_id: c.family_id,
+            pedigree: self.family_pedigree(c.family_id).await?,
+            missing: members.iter().filter(|m| m.data.is_missing).map(|m| m.id).collect(),
+            references,
+            reference_ids,
+        };
+        let mut tx = self.begin_write().await?;
+        Self::audit(
+            &mut tx,
+            actor,
+            "read",
+            "profiles",
+            &format!("candidate {candidate_id}"),
+            None,
+            Some(&serde_json::json!({ "purpose": "verify", "references": family.reference_ids.len(), "samples": 1 }).to_string()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(CandidateInputs {
+            candidate,
+            model,
+            family,
+            sample_profile,
+        })
+    }
+
+    /// The candidate a DNA identification was proposed from (`None` for one proposed otherwise).
+    pub async fn identification_candidate(&self, id: i64) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query("SELECT candidate_id FROM identifications WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| not_found("identification", id))?;
+        Ok(row.try_get("candidate_id")?)
+    }
+
+    /// Flags, inside `tx`, every open identification whose evidence cites sample `sample_id`, whose
+    /// profile just changed, each change audited. (A reference is typed once and loses its profile
+    /// only by withdrawal, which flags through `flag_identifications_resting_on`.)
+    pub(crate) async fn flag_identifications_citing_sample(
+        tx: &mut Transaction<'_, Any>,
+        actor: &str,
+        sample_id: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT i.id FROM identifications i JOIN candidates c ON c.id = i.candidate_id \
+             WHERE c.sample_id = $1 AND i.status IN ('proposed', 'confirmed', 'flagged') ORDER BY i.id",
+        )
+        .bind(sample_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        let reason = format!("the profile of sample {sample_id} changed after the LR was computed");
+        let mut flagged = Vec::new();
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            Self::flag_identification(tx, actor, id, &reason).await?;
+            flagged.push(id);
+        }
+        Ok(flagged)
+    }
+}
+
+/// Everything a candidate's LR was computed from, as stored now ([`Store::candidate_inputs`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateInputs {
+    pub candidate: Candidate,
+    /// `None` for a job from before models were recorded.
+    pub model: Option<JobModel>,
+    /// The candidate's family with only the references the candidate cites (those still held).
+    pub family: MatchFamily,
+    /// `None` when the sample's STR profile is gone.
+    pub sample_profile: Option<StrProfile>,
+}
+
+/// What [`Store::cite_candidate`] found.
+struct CitedCandidate {
+    job_id: i64,
+    sample_id: i64,
+    person_id: i64,
+    log10_lr: f64,
+    model_sha256: String,
+    references: Vec<CitedReference>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::flat_posterior;
+
+    #[test]
+    fn posterior_against_direct_arithmetic() {
+        // LRs 100 and 10 with "none of them" at 1: 100 / 111 and 10 / 111.
+        assert!((flat_posterior(&[2.0, 1.0], 0) - 100.0 / 111.0).abs() < 1e-12);
+        assert!((flat_posterior(&[2.0, 1.0], 1) - 10.0 / 111.0).abs() < 1e-12);
+        // Huge LRs do not overflow; tiny ones do not vanish early.
+        assert!((flat_posterior(&[400.0], 0) - 1.0).abs() < 1e-12);
+        let p = flat_posterior(&[-300.0], 0);
+        assert!((p / 1e-300 - 1.0).abs() < 1e-9, "{p}");
+        assert_eq!(flat_posterior(&[1.0], 5), 0.0, "an index past the list has no mass");
+    }
+}
