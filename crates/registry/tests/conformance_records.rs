@@ -676,6 +676,7 @@ fn an_identification_needs_two_different_reviewers_and_cited_evidence() {
             sample_id: None,
             lr: 3.2e9,
             posterior: 0.99995,
+            ..Default::default()
         };
         let id = store
             .propose_cited_identification("lab", missing.id, &[r.id], &evidence)
@@ -924,11 +925,19 @@ fn a_confirmed_identification_is_told_to_the_family_and_handed_over() {
             .create_reference("lab", &reference("REF-40", mother.id))
             .await
             .unwrap();
+        // The identified person is the family's missing son: only this family is told.
+        let son = NewMember {
+            person_id: Some(missing.id),
+            is_missing: true,
+            ..member("Taro", Sex::Male, None, Some(mother.id))
+        };
+        store.add_member("liaison", f.id, &son).await.unwrap();
         let evidence = IdentificationEvidence {
             job_id: None,
             sample_id: None,
             lr: 1e10,
             posterior: 0.99999,
+            ..Default::default()
         };
         let id = store
             .propose_cited_identification("lab", missing.id, &[r.id], &evidence)
