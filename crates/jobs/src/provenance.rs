@@ -324,8 +324,9 @@ fn pair_log10_lr(
             message: format!("member {} is no longer missing", c.member_id),
         })?;
     let options = identify::screen::ScreenOptions {
-        top_per_victim: usize::MAX,
-        top_per_missing: usize::MAX,
+        // Every pairing of the one sample is kept: the family's missing members, one sample each.
+        top_per_victim: tables.missing().len().max(1),
+        top_per_missing: 1,
         min_log10_lr: f64::NEG_INFINITY,
         threads,
     };
