@@ -47,7 +47,10 @@ fn every_demo_identification_reproduces_and_a_tampered_lr_does_not() {
     }
     let text = homeward(&["verify", "identification", "1", "--db", &db]);
     let stdout = String::from_utf8_lossy(&text.stdout);
-    assert!(stdout.contains("reproduced") && stdout.contains("model sha256"), "{stdout}");
+    assert!(
+        stdout.contains("reproduced") && stdout.contains("model sha256"),
+        "{stdout}"
+    );
 
     // Someone with write access to the file raises the stored LR of identification 1's candidate.
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -65,7 +68,10 @@ fn every_demo_identification_reproduces_and_a_tampered_lr_does_not() {
     let out = homeward(&["verify", "identification", "1", "--db", &db]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("not reproduced") && stderr.contains("differs from the stored"), "{stderr}");
+    assert!(
+        stderr.contains("not reproduced") && stderr.contains("differs from the stored"),
+        "{stderr}"
+    );
     let missing = homeward(&["verify", "identification", "99999", "--db", &db]);
     assert!(!missing.status.success());
     assert!(

@@ -84,7 +84,10 @@ async fn case(store: &Store) -> Case {
         .unwrap();
     let a = store.create_family("liaison", &family("F-A")).await.unwrap();
     let b = store.create_family("liaison", &family("F-B")).await.unwrap();
-    let mother = store.add_member("liaison", a.id, &member("Hanako", Sex::Female)).await.unwrap();
+    let mother = store
+        .add_member("liaison", a.id, &member("Hanako", Sex::Female))
+        .await
+        .unwrap();
     let son = NewMember {
         person_id: Some(person.id),
         is_missing: true,
@@ -92,9 +95,18 @@ async fn case(store: &Store) -> Case {
         ..member("Taro", Sex::Male)
     };
     let son = store.add_member("liaison", a.id, &son).await.unwrap();
-    let father_b = store.add_member("liaison", b.id, &member("Ichiro", Sex::Male)).await.unwrap();
-    let reference_a = store.create_reference("lab", &reference("REF-A", mother.id)).await.unwrap();
-    let reference_b = store.create_reference("lab", &reference("REF-B", father_b.id)).await.unwrap();
+    let father_b = store
+        .add_member("liaison", b.id, &member("Ichiro", Sex::Male))
+        .await
+        .unwrap();
+    let reference_a = store
+        .create_reference("lab", &reference("REF-A", mother.id))
+        .await
+        .unwrap();
+    let reference_b = store
+        .create_reference("lab", &reference("REF-B", father_b.id))
+        .await
+        .unwrap();
     let site = store
         .create_site(
             "planner",
@@ -130,7 +142,10 @@ async fn case(store: &Store) -> Case {
                 remains_id: remains.id,
                 lab: "Lab".into(),
                 profile_kind: ProfileKind::Str,
-                profile: Some(SampleProfile::Str(str_profile(&[("D3S1358", "14/16"), ("vWA", "16/17")]))),
+                profile: Some(SampleProfile::Str(str_profile(&[
+                    ("D3S1358", "14/16"),
+                    ("vWA", "16/17"),
+                ]))),
             },
         )
         .await
@@ -225,7 +240,10 @@ fn a_proposal_takes_every_figure_from_the_stored_candidate() {
         assert_eq!(cited[0].id, c.reference_a);
         let stored_profile = serde_json::to_string(&reference("x", 0).profile.str_profile).unwrap();
         assert_eq!(cited[0].profile_sha256, sha256_hex(&stored_profile));
-        assert_eq!(store.identification_candidate(identification.id).await.unwrap(), Some(ids[0]));
+        assert_eq!(
+            store.identification_candidate(identification.id).await.unwrap(),
+            Some(ids[0])
+        );
 
         // The same person for the same sample again: refused while the first is open.
         let e = store.propose_from_candidate("lab", ids[1]).await.unwrap_err();
@@ -246,9 +264,12 @@ fn fabricated_citations_are_refused_naming_the_field_and_nothing_is_written() {
         let no_references = finished_job(&store, &[candidate(&c, c.son, 5.0, vec![])], true).await[0];
         let running = finished_job(&store, &[candidate(&c, c.son, 5.0, vec![c.reference_a])], true).await[0];
         let running_job = store.get_candidate(running).await.unwrap().unwrap().job_id;
-        execute_sql(&store, &format!("UPDATE jobs SET status = 'running' WHERE id = {running_job}"))
-            .await
-            .unwrap();
+        execute_sql(
+            &store,
+            &format!("UPDATE jobs SET status = 'running' WHERE id = {running_job}"),
+        )
+        .await
+        .unwrap();
         for (what, id, field) in [
             ("no such candidate", 99_999, "candidate_id"),
             ("a reference of another family", foreign, "reference_ids"),
@@ -268,9 +289,14 @@ fn fabricated_citations_are_refused_naming_the_field_and_nothing_is_written() {
         let e = store.propose_from_candidate("lab", good).await.unwrap_err();
         assert_eq!(unfounded_field(&e), Some("reference_ids"), "{label}: withdrawn: {e}");
         assert!(e.to_string().contains("withdrawn"), "{e}");
-        assert!(store.list_identifications().await.unwrap().is_empty(), "{label}: nothing written");
+        assert!(
+            store.list_identifications().await.unwrap().is_empty(),
+            "{label}: nothing written"
+        );
         assert_eq!(
-            execute_sql(&store, "UPDATE identifications SET status = status").await.unwrap(),
+            execute_sql(&store, "UPDATE identifications SET status = status")
+                .await
+                .unwrap(),
             0
         );
     });
@@ -298,7 +324,10 @@ fn only_the_identified_persons_family_is_told_and_a_changed_profile_flags() {
             channel: Channel::Visit,
             note: None,
         };
-        let e = store.record_notification("liaison", &notice(c.family_b)).await.unwrap_err();
+        let e = store
+            .record_notification("liaison", &notice(c.family_b))
+            .await
+            .unwrap_err();
         assert_eq!(unfounded_field(&e), Some("family_id"), "{label}: {e}");
         assert!(store.list_notifications(c.family_b).await.unwrap().is_empty());
         store.record_notification("liaison", &notice(c.family_a)).await.unwrap();

@@ -160,6 +160,28 @@ async fn created(s: &Running, path: &str, role: Role, body: Value) -> Value {
     v
 }
 
+/// A finished matching job that paired `sample` with the missing `member` of `family` at LR
+/// 10^`log10_lr`, resting on `reference`, as a job leaves it in the registry (model recorded,
+/// candidate stored): what a proposal cites. Returns the candidate's id.
+async fn stored_candidate(s: &Running, sample: i64, family: i64, member: i64, reference: i64, log10_lr: f64) -> i64 {
+    let job = s.store.create_job("setup", "matching").await.unwrap();
+    s.store.record_job_model(job.id, r#"{"engine":"test"}"#).await.unwrap();
+    s.store.start_job(job.id, 1).await.unwrap();
+    let candidate = registry::NewCandidate {
+        sample_id: sample,
+        family_id: family,
+        member_id: member,
+        log10_lr,
+        exclusions: 0,
+        evidence: vec![],
+        joint_posterior: None,
+        joint_bound: None,
+        reference_ids: vec![reference],
+    };
+    s.store.finish_job("setup", job.id, &[candidate]).await.unwrap();
+    s.store.list_candidates(job.id).await.unwrap()[0].id
+}
+
 /// As admin, one record of each kind (ids 1 on a fresh database): site, person, family with a
 /// member, reference, mission, remains, sample with a profile, custody event.
 async fn seed_one_of_each(s: &Running) {
@@ -216,11 +238,13 @@ async fn seed_one_of_each(s: &Running) {
         json!({ "event": "collected", "who": "Kim Min-jun", "location": "Komusan" }),
     )
     .await;
+    let id = |v: &Value| v["id"].as_i64().unwrap();
+    let candidate = stored_candidate(s, id(&sample), f, id(&member), id(&reference), 9.0).await;
     let identification = created(
         s,
         "/api/v1/identifications",
         admin,
-        json!({ "person_id": person["id"], "reference_ids": [reference["id"]], "evidence": { "lr": 1.0e9, "posterior": 0.9999 } }),
+        json!({ "candidate_id": candidate }),
     )
     .await;
     for v in [
@@ -767,8 +791,15 @@ async fn grave_4_no_genotype_for_the_liaison(label: &str, s: &Running, g: &Grave
     let (st, sp) = s.call("GET", profile_path, Some(Reviewer), None).await;
     assert_eq!((st, &sp["profile"]["STR"]), (200, &str_profile()), "{label}: {sp}");
     // An identification resting on the reference, so its route has a record to show.
-    let proposal =
-        json!({ "person_id": person_id, "reference_ids": [r], "evidence": { "lr": 1.0e6, "posterior": 0.99 } });
+    let missing = s
+        .store
+        .list_members(f)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.data.is_missing)
+        .unwrap();
+    let proposal = json!({ "candidate_id": stored_candidate(s, sm, f, missing.id, r, 6.0).await });
     let (st, identification) = s
         .call(
             "POST",
@@ -985,10 +1016,18 @@ fn two_reviewers_confirm_and_nobody_else_can() {
             .create_token("setup", "second-reviewer", "api", None)
             .await
             .unwrap();
-        let proposal = json!({
-            "person_id": 1, "reference_ids": [1],
-            "evidence": { "job_id": 3, "sample_id": 1, "lr": 2.5e9, "posterior": 0.99996 }
-        });
+        // A second sample of the seeded remains, paired with the seeded missing member by a job.
+        let second_sample = created(
+            &s,
+            "/api/v1/samples",
+            Role::Admin,
+            json!({ "external_id": "SM-2", "remains_id": 1, "lab": "ICMP Tuzla", "profile_kind": "STR", "profile": { "STR": str_profile() } }),
+        )
+        .await;
+        let sample_id = second_sample["id"].as_i64().unwrap();
+        let candidate = stored_candidate(&s, sample_id, 1, 1, 1, 9.4).await;
+        let job_id = s.store.get_candidate(candidate).await.unwrap().unwrap().job_id;
+        let proposal = json!({ "candidate_id": candidate });
         let (st, id) = s
             .call(
                 "POST",
@@ -1039,7 +1078,9 @@ fn two_reviewers_confirm_and_nobody_else_can() {
             (200, Some(2)),
             "{label}: {full}"
         );
-        assert_eq!(full["evidence"]["job_id"].as_i64(), Some(3));
+        assert_eq!(full["evidence"]["job_id"].as_i64(), Some(job_id));
+        assert_eq!(full["evidence"]["sample_id"].as_i64(), Some(sample_id));
+        assert_eq!(full["evidence"]["log10_lr"].as_f64(), Some(9.4));
         // The family is told, then the remains are handed over: the person is home.
         let notice =
             json!({ "family_id": 1, "identification_id": id["id"], "channel": "visit", "note": "with the liaison" });
@@ -1266,7 +1307,75 @@ fn a_matching_job_reports_progress_and_finds_the_missing_son() {
         // A liaison may not start jobs or read candidates.
         let (st, _) = s.call("POST", "/api/v1/jobs", Some(Role::FamilyLiaison), None).await;
         assert_eq!(st, 403);
+        proposals_rest_on_the_stored_candidate_and_reproduce(label, &s, best).await;
     });
+}
+
+/// The analyst names the job's best candidate; the server derives the evidence, refuses evidence
+/// in the body and citations that do not exist, naming the field (422), and recomputes the LR.
+async fn proposals_rest_on_the_stored_candidate_and_reproduce(label: &str, s: &Running, best: &Value) {
+    let lab = Some(Role::LabAnalyst);
+    let fabricated = [
+        (json!({ "candidate_id": best["id"], "lr": 1e300 }), "lr"),
+        (json!({ "candidate_id": best["id"], "posterior": 1.0 }), "posterior"),
+        (
+            json!({ "person_id": 1, "reference_ids": [1], "evidence": { "lr": 1e300, "posterior": 1.0 } }),
+            "evidence",
+        ),
+        (json!({ "candidate_id": 99_999 }), "candidate_id"),
+    ];
+    for (body, field) in fabricated {
+        let (st, e) = s.call("POST", "/api/v1/identifications", lab, Some(body.clone())).await;
+        assert_eq!((st, e["field"].as_str()), (422, Some(field)), "{label}: {body}: {e}");
+    }
+    assert!(
+        s.store.list_identifications().await.unwrap().is_empty(),
+        "{label}: nothing written"
+    );
+    let (st, proposed) = s
+        .call(
+            "POST",
+            "/api/v1/identifications",
+            lab,
+            Some(json!({ "candidate_id": best["id"] })),
+        )
+        .await;
+    assert_eq!(st, 201, "{label}: {proposed}");
+    let path = format!("/api/v1/identifications/{}", proposed["id"]);
+    let (_, full) = s.call("GET", &path, Some(Role::Reviewer), None).await;
+    let evidence = &full["evidence"];
+    assert_eq!(evidence["candidate_id"], best["id"], "{label}: {full}");
+    assert_eq!(
+        evidence["log10_lr"], best["log10_lr"],
+        "{label}: the job's figure, not the client's"
+    );
+    let posterior = s.store.candidate_posterior(best["id"].as_i64().unwrap()).await.unwrap();
+    assert_eq!(evidence["posterior"].as_f64(), Some(posterior), "{label}");
+    let (st, again) = s
+        .call(
+            "POST",
+            "/api/v1/identifications",
+            lab,
+            Some(json!({ "candidate_id": best["id"] })),
+        )
+        .await;
+    assert_eq!(st, 403, "{label}: the same pairing twice: {again}");
+
+    let (st, verified) = s
+        .call("GET", &format!("{path}/verify"), Some(Role::Reviewer), None)
+        .await;
+    assert_eq!(st, 200, "{label}: {verified}");
+    assert_eq!(verified["reproduced"], true, "{label}: {verified}");
+    assert_eq!(
+        verified["relative_difference"].as_f64(),
+        Some(0.0),
+        "{label}: {verified}"
+    );
+    assert_eq!(verified["recomputed_log10_lr"], best["log10_lr"], "{label}");
+    let (st, _) = s
+        .call("GET", &format!("{path}/verify"), Some(Role::FamilyLiaison), None)
+        .await;
+    assert_eq!(st, 403, "{label}: recomputing reads genotypes");
 }
 
 #[test]
