@@ -245,6 +245,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.erase_freed_traces("reference_samples").await?;
         Ok((after, flagged))
     }
 }

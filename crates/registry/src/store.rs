@@ -136,6 +136,8 @@ pub enum StoreError {
     Url(String),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    #[error("{0}")]
+    Io(String),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]
@@ -218,6 +220,30 @@ pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("domain types serialise")
 }
 
+/// Creates the SQLite file of `url` readable and writable by its owner only (0600) if it does not
+/// exist yet: SQLite gives the WAL and shared-memory files the database file's permissions, so the
+/// genotypes and contacts in any of them are not world-readable. An existing file keeps its mode.
+fn create_owner_only(url: &str) -> Result<(), StoreError> {
+    let path = url.trim_start_matches("sqlite://");
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() || path == ":memory:" || std::path::Path::new(path).exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        // Another process made it first: it is theirs to have set up.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Io(format!("creating {path}: {e}"))),
+    }
+}
+
 pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
@@ -240,6 +266,9 @@ impl Store {
             return Err(StoreError::Url(url.to_owned()));
         };
         let sqlite = backend == Backend::Sqlite;
+        if sqlite {
+            create_owner_only(&url)?;
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(if sqlite { 4 } else { 16 })
             .after_connect(move |conn, _| {
@@ -247,7 +276,12 @@ impl Store {
                     if sqlite {
                         sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
                         sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                        // FULL: a commit (an identification, a review, its audit entry) is on disk
+                        // when it returns, not only after the next checkpoint.
+                        sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
+                        // Erased content (a withdrawn profile) is overwritten with zeros, not left
+                        // readable in free space of the page.
+                        sqlx::query("PRAGMA secure_delete = ON").execute(&mut *conn).await?;
                     }
                     Ok(())
                 })
