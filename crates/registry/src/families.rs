@@ -12,7 +12,10 @@ use sqlx::{Any, Row, Transaction};
 use crate::model::{
     Contacts, Family, FamilyMember, FieldError, ImportFamily, ImportSummary, NewFamily, NewMember, PedigreeRow, Sex,
 };
-use crate::store::{json, rows_in, values_sql, AuditRecord, Backend, Key, Store, StoreError};
+use crate::store::{Store, StoreError};
+use crate::backend::{rows_in, values_sql, Backend, Key};
+use crate::audit::AuditRecord;
+use crate::support::json;
 use crate::support::{check_version, corrupt, duplicate, flag, not_found, one_row};
 
 const FAMILY_COLUMNS: &str = "id, external_id, name, liaison, version";
@@ -52,7 +55,7 @@ fn member_from_row(row: &AnyRow) -> Result<FamilyMember, StoreError> {
 /// The family as the audit log sees it: the record and a hash of the contact details.
 fn audit_view(family: &Family, contacts: &Contacts) -> String {
     let mut v = serde_json::to_value(family).expect("domain types serialise");
-    v["contacts_sha256"] = crate::store::sha256_hex(&json(contacts)).into();
+    v["contacts_sha256"] = crate::audit::sha256_hex(&json(contacts)).into();
     v.to_string()
 }
 

@@ -14,7 +14,9 @@ use sqlx::Row;
 
 use crate::model::FieldError;
 use crate::model::ImportFamily;
-use crate::store::{json, AuditRecord, Store, StoreError};
+use crate::store::{Store, StoreError};
+use crate::audit::AuditRecord;
+use crate::support::json;
 use crate::support::{corrupt, optional_text, required_text};
 
 /// How a child belongs to a parent other than by birth, or a birth link that was disproven.

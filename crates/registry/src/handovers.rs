@@ -7,7 +7,8 @@ use sqlx::Row;
 
 use crate::identifications::IdentificationStatus;
 use crate::model::{PartialDate, PersonStatus};
-use crate::store::{json, Store, StoreError};
+use crate::store::{Store, StoreError};
+use crate::support::json;
 use crate::support::{duplicate, not_found, optional_text, required_text};
 use crate::time::now_utc;
 

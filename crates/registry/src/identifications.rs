@@ -10,7 +10,8 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use crate::model::FieldError;
-use crate::store::{json, Store, StoreError};
+use crate::store::{Store, StoreError};
+use crate::support::json;
 use crate::support::{corrupt, not_found, one_row};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

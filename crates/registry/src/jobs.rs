@@ -9,7 +9,8 @@ use sqlx::Row;
 
 use crate::model::PedigreeRow;
 use crate::model::{ProfileKind, StrProfile};
-use crate::store::{json, Store, StoreError};
+use crate::store::{Store, StoreError};
+use crate::support::json;
 use crate::time::now_utc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

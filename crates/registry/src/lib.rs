@@ -28,6 +28,8 @@ pub use model::{
 pub use time::{format_utc, now_utc};
 
 with_store! {
+    mod audit;
+    mod backend;
     mod backup;
     mod families;
     mod family_references;
@@ -36,9 +38,11 @@ with_store! {
     mod identifications;
     mod jobs;
     mod missions;
+    mod persons;
     mod references;
     mod reviews;
     mod samples;
+    mod sites;
     mod store;
     mod support;
     mod typings;
@@ -58,7 +62,9 @@ with_store! {
     pub use samples::{
         CustodyEvent, CustodyEventKind, NewCustodyEvent, NewRemains, NewSample, Remains, Sample, SampleProfile,
     };
-    pub use store::{sha256_hex, AuditEntry, AuditReport, Backend, Store, StoreError, GENESIS_HASH};
+    pub use audit::{sha256_hex, AuditEntry, AuditReport, GENESIS_HASH};
+    pub use backend::Backend;
+    pub use store::{Store, StoreError};
     pub use typings::{NewTyping, TypingSummary, TypingTarget, TypingTargetInfo};
     pub use users::{Role, User};
     pub use visits::{MissionItinerary, Mobility, NewVisitRequest, VisitRequest};

@@ -10,7 +10,8 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::model::{FieldError, PartialDate};
-use crate::store::{json, Store, StoreError};
+use crate::store::{Store, StoreError};
+use crate::support::json;
 use crate::support::{check_version, corrupt, not_found, one_row, optional_text, required_text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

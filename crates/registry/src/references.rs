@@ -11,8 +11,11 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use crate::model::{Consent, FieldError, NewReference, Reference, ReferenceProfile, Withdrawal};
-use crate::store::sha256_hex;
-use crate::store::{json, rows_in, values_sql, AuditRecord, Backend, Key, Store, StoreError};
+use crate::audit::sha256_hex;
+use crate::store::{Store, StoreError};
+use crate::backend::{rows_in, values_sql, Backend, Key};
+use crate::audit::AuditRecord;
+use crate::support::json;
 use crate::support::{check_version, corrupt, duplicate, not_found, one_row, required_text};
 use crate::time::now_utc;
 

@@ -7,7 +7,8 @@ use sqlx::Row;
 
 use crate::identifications::{Identification, IdentificationStatus};
 use crate::model::{FieldError, PersonStatus};
-use crate::store::{json, Store, StoreError};
+use crate::store::{Store, StoreError};
+use crate::support::json;
 use crate::time::now_utc;
 use crate::users::{Role, User};
 
@@ -169,7 +170,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| {
-            if crate::store::unique_violation(&e) {
+            if crate::support::unique_violation(&e) {
                 StoreError::NotAllowed(format!("'{}' has already reviewed identification {id}", reviewer.username))
             } else {
                 e.into()

@@ -13,8 +13,9 @@ use crate::missions::MissionKind;
 use crate::model::NewReference;
 use crate::model::{check_lineage_text, ProfileKind, StrProfile};
 use crate::model::{FieldError, PartialDate};
-use crate::store::sha256_hex;
-use crate::store::{json, Store, StoreError};
+use crate::audit::sha256_hex;
+use crate::store::{Store, StoreError};
+use crate::support::json;
 use crate::support::{
     check_version, corrupt, duplicate, external_id, not_found, one_row, optional_text, required_text,
 };

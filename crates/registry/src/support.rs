@@ -4,7 +4,7 @@
 // The text validators live in the model (the model-only build needs them); the record modules
 // take them from here with the other helpers.
 pub(crate) use crate::model::{external_id, optional_text, required_text};
-use crate::store::{unique_violation, StoreError};
+use crate::store::StoreError;
 
 /// Maps a unique violation to [`StoreError::Duplicate`], anything else to a database error.
 pub(crate) fn duplicate(
@@ -64,4 +64,23 @@ pub(crate) fn corrupt(entity: &str, what: &str, e: &dyn std::fmt::Display) -> St
 /// Booleans are stored as 0/1 integers on both backends.
 pub(crate) fn flag(b: bool) -> i64 {
     i64::from(b)
+}
+
+/// A record as JSON text: what JSON columns and audit entries hold.
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("domain types serialise")
+}
+
+/// Every name of a person or site, lowercased and joined by the unit separator: the column that
+/// `LIKE` searches, so that a name matches in whichever script it was given.
+pub(crate) fn search_text(names: &[crate::model::Name]) -> String {
+    names
+        .iter()
+        .map(|n| n.text.to_lowercase())
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
+}
+
+pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }

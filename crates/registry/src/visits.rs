@@ -11,7 +11,8 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::model::FieldError;
-use crate::store::{json, Store, StoreError};
+use crate::store::{Store, StoreError};
+use crate::support::json;
 use crate::support::{check_version, corrupt, not_found, optional_text};
 use crate::time::now_utc;
 
