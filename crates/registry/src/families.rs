@@ -16,7 +16,8 @@ use crate::store::{Store, StoreError};
 use crate::backend::{rows_in, values_sql, Backend, Key};
 use crate::audit::AuditRecord;
 use crate::support::json;
-use crate::support::{check_version, corrupt, duplicate, flag, not_found, one_row};
+use crate::support::{check_version, corrupt, duplicate, flag, not_found};
+use crate::versioned::{row_by_id, Change};
 
 const FAMILY_COLUMNS: &str = "id, external_id, name, liaison, version";
 const MEMBER_COLUMNS: &str =
@@ -50,6 +51,12 @@ fn member_from_row(row: &AnyRow) -> Result<FamilyMember, StoreError> {
         },
         version: row.try_get("version")?,
     })
+}
+
+/// The contact details of a row that selected them (they are read only where needed and audited).
+fn contacts_from_row(row: &AnyRow) -> Result<Contacts, StoreError> {
+    let text: String = row.try_get("contacts")?;
+    serde_json::from_str(&text).map_err(|e| corrupt("family", "contacts", &e))
 }
 
 /// The family as the audit log sees it: the record and a hash of the contact details.
@@ -141,30 +148,10 @@ impl Store {
         f.check()?;
         let mut tx = self.begin_write().await?;
         let sql = format!("SELECT {FAMILY_COLUMNS}, contacts FROM families WHERE id = $1");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| not_found("family", id))?;
+        let row = row_by_id(&mut tx, &sql, "family", id).await?;
         let before = family_from_row(&row)?;
         check_version("family", id, expected_version, before.version)?;
-        let old_contacts: String = row.try_get("contacts")?;
-        let old_contacts: Contacts =
-            serde_json::from_str(&old_contacts).map_err(|e| corrupt("family", "contacts", &e))?;
-        let result = sqlx::query(
-            "UPDATE families SET external_id = $1, name = $2, liaison = $3, contacts = $4, version = version + 1 \
-             WHERE id = $5 AND version = $6",
-        )
-        .bind(f.external_id.trim())
-        .bind(&f.name)
-        .bind(&f.liaison)
-        .bind(json(&f.contacts))
-        .bind(id)
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await
-        .map_err(duplicate("family", "external_id", &f.external_id))?;
-        one_row(&result, "family", id, expected_version)?;
+        let old_contacts = contacts_from_row(&row)?;
         let after = Family {
             id,
             external_id: f.external_id.trim().to_owned(),
@@ -172,16 +159,20 @@ impl Store {
             liaison: f.liaison.clone(),
             version: expected_version + 1,
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "update",
-            "family",
-            &id.to_string(),
-            Some(&audit_view(&before, &old_contacts)),
-            Some(&audit_view(&after, &f.contacts)),
-        )
-        .await?;
+        Change::new("families", "family", id, Some(expected_version))
+            .set("external_id", f.external_id.trim())
+            .set("name", f.name.as_str())
+            .set("liaison", &f.liaison)
+            .set("contacts", json(&f.contacts))
+            .unique("external_id", &f.external_id)
+            .run(
+                &mut tx,
+                actor,
+                "update",
+                Some(&audit_view(&before, &old_contacts)),
+                &audit_view(&after, &f.contacts),
+            )
+            .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -189,13 +180,8 @@ impl Store {
     /// A family's contact details. The read is recorded in the audit chain, in the same transaction.
     pub async fn get_family_contacts(&self, actor: &str, id: i64) -> Result<Contacts, StoreError> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT contacts FROM families WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| not_found("family", id))?;
-        let contacts: String = row.try_get("contacts")?;
-        let contacts = serde_json::from_str(&contacts).map_err(|e| corrupt("family", "contacts", &e))?;
+        let row = row_by_id(&mut tx, "SELECT contacts FROM families WHERE id = $1", "family", id).await?;
+        let contacts = contacts_from_row(&row)?;
         Self::audit(&mut tx, actor, "read", "family-contacts", &id.to_string(), None, None).await?;
         tx.commit().await?;
         Ok(contacts)
@@ -360,43 +346,25 @@ impl Store {
         let before = member_from_row(&sqlx::query(&sql).bind(id).fetch_one(&mut *tx).await?)?;
         check_version("family member", id, expected_version, before.version)?;
         Self::check_member_links(&mut tx, family_id, Some(id), m).await?;
-        let result = sqlx::query(
-            "UPDATE family_members SET display_name = $1, sex = $2, person_id = $3, alive = $4, father_member_id = $5, \
-             mother_member_id = $6, is_missing = $7, version = version + 1 WHERE id = $8 AND version = $9",
-        )
-        .bind(&m.display_name)
-        .bind(m.sex.as_str())
-        .bind(m.person_id)
-        .bind(flag(m.alive))
-        .bind(m.father_member_id)
-        .bind(m.mother_member_id)
-        .bind(flag(m.is_missing))
-        .bind(id)
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await
-        .map_err(duplicate(
-            "family member",
-            "person_id",
-            &m.person_id.map(|p| p.to_string()).unwrap_or_default(),
-        ))?;
-        one_row(&result, "family member", id, expected_version)?;
         let after = FamilyMember {
             id,
             family_id,
             data: m.clone(),
             version: expected_version + 1,
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "update",
-            "family-member",
-            &id.to_string(),
-            Some(&json(&before)),
-            Some(&json(&after)),
-        )
-        .await?;
+        let person = m.person_id.map(|p| p.to_string()).unwrap_or_default();
+        Change::new("family_members", "family member", id, Some(expected_version))
+            .audited_as("family-member")
+            .set("display_name", m.display_name.as_str())
+            .set("sex", m.sex.as_str())
+            .set("person_id", m.person_id)
+            .set("alive", flag(m.alive))
+            .set("father_member_id", m.father_member_id)
+            .set("mother_member_id", m.mother_member_id)
+            .set("is_missing", flag(m.is_missing))
+            .unique("person_id", &person)
+            .run(&mut tx, actor, "update", Some(&json(&before)), &json(&after))
+            .await?;
         tx.commit().await?;
         Ok(after)
     }

@@ -12,7 +12,8 @@ use sqlx::{Any, Row, Transaction};
 use crate::model::FieldError;
 use crate::store::{Store, StoreError};
 use crate::support::json;
-use crate::support::{corrupt, not_found, one_row};
+use crate::support::{corrupt, not_found};
+use crate::versioned::Change;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -208,33 +209,17 @@ impl Store {
                 Some(earlier) => format!("{earlier}; {reason}"),
                 None => reason.to_owned(),
             };
-            let result = sqlx::query(
-                "UPDATE identifications SET status = $1, flag_reason = $2, version = version + 1 \
-                 WHERE id = $3 AND version = $4",
-            )
-            .bind(IdentificationStatus::Flagged.as_str())
-            .bind(&flag_reason)
-            .bind(before.id)
-            .bind(before.version)
-            .execute(&mut **tx)
-            .await?;
-            one_row(&result, "identification", before.id, before.version)?;
             let after = Identification {
                 status: IdentificationStatus::Flagged,
-                flag_reason: Some(flag_reason),
+                flag_reason: Some(flag_reason.clone()),
                 version: before.version + 1,
                 ..before.clone()
             };
-            Self::audit(
-                tx,
-                actor,
-                "flag",
-                "identification",
-                &before.id.to_string(),
-                Some(&json(&before)),
-                Some(&json(&after)),
-            )
-            .await?;
+            Change::new("identifications", "identification", before.id, Some(before.version))
+                .set("status", IdentificationStatus::Flagged.as_str())
+                .set("flag_reason", flag_reason)
+                .run(tx, actor, "flag", Some(&json(&before)), &json(&after))
+                .await?;
             flagged.push(before.id);
         }
         Ok(flagged)

@@ -47,6 +47,7 @@ with_store! {
     mod support;
     mod typings;
     mod users;
+    mod versioned;
     mod visits;
 
     pub use family_references::{ImportFamilyReference, ImportPart};

@@ -7,12 +7,14 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
 use sqlx::Row;
 
 use crate::model::{FieldError, PartialDate};
 use crate::store::{Store, StoreError};
 use crate::support::json;
-use crate::support::{check_version, corrupt, not_found, one_row, optional_text, required_text};
+use crate::support::{check_version, corrupt, not_found, optional_text, required_text};
+use crate::versioned::{row_by_id, Change};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -144,6 +146,17 @@ fn mission_from_row(row: &AnyRow, site_ids: Vec<i64>) -> Result<Mission, StoreEr
     })
 }
 
+/// The sites a mission goes to, in ascending order of id.
+async fn site_ids(conn: &mut AnyConnection, mission_id: i64) -> Result<Vec<i64>, StoreError> {
+    sqlx::query("SELECT site_id FROM mission_sites WHERE mission_id = $1 ORDER BY site_id")
+        .bind(mission_id)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get("site_id")?))
+        .collect()
+}
+
 impl Store {
     pub async fn create_mission(&self, actor: &str, m: &NewMission) -> Result<Mission, StoreError> {
         m.check()?;
@@ -203,13 +216,7 @@ impl Store {
         let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await? else {
             return Ok(None);
         };
-        let sites = sqlx::query("SELECT site_id FROM mission_sites WHERE mission_id = $1 ORDER BY site_id")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| r.try_get("site_id"))
-            .collect::<Result<Vec<i64>, _>>()?;
+        let sites = site_ids(&mut *self.pool.acquire().await?, id).await?;
         mission_from_row(&row, sites).map(Some)
     }
 
@@ -248,43 +255,19 @@ impl Store {
         optional_text("outcome", outcome, 10_000)?;
         let mut tx = self.begin_write().await?;
         let sql = format!("SELECT {MISSION_COLUMNS} FROM missions WHERE id = $1");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| not_found("mission", id))?;
-        let sites = sqlx::query("SELECT site_id FROM mission_sites WHERE mission_id = $1 ORDER BY site_id")
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| r.try_get("site_id"))
-            .collect::<Result<Vec<i64>, _>>()?;
+        let row = row_by_id(&mut tx, &sql, "mission", id).await?;
+        let sites = site_ids(&mut tx, id).await?;
         let before = mission_from_row(&row, sites)?;
         check_version("mission", id, expected_version, before.version)?;
-        let result =
-            sqlx::query("UPDATE missions SET outcome = $1, version = version + 1 WHERE id = $2 AND version = $3")
-                .bind(outcome)
-                .bind(id)
-                .bind(expected_version)
-                .execute(&mut *tx)
-                .await?;
-        one_row(&result, "mission", id, expected_version)?;
         let after = Mission {
             outcome: outcome.map(str::to_owned),
             version: expected_version + 1,
             ..before.clone()
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "outcome",
-            "mission",
-            &id.to_string(),
-            Some(&json(&before)),
-            Some(&json(&after)),
-        )
-        .await?;
+        Change::new("missions", "mission", id, Some(expected_version))
+            .set("outcome", outcome)
+            .run(&mut tx, actor, "outcome", Some(&json(&before)), &json(&after))
+            .await?;
         tx.commit().await?;
         Ok(after)
     }

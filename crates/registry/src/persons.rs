@@ -9,7 +9,8 @@ use crate::audit::AuditRecord;
 use crate::backend::{rows_in, values_sql, Key};
 use crate::model::{FieldError, NewPerson, Person, PersonStatus, Place};
 use crate::store::{Store, StoreError};
-use crate::support::{duplicate, json, search_text};
+use crate::support::{check_version, duplicate, json, search_text};
+use crate::versioned::{row_by_id, Change};
 use crate::time::now_utc;
 
 impl Store {
@@ -299,47 +300,24 @@ impl Store {
         p.check()?;
         let mut tx = self.begin_write().await?;
         let before = Self::locked_person(&mut tx, id, expected_version).await?;
-        let result = sqlx::query(
-            "UPDATE persons SET external_id = $1, names = $2, search = $3, sex = $4, birth = $5, death = $6, \
-             death_place = $7, sources = $8, version = version + 1 WHERE id = $9 AND version = $10",
-        )
-        .bind(p.external_id.trim())
-        .bind(json(&p.names))
-        .bind(search_text(&p.names))
-        .bind(p.sex.as_str())
-        .bind(p.birth.map(|d| d.to_string()))
-        .bind(p.death.map(|d| d.to_string()))
-        .bind(p.death_place.as_ref().map(json))
-        .bind(json(&p.sources))
-        .bind(id)
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await
-        .map_err(duplicate("person", "external_id", &p.external_id))?;
-        if result.rows_affected() != 1 {
-            return Err(StoreError::Conflict {
-                entity: "person",
-                id,
-                expected: expected_version,
-                actual: -1,
-            });
-        }
         let after = Person {
             id,
             data: p.clone(),
             status: before.status,
             version: expected_version + 1,
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "update",
-            "person",
-            &id.to_string(),
-            Some(&json(&before)),
-            Some(&json(&after)),
-        )
-        .await?;
+        Change::new("persons", "person", id, Some(expected_version))
+            .set("external_id", p.external_id.trim())
+            .set("names", json(&p.names))
+            .set("search", search_text(&p.names))
+            .set("sex", p.sex.as_str())
+            .set("birth", p.birth.map(|d| d.to_string()))
+            .set("death", p.death.map(|d| d.to_string()))
+            .set("death_place", p.death_place.as_ref().map(json))
+            .set("sources", json(&p.sources))
+            .unique("external_id", &p.external_id)
+            .run(&mut tx, actor, "update", Some(&json(&before)), &json(&after))
+            .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -351,23 +329,8 @@ impl Store {
         expected_version: i64,
     ) -> Result<Person, StoreError> {
         let sql = format!("SELECT {} FROM persons WHERE id = $1", Self::PERSON_COLUMNS);
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?;
-        let person = row
-            .as_ref()
-            .map(Self::person_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound {
-                entity: "person",
-                id: id.to_string(),
-            })?;
-        if person.version != expected_version {
-            return Err(StoreError::Conflict {
-                entity: "person",
-                id,
-                expected: expected_version,
-                actual: person.version,
-            });
-        }
+        let person = Self::person_from_row(&row_by_id(tx, &sql, "person", id).await?)?;
+        check_version("person", id, expected_version, person.version)?;
         Ok(person)
     }
 
@@ -468,31 +431,11 @@ impl Store {
         to: PersonStatus,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let result = match expected_version {
-            Some(v) => {
-                sqlx::query("UPDATE persons SET status = $1, version = version + 1 WHERE id = $2 AND version = $3")
-                    .bind(to.as_str())
-                    .bind(person_id)
-                    .bind(v)
-                    .execute(&mut **tx)
-                    .await?
-            }
-            None => {
-                sqlx::query("UPDATE persons SET status = $1, version = version + 1 WHERE id = $2")
-                    .bind(to.as_str())
-                    .bind(person_id)
-                    .execute(&mut **tx)
-                    .await?
-            }
-        };
-        if result.rows_affected() != 1 {
-            return Err(StoreError::Conflict {
-                entity: "person",
-                id: person_id,
-                expected: expected_version.unwrap_or(-1),
-                actual: -1,
-            });
-        }
+        let change = serde_json::json!({ "status": to.as_str(), "reason": reason }).to_string();
+        Change::new("persons", "person", person_id, expected_version)
+            .set("status", to.as_str())
+            .run(tx, actor, "status", Some(from.as_str()), &change)
+            .await?;
         sqlx::query(
             "INSERT INTO person_status_history (person_id, from_status, to_status, reason, actor, at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -505,17 +448,7 @@ impl Store {
         .bind(now_utc())
         .execute(&mut **tx)
         .await?;
-        let change = serde_json::json!({ "status": to.as_str(), "reason": reason }).to_string();
-        Self::audit(
-            tx,
-            actor,
-            "status",
-            "person",
-            &person_id.to_string(),
-            Some(from.as_str()),
-            Some(&change),
-        )
-        .await
+        Ok(())
     }
 
     /// The latest status changes of any person, newest first: (person id, from, to, reason, actor, at).

@@ -16,8 +16,9 @@ use crate::store::{Store, StoreError};
 use crate::backend::{rows_in, values_sql, Backend, Key};
 use crate::audit::AuditRecord;
 use crate::support::json;
-use crate::support::{check_version, corrupt, duplicate, not_found, one_row, required_text};
+use crate::support::{check_version, corrupt, duplicate, not_found, required_text};
 use crate::time::now_utc;
+use crate::versioned::{row_by_id, Change};
 
 impl ReferenceProfile {
     /// The SHA-256 (hex) of this profile's JSON, as `serde_json` writes it: what the tombstone of a
@@ -200,11 +201,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let sql =
             format!("SELECT {REFERENCE_COLUMNS}, str_profile, y_haplotype, mtdna FROM reference_samples WHERE id = $1");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| not_found("reference", id))?;
+        let row = row_by_id(&mut tx, &sql, "reference", id).await?;
         let before = reference_from_row(&row)?;
         check_version("reference", id, expected_version, before.version)?;
         if before.withdrawal.is_some() {
@@ -217,19 +214,8 @@ impl Store {
             reason: reason.to_owned(),
             profile_sha256: profile.sha256_hex(),
         };
-        let result = sqlx::query(
-            "UPDATE reference_samples SET str_profile = NULL, y_haplotype = NULL, mtdna = NULL, withdrawn = 1, \
-             withdrawn_at = $1, withdrawal_reason = $2, profile_sha256 = $3, version = version + 1 \
-             WHERE id = $4 AND version = $5",
-        )
-        .bind(&withdrawal.at)
-        .bind(&withdrawal.reason)
-        .bind(&withdrawal.profile_sha256)
-        .bind(id)
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await?;
-        one_row(&result, "reference", id, expected_version)?;
+        // The identifications are flagged first, so that the audit chain tells the withdrawal's
+        // consequences before the withdrawal itself, as it always has.
         let flag_reason = format!("consent for reference {id} ({}) was withdrawn", before.external_id);
         let flagged = Self::flag_identifications_resting_on(&mut tx, actor, id, &flag_reason).await?;
         let after = Reference {
@@ -237,16 +223,23 @@ impl Store {
             version: expected_version + 1,
             ..before.clone()
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "withdraw-consent",
-            "reference",
-            &id.to_string(),
-            Some(&audit_view(&before, &withdrawal.profile_sha256)),
-            Some(&audit_view(&after, &withdrawal.profile_sha256)),
-        )
-        .await?;
+        // The genotypes are erased: NULL profile columns, only the tombstone's hash kept.
+        Change::new("reference_samples", "reference", id, Some(expected_version))
+            .set("str_profile", None::<String>)
+            .set("y_haplotype", None::<String>)
+            .set("mtdna", None::<String>)
+            .set("withdrawn", 1)
+            .set("withdrawn_at", withdrawal.at.as_str())
+            .set("withdrawal_reason", withdrawal.reason.as_str())
+            .set("profile_sha256", withdrawal.profile_sha256.as_str())
+            .run(
+                &mut tx,
+                actor,
+                "withdraw-consent",
+                Some(&audit_view(&before, &withdrawal.profile_sha256)),
+                &audit_view(&after, &withdrawal.profile_sha256),
+            )
+            .await?;
         tx.commit().await?;
         Ok((after, flagged))
     }

@@ -11,6 +11,7 @@ use crate::store::{Store, StoreError};
 use crate::support::json;
 use crate::time::now_utc;
 use crate::users::{Role, User};
+use crate::versioned::Change;
 
 /// What an identification rests on besides its references.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -202,21 +203,18 @@ impl Store {
             Decision::Confirm => None,
         };
         if let Some(new_status) = new_status {
-            sqlx::query("UPDATE identifications SET status = $1, version = version + 1 WHERE id = $2")
-                .bind(new_status.as_str())
-                .bind(id)
-                .execute(&mut *tx)
+            // Writers queue on the audit head (`begin_write`) and the status was read in this
+            // transaction: it moves whatever the version.
+            Change::new("identifications", "identification", id, None)
+                .set("status", new_status.as_str())
+                .run(
+                    &mut tx,
+                    &reviewer.username,
+                    "status",
+                    Some(status.as_str()),
+                    new_status.as_str(),
+                )
                 .await?;
-            Self::audit(
-                &mut tx,
-                &reviewer.username,
-                "status",
-                "identification",
-                &id.to_string(),
-                Some(status.as_str()),
-                Some(new_status.as_str()),
-            )
-            .await?;
         }
         if new_status == Some(IdentificationStatus::Confirmed) {
             // The person is identified: their status moves forward, citing the decision.

@@ -17,9 +17,10 @@ use crate::audit::sha256_hex;
 use crate::store::{Store, StoreError};
 use crate::support::json;
 use crate::support::{
-    check_version, corrupt, duplicate, external_id, not_found, one_row, optional_text, required_text,
+    check_version, corrupt, duplicate, external_id, not_found, optional_text, required_text,
 };
 use crate::time::now_utc;
+use crate::versioned::{row_by_id, Change};
 
 /// Remains, as submitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -538,11 +539,7 @@ impl Store {
     ) -> Result<Sample, StoreError> {
         let mut tx = self.begin_write().await?;
         let sql = format!("SELECT {SAMPLE_COLUMNS}, profile FROM samples WHERE id = $1");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| not_found("sample", id))?;
+        let row = row_by_id(&mut tx, &sql, "sample", id).await?;
         let before = sample_from_row(&row)?;
         check_version("sample", id, expected_version, before.version)?;
         check_profile_kind(before.profile_kind, profile)?;
@@ -551,29 +548,21 @@ impl Store {
             .map(|t| SampleProfile::from_column(before.profile_kind, &t))
             .transpose()
             .map_err(|e| corrupt("sample", "profile", &e))?;
-        let result =
-            sqlx::query("UPDATE samples SET profile = $1, version = version + 1 WHERE id = $2 AND version = $3")
-                .bind(profile.to_column())
-                .bind(id)
-                .bind(expected_version)
-                .execute(&mut *tx)
-                .await?;
-        one_row(&result, "sample", id, expected_version)?;
         let after = Sample {
             typed: true,
             version: expected_version + 1,
             ..before.clone()
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "profile",
-            "sample",
-            &id.to_string(),
-            Some(&audit_view(&before, old.as_ref())),
-            Some(&audit_view(&after, Some(profile))),
-        )
-        .await?;
+        Change::new("samples", "sample", id, Some(expected_version))
+            .set("profile", profile.to_column())
+            .run(
+                &mut tx,
+                actor,
+                "profile",
+                Some(&audit_view(&before, old.as_ref())),
+                &audit_view(&after, Some(profile)),
+            )
+            .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -582,11 +571,7 @@ impl Store {
     /// transaction.
     pub async fn get_sample_profile(&self, actor: &str, id: i64) -> Result<Option<SampleProfile>, StoreError> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT profile_kind, profile FROM samples WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| not_found("sample", id))?;
+        let row = row_by_id(&mut tx, "SELECT profile_kind, profile FROM samples WHERE id = $1", "sample", id).await?;
         let kind: String = row.try_get("profile_kind")?;
         let kind: ProfileKind = kind
             .parse()

@@ -6,7 +6,8 @@ use sqlx::{Any, Row, Transaction};
 
 use crate::model::{Coordinates, FieldError, NewSite, Site, SiteStatus};
 use crate::store::{Store, StoreError};
-use crate::support::{duplicate, json, search_text};
+use crate::support::{check_version, duplicate, json, search_text};
+use crate::versioned::{row_by_id, Change};
 
 impl Store {
 
@@ -114,68 +115,19 @@ impl Store {
         }
         let mut tx = self.begin_write().await?;
         let sql = format!("SELECT {} FROM sites WHERE id = $1", Self::SITE_COLUMNS);
-        let before = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .as_ref()
-            .map(Self::site_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound {
-                entity: "site",
-                id: id.to_string(),
-            })?;
-        if before.version != expected_version {
-            return Err(StoreError::Conflict {
-                entity: "site",
-                id,
-                expected: expected_version,
-                actual: before.version,
-            });
-        }
-        let target = sqlx::query("SELECT id FROM sites WHERE id = $1")
-            .bind(to)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if target.is_none() {
-            return Err(StoreError::NotFound {
-                entity: "site",
-                id: to.to_string(),
-            });
-        }
-        let result = sqlx::query(
-            "UPDATE sites SET relocated_to = $1, status = $2, version = version + 1 WHERE id = $3 AND version = $4",
-        )
-        .bind(to)
-        .bind(SiteStatus::Relocated.as_str())
-        .bind(id)
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await?;
-        if result.rows_affected() != 1 {
-            return Err(StoreError::Conflict {
-                entity: "site",
-                id,
-                expected: expected_version,
-                actual: -1,
-            });
-        }
+        let before = Self::site_from_row(&row_by_id(&mut tx, &sql, "site", id).await?)?;
+        check_version("site", id, expected_version, before.version)?;
+        row_by_id(&mut tx, "SELECT id FROM sites WHERE id = $1", "site", to).await?;
         let mut after = before.clone();
         after.relocated_to = Some(to);
         after.data.status = SiteStatus::Relocated;
         after.version += 1;
-        Self::audit(
-            &mut tx,
-            actor,
-            "relocate",
-            "site",
-            &id.to_string(),
-            Some(&json(&before)),
-            Some(&json(&after)),
-        )
-        .await?;
+        Change::new("sites", "site", id, Some(expected_version))
+            .set("relocated_to", to)
+            .set("status", SiteStatus::Relocated.as_str())
+            .run(&mut tx, actor, "relocate", Some(&json(&before)), &json(&after))
+            .await?;
         tx.commit().await?;
         Ok(after)
     }
-
 }

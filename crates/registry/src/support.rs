@@ -36,20 +36,6 @@ pub(crate) fn check_version(entity: &'static str, id: i64, expected: i64, actual
     }
 }
 
-/// After `UPDATE … WHERE id = ? AND version = ?`: exactly one row, or someone else got there first.
-pub(crate) fn one_row(
-    result: &sqlx::any::AnyQueryResult,
-    entity: &'static str,
-    id: i64,
-    expected: i64,
-) -> Result<(), StoreError> {
-    if result.rows_affected() == 1 {
-        Ok(())
-    } else {
-        check_version(entity, id, expected, -1)
-    }
-}
-
 pub(crate) fn not_found(entity: &'static str, id: impl ToString) -> StoreError {
     StoreError::NotFound {
         entity,
