@@ -4,11 +4,11 @@
 //! written in multi-row INSERTs ([`Store::audit_many`]).
 
 use sha2::{Digest, Sha256};
-use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 
 use crate::backend::Backend;
 use crate::store::{Store, StoreError};
+use crate::support::records;
 use crate::time::now_utc;
 
 /// The hash before the first audit entry.
@@ -34,7 +34,7 @@ pub(crate) struct AuditRecord {
 }
 
 /// One entry of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct AuditEntry {
     pub seq: i64,
     pub at: String,
@@ -85,11 +85,10 @@ impl Store {
         after: Option<&str>,
     ) -> Result<(), StoreError> {
         // Taking the head first serialises appends: the UPDATE holds the row until commit.
-        let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-            .fetch_one(&mut **tx)
-            .await?;
-        let seq: i64 = head.try_get("seq")?;
-        let prev_hash: String = head.try_get("hash")?;
+        let (seq, prev_hash): (i64, String) =
+            sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+                .fetch_one(&mut **tx)
+                .await?;
         let mut entry = AuditEntry {
             seq,
             at: now_utc(),
@@ -145,11 +144,10 @@ impl Store {
         if records.is_empty() {
             return Ok(());
         }
-        let head = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
-            .fetch_one(&mut **tx)
-            .await?;
-        let mut seq: i64 = head.try_get("seq")?;
-        let mut prev_hash: String = head.try_get("hash")?;
+        let (mut seq, mut prev_hash): (i64, String) =
+            sqlx::query_as("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+                .fetch_one(&mut **tx)
+                .await?;
         let at = now_utc();
         let mut entries = Vec::with_capacity(records.len());
         for r in records {
@@ -216,7 +214,7 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Self::audit_rows(&rows)
+        records("audit entry", &rows)
     }
 
     /// The latest `limit` audit entries, newest first: recent activity.
@@ -228,26 +226,7 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Self::audit_rows(&rows)
-    }
-
-    fn audit_rows(rows: &[AnyRow]) -> Result<Vec<AuditEntry>, StoreError> {
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    seq: r.try_get("seq")?,
-                    at: r.try_get("at")?,
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    entity: r.try_get("entity")?,
-                    entity_id: r.try_get("entity_id")?,
-                    before: r.try_get("before")?,
-                    after: r.try_get("after")?,
-                    prev_hash: r.try_get("prev_hash")?,
-                    hash: r.try_get("hash")?,
-                })
-            })
-            .collect()
+        records("audit entry", &rows)
     }
 
     /// Walks the whole chain: each entry's hash recomputed, each link to the previous hash, no gap
@@ -284,10 +263,9 @@ impl Store {
                 after = e.seq;
             }
         }
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        let (head_seq, head_hash): (i64, String) = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
             .fetch_one(&self.pool)
             .await?;
-        let (head_seq, head_hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
         if head_seq != expected_seq - 1 || head_hash != prev_hash {
             return Ok(AuditReport {
                 entries,

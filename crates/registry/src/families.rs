@@ -16,7 +16,7 @@ use crate::store::{Store, StoreError};
 use crate::backend::{rows_in, values_sql, Backend, Key};
 use crate::audit::AuditRecord;
 use crate::support::json;
-use crate::support::{check_version, corrupt, duplicate, flag, not_found};
+use crate::support::{check_version, corrupt, duplicate, flag, not_found, record};
 use crate::versioned::{row_by_id, Change};
 
 const FAMILY_COLUMNS: &str = "id, external_id, name, liaison, version";
@@ -24,13 +24,7 @@ const MEMBER_COLUMNS: &str =
     "id, family_id, display_name, sex, person_id, alive, father_member_id, mother_member_id, is_missing, version";
 
 fn family_from_row(row: &AnyRow) -> Result<Family, StoreError> {
-    Ok(Family {
-        id: row.try_get("id")?,
-        external_id: row.try_get("external_id")?,
-        name: row.try_get("name")?,
-        liaison: row.try_get("liaison")?,
-        version: row.try_get("version")?,
-    })
+    record("family", row)
 }
 
 fn member_from_row(row: &AnyRow) -> Result<FamilyMember, StoreError> {
@@ -87,7 +81,7 @@ impl Store {
     pub async fn create_family(&self, actor: &str, f: &NewFamily) -> Result<Family, StoreError> {
         f.check()?;
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO families (external_id, name, liaison, contacts, version) VALUES ($1, $2, $3, $4, 1) RETURNING id",
         )
         .bind(f.external_id.trim())
@@ -98,7 +92,7 @@ impl Store {
         .await
         .map_err(duplicate("family", "external_id", &f.external_id))?;
         let family = Family {
-            id: row.try_get("id")?,
+            id,
             external_id: f.external_id.trim().to_owned(),
             name: f.name.clone(),
             liaison: f.liaison.clone(),
@@ -285,7 +279,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         Self::lock_family(&mut tx, family_id).await?;
         Self::check_member_links(&mut tx, family_id, None, m).await?;
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO family_members (family_id, display_name, sex, person_id, alive, father_member_id, \
              mother_member_id, is_missing, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1) RETURNING id",
         )
@@ -305,7 +299,7 @@ impl Store {
             &m.person_id.map(|p| p.to_string()).unwrap_or_default(),
         ))?;
         let member = FamilyMember {
-            id: row.try_get("id")?,
+            id,
             family_id,
             data: m.clone(),
             version: 1,

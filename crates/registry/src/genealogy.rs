@@ -328,7 +328,7 @@ impl Store {
             });
         }
         for r in &g.relations {
-            let row = sqlx::query(
+            let id: i64 = sqlx::query_scalar(
                 "INSERT INTO member_relations (family_id, child_member_id, parent_member_id, kind, status) \
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
@@ -340,7 +340,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             let stored = MemberRelation {
-                id: row.try_get("id")?,
+                id,
                 family_id,
                 child_member_id: members[r.child],
                 parent_member_id: members[r.parent],

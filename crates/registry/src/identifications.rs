@@ -123,7 +123,7 @@ impl Store {
                 );
             }
         }
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO identifications (person_id, reference_ids, status, version) VALUES ($1, $2, $3, 1) RETURNING id",
         )
         .bind(person_id)
@@ -132,7 +132,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let identification = Identification {
-            id: row.try_get("id")?,
+            id,
             person_id,
             reference_ids: refs,
             status: IdentificationStatus::Proposed,

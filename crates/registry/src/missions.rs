@@ -171,7 +171,7 @@ impl Store {
                 return Err(not_found("site", site));
             }
         }
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO missions (kind, name, start_date, end_date, participants, permits, version) \
              VALUES ($1, $2, $3, $4, $5, $6, 1) RETURNING id",
         )
@@ -183,7 +183,6 @@ impl Store {
         .bind(&m.permits)
         .fetch_one(&mut *tx)
         .await?;
-        let id: i64 = row.try_get("id")?;
         for &site in &m.site_ids {
             sqlx::query("INSERT INTO mission_sites (mission_id, site_id) VALUES ($1, $2)")
                 .bind(id)

@@ -17,7 +17,7 @@ impl Store {
 
     async fn insert_person(tx: &mut Transaction<'_, Any>, actor: &str, p: &NewPerson) -> Result<Person, StoreError> {
         p.check()?;
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO persons (external_id, names, search, sex, birth, death, death_place, sources, status, version) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id",
         )
@@ -33,7 +33,6 @@ impl Store {
         .fetch_one(&mut **tx)
         .await
         .map_err(duplicate("person", "external_id", &p.external_id))?;
-        let id: i64 = row.try_get("id")?;
         let person = Person {
             id,
             data: p.clone(),

@@ -109,7 +109,7 @@ impl Store {
             .await?
             .ok_or_else(|| not_found("family member", r.donor_member_id))?
             .try_get("family_id")?;
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO reference_samples (external_id, family_id, donor_member_id, kit, str_profile, y_haplotype, \
              mtdna, consent_scope, consent_date, withdrawn, version) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 1) RETURNING id",
@@ -127,7 +127,7 @@ impl Store {
         .await
         .map_err(duplicate("reference", "external_id", &r.external_id))?;
         let reference = Reference {
-            id: row.try_get("id")?,
+            id,
             external_id: r.external_id.trim().to_owned(),
             family_id,
             donor_member_id: r.donor_member_id,

@@ -8,7 +8,7 @@ use sqlx::Row;
 use crate::identifications::{Identification, IdentificationStatus};
 use crate::model::{FieldError, PersonStatus};
 use crate::store::{Store, StoreError};
-use crate::support::json;
+use crate::support::{json, records};
 use crate::time::now_utc;
 use crate::users::{Role, User};
 use crate::versioned::Change;
@@ -60,7 +60,7 @@ impl Decision {
 }
 
 /// One review as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Review {
     pub reviewer: String,
     pub decision: String,
@@ -253,15 +253,6 @@ impl Store {
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Review {
-                    reviewer: r.try_get("reviewer")?,
-                    decision: r.try_get("decision")?,
-                    comment: r.try_get("comment")?,
-                    at: r.try_get("at")?,
-                })
-            })
-            .collect()
+        records("identification review", &rows)
     }
 }

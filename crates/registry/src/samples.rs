@@ -17,7 +17,7 @@ use crate::audit::sha256_hex;
 use crate::store::{Store, StoreError};
 use crate::support::json;
 use crate::support::{
-    check_version, corrupt, duplicate, external_id, not_found, optional_text, required_text,
+    check_version, corrupt, duplicate, external_id, not_found, optional_text, records, required_text,
 };
 use crate::time::now_utc;
 use crate::versioned::{row_by_id, Change};
@@ -218,10 +218,11 @@ pub struct NewCustodyEvent {
 }
 
 /// A custody event as stored; `at` always as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct CustodyEvent {
     pub id: i64,
     pub sample_id: i64,
+    #[sqlx(try_from = "String")]
     pub event: CustodyEventKind,
     pub who: String,
     pub location: String,
@@ -313,21 +314,6 @@ pub(crate) fn sample_from_row(row: &AnyRow) -> Result<Sample, StoreError> {
     })
 }
 
-fn custody_from_row(row: &AnyRow) -> Result<CustodyEvent, StoreError> {
-    let event: String = row.try_get("event")?;
-    Ok(CustodyEvent {
-        id: row.try_get("id")?,
-        sample_id: row.try_get("sample_id")?,
-        event: event
-            .parse()
-            .map_err(|e: String| corrupt("custody event", "event", &e))?,
-        who: row.try_get("who")?,
-        location: row.try_get("location")?,
-        at: row.try_get("at")?,
-        note: row.try_get("note")?,
-    })
-}
-
 /// The sample as the audit log sees it: the record and the hash of its profile, never genotypes.
 pub(crate) fn audit_view(sample: &Sample, profile: Option<&SampleProfile>) -> String {
     let mut v = serde_json::to_value(sample).expect("domain types serialise");
@@ -372,7 +358,7 @@ impl Store {
                 );
             }
         }
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO remains (external_id, site_id, mission_id, recovery_date, skeletal_element, version) \
              VALUES ($1, $2, $3, $4, $5, 1) RETURNING id",
         )
@@ -387,7 +373,7 @@ impl Store {
         let mut data = r.clone();
         data.external_id = r.external_id.trim().to_owned();
         let remains = Remains {
-            id: row.try_get("id")?,
+            id,
             data,
             version: 1,
         };
@@ -437,7 +423,7 @@ impl Store {
         {
             return Err(not_found("remains", s.remains_id));
         }
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO samples (external_id, remains_id, lab, profile_kind, profile, version) \
              VALUES ($1, $2, $3, $4, $5, 1) RETURNING id",
         )
@@ -450,7 +436,7 @@ impl Store {
         .await
         .map_err(duplicate("sample", "external_id", &s.external_id))?;
         let sample = Sample {
-            id: row.try_get("id")?,
+            id,
             external_id: s.external_id.trim().to_owned(),
             remains_id: s.remains_id,
             lab: s.lab.clone(),
@@ -627,7 +613,7 @@ impl Store {
             let when: String = row.try_get("at")?;
             return Err(FieldError::new("event", format!("sample {sample_id} was destroyed at {when}")).into());
         }
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO custody_events (sample_id, event, who, location, at, note) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -640,7 +626,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let event = CustodyEvent {
-            id: row.try_get("id")?,
+            id,
             sample_id,
             event: e.event,
             who: e.who.clone(),
@@ -666,7 +652,7 @@ impl Store {
     pub async fn custody_chain(&self, sample_id: i64) -> Result<Vec<CustodyEvent>, StoreError> {
         let sql = format!("SELECT {CUSTODY_COLUMNS} FROM custody_events WHERE sample_id = $1 ORDER BY at, id");
         let rows = sqlx::query(&sql).bind(sample_id).fetch_all(&self.pool).await?;
-        rows.iter().map(custody_from_row).collect()
+        records("custody event", &rows)
     }
 }
 

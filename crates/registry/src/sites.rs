@@ -45,7 +45,7 @@ impl Store {
 
     async fn insert_site(tx: &mut Transaction<'_, Any>, actor: &str, s: &NewSite) -> Result<Site, StoreError> {
         s.check()?;
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO sites (external_id, names, search, lat, lon, precision_m, status, estimated_count, notes, version) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id",
         )
@@ -61,7 +61,6 @@ impl Store {
         .fetch_one(&mut **tx)
         .await
         .map_err(duplicate("site", "external_id", &s.external_id))?;
-        let id: i64 = row.try_get("id")?;
         let site = Site {
             id,
             data: s.clone(),

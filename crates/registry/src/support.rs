@@ -4,6 +4,7 @@
 // The text validators live in the model (the model-only build needs them); the record modules
 // take them from here with the other helpers.
 pub(crate) use crate::model::{external_id, optional_text, required_text};
+use sqlx::any::AnyRow;
 use crate::store::StoreError;
 
 /// Maps a unique violation to [`StoreError::Duplicate`], anything else to a database error.
@@ -70,3 +71,46 @@ pub(crate) fn search_text(names: &[crate::model::Name]) -> String {
 pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
+
+/// A record read from its row by its `sqlx::FromRow`. A value its column cannot hold (text that is
+/// no status, a date that does not parse) is damaged data, [`StoreError::Corrupt`] naming the record
+/// and the column, as a hand-written reader would say; anything else is a database error.
+pub(crate) fn record<T: for<'r> sqlx::FromRow<'r, AnyRow>>(entity: &str, row: &AnyRow) -> Result<T, StoreError> {
+    T::from_row(row).map_err(|e| match e {
+        sqlx::Error::ColumnDecode { index, source } => corrupt(entity, &index, &source),
+        e => e.into(),
+    })
+}
+
+/// [`record`] for every row.
+pub(crate) fn records<T: for<'r> sqlx::FromRow<'r, AnyRow>>(entity: &str, rows: &[AnyRow]) -> Result<Vec<T>, StoreError> {
+    rows.iter().map(|r| record(entity, r)).collect()
+}
+
+/// Lets a text column be read straight into a type parsed from it, with
+/// `#[sqlx(try_from = "String")]` on a `FromRow` field.
+macro_rules! parsed_from_text {
+    ($($t:ty),* $(,)?) => {$(
+        impl TryFrom<String> for $t {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> {
+                s.parse()
+            }
+        }
+    )*};
+}
+
+parsed_from_text!(
+    crate::model::Sex,
+    crate::model::PersonStatus,
+    crate::model::SiteStatus,
+    crate::model::ProfileKind,
+    crate::JobStatus,
+    crate::Role,
+    crate::Channel,
+    crate::Mobility,
+    crate::CustodyEventKind,
+    crate::IdentificationStatus,
+    crate::MissionKind,
+    crate::RelationKind,
+);

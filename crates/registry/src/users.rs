@@ -12,7 +12,7 @@ use sqlx::Row;
 
 use crate::model::FieldError;
 use crate::store::{Store, StoreError};
-use crate::support::duplicate;
+use crate::support::{duplicate, record, records};
 use crate::time::now_utc;
 
 /// What a user may do. See the server's permission table for the details.
@@ -68,10 +68,11 @@ impl FromStr for Role {
 }
 
 /// A user as the server sees it (never the password hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct User {
     pub id: i64,
     pub username: String,
+    #[sqlx(try_from = "String")]
     pub role: Role,
 }
 
@@ -112,7 +113,7 @@ impl Store {
             .map_err(|e| StoreError::Corrupt(format!("hashing the password: {e}")))?
             .to_string();
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, role, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(username)
@@ -123,7 +124,7 @@ impl Store {
         .await
         .map_err(duplicate("user", "username", username))?;
         let user = User {
-            id: row.try_get("id")?,
+            id,
             username: username.to_owned(),
             role,
         };
@@ -142,15 +143,6 @@ impl Store {
         Ok(user)
     }
 
-    fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
-        let role: String = row.try_get("role")?;
-        Ok(User {
-            id: row.try_get("id")?,
-            username: row.try_get("username")?,
-            role: role.parse().map_err(StoreError::Corrupt)?,
-        })
-    }
-
     /// The user if the password is right (and the user not disabled).
     pub async fn check_password(&self, username: &str, password: &str) -> Result<Option<User>, StoreError> {
         let row =
@@ -164,7 +156,7 @@ impl Store {
         let stored: String = row.try_get("password_hash")?;
         let parsed = PasswordHash::new(&stored).map_err(|e| StoreError::Corrupt(format!("password hash: {e}")))?;
         if Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() {
-            Ok(Some(Self::user_from_row(&row)?))
+            Ok(Some(record("user", &row)?))
         } else {
             Ok(None)
         }
@@ -222,7 +214,7 @@ impl Store {
         if expires.is_some_and(|e| e.as_str() <= now_utc().as_str()) {
             return Ok(None);
         }
-        Ok(Some(Self::user_from_row(&row)?))
+        Ok(Some(record("user", &row)?))
     }
 
     /// Ends a session (or revokes a token).
@@ -275,6 +267,6 @@ impl Store {
         let rows = sqlx::query("SELECT id, username, role FROM users ORDER BY id")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(Self::user_from_row).collect()
+        records("user", &rows)
     }
 }

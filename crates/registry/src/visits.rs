@@ -7,13 +7,12 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::model::FieldError;
 use crate::store::{Store, StoreError};
 use crate::support::json;
-use crate::support::{check_version, corrupt, not_found, optional_text};
+use crate::support::{check_version, corrupt, not_found, optional_text, record};
 use crate::time::now_utc;
 
 /// How well the travelling party walks: it sets how long a visit takes and how long a day may be.
@@ -58,13 +57,15 @@ impl FromStr for Mobility {
 }
 
 /// A visit request, as submitted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 #[serde(deny_unknown_fields)]
 pub struct NewVisitRequest {
     pub family_id: i64,
     pub site_id: i64,
     /// How many people travel (1–50).
+    #[sqlx(try_from = "i64")]
     pub visitors: u32,
+    #[sqlx(try_from = "String")]
     pub mobility: Mobility,
     #[serde(default)]
     pub notes: Option<String>,
@@ -80,10 +81,11 @@ impl NewVisitRequest {
 }
 
 /// A visit request as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct VisitRequest {
     pub id: i64,
     #[serde(flatten)]
+    #[sqlx(flatten)]
     pub data: NewVisitRequest,
     pub created_by: String,
     pub created_at: String,
@@ -101,25 +103,6 @@ pub struct MissionItinerary {
 }
 
 const REQUEST_COLUMNS: &str = "id, family_id, site_id, visitors, mobility, notes, created_by, created_at";
-
-fn request_from_row(row: &AnyRow) -> Result<VisitRequest, StoreError> {
-    let mobility: String = row.try_get("mobility")?;
-    let visitors: i64 = row.try_get("visitors")?;
-    Ok(VisitRequest {
-        id: row.try_get("id")?,
-        data: NewVisitRequest {
-            family_id: row.try_get("family_id")?,
-            site_id: row.try_get("site_id")?,
-            visitors: u32::try_from(visitors).map_err(|e| corrupt("visit request", "visitors", &e))?,
-            mobility: mobility
-                .parse()
-                .map_err(|e: String| corrupt("visit request", "mobility", &e))?,
-            notes: row.try_get("notes")?,
-        },
-        created_by: row.try_get("created_by")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
 
 fn conflict(mission_id: i64, expected: i64, actual: i64) -> StoreError {
     StoreError::Conflict {
@@ -142,7 +125,7 @@ impl Store {
             }
         }
         let at = now_utc();
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO visit_requests (family_id, site_id, visitors, mobility, notes, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -156,7 +139,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let request = VisitRequest {
-            id: row.try_get("id")?,
+            id,
             data: NewVisitRequest {
                 notes: r.notes.as_deref().map(|n| n.trim().to_string()),
                 ..r.clone()
@@ -184,7 +167,7 @@ impl Store {
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            let r = request_from_row(row)?;
+            let r: VisitRequest = record("visit request", row)?;
             if sites.is_none_or(|s| s.contains(&r.data.site_id)) {
                 out.push(r);
             }
