@@ -12,35 +12,17 @@ use crate::support::json;
 use crate::support::{duplicate, not_found, optional_text, record, records, required_text};
 use crate::time::now_utc;
 
-/// How a family was told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Channel {
-    Visit,
-    Letter,
-    Phone,
-    Email,
-}
-
-impl Channel {
-    fn as_str(&self) -> &'static str {
-        match self {
-            Channel::Visit => "visit",
-            Channel::Letter => "letter",
-            Channel::Phone => "phone",
-            Channel::Email => "email",
-        }
+words! {
+    /// How a family was told.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum Channel {
+        Visit = "visit",
+        Letter = "letter",
+        Phone = "phone",
+        Email = "email",
     }
-}
-
-impl std::str::FromStr for Channel {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        [Channel::Visit, Channel::Letter, Channel::Phone, Channel::Email]
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| format!("'{s}' is not a channel (visit, letter, phone, email)"))
-    }
+    parse: exact, "a channel (visit, letter, phone, email)";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]

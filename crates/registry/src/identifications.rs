@@ -2,8 +2,6 @@
 //! only what consent withdrawal needs: proposing one, reading it, and flagging those that rest on a
 //! withdrawn reference (inside the withdrawal's transaction).
 
-use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
@@ -15,47 +13,18 @@ use crate::support::json;
 use crate::support::{corrupt, not_found};
 use crate::versioned::Change;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum IdentificationStatus {
-    Proposed,
-    Confirmed,
-    /// Something it rests on has gone (consent withdrawn): to be reviewed.
-    Flagged,
-    /// A reviewer rejected it.
-    Rejected,
-}
-
-impl IdentificationStatus {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            IdentificationStatus::Proposed => "proposed",
-            IdentificationStatus::Confirmed => "confirmed",
-            IdentificationStatus::Flagged => "flagged",
-            IdentificationStatus::Rejected => "rejected",
-        }
+words! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum IdentificationStatus {
+        Proposed = "proposed",
+        Confirmed = "confirmed",
+        /// Something it rests on has gone (consent withdrawn): to be reviewed.
+        Flagged = "flagged",
+        /// A reviewer rejected it.
+        Rejected = "rejected",
     }
-}
-
-impl fmt::Display for IdentificationStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for IdentificationStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        [
-            IdentificationStatus::Proposed,
-            IdentificationStatus::Confirmed,
-            IdentificationStatus::Flagged,
-            IdentificationStatus::Rejected,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s.trim().to_ascii_lowercase())
-        .ok_or_else(|| format!("'{s}' is not an identification status (proposed, confirmed, flagged, rejected)"))
-    }
+    parse: folded, "an identification status (proposed, confirmed, flagged, rejected)";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,6 +16,9 @@ macro_rules! with_store {
     ($($item:item)*) => { $( #[cfg(feature = "store")] $item )* };
 }
 
+#[macro_use]
+mod words;
+
 pub mod model;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
@@ -16,36 +15,14 @@ use crate::support::json;
 use crate::support::{check_version, corrupt, not_found, optional_text, required_text};
 use crate::versioned::{row_by_id, Change};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum MissionKind {
-    GraveVisit,
-    Recovery,
-}
-
-impl MissionKind {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            MissionKind::GraveVisit => "grave-visit",
-            MissionKind::Recovery => "recovery",
-        }
+words! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum MissionKind {
+        GraveVisit = "grave-visit",
+        Recovery = "recovery",
     }
-}
-
-impl fmt::Display for MissionKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for MissionKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        [MissionKind::GraveVisit, MissionKind::Recovery]
-            .into_iter()
-            .find(|k| k.as_str() == s.trim().to_ascii_lowercase())
-            .ok_or_else(|| format!("'{s}' is not a mission kind (grave-visit, recovery)"))
-    }
+    parse: folded, "a mission kind (grave-visit, recovery)";
 }
 
 /// Someone taking part in a mission, and in what role.

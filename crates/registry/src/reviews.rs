@@ -42,21 +42,15 @@ impl IdentificationEvidence {
     }
 }
 
-/// A reviewer's decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Decision {
-    Confirm,
-    Reject,
-}
-
-impl Decision {
-    fn as_str(&self) -> &'static str {
-        match self {
-            Decision::Confirm => "confirm",
-            Decision::Reject => "reject",
-        }
+words! {
+    /// A reviewer's decision.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum Decision {
+        Confirm = "confirm",
+        Reject = "reject",
     }
+    parse: none;
 }
 
 /// One review as stored.

@@ -2,8 +2,6 @@
 //! each sample's chain of custody: append-only (no update or delete, here or in the database,
 //! whose triggers refuse both).
 
-use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
@@ -148,16 +146,19 @@ pub struct Sample {
     pub version: i64,
 }
 
-/// What happened to a sample.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CustodyEventKind {
-    Collected,
-    Transferred,
-    Received,
-    Analysed,
-    Returned,
-    Destroyed,
+words! {
+    /// What happened to a sample.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum CustodyEventKind {
+        Collected = "collected",
+        Transferred = "transferred",
+        Received = "received",
+        Analysed = "analysed",
+        Returned = "returned",
+        Destroyed = "destroyed",
+    }
+    parse: folded, "a custody event (collected, transferred, received, analysed, returned, destroyed)";
 }
 
 impl CustodyEventKind {
@@ -169,38 +170,6 @@ impl CustodyEventKind {
         CustodyEventKind::Returned,
         CustodyEventKind::Destroyed,
     ];
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            CustodyEventKind::Collected => "collected",
-            CustodyEventKind::Transferred => "transferred",
-            CustodyEventKind::Received => "received",
-            CustodyEventKind::Analysed => "analysed",
-            CustodyEventKind::Returned => "returned",
-            CustodyEventKind::Destroyed => "destroyed",
-        }
-    }
-}
-
-impl fmt::Display for CustodyEventKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for CustodyEventKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let t = s.trim().to_ascii_lowercase();
-        CustodyEventKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == t)
-            .ok_or_else(|| {
-                format!(
-                    "'{s}' is not a custody event (collected, transferred, received, analysed, returned, destroyed)"
-                )
-            })
-    }
 }
 
 /// A custody event, as submitted. `at` is RFC 3339 in UTC (`2026-05-11T09:30:00Z`); without it,

@@ -1,8 +1,6 @@
 //! Users, roles, API tokens and browser sessions. Passwords are stored as argon2id hashes, tokens
 //! as SHA-256 hashes: the database never holds a secret that works.
 
-use std::fmt;
-use std::str::FromStr;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -15,16 +13,19 @@ use crate::store::{Store, StoreError};
 use crate::support::{duplicate, record, records};
 use crate::time::now_utc;
 
-/// What a user may do. See the server's permission table for the details.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    Admin,
-    FamilyLiaison,
-    LabAnalyst,
-    Reviewer,
-    MissionPlanner,
-    Viewer,
+words! {
+    /// What a user may do. See the server's permission table for the details.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum Role {
+        Admin = "admin",
+        FamilyLiaison = "family-liaison",
+        LabAnalyst = "lab-analyst",
+        Reviewer = "reviewer",
+        MissionPlanner = "mission-planner",
+        Viewer = "viewer",
+    }
+    parse: trimmed, "a role (admin, family-liaison, lab-analyst, reviewer, mission-planner, viewer)";
 }
 
 impl Role {
@@ -36,35 +37,6 @@ impl Role {
         Role::MissionPlanner,
         Role::Viewer,
     ];
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::FamilyLiaison => "family-liaison",
-            Role::LabAnalyst => "lab-analyst",
-            Role::Reviewer => "reviewer",
-            Role::MissionPlanner => "mission-planner",
-            Role::Viewer => "viewer",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s.trim()).ok_or_else(|| {
-            format!(
-                "'{s}' is not a role ({})",
-                Role::ALL.iter().map(Role::as_str).collect::<Vec<_>>().join(", ")
-            )
-        })
-    }
 }
 
 /// A user as the server sees it (never the password hash).

@@ -3,8 +3,6 @@
 //! mission and plans its days. The plan itself is computed elsewhere (crate `itinerary`) and kept
 //! here as JSON, replaced whenever the mission is planned again.
 
-use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -15,45 +13,23 @@ use crate::support::json;
 use crate::support::{check_version, corrupt, not_found, optional_text, record};
 use crate::time::now_utc;
 
-/// How well the travelling party walks: it sets how long a visit takes and how long a day may be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mobility {
-    /// Walks unaided, including over rough ground.
-    Walks,
-    /// Walks slowly or only short distances (most bereaved visitors in their eighties).
-    Limited,
-    /// Needs a wheelchair or to be carried over rough ground.
-    Wheelchair,
+words! {
+    /// How well the travelling party walks: it sets how long a visit takes and how long a day may be.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum Mobility {
+        /// Walks unaided, including over rough ground.
+        Walks = "walks",
+        /// Walks slowly or only short distances (most bereaved visitors in their eighties).
+        Limited = "limited",
+        /// Needs a wheelchair or to be carried over rough ground.
+        Wheelchair = "wheelchair",
+    }
+    parse: folded, "a mobility (walks, limited, wheelchair)";
 }
 
 impl Mobility {
     pub const ALL: [Mobility; 3] = [Mobility::Walks, Mobility::Limited, Mobility::Wheelchair];
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Mobility::Walks => "walks",
-            Mobility::Limited => "limited",
-            Mobility::Wheelchair => "wheelchair",
-        }
-    }
-}
-
-impl fmt::Display for Mobility {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Mobility {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let t = s.trim().to_ascii_lowercase();
-        Mobility::ALL
-            .into_iter()
-            .find(|m| m.as_str() == t)
-            .ok_or_else(|| format!("'{s}' is not a mobility (walks, limited, wheelchair)"))
-    }
 }
 
 /// A visit request, as submitted.
