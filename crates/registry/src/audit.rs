@@ -125,6 +125,18 @@ impl Store {
         Ok(())
     }
 
+    /// Appends the audit entry of a record just created inside `tx`: nothing before, the record (or
+    /// the view of it the audit log may hold) after.
+    pub(crate) async fn audit_created(
+        tx: &mut Transaction<'_, Any>,
+        actor: &str,
+        entity: &str,
+        id: i64,
+        after: &str,
+    ) -> Result<(), StoreError> {
+        Self::audit(tx, actor, "create", entity, &id.to_string(), None, Some(after)).await
+    }
+
     /// Records a read of sensitive data (genetic data, family contacts) in the audit chain.
     pub async fn audit_read(&self, actor: &str, entity: &str, entity_id: &str) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;

@@ -8,6 +8,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{Any, Transaction};
 
 use crate::store::{Store, StoreError};
+use crate::versioned::Value;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -163,5 +164,28 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         Ok(tx)
+    }
+
+    /// The record `sql` selects with `key` as `$1`, if any, read by `read`: the look-up of one
+    /// record by its id or external id.
+    pub(crate) async fn one_where<T>(
+        &self,
+        sql: &str,
+        key: impl Into<Value>,
+        read: impl Fn(&AnyRow) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        let row = key.into().bind_to(sqlx::query(sql)).fetch_optional(&self.pool).await?;
+        row.as_ref().map(read).transpose()
+    }
+
+    /// Every record `sql` selects with `key` as `$1`, read by `read`: a list by its owner.
+    pub(crate) async fn all_where<T>(
+        &self,
+        sql: &str,
+        key: impl Into<Value>,
+        read: impl Fn(&AnyRow) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let rows = key.into().bind_to(sqlx::query(sql)).fetch_all(&self.pool).await?;
+        rows.iter().map(read).collect()
     }
 }

@@ -99,30 +99,19 @@ impl Store {
             version: 1,
         };
         let after = audit_view(&family, &f.contacts);
-        Self::audit(
-            &mut tx,
-            actor,
-            "create",
-            "family",
-            &family.id.to_string(),
-            None,
-            Some(&after),
-        )
-        .await?;
+        Self::audit_created(&mut tx, actor, "family", family.id, &after).await?;
         tx.commit().await?;
         Ok(family)
     }
 
     pub async fn get_family(&self, id: i64) -> Result<Option<Family>, StoreError> {
         let sql = format!("SELECT {FAMILY_COLUMNS} FROM families WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(family_from_row).transpose()
+        self.one_where(&sql, id, family_from_row).await
     }
 
     pub async fn get_family_by_external_id(&self, external_id: &str) -> Result<Option<Family>, StoreError> {
         let sql = format!("SELECT {FAMILY_COLUMNS} FROM families WHERE external_id = $1");
-        let row = sqlx::query(&sql).bind(external_id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(family_from_row).transpose()
+        self.one_where(&sql, external_id, family_from_row).await
     }
 
     pub async fn list_families(&self) -> Result<Vec<Family>, StoreError> {
@@ -304,16 +293,7 @@ impl Store {
             data: m.clone(),
             version: 1,
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "create",
-            "family-member",
-            &member.id.to_string(),
-            None,
-            Some(&json(&member)),
-        )
-        .await?;
+        Self::audit_created(&mut tx, actor, "family-member", member.id, &json(&member)).await?;
         tx.commit().await?;
         Ok(member)
     }
@@ -365,15 +345,13 @@ impl Store {
 
     pub async fn get_member(&self, id: i64) -> Result<Option<FamilyMember>, StoreError> {
         let sql = format!("SELECT {MEMBER_COLUMNS} FROM family_members WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(member_from_row).transpose()
+        self.one_where(&sql, id, member_from_row).await
     }
 
     /// A family's members, by id.
     pub async fn list_members(&self, family_id: i64) -> Result<Vec<FamilyMember>, StoreError> {
         let sql = format!("SELECT {MEMBER_COLUMNS} FROM family_members WHERE family_id = $1 ORDER BY id");
-        let rows = sqlx::query(&sql).bind(family_id).fetch_all(&self.pool).await?;
-        rows.iter().map(member_from_row).collect()
+        self.all_where(&sql, family_id, member_from_row).await
     }
 
     /// The family's pedigree as plain rows for the matching engine: see [`PedigreeRow`].

@@ -118,16 +118,7 @@ impl Store {
             notified_at: at,
             by_user: actor.to_owned(),
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "create",
-            "notification",
-            &notification.id.to_string(),
-            None,
-            Some(&json(&notification)),
-        )
-        .await?;
+        Self::audit_created(&mut tx, actor, "notification", notification.id, &json(&notification)).await?;
         tx.commit().await?;
         Ok(notification)
     }
@@ -175,16 +166,7 @@ impl Store {
             data: r.clone(),
             by_user: actor.to_owned(),
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "create",
-            "repatriation",
-            &repatriation.id.to_string(),
-            None,
-            Some(&json(&repatriation)),
-        )
-        .await?;
+        Self::audit_created(&mut tx, actor, "repatriation", repatriation.id, &json(&repatriation)).await?;
         // The person is home: returned, citing the hand-over.
         let status: String = sqlx::query("SELECT status FROM persons WHERE id = $1")
             .bind(person_id)

@@ -108,24 +108,14 @@ impl Store {
             flag_reason: None,
             version: 1,
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "create",
-            "identification",
-            &identification.id.to_string(),
-            None,
-            Some(&json(&identification)),
-        )
-        .await?;
+        Self::audit_created(&mut tx, actor, "identification", identification.id, &json(&identification)).await?;
         tx.commit().await?;
         Ok(identification)
     }
 
     pub async fn get_identification(&self, id: i64) -> Result<Option<Identification>, StoreError> {
         let sql = format!("SELECT {IDENTIFICATION_COLUMNS} FROM identifications WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(identification_from_row).transpose()
+        self.one_where(&sql, id, identification_from_row).await
     }
 
     /// Every identification, by id.

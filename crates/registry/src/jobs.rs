@@ -108,7 +108,7 @@ impl Store {
                 .bind(now_utc())
                 .fetch_one(&mut *tx)
                 .await?;
-        Self::audit(&mut tx, actor, "create", "job", &id.to_string(), None, Some(kind)).await?;
+        Self::audit_created(&mut tx, actor, "job", id, kind).await?;
         tx.commit().await?;
         self.get_job(id).await?.ok_or(StoreError::NotFound {
             entity: "job",

@@ -173,16 +173,7 @@ impl Store {
             outcome: None,
             version: 1,
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "create",
-            "mission",
-            &id.to_string(),
-            None,
-            Some(&json(&mission)),
-        )
-        .await?;
+        Self::audit_created(&mut tx, actor, "mission", id, &json(&mission)).await?;
         tx.commit().await?;
         Ok(mission)
     }

@@ -39,16 +39,7 @@ impl Store {
             status: PersonStatus::Missing,
             version: 1,
         };
-        Self::audit(
-            tx,
-            actor,
-            "create",
-            "person",
-            &id.to_string(),
-            None,
-            Some(&json(&person)),
-        )
-        .await?;
+        Self::audit_created(tx, actor, "person", id, &json(&person)).await?;
         Ok(person)
     }
 
@@ -202,8 +193,7 @@ impl Store {
 
     pub async fn get_person(&self, id: i64) -> Result<Option<Person>, StoreError> {
         let sql = format!("SELECT {} FROM persons WHERE id = $1", Self::PERSON_COLUMNS);
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(Self::person_from_row).transpose()
+        self.one_where(&sql, id, Self::person_from_row).await
     }
 
     /// The ids of the persons with these external ids (a bulk look-up; unknown ids are left out).
@@ -223,8 +213,7 @@ impl Store {
 
     pub async fn get_person_by_external_id(&self, external_id: &str) -> Result<Option<Person>, StoreError> {
         let sql = format!("SELECT {} FROM persons WHERE external_id = $1", Self::PERSON_COLUMNS);
-        let row = sqlx::query(&sql).bind(external_id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(Self::person_from_row).transpose()
+        self.one_where(&sql, external_id, Self::person_from_row).await
     }
 
     /// Persons whose name in any script contains `query` (case-insensitive), by id.

@@ -137,30 +137,19 @@ impl Store {
             version: 1,
         };
         let after = audit_view(&reference, &r.profile.sha256_hex());
-        Self::audit(
-            tx,
-            actor,
-            "create",
-            "reference",
-            &reference.id.to_string(),
-            None,
-            Some(&after),
-        )
-        .await?;
+        Self::audit_created(tx, actor, "reference", reference.id, &after).await?;
         Ok(reference)
     }
 
     pub async fn get_reference(&self, id: i64) -> Result<Option<Reference>, StoreError> {
         let sql = format!("SELECT {REFERENCE_COLUMNS} FROM reference_samples WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(reference_from_row).transpose()
+        self.one_where(&sql, id, reference_from_row).await
     }
 
     /// A family's references, withdrawn ones included, by id.
     pub async fn list_references(&self, family_id: i64) -> Result<Vec<Reference>, StoreError> {
         let sql = format!("SELECT {REFERENCE_COLUMNS} FROM reference_samples WHERE family_id = $1 ORDER BY id");
-        let rows = sqlx::query(&sql).bind(family_id).fetch_all(&self.pool).await?;
-        rows.iter().map(reference_from_row).collect()
+        self.all_where(&sql, family_id, reference_from_row).await
     }
 
     /// Every reference whose consent stands: what matching may use.

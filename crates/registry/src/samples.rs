@@ -346,30 +346,19 @@ impl Store {
             data,
             version: 1,
         };
-        Self::audit(
-            tx,
-            actor,
-            "create",
-            "remains",
-            &remains.id.to_string(),
-            None,
-            Some(&json(&remains)),
-        )
-        .await?;
+        Self::audit_created(tx, actor, "remains", remains.id, &json(&remains)).await?;
         Ok(remains)
     }
 
     pub async fn get_remains(&self, id: i64) -> Result<Option<Remains>, StoreError> {
         let sql = format!("SELECT {REMAINS_COLUMNS} FROM remains WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(remains_from_row).transpose()
+        self.one_where(&sql, id, remains_from_row).await
     }
 
     /// The remains recovered from a site, by id.
     pub async fn list_remains(&self, site_id: i64) -> Result<Vec<Remains>, StoreError> {
         let sql = format!("SELECT {REMAINS_COLUMNS} FROM remains WHERE site_id = $1 ORDER BY id");
-        let rows = sqlx::query(&sql).bind(site_id).fetch_all(&self.pool).await?;
-        rows.iter().map(remains_from_row).collect()
+        self.all_where(&sql, site_id, remains_from_row).await
     }
 
     // ---- samples ----
@@ -414,16 +403,7 @@ impl Store {
             version: 1,
         };
         let after = audit_view(&sample, s.profile.as_ref());
-        Self::audit(
-            tx,
-            actor,
-            "create",
-            "sample",
-            &sample.id.to_string(),
-            None,
-            Some(&after),
-        )
-        .await?;
+        Self::audit_created(tx, actor, "sample", sample.id, &after).await?;
         Ok(sample)
     }
 
@@ -465,8 +445,7 @@ impl Store {
 
     pub async fn get_sample(&self, id: i64) -> Result<Option<Sample>, StoreError> {
         let sql = format!("SELECT {SAMPLE_COLUMNS} FROM samples WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(sample_from_row).transpose()
+        self.one_where(&sql, id, sample_from_row).await
     }
 
     /// Samples of any remains, by id, at most `limit` from `offset`.
@@ -479,8 +458,7 @@ impl Store {
     /// The samples taken from remains, by id.
     pub async fn list_samples(&self, remains_id: i64) -> Result<Vec<Sample>, StoreError> {
         let sql = format!("SELECT {SAMPLE_COLUMNS} FROM samples WHERE remains_id = $1 ORDER BY id");
-        let rows = sqlx::query(&sql).bind(remains_id).fetch_all(&self.pool).await?;
-        rows.iter().map(sample_from_row).collect()
+        self.all_where(&sql, remains_id, sample_from_row).await
     }
 
     /// Records (or replaces) the laboratory's profile of a sample, if nobody changed the sample since

@@ -67,7 +67,7 @@ impl Store {
             relocated_to: None,
             version: 1,
         };
-        Self::audit(tx, actor, "create", "site", &id.to_string(), None, Some(&json(&site))).await?;
+        Self::audit_created(tx, actor, "site", id, &json(&site)).await?;
         Ok(site)
     }
 
@@ -91,8 +91,7 @@ impl Store {
 
     pub async fn get_site(&self, id: i64) -> Result<Option<Site>, StoreError> {
         let sql = format!("SELECT {} FROM sites WHERE id = $1", Self::SITE_COLUMNS);
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(Self::site_from_row).transpose()
+        self.one_where(&sql, id, Self::site_from_row).await
     }
 
     pub async fn list_sites(&self) -> Result<Vec<Site>, StoreError> {

@@ -4,7 +4,9 @@
 // The text validators live in the model (the model-only build needs them); the record modules
 // take them from here with the other helpers.
 pub(crate) use crate::model::{external_id, optional_text, required_text};
+
 use sqlx::any::AnyRow;
+
 use crate::store::StoreError;
 
 /// Maps a unique violation to [`StoreError::Duplicate`], anything else to a database error.
@@ -83,7 +85,10 @@ pub(crate) fn record<T: for<'r> sqlx::FromRow<'r, AnyRow>>(entity: &str, row: &A
 }
 
 /// [`record`] for every row.
-pub(crate) fn records<T: for<'r> sqlx::FromRow<'r, AnyRow>>(entity: &str, rows: &[AnyRow]) -> Result<Vec<T>, StoreError> {
+pub(crate) fn records<T>(entity: &str, rows: &[AnyRow]) -> Result<Vec<T>, StoreError>
+where
+    T: for<'r> sqlx::FromRow<'r, AnyRow>,
+{
     rows.iter().map(|r| record(entity, r)).collect()
 }
 

@@ -193,3 +193,9 @@ pub async fn applied_migrations(store: &Store) -> Result<Vec<i64>, StoreError> {
         .map(|r| Ok(r.try_get("version")?))
         .collect()
 }
+
+/// Whether `e` is the conflict of a stale update: the version the caller read (`expected`) and the
+/// one stored (`actual`).
+pub fn is_conflict(e: &StoreError, expected: i64, actual: i64) -> bool {
+    matches!(e, StoreError::Conflict { expected: x, actual: a, .. } if (*x, *a) == (expected, actual))
+}

@@ -101,16 +101,7 @@ impl Store {
             role,
         };
         let after = serde_json::json!({ "username": username, "role": role.as_str() }).to_string();
-        Self::audit(
-            &mut tx,
-            actor,
-            "create",
-            "user",
-            &user.id.to_string(),
-            None,
-            Some(&after),
-        )
-        .await?;
+        Self::audit_created(&mut tx, actor, "user", user.id, &after).await?;
         tx.commit().await?;
         Ok(user)
     }

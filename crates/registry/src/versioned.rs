@@ -20,7 +20,7 @@ pub(crate) enum Value {
 }
 
 impl Value {
-    fn bind_to<'q>(self, q: Query<'q, Any, AnyArguments<'q>>) -> Query<'q, Any, AnyArguments<'q>> {
+    pub(crate) fn bind_to<'q>(self, q: Query<'q, Any, AnyArguments<'q>>) -> Query<'q, Any, AnyArguments<'q>> {
         match self {
             Value::Text(v) => q.bind(v),
             Value::Int(v) => q.bind(v),

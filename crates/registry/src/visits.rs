@@ -123,16 +123,7 @@ impl Store {
             created_by: actor.to_string(),
             created_at: at,
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "create",
-            "visit_request",
-            &request.id.to_string(),
-            None,
-            Some(&json(&request.data)),
-        )
-        .await?;
+        Self::audit_created(&mut tx, actor, "visit_request", request.id, &json(&request.data)).await?;
         tx.commit().await?;
         Ok(request)
     }
