@@ -19,8 +19,6 @@ use crate::support::{corrupt, optional_text, required_text};
 
 words! {
     /// How a child belongs to a parent other than by birth, or a birth link that was disproven.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "kebab-case")]
     pub enum RelationKind {
         /// Only with [`RelationStatus::Disproven`]: biological links are the pedigree's.
         Birth = "birth",
@@ -34,8 +32,6 @@ words! {
 
 words! {
     /// How certain the source is of a relation.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "kebab-case")]
     pub enum RelationStatus {
         Proven = "proven",
         Challenged = "challenged",

@@ -14,8 +14,6 @@ use crate::time::now_utc;
 
 words! {
     /// How a family was told.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "kebab-case")]
     pub enum Channel {
         Visit = "visit",
         Letter = "letter",

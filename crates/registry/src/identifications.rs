@@ -14,8 +14,6 @@ use crate::support::{corrupt, not_found};
 use crate::versioned::Change;
 
 words! {
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "kebab-case")]
     pub enum IdentificationStatus {
         Proposed = "proposed",
         Confirmed = "confirmed",

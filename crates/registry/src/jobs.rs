@@ -14,8 +14,6 @@ use crate::support::{json, record, records};
 use crate::time::now_utc;
 
 words! {
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "kebab-case")]
     pub enum JobStatus {
         Queued = "queued",
         Running = "running",

@@ -16,8 +16,6 @@ use crate::support::{check_version, corrupt, not_found, optional_text, required_
 use crate::versioned::{row_by_id, Change};
 
 words! {
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "kebab-case")]
     pub enum MissionKind {
         GraveVisit = "grave-visit",
         Recovery = "recovery",

@@ -44,8 +44,6 @@ impl IdentificationEvidence {
 
 words! {
     /// A reviewer's decision.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "kebab-case")]
     pub enum Decision {
         Confirm = "confirm",
         Reject = "reject",

@@ -148,8 +148,6 @@ pub struct Sample {
 
 words! {
     /// What happened to a sample.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "kebab-case")]
     pub enum CustodyEventKind {
         Collected = "collected",
         Transferred = "transferred",

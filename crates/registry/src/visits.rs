@@ -15,8 +15,6 @@ use crate::time::now_utc;
 
 words! {
     /// How well the travelling party walks: it sets how long a visit takes and how long a day may be.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "kebab-case")]
     pub enum Mobility {
         /// Walks unaided, including over rough ground.
         Walks = "walks",

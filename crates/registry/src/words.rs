@@ -4,6 +4,8 @@
 //! way. Part of the model-only build: the model's enums use it too.
 
 /// Declares an enum whose variants are words: `Variant = "word"`, then `parse: MODE, "what";`.
+/// The enum is a plain value (`Debug`, `Clone`, `Copy`, `PartialEq`, `Eq`, `Hash`) and its serde
+/// form is its word too; further derives (an order) go on the enum as usual.
 ///
 /// `MODE` is how `FromStr` reads its input: `exact` (the stored word only), `trimmed` (around
 /// white space too) or `folded` (trimmed and any case: words people type); the error is
@@ -17,8 +19,9 @@ macro_rules! words {
         parse: $($parse:tt)+
     ) => {
         $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
         $vis enum $name {
-            $($(#[$vmeta])* $variant),+
+            $($(#[$vmeta])* #[serde(rename = $word)] $variant),+
         }
 
         impl $name {

@@ -195,8 +195,6 @@ impl Name {
 
 words! {
     /// A person's sex as recorded.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "kebab-case")]
     pub enum Sex {
         Male = "male",
         Female = "female",
@@ -220,8 +218,7 @@ impl FromStr for Sex {
 words! {
     /// Where a person stands on the way home. Statuses only move forward, one step or more at a
     /// time, each move with a reason.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "kebab-case")]
+    #[derive(PartialOrd, Ord)]
     pub enum PersonStatus {
         Missing = "missing",
         Located = "located",
@@ -351,8 +348,6 @@ pub struct Person {
 
 words! {
     /// What is known of a burial site.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "kebab-case")]
     pub enum SiteStatus {
         Known = "known",
         Surveyed = "surveyed",

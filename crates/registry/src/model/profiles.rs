@@ -10,13 +10,9 @@ use serde::{Deserialize, Serialize};
 
 words! {
     /// The kinds of profile a laboratory reports.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
     pub enum ProfileKind {
-        #[serde(rename = "STR")]
         Str = "STR",
-        #[serde(rename = "Y")]
         Y = "Y",
-        #[serde(rename = "mtDNA")]
         Mtdna = "mtDNA",
     }
     parse: none;

@@ -8,8 +8,6 @@ use super::{external_id, required_text, FieldError, PartialDate};
 
 words! {
     /// What the donor agreed their sample may be used for.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "kebab-case")]
     pub enum ConsentScope {
         IdentificationOnly = "identification-only",
         IdentificationAndResearch = "identification-and-research",
