@@ -174,8 +174,8 @@ impl Store {
         key: impl Into<Value>,
         read: impl Fn(&AnyRow) -> Result<T, StoreError>,
     ) -> Result<Option<T>, StoreError> {
-        let row = key.into().bind_to(sqlx::query(sql)).fetch_optional(&self.pool).await?;
-        row.as_ref().map(read).transpose()
+        // By a unique key: at most one row.
+        Ok(self.all_where(sql, key, read).await?.into_iter().next())
     }
 
     /// Every record `sql` selects with `key` as `$1`, read by `read`: a list by its owner.

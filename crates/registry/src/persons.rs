@@ -2,7 +2,8 @@
 //! only move forward, each move with a reason in the history; and all-or-nothing bulk imports.
 
 
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
 
 use crate::audit::AuditRecord;
@@ -13,15 +14,13 @@ use crate::support::{check_version, duplicate, json, search_text};
 use crate::versioned::{row_by_id, Change};
 use crate::time::now_utc;
 
-impl Store {
+/// The columns a new person is written with: nine bound by [`bind_new_person`], then the version.
+const NEW_PERSON_COLUMNS: &str = "external_id, names, search, sex, birth, death, death_place, sources, status, version";
 
-    async fn insert_person(tx: &mut Transaction<'_, Any>, actor: &str, p: &NewPerson) -> Result<Person, StoreError> {
-        p.check()?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO persons (external_id, names, search, sex, birth, death, death_place, sources, status, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id",
-        )
-        .bind(p.external_id.trim())
+/// Binds a new person's nine values, in the order of [`NEW_PERSON_COLUMNS`]: the one place that
+/// says how a person is written, for the single insert and the bulk import alike.
+fn bind_new_person<'q>(q: Query<'q, Any, AnyArguments<'q>>, p: &'q NewPerson) -> Query<'q, Any, AnyArguments<'q>> {
+    q.bind(p.external_id.trim())
         .bind(json(&p.names))
         .bind(search_text(&p.names))
         .bind(p.sex.as_str())
@@ -30,9 +29,20 @@ impl Store {
         .bind(p.death_place.as_ref().map(json))
         .bind(json(&p.sources))
         .bind(PersonStatus::Missing.as_str())
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(duplicate("person", "external_id", &p.external_id))?;
+}
+
+impl Store {
+
+    async fn insert_person(tx: &mut Transaction<'_, Any>, actor: &str, p: &NewPerson) -> Result<Person, StoreError> {
+        p.check()?;
+        let sql = format!(
+            "INSERT INTO persons ({NEW_PERSON_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id"
+        );
+        let id: i64 = bind_new_person(sqlx::query(&sql), p)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(duplicate("person", "external_id", &p.external_id))?
+            .try_get("id")?;
         let person = Person {
             id,
             data: p.clone(),
@@ -97,21 +107,10 @@ impl Store {
                 ));
             }
             let values = values_sql(self.backend, chunk.len(), 9, ", 1");
-            let sql = format!(
-                "INSERT INTO persons (external_id, names, search, sex, birth, death, death_place, sources, status, version) VALUES {values}"
-            );
+            let sql = format!("INSERT INTO persons ({NEW_PERSON_COLUMNS}) VALUES {values}");
             let mut q = sqlx::query(&sql);
             for p in chunk {
-                q = q
-                    .bind(p.external_id.trim())
-                    .bind(json(&p.names))
-                    .bind(search_text(&p.names))
-                    .bind(p.sex.as_str())
-                    .bind(p.birth.map(|d| d.to_string()))
-                    .bind(p.death.map(|d| d.to_string()))
-                    .bind(p.death_place.as_ref().map(json))
-                    .bind(json(&p.sources))
-                    .bind(PersonStatus::Missing.as_str());
+                q = bind_new_person(q, p);
             }
             q.execute(&mut *tx).await.map_err(|e| at(e.into()))?;
             let sql = format!("SELECT id, external_id FROM persons WHERE external_id IN ({list})");

@@ -7,7 +7,8 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
 
 use crate::model::{Consent, FieldError, NewReference, Reference, ReferenceProfile, Withdrawal};
@@ -67,6 +68,29 @@ pub(crate) fn reference_from_row(row: &AnyRow) -> Result<Reference, StoreError> 
     })
 }
 
+/// The columns a new reference is written with: nine bound by [`bind_new_reference`], then
+/// `withdrawn` and the version.
+const NEW_REFERENCE_COLUMNS: &str = "external_id, family_id, donor_member_id, kit, str_profile, y_haplotype, mtdna, \
+     consent_scope, consent_date, withdrawn, version";
+
+/// Binds a new reference's nine values (its family is its donor's), in the order of
+/// [`NEW_REFERENCE_COLUMNS`], for the single insert and the bulk import alike.
+fn bind_new_reference<'q>(
+    q: Query<'q, Any, AnyArguments<'q>>,
+    r: &'q NewReference,
+    family_id: i64,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    q.bind(r.external_id.trim())
+        .bind(family_id)
+        .bind(r.donor_member_id)
+        .bind(&r.kit)
+        .bind(json(&r.profile.str_profile))
+        .bind(&r.profile.y_haplotype)
+        .bind(&r.profile.mtdna)
+        .bind(r.consent.scope.as_str())
+        .bind(r.consent.date.to_string())
+}
+
 /// The profile columns of a row, `None` once erased.
 pub(crate) fn profile_from_row(row: &AnyRow) -> Result<Option<ReferenceProfile>, StoreError> {
     let str_profile: Option<String> = row.try_get("str_profile")?;
@@ -109,23 +133,15 @@ impl Store {
             .await?
             .ok_or_else(|| not_found("family member", r.donor_member_id))?
             .try_get("family_id")?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO reference_samples (external_id, family_id, donor_member_id, kit, str_profile, y_haplotype, \
-             mtdna, consent_scope, consent_date, withdrawn, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 1) RETURNING id",
-        )
-        .bind(r.external_id.trim())
-        .bind(family_id)
-        .bind(r.donor_member_id)
-        .bind(&r.kit)
-        .bind(json(&r.profile.str_profile))
-        .bind(&r.profile.y_haplotype)
-        .bind(&r.profile.mtdna)
-        .bind(r.consent.scope.as_str())
-        .bind(r.consent.date.to_string())
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(duplicate("reference", "external_id", &r.external_id))?;
+        let sql = format!(
+            "INSERT INTO reference_samples ({NEW_REFERENCE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 1) \
+             RETURNING id"
+        );
+        let id: i64 = bind_new_reference(sqlx::query(&sql), r, family_id)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(duplicate("reference", "external_id", &r.external_id))?
+            .try_get("id")?;
         let reference = Reference {
             id,
             external_id: r.external_id.trim().to_owned(),
@@ -311,22 +327,12 @@ impl Store {
         for (b, chunk) in references.chunks(batch).enumerate() {
             let base = b * batch;
             let sql = format!(
-                "INSERT INTO reference_samples (external_id, family_id, donor_member_id, kit, str_profile, y_haplotype, \
-                 mtdna, consent_scope, consent_date, withdrawn, version) VALUES {} RETURNING id, external_id",
+                "INSERT INTO reference_samples ({NEW_REFERENCE_COLUMNS}) VALUES {} RETURNING id, external_id",
                 values_sql(backend, chunk.len(), 9, ", 0, 1")
             );
             let mut q = sqlx::query(&sql);
             for r in chunk {
-                q = q
-                    .bind(r.external_id.trim())
-                    .bind(family_of[&r.donor_member_id])
-                    .bind(r.donor_member_id)
-                    .bind(&r.kit)
-                    .bind(json(&r.profile.str_profile))
-                    .bind(&r.profile.y_haplotype)
-                    .bind(&r.profile.mtdna)
-                    .bind(r.consent.scope.as_str())
-                    .bind(r.consent.date.to_string());
+                q = bind_new_reference(q, r, family_of[&r.donor_member_id]);
             }
             for row in q.fetch_all(&mut **tx).await.map_err(|e| (base, e.into()))? {
                 let ext: String = row.try_get("external_id").map_err(|e| (base, e.into()))?;
