@@ -5,7 +5,9 @@
 
 use sqlx::any::{install_default_drivers, AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;
-use sqlx::{Any, Transaction};
+use std::collections::HashMap;
+
+use sqlx::{Any, Row, Transaction};
 
 use crate::store::{Store, StoreError};
 use crate::versioned::Value;
@@ -188,4 +190,35 @@ impl Store {
         let rows = key.into().bind_to(sqlx::query(sql)).fetch_all(&self.pool).await?;
         rows.iter().map(read).collect()
     }
+}
+
+/// Keeps in `first` the error of the earliest record of an import: several checks each find their
+/// offenders, and the import reports the one that comes first in the file.
+pub(crate) fn keep_earliest(first: &mut Option<(usize, StoreError)>, i: usize, e: impl FnOnce() -> StoreError) {
+    if first.as_ref().is_none_or(|(j, _)| i < *j) {
+        *first = Some((i, e()));
+    }
+}
+
+/// The earliest record of an import (`seen`: external id → position) whose external id `table`
+/// holds already, as the [`StoreError::Duplicate`] the import reports.
+pub(crate) async fn first_existing(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    table: &str,
+    entity: &'static str,
+    seen: &HashMap<&str, usize>,
+) -> Result<Option<(usize, StoreError)>, StoreError> {
+    let keys: Vec<Key> = seen.keys().map(|k| Key::Text(k)).collect();
+    let sql = format!("SELECT external_id FROM {table} WHERE external_id IN ({{in}})");
+    let mut first = None;
+    for row in rows_in(conn, backend, &sql, &keys).await? {
+        let value: String = row.try_get("external_id")?;
+        keep_earliest(&mut first, seen[value.as_str()], || StoreError::Duplicate {
+            entity,
+            field: "external_id",
+            value,
+        });
+    }
+    Ok(first)
 }

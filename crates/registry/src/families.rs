@@ -13,7 +13,7 @@ use crate::model::{
     Contacts, Family, FamilyMember, FieldError, ImportFamily, ImportSummary, NewFamily, NewMember, PedigreeRow, Sex,
 };
 use crate::store::{Store, StoreError};
-use crate::backend::{rows_in, values_sql, Backend, Key};
+use crate::backend::{first_existing, keep_earliest, rows_in, values_sql, Backend, Key};
 use crate::audit::AuditRecord;
 use crate::support::json;
 use crate::support::{check_version, corrupt, duplicate, flag, not_found, record};
@@ -489,30 +489,9 @@ impl Store {
             }
         }
         // Already in the registry? Linked persons exist? The first offending family is reported.
-        let keys: Vec<Key> = seen.keys().map(|k| Key::Text(k)).collect();
-        let rows = rows_in(
-            tx,
-            backend,
-            "SELECT external_id FROM families WHERE external_id IN ({in})",
-            &keys,
-        )
-        .await
-        .map_err(|e| (0, e))?;
-        let mut first: Option<(usize, StoreError)> = None;
-        for row in rows {
-            let ext: String = row.try_get("external_id").map_err(|e| (0, e.into()))?;
-            let i = seen[ext.as_str()];
-            if first.as_ref().is_none_or(|(j, _)| i < *j) {
-                first = Some((
-                    i,
-                    StoreError::Duplicate {
-                        entity: "family",
-                        field: "external_id",
-                        value: ext,
-                    },
-                ));
-            }
-        }
+        let mut first = first_existing(tx, backend, "families", "family", &seen)
+            .await
+            .map_err(|e| (0, e))?;
         let keys: Vec<Key> = persons.keys().map(|&p| Key::Int(p)).collect();
         let found: HashSet<i64> = rows_in(tx, backend, "SELECT id FROM persons WHERE id IN ({in})", &keys)
             .await
@@ -522,8 +501,8 @@ impl Store {
             .collect::<Result<_, _>>()
             .map_err(|e| (0, e.into()))?;
         for (&p, &i) in &persons {
-            if !found.contains(&p) && first.as_ref().is_none_or(|(j, _)| i < *j) {
-                first = Some((i, not_found("person", p)));
+            if !found.contains(&p) {
+                keep_earliest(&mut first, i, || not_found("person", p));
             }
         }
         if let Some(e) = first {

@@ -14,7 +14,7 @@ use sqlx::{Any, Row, Transaction};
 use crate::model::{Consent, FieldError, NewReference, Reference, ReferenceProfile, Withdrawal};
 use crate::audit::sha256_hex;
 use crate::store::{Store, StoreError};
-use crate::backend::{rows_in, values_sql, Backend, Key};
+use crate::backend::{first_existing, keep_earliest, rows_in, values_sql, Backend, Key};
 use crate::audit::AuditRecord;
 use crate::support::json;
 use crate::support::{check_version, corrupt, duplicate, not_found, required_text};
@@ -290,23 +290,9 @@ impl Store {
             }
             donors.entry(r.donor_member_id).or_insert(i);
         }
-        let mut first: Option<(usize, StoreError)> = None;
-        let keys: Vec<Key> = seen.keys().map(|k| Key::Text(k)).collect();
-        let sql = "SELECT external_id FROM reference_samples WHERE external_id IN ({in})";
-        for row in rows_in(tx, backend, sql, &keys).await.map_err(|e| (0, e))? {
-            let ext: String = row.try_get("external_id").map_err(|e| (0, e.into()))?;
-            let i = seen[ext.as_str()];
-            if first.as_ref().is_none_or(|(j, _)| i < *j) {
-                first = Some((
-                    i,
-                    StoreError::Duplicate {
-                        entity: "reference",
-                        field: "external_id",
-                        value: ext,
-                    },
-                ));
-            }
-        }
+        let mut first = first_existing(tx, backend, "reference_samples", "reference", &seen)
+            .await
+            .map_err(|e| (0, e))?;
         let keys: Vec<Key> = donors.keys().map(|&d| Key::Int(d)).collect();
         let sql = "SELECT id, family_id FROM family_members WHERE id IN ({in})";
         let mut family_of: HashMap<i64, i64> = HashMap::with_capacity(donors.len());
@@ -315,8 +301,8 @@ impl Store {
             family_of.insert(id, row.try_get("family_id").map_err(|e| (0, e.into()))?);
         }
         for (&d, &i) in &donors {
-            if !family_of.contains_key(&d) && first.as_ref().is_none_or(|(j, _)| i < *j) {
-                first = Some((i, not_found("family member", d)));
+            if !family_of.contains_key(&d) {
+                keep_earliest(&mut first, i, || not_found("family member", d));
             }
         }
         if let Some(e) = first {
