@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use crate::model::FieldError;
-use crate::store::{Backend, Store, StoreError};
+use crate::store::{Store, StoreError};
+use crate::backend::Backend;
 
 impl Store {
     /// Writes a consistent copy of an SQLite database to the new file `out` while writers go on

@@ -14,7 +14,9 @@ use crate::identifications::{Identification, IdentificationStatus};
 use crate::jobs::{Candidate, JobStatus, MatchFamily};
 use crate::model::{FieldError, ProfileKind, StrProfile};
 use crate::reviews::IdentificationEvidence;
-use crate::store::{json, sha256_hex, Store, StoreError};
+use crate::audit::sha256_hex;
+use crate::store::{Store, StoreError};
+use crate::support::json;
 use crate::support::not_found;
 
 /// What the prior of [`flat_posterior`] is, in the words every page and report prints.

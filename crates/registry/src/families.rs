@@ -12,21 +12,19 @@ use sqlx::{Any, Row, Transaction};
 use crate::model::{
     Contacts, Family, FamilyMember, FieldError, ImportFamily, ImportSummary, NewFamily, NewMember, PedigreeRow, Sex,
 };
-use crate::store::{json, rows_in, values_sql, AuditRecord, Backend, Key, Store, StoreError};
-use crate::support::{check_version, corrupt, duplicate, flag, not_found, one_row};
+use crate::store::{Store, StoreError};
+use crate::backend::{first_existing, keep_earliest, rows_in, values_sql, Backend, Key};
+use crate::audit::AuditRecord;
+use crate::support::json;
+use crate::support::{check_version, corrupt, duplicate, flag, not_found, record};
+use crate::versioned::{row_by_id, Change};
 
 const FAMILY_COLUMNS: &str = "id, external_id, name, liaison, version";
 const MEMBER_COLUMNS: &str =
     "id, family_id, display_name, sex, person_id, alive, father_member_id, mother_member_id, is_missing, version";
 
 fn family_from_row(row: &AnyRow) -> Result<Family, StoreError> {
-    Ok(Family {
-        id: row.try_get("id")?,
-        external_id: row.try_get("external_id")?,
-        name: row.try_get("name")?,
-        liaison: row.try_get("liaison")?,
-        version: row.try_get("version")?,
-    })
+    record("family", row)
 }
 
 fn member_from_row(row: &AnyRow) -> Result<FamilyMember, StoreError> {
@@ -49,10 +47,16 @@ fn member_from_row(row: &AnyRow) -> Result<FamilyMember, StoreError> {
     })
 }
 
+/// The contact details of a row that selected them (they are read only where needed and audited).
+fn contacts_from_row(row: &AnyRow) -> Result<Contacts, StoreError> {
+    let text: String = row.try_get("contacts")?;
+    serde_json::from_str(&text).map_err(|e| corrupt("family", "contacts", &e))
+}
+
 /// The family as the audit log sees it: the record and a hash of the contact details.
 fn audit_view(family: &Family, contacts: &Contacts) -> String {
     let mut v = serde_json::to_value(family).expect("domain types serialise");
-    v["contacts_sha256"] = crate::store::sha256_hex(&json(contacts)).into();
+    v["contacts_sha256"] = crate::audit::sha256_hex(&json(contacts)).into();
     v.to_string()
 }
 
@@ -77,7 +81,7 @@ impl Store {
     pub async fn create_family(&self, actor: &str, f: &NewFamily) -> Result<Family, StoreError> {
         f.check()?;
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO families (external_id, name, liaison, contacts, version) VALUES ($1, $2, $3, $4, 1) RETURNING id",
         )
         .bind(f.external_id.trim())
@@ -88,37 +92,26 @@ impl Store {
         .await
         .map_err(duplicate("family", "external_id", &f.external_id))?;
         let family = Family {
-            id: row.try_get("id")?,
+            id,
             external_id: f.external_id.trim().to_owned(),
             name: f.name.clone(),
             liaison: f.liaison.clone(),
             version: 1,
         };
         let after = audit_view(&family, &f.contacts);
-        Self::audit(
-            &mut tx,
-            actor,
-            "create",
-            "family",
-            &family.id.to_string(),
-            None,
-            Some(&after),
-        )
-        .await?;
+        Self::audit_created(&mut tx, actor, "family", family.id, &after).await?;
         tx.commit().await?;
         Ok(family)
     }
 
     pub async fn get_family(&self, id: i64) -> Result<Option<Family>, StoreError> {
         let sql = format!("SELECT {FAMILY_COLUMNS} FROM families WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(family_from_row).transpose()
+        self.one_where(&sql, id, family_from_row).await
     }
 
     pub async fn get_family_by_external_id(&self, external_id: &str) -> Result<Option<Family>, StoreError> {
         let sql = format!("SELECT {FAMILY_COLUMNS} FROM families WHERE external_id = $1");
-        let row = sqlx::query(&sql).bind(external_id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(family_from_row).transpose()
+        self.one_where(&sql, external_id, family_from_row).await
     }
 
     pub async fn list_families(&self) -> Result<Vec<Family>, StoreError> {
@@ -138,30 +131,10 @@ impl Store {
         f.check()?;
         let mut tx = self.begin_write().await?;
         let sql = format!("SELECT {FAMILY_COLUMNS}, contacts FROM families WHERE id = $1");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| not_found("family", id))?;
+        let row = row_by_id(&mut tx, &sql, "family", id).await?;
         let before = family_from_row(&row)?;
         check_version("family", id, expected_version, before.version)?;
-        let old_contacts: String = row.try_get("contacts")?;
-        let old_contacts: Contacts =
-            serde_json::from_str(&old_contacts).map_err(|e| corrupt("family", "contacts", &e))?;
-        let result = sqlx::query(
-            "UPDATE families SET external_id = $1, name = $2, liaison = $3, contacts = $4, version = version + 1 \
-             WHERE id = $5 AND version = $6",
-        )
-        .bind(f.external_id.trim())
-        .bind(&f.name)
-        .bind(&f.liaison)
-        .bind(json(&f.contacts))
-        .bind(id)
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await
-        .map_err(duplicate("family", "external_id", &f.external_id))?;
-        one_row(&result, "family", id, expected_version)?;
+        let old_contacts = contacts_from_row(&row)?;
         let after = Family {
             id,
             external_id: f.external_id.trim().to_owned(),
@@ -169,16 +142,20 @@ impl Store {
             liaison: f.liaison.clone(),
             version: expected_version + 1,
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "update",
-            "family",
-            &id.to_string(),
-            Some(&audit_view(&before, &old_contacts)),
-            Some(&audit_view(&after, &f.contacts)),
-        )
-        .await?;
+        Change::new("families", "family", id, Some(expected_version))
+            .set("external_id", f.external_id.trim())
+            .set("name", f.name.as_str())
+            .set("liaison", &f.liaison)
+            .set("contacts", json(&f.contacts))
+            .unique("external_id", &f.external_id)
+            .run(
+                &mut tx,
+                actor,
+                "update",
+                Some(&audit_view(&before, &old_contacts)),
+                &audit_view(&after, &f.contacts),
+            )
+            .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -186,13 +163,8 @@ impl Store {
     /// A family's contact details. The read is recorded in the audit chain, in the same transaction.
     pub async fn get_family_contacts(&self, actor: &str, id: i64) -> Result<Contacts, StoreError> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT contacts FROM families WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| not_found("family", id))?;
-        let contacts: String = row.try_get("contacts")?;
-        let contacts = serde_json::from_str(&contacts).map_err(|e| corrupt("family", "contacts", &e))?;
+        let row = row_by_id(&mut tx, "SELECT contacts FROM families WHERE id = $1", "family", id).await?;
+        let contacts = contacts_from_row(&row)?;
         Self::audit(&mut tx, actor, "read", "family-contacts", &id.to_string(), None, None).await?;
         tx.commit().await?;
         Ok(contacts)
@@ -296,7 +268,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         Self::lock_family(&mut tx, family_id).await?;
         Self::check_member_links(&mut tx, family_id, None, m).await?;
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO family_members (family_id, display_name, sex, person_id, alive, father_member_id, \
              mother_member_id, is_missing, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1) RETURNING id",
         )
@@ -316,21 +288,12 @@ impl Store {
             &m.person_id.map(|p| p.to_string()).unwrap_or_default(),
         ))?;
         let member = FamilyMember {
-            id: row.try_get("id")?,
+            id,
             family_id,
             data: m.clone(),
             version: 1,
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "create",
-            "family-member",
-            &member.id.to_string(),
-            None,
-            Some(&json(&member)),
-        )
-        .await?;
+        Self::audit_created(&mut tx, actor, "family-member", member.id, &json(&member)).await?;
         tx.commit().await?;
         Ok(member)
     }
@@ -357,58 +320,38 @@ impl Store {
         let before = member_from_row(&sqlx::query(&sql).bind(id).fetch_one(&mut *tx).await?)?;
         check_version("family member", id, expected_version, before.version)?;
         Self::check_member_links(&mut tx, family_id, Some(id), m).await?;
-        let result = sqlx::query(
-            "UPDATE family_members SET display_name = $1, sex = $2, person_id = $3, alive = $4, father_member_id = $5, \
-             mother_member_id = $6, is_missing = $7, version = version + 1 WHERE id = $8 AND version = $9",
-        )
-        .bind(&m.display_name)
-        .bind(m.sex.as_str())
-        .bind(m.person_id)
-        .bind(flag(m.alive))
-        .bind(m.father_member_id)
-        .bind(m.mother_member_id)
-        .bind(flag(m.is_missing))
-        .bind(id)
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await
-        .map_err(duplicate(
-            "family member",
-            "person_id",
-            &m.person_id.map(|p| p.to_string()).unwrap_or_default(),
-        ))?;
-        one_row(&result, "family member", id, expected_version)?;
         let after = FamilyMember {
             id,
             family_id,
             data: m.clone(),
             version: expected_version + 1,
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "update",
-            "family-member",
-            &id.to_string(),
-            Some(&json(&before)),
-            Some(&json(&after)),
-        )
-        .await?;
+        let person = m.person_id.map(|p| p.to_string()).unwrap_or_default();
+        Change::new("family_members", "family member", id, Some(expected_version))
+            .audited_as("family-member")
+            .set("display_name", m.display_name.as_str())
+            .set("sex", m.sex.as_str())
+            .set("person_id", m.person_id)
+            .set("alive", flag(m.alive))
+            .set("father_member_id", m.father_member_id)
+            .set("mother_member_id", m.mother_member_id)
+            .set("is_missing", flag(m.is_missing))
+            .unique("person_id", &person)
+            .run(&mut tx, actor, "update", Some(&json(&before)), &json(&after))
+            .await?;
         tx.commit().await?;
         Ok(after)
     }
 
     pub async fn get_member(&self, id: i64) -> Result<Option<FamilyMember>, StoreError> {
         let sql = format!("SELECT {MEMBER_COLUMNS} FROM family_members WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(member_from_row).transpose()
+        self.one_where(&sql, id, member_from_row).await
     }
 
     /// A family's members, by id.
     pub async fn list_members(&self, family_id: i64) -> Result<Vec<FamilyMember>, StoreError> {
         let sql = format!("SELECT {MEMBER_COLUMNS} FROM family_members WHERE family_id = $1 ORDER BY id");
-        let rows = sqlx::query(&sql).bind(family_id).fetch_all(&self.pool).await?;
-        rows.iter().map(member_from_row).collect()
+        self.all_where(&sql, family_id, member_from_row).await
     }
 
     /// The family's pedigree as plain rows for the matching engine: see [`PedigreeRow`].
@@ -546,30 +489,9 @@ impl Store {
             }
         }
         // Already in the registry? Linked persons exist? The first offending family is reported.
-        let keys: Vec<Key> = seen.keys().map(|k| Key::Text(k)).collect();
-        let rows = rows_in(
-            tx,
-            backend,
-            "SELECT external_id FROM families WHERE external_id IN ({in})",
-            &keys,
-        )
-        .await
-        .map_err(|e| (0, e))?;
-        let mut first: Option<(usize, StoreError)> = None;
-        for row in rows {
-            let ext: String = row.try_get("external_id").map_err(|e| (0, e.into()))?;
-            let i = seen[ext.as_str()];
-            if first.as_ref().is_none_or(|(j, _)| i < *j) {
-                first = Some((
-                    i,
-                    StoreError::Duplicate {
-                        entity: "family",
-                        field: "external_id",
-                        value: ext,
-                    },
-                ));
-            }
-        }
+        let mut first = first_existing(tx, backend, "families", "family", &seen)
+            .await
+            .map_err(|e| (0, e))?;
         let keys: Vec<Key> = persons.keys().map(|&p| Key::Int(p)).collect();
         let found: HashSet<i64> = rows_in(tx, backend, "SELECT id FROM persons WHERE id IN ({in})", &keys)
             .await
@@ -579,8 +501,8 @@ impl Store {
             .collect::<Result<_, _>>()
             .map_err(|e| (0, e.into()))?;
         for (&p, &i) in &persons {
-            if !found.contains(&p) && first.as_ref().is_none_or(|(j, _)| i < *j) {
-                first = Some((i, not_found("person", p)));
+            if !found.contains(&p) {
+                keep_earliest(&mut first, i, || not_found("person", p));
             }
         }
         if let Some(e) = first {

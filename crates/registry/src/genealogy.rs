@@ -5,8 +5,6 @@
 //! burial). One transaction, audited like every write.
 
 use std::collections::HashSet;
-use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
@@ -14,86 +12,32 @@ use sqlx::Row;
 
 use crate::model::FieldError;
 use crate::model::ImportFamily;
-use crate::store::{json, AuditRecord, Store, StoreError};
+use crate::store::{Store, StoreError};
+use crate::audit::AuditRecord;
+use crate::support::json;
 use crate::support::{corrupt, optional_text, required_text};
 
-/// How a child belongs to a parent other than by birth, or a birth link that was disproven.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RelationKind {
-    /// Only with [`RelationStatus::Disproven`]: biological links are the pedigree's.
-    Birth,
-    Adopted,
-    Foster,
-    Sealing,
-    Other,
-}
-
-impl RelationKind {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            RelationKind::Birth => "birth",
-            RelationKind::Adopted => "adopted",
-            RelationKind::Foster => "foster",
-            RelationKind::Sealing => "sealing",
-            RelationKind::Other => "other",
-        }
+words! {
+    /// How a child belongs to a parent other than by birth, or a birth link that was disproven.
+    pub enum RelationKind {
+        /// Only with [`RelationStatus::Disproven`]: biological links are the pedigree's.
+        Birth = "birth",
+        Adopted = "adopted",
+        Foster = "foster",
+        Sealing = "sealing",
+        Other = "other",
     }
+    parse: exact, "a relation kind";
 }
 
-impl FromStr for RelationKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        [
-            RelationKind::Birth,
-            RelationKind::Adopted,
-            RelationKind::Foster,
-            RelationKind::Sealing,
-            RelationKind::Other,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-        .ok_or_else(|| format!("'{s}' is not a relation kind"))
+words! {
+    /// How certain the source is of a relation.
+    pub enum RelationStatus {
+        Proven = "proven",
+        Challenged = "challenged",
+        Disproven = "disproven",
     }
-}
-
-impl fmt::Display for RelationKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How certain the source is of a relation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RelationStatus {
-    Proven,
-    Challenged,
-    Disproven,
-}
-
-impl RelationStatus {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            RelationStatus::Proven => "proven",
-            RelationStatus::Challenged => "challenged",
-            RelationStatus::Disproven => "disproven",
-        }
-    }
-}
-
-impl FromStr for RelationStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        [
-            RelationStatus::Proven,
-            RelationStatus::Challenged,
-            RelationStatus::Disproven,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-        .ok_or_else(|| format!("'{s}' is not a relation status"))
-    }
+    parse: exact, "a relation status";
 }
 
 /// A non-genetic relation to import: `child` and `parent` are 0-based positions in the family's
@@ -326,7 +270,7 @@ impl Store {
             });
         }
         for r in &g.relations {
-            let row = sqlx::query(
+            let id: i64 = sqlx::query_scalar(
                 "INSERT INTO member_relations (family_id, child_member_id, parent_member_id, kind, status) \
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
@@ -338,7 +282,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             let stored = MemberRelation {
-                id: row.try_get("id")?,
+                id,
                 family_id,
                 child_member_id: members[r.child],
                 parent_member_id: members[r.parent],

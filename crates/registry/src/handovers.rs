@@ -7,77 +7,62 @@ use sqlx::Row;
 
 use crate::identifications::IdentificationStatus;
 use crate::model::{FieldError, PartialDate, PersonStatus};
-use crate::store::{json, Store, StoreError};
-use crate::support::{duplicate, not_found, optional_text, required_text};
+use crate::store::{Store, StoreError};
+use crate::support::json;
+use crate::support::{duplicate, not_found, optional_text, record, records, required_text};
 use crate::time::now_utc;
 
-/// How a family was told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Channel {
-    Visit,
-    Letter,
-    Phone,
-    Email,
-}
-
-impl Channel {
-    fn as_str(&self) -> &'static str {
-        match self {
-            Channel::Visit => "visit",
-            Channel::Letter => "letter",
-            Channel::Phone => "phone",
-            Channel::Email => "email",
-        }
+words! {
+    /// How a family was told.
+    pub enum Channel {
+        Visit = "visit",
+        Letter = "letter",
+        Phone = "phone",
+        Email = "email",
     }
+    parse: exact, "a channel (visit, letter, phone, email)";
 }
 
-impl std::str::FromStr for Channel {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        [Channel::Visit, Channel::Letter, Channel::Phone, Channel::Email]
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| format!("'{s}' is not a channel (visit, letter, phone, email)"))
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 #[serde(deny_unknown_fields)]
 pub struct NewNotification {
     pub family_id: i64,
     pub identification_id: i64,
+    #[sqlx(try_from = "String")]
     pub channel: Channel,
     #[serde(default)]
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Notification {
     pub id: i64,
     #[serde(flatten)]
+    #[sqlx(flatten)]
     pub data: NewNotification,
     pub notified_at: String,
     pub by_user: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 #[serde(deny_unknown_fields)]
 pub struct NewRepatriation {
     pub identification_id: i64,
     /// Who received the remains: the family, a ministry, a consulate.
     pub handed_to: String,
     pub place: String,
+    #[sqlx(try_from = "String")]
     pub handed_on: PartialDate,
     #[serde(default)]
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Repatriation {
     pub id: i64,
     pub person_id: i64,
     #[serde(flatten)]
+    #[sqlx(flatten)]
     pub data: NewRepatriation,
     pub by_user: String,
 }
@@ -129,7 +114,7 @@ impl Store {
             )));
         }
         let at = now_utc();
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO notifications (family_id, identification_id, channel, notified_at, by_user, note) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -142,21 +127,12 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let notification = Notification {
-            id: row.try_get("id")?,
+            id,
             data: n.clone(),
             notified_at: at,
             by_user: actor.to_owned(),
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "create",
-            "notification",
-            &notification.id.to_string(),
-            None,
-            Some(&json(&notification)),
-        )
-        .await?;
+        Self::audit_created(&mut tx, actor, "notification", notification.id, &json(&notification)).await?;
         tx.commit().await?;
         Ok(notification)
     }
@@ -170,22 +146,7 @@ impl Store {
         .bind(family_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let channel: String = r.try_get("channel")?;
-                Ok(Notification {
-                    id: r.try_get("id")?,
-                    data: NewNotification {
-                        family_id: r.try_get("family_id")?,
-                        identification_id: r.try_get("identification_id")?,
-                        channel: channel.parse().map_err(StoreError::Corrupt)?,
-                        note: r.try_get("note")?,
-                    },
-                    notified_at: r.try_get("notified_at")?,
-                    by_user: r.try_get("by_user")?,
-                })
-            })
-            .collect()
+        records("notification", &rows)
     }
 
     /// Records the hand-over of a confirmed identification's remains; the person becomes returned.
@@ -195,7 +156,7 @@ impl Store {
         optional_text("note", r.note.as_deref(), 2000)?;
         let mut tx = self.begin_write().await?;
         let person_id = Self::confirmed_identification(&mut tx, r.identification_id).await?;
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO repatriations (identification_id, person_id, handed_to, place, handed_on, by_user, note) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -214,21 +175,12 @@ impl Store {
             &r.identification_id.to_string(),
         ))?;
         let repatriation = Repatriation {
-            id: row.try_get("id")?,
+            id,
             person_id,
             data: r.clone(),
             by_user: actor.to_owned(),
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "create",
-            "repatriation",
-            &repatriation.id.to_string(),
-            None,
-            Some(&json(&repatriation)),
-        )
-        .await?;
+        Self::audit_created(&mut tx, actor, "repatriation", repatriation.id, &json(&repatriation)).await?;
         // The person is home: returned, citing the hand-over.
         let status: String = sqlx::query("SELECT status FROM persons WHERE id = $1")
             .bind(person_id)
@@ -257,21 +209,6 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(r) = row else { return Ok(None) };
-        let on: String = r.try_get("handed_on")?;
-        Ok(Some(Repatriation {
-            id: r.try_get("id")?,
-            person_id: r.try_get("person_id")?,
-            data: NewRepatriation {
-                identification_id: r.try_get("identification_id")?,
-                handed_to: r.try_get("handed_to")?,
-                place: r.try_get("place")?,
-                handed_on: on
-                    .parse()
-                    .map_err(|e: String| StoreError::Corrupt(format!("repatriation date: {e}")))?,
-                note: r.try_get("note")?,
-            },
-            by_user: r.try_get("by_user")?,
-        }))
+        row.map(|r| record("repatriation", &r)).transpose()
     }
 }

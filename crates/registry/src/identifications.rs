@@ -2,58 +2,27 @@
 //! only what consent withdrawal needs: proposing one, reading it, and flagging those that rest on a
 //! withdrawn reference (inside the withdrawal's transaction).
 
-use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use crate::model::FieldError;
-use crate::store::{json, Store, StoreError};
-use crate::support::{corrupt, not_found, one_row};
+use crate::store::{Store, StoreError};
+use crate::support::json;
+use crate::support::{corrupt, not_found};
+use crate::versioned::Change;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum IdentificationStatus {
-    Proposed,
-    Confirmed,
-    /// Something it rests on has gone (consent withdrawn): to be reviewed.
-    Flagged,
-    /// A reviewer rejected it.
-    Rejected,
-}
-
-impl IdentificationStatus {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            IdentificationStatus::Proposed => "proposed",
-            IdentificationStatus::Confirmed => "confirmed",
-            IdentificationStatus::Flagged => "flagged",
-            IdentificationStatus::Rejected => "rejected",
-        }
+words! {
+    pub enum IdentificationStatus {
+        Proposed = "proposed",
+        Confirmed = "confirmed",
+        /// Something it rests on has gone (consent withdrawn): to be reviewed.
+        Flagged = "flagged",
+        /// A reviewer rejected it.
+        Rejected = "rejected",
     }
-}
-
-impl fmt::Display for IdentificationStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for IdentificationStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        [
-            IdentificationStatus::Proposed,
-            IdentificationStatus::Confirmed,
-            IdentificationStatus::Flagged,
-            IdentificationStatus::Rejected,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s.trim().to_ascii_lowercase())
-        .ok_or_else(|| format!("'{s}' is not an identification status (proposed, confirmed, flagged, rejected)"))
-    }
+    parse: folded, "an identification status (proposed, confirmed, flagged, rejected)";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,7 +90,7 @@ impl Store {
                 );
             }
         }
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO identifications (person_id, reference_ids, status, version) VALUES ($1, $2, $3, 1) RETURNING id",
         )
         .bind(person_id)
@@ -130,31 +99,21 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let identification = Identification {
-            id: row.try_get("id")?,
+            id,
             person_id,
             reference_ids: refs,
             status: IdentificationStatus::Proposed,
             flag_reason: None,
             version: 1,
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "create",
-            "identification",
-            &identification.id.to_string(),
-            None,
-            Some(&json(&identification)),
-        )
-        .await?;
+        Self::audit_created(&mut tx, actor, "identification", identification.id, &json(&identification)).await?;
         tx.commit().await?;
         Ok(identification)
     }
 
     pub async fn get_identification(&self, id: i64) -> Result<Option<Identification>, StoreError> {
         let sql = format!("SELECT {IDENTIFICATION_COLUMNS} FROM identifications WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(identification_from_row).transpose()
+        self.one_where(&sql, id, identification_from_row).await
     }
 
     /// Every identification, by id.
@@ -227,32 +186,16 @@ impl Store {
             Some(earlier) => format!("{earlier}; {reason}"),
             None => reason.to_owned(),
         };
-        let result = sqlx::query(
-            "UPDATE identifications SET status = $1, flag_reason = $2, version = version + 1 \
-             WHERE id = $3 AND version = $4",
-        )
-        .bind(IdentificationStatus::Flagged.as_str())
-        .bind(&flag_reason)
-        .bind(before.id)
-        .bind(before.version)
-        .execute(&mut **tx)
-        .await?;
-        one_row(&result, "identification", before.id, before.version)?;
         let after = Identification {
             status: IdentificationStatus::Flagged,
-            flag_reason: Some(flag_reason),
+            flag_reason: Some(flag_reason.clone()),
             version: before.version + 1,
             ..before.clone()
         };
-        Self::audit(
-            tx,
-            actor,
-            "flag",
-            "identification",
-            &before.id.to_string(),
-            Some(&json(&before)),
-            Some(&json(&after)),
-        )
-        .await
+        Change::new("identifications", "identification", before.id, Some(before.version))
+            .set("status", IdentificationStatus::Flagged.as_str())
+            .set("flag_reason", flag_reason)
+            .run(tx, actor, "flag", Some(&json(&before)), &json(&after))
+            .await
     }
 }

@@ -9,49 +9,26 @@ use sqlx::Row;
 
 use crate::model::PedigreeRow;
 use crate::model::{ProfileKind, StrProfile};
-use crate::store::{json, Store, StoreError};
+use crate::store::{Store, StoreError};
+use crate::support::{json, record, records};
 use crate::time::now_utc;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum JobStatus {
-    Queued,
-    Running,
-    Done,
-    Failed,
-}
-
-impl JobStatus {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            JobStatus::Queued => "queued",
-            JobStatus::Running => "running",
-            JobStatus::Done => "done",
-            JobStatus::Failed => "failed",
-        }
+words! {
+    pub enum JobStatus {
+        Queued = "queued",
+        Running = "running",
+        Done = "done",
+        Failed = "failed",
     }
-}
-
-impl std::str::FromStr for JobStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        [
-            JobStatus::Queued,
-            JobStatus::Running,
-            JobStatus::Done,
-            JobStatus::Failed,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
-        .ok_or_else(|| format!("'{s}' is not a job status"))
-    }
+    parse: exact, "a job status";
 }
 
 /// A matching job as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Job {
     pub id: i64,
     pub kind: String,
+    #[sqlx(try_from = "String")]
     pub status: JobStatus,
     /// Pairs to score, and pairs scored so far.
     pub total: i64,
@@ -124,35 +101,18 @@ const CANDIDATE_COLUMNS: &str =
 
 const JOB_COLUMNS: &str = "id, kind, status, total, done, error, created_by, created_at, started_at, finished_at";
 
-fn job_from_row(row: &sqlx::any::AnyRow) -> Result<Job, StoreError> {
-    let status: String = row.try_get("status")?;
-    Ok(Job {
-        id: row.try_get("id")?,
-        kind: row.try_get("kind")?,
-        status: status.parse().map_err(StoreError::Corrupt)?,
-        total: row.try_get("total")?,
-        done: row.try_get("done")?,
-        error: row.try_get("error")?,
-        created_by: row.try_get("created_by")?,
-        created_at: row.try_get("created_at")?,
-        started_at: row.try_get("started_at")?,
-        finished_at: row.try_get("finished_at")?,
-    })
-}
-
 impl Store {
     pub async fn create_job(&self, actor: &str, kind: &str) -> Result<Job, StoreError> {
         let mut tx = self.begin_write().await?;
-        let row =
-            sqlx::query("INSERT INTO jobs (kind, status, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO jobs (kind, status, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
                 .bind(kind)
                 .bind(JobStatus::Queued.as_str())
                 .bind(actor)
                 .bind(now_utc())
                 .fetch_one(&mut *tx)
                 .await?;
-        let id: i64 = row.try_get("id")?;
-        Self::audit(&mut tx, actor, "create", "job", &id.to_string(), None, Some(kind)).await?;
+        Self::audit_created(&mut tx, actor, "job", id, kind).await?;
         tx.commit().await?;
         self.get_job(id).await?.ok_or(StoreError::NotFound {
             entity: "job",
@@ -163,14 +123,14 @@ impl Store {
     pub async fn get_job(&self, id: i64) -> Result<Option<Job>, StoreError> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
         let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(job_from_row).transpose()
+        row.map(|r| record("job", &r)).transpose()
     }
 
     /// The most recent jobs, newest first.
     pub async fn list_jobs(&self, limit: i64) -> Result<Vec<Job>, StoreError> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY id DESC LIMIT $1");
         let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
-        rows.iter().map(job_from_row).collect()
+        records("job", &rows)
     }
 
     /// The job starts: `total` pairs to score.

@@ -16,6 +16,9 @@ macro_rules! with_store {
     ($($item:item)*) => { $( #[cfg(feature = "store")] $item )* };
 }
 
+#[macro_use]
+mod words;
+
 pub mod model;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -28,6 +31,8 @@ pub use model::{
 pub use time::{format_utc, now_utc};
 
 with_store! {
+    mod audit;
+    mod backend;
     mod backup;
     mod evidence;
     mod families;
@@ -37,13 +42,16 @@ with_store! {
     mod identifications;
     mod jobs;
     mod missions;
+    mod persons;
     mod references;
     mod reviews;
     mod samples;
+    mod sites;
     mod store;
     mod support;
     mod typings;
     mod users;
+    mod versioned;
     mod visits;
 
     pub use family_references::{ImportFamilyReference, ImportPart};
@@ -60,7 +68,9 @@ with_store! {
     pub use samples::{
         CustodyEvent, CustodyEventKind, NewCustodyEvent, NewRemains, NewSample, Remains, Sample, SampleProfile,
     };
-    pub use store::{sha256_hex, AuditEntry, AuditReport, Backend, Store, StoreError, GENESIS_HASH};
+    pub use audit::{sha256_hex, AuditEntry, AuditReport, GENESIS_HASH};
+    pub use backend::Backend;
+    pub use store::{Store, StoreError};
     pub use typings::{NewTyping, TypingSummary, TypingTarget, TypingTargetInfo};
     pub use users::{Role, User};
     pub use visits::{MissionItinerary, Mobility, NewVisitRequest, VisitRequest};

@@ -3,46 +3,24 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
 use sqlx::Row;
 
 use crate::model::{FieldError, PartialDate};
-use crate::store::{json, Store, StoreError};
-use crate::support::{check_version, corrupt, not_found, one_row, optional_text, required_text};
+use crate::store::{Store, StoreError};
+use crate::support::json;
+use crate::support::{check_version, corrupt, not_found, optional_text, required_text};
+use crate::versioned::{row_by_id, Change};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum MissionKind {
-    GraveVisit,
-    Recovery,
-}
-
-impl MissionKind {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            MissionKind::GraveVisit => "grave-visit",
-            MissionKind::Recovery => "recovery",
-        }
+words! {
+    pub enum MissionKind {
+        GraveVisit = "grave-visit",
+        Recovery = "recovery",
     }
-}
-
-impl fmt::Display for MissionKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for MissionKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        [MissionKind::GraveVisit, MissionKind::Recovery]
-            .into_iter()
-            .find(|k| k.as_str() == s.trim().to_ascii_lowercase())
-            .ok_or_else(|| format!("'{s}' is not a mission kind (grave-visit, recovery)"))
-    }
+    parse: folded, "a mission kind (grave-visit, recovery)";
 }
 
 /// Someone taking part in a mission, and in what role.
@@ -143,6 +121,17 @@ fn mission_from_row(row: &AnyRow, site_ids: Vec<i64>) -> Result<Mission, StoreEr
     })
 }
 
+/// The sites a mission goes to, in ascending order of id.
+async fn site_ids(conn: &mut AnyConnection, mission_id: i64) -> Result<Vec<i64>, StoreError> {
+    sqlx::query("SELECT site_id FROM mission_sites WHERE mission_id = $1 ORDER BY site_id")
+        .bind(mission_id)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get("site_id")?))
+        .collect()
+}
+
 impl Store {
     pub async fn create_mission(&self, actor: &str, m: &NewMission) -> Result<Mission, StoreError> {
         m.check()?;
@@ -157,7 +146,7 @@ impl Store {
                 return Err(not_found("site", site));
             }
         }
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO missions (kind, name, start_date, end_date, participants, permits, version) \
              VALUES ($1, $2, $3, $4, $5, $6, 1) RETURNING id",
         )
@@ -169,7 +158,6 @@ impl Store {
         .bind(&m.permits)
         .fetch_one(&mut *tx)
         .await?;
-        let id: i64 = row.try_get("id")?;
         for &site in &m.site_ids {
             sqlx::query("INSERT INTO mission_sites (mission_id, site_id) VALUES ($1, $2)")
                 .bind(id)
@@ -183,16 +171,7 @@ impl Store {
             outcome: None,
             version: 1,
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "create",
-            "mission",
-            &id.to_string(),
-            None,
-            Some(&json(&mission)),
-        )
-        .await?;
+        Self::audit_created(&mut tx, actor, "mission", id, &json(&mission)).await?;
         tx.commit().await?;
         Ok(mission)
     }
@@ -202,13 +181,7 @@ impl Store {
         let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await? else {
             return Ok(None);
         };
-        let sites = sqlx::query("SELECT site_id FROM mission_sites WHERE mission_id = $1 ORDER BY site_id")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| r.try_get("site_id"))
-            .collect::<Result<Vec<i64>, _>>()?;
+        let sites = site_ids(&mut *self.pool.acquire().await?, id).await?;
         mission_from_row(&row, sites).map(Some)
     }
 
@@ -247,43 +220,19 @@ impl Store {
         optional_text("outcome", outcome, 10_000)?;
         let mut tx = self.begin_write().await?;
         let sql = format!("SELECT {MISSION_COLUMNS} FROM missions WHERE id = $1");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| not_found("mission", id))?;
-        let sites = sqlx::query("SELECT site_id FROM mission_sites WHERE mission_id = $1 ORDER BY site_id")
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| r.try_get("site_id"))
-            .collect::<Result<Vec<i64>, _>>()?;
+        let row = row_by_id(&mut tx, &sql, "mission", id).await?;
+        let sites = site_ids(&mut tx, id).await?;
         let before = mission_from_row(&row, sites)?;
         check_version("mission", id, expected_version, before.version)?;
-        let result =
-            sqlx::query("UPDATE missions SET outcome = $1, version = version + 1 WHERE id = $2 AND version = $3")
-                .bind(outcome)
-                .bind(id)
-                .bind(expected_version)
-                .execute(&mut *tx)
-                .await?;
-        one_row(&result, "mission", id, expected_version)?;
         let after = Mission {
             outcome: outcome.map(str::to_owned),
             version: expected_version + 1,
             ..before.clone()
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "outcome",
-            "mission",
-            &id.to_string(),
-            Some(&json(&before)),
-            Some(&json(&after)),
-        )
-        .await?;
+        Change::new("missions", "mission", id, Some(expected_version))
+            .set("outcome", outcome)
+            .run(&mut tx, actor, "outcome", Some(&json(&before)), &json(&after))
+            .await?;
         tx.commit().await?;
         Ok(after)
     }

@@ -7,14 +7,19 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
 
 use crate::model::{Consent, FieldError, NewReference, Reference, ReferenceProfile, Withdrawal};
-use crate::store::sha256_hex;
-use crate::store::{json, rows_in, values_sql, AuditRecord, Backend, Key, Store, StoreError};
-use crate::support::{check_version, corrupt, duplicate, not_found, one_row, required_text};
+use crate::audit::sha256_hex;
+use crate::store::{Store, StoreError};
+use crate::backend::{first_existing, keep_earliest, rows_in, values_sql, Backend, Key};
+use crate::audit::AuditRecord;
+use crate::support::json;
+use crate::support::{check_version, corrupt, duplicate, not_found, required_text};
 use crate::time::now_utc;
+use crate::versioned::{row_by_id, Change};
 
 impl ReferenceProfile {
     /// The SHA-256 (hex) of this profile's JSON, as `serde_json` writes it: what the tombstone of a
@@ -63,6 +68,29 @@ pub(crate) fn reference_from_row(row: &AnyRow) -> Result<Reference, StoreError> 
     })
 }
 
+/// The columns a new reference is written with: nine bound by [`bind_new_reference`], then
+/// `withdrawn` and the version.
+const NEW_REFERENCE_COLUMNS: &str = "external_id, family_id, donor_member_id, kit, str_profile, y_haplotype, mtdna, \
+     consent_scope, consent_date, withdrawn, version";
+
+/// Binds a new reference's nine values (its family is its donor's), in the order of
+/// [`NEW_REFERENCE_COLUMNS`], for the single insert and the bulk import alike.
+fn bind_new_reference<'q>(
+    q: Query<'q, Any, AnyArguments<'q>>,
+    r: &'q NewReference,
+    family_id: i64,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    q.bind(r.external_id.trim())
+        .bind(family_id)
+        .bind(r.donor_member_id)
+        .bind(&r.kit)
+        .bind(json(&r.profile.str_profile))
+        .bind(&r.profile.y_haplotype)
+        .bind(&r.profile.mtdna)
+        .bind(r.consent.scope.as_str())
+        .bind(r.consent.date.to_string())
+}
+
 /// The profile columns of a row, `None` once erased.
 pub(crate) fn profile_from_row(row: &AnyRow) -> Result<Option<ReferenceProfile>, StoreError> {
     let str_profile: Option<String> = row.try_get("str_profile")?;
@@ -105,25 +133,17 @@ impl Store {
             .await?
             .ok_or_else(|| not_found("family member", r.donor_member_id))?
             .try_get("family_id")?;
-        let row = sqlx::query(
-            "INSERT INTO reference_samples (external_id, family_id, donor_member_id, kit, str_profile, y_haplotype, \
-             mtdna, consent_scope, consent_date, withdrawn, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 1) RETURNING id",
-        )
-        .bind(r.external_id.trim())
-        .bind(family_id)
-        .bind(r.donor_member_id)
-        .bind(&r.kit)
-        .bind(json(&r.profile.str_profile))
-        .bind(&r.profile.y_haplotype)
-        .bind(&r.profile.mtdna)
-        .bind(r.consent.scope.as_str())
-        .bind(r.consent.date.to_string())
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(duplicate("reference", "external_id", &r.external_id))?;
+        let sql = format!(
+            "INSERT INTO reference_samples ({NEW_REFERENCE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 1) \
+             RETURNING id"
+        );
+        let id: i64 = bind_new_reference(sqlx::query(&sql), r, family_id)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(duplicate("reference", "external_id", &r.external_id))?
+            .try_get("id")?;
         let reference = Reference {
-            id: row.try_get("id")?,
+            id,
             external_id: r.external_id.trim().to_owned(),
             family_id,
             donor_member_id: r.donor_member_id,
@@ -133,30 +153,19 @@ impl Store {
             version: 1,
         };
         let after = audit_view(&reference, &r.profile.sha256_hex());
-        Self::audit(
-            tx,
-            actor,
-            "create",
-            "reference",
-            &reference.id.to_string(),
-            None,
-            Some(&after),
-        )
-        .await?;
+        Self::audit_created(tx, actor, "reference", reference.id, &after).await?;
         Ok(reference)
     }
 
     pub async fn get_reference(&self, id: i64) -> Result<Option<Reference>, StoreError> {
         let sql = format!("SELECT {REFERENCE_COLUMNS} FROM reference_samples WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(reference_from_row).transpose()
+        self.one_where(&sql, id, reference_from_row).await
     }
 
     /// A family's references, withdrawn ones included, by id.
     pub async fn list_references(&self, family_id: i64) -> Result<Vec<Reference>, StoreError> {
         let sql = format!("SELECT {REFERENCE_COLUMNS} FROM reference_samples WHERE family_id = $1 ORDER BY id");
-        let rows = sqlx::query(&sql).bind(family_id).fetch_all(&self.pool).await?;
-        rows.iter().map(reference_from_row).collect()
+        self.all_where(&sql, family_id, reference_from_row).await
     }
 
     /// Every reference whose consent stands: what matching may use.
@@ -197,11 +206,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let sql =
             format!("SELECT {REFERENCE_COLUMNS}, str_profile, y_haplotype, mtdna FROM reference_samples WHERE id = $1");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| not_found("reference", id))?;
+        let row = row_by_id(&mut tx, &sql, "reference", id).await?;
         let before = reference_from_row(&row)?;
         check_version("reference", id, expected_version, before.version)?;
         if before.withdrawal.is_some() {
@@ -214,19 +219,8 @@ impl Store {
             reason: reason.to_owned(),
             profile_sha256: profile.sha256_hex(),
         };
-        let result = sqlx::query(
-            "UPDATE reference_samples SET str_profile = NULL, y_haplotype = NULL, mtdna = NULL, withdrawn = 1, \
-             withdrawn_at = $1, withdrawal_reason = $2, profile_sha256 = $3, version = version + 1 \
-             WHERE id = $4 AND version = $5",
-        )
-        .bind(&withdrawal.at)
-        .bind(&withdrawal.reason)
-        .bind(&withdrawal.profile_sha256)
-        .bind(id)
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await?;
-        one_row(&result, "reference", id, expected_version)?;
+        // The identifications are flagged first, so that the audit chain tells the withdrawal's
+        // consequences before the withdrawal itself, as it always has.
         let flag_reason = format!("consent for reference {id} ({}) was withdrawn", before.external_id);
         let flagged = Self::flag_identifications_resting_on(&mut tx, actor, id, &flag_reason).await?;
         let after = Reference {
@@ -234,16 +228,23 @@ impl Store {
             version: expected_version + 1,
             ..before.clone()
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "withdraw-consent",
-            "reference",
-            &id.to_string(),
-            Some(&audit_view(&before, &withdrawal.profile_sha256)),
-            Some(&audit_view(&after, &withdrawal.profile_sha256)),
-        )
-        .await?;
+        // The genotypes are erased: NULL profile columns, only the tombstone's hash kept.
+        Change::new("reference_samples", "reference", id, Some(expected_version))
+            .set("str_profile", None::<String>)
+            .set("y_haplotype", None::<String>)
+            .set("mtdna", None::<String>)
+            .set("withdrawn", 1)
+            .set("withdrawn_at", withdrawal.at.as_str())
+            .set("withdrawal_reason", withdrawal.reason.as_str())
+            .set("profile_sha256", withdrawal.profile_sha256.as_str())
+            .run(
+                &mut tx,
+                actor,
+                "withdraw-consent",
+                Some(&audit_view(&before, &withdrawal.profile_sha256)),
+                &audit_view(&after, &withdrawal.profile_sha256),
+            )
+            .await?;
         tx.commit().await?;
         self.erase_freed_traces("reference_samples").await?;
         Ok((after, flagged))
@@ -290,23 +291,9 @@ impl Store {
             }
             donors.entry(r.donor_member_id).or_insert(i);
         }
-        let mut first: Option<(usize, StoreError)> = None;
-        let keys: Vec<Key> = seen.keys().map(|k| Key::Text(k)).collect();
-        let sql = "SELECT external_id FROM reference_samples WHERE external_id IN ({in})";
-        for row in rows_in(tx, backend, sql, &keys).await.map_err(|e| (0, e))? {
-            let ext: String = row.try_get("external_id").map_err(|e| (0, e.into()))?;
-            let i = seen[ext.as_str()];
-            if first.as_ref().is_none_or(|(j, _)| i < *j) {
-                first = Some((
-                    i,
-                    StoreError::Duplicate {
-                        entity: "reference",
-                        field: "external_id",
-                        value: ext,
-                    },
-                ));
-            }
-        }
+        let mut first = first_existing(tx, backend, "reference_samples", "reference", &seen)
+            .await
+            .map_err(|e| (0, e))?;
         let keys: Vec<Key> = donors.keys().map(|&d| Key::Int(d)).collect();
         let sql = "SELECT id, family_id FROM family_members WHERE id IN ({in})";
         let mut family_of: HashMap<i64, i64> = HashMap::with_capacity(donors.len());
@@ -315,8 +302,8 @@ impl Store {
             family_of.insert(id, row.try_get("family_id").map_err(|e| (0, e.into()))?);
         }
         for (&d, &i) in &donors {
-            if !family_of.contains_key(&d) && first.as_ref().is_none_or(|(j, _)| i < *j) {
-                first = Some((i, not_found("family member", d)));
+            if !family_of.contains_key(&d) {
+                keep_earliest(&mut first, i, || not_found("family member", d));
             }
         }
         if let Some(e) = first {
@@ -327,22 +314,12 @@ impl Store {
         for (b, chunk) in references.chunks(batch).enumerate() {
             let base = b * batch;
             let sql = format!(
-                "INSERT INTO reference_samples (external_id, family_id, donor_member_id, kit, str_profile, y_haplotype, \
-                 mtdna, consent_scope, consent_date, withdrawn, version) VALUES {} RETURNING id, external_id",
+                "INSERT INTO reference_samples ({NEW_REFERENCE_COLUMNS}) VALUES {} RETURNING id, external_id",
                 values_sql(backend, chunk.len(), 9, ", 0, 1")
             );
             let mut q = sqlx::query(&sql);
             for r in chunk {
-                q = q
-                    .bind(r.external_id.trim())
-                    .bind(family_of[&r.donor_member_id])
-                    .bind(r.donor_member_id)
-                    .bind(&r.kit)
-                    .bind(json(&r.profile.str_profile))
-                    .bind(&r.profile.y_haplotype)
-                    .bind(&r.profile.mtdna)
-                    .bind(r.consent.scope.as_str())
-                    .bind(r.consent.date.to_string());
+                q = bind_new_reference(q, r, family_of[&r.donor_member_id]);
             }
             for row in q.fetch_all(&mut **tx).await.map_err(|e| (base, e.into()))? {
                 let ext: String = row.try_get("external_id").map_err(|e| (base, e.into()))?;

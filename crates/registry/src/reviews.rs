@@ -7,11 +7,11 @@ use sqlx::Row;
 
 use crate::identifications::{Identification, IdentificationStatus};
 use crate::model::{FieldError, PersonStatus};
-#[cfg(any(test, feature = "testing"))]
-use crate::store::json;
 use crate::store::{Store, StoreError};
+use crate::support::{json, records};
 use crate::time::now_utc;
 use crate::users::{Role, User};
+use crate::versioned::Change;
 
 /// What an identification rests on besides its references.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -58,25 +58,17 @@ impl IdentificationEvidence {
     }
 }
 
-/// A reviewer's decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Decision {
-    Confirm,
-    Reject,
-}
-
-impl Decision {
-    fn as_str(&self) -> &'static str {
-        match self {
-            Decision::Confirm => "confirm",
-            Decision::Reject => "reject",
-        }
+words! {
+    /// A reviewer's decision.
+    pub enum Decision {
+        Confirm = "confirm",
+        Reject = "reject",
     }
+    parse: none;
 }
 
 /// One review as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Review {
     pub reviewer: String,
     pub decision: String,
@@ -190,7 +182,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| {
-            if crate::store::unique_violation(&e) {
+            if crate::support::unique_violation(&e) {
                 StoreError::NotAllowed(format!("'{}' has already reviewed identification {id}", reviewer.username))
             } else {
                 e.into()
@@ -222,21 +214,18 @@ impl Store {
             Decision::Confirm => None,
         };
         if let Some(new_status) = new_status {
-            sqlx::query("UPDATE identifications SET status = $1, version = version + 1 WHERE id = $2")
-                .bind(new_status.as_str())
-                .bind(id)
-                .execute(&mut *tx)
+            // Writers queue on the audit head (`begin_write`) and the status was read in this
+            // transaction: it moves whatever the version.
+            Change::new("identifications", "identification", id, None)
+                .set("status", new_status.as_str())
+                .run(
+                    &mut tx,
+                    &reviewer.username,
+                    "status",
+                    Some(status.as_str()),
+                    new_status.as_str(),
+                )
                 .await?;
-            Self::audit(
-                &mut tx,
-                &reviewer.username,
-                "status",
-                "identification",
-                &id.to_string(),
-                Some(status.as_str()),
-                Some(new_status.as_str()),
-            )
-            .await?;
         }
         if new_status == Some(IdentificationStatus::Confirmed) {
             // The person is identified: their status moves forward, citing the decision.
@@ -275,15 +264,6 @@ impl Store {
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Review {
-                    reviewer: r.try_get("reviewer")?,
-                    decision: r.try_get("decision")?,
-                    comment: r.try_get("comment")?,
-                    at: r.try_get("at")?,
-                })
-            })
-            .collect()
+        records("identification review", &rows)
     }
 }

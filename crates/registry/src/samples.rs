@@ -2,8 +2,6 @@
 //! each sample's chain of custody: append-only (no update or delete, here or in the database,
 //! whose triggers refuse both).
 
-use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
@@ -13,12 +11,14 @@ use crate::missions::MissionKind;
 use crate::model::NewReference;
 use crate::model::{check_lineage_text, ProfileKind, StrProfile};
 use crate::model::{FieldError, PartialDate};
-use crate::store::sha256_hex;
-use crate::store::{json, Store, StoreError};
+use crate::audit::sha256_hex;
+use crate::store::{Store, StoreError};
+use crate::support::json;
 use crate::support::{
-    check_version, corrupt, duplicate, external_id, not_found, one_row, optional_text, required_text,
+    check_version, corrupt, duplicate, external_id, not_found, optional_text, records, required_text,
 };
 use crate::time::now_utc;
+use crate::versioned::{row_by_id, Change};
 
 /// Remains, as submitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,16 +146,17 @@ pub struct Sample {
     pub version: i64,
 }
 
-/// What happened to a sample.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CustodyEventKind {
-    Collected,
-    Transferred,
-    Received,
-    Analysed,
-    Returned,
-    Destroyed,
+words! {
+    /// What happened to a sample.
+    pub enum CustodyEventKind {
+        Collected = "collected",
+        Transferred = "transferred",
+        Received = "received",
+        Analysed = "analysed",
+        Returned = "returned",
+        Destroyed = "destroyed",
+    }
+    parse: folded, "a custody event (collected, transferred, received, analysed, returned, destroyed)";
 }
 
 impl CustodyEventKind {
@@ -167,38 +168,6 @@ impl CustodyEventKind {
         CustodyEventKind::Returned,
         CustodyEventKind::Destroyed,
     ];
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            CustodyEventKind::Collected => "collected",
-            CustodyEventKind::Transferred => "transferred",
-            CustodyEventKind::Received => "received",
-            CustodyEventKind::Analysed => "analysed",
-            CustodyEventKind::Returned => "returned",
-            CustodyEventKind::Destroyed => "destroyed",
-        }
-    }
-}
-
-impl fmt::Display for CustodyEventKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for CustodyEventKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let t = s.trim().to_ascii_lowercase();
-        CustodyEventKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == t)
-            .ok_or_else(|| {
-                format!(
-                    "'{s}' is not a custody event (collected, transferred, received, analysed, returned, destroyed)"
-                )
-            })
-    }
 }
 
 /// A custody event, as submitted. `at` is RFC 3339 in UTC (`2026-05-11T09:30:00Z`); without it,
@@ -216,10 +185,11 @@ pub struct NewCustodyEvent {
 }
 
 /// A custody event as stored; `at` always as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct CustodyEvent {
     pub id: i64,
     pub sample_id: i64,
+    #[sqlx(try_from = "String")]
     pub event: CustodyEventKind,
     pub who: String,
     pub location: String,
@@ -311,21 +281,6 @@ pub(crate) fn sample_from_row(row: &AnyRow) -> Result<Sample, StoreError> {
     })
 }
 
-fn custody_from_row(row: &AnyRow) -> Result<CustodyEvent, StoreError> {
-    let event: String = row.try_get("event")?;
-    Ok(CustodyEvent {
-        id: row.try_get("id")?,
-        sample_id: row.try_get("sample_id")?,
-        event: event
-            .parse()
-            .map_err(|e: String| corrupt("custody event", "event", &e))?,
-        who: row.try_get("who")?,
-        location: row.try_get("location")?,
-        at: row.try_get("at")?,
-        note: row.try_get("note")?,
-    })
-}
-
 /// The sample as the audit log sees it: the record and the hash of its profile, never genotypes.
 pub(crate) fn audit_view(sample: &Sample, profile: Option<&SampleProfile>) -> String {
     let mut v = serde_json::to_value(sample).expect("domain types serialise");
@@ -370,7 +325,7 @@ impl Store {
                 );
             }
         }
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO remains (external_id, site_id, mission_id, recovery_date, skeletal_element, version) \
              VALUES ($1, $2, $3, $4, $5, 1) RETURNING id",
         )
@@ -385,34 +340,23 @@ impl Store {
         let mut data = r.clone();
         data.external_id = r.external_id.trim().to_owned();
         let remains = Remains {
-            id: row.try_get("id")?,
+            id,
             data,
             version: 1,
         };
-        Self::audit(
-            tx,
-            actor,
-            "create",
-            "remains",
-            &remains.id.to_string(),
-            None,
-            Some(&json(&remains)),
-        )
-        .await?;
+        Self::audit_created(tx, actor, "remains", remains.id, &json(&remains)).await?;
         Ok(remains)
     }
 
     pub async fn get_remains(&self, id: i64) -> Result<Option<Remains>, StoreError> {
         let sql = format!("SELECT {REMAINS_COLUMNS} FROM remains WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(remains_from_row).transpose()
+        self.one_where(&sql, id, remains_from_row).await
     }
 
     /// The remains recovered from a site, by id.
     pub async fn list_remains(&self, site_id: i64) -> Result<Vec<Remains>, StoreError> {
         let sql = format!("SELECT {REMAINS_COLUMNS} FROM remains WHERE site_id = $1 ORDER BY id");
-        let rows = sqlx::query(&sql).bind(site_id).fetch_all(&self.pool).await?;
-        rows.iter().map(remains_from_row).collect()
+        self.all_where(&sql, site_id, remains_from_row).await
     }
 
     // ---- samples ----
@@ -435,7 +379,7 @@ impl Store {
         {
             return Err(not_found("remains", s.remains_id));
         }
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO samples (external_id, remains_id, lab, profile_kind, profile, version) \
              VALUES ($1, $2, $3, $4, $5, 1) RETURNING id",
         )
@@ -448,7 +392,7 @@ impl Store {
         .await
         .map_err(duplicate("sample", "external_id", &s.external_id))?;
         let sample = Sample {
-            id: row.try_get("id")?,
+            id,
             external_id: s.external_id.trim().to_owned(),
             remains_id: s.remains_id,
             lab: s.lab.clone(),
@@ -457,16 +401,7 @@ impl Store {
             version: 1,
         };
         let after = audit_view(&sample, s.profile.as_ref());
-        Self::audit(
-            tx,
-            actor,
-            "create",
-            "sample",
-            &sample.id.to_string(),
-            None,
-            Some(&after),
-        )
-        .await?;
+        Self::audit_created(tx, actor, "sample", sample.id, &after).await?;
         Ok(sample)
     }
 
@@ -508,8 +443,7 @@ impl Store {
 
     pub async fn get_sample(&self, id: i64) -> Result<Option<Sample>, StoreError> {
         let sql = format!("SELECT {SAMPLE_COLUMNS} FROM samples WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(sample_from_row).transpose()
+        self.one_where(&sql, id, sample_from_row).await
     }
 
     /// Samples of any remains, by id, at most `limit` from `offset`.
@@ -522,8 +456,7 @@ impl Store {
     /// The samples taken from remains, by id.
     pub async fn list_samples(&self, remains_id: i64) -> Result<Vec<Sample>, StoreError> {
         let sql = format!("SELECT {SAMPLE_COLUMNS} FROM samples WHERE remains_id = $1 ORDER BY id");
-        let rows = sqlx::query(&sql).bind(remains_id).fetch_all(&self.pool).await?;
-        rows.iter().map(sample_from_row).collect()
+        self.all_where(&sql, remains_id, sample_from_row).await
     }
 
     /// Records (or replaces) the laboratory's profile of a sample, if nobody changed the sample since
@@ -537,11 +470,7 @@ impl Store {
     ) -> Result<Sample, StoreError> {
         let mut tx = self.begin_write().await?;
         let sql = format!("SELECT {SAMPLE_COLUMNS}, profile FROM samples WHERE id = $1");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| not_found("sample", id))?;
+        let row = row_by_id(&mut tx, &sql, "sample", id).await?;
         let before = sample_from_row(&row)?;
         check_version("sample", id, expected_version, before.version)?;
         check_profile_kind(before.profile_kind, profile)?;
@@ -550,33 +479,25 @@ impl Store {
             .map(|t| SampleProfile::from_column(before.profile_kind, &t))
             .transpose()
             .map_err(|e| corrupt("sample", "profile", &e))?;
-        let result =
-            sqlx::query("UPDATE samples SET profile = $1, version = version + 1 WHERE id = $2 AND version = $3")
-                .bind(profile.to_column())
-                .bind(id)
-                .bind(expected_version)
-                .execute(&mut *tx)
-                .await?;
-        one_row(&result, "sample", id, expected_version)?;
-        if old.as_ref().is_some_and(|o| o != profile) {
-            // An LR computed from the old profile no longer describes this sample.
-            Self::flag_identifications_citing_sample(&mut tx, actor, id).await?;
-        }
         let after = Sample {
             typed: true,
             version: expected_version + 1,
             ..before.clone()
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "profile",
-            "sample",
-            &id.to_string(),
-            Some(&audit_view(&before, old.as_ref())),
-            Some(&audit_view(&after, Some(profile))),
-        )
-        .await?;
+        Change::new("samples", "sample", id, Some(expected_version))
+            .set("profile", profile.to_column())
+            .run(
+                &mut tx,
+                actor,
+                "profile",
+                Some(&audit_view(&before, old.as_ref())),
+                &audit_view(&after, Some(profile)),
+            )
+            .await?;
+        if old.as_ref().is_some_and(|o| o != profile) {
+            // An LR computed from the old profile no longer describes this sample.
+            Self::flag_identifications_citing_sample(&mut tx, actor, id).await?;
+        }
         tx.commit().await?;
         Ok(after)
     }
@@ -585,11 +506,7 @@ impl Store {
     /// transaction.
     pub async fn get_sample_profile(&self, actor: &str, id: i64) -> Result<Option<SampleProfile>, StoreError> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT profile_kind, profile FROM samples WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| not_found("sample", id))?;
+        let row = row_by_id(&mut tx, "SELECT profile_kind, profile FROM samples WHERE id = $1", "sample", id).await?;
         let kind: String = row.try_get("profile_kind")?;
         let kind: ProfileKind = kind
             .parse()
@@ -645,7 +562,7 @@ impl Store {
             let when: String = row.try_get("at")?;
             return Err(FieldError::new("event", format!("sample {sample_id} was destroyed at {when}")).into());
         }
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO custody_events (sample_id, event, who, location, at, note) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -658,7 +575,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let event = CustodyEvent {
-            id: row.try_get("id")?,
+            id,
             sample_id,
             event: e.event,
             who: e.who.clone(),
@@ -684,7 +601,7 @@ impl Store {
     pub async fn custody_chain(&self, sample_id: i64) -> Result<Vec<CustodyEvent>, StoreError> {
         let sql = format!("SELECT {CUSTODY_COLUMNS} FROM custody_events WHERE sample_id = $1 ORDER BY at, id");
         let rows = sqlx::query(&sql).bind(sample_id).fetch_all(&self.pool).await?;
-        rows.iter().map(custody_from_row).collect()
+        records("custody event", &rows)
     }
 }
 

@@ -7,10 +7,13 @@
 //! audit log by hand as an intruder would), so that no SQL has to live in other crates' tests.
 //! Behind the `testing` feature: nothing here is part of a production build.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::{AuditEntry, Store, StoreError};
+use sqlx::Row;
+
+use crate::{AuditEntry, Backend, Store, StoreError};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
@@ -154,4 +157,45 @@ pub async fn delete_audit_entry(store: &Store, seq: i64) -> Result<u64, StoreErr
 /// method can show.
 pub async fn execute_sql(store: &Store, sql: &str) -> Result<u64, StoreError> {
     Ok(sqlx::query(sql).execute(&store.pool).await?.rows_affected())
+}
+
+/// A database's tables and their columns, by name: what the migrations made of it, to compare the
+/// two backends' migrations by their effect rather than by their file names. sqlx's own
+/// bookkeeping table is left out (see [`applied_migrations`]).
+pub async fn schema(store: &Store) -> Result<BTreeMap<String, BTreeSet<String>>, StoreError> {
+    let sql = match store.backend() {
+        Backend::Sqlite => {
+            "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m, pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name <> '_sqlx_migrations'"
+        }
+        // information_schema's names are of a domain type the Any driver does not decode: cast.
+        Backend::Postgres => {
+            "SELECT CAST(table_name AS TEXT) AS table_name, CAST(column_name AS TEXT) AS column_name \
+             FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'"
+        }
+    };
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for row in sqlx::query(sql).fetch_all(&store.pool).await? {
+        out.entry(row.try_get("table_name")?)
+            .or_default()
+            .insert(row.try_get("column_name")?);
+    }
+    Ok(out)
+}
+
+/// The versions of the migrations applied to a database, in order.
+pub async fn applied_migrations(store: &Store) -> Result<Vec<i64>, StoreError> {
+    sqlx::query("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+        .fetch_all(&store.pool)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get("version")?))
+        .collect()
+}
+
+/// Whether `e` is the conflict of a stale update: the version the caller read (`expected`) and the
+/// one stored (`actual`).
+pub fn is_conflict(e: &StoreError, expected: i64, actual: i64) -> bool {
+    matches!(e, StoreError::Conflict { expected: x, actual: a, .. } if (*x, *a) == (expected, actual))
 }

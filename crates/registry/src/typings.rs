@@ -12,7 +12,10 @@ use crate::model::{ProfileKind, StrProfile};
 use crate::model::{Reference, ReferenceProfile};
 use crate::references::{self, profile_from_row, reference_from_row, REFERENCE_COLUMNS};
 use crate::samples::{self, check_profile_kind, sample_from_row, SampleProfile, SAMPLE_COLUMNS};
-use crate::store::{json, rows_in, AuditRecord, Key, Store, StoreError};
+use crate::store::{Store, StoreError};
+use crate::backend::{rows_in, Key};
+use crate::audit::AuditRecord;
+use crate::support::json;
 use crate::support::{corrupt, not_found};
 
 /// What an external id names: a sample taken from remains, or a reference sample.

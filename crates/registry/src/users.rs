@@ -1,30 +1,29 @@
 //! Users, roles, API tokens and browser sessions. Passwords are stored as argon2id hashes, tokens
 //! as SHA-256 hashes: the database never holds a secret that works.
 
-use std::fmt;
-use std::str::FromStr;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::model::FieldError;
 use crate::store::{Store, StoreError};
-use crate::support::duplicate;
+use crate::support::{duplicate, record, records};
 use crate::time::now_utc;
 
-/// What a user may do. See the server's permission table for the details.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    Admin,
-    FamilyLiaison,
-    LabAnalyst,
-    Reviewer,
-    MissionPlanner,
-    Viewer,
+words! {
+    /// What a user may do. See the server's permission table for the details.
+    pub enum Role {
+        Admin = "admin",
+        FamilyLiaison = "family-liaison",
+        LabAnalyst = "lab-analyst",
+        Reviewer = "reviewer",
+        MissionPlanner = "mission-planner",
+        Viewer = "viewer",
+    }
+    parse: trimmed, "a role (admin, family-liaison, lab-analyst, reviewer, mission-planner, viewer)";
 }
 
 impl Role {
@@ -36,42 +35,14 @@ impl Role {
         Role::MissionPlanner,
         Role::Viewer,
     ];
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::FamilyLiaison => "family-liaison",
-            Role::LabAnalyst => "lab-analyst",
-            Role::Reviewer => "reviewer",
-            Role::MissionPlanner => "mission-planner",
-            Role::Viewer => "viewer",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s.trim()).ok_or_else(|| {
-            format!(
-                "'{s}' is not a role ({})",
-                Role::ALL.iter().map(Role::as_str).collect::<Vec<_>>().join(", ")
-            )
-        })
-    }
 }
 
 /// A user as the server sees it (never the password hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct User {
     pub id: i64,
     pub username: String,
+    #[sqlx(try_from = "String")]
     pub role: Role,
 }
 
@@ -112,7 +83,7 @@ impl Store {
             .map_err(|e| StoreError::Corrupt(format!("hashing the password: {e}")))?
             .to_string();
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, role, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(username)
@@ -123,32 +94,14 @@ impl Store {
         .await
         .map_err(duplicate("user", "username", username))?;
         let user = User {
-            id: row.try_get("id")?,
+            id,
             username: username.to_owned(),
             role,
         };
         let after = serde_json::json!({ "username": username, "role": role.as_str() }).to_string();
-        Self::audit(
-            &mut tx,
-            actor,
-            "create",
-            "user",
-            &user.id.to_string(),
-            None,
-            Some(&after),
-        )
-        .await?;
+        Self::audit_created(&mut tx, actor, "user", user.id, &after).await?;
         tx.commit().await?;
         Ok(user)
-    }
-
-    fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
-        let role: String = row.try_get("role")?;
-        Ok(User {
-            id: row.try_get("id")?,
-            username: row.try_get("username")?,
-            role: role.parse().map_err(StoreError::Corrupt)?,
-        })
     }
 
     /// The user if the password is right (and the user not disabled).
@@ -164,7 +117,7 @@ impl Store {
         let stored: String = row.try_get("password_hash")?;
         let parsed = PasswordHash::new(&stored).map_err(|e| StoreError::Corrupt(format!("password hash: {e}")))?;
         if Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() {
-            Ok(Some(Self::user_from_row(&row)?))
+            Ok(Some(record("user", &row)?))
         } else {
             Ok(None)
         }
@@ -222,7 +175,7 @@ impl Store {
         if expires.is_some_and(|e| e.as_str() <= now_utc().as_str()) {
             return Ok(None);
         }
-        Ok(Some(Self::user_from_row(&row)?))
+        Ok(Some(record("user", &row)?))
     }
 
     /// Ends a session (or revokes a token).
@@ -275,6 +228,6 @@ impl Store {
         let rows = sqlx::query("SELECT id, username, role FROM users ORDER BY id")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(Self::user_from_row).collect()
+        records("user", &rows)
     }
 }

@@ -3,67 +3,43 @@
 //! mission and plans its days. The plan itself is computed elsewhere (crate `itinerary`) and kept
 //! here as JSON, replaced whenever the mission is planned again.
 
-use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::model::FieldError;
-use crate::store::{json, Store, StoreError};
-use crate::support::{check_version, corrupt, not_found, optional_text};
+use crate::store::{Store, StoreError};
+use crate::support::json;
+use crate::support::{check_version, corrupt, not_found, optional_text, record};
 use crate::time::now_utc;
 
-/// How well the travelling party walks: it sets how long a visit takes and how long a day may be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mobility {
-    /// Walks unaided, including over rough ground.
-    Walks,
-    /// Walks slowly or only short distances (most bereaved visitors in their eighties).
-    Limited,
-    /// Needs a wheelchair or to be carried over rough ground.
-    Wheelchair,
+words! {
+    /// How well the travelling party walks: it sets how long a visit takes and how long a day may be.
+    pub enum Mobility {
+        /// Walks unaided, including over rough ground.
+        Walks = "walks",
+        /// Walks slowly or only short distances (most bereaved visitors in their eighties).
+        Limited = "limited",
+        /// Needs a wheelchair or to be carried over rough ground.
+        Wheelchair = "wheelchair",
+    }
+    parse: folded, "a mobility (walks, limited, wheelchair)";
 }
 
 impl Mobility {
     pub const ALL: [Mobility; 3] = [Mobility::Walks, Mobility::Limited, Mobility::Wheelchair];
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Mobility::Walks => "walks",
-            Mobility::Limited => "limited",
-            Mobility::Wheelchair => "wheelchair",
-        }
-    }
-}
-
-impl fmt::Display for Mobility {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Mobility {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let t = s.trim().to_ascii_lowercase();
-        Mobility::ALL
-            .into_iter()
-            .find(|m| m.as_str() == t)
-            .ok_or_else(|| format!("'{s}' is not a mobility (walks, limited, wheelchair)"))
-    }
 }
 
 /// A visit request, as submitted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 #[serde(deny_unknown_fields)]
 pub struct NewVisitRequest {
     pub family_id: i64,
     pub site_id: i64,
     /// How many people travel (1–50).
+    #[sqlx(try_from = "i64")]
     pub visitors: u32,
+    #[sqlx(try_from = "String")]
     pub mobility: Mobility,
     #[serde(default)]
     pub notes: Option<String>,
@@ -79,10 +55,11 @@ impl NewVisitRequest {
 }
 
 /// A visit request as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct VisitRequest {
     pub id: i64,
     #[serde(flatten)]
+    #[sqlx(flatten)]
     pub data: NewVisitRequest,
     pub created_by: String,
     pub created_at: String,
@@ -100,25 +77,6 @@ pub struct MissionItinerary {
 }
 
 const REQUEST_COLUMNS: &str = "id, family_id, site_id, visitors, mobility, notes, created_by, created_at";
-
-fn request_from_row(row: &AnyRow) -> Result<VisitRequest, StoreError> {
-    let mobility: String = row.try_get("mobility")?;
-    let visitors: i64 = row.try_get("visitors")?;
-    Ok(VisitRequest {
-        id: row.try_get("id")?,
-        data: NewVisitRequest {
-            family_id: row.try_get("family_id")?,
-            site_id: row.try_get("site_id")?,
-            visitors: u32::try_from(visitors).map_err(|e| corrupt("visit request", "visitors", &e))?,
-            mobility: mobility
-                .parse()
-                .map_err(|e: String| corrupt("visit request", "mobility", &e))?,
-            notes: row.try_get("notes")?,
-        },
-        created_by: row.try_get("created_by")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
 
 fn conflict(mission_id: i64, expected: i64, actual: i64) -> StoreError {
     StoreError::Conflict {
@@ -141,7 +99,7 @@ impl Store {
             }
         }
         let at = now_utc();
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO visit_requests (family_id, site_id, visitors, mobility, notes, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -155,7 +113,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let request = VisitRequest {
-            id: row.try_get("id")?,
+            id,
             data: NewVisitRequest {
                 notes: r.notes.as_deref().map(|n| n.trim().to_string()),
                 ..r.clone()
@@ -163,16 +121,7 @@ impl Store {
             created_by: actor.to_string(),
             created_at: at,
         };
-        Self::audit(
-            &mut tx,
-            actor,
-            "create",
-            "visit_request",
-            &request.id.to_string(),
-            None,
-            Some(&json(&request.data)),
-        )
-        .await?;
+        Self::audit_created(&mut tx, actor, "visit_request", request.id, &json(&request.data)).await?;
         tx.commit().await?;
         Ok(request)
     }
@@ -183,7 +132,7 @@ impl Store {
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            let r = request_from_row(row)?;
+            let r: VisitRequest = record("visit request", row)?;
             if sites.is_none_or(|s| s.contains(&r.data.site_id)) {
                 out.push(r);
             }

@@ -2,7 +2,7 @@
 //! `HOMEWARD_TEST_POSTGRES_URL` is set (`.ci/run` starts a throwaway cluster), on a fresh PostgreSQL
 //! database. With `CI=true` a missing PostgreSQL is a failure, not a skip.
 
-use registry::testing::on_every_backend;
+use registry::testing::{is_conflict, on_every_backend};
 
 use registry::model::{
     Coordinates, Name, NameKind, NewPerson, NewSite, PartialDate, PersonStatus, Sex, SiteStatus, Source,
@@ -71,17 +71,7 @@ fn a_stale_update_is_a_conflict_and_changes_nothing() {
         let mut other = p.data.clone();
         other.death = None;
         let e = store.update_person("b", p.id, 1, &other).await.unwrap_err();
-        assert!(
-            matches!(
-                e,
-                StoreError::Conflict {
-                    expected: 1,
-                    actual: 2,
-                    ..
-                }
-            ),
-            "{label}: {e}"
-        );
+        assert!(is_conflict(&e, 1, 2), "{label}: {e}");
         assert_eq!(store.get_person(p.id).await.unwrap().unwrap(), v2);
     });
 }
@@ -276,20 +266,35 @@ fn concurrent_writers_keep_one_audit_chain() {
 }
 
 #[test]
-fn both_backends_have_the_same_migrations() {
-    let names = |backend: &str| {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("migrations")
-            .join(backend);
-        let mut v: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
-    };
-    assert_eq!(names("sqlite"), names("postgres"));
-    assert!(!names("sqlite").is_empty());
+fn both_backends_migrate_to_the_same_tables_and_columns() {
+    use registry::testing::{applied_migrations, schema};
+    let seen = std::sync::Mutex::new(Vec::new());
+    let seen_ref = &seen;
+    on_every_backend(|label, store| async move {
+        let tables = schema(&store).await.unwrap();
+        let migrations = applied_migrations(&store).await.unwrap();
+        seen_ref.lock().unwrap().push((label, tables, migrations));
+    });
+    let seen = seen.into_inner().unwrap();
+    let (_, sqlite_tables, sqlite_migrations) = &seen[0];
+    for table in ["persons", "sites", "audit", "audit_head", "families", "samples"] {
+        assert!(sqlite_tables.contains_key(table), "sqlite has no table {table}");
+    }
+    assert!(!sqlite_migrations.is_empty());
+    for (label, tables, migrations) in &seen[1..] {
+        assert_eq!(
+            migrations, sqlite_migrations,
+            "{label} and sqlite applied other migrations"
+        );
+        for (table, columns) in sqlite_tables {
+            assert_eq!(
+                tables.get(table),
+                Some(columns),
+                "{label} and sqlite differ in table {table}"
+            );
+        }
+        assert_eq!(tables, sqlite_tables, "{label} has tables sqlite has not");
+    }
 }
 
 #[test]

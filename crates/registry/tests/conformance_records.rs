@@ -3,13 +3,13 @@
 //! starts a throwaway cluster), on a fresh PostgreSQL database. With `CI=true` a missing PostgreSQL
 //! is a failure, not a skip.
 
-use registry::testing::{execute_sql, on_every_backend};
+use registry::testing::{execute_sql, is_conflict, on_every_backend};
 
-use registry::model::{Name, NameKind, NewPerson, NewSite, PartialDate, Sex, SiteStatus};
+use registry::model::{Name, NameKind, NewPerson, NewSite, PartialDate, Person, Sex, SiteStatus};
 use registry::{
-    Consent, ConsentScope, Contacts, CustodyEventKind, IdentificationStatus, ImportFamily, MissionKind,
+    Consent, ConsentScope, Contacts, CustodyEventKind, Family, IdentificationStatus, ImportFamily, MissionKind,
     NewCustodyEvent, NewFamily, NewMember, NewMission, NewReference, NewRemains, NewSample, Participant, ProfileKind,
-    ReferenceProfile, SampleProfile, Store, StoreError, StrProfile,
+    Reference, ReferenceProfile, SampleProfile, Store, StoreError, StrProfile,
 };
 use sha2::{Digest, Sha256};
 
@@ -172,17 +172,7 @@ fn families_describe_their_pedigree_and_refuse_impossible_parents() {
             .update_member("other", mother.id, 1, &mother.data)
             .await
             .unwrap_err();
-        assert!(
-            matches!(
-                e,
-                StoreError::Conflict {
-                    expected: 1,
-                    actual: 2,
-                    ..
-                }
-            ),
-            "{label}: {e}"
-        );
+        assert!(is_conflict(&e, 1, 2), "{label}: {e}");
         assert_eq!(store.get_member(mother.id).await.unwrap().unwrap(), v2);
         // The missing person is in the family once.
         let e = add(NewMember {
@@ -624,36 +614,46 @@ fn missions_refuse_an_end_before_the_start_and_record_outcomes_by_version() {
             .set_mission_outcome("other", created.id, 1, None)
             .await
             .unwrap_err();
-        assert!(
-            matches!(
-                e,
-                StoreError::Conflict {
-                    expected: 1,
-                    actual: 2,
-                    ..
-                }
-            ),
-            "{label}: {e}"
-        );
+        assert!(is_conflict(&e, 1, 2), "{label}: {e}");
         assert_eq!(store.list_missions().await.unwrap(), vec![done], "{label}");
         assert!(store.verify_audit().await.unwrap().first_broken.is_none());
     });
+}
+
+/// A missing person `JP-{person}`, and family `F-{family}` whose mother gave reference `REF-{family}`:
+/// what an identification rests on.
+async fn missing_with_a_reference(store: &Store, person: &str, family: &str) -> (Person, Family, Reference) {
+    let missing = store
+        .create_person("clerk", &self::person(&format!("JP-{person}")))
+        .await
+        .unwrap();
+    let f = store
+        .create_family("liaison", &self::family(&format!("F-{family}")))
+        .await
+        .unwrap();
+    let mother = store
+        .add_member("liaison", f.id, &member("Hanako", Sex::Female, None, None))
+        .await
+        .unwrap();
+    let r = store
+        .create_reference("lab", &reference(&format!("REF-{family}"), mother.id))
+        .await
+        .unwrap();
+    // The missing person is the family's missing son: only this family is told of him.
+    let son = NewMember {
+        person_id: Some(missing.id),
+        is_missing: true,
+        ..member("Taro", Sex::Male, None, Some(mother.id))
+    };
+    store.add_member("liaison", f.id, &son).await.unwrap();
+    (missing, f, r)
 }
 
 #[test]
 fn an_identification_needs_two_different_reviewers_and_cited_evidence() {
     use registry::{Decision, IdentificationEvidence, Role};
     on_every_backend(|label, store| async move {
-        let missing = store.create_person("clerk", &person("JP-300")).await.unwrap();
-        let f = store.create_family("liaison", &family("F-30")).await.unwrap();
-        let mother = store
-            .add_member("liaison", f.id, &member("Hanako", Sex::Female, None, None))
-            .await
-            .unwrap();
-        let r = store
-            .create_reference("lab", &reference("REF-30", mother.id))
-            .await
-            .unwrap();
+        let (missing, _, r) = missing_with_a_reference(&store, "300", "30").await;
         let pw = "a long enough password";
         let rev1 = store.add_user("admin", "rev.one", Role::Reviewer, pw).await.unwrap();
         let rev2 = store.add_user("admin", "rev.two", Role::Reviewer, pw).await.unwrap();
@@ -915,23 +915,7 @@ fn families_and_references_import_in_one_transaction_or_not_at_all() {
 fn a_confirmed_identification_is_told_to_the_family_and_handed_over() {
     use registry::{Channel, Decision, IdentificationEvidence, NewNotification, NewRepatriation, Role};
     on_every_backend(|label, store| async move {
-        let missing = store.create_person("clerk", &person("JP-400")).await.unwrap();
-        let f = store.create_family("liaison", &family("F-40")).await.unwrap();
-        let mother = store
-            .add_member("liaison", f.id, &member("Hanako", Sex::Female, None, None))
-            .await
-            .unwrap();
-        let r = store
-            .create_reference("lab", &reference("REF-40", mother.id))
-            .await
-            .unwrap();
-        // The identified person is the family's missing son: only this family is told.
-        let son = NewMember {
-            person_id: Some(missing.id),
-            is_missing: true,
-            ..member("Taro", Sex::Male, None, Some(mother.id))
-        };
-        store.add_member("liaison", f.id, &son).await.unwrap();
+        let (missing, f, r) = missing_with_a_reference(&store, "400", "40").await;
         let evidence = IdentificationEvidence {
             job_id: None,
             sample_id: None,

@@ -68,6 +68,7 @@ impl NewFamily {
 }
 
 /// A family as stored, without its contact details.
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Family {
     pub id: i64,

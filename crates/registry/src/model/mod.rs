@@ -193,13 +193,14 @@ impl Name {
     }
 }
 
-/// A person's sex as recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Sex {
-    Male,
-    Female,
-    Unknown,
+words! {
+    /// A person's sex as recorded.
+    pub enum Sex {
+        Male = "male",
+        Female = "female",
+        Unknown = "unknown",
+    }
+    parse: none;
 }
 
 impl FromStr for Sex {
@@ -214,28 +215,20 @@ impl FromStr for Sex {
     }
 }
 
-impl Sex {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Sex::Male => "male",
-            Sex::Female => "female",
-            Sex::Unknown => "unknown",
-        }
+words! {
+    /// Where a person stands on the way home. Statuses only move forward, one step or more at a
+    /// time, each move with a reason.
+    #[derive(PartialOrd, Ord)]
+    pub enum PersonStatus {
+        Missing = "missing",
+        Located = "located",
+        Recovered = "recovered",
+        Sampled = "sampled",
+        Candidate = "candidate",
+        Identified = "identified",
+        Returned = "returned",
     }
-}
-
-/// Where a person stands on the way home. Statuses only move forward, one step or more at a
-/// time, each move with a reason.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PersonStatus {
-    Missing,
-    Located,
-    Recovered,
-    Sampled,
-    Candidate,
-    Identified,
-    Returned,
+    parse: folded, "a status (missing, located, recovered, sampled, candidate, identified, returned)";
 }
 
 impl PersonStatus {
@@ -248,28 +241,6 @@ impl PersonStatus {
         PersonStatus::Identified,
         PersonStatus::Returned,
     ];
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            PersonStatus::Missing => "missing",
-            PersonStatus::Located => "located",
-            PersonStatus::Recovered => "recovered",
-            PersonStatus::Sampled => "sampled",
-            PersonStatus::Candidate => "candidate",
-            PersonStatus::Identified => "identified",
-            PersonStatus::Returned => "returned",
-        }
-    }
-}
-
-impl FromStr for PersonStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let t = s.trim().to_ascii_lowercase();
-        PersonStatus::ALL.into_iter().find(|x| x.as_str() == t).ok_or_else(|| {
-            format!("'{s}' is not a status (missing, located, recovered, sampled, candidate, identified, returned)")
-        })
-    }
 }
 
 /// A point on the map and how precisely it is known, in metres.
@@ -375,49 +346,17 @@ pub struct Person {
     pub version: i64,
 }
 
-/// What is known of a burial site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SiteStatus {
-    Known,
-    Surveyed,
-    Inaccessible,
-    Farmland,
-    Relocated,
-    Exhumed,
-}
-
-impl SiteStatus {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            SiteStatus::Known => "known",
-            SiteStatus::Surveyed => "surveyed",
-            SiteStatus::Inaccessible => "inaccessible",
-            SiteStatus::Farmland => "farmland",
-            SiteStatus::Relocated => "relocated",
-            SiteStatus::Exhumed => "exhumed",
-        }
+words! {
+    /// What is known of a burial site.
+    pub enum SiteStatus {
+        Known = "known",
+        Surveyed = "surveyed",
+        Inaccessible = "inaccessible",
+        Farmland = "farmland",
+        Relocated = "relocated",
+        Exhumed = "exhumed",
     }
-}
-
-impl FromStr for SiteStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let t = s.trim().to_ascii_lowercase();
-        [
-            SiteStatus::Known,
-            SiteStatus::Surveyed,
-            SiteStatus::Inaccessible,
-            SiteStatus::Farmland,
-            SiteStatus::Relocated,
-            SiteStatus::Exhumed,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == t)
-        .ok_or_else(|| {
-            format!("'{s}' is not a site status (known, surveyed, inaccessible, farmland, relocated, exhumed)")
-        })
-    }
+    parse: folded, "a site status (known, surveyed, inaccessible, farmland, relocated, exhumed)";
 }
 
 /// A burial site, as submitted.

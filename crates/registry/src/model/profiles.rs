@@ -3,37 +3,19 @@
 //! variants is the identification crates' work.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::str::FromStr;
 
 use super::FieldError;
 use serde::{Deserialize, Serialize};
 
-/// The kinds of profile a laboratory reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ProfileKind {
-    #[serde(rename = "STR")]
-    Str,
-    #[serde(rename = "Y")]
-    Y,
-    #[serde(rename = "mtDNA")]
-    Mtdna,
-}
-
-impl ProfileKind {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ProfileKind::Str => "STR",
-            ProfileKind::Y => "Y",
-            ProfileKind::Mtdna => "mtDNA",
-        }
+words! {
+    /// The kinds of profile a laboratory reports.
+    pub enum ProfileKind {
+        Str = "STR",
+        Y = "Y",
+        Mtdna = "mtDNA",
     }
-}
-
-impl fmt::Display for ProfileKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+    parse: none;
 }
 
 impl FromStr for ProfileKind {

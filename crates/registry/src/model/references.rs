@@ -1,48 +1,18 @@
 //! Reference samples given by family members, with the donor's consent, as plain data (see
 //! `families` for why they live in the model).
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use super::profiles::{check_lineage_text, StrProfile};
 use super::{external_id, required_text, FieldError, PartialDate};
 
-/// What the donor agreed their sample may be used for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ConsentScope {
-    IdentificationOnly,
-    IdentificationAndResearch,
-}
-
-impl ConsentScope {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ConsentScope::IdentificationOnly => "identification-only",
-            ConsentScope::IdentificationAndResearch => "identification-and-research",
-        }
+words! {
+    /// What the donor agreed their sample may be used for.
+    pub enum ConsentScope {
+        IdentificationOnly = "identification-only",
+        IdentificationAndResearch = "identification-and-research",
     }
-}
-
-impl fmt::Display for ConsentScope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ConsentScope {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        [
-            ConsentScope::IdentificationOnly,
-            ConsentScope::IdentificationAndResearch,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s.trim().to_ascii_lowercase())
-        .ok_or_else(|| format!("'{s}' is not a consent scope (identification-only, identification-and-research)"))
-    }
+    parse: folded, "a consent scope (identification-only, identification-and-research)";
 }
 
 /// The donor's consent: its scope and the date it was given.
