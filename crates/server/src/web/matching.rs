@@ -11,10 +11,10 @@ use axum::{Extension, Form};
 use registry::{Candidate, Decision, Identification, IdentificationEvidence, Job};
 use serde::Deserialize;
 
+use super::family_sample_mission_pages::family_view;
 use super::html::{csrf_field, esc, link, page, table};
 use super::i18n::{self, Msg};
 use super::pages::names_html;
-use super::records::family_view;
 use super::{Ctx, PageError, PageId, PageResult, ProfileReader};
 use crate::decisions::{job_percent, launch_job};
 use crate::{ApiError, AppState, Permission};

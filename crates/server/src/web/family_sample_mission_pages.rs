@@ -533,7 +533,11 @@ pub(crate) async fn missions(State(s): State<AppState>, Extension(ctx): Extensio
             ]
         })
         .collect();
-    let body = ctx.table(Msg::Missions, &[Msg::Name, Msg::Kind2, Msg::Start, Msg::End], &rows);
+    let body = ctx.table(
+        Msg::Missions,
+        &[Msg::Name, Msg::MissionKind, Msg::Start, Msg::End],
+        &rows,
+    );
     Ok(Html(page(&ctx, ctx.t(Msg::Missions), "", &body)).into_response())
 }
 
@@ -550,7 +554,7 @@ pub(crate) async fn mission(
         .ok_or_else(|| PageError::not_found(format!("mission {id}")))?;
     let mut body = format!(
         r#"<dl class="facts"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>"#,
-        ctx.t(Msg::Kind2),
+        ctx.t(Msg::MissionKind),
         ctx.t(mission_kind(m.data.kind)),
         ctx.t(Msg::Start),
         i18n::date(lang, m.data.start),
