@@ -2,9 +2,12 @@
 //! marginal pairing probabilities and the conclusions, against dvir's numbers.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
+
+mod common;
+use common::{arg, homeward, Scratch};
 
 fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dvi/example2")
@@ -13,7 +16,7 @@ fn example() -> PathBuf {
 /// Runs `homeward COMMAND` on example2's AM file and frequencies, with the given PM and missing files.
 fn run_on(command: &str, pm: &Path, missing: &Path, extra: &[&str]) -> Output {
     let dir = example();
-    Command::new(env!("CARGO_BIN_EXE_homeward"))
+    homeward()
         .arg(command)
         .arg("--pm")
         .arg(pm)
@@ -180,8 +183,7 @@ fn conclusions_are_inconclusive_with_dvirs_glrs() {
 
 #[test]
 fn bad_input_is_named() {
-    let dir = std::env::temp_dir().join(format!("homeward-dvi-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("dvi-bad");
     let missing = dir.join("missing");
     std::fs::write(&missing, "M1\nNOBODY\n").unwrap();
     let ex = example();
@@ -205,14 +207,14 @@ fn bad_input_is_named() {
     let out = run_on("dvi", &pm, &missing, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 4"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn screen_writes_the_pairwise_lrs() {
     let dir = example();
-    let out = std::env::temp_dir().join(format!("homeward-screen-{}.tsv", std::process::id()));
-    let out_arg = out.to_str().unwrap();
+    let scratch = Scratch::new("screen");
+    let out = scratch.join("screen.tsv");
+    let out_arg = arg(&out);
     let status = run_on(
         "screen",
         &dir.join("pm.ped"),
@@ -221,7 +223,6 @@ fn screen_writes_the_pairwise_lrs() {
     );
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
     let text = std::fs::read_to_string(&out).unwrap();
-    std::fs::remove_file(&out).unwrap();
     let mut rows: Vec<(String, String, f64)> = text
         .lines()
         .skip(1)
@@ -246,13 +247,11 @@ fn screen_writes_the_pairwise_lrs() {
 
 #[test]
 fn a_marker_missing_from_one_file_is_named() {
-    let dir = std::env::temp_dir().join(format!("homeward-dvi-markers-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("dvi-markers");
     let pm = dir.join("pm.ped");
     std::fs::write(&pm, "id\tfid\tmid\tsex\tL2\nV1\t0\t0\t1\t1/1\n").unwrap();
     let ex = example();
     let out = run_on("dvi", &pm, &ex.join("missing"), &[]);
-    std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -295,8 +294,7 @@ fn a_prior_against_identifications_moves_posterior_to_fewer_pairs() {
 /// scoped by family, and the missing file names a missing person by family where needed.
 #[test]
 fn member_ids_are_scoped_by_family() {
-    let dir = std::env::temp_dir().join(format!("homeward-dvi-scoped-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("dvi-scoped");
     let am = dir.join("am.ped");
     std::fs::write(
         &am,
@@ -320,7 +318,7 @@ fn member_ids_are_scoped_by_family() {
     let missing = dir.join("missing");
     let run = |missing_text: &str, extra: &[&str]| {
         std::fs::write(&missing, missing_text).unwrap();
-        Command::new(env!("CARGO_BIN_EXE_homeward"))
+        homeward()
             .arg("dvi")
             .arg("--pm")
             .arg(&pm)
@@ -370,7 +368,6 @@ fn member_ids_are_scoped_by_family() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 1") && err.contains("typed"), "{err}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

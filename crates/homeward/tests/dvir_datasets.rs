@@ -3,9 +3,11 @@
 //! assignments of its exhaustive `dviJoint` with mutations enabled in every family.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
+
+mod common;
+use common::homeward;
 
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../identify/tests/data/dvir")
@@ -18,7 +20,7 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
 fn run(name: &str, extra: &[&str]) -> Value {
     let dir = data().join(name);
     let args = std::fs::read_to_string(dir.join("args")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
+    let out = homeward()
         .arg("dvi")
         .arg("--pm")
         .arg(dir.join("pm.ped"))
