@@ -78,6 +78,28 @@ impl Running {
         let (status, _, body) = self.raw(method, path, &auth, bytes.as_deref()).await;
         (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
     }
+
+    /// `call` as `role`, asserting the answer's status; returns the body. `label` (the backend)
+    /// is in the failure message.
+    async fn expect(
+        &self,
+        label: &str,
+        status: u16,
+        method: &str,
+        path: &str,
+        role: Role,
+        body: Option<Value>,
+    ) -> Value {
+        let (st, v) = self.call(method, path, Some(role), body).await;
+        assert_eq!(st, status, "{label}: {method} {path} as {role}: {v}");
+        v
+    }
+
+    /// A web page as `role` (by its token): status and HTML.
+    async fn page(&self, path: &str, role: Role) -> (u16, String) {
+        let (st, _, body) = self.raw("GET", path, &[self.auth(role)], None).await;
+        (st, String::from_utf8_lossy(&body).into_owned())
+    }
 }
 
 fn bearer(token: &str) -> Header {
@@ -972,120 +994,151 @@ fn grave_to_laboratory_6_the_audit_log_records_the_sensitive_reads_and_is_intact
     grave_to_laboratory(6);
 }
 
-#[test]
-fn two_reviewers_confirm_and_nobody_else_can() {
-    on_every_backend(ServerConfig::default(), |label, s| async move {
-        seed_one_of_each(&s).await;
-        s.store
-            .add_user("setup", "second-reviewer", Role::Reviewer, "a long enough password")
-            .await
-            .unwrap();
-        let second = s
-            .store
-            .create_token("setup", "second-reviewer", "api", None)
-            .await
-            .unwrap();
-        let proposal = json!({
-            "person_id": 1, "reference_ids": [1],
-            "evidence": { "job_id": 3, "sample_id": 1, "lr": 2.5e9, "posterior": 0.99996 }
-        });
-        let (st, id) = s
-            .call(
-                "POST",
-                "/api/v1/identifications",
-                Some(Role::LabAnalyst),
-                Some(proposal),
-            )
-            .await;
-        assert_eq!(st, 201, "{label}: {id}");
-        let path = format!("/api/v1/identifications/{}/reviews", id["id"]);
-        let confirm = json!({ "decision": "confirm", "comment": "LR far above the threshold; pedigree checked" });
-        let (st, first) = s.call("POST", &path, Some(Role::Reviewer), Some(confirm.clone())).await;
-        assert_eq!(
-            (st, first["status"].as_str()),
-            (200, Some("proposed")),
-            "{label}: {first}"
-        );
-        // The same reviewer again, a lab analyst and an admin are all refused.
-        let (st, _) = s.call("POST", &path, Some(Role::Reviewer), Some(confirm.clone())).await;
-        assert_eq!(st, 403, "{label}: one reviewer cannot confirm twice");
-        for role in [Role::LabAnalyst, Role::Admin] {
-            let (st, _) = s.call("POST", &path, Some(role), Some(confirm.clone())).await;
-            assert_eq!(st, 403, "{label}: {role} may not confirm");
-        }
-        let (st, _, body) = s
-            .raw("POST", &path, &[bearer(&second)], Some(confirm.to_string().as_bytes()))
-            .await;
-        let decided: Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(
-            (st, decided["status"].as_str()),
-            (200, Some("confirmed")),
-            "{label}: {decided}"
-        );
-        let (_, person) = s
-            .call("GET", "/api/v1/persons/1", Some(Role::FamilyLiaison), None)
-            .await;
-        assert_eq!(person["status"].as_str(), Some("identified"), "{label}");
-        let (st, full) = s
-            .call(
-                "GET",
-                &format!("/api/v1/identifications/{}", id["id"]),
-                Some(Role::FamilyLiaison),
-                None,
-            )
-            .await;
-        assert_eq!(
-            (st, full["reviews"].as_array().map(Vec::len)),
-            (200, Some(2)),
-            "{label}: {full}"
-        );
-        assert_eq!(full["evidence"]["job_id"].as_i64(), Some(3));
-        // The family is told, then the remains are handed over: the person is home.
-        let notice =
-            json!({ "family_id": 1, "identification_id": id["id"], "channel": "visit", "note": "with the liaison" });
-        let (st, _) = s
-            .call(
-                "POST",
-                "/api/v1/notifications",
-                Some(Role::Reviewer),
-                Some(notice.clone()),
-            )
-            .await;
-        assert_eq!(st, 403, "{label}: reviewers decide, liaisons tell the family");
-        let (st, n) = s
-            .call("POST", "/api/v1/notifications", Some(Role::FamilyLiaison), Some(notice))
-            .await;
-        assert_eq!(st, 201, "{label}: {n}");
-        let (st, list) = s
-            .call("GET", "/api/v1/notifications?family=1", Some(Role::Reviewer), None)
-            .await;
-        assert_eq!((st, list.as_array().map(Vec::len)), (200, Some(1)), "{label}: {list}");
-        let handover = json!({ "identification_id": id["id"], "handed_to": "the Yamada family", "place": "Maizuru", "handed_on": "2027-04" });
-        let (st, rep) = s
-            .call(
-                "POST",
-                "/api/v1/repatriations",
-                Some(Role::FamilyLiaison),
-                Some(handover),
-            )
-            .await;
-        assert_eq!(st, 201, "{label}: {rep}");
-        let (st, _) = s
-            .call(
-                "GET",
-                &format!("/api/v1/repatriations/{}", rep["id"]),
-                Some(Role::MissionPlanner),
-                None,
-            )
-            .await;
-        assert_eq!(st, 200);
-        let (_, person) = s
-            .call("GET", "/api/v1/persons/1", Some(Role::FamilyLiaison), None)
-            .await;
-        assert_eq!(person["status"].as_str(), Some("returned"), "{label}");
-        let (_, v) = s.call("GET", "/api/v1/audit/verify", Some(Role::Admin), None).await;
-        assert_eq!(v["intact"].as_bool(), Some(true));
+/// An identification proposed on the seeded records and confirmed by one reviewer so far.
+struct Proposal {
+    /// Its id, as the API gives it.
+    id: Value,
+    /// `/api/v1/identifications/{id}/reviews`.
+    reviews: String,
+    /// The token of a second reviewer.
+    second_reviewer: String,
+}
+
+async fn review_1_proposed_and_confirmed_once(label: &str, s: &Running) -> Proposal {
+    seed_one_of_each(s).await;
+    s.store
+        .add_user("setup", "second-reviewer", Role::Reviewer, "a long enough password")
+        .await
+        .unwrap();
+    let second_reviewer = s
+        .store
+        .create_token("setup", "second-reviewer", "api", None)
+        .await
+        .unwrap();
+    let proposal = json!({
+        "person_id": 1, "reference_ids": [1],
+        "evidence": { "job_id": 3, "sample_id": 1, "lr": 2.5e9, "posterior": 0.99996 }
     });
+    let id = s
+        .expect(
+            label,
+            201,
+            "POST",
+            "/api/v1/identifications",
+            Role::LabAnalyst,
+            Some(proposal),
+        )
+        .await;
+    let reviews = format!("/api/v1/identifications/{}/reviews", id["id"]);
+    let first = s
+        .expect(label, 200, "POST", &reviews, Role::Reviewer, Some(confirmation()))
+        .await;
+    assert_eq!(first["status"].as_str(), Some("proposed"), "{label}: {first}");
+    // The same reviewer again, a lab analyst and an admin are all refused.
+    let (st, _) = s
+        .call("POST", &reviews, Some(Role::Reviewer), Some(confirmation()))
+        .await;
+    assert_eq!(st, 403, "{label}: one reviewer cannot confirm twice");
+    for role in [Role::LabAnalyst, Role::Admin] {
+        let (st, _) = s.call("POST", &reviews, Some(role), Some(confirmation())).await;
+        assert_eq!(st, 403, "{label}: {role} may not confirm");
+    }
+    Proposal {
+        id: id["id"].clone(),
+        reviews,
+        second_reviewer,
+    }
+}
+
+/// A reviewer's confirmation.
+fn confirmation() -> Value {
+    json!({ "decision": "confirm", "comment": "LR far above the threshold; pedigree checked" })
+}
+
+/// The person's status as the family liaison sees it.
+async fn person_status(s: &Running, id: i64) -> Value {
+    let (_, person) = s
+        .call("GET", &format!("/api/v1/persons/{id}"), Some(Role::FamilyLiaison), None)
+        .await;
+    person["status"].clone()
+}
+
+async fn review_2_a_second_reviewer_confirms(label: &str, s: &Running, p: &Proposal) {
+    let body = confirmation().to_string();
+    let (st, _, body) = s
+        .raw("POST", &p.reviews, &[bearer(&p.second_reviewer)], Some(body.as_bytes()))
+        .await;
+    let decided: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (st, decided["status"].as_str()),
+        (200, Some("confirmed")),
+        "{label}: {decided}"
+    );
+    assert_eq!(person_status(s, 1).await, "identified", "{label}");
+    let path = format!("/api/v1/identifications/{}", p.id);
+    let full = s.expect(label, 200, "GET", &path, Role::FamilyLiaison, None).await;
+    assert_eq!(full["reviews"].as_array().map(Vec::len), Some(2), "{label}: {full}");
+    assert_eq!(full["evidence"]["job_id"].as_i64(), Some(3));
+}
+
+async fn review_3_the_family_is_told_and_the_remains_go_home(label: &str, s: &Running, p: &Proposal) {
+    let notice = json!({ "family_id": 1, "identification_id": p.id, "channel": "visit", "note": "with the liaison" });
+    let (st, _) = s
+        .call(
+            "POST",
+            "/api/v1/notifications",
+            Some(Role::Reviewer),
+            Some(notice.clone()),
+        )
+        .await;
+    assert_eq!(st, 403, "{label}: reviewers decide, liaisons tell the family");
+    created(s, "/api/v1/notifications", Role::FamilyLiaison, notice).await;
+    let list = s
+        .expect(
+            label,
+            200,
+            "GET",
+            "/api/v1/notifications?family=1",
+            Role::Reviewer,
+            None,
+        )
+        .await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{label}: {list}");
+    let handover = json!({ "identification_id": p.id, "handed_to": "the Yamada family", "place": "Maizuru", "handed_on": "2027-04" });
+    let rep = created(s, "/api/v1/repatriations", Role::FamilyLiaison, handover).await;
+    let path = format!("/api/v1/repatriations/{}", rep["id"]);
+    s.expect(label, 200, "GET", &path, Role::MissionPlanner, None).await;
+    assert_eq!(person_status(s, 1).await, "returned", "{label}");
+    let (_, v) = s.call("GET", "/api/v1/audit/verify", Some(Role::Admin), None).await;
+    assert_eq!(v["intact"].as_bool(), Some(true));
+}
+
+/// The first `steps` steps of an identification from proposal to repatriation; one test per step.
+fn two_reviewers(steps: usize) {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        let p = review_1_proposed_and_confirmed_once(label, &s).await;
+        if steps >= 2 {
+            review_2_a_second_reviewer_confirms(label, &s, &p).await;
+        }
+        if steps >= 3 {
+            review_3_the_family_is_told_and_the_remains_go_home(label, &s, &p).await;
+        }
+    });
+}
+
+#[test]
+fn two_reviewers_1_one_confirmation_leaves_it_proposed_and_nobody_else_may_confirm() {
+    two_reviewers(1);
+}
+
+#[test]
+fn two_reviewers_2_a_second_reviewer_confirms_and_the_person_is_identified() {
+    two_reviewers(2);
+}
+
+#[test]
+fn two_reviewers_3_the_family_is_told_and_the_person_is_returned() {
+    two_reviewers(3);
 }
 
 /// Three small markers for matching jobs.
