@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse};
 use axum::Extension;
 use registry::{Family, FamilyMember, Reference};
 
-use super::html::{esc, link, page, table};
+use super::html::{esc, facts, link, page, table};
 use super::i18n::{self, Msg};
 use super::pages::names_html;
 use super::pedigree;
@@ -75,11 +75,7 @@ pub(crate) struct FamilyView {
 }
 
 pub(crate) async fn family_view(s: &AppState, ctx: &Ctx, id: i64) -> Result<FamilyView, PageError> {
-    let family = s
-        .store
-        .get_family(id)
-        .await?
-        .ok_or_else(|| PageError::not_found(format!("family {id}")))?;
+    let family = PageError::found(s.store.get_family(id).await?, "family", id)?;
     let members = s.store.list_members(id).await?;
     let references = if ctx.may(Permission::ReadReferences) {
         s.store.list_references(id).await?
@@ -387,34 +383,28 @@ pub(crate) async fn sample(
     PageId(id): PageId,
 ) -> PageResult {
     let lang = ctx.lang;
-    let x = s
-        .store
-        .get_sample(id)
-        .await?
-        .ok_or_else(|| PageError::not_found(format!("sample {id}")))?;
+    let x = PageError::found(s.store.get_sample(id).await?, "sample", id)?;
     let remains = s.store.get_remains(x.remains_id).await?;
-    let mut body = format!(
-        r#"<dl class="facts"><dt>ID</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>"#,
-        esc(&x.external_id),
-        ctx.t(Msg::Lab),
-        esc(&x.lab),
-        ctx.t(Msg::Kind),
-        esc(x.profile_kind.as_str()),
-        ctx.t(Msg::Typed),
-        ctx.t(if x.typed { Msg::Yes } else { Msg::No }),
-    );
+    let mut rows = vec![
+        ("ID", esc(&x.external_id)),
+        (ctx.t(Msg::Lab), esc(&x.lab)),
+        (ctx.t(Msg::Kind), esc(x.profile_kind.as_str())),
+        (
+            ctx.t(Msg::Typed),
+            ctx.t(if x.typed { Msg::Yes } else { Msg::No }).to_owned(),
+        ),
+    ];
     if let Some(r) = remains {
-        let _ = write!(
-            body,
-            r#"<dt>{}</dt><dd>{} — {} (<a href="/sites/{}">{}</a>)</dd>"#,
-            ctx.t(Msg::Remains),
+        let remains = format!(
+            r#"{} — {} (<a href="/sites/{}">{}</a>)"#,
             esc(&r.data.external_id),
             esc(&r.data.skeletal_element),
             r.data.site_id,
             ctx.t(Msg::Site)
         );
+        rows.push((ctx.t(Msg::Remains), remains));
     }
-    body.push_str("</dl>");
+    let mut body = facts(rows);
     let rows: Vec<Vec<String>> = s
         .store
         .custody_chain(id)
@@ -547,27 +537,22 @@ pub(crate) async fn mission(
     PageId(id): PageId,
 ) -> PageResult {
     let lang = ctx.lang;
-    let m = s
-        .store
-        .get_mission(id)
-        .await?
-        .ok_or_else(|| PageError::not_found(format!("mission {id}")))?;
-    let mut body = format!(
-        r#"<dl class="facts"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>"#,
-        ctx.t(Msg::MissionKind),
-        ctx.t(mission_kind(m.data.kind)),
-        ctx.t(Msg::Start),
-        i18n::date(lang, m.data.start),
-        ctx.t(Msg::End),
-        m.data.end.map(|d| i18n::date(lang, d)).unwrap_or_default(),
-    );
+    let m = PageError::found(s.store.get_mission(id).await?, "mission", id)?;
+    let mut rows = vec![
+        (ctx.t(Msg::MissionKind), ctx.t(mission_kind(m.data.kind)).to_owned()),
+        (ctx.t(Msg::Start), i18n::date(lang, m.data.start)),
+        (
+            ctx.t(Msg::End),
+            m.data.end.map(|d| i18n::date(lang, d)).unwrap_or_default(),
+        ),
+    ];
     if let Some(p) = &m.data.permits {
-        let _ = write!(body, "<dt>{}</dt><dd>{}</dd>", ctx.t(Msg::Permits), esc(p));
+        rows.push((ctx.t(Msg::Permits), esc(p)));
     }
     if let Some(o) = &m.outcome {
-        let _ = write!(body, "<dt>{}</dt><dd>{}</dd>", ctx.t(Msg::Outcome), esc(o));
+        rows.push((ctx.t(Msg::Outcome), esc(o)));
     }
-    body.push_str("</dl>");
+    let mut body = facts(rows);
     let mut sites = Vec::new();
     for sid in &m.data.site_ids {
         if let Some(site) = s.store.get_site(*sid).await? {

@@ -98,10 +98,7 @@ pub(crate) async fn start_job(State(s): State<AppState>, Extension(ctx): Extensi
 }
 
 async fn the_job(s: &AppState, id: i64) -> Result<Job, PageError> {
-    s.store
-        .get_job(id)
-        .await?
-        .ok_or_else(|| PageError::not_found(format!("job {id}")))
+    PageError::found(s.store.get_job(id).await?, "job", id)
 }
 
 /// How many of a job's candidates its page lists (the best, by LR); the API has them all.
@@ -193,11 +190,7 @@ struct CandidateCase {
 }
 
 async fn candidate_case(s: &AppState, ctx: &Ctx, id: i64) -> Result<CandidateCase, PageError> {
-    let candidate = s
-        .store
-        .get_candidate(id)
-        .await?
-        .ok_or_else(|| PageError::not_found(format!("candidate {id}")))?;
+    let candidate = PageError::found(s.store.get_candidate(id).await?, "candidate", id)?;
     let rivals: Vec<Candidate> = s
         .store
         .member_candidates(candidate.job_id, candidate.data.member_id)

@@ -167,6 +167,11 @@ impl PageError {
     pub fn not_found(what: String) -> PageError {
         PageError(ApiError::NotFound(what))
     }
+
+    /// The record a page is about, or "not found" naming it (`what` and `id`).
+    pub fn found<T>(record: Option<T>, what: &str, id: i64) -> Result<T, PageError> {
+        record.ok_or_else(|| PageError::not_found(format!("{what} {id}")))
+    }
 }
 
 impl IntoResponse for PageError {
