@@ -135,6 +135,15 @@ impl Scratch {
         with_store(&self.db_url(), f)
     }
 
+    /// Runs `step` (a command on the directory's registry) and asserts that it wrote nothing: the
+    /// audit chain is intact and no longer than before. Returns the step's output.
+    pub fn writes_nothing(&self, step: impl FnOnce() -> Output) -> Output {
+        let before = self.audit_entries();
+        let out = step();
+        assert_eq!(self.audit_entries(), before, "nothing written: {}", stderr(&out));
+        out
+    }
+
     /// The number of audit entries of the directory's registry, after checking the chain: every
     /// write adds at least one, so an unchanged count means nothing was written.
     pub fn audit_entries(&self) -> u64 {
