@@ -46,8 +46,8 @@ fn write(d: &Scratch, name: &str, text: &str) -> String {
 fn prepared(name: &str, families: &str) -> Scratch {
     let d = Scratch::new(name);
     let db = d.db_url();
-    ok(&run(&["import", "sites", &write(&d, "sites.csv", SITES), "--db", &db]));
-    ok(&run(&[
+    ok(&run(["import", "sites", &write(&d, "sites.csv", SITES), "--db", &db]));
+    ok(&run([
         "import",
         "families",
         &write(&d, "families.csv", families),
@@ -221,7 +221,7 @@ fn specimens(text: &str) -> Specimens {
 }
 
 fn export(d: &Scratch) -> String {
-    let out = run(&[
+    let out = run([
         "export",
         "cmf",
         "--db",

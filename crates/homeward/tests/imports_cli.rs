@@ -439,7 +439,7 @@ fn a_reference_already_held_for_another_donor_is_refused() {
 }
 
 fn export_persons(db: &str) -> String {
-    let out = run(&["export", "persons", "--format", "csv", "--db", db]);
+    let out = run(["export", "persons", "--format", "csv", "--db", db]);
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap()
 }
@@ -454,33 +454,33 @@ fn backup_and_restore_give_back_the_same_records_and_an_intact_audit_chain() {
     let entries = d.audit_entries();
     let backup = d.join("backup.db");
     let backup_s = backup.to_str().unwrap();
-    let err = ok(&run(&["backup", "--db", &db, "--out", backup_s]));
+    let err = ok(&run(["backup", "--db", &db, "--out", backup_s]));
     assert!(err.contains("audit chain intact"), "{err}");
     // A second backup to the same file is refused.
-    let again = run(&["backup", "--db", &db, "--out", backup_s]);
+    let again = run(["backup", "--db", &db, "--out", backup_s]);
     assert_eq!(again.status.code(), Some(2));
     // Change the registry after the backup.
     ok(&d.import("persons", "more.csv", "external_id,name\nJP-3,佐藤花子\n", &[]));
     assert_ne!(export_persons(&db), before);
 
     // Without --force an existing database is not replaced.
-    let refused = run(&["restore", "--db", &db, "--from", backup_s]);
+    let refused = run(["restore", "--db", &db, "--from", backup_s]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
     assert!(export_persons(&db).contains("JP-3"), "left as it was");
 
-    let err = ok(&run(&["restore", "--db", &db, "--from", backup_s, "--force"]));
+    let err = ok(&run(["restore", "--db", &db, "--from", backup_s, "--force"]));
     assert!(err.contains("audit chain intact"), "{err}");
     assert_eq!(export_persons(&db), before);
     assert_eq!(d.audit_entries(), entries);
-    let out = run(&["audit", "verify", "--db", &db]);
+    let out = run(["audit", "verify", "--db", &db]);
     assert!(out.status.success());
     let sites = d.with_store(async |s| (s.list_sites().await.unwrap(), s.list_active_references().await.unwrap()));
     assert_eq!((sites.0.len(), sites.1.len()), (2, 2));
 
     // Restoring into a new file works without --force.
     let fresh = format!("sqlite://{}", d.join("fresh.db").display());
-    ok(&run(&["restore", "--db", &fresh, "--from", backup_s]));
+    ok(&run(["restore", "--db", &fresh, "--from", backup_s]));
     assert_eq!(export_persons(&fresh), before);
 }
 
@@ -489,7 +489,7 @@ fn a_backup_whose_audit_chain_is_broken_is_not_restored() {
     let d = prepared("tampered");
     let db = d.db_url();
     let backup = d.join("backup.db");
-    ok(&run(&["backup", "--db", &db, "--out", backup.to_str().unwrap()]));
+    ok(&run(["backup", "--db", &db, "--out", backup.to_str().unwrap()]));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -502,7 +502,7 @@ fn a_backup_whose_audit_chain_is_broken_is_not_restored() {
         store.close().await;
     });
     let before = export_persons(&db);
-    let out = run(&["restore", "--db", &db, "--from", backup.to_str().unwrap(), "--force"]);
+    let out = run(["restore", "--db", &db, "--from", backup.to_str().unwrap(), "--force"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("audit chain broken at entry 1"), "{err}");
@@ -510,7 +510,7 @@ fn a_backup_whose_audit_chain_is_broken_is_not_restored() {
     // Not a database at all.
     let junk = d.join("junk.db");
     std::fs::write(&junk, "external_id,name\n").unwrap();
-    let out = run(&["restore", "--db", &db, "--from", junk.to_str().unwrap(), "--force"]);
+    let out = run(["restore", "--db", &db, "--from", junk.to_str().unwrap(), "--force"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not an SQLite database"));
     let leftovers: Vec<_> = std::fs::read_dir(&*d)
@@ -527,7 +527,7 @@ fn postgres_backups_point_to_pg_dump_and_pg_restore() {
         ["backup", "--db", "postgres://u@localhost:1/db", "--out", "x.db"],
         ["restore", "--db", "postgres://u@localhost:1/db", "--from", "x.db"],
     ] {
-        let out = run(&args);
+        let out = run(args);
         assert_eq!(out.status.code(), Some(2));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("pg_dump") && err.contains("pg_restore"), "{err}");

@@ -278,8 +278,8 @@ fn edited_case_001(
     let case = data_dir().join("case_001_duo_father_son_gt");
     let dir = Scratch::new(name);
     let read = |f: &str| std::fs::read_to_string(case.join(f)).unwrap();
-    let vcf = dir.file("genotypes.vcf", &edit_vcf(&read("genotypes.vcf")));
-    let panel = dir.file("panel.tsv", &edit_panel(&read("panel.tsv")));
+    let vcf = dir.file("genotypes.vcf", edit_vcf(&read("genotypes.vcf")));
+    let panel = dir.file("panel.tsv", edit_panel(&read("panel.tsv")));
     output_json(
         homeward()
             .arg("lr")
