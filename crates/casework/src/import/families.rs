@@ -29,7 +29,7 @@ use registry::{ImportFamily, NewMember, Store};
 use super::table::{cell_error, Table};
 use super::Import;
 #[cfg(feature = "store")]
-use super::{write_failure, IntoRegistry};
+use super::{batch_write_failure, IntoRegistry};
 
 /// The columns of the families file.
 pub const FAMILY_COLUMNS: [&str; 9] = [
@@ -488,7 +488,7 @@ impl IntoRegistry for Families {
         let summary = store
             .import_families(actor, &batch)
             .await
-            .map_err(|(i, e)| write_failure(label, lines.get(i).copied().unwrap_or(0), e))?;
+            .map_err(batch_write_failure(label, &lines))?;
         Ok(FamiliesWritten {
             families: summary.families,
             members: summary.members,

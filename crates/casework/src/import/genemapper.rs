@@ -18,7 +18,7 @@ use formats::genemapper::{read_genemapper, GeneMapperProfile};
 use registry::model::Sex;
 use registry::{NewTyping, Store, StrProfile, TypingTargetInfo};
 
-use super::{write_failure, Import, IntoRegistry};
+use super::{batch_write_failure, Import, IntoRegistry};
 use crate::input_error;
 
 /// A sample's genotypes as the registry writes them, or the line and message of the first problem.
@@ -162,7 +162,7 @@ impl IntoRegistry for GeneMapper {
         let summary = store
             .import_typings(actor, &plan.typings)
             .await
-            .map_err(|(i, e)| write_failure(label, plan.lines.get(i).copied().unwrap_or(0), e))?;
+            .map_err(batch_write_failure(label, &plan.lines))?;
         Ok(GeneMapperWritten {
             written: summary.written,
             unchanged: summary.unchanged,

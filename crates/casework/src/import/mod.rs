@@ -126,6 +126,16 @@ pub(crate) fn write_failure(path: &str, line: u64, e: registry::StoreError) -> a
     }
 }
 
+/// What a failed batch write (the registry's index of the refused record and its error) becomes:
+/// [`write_failure`] naming the line that record came from (`lines[index]`, 0 if unknown).
+#[cfg(feature = "store")]
+pub(crate) fn batch_write_failure<'a>(
+    path: &'a str,
+    lines: &'a [u64],
+) -> impl FnOnce((usize, registry::StoreError)) -> anyhow::Error + 'a {
+    move |(index, e)| write_failure(path, lines.get(index).copied().unwrap_or(0), e)
+}
+
 /// The registry's families among `external_ids` (by trimmed external id → family id) and all their
 /// members: two bulk reads, whatever the number of rows naming them.
 #[cfg(feature = "store")]

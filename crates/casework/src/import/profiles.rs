@@ -29,7 +29,7 @@ use registry::{Consent, ConsentScope, NewReference, ReferenceProfile, StrProfile
 use super::table::{cell_error, unique_key, Table};
 use super::Import;
 #[cfg(feature = "store")]
-use super::{families_with_members, write_failure, IntoRegistry};
+use super::{batch_write_failure, families_with_members, IntoRegistry};
 use crate::input_error;
 
 /// The fixed columns of the profiles file; every other column is an STR marker.
@@ -257,7 +257,7 @@ impl IntoRegistry for Profiles {
         let written = store
             .import_references(actor, &batch)
             .await
-            .map_err(|(i, e)| write_failure(label, lines.get(i).copied().unwrap_or(0), e))?;
+            .map_err(batch_write_failure(label, &lines))?;
         Ok(ProfilesWritten {
             written,
             skipped: plan.skipped,

@@ -26,7 +26,7 @@ use registry::Store;
 use super::table::{unique_key, Row, Table};
 use super::Import;
 #[cfg(feature = "store")]
-use super::{write_failure, IntoRegistry};
+use super::{batch_write_failure, IntoRegistry};
 
 /// The columns of the sites file.
 pub const SITE_COLUMNS: [&str; 11] = [
@@ -172,7 +172,7 @@ impl IntoRegistry for Sites {
         let written = store
             .import_sites(actor, &plan.fresh)
             .await
-            .map_err(|(i, e)| write_failure(label, plan.lines.get(i).copied().unwrap_or(0), e))?;
+            .map_err(batch_write_failure(label, &plan.lines))?;
         Ok(SitesWritten {
             written,
             skipped: plan.skipped,
