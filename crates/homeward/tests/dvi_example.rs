@@ -7,7 +7,7 @@ use std::process::Output;
 use serde_json::Value;
 
 mod common;
-use common::{arg, homeward, Scratch};
+use common::{arg, dvi_command, output, Scratch};
 
 fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dvi/example2")
@@ -16,19 +16,7 @@ fn example() -> PathBuf {
 /// Runs `homeward COMMAND` on example2's AM file and frequencies, with the given PM and missing files.
 fn run_on(command: &str, pm: &Path, missing: &Path, extra: &[&str]) -> Output {
     let dir = example();
-    homeward()
-        .arg(command)
-        .arg("--pm")
-        .arg(pm)
-        .arg("--am")
-        .arg(dir.join("am.ped"))
-        .arg("--missing")
-        .arg(missing)
-        .arg("--freqs")
-        .arg(dir.join("freqs.tsv"))
-        .args(extra)
-        .output()
-        .unwrap()
+    output(dvi_command(command, pm, &dir.join("am.ped"), missing, &dir.join("freqs.tsv")).args(extra))
 }
 
 fn dvi(extra: &[&str]) -> Output {
@@ -318,19 +306,7 @@ fn member_ids_are_scoped_by_family() {
     let missing = dir.join("missing");
     let run = |missing_text: &str, extra: &[&str]| {
         std::fs::write(&missing, missing_text).unwrap();
-        homeward()
-            .arg("dvi")
-            .arg("--pm")
-            .arg(&pm)
-            .arg("--am")
-            .arg(&am)
-            .arg("--missing")
-            .arg(&missing)
-            .arg("--freqs")
-            .arg(&freqs)
-            .args(extra)
-            .output()
-            .unwrap()
+        output(dvi_command("dvi", &pm, &am, &missing, &freqs).args(extra))
     };
     // Both spellings of a family-qualified id.
     let out = run("F1 M1\nF2:M1\n", &["--json", "--dropout", "F1:Father=0.05"]);

@@ -175,3 +175,19 @@ pub fn lr(ped: &Path, freqs: &Path, extra: &[&str]) -> Output {
             .args(extra),
     )
 }
+
+/// `homeward COMMAND --pm PM --am AM --missing MISSING --freqs FREQS` (`dvi` or `screen`), ready
+/// for more arguments.
+pub fn dvi_command(command: &str, pm: &Path, am: &Path, missing: &Path, freqs: &Path) -> Command {
+    let mut cmd = homeward();
+    cmd.arg(command)
+        .arg("--pm")
+        .arg(pm)
+        .arg("--am")
+        .arg(am)
+        .arg("--missing")
+        .arg(missing)
+        .arg("--freqs")
+        .arg(freqs);
+    cmd
+}
