@@ -1,10 +1,9 @@
 //! Bad input to `homeward lr`: a message naming the file, line and field, exit code 2, no panic.
 
 use std::path::Path;
-use std::process::Output;
 
 mod common;
-use common::{bad_input, homeward, lr, output, Scratch};
+use common::{assert_refused, bad_input, homeward, lr, output, Scratch};
 
 const GOOD_PED: &str =
     "id\tfid\tmid\tsex\tM1\tM2\nF\t0\t0\t1\t10/11\t9/9\nM\t0\t0\t2\t-/-\t-/-\nC\tF\tM\t1\t10/10\t9/10\n";
@@ -16,22 +15,6 @@ fn expect_bad(name: &str, ped: &str, freqs: &str, extra: &[&str], needles: &[&st
     let ped = dir.file("case.ped", ped);
     let freqs = dir.file("freqs.tsv", freqs);
     assert_refused(name, &lr(&ped, &freqs, extra), needles);
-}
-
-/// Exit code 2 without a panic, every `needle` in the message, and no result printed.
-fn assert_refused(name: &str, out: &Output, needles: &[&str]) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{name}: exit {:?}, stderr: {stderr}",
-        out.status.code()
-    );
-    assert!(!stderr.contains("panicked"), "{name}: {stderr}");
-    for needle in needles {
-        assert!(stderr.contains(needle), "{name}: '{needle}' not in: {stderr}");
-    }
-    assert!(out.stdout.is_empty(), "{name}: printed a result despite the error");
 }
 
 #[test]

@@ -33,7 +33,14 @@ fn run_json(extra: &[&str]) -> Value {
 }
 
 fn expected() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(example().join("expected.json")).unwrap()).unwrap()
+    common::expected(&example())
+}
+
+/// Our `key` table (run with default options) and dvir's.
+fn ours_and_dvirs(key: &str) -> (Vec<Value>, Vec<Value>) {
+    let (got, want) = (run_json(&[]), expected());
+    let table = |v: &Value| v[key].as_array().expect("a JSON array").clone();
+    (table(&got), table(&want))
 }
 
 /// An assignment of the JSON output as dvir writes it: victim -> missing id, `*` for nobody.
@@ -66,10 +73,7 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
 
 #[test]
 fn pairwise_lrs_match_dvir() {
-    let got = run_json(&[]);
-    let want = expected();
-    let want = want["pairwise"].as_array().unwrap();
-    let got = got["pairwise"].as_array().unwrap();
+    let (got, want) = ours_and_dvirs("pairwise");
     assert_eq!(got.len(), want.len());
     for w in want {
         let g = got
@@ -86,10 +90,7 @@ fn pairwise_lrs_match_dvir() {
 
 #[test]
 fn joint_assignments_match_dvir() {
-    let got = run_json(&[]);
-    let want = expected();
-    let want = want["joint"].as_array().unwrap();
-    let got = got["joint"].as_array().unwrap();
+    let (got, want) = ours_and_dvirs("joint");
     assert_eq!(
         got.len(),
         want.len(),

@@ -37,7 +37,7 @@ fn run(name: &str, extra: &[&str]) -> Value {
 }
 
 fn expected(name: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(data().join(name).join("expected.json")).unwrap()).unwrap()
+    common::expected(&data().join(name))
 }
 
 /// An assignment of the output as dvir writes it: victim -> `FAMID:ID` or `*`.

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 
 mod cases;
-use cases::{close, expected, output_json, run_all};
+use cases::{close, output_json, run_all};
 
 mod common;
-use common::homeward;
+use common::{expected, homeward};
 
 fn data_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)

@@ -191,3 +191,26 @@ pub fn dvi_command(command: &str, pm: &Path, am: &Path, missing: &Path, freqs: &
         .arg(freqs);
     cmd
 }
+
+/// A case folder's `expected.json`.
+pub fn expected(dir: &Path) -> Value {
+    let text = std::fs::read_to_string(dir.join("expected.json")).expect("the case's expected.json");
+    serde_json::from_str(&text).expect("expected.json is JSON")
+}
+
+/// Exit code 2 without a panic, every `needle` in the message, and no result printed; `name` (the
+/// case) is in every failure message.
+pub fn assert_refused(name: &str, out: &Output, needles: &[&str]) {
+    let stderr = stderr(out);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{name}: exit {:?}, stderr: {stderr}",
+        out.status.code()
+    );
+    assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "{name}: '{needle}' not in: {stderr}");
+    }
+    assert!(out.stdout.is_empty(), "{name}: printed a result despite the error");
+}
