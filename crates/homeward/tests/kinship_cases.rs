@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 mod cases;
-use cases::{close, output_json, run_all};
+use cases::{close, output_json, run_all, verdict};
 
 mod common;
 use common::{expected, homeward};
@@ -59,11 +59,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
             }
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
+    verdict(problems)
 }
 
 #[test]

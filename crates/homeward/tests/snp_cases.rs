@@ -8,7 +8,7 @@ use serde_json::Value;
 
 mod cases;
 mod common;
-use cases::{close, output_json, run_all};
+use cases::{close, output_json, run_all, verdict};
 use common::{assert_refused, expected, homeward, Scratch};
 
 fn data_dir() -> PathBuf {
@@ -64,11 +64,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
     if Some(markers) != want["n_markers_panel"].as_u64() {
         problems.push(format!("{markers} markers, expected {}", want["n_markers_panel"]));
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
+    verdict(problems)
 }
 
 #[test]

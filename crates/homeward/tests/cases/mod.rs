@@ -51,3 +51,12 @@ pub fn run_all(root: &Path, run_case: impl Fn(&Path) -> Result<(), String>) -> u
     );
     dirs.len()
 }
+
+/// A case's verdict from the problems found in it: none is a pass, else they are its failure.
+pub fn verdict(problems: Vec<String>) -> Result<(), String> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
+}
