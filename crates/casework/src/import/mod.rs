@@ -113,6 +113,28 @@ pub async fn run<I: IntoRegistry + Sync>(
     plan_and_write(importer, store, label, actor, checked).await
 }
 
+/// What an import that skips the records the registry holds already (by external id) wrote: its
+/// closing line, "N sites imported, M skipped (…)".
+#[cfg(feature = "store")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrittenAndSkipped {
+    /// The records, in the plural ("sites", "references").
+    pub what: &'static str,
+    pub written: usize,
+    pub skipped: usize,
+}
+
+#[cfg(feature = "store")]
+impl Display for WrittenAndSkipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} imported, {} skipped (external_id already in the registry)",
+            self.written, self.what, self.skipped
+        )
+    }
+}
+
 /// A failed write of the record on `line`: the registry's refusal is bad input (exit code 2), anything
 /// else (a lost connection) is not; either way nothing was written.
 #[cfg(feature = "store")]

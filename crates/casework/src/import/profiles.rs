@@ -17,8 +17,6 @@
 //! `external_id` the registry holds already (for the same donor) are skipped.
 
 use std::collections::HashMap;
-#[cfg(feature = "store")]
-use std::fmt;
 
 use anyhow::Result;
 use registry::model::PartialDate;
@@ -29,7 +27,7 @@ use registry::{Consent, ConsentScope, NewReference, ReferenceProfile, StrProfile
 use super::table::{cell_error, unique_key, Table};
 use super::Import;
 #[cfg(feature = "store")]
-use super::{batch_write_failure, families_with_members, IntoRegistry};
+use super::{batch_write_failure, families_with_members, IntoRegistry, WrittenAndSkipped};
 use crate::input_error;
 
 /// The fixed columns of the profiles file; every other column is an STR marker.
@@ -213,25 +211,6 @@ pub struct ProfilesPlan {
     skipped: usize,
 }
 
-#[cfg(feature = "store")]
-/// How many references were written and skipped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProfilesWritten {
-    pub written: usize,
-    pub skipped: usize,
-}
-
-#[cfg(feature = "store")]
-impl fmt::Display for ProfilesWritten {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} references imported, {} skipped (external_id already in the registry)",
-            self.written, self.skipped
-        )
-    }
-}
-
 impl Import for Profiles {
     /// The rows, each checked on its own; the registry is not consulted.
     type Checked = Vec<ProfileRow>;
@@ -244,21 +223,22 @@ impl Import for Profiles {
 #[cfg(feature = "store")]
 impl IntoRegistry for Profiles {
     type Plan = ProfilesPlan;
-    type Written = ProfilesWritten;
+    type Written = WrittenAndSkipped;
 
     async fn plan(&self, store: &Store, label: &str, rows: Vec<ProfileRow>) -> Result<ProfilesPlan> {
         let (fresh, skipped) = plan_profiles(store, label, rows).await?;
         Ok(ProfilesPlan { fresh, skipped })
     }
 
-    async fn write(&self, store: &Store, label: &str, actor: &str, plan: ProfilesPlan) -> Result<ProfilesWritten> {
+    async fn write(&self, store: &Store, label: &str, actor: &str, plan: ProfilesPlan) -> Result<WrittenAndSkipped> {
         let lines: Vec<u64> = plan.fresh.iter().map(|r| r.line).collect();
         let batch: Vec<NewReference> = plan.fresh.into_iter().map(|r| r.reference).collect();
         let written = store
             .import_references(actor, &batch)
             .await
             .map_err(batch_write_failure(label, &lines))?;
-        Ok(ProfilesWritten {
+        Ok(WrittenAndSkipped {
+            what: "references",
             written,
             skipped: plan.skipped,
         })

@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 #[cfg(feature = "store")]
-use std::{collections::HashSet, fmt};
+use std::collections::HashSet;
 
 use anyhow::Result;
 use registry::model::{Coordinates, FieldError, Name, NameKind, NewSite, SiteStatus};
@@ -26,7 +26,7 @@ use registry::Store;
 use super::table::{unique_key, Row, Table};
 use super::Import;
 #[cfg(feature = "store")]
-use super::{batch_write_failure, IntoRegistry};
+use super::{batch_write_failure, IntoRegistry, WrittenAndSkipped};
 
 /// The columns of the sites file.
 pub const SITE_COLUMNS: [&str; 11] = [
@@ -108,25 +108,6 @@ pub struct SitesPlan {
     skipped: usize,
 }
 
-/// How many sites were written and skipped.
-#[cfg(feature = "store")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SitesWritten {
-    pub written: usize,
-    pub skipped: usize,
-}
-
-#[cfg(feature = "store")]
-impl fmt::Display for SitesWritten {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} sites imported, {} skipped (external_id already in the registry)",
-            self.written, self.skipped
-        )
-    }
-}
-
 impl Import for Sites {
     type Checked = CheckedSites;
 
@@ -146,7 +127,7 @@ impl Import for Sites {
 #[cfg(feature = "store")]
 impl IntoRegistry for Sites {
     type Plan = SitesPlan;
-    type Written = SitesWritten;
+    type Written = WrittenAndSkipped;
 
     async fn plan(&self, store: &Store, _label: &str, sites: CheckedSites) -> Result<SitesPlan> {
         let existing: HashSet<String> = store
@@ -168,12 +149,13 @@ impl IntoRegistry for Sites {
         })
     }
 
-    async fn write(&self, store: &Store, label: &str, actor: &str, plan: SitesPlan) -> Result<SitesWritten> {
+    async fn write(&self, store: &Store, label: &str, actor: &str, plan: SitesPlan) -> Result<WrittenAndSkipped> {
         let written = store
             .import_sites(actor, &plan.fresh)
             .await
             .map_err(batch_write_failure(label, &plan.lines))?;
-        Ok(SitesWritten {
+        Ok(WrittenAndSkipped {
+            what: "sites",
             written,
             skipped: plan.skipped,
         })
