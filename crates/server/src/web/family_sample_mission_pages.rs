@@ -64,7 +64,7 @@ pub(crate) async fn families(
         &[ctx.t(Msg::Name), "ID", ctx.t(Msg::Liaison)],
         &rows,
     ) + &pager;
-    Ok(Html(page(&ctx, ctx.t(Msg::Families), "", &body)).into_response())
+    ctx.respond(ctx.t(Msg::Families), &body)
 }
 
 /// What the family page and the report share.
@@ -255,7 +255,7 @@ pub(crate) async fn family(
     }
     body.push_str(&view.identifications(&s, &ctx).await?);
     let title = format!("{}: {}", ctx.t(Msg::Family), view.family.name);
-    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+    ctx.respond(&title, &body)
 }
 
 /// Who to sample next: each living relative without a sample, ranked by the simulated chance that
@@ -275,7 +275,7 @@ pub(crate) async fn advice(
     );
     let Some(settings) = s.config.matching.clone() else {
         let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoMatchingSettings));
-        return Ok(Html(page(&ctx, &title, "", &body)).into_response());
+        return ctx.respond(&title, &body);
     };
     let options = simulate::AdviceOptions {
         log10_threshold: 4.0,
@@ -293,7 +293,7 @@ pub(crate) async fn advice(
         })?;
     let Some(advice) = advice else {
         let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoMissingMember));
-        return Ok(Html(page(&ctx, &title, "", &body)).into_response());
+        return ctx.respond(&title, &body);
     };
     let row = |name: &str, p: &simulate::PowerEstimate| {
         vec![
@@ -326,7 +326,7 @@ pub(crate) async fn advice(
     if advice.candidates.is_empty() {
         let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoCandidates));
     }
-    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+    ctx.respond(&title, &body)
 }
 
 pub(crate) async fn report(
@@ -351,7 +351,7 @@ pub(crate) async fn report(
         body.push_str(&view.references_table(&ctx));
     }
     let title = format!("{}: {}", ctx.t(Msg::Report), view.family.name);
-    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+    ctx.respond(&title, &body)
 }
 
 pub(crate) async fn samples(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
@@ -374,7 +374,7 @@ pub(crate) async fn samples(State(s): State<AppState>, Extension(ctx): Extension
         &["ID", ctx.t(Msg::Lab), ctx.t(Msg::Kind), ctx.t(Msg::Typed)],
         &rows,
     );
-    Ok(Html(page(&ctx, ctx.t(Msg::Samples), "", &body)).into_response())
+    ctx.respond(ctx.t(Msg::Samples), &body)
 }
 
 pub(crate) async fn sample(
@@ -426,7 +426,7 @@ pub(crate) async fn sample(
         &rows,
     ));
     let title = format!("{}: {}", ctx.t(Msg::Sample), x.external_id);
-    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+    ctx.respond(&title, &body)
 }
 
 /// A stored itinerary (crate `itinerary`'s plan as JSON) as one table per day, and the sites left
@@ -528,7 +528,7 @@ pub(crate) async fn missions(State(s): State<AppState>, Extension(ctx): Extensio
         &[Msg::Name, Msg::MissionKind, Msg::Start, Msg::End],
         &rows,
     );
-    Ok(Html(page(&ctx, ctx.t(Msg::Missions), "", &body)).into_response())
+    ctx.respond(ctx.t(Msg::Missions), &body)
 }
 
 pub(crate) async fn mission(

@@ -12,7 +12,7 @@ use registry::{Candidate, Decision, Identification, IdentificationEvidence, Job}
 use serde::Deserialize;
 
 use super::family_sample_mission_pages::family_view;
-use super::html::{csrf_field, esc, link, page, table};
+use super::html::{csrf_field, esc, link, table};
 use super::i18n::{self, Msg};
 use super::pages::names_html;
 use super::{Ctx, PageError, PageId, PageResult, ProfileReader};
@@ -89,7 +89,7 @@ pub(crate) async fn jobs(State(s): State<AppState>, Extension(ctx): Extension<Ct
             &rows
         )
     );
-    Ok(Html(page(&ctx, ctx.t(Msg::Jobs), "", &body)).into_response())
+    ctx.respond(ctx.t(Msg::Jobs), &body)
 }
 
 pub(crate) async fn start_job(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
@@ -148,7 +148,7 @@ pub(crate) async fn job(State(s): State<AppState>, Extension(ctx): Extension<Ctx
     let job = the_job(&s, id).await?;
     let body = format!("{}{}", job_block(&s, &ctx, &job).await?, start_form(&ctx));
     let title = format!("{} #{id}", ctx.t(Msg::Job));
-    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+    ctx.respond(&title, &body)
 }
 
 /// The htmx fragment: once the job is done, the bar stops polling and the candidates appear.
@@ -366,7 +366,7 @@ pub(crate) async fn candidate(
     }
     body.push_str("</section>");
     let title = format!("{} #{id}", ctx.t(Msg::Candidate));
-    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+    ctx.respond(&title, &body)
 }
 
 async fn decision_section(

@@ -73,6 +73,11 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
+    /// The handler's answer: `body` in the page shell, titled `title`.
+    pub fn respond(&self, title: &str, body: &str) -> PageResult {
+        Ok(Html(html::page(self, title, "", body)).into_response())
+    }
+
     pub fn may(&self, p: Permission) -> bool {
         p.allows(self.user.role)
     }

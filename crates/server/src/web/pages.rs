@@ -156,7 +156,7 @@ pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extensi
             .collect();
         body.push_str(&ctx.table(Msg::AuditLog, &[Msg::When, Msg::Actor, Msg::Event, Msg::Kind], &rows));
     }
-    Ok(Html(page(&ctx, ctx.t(Msg::Dashboard), "", &body)).into_response())
+    ctx.respond(ctx.t(Msg::Dashboard), &body)
 }
 
 /// JSON for a `<script type="application/json">` block: `<` escaped so no text can close it.
@@ -347,7 +347,7 @@ pub(crate) async fn site(State(s): State<AppState>, Extension(ctx): Extension<Ct
         body.push_str(&ctx.table(Msg::Missions, &[Msg::Name, Msg::Start], &rows));
     }
     let title = format!("{}: {}", ctx.t(Msg::Site), first_name(lang, &site.data.names));
-    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+    ctx.respond(&title, &body)
 }
 
 #[derive(Debug, Deserialize)]
@@ -435,7 +435,7 @@ pub(crate) async fn persons(
         value = esc(&q),
         search = ctx.t(Msg::Search),
     );
-    Ok(Html(page(&ctx, ctx.t(Msg::Persons), "", &body)).into_response())
+    ctx.respond(ctx.t(Msg::Persons), &body)
 }
 
 pub(crate) async fn person(
@@ -495,7 +495,7 @@ pub(crate) async fn person(
         &rows,
     ));
     let title = format!("{}: {}", ctx.t(Msg::Person), first_name(lang, &p.data.names));
-    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+    ctx.respond(&title, &body)
 }
 
 #[cfg(test)]
