@@ -194,6 +194,7 @@ impl Draft {
 }
 
 /// Checks that a draft forms a pedigree the engine accepts (unique names, no one their own ancestor).
+#[cfg(feature = "store")]
 pub(crate) fn check_pedigree(draft: Draft) -> Result<(), String> {
     Pedigree::new(draft.specs()?).map(|_| ()).map_err(|e| e.to_string())
 }

@@ -7,13 +7,23 @@
 //! Errors: bad input is an [`error::InputError`] (made with [`input_error!`]) naming the file, line
 //! and field; the command line maps it to exit code 2. Everything else is an `anyhow::Error` with
 //! its context.
+//!
+//! Features: `store` (default) is everything that reads or writes the registry (the imports' plan
+//! and write steps, exports, backup and restore, the demo writer, opening a store). Without it
+//! (`default-features = false`) the crate is the file side only: the CSV importers' checks
+//! ([`import::Import`]), the ped/frequency and `.fam` glue, the input errors; with neither sqlx
+//! nor tokio, so the fuzz targets build without a database driver.
 
+#[cfg(feature = "store")]
 pub mod backup;
 pub mod case;
+#[cfg(feature = "store")]
 pub mod demo;
 pub mod error;
+#[cfg(feature = "store")]
 pub mod export;
 pub mod familias;
 pub mod import;
+#[cfg(feature = "store")]
 pub mod store;
 pub mod text_file;

@@ -423,6 +423,19 @@ pub fn run(args: &DviArgs) -> Result<()> {
         family: p.map(|(f, _)| family_id(f)),
         missing: p.map(|(f, k)| missing_id(f, k)),
     };
+    // One row of either table; whether it names the family and which LR gives a posterior differ
+    // between them (a family's row always names its family; a victim's only when it names a
+    // missing person).
+    let conclusion = |c: &dvi::Conclusion, names_family: bool, placed_lr: Option<f64>| ConclusionJson {
+        victim: c.victim.map(victim_id),
+        family: names_family.then(|| family_id(c.family)),
+        missing: c.missing.map(|k| missing_id(c.family, k)),
+        lr: c.lr,
+        glr: c.glr,
+        posterior: placed_lr.map(|lr| dvi::posterior(lr, prior)),
+        conclusion: c.class.label(),
+        comment: c.comment.clone(),
+    };
     let out = DviJson {
         pairwise: joint
             .pairwise
@@ -515,31 +528,10 @@ pub fn run(args: &DviArgs) -> Result<()> {
                 ]
             })
             .collect(),
-        conclusions: am
-            .iter()
-            .map(|c| ConclusionJson {
-                victim: c.victim.map(victim_id),
-                family: Some(family_id(c.family)),
-                missing: c.missing.map(|k| missing_id(c.family, k)),
-                lr: c.lr,
-                glr: c.glr,
-                posterior: c.victim.and(c.lr).map(|lr| dvi::posterior(lr, prior)),
-                conclusion: c.class.label(),
-                comment: c.comment.clone(),
-            })
-            .collect(),
+        conclusions: am.iter().map(|c| conclusion(c, true, c.victim.and(c.lr))).collect(),
         conclusions_pm: pm
             .iter()
-            .map(|c| ConclusionJson {
-                victim: c.victim.map(victim_id),
-                family: c.missing.map(|_| family_id(c.family)),
-                missing: c.missing.map(|k| missing_id(c.family, k)),
-                lr: c.lr,
-                glr: c.glr,
-                posterior: c.missing.and(c.lr).map(|lr| dvi::posterior(lr, prior)),
-                conclusion: c.class.label(),
-                comment: c.comment.clone(),
-            })
+            .map(|c| conclusion(c, c.missing.is_some(), c.missing.and(c.lr)))
             .collect(),
         thresholds: [
             ("undisputed".to_owned(), Value::from(thresholds.undisputed)),

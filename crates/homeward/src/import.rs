@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use casework::import::{self, cmf::Cmf, cmf::CmfOptions, fam::Fam, families::Families, gedcom::Gedcom};
-use casework::import::{genemapper::GeneMapper, persons::Persons, profiles::Profiles, sites::Sites, Import};
+use casework::import::{genemapper::GeneMapper, persons::Persons, profiles::Profiles, sites::Sites, IntoRegistry};
 use clap::{Args, Subcommand};
 
 use crate::db::DbArg;
@@ -149,7 +149,7 @@ pub struct GenemapperArgs {
 
 /// Reads `file` (UTF-8), checks it with `importer` (printing its warnings), then plans and writes it
 /// in the registry and prints what was written.
-fn run<I: Import + Sync>(importer: I, file: &Path, db: &DbArg, actor: &str) -> Result<()> {
+fn run<I: IntoRegistry + Sync>(importer: I, file: &Path, db: &DbArg, actor: &str) -> Result<()> {
     let label = file.display().to_string();
     let text = casework::text_file::read_utf8(file)?;
     let checked = importer.check(&label, &text)?;

@@ -2,7 +2,10 @@
 //! bad input (exit 2, naming the flag or file).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
+use common::{arg, bad_input, homeward, json, ok, output, run, Scratch};
 
 const FREQS: &str = "crates/homeward/tests/data/bench/duo_nomut/freqs.tsv";
 
@@ -14,27 +17,28 @@ fn freqs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(FREQS)
 }
 
-fn family_file(name: &str, text: &str) -> PathBuf {
-    let p = std::env::temp_dir().join(format!("homeward-advise-{}-{name}.ped", std::process::id()));
-    std::fs::write(&p, text).unwrap();
-    p
+/// `text` as the family file `family.ped` of a fresh scratch directory.
+fn family_file(name: &str, text: &str) -> (Scratch, PathBuf) {
+    let dir = Scratch::new(name);
+    let ped = dir.file("family.ped", text);
+    (dir, ped)
 }
 
 fn advise(ped: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .arg("advise")
-        .arg("--ped")
-        .arg(ped)
-        .arg("--freqs")
-        .arg(freqs())
-        .args(extra)
-        .output()
-        .unwrap()
+    output(
+        homeward()
+            .arg("advise")
+            .arg("--ped")
+            .arg(ped)
+            .arg("--freqs")
+            .arg(freqs())
+            .args(extra),
+    )
 }
 
 #[test]
 fn a_sister_is_advised_before_a_cousin_and_the_json_says_so() {
-    let ped = family_file("plan", FAMILY);
+    let (_dir, ped) = family_file("plan", FAMILY);
     let out = advise(
         &ped,
         &[
@@ -49,7 +53,6 @@ fn a_sister_is_advised_before_a_cousin_and_the_json_says_so() {
             "--json",
         ],
     );
-    std::fs::remove_file(&ped).unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["markers"], 23);
@@ -65,10 +68,9 @@ fn a_sister_is_advised_before_a_cousin_and_the_json_says_so() {
 
 #[test]
 fn the_same_seed_gives_the_same_table() {
-    let ped = family_file("seed", FAMILY);
+    let (_dir, ped) = family_file("seed", FAMILY);
     let args = ["--missing", "MP", "--candidates", "S1,MO", "--runs", "100"];
     let (a, b) = (advise(&ped, &args), advise(&ped, &args));
-    std::fs::remove_file(&ped).unwrap();
     assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
     assert_eq!(a.stdout, b.stdout);
     let text = String::from_utf8(a.stdout).unwrap();
@@ -77,7 +79,7 @@ fn the_same_seed_gives_the_same_table() {
 
 #[test]
 fn bad_input_exits_2_naming_the_problem() {
-    let ped = family_file("bad", FAMILY);
+    let (_dir, ped) = family_file("bad", FAMILY);
     let cases: [(&[&str], &str); 4] = [
         (&["--missing", "XX"], "--missing 'XX'"),
         (&["--missing", "MP", "--candidates", "S1,ZZ"], "--candidates 'ZZ'"),
@@ -85,12 +87,9 @@ fn bad_input_exits_2_naming_the_problem() {
         (&["--missing", "MP", "--candidates", "MP"], "--candidates 'MP'"),
     ];
     for (args, expected) in cases {
-        let out = advise(&ped, args);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        let stderr = bad_input(&advise(&ped, args));
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
-    std::fs::remove_file(&ped).unwrap();
 }
 
 /// The registry form: a family imported from CSV, the mother's reference typed; her living son and
@@ -98,16 +97,13 @@ fn bad_input_exits_2_naming_the_problem() {
 /// the family's dead are not candidates.
 #[test]
 fn a_registry_family_is_advised_on_its_living_relatives() {
-    let dir = std::env::temp_dir().join(format!("homeward-advise-db-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("r.db").display());
+    let dir = Scratch::new("advise-db");
+    let db = dir.db_url();
     let families = "family_external_id,family_name,member,sex,father,mother,is_missing,alive\n\
         F-1,Sato,GF,male,,,no,no\nF-1,,GM,female,,,no,no\nF-1,,MO,female,GF,GM,no,yes\n\
         F-1,,FA,male,,,no,no\nF-1,,MP,male,FA,MO,yes,no\nF-1,,BR,male,FA,MO,no,yes\n\
         F-1,,AU,female,GF,GM,no,no\nF-1,,UN,male,,,no,no\nF-1,,CO,male,UN,AU,no,yes\n";
-    let families_csv = dir.join("families.csv");
-    std::fs::write(&families_csv, families).unwrap();
+    let families_csv = dir.file("families.csv", families);
     // The mother typed with the two most common alleles of every marker.
     let text = std::fs::read_to_string(freqs()).unwrap();
     let mut best: Vec<(String, Vec<(f64, String)>)> = Vec::new();
@@ -126,24 +122,11 @@ fn a_registry_family_is_advised_on_its_living_relatives() {
         header.push_str(&format!(",{marker}"));
         row.push_str(&format!(",{}/{}", alleles[0].1, alleles[1].1));
     }
-    let profiles_csv = dir.join("profiles.csv");
-    std::fs::write(&profiles_csv, format!("{header}\n{row}\n")).unwrap();
-    let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    };
-    run(&["import", "families", families_csv.to_str().unwrap(), "--db", &db]);
-    run(&["import", "profiles", profiles_csv.to_str().unwrap(), "--db", &db]);
+    let profiles_csv = dir.file("profiles.csv", format!("{header}\n{row}\n"));
+    ok(&run(["import", "families", arg(&families_csv), "--db", &db]));
+    ok(&run(["import", "profiles", arg(&profiles_csv), "--db", &db]));
     let freqs = freqs();
-    let out = run(&[
+    let v = json(&run([
         "advise",
         "--family",
         "F-1",
@@ -154,8 +137,7 @@ fn a_registry_family_is_advised_on_its_living_relatives() {
         "--runs",
         "300",
         "--json",
-    ]);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    ]));
     let ids: Vec<&str> = v["candidates"]
         .as_array()
         .unwrap()
@@ -167,21 +149,7 @@ fn a_registry_family_is_advised_on_its_living_relatives() {
     let p = |i: usize| v["candidates"][i]["p_above_threshold"].as_f64().unwrap();
     assert!(p(0) > p(1), "{v}");
     // The reference's genotypes were read through the audit log.
-    let audit = run(&["audit", "verify", "--db", &db]);
-    assert!(audit.status.success());
-    let missing = Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .args([
-            "advise",
-            "--family",
-            "F-9",
-            "--db",
-            &db,
-            "--freqs",
-            freqs.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(missing.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("F-9"));
-    let _ = std::fs::remove_dir_all(&dir);
+    ok(&run(["audit", "verify", "--db", &db]));
+    let missing = run(["advise", "--family", "F-9", "--db", &db, "--freqs", arg(&freqs)]);
+    assert!(bad_input(&missing).contains("F-9"));
 }

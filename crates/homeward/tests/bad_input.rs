@@ -1,50 +1,25 @@
 //! Bad input to `homeward lr`: a message naming the file, line and field, exit code 2, no panic.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 mod common;
-use common::Dir;
+use common::{assert_refused, bad_input, homeward, lr, output, Scratch};
 
 const GOOD_PED: &str =
     "id\tfid\tmid\tsex\tM1\tM2\nF\t0\t0\t1\t10/11\t9/9\nM\t0\t0\t2\t-/-\t-/-\nC\tF\tM\t1\t10/10\t9/10\n";
 const GOOD_FREQS: &str = "marker\tallele\tfreq\nM1\t10\t0.5\nM1\t11\t0.3\nM1\t12\t0.2\nM2\t9\t0.6\nM2\t10\t0.4\n";
 
-fn lr(ped: &Path, freqs: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .arg("lr")
-        .arg("--h1")
-        .arg(ped)
-        .arg("--freqs")
-        .arg(freqs)
-        .args(extra)
-        .output()
-        .unwrap()
-}
-
 /// Runs with a ped and a frequency file and expects exit code 2 and every `needle` in the message.
 fn expect_bad(name: &str, ped: &str, freqs: &str, extra: &[&str], needles: &[&str]) {
-    let dir = Dir::new("bad-input", name);
+    let dir = Scratch::new(name);
     let ped = dir.file("case.ped", ped);
     let freqs = dir.file("freqs.tsv", freqs);
-    let out = lr(&ped, &freqs, extra);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{name}: exit {:?}, stderr: {stderr}",
-        out.status.code()
-    );
-    assert!(!stderr.contains("panicked"), "{name}: {stderr}");
-    for needle in needles {
-        assert!(stderr.contains(needle), "{name}: '{needle}' not in: {stderr}");
-    }
-    assert!(out.stdout.is_empty(), "{name}: printed a result despite the error");
+    assert_refused(name, &lr(&ped, &freqs, extra), needles);
 }
 
 #[test]
 fn the_good_case_runs() {
-    let dir = Dir::new("bad-input", "good");
+    let dir = Scratch::new("good");
     let out = lr(
         &dir.file("case.ped", GOOD_PED),
         &dir.file("freqs.tsv", GOOD_FREQS),
@@ -139,7 +114,7 @@ fn allele_missing_from_the_frequency_file_unless_given_a_frequency() {
         &[],
         &["case.ped", "line 4", "field 'M1'", "'13'", "--unknown-allele-freq"],
     );
-    let dir = Dir::new("bad-input", "unknown-allele");
+    let dir = Scratch::new("unknown-allele");
     let out = lr(
         &dir.file("case.ped", &ped),
         &dir.file("freqs.tsv", GOOD_FREQS),
@@ -204,8 +179,8 @@ fn stepwise_on_non_numeric_alleles() {
 
 #[test]
 fn missing_file() {
-    let dir = Dir::new("bad-input", "missing-file");
-    let out = lr(&dir.0.join("nope.ped"), &dir.file("freqs.tsv", GOOD_FREQS), &[]);
+    let dir = Scratch::new("missing-file");
+    let out = lr(&dir.join("nope.ped"), &dir.file("freqs.tsv", GOOD_FREQS), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope.ped"));
 }
@@ -213,23 +188,22 @@ fn missing_file() {
 #[test]
 fn h2_impossible_is_an_error() {
     // H2 says the same child has parents F and M; his alleles 9/10 at M2 cannot come from F (9/9)... so H2 fails.
-    let dir = Dir::new("bad-input", "h2-impossible");
+    let dir = Scratch::new("h2-impossible");
     let h1 = dir.file("h1.ped", "id\tfid\tmid\tsex\tM2\nF\t0\t0\t1\t9/9\nC\t0\t0\t1\t10/10\n");
     let h2 = dir.file(
         "h2.ped",
         "id\tfid\tmid\tsex\tM2\nF\t0\t0\t1\t9/9\nM\t0\t0\t2\t9/9\nC\tF\tM\t1\t10/10\n",
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .args(["lr", "--h1"])
-        .arg(&h1)
-        .arg("--h2")
-        .arg(&h2)
-        .arg("--freqs")
-        .arg(dir.file("freqs.tsv", GOOD_FREQS))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("impossible under H2"));
+    let out = output(
+        homeward()
+            .args(["lr", "--h1"])
+            .arg(&h1)
+            .arg("--h2")
+            .arg(&h2)
+            .arg("--freqs")
+            .arg(dir.file("freqs.tsv", GOOD_FREQS)),
+    );
+    assert!(bad_input(&out).contains("impossible under H2"));
 }
 
 // ---- Familias .fam files ----------------------------------------------------------------------
@@ -258,22 +232,10 @@ fn with_line(text: &str, n: usize, new: &str) -> String {
 
 /// Runs `homeward COMMAND --fam FILE ARGS` and expects exit code 2 and every `needle` in the message.
 fn expect_bad_fam(name: &str, command: &str, fam: &str, extra: &[&str], needles: &[&str]) {
-    let dir = Dir::new("bad-input", name);
+    let dir = Scratch::new(name);
     let path = dir.file("case.fam", fam);
-    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .arg(command)
-        .arg("--fam")
-        .arg(&path)
-        .args(extra)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{name}: stderr: {stderr}");
-    assert!(!stderr.contains("panicked"), "{name}: {stderr}");
-    for needle in needles {
-        assert!(stderr.contains(needle), "{name}: '{needle}' not in: {stderr}");
-    }
-    assert!(out.stdout.is_empty(), "{name}: printed a result despite the error");
+    let out = output(homeward().arg(command).arg("--fam").arg(&path).args(extra));
+    assert_refused(name, &out, needles);
 }
 
 #[test]

@@ -1,24 +1,16 @@
 //! `homeward demo` through the built binary: the small scenario is built, matched and proposed,
 //! the registry it leaves verifies, and a second start reuses it.
 
-use std::process::{Command, Output};
-
-fn homeward(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+mod common;
+use common::{arg, bad_input, json, ok, run, stdout, Scratch};
 
 #[test]
 fn the_small_demo_builds_matches_proposes_and_is_reused() {
-    let dir = std::env::temp_dir().join(format!("homeward-demo-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let d = dir.to_str().unwrap();
-    let out = homeward(&["demo", "--size", "small", "--no-serve", "--data-dir", d]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let dir = Scratch::new("demo");
+    let d = arg(&dir);
+    let out = run(["demo", "--size", "small", "--no-serve", "--data-dir", d]);
+    let stderr = ok(&out);
+    let stdout = stdout(&out);
     for user in [
         "admin",
         "liaison",
@@ -46,10 +38,8 @@ fn the_small_demo_builds_matches_proposes_and_is_reused() {
     assert!(proposed > 10, "{stderr}");
 
     let db = format!("sqlite://{}", dir.join("homeward-demo.db").display());
-    let verify = homeward(&["audit", "verify", "--db", &db]);
-    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
-    let persons = homeward(&["export", "persons", "--format", "json", "--db", &db]);
-    let persons: serde_json::Value = serde_json::from_slice(&persons.stdout).unwrap();
+    ok(&run(["audit", "verify", "--db", &db]));
+    let persons = json(&run(["export", "persons", "--format", "json", "--db", &db]));
     let persons = persons.as_array().unwrap();
     assert_eq!(persons.len(), 400);
     let names = persons[0]["names"].as_array().unwrap();
@@ -57,16 +47,14 @@ fn the_small_demo_builds_matches_proposes_and_is_reused() {
     assert_eq!(scripts, ["Jpan", "Hira", "Latn"]);
 
     // The users file keeps the passwords printed the first time; a second start reuses the build.
-    let again = homeward(&["demo", "--size", "small", "--no-serve", "--data-dir", d]);
-    assert!(again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("reusing the demo database"));
-    assert_eq!(String::from_utf8_lossy(&again.stdout), stdout);
-    let _ = std::fs::remove_dir_all(&dir);
+    let again = run(["demo", "--size", "small", "--no-serve", "--data-dir", d]);
+    assert!(ok(&again).contains("reusing the demo database"));
+    assert_eq!(common::stdout(&again), stdout);
 }
 
 #[test]
 fn a_bad_size_is_an_input_error() {
-    let out = homeward(&[
+    let out = run([
         "demo",
         "--size",
         "huge",
@@ -74,6 +62,5 @@ fn a_bad_size_is_an_input_error() {
         "--data-dir",
         "/nonexistent/never",
     ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--size"));
+    assert!(bad_input(&out).contains("--size"));
 }

@@ -2,9 +2,12 @@
 //! marginal pairing probabilities and the conclusions, against dvir's numbers.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
+
+mod common;
+use common::{arg, dvi_command, output, Scratch};
 
 fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dvi/example2")
@@ -13,19 +16,7 @@ fn example() -> PathBuf {
 /// Runs `homeward COMMAND` on example2's AM file and frequencies, with the given PM and missing files.
 fn run_on(command: &str, pm: &Path, missing: &Path, extra: &[&str]) -> Output {
     let dir = example();
-    Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .arg(command)
-        .arg("--pm")
-        .arg(pm)
-        .arg("--am")
-        .arg(dir.join("am.ped"))
-        .arg("--missing")
-        .arg(missing)
-        .arg("--freqs")
-        .arg(dir.join("freqs.tsv"))
-        .args(extra)
-        .output()
-        .unwrap()
+    output(dvi_command(command, pm, &dir.join("am.ped"), missing, &dir.join("freqs.tsv")).args(extra))
 }
 
 fn dvi(extra: &[&str]) -> Output {
@@ -42,7 +33,14 @@ fn run_json(extra: &[&str]) -> Value {
 }
 
 fn expected() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(example().join("expected.json")).unwrap()).unwrap()
+    common::expected(&example())
+}
+
+/// Our `key` table (run with default options) and dvir's.
+fn ours_and_dvirs(key: &str) -> (Vec<Value>, Vec<Value>) {
+    let (got, want) = (run_json(&[]), expected());
+    let table = |v: &Value| v[key].as_array().expect("a JSON array").clone();
+    (table(&got), table(&want))
 }
 
 /// An assignment of the JSON output as dvir writes it: victim -> missing id, `*` for nobody.
@@ -75,10 +73,7 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
 
 #[test]
 fn pairwise_lrs_match_dvir() {
-    let got = run_json(&[]);
-    let want = expected();
-    let want = want["pairwise"].as_array().unwrap();
-    let got = got["pairwise"].as_array().unwrap();
+    let (got, want) = ours_and_dvirs("pairwise");
     assert_eq!(got.len(), want.len());
     for w in want {
         let g = got
@@ -95,10 +90,7 @@ fn pairwise_lrs_match_dvir() {
 
 #[test]
 fn joint_assignments_match_dvir() {
-    let got = run_json(&[]);
-    let want = expected();
-    let want = want["joint"].as_array().unwrap();
-    let got = got["joint"].as_array().unwrap();
+    let (got, want) = ours_and_dvirs("joint");
     assert_eq!(
         got.len(),
         want.len(),
@@ -180,8 +172,7 @@ fn conclusions_are_inconclusive_with_dvirs_glrs() {
 
 #[test]
 fn bad_input_is_named() {
-    let dir = std::env::temp_dir().join(format!("homeward-dvi-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("dvi-bad");
     let missing = dir.join("missing");
     std::fs::write(&missing, "M1\nNOBODY\n").unwrap();
     let ex = example();
@@ -205,14 +196,14 @@ fn bad_input_is_named() {
     let out = run_on("dvi", &pm, &missing, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 4"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn screen_writes_the_pairwise_lrs() {
     let dir = example();
-    let out = std::env::temp_dir().join(format!("homeward-screen-{}.tsv", std::process::id()));
-    let out_arg = out.to_str().unwrap();
+    let scratch = Scratch::new("screen");
+    let out = scratch.join("screen.tsv");
+    let out_arg = arg(&out);
     let status = run_on(
         "screen",
         &dir.join("pm.ped"),
@@ -221,7 +212,6 @@ fn screen_writes_the_pairwise_lrs() {
     );
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
     let text = std::fs::read_to_string(&out).unwrap();
-    std::fs::remove_file(&out).unwrap();
     let mut rows: Vec<(String, String, f64)> = text
         .lines()
         .skip(1)
@@ -246,13 +236,11 @@ fn screen_writes_the_pairwise_lrs() {
 
 #[test]
 fn a_marker_missing_from_one_file_is_named() {
-    let dir = std::env::temp_dir().join(format!("homeward-dvi-markers-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("dvi-markers");
     let pm = dir.join("pm.ped");
     std::fs::write(&pm, "id\tfid\tmid\tsex\tL2\nV1\t0\t0\t1\t1/1\n").unwrap();
     let ex = example();
     let out = run_on("dvi", &pm, &ex.join("missing"), &[]);
-    std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -295,8 +283,7 @@ fn a_prior_against_identifications_moves_posterior_to_fewer_pairs() {
 /// scoped by family, and the missing file names a missing person by family where needed.
 #[test]
 fn member_ids_are_scoped_by_family() {
-    let dir = std::env::temp_dir().join(format!("homeward-dvi-scoped-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("dvi-scoped");
     let am = dir.join("am.ped");
     std::fs::write(
         &am,
@@ -320,19 +307,7 @@ fn member_ids_are_scoped_by_family() {
     let missing = dir.join("missing");
     let run = |missing_text: &str, extra: &[&str]| {
         std::fs::write(&missing, missing_text).unwrap();
-        Command::new(env!("CARGO_BIN_EXE_homeward"))
-            .arg("dvi")
-            .arg("--pm")
-            .arg(&pm)
-            .arg("--am")
-            .arg(&am)
-            .arg("--missing")
-            .arg(&missing)
-            .arg("--freqs")
-            .arg(&freqs)
-            .args(extra)
-            .output()
-            .unwrap()
+        output(dvi_command("dvi", &pm, &am, &missing, &freqs).args(extra))
     };
     // Both spellings of a family-qualified id.
     let out = run("F1 M1\nF2:M1\n", &["--json", "--dropout", "F1:Father=0.05"]);
@@ -370,7 +345,6 @@ fn member_ids_are_scoped_by_family() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 1") && err.contains("typed"), "{err}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

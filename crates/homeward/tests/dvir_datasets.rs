@@ -3,9 +3,11 @@
 //! assignments of its exhaustive `dviJoint` with mutations enabled in every family.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
+
+mod common;
+use common::{dvi_command, output};
 
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../identify/tests/data/dvir")
@@ -18,27 +20,24 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
 fn run(name: &str, extra: &[&str]) -> Value {
     let dir = data().join(name);
     let args = std::fs::read_to_string(dir.join("args")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .arg("dvi")
-        .arg("--pm")
-        .arg(dir.join("pm.ped"))
-        .arg("--am")
-        .arg(dir.join("am.ped"))
-        .arg("--missing")
-        .arg(dir.join("missing"))
-        .arg("--freqs")
-        .arg(dir.join("freqs.tsv"))
-        .args(args.split_whitespace())
-        .arg("--json")
-        .args(extra)
-        .output()
-        .unwrap();
+    let (pm, am, missing, freqs) = (
+        dir.join("pm.ped"),
+        dir.join("am.ped"),
+        dir.join("missing"),
+        dir.join("freqs.tsv"),
+    );
+    let out = output(
+        dvi_command("dvi", &pm, &am, &missing, &freqs)
+            .args(args.split_whitespace())
+            .arg("--json")
+            .args(extra),
+    );
     assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn expected(name: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(data().join(name).join("expected.json")).unwrap()).unwrap()
+    common::expected(&data().join(name))
 }
 
 /// An assignment of the output as dvir writes it: victim -> `FAMID:ID` or `*`.

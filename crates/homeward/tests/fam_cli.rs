@@ -4,9 +4,12 @@
 //! written as PM/AM ped files.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
+
+mod common;
+use common::{arg, homeward, json, output, Scratch};
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -14,30 +17,24 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn homeward(args: &[&str], paths: &[(&str, &Path)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_homeward"));
+/// Runs `homeward ARGS… FLAG PATH…`.
+fn run_with(args: &[&str], paths: &[(&str, &Path)]) -> Output {
+    let mut cmd = homeward();
     cmd.args(args);
     for (flag, path) in paths {
         cmd.arg(flag).arg(path);
     }
-    cmd.output().unwrap()
-}
-
-fn json(out: Output) -> Value {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+    output(&mut cmd)
 }
 
 fn close(a: f64, b: f64) -> bool {
     a == b || ((a - b) / b).abs() <= 1e-12
 }
 
-/// A copy of `paternity.fam` changed by `edit`, in a temporary file.
-fn edited_paternity(name: &str, edit: impl Fn(String) -> String) -> PathBuf {
+/// A copy of `paternity.fam` changed by `edit`, as `dir/NAME.fam`.
+fn edited_paternity(dir: &Scratch, name: &str, edit: impl Fn(String) -> String) -> PathBuf {
     let text = std::fs::read_to_string(data("paternity.fam")).unwrap();
-    let path = std::env::temp_dir().join(format!("homeward-fam-{}-{name}.fam", std::process::id()));
-    std::fs::write(&path, edit(text)).unwrap();
-    path
+    dir.file(&format!("{name}.fam"), edit(text))
 }
 
 const PATERNITY_MODEL: [&str; 10] = [
@@ -59,7 +56,7 @@ fn ped_lr(h1_file: &str, freqs: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["lr", "--json"];
     args.extend_from_slice(&PATERNITY_MODEL);
     args.extend_from_slice(extra);
-    json(homeward(
+    json(&run_with(
         &args,
         &[
             ("--h1", &dir.join(h1_file)),
@@ -75,7 +72,7 @@ fn assert_fam_matches_ped(fam: &Path, extra: &[&str]) {
 }
 
 fn assert_fam_matches_ped_with(fam: &Path, freqs: &Path, extra: &[&str]) {
-    let got = json(homeward(&["lr", "--reference", "H2", "--json"], &[("--fam", fam)]));
+    let got = json(&run_with(&["lr", "--reference", "H2", "--json"], &[("--fam", fam)]));
     assert_eq!(got["reference"], "H2");
     let h1 = &got["pedigrees"][0];
     assert_eq!(h1["pedigree"], "H1");
@@ -108,21 +105,21 @@ fn paternity_fam_gives_the_lr_of_the_same_case_as_ped_files() {
 
 #[test]
 fn theta_of_the_fam_database_is_used() {
-    let fam = edited_paternity("theta", |t| {
+    let dir = Scratch::new("theta");
+    let fam = edited_paternity(&dir, "theta", |t| {
         t.replace("Theta/Kinship/Fst: 0 )", "Theta/Kinship/Fst: 0.03 )")
     });
     assert_fam_matches_ped(&fam, &["--theta", "0.03"]);
-    let _ = std::fs::remove_file(fam);
 }
 
 #[test]
 fn dropout_of_a_person_marked_for_it_is_used() {
-    let fam = edited_paternity("dropout", |t| {
+    let dir = Scratch::new("dropout");
+    let fam = edited_paternity(&dir, "dropout", |t| {
         t.replacen("\"CH\"\n#FALSE#\n-1\n", "\"CH\"\n#FALSE#\n-1 (Consider dropouts)\n", 1)
             .replace("Dropout probability = 0 ,", "Dropout probability = 0.05 ,")
     });
     assert_fam_matches_ped(&fam, &["--dropout", "CH=0.05"]);
-    let _ = std::fs::remove_file(fam);
 }
 
 #[test]
@@ -130,9 +127,10 @@ fn a_silent_allele_of_the_database_is_the_engines_silent_allele() {
     // D3S1358 gets a silent allele of frequency 0.0005 (the listed ones then sum to 1.0005, which
     // both paths rescale the same way), and the equal model (the engine's stepwise model takes
     // numeric alleles only).
+    let dir = Scratch::new("silent");
     let d3_as = |name: &str, silent: &str| {
         let to = format!("\"D3S1358\"\n0.001\n0.002\n0\n0\n13\n0.1\n0.1\n1e-006\n1e-006\n{silent}\n");
-        edited_paternity(name, move |t| {
+        edited_paternity(&dir, name, move |t| {
             t.replacen(
                 "\"D3S1358\"\n0.001\n0.002\n4\n4\n12\n0.1\n0.1\n1e-006\n1e-006\n#FALSE#\n0\n",
                 &to,
@@ -142,37 +140,35 @@ fn a_silent_allele_of_the_database_is_the_engines_silent_allele() {
     };
     let fam = d3_as("silent", "#TRUE#\n0.0005");
     let without = d3_as("no-silent", "#FALSE#\n0");
-    let tmp = |name: &str| std::env::temp_dir().join(format!("homeward-fam-{}-silent-{name}", std::process::id()));
-    let (freqs, table) = (tmp("freqs.tsv"), tmp("models.tsv"));
     let text = std::fs::read_to_string(data("paternity").join("freqs.tsv")).unwrap();
-    std::fs::write(&freqs, format!("{text}D3S1358\tSilent\t0.0005\n")).unwrap();
-    std::fs::write(
-        &table,
+    let freqs = dir.file("freqs.tsv", format!("{text}D3S1358\tSilent\t0.0005\n"));
+    let table = dir.file(
+        "models.tsv",
         "marker\tmodel\trate_female\trate_male\nD3S1358\tequal\t0.001\t0.002\n",
-    )
-    .unwrap();
+    );
     assert_fam_matches_ped_with(&fam, &freqs, &["--mutation-table", table.to_str().unwrap()]);
-    let plain = json(homeward(&["lr", "--reference", "H2", "--json"], &[("--fam", &without)]));
-    let silent = json(homeward(&["lr", "--reference", "H2", "--json"], &[("--fam", &fam)]));
+    let plain = json(&run_with(
+        &["lr", "--reference", "H2", "--json"],
+        &[("--fam", &without)],
+    ));
+    let silent = json(&run_with(&["lr", "--reference", "H2", "--json"], &[("--fam", &fam)]));
     let d3 = |v: &Value| v["pedigrees"][0]["markers"][0]["lr"].as_f64().unwrap();
     assert!(d3(&plain) != d3(&silent), "the silent allele changes the D3S1358 LR");
-    for f in [fam, without, freqs, table] {
-        let _ = std::fs::remove_file(f);
-    }
 }
 
 #[test]
 fn a_pedigree_with_extra_persons_and_single_parents() {
     // H3: AF is CH's maternal grandfather through an extra woman (person 3); CH's father and the extra
     // woman's mother are not given, so both are added as founders.
-    let fam = edited_paternity("grandfather", |t| {
+    let dir = Scratch::new("grandfather");
+    let fam = edited_paternity(&dir, "grandfather", |t| {
         t.replace("\"Known relations\"\n0\n0\n0\n2\n", "\"Known relations\"\n0\n0\n0\n3\n")
             .replace(
                 "#FALSE# (#Databases",
                 "2\n\"H3\"\n1\n0\n2\n0\n3\n3\n2\n#FALSE# (#Databases",
             )
     });
-    let got = json(homeward(&["lr", "--reference", "H2", "--json"], &[("--fam", &fam)]));
+    let got = json(&run_with(&["lr", "--reference", "H2", "--json"], &[("--fam", &fam)]));
     let h3 = &got["pedigrees"][2];
     assert_eq!(h3["pedigree"], "H3");
     let want = ped_lr("H3.ped", &data("paternity").join("freqs.tsv"), &[]);
@@ -182,15 +178,14 @@ fn a_pedigree_with_extra_persons_and_single_parents() {
         g < got["pedigrees"][0]["lr"].as_f64().unwrap(),
         "a grandfather is less likely than the father"
     );
-    let _ = std::fs::remove_file(fam);
 }
 
 #[test]
 fn the_first_pedigree_is_the_default_reference() {
-    let got = json(homeward(&["lr", "--json"], &[("--fam", &data("paternity.fam"))]));
+    let got = json(&run_with(&["lr", "--json"], &[("--fam", &data("paternity.fam"))]));
     assert_eq!(got["reference"], "H1");
     let h2 = got["pedigrees"][1]["lr"].as_f64().unwrap();
-    let vs_h2 = json(homeward(
+    let vs_h2 = json(&run_with(
         &["lr", "--json", "--reference", "H2"],
         &[("--fam", &data("paternity.fam"))],
     ));
@@ -201,7 +196,7 @@ fn the_first_pedigree_is_the_default_reference() {
 
 #[test]
 fn the_table_names_every_pedigree() {
-    let out = homeward(&["lr"], &[("--fam", &data("paternity.fam"))]);
+    let out = run_with(&["lr"], &[("--fam", &data("paternity.fam"))]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("reference pedigree 'H1'"), "{text}");
@@ -228,9 +223,9 @@ fn pairwise(v: &Value) -> Vec<(String, String, Option<f64>)> {
 
 #[test]
 fn dvi_fam_gives_the_results_of_the_same_problem_as_ped_files() {
-    let got = json(homeward(&["dvi", "--json"], &[("--fam", &data("dvi-example.fam"))]));
+    let got = json(&run_with(&["dvi", "--json"], &[("--fam", &data("dvi-example.fam"))]));
     let dir = data("dvi-example");
-    let want = json(homeward(
+    let want = json(&run_with(
         &["dvi", "--json"],
         &[
             ("--pm", &dir.join("pm.ped")),
@@ -282,18 +277,19 @@ fn dvi_fam_gives_the_results_of_the_same_problem_as_ped_files() {
 
 #[test]
 fn fam_replaces_the_case_flags() {
-    let out = homeward(&["lr", "--theta", "0.1"], &[("--fam", &data("paternity.fam"))]);
+    let out = run_with(&["lr", "--theta", "0.1"], &[("--fam", &data("paternity.fam"))]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--theta"));
 }
 
 /// `lr --h1 --h2 --freqs … --write-fam OUT` writes a Familias file whose `lr --fam` gives the same LR.
 fn assert_written_fam_gives_the_same_lr(name: &str, extra: &[&str]) {
-    let out = std::env::temp_dir().join(format!("homeward-fam-{}-{name}.fam", std::process::id()));
-    let mut args = vec!["--write-fam", out.to_str().unwrap()];
+    let dir = Scratch::new(name);
+    let out = dir.join("written.fam");
+    let mut args = vec!["--write-fam", arg(&out)];
     args.extend_from_slice(extra);
     let want = ped_lr("H3.ped", &data("paternity").join("freqs.tsv"), &args);
-    let got = json(homeward(&["lr", "--json", "--reference", "H2"], &[("--fam", &out)]));
+    let got = json(&run_with(&["lr", "--json", "--reference", "H2"], &[("--fam", &out)]));
     let (g, w) = (
         got["pedigrees"][0]["lr"].as_f64().unwrap(),
         want["lr"].as_f64().unwrap(),
@@ -302,7 +298,6 @@ fn assert_written_fam_gives_the_same_lr(name: &str, extra: &[&str]) {
         close(g, w),
         "{name}: LR {g} from the written .fam, {w} from the ped files"
     );
-    let _ = std::fs::remove_file(out);
 }
 
 #[test]
@@ -314,20 +309,19 @@ fn a_case_written_as_fam_gives_the_same_lr() {
 #[test]
 fn what_familias_cannot_hold_is_refused() {
     let dir = data("paternity");
-    let out = std::env::temp_dir().join(format!("homeward-fam-{}-refused.fam", std::process::id()));
+    let scratch = Scratch::new("refused");
+    let out = scratch.join("refused.fam");
     let run = |extra: &[&str]| {
-        let mut args = vec!["lr", "--write-fam", out.to_str().unwrap(), "--freqs"];
+        let mut args = vec!["lr", "--write-fam", arg(&out), "--freqs"];
         let freqs = dir.join("freqs.tsv");
         args.push(freqs.to_str().unwrap());
         args.extend_from_slice(extra);
-        homeward(&args, &[("--h1", &dir.join("H1.ped"))])
+        run_with(&args, &[("--h1", &dir.join("H1.ped"))])
     };
-    let table = std::env::temp_dir().join(format!("homeward-fam-{}-onestep.tsv", std::process::id()));
-    std::fs::write(
-        &table,
+    let table = scratch.file(
+        "onestep.tsv",
         "marker\tmodel\trate_female\trate_male\nD5S818\tonestep\t0.001\t0.001\n",
-    )
-    .unwrap();
+    );
     for (extra, needle) in [
         (&["--mutation-table", table.to_str().unwrap()][..], "onestep"),
         (&["--dropout", "CH=0.05", "--dropin", "0.01"][..], "drop-in"),
@@ -339,5 +333,4 @@ fn what_familias_cannot_hold_is_refused() {
         assert!(err.contains("--write-fam") && err.contains(needle), "{extra:?}: {err}");
     }
     assert!(!out.exists());
-    let _ = std::fs::remove_file(table);
 }

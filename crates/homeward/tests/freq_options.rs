@@ -2,44 +2,26 @@
 //! a frequency file written out by hand with the numbers the rule must give.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 mod common;
-use common::Dir;
+use common::{json, refused, Scratch};
 
 /// A father and son, both 11/11 at M1 (a rare allele) and 9/10 at M2.
 const PED: &str = "id\tfid\tmid\tsex\tM1\tM2\nF\t0\t0\t1\t11/11\t9/10\nM\t0\t0\t2\t-/-\t-/-\nC\tF\tM\t1\t11/11\t9/10\n";
 
+/// `homeward lr … --json EXTRA…`.
 fn lr(ped: &Path, freqs: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .arg("lr")
-        .arg("--h1")
-        .arg(ped)
-        .arg("--freqs")
-        .arg(freqs)
-        .args(["--json"])
-        .args(extra)
-        .output()
-        .unwrap()
+    common::lr(ped, freqs, &[&["--json"], extra].concat())
 }
 
 fn lr_value(out: &Output) -> f64 {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["lr"].as_f64().unwrap()
-}
-
-fn expect_input_error(out: &Output, needles: &[&str]) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    for n in needles {
-        assert!(stderr.contains(n), "'{n}' not in: {stderr}");
-    }
+    json(out)["lr"].as_f64().unwrap()
 }
 
 #[test]
 fn the_rule_gives_the_hand_computed_frequencies() {
-    let dir = Dir::new("freq-options", "rule");
+    let dir = Scratch::new("rule");
     let ped = dir.file("case.ped", PED);
     // N = 100 individuals: minimum 5/200 = 0.025. M1: 11 (0.005) is raised to 0.025 and 10 takes
     // the rest, 0.975. M2 is above the minimum everywhere and stays as it is.
@@ -56,10 +38,10 @@ fn the_rule_gives_the_hand_computed_frequencies() {
 
 #[test]
 fn the_rule_needs_the_sample_size() {
-    let dir = Dir::new("freq-options", "no-n");
+    let dir = Scratch::new("no-n");
     let ped = dir.file("case.ped", PED);
     let freqs = dir.file("freqs.txt", "M1\n10\t0.995\n11\t0.005\n\nM2\n9\t0.6\n10\t0.4\n");
-    expect_input_error(
+    refused(
         &lr(&ped, &freqs, &["--min-freq-rule", "5/2N"]),
         &[
             "freqs.txt",
@@ -103,14 +85,14 @@ const STRIDER: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 
 #[test]
 fn strider_populations() {
-    let dir = Dir::new("freq-options", "strider");
+    let dir = Scratch::new("strider");
     let ped = dir.file("case.ped", PED);
     let xml = dir.file("strider.xml", STRIDER);
-    expect_input_error(
+    refused(
         &lr(&ped, &xml, &[]),
         &["strider.xml", "2 populations", "North, South", "--population"],
     );
-    expect_input_error(&lr(&ped, &xml, &["--population", "East"]), &["East", "North, South"]);
+    refused(&lr(&ped, &xml, &["--population", "East"]), &["East", "North, South"]);
     let south = lr_value(&lr(&ped, &xml, &["--population", "South"]));
     let list = "M1\n10\t0.8\n11\t0.2\n\nM2\n9\t0.5\n10\t0.5\n";
     let expected = lr_value(&lr(&ped, &dir.file("south.txt", list), &[]));
@@ -121,7 +103,7 @@ fn strider_populations() {
     let expected = lr_value(&lr(&ped, &dir.file("north.txt", by_hand), &[]));
     assert!((north / expected - 1.0).abs() < 1e-12, "{north} vs {expected}");
     let bad = STRIDER.replace(">0.2<", ">2<");
-    expect_input_error(
+    refused(
         &lr(&ped, &dir.file("bad.xml", &bad), &["--population", "South"]),
         &["bad.xml", "line 11", "element <frequency>", "above 1"],
     );

@@ -2,10 +2,13 @@
 //! with a typed sample, relatives become reference samples of the family member their relationship
 //! names; every refusal names the line and element and writes nothing.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Output;
 
-use registry::{ConsentScope, SampleProfile, Store};
+use registry::{ConsentScope, SampleProfile};
+
+mod common;
+use common::{ok, run, Scratch};
 
 const SITES: &str = "external_id,name\nS-1,Fupyong\n";
 
@@ -33,48 +36,18 @@ fn cmf_file() -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
-fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("homeward-import-cmf-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn url(d: &Path) -> String {
-    format!("sqlite://{}", d.join("r.db").display())
-}
-
-fn homeward(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn write(d: &Path, name: &str, text: &str) -> String {
+fn write(d: &Scratch, name: &str, text: &str) -> String {
     let file = d.join(name);
     std::fs::write(&file, text).unwrap();
     file.to_str().unwrap().to_owned()
 }
 
-fn ok(out: &Output) -> String {
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{err}");
-    err
-}
-
 /// A registry with the site and the family, and `families` in place of the default family file.
-fn prepared(name: &str, families: &str) -> PathBuf {
-    let d = dir(name);
-    let db = url(&d);
-    ok(&homeward(&[
-        "import",
-        "sites",
-        &write(&d, "sites.csv", SITES),
-        "--db",
-        &db,
-    ]));
-    ok(&homeward(&[
+fn prepared(name: &str, families: &str) -> Scratch {
+    let d = Scratch::new(name);
+    let db = d.db_url();
+    ok(&run(["import", "sites", &write(&d, "sites.csv", SITES), "--db", &db]));
+    ok(&run([
         "import",
         "families",
         &write(&d, "families.csv", families),
@@ -86,45 +59,24 @@ fn prepared(name: &str, families: &str) -> PathBuf {
 
 const CONSENT: [&str; 4] = ["--consent-scope", "identification-only", "--consent-date", "2024-05"];
 
-fn import_cmf(d: &Path, text: &str, extra: &[&str]) -> Output {
+fn import_cmf(d: &Scratch, text: &str, extra: &[&str]) -> Output {
     let file = write(d, "batch.xml", text);
-    let db = url(d);
+    let db = d.db_url();
     let mut args = vec!["import", "cmf", file.as_str(), "--db", db.as_str()];
     args.extend_from_slice(extra);
-    homeward(&args)
-}
-
-fn with_store<T>(d: &Path, f: impl AsyncFnOnce(&Store) -> T) -> T {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let store = Store::open(&url(d)).await.unwrap();
-        let out = f(&store).await;
-        store.close().await;
-        out
-    })
-}
-
-fn audit_entries(d: &Path) -> u64 {
-    with_store(d, async |s| {
-        let report = s.verify_audit().await.unwrap();
-        assert!(report.first_broken.is_none(), "{report:?}");
-        report.entries
-    })
+    run(&args)
 }
 
 /// Exit code 2, every needle in the message, and nothing written.
-fn assert_refused(d: &Path, text: &str, extra: &[&str], needles: &[&str]) {
-    let before = audit_entries(d);
+fn assert_refused(d: &Scratch, text: &str, extra: &[&str], needles: &[&str]) {
+    let before = d.audit_entries();
     let out = import_cmf(d, text, extra);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     for n in needles {
         assert!(err.contains(n), "'{n}' not in: {err}");
     }
-    assert_eq!(audit_entries(d), before, "nothing is written: {err}");
+    assert_eq!(d.audit_entries(), before, "nothing is written: {err}");
 }
 
 #[test]
@@ -137,7 +89,7 @@ fn remains_and_relatives_go_where_their_categories_say() {
         err.contains("1 remains with their samples and 2 reference samples imported"),
         "{err}"
     );
-    let (remains, samples, profile, refs, members) = with_store(&d, async |s| {
+    let (remains, samples, profile, refs, members) = d.with_store(async |s| {
         let site = s.list_sites().await.unwrap().remove(0);
         let remains = s.list_remains(site.id).await.unwrap();
         let samples = s.list_samples(remains[0].id).await.unwrap();
@@ -176,7 +128,6 @@ fn remains_and_relatives_go_where_their_categories_say() {
         &args,
         &["batch.xml", "line 11", "UHR-0001", "nothing was written"],
     );
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
@@ -224,7 +175,6 @@ fn refusals_name_the_line_and_element_and_write_nothing() {
     // Malformed XML.
     let broken = file.replacen("</LOCUS>", "</LOCI>", 1);
     assert_refused(&d, &broken, &all, &["batch.xml", "line 25", "not well-formed"]);
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
@@ -234,12 +184,10 @@ fn several_members_fit_until_the_donor_is_named() {
     let mut all = vec!["--site", "S-1"];
     all.extend(CONSENT);
     assert_refused(&d, &cmf_file(), &all, &["line 105", "several members", "Jiro, Saburo"]);
-    std::fs::remove_dir_all(&d).unwrap();
     // Naming the member after the specimen places it, and the tree still checks the relationship.
     let named = two_siblings.replace(",Saburo,", ",REF-0002,");
     let d = prepared("siblings-named", &named);
     ok(&import_cmf(&d, &cmf_file(), &all));
-    std::fs::remove_dir_all(&d).unwrap();
     let wrong = FAMILIES.replace(",Kenji,", ",REF-0002,");
     let d = prepared("named-wrong", &wrong);
     assert_refused(
@@ -251,7 +199,6 @@ fn several_members_fit_until_the_donor_is_named() {
             "'REF-0002' of family FAM-1 is not the missing member's Biological Sibling",
         ],
     );
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 /// Specimen id → (category, CASEID, locus → alleles), independent of order.
@@ -273,12 +220,12 @@ fn specimens(text: &str) -> Specimens {
         .collect()
 }
 
-fn export(d: &Path) -> String {
-    let out = homeward(&[
+fn export(d: &Scratch) -> String {
+    let out = run([
         "export",
         "cmf",
         "--db",
-        &url(d),
+        &d.db_url(),
         "--source-lab",
         "HWLAB0001",
         "--destination-ori",
@@ -306,10 +253,8 @@ fn an_export_reads_back_as_the_imported_specimens_and_imports_again() {
         (header.source_lab.as_str(), header.destination_ori.as_str()),
         ("HWLAB0001", "NDIS0000")
     );
-    std::fs::remove_dir_all(&d).unwrap();
     // Into a fresh registry with the same site and family: the same records again.
     let d = prepared("export-again", FAMILIES);
     ok(&import_cmf(&d, &exported, &args));
     assert_eq!(specimens(&export(&d)), expected);
-    std::fs::remove_dir_all(&d).unwrap();
 }

@@ -4,14 +4,16 @@
 //! references; malformed files, impossible pedigrees and amelogenin mismatches exit with code 2,
 //! naming the line, and write nothing.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use registry::model::{Name, NameKind, NewSite, Sex, SiteStatus};
 use registry::{
     Consent, ConsentScope, NewReference, NewRemains, NewSample, ProfileKind, ReferenceProfile, RelationKind,
-    SampleProfile, Store, StrProfile,
+    SampleProfile, StrProfile,
 };
+
+mod common;
+use common::{homeward, ok, refused, Scratch};
 
 const PERSONS: &str = "external_id,name,name_latin,sex,birth,death
 JP-1,山田太郎,Yamada Taro,male,1921,1945
@@ -60,74 +62,11 @@ const YAMADA: &str = "0 HEAD
 0 TRLR
 ";
 
-fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("homeward-gedcom-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn url(d: &Path) -> String {
-    format!("sqlite://{}", d.join("r.db").display())
-}
-
-/// Runs `homeward import KIND FILE --db … EXTRA…` with `text` written to `d/name`.
-fn import(d: &Path, kind: &str, name: &str, text: &str, extra: &[&str]) -> Output {
-    let file = d.join(name);
-    std::fs::write(&file, text).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .args(["import", kind, file.to_str().unwrap(), "--db", &url(d)])
-        .args(extra)
-        .output()
-        .unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(out.status.success(), "{}", stderr(out));
-    stderr(out)
-}
-
-/// Exit code 2 with a message containing every one of `parts`.
-fn refused(out: &Output, parts: &[&str]) {
-    let err = stderr(out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    for p in parts {
-        assert!(err.contains(p), "'{p}' not in: {err}");
-    }
-}
-
-fn with_store<T>(d: &Path, f: impl AsyncFnOnce(&Store) -> T) -> T {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let store = Store::open(&url(d)).await.unwrap();
-        let out = f(&store).await;
-        store.close().await;
-        out
-    })
-}
-
-/// Audit entries after checking the chain: every write adds some.
-fn audit_entries(d: &Path) -> u64 {
-    with_store(d, async |s| {
-        let report = s.verify_audit().await.unwrap();
-        assert!(report.first_broken.is_none(), "{report:?}");
-        report.entries
-    })
-}
-
 #[test]
 fn a_japanese_family_tree_with_a_missing_son_and_a_foster_mother() {
-    let d = dir("yamada");
-    ok(&import(&d, "persons", "persons.csv", PERSONS, &[]));
-    let err = ok(&import(
-        &d,
+    let d = Scratch::new("yamada");
+    ok(&d.import("persons", "persons.csv", PERSONS, &[]));
+    let err = ok(&d.import(
         "gedcom",
         "yamada.ged",
         YAMADA,
@@ -141,7 +80,7 @@ fn a_japanese_family_tree_with_a_missing_son_and_a_foster_mother() {
         err.contains("yamada.ged: line 15, FAMC: @I1@ → @F2@ (@I4@): foster link"),
         "{err}"
     );
-    let (family, members, relations, record, person) = with_store(&d, async |s| {
+    let (family, members, relations, record, person) = d.with_store(async |s| {
         let family = s.get_family_by_external_id("F-YAMADA").await.unwrap().unwrap();
         let members = s.list_members(family.id).await.unwrap();
         let relations = s.member_relations(family.id).await.unwrap();
@@ -192,7 +131,7 @@ fn a_japanese_family_tree_with_a_missing_son_and_a_foster_mother() {
     );
     assert_eq!(record.source_id.as_deref(), Some("I1"));
     // The pedigree the matching engine gets has the biological parents, not the foster mother.
-    let pedigree = with_store(&d, async |s| s.family_pedigree(family.id).await.unwrap());
+    let pedigree = d.with_store(async |s| s.family_pedigree(family.id).await.unwrap());
     let taro_row = pedigree.iter().find(|(m, ..)| *m == id(3).to_string()).unwrap();
     assert_eq!(
         (taro_row.1.clone(), taro_row.2.clone()),
@@ -200,35 +139,28 @@ fn a_japanese_family_tree_with_a_missing_son_and_a_foster_mother() {
     );
 
     // Once only: a second run is refused and writes nothing.
-    let entries = audit_entries(&d);
+    let entries = d.audit_entries();
     refused(
-        &import(&d, "gedcom", "yamada.ged", YAMADA, &["--family", "F-YAMADA"]),
+        &d.import("gedcom", "yamada.ged", YAMADA, &["--family", "F-YAMADA"]),
         &["family 'F-YAMADA' is in the registry already; nothing was written"],
     );
-    assert_eq!(audit_entries(&d), entries);
-    std::fs::remove_dir_all(&d).unwrap();
+    assert_eq!(d.audit_entries(), entries);
 }
 
 #[test]
 fn the_5_5_1_sample_of_the_specification() {
-    let d = dir("sample551");
+    let d = Scratch::new("sample551");
     let sample = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../formats/tests/data/gedcom/sample551.ged"),
     )
     .unwrap();
-    let err = ok(&import(
-        &d,
-        "gedcom",
-        "sample551.ged",
-        &sample,
-        &["--family", "F-WILLIAMS"],
-    ));
+    let err = ok(&d.import("gedcom", "sample551.ged", &sample, &["--family", "F-WILLIAMS"]));
     assert!(
         err.contains("3 members, 2 biological parent links, 1 non-genetic relations"),
         "{err}"
     );
     assert!(err.contains("line 47, FAMC: @3@ → @9@ (@1@): adopted link"), "{err}");
-    let (family, members, relations) = with_store(&d, async |s| {
+    let (family, members, relations) = d.with_store(async |s| {
         let family = s.get_family_by_external_id("F-WILLIAMS").await.unwrap().unwrap();
         let members = s.list_members(family.id).await.unwrap();
         let relations = s.member_relations(family.id).await.unwrap();
@@ -249,18 +181,16 @@ fn the_5_5_1_sample_of_the_specification() {
         ),
         (members[2].id, members[0].id, RelationKind::Adopted)
     );
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn bad_trees_exit_2_naming_the_line_and_write_nothing() {
-    let d = dir("bad");
-    ok(&import(&d, "persons", "persons.csv", PERSONS, &[]));
-    let entries = audit_entries(&d);
+    let d = Scratch::new("bad");
+    ok(&d.import("persons", "persons.csv", PERSONS, &[]));
+    let entries = d.audit_entries();
     let family = ["--family", "F-BAD"];
     refused(
-        &import(
-            &d,
+        &d.import(
             "gedcom",
             "a.ged",
             &YAMADA.replace("1 NAME /山田/ 花\n1 SEX F", "1 NAME /山田/ 花\n1 SEX woman"),
@@ -269,8 +199,7 @@ fn bad_trees_exit_2_naming_the_line_and_write_nothing() {
         &["a.ged: line 23, SEX: 'WOMAN' is not a sex"],
     );
     refused(
-        &import(
-            &d,
+        &d.import(
             "gedcom",
             "b.ged",
             &YAMADA.replace("4 LATI N38.25", "4 LATI 38.25"),
@@ -279,8 +208,7 @@ fn bad_trees_exit_2_naming_the_line_and_write_nothing() {
         &["b.ged: line 28, LATI: '38.25' is not a coordinate"],
     );
     refused(
-        &import(
-            &d,
+        &d.import(
             "gedcom",
             "c.ged",
             &YAMADA.replace("1 CHIL @I1@\n0 @F2@", "1 CHIL @I9@\n0 @F2@"),
@@ -291,16 +219,15 @@ fn bad_trees_exit_2_naming_the_line_and_write_nothing() {
     // Two mothers by birth: impossible for a genetic pedigree.
     let two_mothers = YAMADA.replace("2 PEDI FOSTER\n", "");
     refused(
-        &import(&d, "gedcom", "d.ged", &two_mothers, &family),
+        &d.import("gedcom", "d.ged", &two_mothers, &family),
         &["d.ged: line 15, FAMC: @I1@ is a child by birth of two families with different mothers"],
     );
     refused(
-        &import(&d, "gedcom", "e.ged", &YAMADA.replace("0 TRLR\n", ""), &family),
+        &d.import("gedcom", "e.ged", &YAMADA.replace("0 TRLR\n", ""), &family),
         &["e.ged: line 37, FAM: no TRLR record"],
     );
     refused(
-        &import(
-            &d,
+        &d.import(
             "gedcom",
             "f.ged",
             YAMADA,
@@ -309,8 +236,7 @@ fn bad_trees_exit_2_naming_the_line_and_write_nothing() {
         &["f.ged: line 4, INDI @I1@: no person with external id 'JP-404'"],
     );
     refused(
-        &import(
-            &d,
+        &d.import(
             "gedcom",
             "g.ged",
             YAMADA,
@@ -320,8 +246,7 @@ fn bad_trees_exit_2_naming_the_line_and_write_nothing() {
     );
     let long_place = format!("2 PLAC {}\n", "x".repeat(1001));
     refused(
-        &import(
-            &d,
+        &d.import(
             "gedcom",
             "i.ged",
             &YAMADA.replace("2 PLAC 仙台市\n", &long_place),
@@ -330,32 +255,31 @@ fn bad_trees_exit_2_naming_the_line_and_write_nothing() {
         &["i.ged: line 4, INDI: birth:"],
     );
     refused(
-        &import(&d, "gedcom", "j.ged", "0 HEAD\n1 GEDC\n2 VERS 7.0\n0 TRLR\n", &family),
+        &d.import("gedcom", "j.ged", "0 HEAD\n1 GEDC\n2 VERS 7.0\n0 TRLR\n", &family),
         &["j.ged: the file has no individuals"],
     );
     refused(
-        &import(&d, "gedcom", "k.ged", YAMADA, &["--family", " "]),
+        &d.import("gedcom", "k.ged", YAMADA, &["--family", " "]),
         &["--family/--name: external_id"],
     );
     let mut latin1 = YAMADA.as_bytes().to_vec();
     latin1.extend_from_slice(b"1 NOTE Ren\xe9\n");
     std::fs::write(d.join("h.ged"), &latin1).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
+    let out = homeward()
         .args([
             "import",
             "gedcom",
             d.join("h.ged").to_str().unwrap(),
             "--db",
-            &url(&d),
+            &d.db_url(),
             "--family",
             "F-BAD",
         ])
         .output()
         .unwrap();
     refused(&out, &["h.ged: line 41: the file is not UTF-8"]);
-    assert_eq!(audit_entries(&d), entries, "nothing written");
-    assert!(with_store(&d, async |s| s.list_families().await.unwrap()).is_empty());
-    std::fs::remove_dir_all(&d).unwrap();
+    assert_eq!(d.audit_entries(), entries, "nothing written");
+    assert!(d.with_store(async |s| s.list_families().await.unwrap()).is_empty());
 }
 
 const TABLE: &str = "Sample File\tSample Name\tPanel\tMarker\tDye\tAllele 1\tAllele 2\tAllele 3\tSize 1\tHeight 1
@@ -368,10 +292,10 @@ b.fsa\tR-002\tGF\tAmelogenin\tB\tX\t\t\t100.1\t1500
 
 /// A registry with an untyped sample from remains (V-001) and a reference from Hana (female) with an
 /// mtDNA profile only (R-002).
-fn typing_registry(name: &str) -> PathBuf {
-    let d = dir(name);
-    ok(&import(&d, "gedcom", "yamada.ged", YAMADA, &["--family", "F-YAMADA"]));
-    with_store(&d, async |s| {
+fn typing_registry(name: &str) -> Scratch {
+    let d = Scratch::new(name);
+    ok(&d.import("gedcom", "yamada.ged", YAMADA, &["--family", "F-YAMADA"]));
+    d.with_store(async |s| {
         let site = s
             .create_site(
                 "clerk",
@@ -438,9 +362,9 @@ fn typing_registry(name: &str) -> PathBuf {
 #[test]
 fn an_allele_table_is_recorded_on_samples_and_references_once() {
     let d = typing_registry("genemapper");
-    let err = ok(&import(&d, "genemapper", "alleles.txt", TABLE, &[]));
+    let err = ok(&d.import("genemapper", "alleles.txt", TABLE, &[]));
     assert!(err.contains("2 typings recorded, 0 unchanged"), "{err}");
-    let (sample, reference) = with_store(&d, async |s| {
+    let (sample, reference) = d.with_store(async |s| {
         let family = s.get_family_by_external_id("F-YAMADA").await.unwrap().unwrap();
         let reference = s.list_references(family.id).await.unwrap()[0].id;
         let remains = s.list_sites().await.unwrap()[0].id;
@@ -459,19 +383,17 @@ fn an_allele_table_is_recorded_on_samples_and_references_once() {
     );
     assert_eq!(reference.str_profile, StrProfile::new([("D3S1358", "14/17")]).unwrap());
     assert_eq!(reference.mtdna.as_deref(), Some("16129A 16223T"));
-    let err = ok(&import(&d, "genemapper", "alleles.txt", TABLE, &[]));
+    let err = ok(&d.import("genemapper", "alleles.txt", TABLE, &[]));
     assert!(err.contains("0 typings recorded, 2 unchanged"), "{err}");
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn bad_allele_tables_exit_2_naming_the_line_and_write_nothing() {
     let d = typing_registry("genemapper-bad");
-    let entries = audit_entries(&d);
+    let entries = d.audit_entries();
     // Hana is recorded female; her sample shows X and Y.
     refused(
-        &import(
-            &d,
+        &d.import(
             "genemapper",
             "a.txt",
             &TABLE.replace("B\tX\t\t\t100.1", "B\tX\tY\t\t100.1"),
@@ -480,16 +402,15 @@ fn bad_allele_tables_exit_2_naming_the_line_and_write_nothing() {
         &["a.txt: line 6, column 'Marker': sample 'R-002': amelogenin shows X and Y, but the sex recorded is female"],
     );
     refused(
-        &import(&d, "genemapper", "b.txt", &TABLE.replace("\t9.3\t", "\t9 3\t"), &[]),
+        &d.import("genemapper", "b.txt", &TABLE.replace("\t9.3\t", "\t9 3\t"), &[]),
         &["b.txt: line 4, column 'Allele 1'"],
     );
     refused(
-        &import(&d, "genemapper", "c.txt", &TABLE.replace("R-002", "R-404"), &[]),
+        &d.import("genemapper", "c.txt", &TABLE.replace("R-002", "R-404"), &[]),
         &["c.txt: line 5, column 'Sample Name': no sample or reference 'R-404' in the registry"],
     );
     refused(
-        &import(
-            &d,
+        &d.import(
             "genemapper",
             "d.txt",
             &TABLE.replace("\t14\t17\t\t", "\t14\t17\t18\t"),
@@ -497,6 +418,5 @@ fn bad_allele_tables_exit_2_naming_the_line_and_write_nothing() {
         ),
         &["d.txt: line 5, column 'Allele 1': sample 'R-002', marker D3S1358: 3 alleles"],
     );
-    assert_eq!(audit_entries(&d), entries, "nothing written");
-    std::fs::remove_dir_all(&d).unwrap();
+    assert_eq!(d.audit_entries(), entries, "nothing written");
 }

@@ -1,29 +1,24 @@
 //! Killing `homeward import` with SIGKILL in the middle of a 100,000-row import leaves all rows or
 //! none, and the database opens cleanly afterwards with its audit chain intact.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use registry::Store;
+mod common;
+use common::{homeward, ok, run, Scratch};
 
 #[test]
 fn sigkill_during_an_import_leaves_all_rows_or_none() {
-    let dir = std::env::temp_dir().join(format!("homeward-import-kill-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let csv = dir.join("persons.csv");
+    let dir = Scratch::new("import-kill");
     let mut text = String::from("external_id,name,name_latin,sex,birth,death,source\n");
     for i in 0..100_000 {
         text.push_str(&format!("P-{i},山田{i}郎,Yamada {i},m,1921,1946,register\n"));
     }
-    std::fs::write(&csv, text).unwrap();
-    let db = format!("sqlite://{}", dir.join("registry.db").display());
+    let csv = dir.file("persons.csv", text);
+    let db = dir.db_url();
     // Create the schema first, so that the kill lands in the import itself.
-    let status = Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .args(["db", "migrate", "--db", &db])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_homeward"))
+    ok(&run(["db", "migrate", "--db", &db]));
+    let mut child = homeward()
         .args(["import", "persons"])
         .arg(&csv)
         .args(["--db", &db])
@@ -43,12 +38,7 @@ fn sigkill_during_an_import_leaves_all_rows_or_none() {
     let killed_mid_import = child.try_wait().unwrap().is_none();
     child.kill().unwrap(); // SIGKILL on Unix
     child.wait().unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let store = Store::open(&db).await.unwrap();
+    dir.with_store(async |store| {
         let n = store.count_persons().await.unwrap();
         assert!(n == 0 || n == 100_000, "{n} rows after the kill");
         if killed_mid_import {
@@ -56,7 +46,5 @@ fn sigkill_during_an_import_leaves_all_rows_or_none() {
         }
         let report = store.verify_audit().await.unwrap();
         assert!(report.first_broken.is_none(), "{report:?}");
-        store.close().await;
     });
-    std::fs::remove_dir_all(&dir).unwrap();
 }

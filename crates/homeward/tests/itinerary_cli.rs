@@ -1,8 +1,10 @@
 //! `homeward itinerary` through the built binary: a plan that visits every requested site within
 //! each day's hours, in Markdown and JSON, and bad rows named by file, line and column (exit 2).
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
+use common::{arg, bad_input, json, Scratch};
 
 const SITES: &str = "external_id,name,lat,lon,status,visit_minutes
 S-1,Sunan hill,39.20,125.68,known,
@@ -20,24 +22,15 @@ F-4,S-3,2,,120,
 F-5,S-4,,,,
 ";
 
-fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("homeward-itinerary-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run(name: &str, sites: &str, requests: &str, extra: &[&str]) -> (Output, PathBuf) {
-    let d = dir(name);
-    std::fs::write(d.join("sites.csv"), sites).unwrap();
-    std::fs::write(d.join("requests.csv"), requests).unwrap();
-    let (s, r) = (d.join("sites.csv"), d.join("requests.csv"));
+fn run(name: &str, sites: &str, requests: &str, extra: &[&str]) -> (Output, Scratch) {
+    let d = Scratch::new(name);
+    let (s, r) = (d.file("sites.csv", sites), d.file("requests.csv", requests));
     let mut args = vec![
         "itinerary",
         "--sites",
-        s.to_str().unwrap(),
+        arg(&s),
         "--requests",
-        r.to_str().unwrap(),
+        arg(&r),
         "--start",
         "2026-05-04",
         "--days",
@@ -48,11 +41,7 @@ fn run(name: &str, sites: &str, requests: &str, extra: &[&str]) -> (Output, Path
         "39.0194,125.7533",
     ];
     args.extend_from_slice(extra);
-    let output = Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .args(&args)
-        .output()
-        .unwrap();
-    (output, d)
+    (common::run(&args), d)
 }
 
 #[test]
@@ -139,20 +128,13 @@ fn bad_rows_name_file_line_and_column() {
 /// power above 1 is refused naming its line and column.
 #[test]
 fn recovery_sites_are_ranked_with_the_score_explained() {
-    let d = dir("recovery");
-    let file = d.join("recovery.csv");
-    std::fs::write(
-        &file,
+    let d = Scratch::new("recovery");
+    let file = d.file(
+        "recovery.csv",
         "external_id,name,estimated_remains,linked_families,identification_power,accessibility\n\
          R-1,Open field,300,40,0.8,1\nR-2,Big but closed,2000,500,0.9,0.05\nR-3,Few families,900,10,0.9,1\n",
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .args(["recovery-priority", "--sites", file.to_str().unwrap(), "--json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let ranked: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    );
+    let ranked = json(&common::run(["recovery-priority", "--sites", arg(&file), "--json"]));
     let ids: Vec<&str> = ranked
         .as_array()
         .unwrap()
@@ -162,17 +144,11 @@ fn recovery_sites_are_ranked_with_the_score_explained() {
     // 40 × 0.8 = 32; 500 × 0.9 × 0.05 = 22.5; 10 × 0.9 = 9.
     assert_eq!(ids, ["R-1", "R-2", "R-3"]);
     assert!((ranked[0]["score"].as_f64().unwrap() - 32.0).abs() < 1e-9);
-    std::fs::write(
-        &file,
+    let file = d.file(
+        "recovery.csv",
         "external_id,name,estimated_remains,linked_families,identification_power,accessibility\n\
          R-1,Open field,300,40,1.5,1\n",
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .args(["recovery-priority", "--sites", file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    );
+    let err = bad_input(&common::run(["recovery-priority", "--sites", arg(&file)]));
     assert!(err.contains("line 2") && err.contains("identification_power"), "{err}");
 }

@@ -2,10 +2,12 @@
 //! expected total and per-marker LRs within relative error 1e-9.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 mod cases;
-use cases::{close, expected, output_json, run_all};
+use cases::{close, output_json, run_all, verdict};
+
+mod common;
+use common::{expected, homeward};
 
 fn data_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
@@ -18,7 +20,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
         .find(|p| p.exists())
         .ok_or("no frequency file")?;
     let args = std::fs::read_to_string(dir.join("args")).unwrap_or_default();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_homeward"));
+    let mut cmd = homeward();
     cmd.arg("lr")
         .arg("--h1")
         .arg(dir.join("h1.ped"))
@@ -57,11 +59,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
             }
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
+    verdict(problems)
 }
 
 #[test]

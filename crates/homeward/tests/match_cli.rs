@@ -1,28 +1,35 @@
 //! `homeward match`: same-source fragments grouped, relatives found, bad input named.
 
-use std::process::Command;
+use std::path::Path;
+use std::process::Output;
 
-use serde_json::Value;
+mod common;
+use common::{bad_input, homeward, json, output, Scratch};
+
+/// `homeward match --pm PM --freqs FREQS EXTRA…`.
+fn run_match(pm: &Path, freqs: &Path, extra: &[&str]) -> Output {
+    output(
+        homeward()
+            .args(["match", "--pm"])
+            .arg(pm)
+            .arg("--freqs")
+            .arg(freqs)
+            .args(extra),
+    )
+}
 
 const PM: &str = "id\tfid\tmid\tsex\tM1\tM2\nV1\t0\t0\t1\t10/11\t9/9\nV1b\t0\t0\t1\t10/11\t-/-\nV2\t0\t0\t1\t10/10\t9/10\nV3\t0\t0\t2\t12/12\t10/10\n";
 const FREQS: &str = "marker\tallele\tfreq\nM1\t10\t0.2\nM1\t11\t0.3\nM1\t12\t0.5\nM2\t9\t0.4\nM2\t10\t0.6\n";
 
 #[test]
 fn fragments_are_grouped_and_relatives_found() {
-    let dir = std::env::temp_dir().join(format!("homeward-match-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("pm.ped"), PM).unwrap();
-    std::fs::write(dir.join("freqs.tsv"), FREQS).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .args(["match", "--pm"])
-        .arg(dir.join("pm.ped"))
-        .arg("--freqs")
-        .arg(dir.join("freqs.tsv"))
-        .args(["--min-lr", "2", "--json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dir = Scratch::new("match");
+    let freqs = dir.file("freqs.tsv", FREQS);
+    let v = json(&run_match(
+        &dir.file("pm.ped", PM),
+        &freqs,
+        &["--min-lr", "2", "--json"],
+    ));
     // V1 and V1b agree at M1 (10/11, LR 1 / (2 · 0.2 · 0.3)); V1b is untyped at M2.
     let same = v["same_source"].as_array().unwrap();
     assert_eq!(same.len(), 1, "{v}");
@@ -36,19 +43,9 @@ fn fragments_are_grouped_and_relatives_found() {
         .iter()
         .any(|p| p["a"] == "V1" && p["b"] == "V2" && p["hypothesis"] == "parent-child"));
     // A victim with parents is refused.
-    std::fs::write(
-        dir.join("bad.ped"),
+    let bad = dir.file(
+        "bad.ped",
         "id\tfid\tmid\tsex\tM1\nF\t0\t0\t1\t10/10\nM\t0\t0\t2\t10/10\nC\tF\tM\t1\t10/10\n",
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .args(["match", "--pm"])
-        .arg(dir.join("bad.ped"))
-        .arg("--freqs")
-        .arg(dir.join("freqs.tsv"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("line 4"));
-    std::fs::remove_dir_all(&dir).unwrap();
+    );
+    assert!(bad_input(&run_match(&bad, &freqs, &[])).contains("line 4"));
 }

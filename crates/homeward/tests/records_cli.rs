@@ -1,8 +1,8 @@
 //! `homeward import|export persons` and `audit verify` through the built binary, on SQLite (and on
 //! PostgreSQL when `HOMEWARD_TEST_POSTGRES_URL` is set).
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+use common::{arg, bad_input, homeward, json, ok, run, stdout, with_store, Scratch};
 
 const GOOD: &str =
     "external_id,name,name_script,name_lang,name_kana,name_latin,sex,birth,death,death_place,death_lat,death_lon,source
@@ -10,37 +10,27 @@ JP-1,山田太郎,Hani,ja,やまだ たろう,Yamada Taro,male,1921-04,1946,Komu
 JP-2,佐藤花子,Hani,,さとう はなこ,Sato Hanako,female,1925,1945-12,\"Hamhung, Fuji-machi\",,,MHLW register 4
 ";
 
-fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("homeward-records-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn homeward(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_homeward"))
-        .args(args)
-        .output()
-        .unwrap()
+/// `d` with `text` imported as its persons file; returns the registry's URL.
+fn imported(d: &Scratch, text: &str) -> (String, std::process::Output) {
+    let db = d.db_url();
+    let csv = d.file("persons.csv", text);
+    let out = run(["import", "persons", arg(&csv), "--db", &db]);
+    (db, out)
 }
 
 #[test]
 fn persons_survive_an_import_export_round_trip() {
-    let d = dir("roundtrip");
-    let csv = d.join("persons.csv");
-    std::fs::write(&csv, GOOD).unwrap();
-    let db = format!("sqlite://{}", d.join("r.db").display());
-    let out = homeward(&["import", "persons", csv.to_str().unwrap(), "--db", &db]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = homeward(&["export", "persons", "--format", "csv", "--db", &db]);
-    assert!(out.status.success());
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), GOOD);
-    let out = homeward(&["audit", "verify", "--db", &db]);
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("2 entries"));
-    let json = homeward(&["export", "persons", "--format", "json", "--db", &db]);
-    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let d = Scratch::new("roundtrip");
+    let (db, out) = imported(&d, GOOD);
+    ok(&out);
+    let out = run(["export", "persons", "--format", "csv", "--db", &db]);
+    ok(&out);
+    assert_eq!(stdout(&out), GOOD);
+    let out = run(["audit", "verify", "--db", &db]);
+    ok(&out);
+    assert!(stdout(&out).contains("2 entries"));
+    let v = json(&run(["export", "persons", "--format", "json", "--db", &db]));
     assert_eq!(v.as_array().unwrap().len(), 2);
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
@@ -59,57 +49,40 @@ fn a_bad_row_rejects_the_file_and_names_line_and_column() {
         ("shape", format!("{GOOD}JP-3,x\n"), "line 4"),
     ];
     for (name, text, needle) in cases {
-        let d = dir(name);
-        let csv = d.join("persons.csv");
-        std::fs::write(&csv, text).unwrap();
-        let db = format!("sqlite://{}", d.join("r.db").display());
-        let out = homeward(&["import", "persons", csv.to_str().unwrap(), "--db", &db]);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        let d = Scratch::new(name);
+        let (db, out) = imported(&d, &text);
+        let err = bad_input(&out);
         assert!(err.contains(needle), "{name}: '{needle}' not in {err}");
-        let export = homeward(&["export", "persons", "--db", &db]);
+        let export = run(["export", "persons", "--db", &db]);
         assert_eq!(
-            String::from_utf8_lossy(&export.stdout).lines().count(),
+            stdout(&export).lines().count(),
             1,
             "{name}: only the header, nothing imported"
         );
-        std::fs::remove_dir_all(&d).unwrap();
     }
 }
 
 #[test]
 fn audit_verify_fails_after_a_row_is_altered_by_hand() {
-    let d = dir("tamper");
-    let csv = d.join("persons.csv");
-    std::fs::write(&csv, GOOD).unwrap();
-    let path = d.join("r.db");
-    let db = format!("sqlite://{}", path.display());
-    assert!(homeward(&["import", "persons", csv.to_str().unwrap(), "--db", &db])
-        .status
-        .success());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let store = registry::Store::open(&db).await.unwrap();
+    let d = Scratch::new("tamper");
+    let (db, out) = imported(&d, GOOD);
+    ok(&out);
+    with_store(&db, async |store| {
         let mut forged = store.audit_entries(0, 1).await.unwrap().remove(0);
         forged.after = forged.after.map(|a| a.replace("Yamada", "Yamamoto"));
-        registry::testing::forge_audit_entry(&store, &forged).await.unwrap();
-        store.close().await;
+        registry::testing::forge_audit_entry(store, &forged).await.unwrap();
     });
-    let out = homeward(&["audit", "verify", "--db", &db]);
+    let out = run(["audit", "verify", "--db", &db]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("broken at entry 1"));
-    std::fs::remove_dir_all(&d).unwrap();
+    assert!(common::stderr(&out).contains("broken at entry 1"));
 }
 
 #[test]
 fn users_tokens_and_the_server_from_the_command_line() {
     use std::io::{BufRead, Read, Write};
-    let d = dir("serve");
-    let db = format!("sqlite://{}", d.join("s.db").display());
-    let mut add = Command::new(env!("CARGO_BIN_EXE_homeward"))
+    let d = Scratch::new("serve");
+    let db = d.db_url();
+    let mut add = homeward()
         .args([
             "user",
             "add",
@@ -131,7 +104,7 @@ fn users_tokens_and_the_server_from_the_command_line() {
         .write_all(b"a long enough password\n")
         .unwrap();
     assert!(add.wait().unwrap().success());
-    let bad_role = homeward(&[
+    let bad_role = run([
         "user",
         "add",
         "--username",
@@ -142,11 +115,11 @@ fn users_tokens_and_the_server_from_the_command_line() {
         "--db",
         &db,
     ]);
-    assert_eq!(bad_role.status.code(), Some(2));
-    let token = homeward(&["token", "create", "--username", "kenji", "--db", &db]);
-    assert!(token.status.success());
-    let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_homeward"))
+    bad_input(&bad_role);
+    let token = run(["token", "create", "--username", "kenji", "--db", &db]);
+    ok(&token);
+    let token = stdout(&token).trim().to_owned();
+    let mut server = homeward()
         .args(["serve", "--listen", "127.0.0.1:0", "--db", &db])
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -174,20 +147,14 @@ fn users_tokens_and_the_server_from_the_command_line() {
     server.wait().unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("\"role\":\"reviewer\""), "{response}");
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn sites_families_and_missions_export_as_json_without_contacts() {
     use registry::model::{Name, NameKind, NewSite, SiteStatus};
-    let d = dir("export-json");
-    let db = format!("sqlite://{}", d.join("e.db").display());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let store = registry::Store::open(&db).await.unwrap();
+    let d = Scratch::new("export-json");
+    let db = d.db_url();
+    with_store(&db, async |store| {
         let site = NewSite {
             external_id: "S-1".into(),
             names: vec![Name::new("Komusan", "Latn", None, NameKind::Primary).unwrap()],
@@ -208,17 +175,12 @@ fn sites_families_and_missions_export_as_json_without_contacts() {
             },
         };
         store.create_family("t", &family).await.unwrap();
-        store.close().await;
     });
-    let sites = homeward(&["export", "sites", "--db", &db]);
-    let v: serde_json::Value = serde_json::from_slice(&sites.stdout).unwrap();
+    let v = json(&run(["export", "sites", "--db", &db]));
     assert_eq!(v[0]["external_id"], "S-1");
-    let families = homeward(&["export", "families", "--db", &db]);
-    let text = String::from_utf8(families.stdout).unwrap();
+    let text = stdout(&run(["export", "families", "--db", &db]));
     assert!(text.contains("F-1") && !text.contains("hanako@example.jp"), "{text}");
-    let missions = homeward(&["export", "missions", "--db", &db]);
-    assert!(missions.status.success());
-    let csv = homeward(&["export", "sites", "--format", "csv", "--db", &db]);
+    ok(&run(["export", "missions", "--db", &db]));
+    let csv = run(["export", "sites", "--format", "csv", "--db", &db]);
     assert_eq!(csv.status.code(), Some(2), "nested records export as JSON only");
-    std::fs::remove_dir_all(&d).unwrap();
 }

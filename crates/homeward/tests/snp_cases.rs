@@ -3,26 +3,25 @@
 //! with STRs, and bad input (file, line, field, exit code 2).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
 mod cases;
 mod common;
-use cases::{close, expected, output_json, run_all};
-use common::Dir;
+use cases::{close, output_json, run_all, verdict};
+use common::{assert_refused, expected, homeward, Scratch};
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/snp")
 }
 
 fn lr_json(args: &[&std::ffi::OsStr]) -> Value {
-    output_json(Command::new(env!("CARGO_BIN_EXE_homeward")).args(args)).unwrap()
+    output_json(homeward().args(args)).unwrap()
 }
 
 fn run_case(dir: &Path) -> Result<(), String> {
     let extra = std::fs::read_to_string(dir.join("args")).unwrap_or_default();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_homeward"));
+    let mut cmd = homeward();
     cmd.arg("lr")
         .arg("--h1")
         .arg(dir.join("h1.ped"))
@@ -65,11 +64,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
     if Some(markers) != want["n_markers_panel"].as_u64() {
         problems.push(format!("{markers} markers, expected {}", want["n_markers_panel"]));
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
+    verdict(problems)
 }
 
 #[test]
@@ -84,7 +79,7 @@ const STR_FREQS: &str = "marker\tallele\tfreq\nM1\t10\t0.5\nM1\t11\t0.3\nM1\t12\
 #[test]
 fn str_and_snp_evidence_combine_into_one_lr() {
     let case = data_dir().join("case_001_duo_father_son_gt");
-    let dir = Dir::new("snp", "combine");
+    let dir = Scratch::new("combine");
     let ped = dir.file("h1.ped", STR_PED);
     let freqs = dir.file("freqs.tsv", STR_FREQS);
     let (vcf, panel) = (case.join("genotypes.vcf"), case.join("panel.tsv"));
@@ -131,13 +126,13 @@ fn str_and_snp_evidence_combine_into_one_lr() {
 /// Runs case 001 with one file replaced and expects exit code 2 and every needle in the message.
 fn expect_bad(name: &str, file: &str, edit: impl Fn(&str) -> String, needles: &[&str]) {
     let case = data_dir().join("case_001_duo_father_son_gt");
-    let dir = Dir::new("snp-bad", name);
+    let dir = Scratch::new(name);
     let path = |f: &str| {
         let text = std::fs::read_to_string(case.join(f)).unwrap();
         dir.file(f, &if f == file { edit(&text) } else { text })
     };
     let (ped, vcf, panel) = (path("h1.ped"), path("genotypes.vcf"), path("panel.tsv"));
-    let out = Command::new(env!("CARGO_BIN_EXE_homeward"))
+    let out = homeward()
         .arg("lr")
         .arg("--h1")
         .arg(&ped)
@@ -147,13 +142,7 @@ fn expect_bad(name: &str, file: &str, edit: impl Fn(&str) -> String, needles: &[
         .arg(&panel)
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{name}: {stderr}");
-    for needle in needles {
-        assert!(stderr.contains(needle), "{name}: '{needle}' not in: {stderr}");
-    }
-    assert!(out.stdout.is_empty(), "{name}: printed a result despite the error");
+    assert_refused(name, &out, needles);
 }
 
 #[test]
@@ -226,8 +215,8 @@ fn relationship_likelihoods_equal_the_pedigree_lr_and_ibd_posteriors_sum_to_one(
     // Case 031 is first cousins C1, C2 against unrelated, on a sex-averaged map.
     let case = data_dir().join("case_031_cousins");
     let want = expected(&case);
-    let dir = Dir::new("snp", "relationship");
-    let ibd = dir.0.join("ibd.tsv");
+    let dir = Scratch::new("relationship");
+    let ibd = dir.join("ibd.tsv");
     let os = std::ffi::OsStr::new;
     let got = lr_json(&[
         os("relationship"),
@@ -277,12 +266,12 @@ fn edited_case_001(
     extra: &[&str],
 ) -> Result<Value, String> {
     let case = data_dir().join("case_001_duo_father_son_gt");
-    let dir = Dir::new("snp-edited", name);
+    let dir = Scratch::new(name);
     let read = |f: &str| std::fs::read_to_string(case.join(f)).unwrap();
-    let vcf = dir.file("genotypes.vcf", &edit_vcf(&read("genotypes.vcf")));
-    let panel = dir.file("panel.tsv", &edit_panel(&read("panel.tsv")));
+    let vcf = dir.file("genotypes.vcf", edit_vcf(&read("genotypes.vcf")));
+    let panel = dir.file("panel.tsv", edit_panel(&read("panel.tsv")));
     output_json(
-        Command::new(env!("CARGO_BIN_EXE_homeward"))
+        homeward()
             .arg("lr")
             .arg("--h1")
             .arg(case.join("h1.ped"))

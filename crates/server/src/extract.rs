@@ -102,7 +102,10 @@ pub(crate) fn created<T>(value: T) -> Created<T> {
 
 /// The record found by id, else 404 naming `what` and the id.
 pub(crate) fn found<T>(value: Option<T>, what: &str, id: i64) -> Result<Json<T>, ApiError> {
-    value
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("{what} {id}")))
+    existing(value, what, id).map(Json)
+}
+
+/// The record looked up, or 404 naming it (`what` and `id`): also for the parent a list is of.
+pub(crate) fn existing<T>(value: Option<T>, what: &str, id: i64) -> Result<T, ApiError> {
+    value.ok_or_else(|| ApiError::NotFound(format!("{what} {id}")))
 }

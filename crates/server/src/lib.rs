@@ -8,7 +8,7 @@
 //! `POST /api/v1/session` (browsers).
 //!
 //! Persons, sites, audit and users are handled in `persons`; families, references, remains,
-//! samples with their custody, and missions in `records`. Genotypes leave the server only from the
+//! samples with their custody, and missions in `families_samples_missions`. Genotypes leave the server only from the
 //! `/profile` endpoints and contact details only from `/families/{id}/contacts`, each read audited
 //! by the registry; see `permissions.rs` for who may call them. Every request is traced (method,
 //! route, status, latency; `logging.rs`).
@@ -20,10 +20,10 @@ mod auth;
 mod decisions;
 mod error;
 mod extract;
+mod families_samples_missions;
 pub mod logging;
 mod permissions;
 mod persons;
-mod records;
 mod routes;
 mod visits;
 mod web;

@@ -16,7 +16,7 @@ use registry::{Role, User};
 use serde_json::{json, Value};
 
 use crate::auth::{bearer_or_cookie, SESSION_COOKIE};
-use crate::{auth, decisions, persons, records, visits, AppState, Permission};
+use crate::{auth, decisions, families_samples_missions, persons, visits, AppState, Permission};
 
 /// One endpoint or page: method, path (axum syntax), the permission it needs (`None`: public or
 /// any signed-in user, see `public`), what it does, and its handler. Made only by [`routes!`].
@@ -107,35 +107,35 @@ pub const ROUTES: &[RouteSpec] = routes! {
     GET "/api/v1/audit/verify", ReadAudit => persons::audit_verify, "Check the audit chain";
     GET "/api/v1/users", ManageUsers => persons::list_users, "Users and roles";
     // Families of the missing.
-    GET "/api/v1/families", ReadFamilies => records::list_families, "Families (without contact details)";
-    POST "/api/v1/families", WriteFamilies => records::create_family, "Record a family";
-    GET "/api/v1/families/{id}", ReadFamilies => records::get_family, "One family";
-    GET "/api/v1/families/{id}/contacts", ReadContacts => records::family_contacts, "A family's contact details (the read is audited)";
-    GET "/api/v1/families/{id}/members", ReadFamilies => records::list_members, "A family's members";
-    POST "/api/v1/families/{id}/members", WriteFamilies => records::add_member, "Add a member to a family";
-    GET "/api/v1/families/{id}/pedigree", ReadFamilies => records::family_pedigree, "A family's pedigree (id, father, mother, sex)";
+    GET "/api/v1/families", ReadFamilies => families_samples_missions::list_families, "Families (without contact details)";
+    POST "/api/v1/families", WriteFamilies => families_samples_missions::create_family, "Record a family";
+    GET "/api/v1/families/{id}", ReadFamilies => families_samples_missions::get_family, "One family";
+    GET "/api/v1/families/{id}/contacts", ReadContacts => families_samples_missions::family_contacts, "A family's contact details (the read is audited)";
+    GET "/api/v1/families/{id}/members", ReadFamilies => families_samples_missions::list_members, "A family's members";
+    POST "/api/v1/families/{id}/members", WriteFamilies => families_samples_missions::add_member, "Add a member to a family";
+    GET "/api/v1/families/{id}/pedigree", ReadFamilies => families_samples_missions::family_pedigree, "A family's pedigree (id, father, mother, sex)";
     // Reference samples given by relatives.
-    GET "/api/v1/references", ReadReferences => records::list_references, "A family's reference samples, without genotypes (?family=)";
-    POST "/api/v1/references", WriteReferences => records::create_reference, "Record a reference sample with its profile and consent";
-    GET "/api/v1/references/{id}", ReadReferences => records::get_reference, "One reference sample, without genotypes";
-    GET "/api/v1/references/{id}/profile", ReadProfiles => records::reference_profile, "A reference's genotypes, none once consent is withdrawn (the read is audited)";
-    POST "/api/v1/references/{id}/withdraw", WriteReferences => records::withdraw_consent, "Withdraw consent: erase the genotypes, flag the identifications resting on them";
+    GET "/api/v1/references", ReadReferences => families_samples_missions::list_references, "A family's reference samples, without genotypes (?family=)";
+    POST "/api/v1/references", WriteReferences => families_samples_missions::create_reference, "Record a reference sample with its profile and consent";
+    GET "/api/v1/references/{id}", ReadReferences => families_samples_missions::get_reference, "One reference sample, without genotypes";
+    GET "/api/v1/references/{id}/profile", ReadProfiles => families_samples_missions::reference_profile, "A reference's genotypes, none once consent is withdrawn (the read is audited)";
+    POST "/api/v1/references/{id}/withdraw", WriteReferences => families_samples_missions::withdraw_consent, "Withdraw consent: erase the genotypes, flag the identifications resting on them";
     // Remains, samples and custody.
-    GET "/api/v1/remains", ReadRemains => records::list_remains, "Remains recovered from a site (?site=)";
-    POST "/api/v1/remains", WriteRemains => records::create_remains, "Record recovered remains";
-    GET "/api/v1/remains/{id}", ReadRemains => records::get_remains, "One set of remains";
-    GET "/api/v1/samples", ReadSamples => records::list_samples, "Samples taken from remains, without genotypes (?remains=)";
-    POST "/api/v1/samples", WriteSamples => records::create_sample, "Record a sample";
-    GET "/api/v1/samples/{id}", ReadSamples => records::get_sample, "One sample, without genotypes";
-    GET "/api/v1/samples/{id}/profile", ReadProfiles => records::sample_profile, "A sample's profile (the read is audited)";
-    PUT "/api/v1/samples/{id}/profile", WriteProfiles => records::set_sample_profile, "Record the laboratory's profile of a sample (409 if stale)";
-    GET "/api/v1/samples/{id}/custody", ReadSamples => records::custody_chain, "A sample's chain of custody";
-    POST "/api/v1/samples/{id}/custody", WriteSamples => records::append_custody_event, "Append an event to a sample's chain of custody";
+    GET "/api/v1/remains", ReadRemains => families_samples_missions::list_remains, "Remains recovered from a site (?site=)";
+    POST "/api/v1/remains", WriteRemains => families_samples_missions::create_remains, "Record recovered remains";
+    GET "/api/v1/remains/{id}", ReadRemains => families_samples_missions::get_remains, "One set of remains";
+    GET "/api/v1/samples", ReadSamples => families_samples_missions::list_samples, "Samples taken from remains, without genotypes (?remains=)";
+    POST "/api/v1/samples", WriteSamples => families_samples_missions::create_sample, "Record a sample";
+    GET "/api/v1/samples/{id}", ReadSamples => families_samples_missions::get_sample, "One sample, without genotypes";
+    GET "/api/v1/samples/{id}/profile", ReadProfiles => families_samples_missions::sample_profile, "A sample's profile (the read is audited)";
+    PUT "/api/v1/samples/{id}/profile", WriteProfiles => families_samples_missions::set_sample_profile, "Record the laboratory's profile of a sample (409 if stale)";
+    GET "/api/v1/samples/{id}/custody", ReadSamples => families_samples_missions::custody_chain, "A sample's chain of custody";
+    POST "/api/v1/samples/{id}/custody", WriteSamples => families_samples_missions::append_custody_event, "Append an event to a sample's chain of custody";
     // Missions.
-    GET "/api/v1/missions", ReadMissions => records::list_missions, "Grave visits and recoveries";
-    POST "/api/v1/missions", WriteMissions => records::create_mission, "Plan a mission";
-    GET "/api/v1/missions/{id}", ReadMissions => records::get_mission, "One mission";
-    POST "/api/v1/missions/{id}/outcome", WriteMissions => records::set_mission_outcome, "Record what a mission achieved (409 if stale)";
+    GET "/api/v1/missions", ReadMissions => families_samples_missions::list_missions, "Grave visits and recoveries";
+    POST "/api/v1/missions", WriteMissions => families_samples_missions::create_mission, "Plan a mission";
+    GET "/api/v1/missions/{id}", ReadMissions => families_samples_missions::get_mission, "One mission";
+    POST "/api/v1/missions/{id}/outcome", WriteMissions => families_samples_missions::set_mission_outcome, "Record what a mission achieved (409 if stale)";
     GET "/api/v1/missions/{id}/itinerary", ReadMissions => visits::mission_itinerary, "A mission's planned itinerary: day plans";
     POST "/api/v1/missions/{id}/itinerary", WriteMissions => visits::plan_mission_itinerary, "Plan a mission's days from the visit requests for its sites (409 if stale)";
     GET "/api/v1/visit-requests", ReadVisitRequests => visits::list_visit_requests, "Families' requests to visit graves (?site=)";

@@ -78,6 +78,28 @@ impl Running {
         let (status, _, body) = self.raw(method, path, &auth, bytes.as_deref()).await;
         (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
     }
+
+    /// `call` as `role`, asserting the answer's status; returns the body. `label` (the backend)
+    /// is in the failure message.
+    async fn expect(
+        &self,
+        label: &str,
+        status: u16,
+        method: &str,
+        path: &str,
+        role: Role,
+        body: Option<Value>,
+    ) -> Value {
+        let (st, v) = self.call(method, path, Some(role), body).await;
+        assert_eq!(st, status, "{label}: {method} {path} as {role}: {v}");
+        v
+    }
+
+    /// A web page as `role` (by its token): status and HTML.
+    async fn page(&self, path: &str, role: Role) -> (u16, String) {
+        let (st, _, body) = self.raw("GET", path, &[self.auth(role)], None).await;
+        (st, String::from_utf8_lossy(&body).into_owned())
+    }
 }
 
 fn bearer(token: &str) -> Header {
@@ -1003,130 +1025,167 @@ fn grave_to_laboratory_6_the_audit_log_records_the_sensitive_reads_and_is_intact
     grave_to_laboratory(6);
 }
 
-#[test]
-fn two_reviewers_confirm_and_nobody_else_can() {
-    on_every_backend(ServerConfig::default(), |label, s| async move {
-        seed_one_of_each(&s).await;
-        s.store
-            .add_user("setup", "second-reviewer", Role::Reviewer, "a long enough password")
-            .await
-            .unwrap();
-        let second = s
-            .store
-            .create_token("setup", "second-reviewer", "api", None)
-            .await
-            .unwrap();
-        // A second sample of the seeded remains, paired with the seeded missing member by a job.
-        let second_sample = created(
-            &s,
-            "/api/v1/samples",
-            Role::Admin,
-            json!({ "external_id": "SM-2", "remains_id": 1, "lab": "ICMP Tuzla", "profile_kind": "STR", "profile": { "STR": str_profile() } }),
+/// An identification proposed on the seeded records and confirmed by one reviewer so far.
+struct Proposal {
+    /// Its id, as the API gives it.
+    id: Value,
+    /// `/api/v1/identifications/{id}/reviews`.
+    reviews: String,
+    /// The token of a second reviewer.
+    second_reviewer: String,
+    /// The matching job whose stored candidate it rests on.
+    job_id: i64,
+}
+
+async fn review_1_proposed_and_confirmed_once(label: &str, s: &Running) -> Proposal {
+    seed_one_of_each(s).await;
+    s.store
+        .add_user("setup", "second-reviewer", Role::Reviewer, "a long enough password")
+        .await
+        .unwrap();
+    let second_reviewer = s
+        .store
+        .create_token("setup", "second-reviewer", "api", None)
+        .await
+        .unwrap();
+    // A second sample of the seeded remains, paired with the seeded missing member by a job (the
+    // seeded sample has its identification already).
+    let second_sample = created(
+        s,
+        "/api/v1/samples",
+        Role::Admin,
+        json!({ "external_id": "SM-2", "remains_id": 1, "lab": "ICMP Tuzla", "profile_kind": "STR", "profile": { "STR": str_profile() } }),
+    )
+    .await;
+    let candidate = stored_candidate(s, second_sample["id"].as_i64().unwrap(), 1, 1, 1, 9.4).await;
+    let job_id = s.store.get_candidate(candidate).await.unwrap().unwrap().job_id;
+    let proposal = json!({ "candidate_id": candidate });
+    let id = s
+        .expect(
+            label,
+            201,
+            "POST",
+            "/api/v1/identifications",
+            Role::LabAnalyst,
+            Some(proposal),
         )
         .await;
-        let sample_id = second_sample["id"].as_i64().unwrap();
-        let candidate = stored_candidate(&s, sample_id, 1, 1, 1, 9.4).await;
-        let job_id = s.store.get_candidate(candidate).await.unwrap().unwrap().job_id;
-        let proposal = json!({ "candidate_id": candidate });
-        let (st, id) = s
-            .call(
-                "POST",
-                "/api/v1/identifications",
-                Some(Role::LabAnalyst),
-                Some(proposal),
-            )
-            .await;
-        assert_eq!(st, 201, "{label}: {id}");
-        let path = format!("/api/v1/identifications/{}/reviews", id["id"]);
-        let confirm = json!({ "decision": "confirm", "comment": "LR far above the threshold; pedigree checked" });
-        let (st, first) = s.call("POST", &path, Some(Role::Reviewer), Some(confirm.clone())).await;
-        assert_eq!(
-            (st, first["status"].as_str()),
-            (200, Some("proposed")),
-            "{label}: {first}"
-        );
-        // The same reviewer again, a lab analyst and an admin are all refused.
-        let (st, _) = s.call("POST", &path, Some(Role::Reviewer), Some(confirm.clone())).await;
-        assert_eq!(st, 403, "{label}: one reviewer cannot confirm twice");
-        for role in [Role::LabAnalyst, Role::Admin] {
-            let (st, _) = s.call("POST", &path, Some(role), Some(confirm.clone())).await;
-            assert_eq!(st, 403, "{label}: {role} may not confirm");
+    let reviews = format!("/api/v1/identifications/{}/reviews", id["id"]);
+    let first = s
+        .expect(label, 200, "POST", &reviews, Role::Reviewer, Some(confirmation()))
+        .await;
+    assert_eq!(first["status"].as_str(), Some("proposed"), "{label}: {first}");
+    // The same reviewer again, a lab analyst and an admin are all refused.
+    let (st, _) = s
+        .call("POST", &reviews, Some(Role::Reviewer), Some(confirmation()))
+        .await;
+    assert_eq!(st, 403, "{label}: one reviewer cannot confirm twice");
+    for role in [Role::LabAnalyst, Role::Admin] {
+        let (st, _) = s.call("POST", &reviews, Some(role), Some(confirmation())).await;
+        assert_eq!(st, 403, "{label}: {role} may not confirm");
+    }
+    Proposal {
+        id: id["id"].clone(),
+        reviews,
+        second_reviewer,
+        job_id,
+    }
+}
+
+/// A reviewer's confirmation.
+fn confirmation() -> Value {
+    json!({ "decision": "confirm", "comment": "LR far above the threshold; pedigree checked" })
+}
+
+/// The person's status as the family liaison sees it.
+async fn person_status(s: &Running, id: i64) -> Value {
+    let (_, person) = s
+        .call("GET", &format!("/api/v1/persons/{id}"), Some(Role::FamilyLiaison), None)
+        .await;
+    person["status"].clone()
+}
+
+async fn review_2_a_second_reviewer_confirms(label: &str, s: &Running, p: &Proposal) {
+    let body = confirmation().to_string();
+    let (st, _, body) = s
+        .raw("POST", &p.reviews, &[bearer(&p.second_reviewer)], Some(body.as_bytes()))
+        .await;
+    let decided: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (st, decided["status"].as_str()),
+        (200, Some("confirmed")),
+        "{label}: {decided}"
+    );
+    assert_eq!(person_status(s, 1).await, "identified", "{label}");
+    let path = format!("/api/v1/identifications/{}", p.id);
+    let full = s.expect(label, 200, "GET", &path, Role::FamilyLiaison, None).await;
+    assert_eq!(full["reviews"].as_array().map(Vec::len), Some(2), "{label}: {full}");
+    assert_eq!(full["evidence"]["job_id"].as_i64(), Some(p.job_id));
+    assert_eq!(
+        full["evidence"]["log10_lr"].as_f64(),
+        Some(9.4),
+        "{label}: the stored figure"
+    );
+}
+
+async fn review_3_the_family_is_told_and_the_remains_go_home(label: &str, s: &Running, p: &Proposal) {
+    let notice = json!({ "family_id": 1, "identification_id": p.id, "channel": "visit", "note": "with the liaison" });
+    let (st, _) = s
+        .call(
+            "POST",
+            "/api/v1/notifications",
+            Some(Role::Reviewer),
+            Some(notice.clone()),
+        )
+        .await;
+    assert_eq!(st, 403, "{label}: reviewers decide, liaisons tell the family");
+    created(s, "/api/v1/notifications", Role::FamilyLiaison, notice).await;
+    let list = s
+        .expect(
+            label,
+            200,
+            "GET",
+            "/api/v1/notifications?family=1",
+            Role::Reviewer,
+            None,
+        )
+        .await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{label}: {list}");
+    let handover = json!({ "identification_id": p.id, "handed_to": "the Yamada family", "place": "Maizuru", "handed_on": "2027-04" });
+    let rep = created(s, "/api/v1/repatriations", Role::FamilyLiaison, handover).await;
+    let path = format!("/api/v1/repatriations/{}", rep["id"]);
+    s.expect(label, 200, "GET", &path, Role::MissionPlanner, None).await;
+    assert_eq!(person_status(s, 1).await, "returned", "{label}");
+    let (_, v) = s.call("GET", "/api/v1/audit/verify", Some(Role::Admin), None).await;
+    assert_eq!(v["intact"].as_bool(), Some(true));
+}
+
+/// The first `steps` steps of an identification from proposal to repatriation; one test per step.
+fn two_reviewers(steps: usize) {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        let p = review_1_proposed_and_confirmed_once(label, &s).await;
+        if steps >= 2 {
+            review_2_a_second_reviewer_confirms(label, &s, &p).await;
         }
-        let (st, _, body) = s
-            .raw("POST", &path, &[bearer(&second)], Some(confirm.to_string().as_bytes()))
-            .await;
-        let decided: Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(
-            (st, decided["status"].as_str()),
-            (200, Some("confirmed")),
-            "{label}: {decided}"
-        );
-        let (_, person) = s
-            .call("GET", "/api/v1/persons/1", Some(Role::FamilyLiaison), None)
-            .await;
-        assert_eq!(person["status"].as_str(), Some("identified"), "{label}");
-        let (st, full) = s
-            .call(
-                "GET",
-                &format!("/api/v1/identifications/{}", id["id"]),
-                Some(Role::FamilyLiaison),
-                None,
-            )
-            .await;
-        assert_eq!(
-            (st, full["reviews"].as_array().map(Vec::len)),
-            (200, Some(2)),
-            "{label}: {full}"
-        );
-        assert_eq!(full["evidence"]["job_id"].as_i64(), Some(job_id));
-        assert_eq!(full["evidence"]["sample_id"].as_i64(), Some(sample_id));
-        assert_eq!(full["evidence"]["log10_lr"].as_f64(), Some(9.4));
-        // The family is told, then the remains are handed over: the person is home.
-        let notice =
-            json!({ "family_id": 1, "identification_id": id["id"], "channel": "visit", "note": "with the liaison" });
-        let (st, _) = s
-            .call(
-                "POST",
-                "/api/v1/notifications",
-                Some(Role::Reviewer),
-                Some(notice.clone()),
-            )
-            .await;
-        assert_eq!(st, 403, "{label}: reviewers decide, liaisons tell the family");
-        let (st, n) = s
-            .call("POST", "/api/v1/notifications", Some(Role::FamilyLiaison), Some(notice))
-            .await;
-        assert_eq!(st, 201, "{label}: {n}");
-        let (st, list) = s
-            .call("GET", "/api/v1/notifications?family=1", Some(Role::Reviewer), None)
-            .await;
-        assert_eq!((st, list.as_array().map(Vec::len)), (200, Some(1)), "{label}: {list}");
-        let handover = json!({ "identification_id": id["id"], "handed_to": "the Yamada family", "place": "Maizuru", "handed_on": "2027-04" });
-        let (st, rep) = s
-            .call(
-                "POST",
-                "/api/v1/repatriations",
-                Some(Role::FamilyLiaison),
-                Some(handover),
-            )
-            .await;
-        assert_eq!(st, 201, "{label}: {rep}");
-        let (st, _) = s
-            .call(
-                "GET",
-                &format!("/api/v1/repatriations/{}", rep["id"]),
-                Some(Role::MissionPlanner),
-                None,
-            )
-            .await;
-        assert_eq!(st, 200);
-        let (_, person) = s
-            .call("GET", "/api/v1/persons/1", Some(Role::FamilyLiaison), None)
-            .await;
-        assert_eq!(person["status"].as_str(), Some("returned"), "{label}");
-        let (_, v) = s.call("GET", "/api/v1/audit/verify", Some(Role::Admin), None).await;
-        assert_eq!(v["intact"].as_bool(), Some(true));
+        if steps >= 3 {
+            review_3_the_family_is_told_and_the_remains_go_home(label, &s, &p).await;
+        }
     });
+}
+
+#[test]
+fn two_reviewers_1_one_confirmation_leaves_it_proposed_and_nobody_else_may_confirm() {
+    two_reviewers(1);
+}
+
+#[test]
+fn two_reviewers_2_a_second_reviewer_confirms_and_the_person_is_identified() {
+    two_reviewers(2);
+}
+
+#[test]
+fn two_reviewers_3_the_family_is_told_and_the_person_is_returned() {
+    two_reviewers(3);
 }
 
 /// Three small markers for matching jobs.
@@ -1149,165 +1208,195 @@ fn matching_config() -> ServerConfig {
     }
 }
 
-#[test]
-fn a_matching_job_reports_progress_and_finds_the_missing_son() {
-    on_every_backend(matching_config(), |label, s| async move {
-        let lab = Role::LabAnalyst;
-        let site = created(&s, "/api/v1/sites", Role::Admin, site("S-9")).await;
-        let person = created(&s, "/api/v1/persons", Role::FamilyLiaison, person("P-9")).await;
-        let family = created(&s, "/api/v1/families", Role::FamilyLiaison, family("F-9")).await;
-        let f = family["id"].as_i64().unwrap();
-        let members = format!("/api/v1/families/{f}/members");
-        let father = created(
-            &s,
-            &members,
-            Role::FamilyLiaison,
-            json!({ "display_name": "Ichiro", "sex": "male", "alive": true, "is_missing": false }),
-        )
-        .await;
-        let mother = created(
-            &s,
-            &members,
-            Role::FamilyLiaison,
-            json!({ "display_name": "Hana", "sex": "female", "alive": false, "is_missing": false }),
-        )
-        .await;
-        created(
-            &s,
-            &members,
-            Role::FamilyLiaison,
-            json!({ "display_name": "Taro", "sex": "male", "alive": false, "is_missing": true, "person_id": person["id"],
-                    "father_member_id": father["id"], "mother_member_id": mother["id"] }),
-        )
-        .await;
-        created(
-            &s,
-            "/api/v1/references",
-            lab,
-            json!({ "external_id": "R-9", "donor_member_id": father["id"], "kit": "test",
-                    "profile": { "str_profile": { "M1": "10/11", "M2": "12/12", "M3": "10/13" } },
-                    "consent": { "scope": "identification-only", "date": "2026-01" } }),
-        )
-        .await;
-        let remains = created(
-            &s,
-            "/api/v1/remains",
-            lab,
-            json!({ "external_id": "RM-9", "site_id": site["id"], "skeletal_element": "tooth" }),
-        )
-        .await;
-        // The son carries one of his father's alleles at every marker; the stranger does not.
-        for (id, profile) in [
-            ("SM-son", json!({ "M1": "11/13", "M2": "12/10", "M3": "13/12" })),
-            ("SM-stranger", json!({ "M1": "12/12", "M2": "11/13", "M3": "11/11" })),
-        ] {
-            created(
-                &s,
-                "/api/v1/samples",
-                lab,
-                json!({ "external_id": id, "remains_id": remains["id"], "lab": "lab", "profile_kind": "STR", "profile": { "STR": profile } }),
-            )
-            .await;
-        }
-        // Who to sample next: the living brother of the missing son is the one candidate; the page
-        // is for the family liaison, and shows no genotype.
-        created(
-            &s,
-            &members,
-            Role::FamilyLiaison,
-            json!({ "display_name": "Jiro", "sex": "male", "alive": true, "is_missing": false,
-                    "father_member_id": father["id"], "mother_member_id": mother["id"] }),
-        )
-        .await;
-        let auth = [s.auth(Role::FamilyLiaison)];
-        let (st, _, html) = s.raw("GET", &format!("/families/{f}/advice"), &auth, None).await;
-        let html = String::from_utf8_lossy(&html);
-        assert_eq!(st, 200, "{label}: {html}");
-        assert!(
-            html.contains("Who to sample next") && html.contains("Jiro"),
-            "{label}: {html}"
-        );
-        for genotype in ["10/11", "12/12", "10/13"] {
-            assert!(!html.contains(genotype), "{label}: {genotype} on the advice page");
-        }
-        let auth = [s.auth(Role::Viewer)];
-        let (st, _, _) = s.raw("GET", &format!("/families/{f}/advice"), &auth, None).await;
-        assert_eq!(st, 403, "{label}: viewers see no family");
+/// A family member as the family liaison records it.
+async fn member(s: &Running, family: i64, body: Value) -> Value {
+    created(
+        s,
+        &format!("/api/v1/families/{family}/members"),
+        Role::FamilyLiaison,
+        body,
+    )
+    .await
+}
 
-        let (st, job) = s.call("POST", "/api/v1/jobs", Some(lab), None).await;
-        assert_eq!(st, 202, "{label}: {job}");
-        let path = format!("/api/v1/jobs/{}", job["id"]);
-        let mut seen = Vec::new();
-        let mut view = Value::Null;
-        for _ in 0..300 {
-            let (st, v) = s.call("GET", &path, Some(Role::Reviewer), None).await;
-            assert_eq!(st, 200, "{label}: {v}");
-            seen.push(v["status"].as_str().unwrap_or("?").to_owned());
-            view = v;
-            if view["status"] == "done" || view["status"] == "failed" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+/// A family with a missing son, the father's reference, and two samples from one set of remains (the
+/// son's and a stranger's); the family page's advice on whom to sample next.
+async fn matching_1_the_family_and_its_advice(label: &str, s: &Running) {
+    let lab = Role::LabAnalyst;
+    let site = created(s, "/api/v1/sites", Role::Admin, site("S-9")).await;
+    let person = created(s, "/api/v1/persons", Role::FamilyLiaison, person("P-9")).await;
+    let family = created(s, "/api/v1/families", Role::FamilyLiaison, family("F-9")).await;
+    let f = family["id"].as_i64().unwrap();
+    let father = member(
+        s,
+        f,
+        json!({ "display_name": "Ichiro", "sex": "male", "alive": true, "is_missing": false }),
+    )
+    .await;
+    let mother = member(
+        s,
+        f,
+        json!({ "display_name": "Hana", "sex": "female", "alive": false, "is_missing": false }),
+    )
+    .await;
+    let parents = |mut child: Value| {
+        child["father_member_id"] = father["id"].clone();
+        child["mother_member_id"] = mother["id"].clone();
+        child
+    };
+    member(
+        s,
+        f,
+        parents(json!({ "display_name": "Taro", "sex": "male", "alive": false, "is_missing": true, "person_id": person["id"] })),
+    )
+    .await;
+    created(
+        s,
+        "/api/v1/references",
+        lab,
+        json!({ "external_id": "R-9", "donor_member_id": father["id"], "kit": "test",
+                "profile": { "str_profile": { "M1": "10/11", "M2": "12/12", "M3": "10/13" } },
+                "consent": { "scope": "identification-only", "date": "2026-01" } }),
+    )
+    .await;
+    let remains = created(
+        s,
+        "/api/v1/remains",
+        lab,
+        json!({ "external_id": "RM-9", "site_id": site["id"], "skeletal_element": "tooth" }),
+    )
+    .await;
+    // The son carries one of his father's alleles at every marker; the stranger does not.
+    for (id, profile) in [
+        ("SM-son", json!({ "M1": "11/13", "M2": "12/10", "M3": "13/12" })),
+        ("SM-stranger", json!({ "M1": "12/12", "M2": "11/13", "M3": "11/11" })),
+    ] {
+        created(
+            s,
+            "/api/v1/samples",
+            lab,
+            json!({ "external_id": id, "remains_id": remains["id"], "lab": "lab", "profile_kind": "STR", "profile": { "STR": profile } }),
+        )
+        .await;
+    }
+    // Who to sample next: the living brother of the missing son is the one candidate; the page
+    // is for the family liaison, and shows no genotype.
+    member(
+        s,
+        f,
+        parents(json!({ "display_name": "Jiro", "sex": "male", "alive": true, "is_missing": false })),
+    )
+    .await;
+    let advice = format!("/families/{f}/advice");
+    let (st, html) = s.page(&advice, Role::FamilyLiaison).await;
+    assert_eq!(st, 200, "{label}: {html}");
+    assert!(
+        html.contains("Who to sample next") && html.contains("Jiro"),
+        "{label}: {html}"
+    );
+    for genotype in ["10/11", "12/12", "10/13"] {
+        assert!(!html.contains(genotype), "{label}: {genotype} on the advice page");
+    }
+    let (st, _) = s.page(&advice, Role::Viewer).await;
+    assert_eq!(st, 403, "{label}: viewers see no family");
+}
+
+/// Starts a matching job and polls it to its end; returns the job as last seen.
+async fn matching_2_the_job_runs_to_the_end(label: &str, s: &Running) -> Value {
+    let job = s
+        .expect(label, 202, "POST", "/api/v1/jobs", Role::LabAnalyst, None)
+        .await;
+    let path = format!("/api/v1/jobs/{}", job["id"]);
+    let mut seen = Vec::new();
+    let mut view = Value::Null;
+    for _ in 0..300 {
+        view = s.expect(label, 200, "GET", &path, Role::Reviewer, None).await;
+        seen.push(view["status"].as_str().unwrap_or("?").to_owned());
+        if view["status"] == "done" || view["status"] == "failed" {
+            break;
         }
-        assert_eq!(view["status"].as_str(), Some("done"), "{label}: {view} after {seen:?}");
-        assert_eq!(view["percent"].as_f64(), Some(100.0));
-        assert_eq!(
-            view["total"].as_i64(),
-            Some(2),
-            "{label}: two samples against one missing son"
-        );
-        let (st, candidates) = s
-            .call("GET", &format!("{path}/candidates"), Some(Role::Reviewer), None)
-            .await;
-        assert_eq!(st, 200, "{label}: {candidates}");
-        let best = &candidates[0];
-        assert!(best["log10_lr"].as_f64().unwrap() > 0.0, "{label}: {candidates}");
-        // The job's page lists the pairs best first; the candidate page weighs the son's sample
-        // against the job's other sample for the same missing member.
-        let auth = [s.auth(Role::Reviewer)];
-        let (st, _, html) = s.raw("GET", &format!("/jobs/{}", job["id"]), &auth, None).await;
-        let html = String::from_utf8_lossy(&html).into_owned();
-        assert_eq!(st, 200, "{label}");
-        let positions: Vec<usize> = candidates
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| html.find(&format!("#{}<", c["id"])).expect("every candidate listed"))
-            .collect();
-        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{label}: best first");
-        let (st, _, _) = s.raw("GET", &format!("/candidates/{}", best["id"]), &auth, None).await;
-        assert_eq!(st, 200, "{label}");
-        let (st, same) = s
-            .call(
-                "GET",
-                &format!("/api/v1/candidates?job={}", job["id"]),
-                Some(Role::Reviewer),
-                None,
-            )
-            .await;
-        assert_eq!((st, &same), (200, &candidates), "{label}: the candidates resource");
-        assert_eq!(
-            best["evidence"].as_array().map(Vec::len),
-            Some(3),
-            "{label}: one term per marker"
-        );
-        let (_, son) = s.call("GET", "/api/v1/samples?remains=1", Some(lab), None).await;
-        let son_id = son
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["external_id"] == "SM-son")
-            .unwrap()["id"]
-            .clone();
-        assert_eq!(best["sample_id"], son_id, "{label}: the son's sample comes first");
-        assert!(
-            candidates.as_array().unwrap().iter().all(|c| c["sample_id"] == son_id),
-            "{label}: the stranger is excluded at M1: {candidates}"
-        );
-        // A liaison may not start jobs or read candidates.
-        let (st, _) = s.call("POST", "/api/v1/jobs", Some(Role::FamilyLiaison), None).await;
-        assert_eq!(st, 403);
-        proposals_rest_on_the_stored_candidate_and_reproduce(label, &s, best).await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(view["status"].as_str(), Some("done"), "{label}: {view} after {seen:?}");
+    assert_eq!(view["percent"].as_f64(), Some(100.0));
+    assert_eq!(
+        view["total"].as_i64(),
+        Some(2),
+        "{label}: two samples against one missing son"
+    );
+    view
+}
+
+async fn matching_3_the_son_is_the_best_candidate(label: &str, s: &Running, job: &Value) {
+    let reviewer = Role::Reviewer;
+    let path = format!("/api/v1/jobs/{}/candidates", job["id"]);
+    let candidates = s.expect(label, 200, "GET", &path, reviewer, None).await;
+    let best = &candidates[0];
+    assert!(best["log10_lr"].as_f64().unwrap() > 0.0, "{label}: {candidates}");
+    // The job's page lists the pairs best first; the candidate page weighs the son's sample
+    // against the job's other sample for the same missing member.
+    let (st, html) = s.page(&format!("/jobs/{}", job["id"]), reviewer).await;
+    assert_eq!(st, 200, "{label}");
+    let positions: Vec<usize> = candidates
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| html.find(&format!("#{}<", c["id"])).expect("every candidate listed"))
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{label}: best first");
+    let (st, _) = s.page(&format!("/candidates/{}", best["id"]), reviewer).await;
+    assert_eq!(st, 200, "{label}");
+    let same = s
+        .expect(
+            label,
+            200,
+            "GET",
+            &format!("/api/v1/candidates?job={}", job["id"]),
+            reviewer,
+            None,
+        )
+        .await;
+    assert_eq!(same, candidates, "{label}: the candidates resource");
+    assert_eq!(
+        best["evidence"].as_array().map(Vec::len),
+        Some(3),
+        "{label}: one term per marker"
+    );
+    let (_, son) = s
+        .call("GET", "/api/v1/samples?remains=1", Some(Role::LabAnalyst), None)
+        .await;
+    let son_id = son
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["external_id"] == "SM-son")
+        .unwrap()["id"]
+        .clone();
+    assert_eq!(best["sample_id"], son_id, "{label}: the son's sample comes first");
+    assert!(
+        candidates.as_array().unwrap().iter().all(|c| c["sample_id"] == son_id),
+        "{label}: the stranger is excluded at M1: {candidates}"
+    );
+    // A liaison may not start jobs or read candidates.
+    let (st, _) = s.call("POST", "/api/v1/jobs", Some(Role::FamilyLiaison), None).await;
+    assert_eq!(st, 403);
+}
+
+/// The first `steps` steps of a matching run from the family to its candidates; one test per step.
+fn matching(steps: usize) {
+    on_every_backend(matching_config(), |label, s| async move {
+        matching_1_the_family_and_its_advice(label, &s).await;
+        if steps >= 2 {
+            let job = matching_2_the_job_runs_to_the_end(label, &s).await;
+            if steps >= 3 {
+                matching_3_the_son_is_the_best_candidate(label, &s, &job).await;
+            }
+            if steps >= 4 {
+                let path = format!("/api/v1/jobs/{}/candidates", job["id"]);
+                let candidates = s.expect(label, 200, "GET", &path, Role::Reviewer, None).await;
+                proposals_rest_on_the_stored_candidate_and_reproduce(label, &s, &candidates[0]).await;
+            }
+        }
     });
 }
 
@@ -1379,114 +1468,146 @@ async fn proposals_rest_on_the_stored_candidate_and_reproduce(label: &str, s: &R
 }
 
 #[test]
-fn families_ask_to_visit_graves_and_planners_see_the_requests() {
-    on_every_backend(ServerConfig::default(), |label, s| async move {
-        let near = created(&s, "/api/v1/sites", Role::Admin, site(&unique("VS"))).await;
-        let family = created(&s, "/api/v1/families", Role::FamilyLiaison, family(&unique("VF"))).await;
-        let request = json!({
-            "family_id": family["id"], "site_id": near["id"], "visitors": 3, "mobility": "limited",
-            "notes": "the eldest uses a cane"
-        });
-        let (st, _) = s
-            .call(
-                "POST",
-                "/api/v1/visit-requests",
-                Some(Role::Viewer),
-                Some(request.clone()),
-            )
-            .await;
-        assert_eq!(st, 403, "{label}");
-        let (st, v) = s
-            .call(
-                "POST",
-                "/api/v1/visit-requests",
-                Some(Role::FamilyLiaison),
-                Some(json!({"visitors": 2})),
-            )
-            .await;
-        assert_eq!(st, 400, "{label}: {v}");
-        let mut flying = request.clone();
-        flying["mobility"] = json!("flying");
-        let (st, v) = s
-            .call(
-                "POST",
-                "/api/v1/visit-requests",
-                Some(Role::FamilyLiaison),
-                Some(flying),
-            )
-            .await;
-        assert_eq!(st, 400, "{label}: {v}");
-        let made = created(&s, "/api/v1/visit-requests", Role::FamilyLiaison, request).await;
-        assert_eq!(made["mobility"], "limited");
-        let path = format!("/api/v1/visit-requests?site={}", near["id"]);
-        let (st, list) = s.call("GET", &path, Some(Role::MissionPlanner), None).await;
-        assert_eq!(st, 200, "{label}");
-        assert_eq!(list.as_array().unwrap().len(), 1, "{label}: {list}");
-        assert_eq!(list[0]["visitors"], 3);
-        let (st, _) = s.call("GET", &path, Some(Role::LabAnalyst), None).await;
-        assert_eq!(st, 403, "{label}");
+fn matching_1_the_family_liaison_is_advised_whom_to_sample_without_genotypes() {
+    matching(1);
+}
 
-        // A second site 60 km away, a request for it, and a grave visit to both: planned in days.
-        let mut far = site(&unique("VS2"));
-        far["coordinates"] = json!({ "lat": 41.6, "lon": 129.7 });
-        let far = created(&s, "/api/v1/sites", Role::Admin, far).await;
-        let request = json!({
-            "family_id": family["id"], "site_id": far["id"], "visitors": 1, "mobility": "wheelchair"
-        });
-        created(&s, "/api/v1/visit-requests", Role::FamilyLiaison, request).await;
-        let mut ids = [near["id"].as_i64().unwrap(), far["id"].as_i64().unwrap()];
-        ids.sort_unstable();
-        let mut visit = mission("Families' visit", ids[0]);
-        visit["kind"] = json!("grave-visit");
-        visit["site_ids"] = json!(ids);
-        visit["start"] = json!("2027-06-14");
-        visit["end"] = json!("2027-06-16");
-        let m = created(&s, "/api/v1/missions", Role::MissionPlanner, visit).await;
-        let path = format!("/api/v1/missions/{}/itinerary", m["id"]);
-        let (st, _) = s.call("GET", &path, Some(Role::MissionPlanner), None).await;
-        assert_eq!(st, 404, "{label}: nothing planned yet");
-        let options = json!({ "base": { "label": "Chongjin hotel", "lat": 41.79, "lon": 129.78 } });
-        let (st, _) = s
-            .call("POST", &path, Some(Role::FamilyLiaison), Some(options.clone()))
-            .await;
-        assert_eq!(st, 403, "{label}: liaisons ask, planners plan");
-        let (st, bad) = s
-            .call(
-                "POST",
-                &path,
-                Some(Role::MissionPlanner),
-                Some(json!({ "base": { "label": "x", "lat": 95.0, "lon": 0.0 } })),
-            )
-            .await;
-        assert_eq!(st, 400, "{label}: {bad}");
-        let (st, planned) = s
-            .call("POST", &path, Some(Role::MissionPlanner), Some(options.clone()))
-            .await;
-        assert_eq!(st, 200, "{label}: {planned}");
-        assert_eq!(planned["version"], 1);
-        let plan = &planned["plan"];
-        assert_eq!(plan["days_available"], 3, "{label}: 14 to 16 June");
-        assert!(plan["unplanned"].as_array().unwrap().is_empty(), "{label}: {plan}");
-        let visited = plan.to_string();
-        for id in ids {
-            assert!(visited.contains(&format!("\"{id}\"")), "{label}: site {id} in {plan}");
-        }
-        let (st, _) = s.call("POST", &path, Some(Role::MissionPlanner), Some(options)).await;
-        assert_eq!(st, 409, "{label}: re-planning names the version it replaces");
-        let (st, stored) = s.call("GET", &path, Some(Role::Reviewer), None).await;
-        assert_eq!((st, &stored["plan"]), (200, plan), "{label}");
-        // The mission's page shows the plan day by day.
-        let auth = [s.auth(Role::MissionPlanner)];
-        let page = format!("/missions/{}", m["id"]);
-        let (st, _, html) = s.raw("GET", &page, &auth, None).await;
-        let html = String::from_utf8_lossy(&html);
-        assert_eq!(st, 200, "{label}: {html}");
-        assert!(
-            html.contains("Itinerary by day") && html.contains("Day 1 — 2027-06-14"),
-            "{label}: {html}"
-        );
-        assert!(html.contains("Chongjin hotel"), "{label}");
+#[test]
+fn matching_2_a_job_reports_progress_to_the_end() {
+    matching(2);
+}
+
+#[test]
+fn matching_3_the_job_finds_the_missing_son() {
+    matching(3);
+}
+
+#[test]
+fn matching_4_an_identification_rests_on_the_stored_candidate_and_reproduces() {
+    matching(4);
+}
+
+/// A family's request to visit a site, recorded and listed.
+struct VisitCase {
+    family: Value,
+    near: Value,
+}
+
+async fn visits_1_a_family_asks_and_planners_see_it(label: &str, s: &Running) -> VisitCase {
+    let near = created(s, "/api/v1/sites", Role::Admin, site(&unique("VS"))).await;
+    let family = created(s, "/api/v1/families", Role::FamilyLiaison, family(&unique("VF"))).await;
+    let request = json!({
+        "family_id": family["id"], "site_id": near["id"], "visitors": 3, "mobility": "limited",
+        "notes": "the eldest uses a cane"
     });
+    let requests = "/api/v1/visit-requests";
+    let (st, _) = s
+        .call("POST", requests, Some(Role::Viewer), Some(request.clone()))
+        .await;
+    assert_eq!(st, 403, "{label}");
+    let liaison = Role::FamilyLiaison;
+    s.expect(label, 400, "POST", requests, liaison, Some(json!({"visitors": 2})))
+        .await;
+    let mut flying = request.clone();
+    flying["mobility"] = json!("flying");
+    s.expect(label, 400, "POST", requests, liaison, Some(flying)).await;
+    let made = created(s, requests, liaison, request).await;
+    assert_eq!(made["mobility"], "limited");
+    let path = format!("/api/v1/visit-requests?site={}", near["id"]);
+    let list = s.expect(label, 200, "GET", &path, Role::MissionPlanner, None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{label}: {list}");
+    assert_eq!(list[0]["visitors"], 3);
+    let (st, _) = s.call("GET", &path, Some(Role::LabAnalyst), None).await;
+    assert_eq!(st, 403, "{label}");
+    VisitCase { family, near }
+}
+
+/// A second site 60 km away, a request for it, and a grave visit to both: planned in days.
+/// Returns the mission.
+async fn visits_2_the_planner_plans_the_days(label: &str, s: &Running, case: &VisitCase) -> Value {
+    let mut far = site(&unique("VS2"));
+    far["coordinates"] = json!({ "lat": 41.6, "lon": 129.7 });
+    let far = created(s, "/api/v1/sites", Role::Admin, far).await;
+    let request = json!({
+        "family_id": case.family["id"], "site_id": far["id"], "visitors": 1, "mobility": "wheelchair"
+    });
+    created(s, "/api/v1/visit-requests", Role::FamilyLiaison, request).await;
+    let mut ids = [case.near["id"].as_i64().unwrap(), far["id"].as_i64().unwrap()];
+    ids.sort_unstable();
+    let mut visit = mission("Families' visit", ids[0]);
+    visit["kind"] = json!("grave-visit");
+    visit["site_ids"] = json!(ids);
+    visit["start"] = json!("2027-06-14");
+    visit["end"] = json!("2027-06-16");
+    let planner = Role::MissionPlanner;
+    let m = created(s, "/api/v1/missions", planner, visit).await;
+    let path = format!("/api/v1/missions/{}/itinerary", m["id"]);
+    let (st, _) = s.call("GET", &path, Some(planner), None).await;
+    assert_eq!(st, 404, "{label}: nothing planned yet");
+    let options = json!({ "base": { "label": "Chongjin hotel", "lat": 41.79, "lon": 129.78 } });
+    let (st, _) = s
+        .call("POST", &path, Some(Role::FamilyLiaison), Some(options.clone()))
+        .await;
+    assert_eq!(st, 403, "{label}: liaisons ask, planners plan");
+    let off_the_globe = json!({ "base": { "label": "x", "lat": 95.0, "lon": 0.0 } });
+    s.expect(label, 400, "POST", &path, planner, Some(off_the_globe)).await;
+    let planned = s
+        .expect(label, 200, "POST", &path, planner, Some(options.clone()))
+        .await;
+    assert_eq!(planned["version"], 1);
+    let plan = &planned["plan"];
+    assert_eq!(plan["days_available"], 3, "{label}: 14 to 16 June");
+    assert!(plan["unplanned"].as_array().unwrap().is_empty(), "{label}: {plan}");
+    let visited = plan.to_string();
+    for id in ids {
+        assert!(visited.contains(&format!("\"{id}\"")), "{label}: site {id} in {plan}");
+    }
+    let (st, _) = s.call("POST", &path, Some(planner), Some(options)).await;
+    assert_eq!(st, 409, "{label}: re-planning names the version it replaces");
+    let stored = s.expect(label, 200, "GET", &path, Role::Reviewer, None).await;
+    assert_eq!(&stored["plan"], plan, "{label}");
+    m
+}
+
+async fn visits_3_the_mission_page_shows_the_days(label: &str, s: &Running, mission: &Value) {
+    let (st, html) = s
+        .page(&format!("/missions/{}", mission["id"]), Role::MissionPlanner)
+        .await;
+    assert_eq!(st, 200, "{label}: {html}");
+    assert!(
+        html.contains("Itinerary by day") && html.contains("Day 1 — 2027-06-14"),
+        "{label}: {html}"
+    );
+    assert!(html.contains("Chongjin hotel"), "{label}");
+}
+
+/// The first `steps` steps from a family's visit request to the planned mission's page; one test
+/// per step.
+fn grave_visits(steps: usize) {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        let case = visits_1_a_family_asks_and_planners_see_it(label, &s).await;
+        if steps >= 2 {
+            let mission = visits_2_the_planner_plans_the_days(label, &s, &case).await;
+            if steps >= 3 {
+                visits_3_the_mission_page_shows_the_days(label, &s, &mission).await;
+            }
+        }
+    });
+}
+
+#[test]
+fn grave_visits_1_families_ask_to_visit_graves_and_planners_see_the_requests() {
+    grave_visits(1);
+}
+
+#[test]
+fn grave_visits_2_the_planner_plans_the_mission_in_days_by_version() {
+    grave_visits(2);
+}
+
+#[test]
+fn grave_visits_3_the_mission_page_shows_the_plan_day_by_day() {
+    grave_visits(3);
 }
 
 /// The CSRF token the pages give a signed-in caller (read from the dashboard, as a browser would).

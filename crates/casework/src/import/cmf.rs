@@ -42,7 +42,7 @@ use registry::{
     SampleProfile, Store, StrProfile,
 };
 
-use super::{families_with_members, Import};
+use super::{families_with_members, Import, IntoRegistry};
 use crate::input_error;
 
 /// What the file cannot say: where the remains were found, and the consent of the relatives.
@@ -288,8 +288,6 @@ impl fmt::Display for CmfWritten {
 
 impl Import for Cmf {
     type Checked = CmfFile;
-    type Plan = CmfPlan;
-    type Written = CmfWritten;
 
     /// Reads the file and checks every specimen on its own.
     fn check(&self, label: &str, text: &str) -> Result<CmfFile> {
@@ -297,6 +295,11 @@ impl Import for Cmf {
         checked_specimens(label, &cmf, &self.options)?;
         Ok(cmf)
     }
+}
+
+impl IntoRegistry for Cmf {
+    type Plan = CmfPlan;
+    type Written = CmfWritten;
 
     async fn plan(&self, store: &Store, label: &str, file: CmfFile) -> Result<CmfPlan> {
         place(store, label, &file, &self.options).await

@@ -21,7 +21,7 @@ use registry::{
     Store, StrProfile,
 };
 
-use super::Import;
+use super::{Import, IntoRegistry};
 use crate::familias::{check_pedigree, family_draft, family_pedigree, is_missing, Resolved};
 use crate::input_error;
 
@@ -201,13 +201,16 @@ impl fmt::Display for FamWritten {
 
 impl Import for Fam {
     type Checked = FamPlan;
-    type Plan = FamPlan;
-    type Written = FamWritten;
 
     /// Reads the file and builds every family and reference, checking each pedigree.
     fn check(&self, label: &str, text: &str) -> Result<FamPlan> {
         plan(Path::new(label), text, self)
     }
+}
+
+impl IntoRegistry for Fam {
+    type Plan = FamPlan;
+    type Written = FamWritten;
 
     /// The registry refuses families and references it holds already when the file is written.
     async fn plan(&self, _store: &Store, _label: &str, plan: FamPlan) -> Result<FamPlan> {

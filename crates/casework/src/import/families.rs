@@ -17,14 +17,19 @@
 //! member it lacks is refused.
 
 use std::collections::{HashMap, HashSet};
+#[cfg(feature = "store")]
 use std::fmt;
 
 use anyhow::Result;
 use registry::model::Sex;
-use registry::{ImportFamily, NewFamily, NewMember, Store};
+use registry::NewFamily;
+#[cfg(feature = "store")]
+use registry::{ImportFamily, NewMember, Store};
 
 use super::table::{cell_error, Table};
-use super::{write_failure, Import};
+use super::Import;
+#[cfg(feature = "store")]
+use super::{batch_write_failure, IntoRegistry};
 
 /// The columns of the families file.
 pub const FAMILY_COLUMNS: [&str; 9] = [
@@ -40,6 +45,8 @@ pub const FAMILY_COLUMNS: [&str; 9] = [
 ];
 
 /// One row of a families file, checked on its own.
+// Without `store` the checked rows are only checked, never planned: their fields go unread.
+#[cfg_attr(not(feature = "store"), allow(dead_code))]
 #[derive(Debug, Clone)]
 struct MemberRow {
     line: u64,
@@ -53,6 +60,8 @@ struct MemberRow {
 }
 
 /// A family of a families file: its rows, parents before children.
+// Without `store` the checked rows are only checked, never planned: their fields go unread.
+#[cfg_attr(not(feature = "store"), allow(dead_code))]
 #[derive(Debug, Clone)]
 pub struct FamilyRows {
     external_id: String,
@@ -240,6 +249,7 @@ fn parents_first(path: &str, family: &str, rows: Vec<MemberRow>) -> Result<Vec<M
         .collect())
 }
 
+#[cfg(feature = "store")]
 /// A family of the file that the registry does not hold yet, ready for the batched import.
 #[derive(Debug)]
 struct FamilyPlan {
@@ -248,6 +258,7 @@ struct FamilyPlan {
     import: ImportFamily,
 }
 
+#[cfg(feature = "store")]
 /// Checks the families against the registry (linked persons exist; families already there hold
 /// every member of the file, in agreement with it) and plans the writes: the families to import,
 /// and how many families and members are skipped because the registry has them. Reads only, with
@@ -417,6 +428,7 @@ const FAMILY_REQUIRED: &[&str] = &["family_external_id", "member"];
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Families;
 
+#[cfg(feature = "store")]
 /// The families the registry lacks, and how many families and members it has already.
 #[derive(Debug)]
 pub struct FamiliesPlan {
@@ -425,6 +437,7 @@ pub struct FamiliesPlan {
     members_skipped: usize,
 }
 
+#[cfg(feature = "store")]
 /// What was written and skipped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FamiliesWritten {
@@ -434,6 +447,7 @@ pub struct FamiliesWritten {
     pub members_skipped: usize,
 }
 
+#[cfg(feature = "store")]
 impl fmt::Display for FamiliesWritten {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -448,12 +462,16 @@ impl Import for Families {
     /// The families in the order they first appear, each with its members in an order where
     /// parents come before their children.
     type Checked = Vec<FamilyRows>;
-    type Plan = FamiliesPlan;
-    type Written = FamiliesWritten;
 
     fn check(&self, label: &str, text: &str) -> Result<Vec<FamilyRows>> {
         read_families(&Table::parse(label, text, Some(&FAMILY_COLUMNS), FAMILY_REQUIRED)?)
     }
+}
+
+#[cfg(feature = "store")]
+impl IntoRegistry for Families {
+    type Plan = FamiliesPlan;
+    type Written = FamiliesWritten;
 
     async fn plan(&self, store: &Store, label: &str, families: Vec<FamilyRows>) -> Result<FamiliesPlan> {
         let (fresh, families_skipped, members_skipped) = plan_families(store, label, families).await?;
@@ -470,7 +488,7 @@ impl Import for Families {
         let summary = store
             .import_families(actor, &batch)
             .await
-            .map_err(|(i, e)| write_failure(label, lines.get(i).copied().unwrap_or(0), e))?;
+            .map_err(batch_write_failure(label, &lines))?;
         Ok(FamiliesWritten {
             families: summary.families,
             members: summary.members,

@@ -33,7 +33,7 @@ use registry::{
     RecordedVariant, RelationKind, RelationStatus, Store,
 };
 
-use super::{write_failure, Import};
+use super::{write_failure, Import, IntoRegistry};
 use crate::input_error;
 
 /// The GEDCOM import: the family it becomes, and the links of individuals to registry persons.
@@ -362,8 +362,6 @@ pub struct GedcomWrite {
 
 impl Import for Gedcom {
     type Checked = CheckedGedcom;
-    type Plan = GedcomWrite;
-    type Written = GedcomWritten;
 
     fn check(&self, path: &str, text: &str) -> Result<CheckedGedcom> {
         let file = read_gedcom(text).map_err(|e| input_error!("{path}: {e}"))?;
@@ -386,6 +384,11 @@ impl Import for Gedcom {
             .map(ToString::to_string)
             .collect()
     }
+}
+
+impl IntoRegistry for Gedcom {
+    type Plan = GedcomWrite;
+    type Written = GedcomWritten;
 
     /// Checks the family against the registry (key free, linked persons there).
     async fn plan(&self, store: &Store, path: &str, checked: CheckedGedcom) -> Result<GedcomWrite> {

@@ -18,7 +18,7 @@ use formats::genemapper::{read_genemapper, GeneMapperProfile};
 use registry::model::Sex;
 use registry::{NewTyping, Store, StrProfile, TypingTargetInfo};
 
-use super::{write_failure, Import};
+use super::{batch_write_failure, Import, IntoRegistry};
 use crate::input_error;
 
 /// A sample's genotypes as the registry writes them, or the line and message of the first problem.
@@ -138,12 +138,15 @@ impl fmt::Display for GeneMapperWritten {
 
 impl Import for GeneMapper {
     type Checked = Vec<GeneMapperProfile>;
-    type Plan = GeneMapperPlan;
-    type Written = GeneMapperWritten;
 
     fn check(&self, label: &str, text: &str) -> Result<Vec<GeneMapperProfile>> {
         read_genemapper(text).map_err(|e| input_error!("{label}: {e}"))
     }
+}
+
+impl IntoRegistry for GeneMapper {
+    type Plan = GeneMapperPlan;
+    type Written = GeneMapperWritten;
 
     /// Finds each sample's record, checks its calls and amelogenin against the recorded sex.
     async fn plan(&self, store: &Store, label: &str, profiles: Vec<GeneMapperProfile>) -> Result<GeneMapperPlan> {
@@ -159,7 +162,7 @@ impl Import for GeneMapper {
         let summary = store
             .import_typings(actor, &plan.typings)
             .await
-            .map_err(|(i, e)| write_failure(label, plan.lines.get(i).copied().unwrap_or(0), e))?;
+            .map_err(batch_write_failure(label, &plan.lines))?;
         Ok(GeneMapperWritten {
             written: summary.written,
             unchanged: summary.unchanged,

@@ -16,14 +16,18 @@
 //! The file is written in one transaction; a person whose `external_id` the registry holds already
 //! is refused (naming the line), and then nothing is written.
 
+#[cfg(feature = "store")]
 use std::fmt;
 
 use anyhow::Result;
 use registry::model::{Coordinates, FieldError, Name, NameKind, NewPerson, PartialDate, Person, Place, Sex, Source};
+#[cfg(feature = "store")]
 use registry::Store;
 
 use super::table::Table;
 use super::Import;
+#[cfg(feature = "store")]
+use super::IntoRegistry;
 use crate::input_error;
 
 /// The columns of the persons file, in the order `export persons` writes them.
@@ -48,9 +52,11 @@ pub const COLUMNS: [&str; 13] = [
 pub struct Persons;
 
 /// How many persons were written.
+#[cfg(feature = "store")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PersonsWritten(pub usize);
 
+#[cfg(feature = "store")]
 impl fmt::Display for PersonsWritten {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} persons imported", self.0)
@@ -60,8 +66,6 @@ impl fmt::Display for PersonsWritten {
 impl Import for Persons {
     /// The persons and the label of their file (for the line of a refused row).
     type Checked = Vec<NewPerson>;
-    type Plan = Vec<NewPerson>;
-    type Written = PersonsWritten;
 
     /// Reads a persons CSV; errors name the line and the column.
     fn check(&self, label: &str, text: &str) -> Result<Vec<NewPerson>> {
@@ -74,6 +78,12 @@ impl Import for Persons {
             })
             .collect()
     }
+}
+
+#[cfg(feature = "store")]
+impl IntoRegistry for Persons {
+    type Plan = Vec<NewPerson>;
+    type Written = PersonsWritten;
 
     /// The registry refuses a person it holds already when the file is written.
     async fn plan(&self, _store: &Store, _label: &str, persons: Vec<NewPerson>) -> Result<Vec<NewPerson>> {

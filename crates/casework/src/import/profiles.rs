@@ -17,14 +17,17 @@
 //! `external_id` the registry holds already (for the same donor) are skipped.
 
 use std::collections::HashMap;
-use std::fmt;
 
 use anyhow::Result;
 use registry::model::PartialDate;
-use registry::{Consent, ConsentScope, NewReference, ReferenceProfile, Store, StrProfile};
+#[cfg(feature = "store")]
+use registry::Store;
+use registry::{Consent, ConsentScope, NewReference, ReferenceProfile, StrProfile};
 
 use super::table::{cell_error, unique_key, Table};
-use super::{families_with_members, write_failure, Import};
+use super::Import;
+#[cfg(feature = "store")]
+use super::{batch_write_failure, families_with_members, IntoRegistry, WrittenAndSkipped};
 use crate::input_error;
 
 /// The fixed columns of the profiles file; every other column is an STR marker.
@@ -40,6 +43,8 @@ pub const PROFILE_COLUMNS: [&str; 8] = [
 ];
 
 /// One row of a profiles file, checked on its own.
+// Without `store` the checked rows are only checked, never planned: their fields go unread.
+#[cfg_attr(not(feature = "store"), allow(dead_code))]
 #[derive(Debug, Clone)]
 pub struct ProfileRow {
     line: u64,
@@ -119,6 +124,7 @@ fn read_profiles(table: &Table) -> Result<Vec<ProfileRow>> {
     Ok(out)
 }
 
+#[cfg(feature = "store")]
 /// Resolves families and donors in the registry and drops the references it holds already (after
 /// checking they belong to the same donor). Reads only, with bulk look-ups; returns the references
 /// to write and how many were skipped.
@@ -197,6 +203,7 @@ const PROFILE_REQUIRED: &[&str] = PROFILE_COLUMNS.split_at(6).0;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Profiles;
 
+#[cfg(feature = "store")]
 /// The references the registry lacks, their donors found, and how many it has already.
 #[derive(Debug)]
 pub struct ProfilesPlan {
@@ -204,46 +211,34 @@ pub struct ProfilesPlan {
     skipped: usize,
 }
 
-/// How many references were written and skipped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProfilesWritten {
-    pub written: usize,
-    pub skipped: usize,
-}
-
-impl fmt::Display for ProfilesWritten {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} references imported, {} skipped (external_id already in the registry)",
-            self.written, self.skipped
-        )
-    }
-}
-
 impl Import for Profiles {
     /// The rows, each checked on its own; the registry is not consulted.
     type Checked = Vec<ProfileRow>;
-    type Plan = ProfilesPlan;
-    type Written = ProfilesWritten;
 
     fn check(&self, label: &str, text: &str) -> Result<Vec<ProfileRow>> {
         read_profiles(&Table::parse(label, text, None, PROFILE_REQUIRED)?)
     }
+}
+
+#[cfg(feature = "store")]
+impl IntoRegistry for Profiles {
+    type Plan = ProfilesPlan;
+    type Written = WrittenAndSkipped;
 
     async fn plan(&self, store: &Store, label: &str, rows: Vec<ProfileRow>) -> Result<ProfilesPlan> {
         let (fresh, skipped) = plan_profiles(store, label, rows).await?;
         Ok(ProfilesPlan { fresh, skipped })
     }
 
-    async fn write(&self, store: &Store, label: &str, actor: &str, plan: ProfilesPlan) -> Result<ProfilesWritten> {
+    async fn write(&self, store: &Store, label: &str, actor: &str, plan: ProfilesPlan) -> Result<WrittenAndSkipped> {
         let lines: Vec<u64> = plan.fresh.iter().map(|r| r.line).collect();
         let batch: Vec<NewReference> = plan.fresh.into_iter().map(|r| r.reference).collect();
         let written = store
             .import_references(actor, &batch)
             .await
-            .map_err(|(i, e)| write_failure(label, lines.get(i).copied().unwrap_or(0), e))?;
-        Ok(ProfilesWritten {
+            .map_err(batch_write_failure(label, &lines))?;
+        Ok(WrittenAndSkipped {
+            what: "references",
             written,
             skipped: plan.skipped,
         })

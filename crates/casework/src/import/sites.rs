@@ -14,15 +14,19 @@
 //!
 //! Sites whose `external_id` the registry holds already are skipped.
 
-use std::collections::{HashMap, HashSet};
-use std::fmt;
+use std::collections::HashMap;
+#[cfg(feature = "store")]
+use std::collections::HashSet;
 
 use anyhow::Result;
 use registry::model::{Coordinates, FieldError, Name, NameKind, NewSite, SiteStatus};
+#[cfg(feature = "store")]
 use registry::Store;
 
 use super::table::{unique_key, Row, Table};
-use super::{write_failure, Import};
+use super::Import;
+#[cfg(feature = "store")]
+use super::{batch_write_failure, IntoRegistry, WrittenAndSkipped};
 
 /// The columns of the sites file.
 pub const SITE_COLUMNS: [&str; 11] = [
@@ -96,6 +100,7 @@ pub struct Sites;
 pub type CheckedSites = Vec<(u64, NewSite)>;
 
 /// The sites the registry lacks, with their lines, and how many it has already.
+#[cfg(feature = "store")]
 #[derive(Debug)]
 pub struct SitesPlan {
     fresh: Vec<NewSite>,
@@ -103,27 +108,8 @@ pub struct SitesPlan {
     skipped: usize,
 }
 
-/// How many sites were written and skipped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SitesWritten {
-    pub written: usize,
-    pub skipped: usize,
-}
-
-impl fmt::Display for SitesWritten {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} sites imported, {} skipped (external_id already in the registry)",
-            self.written, self.skipped
-        )
-    }
-}
-
 impl Import for Sites {
     type Checked = CheckedSites;
-    type Plan = SitesPlan;
-    type Written = SitesWritten;
 
     fn check(&self, label: &str, text: &str) -> Result<CheckedSites> {
         let table = Table::parse(label, text, Some(&SITE_COLUMNS), SITE_REQUIRED)?;
@@ -136,6 +122,12 @@ impl Import for Sites {
         }
         Ok(out)
     }
+}
+
+#[cfg(feature = "store")]
+impl IntoRegistry for Sites {
+    type Plan = SitesPlan;
+    type Written = WrittenAndSkipped;
 
     async fn plan(&self, store: &Store, _label: &str, sites: CheckedSites) -> Result<SitesPlan> {
         let existing: HashSet<String> = store
@@ -157,12 +149,13 @@ impl Import for Sites {
         })
     }
 
-    async fn write(&self, store: &Store, label: &str, actor: &str, plan: SitesPlan) -> Result<SitesWritten> {
+    async fn write(&self, store: &Store, label: &str, actor: &str, plan: SitesPlan) -> Result<WrittenAndSkipped> {
         let written = store
             .import_sites(actor, &plan.fresh)
             .await
-            .map_err(|(i, e)| write_failure(label, plan.lines.get(i).copied().unwrap_or(0), e))?;
-        Ok(SitesWritten {
+            .map_err(batch_write_failure(label, &plan.lines))?;
+        Ok(WrittenAndSkipped {
+            what: "sites",
             written,
             skipped: plan.skipped,
         })

@@ -24,11 +24,6 @@ pub fn output_json(cmd: &mut Command) -> Result<Value, String> {
     serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
 }
 
-/// The case's `expected.json`.
-pub fn expected(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap()
-}
-
 /// Runs every folder of `root` holding an `expected.json`, in name order, and fails listing every
 /// case that does not pass. Returns how many ran.
 pub fn run_all(root: &Path, run_case: impl Fn(&Path) -> Result<(), String>) -> usize {
@@ -55,4 +50,13 @@ pub fn run_all(root: &Path, run_case: impl Fn(&Path) -> Result<(), String>) -> u
         failures.join("\n")
     );
     dirs.len()
+}
+
+/// A case's verdict from the problems found in it: none is a pass, else they are its failure.
+pub fn verdict(problems: Vec<String>) -> Result<(), String> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
 }

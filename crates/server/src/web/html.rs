@@ -114,6 +114,18 @@ pub fn table(caption: &str, header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// A record's facts as a definition list (`<dl class="facts">`), one `<dt>`/`<dd>` per row. The
+/// labels are the interface's own text (`Msg`, or "ID"), written as they are; the values are
+/// ready-made HTML, escaped by the caller.
+pub fn facts<'a>(rows: impl IntoIterator<Item = (&'a str, String)>) -> String {
+    let mut out = String::from(r#"<dl class="facts">"#);
+    for (label, value) in rows {
+        let _ = write!(out, "<dt>{label}</dt><dd>{value}</dd>");
+    }
+    out.push_str("</dl>");
+    out
+}
+
 /// A link with escaped text.
 pub fn link(href: &str, text: &str) -> String {
     format!(r#"<a href="{}">{}</a>"#, esc(href), esc(text))

@@ -191,7 +191,8 @@ messages! {
     Reject => "Reject", "却下";
     SubmitReview => "Record my decision", "判断を記録";
     TwoReviewers => "Two different reviewers must confirm.", "異なる2名の審査者の確認が必要です。";
-    Kind2 => "Kind", "種類";
+    // A mission's kind column (grave visit or recovery): 種類, where other kinds read 種別.
+    MissionKind => "Kind", "種類";
     Start => "Start", "開始";
     End => "End", "終了";
     Participants => "Participants", "参加者";

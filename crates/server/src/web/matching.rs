@@ -11,10 +11,10 @@ use axum::{Extension, Form};
 use registry::{Candidate, Decision, Identification, Job};
 use serde::Deserialize;
 
-use super::html::{csrf_field, esc, link, page, table};
+use super::family_sample_mission_pages::family_view;
+use super::html::{csrf_field, esc, link, table};
 use super::i18n::{self, Msg};
 use super::pages::names_html;
-use super::records::family_view;
 use super::{Ctx, PageError, PageId, PageResult, ProfileReader};
 use crate::decisions::{job_percent, launch_job};
 use crate::{ApiError, AppState, Permission};
@@ -89,7 +89,7 @@ pub(crate) async fn jobs(State(s): State<AppState>, Extension(ctx): Extension<Ct
             &rows
         )
     );
-    Ok(Html(page(&ctx, ctx.t(Msg::Jobs), "", &body)).into_response())
+    ctx.respond(ctx.t(Msg::Jobs), &body)
 }
 
 pub(crate) async fn start_job(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
@@ -98,10 +98,7 @@ pub(crate) async fn start_job(State(s): State<AppState>, Extension(ctx): Extensi
 }
 
 async fn the_job(s: &AppState, id: i64) -> Result<Job, PageError> {
-    s.store
-        .get_job(id)
-        .await?
-        .ok_or_else(|| PageError::not_found(format!("job {id}")))
+    PageError::found(s.store.get_job(id).await?, "job", id)
 }
 
 /// How many of a job's candidates its page lists (the best, by LR); the API has them all.
@@ -151,7 +148,7 @@ pub(crate) async fn job(State(s): State<AppState>, Extension(ctx): Extension<Ctx
     let job = the_job(&s, id).await?;
     let body = format!("{}{}", job_block(&s, &ctx, &job).await?, start_form(&ctx));
     let title = format!("{} #{id}", ctx.t(Msg::Job));
-    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+    ctx.respond(&title, &body)
 }
 
 /// The htmx fragment: once the job is done, the bar stops polling and the candidates appear.
@@ -183,11 +180,7 @@ struct CandidateCase {
 }
 
 async fn candidate_case(s: &AppState, ctx: &Ctx, id: i64) -> Result<CandidateCase, PageError> {
-    let candidate = s
-        .store
-        .get_candidate(id)
-        .await?
-        .ok_or_else(|| PageError::not_found(format!("candidate {id}")))?;
+    let candidate = PageError::found(s.store.get_candidate(id).await?, "candidate", id)?;
     // The registry's posterior: the one the identification stores and every page shows.
     let posterior = s.store.candidate_posterior(id).await?;
     let member = s.store.get_member(candidate.data.member_id).await?;
@@ -359,7 +352,7 @@ pub(crate) async fn candidate(
     }
     body.push_str("</section>");
     let title = format!("{} #{id}", ctx.t(Msg::Candidate));
-    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+    ctx.respond(&title, &body)
 }
 
 async fn decision_section(

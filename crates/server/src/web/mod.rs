@@ -12,12 +12,12 @@
 //! `ReadProfiles`; no page refers to anything outside this server (no CDN, no map tiles).
 
 mod assets;
+mod family_sample_mission_pages;
 mod html;
 mod i18n;
 mod matching;
 mod pages;
 mod pedigree;
-mod records;
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Query, Request, State};
@@ -47,12 +47,12 @@ pub const PAGES: &[RouteSpec] = routes! {
     GET "/sites/{id}", ReadSites => pages::site, "A burial site";
     GET "/persons", ReadPersons => pages::persons, "Persons, searched by name";
     GET "/persons/{id}", ReadPersons => pages::person, "A person and the timeline of statuses";
-    GET "/families", ReadFamilies => records::families, "Families";
-    GET "/families/{id}", ReadFamilies => records::family, "A family, its pedigree and consent";
-    GET "/families/{id}/advice", ReadFamilies => records::advice, "Who to sample next (simulated power of each living relative's sample)";
-    GET "/families/{id}/report", ReadFamilies => records::report, "Printable identification report";
-    GET "/samples", ReadSamples => records::samples, "Samples";
-    GET "/samples/{id}", ReadSamples => records::sample, "A sample and its chain of custody";
+    GET "/families", ReadFamilies => family_sample_mission_pages::families, "Families";
+    GET "/families/{id}", ReadFamilies => family_sample_mission_pages::family, "A family, its pedigree and consent";
+    GET "/families/{id}/advice", ReadFamilies => family_sample_mission_pages::advice, "Who to sample next (simulated power of each living relative's sample)";
+    GET "/families/{id}/report", ReadFamilies => family_sample_mission_pages::report, "Printable identification report";
+    GET "/samples", ReadSamples => family_sample_mission_pages::samples, "Samples";
+    GET "/samples/{id}", ReadSamples => family_sample_mission_pages::sample, "A sample and its chain of custody";
     GET "/jobs", ReadJobs => matching::jobs, "Matching jobs";
     POST "/jobs", RunJobs => matching::start_job, "Start a matching job";
     GET "/jobs/{id}", ReadJobs => matching::job, "A matching job and its candidates";
@@ -60,8 +60,8 @@ pub const PAGES: &[RouteSpec] = routes! {
     GET "/candidates/{id}", ReadJobs => matching::candidate, "Candidate review";
     POST "/candidates/{id}/propose", ProposeIdentifications => matching::propose, "Propose the identification a candidate supports";
     POST "/identifications/{id}/reviews", ReviewIdentifications => matching::review, "A reviewer's decision";
-    GET "/missions", ReadMissions => records::missions, "Missions";
-    GET "/missions/{id}", ReadMissions => records::mission, "A mission: sites, participants, itinerary";
+    GET "/missions", ReadMissions => family_sample_mission_pages::missions, "Missions";
+    GET "/missions/{id}", ReadMissions => family_sample_mission_pages::mission, "A mission: sites, participants, itinerary";
 };
 
 /// Who is asking, in which language, and the CSRF token their forms carry.
@@ -73,6 +73,11 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
+    /// The handler's answer: `body` in the page shell, titled `title`.
+    pub fn respond(&self, title: &str, body: &str) -> PageResult {
+        Ok(Html(html::page(self, title, "", body)).into_response())
+    }
+
     pub fn may(&self, p: Permission) -> bool {
         p.allows(self.user.role)
     }
@@ -166,6 +171,11 @@ impl From<ApiError> for PageError {
 impl PageError {
     pub fn not_found(what: String) -> PageError {
         PageError(ApiError::NotFound(what))
+    }
+
+    /// The record a page is about, or "not found" naming it (`what` and `id`).
+    pub fn found<T>(record: Option<T>, what: &str, id: i64) -> Result<T, PageError> {
+        record.ok_or_else(|| PageError::not_found(format!("{what} {id}")))
     }
 }
 

@@ -10,7 +10,7 @@ use axum::Extension;
 use registry::model::{Name, Person, PersonStatus, Site};
 use serde::Deserialize;
 
-use super::html::{esc, link, page, table};
+use super::html::{esc, facts, link, page, table};
 use super::i18n::{self, Lang, Msg};
 use super::{Ctx, PageError, PageId, PageResult};
 use crate::{AppState, Permission};
@@ -156,7 +156,7 @@ pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extensi
             .collect();
         body.push_str(&ctx.table(Msg::AuditLog, &[Msg::When, Msg::Actor, Msg::Event, Msg::Kind], &rows));
     }
-    Ok(Html(page(&ctx, ctx.t(Msg::Dashboard), "", &body)).into_response())
+    ctx.respond(ctx.t(Msg::Dashboard), &body)
 }
 
 /// JSON for a `<script type="application/json">` block: `<` escaped so no text can close it.
@@ -249,40 +249,23 @@ fn site_link(lang: Lang, site: &Site) -> String {
 
 pub(crate) async fn site(State(s): State<AppState>, Extension(ctx): Extension<Ctx>, PageId(id): PageId) -> PageResult {
     let lang = ctx.lang;
-    let site = s
-        .store
-        .get_site(id)
-        .await?
-        .ok_or_else(|| PageError::not_found(format!("site {id}")))?;
+    let site = PageError::found(s.store.get_site(id).await?, "site", id)?;
     let all = s.store.list_sites().await?;
     let mut body = names_table(&ctx, &site.data.names);
-    let _ = write!(
-        body,
-        r#"<dl class="facts"><dt>{}</dt><dd>{}</dd>"#,
+    let mut rows = vec![(
         ctx.t(Msg::Status),
-        lang.t(i18n::site_status(site.data.status))
-    );
+        lang.t(i18n::site_status(site.data.status)).to_owned(),
+    )];
     if let Some(c) = site.data.coordinates {
-        let _ = write!(
-            body,
-            "<dt>{}</dt><dd>{:.5}, {:.5}</dd>",
-            ctx.t(Msg::Coordinates),
-            c.lat,
-            c.lon
-        );
+        rows.push((ctx.t(Msg::Coordinates), format!("{:.5}, {:.5}", c.lat, c.lon)));
     }
     if let Some(n) = site.data.estimated_count {
-        let _ = write!(
-            body,
-            "<dt>{}</dt><dd>{}</dd>",
-            ctx.t(Msg::EstimatedCount),
-            i18n::number(i64::from(n))
-        );
+        rows.push((ctx.t(Msg::EstimatedCount), i18n::number(i64::from(n))));
     }
     if let Some(notes) = &site.data.notes {
-        let _ = write!(body, "<dt>{}</dt><dd>{}</dd>", ctx.t(Msg::Notes), esc(notes));
+        rows.push((ctx.t(Msg::Notes), esc(notes)));
     }
-    body.push_str("</dl>");
+    body.push_str(&facts(rows));
     let _ = write!(body, "<h2>{}</h2><ul>", ctx.t(Msg::Relocation));
     let moved_here: Vec<&Site> = all.iter().filter(|o| o.relocated_to == Some(id)).collect();
     if site.relocated_to.is_none() && moved_here.is_empty() {
@@ -364,7 +347,7 @@ pub(crate) async fn site(State(s): State<AppState>, Extension(ctx): Extension<Ct
         body.push_str(&ctx.table(Msg::Missions, &[Msg::Name, Msg::Start], &rows));
     }
     let title = format!("{}: {}", ctx.t(Msg::Site), first_name(lang, &site.data.names));
-    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+    ctx.respond(&title, &body)
 }
 
 #[derive(Debug, Deserialize)]
@@ -452,7 +435,7 @@ pub(crate) async fn persons(
         value = esc(&q),
         search = ctx.t(Msg::Search),
     );
-    Ok(Html(page(&ctx, ctx.t(Msg::Persons), "", &body)).into_response())
+    ctx.respond(ctx.t(Msg::Persons), &body)
 }
 
 pub(crate) async fn person(
@@ -461,36 +444,28 @@ pub(crate) async fn person(
     PageId(id): PageId,
 ) -> PageResult {
     let lang = ctx.lang;
-    let p = s
-        .store
-        .get_person(id)
-        .await?
-        .ok_or_else(|| PageError::not_found(format!("person {id}")))?;
+    let p = PageError::found(s.store.get_person(id).await?, "person", id)?;
     let mut body = format!(r#"<p class="lead">{}</p>"#, names_html(lang, &p.data.names));
     body.push_str(&names_table(&ctx, &p.data.names));
-    let _ = write!(
-        body,
-        r#"<dl class="facts"><dt>ID</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>"#,
-        esc(&p.data.external_id),
-        ctx.t(Msg::Status),
-        status_badge(lang, p.status),
-        ctx.t(Msg::Sex),
-        lang.t(i18n::sex(p.data.sex))
-    );
+    let mut rows = vec![
+        ("ID", esc(&p.data.external_id)),
+        (ctx.t(Msg::Status), status_badge(lang, p.status)),
+        (ctx.t(Msg::Sex), lang.t(i18n::sex(p.data.sex)).to_owned()),
+    ];
     if let Some(b) = p.data.birth {
-        let _ = write!(body, "<dt>{}</dt><dd>{}</dd>", ctx.t(Msg::Born), i18n::date(lang, b));
+        rows.push((ctx.t(Msg::Born), i18n::date(lang, b)));
     }
     if let Some(d) = p.data.death {
-        let _ = write!(body, "<dt>{}</dt><dd>{}</dd>", ctx.t(Msg::Died), i18n::date(lang, d));
+        rows.push((ctx.t(Msg::Died), i18n::date(lang, d)));
     }
     if let Some(place) = &p.data.death_place {
         let mut text = place.name.clone().unwrap_or_default();
         if let Some(c) = place.coordinates {
             let _ = write!(text, " ({:.4}, {:.4})", c.lat, c.lon);
         }
-        let _ = write!(body, "<dt>{}</dt><dd>{}</dd>", ctx.t(Msg::DeathPlace), esc(text.trim()));
+        rows.push((ctx.t(Msg::DeathPlace), esc(text.trim())));
     }
-    body.push_str("</dl>");
+    body.push_str(&facts(rows));
     let _ = write!(body, "<h2>{}</h2><ul>", ctx.t(Msg::Sources));
     for src in &p.data.sources {
         let note = src
@@ -520,7 +495,7 @@ pub(crate) async fn person(
         &rows,
     ));
     let title = format!("{}: {}", ctx.t(Msg::Person), first_name(lang, &p.data.names));
-    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+    ctx.respond(&title, &body)
 }
 
 #[cfg(test)]

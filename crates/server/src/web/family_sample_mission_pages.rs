@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse};
 use axum::Extension;
 use registry::{Family, FamilyMember, Reference};
 
-use super::html::{esc, link, page, table};
+use super::html::{esc, facts, link, page, table};
 use super::i18n::{self, Msg};
 use super::pages::names_html;
 use super::pedigree;
@@ -64,7 +64,7 @@ pub(crate) async fn families(
         &[ctx.t(Msg::Name), "ID", ctx.t(Msg::Liaison)],
         &rows,
     ) + &pager;
-    Ok(Html(page(&ctx, ctx.t(Msg::Families), "", &body)).into_response())
+    ctx.respond(ctx.t(Msg::Families), &body)
 }
 
 /// What the family page and the report share.
@@ -75,11 +75,7 @@ pub(crate) struct FamilyView {
 }
 
 pub(crate) async fn family_view(s: &AppState, ctx: &Ctx, id: i64) -> Result<FamilyView, PageError> {
-    let family = s
-        .store
-        .get_family(id)
-        .await?
-        .ok_or_else(|| PageError::not_found(format!("family {id}")))?;
+    let family = PageError::found(s.store.get_family(id).await?, "family", id)?;
     let members = s.store.list_members(id).await?;
     let references = if ctx.may(Permission::ReadReferences) {
         s.store.list_references(id).await?
@@ -259,7 +255,7 @@ pub(crate) async fn family(
     }
     body.push_str(&view.identifications(&s, &ctx).await?);
     let title = format!("{}: {}", ctx.t(Msg::Family), view.family.name);
-    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+    ctx.respond(&title, &body)
 }
 
 /// Who to sample next: each living relative without a sample, ranked by the simulated chance that
@@ -279,7 +275,7 @@ pub(crate) async fn advice(
     );
     let Some(settings) = s.config.matching.clone() else {
         let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoMatchingSettings));
-        return Ok(Html(page(&ctx, &title, "", &body)).into_response());
+        return ctx.respond(&title, &body);
     };
     let options = simulate::AdviceOptions {
         log10_threshold: 4.0,
@@ -297,7 +293,7 @@ pub(crate) async fn advice(
         })?;
     let Some(advice) = advice else {
         let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoMissingMember));
-        return Ok(Html(page(&ctx, &title, "", &body)).into_response());
+        return ctx.respond(&title, &body);
     };
     let row = |name: &str, p: &simulate::PowerEstimate| {
         vec![
@@ -330,7 +326,7 @@ pub(crate) async fn advice(
     if advice.candidates.is_empty() {
         let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoCandidates));
     }
-    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+    ctx.respond(&title, &body)
 }
 
 pub(crate) async fn report(
@@ -355,7 +351,7 @@ pub(crate) async fn report(
         body.push_str(&view.references_table(&ctx));
     }
     let title = format!("{}: {}", ctx.t(Msg::Report), view.family.name);
-    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+    ctx.respond(&title, &body)
 }
 
 pub(crate) async fn samples(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
@@ -378,7 +374,7 @@ pub(crate) async fn samples(State(s): State<AppState>, Extension(ctx): Extension
         &["ID", ctx.t(Msg::Lab), ctx.t(Msg::Kind), ctx.t(Msg::Typed)],
         &rows,
     );
-    Ok(Html(page(&ctx, ctx.t(Msg::Samples), "", &body)).into_response())
+    ctx.respond(ctx.t(Msg::Samples), &body)
 }
 
 pub(crate) async fn sample(
@@ -387,34 +383,28 @@ pub(crate) async fn sample(
     PageId(id): PageId,
 ) -> PageResult {
     let lang = ctx.lang;
-    let x = s
-        .store
-        .get_sample(id)
-        .await?
-        .ok_or_else(|| PageError::not_found(format!("sample {id}")))?;
+    let x = PageError::found(s.store.get_sample(id).await?, "sample", id)?;
     let remains = s.store.get_remains(x.remains_id).await?;
-    let mut body = format!(
-        r#"<dl class="facts"><dt>ID</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>"#,
-        esc(&x.external_id),
-        ctx.t(Msg::Lab),
-        esc(&x.lab),
-        ctx.t(Msg::Kind),
-        esc(x.profile_kind.as_str()),
-        ctx.t(Msg::Typed),
-        ctx.t(if x.typed { Msg::Yes } else { Msg::No }),
-    );
+    let mut rows = vec![
+        ("ID", esc(&x.external_id)),
+        (ctx.t(Msg::Lab), esc(&x.lab)),
+        (ctx.t(Msg::Kind), esc(x.profile_kind.as_str())),
+        (
+            ctx.t(Msg::Typed),
+            ctx.t(if x.typed { Msg::Yes } else { Msg::No }).to_owned(),
+        ),
+    ];
     if let Some(r) = remains {
-        let _ = write!(
-            body,
-            r#"<dt>{}</dt><dd>{} — {} (<a href="/sites/{}">{}</a>)</dd>"#,
-            ctx.t(Msg::Remains),
+        let remains = format!(
+            r#"{} — {} (<a href="/sites/{}">{}</a>)"#,
             esc(&r.data.external_id),
             esc(&r.data.skeletal_element),
             r.data.site_id,
             ctx.t(Msg::Site)
         );
+        rows.push((ctx.t(Msg::Remains), remains));
     }
-    body.push_str("</dl>");
+    let mut body = facts(rows);
     let rows: Vec<Vec<String>> = s
         .store
         .custody_chain(id)
@@ -436,7 +426,7 @@ pub(crate) async fn sample(
         &rows,
     ));
     let title = format!("{}: {}", ctx.t(Msg::Sample), x.external_id);
-    Ok(Html(page(&ctx, &title, "", &body)).into_response())
+    ctx.respond(&title, &body)
 }
 
 /// A stored itinerary (crate `itinerary`'s plan as JSON) as one table per day, and the sites left
@@ -533,8 +523,12 @@ pub(crate) async fn missions(State(s): State<AppState>, Extension(ctx): Extensio
             ]
         })
         .collect();
-    let body = ctx.table(Msg::Missions, &[Msg::Name, Msg::Kind2, Msg::Start, Msg::End], &rows);
-    Ok(Html(page(&ctx, ctx.t(Msg::Missions), "", &body)).into_response())
+    let body = ctx.table(
+        Msg::Missions,
+        &[Msg::Name, Msg::MissionKind, Msg::Start, Msg::End],
+        &rows,
+    );
+    ctx.respond(ctx.t(Msg::Missions), &body)
 }
 
 pub(crate) async fn mission(
@@ -543,27 +537,22 @@ pub(crate) async fn mission(
     PageId(id): PageId,
 ) -> PageResult {
     let lang = ctx.lang;
-    let m = s
-        .store
-        .get_mission(id)
-        .await?
-        .ok_or_else(|| PageError::not_found(format!("mission {id}")))?;
-    let mut body = format!(
-        r#"<dl class="facts"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>"#,
-        ctx.t(Msg::Kind2),
-        ctx.t(mission_kind(m.data.kind)),
-        ctx.t(Msg::Start),
-        i18n::date(lang, m.data.start),
-        ctx.t(Msg::End),
-        m.data.end.map(|d| i18n::date(lang, d)).unwrap_or_default(),
-    );
+    let m = PageError::found(s.store.get_mission(id).await?, "mission", id)?;
+    let mut rows = vec![
+        (ctx.t(Msg::MissionKind), ctx.t(mission_kind(m.data.kind)).to_owned()),
+        (ctx.t(Msg::Start), i18n::date(lang, m.data.start)),
+        (
+            ctx.t(Msg::End),
+            m.data.end.map(|d| i18n::date(lang, d)).unwrap_or_default(),
+        ),
+    ];
     if let Some(p) = &m.data.permits {
-        let _ = write!(body, "<dt>{}</dt><dd>{}</dd>", ctx.t(Msg::Permits), esc(p));
+        rows.push((ctx.t(Msg::Permits), esc(p)));
     }
     if let Some(o) = &m.outcome {
-        let _ = write!(body, "<dt>{}</dt><dd>{}</dd>", ctx.t(Msg::Outcome), esc(o));
+        rows.push((ctx.t(Msg::Outcome), esc(o)));
     }
-    body.push_str("</dl>");
+    let mut body = facts(rows);
     let mut sites = Vec::new();
     for sid in &m.data.site_ids {
         if let Some(site) = s.store.get_site(*sid).await? {

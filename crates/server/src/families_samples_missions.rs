@@ -15,14 +15,11 @@ use registry::{
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
-use crate::extract::{created, found, ApiJson, ApiPath, ApiQuery, Created};
+use crate::extract::{created, existing, found, ApiJson, ApiPath, ApiQuery, Created};
 use crate::{ApiError, AppState, Permission};
 
 async fn family_exists(s: &AppState, id: i64) -> Result<Family, ApiError> {
-    s.store
-        .get_family(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("family {id}")))
+    existing(s.store.get_family(id).await?, "family", id)
 }
 
 // ---- families ----
@@ -198,11 +195,7 @@ pub(crate) async fn list_remains(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<RemainsQuery>,
 ) -> Result<Json<Vec<Remains>>, ApiError> {
-    let _: Site = s
-        .store
-        .get_site(q.site)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("site {}", q.site)))?;
+    let _: Site = existing(s.store.get_site(q.site).await?, "site", q.site)?;
     Ok(Json(s.store.list_remains(q.site).await?))
 }
 
@@ -233,9 +226,7 @@ pub(crate) async fn list_samples(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<SampleQuery>,
 ) -> Result<Json<Vec<Sample>>, ApiError> {
-    if s.store.get_remains(q.remains).await?.is_none() {
-        return Err(ApiError::NotFound(format!("remains {}", q.remains)));
-    }
+    existing(s.store.get_remains(q.remains).await?, "remains", q.remains)?;
     Ok(Json(s.store.list_samples(q.remains).await?))
 }
 
