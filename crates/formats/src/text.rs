@@ -11,11 +11,22 @@ pub(crate) fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> 
         .map(|(i, line)| (i + 1, line.trim_end_matches('\r')))
 }
 
-/// How the fields of a line are separated.
+/// `text` from the start of its line `line` (1-based, counted as [`numbered_lines`] counts).
+pub(crate) fn from_line(text: &str, line: usize) -> &str {
+    let text = text.trim_start_matches('\u{feff}');
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    &text[start..]
+}
+
+/// How the fields of a line are separated, in the line readers that do not read CSV (comma-separated
+/// text, where quotes matter, goes through the table reader in `table.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Delimiter {
     Tab,
-    Comma,
     /// Runs of spaces or tabs.
     Whitespace,
 }
@@ -25,24 +36,14 @@ impl Delimiter {
     pub(crate) fn split(self, line: &str) -> Vec<&str> {
         match self {
             Delimiter::Tab => line.split('\t').map(str::trim).collect(),
-            Delimiter::Comma => line.split(',').map(str::trim).collect(),
             Delimiter::Whitespace => line.split_whitespace().collect(),
         }
     }
 }
 
-/// Removes one pair of surrounding double quotes, as spreadsheet programs write them.
-pub(crate) fn unquote(field: &str) -> &str {
-    field
-        .strip_prefix('"')
-        .and_then(|f| f.strip_suffix('"'))
-        .map(str::trim)
-        .unwrap_or(field)
-}
-
 /// Drops empty fields from the end.
-pub(crate) fn trim_trailing_empty(fields: &mut Vec<&str>) {
-    while fields.last().is_some_and(|f| f.is_empty()) {
+pub(crate) fn trim_trailing_empty<S: AsRef<str>>(fields: &mut Vec<S>) {
+    while fields.last().is_some_and(|f| f.as_ref().is_empty()) {
         fields.pop();
     }
 }
