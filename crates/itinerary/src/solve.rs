@@ -184,33 +184,41 @@ fn relocate(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u
     None
 }
 
-fn swap(days: &mut [Vec<usize>], (a, i): (usize, usize), (b, j): (usize, usize)) {
+fn swap(days: &mut [Vec<usize>], (a, i): Place, (b, j): Place) {
     let (x, y) = (days[a][i], days[b][j]);
     days[a][i] = y;
     days[b][j] = x;
 }
 
+/// Two places in the days: (day, index in the day).
+type Place = (usize, usize);
+
+/// The first pair of `places` at which `exchange` (its own undo: done again, it restores the days)
+/// keeps the rules with less travel; the new travel. The pairs are listed before any is tried, as a
+/// failed try leaves the days as they were.
+fn first_improving_exchange(
+    problem: &Problem,
+    days: &mut [Vec<usize>],
+    travel: u64,
+    places: Vec<(Place, Place)>,
+    exchange: impl Fn(&mut [Vec<usize>], Place, Place),
+) -> Option<u64> {
+    places
+        .into_iter()
+        .find_map(|(p, q)| try_move(problem, days, travel, |d| exchange(d, p, q), |d| exchange(d, p, q)))
+}
+
 fn exchange(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
+    let mut places = Vec::new();
     for a in 0..days.len() {
         for i in 0..days[a].len() {
             for b in a..days.len() {
                 let first = if b == a { i + 1 } else { 0 };
-                for j in first..days[b].len() {
-                    let moved = try_move(
-                        problem,
-                        days,
-                        travel,
-                        |d| swap(d, (a, i), (b, j)),
-                        |d| swap(d, (a, i), (b, j)),
-                    );
-                    if moved.is_some() {
-                        return moved;
-                    }
-                }
+                places.extend((first..days[b].len()).map(|j| ((a, i), (b, j))));
             }
         }
     }
-    None
+    first_improving_exchange(problem, days, travel, places, swap)
 }
 
 fn two_opt(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
@@ -324,33 +332,22 @@ fn whole_path(problem: &Problem, days: &mut Vec<Vec<usize>>, travel: u64) -> Opt
 /// Swaps the ends of two days: day a keeps its first i sites and takes day b's sites from j on,
 /// and the other way round (2-opt* between routes).
 fn exchange_tails(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
-    let swap_tails = |d: &mut [Vec<usize>], (a, i): (usize, usize), (b, j): (usize, usize)| {
+    let swap_tails = |d: &mut [Vec<usize>], (a, i): Place, (b, j): Place| {
         let tail_a: Vec<usize> = d[a].drain(i..).collect();
         let tail_b: Vec<usize> = d[b].drain(j..).collect();
         d[a].extend(tail_b);
         d[b].extend(tail_a);
     };
+    let mut places = Vec::new();
     for a in 0..days.len() {
         for b in a + 1..days.len() {
-            for i in 0..=days[a].len() {
-                for j in 0..=days[b].len() {
-                    let (len_a, len_b) = (days[a].len(), days[b].len());
-                    if (i == len_a && j == len_b) || (i == 0 && j == 0) {
-                        continue;
-                    }
-                    let moved = try_move(
-                        problem,
-                        days,
-                        travel,
-                        |d| swap_tails(d, (a, i), (b, j)),
-                        |d| swap_tails(d, (a, i), (b, j)),
-                    );
-                    if moved.is_some() {
-                        return moved;
-                    }
-                }
+            let (len_a, len_b) = (days[a].len(), days[b].len());
+            for i in 0..=len_a {
+                // Both tails empty, or both whole: the days would stay (or only trade places).
+                let tails = (0..=len_b).filter(|&j| !((i == len_a && j == len_b) || (i == 0 && j == 0)));
+                places.extend(tails.map(|j| ((a, i), (b, j))));
             }
         }
     }
-    None
+    first_improving_exchange(problem, days, travel, places, swap_tails)
 }
