@@ -17,7 +17,7 @@ use std::fmt;
 
 use kinship::Sex;
 
-use crate::text::{is_na, numbered_lines, trim_trailing_empty, Delimiter};
+use crate::text::{content_lines, is_na, Delimiter};
 
 /// A parsed ped file: marker names in header order and the rows in file order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,7 +98,7 @@ fn is_one_of(field: &str, names: &[&str]) -> bool {
 
 /// Reads a ped table.
 pub fn read_ped(text: &str) -> Result<PedFile, PedError> {
-    let mut lines = numbered_lines(text).filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    let mut lines = content_lines(text);
     let (header_line, header) = lines.next().ok_or_else(|| {
         PedError::new(
             1,
@@ -107,13 +107,8 @@ pub fn read_ped(text: &str) -> Result<PedFile, PedError> {
         )
     })?;
 
-    let delim = if header.contains('\t') {
-        Delimiter::Tab
-    } else {
-        Delimiter::Whitespace
-    };
-    let mut head = delim.split(header);
-    trim_trailing_empty(&mut head);
+    let delim = Delimiter::of_header(header);
+    let head = delim.fields(header);
     let has_famid = head.first().is_some_and(|f| is_one_of(f, FAMID_NAMES));
     let fixed = if has_famid { 5 } else { 4 };
     let expected_fixed = if has_famid {

@@ -18,7 +18,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::text::{is_na, numbered_lines, Delimiter};
+use crate::text::{content_lines, is_na, Delimiter};
 
 /// Why a panel file cannot be read: the line and the column at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -95,7 +95,7 @@ const REQUIRED: [&str; 7] = ["marker", "chrom", "pos_bp", "cm", "ref", "alt", "f
 
 /// Reads a panel file.
 pub fn read_snp_panel(text: &str) -> Result<SnpPanel, PanelError> {
-    let mut lines = numbered_lines(text).filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    let mut lines = content_lines(text);
     let (header_line, header) = lines.next().ok_or_else(|| {
         PanelError::new(
             1,

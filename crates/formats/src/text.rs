@@ -11,6 +11,12 @@ pub(crate) fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> 
         .map(|(i, line)| (i + 1, line.trim_end_matches('\r')))
 }
 
+/// The lines that hold data, numbered as [`numbered_lines`] numbers them: blank lines and `#` comment
+/// lines left out.
+pub(crate) fn content_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    numbered_lines(text).filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+}
+
 /// `text` from the start of its line `line` (1-based, counted as [`numbered_lines`] counts).
 pub(crate) fn from_line(text: &str, line: usize) -> &str {
     let text = text.trim_start_matches('\u{feff}');
@@ -32,6 +38,24 @@ pub(crate) enum Delimiter {
 }
 
 impl Delimiter {
+    /// How a table whose header line is `header` separates its fields: tabs if the header has one,
+    /// else runs of white space (pedtools writes either).
+    pub(crate) fn of_header(header: &str) -> Delimiter {
+        if header.contains('\t') {
+            Delimiter::Tab
+        } else {
+            Delimiter::Whitespace
+        }
+    }
+
+    /// The fields of `line` as [`Delimiter::split`] gives them, without the empty ones at the end
+    /// (trailing tabs).
+    pub(crate) fn fields(self, line: &str) -> Vec<&str> {
+        let mut fields = self.split(line);
+        trim_trailing_empty(&mut fields);
+        fields
+    }
+
     /// The fields of `line`, each trimmed. With `Whitespace` there are no empty fields.
     pub(crate) fn split(self, line: &str) -> Vec<&str> {
         match self {
