@@ -153,35 +153,34 @@ fn try_move(
 }
 
 fn relocate(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
+    // (from, i, to, at): the site at day `from`, index `i` goes to day `to` at index `at`.
+    let mut moves = Vec::new();
     for from in 0..days.len() {
         for i in 0..days[from].len() {
             for to in 0..days.len() {
                 let slots = days[to].len() + usize::from(to != from);
-                for at in 0..slots {
-                    if to == from && at == i {
-                        continue;
-                    }
-                    let moved = try_move(
-                        problem,
-                        days,
-                        travel,
-                        |d| {
-                            let site = d[from].remove(i);
-                            d[to].insert(at, site);
-                        },
-                        |d| {
-                            let site = d[to].remove(at);
-                            d[from].insert(i, site);
-                        },
-                    );
-                    if moved.is_some() {
-                        return moved;
-                    }
-                }
+                moves.extend(
+                    (0..slots)
+                        .filter(|&at| to != from || at != i)
+                        .map(|at| (from, i, to, at)),
+                );
             }
         }
     }
-    None
+    first_improving(
+        problem,
+        days,
+        travel,
+        moves,
+        |d, (from, i, to, at)| {
+            let site = d[from].remove(i);
+            d[to].insert(at, site);
+        },
+        |d, (from, i, to, at)| {
+            let site = d[to].remove(at);
+            d[from].insert(i, site);
+        },
+    )
 }
 
 fn swap(days: &mut [Vec<usize>], (a, i): Place, (b, j): Place) {
@@ -193,19 +192,20 @@ fn swap(days: &mut [Vec<usize>], (a, i): Place, (b, j): Place) {
 /// Two places in the days: (day, index in the day).
 type Place = (usize, usize);
 
-/// The first pair of `places` at which `exchange` (its own undo: done again, it restores the days)
-/// keeps the rules with less travel; the new travel. The pairs are listed before any is tried, as a
-/// failed try leaves the days as they were.
-fn first_improving_exchange(
+/// The first of `moves` that `change` makes while keeping the rules with less travel; the new
+/// travel. A move that does not is undone by `undo`, which leaves the days as they were, so the moves
+/// can be listed before any is tried.
+fn first_improving<M: Copy>(
     problem: &Problem,
     days: &mut [Vec<usize>],
     travel: u64,
-    places: Vec<(Place, Place)>,
-    exchange: impl Fn(&mut [Vec<usize>], Place, Place),
+    moves: Vec<M>,
+    change: impl Fn(&mut [Vec<usize>], M),
+    undo: impl Fn(&mut [Vec<usize>], M),
 ) -> Option<u64> {
-    places
+    moves
         .into_iter()
-        .find_map(|(p, q)| try_move(problem, days, travel, |d| exchange(d, p, q), |d| exchange(d, p, q)))
+        .find_map(|m| try_move(problem, days, travel, |d| change(d, m), |d| undo(d, m)))
 }
 
 fn exchange(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
@@ -218,30 +218,46 @@ fn exchange(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u
             }
         }
     }
-    first_improving_exchange(problem, days, travel, places, swap)
+    // A swap is its own undo.
+    let swap = |d: &mut [Vec<usize>], (p, q): (Place, Place)| swap(d, p, q);
+    first_improving(problem, days, travel, places, swap, swap)
 }
 
 fn two_opt(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
+    // (day, i, j): the stretch i..j of the day reversed, its own undo.
+    let mut moves = Vec::new();
     for day in 0..days.len() {
         for i in 0..days[day].len() {
-            for j in i + 2..=days[day].len() {
-                let moved = try_move(
-                    problem,
-                    days,
-                    travel,
-                    |d| d[day][i..j].reverse(),
-                    |d| d[day][i..j].reverse(),
-                );
-                if moved.is_some() {
-                    return moved;
-                }
-            }
+            moves.extend((i + 2..=days[day].len()).map(|j| (day, i, j)));
         }
     }
-    None
+    let reverse = |d: &mut [Vec<usize>], (day, i, j): (usize, usize, usize)| d[day][i..j].reverse();
+    first_improving(problem, days, travel, moves, reverse, reverse)
+}
+
+/// A stretch of `len` sites moved: from day `from` at index `i` to day `to` at index `at`, reversed or not.
+#[derive(Debug, Clone, Copy)]
+struct StretchMove {
+    len: usize,
+    from: usize,
+    i: usize,
+    to: usize,
+    at: usize,
+    reversed: bool,
+}
+
+/// Moves the stretch of `m.len` sites at `src`'s index `src_at` to `dst` at `dst_at`, reversing it if
+/// `m.reversed` (so doing it again from the destination undoes it).
+fn carry_stretch(days: &mut [Vec<usize>], m: StretchMove, (src, src_at): Place, (dst, dst_at): Place) {
+    let mut stretch: Vec<usize> = days[src].drain(src_at..src_at + m.len).collect();
+    if m.reversed {
+        stretch.reverse();
+    }
+    days[dst].splice(dst_at..dst_at, stretch);
 }
 
 fn or_opt(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
+    let mut moves = Vec::new();
     for len in 2..=3 {
         for from in 0..days.len() {
             for i in 0..days[from].len().saturating_sub(len - 1) {
@@ -252,35 +268,28 @@ fn or_opt(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64
                             if to == from && at == i && !reversed {
                                 continue;
                             }
-                            let moved = try_move(
-                                problem,
-                                days,
-                                travel,
-                                |d| {
-                                    let mut stretch: Vec<usize> = d[from].drain(i..i + len).collect();
-                                    if reversed {
-                                        stretch.reverse();
-                                    }
-                                    d[to].splice(at..at, stretch);
-                                },
-                                |d| {
-                                    let mut stretch: Vec<usize> = d[to].drain(at..at + len).collect();
-                                    if reversed {
-                                        stretch.reverse();
-                                    }
-                                    d[from].splice(i..i, stretch);
-                                },
-                            );
-                            if moved.is_some() {
-                                return moved;
-                            }
+                            moves.push(StretchMove {
+                                len,
+                                from,
+                                i,
+                                to,
+                                at,
+                                reversed,
+                            });
                         }
                     }
                 }
             }
         }
     }
-    None
+    first_improving(
+        problem,
+        days,
+        travel,
+        moves,
+        |d, m| carry_stretch(d, m, (m.from, m.i), (m.to, m.at)),
+        |d, m| carry_stretch(d, m, (m.to, m.at), (m.from, m.i)),
+    )
 }
 
 /// Moving on, the travel depends only on the order of the whole path, and a move that carries
@@ -349,5 +358,7 @@ fn exchange_tails(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Op
             }
         }
     }
-    first_improving_exchange(problem, days, travel, places, swap_tails)
+    // Swapping the tails back is the undo.
+    let swap_tails = |d: &mut [Vec<usize>], (p, q): (Place, Place)| swap_tails(d, p, q);
+    first_improving(problem, days, travel, places, swap_tails, swap_tails)
 }
