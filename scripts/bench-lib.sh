@@ -33,3 +33,14 @@ t = sorted(float(x) * 1000 for x in sys.stdin)
 print(f'| \`$page\` | {statistics.median(t):.1f} | {max(t):.1f} |')"
     done
 }
+
+# listening_address LOG TRIES: the http://127.0.0.1:PORT the server writes to LOG once it listens,
+# waiting up to TRIES tenths of a second; nothing if it never does.
+listening_address() {
+    local address
+    for _ in $(seq "$2"); do
+        address="$(grep -o 'http://127.0.0.1:[0-9]*' "$1" || true)"
+        [ -n "$address" ] && { echo "$address"; return; }
+        sleep 0.1
+    done
+}

@@ -22,11 +22,7 @@ source scripts/bench-lib.sh
 
 "$bin" demo --data-dir "$work/demo" --listen 127.0.0.1:0 >"$work/demo.out" 2>"$work/demo.err" &
 server_pid=$!
-for _ in $(seq 1200); do
-    base="$(grep -o 'http://127.0.0.1:[0-9]*' "$work/demo.out" || true)"
-    [ -n "$base" ] && break
-    sleep 0.1
-done
+base="$(listening_address "$work/demo.out" 1200)"
 [ -n "$base" ] || { cat "$work/demo.err" >&2; exit 1; }
 password="$(awk -F'\t' '$1 == "admin" { print $3 }' "$work/demo/demo-users.txt")"
 jar="$work/cookies"

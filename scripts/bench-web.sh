@@ -60,11 +60,7 @@ token="$("$bin" token create --username admin --db "$db" | awk '{print $NF}')"
 
 HOMEWARD_FREQUENCIES=tests/browser/fixture/freqs.tsv "$bin" serve --db "$db" --listen 127.0.0.1:0 2>"$work/serve.log" &
 server_pid=$!
-for _ in $(seq 100); do
-    base="$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.log" || true)"
-    [ -n "$base" ] && break
-    sleep 0.1
-done
+base="$(listening_address "$work/serve.log" 100)"
 
 # The browser tests' family, samples and mission, then a matching job to completion.
 ids="$(cd tests/browser && node --input-type=module -e "

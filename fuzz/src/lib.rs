@@ -4,8 +4,8 @@
 use std::fmt::{Debug, Display};
 
 use formats::{
-    CmfError, FamError, FreqError, FrequencyDb, GeneMapperError, LineageDbError, MarkerFreqs, PanelError, PedError,
-    StriderError, VcfError,
+    CmfError, FamError, FreqError, FrequencyDb, GeneMapperError, LineageDbError, PanelError, PedError, StriderError,
+    VcfError,
 };
 
 /// The fuzz input as text. The CLI rejects a file that is not UTF-8 before any reader sees it, so a
@@ -98,12 +98,12 @@ pub fn assert_reads_back<T, E: Display, C: PartialEq + Debug>(
     (written, again)
 }
 
-/// A frequency database without the line numbers, which depend on the form written.
-pub fn freq_content(db: &FrequencyDb) -> Vec<(String, Vec<(String, f64)>)> {
-    db.markers
-        .iter()
-        .map(|m: &MarkerFreqs| (m.name.clone(), m.alleles.clone()))
-        .collect()
+/// A frequency database without the line numbers, which depend on the form written: its markers,
+/// frequencies, sample sizes and metadata, which every writer keeps.
+pub fn freq_content(db: &FrequencyDb) -> FrequencyDb {
+    let mut db = db.clone();
+    db.clear_lines();
+    db
 }
 
 /// An error of a `homeward import` CSV reader (`FILE: line N, column 'C': …`) must name a line of

@@ -61,6 +61,12 @@ pub struct MarkerFreqs {
 }
 
 impl FrequencyDb {
+    /// Sets every marker's line to 0. The lines depend on the form a database was read from, so a
+    /// read → write → read round trip keeps everything else (as `FamFile::clear_lines` for `.fam`).
+    pub fn clear_lines(&mut self) {
+        self.markers.iter_mut().for_each(|m| m.line = 0);
+    }
+
     /// The marker with this exact name.
     pub fn get(&self, marker: &str) -> Option<&MarkerFreqs> {
         self.markers.iter().find(|m| m.name == marker)
