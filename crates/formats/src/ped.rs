@@ -302,6 +302,12 @@ mod tests {
         read_ped(text).expect_err("should fail")
     }
 
+    /// Reading `text` fails at `line`, in `field`.
+    fn assert_err(text: &str, line: usize, field: &str) {
+        let e = err(text);
+        assert_eq!((e.line, e.field.as_str()), (line, field), "{text:?}: {e}");
+    }
+
     #[test]
     fn reads_tab_separated_trio_with_space_in_marker_name() {
         let text = "id\tfid\tmid\tsex\tD3S1358\tPenta E\r\nAF\t0\t0\t1\t14/15\t-/-\r\nMO\t0\t0\t2\t15/15\t9.3/X\r\n\
@@ -417,14 +423,12 @@ mod tests {
         let e = err("id\tfid\tmid\tsex\tM1\tM2\nA\t0\t0\t1\t7/8\n");
         assert_eq!((e.line, e.field.as_str()), (2, "columns"));
         assert!(e.message.contains("expected 6") && e.message.contains("found 5"), "{e}");
-        let e = err("id\tfid\tmid\tsex\tM1\nA\t0\t0\t1\t7/8\t9/9\n");
-        assert_eq!((e.line, e.field.as_str()), (2, "columns"));
+        assert_err("id\tfid\tmid\tsex\tM1\nA\t0\t0\t1\t7/8\t9/9\n", 2, "columns");
     }
 
     #[test]
     fn duplicate_marker_in_header() {
-        let e = err("\n# comment\nid\tfid\tmid\tsex\tM1\tM2\tM1\n");
-        assert_eq!((e.line, e.field.as_str()), (3, "M1"));
+        assert_err("\n# comment\nid\tfid\tmid\tsex\tM1\tM2\tM1\n", 3, "M1");
     }
 
     #[test]
@@ -433,18 +437,14 @@ mod tests {
             let e = err(text);
             assert_eq!((e.line, e.field.as_str()), (1, "header"), "{text:?}");
         }
-        let e = err("A\t0\t0\t1\t10/11\n");
-        assert_eq!((e.line, e.field.as_str()), (1, "header"));
-        let e = err("id\tfid\tmid\n");
-        assert_eq!((e.line, e.field.as_str()), (1, "header"));
+        assert_err("A\t0\t0\t1\t10/11\n", 1, "header");
+        assert_err("id\tfid\tmid\n", 1, "header");
     }
 
     #[test]
     fn bad_ids() {
-        let e = err("id\tfid\tmid\tsex\n0\t0\t0\t1\n");
-        assert_eq!((e.line, e.field.as_str()), (2, "id"));
-        let e = err("id\tfid\tmid\tsex\n\tA\tB\t1\n");
-        assert_eq!((e.line, e.field.as_str()), (2, "id"));
+        assert_err("id\tfid\tmid\tsex\n0\t0\t0\t1\n", 2, "id");
+        assert_err("id\tfid\tmid\tsex\n\tA\tB\t1\n", 2, "id");
     }
 
     #[test]
