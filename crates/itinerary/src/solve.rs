@@ -155,10 +155,10 @@ fn try_move(
 fn relocate(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
     // (from, i, to, at): the site at day `from`, index `i` goes to day `to` at index `at`.
     let mut moves = Vec::new();
-    for from in 0..days.len() {
-        for i in 0..days[from].len() {
-            for to in 0..days.len() {
-                let slots = days[to].len() + usize::from(to != from);
+    for (from, day_from) in days.iter().enumerate() {
+        for i in 0..day_from.len() {
+            for (to, day_to) in days.iter().enumerate() {
+                let slots = day_to.len() + usize::from(to != from);
                 moves.extend(
                     (0..slots)
                         .filter(|&at| to != from || at != i)
@@ -210,11 +210,11 @@ fn first_improving<M: Copy>(
 
 fn exchange(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
     let mut places = Vec::new();
-    for a in 0..days.len() {
-        for i in 0..days[a].len() {
-            for b in a..days.len() {
+    for (a, day_a) in days.iter().enumerate() {
+        for i in 0..day_a.len() {
+            for (b, day_b) in days.iter().enumerate().skip(a) {
                 let first = if b == a { i + 1 } else { 0 };
-                places.extend((first..days[b].len()).map(|j| ((a, i), (b, j))));
+                places.extend((first..day_b.len()).map(|j| ((a, i), (b, j))));
             }
         }
     }
@@ -226,9 +226,9 @@ fn exchange(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u
 fn two_opt(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
     // (day, i, j): the stretch i..j of the day reversed, its own undo.
     let mut moves = Vec::new();
-    for day in 0..days.len() {
-        for i in 0..days[day].len() {
-            moves.extend((i + 2..=days[day].len()).map(|j| (day, i, j)));
+    for (day, sites) in days.iter().enumerate() {
+        for i in 0..sites.len() {
+            moves.extend((i + 2..=sites.len()).map(|j| (day, i, j)));
         }
     }
     let reverse = |d: &mut [Vec<usize>], (day, i, j): (usize, usize, usize)| d[day][i..j].reverse();
@@ -259,10 +259,10 @@ fn carry_stretch(days: &mut [Vec<usize>], m: StretchMove, (src, src_at): Place, 
 fn or_opt(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
     let mut moves = Vec::new();
     for len in 2..=3 {
-        for from in 0..days.len() {
-            for i in 0..days[from].len().saturating_sub(len - 1) {
-                for to in 0..days.len() {
-                    let slots = days[to].len() + 1 - if to == from { len } else { 0 };
+        for (from, day_from) in days.iter().enumerate() {
+            for i in 0..day_from.len().saturating_sub(len - 1) {
+                for (to, day_to) in days.iter().enumerate() {
+                    let slots = day_to.len() + 1 - if to == from { len } else { 0 };
                     for at in 0..slots {
                         for reversed in [false, true] {
                             if to == from && at == i && !reversed {
