@@ -17,21 +17,12 @@ if [ -z "${HOMEWARD_BIN:-}" ]; then
     HOMEWARD_BIN="${CARGO_TARGET_DIR:-target}/release/homeward"
 fi
 bin="$HOMEWARD_BIN"
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/bench-lib.sh
+source scripts/bench-lib.sh
 
 "$bin" demo --data-dir "$work/demo" --listen 127.0.0.1:0 >"$work/demo.out" 2>"$work/demo.err" &
 server_pid=$!
-for _ in $(seq 1200); do
-    base="$(grep -o 'http://127.0.0.1:[0-9]*' "$work/demo.out" || true)"
-    [ -n "$base" ] && break
-    sleep 0.1
-done
+base="$(listening_address "$work/demo.out" 1200)"
 [ -n "$base" ] || { cat "$work/demo.err" >&2; exit 1; }
 password="$(awk -F'\t' '$1 == "admin" { print $3 }' "$work/demo/demo-users.txt")"
 jar="$work/cookies"
@@ -51,17 +42,4 @@ pages=(
     "/samples/$sample" "/jobs" "/jobs/1" "/jobs/1/progress" "/candidates/$candidate" "/missions"
     "/missions/$mission"
 )
-echo "| page | p50 (ms) | max (ms) |"
-echo "|---|---:|---:|"
-for page in "${pages[@]}"; do
-    times=()
-    for _ in $(seq "$runs"); do
-        code_time="$(curl -s -b "$jar" -o /dev/null -w '%{http_code} %{time_total}' "$base$page")"
-        [ "${code_time%% *}" = 200 ] || { echo "$page answered ${code_time%% *}" >&2; exit 1; }
-        times+=("${code_time#* }")
-    done
-    printf '%s\n' "${times[@]}" | python3 -c "
-import sys, statistics
-t = sorted(float(x) * 1000 for x in sys.stdin)
-print(f'| \`$page\` | {statistics.median(t):.1f} | {max(t):.1f} |')"
-done
+time_pages "$base" "$jar" "$runs" "${pages[@]}"

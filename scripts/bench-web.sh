@@ -19,13 +19,8 @@ for l in sys.stdin:
         print(d["executable"])')"
 fi
 bin="$HOMEWARD_BIN"
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/bench-lib.sh
+source scripts/bench-lib.sh
 db="sqlite://$work/db.sqlite"
 
 # 20,000 persons with names in three scripts, and 200 sites around the western Pacific.
@@ -65,11 +60,7 @@ token="$("$bin" token create --username admin --db "$db" | awk '{print $NF}')"
 
 HOMEWARD_FREQUENCIES=tests/browser/fixture/freqs.tsv "$bin" serve --db "$db" --listen 127.0.0.1:0 2>"$work/serve.log" &
 server_pid=$!
-for _ in $(seq 100); do
-    base="$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.log" || true)"
-    [ -n "$base" ] && break
-    sleep 0.1
-done
+base="$(listening_address "$work/serve.log" 100)"
 
 # The browser tests' family, samples and mission, then a matching job to completion.
 ids="$(cd tests/browser && node --input-type=module -e "
@@ -95,17 +86,4 @@ pages=(
     "/families/$(get family)/report" "/samples" "/samples/$(get sample)" "/jobs" "/jobs/$job"
     "/jobs/$job/progress" "/candidates/$candidate" "/missions" "/missions/$(get mission)"
 )
-echo "| page | p50 (ms) | max (ms) |"
-echo "|---|---:|---:|"
-for page in "${pages[@]}"; do
-    times=()
-    for _ in $(seq "$runs"); do
-        code_time="$(curl -s -b "$jar" -o /dev/null -w '%{http_code} %{time_total}' "$base$page")"
-        [ "${code_time%% *}" = 200 ] || { echo "$page answered ${code_time%% *}" >&2; exit 1; }
-        times+=("${code_time#* }")
-    done
-    printf '%s\n' "${times[@]}" | python3 -c "
-import sys, statistics
-t = sorted(float(x) * 1000 for x in sys.stdin)
-print(f'| \`$page\` | {statistics.median(t):.1f} | {max(t):.1f} |')"
-done
+time_pages "$base" "$jar" "$runs" "${pages[@]}"

@@ -3,11 +3,12 @@
 #![no_main]
 
 use formats::CmfFile;
-use homeward_fuzz::{assert_error_names_line_and_field, text};
+use homeward_fuzz::{assert_reads_back, read_checked};
 use libfuzzer_sys::fuzz_target;
 
 /// The file without the line numbers, which differ between a file and its rewrite.
-fn without_lines(mut f: CmfFile) -> CmfFile {
+fn without_lines(f: &CmfFile) -> CmfFile {
+    let mut f = f.clone();
     for s in &mut f.specimens {
         s.line = 0;
         s.loci.iter_mut().for_each(|l| l.line = 0);
@@ -16,14 +17,7 @@ fn without_lines(mut f: CmfFile) -> CmfFile {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let input = text(data);
-    match formats::read_cmf(&input) {
-        Err(e) => assert_error_names_line_and_field(&input, e.line, &e.element, &e.to_string()),
-        Ok(cmf) => {
-            let written = formats::write_cmf(&cmf);
-            let again = formats::read_cmf(&written)
-                .unwrap_or_else(|e| panic!("write_cmf output does not read back: {e}\n{written}"));
-            assert_eq!(without_lines(again), without_lines(cmf), "{written}");
-        }
+    if let Some(cmf) = read_checked(data, formats::read_cmf) {
+        assert_reads_back(&cmf, "write_cmf", formats::write_cmf, formats::read_cmf, without_lines);
     }
 });

@@ -2,21 +2,21 @@
 //! reads the same (line numbers aside), and writing that again gives the same text.
 #![no_main]
 
-use homeward_fuzz::{assert_error_names_line_and_field, text};
+use formats::FamFile;
+use homeward_fuzz::{assert_reads_back, read_checked};
 use libfuzzer_sys::fuzz_target;
 
+/// The file without its line numbers, which differ between a file and its rewrite.
+fn without_lines(fam: &FamFile) -> FamFile {
+    let mut fam = fam.clone();
+    fam.clear_lines();
+    fam
+}
+
 fuzz_target!(|data: &[u8]| {
-    let input = text(data);
-    match formats::read_fam(&input) {
-        Err(e) => assert_error_names_line_and_field(&input, e.line, &e.field, &e.to_string()),
-        Ok(mut fam) => {
-            let written = formats::write_fam(&fam);
-            let mut again = formats::read_fam(&written)
-                .unwrap_or_else(|e| panic!("write_fam output does not read back: {e}\n{written}"));
-            assert_eq!(formats::write_fam(&again), written, "writing is not stable");
-            fam.clear_lines();
-            again.clear_lines();
-            assert_eq!(again, fam, "{written}");
-        }
+    if let Some(fam) = read_checked(data, formats::read_fam) {
+        let (written, again) =
+            assert_reads_back(&fam, "write_fam", formats::write_fam, formats::read_fam, without_lines);
+        assert_eq!(formats::write_fam(&again), written, "writing is not stable");
     }
 });

@@ -3,18 +3,12 @@
 #![no_main]
 
 use formats::{read_frequencies_as, write_list, FreqFormat};
-use homeward_fuzz::{assert_error_names_line_and_field, freq_content, text};
+use homeward_fuzz::{assert_reads_back, freq_content, read_checked};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let input = text(data);
-    match read_frequencies_as(&input, FreqFormat::List) {
-        Err(e) => assert_error_names_line_and_field(&input, e.line, &e.field, &e.to_string()),
-        Ok(db) => {
-            let written = write_list(&db);
-            let again = read_frequencies_as(&written, FreqFormat::List)
-                .unwrap_or_else(|e| panic!("write_list output does not read back: {e}\n{written}"));
-            assert_eq!(freq_content(&again), freq_content(&db), "{written}");
-        }
+    let read = |text: &str| read_frequencies_as(text, FreqFormat::List);
+    if let Some(db) = read_checked(data, read) {
+        assert_reads_back(&db, "write_list", write_list, read, freq_content);
     }
 });

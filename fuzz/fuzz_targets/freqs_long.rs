@@ -2,12 +2,9 @@
 #![no_main]
 
 use formats::{read_frequencies_as, FreqFormat};
-use homeward_fuzz::{assert_error_names_line_and_field, text};
+use homeward_fuzz::read_checked;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let input = text(data);
-    if let Err(e) = read_frequencies_as(&input, FreqFormat::Long) {
-        assert_error_names_line_and_field(&input, e.line, &e.field, &e.to_string());
-    }
+    read_checked(data, |text| read_frequencies_as(text, FreqFormat::Long));
 });

@@ -2,16 +2,18 @@
 //! every record has one call per sample.
 #![no_main]
 
-use homeward_fuzz::{assert_error_names_line_and_field, text};
+use homeward_fuzz::read_checked;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let input = text(data);
-    match formats::read_vcf(&input) {
-        Err(e) => assert_error_names_line_and_field(&input, e.line, &e.field, &e.to_string()),
-        Ok(vcf) => {
-            assert!(vcf.records.windows(2).all(|w| w[0].line < w[1].line), "records out of file order");
-            assert!(vcf.records.iter().all(|r| r.calls.len() == vcf.samples.len()), "calls per sample");
-        }
+    if let Some(vcf) = read_checked(data, formats::read_vcf) {
+        assert!(
+            vcf.records.windows(2).all(|w| w[0].line < w[1].line),
+            "records out of file order"
+        );
+        assert!(
+            vcf.records.iter().all(|r| r.calls.len() == vcf.samples.len()),
+            "calls per sample"
+        );
     }
 });

@@ -1,7 +1,12 @@
 //! Checks shared by the fuzz targets: what every reader in `formats` promises about its errors and
 //! its writers.
 
-use formats::{FrequencyDb, MarkerFreqs};
+use std::fmt::{Debug, Display};
+
+use formats::{
+    CmfError, FamError, FreqError, FrequencyDb, GeneMapperError, LineageDbError, PanelError, PedError, StriderError,
+    VcfError,
+};
 
 /// The fuzz input as text. The CLI rejects a file that is not UTF-8 before any reader sees it, so a
 /// lossy conversion only widens what reaches the reader: every `&str` must be handled.
@@ -33,12 +38,72 @@ pub fn assert_error_names_line(lines: usize, line: usize, message: &str) {
     );
 }
 
-/// A frequency database without the line numbers, which depend on the form written.
-pub fn freq_content(db: &FrequencyDb) -> Vec<(&str, &[(String, f64)])> {
-    db.markers
-        .iter()
-        .map(|m: &MarkerFreqs| (m.name.as_str(), m.alleles.as_slice()))
-        .collect()
+/// A reader's error that names a line and a field (column, marker or element).
+pub trait LineAndField: Display {
+    fn line(&self) -> usize;
+    fn field(&self) -> &str;
+}
+
+/// Implements [`LineAndField`] for error types whose field is named `$field`.
+macro_rules! line_and_field {
+    ($($error:ty: $field:ident),* $(,)?) => {$(
+        impl LineAndField for $error {
+            fn line(&self) -> usize {
+                self.line
+            }
+            fn field(&self) -> &str {
+                &self.$field
+            }
+        }
+    )*};
+}
+
+line_and_field!(
+    FreqError: field,
+    PedError: field,
+    FamError: field,
+    LineageDbError: field,
+    VcfError: field,
+    GeneMapperError: column,
+    PanelError: column,
+    CmfError: element,
+    StriderError: element,
+);
+
+/// Reads the fuzz input with `read`; an error must name a line and field
+/// ([`assert_error_names_line_and_field`]). Returns what it read, for the target's own checks.
+pub fn read_checked<T, E: LineAndField>(data: &[u8], read: impl FnOnce(&str) -> Result<T, E>) -> Option<T> {
+    let input = text(data);
+    match read(&input) {
+        Err(e) => {
+            assert_error_names_line_and_field(&input, e.line(), e.field(), &e.to_string());
+            None
+        }
+        Ok(value) => Some(value),
+    }
+}
+
+/// A writer's output must read back (`read`) to the same `content` as what it wrote; `writer` names
+/// the writer in the panic. Returns the text written and the value read back.
+pub fn assert_reads_back<T, E: Display, C: PartialEq + Debug>(
+    value: &T,
+    writer: &str,
+    write: impl Fn(&T) -> String,
+    read: impl Fn(&str) -> Result<T, E>,
+    content: impl Fn(&T) -> C,
+) -> (String, T) {
+    let written = write(value);
+    let again = read(&written).unwrap_or_else(|e| panic!("{writer} output does not read back: {e}\n{written}"));
+    assert_eq!(content(&again), content(value), "{written}");
+    (written, again)
+}
+
+/// A frequency database without the line numbers, which depend on the form written: its markers,
+/// frequencies, sample sizes and metadata, which every writer keeps.
+pub fn freq_content(db: &FrequencyDb) -> FrequencyDb {
+    let mut db = db.clone();
+    db.clear_lines();
+    db
 }
 
 /// An error of a `homeward import` CSV reader (`FILE: line N, column 'C': …`) must name a line of

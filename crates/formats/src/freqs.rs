@@ -27,7 +27,8 @@
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
-use crate::text::{is_na, numbered_lines, trim_trailing_empty, unquote, Delimiter};
+use crate::table::{records, Record};
+use crate::text::{from_line, is_na, numbered_lines, trim_trailing_empty, Delimiter};
 
 /// An allele-frequency database: markers in file order, and what is known of where it comes from.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -60,6 +61,12 @@ pub struct MarkerFreqs {
 }
 
 impl FrequencyDb {
+    /// Sets every marker's line to 0. The lines depend on the form a database was read from, so a
+    /// read → write → read round trip keeps everything else (as `FamFile::clear_lines` for `.fam`).
+    pub fn clear_lines(&mut self) {
+        self.markers.iter_mut().for_each(|m| m.line = 0);
+    }
+
     /// The marker with this exact name.
     pub fn get(&self, marker: &str) -> Option<&MarkerFreqs> {
         self.markers.iter().find(|m| m.name == marker)
@@ -202,17 +209,13 @@ pub fn detect_format(text: &str) -> FreqFormat {
     if long_header(first).is_some() {
         return FreqFormat::Long;
     }
-    let delim = if first.contains('\t') {
-        Delimiter::Tab
-    } else if first.contains(',') {
-        Delimiter::Comma
-    } else {
+    let Some(delimiter) = table_delimiter(first) else {
         return FreqFormat::List;
     };
-    let mut fields = delim.split(first);
+    let mut fields = first_record(first, delimiter);
     trim_trailing_empty(&mut fields);
-    let allele_line = fields.len() == 2 && unquote(fields[1]).parse::<f64>().is_ok();
-    if fields.len() >= 2 && (unquote(fields[0]).eq_ignore_ascii_case("allele") || !allele_line) {
+    let allele_line = fields.len() == 2 && fields[1].parse::<f64>().is_ok();
+    if fields.len() >= 2 && (fields[0].eq_ignore_ascii_case("allele") || !allele_line) {
         FreqFormat::Ladder
     } else {
         FreqFormat::List
@@ -236,23 +239,49 @@ pub fn read_frequencies_as(text: &str, format: FreqFormat) -> Result<FrequencyDb
     header.apply(db)
 }
 
-/// The delimiter of a long-form header line, or None if `line` is not one.
-fn long_header(line: &str) -> Option<Delimiter> {
-    let delim = if line.contains('\t') {
-        Delimiter::Tab
+/// The delimiter of a ladder or long-form line with tabs (TSV) or commas (CSV); None for neither.
+fn table_delimiter(line: &str) -> Option<u8> {
+    if line.contains('\t') {
+        Some(b'\t')
     } else if line.contains(',') {
-        Delimiter::Comma
+        Some(b',')
     } else {
-        Delimiter::Whitespace
-    };
-    let mut fields: Vec<String> = delim
-        .split(line)
-        .into_iter()
-        .map(|f| unquote(f).to_ascii_lowercase())
-        .collect();
-    while fields.last().is_some_and(String::is_empty) {
-        fields.pop();
+        None
     }
+}
+
+/// The fields of one line split by the table reader (quotes honoured), as the ladder and long-form
+/// readers split their lines.
+fn first_record(line: &str, delimiter: u8) -> Vec<String> {
+    records(line, 1, delimiter)
+        .next()
+        .and_then(Result::ok)
+        .map(|r| r.fields)
+        .unwrap_or_default()
+}
+
+/// How the lines of a long-form file are split: as a CSV or TSV table, or at runs of white space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LongDelimiter {
+    Table(u8),
+    Whitespace,
+}
+
+/// The delimiter of a long-form header line, or None if `line` is not one.
+fn long_header(line: &str) -> Option<LongDelimiter> {
+    let (delim, mut fields) = match table_delimiter(line) {
+        Some(d) => (LongDelimiter::Table(d), first_record(line, d)),
+        None => (
+            LongDelimiter::Whitespace,
+            Delimiter::Whitespace
+                .split(line)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        ),
+    };
+    fields.iter_mut().for_each(|f| f.make_ascii_lowercase());
+    trim_trailing_empty(&mut fields);
     let ok = fields.len() == 3
         && matches!(fields[0].as_str(), "marker" | "locus")
         && fields[1] == "allele"
@@ -323,6 +352,17 @@ impl Builder {
     }
 }
 
+/// The records of a ladder or long-form table from its header line on (the leading comment block
+/// skipped), split by the table reader; a record that cannot be split names its line.
+fn table_records(
+    text: &str,
+    header_line: usize,
+    delimiter: u8,
+) -> impl Iterator<Item = Result<Record, FreqError>> + '_ {
+    records(from_line(text, header_line), header_line, delimiter)
+        .map(|r| r.map_err(|e| FreqError::new(e.line, "columns", e.message)))
+}
+
 fn read_long(text: &str) -> Result<FrequencyDb, FreqError> {
     let mut lines = data_lines(text).filter(|(_, l)| !l.trim().is_empty());
     let (header_line, header) = lines
@@ -330,9 +370,23 @@ fn read_long(text: &str) -> Result<FrequencyDb, FreqError> {
         .ok_or_else(|| FreqError::new(1, "header", "the file is empty"))?;
     let delim = long_header(header)
         .ok_or_else(|| FreqError::new(header_line, "header", "expected the header marker<TAB>allele<TAB>freq"))?;
+    let rows: Vec<Record> = match delim {
+        LongDelimiter::Table(d) => table_records(text, header_line, d).skip(1).collect::<Result<_, _>>()?,
+        LongDelimiter::Whitespace => lines
+            .map(|(line, text)| Record {
+                line,
+                fields: Delimiter::Whitespace
+                    .split(text)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
+            })
+            .collect(),
+    };
     let mut b = Builder::new();
-    for (line, text) in lines {
-        let mut fields = delim.split(text);
+    for row in &rows {
+        let line = row.line;
+        let mut fields = row.fields();
         trim_trailing_empty(&mut fields);
         if fields.len() != 3 {
             return Err(FreqError::new(
@@ -341,7 +395,7 @@ fn read_long(text: &str) -> Result<FrequencyDb, FreqError> {
                 format!("expected 3 columns (marker, allele, freq), found {}", fields.len()),
             ));
         }
-        let (marker, allele, freq) = (unquote(fields[0]), unquote(fields[1]), unquote(fields[2]));
+        let (marker, allele, freq) = (fields[0], fields[1], fields[2]);
         if marker.is_empty() {
             return Err(FreqError::new(line, "marker", "empty marker name"));
         }
@@ -366,12 +420,13 @@ fn read_ladder(text: &str) -> Result<FrequencyDb, FreqError> {
     let (header_line, header) = lines
         .next()
         .ok_or_else(|| FreqError::new(1, "header", "the file is empty"))?;
-    let delim = if header.contains('\t') {
-        Delimiter::Tab
-    } else {
-        Delimiter::Comma
-    };
-    let mut head: Vec<&str> = delim.split(header).into_iter().map(unquote).collect();
+    let delimiter = table_delimiter(header).unwrap_or(b',');
+    let mut records = table_records(text, header_line, delimiter);
+    let header = records.next().transpose()?.unwrap_or(Record {
+        line: header_line,
+        fields: Vec::new(),
+    });
+    let mut head = header.fields();
     trim_trailing_empty(&mut head);
     let allele_field = match head.first() {
         Some(f) if !f.is_empty() => f.to_string(),
@@ -404,8 +459,10 @@ fn read_ladder(text: &str) -> Result<FrequencyDb, FreqError> {
         b.add_marker(name, header_line);
     }
     let nmark = head.len() - 1;
-    for (line, text) in lines {
-        let fields: Vec<&str> = delim.split(text).into_iter().map(unquote).collect();
+    for record in records {
+        let record = record?;
+        let line = record.line;
+        let fields = record.fields();
         // A tab inside a comma-separated cell is a broken export, and no ladder could write it back.
         if let Some(col) = fields.iter().position(|f| f.contains('\t')) {
             let field = head.get(col).copied().filter(|h| !h.is_empty()).unwrap_or("columns");
@@ -544,11 +601,11 @@ fn allele_order(a: &str, b: &str) -> Ordering {
     }
 }
 
-/// A label as a ladder cell: the reader removes one pair of surrounding quotes, so a label that is
-/// itself quoted (`"x"`) gets one more pair.
+/// A label as a TSV ladder cell, quoted as the table reader unquotes it: a label with a quote, tab or
+/// line break goes in quotes with its quotes doubled (`"x"` is written `"""x"""`).
 fn ladder_cell(label: &str) -> std::borrow::Cow<'_, str> {
-    if label.len() >= 2 && label.starts_with('"') && label.ends_with('"') {
-        format!("\"{label}\"").into()
+    if label.contains(['"', '\t', '\n', '\r']) {
+        format!("\"{}\"", label.replace('"', "\"\"")).into()
     } else {
         label.into()
     }
@@ -723,6 +780,31 @@ mod tests {
             content(&parsed),
             content(&db(&[("Penta E", &[("5", 0.5), ("6", 0.5)])]))
         );
+    }
+
+    /// A spreadsheet quotes a CSV value that holds a comma; the reader keeps it whole, as every
+    /// table in formats is split by the one reader in `table.rs`.
+    #[test]
+    fn quoted_csv_values_keep_their_commas() {
+        let ladder = "# source: a survey, 2013\n\nAllele,\"Penta E, v2\",B\n\n\"5\",0.5,1\n6,0.5,\n";
+        let db = read_frequencies(ladder).unwrap();
+        assert_eq!(
+            content(&db),
+            content(&self::db(&[
+                ("Penta E, v2", &[("5", 0.5), ("6", 0.5)]),
+                ("B", &[("5", 1.0)])
+            ]))
+        );
+        assert_eq!(db.markers[0].line, 3);
+        assert_err(&ladder.replace("6,0.5", "6,x"), 6, "Penta E, v2");
+        let long = "marker,allele,freq\n\"M, 1\",9,0.5\n\"M, 1\",\"9,3\",0.5\n";
+        assert_eq!(detect_format(long), FreqFormat::Long);
+        let db = read_frequencies(long).unwrap();
+        assert_eq!(
+            content(&db),
+            content(&self::db(&[("M, 1", &[("9", 0.5), ("9,3", 0.5)])]))
+        );
+        assert_err(&long.replace("\",0.5\n", "\",2\n"), 3, "freq");
     }
 
     #[test]

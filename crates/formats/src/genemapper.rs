@@ -9,7 +9,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::text::{numbered_lines, unquote, Delimiter};
+use crate::table::records;
+use crate::text::numbered_lines;
 
 /// Why an allele table cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -91,16 +92,18 @@ fn is_amelogenin(marker: &str) -> bool {
     ["amel", "amelogenin", "am"].contains(&marker.to_ascii_lowercase().as_str())
 }
 
-/// Reads an allele table into one profile per sample, in order of first appearance.
+/// Reads an allele table into one profile per sample, in order of first appearance. Fields are split
+/// by formats' one quote-aware reader ([`crate::table`]), so a quoted sample name may hold the
+/// delimiter (`"Smith, J"`).
 pub fn read_genemapper(text: &str) -> Result<Vec<GeneMapperProfile>, GeneMapperError> {
-    let mut lines = numbered_lines(text).filter(|(_, l)| !l.trim().is_empty());
-    let (header_line, header) = lines.next().ok_or_else(|| err(1, "header", "the file is empty"))?;
-    let delimiter = if header.contains('\t') {
-        Delimiter::Tab
-    } else {
-        Delimiter::Comma
-    };
-    let names: Vec<&str> = delimiter.split(header).into_iter().map(unquote).collect();
+    let (_, first) = numbered_lines(text)
+        .find(|(_, l)| !l.trim().is_empty())
+        .ok_or_else(|| err(1, "header", "the file is empty"))?;
+    let delimiter = if first.contains('\t') { b'\t' } else { b',' };
+    let mut records = records(text, 1, delimiter).map(|r| r.map_err(|e| err(e.line, "columns", e.message)));
+    let header = records.next().ok_or_else(|| err(1, "header", "the file is empty"))??;
+    let header_line = header.line;
+    let names = header.fields();
     let find = |wanted: &str| names.iter().position(|n| n.eq_ignore_ascii_case(wanted));
     let sample_col = find("Sample Name").ok_or_else(|| err(header_line, "Sample Name", "required column missing"))?;
     let marker_col = find("Marker").ok_or_else(|| err(header_line, "Marker", "required column missing"))?;
@@ -123,9 +126,10 @@ pub fn read_genemapper(text: &str) -> Result<Vec<GeneMapperProfile>, GeneMapperE
     }
     let mut profiles: Vec<GeneMapperProfile> = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    for (line, raw) in lines {
-        let fields: Vec<&str> = delimiter.split(raw).into_iter().map(unquote).collect();
-        let get = |i: usize| fields.get(i).copied().unwrap_or("");
+    for record in records {
+        let record = record?;
+        let line = record.line;
+        let get = |i: usize| record.fields.get(i).map_or("", String::as_str);
         let sample = get(sample_col);
         if sample.is_empty() {
             return Err(err(line, "Sample Name", "is empty"));
@@ -216,6 +220,24 @@ b.fsa\tR-002\tGF\tAmelogenin\tB\tX\t\t\t100.1\t1500
     fn comma_separated_exports_read_the_same() {
         let csv = TABLE.replace('\t', ",");
         assert_eq!(read_genemapper(&csv).unwrap(), read_genemapper(TABLE).unwrap());
+    }
+
+    /// Spreadsheets quote a value that holds the delimiter; the name stays whole and the columns
+    /// after it stay in place.
+    #[test]
+    fn a_quoted_sample_name_keeps_its_comma() {
+        let csv = "Sample Name,Marker,Allele 1,Allele 2\n\"Smith, J\",D3S1358,15,16\n\"Smith, J\",TH01,\"9.3\",\n";
+        let p = read_genemapper(csv).unwrap();
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].sample, "Smith, J");
+        assert_eq!(p[0].markers["D3S1358"], vec!["15", "16"]);
+        assert_eq!(
+            (p[0].markers["TH01"].clone(), p[0].marker_lines["TH01"]),
+            (vec!["9.3".to_owned()], 3)
+        );
+        let bad = csv.replace("\"9.3\"", "\"9 3\"");
+        let e = read_genemapper(&bad).unwrap_err();
+        assert_eq!(e.to_string(), "line 3, column 'Allele 1': '9 3' is not an allele call");
     }
 
     #[test]

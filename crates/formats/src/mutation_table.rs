@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use kinship::MutationModel;
 
 use crate::freqs::FreqError;
-use crate::text::{is_na, numbered_lines, trim_trailing_empty, Delimiter};
+use crate::text::{content_lines, is_na, Delimiter};
 
 /// The error of [`read_mutation_table`]: the same shape as a frequency-file error.
 pub type MutationTableError = FreqError;
@@ -42,7 +42,7 @@ pub const DEFAULT_RANGE: f64 = 0.5;
 
 /// Reads a mutation table. Rows come back in file order; a marker may appear only once.
 pub fn read_mutation_table(text: &str) -> Result<Vec<MutationRow>, MutationTableError> {
-    let mut lines = numbered_lines(text).filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    let mut lines = content_lines(text);
     let expected_header = COLUMNS.join("\t");
     let (header_line, header) = lines.next().ok_or_else(|| {
         FreqError::new(
@@ -51,13 +51,8 @@ pub fn read_mutation_table(text: &str) -> Result<Vec<MutationRow>, MutationTable
             format!("the file is empty; expected the header {expected_header}"),
         )
     })?;
-    let delim = if header.contains('\t') {
-        Delimiter::Tab
-    } else {
-        Delimiter::Whitespace
-    };
-    let mut head = delim.split(header);
-    trim_trailing_empty(&mut head);
+    let delim = Delimiter::of_header(header);
+    let head = delim.fields(header);
     let header_ok = (4..=COLUMNS.len()).contains(&head.len())
         && head
             .iter()
@@ -75,8 +70,7 @@ pub fn read_mutation_table(text: &str) -> Result<Vec<MutationRow>, MutationTable
     let mut rows = Vec::new();
     let mut seen = HashSet::new();
     for (line, text) in lines {
-        let mut fields = delim.split(text);
-        trim_trailing_empty(&mut fields);
+        let mut fields = delim.fields(text);
         if fields.len() < 2 || fields.len() > ncol {
             return Err(FreqError::new(
                 line,

@@ -17,7 +17,7 @@ use std::fmt;
 
 use kinship::Sex;
 
-use crate::text::{is_na, numbered_lines, trim_trailing_empty, Delimiter};
+use crate::text::{content_lines, is_na, Delimiter};
 
 /// A parsed ped file: marker names in header order and the rows in file order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,7 +98,7 @@ fn is_one_of(field: &str, names: &[&str]) -> bool {
 
 /// Reads a ped table.
 pub fn read_ped(text: &str) -> Result<PedFile, PedError> {
-    let mut lines = numbered_lines(text).filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    let mut lines = content_lines(text);
     let (header_line, header) = lines.next().ok_or_else(|| {
         PedError::new(
             1,
@@ -107,13 +107,8 @@ pub fn read_ped(text: &str) -> Result<PedFile, PedError> {
         )
     })?;
 
-    let delim = if header.contains('\t') {
-        Delimiter::Tab
-    } else {
-        Delimiter::Whitespace
-    };
-    let mut head = delim.split(header);
-    trim_trailing_empty(&mut head);
+    let delim = Delimiter::of_header(header);
+    let head = delim.fields(header);
     let has_famid = head.first().is_some_and(|f| is_one_of(f, FAMID_NAMES));
     let fixed = if has_famid { 5 } else { 4 };
     let expected_fixed = if has_famid {
@@ -307,6 +302,12 @@ mod tests {
         read_ped(text).expect_err("should fail")
     }
 
+    /// Reading `text` fails at `line`, in `field`.
+    fn assert_err(text: &str, line: usize, field: &str) {
+        let e = err(text);
+        assert_eq!((e.line, e.field.as_str()), (line, field), "{text:?}: {e}");
+    }
+
     #[test]
     fn reads_tab_separated_trio_with_space_in_marker_name() {
         let text = "id\tfid\tmid\tsex\tD3S1358\tPenta E\r\nAF\t0\t0\t1\t14/15\t-/-\r\nMO\t0\t0\t2\t15/15\t9.3/X\r\n\
@@ -422,14 +423,12 @@ mod tests {
         let e = err("id\tfid\tmid\tsex\tM1\tM2\nA\t0\t0\t1\t7/8\n");
         assert_eq!((e.line, e.field.as_str()), (2, "columns"));
         assert!(e.message.contains("expected 6") && e.message.contains("found 5"), "{e}");
-        let e = err("id\tfid\tmid\tsex\tM1\nA\t0\t0\t1\t7/8\t9/9\n");
-        assert_eq!((e.line, e.field.as_str()), (2, "columns"));
+        assert_err("id\tfid\tmid\tsex\tM1\nA\t0\t0\t1\t7/8\t9/9\n", 2, "columns");
     }
 
     #[test]
     fn duplicate_marker_in_header() {
-        let e = err("\n# comment\nid\tfid\tmid\tsex\tM1\tM2\tM1\n");
-        assert_eq!((e.line, e.field.as_str()), (3, "M1"));
+        assert_err("\n# comment\nid\tfid\tmid\tsex\tM1\tM2\tM1\n", 3, "M1");
     }
 
     #[test]
@@ -438,18 +437,14 @@ mod tests {
             let e = err(text);
             assert_eq!((e.line, e.field.as_str()), (1, "header"), "{text:?}");
         }
-        let e = err("A\t0\t0\t1\t10/11\n");
-        assert_eq!((e.line, e.field.as_str()), (1, "header"));
-        let e = err("id\tfid\tmid\n");
-        assert_eq!((e.line, e.field.as_str()), (1, "header"));
+        assert_err("A\t0\t0\t1\t10/11\n", 1, "header");
+        assert_err("id\tfid\tmid\n", 1, "header");
     }
 
     #[test]
     fn bad_ids() {
-        let e = err("id\tfid\tmid\tsex\n0\t0\t0\t1\n");
-        assert_eq!((e.line, e.field.as_str()), (2, "id"));
-        let e = err("id\tfid\tmid\tsex\n\tA\tB\t1\n");
-        assert_eq!((e.line, e.field.as_str()), (2, "id"));
+        assert_err("id\tfid\tmid\tsex\n0\t0\t0\t1\n", 2, "id");
+        assert_err("id\tfid\tmid\tsex\n\tA\tB\t1\n", 2, "id");
     }
 
     #[test]

@@ -18,7 +18,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::text::{is_na, numbered_lines, Delimiter};
+use crate::text::{content_lines, is_na, Delimiter};
 
 /// Why a panel file cannot be read: the line and the column at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -95,7 +95,7 @@ const REQUIRED: [&str; 7] = ["marker", "chrom", "pos_bp", "cm", "ref", "alt", "f
 
 /// Reads a panel file.
 pub fn read_snp_panel(text: &str) -> Result<SnpPanel, PanelError> {
-    let mut lines = numbered_lines(text).filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    let mut lines = content_lines(text);
     let (header_line, header) = lines.next().ok_or_else(|| {
         PanelError::new(
             1,
@@ -323,24 +323,19 @@ mod tests {
 
     #[test]
     fn errors_name_line_and_column() {
-        let bad = PANEL.replace("200\t0.7", "90\t0.7");
-        let e = read_snp_panel(&bad).unwrap_err();
-        assert_eq!((e.line, e.column.as_str()), (3, "pos_bp"), "{e}");
-        let bad = PANEL.replace("200\t0.7", "200\t0.1");
-        let e = read_snp_panel(&bad).unwrap_err();
-        assert_eq!((e.line, e.column.as_str()), (3, "cm"), "{e}");
-        let bad = PANEL.replace("0.25", "1.5");
-        let e = read_snp_panel(&bad).unwrap_err();
-        assert_eq!((e.line, e.column.as_str()), (2, "freq_alt"), "{e}");
-        let bad = PANEL.replace("\tcm\t", "\tcentimorgan\t");
-        let e = read_snp_panel(&bad).unwrap_err();
-        assert_eq!((e.line, e.column.as_str()), (1, "cm"), "{e}");
-        let bad = PANEL.replace("rs2", "rs1");
-        let e = read_snp_panel(&bad).unwrap_err();
-        assert_eq!((e.line, e.column.as_str()), (3, "marker"), "{e}");
-        let bad = PANEL.replace("\t0.2\n", "\tx\n");
-        let e = read_snp_panel(&bad).unwrap_err();
-        assert_eq!((e.line, e.column.as_str()), (4, "freq_alt:EAS"), "{e}");
+        // What is changed in PANEL, and the line and column the error names.
+        let cases = [
+            ("200\t0.7", "90\t0.7", 3, "pos_bp"),
+            ("200\t0.7", "200\t0.1", 3, "cm"),
+            ("0.25", "1.5", 2, "freq_alt"),
+            ("\tcm\t", "\tcentimorgan\t", 1, "cm"),
+            ("rs2", "rs1", 3, "marker"),
+            ("\t0.2\n", "\tx\n", 4, "freq_alt:EAS"),
+        ];
+        for (from, to, line, column) in cases {
+            let e = read_snp_panel(&PANEL.replace(from, to)).unwrap_err();
+            assert_eq!((e.line, e.column.as_str()), (line, column), "{from:?} → {to:?}: {e}");
+        }
     }
 
     #[test]

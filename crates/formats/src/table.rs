@@ -94,10 +94,7 @@ impl Table {
         let header_error =
             |column: &str, message: String| error(1, Some(format!("{} '{column}'", spec.header_word)), message);
         let text = text.trim_start_matches('\u{feff}');
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(spec.delimiter)
-            .flexible(false)
-            .from_reader(text.as_bytes());
+        let mut reader = csv_reader(text, spec.delimiter, Layout::Table);
         let headers: Vec<String> = reader
             .headers()
             .map_err(|e| error(1, None, e.to_string()))?
@@ -133,7 +130,7 @@ impl Table {
                 let line = e.position().map_or(0, |p| p.line());
                 error(line, None, e.to_string())
             })?;
-            let line = record.position().map_or(0, |p| p.line());
+            let line = record.position().map_or(0, |p| start_line(text, p));
             rows.push((line, record));
         }
         Ok(Table {
@@ -250,6 +247,92 @@ impl<'a> Row<'a> {
     }
 }
 
+/// How a text is laid out for [`csv_reader`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// A header row, then records as wide as it ([`Table`]: no value may land in the wrong column).
+    Table,
+    /// Records of any width, the header row among them ([`records`]: the line readers check the
+    /// width themselves, with their own messages).
+    Records,
+}
+
+/// The one `csv` configuration of this crate: `delimiter`, quotes honoured (`""` inside a quoted
+/// field is one quote), CR, LF and CRLF ending records, lines counted at every LF.
+fn csv_reader(text: &str, delimiter: u8, layout: Layout) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(layout == Layout::Table)
+        .flexible(layout == Layout::Records)
+        .from_reader(text.as_bytes())
+}
+
+/// The line a record read at `position` starts on. The csv crate gives the position before the blank
+/// lines it skips ahead of a record, so those are counted here.
+fn start_line(text: &str, position: &csv::Position) -> u64 {
+    let from = usize::try_from(position.byte()).unwrap_or(usize::MAX);
+    let skipped = text
+        .get(from..)
+        .unwrap_or_default()
+        .bytes()
+        .take_while(|b| matches!(b, b'\r' | b'\n'))
+        .filter(|&b| b == b'\n')
+        .count();
+    position.line() + skipped as u64
+}
+
+/// One record of [`records`]: the line of the file it starts on and its fields, trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Record {
+    pub(crate) line: usize,
+    pub(crate) fields: Vec<String>,
+}
+
+impl Record {
+    /// The fields as `&str`, for readers that match on them.
+    pub(crate) fn fields(&self) -> Vec<&str> {
+        self.fields.iter().map(String::as_str).collect()
+    }
+}
+
+/// A record that could not be split: the line it starts on and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RecordError {
+    pub(crate) line: usize,
+    pub(crate) message: String,
+}
+
+/// The records of `text` split on `delimiter` (`b','` or `b'\t'`) exactly as [`Table::read`] splits
+/// them, for the readers whose header is not a plain list of column names (frequency ladders,
+/// GeneMapper exports). `text` starts at line `first_line` of its file, so every record names the
+/// file's line. Records may differ in width; records with nothing but blanks are skipped, as the line
+/// readers skip blank lines.
+pub(crate) fn records(
+    text: &str,
+    first_line: usize,
+    delimiter: u8,
+) -> impl Iterator<Item = Result<Record, RecordError>> + '_ {
+    let text = text.trim_start_matches('\u{feff}');
+    // The csv crate counts from line 1 of what it is given.
+    let file_line = move |line: u64| first_line + usize::try_from(line).unwrap_or(usize::MAX).saturating_sub(1);
+    csv_reader(text, delimiter, Layout::Records)
+        .into_records()
+        .filter_map(move |record| match record {
+            Ok(record) => {
+                let line = file_line(record.position().map_or(1, |p| start_line(text, p)));
+                let fields: Vec<String> = record.iter().map(|f| f.trim().to_owned()).collect();
+                fields
+                    .iter()
+                    .any(|f| !f.is_empty())
+                    .then_some(Ok(Record { line, fields }))
+            }
+            Err(e) => Some(Err(RecordError {
+                line: file_line(e.position().map_or(1, |p| p.line())),
+                message: e.to_string(),
+            })),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,6 +404,9 @@ mod tests {
         assert_eq!(rows[0].get("name"), Some("Fukuryu, north"));
         assert_eq!(rows[0].get("notes"), Some("said \"here\"\nand there"));
         assert_eq!((rows[0].line, rows[1].line), (2, 4));
+        let t = read("id,name\n\nS1,x\n\r\n\nS2,y\n", None, &[]).unwrap();
+        let lines: Vec<u64> = t.rows().map(|r| r.line).collect();
+        assert_eq!(lines, [3, 6], "blank lines before a record count");
         assert_eq!(rows[1].get("notes"), None, "an empty cell is a missing value");
         assert_eq!(rows[1].get("absent"), None);
     }
@@ -347,6 +433,21 @@ mod tests {
             rows[1].required("s").unwrap_err().to_string(),
             "t.csv: line 3, column 's': is empty"
         );
+    }
+
+    #[test]
+    fn records_honour_quotes_skip_blank_rows_and_name_the_file_line() {
+        let text = "a,\"b, c\",\"say \"\"d\"\"\"\n  ,  \n\ne,\"f\ng\"\nh\n";
+        let got: Vec<Record> = records(text, 10, b',').collect::<Result<_, _>>().unwrap();
+        let want = [
+            (10, vec!["a", "b, c", "say \"d\""]),
+            (13, vec!["e", "f\ng"]),
+            (15, vec!["h"]),
+        ];
+        assert_eq!(got.len(), want.len());
+        for (record, (line, fields)) in got.iter().zip(want) {
+            assert_eq!((record.line, record.fields()), (line, fields));
+        }
     }
 
     #[test]

@@ -11,38 +11,63 @@ pub(crate) fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> 
         .map(|(i, line)| (i + 1, line.trim_end_matches('\r')))
 }
 
-/// How the fields of a line are separated.
+/// The lines that hold data, numbered as [`numbered_lines`] numbers them: blank lines and `#` comment
+/// lines left out.
+pub(crate) fn content_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    numbered_lines(text).filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+}
+
+/// `text` from the start of its line `line` (1-based, counted as [`numbered_lines`] counts).
+pub(crate) fn from_line(text: &str, line: usize) -> &str {
+    let text = text.trim_start_matches('\u{feff}');
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    &text[start..]
+}
+
+/// How the fields of a line are separated, in the line readers that do not read CSV (comma-separated
+/// text, where quotes matter, goes through the table reader in `table.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Delimiter {
     Tab,
-    Comma,
     /// Runs of spaces or tabs.
     Whitespace,
 }
 
 impl Delimiter {
+    /// How a table whose header line is `header` separates its fields: tabs if the header has one,
+    /// else runs of white space (pedtools writes either).
+    pub(crate) fn of_header(header: &str) -> Delimiter {
+        if header.contains('\t') {
+            Delimiter::Tab
+        } else {
+            Delimiter::Whitespace
+        }
+    }
+
+    /// The fields of `line` as [`Delimiter::split`] gives them, without the empty ones at the end
+    /// (trailing tabs).
+    pub(crate) fn fields(self, line: &str) -> Vec<&str> {
+        let mut fields = self.split(line);
+        trim_trailing_empty(&mut fields);
+        fields
+    }
+
     /// The fields of `line`, each trimmed. With `Whitespace` there are no empty fields.
     pub(crate) fn split(self, line: &str) -> Vec<&str> {
         match self {
             Delimiter::Tab => line.split('\t').map(str::trim).collect(),
-            Delimiter::Comma => line.split(',').map(str::trim).collect(),
             Delimiter::Whitespace => line.split_whitespace().collect(),
         }
     }
 }
 
-/// Removes one pair of surrounding double quotes, as spreadsheet programs write them.
-pub(crate) fn unquote(field: &str) -> &str {
-    field
-        .strip_prefix('"')
-        .and_then(|f| f.strip_suffix('"'))
-        .map(str::trim)
-        .unwrap_or(field)
-}
-
 /// Drops empty fields from the end.
-pub(crate) fn trim_trailing_empty(fields: &mut Vec<&str>) {
-    while fields.last().is_some_and(|f| f.is_empty()) {
+pub(crate) fn trim_trailing_empty<S: AsRef<str>>(fields: &mut Vec<S>) {
+    while fields.last().is_some_and(|f| f.as_ref().is_empty()) {
         fields.pop();
     }
 }

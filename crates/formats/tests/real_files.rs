@@ -35,26 +35,31 @@ fn assert_round_trips(db: &FrequencyDb) {
     assert_eq!(content(&read_frequencies(&ladder).unwrap()), content(db));
 }
 
+/// The frequency file `name` of the test data, read after checking that its form is detected as
+/// `form`; its markers sum to one and it survives a round trip through both writers.
+fn read_real_frequencies(name: &str, form: FreqFormat) -> FrequencyDb {
+    let text = data(name);
+    assert_eq!(detect_format(&text), form, "{name}");
+    let db = read_frequencies(&text).unwrap();
+    assert_sums_to_one(&db);
+    assert_round_trips(&db);
+    db
+}
+
 #[test]
 fn list_form_norway() {
-    let text = data("case_012_freqs.txt");
-    assert_eq!(detect_format(&text), FreqFormat::List);
-    let db = read_frequencies(&text).unwrap();
+    let db = read_real_frequencies("case_012_freqs.txt", FreqFormat::List);
     assert_eq!(db.markers.len(), 10);
     assert_eq!(db.markers[0].name, "D16S539");
     let penta = db.get("Penta E").unwrap();
     assert_eq!(penta.line, 188);
     assert_eq!(penta.alleles[0], ("5".to_string(), 0.073359));
     assert_eq!(penta.alleles[1], ("6".to_string(), 0.001));
-    assert_sums_to_one(&db);
-    assert_round_trips(&db);
 }
 
 #[test]
 fn long_form_east_asia() {
-    let text = data("case_016_freqs.tsv");
-    assert_eq!(detect_format(&text), FreqFormat::Long);
-    let db = read_frequencies(&text).unwrap();
+    let db = read_real_frequencies("case_016_freqs.tsv", FreqFormat::Long);
     let names: Vec<&str> = db.markers.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(
         names,
@@ -64,15 +69,11 @@ fn long_form_east_asia() {
     assert_eq!((penta.line, penta.alleles.len()), (2, 24));
     assert_eq!(penta.alleles[0], ("5".to_string(), 0.03403));
     assert_eq!(db.get("TH01").unwrap().alleles[1], ("6".to_string(), 0.1221));
-    assert_sums_to_one(&db);
-    assert_round_trips(&db);
 }
 
 #[test]
 fn ladder_form_csv_with_synthetic_x_markers() {
-    let text = data("case_152_freqs.csv");
-    assert_eq!(detect_format(&text), FreqFormat::Ladder);
-    let db = read_frequencies(&text).unwrap();
+    let db = read_real_frequencies("case_152_freqs.csv", FreqFormat::Ladder);
     assert_eq!(db.markers.len(), 13);
     assert!(db.markers.iter().all(|m| m.line == 1));
     let penta = db.get("Penta D").unwrap();
@@ -84,8 +85,6 @@ fn ladder_form_csv_with_synthetic_x_markers() {
         alleles,
         [("8", 0.1), ("9", 0.2), ("10", 0.3), ("11", 0.25), ("12", 0.15)]
     );
-    assert_sums_to_one(&db);
-    assert_round_trips(&db);
 }
 
 #[test]

@@ -52,7 +52,7 @@ fn family_grave() {
     let refs = ["GM", "H1", "C4"].map(|r| ped.index_of(r).unwrap());
     let missing_ids = ["S1", "W1", "D1", "F", "M", "C1", "C2", "C3"];
     let missing: Vec<usize> = missing_ids.iter().map(|m| ped.index_of(m).unwrap()).collect();
-    let mut rng = Rng(7);
+    let mut rng = Rng::seed_from(7);
     let mut typings = Vec::new();
     let mut victims: Vec<Victim> = missing
         .iter()
@@ -63,8 +63,7 @@ fn family_grave() {
             typings: Vec::new(),
         })
         .collect();
-    for marker in &markers {
-        let g = drop_genes(&mut rng, &ped, marker);
+    for g in drop_genes(&mut rng, &ped, &markers) {
         typings.push(
             (0..ped.len())
                 .map(|i| {

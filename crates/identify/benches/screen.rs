@@ -86,8 +86,7 @@ fn simulate(n: usize, markers: &[Marker], rng: &mut Rng) -> DviCase {
         let mp = ped.index_of(&format!("F{f}-MP")).unwrap();
         let mut typings = Vec::with_capacity(markers.len());
         let mut victim = Vec::with_capacity(markers.len());
-        for marker in markers {
-            let g = drop_genes(rng, &ped, marker);
+        for g in drop_genes(rng, &ped, markers) {
             typings.push(
                 (0..ped.len())
                     .map(|i| {
@@ -211,7 +210,7 @@ fn main() {
     let sizes = if sizes.is_empty() { vec![1000, 10_000] } else { sizes };
     let markers = markers();
     for n in sizes {
-        let mut rng = Rng(42);
+        let mut rng = Rng::seed_from(42);
         let t0 = Instant::now();
         let case = simulate(n, &markers, &mut rng);
         let simulated = t0.elapsed();

@@ -153,126 +153,143 @@ fn try_move(
 }
 
 fn relocate(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
-    for from in 0..days.len() {
-        for i in 0..days[from].len() {
-            for to in 0..days.len() {
-                let slots = days[to].len() + usize::from(to != from);
-                for at in 0..slots {
-                    if to == from && at == i {
-                        continue;
-                    }
-                    let moved = try_move(
-                        problem,
-                        days,
-                        travel,
-                        |d| {
-                            let site = d[from].remove(i);
-                            d[to].insert(at, site);
-                        },
-                        |d| {
-                            let site = d[to].remove(at);
-                            d[from].insert(i, site);
-                        },
-                    );
-                    if moved.is_some() {
-                        return moved;
-                    }
-                }
+    // (from, i, to, at): the site at day `from`, index `i` goes to day `to` at index `at`.
+    let mut moves = Vec::new();
+    for (from, day_from) in days.iter().enumerate() {
+        for i in 0..day_from.len() {
+            for (to, day_to) in days.iter().enumerate() {
+                let slots = day_to.len() + usize::from(to != from);
+                moves.extend(
+                    (0..slots)
+                        .filter(|&at| to != from || at != i)
+                        .map(|at| (from, i, to, at)),
+                );
             }
         }
     }
-    None
+    first_improving(
+        problem,
+        days,
+        travel,
+        moves,
+        |d, (from, i, to, at)| {
+            let site = d[from].remove(i);
+            d[to].insert(at, site);
+        },
+        |d, (from, i, to, at)| {
+            let site = d[to].remove(at);
+            d[from].insert(i, site);
+        },
+    )
 }
 
-fn swap(days: &mut [Vec<usize>], (a, i): (usize, usize), (b, j): (usize, usize)) {
+fn swap(days: &mut [Vec<usize>], (a, i): Place, (b, j): Place) {
     let (x, y) = (days[a][i], days[b][j]);
     days[a][i] = y;
     days[b][j] = x;
 }
 
+/// Two places in the days: (day, index in the day).
+type Place = (usize, usize);
+
+/// The first of `moves` that `change` makes while keeping the rules with less travel; the new
+/// travel. A move that does not is undone by `undo`, which leaves the days as they were, so the moves
+/// can be listed before any is tried.
+fn first_improving<M: Copy>(
+    problem: &Problem,
+    days: &mut [Vec<usize>],
+    travel: u64,
+    moves: Vec<M>,
+    change: impl Fn(&mut [Vec<usize>], M),
+    undo: impl Fn(&mut [Vec<usize>], M),
+) -> Option<u64> {
+    moves
+        .into_iter()
+        .find_map(|m| try_move(problem, days, travel, |d| change(d, m), |d| undo(d, m)))
+}
+
 fn exchange(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
-    for a in 0..days.len() {
-        for i in 0..days[a].len() {
-            for b in a..days.len() {
+    let mut places = Vec::new();
+    for (a, day_a) in days.iter().enumerate() {
+        for i in 0..day_a.len() {
+            for (b, day_b) in days.iter().enumerate().skip(a) {
                 let first = if b == a { i + 1 } else { 0 };
-                for j in first..days[b].len() {
-                    let moved = try_move(
-                        problem,
-                        days,
-                        travel,
-                        |d| swap(d, (a, i), (b, j)),
-                        |d| swap(d, (a, i), (b, j)),
-                    );
-                    if moved.is_some() {
-                        return moved;
-                    }
-                }
+                places.extend((first..day_b.len()).map(|j| ((a, i), (b, j))));
             }
         }
     }
-    None
+    // A swap is its own undo.
+    let swap = |d: &mut [Vec<usize>], (p, q): (Place, Place)| swap(d, p, q);
+    first_improving(problem, days, travel, places, swap, swap)
 }
 
 fn two_opt(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
-    for day in 0..days.len() {
-        for i in 0..days[day].len() {
-            for j in i + 2..=days[day].len() {
-                let moved = try_move(
-                    problem,
-                    days,
-                    travel,
-                    |d| d[day][i..j].reverse(),
-                    |d| d[day][i..j].reverse(),
-                );
-                if moved.is_some() {
-                    return moved;
-                }
-            }
+    // (day, i, j): the stretch i..j of the day reversed, its own undo.
+    let mut moves = Vec::new();
+    for (day, sites) in days.iter().enumerate() {
+        for i in 0..sites.len() {
+            moves.extend((i + 2..=sites.len()).map(|j| (day, i, j)));
         }
     }
-    None
+    let reverse = |d: &mut [Vec<usize>], (day, i, j): (usize, usize, usize)| d[day][i..j].reverse();
+    first_improving(problem, days, travel, moves, reverse, reverse)
+}
+
+/// A stretch of `len` sites moved: from day `from` at index `i` to day `to` at index `at`, reversed or not.
+#[derive(Debug, Clone, Copy)]
+struct StretchMove {
+    len: usize,
+    from: usize,
+    i: usize,
+    to: usize,
+    at: usize,
+    reversed: bool,
+}
+
+/// Moves the stretch of `m.len` sites at `src`'s index `src_at` to `dst` at `dst_at`, reversing it if
+/// `m.reversed` (so doing it again from the destination undoes it).
+fn carry_stretch(days: &mut [Vec<usize>], m: StretchMove, (src, src_at): Place, (dst, dst_at): Place) {
+    let mut stretch: Vec<usize> = days[src].drain(src_at..src_at + m.len).collect();
+    if m.reversed {
+        stretch.reverse();
+    }
+    days[dst].splice(dst_at..dst_at, stretch);
 }
 
 fn or_opt(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
+    let mut moves = Vec::new();
     for len in 2..=3 {
-        for from in 0..days.len() {
-            for i in 0..days[from].len().saturating_sub(len - 1) {
-                for to in 0..days.len() {
-                    let slots = days[to].len() + 1 - if to == from { len } else { 0 };
+        for (from, day_from) in days.iter().enumerate() {
+            for i in 0..day_from.len().saturating_sub(len - 1) {
+                for (to, day_to) in days.iter().enumerate() {
+                    let slots = day_to.len() + 1 - if to == from { len } else { 0 };
                     for at in 0..slots {
                         for reversed in [false, true] {
                             if to == from && at == i && !reversed {
                                 continue;
                             }
-                            let moved = try_move(
-                                problem,
-                                days,
-                                travel,
-                                |d| {
-                                    let mut stretch: Vec<usize> = d[from].drain(i..i + len).collect();
-                                    if reversed {
-                                        stretch.reverse();
-                                    }
-                                    d[to].splice(at..at, stretch);
-                                },
-                                |d| {
-                                    let mut stretch: Vec<usize> = d[to].drain(at..at + len).collect();
-                                    if reversed {
-                                        stretch.reverse();
-                                    }
-                                    d[from].splice(i..i, stretch);
-                                },
-                            );
-                            if moved.is_some() {
-                                return moved;
-                            }
+                            moves.push(StretchMove {
+                                len,
+                                from,
+                                i,
+                                to,
+                                at,
+                                reversed,
+                            });
                         }
                     }
                 }
             }
         }
     }
-    None
+    first_improving(
+        problem,
+        days,
+        travel,
+        moves,
+        |d, m| carry_stretch(d, m, (m.from, m.i), (m.to, m.at)),
+        |d, m| carry_stretch(d, m, (m.to, m.at), (m.from, m.i)),
+    )
 }
 
 /// Moving on, the travel depends only on the order of the whole path, and a move that carries
@@ -324,33 +341,24 @@ fn whole_path(problem: &Problem, days: &mut Vec<Vec<usize>>, travel: u64) -> Opt
 /// Swaps the ends of two days: day a keeps its first i sites and takes day b's sites from j on,
 /// and the other way round (2-opt* between routes).
 fn exchange_tails(problem: &Problem, days: &mut [Vec<usize>], travel: u64) -> Option<u64> {
-    let swap_tails = |d: &mut [Vec<usize>], (a, i): (usize, usize), (b, j): (usize, usize)| {
+    let swap_tails = |d: &mut [Vec<usize>], (a, i): Place, (b, j): Place| {
         let tail_a: Vec<usize> = d[a].drain(i..).collect();
         let tail_b: Vec<usize> = d[b].drain(j..).collect();
         d[a].extend(tail_b);
         d[b].extend(tail_a);
     };
+    let mut places = Vec::new();
     for a in 0..days.len() {
         for b in a + 1..days.len() {
-            for i in 0..=days[a].len() {
-                for j in 0..=days[b].len() {
-                    let (len_a, len_b) = (days[a].len(), days[b].len());
-                    if (i == len_a && j == len_b) || (i == 0 && j == 0) {
-                        continue;
-                    }
-                    let moved = try_move(
-                        problem,
-                        days,
-                        travel,
-                        |d| swap_tails(d, (a, i), (b, j)),
-                        |d| swap_tails(d, (a, i), (b, j)),
-                    );
-                    if moved.is_some() {
-                        return moved;
-                    }
-                }
+            let (len_a, len_b) = (days[a].len(), days[b].len());
+            for i in 0..=len_a {
+                // Both tails empty, or both whole: the days would stay (or only trade places).
+                let tails = (0..=len_b).filter(|&j| !((i == len_a && j == len_b) || (i == 0 && j == 0)));
+                places.extend(tails.map(|j| ((a, i), (b, j))));
             }
         }
     }
-    None
+    // Swapping the tails back is the undo.
+    let swap_tails = |d: &mut [Vec<usize>], (p, q): (Place, Place)| swap_tails(d, p, q);
+    first_improving(problem, days, travel, places, swap_tails, swap_tails)
 }

@@ -284,6 +284,20 @@ impl Engine {
         Engine::default()
     }
 
+    /// Builds the network over the members kept and their evidence, in the marker's allele space as
+    /// the lumping left it; the network and that space, to solve in.
+    fn build_network<'a>(
+        &'a mut self,
+        ped: &Pedigree,
+        marker: &'a Marker,
+        mode: BuildMode,
+    ) -> (&'a mut Network, Space<'a>) {
+        let space = self.lumping.space(marker);
+        self.network
+            .build(ped, marker.chromosome(), space, &self.evidence, &self.keep, mode);
+        (&mut self.network, space)
+    }
+
     /// ln P(typings | pedigree) at one marker; −∞ when the typings are impossible.
     pub fn ln_likelihood(
         &mut self,
@@ -299,14 +313,9 @@ impl Engine {
         }
         relevant_members(ped, &self.evidence, &mut self.keep);
         self.lumping.prepare(marker, &mut self.evidence, &self.keep);
-        let space = self.lumping.space(marker);
-        let net = &mut self.network;
-        net.build(
+        let (net, space) = self.build_network(
             ped,
-            marker.chromosome(),
-            space,
-            &self.evidence,
-            &self.keep,
+            marker,
             BuildMode {
                 theta: cond.theta > 0.0,
                 query: None,
@@ -362,14 +371,9 @@ impl Engine {
         } else {
             self.lumping.active = false;
         }
-        let space = self.lumping.space(marker);
-        let net = &mut self.network;
-        net.build(
+        let (net, space) = self.build_network(
             ped,
-            marker.chromosome(),
-            space,
-            &self.evidence,
-            &self.keep,
+            marker,
             BuildMode {
                 theta: false,
                 query: Some(member),

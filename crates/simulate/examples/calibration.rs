@@ -5,30 +5,16 @@
 //! unrelated pairs with LR > 10^k (k = 1…6), next to Turing's bound 10^-k, and the rate of
 //! identification of simulated true pairs at the same thresholds. Prints Markdown.
 
+mod common;
+
 use std::time::Instant;
 
-use kinship::{Chromosome, Marker};
 use simulate::{calibrate, PairLrTable, PairRelationship, PairTruth};
 
-const FREQS: &str = include_str!("../../homeward/tests/data/bench/duo_nomut/freqs.tsv");
-
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let parse = |s: Option<String>, default: u64| match s {
-        None => default,
-        Some(s) => s.parse().unwrap_or_else(|_| {
-            eprintln!("usage: calibration [PAIRS] [SEED]  ('{s}' is not a whole number)");
-            std::process::exit(2)
-        }),
-    };
-    let pairs = parse(args.next(), 1_000_000) as usize;
-    let seed = parse(args.next(), 20_261_128);
-    let markers: Vec<Marker> = formats::read_frequencies(FREQS)
-        .expect("the bundled frequency file parses")
-        .markers
-        .into_iter()
-        .map(|m| Marker::without_mutation(&m.name, m.alleles, Chromosome::Autosomal).expect("valid frequencies"))
-        .collect();
+    let [pairs, seed] = common::whole_number_args("calibration [PAIRS] [SEED]", [1_000_000, 20_261_128]);
+    let pairs = pairs as usize;
+    let markers = common::str_markers();
     let thresholds = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
     println!("{} markers, {pairs} pairs per row, seed {seed}\n", markers.len());
     for relationship in PairRelationship::ALL {

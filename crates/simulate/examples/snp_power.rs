@@ -12,36 +12,23 @@
 //! stream, so the SNP figures do not depend on them): the rate of LR ≥ 10^4 with STRs alone and
 //! with STRs and SNPs together (independent marker sets: the LRs multiply). Markdown.
 
+mod common;
+
 use std::time::Instant;
 
 use kinship::{
-    likelihood_ratio, Chromosome, Conditions, GenotypeLikelihoods, Hypothesis, LinkedChain, LinkedMarker, MapFunction,
-    Marker, Pedigree, Relationship, Sex, Typing,
+    likelihood_ratio, Conditions, GenotypeLikelihoods, Hypothesis, LinkedChain, LinkedMarker, MapFunction, Marker,
+    Pedigree, Relationship, Sex, Typing,
 };
-use simulate::{drop_linked_snps, read_likelihoods, GeneDropper, Rng};
+use simulate::{drop_linked_snps, read_likelihoods, typings_of, GeneDropper, Rng};
 
 const PANEL: &str = include_str!("../../homeward/data/snp/force-autosomal.tsv");
-const STR_FREQS: &str = include_str!("../../homeward/tests/data/bench/duo_nomut/freqs.tsv");
 
 /// log10 LR of the relationship against unrelated on complete STR profiles of the pair.
 fn str_log10_lr(markers: &[Marker], dropper: &GeneDropper<'_>, hyp: &Hypotheses, rng: &mut Rng) -> f64 {
     let g = dropper.drop_pedigree(&hyp.h1, rng).expect("drop");
     let (ia, ib) = hyp.h1_ab;
-    let h1: Vec<Vec<Typing>> = g
-        .iter()
-        .zip(markers)
-        .map(|(row, m)| {
-            (0..row.len())
-                .map(|i| {
-                    if i == ia || i == ib {
-                        row[i].typing(m)
-                    } else {
-                        Typing::Untyped
-                    }
-                })
-                .collect()
-        })
-        .collect();
+    let h1 = typings_of(markers, &g, |i| i == ia || i == ib);
     let h2: Vec<Vec<Typing>> = h1.iter().map(|row| vec![row[ia], row[ib]]).collect();
     likelihood_ratio(
         markers,
@@ -144,23 +131,10 @@ fn median(v: &mut [f64]) -> f64 {
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let parse = |s: Option<String>, default: u64| match s {
-        None => default,
-        Some(s) => s.parse().unwrap_or_else(|_| {
-            eprintln!("usage: snp_power [PAIRS] [SEED]  ('{s}' is not a whole number)");
-            std::process::exit(2)
-        }),
-    };
-    let pairs = parse(args.next(), 500) as usize;
-    let seed = parse(args.next(), 20_261_202);
+    let [pairs, seed] = common::whole_number_args("snp_power [PAIRS] [SEED]", [500, 20_261_202]);
+    let pairs = pairs as usize;
     let chromosomes = chromosomes();
-    let str_markers: Vec<Marker> = formats::read_frequencies(STR_FREQS)
-        .expect("the bundled frequency file parses")
-        .markers
-        .into_iter()
-        .map(|m| Marker::without_mutation(&m.name, m.alleles, Chromosome::Autosomal).expect("valid frequencies"))
-        .collect();
+    let str_markers = common::str_markers();
     let dropper = GeneDropper::new(&str_markers, 0.0).expect("dropper");
     let n: usize = chromosomes.iter().map(Vec::len).sum();
     println!(

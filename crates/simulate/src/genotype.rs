@@ -116,6 +116,22 @@ impl ProfileQuality {
     }
 }
 
+/// The typings a complete, clean analysis writes for the members `typed` picks, every other member
+/// untyped: `typings[marker][member]` from `genotypes[marker][member]` (the layout of
+/// `kinship::Hypothesis::typings`, as [`crate::GeneDropper::drop_pedigree`] gives genotypes).
+pub fn typings_of(markers: &[Marker], genotypes: &[Vec<Genotype>], typed: impl Fn(usize) -> bool) -> Vec<Vec<Typing>> {
+    markers
+        .iter()
+        .zip(genotypes)
+        .map(|(marker, row)| {
+            row.iter()
+                .enumerate()
+                .map(|(i, g)| if typed(i) { g.typing(marker) } else { Typing::Untyped })
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@ mod snp;
 pub use advise::{advise, default_candidates, Advice, AdviceOptions, CandidateAdvice, PowerEstimate};
 pub use calibration::{calibrate, Calibration, PairLrTable, PairRelationship, PairTruth};
 pub use drop::GeneDropper;
-pub use genotype::{Genotype, ProfileQuality};
+pub use genotype::{typings_of, Genotype, ProfileQuality};
 pub use mass_grave::{mass_grave, MassGraveSpec};
 pub use power::{
     exact_lr_distribution, exclusion_power, lr_distribution, simulated_exclusion_power, without_mutation,

@@ -44,118 +44,113 @@ impl MassGraveSpec {
     }
 }
 
+/// A family of two parents `FA`, `MO` and their `children` (id, sex), with the `missing` and the
+/// typed `references` among them.
+fn nuclear_family(name: &str, children: &[(&str, Sex)], missing: &[&str], references: &[&str]) -> FamilyTemplate {
+    let mut members = vec![
+        MemberSpec::new("FA", None, None, Sex::Male),
+        MemberSpec::new("MO", None, None, Sex::Female),
+    ];
+    members.extend(
+        children
+            .iter()
+            .map(|&(id, sex)| MemberSpec::new(id, Some("FA"), Some("MO"), sex)),
+    );
+    FamilyTemplate {
+        name: name.to_owned(),
+        members,
+        missing: owned(missing),
+        references: owned(references),
+    }
+}
+
+fn owned(ids: &[&str]) -> Vec<String> {
+    ids.iter().map(|&id| id.to_owned()).collect()
+}
+
 /// Families with several missing persons, cycled through by [`mass_grave`]: 2, 3, 4, 3, 4, 3
 /// missing (3.17 on average).
 fn multi_template(kind: usize) -> FamilyTemplate {
     use Sex::{Female as F, Male as M};
-    let s = |id: &str, f: Option<&str>, m: Option<&str>, sex| MemberSpec::new(id, f, m, sex);
-    let owned = |ids: &[&str]| ids.iter().map(|i| (*i).to_owned()).collect::<Vec<_>>();
     match kind % 6 {
         // Two brothers; their mother and sister typed.
-        0 => FamilyTemplate {
-            name: "brothers-2".into(),
-            members: vec![
-                s("FA", None, None, M),
-                s("MO", None, None, F),
-                s("B1", Some("FA"), Some("MO"), M),
-                s("B2", Some("FA"), Some("MO"), M),
-                s("SI", Some("FA"), Some("MO"), F),
-            ],
-            missing: owned(&["B1", "B2"]),
-            references: owned(&["MO", "SI"]),
-        },
+        0 => nuclear_family(
+            "brothers-2",
+            &[("B1", M), ("B2", M), ("SI", F)],
+            &["B1", "B2"],
+            &["MO", "SI"],
+        ),
         // A father and his two sons; his wife and a daughter typed.
-        1 => FamilyTemplate {
-            name: "father-and-sons-3".into(),
-            members: vec![
-                s("FA", None, None, M),
-                s("MO", None, None, F),
-                s("S1", Some("FA"), Some("MO"), M),
-                s("S2", Some("FA"), Some("MO"), M),
-                s("DA", Some("FA"), Some("MO"), F),
-            ],
-            missing: owned(&["FA", "S1", "S2"]),
-            references: owned(&["MO", "DA"]),
-        },
+        1 => nuclear_family(
+            "father-and-sons-3",
+            &[("S1", M), ("S2", M), ("DA", F)],
+            &["FA", "S1", "S2"],
+            &["MO", "DA"],
+        ),
         // Four brothers; their mother typed.
-        2 => FamilyTemplate {
-            name: "brothers-4".into(),
-            members: vec![
-                s("FA", None, None, M),
-                s("MO", None, None, F),
-                s("B1", Some("FA"), Some("MO"), M),
-                s("B2", Some("FA"), Some("MO"), M),
-                s("B3", Some("FA"), Some("MO"), M),
-                s("B4", Some("FA"), Some("MO"), M),
-            ],
-            missing: owned(&["B1", "B2", "B3", "B4"]),
-            references: owned(&["MO"]),
-        },
+        2 => nuclear_family(
+            "brothers-4",
+            &[("B1", M), ("B2", M), ("B3", M), ("B4", M)],
+            &["B1", "B2", "B3", "B4"],
+            &["MO"],
+        ),
         // A couple and their child; two other children typed.
-        3 => FamilyTemplate {
-            name: "couple-and-child".into(),
-            members: vec![
-                s("FA", None, None, M),
-                s("MO", None, None, F),
-                s("C1", Some("FA"), Some("MO"), F),
-                s("C2", Some("FA"), Some("MO"), M),
-                s("C3", Some("FA"), Some("MO"), F),
-            ],
-            missing: owned(&["FA", "MO", "C1"]),
-            references: owned(&["C2", "C3"]),
-        },
+        3 => nuclear_family(
+            "couple-and-child",
+            &[("C1", F), ("C2", M), ("C3", F)],
+            &["FA", "MO", "C1"],
+            &["C2", "C3"],
+        ),
         // A father and his three sons; his wife typed.
-        4 => FamilyTemplate {
-            name: "father-and-sons-4".into(),
-            members: vec![
-                s("FA", None, None, M),
-                s("MO", None, None, F),
-                s("S1", Some("FA"), Some("MO"), M),
-                s("S2", Some("FA"), Some("MO"), M),
-                s("S3", Some("FA"), Some("MO"), M),
-            ],
-            missing: owned(&["FA", "S1", "S2", "S3"]),
-            references: owned(&["MO"]),
-        },
-        // Three brothers; a sister and the father's brother typed.
-        _ => FamilyTemplate {
-            name: "brothers-3".into(),
-            members: vec![
-                s("GF", None, None, M),
-                s("GM", None, None, F),
-                s("FA", Some("GF"), Some("GM"), M),
-                s("UN", Some("GF"), Some("GM"), M),
-                s("MO", None, None, F),
-                s("B1", Some("FA"), Some("MO"), M),
-                s("B2", Some("FA"), Some("MO"), M),
-                s("B3", Some("FA"), Some("MO"), M),
-                s("SI", Some("FA"), Some("MO"), F),
-            ],
-            missing: owned(&["B1", "B2", "B3"]),
-            references: owned(&["SI", "UN"]),
-        },
+        4 => nuclear_family(
+            "father-and-sons-4",
+            &[("S1", M), ("S2", M), ("S3", M)],
+            &["FA", "S1", "S2", "S3"],
+            &["MO"],
+        ),
+        // Three brothers; a sister and the father's brother typed: the nuclear family below its
+        // father's parents.
+        _ => {
+            let mut family = nuclear_family(
+                "brothers-3",
+                &[("B1", M), ("B2", M), ("B3", M), ("SI", F)],
+                &["B1", "B2", "B3"],
+                &["SI", "UN"],
+            );
+            // In the order GF, GM, FA, UN, MO, children: the gene drop draws in member order.
+            family.members[0] = MemberSpec::new("FA", Some("GF"), Some("GM"), M);
+            family
+                .members
+                .insert(1, MemberSpec::new("UN", Some("GF"), Some("GM"), M));
+            family.members.splice(
+                0..0,
+                [
+                    MemberSpec::new("GF", None, None, M),
+                    MemberSpec::new("GM", None, None, F),
+                ],
+            );
+            family
+        }
     }
 }
 
-/// The single-missing shapes of the grave's families: close references, one to three of them.
-const SINGLE_SHAPES: [FamilyShape; 8] = [
-    FamilyShape::Parents,
-    FamilyShape::ParentsAndSibling,
-    FamilyShape::Sibling,
-    FamilyShape::Siblings,
-    FamilyShape::Child,
-    FamilyShape::ChildAndSpouse,
-    FamilyShape::HalfSibling,
-    FamilyShape::Grandparents,
-];
+/// The single-missing shapes of the grave's families: close references, one to three of them
+/// (every shape but the uncle and the cousin).
+fn single_shapes() -> Vec<FamilyShape> {
+    FamilyShape::ALL
+        .into_iter()
+        .filter(|shape| !matches!(shape, FamilyShape::Uncle | FamilyShape::Cousin))
+        .collect()
+}
 
 /// Simulates the grave: every missing person's remains are in it. The markers' mutation models
 /// are those of the gene drop; victims are shuffled and named `V1`, `V2`, …
 pub fn mass_grave(markers: &[kinship::Marker], spec: &MassGraveSpec) -> Result<Scenario, SimulateError> {
     crate::check_probability("partial_share", spec.partial_share)?;
     spec.partial_quality.check()?;
+    let single = single_shapes();
     let mut families: Vec<FamilyTemplate> = (0..spec.single_families)
-        .map(|i| SINGLE_SHAPES[i % SINGLE_SHAPES.len()].template())
+        .map(|i| single[i % single.len()].template())
         .collect();
     families.extend((0..spec.multi_families).map(multi_template));
     let mut scenario = simulate_scenario(

@@ -2,7 +2,7 @@
 //! with the bundled 23-marker frequencies; the pair LR table agrees with `likelihood_ratio`.
 
 use kinship::{likelihood_ratio, unrelated_alternative, Chromosome, Conditions, Hypothesis, Marker, Pedigree, Typing};
-use simulate::{calibrate, GeneDropper, PairLrTable, PairRelationship, PairTruth, Rng};
+use simulate::{calibrate, typings_of, GeneDropper, PairLrTable, PairRelationship, PairTruth, Rng};
 
 const FREQS: &str = include_str!("../../homeward/tests/data/bench/duo_nomut/freqs.tsv");
 
@@ -29,21 +29,7 @@ fn the_pair_table_agrees_with_likelihood_ratio() {
         for _ in 0..25 {
             // Related pairs, so that most LRs are far from 1 and differ between relationships.
             let g = dropper.drop_pedigree(&ped, &mut rng).unwrap();
-            let typings: Vec<Vec<Typing>> = m
-                .iter()
-                .zip(&g)
-                .map(|(mk, g)| {
-                    (0..ped.len())
-                        .map(|i| {
-                            if i == a || i == b {
-                                g[i].typing(mk)
-                            } else {
-                                Typing::Untyped
-                            }
-                        })
-                        .collect()
-                })
-                .collect();
+            let typings = typings_of(&m, &g, |i| i == a || i == b);
             let h1 = Hypothesis {
                 pedigree: &ped,
                 typings: &typings,

@@ -4,7 +4,9 @@
 
 use kinship::{Chromosome, Conditions, Engine, Marker, Sex, Typing};
 use proptest::prelude::*;
-use simulate::{exclusion_power, FamilyPlan, FamilyShape, GeneDropper, Genotype, Rng, DEFAULT_CONFIGURATION_LIMIT};
+use simulate::{
+    exclusion_power, typings_of, FamilyPlan, FamilyShape, GeneDropper, Genotype, Rng, DEFAULT_CONFIGURATION_LIMIT,
+};
 
 fn marker(alleles: usize, silent: bool, x: bool) -> Marker {
     let mut list: Vec<(String, f64)> = (0..alleles).map(|a| (format!("{}", 10 + a), 1.0 + a as f64)).collect();
@@ -80,16 +82,8 @@ proptest! {
         // the data are consistent.
         let dropper = GeneDropper::new(&m, 0.0).unwrap();
         let g = dropper.drop_pedigree(&ped, &mut Rng::seed_from(seed)).unwrap();
-        let typings: Vec<Typing> = (0..ped.len())
-            .map(|i| {
-                if i != missing[0] && typed_mask & (1 << i) != 0 {
-                    g[0][i].typing(&m[0])
-                } else {
-                    Typing::Untyped
-                }
-            })
-            .collect();
-        let plan = FamilyPlan::new(ped, vec![typings], missing[0], vec![]).unwrap();
+        let typings = typings_of(&m, &g, |i| i != missing[0] && typed_mask & (1 << i) != 0);
+        let plan = FamilyPlan::new(ped, typings, missing[0], vec![]).unwrap();
         let exact = exclusion_power(&plan, &m, &Conditions::default(), DEFAULT_CONFIGURATION_LIMIT).unwrap();
         let reference = reference(&plan, &m[0]);
         prop_assert!((exact.total - reference).abs() < 1e-12, "{} vs {}", exact.total, reference);

@@ -1,30 +1,15 @@
-//! Simulation helpers shared by the benchmarks (each bench uses a part of them): a seeded generator, the benchmark markers and
-//! gene dropping without mutation.
+//! Simulation helpers shared by the benchmarks (each bench uses a part of them): simulate's seeded
+//! generator, the benchmark markers and gene dropping without mutation.
 
 #![allow(dead_code)]
 
 use std::path::Path;
 
 use kinship::{Chromosome, Marker, Pedigree};
+use simulate::{GeneDropper, Genotype};
 
-/// splitmix64: a small, seeded generator, so every run simulates the same data.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
-        z ^ (z >> 31)
-    }
-    pub fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+/// The benchmarks draw from simulate's generator, seeded, so every run simulates the same data.
+pub use simulate::Rng;
 
 /// The 23 autosomal STRs of PowerPlex Fusion 6C with the norSTR East Asia frequencies, no mutations.
 pub fn markers() -> Vec<Marker> {
@@ -36,30 +21,15 @@ pub fn markers() -> Vec<Marker> {
         .collect()
 }
 
-pub fn draw(rng: &mut Rng, marker: &Marker) -> usize {
-    let u = rng.uniform();
-    let mut acc = 0.0;
-    for (i, p) in marker.freqs().iter().enumerate() {
-        acc += p;
-        if u < acc {
-            return i;
-        }
-    }
-    marker.freqs().len() - 1
-}
-
-/// Gene dropping without mutation: genotypes of every member, parents first.
-pub fn drop_genes(rng: &mut Rng, ped: &Pedigree, marker: &Marker) -> Vec<(usize, usize)> {
-    let mut g = vec![(0, 0); ped.len()];
-    for &i in ped.topological_order() {
-        let m = ped.member(i);
-        g[i] = match (m.father, m.mother) {
-            (Some(f), Some(mo)) => {
-                let from = |rng: &mut Rng, (a, b): (usize, usize)| if rng.next() & 1 == 0 { a } else { b };
-                (from(rng, g[f]), from(rng, g[mo]))
-            }
-            _ => (draw(rng, marker), draw(rng, marker)),
-        };
-    }
-    g
+/// Gene dropping through simulate's dropper (the markers have no mutation model): every member's
+/// genotype at every marker, `[marker][member]`, as the unordered allele pair a clean typing shows.
+pub fn drop_genes(rng: &mut Rng, ped: &Pedigree, markers: &[Marker]) -> Vec<Vec<(usize, usize)>> {
+    let dropper = GeneDropper::new(markers, 0.0).expect("θ = 0 is valid");
+    let genotypes = dropper
+        .drop_pedigree(ped, rng)
+        .expect("the benchmark markers are autosomal");
+    genotypes
+        .iter()
+        .map(|row| row.iter().map(Genotype::unordered).collect())
+        .collect()
 }

@@ -69,6 +69,82 @@ pub struct Conclusion {
     pub comment: Option<String>,
 }
 
+/// A victim with a missing person `(family, index in its missing list)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Pair {
+    victim: usize,
+    family: usize,
+    missing: usize,
+}
+
+/// What the classes decide for one missing person or one victim.
+enum Decision {
+    /// Undisputed or probable: the pair named, with its pairwise LR.
+    Identified(Pair, ConclusionClass, Option<f64>),
+    /// Excluded, no match or inconclusive, with the best candidate pair and its LR, if any.
+    Unresolved(ConclusionClass, Option<(Pair, f64)>),
+}
+
+/// The classes in the order they are tried (see the module doc), the same for a missing person (AM)
+/// and a victim (PM): `undisputed` is the joint search's undisputed pair with its ln LR, `assigned` the
+/// best joint assignment's pair, `candidates` every pair with its pairwise LR, `glr` the generalised LR.
+fn decide(
+    undisputed: Option<(Pair, f64)>,
+    assigned: Option<Pair>,
+    candidates: impl Iterator<Item = (Pair, f64)>,
+    glr: Option<f64>,
+    lr_of: impl Fn(Pair) -> Option<f64>,
+    t: Thresholds,
+) -> Decision {
+    if let Some((pair, ln_lr)) = undisputed {
+        return Decision::Identified(pair, ConclusionClass::Undisputed, Some(ln_lr.exp()));
+    }
+    let probable =
+        |pair: &Pair| lr_of(*pair).is_some_and(|lr| lr >= t.probable) && glr.is_some_and(|g| g >= t.probable);
+    if let Some(pair) = assigned.filter(probable) {
+        return Decision::Identified(pair, ConclusionClass::Probable, lr_of(pair));
+    }
+    let top = candidates
+        .filter(|&(_, lr)| lr > 0.0)
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    let class = match top {
+        None => ConclusionClass::Excluded,
+        Some((_, lr)) if lr < NO_MATCH_BELOW => ConclusionClass::NoMatch,
+        Some(_) => ConclusionClass::Inconclusive,
+    };
+    Decision::Unresolved(class, top)
+}
+
+/// The pairs of `pairwise` that `keep` keeps, with their LRs (those not impossible to compute).
+fn pair_lrs<'a>(
+    pairwise: &'a [PairwiseLr],
+    keep: impl Fn(&PairwiseLr) -> bool + 'a,
+) -> impl Iterator<Item = (Pair, f64)> + 'a {
+    pairwise.iter().filter(move |p| keep(p)).filter_map(|p| {
+        let pair = Pair {
+            victim: p.victim,
+            family: p.family,
+            missing: p.missing,
+        };
+        p.lr().map(|lr| (pair, lr))
+    })
+}
+
+impl Conclusion {
+    /// The conclusion naming an identified pair.
+    fn identified(pair: Pair, class: ConclusionClass, lr: Option<f64>, glr: Option<f64>) -> Conclusion {
+        Conclusion {
+            family: pair.family,
+            missing: Some(pair.missing),
+            victim: Some(pair.victim),
+            class,
+            lr,
+            glr,
+            comment: None,
+        }
+    }
+}
+
 /// One conclusion per missing person (AM-centric), then one per victim (PM-centric).
 pub fn conclusions(
     case: &DviCase,
@@ -77,119 +153,82 @@ pub fn conclusions(
     t: Thresholds,
 ) -> (Vec<Conclusion>, Vec<Conclusion>) {
     let best = joint.assignments.first();
-    let lr_of = |v: usize, f: usize, k: usize| {
+    let lr_of = |pair: Pair| {
         pairwise
             .iter()
-            .find(|p| p.victim == v && p.family == f && p.missing == k)
+            .find(|p| p.victim == pair.victim && p.family == pair.family && p.missing == pair.missing)
             .and_then(PairwiseLr::lr)
     };
-    let mut am = Vec::new();
-    for (f, k) in case.missing_persons() {
-        let candidates: Vec<(usize, f64)> = pairwise
-            .iter()
-            .filter(|p| p.family == f && p.missing == k)
-            .filter_map(|p| p.lr().map(|lr| (p.victim, lr)))
-            .collect();
-        let top = candidates
-            .iter()
-            .copied()
-            .filter(|&(_, lr)| lr > 0.0)
-            .max_by(|a, b| a.1.total_cmp(&b.1));
-        let assigned = best.and_then(|a| a.pairs.iter().position(|p| *p == Some((f, k))));
-        let glr = joint.glr_missing(f, k);
-        let conclusion = if let Some(u) = joint.undisputed.iter().find(|u| u.family == f && u.missing == k) {
-            Conclusion {
-                family: f,
-                missing: Some(k),
-                victim: Some(u.victim),
-                class: ConclusionClass::Undisputed,
-                lr: Some(u.ln_lr.exp()),
-                glr,
-                comment: None,
-            }
-        } else if let Some(v) = assigned
-            .filter(|&v| lr_of(v, f, k).is_some_and(|lr| lr >= t.probable) && glr.is_some_and(|g| g >= t.probable))
-        {
-            Conclusion {
-                family: f,
-                missing: Some(k),
-                victim: Some(v),
-                class: ConclusionClass::Probable,
-                lr: lr_of(v, f, k),
-                glr,
-                comment: None,
-            }
-        } else {
-            let class = match top {
-                None => ConclusionClass::Excluded,
-                Some((_, lr)) if lr < NO_MATCH_BELOW => ConclusionClass::NoMatch,
-                Some(_) => ConclusionClass::Inconclusive,
-            };
-            Conclusion {
-                family: f,
-                missing: Some(k),
-                victim: None,
-                class,
-                lr: top.map(|(_, lr)| lr),
-                glr,
-                comment: top.map(|(v, _)| format!("Best: {}", case.victims()[v].id)),
-            }
-        };
-        am.push(conclusion);
-    }
-    let mut pm = Vec::new();
-    for v in 0..case.victims().len() {
-        let candidates: Vec<(usize, usize, f64)> = pairwise
-            .iter()
-            .filter(|p| p.victim == v)
-            .filter_map(|p| p.lr().map(|lr| (p.family, p.missing, lr)))
-            .collect();
-        let top = candidates
-            .iter()
-            .copied()
-            .filter(|c| c.2 > 0.0)
-            .max_by(|a, b| a.2.total_cmp(&b.2));
-        let glr = joint.glr_victim(v);
-        let conclusion = if let Some(u) = joint.undisputed.iter().find(|u| u.victim == v) {
-            Conclusion {
+    let undisputed = |keep: &dyn Fn(&Pair) -> bool| {
+        joint.undisputed.iter().find_map(|u| {
+            let pair = Pair {
+                victim: u.victim,
                 family: u.family,
-                missing: Some(u.missing),
-                victim: Some(v),
-                class: ConclusionClass::Undisputed,
-                lr: Some(u.ln_lr.exp()),
-                glr,
-                comment: None,
-            }
-        } else if let Some((f, k)) = best
-            .and_then(|a| a.pairs[v])
-            .filter(|&(f, k)| lr_of(v, f, k).is_some_and(|lr| lr >= t.probable) && glr.is_some_and(|g| g >= t.probable))
-        {
-            Conclusion {
-                family: f,
-                missing: Some(k),
-                victim: Some(v),
-                class: ConclusionClass::Probable,
-                lr: lr_of(v, f, k),
-                glr,
-                comment: None,
-            }
-        } else {
-            let class = match top {
-                None => ConclusionClass::Excluded,
-                Some((_, _, lr)) if lr < NO_MATCH_BELOW => ConclusionClass::NoMatch,
-                Some(_) => ConclusionClass::Inconclusive,
+                missing: u.missing,
             };
-            Conclusion {
-                family: top.map_or(0, |c| c.0),
-                missing: None,
-                victim: Some(v),
-                class,
-                lr: top.map(|c| c.2),
+            keep(&pair).then_some((pair, u.ln_lr))
+        })
+    };
+    let am = case
+        .missing_persons()
+        .map(|(f, k)| {
+            let assigned = best
+                .and_then(|a| a.pairs.iter().position(|p| *p == Some((f, k))))
+                .map(|victim| Pair {
+                    victim,
+                    family: f,
+                    missing: k,
+                });
+            let glr = joint.glr_missing(f, k);
+            match decide(
+                undisputed(&|p| p.family == f && p.missing == k),
+                assigned,
+                pair_lrs(pairwise, move |p| p.family == f && p.missing == k),
                 glr,
-                comment: top.map(|(f, k, _)| format!("Best: {}", case.missing_id(f, k))),
+                lr_of,
+                t,
+            ) {
+                Decision::Identified(pair, class, lr) => Conclusion::identified(pair, class, lr, glr),
+                Decision::Unresolved(class, top) => Conclusion {
+                    family: f,
+                    missing: Some(k),
+                    victim: None,
+                    class,
+                    lr: top.map(|(_, lr)| lr),
+                    glr,
+                    comment: top.map(|(p, _)| format!("Best: {}", case.victims()[p.victim].id)),
+                },
             }
-        };
-        pm.push(conclusion);
-    }
+        })
+        .collect();
+    let pm = (0..case.victims().len())
+        .map(|v| {
+            let assigned = best.and_then(|a| a.pairs[v]).map(|(family, missing)| Pair {
+                victim: v,
+                family,
+                missing,
+            });
+            let glr = joint.glr_victim(v);
+            match decide(
+                undisputed(&|p| p.victim == v),
+                assigned,
+                pair_lrs(pairwise, move |p| p.victim == v),
+                glr,
+                lr_of,
+                t,
+            ) {
+                Decision::Identified(pair, class, lr) => Conclusion::identified(pair, class, lr, glr),
+                Decision::Unresolved(class, top) => Conclusion {
+                    family: top.map_or(0, |(p, _)| p.family),
+                    missing: None,
+                    victim: Some(v),
+                    class,
+                    lr: top.map(|(_, lr)| lr),
+                    glr,
+                    comment: top.map(|(p, _)| format!("Best: {}", case.missing_id(p.family, p.missing))),
+                },
+            }
+        })
+        .collect();
     (am, pm)
 }

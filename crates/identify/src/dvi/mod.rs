@@ -93,6 +93,19 @@ pub enum DviError {
     Likelihood(#[from] LikelihoodError),
 }
 
+/// Typings must come one per marker; `what` names the victim or family that has `found` instead.
+fn check_typing_shape(what: impl FnOnce() -> String, found: usize, expected: usize) -> Result<(), DviError> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(DviError::TypingShape {
+            what: what(),
+            found,
+            expected,
+        })
+    }
+}
+
 impl DviCase {
     /// Checks the problem: victim ids unique among victims, family ids unique, member ids unique
     /// within their family (the pedigree sees to that), untyped missing persons, one typing per
@@ -108,26 +121,14 @@ impl DviCase {
             if !ids.insert(v.id.as_str()) {
                 return Err(DviError::DuplicateVictim { id: v.id.clone() });
             }
-            if v.typings.len() != markers.len() {
-                return Err(DviError::TypingShape {
-                    what: format!("victim '{}'", v.id),
-                    found: v.typings.len(),
-                    expected: markers.len(),
-                });
-            }
+            check_typing_shape(|| format!("victim '{}'", v.id), v.typings.len(), markers.len())?;
         }
         let mut family_ids = HashSet::new();
         for f in &families {
             if !family_ids.insert(f.id.as_str()) {
                 return Err(DviError::DuplicateFamily { id: f.id.clone() });
             }
-            if f.typings.len() != markers.len() {
-                return Err(DviError::TypingShape {
-                    what: format!("family '{}'", f.id),
-                    found: f.typings.len(),
-                    expected: markers.len(),
-                });
-            }
+            check_typing_shape(|| format!("family '{}'", f.id), f.typings.len(), markers.len())?;
             let mut seen = HashSet::new();
             for &m in &f.missing {
                 let id = &f.pedigree.member(m).id;

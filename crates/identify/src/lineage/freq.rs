@@ -578,6 +578,16 @@ mod tests {
         assert_eq!(count_mt(&query, &db, strict).matching, 2);
     }
 
+    /// `y_report` at the default tolerance, as an analyst runs it.
+    fn y_report_at_default_tolerance(
+        victim: &YHaplotype,
+        reference: &YHaplotype,
+        db: &[YHaplotype],
+        estimate: FrequencyEstimate,
+    ) -> LineageReport {
+        y_report(victim, reference, db, LineageTolerance::default(), estimate)
+    }
+
     fn y_db(n: usize, matching: usize) -> Vec<YHaplotype> {
         (0..n)
             .map(|i| {
@@ -595,13 +605,7 @@ mod tests {
         let victim = hap("A=14; B=11,14; C=24; D=10; E=13; F=12; G=30; H=22; I=9");
         let reference = hap("A=14; B=11,14; C=24; D=10; E=13; F=12; G=30; H=22; J=17");
         let db = y_db(100, 0);
-        let report = y_report(
-            &victim,
-            &reference,
-            &db,
-            LineageTolerance::default(),
-            FrequencyEstimate::default(),
-        );
+        let report = y_report_at_default_tolerance(&victim, &reference, &db, FrequencyEstimate::default());
         assert_eq!(report.verdict(), LineageVerdict::Match);
         assert_eq!(
             report.frequency.counts.considered, 100,
@@ -617,32 +621,14 @@ Database: 0 of 100 haplotypes typed at the compared loci match (100 entries in t
 Frequency: x/N = 0, (x+1)/(N+1) = 0.009901, 95% Clopper-Pearson upper bound = 0.03622
 LR = 27.61 (1 / 95% Clopper-Pearson upper bound)"
         );
-        let add_one = y_report(
-            &victim,
-            &reference,
-            &db,
-            LineageTolerance::default(),
-            FrequencyEstimate::AddOne,
-        );
+        let add_one = y_report_at_default_tolerance(&victim, &reference, &db, FrequencyEstimate::AddOne);
         assert_eq!(add_one.lr, Some(101.0));
-        let counting = y_report(
-            &victim,
-            &reference,
-            &db,
-            LineageTolerance::default(),
-            FrequencyEstimate::Counting,
-        );
+        let counting = y_report_at_default_tolerance(&victim, &reference, &db, FrequencyEstimate::Counting);
         assert_eq!(counting.lr, None);
         assert!(counting
             .to_string()
             .ends_with("No LR: the x/N estimate is 0; use another estimate"));
-        let seen = y_report(
-            &victim,
-            &reference,
-            &y_db(50, 10),
-            LineageTolerance::default(),
-            FrequencyEstimate::default(),
-        );
+        let seen = y_report_at_default_tolerance(&victim, &reference, &y_db(50, 10), FrequencyEstimate::default());
         assert!((seen.lr.unwrap() - 1.0 / 0.337183108383488).abs() < 1e-9);
     }
 
@@ -651,13 +637,7 @@ LR = 27.61 (1 / 95% Clopper-Pearson upper bound)"
         let victim = hap("A=14; B=11,14; C=24; D=10; E=13; F=12; G=30; H=22");
         let one_step = hap("A=15; B=11,14; C=24; D=10; E=13; F=12; G=30; H=22");
         let db = y_db(10, 0);
-        let report = y_report(
-            &victim,
-            &one_step,
-            &db,
-            LineageTolerance::default(),
-            FrequencyEstimate::default(),
-        );
+        let report = y_report_at_default_tolerance(&victim, &one_step, &db, FrequencyEstimate::default());
         assert_eq!(report.verdict(), LineageVerdict::MatchWithinTolerance);
         assert!(report.needs_review());
         assert_eq!(report.lr, None);
@@ -666,13 +646,7 @@ LR = 27.61 (1 / 95% Clopper-Pearson upper bound)"
         assert!(text.ends_with("No LR: a match within tolerance (possible mutation) is for expert review"));
 
         let two = hap("A=15; B=11,15; C=24; D=10; E=13; F=12; G=30; H=22");
-        let report = y_report(
-            &victim,
-            &two,
-            &db,
-            LineageTolerance::default(),
-            FrequencyEstimate::default(),
-        );
+        let report = y_report_at_default_tolerance(&victim, &two, &db, FrequencyEstimate::default());
         assert_eq!(report.verdict(), LineageVerdict::Mismatch);
         assert_eq!(report.lr, Some(0.0));
         assert!(report
@@ -680,13 +654,7 @@ LR = 27.61 (1 / 95% Clopper-Pearson upper bound)"
             .ends_with("LR = 0: exclusion (differences beyond the tolerance: at most 1 mismatch of at most 1 step)"));
 
         let few = hap("A=14; B=11,14");
-        let report = y_report(
-            &victim,
-            &few,
-            &db,
-            LineageTolerance::default(),
-            FrequencyEstimate::default(),
-        );
+        let report = y_report_at_default_tolerance(&victim, &few, &db, FrequencyEstimate::default());
         assert_eq!(report.verdict(), LineageVerdict::Inconclusive);
         assert_eq!(report.lr, None);
         assert!(report

@@ -5,9 +5,8 @@
 args0 = commandArgs(trailingOnly = FALSE)
 here = dirname(normalizePath(sub("^--file=", "", args0[grep("^--file=", args0)])))
 source(file.path(here, "common.R"))
-a = commandArgs(trailingOnly = TRUE)
-OUT = a[1]; RES = a[2]
-sets = if (length(a) > 2) a[-(1:2)] else SETS
+cli = folderArgs()
+OUT = cli$out; RES = cli$res; sets = cli$sets
 
 LIST_ALL_BELOW = 200   # list every assignment when there are fewer than this
 LIST_TOP = 100         # otherwise the best LIST_TOP

@@ -11,6 +11,12 @@ SETS = c("example1", "example2", "fire", "grave", "icmp", "planecrash", "symmetr
 # Data sets where the full joint (exhaustive) search is not attempted.
 NO_JOINT = c("exclusionExample")
 
+# The command line OUTDIR RESULTSDIR [SET ...] of export.R and assemble.R: the two folders and the
+# data sets named (every one of SETS when none is).
+folderArgs = function(a = commandArgs(trailingOnly = TRUE)) {
+  list(out = a[1], res = a[2], sets = if (length(a) > 2) a[-(1:2)] else SETS)
+}
+
 loadSet = function(nm) {
   e = new.env()
   data(list = nm, package = "dvir", envir = e)

@@ -9,9 +9,8 @@ args0 = commandArgs(trailingOnly = FALSE)
 here = dirname(normalizePath(sub("^--file=", "", args0[grep("^--file=", args0)])))
 source(file.path(here, "common.R"))
 
-a = commandArgs(trailingOnly = TRUE)
-OUT = a[1]; RES = a[2]
-sets = if (length(a) > 2) a[-(1:2)] else SETS
+cli = folderArgs()
+OUT = cli$out; RES = cli$res; sets = cli$sets
 dir.create(RES, showWarnings = FALSE, recursive = TRUE)
 
 pedTable = function(x, markers) {
