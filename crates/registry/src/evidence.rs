@@ -22,6 +22,41 @@ use crate::support::not_found;
 /// What the prior of [`flat_posterior`] is, in the words every page and report prints.
 pub const FLAT_PRIOR: &str = "equal over the job's candidate samples for this missing person and \"none of them\"";
 
+words! {
+    /// What an identification on other grounds than DNA rests on.
+    pub enum GroundsKind {
+        PersonalEffects = "personal-effects",
+        BurialRecord = "burial-record",
+        Dental = "dental",
+        Other = "other",
+    }
+    parse: folded, "grounds of an identification (personal-effects, burial-record, dental, other)";
+}
+
+/// An identification's grounds when they are not DNA: the remains, what kind of grounds, the
+/// documents cited (register entries, photographs, dental charts: by their reference or title) and
+/// what they show. No LR and no posterior: the reviewers weigh the documents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentaryGrounds {
+    pub kind: GroundsKind,
+    pub remains_id: i64,
+    pub documents: Vec<String>,
+    pub summary: String,
+}
+
+impl DocumentaryGrounds {
+    fn check(&self) -> Result<(), FieldError> {
+        if self.documents.is_empty() || self.documents.len() > 50 {
+            return Err(FieldError::new("documents", "cite between 1 and 50 documents"));
+        }
+        for d in &self.documents {
+            crate::support::required_text("documents", d, 500)?;
+        }
+        crate::support::required_text("summary", &self.summary, 4000)
+    }
+}
+
 /// The model a matching job computed under: its JSON (engine version, markers with their
 /// frequencies and mutation models, options), written by the `jobs` crate, and its SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -363,6 +398,95 @@ impl Store {
             family,
             sample_profile,
         })
+    }
+
+    /// Proposes that `person_id` is the source of remains `grounds.remains_id` on documentary
+    /// grounds: its own kind of identification, decided by two reviewers like a DNA one, with the
+    /// documents cited and no LR. Refused, naming the field, when the person or the remains do not
+    /// exist, or the person already has an open identification on grounds for the same remains.
+    pub async fn propose_documentary_identification(
+        &self,
+        actor: &str,
+        person_id: i64,
+        grounds: &DocumentaryGrounds,
+    ) -> Result<Identification, StoreError> {
+        grounds.check()?;
+        let mut tx = self.begin_write().await?;
+        let exists = |table: &'static str| format!("SELECT id FROM {table} WHERE id = $1");
+        if sqlx::query(&exists("persons")).bind(person_id).fetch_optional(&mut *tx).await?.is_none() {
+            return Err(unfounded("person_id", format!("person {person_id} does not exist")));
+        }
+        if sqlx::query(&exists("remains"))
+            .bind(grounds.remains_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_none()
+        {
+            return Err(unfounded("remains_id", format!("remains {} do not exist", grounds.remains_id)));
+        }
+        let open = sqlx::query(
+            "SELECT id, grounds FROM identifications WHERE person_id = $1 AND grounds IS NOT NULL \
+             AND status IN ('proposed', 'confirmed', 'flagged') ORDER BY id",
+        )
+        .bind(person_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in &open {
+            let text: String = row.try_get("grounds")?;
+            let earlier: DocumentaryGrounds = serde_json::from_str(&text)
+                .map_err(|e| StoreError::Corrupt(format!("identification grounds: {e}")))?;
+            if earlier.remains_id == grounds.remains_id {
+                let id: i64 = row.try_get("id")?;
+                return Err(StoreError::NotAllowed(format!(
+                    "identification {id} already names this person for remains {}; decide it first",
+                    grounds.remains_id
+                )));
+            }
+        }
+        let row = sqlx::query(
+            "INSERT INTO identifications (person_id, reference_ids, status, version, kind, grounds) \
+             VALUES ($1, '[]', $2, 1, $3, $4) RETURNING id",
+        )
+        .bind(person_id)
+        .bind(IdentificationStatus::Proposed.as_str())
+        .bind(grounds.kind.as_str())
+        .bind(json(grounds))
+        .fetch_one(&mut *tx)
+        .await?;
+        let identification = Identification {
+            id: row.try_get("id")?,
+            person_id,
+            reference_ids: Vec::new(),
+            status: IdentificationStatus::Proposed,
+            flag_reason: None,
+            version: 1,
+        };
+        let record = serde_json::json!({ "identification": &identification, "grounds": grounds }).to_string();
+        Self::audit(
+            &mut tx,
+            actor,
+            "create",
+            "identification",
+            &identification.id.to_string(),
+            None,
+            Some(&record),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(identification)
+    }
+
+    /// The documentary grounds of an identification (`None` for a DNA one).
+    pub async fn identification_grounds(&self, id: i64) -> Result<Option<DocumentaryGrounds>, StoreError> {
+        let row = sqlx::query("SELECT grounds FROM identifications WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| not_found("identification", id))?;
+        let text: Option<String> = row.try_get("grounds")?;
+        text.map(|t| serde_json::from_str(&t))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("identification {id} grounds: {e}")))
     }
 
     /// The candidate a DNA identification was proposed from (`None` for one proposed otherwise).

@@ -59,7 +59,9 @@ with_store! {
         GenealogySummary, ImportGenealogy, MemberRecord, MemberRelation, NewRelation, RecordedEvent, RecordedName,
         RecordedVariant, RelationKind, RelationStatus,
     };
-    pub use evidence::{flat_posterior, CandidateInputs, CitedReference, JobModel, FLAT_PRIOR};
+    pub use evidence::{
+        flat_posterior, CandidateInputs, CitedReference, DocumentaryGrounds, GroundsKind, JobModel, FLAT_PRIOR,
+    };
     pub use handovers::{Channel, NewNotification, NewRepatriation, Notification, Repatriation};
     pub use identifications::{Identification, IdentificationStatus};
     pub use jobs::{Candidate, Job, JobStatus, MarkerEvidence, MatchFamily, MatchingData, NewCandidate};

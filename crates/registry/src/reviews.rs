@@ -8,7 +8,9 @@ use sqlx::Row;
 use crate::identifications::{Identification, IdentificationStatus};
 use crate::model::{FieldError, PersonStatus};
 use crate::store::{Store, StoreError};
-use crate::support::{json, records};
+#[cfg(any(test, feature = "testing"))]
+use crate::support::json;
+use crate::support::records;
 use crate::time::now_utc;
 use crate::users::{Role, User};
 use crate::versioned::Change;
@@ -148,7 +150,7 @@ impl Store {
             return Err(FieldError::new("comment", "a review needs a comment").into());
         }
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT person_id, status, evidence, version FROM identifications WHERE id = $1")
+        let row = sqlx::query("SELECT person_id, status, evidence, grounds, version FROM identifications WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?
@@ -160,14 +162,15 @@ impl Store {
         let status: IdentificationStatus = status.parse().map_err(StoreError::Corrupt)?;
         let person_id: i64 = row.try_get("person_id")?;
         let evidence: Option<String> = row.try_get("evidence")?;
+        let grounds: Option<String> = row.try_get("grounds")?;
         if status != IdentificationStatus::Proposed {
             return Err(StoreError::NotAllowed(format!(
                 "identification {id} is {status}, not open for review"
             )));
         }
-        if evidence.is_none() {
+        if evidence.is_none() && grounds.is_none() {
             return Err(StoreError::NotAllowed(format!(
-                "identification {id} cites no matching job, LR or posterior; it cannot be decided"
+                "identification {id} cites neither a matching job's candidate nor documents; it cannot be decided"
             )));
         }
         let at = now_utc();

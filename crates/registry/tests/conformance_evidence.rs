@@ -346,3 +346,71 @@ fn only_the_identified_persons_family_is_told_and_a_changed_profile_flags() {
         assert!(store.verify_audit().await.unwrap().first_broken.is_none());
     });
 }
+
+#[test]
+fn documentary_identifications_are_their_own_kind_with_documents_and_no_lr() {
+    use registry::{DocumentaryGrounds, GroundsKind};
+    on_every_backend(|label, store| async move {
+        let c = case(&store).await;
+        let remains_id = store.get_sample(c.sample).await.unwrap().unwrap().remains_id;
+        let grounds = DocumentaryGrounds {
+            kind: GroundsKind::PersonalEffects,
+            remains_id,
+            documents: vec!["Seal engraved 山田 found with the remains (photo 2026-05-20-14)".into()],
+            summary: "The seal names the family; the burial register puts Taro at this grave.".into(),
+        };
+        for (person, remains, field) in [(99_999, remains_id, "person_id"), (c.person, 99_999, "remains_id")] {
+            let g = DocumentaryGrounds {
+                remains_id: remains,
+                ..grounds.clone()
+            };
+            let e = store
+                .propose_documentary_identification("lab", person, &g)
+                .await
+                .unwrap_err();
+            assert_eq!(unfounded_field(&e), Some(field), "{label}: {e}");
+        }
+        let no_documents = DocumentaryGrounds {
+            documents: vec![],
+            ..grounds.clone()
+        };
+        let e = store
+            .propose_documentary_identification("lab", c.person, &no_documents)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, StoreError::Invalid(f) if f.field == "documents"),
+            "{label}: {e}"
+        );
+        let proposed = store
+            .propose_documentary_identification("lab", c.person, &grounds)
+            .await
+            .unwrap();
+        assert_eq!(proposed.reference_ids, Vec::<i64>::new());
+        assert_eq!(
+            store.identification_grounds(proposed.id).await.unwrap(),
+            Some(grounds.clone())
+        );
+        assert_eq!(store.identification_evidence(proposed.id).await.unwrap(), None, "no LR");
+        assert_eq!(store.identification_candidate(proposed.id).await.unwrap(), None);
+        let e = store
+            .propose_documentary_identification("lab", c.person, &grounds)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::NotAllowed(_)), "{label}: twice: {e}");
+        // Two reviewers decide it as they decide a DNA identification.
+        for name in ["rev.a", "rev.b"] {
+            let reviewer = store
+                .add_user("admin", name, Role::Reviewer, "a long enough password")
+                .await
+                .unwrap();
+            store
+                .review_identification(&reviewer, proposed.id, Decision::Confirm, "the seal and register agree")
+                .await
+                .unwrap();
+        }
+        let decided = store.get_identification(proposed.id).await.unwrap().unwrap();
+        assert_eq!(decided.status, IdentificationStatus::Confirmed, "{label}");
+        assert!(store.verify_audit().await.unwrap().first_broken.is_none());
+    });
+}

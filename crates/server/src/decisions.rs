@@ -26,8 +26,32 @@ pub(crate) struct Proposal {
 #[derive(Debug, Serialize)]
 pub(crate) struct Decided {
     identification: Identification,
+    /// A DNA identification's evidence, as the registry derived it from its candidate.
     evidence: Option<IdentificationEvidence>,
+    /// An identification on documentary grounds: the remains, the documents, what they show.
+    grounds: Option<registry::DocumentaryGrounds>,
     reviews: Vec<Review>,
+}
+
+/// A proposal on documentary grounds (personal effects, a burial record, dental records).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DocumentaryProposal {
+    person_id: i64,
+    grounds: registry::DocumentaryGrounds,
+}
+
+/// `POST /api/v1/identifications/documentary`: its own kind, with the documents and no LR.
+pub(crate) async fn propose_documentary(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<DocumentaryProposal>,
+) -> Created<Identification> {
+    let id = s
+        .store
+        .propose_documentary_identification(&caller.0.username, body.person_id, &body.grounds)
+        .await?;
+    created(id)
 }
 
 /// Fields a client might send as evidence: refused by name (422), since the server derives them.
@@ -100,6 +124,7 @@ pub(crate) async fn get(State(s): State<AppState>, ApiPath(id): ApiPath<i64>) ->
         .ok_or_else(|| ApiError::NotFound(format!("identification {id}")))?;
     Ok(Json(Decided {
         evidence: s.store.identification_evidence(id).await?,
+        grounds: s.store.identification_grounds(id).await?,
         reviews: s.store.identification_reviews(id).await?,
         identification,
     }))

@@ -142,6 +142,7 @@ pub const ROUTES: &[RouteSpec] = routes! {
     POST "/api/v1/visit-requests", WriteVisitRequests => visits::create_visit_request, "Record a family's request to visit a grave";
     // Identifications, matching jobs, and telling families.
     POST "/api/v1/identifications", ProposeIdentifications => decisions::propose, "Propose the identification a matching job's candidate supports (body: candidate_id); the evidence is the registry's";
+    POST "/api/v1/identifications/documentary", ProposeIdentifications => decisions::propose_documentary, "Propose an identification on documentary grounds (personal effects, burial record, dental): the documents cited, no LR";
     GET "/api/v1/identifications/{id}", ReadIdentifications => decisions::get, "An identification, its evidence and reviews";
     GET "/api/v1/identifications/{id}/verify", ReadProfiles => decisions::verify, "Recompute the identification's LR from the stored profiles under the job's recorded model";
     POST "/api/v1/identifications/{id}/reviews", ReviewIdentifications => decisions::review, "Confirm or reject (two different reviewers confirm)";

@@ -1465,6 +1465,40 @@ async fn proposals_rest_on_the_stored_candidate_and_reproduce(label: &str, s: &R
         .call("GET", &format!("{path}/verify"), Some(Role::FamilyLiaison), None)
         .await;
     assert_eq!(st, 403, "{label}: recomputing reads genotypes");
+
+    // On documentary grounds: its own kind, the documents cited, no LR; nothing to recompute.
+    let sample = s
+        .store
+        .get_sample(best["sample_id"].as_i64().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let documentary = json!({ "person_id": proposed["person_id"], "grounds": {
+        "kind": "dental", "remains_id": sample.remains_id,
+        "documents": ["Army dental chart, 1943"], "summary": "Two gold crowns as charted" } });
+    let (st, _) = s
+        .call(
+            "POST",
+            "/api/v1/identifications/documentary",
+            lab,
+            Some(documentary.clone()),
+        )
+        .await;
+    assert_eq!(st, 201, "{label}: another kind for the same person");
+    let (st, again) = s
+        .call("POST", "/api/v1/identifications/documentary", lab, Some(documentary))
+        .await;
+    assert_eq!(st, 403, "{label}: {again}");
+    let all = s.store.list_identifications().await.unwrap();
+    let id = all.last().unwrap().id;
+    let path = format!("/api/v1/identifications/{id}");
+    let (_, full) = s.call("GET", &path, Some(Role::Reviewer), None).await;
+    assert_eq!(full["grounds"]["kind"], "dental", "{label}: {full}");
+    assert!(full["evidence"].is_null(), "{label}: no LR: {full}");
+    let (st, _) = s
+        .call("GET", &format!("{path}/verify"), Some(Role::Reviewer), None)
+        .await;
+    assert_eq!(st, 403, "{label}: no LR to recompute");
 }
 
 #[test]
