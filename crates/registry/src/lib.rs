@@ -59,6 +59,7 @@ with_store! {
         GenealogySummary, ImportGenealogy, MemberRecord, MemberRelation, NewRelation, RecordedEvent, RecordedName,
         RecordedVariant, RelationKind, RelationStatus,
     };
+    pub use backup::known_sqlite_schema_version;
     pub use evidence::{flat_posterior, CandidateInputs, CitedReference, JobModel, FLAT_PRIOR};
     pub use handovers::{Channel, NewNotification, NewRepatriation, Notification, Repatriation};
     pub use identifications::{Identification, IdentificationStatus};
