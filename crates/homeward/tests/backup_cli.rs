@@ -275,6 +275,14 @@ fn a_backup_whose_audit_tail_was_cut_and_head_moved_back_is_refused() {
         m["counts"]["audit"] = audit_rows.into();
     });
     assert_restore_refused(&d, &bad, "HMAC does not verify");
+    // Even a manifest re-signed over the new file's hash alone keeps the head it was made with:
+    // the audit check itself names the cut.
+    let key = std::fs::read(d.join("registry.db.key")).unwrap();
+    let mut m: Value = serde_json::from_slice(&std::fs::read(manifest_of(&backup)).unwrap()).unwrap();
+    m["sha256"] = Value::String(sha256_hex(&std::fs::read(&bad).unwrap()));
+    sign_with_key(&key, &mut m);
+    std::fs::write(manifest_of(&bad), serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    assert_restore_refused(&d, &bad, "but the manifest's head is entry");
 }
 
 #[test]
@@ -327,4 +335,69 @@ fn restore_is_refused_while_a_server_has_the_database_open() {
         arg(&backup),
         "--force",
     ]));
+}
+
+/// HMAC-SHA256 under the registry's key, as `homeward backup` signs: what only a key holder can do.
+fn sign_with_key(key: &[u8], m: &mut Value) {
+    use hmac::Mac;
+    let mut content = m.clone();
+    content.as_object_mut().unwrap().remove("hmac");
+    // The canonical form: compact JSON, fields in the manifest's declared order.
+    let order = [
+        "format",
+        "file",
+        "sha256",
+        "schema_version",
+        "audit_head",
+        "counts",
+        "created_at",
+    ];
+    let fields: Vec<String> = order
+        .iter()
+        .map(|k| {
+            let v = &content[*k];
+            // The audit head is a struct (`seq` before `hash`); `Value` would sort its keys.
+            let v = if *k == "audit_head" {
+                format!("{{\"seq\":{},\"hash\":{}}}", v["seq"], v["hash"])
+            } else {
+                v.to_string()
+            };
+            format!("{}:{v}", Value::String((*k).to_owned()))
+        })
+        .collect();
+    let canonical = format!("{{{}}}", fields.join(","));
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+    mac.update(canonical.as_bytes());
+    m["hmac"] = Value::String(hex::encode(mac.finalize().into_bytes()));
+}
+
+#[test]
+fn a_backup_of_a_newer_schema_is_refused_even_when_signed() {
+    let (d, backup) = registry_with_backup("newer-schema");
+    let key = std::fs::read(d.join("registry.db.key")).unwrap();
+    // The canonical form checked against the real manifest first: the signature reproduces.
+    let mut m: Value = serde_json::from_slice(&std::fs::read(manifest_of(&backup)).unwrap()).unwrap();
+    let written = m["hmac"].clone();
+    sign_with_key(&key, &mut m);
+    assert_eq!(m["hmac"], written);
+    let newer = copy_backup(&d, &backup, "newer.db");
+    let url = format!("sqlite://{}", newer.display());
+    common::with_store(&url, async |s| {
+        registry::testing::execute_sql(
+            s,
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (99999, 'from the future', 1, x'00', 0)",
+        )
+        .await
+        .unwrap();
+        s.checkpoint().await.unwrap();
+    });
+    let _ = std::fs::remove_file(d.join("newer.db-wal"));
+    let _ = std::fs::remove_file(d.join("newer.db-shm"));
+    let mut m: Value = serde_json::from_slice(&std::fs::read(manifest_of(&newer)).unwrap()).unwrap();
+    m["sha256"] = Value::String(sha256_hex(&std::fs::read(&newer).unwrap()));
+    m["schema_version"] = 99999.into();
+    sign_with_key(&key, &mut m);
+    std::fs::write(manifest_of(&newer), serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    assert_restore_refused(&d, &newer, "newer than this program's");
 }
