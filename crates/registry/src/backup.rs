@@ -27,8 +27,9 @@ pub fn known_sqlite_schema_version() -> i64 {
 
 impl Store {
     /// Opens an existing SQLite file to look at it, not to use it: no migration, one connection, a
-    /// zero busy timeout and a 2 s acquire timeout, so that a damaged or locked file fails at once
-    /// instead of waiting in the pool (a truncated file used to hang 30 s before "pool timed out").
+    /// 500 ms busy timeout (room for another connection's checkpoint, not for a writer's work) and
+    /// a 2 s acquire timeout, so that a damaged or locked file fails at once instead of waiting in
+    /// the pool (a truncated file used to hang 30 s before "pool timed out").
     pub async fn open_to_inspect(file: &Path) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let name = file
@@ -42,7 +43,7 @@ impl Store {
             .acquire_timeout(Duration::from_secs(2))
             .after_connect(|conn, _| {
                 Box::pin(async move {
-                    sqlx::query("PRAGMA busy_timeout = 0").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA busy_timeout = 500").execute(&mut *conn).await?;
                     Ok(())
                 })
             })
