@@ -25,5 +25,9 @@ pub mod export;
 pub mod familias;
 pub mod import;
 #[cfg(feature = "store")]
+pub mod key;
+#[cfg(feature = "store")]
+pub mod lock;
+#[cfg(feature = "store")]
 pub mod store;
 pub mod text_file;

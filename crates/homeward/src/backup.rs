@@ -1,5 +1,5 @@
 //! `homeward backup` and `homeward restore` for SQLite registries ([`casework::backup`] does the
-//! work). PostgreSQL registries are backed up with `pg_dump` and restored with `pg_restore`; these
+//! work: a backup with its keyed manifest; a restore that checks both before replacing anything). PostgreSQL registries are backed up with `pg_dump` and restored with `pg_restore`; these
 //! commands say so and exit with code 2.
 
 use std::path::PathBuf;
@@ -25,18 +25,19 @@ pub struct RestoreArgs {
     /// The backup file to restore.
     #[arg(long, value_name = "FILE")]
     from: PathBuf,
-    /// Replace the database if it exists (it is replaced whole, after the backup is checked). Stop
-    /// `homeward serve` first: a running server is not detected.
+    /// Replace the database if it exists (it is replaced whole, after the backup and its manifest
+    /// are checked). Refused while `homeward serve` has the database open.
     #[arg(long)]
     force: bool,
 }
 
 pub fn backup(args: &BackupArgs) -> Result<()> {
     let url = args.db.url()?;
-    let checked = runtime_for_commands()?.block_on(casework::backup::backup(&url, &args.out))?;
+    let (checked, manifest) = runtime_for_commands()?.block_on(casework::backup::backup(&url, &args.out))?;
     eprintln!(
-        "backup written to {}: {} persons, audit chain intact ({} entries)",
+        "backup written to {} with its manifest {}: {} persons, audit chain intact ({} entries)",
         args.out.display(),
+        manifest.display(),
         checked.persons,
         checked.audit_entries
     );
@@ -48,7 +49,7 @@ pub fn restore(args: &RestoreArgs) -> Result<()> {
     let (target, checked) =
         runtime_for_commands()?.block_on(casework::backup::restore(&url, &args.from, args.force))?;
     eprintln!(
-        "{} restored from {}: {} persons, audit chain intact ({} entries)",
+        "{} restored from {}: manifest verified, {} persons, audit chain intact ({} entries)",
         target.display(),
         args.from.display(),
         checked.persons,

@@ -60,7 +60,12 @@ pub fn db(cmd: &DbCommand) -> Result<()> {
     match cmd {
         DbCommand::Migrate(db) => {
             db.with_store(|_| async { Ok(()) })?;
-            eprintln!("{} is up to date", db.url()?);
+            let url = db.url()?;
+            // The key that signs backups (and, next, the audit log) is made with the registry.
+            match casework::backup::ensure_key(&url)? {
+                Some(source) => eprintln!("{url} is up to date; its key: {source}"),
+                None => eprintln!("{url} is up to date"),
+            }
             Ok(())
         }
     }

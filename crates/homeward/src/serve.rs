@@ -66,6 +66,9 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
         session_hours: settings.session_hours,
         matching,
     };
+    // Held for the server's whole life (released by the kernel however the process ends), so that
+    // `homeward restore` refuses instead of replacing the file under acknowledged writes.
+    let _lock = casework::backup::serving_lock(&args.db.url()?)?;
     runtime_for_commands()?.block_on(async {
         let store = open(&args.db).await?;
         let shutdown = async {

@@ -11,7 +11,7 @@ use registry::model::{Sex, SiteStatus};
 use registry::{ConsentScope, Store};
 
 mod common;
-use common::{bad_input, homeward, ok, run, Scratch};
+use common::{bad_input, homeward, ok, output, run, Scratch};
 
 const PERSONS: &str = "external_id,name,name_latin,sex,birth,death
 JP-1,山田太郎,Yamada Taro,male,1921,1946
@@ -479,8 +479,13 @@ fn backup_and_restore_give_back_the_same_records_and_an_intact_audit_chain() {
     assert_eq!((sites.0.len(), sites.1.len()), (2, 2));
 
     // Restoring into a new file works without --force.
+    // (with the key of the registry the backup was made from).
     let fresh = format!("sqlite://{}", d.join("fresh.db").display());
-    ok(&run(["restore", "--db", &fresh, "--from", backup_s]));
+    ok(&output(
+        homeward()
+            .args(["restore", "--db", &fresh, "--from", backup_s])
+            .env("HOMEWARD_KEY_FILE", d.join("registry.db.key")),
+    ));
     assert_eq!(export_persons(&fresh), before);
 }
 
@@ -499,13 +504,16 @@ fn a_backup_whose_audit_chain_is_broken_is_not_restored() {
         let mut forged = store.audit_entries(0, 1).await.unwrap().remove(0);
         forged.actor = "someone else".to_owned();
         registry::testing::forge_audit_entry(&store, &forged).await.unwrap();
+        // Folded into the file, so that the file itself carries the forgery.
+        store.checkpoint().await.unwrap();
         store.close().await;
     });
     let before = export_persons(&db);
     let out = run(["restore", "--db", &db, "--from", backup.to_str().unwrap(), "--force"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("audit chain broken at entry 1"), "{err}");
+    // The edit changed the file: its hash is no longer the manifest's.
+    assert!(err.contains("SHA-256 is not the manifest's"), "{err}");
     assert_eq!(export_persons(&db), before);
     // Not a database at all.
     let junk = d.join("junk.db");

@@ -15,6 +15,11 @@ use crate::versioned::Value;
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
+/// The SQLite migrations embedded in the binary (for the schema version a restore accepts).
+pub(crate) fn sqlite_migrations() -> &'static Migrator {
+    &SQLITE_MIGRATIONS
+}
+
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -59,6 +59,7 @@ with_store! {
         GenealogySummary, ImportGenealogy, MemberRecord, MemberRelation, NewRelation, RecordedEvent, RecordedName,
         RecordedVariant, RelationKind, RelationStatus,
     };
+    pub use backup::known_sqlite_schema_version;
     pub use evidence::{
         flat_posterior, CandidateInputs, CitedReference, DocumentaryGrounds, GroundsKind, JobModel, FLAT_PRIOR,
     };
