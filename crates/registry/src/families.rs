@@ -20,14 +20,14 @@ use crate::support::{check_version, corrupt, duplicate, flag, not_found, record}
 use crate::versioned::{row_by_id, Change};
 
 const FAMILY_COLUMNS: &str = "id, external_id, name, liaison, version";
-const MEMBER_COLUMNS: &str =
+pub(crate) const MEMBER_COLUMNS: &str =
     "id, family_id, display_name, sex, person_id, alive, father_member_id, mother_member_id, is_missing, version";
 
 fn family_from_row(row: &AnyRow) -> Result<Family, StoreError> {
     record("family", row)
 }
 
-fn member_from_row(row: &AnyRow) -> Result<FamilyMember, StoreError> {
+pub(crate) fn member_from_row(row: &AnyRow) -> Result<FamilyMember, StoreError> {
     let sex: String = row.try_get("sex")?;
     let alive: i64 = row.try_get("alive")?;
     let is_missing: i64 = row.try_get("is_missing")?;
@@ -359,27 +359,34 @@ impl Store {
         if self.get_family(family_id).await?.is_none() {
             return Err(not_found("family", family_id));
         }
-        let mut rows = Vec::new();
-        for m in self.list_members(family_id).await? {
-            let id = m.id.to_string();
-            let (father, mother) = match (m.data.father_member_id, m.data.mother_member_id) {
-                (None, None) => (None, None),
-                (f, mo) => {
-                    let father = f.map_or_else(|| format!("{id}-father"), |f| f.to_string());
-                    let mother = mo.map_or_else(|| format!("{id}-mother"), |mo| mo.to_string());
-                    if f.is_none() {
-                        rows.push((father.clone(), None, None, Sex::Male));
-                    }
-                    if mo.is_none() {
-                        rows.push((mother.clone(), None, None, Sex::Female));
-                    }
-                    (Some(father), Some(mother))
-                }
-            };
-            rows.push((id, father, mother, m.data.sex));
-        }
-        Ok(rows)
+        Ok(pedigree_rows(&self.list_members(family_id).await?))
     }
+}
+
+/// The pedigree rows of a family's members (see [`PedigreeRow`]): shared by
+/// [`Store::family_pedigree`] and the advice's inputs, which read the members in their own
+/// transaction.
+pub(crate) fn pedigree_rows(members: &[FamilyMember]) -> Vec<PedigreeRow> {
+    let mut rows = Vec::new();
+    for m in members {
+        let id = m.id.to_string();
+        let (father, mother) = match (m.data.father_member_id, m.data.mother_member_id) {
+            (None, None) => (None, None),
+            (f, mo) => {
+                let father = f.map_or_else(|| format!("{id}-father"), |f| f.to_string());
+                let mother = mo.map_or_else(|| format!("{id}-mother"), |mo| mo.to_string());
+                if f.is_none() {
+                    rows.push((father.clone(), None, None, Sex::Male));
+                }
+                if mo.is_none() {
+                    rows.push((mother.clone(), None, None, Sex::Female));
+                }
+                (Some(father), Some(mother))
+            }
+        };
+        rows.push((id, father, mother, m.data.sex));
+    }
+    rows
 }
 
 /// The rules of [`Store::add_member`] for a whole new family, before anything is written: each

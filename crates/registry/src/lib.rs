@@ -36,6 +36,7 @@ with_store! {
     mod backup;
     mod evidence;
     mod families;
+    mod family_advice;
     mod family_references;
     mod genealogy;
     mod handovers;
@@ -54,6 +55,7 @@ with_store! {
     mod versioned;
     mod visits;
 
+    pub use family_advice::{AdviceInputs, StoredAdvice};
     pub use family_references::{ImportFamilyReference, ImportPart};
     pub use genealogy::{
         GenealogySummary, ImportGenealogy, MemberRecord, MemberRelation, NewRelation, RecordedEvent, RecordedName,

@@ -66,13 +66,29 @@ impl Default for ServerConfig {
 struct AppState {
     store: Store,
     config: ServerConfig,
+    /// Who to sample next, computed in the background under the server's own account and stored
+    /// per family; `None` without matching settings (no markers to simulate on).
+    advice: Option<jobs::advice::AdviceService>,
 }
+
+/// The advice pages' simulation: LR 10^4 to call an identification conclusive, 300 runs, seed 1
+/// (the page's explanation states them).
+const ADVICE_OPTIONS: simulate::AdviceOptions = simulate::AdviceOptions {
+    log10_threshold: 4.0,
+    runs: 300,
+    seed: 1,
+    configuration_limit: simulate::DEFAULT_CONFIGURATION_LIMIT,
+};
 
 /// Builds the router over a store: the API's routes and the pages, each table behind its role
 /// check, every request traced.
 pub fn router(store: Store, config: ServerConfig) -> Router {
     let limit = config.max_body_bytes;
-    let state = AppState { store, config };
+    let advice = config
+        .matching
+        .as_ref()
+        .map(|m| jobs::advice::AdviceService::new(store.clone(), m, ADVICE_OPTIONS));
+    let state = AppState { store, config, advice };
     routes::register(ROUTES)
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authorize))
         .merge(web::routes(state.clone()))

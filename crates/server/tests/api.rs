@@ -1287,9 +1287,7 @@ async fn matching_1_the_family_and_its_advice(label: &str, s: &Running) {
         parents(json!({ "display_name": "Jiro", "sex": "male", "alive": true, "is_missing": false })),
     )
     .await;
-    let advice = format!("/families/{f}/advice");
-    let (st, html) = s.page(&advice, Role::FamilyLiaison).await;
-    assert_eq!(st, 200, "{label}: {html}");
+    let html = advice_page(label, s, f).await;
     assert!(
         html.contains("Who to sample next") && html.contains("Jiro"),
         "{label}: {html}"
@@ -1297,8 +1295,150 @@ async fn matching_1_the_family_and_its_advice(label: &str, s: &Running) {
     for genotype in ["10/11", "12/12", "10/13"] {
         assert!(!html.contains(genotype), "{label}: {genotype} on the advice page");
     }
-    let (st, _) = s.page(&advice, Role::Viewer).await;
+    // The liaison caused no genotype read: the server's account read the father's profile, and
+    // the entry names the liaison as the one who asked.
+    let reads = advice_profile_reads(label, s).await;
+    assert_eq!(reads.len(), 1, "{label}: one reference, read once: {reads:?}");
+    // The advice is stored: asking again reads nothing and is answered at once.
+    let (st, html) = s.page(&format!("/families/{f}/advice"), Role::FamilyLiaison).await;
+    assert_eq!(st, 200, "{label}: {html}");
+    assert!(
+        html.contains("Jiro") && !html.contains("advice-computing"),
+        "{label}: {html}"
+    );
+    assert_eq!(
+        advice_profile_reads(label, s).await,
+        reads,
+        "{label}: the stored advice is reused"
+    );
+    let (st, _) = s.page(&format!("/families/{f}/advice"), Role::Viewer).await;
     assert_eq!(st, 403, "{label}: viewers see no family");
+}
+
+/// The liaison's advice page for family `f`, asked again (as the page's htmx poll does) until it
+/// no longer says the advice is being computed.
+async fn advice_page(label: &str, s: &Running, f: i64) -> String {
+    let path = format!("/families/{f}/advice");
+    for _ in 0..600 {
+        let (st, html) = s.page(&path, Role::FamilyLiaison).await;
+        assert_eq!(st, 200, "{label}: {html}");
+        if !html.contains("advice-computing") {
+            return html;
+        }
+        assert!(
+            html.contains("hx-trigger=\"every 2s\""),
+            "{label}: the page polls: {html}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{label}: the advice of family {f} was not computed within a minute");
+}
+
+/// Every audited read of genetic data: none is the liaison's; returns the reference ids the
+/// server's advice account read, one per read, in the log's order.
+async fn advice_profile_reads(label: &str, s: &Running) -> Vec<String> {
+    let (st, _, audit) = s
+        .raw("GET", "/api/v1/audit?limit=1000", &[s.auth(Role::Admin)], None)
+        .await;
+    assert_eq!(st, 200);
+    let entries: Vec<Value> = serde_json::from_slice(&audit).unwrap();
+    let liaison = format!("user-{}", Role::FamilyLiaison.as_str());
+    let genetic = |e: &&Value| e["action"] == "read" && e["entity"].as_str().is_some_and(|x| x.contains("profile"));
+    for e in entries.iter().filter(genetic) {
+        assert_ne!(
+            e["actor"],
+            liaison.as_str(),
+            "{label}: the liaison read a genotype: {e}"
+        );
+    }
+    let mut reads: Vec<(i64, String)> = entries
+        .iter()
+        .filter(genetic)
+        .filter(|e| e["actor"] == jobs::advice::ADVICE_ACTOR)
+        .map(|e| {
+            let detail: Value = serde_json::from_str(e["after"].as_str().unwrap_or("null")).unwrap();
+            assert_eq!(detail["requested_by"], liaison.as_str(), "{label}: {e}");
+            (e["seq"].as_i64().unwrap(), e["entity_id"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    reads.sort();
+    reads.into_iter().map(|(_, id)| id).collect()
+}
+
+/// The stored advice follows its inputs: a new reference (the brother's) changes the fingerprint,
+/// so the advice is computed again from both references and the brother is no longer a
+/// candidate; withdrawing his consent changes it again and he is back.
+async fn advice_follows_its_inputs(label: &str, s: &Running) {
+    let families = s
+        .expect(label, 200, "GET", "/api/v1/families", Role::FamilyLiaison, None)
+        .await;
+    let family = families
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["external_id"] == "F-9")
+        .unwrap()
+        .clone();
+    let f = family["id"].as_i64().unwrap();
+    let members = s
+        .expect(
+            label,
+            200,
+            "GET",
+            &format!("/api/v1/families/{f}/members"),
+            Role::FamilyLiaison,
+            None,
+        )
+        .await;
+    let jiro = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["display_name"] == "Jiro")
+        .unwrap()["id"]
+        .clone();
+    let before = advice_profile_reads(label, s).await;
+    let reference = created(
+        s,
+        "/api/v1/references",
+        Role::LabAnalyst,
+        json!({ "external_id": "R-9b", "donor_member_id": jiro, "kit": "test",
+                "profile": { "str_profile": { "M1": "11/13", "M2": "12/10", "M3": "13/12" } },
+                "consent": { "scope": "identification-only", "date": "2026-02" } }),
+    )
+    .await;
+    let html = advice_page(label, s, f).await;
+    assert!(html.contains("No living relative without a sample"), "{label}: {html}");
+    let after = advice_profile_reads(label, s).await;
+    assert_eq!(
+        after.len(),
+        before.len() + 2,
+        "{label}: both references read again: {after:?}"
+    );
+    assert!(after.contains(&reference["id"].to_string()), "{label}: {after:?}");
+    let withdraw = format!("/api/v1/references/{}/withdraw", reference["id"]);
+    let body = json!({ "version": 1, "reason": "the donor's letter" });
+    s.expect(label, 200, "POST", &withdraw, Role::LabAnalyst, Some(body))
+        .await;
+    let html = advice_page(label, s, f).await;
+    assert!(
+        html.contains("Jiro") && !html.contains("No living relative without a sample"),
+        "{label}: {html}"
+    );
+    let last = advice_profile_reads(label, s).await;
+    assert_eq!(
+        last.len(),
+        after.len() + 1,
+        "{label}: only the father's reference stands: {last:?}"
+    );
+}
+
+#[test]
+fn advice_is_computed_by_the_server_and_follows_its_inputs() {
+    on_every_backend(matching_config(), |label, s| async move {
+        matching_1_the_family_and_its_advice(label, &s).await;
+        advice_follows_its_inputs(label, &s).await;
+    });
 }
 
 /// Starts a matching job and polls it to its end; returns the job as last seen.

@@ -259,8 +259,10 @@ pub(crate) async fn family(
 }
 
 /// Who to sample next: each living relative without a sample, ranked by the simulated chance that
-/// their sample makes a true identification conclusive. The references' genotypes are read (and
-/// audited) to simulate; none is shown.
+/// their sample makes a true identification conclusive. The advice is computed in the background
+/// by the server's own account and stored with its inputs' fingerprint (`jobs::advice`): this
+/// handler reads no genotype, whoever asks; until the advice for the inputs as they are now is
+/// stored, the page says it is being computed and htmx asks again every two seconds.
 pub(crate) async fn advice(
     State(s): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -273,27 +275,50 @@ pub(crate) async fn advice(
         esc(&view.family.name),
         ctx.t(Msg::AdviceExplain)
     );
-    let Some(settings) = s.config.matching.clone() else {
+    let Some(service) = s.advice.as_ref() else {
         let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoMatchingSettings));
         return ctx.respond(&title, &body);
     };
-    let options = simulate::AdviceOptions {
-        log10_threshold: 4.0,
-        runs: 300,
-        seed: 1,
-        ..simulate::AdviceOptions::default()
+    let state = service.advice(id, &ctx.user.username).await.map_err(|e| match e {
+        jobs::JobError::Store(e) => PageError::from(e),
+        other => PageError(crate::ApiError::Unexpected(other.to_string())),
+    })?;
+    let outcome = match state {
+        jobs::advice::AdviceState::Ready { outcome, computed_at } => {
+            let _ = write!(
+                body,
+                r#"<div id="advice"><p class="advice-computed">{}: {}</p>"#,
+                ctx.t(Msg::Generated),
+                esc(&i18n::instant(ctx.lang, &computed_at))
+            );
+            outcome
+        }
+        // The element replaces itself with the same element of the next answer: the poll stops
+        // once the answer has the advice instead.
+        jobs::advice::AdviceState::Computing => {
+            let _ = write!(
+                body,
+                r##"<div id="advice" class="advice-computing" hx-get="/families/{id}/advice" hx-trigger="every 2s" hx-select="#advice" hx-swap="outerHTML"><p>{}</p><p><a href="/families/{id}/advice">{}</a></p></div>"##,
+                ctx.t(Msg::AdviceComputing),
+                ctx.t(Msg::Refresh),
+            );
+            return ctx.respond(&title, &body);
+        }
+        jobs::advice::AdviceState::Failed(message) => {
+            return Err(PageError(crate::ApiError::Unexpected(message)));
+        }
     };
-    let advice = jobs::advice::family_advice(&s.store, &ctx.user.username, id, &settings.markers, options)
-        .await
-        .map_err(|e| match e {
-            jobs::JobError::Store(e) => PageError::from(e),
-            // A family whose pedigree the engine cannot use says why; other failures stay inside.
-            jobs::JobError::Family { message, .. } => PageError(crate::ApiError::NotAllowed(message)),
-            other => PageError(crate::ApiError::Unexpected(other.to_string())),
-        })?;
-    let Some(advice) = advice else {
-        let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoMissingMember));
-        return ctx.respond(&title, &body);
+    let advice = match outcome {
+        jobs::advice::AdviceOutcome::Advice(advice) => advice,
+        jobs::advice::AdviceOutcome::NoMissingMember => {
+            let _ = write!(body, "<p>{}</p></div>", ctx.t(Msg::NoMissingMember));
+            return ctx.respond(&title, &body);
+        }
+        // A family whose pedigree the engine cannot use says why (the open element is dropped
+        // with the body).
+        jobs::advice::AdviceOutcome::Unusable(message) => {
+            return Err(PageError(crate::ApiError::NotAllowed(message)));
+        }
     };
     let row = |name: &str, p: &simulate::PowerEstimate| {
         vec![
@@ -326,6 +351,7 @@ pub(crate) async fn advice(
     if advice.candidates.is_empty() {
         let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoCandidates));
     }
+    body.push_str("</div>");
     ctx.respond(&title, &body)
 }
 

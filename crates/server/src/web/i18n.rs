@@ -165,6 +165,8 @@ messages! {
     ChanceConclusive => "P(LR > 10,000)", "P(尤度比 > 10,000)";
     MedianLog10Lr => "Median log10 LR", "log10尤度比の中央値";
     ExclusionPower => "Exclusion power", "排除率";
+    AdviceComputing => "The advice is being computed from the family's pedigree and references; this page updates itself when it is ready.", "家系図と参照試料から助言を計算しています。完成するとこのページは自動的に更新されます。";
+    Refresh => "Refresh", "再読み込み";
     NoCandidates => "No living relative without a sample is recorded in this family.", "この家族には、試料を提供していない存命の親族が記録されていません。";
     NoMissingMember => "This family has no missing member.", "この家族には行方不明者が記録されていません。";
     NoMatchingSettings => "Allele frequencies are not configured on this server (setting `frequencies`).", "このサーバーにはアレル頻度が設定されていません（設定 `frequencies`）。";
