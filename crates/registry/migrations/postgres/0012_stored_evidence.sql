@@ -11,3 +11,5 @@ ALTER TABLE candidates ADD COLUMN reference_ids TEXT;
 ALTER TABLE identifications ADD COLUMN candidate_id BIGINT REFERENCES candidates (id);
 ALTER TABLE identifications ADD COLUMN kind TEXT NOT NULL DEFAULT 'dna';
 ALTER TABLE identifications ADD COLUMN grounds TEXT;
+-- The posterior of a candidate reads the job's candidates for its member.
+CREATE INDEX candidates_job_member ON candidates (job_id, member_id);
