@@ -6,11 +6,10 @@
 
 mod common;
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{arg, homeward, ok, output, run, stderr, Scratch};
+use common::{arg, homeward, ok, output, run, stderr, Scratch, Served};
 use serde_json::Value;
 
 const PERSONS: &str = "external_id,name,name_latin,sex,birth,death
@@ -306,23 +305,9 @@ fn a_truncated_backup_is_refused_at_once() {
 #[test]
 fn restore_is_refused_while_a_server_has_the_database_open() {
     let (d, backup) = registry_with_backup("serving");
-    let mut server = homeward()
-        .args(["serve", "--listen", "127.0.0.1:0", "--db", &d.db_url()])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(server.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("listening on http://") {
-        line.clear();
-        assert!(
-            lines.read_line(&mut line).unwrap() > 0,
-            "the server stopped before listening"
-        );
-    }
+    let mut server = Served::start(&d.db_url());
     let refused = std::panic::catch_unwind(|| assert_restore_refused(&d, &backup, "a server has"));
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
     if let Err(e) = refused {
         std::panic::resume_unwind(e);
     }

@@ -5,11 +5,11 @@
 
 mod common;
 
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use common::{homeward, ok, run, stdout, with_store, Scratch};
+use common::{ok, run, stdout, with_store, Scratch, Served};
 
 /// One HTTP/1.1 request on a fresh connection; the status code, or `None` if the server is gone.
 fn request(addr: &str, method: &str, path: &str, token: &str, body: Option<&str>) -> Option<(u16, String)> {
@@ -40,23 +40,8 @@ fn a_server_killed_during_a_thousand_proposals_leaves_none_without_evidence() {
     ok(&token);
     let token = stdout(&token).trim().to_owned();
 
-    let mut server = homeward()
-        .args(["serve", "--listen", "127.0.0.1:0", "--db", &db])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(server.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("listening on http://") {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "the server stopped before listening"
-        );
-    }
-    let addr = line.trim().rsplit("http://").next().unwrap().to_owned();
-    // Drain the server's log so that it never blocks on a full pipe.
-    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    let mut server = Served::start(&db);
+    let addr = server.addr.clone();
 
     let (st, body) = request(&addr, "GET", "/api/v1/candidates?job=1", &token, None).unwrap();
     assert_eq!(st, 200, "{body}");
@@ -102,8 +87,7 @@ fn a_server_killed_during_a_thousand_proposals_leaves_none_without_evidence() {
     while created.load(Ordering::SeqCst) < 20 && answered.load(Ordering::SeqCst) < PROPOSALS / 2 {
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
-    server.kill().unwrap(); // SIGKILL
-    server.wait().unwrap();
+    server.kill(); // SIGKILL
     for c in clients {
         c.join().unwrap();
     }

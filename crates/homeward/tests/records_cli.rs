@@ -2,7 +2,7 @@
 //! PostgreSQL when `HOMEWARD_TEST_POSTGRES_URL` is set).
 
 mod common;
-use common::{arg, bad_input, homeward, json, ok, run, stdout, with_store, Scratch};
+use common::{arg, bad_input, homeward, json, ok, run, stdout, with_store, Scratch, Served};
 
 const GOOD: &str =
     "external_id,name,name_script,name_lang,name_kana,name_latin,sex,birth,death,death_place,death_lat,death_lon,source
@@ -79,7 +79,7 @@ fn audit_verify_fails_after_a_row_is_altered_by_hand() {
 
 #[test]
 fn users_tokens_and_the_server_from_the_command_line() {
-    use std::io::{BufRead, Read, Write};
+    use std::io::{Read, Write};
     let d = Scratch::new("serve");
     let db = d.db_url();
     let mut add = homeward()
@@ -119,22 +119,8 @@ fn users_tokens_and_the_server_from_the_command_line() {
     let token = run(["token", "create", "--username", "kenji", "--db", &db]);
     ok(&token);
     let token = stdout(&token).trim().to_owned();
-    let mut server = homeward()
-        .args(["serve", "--listen", "127.0.0.1:0", "--db", &db])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Log lines may come first; the address is on the line the command prints when it listens.
-    let mut stderr = std::io::BufReader::new(server.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("listening on http://") {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "the server stopped before listening"
-        );
-    }
-    let addr = line.trim().rsplit("http://").next().unwrap().to_owned();
+    let mut server = Served::start(&db);
+    let addr = server.addr.clone();
     let mut stream = std::net::TcpStream::connect(&addr).unwrap();
     write!(
         stream,
@@ -143,8 +129,7 @@ fn users_tokens_and_the_server_from_the_command_line() {
     .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("\"role\":\"reviewer\""), "{response}");
 }

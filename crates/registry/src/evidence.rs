@@ -172,37 +172,63 @@ impl Store {
             references: cited.references.clone(),
         };
         let reference_ids: Vec<i64> = cited.references.iter().map(|r| r.id).collect();
+        let proposal = Proposal::Dna {
+            evidence: &evidence,
+            candidate_id,
+        };
+        let identification = Self::insert_proposed(&mut tx, actor, cited.person_id, reference_ids, proposal).await?;
+        tx.commit().await?;
+        Ok(identification)
+    }
+
+    /// Writes a proposed identification of `person_id` resting on `reference_ids` inside `tx`, with
+    /// its audit entry (the record and what it cites): the one insert both kinds share.
+    async fn insert_proposed(
+        tx: &mut Transaction<'_, Any>,
+        actor: &str,
+        person_id: i64,
+        reference_ids: Vec<i64>,
+        proposal: Proposal<'_>,
+    ) -> Result<Identification, StoreError> {
+        let (kind, evidence, candidate_id, grounds) = match proposal {
+            Proposal::Dna { evidence, candidate_id } => ("dna", Some(json(evidence)), Some(candidate_id), None),
+            Proposal::Documentary(g) => (g.kind.as_str(), None, None, Some(json(g))),
+        };
         let row = sqlx::query(
-            "INSERT INTO identifications (person_id, reference_ids, status, version, evidence, candidate_id, kind) \
-             VALUES ($1, $2, $3, 1, $4, $5, 'dna') RETURNING id",
+            "INSERT INTO identifications (person_id, reference_ids, status, version, evidence, candidate_id, kind, \
+             grounds) VALUES ($1, $2, $3, 1, $4, $5, $6, $7) RETURNING id",
         )
-        .bind(cited.person_id)
+        .bind(person_id)
         .bind(json(&reference_ids))
         .bind(IdentificationStatus::Proposed.as_str())
-        .bind(json(&evidence))
+        .bind(evidence)
         .bind(candidate_id)
-        .fetch_one(&mut *tx)
+        .bind(kind)
+        .bind(grounds)
+        .fetch_one(&mut **tx)
         .await?;
         let identification = Identification {
             id: row.try_get("id")?,
-            person_id: cited.person_id,
+            person_id,
             reference_ids,
             status: IdentificationStatus::Proposed,
             flag_reason: None,
             version: 1,
         };
-        let record = serde_json::json!({ "identification": &identification, "evidence": &evidence }).to_string();
+        let record = match proposal {
+            Proposal::Dna { evidence, .. } => serde_json::json!({ "identification": &identification, "evidence": evidence }),
+            Proposal::Documentary(g) => serde_json::json!({ "identification": &identification, "grounds": g }),
+        };
         Self::audit(
-            &mut tx,
+            tx,
             actor,
             "create",
             "identification",
             &identification.id.to_string(),
             None,
-            Some(&record),
+            Some(&record.to_string()),
         )
         .await?;
-        tx.commit().await?;
         Ok(identification)
     }
 
@@ -443,35 +469,8 @@ impl Store {
                 )));
             }
         }
-        let row = sqlx::query(
-            "INSERT INTO identifications (person_id, reference_ids, status, version, kind, grounds) \
-             VALUES ($1, '[]', $2, 1, $3, $4) RETURNING id",
-        )
-        .bind(person_id)
-        .bind(IdentificationStatus::Proposed.as_str())
-        .bind(grounds.kind.as_str())
-        .bind(json(grounds))
-        .fetch_one(&mut *tx)
-        .await?;
-        let identification = Identification {
-            id: row.try_get("id")?,
-            person_id,
-            reference_ids: Vec::new(),
-            status: IdentificationStatus::Proposed,
-            flag_reason: None,
-            version: 1,
-        };
-        let record = serde_json::json!({ "identification": &identification, "grounds": grounds }).to_string();
-        Self::audit(
-            &mut tx,
-            actor,
-            "create",
-            "identification",
-            &identification.id.to_string(),
-            None,
-            Some(&record),
-        )
-        .await?;
+        let proposal = Proposal::Documentary(grounds);
+        let identification = Self::insert_proposed(&mut tx, actor, person_id, Vec::new(), proposal).await?;
         tx.commit().await?;
         Ok(identification)
     }
@@ -535,6 +534,16 @@ pub struct CandidateInputs {
     pub family: MatchFamily,
     /// `None` when the sample's STR profile is gone.
     pub sample_profile: Option<StrProfile>,
+}
+
+/// What a proposal cites: a candidate's evidence, or documents.
+#[derive(Clone, Copy)]
+enum Proposal<'a> {
+    Dna {
+        evidence: &'a IdentificationEvidence,
+        candidate_id: i64,
+    },
+    Documentary(&'a DocumentaryGrounds),
 }
 
 /// What [`Store::cite_candidate`] found.

@@ -214,3 +214,47 @@ pub fn assert_refused(name: &str, out: &Output, needles: &[&str]) {
     }
     assert!(out.stdout.is_empty(), "{name}: printed a result despite the error");
 }
+
+/// `homeward serve` on a free loopback port over the registry at `db_url`, its log drained so it
+/// never blocks on a full pipe. Killed (SIGKILL) when dropped, if [`Served::kill`] did not first.
+pub struct Served {
+    child: std::process::Child,
+    /// `127.0.0.1:PORT`, from the line the command prints when it listens.
+    pub addr: String,
+}
+
+impl Served {
+    pub fn start(db_url: &str) -> Served {
+        use std::io::BufRead;
+        let mut child = homeward()
+            .args(["serve", "--listen", "127.0.0.1:0", "--db", db_url])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("homeward serve starts");
+        // Log lines may come first; the address is on the line printed when it listens.
+        let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped stderr"));
+        let mut line = String::new();
+        while !line.contains("listening on http://") {
+            line.clear();
+            assert!(
+                stderr.read_line(&mut line).expect("the server's log reads") > 0,
+                "the server stopped before listening"
+            );
+        }
+        let addr = line.trim().rsplit("http://").next().unwrap_or_default().to_owned();
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        Served { child, addr }
+    }
+
+    /// SIGKILL, and waits for the process to end.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
