@@ -112,7 +112,7 @@ fn sqlite_path(url: &str, command: &str) -> Result<PathBuf> {
 }
 
 /// The SQLite file of `url`, if it names one (PostgreSQL and in-memory databases have none).
-fn sqlite_file(url: &str) -> Option<PathBuf> {
+pub(crate) fn sqlite_file(url: &str) -> Option<PathBuf> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return None;
     }
@@ -532,6 +532,13 @@ pub async fn restore(url: &str, from: &Path, force: bool) -> Result<(PathBuf, Ch
         cleanup(&tmp);
         return Err(anyhow::Error::new(e).context(format!("replacing {}", target.display())));
     }
+    // The registry is now an earlier state of its chain, checked against the signed manifest:
+    // its anchor moves back with it, or every later check would see a cut tail.
+    let url = sqlite_url(&target);
+    let store = crate::store::open(&url).await?;
+    let reset = crate::anchor::reset(&store, &url).await;
+    store.close().await;
+    reset.context("resetting the audit anchor to the restored registry")?;
     Ok((target, checked))
 }
 

@@ -55,7 +55,7 @@ pub async fn open_or_build(dir: &Path, seed: u64, size: DemoSize, rebuild: bool)
         remove_demo_database(dir)?;
     }
     let url = format!("sqlite://{}", db_path.display());
-    let store = Store::open(&url).await.with_context(|| format!("opening {url}"))?;
+    let store = crate::store::open(&url).await?;
     let users = if ready_path.exists() {
         eprintln!("reusing the demo database in {}", dir.display());
         read_users(&dir.join(USERS_FILE))?
@@ -69,7 +69,8 @@ pub async fn open_or_build(dir: &Path, seed: u64, size: DemoSize, rebuild: bool)
 }
 
 fn remove_demo_database(dir: &Path) -> Result<()> {
-    for suffix in ["", "-wal", "-shm"] {
+    // The key is kept (it is the demo directory's); the anchor belongs to the database it records.
+    for suffix in ["", "-wal", "-shm", ".anchor"] {
         let path = dir.join(format!("{DB_FILE}{suffix}"));
         match std::fs::remove_file(&path) {
             Ok(()) => {}

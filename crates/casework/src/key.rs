@@ -10,8 +10,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use crate::input_error;
 
@@ -22,45 +20,18 @@ pub const KEY_FILE_ENV: &str = "HOMEWARD_KEY_FILE";
 /// Bytes of a generated key (the HMAC-SHA256 block is 64; 32 is SHA-256's output, RFC 2104's minimum).
 const KEY_BYTES: usize = 32;
 
-/// A secret key. Its `Debug` shows nothing of it, so that it cannot end up in a log.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Key(Vec<u8>);
+/// The registry's key: bytes and the HMACs they give (`registry::SecretKey`).
+pub use registry::SecretKey as Key;
 
-impl std::fmt::Debug for Key {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Key(…)")
-    }
-}
-
-impl Key {
-    /// A key from its bytes (at least 16: shorter keys are guessable).
-    pub fn from_bytes(bytes: Vec<u8>) -> Result<Key> {
-        if bytes.len() < 16 {
-            return Err(input_error!("the key is {} bytes; at least 16 are needed", bytes.len()));
-        }
-        Ok(Key(bytes))
-    }
-
-    /// HMAC-SHA256 of `message` under the key, in lowercase hex.
-    pub fn hmac_hex(&self, message: &[u8]) -> String {
-        hex::encode(self.mac(message).finalize().into_bytes())
-    }
-
-    /// Whether `tag_hex` is the HMAC-SHA256 of `message` under the key (compared in constant
-    /// time, so that timing tells nothing about how much of a forged tag was right).
-    pub fn verify_hex(&self, message: &[u8], tag_hex: &str) -> bool {
-        match hex::decode(tag_hex) {
-            Ok(tag) => self.mac(message).verify_slice(&tag).is_ok(),
-            Err(_) => false,
-        }
-    }
-
-    fn mac(&self, message: &[u8]) -> Hmac<Sha256> {
-        // HMAC takes keys of any length (longer ones are hashed first): this cannot fail.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!());
-        mac.update(message);
-        mac
-    }
+/// A key from its bytes, or a message saying why not (too short).
+fn key_from(bytes: &[u8]) -> Result<Key> {
+    Key::from_bytes(bytes).ok_or_else(|| {
+        input_error!(
+            "the key is {} bytes; at least {} are needed",
+            bytes.len(),
+            registry::MIN_KEY_BYTES
+        )
+    })
 }
 
 /// Where the key comes from, for messages: the environment or a file.
@@ -93,18 +64,34 @@ pub fn key_file(db: &Path) -> PathBuf {
 
 /// The key of the database `db`, if there is one (environment, then file); `None` if neither is set.
 pub fn load(db: &Path) -> Result<Option<(Key, KeySource)>> {
+    if let Some(found) = load_from_env()? {
+        return Ok(Some(found));
+    }
+    load_file(&key_file(db))
+}
+
+/// The key the environment gives: `HOMEWARD_KEY`, else the file `HOMEWARD_KEY_FILE` names; `None`
+/// if neither is set. A PostgreSQL registry, which has no file to put a key beside, takes it so.
+pub fn load_from_env() -> Result<Option<(Key, KeySource)>> {
     if let Some(hex_key) = std::env::var_os(KEY_ENV).filter(|v| !v.is_empty()) {
         let text = hex_key
             .to_str()
             .ok_or_else(|| input_error!("${KEY_ENV} is not hex"))?
             .trim();
         let bytes = hex::decode(text).map_err(|_| input_error!("${KEY_ENV} is not hex"))?;
-        return Ok(Some((Key::from_bytes(bytes)?, KeySource::Env)));
+        return Ok(Some((key_from(&bytes)?, KeySource::Env)));
     }
-    let file = key_file(db);
+    match std::env::var_os(KEY_FILE_ENV).filter(|v| !v.is_empty()) {
+        Some(file) => load_file(Path::new(&file)),
+        None => Ok(None),
+    }
+}
+
+fn load_file(file: &Path) -> Result<Option<(Key, KeySource)>> {
+    let file = file.to_owned();
     match std::fs::read(&file) {
         Ok(bytes) => Ok(Some((
-            Key::from_bytes(bytes).with_context(|| format!("reading the key file {}", file.display()))?,
+            key_from(&bytes).with_context(|| format!("reading the key file {}", file.display()))?,
             KeySource::File(file),
         ))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -133,7 +120,7 @@ pub fn load_or_create(db: &Path) -> Result<(Key, KeySource)> {
             f.write_all(&bytes)
                 .and_then(|()| f.sync_all())
                 .with_context(|| format!("writing the key file {}", file.display()))?;
-            Ok((Key(bytes), KeySource::File(file)))
+            Ok((key_from(&bytes)?, KeySource::File(file)))
         }
         // Another process made it first: use theirs.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -146,23 +133,6 @@ pub fn load_or_create(db: &Path) -> Result<(Key, KeySource)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// RFC 4231, test cases 1 and 2 (HMAC-SHA-256).
-    #[test]
-    fn hmac_sha256_gives_the_rfc_4231_vectors() {
-        let key = Key(vec![0x0b; 20]);
-        assert_eq!(
-            key.hmac_hex(b"Hi There"),
-            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
-        );
-        let jefe = Key(b"Jefe".to_vec());
-        let tag = jefe.hmac_hex(b"what do ya want for nothing?");
-        assert_eq!(tag, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-        assert!(jefe.verify_hex(b"what do ya want for nothing?", &tag));
-        assert!(!jefe.verify_hex(b"what do ya want for nothing!", &tag));
-        assert!(!jefe.verify_hex(b"what do ya want for nothing?", "zz"));
-        assert_eq!(format!("{jefe:?}"), "Key(…)");
-    }
 
     #[test]
     fn a_missing_key_file_is_made_once_with_mode_0600() {

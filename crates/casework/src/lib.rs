@@ -15,6 +15,8 @@
 //! nor tokio, so the fuzz targets build without a database driver.
 
 #[cfg(feature = "store")]
+pub mod anchor;
+#[cfg(feature = "store")]
 pub mod backup;
 pub mod case;
 #[cfg(feature = "store")]

@@ -9,7 +9,7 @@ use formats::RawGenotype;
 use serde::Serialize;
 use simulate::{advise, default_candidates, Advice, AdviceOptions, FamilyPlan, PowerEstimate, SimulateError};
 
-use crate::db::{open, runtime_for_commands, DbArg};
+use crate::db::{close, open, runtime_for_commands, DbArg};
 use crate::model::ModelArgs;
 use casework::case;
 use casework::input_error;
@@ -204,7 +204,7 @@ fn run_registry(args: &AdviseArgs, key: &str) -> Result<()> {
                 .ok_or_else(|| input_error!("--family '{key}': the family has no missing member"))
         }
         .await;
-        store.close().await;
+        close(&args.db, &store).await;
         result
     })?;
     let plain = Advice {

@@ -52,8 +52,18 @@ pub enum DbCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check the whole audit chain; exit 1 and name the first broken entry if it does not hold.
-    Verify(DbArg),
+    /// Check the whole audit chain (hashes, links, signatures under the registry's key, the
+    /// anchor); exit 1 and name the first broken entry if it does not hold.
+    Verify {
+        #[command(flatten)]
+        db: DbArg,
+        /// Compare with this anchor too (a copy kept elsewhere, e.g. by a notary), besides the
+        /// registry's own anchor file.
+        #[arg(long, value_name = "FILE")]
+        anchor: Option<PathBuf>,
+    },
+    /// Print the audit anchor (the head, signed) as JSON, to be kept outside the registry.
+    Anchor(DbArg),
 }
 
 pub fn db(cmd: &DbCommand) -> Result<()> {
@@ -73,11 +83,29 @@ pub fn db(cmd: &DbCommand) -> Result<()> {
 
 pub fn audit(cmd: &AuditCommand) -> Result<()> {
     match cmd {
-        AuditCommand::Verify(db) => {
-            let report = db.with_store(|store| async move { Ok(store.verify_audit().await?) })?;
+        AuditCommand::Verify { db, anchor } => {
+            let url = db.url()?;
+            let own = casework::anchor::anchor_file(&url);
+            let mut anchors = Vec::new();
+            for file in own.iter().chain(anchor) {
+                match casework::anchor::read(file)? {
+                    Some(a) => anchors.push((file.clone(), a)),
+                    None if Some(file) == anchor.as_ref() => {
+                        return Err(casework::input_error!("--anchor: {} does not exist", file.display()))
+                    }
+                    None => {}
+                }
+            }
+            // Opened without moving the anchor on: it is what the log is checked against.
+            let (report, checked) = casework::store::runtime()?.block_on(async {
+                let store = casework::store::open_to_check(&url).await?;
+                let result = verify_with_anchors(&store, &anchors, own.as_deref()).await;
+                store.close().await;
+                result
+            })?;
             match report.first_broken {
                 None => {
-                    println!("audit chain intact: {} entries", report.entries);
+                    println!("audit chain intact: {} entries; {checked}", report.entries);
                     Ok(())
                 }
                 Some((seq, why)) => Err(anyhow::anyhow!(
@@ -86,12 +114,78 @@ pub fn audit(cmd: &AuditCommand) -> Result<()> {
                 )),
             }
         }
+        AuditCommand::Anchor(db) => {
+            let anchor = db.with_store(|store| async move { Ok(store.audit_anchor().await?) })?;
+            let anchor = anchor.ok_or_else(|| {
+                casework::input_error!(
+                    "the registry has no key, so its head cannot be signed (set {} or {})",
+                    casework::key::KEY_ENV,
+                    casework::key::KEY_FILE_ENV
+                )
+            })?;
+            println!("{}", serde_json::to_string_pretty(&anchor)?);
+            Ok(())
+        }
     }
 }
 
-/// Opens the registry that `db` names.
+/// The chain checked against each anchor in turn (the first problem found wins), and what was
+/// checked, in words. A signed registry whose own anchor file is missing is broken: the file is
+/// written with the first signed entry, so only its removal explains it.
+async fn verify_with_anchors(
+    store: &Store,
+    anchors: &[(PathBuf, registry::AuditAnchor)],
+    own: Option<&std::path::Path>,
+) -> Result<(registry::AuditReport, String)> {
+    let mut report = store.verify_audit().await?;
+    for (file, anchor) in anchors {
+        if report.first_broken.is_some() {
+            break;
+        }
+        report = store.verify_audit_against(Some(anchor)).await?;
+        if let Some((seq, why)) = report.first_broken.take() {
+            report.first_broken = Some((seq, format!("{why} [anchor {}]", file.display())));
+        }
+    }
+    let signed = match &report.signatures {
+        registry::SignatureCheck::Unsigned => "not signed (the registry has no key)".to_owned(),
+        registry::SignatureCheck::NoKey { key_id, from_seq } => {
+            format!("signed with key {key_id} from entry {from_seq} on, but no key was given: signatures not checked")
+        }
+        registry::SignatureCheck::Checked { key_id, from_seq } => {
+            format!("signatures checked under key {key_id} from entry {from_seq} on")
+        }
+    };
+    let signed_entries = matches!(&report.signatures, registry::SignatureCheck::Checked { from_seq, .. }
+        if (*from_seq as u64) <= report.entries);
+    let anchored = match (own, anchors.is_empty()) {
+        (_, false) => format!("anchors checked: {}", anchors.len()),
+        (Some(file), true) if signed_entries && report.first_broken.is_none() => {
+            report.first_broken = Some((
+                report.entries as i64,
+                format!(
+                    "the anchor file {} is missing: whether entries were cut from the end cannot be told",
+                    file.display()
+                ),
+            ));
+            String::new()
+        }
+        _ => "no anchor".to_owned(),
+    };
+    Ok((report, format!("{signed}; {anchored}")))
+}
+
+/// Opens the registry that `db` names, with its key.
 pub(crate) async fn open(db: &DbArg) -> Result<Store> {
     casework::store::open(&db.url()?).await
+}
+
+/// Closes a store [`open`] gave, moving the audit anchor on to what the command wrote first.
+pub(crate) async fn close(db: &DbArg, store: &Store) {
+    if let Ok(url) = db.url() {
+        casework::store::keep_anchor(store, &url).await;
+    }
+    store.close().await;
 }
 
 /// The runtime of a registry command.

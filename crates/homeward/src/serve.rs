@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use registry::Role;
 
-use crate::db::{open, runtime_for_commands, DbArg};
+use crate::db::{close, open, runtime_for_commands, DbArg};
 use casework::input_error;
 
 #[derive(Debug, Args)]
@@ -71,6 +71,7 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
     let _lock = casework::backup::serving_lock(&args.db.url()?)?;
     runtime_for_commands()?.block_on(async {
         let store = open(&args.db).await?;
+        let anchoring = tokio::spawn(keep_anchor_while_serving(store.clone(), args.db.url()?));
         let shutdown = async {
             let ctrl_c = tokio::signal::ctrl_c();
             #[cfg(unix)]
@@ -91,9 +92,27 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
         )
         .await
         .with_context(|| format!("serving on {addr}"))?;
-        store.close().await;
+        anchoring.abort();
+        close(&args.db, &store).await;
         Ok(())
     })
+}
+
+/// How often the server moves the audit anchor on while the head moves: the longest a tail cut
+/// off with the head moved back can go unnoticed by the anchor.
+const ANCHOR_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Moves the audit anchor on every [`ANCHOR_EVERY`] while the audit head has moved.
+async fn keep_anchor_while_serving(store: registry::Store, url: String) {
+    let mut last = None;
+    loop {
+        tokio::time::sleep(ANCHOR_EVERY).await;
+        let head = store.audit_head().await.ok();
+        if head.is_some() && head != last {
+            casework::store::keep_anchor(&store, &url).await;
+            last = head;
+        }
+    }
 }
 
 /// The markers of a frequency database, without mutation models, for matching jobs.
@@ -132,7 +151,7 @@ pub fn user(cmd: &UserCommand) -> Result<()> {
             runtime_for_commands()?.block_on(async {
                 let store = open(db).await?;
                 let result = store.add_user("cli", username, role, password).await;
-                store.close().await;
+                close(db, &store).await;
                 match result {
                     Ok(u) => {
                         eprintln!("user '{}' added with role {}", u.username, u.role);
@@ -153,7 +172,7 @@ pub fn token(cmd: &TokenCommand) -> Result<()> {
         TokenCommand::Create { username, db } => runtime_for_commands()?.block_on(async {
             let store = open(db).await?;
             let result = store.create_token("cli", username, "api", None).await;
-            store.close().await;
+            close(db, &store).await;
             match result {
                 Ok(token) => {
                     println!("{token}");

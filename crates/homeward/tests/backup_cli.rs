@@ -247,9 +247,12 @@ fn a_backup_whose_audit_tail_was_cut_and_head_moved_back_is_refused() {
         let (head, _) = s.audit_head().await.unwrap();
         assert!(head > 2, "{head}");
         let kept = s.audit_entries(head - 3, 1).await.unwrap().remove(0);
-        registry::testing::execute_sql(s, &format!("DELETE FROM audit WHERE seq > {}", kept.seq))
-            .await
-            .unwrap();
+        registry::testing::drop_audit_guards(s).await.unwrap();
+        for table in ["audit_macs", "audit"] {
+            registry::testing::execute_sql(s, &format!("DELETE FROM {table} WHERE seq > {}", kept.seq))
+                .await
+                .unwrap();
+        }
         registry::testing::execute_sql(
             s,
             &format!(

@@ -147,7 +147,11 @@ impl Store {
             // WAL: readers do not block the writer, and a killed writer leaves the file consistent.
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         }
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            audit_key: None,
+        };
         store.migrate().await?;
         Ok(store)
     }

@@ -52,6 +52,7 @@ impl Store {
         Ok(Store {
             pool,
             backend: Backend::Sqlite,
+            audit_key: None,
         })
     }
 

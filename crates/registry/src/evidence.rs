@@ -157,7 +157,7 @@ impl Store {
     /// already has an open identification resting on the same sample.
     pub async fn propose_from_candidate(&self, actor: &str, candidate_id: i64) -> Result<Identification, StoreError> {
         let mut tx = self.begin_write().await?;
-        let cited = Self::cite_candidate(&mut tx, candidate_id).await?;
+        let cited = self.cite_candidate(&mut tx, candidate_id).await?;
         let posterior = Self::posterior_of(&mut tx, candidate_id).await?;
         let evidence = IdentificationEvidence {
             job_id: Some(cited.job_id),
@@ -176,7 +176,7 @@ impl Store {
             evidence: &evidence,
             candidate_id,
         };
-        let identification = Self::insert_proposed(&mut tx, actor, cited.person_id, reference_ids, proposal).await?;
+        let identification = self.insert_proposed(&mut tx, actor, cited.person_id, reference_ids, proposal).await?;
         tx.commit().await?;
         Ok(identification)
     }
@@ -184,6 +184,7 @@ impl Store {
     /// Writes a proposed identification of `person_id` resting on `reference_ids` inside `tx`, with
     /// its audit entry (the record and what it cites): the one insert both kinds share.
     async fn insert_proposed(
+        &self,
         tx: &mut Transaction<'_, Any>,
         actor: &str,
         person_id: i64,
@@ -219,7 +220,7 @@ impl Store {
             Proposal::Dna { evidence, .. } => serde_json::json!({ "identification": &identification, "evidence": evidence }),
             Proposal::Documentary(g) => serde_json::json!({ "identification": &identification, "grounds": g }),
         };
-        Self::audit(
+        self.audit(
             tx,
             actor,
             "create",
@@ -233,7 +234,9 @@ impl Store {
     }
 
     /// Everything a proposal from `candidate_id` rests on, checked inside `tx`.
-    async fn cite_candidate(tx: &mut Transaction<'_, Any>, candidate_id: i64) -> Result<CitedCandidate, StoreError> {
+    async fn cite_candidate(
+        &self,
+        tx: &mut Transaction<'_, Any>, candidate_id: i64) -> Result<CitedCandidate, StoreError> {
         let field = "candidate_id";
         let c = sqlx::query(
             "SELECT c.job_id, c.sample_id, c.family_id, c.member_id, c.log10_lr, c.reference_ids, \
@@ -326,7 +329,7 @@ impl Store {
             };
             references.push(CitedReference {
                 id: r,
-                profile_sha256: sha256_hex(&profile),
+                profile_sha256: self.profile_digest(&profile),
             });
         }
         let open = sqlx::query(
@@ -407,7 +410,7 @@ impl Store {
             reference_ids,
         };
         let mut tx = self.begin_write().await?;
-        Self::audit(
+        self.audit(
             &mut tx,
             actor,
             "read",
@@ -470,7 +473,7 @@ impl Store {
             }
         }
         let proposal = Proposal::Documentary(grounds);
-        let identification = Self::insert_proposed(&mut tx, actor, person_id, Vec::new(), proposal).await?;
+        let identification = self.insert_proposed(&mut tx, actor, person_id, Vec::new(), proposal).await?;
         tx.commit().await?;
         Ok(identification)
     }
@@ -502,6 +505,7 @@ impl Store {
     /// profile just changed, each change audited. (A reference is typed once and loses its profile
     /// only by withdrawal, which flags through `flag_identifications_resting_on`.)
     pub(crate) async fn flag_identifications_citing_sample(
+        &self,
         tx: &mut Transaction<'_, Any>,
         actor: &str,
         sample_id: i64,
@@ -517,7 +521,7 @@ impl Store {
         let mut flagged = Vec::new();
         for row in &rows {
             let id: i64 = row.try_get("id")?;
-            Self::flag_identification(tx, actor, id, &reason).await?;
+            self.flag_identification(tx, actor, id, &reason).await?;
             flagged.push(id);
         }
         Ok(flagged)

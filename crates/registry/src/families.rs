@@ -99,7 +99,7 @@ impl Store {
             version: 1,
         };
         let after = audit_view(&family, &f.contacts);
-        Self::audit_created(&mut tx, actor, "family", family.id, &after).await?;
+        self.audit_created(&mut tx, actor, "family", family.id, &after).await?;
         tx.commit().await?;
         Ok(family)
     }
@@ -149,6 +149,7 @@ impl Store {
             .set("contacts", json(&f.contacts))
             .unique("external_id", &f.external_id)
             .run(
+                self,
                 &mut tx,
                 actor,
                 "update",
@@ -165,7 +166,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let row = row_by_id(&mut tx, "SELECT contacts FROM families WHERE id = $1", "family", id).await?;
         let contacts = contacts_from_row(&row)?;
-        Self::audit(&mut tx, actor, "read", "family-contacts", &id.to_string(), None, None).await?;
+        self.audit(&mut tx, actor, "read", "family-contacts", &id.to_string(), None, None).await?;
         tx.commit().await?;
         Ok(contacts)
     }
@@ -293,7 +294,7 @@ impl Store {
             data: m.clone(),
             version: 1,
         };
-        Self::audit_created(&mut tx, actor, "family-member", member.id, &json(&member)).await?;
+        self.audit_created(&mut tx, actor, "family-member", member.id, &json(&member)).await?;
         tx.commit().await?;
         Ok(member)
     }
@@ -337,7 +338,7 @@ impl Store {
             .set("mother_member_id", m.mother_member_id)
             .set("is_missing", flag(m.is_missing))
             .unique("person_id", &person)
-            .run(&mut tx, actor, "update", Some(&json(&before)), &json(&after))
+            .run(self,&mut tx, actor, "update", Some(&json(&before)), &json(&after))
             .await?;
         tx.commit().await?;
         Ok(after)
@@ -457,7 +458,7 @@ impl Store {
         families: &[ImportFamily],
     ) -> Result<ImportSummary, (usize, StoreError)> {
         let mut tx = self.begin_write().await.map_err(|e| (0, e))?;
-        Self::write_families(&mut tx, self.backend(), actor, families).await?;
+        self.write_families(&mut tx, self.backend(), actor, families).await?;
         let last = families.len();
         tx.commit().await.map_err(|e| (last, e.into()))?;
         Ok(ImportSummary {
@@ -470,6 +471,7 @@ impl Store {
     /// (so that a genealogy import adds its own records to the same transaction). Returns the
     /// registry ids of the families and of each family's members, in the order given.
     pub(crate) async fn write_families(
+        &self,
         tx: &mut Transaction<'_, Any>,
         backend: Backend,
         actor: &str,
@@ -623,7 +625,7 @@ impl Store {
             }
         }
         let last = families.len();
-        Self::audit_many(tx, backend, actor, &records)
+        self.audit_many(tx, actor, &records)
             .await
             .map_err(|e| (last, e))?;
         Ok((family_ids, member_ids))

@@ -115,7 +115,7 @@ impl Store {
         }
         let detail = json(&serde_json::json!({ "purpose": "advice", "requested_by": requested_by }));
         for id in &reference_ids {
-            Self::audit(&mut tx, actor, "read", "reference-profile", &id.to_string(), None, Some(&detail)).await?;
+            self.audit(&mut tx, actor, "read", "reference-profile", &id.to_string(), None, Some(&detail)).await?;
         }
         tx.commit().await?;
         Ok(AdviceInputs {
@@ -173,7 +173,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let detail = json(&serde_json::json!({ "fingerprint": fingerprint, "computed_at": stored.computed_at }));
-        Self::audit(&mut tx, actor, "compute", "family-advice", &family_id.to_string(), None, Some(&detail)).await?;
+        self.audit(&mut tx, actor, "compute", "family-advice", &family_id.to_string(), None, Some(&detail)).await?;
         tx.commit().await?;
         Ok(stored)
     }

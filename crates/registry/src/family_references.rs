@@ -51,7 +51,7 @@ impl Store {
         }
         let backend = self.backend();
         let mut tx = self.begin_write().await.map_err(|e| (ImportPart::Families, 0, e))?;
-        let (_, member_ids) = Self::write_families(&mut tx, backend, actor, families)
+        let (_, member_ids) = self.write_families(&mut tx, backend, actor, families)
             .await
             .map_err(at(ImportPart::Families))?;
         let references: Vec<NewReference> = references
@@ -64,7 +64,7 @@ impl Store {
                 consent: r.consent,
             })
             .collect();
-        let n = Self::import_references_in(&mut tx, backend, actor, &references)
+        let n = self.import_references_in(&mut tx, backend, actor, &references)
             .await
             .map_err(at(ImportPart::References))?;
         tx.commit()

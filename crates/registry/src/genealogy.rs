@@ -249,7 +249,7 @@ impl Store {
         g.check()?;
         let backend = self.backend();
         let mut tx = self.begin_write().await?;
-        let (family_ids, member_ids) = Self::write_families(&mut tx, backend, actor, std::slice::from_ref(&g.family))
+        let (family_ids, member_ids) = self.write_families(&mut tx, backend, actor, std::slice::from_ref(&g.family))
             .await
             .map_err(|(_, e)| e)?;
         let (family_id, members) = (family_ids[0], &member_ids[0]);
@@ -297,7 +297,7 @@ impl Store {
                 after: Some(json(&stored)),
             });
         }
-        Self::audit_many(&mut tx, backend, actor, &audit).await?;
+        self.audit_many(&mut tx, actor, &audit).await?;
         tx.commit().await?;
         Ok(GenealogySummary {
             family_id,

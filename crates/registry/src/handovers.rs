@@ -132,7 +132,7 @@ impl Store {
             notified_at: at,
             by_user: actor.to_owned(),
         };
-        Self::audit_created(&mut tx, actor, "notification", notification.id, &json(&notification)).await?;
+        self.audit_created(&mut tx, actor, "notification", notification.id, &json(&notification)).await?;
         tx.commit().await?;
         Ok(notification)
     }
@@ -180,7 +180,7 @@ impl Store {
             data: r.clone(),
             by_user: actor.to_owned(),
         };
-        Self::audit_created(&mut tx, actor, "repatriation", repatriation.id, &json(&repatriation)).await?;
+        self.audit_created(&mut tx, actor, "repatriation", repatriation.id, &json(&repatriation)).await?;
         // The person is home: returned, citing the hand-over.
         let status: String = sqlx::query("SELECT status FROM persons WHERE id = $1")
             .bind(person_id)
@@ -196,7 +196,7 @@ impl Store {
                 r.handed_on,
                 repatriation.id
             );
-            Self::move_person_status(&mut tx, actor, person_id, None, status, PersonStatus::Returned, &reason).await?;
+            self.move_person_status(&mut tx, actor, person_id, None, status, PersonStatus::Returned, &reason).await?;
         }
         tx.commit().await?;
         Ok(repatriation)

@@ -106,7 +106,7 @@ impl Store {
             flag_reason: None,
             version: 1,
         };
-        Self::audit_created(&mut tx, actor, "identification", identification.id, &json(&identification)).await?;
+        self.audit_created(&mut tx, actor, "identification", identification.id, &json(&identification)).await?;
         tx.commit().await?;
         Ok(identification)
     }
@@ -144,6 +144,7 @@ impl Store {
     /// Flags, inside `tx`, every identification resting on `reference_id` (a reason is added to
     /// one flagged already), each change audited. Returns their ids.
     pub(crate) async fn flag_identifications_resting_on(
+        &self,
         tx: &mut Transaction<'_, Any>,
         actor: &str,
         reference_id: i64,
@@ -160,7 +161,7 @@ impl Store {
         for row in &rows {
             let candidate = identification_from_row(row)?;
             if candidate.reference_ids.contains(&reference_id) {
-                Self::flag_identification(tx, actor, candidate.id, reason).await?;
+                self.flag_identification(tx, actor, candidate.id, reason).await?;
                 flagged.push(candidate.id);
             }
         }
@@ -170,6 +171,7 @@ impl Store {
     /// Flags identification `id` inside `tx` for review, with the reason (added to an earlier one),
     /// audited with its state before and after.
     pub(crate) async fn flag_identification(
+        &self,
         tx: &mut Transaction<'_, Any>,
         actor: &str,
         id: i64,
@@ -195,7 +197,7 @@ impl Store {
         Change::new("identifications", "identification", before.id, Some(before.version))
             .set("status", IdentificationStatus::Flagged.as_str())
             .set("flag_reason", flag_reason)
-            .run(tx, actor, "flag", Some(&json(&before)), &json(&after))
+            .run(self,tx, actor, "flag", Some(&json(&before)), &json(&after))
             .await
     }
 }

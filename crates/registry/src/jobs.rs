@@ -112,7 +112,7 @@ impl Store {
                 .bind(now_utc())
                 .fetch_one(&mut *tx)
                 .await?;
-        Self::audit_created(&mut tx, actor, "job", id, kind).await?;
+        self.audit_created(&mut tx, actor, "job", id, kind).await?;
         tx.commit().await?;
         self.get_job(id).await?.ok_or(StoreError::NotFound {
             entity: "job",
@@ -184,7 +184,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let summary = serde_json::json!({ "candidates": candidates.len() }).to_string();
-        Self::audit(&mut tx, actor, "finish", "job", &id.to_string(), None, Some(&summary)).await?;
+        self.audit(&mut tx, actor, "finish", "job", &id.to_string(), None, Some(&summary)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -198,7 +198,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        Self::audit(&mut tx, actor, "fail", "job", &id.to_string(), None, Some(error)).await?;
+        self.audit(&mut tx, actor, "fail", "job", &id.to_string(), None, Some(error)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -340,7 +340,7 @@ impl Store {
         let what: BTreeMap<&str, usize> = [("families", data.families.len()), ("samples", data.samples.len())]
             .into_iter()
             .collect();
-        Self::audit(
+        self.audit(
             &mut tx,
             actor,
             "read",

@@ -47,6 +47,7 @@ with_store! {
     mod references;
     mod reviews;
     mod samples;
+    mod secret;
     mod sites;
     mod store;
     mod support;
@@ -73,8 +74,9 @@ with_store! {
     pub use samples::{
         CustodyEvent, CustodyEventKind, NewCustodyEvent, NewRemains, NewSample, Remains, Sample, SampleProfile,
     };
-    pub use audit::{sha256_hex, AuditEntry, AuditReport, GENESIS_HASH};
+    pub use audit::{sha256_hex, AuditAnchor, AuditEntry, AuditReport, SignatureCheck, GENESIS_HASH};
     pub use backend::Backend;
+    pub use secret::{SecretKey, MIN_KEY_BYTES};
     pub use store::{Store, StoreError};
     pub use typings::{NewTyping, TypingSummary, TypingTarget, TypingTargetInfo};
     pub use users::{Role, User};

@@ -171,7 +171,7 @@ impl Store {
             outcome: None,
             version: 1,
         };
-        Self::audit_created(&mut tx, actor, "mission", id, &json(&mission)).await?;
+        self.audit_created(&mut tx, actor, "mission", id, &json(&mission)).await?;
         tx.commit().await?;
         Ok(mission)
     }
@@ -231,7 +231,7 @@ impl Store {
         };
         Change::new("missions", "mission", id, Some(expected_version))
             .set("outcome", outcome)
-            .run(&mut tx, actor, "outcome", Some(&json(&before)), &json(&after))
+            .run(self,&mut tx, actor, "outcome", Some(&json(&before)), &json(&after))
             .await?;
         tx.commit().await?;
         Ok(after)

@@ -33,7 +33,9 @@ fn bind_new_person<'q>(q: Query<'q, Any, AnyArguments<'q>>, p: &'q NewPerson) ->
 
 impl Store {
 
-    async fn insert_person(tx: &mut Transaction<'_, Any>, actor: &str, p: &NewPerson) -> Result<Person, StoreError> {
+    async fn insert_person(
+        &self,
+        tx: &mut Transaction<'_, Any>, actor: &str, p: &NewPerson) -> Result<Person, StoreError> {
         p.check()?;
         let sql = format!(
             "INSERT INTO persons ({NEW_PERSON_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id"
@@ -49,13 +51,13 @@ impl Store {
             status: PersonStatus::Missing,
             version: 1,
         };
-        Self::audit_created(tx, actor, "person", id, &json(&person)).await?;
+        self.audit_created(tx, actor, "person", id, &json(&person)).await?;
         Ok(person)
     }
 
     pub async fn create_person(&self, actor: &str, p: &NewPerson) -> Result<Person, StoreError> {
         let mut tx = self.begin_write().await?;
-        let person = Self::insert_person(&mut tx, actor, p).await?;
+        let person = self.insert_person(&mut tx, actor, p).await?;
         tx.commit().await?;
         Ok(person)
     }
@@ -145,7 +147,7 @@ impl Store {
                 after: Some(json(p)),
             })
             .collect();
-        Self::audit_many(&mut tx, self.backend, actor, &entries)
+        self.audit_many(&mut tx, actor, &entries)
             .await
             .map_err(|e| (persons.len(), e))?;
         tx.commit().await.map_err(|e| (persons.len(), e.into()))?;
@@ -303,7 +305,7 @@ impl Store {
             .set("death_place", p.death_place.as_ref().map(json))
             .set("sources", json(&p.sources))
             .unique("external_id", &p.external_id)
-            .run(&mut tx, actor, "update", Some(&json(&before)), &json(&after))
+            .run(self,&mut tx, actor, "update", Some(&json(&before)), &json(&after))
             .await?;
         tx.commit().await?;
         Ok(after)
@@ -360,7 +362,7 @@ impl Store {
                     },
                 ));
             }
-            Self::move_person_status(&mut tx, actor, *id, None, from, *to, reason.trim())
+            self.move_person_status(&mut tx, actor, *id, None, from, *to, reason.trim())
                 .await
                 .map_err(|e| (i, e))?;
         }
@@ -388,7 +390,7 @@ impl Store {
                 to: to.as_str(),
             });
         }
-        Self::move_person_status(
+        self.move_person_status(
             &mut tx,
             actor,
             id,
@@ -409,7 +411,9 @@ impl Store {
 
     /// Moves a person's status inside `tx`: the row (guarded by `expected_version` when given), the
     /// history with its reason, and the audit entry. Callers check the direction.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn move_person_status(
+        &self,
         tx: &mut Transaction<'_, Any>,
         actor: &str,
         person_id: i64,
@@ -421,7 +425,7 @@ impl Store {
         let change = serde_json::json!({ "status": to.as_str(), "reason": reason }).to_string();
         Change::new("persons", "person", person_id, expected_version)
             .set("status", to.as_str())
-            .run(tx, actor, "status", Some(from.as_str()), &change)
+            .run(self,tx, actor, "status", Some(from.as_str()), &change)
             .await?;
         sqlx::query(
             "INSERT INTO person_status_history (person_id, from_status, to_status, reason, actor, at) \

@@ -116,13 +116,14 @@ impl Store {
     pub async fn create_reference(&self, actor: &str, r: &NewReference) -> Result<Reference, StoreError> {
         r.check()?;
         let mut tx = self.begin_write().await?;
-        let reference = Self::insert_reference(&mut tx, actor, r).await?;
+        let reference = self.insert_reference(&mut tx, actor, r).await?;
         tx.commit().await?;
         Ok(reference)
     }
 
     /// Checks the donor of a checked reference and writes it, with its audit entry.
     pub(crate) async fn insert_reference(
+        &self,
         tx: &mut Transaction<'_, Any>,
         actor: &str,
         r: &NewReference,
@@ -152,8 +153,8 @@ impl Store {
             withdrawal: None,
             version: 1,
         };
-        let after = audit_view(&reference, &r.profile.sha256_hex());
-        Self::audit_created(tx, actor, "reference", reference.id, &after).await?;
+        let after = audit_view(&reference, &self.profile_digest(&json(&r.profile)));
+        self.audit_created(tx, actor, "reference", reference.id, &after).await?;
         Ok(reference)
     }
 
@@ -185,7 +186,7 @@ impl Store {
             .await?
             .ok_or_else(|| not_found("reference", id))?;
         let profile = profile_from_row(&row)?;
-        Self::audit(&mut tx, actor, "read", "reference-profile", &id.to_string(), None, None).await?;
+        self.audit(&mut tx, actor, "read", "reference-profile", &id.to_string(), None, None).await?;
         tx.commit().await?;
         Ok(profile)
     }
@@ -217,12 +218,12 @@ impl Store {
         let withdrawal = Withdrawal {
             at: now_utc(),
             reason: reason.to_owned(),
-            profile_sha256: profile.sha256_hex(),
+            profile_sha256: self.profile_digest(&json(&profile)),
         };
         // The identifications are flagged first, so that the audit chain tells the withdrawal's
         // consequences before the withdrawal itself, as it always has.
         let flag_reason = format!("consent for reference {id} ({}) was withdrawn", before.external_id);
-        let flagged = Self::flag_identifications_resting_on(&mut tx, actor, id, &flag_reason).await?;
+        let flagged = self.flag_identifications_resting_on(&mut tx, actor, id, &flag_reason).await?;
         let after = Reference {
             withdrawal: Some(withdrawal.clone()),
             version: expected_version + 1,
@@ -238,6 +239,7 @@ impl Store {
             .set("withdrawal_reason", withdrawal.reason.as_str())
             .set("profile_sha256", withdrawal.profile_sha256.as_str())
             .run(
+                self,
                 &mut tx,
                 actor,
                 "withdraw-consent",
@@ -263,13 +265,14 @@ impl Store {
         references: &[NewReference],
     ) -> Result<usize, (usize, StoreError)> {
         let mut tx = self.begin_write().await.map_err(|e| (0, e))?;
-        let n = Self::import_references_in(&mut tx, self.backend(), actor, references).await?;
+        let n = self.import_references_in(&mut tx, self.backend(), actor, references).await?;
         tx.commit().await.map_err(|e| (references.len(), e.into()))?;
         Ok(n)
     }
 
     /// [`Store::import_references`] inside a transaction the caller commits.
     pub(crate) async fn import_references_in(
+        &self,
         tx: &mut Transaction<'_, Any>,
         backend: Backend,
         actor: &str,
@@ -345,12 +348,12 @@ impl Store {
                     entity: "reference",
                     entity_id: id.to_string(),
                     before: None,
-                    after: Some(audit_view(&reference, &r.profile.sha256_hex())),
+                    after: Some(audit_view(&reference, &self.profile_digest(&json(&r.profile)))),
                 }
             })
             .collect();
         let last = references.len();
-        Self::audit_many(tx, backend, actor, &records)
+        self.audit_many(tx, actor, &records)
             .await
             .map_err(|e| (last, e))?;
         Ok(references.len())

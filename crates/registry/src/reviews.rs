@@ -98,7 +98,7 @@ impl Store {
             .bind(proposed.id)
             .execute(&mut *tx)
             .await?;
-        Self::audit(
+        self.audit(
             &mut tx,
             actor,
             "cite",
@@ -192,7 +192,7 @@ impl Store {
             }
         })?;
         let review = serde_json::json!({ "decision": decision.as_str(), "comment": comment.trim() }).to_string();
-        Self::audit(
+        self.audit(
             &mut tx,
             &reviewer.username,
             "review",
@@ -222,6 +222,7 @@ impl Store {
             Change::new("identifications", "identification", id, None)
                 .set("status", new_status.as_str())
                 .run(
+                    self,
                     &mut tx,
                     &reviewer.username,
                     "status",
@@ -240,7 +241,7 @@ impl Store {
             let current: PersonStatus = current.parse().map_err(StoreError::Corrupt)?;
             if current < PersonStatus::Identified {
                 let reason = format!("identification {id} confirmed by {}", confirmers.join(" and "));
-                Self::move_person_status(
+                self.move_person_status(
                     &mut tx,
                     &reviewer.username,
                     person_id,

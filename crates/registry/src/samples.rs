@@ -11,7 +11,6 @@ use crate::missions::MissionKind;
 use crate::model::NewReference;
 use crate::model::{check_lineage_text, ProfileKind, StrProfile};
 use crate::model::{FieldError, PartialDate};
-use crate::audit::sha256_hex;
 use crate::store::{Store, StoreError};
 use crate::support::json;
 use crate::support::{
@@ -82,7 +81,7 @@ impl SampleProfile {
     }
 
     /// The stored form: the JSON of the genotypes or of the text (the kind is a column of its own).
-    fn to_column(&self) -> String {
+    pub(crate) fn to_column(&self) -> String {
         match self {
             SampleProfile::Str(p) => json(p),
             SampleProfile::Y(t) | SampleProfile::Mtdna(t) => json(t),
@@ -282,10 +281,10 @@ pub(crate) fn sample_from_row(row: &AnyRow) -> Result<Sample, StoreError> {
 }
 
 /// The sample as the audit log sees it: the record and the hash of its profile, never genotypes.
-pub(crate) fn audit_view(sample: &Sample, profile: Option<&SampleProfile>) -> String {
+pub(crate) fn audit_view(sample: &Sample, profile_digest: Option<&str>) -> String {
     let mut v = serde_json::to_value(sample).expect("domain types serialise");
-    if let Some(p) = profile {
-        v["profile_sha256"] = sha256_hex(&p.to_column()).into();
+    if let Some(digest) = profile_digest {
+        v["profile_sha256"] = digest.into();
     }
     v.to_string()
 }
@@ -297,13 +296,15 @@ impl Store {
     pub async fn create_remains(&self, actor: &str, r: &NewRemains) -> Result<Remains, StoreError> {
         r.check()?;
         let mut tx = self.begin_write().await?;
-        let remains = Self::insert_remains(&mut tx, actor, r).await?;
+        let remains = self.insert_remains(&mut tx, actor, r).await?;
         tx.commit().await?;
         Ok(remains)
     }
 
     /// Checks the site and mission of checked remains and writes them, with their audit entry.
-    async fn insert_remains(tx: &mut Transaction<'_, Any>, actor: &str, r: &NewRemains) -> Result<Remains, StoreError> {
+    async fn insert_remains(
+        &self,
+        tx: &mut Transaction<'_, Any>, actor: &str, r: &NewRemains) -> Result<Remains, StoreError> {
         if sqlx::query("SELECT id FROM sites WHERE id = $1")
             .bind(r.site_id)
             .fetch_optional(&mut **tx)
@@ -344,7 +345,7 @@ impl Store {
             data,
             version: 1,
         };
-        Self::audit_created(tx, actor, "remains", remains.id, &json(&remains)).await?;
+        self.audit_created(tx, actor, "remains", remains.id, &json(&remains)).await?;
         Ok(remains)
     }
 
@@ -364,13 +365,15 @@ impl Store {
     pub async fn create_sample(&self, actor: &str, s: &NewSample) -> Result<Sample, StoreError> {
         s.check()?;
         let mut tx = self.begin_write().await?;
-        let sample = Self::insert_sample(&mut tx, actor, s).await?;
+        let sample = self.insert_sample(&mut tx, actor, s).await?;
         tx.commit().await?;
         Ok(sample)
     }
 
     /// Checks the remains of a checked sample and writes it, with its audit entry.
-    async fn insert_sample(tx: &mut Transaction<'_, Any>, actor: &str, s: &NewSample) -> Result<Sample, StoreError> {
+    async fn insert_sample(
+        &self,
+        tx: &mut Transaction<'_, Any>, actor: &str, s: &NewSample) -> Result<Sample, StoreError> {
         if sqlx::query("SELECT id FROM remains WHERE id = $1")
             .bind(s.remains_id)
             .fetch_optional(&mut **tx)
@@ -400,8 +403,9 @@ impl Store {
             typed: s.profile.is_some(),
             version: 1,
         };
-        let after = audit_view(&sample, s.profile.as_ref());
-        Self::audit_created(tx, actor, "sample", sample.id, &after).await?;
+        let digest = s.profile.as_ref().map(|p| self.profile_digest(&p.to_column()));
+        let after = audit_view(&sample, digest.as_deref());
+        self.audit_created(tx, actor, "sample", sample.id, &after).await?;
         Ok(sample)
     }
 
@@ -425,15 +429,15 @@ impl Store {
         }
         let mut tx = self.begin_write().await.map_err(|e| (0, e))?;
         for (i, (r, s)) in remains.iter().enumerate() {
-            let stored = Self::insert_remains(&mut tx, actor, r).await.map_err(|e| (i, e))?;
+            let stored = self.insert_remains(&mut tx, actor, r).await.map_err(|e| (i, e))?;
             let sample = NewSample {
                 remains_id: stored.id,
                 ..s.clone()
             };
-            Self::insert_sample(&mut tx, actor, &sample).await.map_err(|e| (i, e))?;
+            self.insert_sample(&mut tx, actor, &sample).await.map_err(|e| (i, e))?;
         }
         for (i, r) in references.iter().enumerate() {
-            Self::insert_reference(&mut tx, actor, r)
+            self.insert_reference(&mut tx, actor, r)
                 .await
                 .map_err(|e| (remains.len() + i, e))?;
         }
@@ -487,16 +491,17 @@ impl Store {
         Change::new("samples", "sample", id, Some(expected_version))
             .set("profile", profile.to_column())
             .run(
+                self,
                 &mut tx,
                 actor,
                 "profile",
-                Some(&audit_view(&before, old.as_ref())),
-                &audit_view(&after, Some(profile)),
+                Some(&audit_view(&before, old.as_ref().map(|p| self.profile_digest(&p.to_column())).as_deref())),
+                &audit_view(&after, Some(&self.profile_digest(&profile.to_column()))),
             )
             .await?;
         if old.as_ref().is_some_and(|o| o != profile) {
             // An LR computed from the old profile no longer describes this sample.
-            Self::flag_identifications_citing_sample(&mut tx, actor, id).await?;
+            self.flag_identifications_citing_sample(&mut tx, actor, id).await?;
         }
         tx.commit().await?;
         Ok(after)
@@ -516,7 +521,7 @@ impl Store {
             .map(|t| SampleProfile::from_column(kind, &t))
             .transpose()
             .map_err(|e| corrupt("sample", "profile", &e))?;
-        Self::audit(&mut tx, actor, "read", "sample-profile", &id.to_string(), None, None).await?;
+        self.audit(&mut tx, actor, "read", "sample-profile", &id.to_string(), None, None).await?;
         tx.commit().await?;
         Ok(profile)
     }
@@ -583,7 +588,7 @@ impl Store {
             at,
             note: e.note.clone(),
         };
-        Self::audit(
+        self.audit(
             &mut tx,
             actor,
             "append",

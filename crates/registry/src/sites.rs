@@ -43,7 +43,9 @@ impl Store {
         })
     }
 
-    async fn insert_site(tx: &mut Transaction<'_, Any>, actor: &str, s: &NewSite) -> Result<Site, StoreError> {
+    async fn insert_site(
+        &self,
+        tx: &mut Transaction<'_, Any>, actor: &str, s: &NewSite) -> Result<Site, StoreError> {
         s.check()?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO sites (external_id, names, search, lat, lon, precision_m, status, estimated_count, notes, version) \
@@ -67,13 +69,13 @@ impl Store {
             relocated_to: None,
             version: 1,
         };
-        Self::audit_created(tx, actor, "site", id, &json(&site)).await?;
+        self.audit_created(tx, actor, "site", id, &json(&site)).await?;
         Ok(site)
     }
 
     pub async fn create_site(&self, actor: &str, s: &NewSite) -> Result<Site, StoreError> {
         let mut tx = self.begin_write().await?;
-        let site = Self::insert_site(&mut tx, actor, s).await?;
+        let site = self.insert_site(&mut tx, actor, s).await?;
         tx.commit().await?;
         Ok(site)
     }
@@ -83,7 +85,7 @@ impl Store {
     pub async fn import_sites(&self, actor: &str, sites: &[NewSite]) -> Result<usize, (usize, StoreError)> {
         let mut tx = self.begin_write().await.map_err(|e| (0, e))?;
         for (i, s) in sites.iter().enumerate() {
-            Self::insert_site(&mut tx, actor, s).await.map_err(|e| (i, e))?;
+            self.insert_site(&mut tx, actor, s).await.map_err(|e| (i, e))?;
         }
         tx.commit().await.map_err(|e| (sites.len(), e.into()))?;
         Ok(sites.len())
@@ -123,7 +125,7 @@ impl Store {
         Change::new("sites", "site", id, Some(expected_version))
             .set("relocated_to", to)
             .set("status", SiteStatus::Relocated.as_str())
-            .run(&mut tx, actor, "relocate", Some(&json(&before)), &json(&after))
+            .run(self,&mut tx, actor, "relocate", Some(&json(&before)), &json(&after))
             .await?;
         tx.commit().await?;
         Ok(after)

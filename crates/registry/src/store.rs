@@ -10,6 +10,7 @@ use sqlx::AnyPool;
 
 use crate::backend::Backend;
 use crate::model::FieldError;
+use crate::secret::SecretKey;
 
 
 /// Why a store operation failed.
@@ -47,6 +48,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0}")]
     Io(String),
+    /// The store was given a key other than the one its audit log is signed with.
+    #[error("this registry's audit log is signed with key {registered}; the key given is {given} (wrong HOMEWARD_KEY or key file?)")]
+    KeyMismatch { registered: String, given: String },
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]
@@ -58,4 +62,7 @@ pub enum StoreError {
 pub struct Store {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
+    /// The registry's key, kept outside the database: it signs the audit entries and keys the
+    /// digests of profiles. `None` for a store opened without one (the registry's own tests).
+    pub(crate) audit_key: Option<SecretKey>,
 }

@@ -114,9 +114,38 @@ pub async fn create_database(admin: &Store, name: &str) -> Result<(), StoreError
     Ok(())
 }
 
+/// Drops the triggers that keep the audit tables append-only, as someone who can write the
+/// database (the file, or PostgreSQL as its owner) can: what the tampering helpers below do first.
+pub async fn drop_audit_guards(store: &Store) -> Result<(), StoreError> {
+    let statements: &[&str] = match store.backend() {
+        Backend::Sqlite => &[
+            "DROP TRIGGER IF EXISTS audit_no_update",
+            "DROP TRIGGER IF EXISTS audit_no_delete",
+            "DROP TRIGGER IF EXISTS audit_macs_no_update",
+            "DROP TRIGGER IF EXISTS audit_macs_no_delete",
+            "DROP TRIGGER IF EXISTS audit_keys_no_update",
+            "DROP TRIGGER IF EXISTS audit_keys_no_delete",
+        ],
+        Backend::Postgres => &[
+            "DROP TRIGGER IF EXISTS audit_append_only ON audit",
+            "DROP TRIGGER IF EXISTS audit_append_only_truncate ON audit",
+            "DROP TRIGGER IF EXISTS audit_macs_append_only ON audit_macs",
+            "DROP TRIGGER IF EXISTS audit_macs_append_only_truncate ON audit_macs",
+            "DROP TRIGGER IF EXISTS audit_keys_append_only ON audit_keys",
+            "DROP TRIGGER IF EXISTS audit_keys_append_only_truncate ON audit_keys",
+        ],
+    };
+    for sql in statements {
+        sqlx::query(sql).execute(&store.pool).await?;
+    }
+    Ok(())
+}
+
 /// Overwrites the audit entry `forged.seq` with every field of `forged`, its hash included, as
-/// someone editing the database file by hand would: for tests that `verify_audit` notices.
+/// someone editing the database file by hand would (the append-only triggers dropped first): for
+/// tests that `verify_audit` notices.
 pub async fn forge_audit_entry(store: &Store, forged: &AuditEntry) -> Result<(), StoreError> {
+    drop_audit_guards(store).await?;
     let result = sqlx::query(
         "UPDATE audit SET at = $1, actor = $2, action = $3, entity = $4, entity_id = $5, before = $6, \
          after = $7, prev_hash = $8, hash = $9 WHERE seq = $10",
@@ -143,8 +172,77 @@ pub async fn forge_audit_entry(store: &Store, forged: &AuditEntry) -> Result<(),
     }
 }
 
-/// Deletes the audit entry `seq` by hand (the head is left as it is).
+/// The same database without the key: a writer that never had it (or a checker without it).
+pub fn without_key(store: &Store) -> Store {
+    let mut unkeyed = store.clone();
+    unkeyed.audit_key = None;
+    unkeyed
+}
+
+/// Rewrites the whole audit log as someone who can write the database but not read the key
+/// would: `edit` changes the list of entries (drops some, alters others), then every entry is
+/// renumbered, re-linked and re-hashed with SHA-256 and the head moved to the last one, so that
+/// the unkeyed chain holds again. The MACs stay as they were for the sequence numbers that remain
+/// (they cannot be recomputed without the key); those beyond the new end are deleted.
+pub async fn rewrite_audit(store: &Store, edit: impl FnOnce(&mut Vec<AuditEntry>)) -> Result<(), StoreError> {
+    let mut entries = store.audit_entries(0, i64::MAX).await?;
+    edit(&mut entries);
+    drop_audit_guards(store).await?;
+    let mut tx = store.pool.begin().await?;
+    let count = i64::try_from(entries.len()).unwrap_or(i64::MAX);
+    let macs: Vec<(i64, String)> = sqlx::query_as("SELECT seq, mac FROM audit_macs WHERE seq <= $1")
+        .bind(count)
+        .fetch_all(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM audit_macs").execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM audit").execute(&mut *tx).await?;
+    let mut prev_hash = crate::GENESIS_HASH.to_owned();
+    for (k, e) in entries.iter_mut().enumerate() {
+        e.seq = i64::try_from(k).unwrap_or(i64::MAX) + 1;
+        e.prev_hash = prev_hash.clone();
+        e.hash = e.compute_hash();
+        prev_hash = e.hash.clone();
+        sqlx::query(
+            "INSERT INTO audit (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(e.seq)
+        .bind(&e.at)
+        .bind(&e.actor)
+        .bind(&e.action)
+        .bind(&e.entity)
+        .bind(&e.entity_id)
+        .bind(&e.before)
+        .bind(&e.after)
+        .bind(&e.prev_hash)
+        .bind(&e.hash)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for (seq, mac) in macs {
+        sqlx::query("INSERT INTO audit_macs (seq, mac) VALUES ($1, $2)")
+            .bind(seq)
+            .bind(mac)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(count)
+        .bind(&prev_hash)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes the audit entry `seq` by hand, the triggers dropped first (its MAC, if any, and the
+/// head are left as they are).
 pub async fn delete_audit_entry(store: &Store, seq: i64) -> Result<u64, StoreError> {
+    drop_audit_guards(store).await?;
+    sqlx::query("DELETE FROM audit_macs WHERE seq = $1")
+        .bind(seq)
+        .execute(&store.pool)
+        .await?;
     Ok(sqlx::query("DELETE FROM audit WHERE seq = $1")
         .bind(seq)
         .execute(&store.pool)

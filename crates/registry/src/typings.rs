@@ -157,7 +157,7 @@ impl Store {
                         entity: "sample",
                         entity_id: id.to_string(),
                         before: Some(samples::audit_view(&before, None)),
-                        after: Some(samples::audit_view(&after, Some(&profile))),
+                        after: Some(samples::audit_view(&after, Some(&self.profile_digest(&profile.to_column())))),
                     });
                 }
                 TypingTarget::Reference(id) => {
@@ -204,15 +204,15 @@ impl Store {
                         action: "profile",
                         entity: "reference",
                         entity_id: id.to_string(),
-                        before: Some(references::audit_view(&before, &old.sha256_hex())),
-                        after: Some(references::audit_view(&after, &new.sha256_hex())),
+                        before: Some(references::audit_view(&before, &self.profile_digest(&json(&old)))),
+                        after: Some(references::audit_view(&after, &self.profile_digest(&json(&new)))),
                     });
                 }
             }
             summary.written += 1;
         }
         let last = typings.len();
-        Self::audit_many(&mut tx, self.backend(), actor, &audit)
+        self.audit_many(&mut tx, actor, &audit)
             .await
             .map_err(|e| (last, e))?;
         tx.commit().await.map_err(|e| (last, e.into()))?;

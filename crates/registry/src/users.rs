@@ -99,7 +99,7 @@ impl Store {
             role,
         };
         let after = serde_json::json!({ "username": username, "role": role.as_str() }).to_string();
-        Self::audit_created(&mut tx, actor, "user", user.id, &after).await?;
+        self.audit_created(&mut tx, actor, "user", user.id, &after).await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -153,7 +153,7 @@ impl Store {
         .bind(expires_at)
         .execute(&mut *tx)
         .await?;
-        Self::audit(&mut tx, actor, "create", "token", username, None, Some(kind)).await?;
+        self.audit(&mut tx, actor, "create", "token", username, None, Some(kind)).await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -210,7 +210,7 @@ impl Store {
             .bind(user.id)
             .execute(&mut *tx)
             .await?;
-        Self::audit(
+        self.audit(
             &mut tx,
             &user.username,
             "set-locale",

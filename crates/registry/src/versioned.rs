@@ -123,6 +123,7 @@ impl<'a> Change<'a> {
     /// there first) and appends its audit entry, `action` with the record before and after.
     pub(crate) async fn run(
         self,
+        store: &Store,
         tx: &mut Transaction<'_, Any>,
         actor: &str,
         action: &str,
@@ -159,7 +160,8 @@ impl<'a> Change<'a> {
                 actual: -1,
             });
         }
-        Store::audit(
+        store
+            .audit(
             tx,
             actor,
             action,

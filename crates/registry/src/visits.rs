@@ -121,7 +121,7 @@ impl Store {
             created_by: actor.to_string(),
             created_at: at,
         };
-        Self::audit_created(&mut tx, actor, "visit_request", request.id, &json(&request.data)).await?;
+        self.audit_created(&mut tx, actor, "visit_request", request.id, &json(&request.data)).await?;
         tx.commit().await?;
         Ok(request)
     }
@@ -202,7 +202,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        Self::audit(
+        self.audit(
             &mut tx,
             actor,
             "plan",

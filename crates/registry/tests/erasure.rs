@@ -4,7 +4,7 @@
 
 use registry::model::Sex;
 use registry::{
-    Consent, ConsentScope, Contacts, NewFamily, NewMember, NewReference, ReferenceProfile, Store, StrProfile,
+    Consent, ConsentScope, Contacts, NewFamily, NewMember, NewReference, ReferenceProfile, SecretKey, Store, StrProfile,
 };
 
 fn reference(external_id: &str, donor: i64, genotypes: &[(&str, &str)], mtdna: &str) -> NewReference {
@@ -54,7 +54,12 @@ fn a_withdrawn_profile_leaves_no_bytes_behind_and_the_files_are_the_owners() {
     let db = dir.join("registry.db");
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let store = Store::open(&format!("sqlite://{}", db.display())).await.unwrap();
+        let store = Store::open(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap()
+            .with_audit_key(SecretKey::from_bytes(&[0x42; 32]).unwrap())
+            .await
+            .unwrap();
         let family = store
             .create_family(
                 "liaison",
@@ -100,15 +105,18 @@ fn a_withdrawn_profile_leaves_no_bytes_behind_and_the_files_are_the_owners() {
                 .await
                 .unwrap();
         }
+        // The profile's plain SHA-256 too: with it, anyone holding a copy of the genotypes could
+        // confirm they were here. The registry keeps only a digest under its key.
         let gone_text = [
             serde_json::to_string(&gone.profile.str_profile).unwrap(),
             "28.3/35.3".to_owned(),
             "16129A 16311C 73G".to_owned(),
+            gone.profile.sha256_hex(),
         ];
         let kept_text = serde_json::to_string(&kept.profile.str_profile).unwrap();
         let before: Vec<u8> = raw_bytes(&db).into_iter().flat_map(|(_, b)| b).collect();
         assert!(
-            gone_text.iter().all(|t| contains(&before, t)),
+            gone_text[..3].iter().all(|t| contains(&before, t)),
             "the scan sees the profile before"
         );
 
@@ -117,6 +125,8 @@ fn a_withdrawn_profile_leaves_no_bytes_behind_and_the_files_are_the_owners() {
             .withdraw_consent("liaison", gone_id, version, "the donor withdrew her consent")
             .await
             .unwrap();
+        let tombstone = store.get_reference(gone_id).await.unwrap().unwrap().withdrawal.unwrap();
+        assert!(tombstone.profile_sha256.starts_with("hmac-sha256:"), "{tombstone:?}");
         let files = raw_bytes(&db);
         for (path, bytes) in &files {
             for text in &gone_text {
