@@ -49,23 +49,28 @@ pub type DemoUser = (String, String, String);
 /// store and the demo users with their passwords.
 pub async fn open_or_build(dir: &Path, seed: u64, size: DemoSize, rebuild: bool) -> Result<(Store, Vec<DemoUser>)> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating the demo directory {}", dir.display()))?;
-    let db_path = dir.join(DB_FILE);
     let ready_path = dir.join(READY_FILE);
     if rebuild || !ready_path.exists() {
         remove_demo_database(dir)?;
     }
-    let url = format!("sqlite://{}", db_path.display());
+    let url = database_url(dir);
     let store = crate::store::open(&url).await?;
     let users = if ready_path.exists() {
         eprintln!("reusing the demo database in {}", dir.display());
         read_users(&dir.join(USERS_FILE))?
     } else {
         let users = build(&store, dir, seed, size).await?;
+        crate::store::keep_anchor(&store, &url).await;
         std::fs::write(&ready_path, format!("seed {seed}\n"))
             .with_context(|| format!("writing {}", ready_path.display()))?;
         users
     };
     Ok((store, users))
+}
+
+/// The URL of the demo registry in `dir`.
+pub fn database_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join(DB_FILE).display())
 }
 
 fn remove_demo_database(dir: &Path) -> Result<()> {

@@ -59,6 +59,23 @@ pub async fn keep_anchor(store: &Store, url: &str) {
     }
 }
 
+/// How often a server moves the audit anchor on while the head moves: the longest a tail cut off
+/// with the head moved back can go unnoticed by the anchor.
+pub const ANCHOR_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// For a server's life: moves the audit anchor on every [`ANCHOR_EVERY`] while the head moves.
+pub async fn keep_anchor_while_serving(store: Store, url: String) {
+    let mut last = None;
+    loop {
+        tokio::time::sleep(ANCHOR_EVERY).await;
+        let head = store.audit_head().await.ok();
+        if head.is_some() && head != last {
+            keep_anchor(&store, &url).await;
+            last = head;
+        }
+    }
+}
+
 /// The runtime a command runs the registry's futures on (two workers: the machine's cores are few
 /// and a command's work is mostly one transaction at a time).
 pub fn runtime() -> Result<tokio::runtime::Runtime> {

@@ -61,11 +61,13 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     runtime_for_commands()?.block_on(async {
         let (store, users) = demo::open_or_build(&args.data_dir, args.seed, size, args.rebuild).await?;
         eprintln!("demo ready in {:.1} s", started.elapsed().as_secs_f64());
+        let url = demo::database_url(&args.data_dir);
         if args.no_serve {
             print_users(None, &users);
             store.close().await;
             return Ok(());
         }
+        let anchoring = tokio::spawn(casework::store::keep_anchor_while_serving(store.clone(), url.clone()));
         let config = server::ServerConfig {
             matching: Some(Arc::new(demo::matching_settings())),
             ..server::ServerConfig::default()
@@ -81,6 +83,8 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         )
         .await
         .with_context(|| format!("serving on {addr}"))?;
+        anchoring.abort();
+        casework::store::keep_anchor(&store, &url).await;
         store.close().await;
         Ok(())
     })

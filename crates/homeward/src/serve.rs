@@ -71,7 +71,10 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
     let _lock = casework::backup::serving_lock(&args.db.url()?)?;
     runtime_for_commands()?.block_on(async {
         let store = open(&args.db).await?;
-        let anchoring = tokio::spawn(keep_anchor_while_serving(store.clone(), args.db.url()?));
+        let anchoring = tokio::spawn(casework::store::keep_anchor_while_serving(
+            store.clone(),
+            args.db.url()?,
+        ));
         let shutdown = async {
             let ctrl_c = tokio::signal::ctrl_c();
             #[cfg(unix)]
@@ -96,23 +99,6 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
         close(&args.db, &store).await;
         Ok(())
     })
-}
-
-/// How often the server moves the audit anchor on while the head moves: the longest a tail cut
-/// off with the head moved back can go unnoticed by the anchor.
-const ANCHOR_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Moves the audit anchor on every [`ANCHOR_EVERY`] while the audit head has moved.
-async fn keep_anchor_while_serving(store: registry::Store, url: String) {
-    let mut last = None;
-    loop {
-        tokio::time::sleep(ANCHOR_EVERY).await;
-        let head = store.audit_head().await.ok();
-        if head.is_some() && head != last {
-            casework::store::keep_anchor(&store, &url).await;
-            last = head;
-        }
-    }
 }
 
 /// The markers of a frequency database, without mutation models, for matching jobs.

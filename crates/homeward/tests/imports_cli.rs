@@ -440,7 +440,7 @@ fn a_reference_already_held_for_another_donor_is_refused() {
 
 fn export_persons(db: &str) -> String {
     let out = run(["export", "persons", "--format", "csv", "--db", db]);
-    assert!(out.status.success());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -486,6 +486,11 @@ fn backup_and_restore_give_back_the_same_records_and_an_intact_audit_chain() {
             .args(["restore", "--db", &fresh, "--from", backup_s])
             .env("HOMEWARD_KEY_FILE", d.join("registry.db.key")),
     ));
+    // The restored registry is signed with that key: without it, it is refused, not re-signed.
+    let refused = run(["export", "persons", "--format", "csv", "--db", &fresh]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("is signed with key"));
+    std::fs::copy(d.join("registry.db.key"), d.join("fresh.db.key")).unwrap();
     assert_eq!(export_persons(&fresh), before);
 }
 

@@ -2,7 +2,7 @@
 //! PostgreSQL when `HOMEWARD_TEST_POSTGRES_URL` is set).
 
 mod common;
-use common::{arg, bad_input, homeward, json, ok, run, stdout, with_store, Scratch, Served};
+use common::{arg, bad_input, homeward, json, ok, run, stderr, stdout, with_store, Scratch, Served};
 
 const GOOD: &str =
     "external_id,name,name_script,name_lang,name_kana,name_latin,sex,birth,death,death_place,death_lat,death_lon,source
@@ -168,4 +168,94 @@ fn sites_families_and_missions_export_as_json_without_contacts() {
     ok(&run(["export", "missions", "--db", &db]));
     let csv = run(["export", "sites", "--format", "csv", "--db", &db]);
     assert_eq!(csv.status.code(), Some(2), "nested records export as JSON only");
+}
+
+/// A registry of the two persons above, made through the command line (so signed under the key
+/// beside it and anchored), and its audit log rewritten by `tamper` through a store without the
+/// key, as someone who can write the database file but not read the key would.
+fn tampered(name: &str, tamper: impl AsyncFnOnce(&registry::Store)) -> (Scratch, String) {
+    let d = Scratch::new(name);
+    let (db, out) = imported(&d, GOOD);
+    ok(&out);
+    ok(&run(["audit", "verify", "--db", &db]));
+    with_store(&db, async |s| tamper(s).await);
+    (d, db)
+}
+
+fn verify_refused(db: &str, needles: &[&str]) {
+    verify_refused_with(&["audit", "verify", "--db", db], needles);
+}
+
+/// `homeward ARGS` (an `audit verify`) exits 1 and says each of `needles`.
+fn verify_refused_with(args: &[&str], needles: &[&str]) {
+    let out = run(args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for needle in needles {
+        assert!(err.contains(needle), "'{needle}' not in {err}");
+    }
+}
+
+#[test]
+fn audit_verify_finds_an_entry_edited_with_the_chain_recomputed() {
+    let (_d, db) = tampered("audit-edit", async |s| {
+        registry::testing::rewrite_audit(s, |entries| entries[1].actor = "nobody".to_owned())
+            .await
+            .unwrap();
+    });
+    verify_refused(&db, &["entry 2", "signature does not verify"]);
+}
+
+#[test]
+fn audit_verify_finds_entries_deleted_and_rechained() {
+    let (_d, db) = tampered("audit-delete", async |s| {
+        registry::testing::rewrite_audit(s, |entries| {
+            entries.remove(0);
+        })
+        .await
+        .unwrap();
+    });
+    verify_refused(&db, &["entry 1", "signature"]);
+}
+
+#[test]
+fn audit_verify_finds_a_cut_tail_by_the_anchor_and_a_removed_anchor() {
+    let (d, db) = tampered("audit-cut", async |s| {
+        registry::testing::rewrite_audit(s, |entries| entries.truncate(1))
+            .await
+            .unwrap();
+    });
+    verify_refused(&db, &["entry 2", "anchor"]);
+    // The anchor is left as the evidence it is: a later command does not move it back.
+    let later = run(["export", "persons", "--db", &db]);
+    assert!(
+        stderr(&later).contains("anchor was left as it is"),
+        "{}",
+        stderr(&later)
+    );
+    verify_refused(&db, &["anchor"]);
+    // Without the anchor, a shorter log cannot be told from a cut one: that is refused too.
+    std::fs::remove_file(d.join("registry.db.anchor")).unwrap();
+    verify_refused(&db, &["anchor file", "is missing"]);
+}
+
+#[test]
+fn audit_anchor_prints_the_signed_head_and_verify_takes_a_copy_kept_elsewhere() {
+    let d = Scratch::new("audit-anchor");
+    let (db, out) = imported(&d, GOOD);
+    ok(&out);
+    let anchor = json(&run(["audit", "anchor", "--db", &db]));
+    assert_eq!(anchor["seq"], 2);
+    assert_eq!(anchor["mac"].as_str().unwrap().len(), 64);
+    let notarised = d.file("notarised.json", anchor.to_string());
+    let out = run(["audit", "verify", "--db", &db, "--anchor", arg(&notarised)]);
+    ok(&out);
+    assert!(stdout(&out).contains("signatures checked"), "{}", stdout(&out));
+    let mut forged = anchor.clone();
+    forged["seq"] = 1.into();
+    let forged = d.file("forged.json", forged.to_string());
+    verify_refused_with(
+        &["audit", "verify", "--db", &db, "--anchor", arg(&forged)],
+        &["anchor's signature"],
+    );
 }
