@@ -240,6 +240,12 @@ async fn inspect(store: &Store, shown: &str) -> Result<Contents> {
     if let Some((seq, why)) = report.first_broken {
         return Err(input_error!("{shown}: audit chain broken at entry {seq}: {why}"));
     }
+    if let Some(first) = report.records.first() {
+        return Err(input_error!(
+            "{shown}: {} record(s) disagree with the audit log, first {first}",
+            report.records.len()
+        ));
+    }
     let (seq, hash) = store.audit_head().await.context("reading the audit head")?;
     let counts = store.table_counts().await.context("counting records")?;
     Ok(Contents {

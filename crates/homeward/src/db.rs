@@ -103,12 +103,23 @@ pub fn audit(cmd: &AuditCommand) -> Result<()> {
                 store.close().await;
                 result
             })?;
-            match report.first_broken {
-                None => {
-                    println!("audit chain intact: {} entries; {checked}", report.entries);
+            for problem in &report.records {
+                eprintln!("record disagrees with the audit log: {problem}");
+            }
+            match (&report.first_broken, report.records.len()) {
+                (None, 0) => {
+                    println!(
+                        "audit chain intact: {} entries; {checked}; every sealed record agrees",
+                        report.entries
+                    );
                     Ok(())
                 }
-                Some((seq, why)) => Err(anyhow::anyhow!(
+                (None, n) => Err(anyhow::anyhow!(
+                    "audit chain intact ({} entries) but {n} record(s) disagree with it, first {}",
+                    report.entries,
+                    report.records[0]
+                )),
+                (Some((seq, why)), _) => Err(anyhow::anyhow!(
                     "audit chain broken at entry {seq}: {why} ({} entries before it hold)",
                     report.entries
                 )),

@@ -277,14 +277,15 @@ fn a_backup_whose_audit_tail_was_cut_and_head_moved_back_is_refused() {
         m["counts"]["audit"] = audit_rows.into();
     });
     assert_restore_refused(&d, &bad, "HMAC does not verify");
-    // Even a manifest re-signed over the new file's hash alone keeps the head it was made with:
-    // the audit check itself names the cut.
+    // Even a manifest re-signed over the new file's hash alone does not help: the records whose
+    // audit entries were cut no longer agree with the log, and the manifest keeps the head it was
+    // made with.
     let key = std::fs::read(d.join("registry.db.key")).unwrap();
     let mut m: Value = serde_json::from_slice(&std::fs::read(manifest_of(&backup)).unwrap()).unwrap();
     m["sha256"] = Value::String(sha256_hex(&std::fs::read(&bad).unwrap()));
     sign_with_key(&key, &mut m);
     std::fs::write(manifest_of(&bad), serde_json::to_vec_pretty(&m).unwrap()).unwrap();
-    assert_restore_refused(&d, &bad, "but the manifest's head is entry");
+    assert_restore_refused(&d, &bad, "disagree with the audit log, first reference_samples 1");
 }
 
 #[test]

@@ -259,3 +259,17 @@ fn audit_anchor_prints_the_signed_head_and_verify_takes_a_copy_kept_elsewhere() 
         &["anchor's signature"],
     );
 }
+
+#[test]
+fn audit_verify_names_a_record_changed_with_no_audit_entry() {
+    let (_d, db) = tampered("audit-record", async |s| {
+        registry::testing::execute_sql(s, "UPDATE persons SET death = '1950' WHERE external_id = 'JP-2'")
+            .await
+            .unwrap();
+    });
+    let out = run(["audit", "verify", "--db", &db]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("record disagrees with the audit log: persons 2"), "{err}");
+    assert!(err.contains("changed with no audit entry"), "{err}");
+}

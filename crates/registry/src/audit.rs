@@ -11,6 +11,8 @@
 //! written outside the database too ([`AuditAnchor`], kept by the application in a file), so that
 //! cutting the tail and moving the head back is found as well.
 
+use std::collections::HashMap;
+
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Transaction};
 
@@ -34,6 +36,15 @@ pub struct AuditReport {
     pub first_broken: Option<(i64, String)>,
     /// How the signatures were checked.
     pub signatures: SignatureCheck,
+    /// Every sealed record that disagrees with its last audit entry ([`Store::verify_records`]).
+    pub records: Vec<crate::seals::RecordProblem>,
+}
+
+impl AuditReport {
+    /// Whether the chain and every record hold.
+    pub fn holds(&self) -> bool {
+        self.first_broken.is_none() && self.records.is_empty()
+    }
 }
 
 /// What [`Store::verify_audit`] could say of the entries' signatures.
@@ -106,13 +117,16 @@ pub struct AuditEntry {
     pub after: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// The SHA-256 of the record's content as this change left it (`seals.rs`): `None` for reads,
+    /// records that are not sealed, and entries older than the seals.
+    pub content_hash: Option<String>,
 }
 
 impl AuditEntry {
     /// SHA-256 over the previous hash and every field, as a JSON array so that no two different
     /// entries share an encoding.
     pub(crate) fn compute_hash(&self) -> String {
-        let fields = serde_json::json!([
+        let mut fields = serde_json::json!([
             self.prev_hash,
             self.seq,
             self.at,
@@ -123,6 +137,10 @@ impl AuditEntry {
             self.before,
             self.after
         ]);
+        // Entries older than the seals hash as they always did.
+        if let (Some(seal), Some(list)) = (&self.content_hash, fields.as_array_mut()) {
+            list.push(seal.as_str().into());
+        }
         hex::encode(Sha256::digest(fields.to_string().as_bytes()))
     }
 }
@@ -151,7 +169,9 @@ impl Store {
             sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
                 .fetch_one(&mut **tx)
                 .await?;
+        let content_hash = self.seal_in(tx, action, entity, entity_id).await?;
         let mut entry = AuditEntry {
+            content_hash,
             seq,
             at: now_utc(),
             actor: actor.to_owned(),
@@ -165,8 +185,8 @@ impl Store {
         };
         entry.hash = entry.compute_hash();
         sqlx::query(
-            "INSERT INTO audit (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO audit (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash, content_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(entry.seq)
         .bind(&entry.at)
@@ -178,6 +198,7 @@ impl Store {
         .bind(&entry.after)
         .bind(&entry.prev_hash)
         .bind(&entry.hash)
+        .bind(&entry.content_hash)
         .execute(&mut **tx)
         .await?;
         sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
@@ -185,6 +206,37 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         self.sign_entries(tx, &[(entry.seq, entry.hash.as_str())]).await
+    }
+
+    /// The seals of `records`, about to be appended inside `tx`: one batched read per sealed kind.
+    async fn seals_of(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        records: &[AuditRecord],
+    ) -> Result<Vec<Option<String>>, StoreError> {
+        let mut by_kind: Vec<(&'static crate::seals::Sealed, Vec<i64>)> = Vec::new();
+        for r in records.iter().filter(|r| r.action != "read") {
+            if let (Some(sealed), Ok(id)) = (crate::seals::sealed_for(r.entity), r.entity_id.parse::<i64>()) {
+                match by_kind.iter_mut().find(|(s, _)| std::ptr::eq(*s, sealed)) {
+                    Some((_, ids)) => ids.push(id),
+                    None => by_kind.push((sealed, vec![id])),
+                }
+            }
+        }
+        let mut hashes = HashMap::new();
+        for (sealed, ids) in by_kind {
+            for (id, hash) in crate::seals::content_hashes(tx, self.backend, sealed, &ids).await? {
+                hashes.insert((sealed.table, id), hash);
+            }
+        }
+        Ok(records
+            .iter()
+            .map(|r| {
+                let sealed = crate::seals::sealed_for(r.entity).filter(|_| r.action != "read")?;
+                let id = r.entity_id.parse::<i64>().ok()?;
+                hashes.get(&(sealed.table, id)).cloned()
+            })
+            .collect())
     }
 
     /// Writes the MACs of entries just appended inside `tx`, when the store has the key.
@@ -244,10 +296,12 @@ impl Store {
                 .fetch_one(&mut **tx)
                 .await?;
         let at = now_utc();
+        let seals = self.seals_of(tx, records).await?;
         let mut entries = Vec::with_capacity(records.len());
-        for r in records {
+        for (r, content_hash) in records.iter().zip(seals) {
             seq += 1;
             let mut e = AuditEntry {
+                content_hash,
                 seq,
                 at: at.clone(),
                 actor: actor.to_owned(),
@@ -264,16 +318,11 @@ impl Store {
             entries.push(e);
         }
         let backend: Backend = self.backend;
-        for chunk in entries.chunks(backend.batch_rows(10)) {
-            let values = (0..chunk.len())
-                .map(|k| {
-                    let cols: Vec<String> = (1..=10).map(|c| backend.param(k * 10 + c)).collect();
-                    format!("({})", cols.join(", "))
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
+        for chunk in entries.chunks(backend.batch_rows(11)) {
+            let values = crate::backend::values_sql(backend, chunk.len(), 11, "");
             let sql = format!(
-                "INSERT INTO audit (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash) VALUES {values}"
+                "INSERT INTO audit (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash, \
+                 content_hash) VALUES {values}"
             );
             let mut q = sqlx::query(&sql);
             for e in chunk {
@@ -287,7 +336,8 @@ impl Store {
                     .bind(&e.before)
                     .bind(&e.after)
                     .bind(&e.prev_hash)
-                    .bind(&e.hash);
+                    .bind(&e.hash)
+                    .bind(&e.content_hash);
             }
             q.execute(&mut **tx).await?;
         }
@@ -304,7 +354,7 @@ impl Store {
     /// The audit entries from `after_seq` on, at most `limit`.
     pub async fn audit_entries(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash FROM audit \
+            "SELECT seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash, content_hash FROM audit \
              WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
         .bind(after_seq)
@@ -317,7 +367,7 @@ impl Store {
     /// The latest `limit` audit entries, newest first: recent activity.
     pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash FROM audit \
+            "SELECT seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash, content_hash FROM audit \
              ORDER BY seq DESC LIMIT $1",
         )
         .bind(limit)
@@ -439,10 +489,12 @@ impl Store {
             (SignatureCheck::Checked { from_seq, .. }, Some(key)) => Some((*from_seq, key)),
             _ => None,
         };
+        let records = self.verify_records().await?;
         let report = |entries: u64, first_broken: Option<(i64, String)>| AuditReport {
             entries,
             first_broken,
             signatures: signatures.clone(),
+            records: records.clone(),
         };
         if let (Some(anchor), Some(key)) = (anchor, &self.audit_key) {
             if let Some(why) = anchor_problem(anchor, key, registered.as_ref()) {
@@ -509,7 +561,7 @@ impl Store {
     async fn signed_entries(&self, after_seq: i64, limit: i64) -> Result<Vec<(AuditEntry, Option<String>)>, StoreError> {
         let rows = sqlx::query(
             "SELECT a.seq, a.at, a.actor, a.action, a.entity, a.entity_id, a.before, a.after, a.prev_hash, a.hash, \
-             m.mac FROM audit a LEFT JOIN audit_macs m ON m.seq = a.seq WHERE a.seq > $1 ORDER BY a.seq LIMIT $2",
+             a.content_hash, m.mac FROM audit a LEFT JOIN audit_macs m ON m.seq = a.seq WHERE a.seq > $1 ORDER BY a.seq LIMIT $2",
         )
         .bind(after_seq)
         .bind(limit)

@@ -47,6 +47,7 @@ with_store! {
     mod references;
     mod reviews;
     mod samples;
+    mod seals;
     mod secret;
     mod sites;
     mod store;
@@ -76,6 +77,7 @@ with_store! {
     };
     pub use audit::{sha256_hex, AuditAnchor, AuditEntry, AuditReport, SignatureCheck, GENESIS_HASH};
     pub use backend::Backend;
+    pub use seals::RecordProblem;
     pub use secret::{SecretKey, MIN_KEY_BYTES};
     pub use store::{Store, StoreError};
     pub use typings::{NewTyping, TypingSummary, TypingTarget, TypingTargetInfo};

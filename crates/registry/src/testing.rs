@@ -60,11 +60,31 @@ pub async fn fresh_stores() -> Vec<(&'static str, Store)> {
 }
 
 /// Runs `test` once per backend, each on a fresh database, on a runtime of its own (so that plain
-/// `#[test]` functions can use it).
+/// `#[test]` functions can use it); afterwards every sealed record must agree with its last audit
+/// entry, so that each test is also a check that the store audits every change it makes.
 ///
 /// # Panics
-/// As [`fresh_stores`], and when the runtime cannot be built.
+/// As [`fresh_stores`], when the runtime cannot be built, and when a record disagrees with the
+/// audit log after the test.
 pub fn on_every_backend<F, Fut>(test: F)
+where
+    F: Fn(&'static str, Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    run_on_every_backend(test, true);
+}
+
+/// [`on_every_backend`] for tests that tamper with the audit log on purpose: the records are not
+/// checked afterwards.
+pub fn on_every_backend_tampered<F, Fut>(test: F)
+where
+    F: Fn(&'static str, Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    run_on_every_backend(test, false);
+}
+
+fn run_on_every_backend<F, Fut>(test: F, check_records: bool)
 where
     F: Fn(&'static str, Store) -> Fut,
     Fut: Future<Output = ()>,
@@ -78,6 +98,16 @@ where
         for (label, store) in fresh_stores().await {
             eprintln!("backend: {label}");
             test(label, store.clone()).await;
+            if check_records {
+                let problems = store
+                    .verify_records()
+                    .await
+                    .expect("reading the records and the audit log");
+                assert!(
+                    problems.is_empty(),
+                    "{label}: records disagree with the audit log after the test: {problems:?}"
+                );
+            }
             store.close().await;
         }
     });
@@ -203,8 +233,8 @@ pub async fn rewrite_audit(store: &Store, edit: impl FnOnce(&mut Vec<AuditEntry>
         e.hash = e.compute_hash();
         prev_hash = e.hash.clone();
         sqlx::query(
-            "INSERT INTO audit (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO audit (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash, \
+             content_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(e.seq)
         .bind(&e.at)
@@ -216,6 +246,7 @@ pub async fn rewrite_audit(store: &Store, edit: impl FnOnce(&mut Vec<AuditEntry>
         .bind(&e.after)
         .bind(&e.prev_hash)
         .bind(&e.hash)
+        .bind(&e.content_hash)
         .execute(&mut *tx)
         .await?;
     }

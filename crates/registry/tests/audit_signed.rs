@@ -4,7 +4,7 @@
 
 use registry::model::{Name, NameKind, NewPerson, Sex};
 use registry::testing::{
-    delete_audit_entry, drop_audit_guards, execute_sql, on_every_backend, rewrite_audit, without_key,
+    delete_audit_entry, drop_audit_guards, execute_sql, on_every_backend_tampered, rewrite_audit, without_key,
 };
 use registry::{AuditReport, SecretKey, SignatureCheck, Store, StoreError};
 
@@ -45,7 +45,7 @@ fn broken_at(report: &AuditReport) -> Option<i64> {
 
 #[test]
 fn the_audit_tables_refuse_updates_and_deletes() {
-    on_every_backend(|label, store| async move {
+    on_every_backend_tampered(|label, store| async move {
         let store = signed_with_entries(store, 2, 0).await;
         for sql in [
             "UPDATE audit SET actor = 'x' WHERE seq = 1",
@@ -77,7 +77,7 @@ fn the_audit_tables_refuse_updates_and_deletes() {
 
 #[test]
 fn an_edited_entry_with_the_chain_recomputed_fails_its_signature() {
-    on_every_backend(|label, store| async move {
+    on_every_backend_tampered(|label, store| async move {
         let store = signed_with_entries(store, 4, 0).await;
         rewrite_audit(&store, |entries| entries[1].actor = "someone else".to_owned())
             .await
@@ -93,7 +93,7 @@ fn an_edited_entry_with_the_chain_recomputed_fails_its_signature() {
 
 #[test]
 fn deleted_and_rechained_entries_are_found() {
-    on_every_backend(|label, store| async move {
+    on_every_backend_tampered(|label, store| async move {
         // 3 persons, then 50 contact reads, then 2 more persons.
         let store = signed_with_entries(store, 3, 50).await;
         for i in 0..2 {
@@ -110,7 +110,7 @@ fn deleted_and_rechained_entries_are_found() {
 
 #[test]
 fn a_cut_tail_with_the_head_moved_back_disagrees_with_the_anchor() {
-    on_every_backend(|label, store| async move {
+    on_every_backend_tampered(|label, store| async move {
         let store = signed_with_entries(store, 6, 0).await;
         let anchor = store.audit_anchor().await.unwrap().unwrap();
         assert_eq!(anchor.seq, 6);
@@ -130,7 +130,7 @@ fn a_cut_tail_with_the_head_moved_back_disagrees_with_the_anchor() {
 
 #[test]
 fn a_rewritten_entry_differs_from_the_anchor_even_without_signatures() {
-    on_every_backend(|label, store| async move {
+    on_every_backend_tampered(|label, store| async move {
         let store = signed_with_entries(store, 3, 0).await;
         let anchor = store.audit_anchor().await.unwrap().unwrap();
         // The signing record and every MAC removed, the chain recomputed: it looks never signed.
@@ -146,7 +146,7 @@ fn a_rewritten_entry_differs_from_the_anchor_even_without_signatures() {
 
 #[test]
 fn a_forged_anchor_and_entries_without_a_signature_are_found() {
-    on_every_backend(|label, store| async move {
+    on_every_backend_tampered(|label, store| async move {
         let store = signed_with_entries(store, 2, 0).await;
         let mut anchor = store.audit_anchor().await.unwrap().unwrap();
         anchor.seq = 1;
@@ -172,7 +172,7 @@ fn a_forged_anchor_and_entries_without_a_signature_are_found() {
 
 #[test]
 fn a_registry_signed_with_one_key_refuses_another() {
-    on_every_backend(|label, store| async move {
+    on_every_backend_tampered(|label, store| async move {
         let signed = signed_with_entries(store, 1, 0).await;
         let other = SecretKey::from_bytes(&[0x11; 32]).unwrap();
         let e = without_key(&signed).with_audit_key(other.clone()).await.unwrap_err();
@@ -189,5 +189,47 @@ fn a_registry_signed_with_one_key_refuses_another() {
             matches!(report.signatures, SignatureCheck::NoKey { from_seq: 1, .. }),
             "{label}"
         );
+    });
+}
+
+#[test]
+fn records_changed_inserted_or_deleted_with_no_audit_entry_are_named() {
+    on_every_backend_tampered(|label, store| async move {
+        let store = signed_with_entries(store, 3, 0).await;
+        assert_eq!(store.verify_records().await.unwrap(), vec![], "{label}");
+        // A change through the store is sealed again: still nothing to report.
+        let p = store.get_person(1).await.unwrap().unwrap();
+        let mut update = person("S-0");
+        update.sex = Sex::Female;
+        store.update_person("clerk", p.id, p.version, &update).await.unwrap();
+        assert_eq!(store.verify_records().await.unwrap(), vec![], "{label}");
+        // By hand: one changed, one deleted, one inserted.
+        execute_sql(&store, "UPDATE persons SET sex = 'male' WHERE id = 1")
+            .await
+            .unwrap();
+        execute_sql(&store, "DELETE FROM person_status_history WHERE person_id = 2")
+            .await
+            .unwrap();
+        execute_sql(&store, "DELETE FROM persons WHERE id = 2").await.unwrap();
+        execute_sql(
+            &store,
+            "INSERT INTO persons (id, external_id, names, search, sex, sources, status, version) \
+             VALUES (99, 'FAKE-1', '[]', '', 'male', '[]', 'missing', 1)",
+        )
+        .await
+        .unwrap();
+        let problems = store.verify_records().await.unwrap();
+        let named: Vec<(&str, i64)> = problems.iter().map(|p| (p.record, p.id)).collect();
+        assert_eq!(
+            named,
+            vec![("persons", 1), ("persons", 99), ("persons", 2)],
+            "{label}: {problems:?}"
+        );
+        assert!(problems[0].why.contains("changed with no audit entry"), "{label}");
+        assert!(problems[1].why.contains("inserted by hand"), "{label}");
+        assert!(problems[2].why.contains("deleted with no audit entry"), "{label}");
+        // And the report of the whole log says so.
+        let report = store.verify_audit().await.unwrap();
+        assert!(report.first_broken.is_none() && !report.holds(), "{label}");
     });
 }

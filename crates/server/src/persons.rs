@@ -173,8 +173,9 @@ pub(crate) async fn audit_verify(State(s): State<AppState>) -> Result<Json<Value
     let report = s.store.verify_audit().await?;
     Ok(Json(json!({
         "entries": report.entries,
-        "intact": report.first_broken.is_none(),
+        "intact": report.holds(),
         "first_broken": report.first_broken.map(|(seq, why)| json!({ "seq": seq, "reason": why })),
+        "records": report.records.iter().map(|p| json!({ "record": p.record, "id": p.id, "reason": p.why })).collect::<Vec<_>>(),
     })))
 }
 

@@ -7,7 +7,8 @@
 -- earlier entries predate the key and are covered by the SHA-256 chain alone.
 -- audit.content_hash: the SHA-256 of the record's content as the entry left it, so that a row
 -- changed without an audit entry disagrees with its last entry.
--- Triggers refuse every UPDATE, DELETE and TRUNCATE of the three tables: rewriting them needs the
+-- audit_seals: where the seals begin.
+-- Triggers refuse every UPDATE, DELETE and TRUNCATE of these tables: rewriting them needs the
 -- triggers dropped first, which the keyed MACs and the anchor outside the database then show.
 ALTER TABLE audit ADD COLUMN content_hash TEXT;
 
@@ -21,6 +22,12 @@ CREATE TABLE audit_keys (
     from_seq BIGINT NOT NULL,
     at TEXT NOT NULL
 );
+
+-- The first entry that carries seals: records whose last entry is older are not checked.
+CREATE TABLE audit_seals (
+    since_seq BIGINT NOT NULL
+);
+INSERT INTO audit_seals (since_seq) SELECT seq + 1 FROM audit_head;
 
 CREATE INDEX audit_by_record ON audit (entity, entity_id, seq);
 
@@ -41,4 +48,8 @@ CREATE TRIGGER audit_macs_append_only_truncate BEFORE TRUNCATE ON audit_macs
 CREATE TRIGGER audit_keys_append_only BEFORE UPDATE OR DELETE ON audit_keys
     FOR EACH ROW EXECUTE FUNCTION audit_append_only();
 CREATE TRIGGER audit_keys_append_only_truncate BEFORE TRUNCATE ON audit_keys
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER audit_seals_append_only BEFORE UPDATE OR DELETE ON audit_seals
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER audit_seals_append_only_truncate BEFORE TRUNCATE ON audit_seals
     FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
