@@ -43,6 +43,40 @@ pub struct BasePoint {
     pub lon: f64,
 }
 
+impl PlanOptions {
+    /// The ranges a mission's day can have: what the types alone do not say.
+    pub fn check(&self) -> Result<(), PlanError> {
+        let within = |field: &'static str, value: f64, low: f64, high: f64, unit: &str| {
+            if value.is_finite() && (low..=high).contains(&value) {
+                Ok(())
+            } else {
+                Err(invalid(field, format!("{value} is not {low}–{high} {unit}")))
+            }
+        };
+        within("day_hours", self.day_hours, 0.5, 24.0, "hours")?;
+        within("speed_kmh", self.speed_kmh, 1.0, 200.0, "km/h")?;
+        within(
+            "road_factor",
+            self.road_factor,
+            1.0,
+            5.0,
+            "(road over straight distance)",
+        )?;
+        if self.day_start_hour > 23 {
+            return Err(invalid(
+                "day_start_hour",
+                format!("{} is not an hour 0–23", self.day_start_hour),
+            ));
+        }
+        if let Some(days) = self.days {
+            if !(1..=366).contains(&days) {
+                return Err(invalid("days", format!("{days} is not 1–366 days")));
+            }
+        }
+        registry::model::check_text("base.label", &self.base.label, 200).map_err(|e| invalid("base.label", e.message))
+    }
+}
+
 fn default_day_hours() -> f64 {
     8.0
 }
@@ -102,6 +136,7 @@ pub async fn plan_mission(
     mission_id: i64,
     options: &PlanOptions,
 ) -> Result<MissionItinerary, PlanError> {
+    options.check()?;
     let mission = store
         .get_mission(mission_id)
         .await?

@@ -224,6 +224,9 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<Person>, StoreError> {
+        if let Some(q) = query {
+            crate::model::check_text("q", q, 500)?;
+        }
         let rows = match query.map(str::trim).filter(|q| !q.is_empty()) {
             Some(q) => {
                 let pattern = format!(

@@ -80,7 +80,8 @@ fn json_error(rejection: JsonRejection) -> ApiError {
 }
 
 /// The field a serde error is about: "…: birth: invalid type …", "unknown field `nickname`",
-/// "missing field `names`".
+/// "missing field `names`", or the field a domain constructor named ("…: names[0]: field 'name':
+/// is empty", from `Name::new` through serde's `try_from`).
 fn field_of(message: &str) -> Option<String> {
     for marker in ["unknown field `", "missing field `"] {
         if let Some(rest) = message.split(marker).nth(1) {
@@ -88,7 +89,10 @@ fn field_of(message: &str) -> Option<String> {
         }
     }
     let detail = message.split("target type: ").nth(1)?;
-    let (path, _) = detail.split_once(": ")?;
+    let (path, rest) = detail.split_once(": ")?;
+    if let Some(field) = rest.strip_prefix("field '").and_then(|r| r.split('\'').next()) {
+        return Some(field.to_owned());
+    }
     (!path.contains(' ') && path != ".").then(|| path.to_owned())
 }
 

@@ -477,6 +477,138 @@ fn bad_bodies_are_4xx_and_write_nothing() {
     });
 }
 
+/// The malformed bodies an attacker's probe stored before (issue 17): each refused with 400 naming
+/// the field, on every backend, and nothing written.
+#[test]
+fn malformed_records_are_refused_naming_the_field() {
+    let config = ServerConfig {
+        max_body_bytes: 4 * 1024 * 1024,
+        ..ServerConfig::default()
+    };
+    on_every_backend(config, |label, s| async move {
+        let auth = [s.auth(Role::Admin)];
+        let with = |base: Value, path: &[&str], value: Value| {
+            let mut v = base;
+            let mut at = &mut v;
+            for key in path {
+                at = match key.parse::<usize>() {
+                    Ok(i) => &mut at[i],
+                    Err(_) => &mut at[*key],
+                };
+            }
+            *at = value;
+            v
+        };
+        let p = || person("X-1");
+        let cases: Vec<(&str, &str, Value, &str)> = vec![
+            (
+                "900,000-character name",
+                "/api/v1/persons",
+                with(p(), &["names", "0", "text"], json!("山".repeat(900_000))),
+                "name",
+            ),
+            (
+                "empty name",
+                "/api/v1/persons",
+                with(p(), &["names", "0", "text"], json!("  ")),
+                "name",
+            ),
+            (
+                "script <script>",
+                "/api/v1/persons",
+                with(p(), &["names", "0", "script"], json!("<script>alert(1)</script>")),
+                "script",
+            ),
+            (
+                "NUL in a name",
+                "/api/v1/persons",
+                with(p(), &["names", "0", "text"], json!("山田\u{0}太郎")),
+                "name",
+            ),
+            (
+                "escape in a note",
+                "/api/v1/persons",
+                with(
+                    p(),
+                    &["sources"],
+                    json!([{ "citation": "register", "note": "\u{1b}[31mred" }]),
+                ),
+                "sources.note",
+            ),
+            (
+                "900 KB citation",
+                "/api/v1/persons",
+                with(p(), &["sources"], json!([{ "citation": "c".repeat(900_000) }])),
+                "sources.citation",
+            ),
+            (
+                "year 0000",
+                "/api/v1/persons",
+                with(p(), &["birth"], json!("0000")),
+                "birth",
+            ),
+            (
+                "latitude 1000",
+                "/api/v1/persons",
+                with(
+                    p(),
+                    &["death_place"],
+                    json!({ "coordinates": { "lat": 1000.0, "lon": 129.7 } }),
+                ),
+                "lat",
+            ),
+            (
+                "longitude -999",
+                "/api/v1/sites",
+                with(site("S-X"), &["coordinates", "lon"], json!(-999.0)),
+                "lon",
+            ),
+            (
+                "negative precision",
+                "/api/v1/sites",
+                with(site("S-X"), &["coordinates", "precision_m"], json!(-5.0)),
+                "precision_m",
+            ),
+            (
+                "30,000-character notes",
+                "/api/v1/sites",
+                with(site("S-X"), &["notes"], json!("n".repeat(30_000))),
+                "notes",
+            ),
+            (
+                "5,000,000 buried",
+                "/api/v1/sites",
+                with(site("S-X"), &["estimated_count"], json!(5_000_000)),
+                "estimated_count",
+            ),
+            (
+                "a name on two lines",
+                "/api/v1/sites",
+                with(site("S-X"), &["names", "0", "text"], json!("Komu\nsan")),
+                "name",
+            ),
+        ];
+        for (name, path, body, field) in cases {
+            let bytes = body.to_string().into_bytes();
+            let (st, _, resp) = s.raw("POST", path, &auth, Some(&bytes)).await;
+            let v: Value = serde_json::from_slice(&resp).unwrap_or(Value::Null);
+            assert_eq!(st, 400, "{label}: {name}: {v}");
+            assert_eq!(v["field"].as_str(), Some(field), "{label}: {name}: {v}");
+        }
+        let (st, v) = s.call("GET", "/api/v1/persons?q=%00", Some(Role::Admin), None).await;
+        assert_eq!(
+            (st, v["field"].as_str()),
+            (400, Some("q")),
+            "{label}: NUL in a search: {v}"
+        );
+        assert_eq!(s.store.count_persons().await.unwrap(), 0, "{label}: nothing written");
+        assert!(
+            s.store.list_sites().await.unwrap().is_empty(),
+            "{label}: nothing written"
+        );
+    });
+}
+
 #[test]
 fn a_browser_signs_in_and_out() {
     on_every_backend(ServerConfig::default(), |label, s| async move {

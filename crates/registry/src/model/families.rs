@@ -33,6 +33,7 @@ impl Contacts {
         }
         if let Some(email) = &self.email {
             let ok = email.len() <= 254
+                && !email.chars().any(char::is_control)
                 && !email.chars().any(char::is_whitespace)
                 && email
                     .split_once('@')

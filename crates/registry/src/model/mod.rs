@@ -66,6 +66,11 @@ impl FromStr for PartialDate {
             return Err(format!("'{s}' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"));
         }
         let year = num(parts[0], "year")? as i32;
+        if year < 1000 {
+            return Err(format!(
+                "'{s}': year {year:04} is not a year of a record (1000 or later)"
+            ));
+        }
         let month = parts.get(1).map(|p| num(p, "month")).transpose()?.map(|m| m as u8);
         let day = parts.get(2).map(|p| num(p, "day")).transpose()?.map(|d| d as u8);
         if let Some(m) = month {
@@ -121,8 +126,10 @@ pub enum NameKind {
 }
 
 /// A name in one script: text, ISO 15924 script code (`Jpan`, `Hira`, `Kana`, `Latn`, `Kore`, `Hang`,
-/// `Cyrl`, …) and optionally a BCP 47 language tag.
+/// `Cyrl`, …) and optionally a BCP 47 language tag. Read from JSON through [`Name::new`], so that a
+/// request body is held to the same rules as every other way in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "NameFields")]
 pub struct Name {
     pub text: String,
     pub script: String,
@@ -131,16 +138,30 @@ pub struct Name {
     pub kind: NameKind,
 }
 
+/// A name as JSON has it, before [`Name::new`] checks it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NameFields {
+    text: String,
+    script: String,
+    #[serde(default)]
+    lang: Option<String>,
+    kind: NameKind,
+}
+
+impl TryFrom<NameFields> for Name {
+    type Error = FieldError;
+    fn try_from(f: NameFields) -> Result<Name, FieldError> {
+        Name::new(&f.text, &f.script, f.lang.as_deref(), f.kind)
+    }
+}
+
 impl Name {
-    /// A name; the script code must be four ASCII letters (ISO 15924), the text not empty.
+    /// A name; the script code must be four ASCII letters (ISO 15924), the text not empty, at most
+    /// 500 characters, on one line.
     pub fn new(text: &str, script: &str, lang: Option<&str>, kind: NameKind) -> Result<Name, FieldError> {
         let text = text.trim();
-        if text.is_empty() {
-            return Err(FieldError::new("name", "is empty"));
-        }
-        if text.chars().count() > 500 {
-            return Err(FieldError::new("name", "is longer than 500 characters"));
-        }
+        check_line("name", text, 500)?;
         if script.len() != 4 || !script.bytes().all(|b| b.is_ascii_alphabetic()) {
             return Err(FieldError::new(
                 "script",
@@ -243,13 +264,32 @@ impl PersonStatus {
     ];
 }
 
-/// A point on the map and how precisely it is known, in metres.
+/// A point on the map and how precisely it is known, in metres. Read from JSON through
+/// [`Coordinates::new`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "CoordinateFields")]
 pub struct Coordinates {
     pub lat: f64,
     pub lon: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision_m: Option<f64>,
+}
+
+/// Coordinates as JSON has them, before [`Coordinates::new`] checks them.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CoordinateFields {
+    lat: f64,
+    lon: f64,
+    #[serde(default)]
+    precision_m: Option<f64>,
+}
+
+impl TryFrom<CoordinateFields> for Coordinates {
+    type Error = FieldError;
+    fn try_from(f: CoordinateFields) -> Result<Coordinates, FieldError> {
+        Coordinates::new(f.lat, f.lon, f.precision_m)
+    }
 }
 
 impl Coordinates {
@@ -264,7 +304,7 @@ impl Coordinates {
             ));
         }
         if let Some(p) = precision_m {
-            if !(p >= 0.0 && p.is_finite()) {
+            if !(p >= 0.0 && p <= 1_000_000.0) {
                 return Err(FieldError::new(
                     "precision_m",
                     format!("{p} is not a distance in metres"),
@@ -292,16 +332,84 @@ pub struct Source {
     pub note: Option<String>,
 }
 
-/// What every record with names needs: an external id of 1–200 characters and at least one name.
+/// The most names a record holds (every script and variant of one person's name fits many times).
+pub const MAX_NAMES: usize = 50;
+/// The most sources a record cites.
+pub const MAX_SOURCES: usize = 100;
+/// Characters of a note or of a free-text field that may span lines.
+pub const MAX_NOTE_CHARS: usize = 20_000;
+
+/// What every record with names needs: an external id of 1–200 characters and 1 to [`MAX_NAMES`]
+/// names.
 fn check_key_and_names(external_id: &str, names: &[Name]) -> Result<(), FieldError> {
-    let id = external_id.trim();
-    if id.is_empty() || id.len() > 200 {
-        return Err(FieldError::new("external_id", "must be 1–200 characters"));
-    }
+    self::external_id(external_id)?;
     if names.is_empty() {
         return Err(FieldError::new("names", "at least one name is needed"));
     }
+    if names.len() > MAX_NAMES {
+        return Err(FieldError::new(
+            "names",
+            format!("{} names; at most {MAX_NAMES}", names.len()),
+        ));
+    }
     Ok(())
+}
+
+/// A place's name and sources' texts: on one line, not too long.
+fn check_place(field: &str, place: Option<&Place>) -> Result<(), FieldError> {
+    match place.and_then(|p| p.name.as_deref()) {
+        Some(name) => check_line(field, name, 500),
+        None => Ok(()),
+    }
+}
+
+fn check_sources(sources: &[Source]) -> Result<(), FieldError> {
+    if sources.len() > MAX_SOURCES {
+        return Err(FieldError::new(
+            "sources",
+            format!("{} sources; at most {MAX_SOURCES}", sources.len()),
+        ));
+    }
+    for s in sources {
+        check_text("sources.citation", &s.citation, 2_000)?;
+        if s.citation.trim().is_empty() {
+            return Err(FieldError::new("sources.citation", "is empty"));
+        }
+        if let Some(note) = &s.note {
+            check_text("sources.note", note, MAX_NOTE_CHARS)?;
+        }
+    }
+    Ok(())
+}
+
+/// Text of at most `max` characters with no control characters but line breaks and tabs (NUL and
+/// escape sequences never reach a page, a report or PostgreSQL, which refuses NUL in text).
+pub fn check_text(field: &str, value: &str, max: usize) -> Result<(), FieldError> {
+    if let Some(c) = value
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(FieldError::new(
+            field,
+            format!("holds the control character U+{:04X}", u32::from(c)),
+        ));
+    }
+    let n = value.chars().count();
+    if n > max {
+        return Err(FieldError::new(field, format!("is {n} characters long; at most {max}")));
+    }
+    Ok(())
+}
+
+/// [`check_text`] on one line, not empty once trimmed: names, ids, labels.
+pub fn check_line(field: &str, value: &str, max: usize) -> Result<(), FieldError> {
+    if value.trim().is_empty() {
+        return Err(FieldError::new(field, "is empty"));
+    }
+    if value.contains(['\n', '\r']) {
+        return Err(FieldError::new(field, "must be on one line"));
+    }
+    check_text(field, value, max)
 }
 
 /// A missing or deceased person, as submitted.
@@ -326,6 +434,8 @@ impl NewPerson {
     /// Checks what the types alone do not: an external id and at least one name.
     pub fn check(&self) -> Result<(), FieldError> {
         check_key_and_names(&self.external_id, &self.names)?;
+        check_place("death_place", self.death_place.as_ref())?;
+        check_sources(&self.sources)?;
         if let (Some(b), Some(d)) = (self.birth, self.death) {
             if d.year < b.year {
                 return Err(FieldError::new("death", format!("{d} is before the birth, {b}")));
@@ -378,6 +488,17 @@ pub struct NewSite {
 impl NewSite {
     pub fn check(&self) -> Result<(), FieldError> {
         check_key_and_names(&self.external_id, &self.names)?;
+        if let Some(notes) = &self.notes {
+            check_text("notes", notes, MAX_NOTE_CHARS)?;
+        }
+        if let Some(n) = self.estimated_count {
+            if n > 1_000_000 {
+                return Err(FieldError::new(
+                    "estimated_count",
+                    format!("{n} is more than 1,000,000 people"),
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -399,10 +520,7 @@ pub(crate) fn required_text(field: &str, value: &str, max: usize) -> Result<(), 
     if v.is_empty() {
         return Err(FieldError::new(field, "is empty"));
     }
-    if v.chars().count() > max {
-        return Err(FieldError::new(field, format!("is longer than {max} characters")));
-    }
-    Ok(())
+    check_text(field, v, max)
 }
 
 /// Optional text: when given, the same rules as [`required_text`].
@@ -416,7 +534,7 @@ pub(crate) fn external_id(value: &str) -> Result<(), FieldError> {
     if id.is_empty() || id.len() > 200 {
         return Err(FieldError::new("external_id", "must be 1–200 characters"));
     }
-    Ok(())
+    check_line("external_id", id, 200)
 }
 
 #[cfg(test)]

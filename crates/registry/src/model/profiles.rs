@@ -34,6 +34,9 @@ impl FromStr for ProfileKind {
 /// `/` (one allele: homozygous, or a partner lost to dropout; `-` for an allele known to be missing;
 /// off-ladder alleles as reported, `<6` or `>17`).
 /// Markers are kept sorted, so the JSON of a profile is always the same text.
+/// The most markers a profile holds (kits type 16 to 30 autosomal STRs, Y kits up to 27).
+pub const MAX_MARKERS: usize = 100;
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(try_from = "BTreeMap<String, String>", into = "BTreeMap<String, String>")]
 pub struct StrProfile(BTreeMap<String, String>);
@@ -60,6 +63,12 @@ impl StrProfile {
     ) -> Result<StrProfile, FieldError> {
         let mut out = BTreeMap::new();
         for (marker, genotype) in genotypes {
+            if out.len() == MAX_MARKERS {
+                return Err(FieldError::new(
+                    "str_profile",
+                    format!("more than {MAX_MARKERS} markers: no STR kit types that many"),
+                ));
+            }
             let marker = marker.as_ref().trim();
             if marker.is_empty() || marker.chars().count() > 64 || marker.chars().any(char::is_control) {
                 return Err(FieldError::new(
