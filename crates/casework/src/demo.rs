@@ -622,7 +622,8 @@ async fn write_remains(
 
 /// Proposes an identification for each sample whose best candidate has LR ≥ 10^4 and a posterior
 /// of at least 0.99, once per person, the way an analyst does: naming the candidate, the registry
-/// supplying the evidence. The posterior is the registry's one ([`registry::FLAT_PRIOR`]), the
+/// supplying the evidence. The posterior is the registry's one (`registry::one_in_n_posterior` under the
+/// candidate's 1/N prior: the persons believed buried at the site, else the missing screened), the
 /// figure the candidate page and the identification show. Returns (proposed, agreeing with the
 /// simulation's truth).
 async fn propose(

@@ -201,8 +201,9 @@ async fn run(store: &Store, job_id: i64, actor: &str, settings: Arc<MatchingSett
         .record_job_model(job_id, &provenance::model_record(&settings))
         .await?;
     let data = store.matching_data(actor, job_id).await?;
-    let total = (data.samples.len() * data.families.iter().map(|f| f.missing.len()).sum::<usize>()) as i64;
-    store.start_job(job_id, total).await?;
+    let missing = data.families.iter().map(|f| f.missing.len()).sum::<usize>() as i64;
+    let total = data.samples.len() as i64 * missing;
+    store.start_job(job_id, total, missing).await?;
     tracing::info!(
         samples = data.samples.len(),
         families = data.families.len(),
@@ -532,7 +533,7 @@ mod tests {
         let ((), log) = logged(async {
             let store = sqlite_store().await;
             let job = store.create_job("test", "matching").await.unwrap();
-            store.start_job(job.id, 10).await.unwrap();
+            store.start_job(job.id, 10, 10).await.unwrap();
             let (done, finished) = (Arc::new(AtomicU64::new(7)), Arc::new(AtomicBool::new(false)));
             let reporter = tokio::spawn(report_progress(store.clone(), job.id, done, finished.clone()));
             tokio::time::sleep(Duration::from_millis(1200)).await;
@@ -552,7 +553,7 @@ mod tests {
         let ((), log) = logged(async {
             let store = sqlite_store().await;
             let job = store.create_job("test", "matching").await.unwrap();
-            store.start_job(job.id, 10).await.unwrap();
+            store.start_job(job.id, 10, 10).await.unwrap();
             // A closed pool refuses every update, as a database gone away would.
             store.close().await;
             let (done, finished) = (Arc::new(AtomicU64::new(3)), Arc::new(AtomicBool::new(false)));

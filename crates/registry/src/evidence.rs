@@ -4,8 +4,9 @@
 //! sample, remains, references with their consent standing), and written with the identification in
 //! one transaction. A client can cite evidence; it can never supply it.
 //!
-//! The posterior of a candidate is computed here and only here ([`flat_posterior`] over the job's
-//! candidate samples for the member), so the candidate page, the proposal and the report agree.
+//! The posterior of a candidate is computed here and only here ([`one_in_n_posterior`] under the
+//! candidate's [`Prior`], 1/N), so the candidate page, the proposal and the report agree, and each
+//! prints the prior in the same words.
 
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, Row, Transaction};
@@ -19,8 +20,29 @@ use crate::store::{Store, StoreError};
 use crate::support::json;
 use crate::support::not_found;
 
-/// What the prior of [`flat_posterior`] is, in the words every page and report prints.
-pub const FLAT_PRIOR: &str = "equal over the job's candidate samples for this missing person and \"none of them\"";
+/// The prior probability that a candidate's sample is its missing person, 1/N, and what N counts:
+/// the persons believed buried at the sample's site (the site's estimated count) where the
+/// registry has that estimate, else the missing persons the job screened every sample against,
+/// else (jobs run before that was kept) the missing persons among the job's candidates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Prior {
+    pub n: i64,
+    /// The prior in the words every page and report prints.
+    pub words: String,
+}
+
+/// P(the sample is the missing person | LR) under the prior 1/`n`: `LR / (LR + n − 1)`, in logs so
+/// that huge LRs neither overflow nor print as 1 when they are not.
+pub fn one_in_n_posterior(log10_lr: f64, n: i64) -> f64 {
+    if log10_lr == f64::NEG_INFINITY {
+        return 0.0;
+    }
+    if n <= 1 {
+        return 1.0;
+    }
+    let ln_others = ((n - 1) as f64).ln();
+    1.0 / (1.0 + (ln_others - log10_lr * std::f64::consts::LN_10).exp())
+}
 
 words! {
     /// What an identification on other grounds than DNA rests on.
@@ -74,16 +96,6 @@ pub struct CitedReference {
     pub profile_sha256: String,
 }
 
-/// P(candidate `index` is the missing person | LRs), with equal prior weight on each of the
-/// `log10_lrs` and on "none of them" (LR 1): `LR_i / (1 + sum LR_j)`, computed in logs so that huge
-/// LRs do not overflow.
-pub fn flat_posterior(log10_lrs: &[f64], index: usize) -> f64 {
-    let ln10 = std::f64::consts::LN_10;
-    let logs: Vec<f64> = std::iter::once(0.0).chain(log10_lrs.iter().map(|l| l * ln10)).collect();
-    let max = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let sum: f64 = logs.iter().map(|l| (l - max).exp()).sum();
-    logs.get(index + 1).map_or(0.0, |l| (l - max).exp() / sum)
-}
 
 /// A refusal naming the field of the proposal whose evidence does not hold.
 fn unfounded(field: &str, message: impl Into<String>) -> StoreError {
@@ -123,31 +135,55 @@ impl Store {
         Ok(json.zip(sha256).map(|(json, sha256)| JobModel { json, sha256 }))
     }
 
-    /// The posterior of a candidate under [`FLAT_PRIOR`], from the job's stored candidates.
+    /// The posterior of a candidate under its [`Prior`], from what the registry stores.
     pub async fn candidate_posterior(&self, candidate_id: i64) -> Result<f64, StoreError> {
+        Ok(self.candidate_posterior_with_prior(candidate_id).await?.0)
+    }
+
+    /// The posterior of a candidate and the prior it is under.
+    pub async fn candidate_posterior_with_prior(&self, candidate_id: i64) -> Result<(f64, Prior), StoreError> {
         let mut conn = self.pool.acquire().await?;
         Self::posterior_of(&mut conn, candidate_id).await
     }
 
-    async fn posterior_of(conn: &mut sqlx::AnyConnection, candidate_id: i64) -> Result<f64, StoreError> {
-        let rows = sqlx::query(
-            "SELECT c.id, c.log10_lr FROM candidates c JOIN candidates me \
-             ON me.job_id = c.job_id AND me.member_id = c.member_id WHERE me.id = $1 ORDER BY c.id",
+    async fn posterior_of(conn: &mut sqlx::AnyConnection, candidate_id: i64) -> Result<(f64, Prior), StoreError> {
+        let row = sqlx::query(
+            "SELECT c.job_id, c.log10_lr, j.missing_screened, si.external_id AS site, si.estimated_count \
+             FROM candidates c JOIN jobs j ON j.id = c.job_id JOIN samples s ON s.id = c.sample_id \
+             JOIN remains r ON r.id = s.remains_id JOIN sites si ON si.id = r.site_id WHERE c.id = $1",
         )
         .bind(candidate_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut lrs = Vec::with_capacity(rows.len());
-        let mut index = None;
-        for (i, r) in rows.iter().enumerate() {
-            let id: i64 = r.try_get("id")?;
-            if id == candidate_id {
-                index = Some(i);
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| not_found("candidate", candidate_id))?;
+        let job_id: i64 = row.try_get("job_id")?;
+        let log10_lr: f64 = row.try_get("log10_lr")?;
+        let buried: Option<i64> = row.try_get("estimated_count")?;
+        let screened: Option<i64> = row.try_get("missing_screened")?;
+        let prior = match (buried.filter(|n| *n >= 1), screened.filter(|n| *n >= 1)) {
+            (Some(n), _) => {
+                let site: String = row.try_get("site")?;
+                Prior {
+                    n,
+                    words: format!("1/N, N = {n}: the persons believed buried at site {site} (its estimated count)"),
+                }
             }
-            lrs.push(r.try_get::<f64, _>("log10_lr")?);
-        }
-        let index = index.ok_or_else(|| not_found("candidate", candidate_id))?;
-        Ok(flat_posterior(&lrs, index))
+            (None, Some(n)) => Prior {
+                n,
+                words: format!("1/N, N = {n}: the missing persons job {job_id} screened every sample against"),
+            },
+            (None, None) => {
+                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(DISTINCT member_id) FROM candidates WHERE job_id = $1")
+                    .bind(job_id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                Prior {
+                    n,
+                    words: format!("1/N, N = {n}: the missing persons among job {job_id}'s candidates"),
+                }
+            }
+        };
+        Ok((one_in_n_posterior(log10_lr, prior.n), prior))
     }
 
     /// Proposes the identification a candidate supports, with the evidence the registry holds for
@@ -158,7 +194,7 @@ impl Store {
     pub async fn propose_from_candidate(&self, actor: &str, candidate_id: i64) -> Result<Identification, StoreError> {
         let mut tx = self.begin_write().await?;
         let cited = self.cite_candidate(&mut tx, candidate_id).await?;
-        let posterior = Self::posterior_of(&mut tx, candidate_id).await?;
+        let (posterior, prior) = Self::posterior_of(&mut tx, candidate_id).await?;
         let evidence = IdentificationEvidence {
             job_id: Some(cited.job_id),
             sample_id: Some(cited.sample_id),
@@ -167,7 +203,7 @@ impl Store {
             posterior,
             candidate_id: Some(candidate_id),
             log10_lr: Some(cited.log10_lr),
-            prior: Some(FLAT_PRIOR.to_owned()),
+            prior: Some(prior.words),
             model_sha256: Some(cited.model_sha256),
             references: cited.references.clone(),
         };
@@ -562,17 +598,22 @@ struct CitedCandidate {
 
 #[cfg(test)]
 mod tests {
-    use super::flat_posterior;
+    use super::one_in_n_posterior;
 
     #[test]
     fn posterior_against_direct_arithmetic() {
-        // LRs 100 and 10 with "none of them" at 1: 100 / 111 and 10 / 111.
-        assert!((flat_posterior(&[2.0, 1.0], 0) - 100.0 / 111.0).abs() < 1e-12);
-        assert!((flat_posterior(&[2.0, 1.0], 1) - 10.0 / 111.0).abs() < 1e-12);
-        // Huge LRs do not overflow; tiny ones do not vanish early.
-        assert!((flat_posterior(&[400.0], 0) - 1.0).abs() < 1e-12);
-        let p = flat_posterior(&[-300.0], 0);
+        // LR 100 with a prior of 1/11: 100 / (100 + 10).
+        assert!((one_in_n_posterior(2.0, 11) - 100.0 / 110.0).abs() < 1e-12);
+        // LR 1 is no evidence: the prior itself.
+        assert!((one_in_n_posterior(0.0, 300) - 1.0 / 300.0).abs() < 1e-15);
+        // Huge LRs do not overflow, and are not 1 before they are; tiny ones do not vanish early.
+        assert_eq!(one_in_n_posterior(400.0, 300), 1.0);
+        let near = one_in_n_posterior(10.0, 300);
+        assert!(near < 1.0 && (1.0 - near - 299e-10).abs() < 1e-14, "{near}");
+        let p = one_in_n_posterior(-300.0, 2);
         assert!((p / 1e-300 - 1.0).abs() < 1e-9, "{p}");
-        assert_eq!(flat_posterior(&[1.0], 5), 0.0, "an index past the list has no mass");
+        // One person who could be the sample; an excluded pairing.
+        assert_eq!(one_in_n_posterior(-2.0, 1), 1.0);
+        assert_eq!(one_in_n_posterior(f64::NEG_INFINITY, 300), 0.0);
     }
 }

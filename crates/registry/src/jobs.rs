@@ -133,13 +133,17 @@ impl Store {
         records("job", &rows)
     }
 
-    /// The job starts: `total` pairs to score.
-    pub async fn start_job(&self, id: i64, total: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE jobs SET status = $1, total = $2, done = 0, started_at = $3 WHERE id = $4")
-            .bind(JobStatus::Running.as_str())
-            .bind(total)
-            .bind(now_utc())
-            .bind(id)
+    /// The job starts: `total` pairs to score, every sample against `missing_screened` missing
+    /// persons (the N of its candidates' prior where a site has no estimate of its buried).
+    pub async fn start_job(&self, id: i64, total: i64, missing_screened: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE jobs SET status = $1, total = $2, done = 0, started_at = $3, missing_screened = $4 WHERE id = $5",
+        )
+        .bind(JobStatus::Running.as_str())
+        .bind(total)
+        .bind(now_utc())
+        .bind(missing_screened)
+        .bind(id)
             .execute(&self.pool)
             .await?;
         Ok(())

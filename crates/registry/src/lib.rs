@@ -65,7 +65,7 @@ with_store! {
     };
     pub use backup::known_sqlite_schema_version;
     pub use evidence::{
-        flat_posterior, CandidateInputs, CitedReference, DocumentaryGrounds, GroundsKind, JobModel, FLAT_PRIOR,
+        one_in_n_posterior, CandidateInputs, CitedReference, DocumentaryGrounds, GroundsKind, JobModel, Prior,
     };
     pub use handovers::{Channel, NewNotification, NewRepatriation, Notification, Repatriation};
     pub use identifications::{Identification, IdentificationStatus};

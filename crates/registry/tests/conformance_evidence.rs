@@ -6,9 +6,9 @@
 use registry::model::{Name, NameKind, NewPerson, NewSite, PartialDate, Sex, SiteStatus};
 use registry::testing::{execute_sql, on_every_backend};
 use registry::{
-    flat_posterior, sha256_hex, Channel, Consent, ConsentScope, Contacts, Decision, IdentificationStatus,
+    one_in_n_posterior, sha256_hex, Channel, Consent, ConsentScope, Contacts, Decision, IdentificationStatus,
     MarkerEvidence, NewCandidate, NewFamily, NewMember, NewNotification, NewReference, NewRemains, NewSample,
-    ProfileKind, ReferenceProfile, Role, SampleProfile, Store, StoreError, StrProfile, FLAT_PRIOR,
+    ProfileKind, ReferenceProfile, Role, SampleProfile, Store, StoreError, StrProfile,
 };
 
 /// The ids of a small case: family A (a mother with a reference, her missing son who is person
@@ -188,7 +188,8 @@ async fn finished_job(store: &Store, candidates: &[NewCandidate], model: bool) -
     if model {
         store.record_job_model(job.id, MODEL).await.unwrap();
     }
-    store.start_job(job.id, 1).await.unwrap();
+    // Every sample screened against 40 missing persons: the N of the prior (the site has no estimate).
+    store.start_job(job.id, 1, 40).await.unwrap();
     store.finish_job("lab", job.id, candidates).await.unwrap();
     let stored = store.list_candidates(job.id).await.unwrap();
     candidates
@@ -229,11 +230,17 @@ fn a_proposal_takes_every_figure_from_the_stored_candidate() {
         assert_eq!(evidence.candidate_id, Some(ids[0]));
         assert_eq!(evidence.log10_lr, Some(5.0));
         assert_eq!(evidence.lr, 1e5);
-        let posterior = flat_posterior(&[5.0, 1.0], 0);
+        let posterior = one_in_n_posterior(5.0, 40);
         assert_eq!(evidence.posterior, posterior, "{label}: the registry's one posterior");
-        assert_eq!(store.candidate_posterior(ids[0]).await.unwrap(), posterior);
-        assert!((posterior - 1e5 / (1.0 + 1e5 + 10.0)).abs() < 1e-15);
-        assert_eq!(evidence.prior.as_deref(), Some(FLAT_PRIOR));
+        let (again, prior) = store.candidate_posterior_with_prior(ids[0]).await.unwrap();
+        assert_eq!((again, prior.n), (posterior, 40));
+        assert!((posterior - 1e5 / (1e5 + 39.0)).abs() < 1e-15);
+        assert_eq!(evidence.prior.as_deref(), Some(prior.words.as_str()));
+        assert!(
+            prior.words.contains("N = 40") && prior.words.contains("screened"),
+            "{}",
+            prior.words
+        );
         assert_eq!(evidence.model_sha256.as_deref(), Some(sha256_hex(MODEL).as_str()));
         let cited = &evidence.references;
         assert_eq!(cited.len(), 1);

@@ -188,7 +188,7 @@ async fn created(s: &Running, path: &str, role: Role, body: Value) -> Value {
 async fn stored_candidate(s: &Running, sample: i64, family: i64, member: i64, reference: i64, log10_lr: f64) -> i64 {
     let job = s.store.create_job("setup", "matching").await.unwrap();
     s.store.record_job_model(job.id, r#"{"engine":"test"}"#).await.unwrap();
-    s.store.start_job(job.id, 1).await.unwrap();
+    s.store.start_job(job.id, 1, 1).await.unwrap();
     let candidate = registry::NewCandidate {
         sample_id: sample,
         family_id: family,

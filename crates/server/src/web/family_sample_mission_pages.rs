@@ -222,9 +222,9 @@ impl FamilyView {
                 ctx.t(i18n::identification_status(ident.status)).to_owned(),
                 evidence
                     .as_ref()
-                    .map(|e| i18n::lr_html(e.lr.log10()))
+                    .map(|e| i18n::lr_html(e.log10_lr.unwrap_or_else(|| e.lr.log10())))
                     .unwrap_or_default(),
-                evidence.map(|e| format!("{:.6}", e.posterior)).unwrap_or_default(),
+                evidence.map(|e| i18n::posterior_text(e.posterior)).unwrap_or_default(),
                 reviewers.join(", "),
             ]);
         }

@@ -173,7 +173,7 @@ messages! {
     Candidate => "Candidate", "候補";
     Lr => "Likelihood ratio (LR)", "尤度比（LR）";
     Posterior => "Posterior probability", "事後確率";
-    PosteriorNote => "Equal prior over this job's candidate samples for the missing person and “none of them”.", "この行方不明者に対する本ジョブの候補試料と「いずれでもない」に等しい事前確率を置いた値。";
+    PosteriorNote => "prior", "事前確率";
     JointPosterior => "Joint posterior", "同時事後確率";
     JointPosteriorNote => "Over every assignment of the samples and families that this job's candidates with LR ≥ 100 connect to this pair (several missing members, or samples matching several families); pairings with LR below 100 outside the hypotheses; flat prior over assignments.", "本ジョブのLR 100以上の候補がこの組に結び付ける試料と家族のすべての割り当てにわたる値（複数の行方不明者、または複数の家族に一致する試料）。LR 100未満の組は仮説の外。割り当てに一様な事前確率を置く。";
     JointBound => "posterior mass not enumerated at most", "列挙されなかった事後確率の上限";
@@ -409,6 +409,18 @@ pub fn number(n: i64) -> String {
 }
 
 /// A likelihood ratio from its log10, as HTML: "3.16 × 10<sup>9</sup>", or plainly when small.
+/// A posterior as every page prints it: six decimals, and never "1.000000" or "0.000000" for one
+/// that is not exactly that.
+pub fn posterior_text(p: f64) -> String {
+    match p {
+        p if p > 0.999_999 && p < 1.0 => "> 0.999999".to_owned(),
+        p if p >= 1.0 => "1".to_owned(),
+        p if p > 0.0 && p < 0.000_001 => "< 0.000001".to_owned(),
+        p if p <= 0.0 => "0".to_owned(),
+        p => format!("{p:.6}"),
+    }
+}
+
 pub fn lr_html(log10_lr: f64) -> String {
     if log10_lr == f64::NEG_INFINITY {
         return "0".to_owned();

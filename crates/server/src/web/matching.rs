@@ -177,12 +177,13 @@ struct CandidateCase {
     person_id: Option<i64>,
     active_references: Vec<i64>,
     posterior: f64,
+    prior: registry::Prior,
 }
 
 async fn candidate_case(s: &AppState, ctx: &Ctx, id: i64) -> Result<CandidateCase, PageError> {
     let candidate = PageError::found(s.store.get_candidate(id).await?, "candidate", id)?;
     // The registry's posterior: the one the identification stores and every page shows.
-    let posterior = s.store.candidate_posterior(id).await?;
+    let (posterior, prior) = s.store.candidate_posterior_with_prior(id).await?;
     let member = s.store.get_member(candidate.data.member_id).await?;
     let active_references = if ctx.may(Permission::ReadReferences) {
         s.store
@@ -199,6 +200,7 @@ async fn candidate_case(s: &AppState, ctx: &Ctx, id: i64) -> Result<CandidateCas
         person_id: member.and_then(|m| m.data.person_id),
         active_references,
         posterior,
+        prior,
         candidate,
     })
 }
@@ -297,14 +299,15 @@ pub(crate) async fn candidate(
     }
     let _ = write!(
         body,
-        r#"<dt>{}</dt><dd><a href="/samples/{sid}">{sid}</a></dd><dt>{}</dt><dd><a href="/families/{fid}">{fid}</a></dd><dt>{}</dt><dd class="lr">{}</dd><dt>{}</dt><dd class="posterior">{:.6} <span class="muted">{}</span></dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><a href="/jobs/{job}">#{job}</a></dd></dl>"#,
+        r#"<dt>{}</dt><dd><a href="/samples/{sid}">{sid}</a></dd><dt>{}</dt><dd><a href="/families/{fid}">{fid}</a></dd><dt>{}</dt><dd class="lr">{}</dd><dt>{}</dt><dd class="posterior">{} <span class="muted">({}: {})</span></dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><a href="/jobs/{job}">#{job}</a></dd></dl>"#,
         ctx.t(Msg::Sample),
         ctx.t(Msg::Family),
         ctx.t(Msg::Lr),
         i18n::lr_html(c.data.log10_lr),
         ctx.t(Msg::Posterior),
-        case.posterior,
+        i18n::posterior_text(case.posterior),
         ctx.t(Msg::PosteriorNote),
+        esc(&case.prior.words),
         ctx.t(Msg::Exclusions),
         c.data.exclusions,
         ctx.t(Msg::Job),
