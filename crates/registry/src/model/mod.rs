@@ -304,7 +304,7 @@ impl Coordinates {
             ));
         }
         if let Some(p) = precision_m {
-            if !(p >= 0.0 && p <= 1_000_000.0) {
+            if !(0.0..=1_000_000.0).contains(&p) {
                 return Err(FieldError::new(
                     "precision_m",
                     format!("{p} is not a distance in metres"),
