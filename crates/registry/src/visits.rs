@@ -98,6 +98,21 @@ impl Store {
                 return Err(not_found(entity, id));
             }
         }
+        // One request per family and site: a second would put the family on the plan twice (and
+        // once made the planner fail); the first is amended instead.
+        let existing: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM visit_requests WHERE family_id = $1 AND site_id = $2")
+                .bind(r.family_id)
+                .bind(r.site_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(existing) = existing {
+            return Err(StoreError::Duplicate {
+                entity: "visit request",
+                field: "site_id",
+                value: format!("{} (request {existing} of family {})", r.site_id, r.family_id),
+            });
+        }
         let at = now_utc();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO visit_requests (family_id, site_id, visitors, mobility, notes, created_by, created_at) \

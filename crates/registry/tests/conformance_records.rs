@@ -993,6 +993,12 @@ fn visit_requests_and_itineraries_are_kept_and_replanned_by_version() {
         assert!(matches!(e, StoreError::NotFound { entity: "site", .. }), "{label}: {e}");
         let r = store.create_visit_request("liaison", &request(2)).await.unwrap();
         assert_eq!(r.data.notes.as_deref(), Some("two in their eighties"));
+        // The same family asking again for the same site is refused, not planned twice.
+        let e = store.create_visit_request("liaison", &request(3)).await.unwrap_err();
+        assert!(
+            matches!(e, StoreError::Duplicate { entity: "visit request", field: "site_id", .. }),
+            "{label}: {e}"
+        );
         assert_eq!(
             store.list_visit_requests(None).await.unwrap(),
             vec![r.clone()],
