@@ -11,7 +11,7 @@ use crate::{anchor, input_error, key};
 /// `--db`, and so is a key other than the one the registry's audit log is signed with.
 pub async fn open(url: &str) -> Result<Store> {
     let store = open_without_key(url).await?;
-    match registry_key(url)? {
+    match registry_key(url, true)? {
         Some(key) => store.with_audit_key(key).await.map_err(|e| match e {
             registry::StoreError::KeyMismatch { .. } => input_error!("{url}: {e}"),
             other => anyhow::Error::new(other).context(format!("opening {url} with its key")),
@@ -24,7 +24,9 @@ pub async fn open(url: &str) -> Result<Store> {
 /// recording the key with a registry that has none (checking must not sign what it checks).
 pub async fn open_to_check(url: &str) -> Result<Store> {
     let store = open_without_key(url).await?;
-    Ok(match registry_key(url)? {
+    // A registry checked where its key is not (a copy on read-only media) is checked without it,
+    // and the report says the signatures were not checked: no key is made for it.
+    Ok(match registry_key(url, false)? {
         Some(key) => store.checking_with(key),
         None => store,
     })
@@ -38,11 +40,15 @@ async fn open_without_key(url: &str) -> Result<Store> {
 }
 
 /// The key of the registry at `url`: for a SQLite file the environment's or the key file beside
-/// it (made, mode 0600, if there is none); for PostgreSQL only the environment's
+/// it (made, mode 0600, if there is none and `create`); for PostgreSQL only the environment's
 /// (`HOMEWARD_KEY`, `HOMEWARD_KEY_FILE`); none for an in-memory database.
-pub fn registry_key(url: &str) -> Result<Option<SecretKey>> {
+pub fn registry_key(url: &str, create: bool) -> Result<Option<SecretKey>> {
     if let Some(file) = crate::backup::sqlite_file(url) {
-        return Ok(Some(key::load_or_create(&file)?.0));
+        return Ok(if create {
+            Some(key::load_or_create(&file)?.0)
+        } else {
+            key::load(&file)?.map(|(key, _)| key)
+        });
     }
     Ok(key::load_from_env()?.map(|(key, _)| key))
 }
