@@ -89,6 +89,38 @@ impl AuditAnchor {
     }
 }
 
+/// Writes `entries` (chained already) in multi-row INSERTs inside `tx`.
+pub(crate) async fn insert_entries(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    entries: &[AuditEntry],
+) -> Result<(), StoreError> {
+    for chunk in entries.chunks(backend.batch_rows(11)) {
+        let values = crate::backend::values_sql(backend, chunk.len(), 11, "");
+        let sql = format!(
+            "INSERT INTO audit (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash, \
+             content_hash) VALUES {values}"
+        );
+        let mut q = sqlx::query(&sql);
+        for e in chunk {
+            q = q
+                .bind(e.seq)
+                .bind(&e.at)
+                .bind(&e.actor)
+                .bind(&e.action)
+                .bind(&e.entity)
+                .bind(&e.entity_id)
+                .bind(&e.before)
+                .bind(&e.after)
+                .bind(&e.prev_hash)
+                .bind(&e.hash)
+                .bind(&e.content_hash);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// What an entry's MAC covers: its place and its hash (which covers every field and the chain).
 fn entry_mac_message(seq: i64, hash: &str) -> Vec<u8> {
     format!("homeward audit entry\n{seq}\n{hash}").into_bytes()
@@ -184,23 +216,7 @@ impl Store {
             hash: String::new(),
         };
         entry.hash = entry.compute_hash();
-        sqlx::query(
-            "INSERT INTO audit (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash, content_hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(entry.seq)
-        .bind(&entry.at)
-        .bind(&entry.actor)
-        .bind(&entry.action)
-        .bind(&entry.entity)
-        .bind(&entry.entity_id)
-        .bind(&entry.before)
-        .bind(&entry.after)
-        .bind(&entry.prev_hash)
-        .bind(&entry.hash)
-        .bind(&entry.content_hash)
-        .execute(&mut **tx)
-        .await?;
+        insert_entries(tx, self.backend, std::slice::from_ref(&entry)).await?;
         sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
             .bind(&entry.hash)
             .execute(&mut **tx)
@@ -317,30 +333,7 @@ impl Store {
             prev_hash = e.hash.clone();
             entries.push(e);
         }
-        let backend: Backend = self.backend;
-        for chunk in entries.chunks(backend.batch_rows(11)) {
-            let values = crate::backend::values_sql(backend, chunk.len(), 11, "");
-            let sql = format!(
-                "INSERT INTO audit (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash, \
-                 content_hash) VALUES {values}"
-            );
-            let mut q = sqlx::query(&sql);
-            for e in chunk {
-                q = q
-                    .bind(e.seq)
-                    .bind(&e.at)
-                    .bind(&e.actor)
-                    .bind(&e.action)
-                    .bind(&e.entity)
-                    .bind(&e.entity_id)
-                    .bind(&e.before)
-                    .bind(&e.after)
-                    .bind(&e.prev_hash)
-                    .bind(&e.hash)
-                    .bind(&e.content_hash);
-            }
-            q.execute(&mut **tx).await?;
-        }
+        insert_entries(tx, self.backend, &entries).await?;
         sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
             .bind(seq)
             .bind(&prev_hash)

@@ -232,24 +232,8 @@ pub async fn rewrite_audit(store: &Store, edit: impl FnOnce(&mut Vec<AuditEntry>
         e.prev_hash = prev_hash.clone();
         e.hash = e.compute_hash();
         prev_hash = e.hash.clone();
-        sqlx::query(
-            "INSERT INTO audit (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash, \
-             content_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(e.seq)
-        .bind(&e.at)
-        .bind(&e.actor)
-        .bind(&e.action)
-        .bind(&e.entity)
-        .bind(&e.entity_id)
-        .bind(&e.before)
-        .bind(&e.after)
-        .bind(&e.prev_hash)
-        .bind(&e.hash)
-        .bind(&e.content_hash)
-        .execute(&mut *tx)
-        .await?;
     }
+    crate::audit::insert_entries(&mut tx, store.backend(), &entries).await?;
     for (seq, mac) in macs {
         sqlx::query("INSERT INTO audit_macs (seq, mac) VALUES ($1, $2)")
             .bind(seq)

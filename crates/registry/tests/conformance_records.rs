@@ -996,7 +996,14 @@ fn visit_requests_and_itineraries_are_kept_and_replanned_by_version() {
         // The same family asking again for the same site is refused, not planned twice.
         let e = store.create_visit_request("liaison", &request(3)).await.unwrap_err();
         assert!(
-            matches!(e, StoreError::Duplicate { entity: "visit request", field: "site_id", .. }),
+            matches!(
+                e,
+                StoreError::Duplicate {
+                    entity: "visit request",
+                    field: "site_id",
+                    ..
+                }
+            ),
             "{label}: {e}"
         );
         assert_eq!(
