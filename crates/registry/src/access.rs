@@ -155,7 +155,11 @@ pub fn check_new_password(username: &str, password: &str) -> Result<(), FieldErr
         return refuse("a password must not contain the user name");
     }
     let n = chars.len();
-    if (1..=n / 2).any(|unit| n % unit == 0 && chars.chunks(unit).all(|c| c == &chars[..unit])) {
+    let repeats = |unit: usize| {
+        let mut pieces = chars.chunks_exact(unit);
+        pieces.all(|c| c == &chars[..unit]) && pieces.remainder().is_empty()
+    };
+    if (1..=n / 2).any(repeats) {
         return refuse("a password must not be one piece repeated");
     }
     let reversed: String = lower.chars().rev().collect();

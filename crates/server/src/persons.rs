@@ -5,7 +5,6 @@
 use axum::extract::State;
 use axum::Json;
 use registry::model::{NewPerson, NewSite, Person, PersonStatus, Site};
-use registry::User;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -176,8 +175,4 @@ pub(crate) async fn audit_verify(State(s): State<AppState>) -> Result<Json<Value
         "intact": report.first_broken.is_none(),
         "first_broken": report.first_broken.map(|(seq, why)| json!({ "seq": seq, "reason": why })),
     })))
-}
-
-pub(crate) async fn list_users(State(s): State<AppState>) -> Result<Json<Vec<User>>, ApiError> {
-    Ok(Json(s.store.list_users().await?))
 }
