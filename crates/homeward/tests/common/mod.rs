@@ -225,9 +225,15 @@ pub struct Served {
 
 impl Served {
     pub fn start(db_url: &str) -> Served {
+        Served::start_with(db_url, &[])
+    }
+
+    /// As [`Served::start`], with `env` (`HOMEWARD_*` settings) in the server's environment.
+    pub fn start_with(db_url: &str, env: &[(&str, &str)]) -> Served {
         use std::io::BufRead;
         let mut child = homeward()
             .args(["serve", "--listen", "127.0.0.1:0", "--db", db_url])
+            .envs(env.iter().copied())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("homeward serve starts");

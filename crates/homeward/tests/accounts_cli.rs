@@ -1,0 +1,210 @@
+//! `homeward user …` and `homeward token …` through the built binary: the password rules, an
+//! administrator's account commands (each audited), named expiring tokens, and unlocking an account
+//! the running server locked.
+
+mod common;
+use common::{bad_input, homeward, ok, run, stderr, stdout, with_store, Scratch, Served};
+
+const PASSWORD: &str = "a long enough password";
+
+/// `homeward user add` with `password` on standard input.
+fn add_user(db: &str, username: &str, role: &str, password: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = homeward()
+        .args([
+            "user",
+            "add",
+            "--username",
+            username,
+            "--role",
+            role,
+            "--password-stdin",
+            "--db",
+            db,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The row of `username` in `homeward user list`.
+fn listed(db: &str, username: &str) -> Vec<String> {
+    let out = run(["user", "list", "--db", db]);
+    ok(&out);
+    stdout(&out)
+        .lines()
+        .map(|l| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+        .find(|cols| cols[0] == username)
+        .unwrap_or_default()
+}
+
+#[test]
+fn weak_passwords_are_refused_by_user_add_naming_the_password() {
+    let d = Scratch::new("weak-passwords");
+    let db = d.db_url();
+    for weak in [
+        "aaaaaaaaaa",
+        "password12",
+        "          ",
+        "1234567890",
+        "password1234",
+        "aiko1946aiko",
+    ] {
+        let err = bad_input(&add_user(&db, "aiko", "viewer", weak));
+        assert!(err.contains("password"), "{weak:?}: {err}");
+    }
+    ok(&add_user(&db, "aiko", "viewer", PASSWORD));
+}
+
+#[test]
+fn an_administrator_disables_enables_and_changes_roles_from_the_command_line() {
+    let d = Scratch::new("user-commands");
+    let db = d.db_url();
+    ok(&add_user(&db, "aiko", "family-liaison", PASSWORD));
+    assert_eq!(&listed(&db, "aiko")[1..4], ["family-liaison", "no", "no"]);
+    let token = run(["token", "create", "--username", "aiko", "--db", &db]);
+    ok(&token);
+    let token = stdout(&token).trim().to_owned();
+    let err = ok(&run(["user", "disable", "--username", "aiko", "--db", &db]));
+    assert!(err.contains("disabled"), "{err}");
+    assert_eq!(listed(&db, "aiko")[2], "yes");
+    with_store(&db, async |store| {
+        assert!(
+            store.user_for_token(&token).await.unwrap().is_none(),
+            "the token stopped"
+        );
+    });
+    ok(&run(["user", "enable", "--username", "aiko", "--db", &db]));
+    ok(&run([
+        "user",
+        "set-role",
+        "--username",
+        "aiko",
+        "--role",
+        "reviewer",
+        "--db",
+        &db,
+    ]));
+    assert_eq!(&listed(&db, "aiko")[1..3], ["reviewer", "no"]);
+    let err = bad_input(&run([
+        "user",
+        "set-role",
+        "--username",
+        "aiko",
+        "--role",
+        "chief",
+        "--db",
+        &db,
+    ]));
+    assert!(err.contains("--role"), "{err}");
+    let err = bad_input(&run(["user", "disable", "--username", "nobody", "--db", &db]));
+    assert!(err.contains("nobody"), "{err}");
+    with_store(&db, async |store| {
+        let entries = store.audit_entries(0, 1000).await.unwrap();
+        for action in ["disable", "enable", "set-role"] {
+            let e = entries.iter().find(|e| e.action == action).unwrap();
+            assert_eq!((e.actor.as_str(), e.entity_id.as_str()), ("cli", "aiko"), "{action}");
+        }
+    });
+}
+
+#[test]
+fn tokens_are_named_expire_and_are_revoked_from_the_command_line() {
+    let d = Scratch::new("token-commands");
+    let db = d.db_url();
+    ok(&add_user(&db, "aiko", "lab-analyst", PASSWORD));
+    let out = run([
+        "token",
+        "create",
+        "--username",
+        "aiko",
+        "--name",
+        "nightly export",
+        "--days",
+        "7",
+        "--db",
+        &db,
+    ]);
+    let err = ok(&out);
+    let token = stdout(&out).trim().to_owned();
+    assert!(token.starts_with("hw_"), "{token}");
+    assert!(err.contains("nightly export") && err.contains("expires 20"), "{err}");
+    let list = run(["token", "list", "--username", "aiko", "--db", &db]);
+    ok(&list);
+    let text = stdout(&list);
+    assert!(text.contains("nightly export") && !text.contains(&token), "{text}");
+    let id = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    for days in ["0", "91"] {
+        let err = bad_input(&run([
+            "token",
+            "create",
+            "--username",
+            "aiko",
+            "--days",
+            days,
+            "--db",
+            &db,
+        ]));
+        assert!(err.contains("--days"), "{days}: {err}");
+    }
+    ok(&run(["token", "revoke", "--id", &id, "--db", &db]));
+    let text = stdout(&run(["token", "list", "--db", &db]));
+    assert_eq!(text.lines().count(), 1, "only the header is left: {text}");
+    bad_input(&run(["token", "revoke", "--id", &id, "--db", &db]));
+}
+
+/// `POST /api/v1/session` on the served registry: the status code.
+fn sign_in(addr: &str, password: &str) -> u16 {
+    use std::io::{Read, Write};
+    let body = serde_json::json!({ "username": "aiko", "password": password }).to_string();
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nConnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response[9..12].parse().unwrap()
+}
+
+#[test]
+fn an_account_the_server_locked_is_unlocked_from_the_command_line() {
+    let d = Scratch::new("unlock");
+    let db = d.db_url();
+    ok(&add_user(&db, "aiko", "viewer", PASSWORD));
+    let server = Served::start_with(
+        &db,
+        &[("HOMEWARD_LOCKOUT_AFTER", "3"), ("HOMEWARD_SIGN_IN_DELAY_MS", "0")],
+    );
+    let statuses: Vec<u16> = (0..3)
+        .map(|_| sign_in(&server.addr, "not the password at all"))
+        .collect();
+    assert_eq!(statuses, [401, 401, 423]);
+    assert_eq!(
+        sign_in(&server.addr, PASSWORD),
+        423,
+        "locked: the right password is refused"
+    );
+    assert_eq!(listed(&db, "aiko")[3], "yes");
+    let out = run(["user", "unlock", "--username", "aiko", "--db", &db]);
+    assert!(ok(&out).contains("unlocked"), "{}", stderr(&out));
+    assert_eq!(sign_in(&server.addr, PASSWORD), 200);
+}
