@@ -1,6 +1,8 @@
 //! `homeward user add|list|disable|enable|set-role|unlock` and `homeward token
 //! create|list|revoke`: the registry's accounts and API tokens, the same store methods the API's
-//! administrators call (each change audited by the registry).
+//! administrators call (each change audited by the registry under the user of `--as`). Account
+//! commands need `ManageUsers`; a user lists, creates and revokes their own tokens. On a registry
+//! without users the first one added must be an administrator.
 
 use std::io::Read;
 
@@ -8,11 +10,9 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 use registry::{Role, StoreError, TokenInfo};
 
-use crate::db::DbArg;
+use crate::db::RegistryArg;
 use casework::input_error;
-
-/// Who the registry records as the actor of these commands.
-const ACTOR: &str = "cli";
+use server::Permission::ManageUsers;
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -28,26 +28,26 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
         #[command(flatten)]
-        db: DbArg,
+        db: RegistryArg,
     },
     /// Every user: role, disabled, locked by failed sign-ins.
     List {
         #[command(flatten)]
-        db: DbArg,
+        db: RegistryArg,
     },
     /// Disable a user: every session and token of theirs stops at once.
     Disable {
         #[arg(long)]
         username: String,
         #[command(flatten)]
-        db: DbArg,
+        db: RegistryArg,
     },
     /// Enable a disabled user (who signs in afresh: their old tokens are gone).
     Enable {
         #[arg(long)]
         username: String,
         #[command(flatten)]
-        db: DbArg,
+        db: RegistryArg,
     },
     /// Change a user's role.
     SetRole {
@@ -57,14 +57,14 @@ pub enum UserCommand {
         #[arg(long)]
         role: String,
         #[command(flatten)]
-        db: DbArg,
+        db: RegistryArg,
     },
     /// Unlock an account locked by failed sign-ins.
     Unlock {
         #[arg(long)]
         username: String,
         #[command(flatten)]
-        db: DbArg,
+        db: RegistryArg,
     },
 }
 
@@ -81,21 +81,21 @@ pub enum TokenCommand {
         #[arg(long)]
         days: Option<u32>,
         #[command(flatten)]
-        db: DbArg,
+        db: RegistryArg,
     },
     /// API tokens and sessions (never the tokens themselves): one user's, or everyone's.
     List {
         #[arg(long)]
         username: Option<String>,
         #[command(flatten)]
-        db: DbArg,
+        db: RegistryArg,
     },
     /// Revoke a token or session by its id (from `token list`).
     Revoke {
         #[arg(long)]
         id: i64,
         #[command(flatten)]
-        db: DbArg,
+        db: RegistryArg,
     },
 }
 
@@ -128,14 +128,28 @@ pub fn user(cmd: &UserCommand) -> Result<()> {
                 .read_to_string(&mut password)
                 .context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
-            let u = db.with_store(|store| async move {
-                store.add_user(ACTOR, username, role, &password).await.map_err(refused)
+            let u = db.run_as(&[], |store, acting| async move {
+                if acting.setting_up() {
+                    if role != Role::Admin {
+                        return Err(input_error!(
+                            "--role: the registry has no users yet; the first one must be an admin"
+                        ));
+                    }
+                } else {
+                    acting.require(ManageUsers)?;
+                }
+                store
+                    .add_user(&acting.name, username, role, &password)
+                    .await
+                    .map_err(refused)
             })?;
             eprintln!("user '{}' added with role {}", u.username, u.role);
             Ok(())
         }
         UserCommand::List { db } => {
-            let accounts = db.with_store(|store| async move { store.user_accounts().await.map_err(refused) })?;
+            let accounts = db.run_as(&[ManageUsers], |store, _| async move {
+                store.user_accounts().await.map_err(refused)
+            })?;
             println!(
                 "{:<24} {:<16} {:<9} {:<7} created",
                 "username", "role", "disabled", "locked"
@@ -154,9 +168,12 @@ pub fn user(cmd: &UserCommand) -> Result<()> {
         }
         UserCommand::Disable { username, db } | UserCommand::Enable { username, db } => {
             let disable = matches!(cmd, UserCommand::Disable { .. });
-            db.with_store(
-                |store| async move { store.set_user_disabled(ACTOR, username, disable).await.map_err(refused) },
-            )?;
+            db.run_as(&[ManageUsers], |store, acting| async move {
+                store
+                    .set_user_disabled(&acting.name, username, disable)
+                    .await
+                    .map_err(refused)
+            })?;
             let done = if disable {
                 "disabled; every session and token of theirs is revoked"
             } else {
@@ -167,13 +184,16 @@ pub fn user(cmd: &UserCommand) -> Result<()> {
         }
         UserCommand::SetRole { username, role: r, db } => {
             let role = role(r)?;
-            db.with_store(|store| async move { store.set_user_role(ACTOR, username, role).await.map_err(refused) })?;
+            db.run_as(&[ManageUsers], |store, acting| async move {
+                store.set_user_role(&acting.name, username, role).await.map_err(refused)
+            })?;
             eprintln!("user '{username}' now has role {role}");
             Ok(())
         }
         UserCommand::Unlock { username, db } => {
-            let was_locked =
-                db.with_store(|store| async move { store.unlock_user(ACTOR, username).await.map_err(refused) })?;
+            let was_locked = db.run_as(&[ManageUsers], |store, acting| async move {
+                store.unlock_user(&acting.name, username).await.map_err(refused)
+            })?;
             if was_locked {
                 eprintln!("user '{username}' unlocked");
             } else {
@@ -205,9 +225,12 @@ pub fn token(cmd: &TokenCommand) -> Result<()> {
             if days == 0 || days > max {
                 return Err(input_error!("--days: a token lasts 1 to {max} days (token_days)"));
             }
-            let (info, token) = db.with_store(|store| async move {
+            let (info, token) = db.run_as(&[], |store, acting| async move {
+                if acting.name != *username {
+                    acting.require(ManageUsers)?;
+                }
                 store
-                    .create_api_token(ACTOR, username, name, days)
+                    .create_api_token(&acting.name, username, name, days)
                     .await
                     .map_err(refused)
             })?;
@@ -222,8 +245,12 @@ pub fn token(cmd: &TokenCommand) -> Result<()> {
             Ok(())
         }
         TokenCommand::List { username, db } => {
-            let tokens =
-                db.with_store(|store| async move { store.list_tokens(username.as_deref()).await.map_err(refused) })?;
+            let tokens = db.run_as(&[], |store, acting| async move {
+                if username.as_deref() != Some(acting.name.as_str()) {
+                    acting.require(ManageUsers)?;
+                }
+                store.list_tokens(username.as_deref()).await.map_err(refused)
+            })?;
             println!(
                 "{:<6} {:<24} {:<8} {:<24} {:<25} expires",
                 "id", "username", "kind", "name", "created"
@@ -234,8 +261,11 @@ pub fn token(cmd: &TokenCommand) -> Result<()> {
             Ok(())
         }
         TokenCommand::Revoke { id, db } => {
-            let info =
-                db.with_store(|store| async move { store.revoke_token_id(ACTOR, *id, None).await.map_err(refused) })?;
+            // An administrator revokes anyone's; a user only their own (another's is not found).
+            let info = db.run_as(&[], |store, acting| async move {
+                let owner = (!acting.may(ManageUsers)).then_some(acting.name.as_str());
+                store.revoke_token_id(&acting.name, *id, owner).await.map_err(refused)
+            })?;
             eprintln!("token {} of {} ({}) revoked", info.id, info.username, info.kind);
             Ok(())
         }

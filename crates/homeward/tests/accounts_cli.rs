@@ -1,13 +1,14 @@
 //! `homeward user …` and `homeward token …` through the built binary: the password rules, an
-//! administrator's account commands (each audited), named expiring tokens, and unlocking an account
-//! the running server locked.
+//! administrator's account commands (each audited under the user of `--as`), named expiring tokens,
+//! unlocking an account the running server locked, and the permission table applied to `--as`.
 
 mod common;
 use common::{bad_input, homeward, ok, run, stderr, stdout, with_store, Scratch, Served};
 
 const PASSWORD: &str = "a long enough password";
 
-/// `homeward user add` with `password` on standard input.
+/// `homeward user add` with `password` on standard input, as the administrator `root` (the
+/// registry's first user, an admin as it must be: see [`with_root`]).
 fn add_user(db: &str, username: &str, role: &str, password: &str) -> std::process::Output {
     use std::io::Write;
     let mut child = homeward()
@@ -21,6 +22,8 @@ fn add_user(db: &str, username: &str, role: &str, password: &str) -> std::proces
             "--password-stdin",
             "--db",
             db,
+            "--as",
+            "root",
         ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -36,9 +39,40 @@ fn add_user(db: &str, username: &str, role: &str, password: &str) -> std::proces
     child.wait_with_output().unwrap()
 }
 
+/// A scratch registry whose first user is the administrator `root`.
+fn with_root(name: &str) -> (Scratch, String) {
+    use std::io::Write;
+    let d = Scratch::new(name);
+    let db = d.db_url();
+    let mut child = homeward()
+        .args([
+            "user",
+            "add",
+            "--username",
+            "root",
+            "--role",
+            "admin",
+            "--password-stdin",
+            "--db",
+            &db,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"the administrator's own phrase\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    (d, db)
+}
+
 /// The row of `username` in `homeward user list`.
 fn listed(db: &str, username: &str) -> Vec<String> {
-    let out = run(["user", "list", "--db", db]);
+    let out = run(["user", "list", "--db", db, "--as", "root"]);
     ok(&out);
     stdout(&out)
         .lines()
@@ -49,8 +83,7 @@ fn listed(db: &str, username: &str) -> Vec<String> {
 
 #[test]
 fn weak_passwords_are_refused_by_user_add_naming_the_password() {
-    let d = Scratch::new("weak-passwords");
-    let db = d.db_url();
+    let (_d, db) = with_root("weak-passwords");
     for weak in [
         "aaaaaaaaaa",
         "password12",
@@ -67,14 +100,22 @@ fn weak_passwords_are_refused_by_user_add_naming_the_password() {
 
 #[test]
 fn an_administrator_disables_enables_and_changes_roles_from_the_command_line() {
-    let d = Scratch::new("user-commands");
-    let db = d.db_url();
+    let (_d, db) = with_root("user-commands");
     ok(&add_user(&db, "aiko", "family-liaison", PASSWORD));
     assert_eq!(&listed(&db, "aiko")[1..4], ["family-liaison", "no", "no"]);
-    let token = run(["token", "create", "--username", "aiko", "--db", &db]);
+    let token = run(["token", "create", "--username", "aiko", "--db", &db, "--as", "root"]);
     ok(&token);
     let token = stdout(&token).trim().to_owned();
-    let err = ok(&run(["user", "disable", "--username", "aiko", "--db", &db]));
+    let err = ok(&run([
+        "user",
+        "disable",
+        "--username",
+        "aiko",
+        "--db",
+        &db,
+        "--as",
+        "root",
+    ]));
     assert!(err.contains("disabled"), "{err}");
     assert_eq!(listed(&db, "aiko")[2], "yes");
     with_store(&db, async |store| {
@@ -83,7 +124,16 @@ fn an_administrator_disables_enables_and_changes_roles_from_the_command_line() {
             "the token stopped"
         );
     });
-    ok(&run(["user", "enable", "--username", "aiko", "--db", &db]));
+    ok(&run([
+        "user",
+        "enable",
+        "--username",
+        "aiko",
+        "--db",
+        &db,
+        "--as",
+        "root",
+    ]));
     ok(&run([
         "user",
         "set-role",
@@ -93,6 +143,8 @@ fn an_administrator_disables_enables_and_changes_roles_from_the_command_line() {
         "reviewer",
         "--db",
         &db,
+        "--as",
+        "root",
     ]));
     assert_eq!(&listed(&db, "aiko")[1..3], ["reviewer", "no"]);
     let err = bad_input(&run([
@@ -104,23 +156,33 @@ fn an_administrator_disables_enables_and_changes_roles_from_the_command_line() {
         "chief",
         "--db",
         &db,
+        "--as",
+        "root",
     ]));
     assert!(err.contains("--role"), "{err}");
-    let err = bad_input(&run(["user", "disable", "--username", "nobody", "--db", &db]));
+    let err = bad_input(&run([
+        "user",
+        "disable",
+        "--username",
+        "nobody",
+        "--db",
+        &db,
+        "--as",
+        "root",
+    ]));
     assert!(err.contains("nobody"), "{err}");
     with_store(&db, async |store| {
         let entries = store.audit_entries(0, 1000).await.unwrap();
         for action in ["disable", "enable", "set-role"] {
             let e = entries.iter().find(|e| e.action == action).unwrap();
-            assert_eq!((e.actor.as_str(), e.entity_id.as_str()), ("cli", "aiko"), "{action}");
+            assert_eq!((e.actor.as_str(), e.entity_id.as_str()), ("root", "aiko"), "{action}");
         }
     });
 }
 
 #[test]
 fn tokens_are_named_expire_and_are_revoked_from_the_command_line() {
-    let d = Scratch::new("token-commands");
-    let db = d.db_url();
+    let (_d, db) = with_root("token-commands");
     ok(&add_user(&db, "aiko", "lab-analyst", PASSWORD));
     let out = run([
         "token",
@@ -133,12 +195,14 @@ fn tokens_are_named_expire_and_are_revoked_from_the_command_line() {
         "7",
         "--db",
         &db,
+        "--as",
+        "root",
     ]);
     let err = ok(&out);
     let token = stdout(&out).trim().to_owned();
     assert!(token.starts_with("hw_"), "{token}");
     assert!(err.contains("nightly export") && err.contains("expires 20"), "{err}");
-    let list = run(["token", "list", "--username", "aiko", "--db", &db]);
+    let list = run(["token", "list", "--username", "aiko", "--db", &db, "--as", "root"]);
     ok(&list);
     let text = stdout(&list);
     assert!(text.contains("nightly export") && !text.contains(&token), "{text}");
@@ -160,13 +224,15 @@ fn tokens_are_named_expire_and_are_revoked_from_the_command_line() {
             days,
             "--db",
             &db,
+            "--as",
+            "root",
         ]));
         assert!(err.contains("--days"), "{days}: {err}");
     }
-    ok(&run(["token", "revoke", "--id", &id, "--db", &db]));
-    let text = stdout(&run(["token", "list", "--db", &db]));
+    ok(&run(["token", "revoke", "--id", &id, "--db", &db, "--as", "root"]));
+    let text = stdout(&run(["token", "list", "--db", &db, "--as", "root"]));
     assert_eq!(text.lines().count(), 1, "only the header is left: {text}");
-    bad_input(&run(["token", "revoke", "--id", &id, "--db", &db]));
+    bad_input(&run(["token", "revoke", "--id", &id, "--db", &db, "--as", "root"]));
 }
 
 /// `POST /api/v1/session` on the served registry: the status code.
@@ -187,8 +253,7 @@ fn sign_in(addr: &str, password: &str) -> u16 {
 
 #[test]
 fn an_account_the_server_locked_is_unlocked_from_the_command_line() {
-    let d = Scratch::new("unlock");
-    let db = d.db_url();
+    let (_d, db) = with_root("unlock");
     ok(&add_user(&db, "aiko", "viewer", PASSWORD));
     let server = Served::start_with(
         &db,
@@ -204,7 +269,82 @@ fn an_account_the_server_locked_is_unlocked_from_the_command_line() {
         "locked: the right password is refused"
     );
     assert_eq!(listed(&db, "aiko")[3], "yes");
-    let out = run(["user", "unlock", "--username", "aiko", "--db", &db]);
+    let out = run(["user", "unlock", "--username", "aiko", "--db", &db, "--as", "root"]);
     assert!(ok(&out).contains("unlocked"), "{}", stderr(&out));
     assert_eq!(sign_in(&server.addr, PASSWORD), 200);
+}
+
+#[test]
+fn commands_run_as_a_named_user_checked_against_the_permission_table() {
+    let (_d, db) = with_root("acting");
+    ok(&add_user(&db, "vera", "viewer", PASSWORD));
+    ok(&add_user(&db, "aiko", "family-liaison", PASSWORD));
+    // Once the registry has users, a command must say who runs it.
+    let err = bad_input(&run(["export", "sites", "--db", &db]));
+    assert!(err.contains("--as USER") && err.contains("HOMEWARD_USER"), "{err}");
+    let err = bad_input(&run(["export", "sites", "--db", &db, "--as", "ghost"]));
+    assert!(err.contains("no user 'ghost'"), "{err}");
+    ok(&run(["export", "sites", "--db", &db, "--as", "vera"]));
+    // The API's table: a viewer may not read persons, a liaison may; neither manages users.
+    let err = bad_input(&run(["export", "persons", "--db", &db, "--as", "vera"]));
+    assert!(err.contains("viewer may not"), "{err}");
+    ok(&run(["export", "persons", "--db", &db, "--as", "aiko"]));
+    let err = bad_input(&run(["user", "list", "--db", &db, "--as", "aiko"]));
+    assert!(err.contains("family-liaison may not"), "{err}");
+    let err = bad_input(&run(["audit", "verify", "--db", &db, "--as", "aiko"]));
+    assert!(err.contains("may not"), "{err}");
+    ok(&run(["audit", "verify", "--db", &db, "--as", "root"]));
+    // HOMEWARD_USER says the same as --as.
+    let out = common::output(
+        homeward()
+            .args(["export", "persons", "--db", &db])
+            .env("HOMEWARD_USER", "vera"),
+    );
+    assert!(bad_input(&out).contains("viewer may not"));
+    // One's own tokens without ManageUsers, nobody else's.
+    ok(&run([
+        "token",
+        "create",
+        "--username",
+        "aiko",
+        "--db",
+        &db,
+        "--as",
+        "aiko",
+    ]));
+    let err = bad_input(&run([
+        "token",
+        "create",
+        "--username",
+        "vera",
+        "--db",
+        &db,
+        "--as",
+        "aiko",
+    ]));
+    assert!(err.contains("may not"), "{err}");
+    let list = stdout(&run([
+        "token",
+        "list",
+        "--username",
+        "aiko",
+        "--db",
+        &db,
+        "--as",
+        "aiko",
+    ]));
+    assert_eq!(list.lines().count(), 2, "{list}");
+    // A disabled user runs nothing.
+    ok(&run([
+        "user",
+        "disable",
+        "--username",
+        "aiko",
+        "--db",
+        &db,
+        "--as",
+        "root",
+    ]));
+    let err = bad_input(&run(["export", "persons", "--db", &db, "--as", "aiko"]));
+    assert!(err.contains("disabled"), "{err}");
 }

@@ -391,6 +391,12 @@ impl Store {
         Ok(if locked { SignIn::Locked } else { SignIn::Refused })
     }
 
+    /// Whether any user exists (a registry being set up has none).
+    pub async fn has_users(&self) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT id FROM users LIMIT 1").fetch_optional(&self.pool).await?;
+        Ok(row.is_some())
+    }
+
     /// Every account with its state, by id.
     pub async fn user_accounts(&self) -> Result<Vec<UserAccount>, StoreError> {
         let rows = sqlx::query(&format!("{ACCOUNTS} ORDER BY u.id")).fetch_all(&self.pool).await?;
