@@ -7,66 +7,23 @@ use common::{bad_input, homeward, ok, run, stderr, stdout, with_store, Scratch, 
 
 const PASSWORD: &str = "a long enough password";
 
-/// `homeward user add` with `password` on standard input, as the administrator `root` (the
-/// registry's first user, an admin as it must be: see [`with_root`]).
+/// `homeward user add` as the administrator `root` (the registry's first user, an admin as it
+/// must be: see [`with_root`]).
 fn add_user(db: &str, username: &str, role: &str, password: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = homeward()
-        .args([
-            "user",
-            "add",
-            "--username",
-            username,
-            "--role",
-            role,
-            "--password-stdin",
-            "--db",
-            db,
-            "--as",
-            "root",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{password}\n").as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    common::add_user(db, username, role, password, &["--as", "root"])
 }
 
 /// A scratch registry whose first user is the administrator `root`.
 fn with_root(name: &str) -> (Scratch, String) {
-    use std::io::Write;
     let d = Scratch::new(name);
     let db = d.db_url();
-    let mut child = homeward()
-        .args([
-            "user",
-            "add",
-            "--username",
-            "root",
-            "--role",
-            "admin",
-            "--password-stdin",
-            "--db",
-            &db,
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"the administrator's own phrase\n")
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    ok(&common::add_user(
+        &db,
+        "root",
+        "admin",
+        "the administrator's own phrase",
+        &[],
+    ));
     (d, db)
 }
 

@@ -220,19 +220,29 @@ fn specimens(text: &str) -> Specimens {
         .collect()
 }
 
-fn export(d: &Scratch) -> String {
-    let out = run([
+/// `homeward export cmf` of `d`'s registry, as `user` if given.
+fn export_as(d: &Scratch, user: Option<&str>) -> Output {
+    let db = d.db_url();
+    let mut args = vec![
         "export",
         "cmf",
         "--db",
-        &d.db_url(),
+        db.as_str(),
         "--source-lab",
         "HWLAB0001",
         "--destination-ori",
         "NDIS0000",
         "--user",
         "ANALYST1",
-    ]);
+    ];
+    if let Some(u) = user {
+        args.extend(["--as", u]);
+    }
+    run(&args)
+}
+
+fn export(d: &Scratch) -> String {
+    let out = export_as(d, None);
     ok(&out);
     String::from_utf8(out.stdout).unwrap()
 }
@@ -280,22 +290,7 @@ fn an_export_as_a_viewer_is_refused_and_as_a_lab_analyst_is_audited_under_that_u
             .await
             .unwrap();
     });
-    let cmf = |user: &str| {
-        run([
-            "export",
-            "cmf",
-            "--db",
-            &d.db_url(),
-            "--source-lab",
-            "HWLAB0001",
-            "--destination-ori",
-            "NDIS0000",
-            "--user",
-            "ANALYST1",
-            "--as",
-            user,
-        ])
-    };
+    let cmf = |user: &str| export_as(&d, Some(user));
     let before = d.audit_entries();
     let out = cmf("vera");
     assert_eq!(out.status.code(), Some(2));

@@ -2,7 +2,7 @@
 //! PostgreSQL when `HOMEWARD_TEST_POSTGRES_URL` is set).
 
 mod common;
-use common::{arg, bad_input, homeward, json, ok, run, stdout, with_store, Scratch, Served};
+use common::{arg, bad_input, json, ok, run, stdout, with_store, Scratch, Served};
 
 const GOOD: &str =
     "external_id,name,name_script,name_lang,name_kana,name_latin,sex,birth,death,death_place,death_lat,death_lon,source
@@ -84,30 +84,7 @@ fn users_tokens_and_the_server_from_the_command_line() {
     let db = d.db_url();
     // The registry's first user must be an administrator; then users are added as one.
     let add = |username: &str, role: &str, extra: &[&str]| {
-        let mut child = homeward()
-            .args([
-                "user",
-                "add",
-                "--username",
-                username,
-                "--role",
-                role,
-                "--password-stdin",
-                "--db",
-                &db,
-            ])
-            .args(extra)
-            .stdin(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"a long enough password\n")
-            .unwrap();
-        child.wait_with_output().unwrap()
+        common::add_user(&db, username, role, "a long enough password", extra)
     };
     assert!(bad_input(&add("kenji", "reviewer", &[])).contains("first one must be an admin"));
     ok(&add("root", "admin", &[]));

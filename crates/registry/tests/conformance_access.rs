@@ -12,6 +12,11 @@ const QUICK: SignInPolicy = SignInPolicy {
     first_delay_ms: 5,
 };
 
+/// Adds `username` with `role` and [`PASSWORD`].
+async fn add(store: &Store, username: &str, role: Role) {
+    store.add_user("setup", username, role, PASSWORD).await.unwrap();
+}
+
 async fn entries(store: &Store, action: &str, entity_id: &str) -> Vec<AuditEntry> {
     store
         .audit_entries(0, 10_000)
@@ -42,10 +47,7 @@ async fn wrong_attempt(store: &Store, name: &str, address: &str) -> SignIn {
 #[test]
 fn failures_are_throttled_then_the_account_locks_until_an_admin_unlocks_it() {
     on_every_backend(|label, store| async move {
-        store
-            .add_user("setup", "aiko", Role::FamilyLiaison, PASSWORD)
-            .await
-            .unwrap();
+        add(&store, "aiko", Role::FamilyLiaison).await;
         // Three failures are answered at once; the fourth attempt must wait.
         for i in 0..3 {
             let answer = store
@@ -117,10 +119,7 @@ fn failures_are_throttled_then_the_account_locks_until_an_admin_unlocks_it() {
 #[test]
 fn an_unknown_name_is_throttled_and_locked_like_a_known_one() {
     on_every_backend(|label, store| async move {
-        store
-            .add_user("setup", "kenji", Role::Reviewer, PASSWORD)
-            .await
-            .unwrap();
+        add(&store, "kenji", Role::Reviewer).await;
         let policy = SignInPolicy {
             lockout_after: 4,
             first_delay_ms: 1,
@@ -164,10 +163,7 @@ fn an_unknown_name_is_throttled_and_locked_like_a_known_one() {
 #[test]
 fn an_address_with_many_failures_is_throttled_whatever_the_name() {
     on_every_backend(|label, store| async move {
-        store
-            .add_user("setup", "kenji", Role::Reviewer, PASSWORD)
-            .await
-            .unwrap();
+        add(&store, "kenji", Role::Reviewer).await;
         let policy = SignInPolicy {
             lockout_after: 10,
             first_delay_ms: 60_000,
@@ -202,11 +198,8 @@ fn an_address_with_many_failures_is_throttled_whatever_the_name() {
 #[test]
 fn a_disabled_user_loses_every_session_and_token_at_once() {
     on_every_backend(|label, store| async move {
-        store.add_user("setup", "root", Role::Admin, PASSWORD).await.unwrap();
-        store
-            .add_user("setup", "aiko", Role::FamilyLiaison, PASSWORD)
-            .await
-            .unwrap();
+        add(&store, "root", Role::Admin).await;
+        add(&store, "aiko", Role::FamilyLiaison).await;
         let session = store
             .create_token("aiko", "aiko", "session", Some("2999-01-01T00:00:00.000Z"))
             .await
@@ -270,14 +263,8 @@ fn a_disabled_user_loses_every_session_and_token_at_once() {
 #[test]
 fn api_tokens_are_named_expire_and_are_revoked_by_their_owner() {
     on_every_backend(|label, store| async move {
-        store
-            .add_user("setup", "aiko", Role::FamilyLiaison, PASSWORD)
-            .await
-            .unwrap();
-        store
-            .add_user("setup", "kenji", Role::Reviewer, PASSWORD)
-            .await
-            .unwrap();
+        add(&store, "aiko", Role::FamilyLiaison).await;
+        add(&store, "kenji", Role::Reviewer).await;
         let (info, token) = store
             .create_api_token("aiko", "aiko", "  nightly export ", 90)
             .await
