@@ -728,3 +728,78 @@ fn connections_past_the_cap_wait_until_one_closes() {
         assert!(started.elapsed() < Duration::from_millis(500), "{label}");
     });
 }
+
+#[test]
+fn every_route_refuses_bad_expired_revoked_and_disabled_users_credentials() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        let store = &s.store;
+        let expired = store
+            .create_token("setup", "aiko", "api", Some("2000-01-01T00:00:00.000Z"))
+            .await
+            .unwrap();
+        let (info, revoked) = store.create_api_token("setup", "aiko", "old script", 30).await.unwrap();
+        store.revoke_token_id("setup", info.id, None).await.unwrap();
+        store.add_user("setup", "gone", Role::Admin, PASSWORD).await.unwrap();
+        let session = store
+            .create_token("gone", "gone", "session", Some("2999-01-01T00:00:00.000Z"))
+            .await
+            .unwrap();
+        let (_, api) = store.create_api_token("gone", "gone", "nightly", 30).await.unwrap();
+        store.set_user_disabled("root", "gone", true).await.unwrap();
+        let credentials = [
+            ("no", None),
+            ("a bad token", Some("Bearer hw_0000".to_owned())),
+            ("an expired token", Some(format!("Bearer {expired}"))),
+            ("a revoked token", Some(format!("Bearer {revoked}"))),
+            ("a disabled user's token", Some(format!("Bearer {api}"))),
+            ("a disabled user's session", Some(format!("homeward_session={session}"))),
+        ];
+        let mut checked = 0;
+        for (table, r) in ROUTES
+            .iter()
+            .map(|r| ("api", r))
+            .chain(PAGES.iter().map(|r| ("page", r)))
+        {
+            if r.public {
+                continue;
+            }
+            let path = r
+                .path
+                .replace("{id}", "1")
+                .replace("{username}", "aiko")
+                .replace("{*file}", "x");
+            for (what, credential) in &credentials {
+                let header = match credential {
+                    Some(c) if c.starts_with("Bearer") => vec![("authorization", c.as_str())],
+                    Some(c) => vec![("cookie", c.as_str())],
+                    None => vec![],
+                };
+                let body = (r.method != "GET").then_some("{}");
+                let reply = s.http(r.method, &path, &header, body).await;
+                let expected = if table == "api" { 401 } else { 303 };
+                assert_eq!(
+                    reply.status, expected,
+                    "{label}: {} {path} with {what} credentials",
+                    r.method
+                );
+                if table == "page" {
+                    assert_eq!(reply.header("location"), Some("/signin"), "{label}: {path}");
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 400, "{label}: {checked}");
+        // Nothing was done under any of them.
+        let accounts = s.json("GET", "/api/v1/users", &s.admin, None).await.json();
+        let aiko = accounts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["username"] == "aiko")
+            .unwrap();
+        assert_eq!(
+            (aiko["disabled"].clone(), aiko["role"].clone()),
+            (json!(false), json!("family-liaison"))
+        );
+    });
+}
