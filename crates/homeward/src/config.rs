@@ -19,6 +19,7 @@ pub struct FileConfig {
     pub session_hours: Option<u64>,
     pub frequencies: Option<PathBuf>,
     pub public_url: Option<String>,
+    pub behind_proxy: Option<bool>,
     pub lockout_after: Option<u64>,
     pub sign_in_delay_ms: Option<u64>,
     pub token_days: Option<u64>,
@@ -39,6 +40,8 @@ pub struct Settings {
     pub frequencies: Option<PathBuf>,
     /// Where users reach the server (`https://…`: cookies are `Secure`).
     pub public_url: Option<String>,
+    /// A reverse proxy in front: clients' addresses from its `X-Forwarded-For`.
+    pub behind_proxy: bool,
     /// Failed sign-ins after which an account is locked until an administrator unlocks it.
     pub lockout_after: u64,
     /// The first delay after repeated failed sign-ins, doubling with each further failure.
@@ -60,6 +63,7 @@ impl Default for Settings {
             session_hours: 12,
             frequencies: None,
             public_url: None,
+            behind_proxy: false,
             lockout_after: 10,
             sign_in_delay_ms: 1000,
             token_days: 90,
@@ -95,6 +99,7 @@ pub fn load(explicit: Option<&PathBuf>, env: impl Fn(&str) -> Option<String>) ->
         s.max_body_bytes = f.max_body_bytes.unwrap_or(s.max_body_bytes);
         s.frequencies = f.frequencies.or(s.frequencies);
         s.public_url = f.public_url.or(s.public_url);
+        s.behind_proxy = f.behind_proxy.unwrap_or(s.behind_proxy);
         for (key, value) in [
             ("session_hours", f.session_hours),
             ("lockout_after", f.lockout_after),
@@ -121,6 +126,17 @@ pub fn load(explicit: Option<&PathBuf>, env: impl Fn(&str) -> Option<String>) ->
     }
     if let Some(v) = env("HOMEWARD_PUBLIC_URL") {
         s.public_url = Some(v);
+    }
+    if let Some(v) = env("HOMEWARD_BEHIND_PROXY") {
+        s.behind_proxy = match v.trim() {
+            "true" | "1" | "yes" => true,
+            "false" | "0" | "no" => false,
+            _ => {
+                return Err(input_error!(
+                    "environment variable HOMEWARD_BEHIND_PROXY: '{v}' is not true or false"
+                ))
+            }
+        };
     }
     let number = |key: &str, v: String| -> Result<u64> {
         v.trim()
@@ -189,6 +205,7 @@ impl Settings {
             session_hours: self.session_hours,
             matching: None,
             public_url: self.public_url.clone(),
+            behind_proxy: self.behind_proxy,
             sign_in: server::SignInPolicy {
                 lockout_after: self.lockout_after.min(u64::from(u32::MAX)) as u32,
                 first_delay_ms: self.sign_in_delay_ms,
@@ -227,6 +244,7 @@ mod tests {
                 frequencies: None,
                 // Commented out in the example: no public address by default.
                 public_url: None,
+                behind_proxy: Some(d.behind_proxy),
                 lockout_after: Some(d.lockout_after),
                 sign_in_delay_ms: Some(d.sign_in_delay_ms),
                 token_days: Some(d.token_days),

@@ -94,13 +94,26 @@ pub(crate) fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// The client's IP address, from the connection (`serve` puts it in the request's extensions);
-/// none when the router is driven without a socket (tests).
+/// The client's IP address: the connection's peer (`serve` puts it in the request's extensions),
+/// or behind a reverse proxy (`ServerConfig::behind_proxy`) the last address of
+/// `X-Forwarded-For`, the one the proxy appended; none when the router is driven without a socket
+/// (tests) or the header is missing or not an address.
 pub(crate) struct ClientAddr(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
+        if s.config.behind_proxy {
+            let forwarded = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .last()
+                .and_then(|a| a.trim().parse().ok());
+            return Ok(ClientAddr(forwarded));
+        }
         Ok(ClientAddr(
             parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()),
         ))

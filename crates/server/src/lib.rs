@@ -60,6 +60,9 @@ pub struct ServerConfig {
     /// The address users reach the server at (`https://…` behind a TLS proxy): with https the
     /// session cookie is `Secure`.
     pub public_url: Option<String>,
+    /// Behind a reverse proxy: the client's address (for the sign-in throttle) is the last one of
+    /// `X-Forwarded-For`, which the proxy appends, not the connection's (the proxy's).
+    pub behind_proxy: bool,
     /// Throttling and lockout of failed sign-ins.
     pub sign_in: SignInPolicy,
     /// How long a new API token lasts, in days, and the longest a client may ask for.
@@ -75,6 +78,7 @@ impl Default for ServerConfig {
             session_hours: 12,
             matching: None,
             public_url: None,
+            behind_proxy: false,
             sign_in: SignInPolicy::default(),
             token_days: 90,
             connections: ConnectionLimits::default(),

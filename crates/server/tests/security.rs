@@ -803,3 +803,48 @@ fn every_route_refuses_bad_expired_revoked_and_disabled_users_credentials() {
         );
     });
 }
+
+#[test]
+fn behind_a_proxy_clients_are_throttled_by_their_forwarded_address() {
+    let config = ServerConfig {
+        behind_proxy: true,
+        sign_in: SignInPolicy {
+            lockout_after: 10,
+            first_delay_ms: 60_000,
+        },
+        ..ServerConfig::default()
+    };
+    on_every_backend(config, |label, s| async move {
+        let attempt = |name: String, from: &'static str, password: &'static str| {
+            let s = &s;
+            async move {
+                let body = json!({ "username": name, "password": password }).to_string();
+                // A client's own X-Forwarded-For comes first; the proxy appends the real address.
+                let forwarded = format!("198.51.100.1, {from}");
+                s.http(
+                    "POST",
+                    "/api/v1/session",
+                    &[("x-forwarded-for", &forwarded)],
+                    Some(&body),
+                )
+                .await
+                .status
+            }
+        };
+        for i in 0..20 {
+            let st = attempt(format!("guess{i}"), "203.0.113.5", "not the password at all").await;
+            assert_eq!(st, 401, "{label}: attempt {i}");
+        }
+        assert_eq!(attempt("aiko".into(), "203.0.113.5", PASSWORD).await, 429, "{label}");
+        assert_eq!(
+            attempt("aiko".into(), "203.0.113.6", PASSWORD).await,
+            200,
+            "{label}: another client"
+        );
+        let failed = s.audited("sign-in-failed", "guess0").await;
+        assert!(
+            failed[0]["after"].as_str().unwrap().contains("203.0.113.5"),
+            "{label}: {failed:?}"
+        );
+    });
+}
