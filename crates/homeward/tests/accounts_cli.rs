@@ -27,9 +27,14 @@ fn with_root(name: &str) -> (Scratch, String) {
     (d, db)
 }
 
+/// `homeward ARGS… --db DB --as USER`.
+fn cli(db: &str, user: &str, args: &[&str]) -> std::process::Output {
+    common::output(homeward().args(args).args(["--db", db, "--as", user]))
+}
+
 /// The row of `username` in `homeward user list`.
 fn listed(db: &str, username: &str) -> Vec<String> {
-    let out = run(["user", "list", "--db", db, "--as", "root"]);
+    let out = cli(db, "root", &["user", "list"]);
     ok(&out);
     stdout(&out)
         .lines()
@@ -60,19 +65,10 @@ fn an_administrator_disables_enables_and_changes_roles_from_the_command_line() {
     let (_d, db) = with_root("user-commands");
     ok(&add_user(&db, "aiko", "family-liaison", PASSWORD));
     assert_eq!(&listed(&db, "aiko")[1..4], ["family-liaison", "no", "no"]);
-    let token = run(["token", "create", "--username", "aiko", "--db", &db, "--as", "root"]);
+    let token = cli(&db, "root", &["token", "create", "--username", "aiko"]);
     ok(&token);
     let token = stdout(&token).trim().to_owned();
-    let err = ok(&run([
-        "user",
-        "disable",
-        "--username",
-        "aiko",
-        "--db",
-        &db,
-        "--as",
-        "root",
-    ]));
+    let err = ok(&cli(&db, "root", &["user", "disable", "--username", "aiko"]));
     assert!(err.contains("disabled"), "{err}");
     assert_eq!(listed(&db, "aiko")[2], "yes");
     with_store(&db, async |store| {
@@ -81,52 +77,20 @@ fn an_administrator_disables_enables_and_changes_roles_from_the_command_line() {
             "the token stopped"
         );
     });
-    ok(&run([
-        "user",
-        "enable",
-        "--username",
-        "aiko",
-        "--db",
+    ok(&cli(&db, "root", &["user", "enable", "--username", "aiko"]));
+    ok(&cli(
         &db,
-        "--as",
         "root",
-    ]));
-    ok(&run([
-        "user",
-        "set-role",
-        "--username",
-        "aiko",
-        "--role",
-        "reviewer",
-        "--db",
-        &db,
-        "--as",
-        "root",
-    ]));
+        &["user", "set-role", "--username", "aiko", "--role", "reviewer"],
+    ));
     assert_eq!(&listed(&db, "aiko")[1..3], ["reviewer", "no"]);
-    let err = bad_input(&run([
-        "user",
-        "set-role",
-        "--username",
-        "aiko",
-        "--role",
-        "chief",
-        "--db",
+    let err = bad_input(&cli(
         &db,
-        "--as",
         "root",
-    ]));
+        &["user", "set-role", "--username", "aiko", "--role", "chief"],
+    ));
     assert!(err.contains("--role"), "{err}");
-    let err = bad_input(&run([
-        "user",
-        "disable",
-        "--username",
-        "nobody",
-        "--db",
-        &db,
-        "--as",
-        "root",
-    ]));
+    let err = bad_input(&cli(&db, "root", &["user", "disable", "--username", "nobody"]));
     assert!(err.contains("nobody"), "{err}");
     with_store(&db, async |store| {
         let entries = store.audit_entries(0, 1000).await.unwrap();
@@ -141,25 +105,25 @@ fn an_administrator_disables_enables_and_changes_roles_from_the_command_line() {
 fn tokens_are_named_expire_and_are_revoked_from_the_command_line() {
     let (_d, db) = with_root("token-commands");
     ok(&add_user(&db, "aiko", "lab-analyst", PASSWORD));
-    let out = run([
-        "token",
-        "create",
-        "--username",
-        "aiko",
-        "--name",
-        "nightly export",
-        "--days",
-        "7",
-        "--db",
+    let out = cli(
         &db,
-        "--as",
         "root",
-    ]);
+        &[
+            "token",
+            "create",
+            "--username",
+            "aiko",
+            "--name",
+            "nightly export",
+            "--days",
+            "7",
+        ],
+    );
     let err = ok(&out);
     let token = stdout(&out).trim().to_owned();
     assert!(token.starts_with("hw_"), "{token}");
     assert!(err.contains("nightly export") && err.contains("expires 20"), "{err}");
-    let list = run(["token", "list", "--username", "aiko", "--db", &db, "--as", "root"]);
+    let list = cli(&db, "root", &["token", "list", "--username", "aiko"]);
     ok(&list);
     let text = stdout(&list);
     assert!(text.contains("nightly export") && !text.contains(&token), "{text}");
@@ -172,24 +136,17 @@ fn tokens_are_named_expire_and_are_revoked_from_the_command_line() {
         .unwrap()
         .to_owned();
     for days in ["0", "91"] {
-        let err = bad_input(&run([
-            "token",
-            "create",
-            "--username",
-            "aiko",
-            "--days",
-            days,
-            "--db",
+        let err = bad_input(&cli(
             &db,
-            "--as",
             "root",
-        ]));
+            &["token", "create", "--username", "aiko", "--days", days],
+        ));
         assert!(err.contains("--days"), "{days}: {err}");
     }
-    ok(&run(["token", "revoke", "--id", &id, "--db", &db, "--as", "root"]));
-    let text = stdout(&run(["token", "list", "--db", &db, "--as", "root"]));
+    ok(&cli(&db, "root", &["token", "revoke", "--id", &id]));
+    let text = stdout(&cli(&db, "root", &["token", "list"]));
     assert_eq!(text.lines().count(), 1, "only the header is left: {text}");
-    bad_input(&run(["token", "revoke", "--id", &id, "--db", &db, "--as", "root"]));
+    bad_input(&cli(&db, "root", &["token", "revoke", "--id", &id]));
 }
 
 /// `POST /api/v1/session` on the served registry: the status code.
@@ -226,7 +183,7 @@ fn an_account_the_server_locked_is_unlocked_from_the_command_line() {
         "locked: the right password is refused"
     );
     assert_eq!(listed(&db, "aiko")[3], "yes");
-    let out = run(["user", "unlock", "--username", "aiko", "--db", &db, "--as", "root"]);
+    let out = cli(&db, "root", &["user", "unlock", "--username", "aiko"]);
     assert!(ok(&out).contains("unlocked"), "{}", stderr(&out));
     assert_eq!(sign_in(&server.addr, PASSWORD), 200);
 }
@@ -239,18 +196,18 @@ fn commands_run_as_a_named_user_checked_against_the_permission_table() {
     // Once the registry has users, a command must say who runs it.
     let err = bad_input(&run(["export", "sites", "--db", &db]));
     assert!(err.contains("--as USER") && err.contains("HOMEWARD_USER"), "{err}");
-    let err = bad_input(&run(["export", "sites", "--db", &db, "--as", "ghost"]));
+    let err = bad_input(&cli(&db, "ghost", &["export", "sites"]));
     assert!(err.contains("no user 'ghost'"), "{err}");
-    ok(&run(["export", "sites", "--db", &db, "--as", "vera"]));
+    ok(&cli(&db, "vera", &["export", "sites"]));
     // The API's table: a viewer may not read persons, a liaison may; neither manages users.
-    let err = bad_input(&run(["export", "persons", "--db", &db, "--as", "vera"]));
+    let err = bad_input(&cli(&db, "vera", &["export", "persons"]));
     assert!(err.contains("viewer may not"), "{err}");
-    ok(&run(["export", "persons", "--db", &db, "--as", "aiko"]));
-    let err = bad_input(&run(["user", "list", "--db", &db, "--as", "aiko"]));
+    ok(&cli(&db, "aiko", &["export", "persons"]));
+    let err = bad_input(&cli(&db, "aiko", &["user", "list"]));
     assert!(err.contains("family-liaison may not"), "{err}");
-    let err = bad_input(&run(["audit", "verify", "--db", &db, "--as", "aiko"]));
+    let err = bad_input(&cli(&db, "aiko", &["audit", "verify"]));
     assert!(err.contains("may not"), "{err}");
-    ok(&run(["audit", "verify", "--db", &db, "--as", "root"]));
+    ok(&cli(&db, "root", &["audit", "verify"]));
     // HOMEWARD_USER says the same as --as.
     let out = common::output(
         homeward()
@@ -259,49 +216,13 @@ fn commands_run_as_a_named_user_checked_against_the_permission_table() {
     );
     assert!(bad_input(&out).contains("viewer may not"));
     // One's own tokens without ManageUsers, nobody else's.
-    ok(&run([
-        "token",
-        "create",
-        "--username",
-        "aiko",
-        "--db",
-        &db,
-        "--as",
-        "aiko",
-    ]));
-    let err = bad_input(&run([
-        "token",
-        "create",
-        "--username",
-        "vera",
-        "--db",
-        &db,
-        "--as",
-        "aiko",
-    ]));
+    ok(&cli(&db, "aiko", &["token", "create", "--username", "aiko"]));
+    let err = bad_input(&cli(&db, "aiko", &["token", "create", "--username", "vera"]));
     assert!(err.contains("may not"), "{err}");
-    let list = stdout(&run([
-        "token",
-        "list",
-        "--username",
-        "aiko",
-        "--db",
-        &db,
-        "--as",
-        "aiko",
-    ]));
+    let list = stdout(&cli(&db, "aiko", &["token", "list", "--username", "aiko"]));
     assert_eq!(list.lines().count(), 2, "{list}");
     // A disabled user runs nothing.
-    ok(&run([
-        "user",
-        "disable",
-        "--username",
-        "aiko",
-        "--db",
-        &db,
-        "--as",
-        "root",
-    ]));
-    let err = bad_input(&run(["export", "persons", "--db", &db, "--as", "aiko"]));
+    ok(&cli(&db, "root", &["user", "disable", "--username", "aiko"]));
+    let err = bad_input(&cli(&db, "aiko", &["export", "persons"]));
     assert!(err.contains("disabled"), "{err}");
 }

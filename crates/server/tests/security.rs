@@ -183,6 +183,18 @@ fn dechunk(mut body: &str) -> String {
     out
 }
 
+/// The default configuration with failed sign-ins locking at `lockout_after`, delays from
+/// `first_delay_ms`.
+fn sign_in_policy(lockout_after: u32, first_delay_ms: u64) -> ServerConfig {
+    ServerConfig {
+        sign_in: SignInPolicy {
+            lockout_after,
+            first_delay_ms,
+        },
+        ..ServerConfig::default()
+    }
+}
+
 /// The tests of this file run one at a time: several measure time, and one opens 200 connections.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -201,13 +213,7 @@ where
 
 #[test]
 fn forty_wrong_passwords_are_throttled_then_locked_and_an_admin_unlocks() {
-    let config = ServerConfig {
-        sign_in: SignInPolicy {
-            lockout_after: 10,
-            first_delay_ms: 20,
-        },
-        ..ServerConfig::default()
-    };
+    let config = sign_in_policy(10, 20);
     on_every_backend(config, |label, s| async move {
         // Forty wrong passwords as fast as they go: the first three are checked, then the
         // delays outgrow the time a check takes and most attempts are turned away unchecked.
@@ -271,13 +277,7 @@ fn forty_wrong_passwords_are_throttled_then_locked_and_an_admin_unlocks() {
 
 #[test]
 fn an_unknown_user_is_answered_as_slowly_as_a_known_one() {
-    let config = ServerConfig {
-        sign_in: SignInPolicy {
-            lockout_after: 10_000,
-            first_delay_ms: 0,
-        },
-        ..ServerConfig::default()
-    };
+    let config = sign_in_policy(10_000, 0);
     on_every_backend(config, |label, s| async move {
         // Paired: each round times both, in alternating order, and the median of the
         // differences is taken, so the machine's changing load cancels out.
