@@ -195,6 +195,20 @@ fn sign_in_policy(lockout_after: u32, first_delay_ms: u64) -> ServerConfig {
     }
 }
 
+/// The default configuration with at most `max_connections` and the header, body and idle
+/// timeouts in milliseconds.
+fn limits(max_connections: usize, [header, body, idle]: [u64; 3]) -> ServerConfig {
+    ServerConfig {
+        connections: ConnectionLimits {
+            max_connections,
+            header_timeout: Duration::from_millis(header),
+            body_timeout: Duration::from_millis(body),
+            idle_timeout: Duration::from_millis(idle),
+        },
+        ..ServerConfig::default()
+    }
+}
+
 /// The tests of this file run one at a time: several measure time, and one opens 200 connections.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -613,15 +627,7 @@ fn silent(addr: SocketAddr) -> Duration {
 
 #[test]
 fn slow_clients_are_cut_off_at_their_timeouts_while_others_are_served() {
-    let config = ServerConfig {
-        connections: ConnectionLimits {
-            max_connections: 512,
-            header_timeout: Duration::from_millis(2000),
-            body_timeout: Duration::from_millis(1000),
-            idle_timeout: Duration::from_millis(1500),
-        },
-        ..ServerConfig::default()
-    };
+    let config = limits(512, [2000, 1000, 1500]);
     on_every_backend(config, |label, s| async move {
         let addr = s.addr;
         // 200 connections sending their headers a byte every 300 ms (never idle): the header
@@ -698,15 +704,7 @@ fn slow_clients_are_cut_off_at_their_timeouts_while_others_are_served() {
 
 #[test]
 fn connections_past_the_cap_wait_until_one_closes() {
-    let config = ServerConfig {
-        connections: ConnectionLimits {
-            max_connections: 3,
-            header_timeout: Duration::from_millis(1000),
-            body_timeout: Duration::from_millis(1000),
-            idle_timeout: Duration::from_millis(1000),
-        },
-        ..ServerConfig::default()
-    };
+    let config = limits(3, [1000, 1000, 1000]);
     on_every_backend(config, |label, s| async move {
         let addr = s.addr;
         let holders: Vec<_> = (0..3).map(|_| std::thread::spawn(move || silent(addr))).collect();
