@@ -58,7 +58,8 @@ pub(crate) async fn serve_connections(
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    let max = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    // At most 2^20: `acquire_many` counts permits in a u32.
+    let max = limits.max_connections.clamp(1, 1 << 20);
     let permits = Arc::new(Semaphore::new(max));
     let (stop, stopped) = tokio::sync::watch::channel(());
     tokio::pin!(shutdown);
