@@ -18,8 +18,9 @@ with open(sys.argv[1], "w") as f:
         f.write(f"P-{i},山田{i}郎,やまだ{i},Yamada {i},m,1921,1946,register\n")
 PY
 /usr/bin/time -f "import: %e s, peak %M KiB" "$bin" import persons "$work/persons.csv" --db "$db"
-echo "a long enough password" | "$bin" user add --username bench --role reviewer --password-stdin --db "$db" 2>/dev/null
-token="$("$bin" token create --username bench --db "$db")"
+# The registry's first user must be an admin; the token is the admin's own.
+echo "a long enough password" | "$bin" user add --username bench --role admin --password-stdin --db "$db" 2>/dev/null
+token="$("$bin" token create --username bench --db "$db" --as bench)"
 port=$(( 40000 + RANDOM % 10000 ))
 "$bin" serve --db "$db" --listen "127.0.0.1:$port" 2>"$work/serve.log" &
 server=$!

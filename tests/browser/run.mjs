@@ -83,10 +83,12 @@ const bin = homewardBin();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homeward-browser-"));
 const db = `sqlite://${path.join(dir, "db.sqlite")}`;
 run(bin, ["db", "migrate", "--db", db]);
+// The first user of a new registry is an admin; the others are added as that admin (--as).
 for (const [name, role] of USERS) {
-  run(bin, ["user", "add", "--username", name, "--role", role, "--password-stdin", "--db", db], PASSWORD + "\n");
+  const as = name === "admin" ? [] : ["--as", "admin"];
+  run(bin, ["user", "add", "--username", name, "--role", role, "--password-stdin", "--db", db, ...as], PASSWORD + "\n");
 }
-const token = run(bin, ["token", "create", "--username", "admin", "--db", db]).split(/\s+/).pop();
+const token = run(bin, ["token", "create", "--username", "admin", "--db", db, "--as", "admin"]).split(/\s+/).pop();
 const { child, base } = await startServer(bin, db, path.join(here, "fixture", "freqs.tsv"));
 let browser;
 const outside = [];

@@ -9,7 +9,7 @@ use formats::RawGenotype;
 use serde::Serialize;
 use simulate::{advise, default_candidates, Advice, AdviceOptions, FamilyPlan, PowerEstimate, SimulateError};
 
-use crate::db::{close, open, runtime_for_commands, DbArg};
+use crate::db::RegistryArg;
 use crate::model::ModelArgs;
 use casework::case;
 use casework::input_error;
@@ -34,7 +34,7 @@ pub struct AdviseArgs {
     #[arg(long, value_name = "KEY")]
     family: Option<String>,
     #[command(flatten)]
-    db: DbArg,
+    db: RegistryArg,
     /// Relatives who could give a sample (default: every untyped member but the missing person).
     #[arg(long, value_name = "ID,…", value_delimiter = ',')]
     candidates: Vec<String>,
@@ -188,25 +188,23 @@ fn run_registry(args: &AdviseArgs, key: &str) -> Result<()> {
         seed: args.seed,
         ..AdviceOptions::default()
     };
-    let advice = runtime_for_commands()?.block_on(async {
-        let store = open(&args.db).await?;
-        let result = async {
+    // The advice reads the family's genotypes (each read audited under the user): ReadFamilies, as
+    // the family's advice page asks.
+    let advice = args
+        .db
+        .run_as(&[server::Permission::ReadFamilies], |store, acting| async move {
             let family = store
                 .get_family_by_external_id(key)
                 .await?
                 .ok_or_else(|| input_error!("--family '{key}': no such family in the registry"))?;
-            jobs::advice::family_advice(&store, "cli", family.id, &markers, options)
+            jobs::advice::family_advice(&store, &acting.name, family.id, &markers, options)
                 .await
                 .map_err(|e| match e {
                     jobs::JobError::Family { message, .. } => input_error!("--family '{key}': {message}"),
                     other => anyhow::Error::new(other),
                 })?
                 .ok_or_else(|| input_error!("--family '{key}': the family has no missing member"))
-        }
-        .await;
-        close(&args.db, &store).await;
-        result
-    })?;
+        })?;
     let plain = Advice {
         current: advice.current.clone(),
         candidates: advice

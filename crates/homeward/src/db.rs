@@ -1,11 +1,14 @@
-//! `homeward db migrate` and `homeward audit verify`, and the `--db`/`--config` arguments every
-//! registry command takes.
+//! `homeward db migrate` and `homeward audit verify`, the `--db`/`--config` arguments every
+//! registry command takes, and `--as` (`RegistryArg`): the registry user a command that reads or
+//! writes records runs as, checked against the server's permission table and audited by name.
 
 use std::path::PathBuf;
 
 use anyhow::Result;
+use casework::input_error;
 use clap::{Args, Subcommand};
-use registry::Store;
+use registry::{Role, Store};
+use server::Permission;
 
 /// The database to use, and where the settings come from.
 #[derive(Debug, Args)]
@@ -44,6 +47,101 @@ impl DbArg {
     }
 }
 
+/// A registry command's arguments: the database, and the registry user who runs the command.
+#[derive(Debug, Args)]
+pub struct RegistryArg {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// The registry user who runs this command: checked against the permission table the API uses
+    /// and named in the audit log. Required once the registry has users (a new registry without
+    /// any is set up as `cli`).
+    #[arg(long = "as", value_name = "USER", env = "HOMEWARD_USER")]
+    pub as_user: Option<String>,
+}
+
+/// Who a command runs as.
+#[derive(Debug, Clone)]
+pub struct Acting {
+    /// The audit log's actor: the user's name (`cli` on a registry without users).
+    pub name: String,
+    /// The user's role; none on a registry without users, where everything is allowed so that the
+    /// first administrator can be added.
+    role: Option<Role>,
+}
+
+impl Acting {
+    pub fn may(&self, p: Permission) -> bool {
+        self.role.is_none_or(|r| p.allows(r))
+    }
+
+    /// Bad input (exit 2) unless the user may `p`.
+    pub fn require(&self, p: Permission) -> Result<()> {
+        if self.may(p) {
+            return Ok(());
+        }
+        let role = self.role.map_or("none", |r| r.as_str());
+        Err(input_error!(
+            "--as {}: the role {role} may not do this ({p:?}; see the permission table)",
+            self.name
+        ))
+    }
+
+    /// Whether this is a registry without users (being set up).
+    pub fn setting_up(&self) -> bool {
+        self.role.is_none()
+    }
+}
+
+impl RegistryArg {
+    /// The settings in force.
+    pub fn settings(&self) -> Result<crate::config::Settings> {
+        self.db.settings()
+    }
+
+    /// Opens the registry, finds the user the command runs as, checks each of `needs` against the
+    /// permission table, and runs `f` with the store and that user; closes the registry after.
+    pub fn run_as<T, F, Fut>(&self, needs: &[Permission], f: F) -> Result<T>
+    where
+        F: FnOnce(Store, Acting) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        self.db.with_store(|store| async move {
+            let acting = acting(&store, self.as_user.as_deref()).await?;
+            for p in needs {
+                acting.require(*p)?;
+            }
+            f(store, acting).await
+        })
+    }
+}
+
+/// The user named by `--as` (enabled), or `cli` on a registry without users.
+pub async fn acting(store: &Store, as_user: Option<&str>) -> Result<Acting> {
+    let Some(name) = as_user else {
+        if store.has_users().await? {
+            return Err(input_error!(
+                "--as USER (or HOMEWARD_USER): name the registry user who runs this command; \
+                 it is checked against the permission table and audited under that name"
+            ));
+        }
+        return Ok(Acting {
+            name: "cli".to_owned(),
+            role: None,
+        });
+    };
+    let account = store
+        .user_account(name)
+        .await?
+        .ok_or_else(|| input_error!("--as: there is no user '{name}'"))?;
+    if account.disabled {
+        return Err(input_error!("--as: user '{name}' is disabled"));
+    }
+    Ok(Acting {
+        name: account.username,
+        role: Some(account.role),
+    })
+}
+
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
     /// Create the database if needed and apply the migrations it has not seen.
@@ -56,14 +154,14 @@ pub enum AuditCommand {
     /// anchor); exit 1 and name the first broken entry if it does not hold.
     Verify {
         #[command(flatten)]
-        db: DbArg,
+        db: RegistryArg,
         /// Compare with this anchor too (a copy kept elsewhere, e.g. by a notary), besides the
         /// registry's own anchor file.
         #[arg(long, value_name = "FILE")]
         anchor: Option<PathBuf>,
     },
     /// Print the audit anchor (the head, signed) as JSON, to be kept outside the registry.
-    Anchor(DbArg),
+    Anchor(RegistryArg),
 }
 
 pub fn db(cmd: &DbCommand) -> Result<()> {
@@ -84,7 +182,7 @@ pub fn db(cmd: &DbCommand) -> Result<()> {
 pub fn audit(cmd: &AuditCommand) -> Result<()> {
     match cmd {
         AuditCommand::Verify { db, anchor } => {
-            let url = db.url()?;
+            let url = db.db.url()?;
             let own = casework::anchor::anchor_file(&url);
             let mut anchors = Vec::new();
             for file in own.iter().chain(anchor) {
@@ -99,7 +197,13 @@ pub fn audit(cmd: &AuditCommand) -> Result<()> {
             // Opened without moving the anchor on: it is what the log is checked against.
             let (report, checked) = casework::store::runtime()?.block_on(async {
                 let store = casework::store::open_to_check(&url).await?;
-                let result = verify_with_anchors(&store, &anchors, own.as_deref()).await;
+                let result = async {
+                    acting(&store, db.as_user.as_deref())
+                        .await?
+                        .require(Permission::ReadAudit)?;
+                    verify_with_anchors(&store, &anchors, own.as_deref()).await
+                }
+                .await;
                 store.close().await;
                 result
             })?;
@@ -126,7 +230,9 @@ pub fn audit(cmd: &AuditCommand) -> Result<()> {
             }
         }
         AuditCommand::Anchor(db) => {
-            let anchor = db.with_store(|store| async move { Ok(store.audit_anchor().await?) })?;
+            let anchor = db.run_as(&[Permission::ReadAudit], |store, _| async move {
+                Ok(store.audit_anchor().await?)
+            })?;
             let anchor = anchor.ok_or_else(|| {
                 casework::input_error!(
                     "the registry has no key, so its head cannot be signed (set {} or {})",

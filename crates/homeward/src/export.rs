@@ -6,7 +6,8 @@ use casework::export::{self, CmfHeader};
 use casework::input_error;
 use clap::{Subcommand, ValueEnum};
 
-use crate::db::DbArg;
+use crate::db::RegistryArg;
+use server::Permission;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
@@ -21,27 +22,27 @@ pub enum ExportCommand {
         #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
         format: ExportFormat,
         #[command(flatten)]
-        db: DbArg,
+        db: RegistryArg,
     },
     /// Write every burial site to standard output (JSON).
     Sites {
         #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
         format: ExportFormat,
         #[command(flatten)]
-        db: DbArg,
+        db: RegistryArg,
     },
     /// Write every family with its members to standard output (JSON; contact details are left out).
     Families {
         #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
         format: ExportFormat,
         #[command(flatten)]
-        db: DbArg,
+        db: RegistryArg,
     },
     /// Write every typed remains sample and reference sample (STR) to standard output as a CODIS
     /// CMF 3.2 file; relatives' categories come from the family tree.
     Cmf {
         #[command(flatten)]
-        db: DbArg,
+        db: RegistryArg,
         /// The sending laboratory (SOURCELAB).
         #[arg(long, value_name = "ORI")]
         source_lab: String,
@@ -51,16 +52,13 @@ pub enum ExportCommand {
         /// Who submits (SUBMITBYUSERID and READINGBY).
         #[arg(long, value_name = "ID")]
         user: String,
-        /// Recorded in the audit log as the one who read the profiles.
-        #[arg(long, default_value = "cli")]
-        actor: String,
     },
     /// Write every mission to standard output (JSON).
     Missions {
         #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
         format: ExportFormat,
         #[command(flatten)]
-        db: DbArg,
+        db: RegistryArg,
     },
 }
 
@@ -85,18 +83,21 @@ pub fn export(cmd: &ExportCommand) -> Result<()> {
     match cmd {
         ExportCommand::Sites { format, db } => {
             json_only(*format, "sites")?;
-            print_json(&db.with_store(|store| async move { Ok(store.list_sites().await?) })?)
+            print_json(&db.run_as(&[Permission::ReadSites], |store, _| async move {
+                Ok(store.list_sites().await?)
+            })?)
         }
         ExportCommand::Families { format, db } => {
             json_only(*format, "families")?;
-            print_json(&db.with_store(|store| async move { export::families(&store).await })?)
+            print_json(&db.run_as(&[Permission::ReadFamilies], |store, _| async move {
+                export::families(&store).await
+            })?)
         }
         ExportCommand::Cmf {
             db,
             source_lab,
             destination_ori,
             user,
-            actor,
         } => {
             let header = CmfHeader {
                 source_lab: source_lab.clone(),
@@ -104,19 +105,25 @@ pub fn export(cmd: &ExportCommand) -> Result<()> {
                 user: user.clone(),
             };
             header.check()?;
-            let file = db.with_store(|store| async move { export::cmf(&store, actor, &header).await })?;
+            let file = db.run_as(&[Permission::ReadProfiles], |store, acting| async move {
+                export::cmf(&store, &acting.name, &header).await
+            })?;
             print!("{}", formats::write_cmf(&file));
             Ok(())
         }
         ExportCommand::Missions { format, db } => {
             json_only(*format, "missions")?;
-            print_json(&db.with_store(|store| async move { Ok(store.list_missions().await?) })?)
+            print_json(&db.run_as(&[Permission::ReadMissions], |store, _| async move {
+                Ok(store.list_missions().await?)
+            })?)
         }
         ExportCommand::Persons { format, db } => match format {
-            ExportFormat::Csv => {
-                db.with_store(|store| async move { export::persons_csv(&store, std::io::stdout().lock()).await })
-            }
-            ExportFormat::Json => print_json(&db.with_store(|store| async move { export::persons(&store).await })?),
+            ExportFormat::Csv => db.run_as(&[Permission::ReadPersons], |store, _| async move {
+                export::persons_csv(&store, std::io::stdout().lock()).await
+            }),
+            ExportFormat::Json => print_json(&db.run_as(&[Permission::ReadPersons], |store, _| async move {
+                export::persons(&store).await
+            })?),
         },
     }
 }

@@ -9,7 +9,8 @@ use casework::import::{self, cmf::Cmf, cmf::CmfOptions, fam::Fam, families::Fami
 use casework::import::{genemapper::GeneMapper, persons::Persons, profiles::Profiles, sites::Sites, IntoRegistry};
 use clap::{Args, Subcommand};
 
-use crate::db::DbArg;
+use crate::db::RegistryArg;
+use server::Permission::{self, *};
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
@@ -17,20 +18,14 @@ pub enum ImportCommand {
     Persons {
         file: PathBuf,
         #[command(flatten)]
-        db: DbArg,
-        /// Recorded in the audit log as the one who imported.
-        #[arg(long, default_value = "cli")]
-        actor: String,
+        db: RegistryArg,
     },
     /// Import burial sites from a CSV file (columns: see README), in one transaction: every row is
     /// checked first, and then all are written or none. Sites whose external_id exists are skipped.
     Sites {
         file: PathBuf,
         #[command(flatten)]
-        db: DbArg,
-        /// Recorded in the audit log as the one who imported.
-        #[arg(long, default_value = "cli")]
-        actor: String,
+        db: RegistryArg,
     },
     /// Import families and their members from a CSV file, one row per member (columns: see README).
     /// Every row is checked first, nothing written if one is bad; then the file is written in one
@@ -39,10 +34,7 @@ pub enum ImportCommand {
     Families {
         file: PathBuf,
         #[command(flatten)]
-        db: DbArg,
-        /// Recorded in the audit log as the one who imported.
-        #[arg(long, default_value = "cli")]
-        actor: String,
+        db: RegistryArg,
     },
     /// Import reference samples (STR profiles with consent) from a CSV file, one column per marker
     /// (columns: see README). Every row is checked first, nothing written if one is bad; then the file
@@ -51,10 +43,7 @@ pub enum ImportCommand {
     Profiles {
         file: PathBuf,
         #[command(flatten)]
-        db: DbArg,
-        /// Recorded in the audit log as the one who imported.
-        #[arg(long, default_value = "cli")]
-        actor: String,
+        db: RegistryArg,
     },
     /// Import the reference families of a Familias DVI file with their members' profiles, in one
     /// transaction (see `crates/casework/src/import/fam.rs`).
@@ -65,10 +54,7 @@ pub enum ImportCommand {
     Cmf {
         file: PathBuf,
         #[command(flatten)]
-        db: DbArg,
-        /// Recorded in the audit log as the one who imported.
-        #[arg(long, default_value = "cli")]
-        actor: String,
+        db: RegistryArg,
         /// External id of the burial site the file's unidentified remains come from.
         #[arg(long, value_name = "SITE_EXTERNAL_ID")]
         site: Option<String>,
@@ -95,10 +81,7 @@ pub struct FamArgs {
     /// A Familias file with a [DVI] section.
     file: PathBuf,
     #[command(flatten)]
-    db: DbArg,
-    /// Recorded in the audit log as the one who imported.
-    #[arg(long, default_value = "cli")]
-    actor: String,
+    db: RegistryArg,
     /// The typing kit of the reference samples, such as GlobalFiler.
     #[arg(long)]
     kit: String,
@@ -130,10 +113,7 @@ pub struct GedcomArgs {
     #[arg(long, value_name = "XREF=PERSON")]
     pub person: Vec<String>,
     #[command(flatten)]
-    pub db: DbArg,
-    /// Recorded in the audit log as the one who imported.
-    #[arg(long, default_value = "cli")]
-    pub actor: String,
+    pub db: RegistryArg,
 }
 
 #[derive(Debug, Args)]
@@ -141,33 +121,32 @@ pub struct GenemapperArgs {
     /// The allele table, tab- or comma-separated, as GeneMapper or GeneMarker export it.
     pub file: PathBuf,
     #[command(flatten)]
-    pub db: DbArg,
-    /// Recorded in the audit log as the one who imported.
-    #[arg(long, default_value = "cli")]
-    pub actor: String,
+    pub db: RegistryArg,
 }
 
-/// Reads `file` (UTF-8), checks it with `importer` (printing its warnings), then plans and writes it
-/// in the registry and prints what was written.
-fn run<I: IntoRegistry + Sync>(importer: I, file: &Path, db: &DbArg, actor: &str) -> Result<()> {
+/// Reads `file` (UTF-8), checks it with `importer` (printing its warnings), then, as the user of
+/// `--as` if their role may do each of `needs`, plans and writes it in the registry and prints what
+/// was written.
+fn run<I: IntoRegistry + Sync>(importer: I, file: &Path, db: &RegistryArg, needs: &[Permission]) -> Result<()> {
     let label = file.display().to_string();
     let text = casework::text_file::read_utf8(file)?;
     let checked = importer.check(&label, &text)?;
     for w in importer.warnings(&checked) {
         eprintln!("warning: {label}: {w}");
     }
-    let written =
-        db.with_store(|store| async move { import::plan_and_write(&importer, &store, &label, actor, checked).await })?;
+    let written = db.run_as(needs, |store, acting| async move {
+        import::plan_and_write(&importer, &store, &label, &acting.name, checked).await
+    })?;
     eprintln!("{written}");
     Ok(())
 }
 
 pub fn import(cmd: &ImportCommand) -> Result<()> {
     match cmd {
-        ImportCommand::Persons { file, db, actor } => run(Persons, file, db, actor),
-        ImportCommand::Sites { file, db, actor } => run(Sites, file, db, actor),
-        ImportCommand::Families { file, db, actor } => run(Families, file, db, actor),
-        ImportCommand::Profiles { file, db, actor } => run(Profiles, file, db, actor),
+        ImportCommand::Persons { file, db } => run(Persons, file, db, &[WritePersons]),
+        ImportCommand::Sites { file, db } => run(Sites, file, db, &[WriteSites]),
+        ImportCommand::Families { file, db } => run(Families, file, db, &[WriteFamilies]),
+        ImportCommand::Profiles { file, db } => run(Profiles, file, db, &[WriteReferences]),
         ImportCommand::Fam(a) => run(
             Fam {
                 kit: a.kit.clone(),
@@ -177,12 +156,11 @@ pub fn import(cmd: &ImportCommand) -> Result<()> {
             },
             &a.file,
             &a.db,
-            &a.actor,
+            &[WriteFamilies, WriteReferences],
         ),
         ImportCommand::Cmf {
             file,
             db,
-            actor,
             site,
             consent_scope,
             consent_date,
@@ -196,7 +174,7 @@ pub fn import(cmd: &ImportCommand) -> Result<()> {
             },
             file,
             db,
-            actor,
+            &[WriteRemains, WriteSamples, WriteReferences],
         ),
         ImportCommand::Gedcom(a) => run(
             Gedcom {
@@ -207,8 +185,8 @@ pub fn import(cmd: &ImportCommand) -> Result<()> {
             },
             &a.file,
             &a.db,
-            &a.actor,
+            &[WriteFamilies],
         ),
-        ImportCommand::Genemapper(a) => run(GeneMapper, &a.file, &a.db, &a.actor),
+        ImportCommand::Genemapper(a) => run(GeneMapper, &a.file, &a.db, &[WriteProfiles]),
     }
 }

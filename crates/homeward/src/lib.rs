@@ -3,6 +3,7 @@
 //! `relationship`, `itinerary`). Registry work (imports, exports, backup, the demo registry) is
 //! `casework`'s; the binary in `main.rs` only dispatches and sets the exit code.
 
+pub mod accounts;
 pub mod advise;
 pub mod backup;
 pub mod config;

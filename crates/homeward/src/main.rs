@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use casework::error;
 use clap::{Parser, Subcommand};
 use homeward::{
-    advise, backup, db, demo, dvi, export, import, itinerary, lr, matching, relationship, screen, serve, verify,
+    accounts, advise, backup, db, demo, dvi, export, import, itinerary, lr, matching, relationship, screen, serve,
+    verify,
 };
 
 #[derive(Debug, Parser)]
@@ -65,10 +66,10 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Users and their roles.
     #[command(subcommand)]
-    User(serve::UserCommand),
-    /// API tokens for scripts.
+    User(accounts::UserCommand),
+    /// API tokens for scripts, and sessions.
     #[command(subcommand)]
-    Token(serve::TokenCommand),
+    Token(accounts::TokenCommand),
 }
 
 fn main() -> ExitCode {
@@ -91,8 +92,8 @@ fn main() -> ExitCode {
         Command::Restore(args) => backup::restore(&args),
         Command::Serve(args) => serve::serve(&args),
         Command::Demo(args) => demo::run(&args),
-        Command::User(cmd) => serve::user(&cmd),
-        Command::Token(cmd) => serve::token(&cmd),
+        Command::User(cmd) => accounts::user(&cmd),
+        Command::Token(cmd) => accounts::token(&cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,11 +1,9 @@
-//! `homeward serve`, `homeward user add`, `homeward token create`.
+//! `homeward serve` (users and tokens: `accounts.rs`).
 
-use std::io::Read;
 use std::net::SocketAddr;
 
 use anyhow::{Context, Result};
-use clap::{Args, Subcommand};
-use registry::Role;
+use clap::Args;
 
 use crate::db::{close, open, runtime_for_commands, DbArg};
 use casework::input_error;
@@ -20,34 +18,10 @@ pub struct ServeArgs {
     /// Log lines on standard error: text, or json (one object per line); HOMEWARD_LOG filters them.
     #[arg(long, value_name = "FORMAT", default_value = "text")]
     log_format: server::logging::LogFormat,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum UserCommand {
-    /// Add a user; the password is read from standard input.
-    Add {
-        #[arg(long)]
-        username: String,
-        /// admin, family-liaison, lab-analyst, reviewer, mission-planner or viewer.
-        #[arg(long)]
-        role: String,
-        /// Read the password from standard input (the only way: never on the command line).
-        #[arg(long, required = true)]
-        password_stdin: bool,
-        #[command(flatten)]
-        db: DbArg,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum TokenCommand {
-    /// Create an API token for a user and print it (shown once; stored only as a hash).
-    Create {
-        #[arg(long)]
-        username: String,
-        #[command(flatten)]
-        db: DbArg,
-    },
+    /// The address users reach the server at, e.g. https://homeward.example.org behind a TLS
+    /// proxy (https: the session cookie is Secure) [default: `public_url` of the configuration].
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
 }
 
 pub fn serve(args: &ServeArgs) -> Result<()> {
@@ -61,11 +35,16 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
         Some(path) => Some(std::sync::Arc::new(matching_settings(path)?)),
         None => None,
     };
-    let config = server::ServerConfig {
-        max_body_bytes: settings.max_body_bytes,
-        session_hours: settings.session_hours,
-        matching,
-    };
+    let mut config = settings.server_config();
+    config.matching = matching;
+    if let Some(url) = &args.public_url {
+        if !url.to_ascii_lowercase().starts_with("https://") && !url.to_ascii_lowercase().starts_with("http://") {
+            return Err(input_error!(
+                "--public-url: '{url}' is not an http:// or https:// address"
+            ));
+        }
+        config.public_url = Some(url.clone());
+    }
     // Held for the server's whole life (released by the kernel however the process ends), so that
     // `homeward restore` refuses instead of replacing the file under acknowledged writes.
     let _lock = casework::backup::serving_lock(&args.db.url()?)?;
@@ -118,55 +97,4 @@ fn matching_settings(path: &std::path::Path) -> Result<jobs::MatchingSettings> {
         min_log10_lr: 0.0,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
     })
-}
-
-pub fn user(cmd: &UserCommand) -> Result<()> {
-    match cmd {
-        UserCommand::Add {
-            username,
-            role,
-            password_stdin: _,
-            db,
-        } => {
-            let role: Role = role.parse().map_err(|e: String| input_error!("--role: {e}"))?;
-            let mut password = String::new();
-            std::io::stdin()
-                .read_to_string(&mut password)
-                .context("reading the password from standard input")?;
-            let password = password.trim_end_matches(['\r', '\n']);
-            runtime_for_commands()?.block_on(async {
-                let store = open(db).await?;
-                let result = store.add_user("cli", username, role, password).await;
-                close(db, &store).await;
-                match result {
-                    Ok(u) => {
-                        eprintln!("user '{}' added with role {}", u.username, u.role);
-                        Ok(())
-                    }
-                    Err(e @ (registry::StoreError::Invalid(_) | registry::StoreError::Duplicate { .. })) => {
-                        Err(input_error!("{e}"))
-                    }
-                    Err(e) => Err(e.into()),
-                }
-            })
-        }
-    }
-}
-
-pub fn token(cmd: &TokenCommand) -> Result<()> {
-    match cmd {
-        TokenCommand::Create { username, db } => runtime_for_commands()?.block_on(async {
-            let store = open(db).await?;
-            let result = store.create_token("cli", username, "api", None).await;
-            close(db, &store).await;
-            match result {
-                Ok(token) => {
-                    println!("{token}");
-                    Ok(())
-                }
-                Err(e @ registry::StoreError::NotFound { .. }) => Err(input_error!("{e}")),
-                Err(e) => Err(e.into()),
-            }
-        }),
-    }
 }

@@ -6,7 +6,7 @@
 use anyhow::{anyhow, Result};
 use clap::{Args, Subcommand};
 
-use crate::db::DbArg;
+use crate::db::RegistryArg;
 
 #[derive(Debug, Subcommand)]
 pub enum VerifyCommand {
@@ -22,7 +22,7 @@ pub struct VerifyIdentificationArgs {
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
-    pub db: DbArg,
+    pub db: RegistryArg,
 }
 
 pub fn run(cmd: &VerifyCommand) -> Result<()> {
@@ -35,7 +35,9 @@ fn identification(args: &VerifyIdentificationArgs) -> Result<()> {
     let id = args.id;
     let result = args
         .db
-        .with_store(|store| async move { Ok(jobs::provenance::verify_identification(&store, "cli", id).await?) })?
+        .run_as(&[server::Permission::ReadProfiles], |store, acting| async move {
+            Ok(jobs::provenance::verify_identification(&store, &acting.name, id).await?)
+        })?
         .ok_or_else(|| {
             anyhow!("identification {id} was not proposed from a matching job's candidate; it has no LR to recompute")
         })?;

@@ -38,8 +38,10 @@ fn the_small_demo_builds_matches_proposes_and_is_reused() {
     assert!(proposed > 10, "{stderr}");
 
     let db = format!("sqlite://{}", dir.join("homeward-demo.db").display());
-    ok(&run(["audit", "verify", "--db", &db]));
-    let persons = json(&run(["export", "persons", "--format", "json", "--db", &db]));
+    ok(&run(["audit", "verify", "--db", &db, "--as", "admin"]));
+    let persons = json(&run([
+        "export", "persons", "--format", "json", "--db", &db, "--as", "admin",
+    ]));
     let persons = persons.as_array().unwrap();
     assert_eq!(persons.len(), 400);
     let names = persons[0]["names"].as_array().unwrap();

@@ -220,19 +220,29 @@ fn specimens(text: &str) -> Specimens {
         .collect()
 }
 
-fn export(d: &Scratch) -> String {
-    let out = run([
+/// `homeward export cmf` of `d`'s registry, as `user` if given.
+fn export_as(d: &Scratch, user: Option<&str>) -> Output {
+    let db = d.db_url();
+    let mut args = vec![
         "export",
         "cmf",
         "--db",
-        &d.db_url(),
+        db.as_str(),
         "--source-lab",
         "HWLAB0001",
         "--destination-ori",
         "NDIS0000",
         "--user",
         "ANALYST1",
-    ]);
+    ];
+    if let Some(u) = user {
+        args.extend(["--as", u]);
+    }
+    run(&args)
+}
+
+fn export(d: &Scratch) -> String {
+    let out = export_as(d, None);
     ok(&out);
     String::from_utf8(out.stdout).unwrap()
 }
@@ -257,4 +267,42 @@ fn an_export_reads_back_as_the_imported_specimens_and_imports_again() {
     let d = prepared("export-again", FAMILIES);
     ok(&import_cmf(&d, &exported, &args));
     assert_eq!(specimens(&export(&d)), expected);
+}
+
+#[test]
+fn an_export_as_a_viewer_is_refused_and_as_a_lab_analyst_is_audited_under_that_user() {
+    let d = prepared("export-as", FAMILIES);
+    let mut args = vec!["--site", "S-1"];
+    args.extend(CONSENT);
+    ok(&import_cmf(&d, &cmf_file(), &args));
+    d.with_store(async |store| {
+        let pw = "a long enough password";
+        store
+            .add_user("setup", "root", registry::Role::Admin, pw)
+            .await
+            .unwrap();
+        store
+            .add_user("setup", "vera", registry::Role::Viewer, pw)
+            .await
+            .unwrap();
+        store
+            .add_user("setup", "lab.ana", registry::Role::LabAnalyst, pw)
+            .await
+            .unwrap();
+    });
+    let cmf = |user: &str| export_as(&d, Some(user));
+    let before = d.audit_entries();
+    let out = cmf("vera");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--as vera") && err.contains("viewer may not"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing exported");
+    assert_eq!(d.audit_entries(), before, "no profile was read");
+    ok(&cmf("lab.ana"));
+    let reads = d.with_store(async |store| {
+        let entries = store.audit_entries(before as i64, 10_000).await.unwrap();
+        assert!(!entries.is_empty());
+        entries.iter().all(|e| e.action == "read" && e.actor == "lab.ana")
+    });
+    assert!(reads, "every profile read is audited under the lab analyst");
 }

@@ -36,7 +36,16 @@ fn a_server_killed_during_a_thousand_proposals_leaves_none_without_evidence() {
     ok(&run(["demo", "--size", "small", "--no-serve", "--data-dir", dir]));
     let db = format!("sqlite://{}", d.join("homeward-demo.db").display());
     let before = with_store(&db, async |s| s.list_identifications().await.unwrap().len());
-    let token = run(["token", "create", "--username", "analyst", "--db", &db]);
+    let token = run([
+        "token",
+        "create",
+        "--username",
+        "analyst",
+        "--db",
+        &db,
+        "--as",
+        "analyst",
+    ]);
     ok(&token);
     let token = stdout(&token).trim().to_owned();
 

@@ -2,7 +2,7 @@
 //! PostgreSQL when `HOMEWARD_TEST_POSTGRES_URL` is set).
 
 mod common;
-use common::{arg, bad_input, homeward, json, ok, run, stderr, stdout, with_store, Scratch, Served};
+use common::{arg, bad_input, json, ok, run, stderr, stdout, with_store, Scratch, Served};
 
 const GOOD: &str =
     "external_id,name,name_script,name_lang,name_kana,name_latin,sex,birth,death,death_place,death_lat,death_lon,source
@@ -82,28 +82,14 @@ fn users_tokens_and_the_server_from_the_command_line() {
     use std::io::{Read, Write};
     let d = Scratch::new("serve");
     let db = d.db_url();
-    let mut add = homeward()
-        .args([
-            "user",
-            "add",
-            "--username",
-            "kenji",
-            "--role",
-            "reviewer",
-            "--password-stdin",
-            "--db",
-            &db,
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(b"a long enough password\n")
-        .unwrap();
-    assert!(add.wait().unwrap().success());
+    // The registry's first user must be an administrator; then users are added as one.
+    let add = |username: &str, role: &str, extra: &[&str]| {
+        common::add_user(&db, username, role, "a long enough password", extra)
+    };
+    assert!(bad_input(&add("kenji", "reviewer", &[])).contains("first one must be an admin"));
+    ok(&add("root", "admin", &[]));
+    assert!(bad_input(&add("kenji", "reviewer", &[])).contains("--as"));
+    ok(&add("kenji", "reviewer", &["--as", "root"]));
     let bad_role = run([
         "user",
         "add",
@@ -114,9 +100,11 @@ fn users_tokens_and_the_server_from_the_command_line() {
         "--password-stdin",
         "--db",
         &db,
+        "--as",
+        "root",
     ]);
     bad_input(&bad_role);
-    let token = run(["token", "create", "--username", "kenji", "--db", &db]);
+    let token = run(["token", "create", "--username", "kenji", "--db", &db, "--as", "kenji"]);
     ok(&token);
     let token = stdout(&token).trim().to_owned();
     let mut server = Served::start(&db);

@@ -5,9 +5,11 @@
 
 use std::process::{Command, Output};
 
+/// The built binary, run as the demo's lab analyst (`HOMEWARD_USER`, as `--as` would say).
 fn homeward(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_homeward"))
         .args(args)
+        .env("HOMEWARD_USER", "analyst")
         .output()
         .unwrap()
 }

@@ -31,6 +31,7 @@ pub use model::{
 pub use time::{format_utc, now_utc};
 
 with_store! {
+    mod access;
     mod audit;
     mod backend;
     mod backup;
@@ -74,6 +75,9 @@ with_store! {
     pub use reviews::{Decision, IdentificationEvidence, Review};
     pub use samples::{
         CustodyEvent, CustodyEventKind, NewCustodyEvent, NewRemains, NewSample, Remains, Sample, SampleProfile,
+    };
+    pub use access::{
+        check_new_password, password_verifications, SignIn, SignInPolicy, TokenInfo, UserAccount, MIN_PASSWORD_CHARS,
     };
     pub use audit::{sha256_hex, AuditAnchor, AuditEntry, AuditReport, SignatureCheck, GENESIS_HASH};
     pub use backend::Backend;

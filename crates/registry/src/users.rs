@@ -2,7 +2,7 @@
 //! as SHA-256 hashes: the database never holds a secret that works.
 
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHasher, SaltString};
 use argon2::Argon2;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -47,7 +47,7 @@ pub struct User {
 }
 
 /// A user name: 1–64 letters, digits, `.`, `_` or `-`.
-fn check_username(username: &str) -> Result<(), FieldError> {
+pub(crate) fn check_username(username: &str) -> Result<(), FieldError> {
     let ok = !username.is_empty()
         && username.len() <= 64
         && username
@@ -70,13 +70,45 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// Inserts a token of `kind` for the enabled user `username` inside `tx`; returns its id and the
+/// token (stored only as its hash).
+pub(crate) async fn insert_token(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    username: &str,
+    kind: &str,
+    name: Option<&str>,
+    expires_at: Option<&str>,
+) -> Result<(i64, String), StoreError> {
+    let row = sqlx::query("SELECT id FROM users WHERE username = $1 AND disabled = 0")
+        .bind(username)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound {
+            entity: "user",
+            id: username.to_owned(),
+        })?;
+    let user_id: i64 = row.try_get("id")?;
+    let token = format!("hw_{}", hex::encode(random_bytes::<32>()?));
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO tokens (user_id, token_hash, kind, name, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(token_hash(&token))
+    .bind(kind)
+    .bind(name)
+    .bind(now_utc())
+    .bind(expires_at)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((id, token))
+}
+
 impl Store {
     /// Adds a user with an argon2id password hash.
     pub async fn add_user(&self, actor: &str, username: &str, role: Role, password: &str) -> Result<User, StoreError> {
         check_username(username)?;
-        if password.chars().count() < 10 {
-            return Err(FieldError::new("password", "use at least 10 characters").into());
-        }
+        crate::access::check_new_password(username, password)?;
         let salt = SaltString::encode_b64(&random_bytes::<16>()?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let hash = Argon2::default()
             .hash_password(password.as_bytes(), &salt)
@@ -104,22 +136,23 @@ impl Store {
         Ok(user)
     }
 
-    /// The user if the password is right (and the user not disabled).
+    /// The user if the password is right (and the user not disabled), with neither throttling nor
+    /// audit: for checks outside a sign-in (signing in is [`Store::sign_in`]). An unknown user's
+    /// password is verified against a dummy hash, so both cost one argon2 verification.
     pub async fn check_password(&self, username: &str, password: &str) -> Result<Option<User>, StoreError> {
         let row =
             sqlx::query("SELECT id, username, role, password_hash FROM users WHERE username = $1 AND disabled = 0")
                 .bind(username)
                 .fetch_optional(&self.pool)
                 .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let stored: String = row.try_get("password_hash")?;
-        let parsed = PasswordHash::new(&stored).map_err(|e| StoreError::Corrupt(format!("password hash: {e}")))?;
-        if Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() {
-            Ok(Some(record("user", &row)?))
-        } else {
-            Ok(None)
+        let stored: Option<String> = row.as_ref().map(|r| r.try_get("password_hash")).transpose()?;
+        match row {
+            Some(row) if crate::access::verify_password(stored.as_deref(), password)? => Ok(Some(record("user", &row)?)),
+            Some(_) => Ok(None),
+            None => {
+                crate::access::verify_password(None, password)?;
+                Ok(None)
+            }
         }
     }
 
@@ -133,26 +166,7 @@ impl Store {
         expires_at: Option<&str>,
     ) -> Result<String, StoreError> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT id FROM users WHERE username = $1 AND disabled = 0")
-            .bind(username)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound {
-                entity: "user",
-                id: username.to_owned(),
-            })?;
-        let user_id: i64 = row.try_get("id")?;
-        let token = format!("hw_{}", hex::encode(random_bytes::<32>()?));
-        sqlx::query(
-            "INSERT INTO tokens (user_id, token_hash, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(user_id)
-        .bind(token_hash(&token))
-        .bind(kind)
-        .bind(now_utc())
-        .bind(expires_at)
-        .execute(&mut *tx)
-        .await?;
+        let (_, token) = insert_token(&mut tx, username, kind, None, expires_at).await?;
         self.audit(&mut tx, actor, "create", "token", username, None, Some(kind)).await?;
         tx.commit().await?;
         Ok(token)
@@ -178,13 +192,27 @@ impl Store {
         Ok(Some(record("user", &row)?))
     }
 
-    /// Ends a session (or revokes a token).
+    /// Ends a session (or revokes a token) by the token itself, audited under its owner as a
+    /// `sign-out` (a session) or a `revoke` (an API token).
     pub async fn revoke_token(&self, token: &str) -> Result<bool, StoreError> {
-        let n = sqlx::query("DELETE FROM tokens WHERE token_hash = $1")
-            .bind(token_hash(token))
-            .execute(&self.pool)
-            .await?;
-        Ok(n.rows_affected() > 0)
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT t.id AS id, t.kind AS kind, u.username AS username FROM tokens t \
+             JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+        )
+        .bind(token_hash(token))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        let (id, kind, username): (i64, String, String) =
+            (row.try_get("id")?, row.try_get("kind")?, row.try_get("username")?);
+        sqlx::query("DELETE FROM tokens WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        let action = if kind == "session" { "sign-out" } else { "revoke" };
+        self.audit(&mut tx, &username, action, "token", &id.to_string(), Some(&kind), None).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// The language the user chose for the web pages, if any.

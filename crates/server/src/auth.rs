@@ -4,7 +4,9 @@
 //! token is looked up once per request. Also signing in and out (`/api/v1/session`) and the
 //! sessions the web pages share.
 
-use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -55,6 +57,7 @@ impl From<Refusal> for ApiError {
             Refusal::Undeclared(what) => ApiError::Unexpected(what),
             Refusal::Unauthenticated => ApiError::Unauthenticated,
             Refusal::Forbidden(role) => ApiError::Forbidden(role),
+            Refusal::MethodNotAllowed(allow) => ApiError::MethodNotAllowed(allow),
             Refusal::Store(e) => e.into(),
         }
     }
@@ -91,6 +94,32 @@ pub(crate) fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
+/// The client's IP address: the connection's peer (`serve` puts it in the request's extensions),
+/// or behind a reverse proxy (`ServerConfig::behind_proxy`) the last address of
+/// `X-Forwarded-For`, the one the proxy appended; none when the router is driven without a socket
+/// (tests) or the header is missing or not an address.
+pub(crate) struct ClientAddr(pub Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
+        if s.config.behind_proxy {
+            let forwarded = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .last()
+                .and_then(|a| a.trim().parse().ok());
+            return Ok(ClientAddr(forwarded));
+        }
+        Ok(ClientAddr(
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()),
+        ))
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SignIn {
@@ -98,19 +127,53 @@ pub(crate) struct SignIn {
     password: String,
 }
 
-pub(crate) async fn sign_in(State(s): State<AppState>, ApiJson(body): ApiJson<SignIn>) -> Result<Response, ApiError> {
-    let user = s
-        .store
-        .check_password(&body.username, &body.password)
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
+pub(crate) async fn sign_in(
+    State(s): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    ApiJson(body): ApiJson<SignIn>,
+) -> Result<Response, ApiError> {
+    let user = checked_sign_in(&s, &body.username, &body.password, addr).await?;
     let cookie = start_session(&s, &user).await?;
     let mut response = Json(json!({ "user": user })).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Unexpected(e.to_string()))?,
-    );
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, header_value(&cookie)?);
     Ok(response)
+}
+
+/// One sign-in attempt through the registry's throttled, audited check (the API's and the web
+/// form's): the user, or why not.
+pub(crate) async fn checked_sign_in(
+    s: &AppState,
+    username: &str,
+    password: &str,
+    addr: Option<IpAddr>,
+) -> Result<User, ApiError> {
+    let address = addr.map(|a| a.to_string());
+    match s
+        .store
+        .sign_in(username, password, address.as_deref(), s.config.sign_in)
+        .await?
+    {
+        registry::SignIn::Accepted(user) => Ok(user),
+        registry::SignIn::Refused => Err(ApiError::SignInRefused),
+        registry::SignIn::Throttled { retry_after_ms } => {
+            tracing::warn!(address = ?address, retry_after_ms, "sign-in throttled");
+            Err(ApiError::Throttled(retry_after_ms))
+        }
+        registry::SignIn::Locked => Err(ApiError::Locked),
+    }
+}
+
+fn header_value(v: &str) -> Result<HeaderValue, ApiError> {
+    HeaderValue::from_str(v).map_err(|e| ApiError::Unexpected(e.to_string()))
+}
+
+/// The session cookie holding `token` for `max_age` seconds (0 and an empty token: delete it);
+/// `Secure` whenever the server's public URL is https.
+pub(crate) fn session_cookie(s: &AppState, token: &str, max_age: u64) -> String {
+    let secure = if s.config.secure_cookies() { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}")
 }
 
 /// Opens a browser session for a user whose password was checked; returns the `Set-Cookie` value.
@@ -128,18 +191,20 @@ pub(crate) async fn start_session(s: &AppState, user: &User) -> Result<String, A
         .store
         .create_token(&user.username, &user.username, "session", Some(&expires))
         .await?;
-    Ok(format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-        s.config.session_hours * 3600
-    ))
+    Ok(session_cookie(s, &token, s.config.session_hours * 3600))
 }
 
-/// Revokes the token the request carries (the caller was checked: it is a live one).
-pub(crate) async fn sign_out(State(s): State<AppState>, headers: HeaderMap, _: Caller) -> Result<StatusCode, ApiError> {
+/// Revokes the token the request carries (the caller was checked: it is a live one); the
+/// registry audits the sign-out. The cookie is deleted too.
+pub(crate) async fn sign_out(State(s): State<AppState>, headers: HeaderMap, _: Caller) -> Result<Response, ApiError> {
     if let Some(token) = bearer_or_cookie(&headers) {
         s.store.revoke_token(&token).await?;
     }
-    Ok(StatusCode::NO_CONTENT)
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, header_value(&session_cookie(&s, "", 0))?);
+    Ok(response)
 }
 
 pub(crate) async fn me(caller: Caller) -> Json<User> {

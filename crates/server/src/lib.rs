@@ -16,11 +16,13 @@
 //! Architecture invariant: only this crate knows HTTP; it reaches data only through
 //! `registry::Store`.
 
+mod accounts;
 mod auth;
 mod decisions;
 mod error;
 mod extract;
 mod families_samples_missions;
+mod listen;
 pub mod logging;
 mod permissions;
 mod persons;
@@ -30,14 +32,19 @@ mod web;
 
 use std::net::SocketAddr;
 
-use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use registry::Store;
 
 pub use error::ApiError;
+pub use listen::ConnectionLimits;
 pub use permissions::Permission;
+pub use registry::SignInPolicy;
 pub use routes::{openapi_document, RouteSpec, ROUTES};
 pub use web::{Lang, PAGES};
 
@@ -50,6 +57,18 @@ pub struct ServerConfig {
     pub session_hours: u64,
     /// Markers and frequencies for matching jobs; without them, jobs cannot run.
     pub matching: Option<std::sync::Arc<jobs::MatchingSettings>>,
+    /// The address users reach the server at (`https://…` behind a TLS proxy): with https the
+    /// session cookie is `Secure`.
+    pub public_url: Option<String>,
+    /// Behind a reverse proxy: the client's address (for the sign-in throttle) is the last one of
+    /// `X-Forwarded-For`, which the proxy appends, not the connection's (the proxy's).
+    pub behind_proxy: bool,
+    /// Throttling and lockout of failed sign-ins.
+    pub sign_in: SignInPolicy,
+    /// How long a new API token lasts, in days, and the longest a client may ask for.
+    pub token_days: u32,
+    /// Connections and the time a client may take.
+    pub connections: ConnectionLimits,
 }
 
 impl Default for ServerConfig {
@@ -58,7 +77,21 @@ impl Default for ServerConfig {
             max_body_bytes: 1024 * 1024,
             session_hours: 12,
             matching: None,
+            public_url: None,
+            behind_proxy: false,
+            sign_in: SignInPolicy::default(),
+            token_days: 90,
+            connections: ConnectionLimits::default(),
         }
+    }
+}
+
+impl ServerConfig {
+    /// Cookies carry `Secure` when users reach the server over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://"))
     }
 }
 
@@ -84,6 +117,7 @@ const ADVICE_OPTIONS: simulate::AdviceOptions = simulate::AdviceOptions {
 /// check, every request traced.
 pub fn router(store: Store, config: ServerConfig) -> Router {
     let limit = config.max_body_bytes;
+    let body_timeout = config.connections.body_timeout;
     let advice = config
         .matching
         .as_ref()
@@ -97,6 +131,11 @@ pub fn router(store: Store, config: ServerConfig) -> Router {
         .layer(axum::middleware::map_response(move |r: Response| async move {
             too_large_in_our_shape(r, limit)
         }))
+        .layer(axum::middleware::from_fn_with_state(
+            (body_timeout, limit),
+            read_body_in_time,
+        ))
+        .layer(axum::middleware::map_response(not_cached_not_sniffed))
         // Outermost, so that the latency covers the role check and the status is the one sent.
         .layer(axum::middleware::from_fn(logging::trace_request))
         .with_state(state)
@@ -107,6 +146,32 @@ fn too_large_in_our_shape(r: Response, limit: usize) -> Response {
     if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return ApiError::TooLarge(limit).into_response();
     }
+    r
+}
+
+/// Reads the request body whole within the body timeout (a client trickling its body is cut off
+/// with 408) and the body limit (413), before any handler.
+async fn read_body_in_time(State((timeout, limit)): State<(Duration, usize)>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Ok(Err(_)) => ApiError::TooLarge(limit).into_response(),
+        Err(_) => ApiError::BodyTimeout(timeout.as_secs()).into_response(),
+    }
+}
+
+/// Every response may carry personal data (genotypes, contacts, names of the dead): none is kept
+/// by a browser or proxy cache (the embedded assets keep their own long cache), and none is
+/// content-sniffed.
+async fn not_cached_not_sniffed(mut r: Response) -> Response {
+    let headers = r.headers_mut();
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     r
 }
 
@@ -122,7 +187,6 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
     bound(addr);
-    axum::serve(listener, router(store, config))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = config.connections;
+    listen::serve_connections(listener, router(store, config), limits, shutdown).await
 }

@@ -5,7 +5,6 @@
 use axum::extract::State;
 use axum::Json;
 use registry::model::{NewPerson, NewSite, Person, PersonStatus, Site};
-use registry::User;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -177,8 +176,4 @@ pub(crate) async fn audit_verify(State(s): State<AppState>) -> Result<Json<Value
         "first_broken": report.first_broken.map(|(seq, why)| json!({ "seq": seq, "reason": why })),
         "records": report.records.iter().map(|p| json!({ "record": p.record, "id": p.id, "reason": p.why })).collect::<Vec<_>>(),
     })))
-}
-
-pub(crate) async fn list_users(State(s): State<AppState>) -> Result<Json<Vec<User>>, ApiError> {
-    Ok(Json(s.store.list_users().await?))
 }

@@ -16,7 +16,7 @@ use registry::{Role, User};
 use serde_json::{json, Value};
 
 use crate::auth::{bearer_or_cookie, SESSION_COOKIE};
-use crate::{auth, decisions, families_samples_missions, persons, visits, AppState, Permission};
+use crate::{accounts, auth, decisions, families_samples_missions, persons, visits, AppState, Permission};
 
 /// One endpoint or page: method, path (axum syntax), the permission it needs (`None`: public or
 /// any signed-in user, see `public`), what it does, and its handler. Made only by [`routes!`].
@@ -105,7 +105,17 @@ pub const ROUTES: &[RouteSpec] = routes! {
     GET "/api/v1/persons/{id}/history", ReadPersons => persons::person_history, "A person's status history";
     GET "/api/v1/audit", ReadAudit => persons::audit_entries, "Audit entries (?after=&limit=)";
     GET "/api/v1/audit/verify", ReadAudit => persons::audit_verify, "Check the audit chain";
-    GET "/api/v1/users", ManageUsers => persons::list_users, "Users and roles";
+    // Users and tokens.
+    GET "/api/v1/users", ManageUsers => accounts::list_users, "Users: role, disabled, locked by failed sign-ins";
+    POST "/api/v1/users/{username}/disable", ManageUsers => accounts::disable_user, "Disable a user: every session and token of theirs stops at once";
+    POST "/api/v1/users/{username}/enable", ManageUsers => accounts::enable_user, "Enable a disabled user (who signs in afresh)";
+    PUT "/api/v1/users/{username}/role", ManageUsers => accounts::set_role, "Change a user's role (body: role)";
+    POST "/api/v1/users/{username}/unlock", ManageUsers => accounts::unlock_user, "Unlock an account locked by failed sign-ins";
+    GET "/api/v1/users/{username}/tokens", ManageUsers => accounts::user_tokens, "A user's API tokens and sessions (never the tokens themselves)";
+    DELETE "/api/v1/users/{username}/tokens/{id}", ManageUsers => accounts::revoke_user_token, "Revoke one of a user's tokens or sessions";
+    GET "/api/v1/tokens", signed_in => accounts::own_tokens, "Your API tokens and sessions";
+    POST "/api/v1/tokens", signed_in => accounts::create_token, "Create a named API token for yourself (body: name, days: at most the configured lifetime, its default); shown once";
+    DELETE "/api/v1/tokens/{id}", signed_in => accounts::revoke_own_token, "Revoke one of your tokens or sessions";
     // Families of the missing.
     GET "/api/v1/families", ReadFamilies => families_samples_missions::list_families, "Families (without contact details)";
     POST "/api/v1/families", WriteFamilies => families_samples_missions::create_family, "Record a family";
@@ -173,7 +183,21 @@ pub(crate) enum Refusal {
     /// No credentials, or a token or session that is unknown, revoked or expired.
     Unauthenticated,
     Forbidden(Role),
+    /// The path is declared, the method is not: the methods it has, as an `Allow` header says.
+    MethodNotAllowed(String),
     Store(registry::StoreError),
+}
+
+/// The `Allow` header of a path declared with `methods` (HEAD wherever GET is).
+fn allowed_methods<'a>(methods: impl Iterator<Item = &'a str>) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for m in methods {
+        out.push(m);
+        if m == "GET" {
+            out.push("HEAD");
+        }
+    }
+    out.join(", ")
 }
 
 /// Who is calling a declared route: nobody (public routes), or the signed-in user with the token
@@ -192,10 +216,19 @@ pub(crate) async fn check(
     method: &Method,
     headers: &axum::http::HeaderMap,
 ) -> Result<Checked, Refusal> {
-    let route = table
-        .iter()
-        .find(|r| r.path == matched.as_str() && r.method == method.as_str())
-        .ok_or_else(|| Refusal::Undeclared(format!("{method} {} is not declared", matched.as_str())))?;
+    let of_path = || table.iter().filter(|r| r.path == matched.as_str());
+    // HEAD is served by the GET handler (axum's method router sends the head without the body).
+    let looked_up = if method == Method::HEAD { "GET" } else { method.as_str() };
+    let Some(route) = of_path().find(|r| r.method == looked_up) else {
+        let allow = allowed_methods(of_path().map(|r| r.method));
+        if allow.is_empty() {
+            return Err(Refusal::Undeclared(format!(
+                "{method} {} is not declared",
+                matched.as_str()
+            )));
+        }
+        return Err(Refusal::MethodNotAllowed(allow));
+    };
     if route.public {
         return Ok(Checked { caller: None });
     }
@@ -239,6 +272,7 @@ pub fn openapi_document() -> Value {
                 "401": { "description": "Not signed in" },
                 "403": { "description": "The role may not do this" },
                 "404": { "description": "Not found" },
+                "405": { "description": "Method not allowed; `Allow` lists the path's methods" },
                 "409": { "description": "Conflict: stale version, duplicate or backward status" },
                 "413": { "description": "Body too large" }
             }

@@ -215,6 +215,36 @@ pub fn assert_refused(name: &str, out: &Output, needles: &[&str]) {
     assert!(out.stdout.is_empty(), "{name}: printed a result despite the error");
 }
 
+/// `homeward user add` of `username` with `role` into the registry at `db`, `password` on standard
+/// input, with `extra` arguments (`--as USER`).
+pub fn add_user(db: &str, username: &str, role: &str, password: &str, extra: &[&str]) -> Output {
+    use std::io::Write;
+    let mut child = homeward()
+        .args([
+            "user",
+            "add",
+            "--username",
+            username,
+            "--role",
+            role,
+            "--password-stdin",
+            "--db",
+            db,
+        ])
+        .args(extra)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the homeward binary runs");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("the password is written");
+    drop(stdin);
+    child.wait_with_output().expect("the homeward binary ends")
+}
+
 /// `homeward serve` on a free loopback port over the registry at `db_url`, its log drained so it
 /// never blocks on a full pipe. Killed (SIGKILL) when dropped, if [`Served::kill`] did not first.
 pub struct Served {
@@ -225,9 +255,15 @@ pub struct Served {
 
 impl Served {
     pub fn start(db_url: &str) -> Served {
+        Served::start_with(db_url, &[])
+    }
+
+    /// As [`Served::start`], with `env` (`HOMEWARD_*` settings) in the server's environment.
+    pub fn start_with(db_url: &str, env: &[(&str, &str)]) -> Served {
         use std::io::BufRead;
         let mut child = homeward()
             .args(["serve", "--listen", "127.0.0.1:0", "--db", db_url])
+            .envs(env.iter().copied())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("homeward serve starts");

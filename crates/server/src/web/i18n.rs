@@ -80,6 +80,8 @@ messages! {
     Username => "User name", "ユーザー名";
     Password => "Password", "パスワード";
     WrongPassword => "The user name or password is wrong.", "ユーザー名またはパスワードが正しくありません。";
+    SignInThrottled => "Too many failed sign-ins. Wait a moment and try again.", "サインインの失敗が多すぎます。しばらく待ってから再度お試しください。";
+    AccountLocked => "This account is locked after too many failed sign-ins. Ask an administrator to unlock it.", "サインインの失敗が多すぎるため、このアカウントはロックされています。管理者にロック解除を依頼してください。";
     Language => "Language", "言語";
     Save => "Save", "保存";
     Dashboard => "Dashboard", "ダッシュボード";

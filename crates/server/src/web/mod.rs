@@ -193,7 +193,9 @@ impl IntoResponse for PageError {
             other => format!("<p>{}</p>", html::esc(&other.to_string())),
         };
         let body = format!(r#"<p lang="en">{en}</p><p lang="ja">{ja}</p>{detail}<p><a href="/">Homeward</a></p>"#);
-        (status, Html(html::bare_page(Lang::En, status.as_str(), &body))).into_response()
+        let mut response = (status, Html(html::bare_page(Lang::En, status.as_str(), &body))).into_response();
+        self.0.add_headers(response.headers_mut());
+        response
     }
 }
 
@@ -310,16 +312,14 @@ struct LangQuery {
     lang: Option<String>,
 }
 
-fn sign_in_page(lang: Lang, error: bool) -> String {
+fn sign_in_page(lang: Lang, error: Option<Msg>) -> String {
     let other = match lang {
         Lang::En => r#"<a href="/signin?lang=ja" lang="ja">日本語</a>"#,
         Lang::Ja => r#"<a href="/signin?lang=en" lang="en">English</a>"#,
     };
-    let error = if error {
-        format!(r#"<p class="error" role="alert">{}</p>"#, lang.t(Msg::WrongPassword))
-    } else {
-        String::new()
-    };
+    let error = error
+        .map(|m| format!(r#"<p class="error" role="alert">{}</p>"#, lang.t(m)))
+        .unwrap_or_default();
     let body = format!(
         r#"{error}<form method="post" action="/signin" class="stack"><input type="hidden" name="lang" value="{tag}"><label for="username">{user}</label><input id="username" name="username" autocomplete="username" required autofocus><label for="password">{pass}</label><input id="password" name="password" type="password" autocomplete="current-password" required><button type="submit">{signin}</button></form><p>{other}</p>"#,
         tag = lang.tag(),
@@ -336,7 +336,7 @@ async fn sign_in_form(headers: HeaderMap, Query(q): Query<LangQuery>) -> Html<St
         .as_deref()
         .and_then(Lang::from_tag)
         .unwrap_or_else(|| browser_lang(&headers));
-    Html(sign_in_page(lang, false))
+    Html(sign_in_page(lang, None))
 }
 
 #[derive(Debug, Deserialize)]
@@ -347,14 +347,30 @@ struct SignInForm {
     lang: Option<String>,
 }
 
-async fn sign_in(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<SignInForm>) -> PageResult {
+async fn sign_in(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    crate::auth::ClientAddr(addr): crate::auth::ClientAddr,
+    Form(f): Form<SignInForm>,
+) -> PageResult {
     let lang = f
         .lang
         .as_deref()
         .and_then(Lang::from_tag)
         .unwrap_or_else(|| browser_lang(&headers));
-    let Some(user) = s.store.check_password(&f.username, &f.password).await? else {
-        return Ok((StatusCode::UNAUTHORIZED, Html(sign_in_page(lang, true))).into_response());
+    let user = match crate::auth::checked_sign_in(&s, &f.username, &f.password, addr).await {
+        Ok(user) => user,
+        Err(e @ (ApiError::SignInRefused | ApiError::Throttled(_) | ApiError::Locked)) => {
+            let message = match e {
+                ApiError::SignInRefused => Msg::WrongPassword,
+                ApiError::Throttled(_) => Msg::SignInThrottled,
+                _ => Msg::AccountLocked,
+            };
+            let mut response = (e.status(), Html(sign_in_page(lang, Some(message)))).into_response();
+            e.add_headers(response.headers_mut());
+            return Ok(response);
+        }
+        Err(e) => return Err(e.into()),
     };
     let cookie = crate::auth::start_session(&s, &user).await?;
     let mut response = see_other("/");
@@ -370,9 +386,10 @@ async fn sign_out(State(s): State<AppState>, headers: HeaderMap) -> PageResult {
         s.store.revoke_token(&token).await?;
     }
     let mut response = see_other("/signin");
+    let cookie = crate::auth::session_cookie(&s, "", 0);
     response.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_static("homeward_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Unexpected(e.to_string()))?,
     );
     Ok(response)
 }
