@@ -162,7 +162,8 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
-        Ok(())
+        // Derived data only Rust can compute: the search keys of the names (migration 0016).
+        self.refresh_name_keys().await
     }
 
     pub async fn close(&self) {

@@ -7,7 +7,7 @@ use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
 
 use crate::audit::AuditRecord;
-use crate::backend::{rows_in, values_sql, Key};
+use crate::backend::{rows_in, values_sql, Backend, Key};
 use crate::model::{FieldError, NewPerson, Person, PersonStatus, Place};
 use crate::store::{Store, StoreError};
 use crate::support::{check_version, duplicate, json, search_text};
@@ -33,7 +33,12 @@ fn bind_new_person<'q>(q: Query<'q, Any, AnyArguments<'q>>, p: &'q NewPerson) ->
 
 impl Store {
 
-    async fn insert_person(tx: &mut Transaction<'_, Any>, actor: &str, p: &NewPerson) -> Result<Person, StoreError> {
+    async fn insert_person(
+        tx: &mut Transaction<'_, Any>,
+        backend: Backend,
+        actor: &str,
+        p: &NewPerson,
+    ) -> Result<Person, StoreError> {
         p.check()?;
         let sql = format!(
             "INSERT INTO persons ({NEW_PERSON_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id"
@@ -43,6 +48,7 @@ impl Store {
             .await
             .map_err(duplicate("person", "external_id", &p.external_id))?
             .try_get("id")?;
+        Self::write_name_keys(tx, backend, &[(id, p)]).await?;
         let person = Person {
             id,
             data: p.clone(),
@@ -55,7 +61,7 @@ impl Store {
 
     pub async fn create_person(&self, actor: &str, p: &NewPerson) -> Result<Person, StoreError> {
         let mut tx = self.begin_write().await?;
-        let person = Self::insert_person(&mut tx, actor, p).await?;
+        let person = Self::insert_person(&mut tx, self.backend, actor, p).await?;
         tx.commit().await?;
         Ok(person)
     }
@@ -125,6 +131,10 @@ impl Store {
                     row.try_get("id").map_err(|e| at(e.into()))?,
                 );
             }
+            let keyed: Vec<(i64, &NewPerson)> = chunk.iter().map(|p| (by_external[p.external_id.trim()], p)).collect();
+            Self::write_name_keys(&mut tx, self.backend, &keyed)
+                .await
+                .map_err(at)?;
             for p in chunk {
                 let id = by_external[p.external_id.trim()];
                 created.push(Person {
@@ -153,7 +163,7 @@ impl Store {
     }
 
 
-    fn person_from_row(row: &AnyRow) -> Result<Person, StoreError> {
+    pub(crate) fn person_from_row(row: &AnyRow) -> Result<Person, StoreError> {
         let corrupt = |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("person {what}: {e}"));
         let names: String = row.try_get("names")?;
         let sources: String = row.try_get("sources")?;
@@ -187,7 +197,7 @@ impl Store {
         })
     }
 
-    const PERSON_COLUMNS: &'static str =
+    pub(crate) const PERSON_COLUMNS: &'static str =
         "id, external_id, names, sex, birth, death, death_place, sources, status, version";
 
     pub async fn get_person(&self, id: i64) -> Result<Option<Person>, StoreError> {
@@ -215,41 +225,22 @@ impl Store {
         self.one_where(&sql, external_id, Self::person_from_row).await
     }
 
-    /// Persons whose name in any script contains `query` (case-insensitive), by id.
+    /// Persons by id, or found by name ([`Store::find_persons`], best first) when `query` has text.
     pub async fn search_persons(
         &self,
         query: Option<&str>,
         limit: i64,
         offset: i64,
     ) -> Result<Vec<Person>, StoreError> {
-        let rows = match query.map(str::trim).filter(|q| !q.is_empty()) {
-            Some(q) => {
-                let pattern = format!(
-                    "%{}%",
-                    q.to_lowercase()
-                        .replace('\\', "\\\\")
-                        .replace('%', "\\%")
-                        .replace('_', "\\_")
-                );
-                let sql = format!(
-                    "SELECT {} FROM persons WHERE search LIKE $1 ESCAPE '\\' ORDER BY id LIMIT $2 OFFSET $3",
-                    Self::PERSON_COLUMNS
-                );
-                sqlx::query(&sql)
-                    .bind(pattern)
-                    .bind(limit)
-                    .bind(offset)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            None => {
-                let sql = format!(
-                    "SELECT {} FROM persons ORDER BY id LIMIT $1 OFFSET $2",
-                    Self::PERSON_COLUMNS
-                );
-                sqlx::query(&sql).bind(limit).bind(offset).fetch_all(&self.pool).await?
-            }
-        };
+        if let Some(q) = query.map(str::trim).filter(|q| !q.is_empty()) {
+            let found = self.find_persons(q, crate::Page { limit, offset }).await?;
+            return Ok(found.items.into_iter().map(|h| h.person).collect());
+        }
+        let sql = format!(
+            "SELECT {} FROM persons ORDER BY id LIMIT $1 OFFSET $2",
+            Self::PERSON_COLUMNS
+        );
+        let rows = sqlx::query(&sql).bind(limit).bind(offset).fetch_all(&self.pool).await?;
         rows.iter().map(Self::person_from_row).collect()
     }
 
@@ -305,6 +296,7 @@ impl Store {
             .unique("external_id", &p.external_id)
             .run(&mut tx, actor, "update", Some(&json(&before)), &json(&after))
             .await?;
+        Self::write_name_keys(&mut tx, self.backend, &[(id, p)]).await?;
         tx.commit().await?;
         Ok(after)
     }
