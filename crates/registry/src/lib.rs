@@ -47,6 +47,7 @@ with_store! {
     mod missions;
     mod name_search;
     mod persons;
+    mod queues;
     mod references;
     mod reviews;
     mod samples;
@@ -73,6 +74,10 @@ with_store! {
     pub use jobs::{Candidate, Job, JobStatus, MarkerEvidence, MatchFamily, MatchingData, NewCandidate};
     pub use missions::{Mission, MissionKind, NewMission, Participant};
     pub use name_search::{PersonHit, SiteRef};
+    pub use queues::{
+        CandidateRow, IdentificationRow, ListFilter, MissionToPlan, NotificationDue, Sort, VisitToArrange,
+        PROPOSE_THRESHOLD_LOG10,
+    };
     pub use reviews::{Decision, IdentificationEvidence, Review};
     pub use samples::{
         CustodyEvent, CustodyEventKind, NewCustodyEvent, NewRemains, NewSample, Remains, Sample, SampleProfile,
