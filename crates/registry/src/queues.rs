@@ -488,3 +488,21 @@ impl Store {
         Ok((row.try_get("open")?, row.try_get("rejected")?))
     }
 }
+
+impl Store {
+    /// The reviews of identification `id` that `viewer` may see: a reviewer decides blind, so
+    /// while it is proposed (not yet decided by both) a reviewer sees only their own review; once
+    /// it is decided, or to anyone who does not review, every review.
+    pub async fn reviews_seen_by(
+        &self,
+        viewer: &crate::User,
+        id: i64,
+        status: IdentificationStatus,
+    ) -> Result<Vec<crate::Review>, StoreError> {
+        let reviews = self.identification_reviews(id).await?;
+        if viewer.role == crate::Role::Reviewer && status == IdentificationStatus::Proposed {
+            return Ok(reviews.into_iter().filter(|r| r.reviewer == viewer.username).collect());
+        }
+        Ok(reviews)
+    }
+}

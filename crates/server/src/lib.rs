@@ -24,6 +24,7 @@ mod families_samples_missions;
 pub mod logging;
 mod permissions;
 mod persons;
+mod queues;
 mod routes;
 mod visits;
 mod web;
