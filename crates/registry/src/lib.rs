@@ -75,7 +75,7 @@ with_store! {
     pub use missions::{Mission, MissionKind, NewMission, Participant};
     pub use name_search::{PersonHit, SiteRef};
     pub use queues::{
-        CandidateRow, IdentificationRow, ListFilter, MissionToPlan, NotificationDue, Sort, VisitToArrange,
+        CandidateRow, IdentificationRow, ListFilter, MissionToPlan, NotificationDue, Sort, StatusChangeRow, VisitToArrange,
         PROPOSE_THRESHOLD_LOG10,
     };
     pub use reviews::{Decision, IdentificationEvidence, Review};

@@ -148,24 +148,26 @@ impl Store {
         }
         let head = key.chars().count() as i64;
         // The best rank of each person a key of theirs starts with the query's key, and the
-        // person of that id; then their records, the site of their latest open identification,
-        // and the number of persons found (before the page is cut).
+        // person of that id; the page of them with the number found (counted over the ids alone);
+        // then only the page's records and the site of each one's latest open identification.
         let sql = format!(
             "WITH hits AS ( \
                SELECT person_id, MIN(CASE WHEN key = $1 THEN 0 WHEN head = $3 THEN 1 ELSE 2 END) AS rank \
                FROM person_name_keys WHERE key >= $1 AND key < $2 GROUP BY person_id \
                UNION ALL SELECT id AS person_id, 0 AS rank FROM persons WHERE id = $4 \
-             ), best AS (SELECT person_id, MIN(rank) AS rank FROM hits GROUP BY person_id) \
-             SELECT {cols}, CAST(b.rank AS BIGINT) AS rank, CAST(COUNT(*) OVER () AS BIGINT) AS total, \
+             ), best AS (SELECT person_id, MIN(rank) AS rank FROM hits GROUP BY person_id), \
+             page AS (SELECT person_id, rank, COUNT(*) OVER () AS total FROM best \
+               ORDER BY rank, person_id LIMIT $5 OFFSET $6) \
+             SELECT {cols}, CAST(b.rank AS BIGINT) AS rank, CAST(b.total AS BIGINT) AS total, \
                st.id AS site_id, st.names AS site_names \
-             FROM best b JOIN persons p ON p.id = b.person_id \
+             FROM page b JOIN persons p ON p.id = b.person_id \
              LEFT JOIN sites st ON st.id = ( \
                SELECT r.site_id FROM identifications i \
                JOIN candidates c ON c.id = i.candidate_id \
                JOIN samples s ON s.id = c.sample_id \
                JOIN remains r ON r.id = s.remains_id \
                WHERE i.person_id = p.id AND i.status <> 'rejected' ORDER BY i.id DESC LIMIT 1) \
-             ORDER BY b.rank, p.id LIMIT $5 OFFSET $6",
+             ORDER BY b.rank, p.id",
             cols = Self::PERSON_COLUMNS
                 .split(", ")
                 .map(|c| format!("p.{c}"))

@@ -506,3 +506,45 @@ impl Store {
         Ok(reviews)
     }
 }
+
+/// A person's status change as the dashboard lists it, with the person's names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatusChangeRow {
+    pub person_id: i64,
+    pub person_names: Vec<Name>,
+    pub from: crate::model::PersonStatus,
+    pub to: crate::model::PersonStatus,
+    pub reason: String,
+    pub actor: String,
+    pub at: String,
+}
+
+impl Store {
+    /// The latest status changes of any person with the person's names, newest first: one query.
+    pub async fn recent_status_changes_named(&self, limit: i64) -> Result<Vec<StatusChangeRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT h.person_id, p.names AS person_names, h.from_status, h.to_status, h.reason, h.actor, h.at \
+             FROM person_status_history h JOIN persons p ON p.id = h.person_id ORDER BY h.id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let status = |row: &AnyRow, column: &str| -> Result<crate::model::PersonStatus, StoreError> {
+            let s: String = row.try_get(column)?;
+            s.parse().map_err(|e: String| corrupt("status history", column, &e))
+        };
+        rows.iter()
+            .map(|row| {
+                Ok(StatusChangeRow {
+                    person_id: row.try_get("person_id")?,
+                    person_names: names(row, "person_names", "person")?,
+                    from: status(row, "from_status")?,
+                    to: status(row, "to_status")?,
+                    reason: row.try_get("reason")?,
+                    actor: row.try_get("actor")?,
+                    at: row.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -591,6 +591,15 @@ fn work_queues_follow_the_workflow() {
                 .await
                 .unwrap();
         }
+        let changed = store.recent_status_changes_named(1).await.unwrap();
+        assert_eq!(
+            (changed[0].person_id, changed[0].to),
+            (c.person, registry::model::PersonStatus::Identified)
+        );
+        assert_eq!(
+            changed[0].person_names[0].text, "山田太郎",
+            "{label}: with the names, in one query"
+        );
         let due = store.notifications_due(&all, queue_page()).await.unwrap();
         let due: Vec<(i64, i64)> = due.items.iter().map(|d| (d.identification_id, d.family_id)).collect();
         assert_eq!(

@@ -122,20 +122,26 @@ pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extensi
         }
     }
     if ctx.may(Permission::ReadPersons) {
-        let mut rows = Vec::new();
-        for (person, from, to, reason, actor, at) in s.store.recent_status_changes(10).await? {
-            let name = match s.store.get_person(person).await? {
-                Some(p) => names_html(lang, &p.data.names),
-                None => person.to_string(),
-            };
-            rows.push(vec![
-                esc(&i18n::instant(lang, &at)),
-                format!(r#"<a href="/persons/{person}">{name}</a>"#),
-                format!("{} → {}", status_badge(lang, from), status_badge(lang, to)),
-                esc(&reason),
-                esc(&actor),
-            ]);
-        }
+        // One query with the names: no look-up per row.
+        let rows: Vec<Vec<String>> = s
+            .store
+            .recent_status_changes_named(10)
+            .await?
+            .into_iter()
+            .map(|c| {
+                vec![
+                    esc(&i18n::instant(lang, &c.at)),
+                    format!(
+                        r#"<a href="/persons/{}">{}</a>"#,
+                        c.person_id,
+                        names_html(lang, &c.person_names)
+                    ),
+                    format!("{} → {}", status_badge(lang, c.from), status_badge(lang, c.to)),
+                    esc(&c.reason),
+                    esc(&c.actor),
+                ]
+            })
+            .collect();
         body.push_str(&ctx.table(
             Msg::RecentActivity,
             &[Msg::When, Msg::Person, Msg::Status, Msg::Reason, Msg::Actor],
