@@ -154,6 +154,21 @@ impl Where {
         }
     }
 
+    /// `q` with the conditions' values bound, in order.
+    fn bound<'q>(
+        &'q self,
+        mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        for a in &self.args {
+            q = match a {
+                Arg::Int(v) => q.bind(*v),
+                Arg::Real(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.as_str()),
+            };
+        }
+        q
+    }
+
     /// Runs `select` (with `{where}`, `{limit}` and `{offset}` in it) for one page.
     async fn fetch(&self, store: &Store, select: &str, page: Page) -> Result<Vec<AnyRow>, StoreError> {
         let n = self.args.len();
@@ -161,29 +176,14 @@ impl Where {
             .replace("{where}", &self.sql())
             .replace("{limit}", &format!("${}", n + 1))
             .replace("{offset}", &format!("${}", n + 2));
-        let mut q = sqlx::query(&sql);
-        for a in &self.args {
-            q = match a {
-                Arg::Int(v) => q.bind(*v),
-                Arg::Real(v) => q.bind(*v),
-                Arg::Text(v) => q.bind(v.as_str()),
-            };
-        }
+        let q = self.bound(sqlx::query(&sql));
         Ok(q.bind(page.limit).bind(page.offset).fetch_all(&store.pool).await?)
     }
 
     /// The number of rows of `from` (with `{where}` in it), for a page past the end.
     async fn count(&self, store: &Store, from: &str) -> Result<i64, StoreError> {
         let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n {}", from.replace("{where}", &self.sql()));
-        let mut q = sqlx::query(&sql);
-        for a in &self.args {
-            q = match a {
-                Arg::Int(v) => q.bind(*v),
-                Arg::Real(v) => q.bind(*v),
-                Arg::Text(v) => q.bind(v.as_str()),
-            };
-        }
-        Ok(q.fetch_one(&store.pool).await?.try_get("n")?)
+        Ok(self.bound(sqlx::query(&sql)).fetch_one(&store.pool).await?.try_get("n")?)
     }
 }
 

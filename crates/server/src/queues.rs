@@ -86,53 +86,28 @@ impl ListQuery {
 
 type Listed<T> = Result<Json<Paged<T>>, ApiError>;
 
-pub(crate) async fn review_queue(
-    State(s): State<AppState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> Listed<IdentificationRow> {
-    let (filter, page) = q.filter()?;
-    Ok(Json(s.store.review_queue(&caller.0.username, &filter, page).await?))
+/// The handler of each paged list: the query's filter and page, the registry's one query (the
+/// review queue's with the caller).
+macro_rules! paged_lists {
+    ($($handler:ident -> $row:ty: |$s:ident, $caller:ident, $f:ident, $p:ident| $fetch:expr;)*) => {$(
+        pub(crate) async fn $handler(
+            State($s): State<AppState>,
+            $caller: Caller,
+            ApiQuery(q): ApiQuery<ListQuery>,
+        ) -> Listed<$row> {
+            let ($f, $p) = q.filter()?;
+            Ok(Json($fetch.await?))
+        }
+    )*};
 }
 
-pub(crate) async fn identifications(
-    State(s): State<AppState>,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> Listed<IdentificationRow> {
-    let (filter, page) = q.filter()?;
-    Ok(Json(s.store.identifications_page(&filter, page).await?))
-}
-
-pub(crate) async fn candidates_to_propose(
-    State(s): State<AppState>,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> Listed<CandidateRow> {
-    let (filter, page) = q.filter()?;
-    Ok(Json(s.store.candidates_to_propose(&filter, page).await?))
-}
-
-pub(crate) async fn notifications_due(
-    State(s): State<AppState>,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> Listed<NotificationDue> {
-    let (filter, page) = q.filter()?;
-    Ok(Json(s.store.notifications_due(&filter, page).await?))
-}
-
-pub(crate) async fn visits_to_arrange(
-    State(s): State<AppState>,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> Listed<VisitToArrange> {
-    let (filter, page) = q.filter()?;
-    Ok(Json(s.store.visits_to_arrange(&filter, page).await?))
-}
-
-pub(crate) async fn missions_to_plan(
-    State(s): State<AppState>,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> Listed<MissionToPlan> {
-    let (filter, page) = q.filter()?;
-    Ok(Json(s.store.missions_to_plan(&filter, page).await?))
+paged_lists! {
+    review_queue -> IdentificationRow: |s, caller, f, p| s.store.review_queue(&caller.0.username, &f, p);
+    identifications -> IdentificationRow: |s, _caller, f, p| s.store.identifications_page(&f, p);
+    candidates_to_propose -> CandidateRow: |s, _caller, f, p| s.store.candidates_to_propose(&f, p);
+    notifications_due -> NotificationDue: |s, _caller, f, p| s.store.notifications_due(&f, p);
+    visits_to_arrange -> VisitToArrange: |s, _caller, f, p| s.store.visits_to_arrange(&f, p);
+    missions_to_plan -> MissionToPlan: |s, _caller, f, p| s.store.missions_to_plan(&f, p);
 }
 
 pub(crate) async fn find_persons(State(s): State<AppState>, ApiQuery(q): ApiQuery<ListQuery>) -> Listed<PersonHit> {

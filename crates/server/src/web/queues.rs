@@ -593,72 +593,28 @@ pub(crate) async fn your_work(s: &AppState, ctx: &Ctx) -> Result<String, super::
     ))
 }
 
-pub(crate) async fn review(
-    State(s): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Query(q): Query<ListQuery>,
-) -> PageResult {
-    let (filter, page) = q.filter()?;
-    let paged = s.store.review_queue(&ctx.user.username, &filter, page).await?;
-    queue_page(&s, &ctx, &REVIEW, &q, paged, identification_rows).await
+/// The page handler of each queue: the query's filter and page, the registry's one query (the
+/// review queue's with the signed-in reviewer), the queue's page.
+macro_rules! queue_pages {
+    ($($handler:ident: $queue:ident, |$s:ident, $ctx:ident, $f:ident, $p:ident| $fetch:expr, $rows:ident;)*) => {$(
+        pub(crate) async fn $handler(
+            State($s): State<AppState>,
+            Extension($ctx): Extension<Ctx>,
+            Query(q): Query<ListQuery>,
+        ) -> PageResult {
+            let ($f, $p) = q.filter()?;
+            let paged = $fetch.await?;
+            queue_page(&$s, &$ctx, &$queue, &q, paged, $rows).await
+        }
+    )*};
 }
 
-pub(crate) async fn candidates(
-    State(s): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Query(q): Query<ListQuery>,
-) -> PageResult {
-    let (filter, page) = q.filter()?;
-    let paged = s.store.candidates_to_propose(&filter, page).await?;
-    queue_page(&s, &ctx, &CANDIDATES, &q, paged, candidate_rows).await
-}
-
-pub(crate) async fn samples(
-    State(s): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Query(q): Query<ListQuery>,
-) -> PageResult {
-    let (filter, page) = q.filter()?;
-    let paged = s.store.samples_page(&filter, page).await?;
-    queue_page(&s, &ctx, &SAMPLES, &q, paged, sample_rows).await
-}
-
-pub(crate) async fn notifications(
-    State(s): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Query(q): Query<ListQuery>,
-) -> PageResult {
-    let (filter, page) = q.filter()?;
-    let paged = s.store.notifications_due(&filter, page).await?;
-    queue_page(&s, &ctx, &NOTIFICATIONS, &q, paged, notification_rows).await
-}
-
-pub(crate) async fn visits(
-    State(s): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Query(q): Query<ListQuery>,
-) -> PageResult {
-    let (filter, page) = q.filter()?;
-    let paged = s.store.visits_to_arrange(&filter, page).await?;
-    queue_page(&s, &ctx, &VISITS, &q, paged, visit_rows).await
-}
-
-pub(crate) async fn missions(
-    State(s): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Query(q): Query<ListQuery>,
-) -> PageResult {
-    let (filter, page) = q.filter()?;
-    let paged = s.store.missions_to_plan(&filter, page).await?;
-    queue_page(&s, &ctx, &MISSIONS, &q, paged, mission_rows).await
-}
-
-pub(crate) async fn identifications(
-    State(s): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Query(q): Query<ListQuery>,
-) -> PageResult {
-    let (filter, page) = q.filter()?;
-    let paged = s.store.identifications_page(&filter, page).await?;
-    queue_page(&s, &ctx, &IDENTIFICATIONS, &q, paged, identification_rows).await
+queue_pages! {
+    review: REVIEW, |s, ctx, f, p| s.store.review_queue(&ctx.user.username, &f, p), identification_rows;
+    candidates: CANDIDATES, |s, ctx, f, p| s.store.candidates_to_propose(&f, p), candidate_rows;
+    samples: SAMPLES, |s, ctx, f, p| s.store.samples_page(&f, p), sample_rows;
+    notifications: NOTIFICATIONS, |s, ctx, f, p| s.store.notifications_due(&f, p), notification_rows;
+    visits: VISITS, |s, ctx, f, p| s.store.visits_to_arrange(&f, p), visit_rows;
+    missions: MISSIONS, |s, ctx, f, p| s.store.missions_to_plan(&f, p), mission_rows;
+    identifications: IDENTIFICATIONS, |s, ctx, f, p| s.store.identifications_page(&f, p), identification_rows;
 }
