@@ -3,14 +3,18 @@
 # concurrent clients on loopback (wrk, from Debian) reading random persons by id and finding persons by
 # name (GET /api/v1/search/persons: kanji with and without the space, hiragana, katakana, romaji given name
 # first, a family name alone, a variant kanji, long vowels written out), for 20 s each.
-# Usage: [PERSONS=N] scripts/bench-api.sh [DB_URL]   (default: a fresh SQLite file)
+# Usage: [PERSONS=N] [HOMEWARD_BIN=…] scripts/bench-api.sh [DB_URL]   (default: a fresh SQLite file)
 # Results go to docs/benchmarks.md by hand, with the date and the machine's load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 persons="${PERSONS:-1000000}"
-cargo build --release -p homeward >/dev/null 2>&1
-bin="${CARGO_TARGET_DIR:-target}/release/homeward"
+# HOMEWARD_BIN: a release binary built already (else this builds one).
+bin="${HOMEWARD_BIN:-}"
+if [ -z "$bin" ]; then
+    cargo build --release -p homeward >/dev/null 2>&1
+    bin="${CARGO_TARGET_DIR:-target}/release/homeward"
+fi
 work="$(mktemp -d /tmp/homeward-bench.XXXXXX)"
 db="${1:-sqlite://$work/bench.db}"
 # Names: 40 family names × 40 given names (kanji, hiragana, Hepburn romaji), so that a full name has

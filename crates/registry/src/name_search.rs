@@ -58,8 +58,23 @@ pub struct PersonHit {
 }
 
 impl Store {
-    /// Replaces, inside `tx`, the name keys of each of `persons` (id, record) with the keys of its
-    /// names now: the one write of keys, for one person or an import's batch.
+    /// Replaces, inside `tx`, the name keys of a person (`id`, the record as written) with the keys
+    /// of its names now: an update's.
+    pub(crate) async fn replace_name_keys(
+        tx: &mut Transaction<'_, Any>,
+        backend: Backend,
+        id: i64,
+        person: &NewPerson,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM person_name_keys WHERE person_id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        Self::write_name_keys(tx, backend, &[(id, person)]).await
+    }
+
+    /// Writes, inside `tx`, the name keys of each of `persons` (id, record), which have none yet:
+    /// the one insert of keys, for a new person, an import's batch and a rebuild.
     pub(crate) async fn write_name_keys(
         tx: &mut Transaction<'_, Any>,
         backend: Backend,
@@ -69,15 +84,6 @@ impl Store {
             .iter()
             .flat_map(|&(id, p)| person_keys(p).into_iter().map(move |k| (id, k)))
             .collect();
-        for chunk in persons.chunks(backend.batch_rows(1)) {
-            let list = (1..=chunk.len()).map(|k| backend.param(k)).collect::<Vec<_>>().join(", ");
-            let sql = format!("DELETE FROM person_name_keys WHERE person_id IN ({list})");
-            let mut q = sqlx::query(&sql);
-            for (id, _) in chunk {
-                q = q.bind(*id);
-            }
-            q.execute(&mut **tx).await?;
-        }
         for chunk in rows.chunks(backend.batch_rows(3)) {
             let sql = format!(
                 "INSERT INTO person_name_keys (key, person_id, head) VALUES {}",

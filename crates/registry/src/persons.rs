@@ -296,7 +296,7 @@ impl Store {
             .unique("external_id", &p.external_id)
             .run(&mut tx, actor, "update", Some(&json(&before)), &json(&after))
             .await?;
-        Self::write_name_keys(&mut tx, self.backend, &[(id, p)]).await?;
+        Self::replace_name_keys(&mut tx, self.backend, id, p).await?;
         tx.commit().await?;
         Ok(after)
     }

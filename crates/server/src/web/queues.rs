@@ -243,34 +243,29 @@ fn identification_href(row: &IdentificationRow) -> String {
     }
 }
 
-fn identification_rows(ctx: &Ctx, items: &[IdentificationRow]) -> Vec<Vec<String>> {
-    items
-        .iter()
-        .map(|r| {
-            vec![
-                format!(
-                    r#"<a class="queue-item" data-identification="{id}" href="{}">#{id}</a>"#,
-                    esc(&identification_href(r)),
-                    id = r.id
-                ),
-                format!(
-                    r#"<a href="/persons/{}">{}</a>"#,
-                    r.person_id,
-                    names_html(ctx.lang, &r.person_names)
-                ),
-                r.sample_id
-                    .map(|s| link(&format!("/samples/{s}"), &s.to_string()))
-                    .unwrap_or_else(|| "–".into()),
-                site_cell(ctx, r.site_id, r.site_names.as_deref()),
-                r.job_id
-                    .map(|j| link(&format!("/jobs/{j}"), &format!("#{j}")))
-                    .unwrap_or_else(|| "–".into()),
-                lr_cell(r.log10_lr),
-                r.posterior.map(i18n::probability_html).unwrap_or_else(|| "–".into()),
-                esc(r.proposed_by.as_deref().unwrap_or("–")),
-            ]
-        })
-        .collect()
+fn identification_row(ctx: &Ctx, r: &IdentificationRow) -> Vec<String> {
+    vec![
+        format!(
+            r#"<a class="queue-item" data-identification="{id}" href="{}">#{id}</a>"#,
+            esc(&identification_href(r)),
+            id = r.id
+        ),
+        format!(
+            r#"<a href="/persons/{}">{}</a>"#,
+            r.person_id,
+            names_html(ctx.lang, &r.person_names)
+        ),
+        r.sample_id
+            .map(|s| link(&format!("/samples/{s}"), &s.to_string()))
+            .unwrap_or_else(|| "–".into()),
+        site_cell(ctx, r.site_id, r.site_names.as_deref()),
+        r.job_id
+            .map(|j| link(&format!("/jobs/{j}"), &format!("#{j}")))
+            .unwrap_or_else(|| "–".into()),
+        lr_cell(r.log10_lr),
+        r.posterior.map(i18n::probability_html).unwrap_or_else(|| "–".into()),
+        esc(r.proposed_by.as_deref().unwrap_or("–")),
+    ]
 }
 
 const IDENTIFICATION_HEADER: &[Msg] = &[
@@ -284,32 +279,27 @@ const IDENTIFICATION_HEADER: &[Msg] = &[
     Msg::ProposedBy,
 ];
 
-fn candidate_rows(ctx: &Ctx, items: &[CandidateRow]) -> Vec<Vec<String>> {
-    items
-        .iter()
-        .map(|r| {
-            let person = match (r.person_id, &r.person_names) {
-                (Some(id), Some(names)) => format!(r#"<a href="/persons/{id}">{}</a>"#, names_html(ctx.lang, names)),
-                _ => "–".to_owned(),
-            };
-            let rejected = r
-                .rejected_identification
-                .map(|i| format!(r#"<span class="rejected">{} #{i}</span>"#, ctx.t(Msg::Rejected)))
-                .unwrap_or_default();
-            vec![
-                link(
-                    &format!("/candidates/{}", r.candidate_id),
-                    &format!("#{}", r.candidate_id),
-                ),
-                person,
-                link(&format!("/samples/{}", r.sample_id), &r.sample_id.to_string()),
-                site_cell(ctx, Some(r.site_id), Some(&r.site_names)),
-                link(&format!("/jobs/{}", r.job_id), &format!("#{}", r.job_id)),
-                lr_cell(Some(r.log10_lr)),
-                rejected,
-            ]
-        })
-        .collect()
+fn candidate_row(ctx: &Ctx, r: &CandidateRow) -> Vec<String> {
+    let person = match (r.person_id, &r.person_names) {
+        (Some(id), Some(names)) => format!(r#"<a href="/persons/{id}">{}</a>"#, names_html(ctx.lang, names)),
+        _ => "–".to_owned(),
+    };
+    let rejected = r
+        .rejected_identification
+        .map(|i| format!(r#"<span class="rejected">{} #{i}</span>"#, ctx.t(Msg::Rejected)))
+        .unwrap_or_default();
+    vec![
+        link(
+            &format!("/candidates/{}", r.candidate_id),
+            &format!("#{}", r.candidate_id),
+        ),
+        person,
+        link(&format!("/samples/{}", r.sample_id), &r.sample_id.to_string()),
+        site_cell(ctx, Some(r.site_id), Some(&r.site_names)),
+        link(&format!("/jobs/{}", r.job_id), &format!("#{}", r.job_id)),
+        lr_cell(Some(r.log10_lr)),
+        rejected,
+    ]
 }
 
 const CANDIDATE_HEADER: &[Msg] = &[
@@ -322,68 +312,48 @@ const CANDIDATE_HEADER: &[Msg] = &[
     Msg::Rejected,
 ];
 
-fn sample_rows(ctx: &Ctx, items: &[Sample]) -> Vec<Vec<String>> {
-    items
-        .iter()
-        .map(|x| {
-            vec![
-                link(&format!("/samples/{}", x.id), &x.external_id),
-                esc(&x.lab),
-                esc(x.profile_kind.as_str()),
-                ctx.t(if x.typed { Msg::Yes } else { Msg::No }).to_owned(),
-            ]
-        })
-        .collect()
+fn sample_row(ctx: &Ctx, x: &Sample) -> Vec<String> {
+    vec![
+        link(&format!("/samples/{}", x.id), &x.external_id),
+        esc(&x.lab),
+        esc(x.profile_kind.as_str()),
+        ctx.t(if x.typed { Msg::Yes } else { Msg::No }).to_owned(),
+    ]
 }
 
 const SAMPLE_HEADER: &[Msg] = &[Msg::Sample, Msg::Lab, Msg::Kind, Msg::Typed];
 
-fn notification_rows(ctx: &Ctx, items: &[NotificationDue]) -> Vec<Vec<String>> {
-    items
-        .iter()
-        .map(|r| {
-            vec![
-                format!("#{}", r.identification_id),
-                format!(
-                    r#"<a href="/persons/{}">{}</a>"#,
-                    r.person_id,
-                    names_html(ctx.lang, &r.person_names)
-                ),
-                link(&format!("/families/{}", r.family_id), &r.family_name),
-            ]
-        })
-        .collect()
+fn notification_row(ctx: &Ctx, r: &NotificationDue) -> Vec<String> {
+    vec![
+        format!("#{}", r.identification_id),
+        format!(
+            r#"<a href="/persons/{}">{}</a>"#,
+            r.person_id,
+            names_html(ctx.lang, &r.person_names)
+        ),
+        link(&format!("/families/{}", r.family_id), &r.family_name),
+    ]
 }
 
 const NOTIFICATION_HEADER: &[Msg] = &[Msg::Identification, Msg::Person, Msg::Family];
 
-fn visit_rows(ctx: &Ctx, items: &[VisitToArrange]) -> Vec<Vec<String>> {
-    items
-        .iter()
-        .map(|r| {
-            vec![
-                link(&format!("/families/{}", r.family_id), &r.family_name),
-                site_cell(ctx, Some(r.site_id), Some(&r.site_names)),
-                r.visitors.to_string(),
-                esc(&i18n::instant(ctx.lang, &r.created_at)),
-            ]
-        })
-        .collect()
+fn visit_row(ctx: &Ctx, r: &VisitToArrange) -> Vec<String> {
+    vec![
+        link(&format!("/families/{}", r.family_id), &r.family_name),
+        site_cell(ctx, Some(r.site_id), Some(&r.site_names)),
+        r.visitors.to_string(),
+        esc(&i18n::instant(ctx.lang, &r.created_at)),
+    ]
 }
 
 const VISIT_HEADER: &[Msg] = &[Msg::Family, Msg::Site, Msg::Visitors, Msg::Created];
 
-fn mission_rows(_ctx: &Ctx, items: &[MissionToPlan]) -> Vec<Vec<String>> {
-    items
-        .iter()
-        .map(|r| {
-            vec![
-                link(&format!("/missions/{}", r.mission_id), &r.name),
-                esc(&r.start_date),
-                r.sites.to_string(),
-            ]
-        })
-        .collect()
+fn mission_row(_ctx: &Ctx, r: &MissionToPlan) -> Vec<String> {
+    vec![
+        link(&format!("/missions/{}", r.mission_id), &r.name),
+        esc(&r.start_date),
+        r.sites.to_string(),
+    ]
 }
 
 const MISSION_HEADER: &[Msg] = &[Msg::Mission, Msg::Start, Msg::SitesInMission];
@@ -496,7 +466,7 @@ async fn queue_page<T>(
     queue: &Queue,
     q: &ListQuery,
     paged: Paged<T>,
-    rows: fn(&Ctx, &[T]) -> Vec<Vec<String>>,
+    row: fn(&Ctx, &T) -> Vec<String>,
 ) -> PageResult {
     let sites = if queue.fields.site {
         s.store.list_sites().await?
@@ -509,14 +479,18 @@ async fn queue_page<T>(
     }
     body.push_str(&filter_form(ctx, queue.path, q, queue.fields, &sites));
     body.push_str(&format!(r#"<div id="queue" data-total="{}">"#, paged.total));
-    body.push_str(&ctx.table(queue.title, queue.header, &rows(ctx, &paged.items)));
+    body.push_str(&ctx.table(
+        queue.title,
+        queue.header,
+        &paged.items.iter().map(|r| row(ctx, r)).collect::<Vec<_>>(),
+    ));
     body.push_str(&pager(ctx, queue.path, q, &paged));
     body.push_str("</div>");
     ctx.respond(ctx.t(queue.title), &body)
 }
 
 /// A queue's block on the dashboard: the count, the first rows, a link to the whole list.
-fn dashboard_block<T>(ctx: &Ctx, queue: &Queue, paged: &Paged<T>, rows: fn(&Ctx, &[T]) -> Vec<Vec<String>>) -> String {
+fn dashboard_block<T>(ctx: &Ctx, queue: &Queue, paged: &Paged<T>, row: fn(&Ctx, &T) -> Vec<String>) -> String {
     let mut out = format!(
         r#"<section class="queue" data-queue="{path}"><h3>{title} <span class="n" data-total="{total}">{n}</span></h3>"#,
         path = queue.path,
@@ -527,7 +501,11 @@ fn dashboard_block<T>(ctx: &Ctx, queue: &Queue, paged: &Paged<T>, rows: fn(&Ctx,
     if paged.items.is_empty() {
         let _ = write!(out, "<p>{}</p>", ctx.t(Msg::NoneYet));
     } else {
-        out.push_str(&ctx.table(queue.title, queue.header, &rows(ctx, &paged.items)));
+        out.push_str(&ctx.table(
+            queue.title,
+            queue.header,
+            &paged.items.iter().map(|r| row(ctx, r)).collect::<Vec<_>>(),
+        ));
         let _ = write!(
             out,
             r#"<p><a href="{}">{} ({})</a></p>"#,
@@ -552,11 +530,11 @@ pub(crate) async fn your_work(s: &AppState, ctx: &Ctx) -> Result<String, super::
     let mut blocks = Vec::new();
     if ctx.may(Permission::ReviewIdentifications) {
         let paged = s.store.review_queue(&ctx.user.username, &all, first).await?;
-        blocks.push(dashboard_block(ctx, &REVIEW, &paged, identification_rows));
+        blocks.push(dashboard_block(ctx, &REVIEW, &paged, identification_row));
     }
     if ctx.may(Permission::ProposeIdentifications) {
         let paged = s.store.candidates_to_propose(&all, first).await?;
-        blocks.push(dashboard_block(ctx, &CANDIDATES, &paged, candidate_rows));
+        blocks.push(dashboard_block(ctx, &CANDIDATES, &paged, candidate_row));
     }
     if ctx.may(Permission::WriteProfiles) {
         let untyped = registry::ListFilter {
@@ -569,19 +547,19 @@ pub(crate) async fn your_work(s: &AppState, ctx: &Ctx) -> Result<String, super::
             path: "/samples?typed=false",
             ..SAMPLES
         };
-        blocks.push(dashboard_block(ctx, &queue, &paged, sample_rows));
+        blocks.push(dashboard_block(ctx, &queue, &paged, sample_row));
     }
     if ctx.may(Permission::WriteHandovers) {
         let paged = s.store.notifications_due(&all, first).await?;
-        blocks.push(dashboard_block(ctx, &NOTIFICATIONS, &paged, notification_rows));
+        blocks.push(dashboard_block(ctx, &NOTIFICATIONS, &paged, notification_row));
     }
     if ctx.may(Permission::WriteVisitRequests) {
         let paged = s.store.visits_to_arrange(&all, first).await?;
-        blocks.push(dashboard_block(ctx, &VISITS, &paged, visit_rows));
+        blocks.push(dashboard_block(ctx, &VISITS, &paged, visit_row));
     }
     if ctx.may(Permission::WriteMissions) {
         let paged = s.store.missions_to_plan(&all, first).await?;
-        blocks.push(dashboard_block(ctx, &MISSIONS, &paged, mission_rows));
+        blocks.push(dashboard_block(ctx, &MISSIONS, &paged, mission_row));
     }
     if blocks.is_empty() {
         return Ok(String::new());
@@ -596,7 +574,7 @@ pub(crate) async fn your_work(s: &AppState, ctx: &Ctx) -> Result<String, super::
 /// The page handler of each queue: the query's filter and page, the registry's one query (the
 /// review queue's with the signed-in reviewer), the queue's page.
 macro_rules! queue_pages {
-    ($($handler:ident: $queue:ident, |$s:ident, $ctx:ident, $f:ident, $p:ident| $fetch:expr, $rows:ident;)*) => {$(
+    ($($handler:ident: $queue:ident, |$s:ident, $ctx:ident, $f:ident, $p:ident| $fetch:expr, $row:ident;)*) => {$(
         pub(crate) async fn $handler(
             State($s): State<AppState>,
             Extension($ctx): Extension<Ctx>,
@@ -604,17 +582,17 @@ macro_rules! queue_pages {
         ) -> PageResult {
             let ($f, $p) = q.filter()?;
             let paged = $fetch.await?;
-            queue_page(&$s, &$ctx, &$queue, &q, paged, $rows).await
+            queue_page(&$s, &$ctx, &$queue, &q, paged, $row).await
         }
     )*};
 }
 
 queue_pages! {
-    review: REVIEW, |s, ctx, f, p| s.store.review_queue(&ctx.user.username, &f, p), identification_rows;
-    candidates: CANDIDATES, |s, ctx, f, p| s.store.candidates_to_propose(&f, p), candidate_rows;
-    samples: SAMPLES, |s, ctx, f, p| s.store.samples_page(&f, p), sample_rows;
-    notifications: NOTIFICATIONS, |s, ctx, f, p| s.store.notifications_due(&f, p), notification_rows;
-    visits: VISITS, |s, ctx, f, p| s.store.visits_to_arrange(&f, p), visit_rows;
-    missions: MISSIONS, |s, ctx, f, p| s.store.missions_to_plan(&f, p), mission_rows;
-    identifications: IDENTIFICATIONS, |s, ctx, f, p| s.store.identifications_page(&f, p), identification_rows;
+    review: REVIEW, |s, ctx, f, p| s.store.review_queue(&ctx.user.username, &f, p), identification_row;
+    candidates: CANDIDATES, |s, ctx, f, p| s.store.candidates_to_propose(&f, p), candidate_row;
+    samples: SAMPLES, |s, ctx, f, p| s.store.samples_page(&f, p), sample_row;
+    notifications: NOTIFICATIONS, |s, ctx, f, p| s.store.notifications_due(&f, p), notification_row;
+    visits: VISITS, |s, ctx, f, p| s.store.visits_to_arrange(&f, p), visit_row;
+    missions: MISSIONS, |s, ctx, f, p| s.store.missions_to_plan(&f, p), mission_row;
+    identifications: IDENTIFICATIONS, |s, ctx, f, p| s.store.identifications_page(&f, p), identification_row;
 }
