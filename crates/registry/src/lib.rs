@@ -73,7 +73,7 @@ with_store! {
     pub use identifications::{Identification, IdentificationStatus};
     pub use jobs::{Candidate, Job, JobStatus, MarkerEvidence, MatchFamily, MatchingData, NewCandidate};
     pub use missions::{Mission, MissionKind, NewMission, Participant};
-    pub use name_search::{PersonHit, SiteRef};
+    pub use name_search::{PersonHit, SiteRef, FOUND_CAP};
     pub use queues::{
         CandidateRow, IdentificationRow, ListFilter, MissionToPlan, NotificationDue, Sort, StatusChangeRow, VisitToArrange,
         PROPOSE_THRESHOLD_LOG10,

@@ -33,6 +33,10 @@ pub(crate) fn person_keys(p: &NewPerson) -> Vec<names::NameKey> {
     keys.into_iter().map(|(key, head)| names::NameKey { key, head }).collect()
 }
 
+/// Persons found are counted up to this many; more is "more than 1,000" (`Paged::total_capped`):
+/// a query so broad is refined, not paged through, and counting every match would cost its time.
+pub const FOUND_CAP: i64 = 1000;
+
 /// The upper end of the range of keys that start with `key`: every such key sorts below it
 /// (U+10FFFF is the last code point, and UTF-8 and "C" order agree with code point order).
 fn prefix_end(key: &str) -> String {
@@ -144,8 +148,9 @@ impl Store {
         Ok(())
     }
 
-    /// The persons a query names, best first (rank, then id), a page at a time with the number
-    /// found: one question to the store, its keys one range of an index.
+    /// The persons a query names, best first (rank, then the key matched, then id), a page at a
+    /// time with the number found: its keys ranges of one index, read in index order only as far
+    /// as the page needs, and the number counted up to [`FOUND_CAP`] (`total_capped` beyond).
     pub async fn find_persons(&self, query: &str, page: Page) -> Result<Paged<PersonHit>, StoreError> {
         let key = names::key(query);
         let id: i64 = query.trim().parse().unwrap_or(-1);
@@ -153,19 +158,25 @@ impl Store {
             return Ok(Paged::empty(page));
         }
         let head = key.chars().count() as i64;
-        // The best rank of each person a key of theirs starts with the query's key, and the
-        // person of that id; the page of them with the number found (counted over the ids alone);
-        // then only the page's records and the site of each one's latest open identification.
+        // Each rank is a scan of the primary key (key, person_id) from the query's key on, in
+        // index order, stopped after `window` rows: the whole key, a key whose first part is the
+        // whole query, any other key that starts with it; and the person of that id. A person
+        // with several matching keys counts once, at their best; the window is twice the rows
+        // up to the page's end, so such duplicates cannot shorten it.
+        let window = 2 * (page.offset + page.limit);
         let sql = format!(
-            "WITH hits AS ( \
-               SELECT person_id, MIN(CASE WHEN key = $1 THEN 0 WHEN head = $3 THEN 1 ELSE 2 END) AS rank \
-               FROM person_name_keys WHERE key >= $1 AND key < $2 GROUP BY person_id \
-               UNION ALL SELECT id AS person_id, 0 AS rank FROM persons WHERE id = $4 \
-             ), best AS (SELECT person_id, MIN(rank) AS rank FROM hits GROUP BY person_id), \
-             page AS (SELECT person_id, rank, COUNT(*) OVER () AS total FROM best \
-               ORDER BY rank, person_id LIMIT $5 OFFSET $6) \
-             SELECT {cols}, CAST(b.rank AS BIGINT) AS rank, CAST(b.total AS BIGINT) AS total, \
-               st.id AS site_id, st.names AS site_names \
+            "WITH exact AS (SELECT person_id, 0 AS rank, key FROM person_name_keys \
+               WHERE key = $1 ORDER BY person_id LIMIT $7), \
+             whole AS (SELECT person_id, 1 AS rank, key FROM person_name_keys \
+               WHERE key > $1 AND key < $2 AND head = $3 ORDER BY key, person_id LIMIT $7), \
+             prefix AS (SELECT person_id, 2 AS rank, key FROM person_name_keys \
+               WHERE key > $1 AND key < $2 AND head <> $3 ORDER BY key, person_id LIMIT $7), \
+             hits AS (SELECT person_id, rank, key FROM exact UNION ALL SELECT person_id, rank, key FROM whole \
+               UNION ALL SELECT person_id, rank, key FROM prefix \
+               UNION ALL SELECT id AS person_id, 0 AS rank, $1 AS key FROM persons WHERE id = $4), \
+             best AS (SELECT person_id, MIN(rank) AS rank, MIN(key) AS key FROM hits GROUP BY person_id), \
+             page AS (SELECT person_id, rank, key FROM best ORDER BY rank, key, person_id LIMIT $5 OFFSET $6) \
+             SELECT {cols}, CAST(b.rank AS BIGINT) AS rank, st.id AS site_id, st.names AS site_names \
              FROM page b JOIN persons p ON p.id = b.person_id \
              LEFT JOIN sites st ON st.id = ( \
                SELECT r.site_id FROM identifications i \
@@ -173,7 +184,7 @@ impl Store {
                JOIN samples s ON s.id = c.sample_id \
                JOIN remains r ON r.id = s.remains_id \
                WHERE i.person_id = p.id AND i.status <> 'rejected' ORDER BY i.id DESC LIMIT 1) \
-             ORDER BY b.rank, p.id",
+             ORDER BY b.rank, b.key, p.id",
             cols = Self::PERSON_COLUMNS
                 .split(", ")
                 .map(|c| format!("p.{c}"))
@@ -187,12 +198,11 @@ impl Store {
             .bind(id)
             .bind(page.limit)
             .bind(page.offset)
+            .bind(window)
             .fetch_all(&self.pool)
             .await?;
-        let mut total = None;
         let mut items = Vec::with_capacity(rows.len());
         for row in &rows {
-            total = Some(row.try_get::<i64, _>("total")?);
             let site_id: Option<i64> = row.try_get("site_id")?;
             let site = match site_id {
                 Some(id) => {
@@ -208,24 +218,23 @@ impl Store {
                 site,
             });
         }
-        let total = match total {
-            Some(n) => n,
-            // A page past the end: count without it.
-            None if page.offset > 0 => self.count_found(&key, id).await?,
-            None => 0,
-        };
-        Ok(Paged::new(items, total, page))
+        let found = self.count_found(&key, id).await?;
+        let mut paged = Paged::new(items, found.min(FOUND_CAP), page);
+        paged.total_capped = found > FOUND_CAP;
+        Ok(paged)
     }
 
+    /// How many persons a key and id find, counted up to one more than [`FOUND_CAP`].
     async fn count_found(&self, key: &str, id: i64) -> Result<i64, StoreError> {
         let row = sqlx::query(
-            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ( \
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT DISTINCT person_id FROM ( \
                SELECT person_id FROM person_name_keys WHERE key >= $1 AND key < $2 \
-               UNION SELECT id AS person_id FROM persons WHERE id = $3) t",
+               UNION ALL SELECT id AS person_id FROM persons WHERE id = $3) t LIMIT $4) u",
         )
         .bind(key)
         .bind(prefix_end(key))
         .bind(id)
+        .bind(FOUND_CAP + 1)
         .fetch_one(&self.pool)
         .await?;
         Ok(row.try_get("n")?)

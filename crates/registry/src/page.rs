@@ -27,7 +27,11 @@ impl Page {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Paged<T> {
     pub items: Vec<T>,
+    /// The rows of the whole list; with `total_capped`, at least this many.
     pub total: i64,
+    /// The count stopped at `total` (a search that finds too many to count).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub total_capped: bool,
     pub limit: i64,
     pub offset: i64,
 }
@@ -37,6 +41,7 @@ impl<T> Paged<T> {
         Paged {
             items,
             total,
+            total_capped: false,
             limit: page.limit,
             offset: page.offset,
         }

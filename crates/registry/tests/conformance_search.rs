@@ -191,3 +191,38 @@ fn rows_written_before_the_keys_are_keyed_when_the_store_opens() {
         assert_eq!(found_ids(&store, "saito").await, [p.id], "{label}");
     });
 }
+
+#[test]
+fn a_search_that_finds_too_many_to_count_says_so() {
+    on_every_backend(|label, store| async move {
+        let batch: Vec<NewPerson> = (0..(registry::FOUND_CAP + 5))
+            .map(|i| person(&format!("C-{i}"), "田中 一郎", "たなか いちろう", "Tanaka Ichirō"))
+            .collect();
+        store.import_persons("t", &batch).await.unwrap();
+        let found = store
+            .find_persons("tanaka", Page { limit: 10, offset: 0 })
+            .await
+            .unwrap();
+        assert_eq!(
+            (found.items.len(), found.total, found.total_capped),
+            (10, registry::FOUND_CAP, true),
+            "{label}"
+        );
+        let exact = store
+            .find_persons("tanaka", Page { limit: 10, offset: 0 })
+            .await
+            .unwrap();
+        assert_eq!(exact.items, found.items, "{label}: the same page again");
+        let few = store
+            .find_persons(
+                "田中",
+                Page {
+                    limit: 10,
+                    offset: 1000,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(few.items.len(), 5, "{label}: the last page of a list too long to count");
+    });
+}

@@ -437,8 +437,10 @@ pub fn number(n: i64) -> String {
 }
 
 /// Which rows of how many a page shows: "Showing 51–100 of 596", "596 件中 51–100 件を表示".
-pub fn showing(lang: Lang, first: i64, last: i64, total: i64) -> String {
-    let (first, last, total) = (number(first), number(last), number(total));
+/// A count that stopped (`capped`) reads "1,000+".
+pub fn showing(lang: Lang, first: i64, last: i64, total: i64, capped: bool) -> String {
+    let plus = if capped { "+" } else { "" };
+    let (first, last, total) = (number(first), number(last), format!("{}{plus}", number(total)));
     match lang {
         Lang::En => format!("Showing {first}–{last} of {total}"),
         Lang::Ja => format!("{total} 件中 {first}–{last} 件を表示"),

@@ -72,7 +72,7 @@ pub(crate) fn pager<T>(ctx: &Ctx, path: &str, q: &ListQuery, paged: &Paged<T>) -
         out,
         r#"<p class="count" data-total="{}">{}</p>"#,
         paged.total,
-        i18n::showing(ctx.lang, first, last.max(first), paged.total)
+        i18n::showing(ctx.lang, first, last.max(first), paged.total, paged.total_capped)
     );
     let pages = (paged.total + paged.limit - 1) / paged.limit;
     let current = paged.offset / paged.limit;
