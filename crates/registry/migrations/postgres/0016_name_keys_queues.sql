@@ -10,9 +10,13 @@ CREATE TABLE person_name_keys (
     key TEXT COLLATE "C" NOT NULL,
     person_id BIGINT NOT NULL REFERENCES persons (id),
     head BIGINT NOT NULL,
-    PRIMARY KEY (key, person_id)
+    PRIMARY KEY (key, person_id) INCLUDE (head)
 );
 CREATE INDEX person_name_keys_person ON person_name_keys (person_id);
+-- SQLite's WITHOUT ROWID table is itself the index of (key, person_id) with `head` in it; here the
+-- primary key carries `head` (INCLUDE), and a query equal to a whole first part reads this index
+-- in order instead of filtering the range.
+CREATE INDEX person_name_keys_head ON person_name_keys (head, key, person_id);
 
 CREATE TABLE name_keys_state (
     id BIGINT PRIMARY KEY CHECK (id = 1),
