@@ -169,7 +169,10 @@ try {
     await shot(p, "03-site");
   });
 
-  for (const [label, query] of [["kanji", "山田"], ["romaji", "yamada taro"], ["kana", "やまだ"]]) {
+  for (const [label, query] of [
+    ["kanji", "山田"], ["romaji", "yamada taro"], ["kana", "やまだ"], ["katakana", "ヤマダタロウ"],
+    ["given name first", "Taro Yamada"], ["long vowel written out", "Yamada Tarou"],
+  ]) {
     await step(`person search finds a name by ${label}`, async () => {
       await p.goto(base + "/persons");
       await p.fill("#q", query);
@@ -230,8 +233,16 @@ try {
     await signOut(p);
     for (const reviewer of ["rev1", "rev2"]) {
       await signIn(p, reviewer);
-      await p.goto(candidateUrl);
+      // The proposal is in the reviewer's queue on the dashboard, one click from the decision.
+      const queued = "#your-work [data-queue='/queues/review'] a.queue-item";
+      await p.waitForSelector(queued);
+      assert(await p.textContent("[data-queue='/queues/review'] .n") === "1", "one identification awaits each reviewer");
+      if (reviewer === "rev1") await shot(p, "09-review-queue");
+      await Promise.all([p.waitForURL(/\/candidates\/\d+#decision$/), p.click(queued)]);
+      assert(p.url().split("#")[0] === candidateUrl, `the queue leads to the candidate: ${p.url()}`);
       reviewerHtml = await p.content();
+      assert(!reviewerHtml.includes("(rev1)"), "blind: the second reviewer does not see the first's decision");
+      assert(await p.$(".blind") !== null, "the page says reviews are blind");
       await p.check("input[name=decision][value=confirm]");
       await p.fill("#comment", `Checked marker by marker (${reviewer}).`);
       await Promise.all([p.waitForURL(/#decision/), p.click("#review-form button[type=submit]")]);
@@ -239,6 +250,8 @@ try {
       if (reviewer === "rev1") {
         assert(await p.getAttribute(".identification-status", "data-status") === "proposed", "one confirmation is not enough");
         await shot(p, "09-candidate-one-review");
+        await p.goto(base + "/queues/review");
+        assert(await p.getAttribute("#queue", "data-total") === "0", "decided: gone from rev1's queue");
       }
       await signOut(p);
     }

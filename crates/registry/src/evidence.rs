@@ -233,7 +233,7 @@ impl Store {
         };
         let row = sqlx::query(
             "INSERT INTO identifications (person_id, reference_ids, status, version, evidence, candidate_id, kind, \
-             grounds) VALUES ($1, $2, $3, 1, $4, $5, $6, $7) RETURNING id",
+             grounds, proposed_by) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(person_id)
         .bind(json(&reference_ids))
@@ -242,6 +242,7 @@ impl Store {
         .bind(candidate_id)
         .bind(kind)
         .bind(grounds)
+        .bind(actor)
         .fetch_one(&mut **tx)
         .await?;
         let identification = Identification {

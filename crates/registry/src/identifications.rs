@@ -91,11 +91,13 @@ impl Store {
             }
         }
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO identifications (person_id, reference_ids, status, version) VALUES ($1, $2, $3, 1) RETURNING id",
+            "INSERT INTO identifications (person_id, reference_ids, status, version, proposed_by) \
+             VALUES ($1, $2, $3, 1, $4) RETURNING id",
         )
         .bind(person_id)
         .bind(json(&refs))
         .bind(IdentificationStatus::Proposed.as_str())
+        .bind(actor)
         .fetch_one(&mut *tx)
         .await?;
         let identification = Identification {

@@ -20,6 +20,7 @@ macro_rules! with_store {
 mod words;
 
 pub mod model;
+pub mod page;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod time;
@@ -28,6 +29,7 @@ pub use model::{
     Consent, ConsentScope, Contacts, Family, FamilyMember, ImportFamily, ImportSummary, NewFamily, NewMember,
     NewReference, PedigreeRow, ProfileKind, Reference, ReferenceProfile, StrProfile, Withdrawal,
 };
+pub use page::{Page, Paged};
 pub use time::{format_utc, now_utc};
 
 with_store! {
@@ -44,7 +46,9 @@ with_store! {
     mod identifications;
     mod jobs;
     mod missions;
+    mod name_search;
     mod persons;
+    mod queues;
     mod references;
     mod reviews;
     mod samples;
@@ -72,6 +76,11 @@ with_store! {
     pub use identifications::{Identification, IdentificationStatus};
     pub use jobs::{Candidate, Job, JobStatus, MarkerEvidence, MatchFamily, MatchingData, NewCandidate};
     pub use missions::{Mission, MissionKind, NewMission, Participant};
+    pub use name_search::{PersonHit, SiteRef, FOUND_CAP};
+    pub use queues::{
+        CandidateRow, IdentificationRow, ListFilter, MissionToPlan, NotificationDue, Sort, StatusChangeRow, VisitToArrange,
+        PROPOSE_THRESHOLD_LOG10,
+    };
     pub use reviews::{Decision, IdentificationEvidence, Review};
     pub use samples::{
         CustodyEvent, CustodyEventKind, NewCustodyEvent, NewRemains, NewSample, Remains, Sample, SampleProfile,

@@ -35,7 +35,10 @@ impl Store {
 
     async fn insert_person(
         &self,
-        tx: &mut Transaction<'_, Any>, actor: &str, p: &NewPerson) -> Result<Person, StoreError> {
+        tx: &mut Transaction<'_, Any>,
+        actor: &str,
+        p: &NewPerson,
+    ) -> Result<Person, StoreError> {
         p.check()?;
         let sql = format!(
             "INSERT INTO persons ({NEW_PERSON_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1) RETURNING id"
@@ -45,6 +48,7 @@ impl Store {
             .await
             .map_err(duplicate("person", "external_id", &p.external_id))?
             .try_get("id")?;
+        Self::write_name_keys(tx, self.backend, &[(id, p)]).await?;
         let person = Person {
             id,
             data: p.clone(),
@@ -127,6 +131,10 @@ impl Store {
                     row.try_get("id").map_err(|e| at(e.into()))?,
                 );
             }
+            let keyed: Vec<(i64, &NewPerson)> = chunk.iter().map(|p| (by_external[p.external_id.trim()], p)).collect();
+            Self::write_name_keys(&mut tx, self.backend, &keyed)
+                .await
+                .map_err(at)?;
             for p in chunk {
                 let id = by_external[p.external_id.trim()];
                 created.push(Person {
@@ -155,7 +163,7 @@ impl Store {
     }
 
 
-    fn person_from_row(row: &AnyRow) -> Result<Person, StoreError> {
+    pub(crate) fn person_from_row(row: &AnyRow) -> Result<Person, StoreError> {
         let corrupt = |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("person {what}: {e}"));
         let names: String = row.try_get("names")?;
         let sources: String = row.try_get("sources")?;
@@ -189,7 +197,7 @@ impl Store {
         })
     }
 
-    const PERSON_COLUMNS: &'static str =
+    pub(crate) const PERSON_COLUMNS: &'static str =
         "id, external_id, names, sex, birth, death, death_place, sources, status, version";
 
     pub async fn get_person(&self, id: i64) -> Result<Option<Person>, StoreError> {
@@ -217,7 +225,7 @@ impl Store {
         self.one_where(&sql, external_id, Self::person_from_row).await
     }
 
-    /// Persons whose name in any script contains `query` (case-insensitive), by id.
+    /// Persons by id, or found by name ([`Store::find_persons`], best first) when `query` has text.
     pub async fn search_persons(
         &self,
         query: Option<&str>,
@@ -227,34 +235,15 @@ impl Store {
         if let Some(q) = query {
             crate::model::check_text("q", q, 500)?;
         }
-        let rows = match query.map(str::trim).filter(|q| !q.is_empty()) {
-            Some(q) => {
-                let pattern = format!(
-                    "%{}%",
-                    q.to_lowercase()
-                        .replace('\\', "\\\\")
-                        .replace('%', "\\%")
-                        .replace('_', "\\_")
-                );
-                let sql = format!(
-                    "SELECT {} FROM persons WHERE search LIKE $1 ESCAPE '\\' ORDER BY id LIMIT $2 OFFSET $3",
-                    Self::PERSON_COLUMNS
-                );
-                sqlx::query(&sql)
-                    .bind(pattern)
-                    .bind(limit)
-                    .bind(offset)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            None => {
-                let sql = format!(
-                    "SELECT {} FROM persons ORDER BY id LIMIT $1 OFFSET $2",
-                    Self::PERSON_COLUMNS
-                );
-                sqlx::query(&sql).bind(limit).bind(offset).fetch_all(&self.pool).await?
-            }
-        };
+        if let Some(q) = query.map(str::trim).filter(|q| !q.is_empty()) {
+            let found = self.find_persons(q, crate::Page { limit, offset }).await?;
+            return Ok(found.items.into_iter().map(|h| h.person).collect());
+        }
+        let sql = format!(
+            "SELECT {} FROM persons ORDER BY id LIMIT $1 OFFSET $2",
+            Self::PERSON_COLUMNS
+        );
+        let rows = sqlx::query(&sql).bind(limit).bind(offset).fetch_all(&self.pool).await?;
         rows.iter().map(Self::person_from_row).collect()
     }
 
@@ -310,6 +299,7 @@ impl Store {
             .unique("external_id", &p.external_id)
             .run(self,&mut tx, actor, "update", Some(&json(&before)), &json(&after))
             .await?;
+        Self::replace_name_keys(&mut tx, self.backend, id, p).await?;
         tx.commit().await?;
         Ok(after)
     }

@@ -150,7 +150,9 @@ impl Store {
             return Err(FieldError::new("comment", "a review needs a comment").into());
         }
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT person_id, status, evidence, grounds, version FROM identifications WHERE id = $1")
+        let row = sqlx::query(
+            "SELECT person_id, status, evidence, grounds, proposed_by, version FROM identifications WHERE id = $1",
+        )
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?
@@ -163,6 +165,13 @@ impl Store {
         let person_id: i64 = row.try_get("person_id")?;
         let evidence: Option<String> = row.try_get("evidence")?;
         let grounds: Option<String> = row.try_get("grounds")?;
+        let proposed_by: Option<String> = row.try_get("proposed_by")?;
+        if proposed_by.as_deref() == Some(reviewer.username.as_str()) {
+            return Err(StoreError::NotAllowed(format!(
+                "'{}' proposed identification {id}; its reviewers are two others",
+                reviewer.username
+            )));
+        }
         if status != IdentificationStatus::Proposed {
             return Err(StoreError::NotAllowed(format!(
                 "identification {id} is {status}, not open for review"

@@ -210,6 +210,9 @@ fn records_changed_inserted_or_deleted_with_no_audit_entry_are_named() {
         execute_sql(&store, "DELETE FROM person_status_history WHERE person_id = 2")
             .await
             .unwrap();
+        execute_sql(&store, "DELETE FROM person_name_keys WHERE person_id = 2")
+            .await
+            .unwrap();
         execute_sql(&store, "DELETE FROM persons WHERE id = 2").await.unwrap();
         execute_sql(
             &store,

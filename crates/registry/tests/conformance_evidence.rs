@@ -421,3 +421,287 @@ fn documentary_identifications_are_their_own_kind_with_documents_and_no_lr() {
         assert!(store.verify_audit().await.unwrap().first_broken.is_none());
     });
 }
+
+fn queue_page() -> registry::Page {
+    registry::Page { limit: 50, offset: 0 }
+}
+
+/// The work queues: a reviewer's awaits their decision only (never their own proposal, gone once
+/// they decided), filters narrow it; the analyst's candidates leave once proposed and come back
+/// from a new job after a rejection, which they show; a confirmed identification waits for its
+/// family's notification; samples by typing; a visit request until a mission goes to its site;
+/// missions until planned.
+#[test]
+fn work_queues_follow_the_workflow() {
+    use registry::{ListFilter, MissionKind, Mobility, NewMission, NewVisitRequest, Sort};
+    on_every_backend(|label, store| async move {
+        let c = case(&store).await;
+        let site = store.list_sites().await.unwrap()[0].id;
+        let reviewer = |name: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .add_user("admin", name, Role::Reviewer, "a long enough password")
+                    .await
+                    .unwrap()
+            }
+        };
+        let (r1, r2) = (reviewer("rev.one").await, reviewer("rev.two").await);
+        let first = finished_job(
+            &store,
+            &[
+                candidate(&c, c.son, 5.0, vec![c.reference_a]),
+                NewCandidate {
+                    log10_lr: 3.0,
+                    ..candidate(&c, c.son, 3.0, vec![c.reference_a])
+                },
+            ],
+            true,
+        )
+        .await;
+        let all = ListFilter::default();
+        let to_propose = store.candidates_to_propose(&all, queue_page()).await.unwrap();
+        let listed: Vec<i64> = to_propose.items.iter().map(|r| r.candidate_id).collect();
+        assert_eq!(
+            (listed, to_propose.total),
+            (vec![first[0]], 1),
+            "{label}: above 10^4 only"
+        );
+        let low = ListFilter {
+            min_log10_lr: Some(2.0),
+            ..ListFilter::default()
+        };
+        assert_eq!(
+            store.candidates_to_propose(&low, queue_page()).await.unwrap().total,
+            2,
+            "{label}"
+        );
+
+        let proposed = store.propose_from_candidate("rev.one", first[0]).await.unwrap();
+        assert_eq!(
+            store.candidates_to_propose(&all, queue_page()).await.unwrap().total,
+            0,
+            "{label}: proposed"
+        );
+        // rev.one proposed it (as a test can make a reviewer do): not in their own queue.
+        assert_eq!(
+            store.review_queue("rev.one", &all, queue_page()).await.unwrap().total,
+            0,
+            "{label}"
+        );
+        let queue = store.review_queue("rev.two", &all, queue_page()).await.unwrap();
+        let row = &queue.items[0];
+        assert_eq!(
+            (queue.total, row.id, row.person_id),
+            (1, proposed.id, c.person),
+            "{label}"
+        );
+        assert_eq!(
+            (row.sample_id, row.site_id, row.log10_lr),
+            (Some(c.sample), Some(site), Some(5.0)),
+            "{label}"
+        );
+        assert_eq!(row.proposed_by.as_deref(), Some("rev.one"), "{label}");
+        for (filter, n) in [
+            (
+                ListFilter {
+                    site: Some(site),
+                    ..ListFilter::default()
+                },
+                1,
+            ),
+            (
+                ListFilter {
+                    site: Some(site + 1000),
+                    ..ListFilter::default()
+                },
+                0,
+            ),
+            (
+                ListFilter {
+                    job: Some(row.job_id.unwrap()),
+                    ..ListFilter::default()
+                },
+                1,
+            ),
+            (
+                ListFilter {
+                    min_log10_lr: Some(5.5),
+                    ..ListFilter::default()
+                },
+                0,
+            ),
+            (
+                ListFilter {
+                    max_log10_lr: Some(5.5),
+                    sort: Some(Sort::LrAsc),
+                    ..ListFilter::default()
+                },
+                1,
+            ),
+        ] {
+            assert_eq!(
+                store
+                    .review_queue("rev.two", &filter, queue_page())
+                    .await
+                    .unwrap()
+                    .total,
+                n,
+                "{label}: {filter:?}"
+            );
+        }
+        store
+            .review_identification(&r2, proposed.id, Decision::Reject, "a marker disagrees")
+            .await
+            .unwrap();
+        assert_eq!(
+            store.review_queue("rev.two", &all, queue_page()).await.unwrap().total,
+            0,
+            "{label}: decided"
+        );
+        let rejected = ListFilter {
+            status: Some(IdentificationStatus::Rejected),
+            ..ListFilter::default()
+        };
+        assert_eq!(
+            store.identifications_page(&rejected, queue_page()).await.unwrap().total,
+            1,
+            "{label}"
+        );
+        assert_eq!(
+            store.identifications_of_pairing(c.person, c.sample).await.unwrap(),
+            (None, Some(proposed.id))
+        );
+
+        // A new job finds the same pairing: proposable again, showing the rejection.
+        let second = finished_job(&store, &[candidate(&c, c.son, 5.5, vec![c.reference_a])], true).await;
+        let again = store.candidates_to_propose(&all, queue_page()).await.unwrap();
+        assert_eq!(again.items.len(), 1, "{label}");
+        assert_eq!(
+            (again.items[0].candidate_id, again.items[0].rejected_identification),
+            (second[0], Some(proposed.id))
+        );
+        let reproposed = store.propose_from_candidate("lab", second[0]).await.unwrap();
+        assert_eq!(
+            store.identifications_of_pairing(c.person, c.sample).await.unwrap(),
+            (Some(reproposed.id), Some(proposed.id)),
+            "{label}: the open one, from whichever job"
+        );
+        for r in [&r1, &r2] {
+            assert_eq!(
+                store.review_queue(&r.username, &all, queue_page()).await.unwrap().total,
+                1,
+                "{label}"
+            );
+            store
+                .review_identification(r, reproposed.id, Decision::Confirm, "agreed")
+                .await
+                .unwrap();
+        }
+        let changed = store.recent_status_changes_named(1).await.unwrap();
+        assert_eq!(
+            (changed[0].person_id, changed[0].to),
+            (c.person, registry::model::PersonStatus::Identified)
+        );
+        assert_eq!(
+            changed[0].person_names[0].text, "山田太郎",
+            "{label}: with the names, in one query"
+        );
+        let due = store.notifications_due(&all, queue_page()).await.unwrap();
+        let due: Vec<(i64, i64)> = due.items.iter().map(|d| (d.identification_id, d.family_id)).collect();
+        assert_eq!(
+            due,
+            [(reproposed.id, c.family_a)],
+            "{label}: the family with the person"
+        );
+        let notice = NewNotification {
+            family_id: c.family_a,
+            identification_id: reproposed.id,
+            channel: Channel::Visit,
+            note: None,
+        };
+        store.record_notification("liaison", &notice).await.unwrap();
+        assert_eq!(
+            store.notifications_due(&all, queue_page()).await.unwrap().total,
+            0,
+            "{label}"
+        );
+
+        let awaiting = ListFilter {
+            typed: Some(false),
+            ..ListFilter::default()
+        };
+        let typed = ListFilter {
+            typed: Some(true),
+            site: Some(site),
+            ..ListFilter::default()
+        };
+        assert_eq!(
+            store.samples_page(&awaiting, queue_page()).await.unwrap().total,
+            0,
+            "{label}"
+        );
+        assert_eq!(
+            store.samples_page(&typed, queue_page()).await.unwrap().items[0].id,
+            c.sample
+        );
+
+        let visit = NewVisitRequest {
+            family_id: c.family_a,
+            site_id: site,
+            visitors: 2,
+            mobility: Mobility::Limited,
+            notes: None,
+        };
+        let visit = store.create_visit_request("liaison", &visit).await.unwrap();
+        let arrange = store.visits_to_arrange(&all, queue_page()).await.unwrap();
+        assert_eq!(
+            (arrange.total, arrange.items[0].visit_request_id),
+            (1, visit.id),
+            "{label}"
+        );
+        let mission = NewMission {
+            kind: MissionKind::GraveVisit,
+            name: "Spring visit".into(),
+            start: "2026-05".parse().unwrap(),
+            end: None,
+            site_ids: vec![site],
+            participants: vec![],
+            permits: None,
+        };
+        let mission = store.create_mission("planner", &mission).await.unwrap();
+        assert_eq!(
+            store.visits_to_arrange(&all, queue_page()).await.unwrap().total,
+            0,
+            "{label}: a mission goes"
+        );
+        let plan = store.missions_to_plan(&all, queue_page()).await.unwrap();
+        assert_eq!(
+            (plan.total, plan.items[0].mission_id, plan.items[0].sites),
+            (1, mission.id, 1),
+            "{label}"
+        );
+    });
+}
+
+#[test]
+fn nobody_reviews_their_own_proposal() {
+    on_every_backend(|label, store| async move {
+        let c = case(&store).await;
+        let ids = finished_job(&store, &[candidate(&c, c.son, 6.0, vec![c.reference_a])], true).await;
+        let reviewer = store
+            .add_user("admin", "rev.self", Role::Reviewer, "a long enough password")
+            .await
+            .unwrap();
+        let proposed = store.propose_from_candidate("rev.self", ids[0]).await.unwrap();
+        let e = store
+            .review_identification(&reviewer, proposed.id, Decision::Confirm, "mine")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::NotAllowed(_)), "{label}: {e}");
+        assert!(
+            store.identification_reviews(proposed.id).await.unwrap().is_empty(),
+            "{label}"
+        );
+    });
+}

@@ -116,7 +116,12 @@ pub(crate) async fn verify(
         })
 }
 
-pub(crate) async fn get(State(s): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<Json<Decided>, ApiError> {
+/// A reviewer decides blind: while the identification is proposed they see only their own review.
+pub(crate) async fn get(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Decided>, ApiError> {
     let identification = s
         .store
         .get_identification(id)
@@ -125,7 +130,7 @@ pub(crate) async fn get(State(s): State<AppState>, ApiPath(id): ApiPath<i64>) ->
     Ok(Json(Decided {
         evidence: s.store.identification_evidence(id).await?,
         grounds: s.store.identification_grounds(id).await?,
-        reviews: s.store.identification_reviews(id).await?,
+        reviews: s.store.reviews_seen_by(&caller.0, id, identification.status).await?,
         identification,
     }))
 }

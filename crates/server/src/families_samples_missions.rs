@@ -216,20 +216,6 @@ pub(crate) async fn get_remains(
 
 // ---- samples ----
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SampleQuery {
-    remains: i64,
-}
-
-pub(crate) async fn list_samples(
-    State(s): State<AppState>,
-    ApiQuery(q): ApiQuery<SampleQuery>,
-) -> Result<Json<Vec<Sample>>, ApiError> {
-    existing(s.store.get_remains(q.remains).await?, "remains", q.remains)?;
-    Ok(Json(s.store.list_samples(q.remains).await?))
-}
-
 /// A sample may arrive with its profile already: the route's `WriteSamples` was checked before this
 /// runs, and a profile needs `WriteProfiles` too, which only the body tells. The answer is the
 /// record without the profile.

@@ -26,6 +26,7 @@ mod listen;
 pub mod logging;
 mod permissions;
 mod persons;
+mod queues;
 mod routes;
 mod visits;
 mod web;

@@ -16,7 +16,7 @@ use registry::{Role, User};
 use serde_json::{json, Value};
 
 use crate::auth::{bearer_or_cookie, SESSION_COOKIE};
-use crate::{accounts, auth, decisions, families_samples_missions, persons, visits, AppState, Permission};
+use crate::{accounts, auth, decisions, families_samples_missions, persons, queues, visits, AppState, Permission};
 
 /// One endpoint or page: method, path (axum syntax), the permission it needs (`None`: public or
 /// any signed-in user, see `public`), what it does, and its handler. Made only by [`routes!`].
@@ -98,6 +98,7 @@ pub const ROUTES: &[RouteSpec] = routes! {
     GET "/api/v1/sites/{id}", ReadSites => persons::get_site, "One burial site";
     POST "/api/v1/sites/{id}/relocate", WriteSites => persons::relocate_site, "Record that a site's graves were moved";
     GET "/api/v1/persons", ReadPersons => persons::list_persons, "Persons, searched by name in any script (?q=)";
+    GET "/api/v1/search/persons", ReadPersons => queues::find_persons, "Persons found by name (kanji, kana, romaji in any spelling, variant kanji, ids; ?q=&limit=&offset=), ranked, with place of death and site, paged with the number found";
     POST "/api/v1/persons", WritePersons => persons::create_person, "Record a missing or deceased person";
     GET "/api/v1/persons/{id}", ReadPersons => persons::get_person, "One person";
     PUT "/api/v1/persons/{id}", WritePersons => persons::update_person, "Replace a person's data (409 if stale)";
@@ -134,7 +135,7 @@ pub const ROUTES: &[RouteSpec] = routes! {
     GET "/api/v1/remains", ReadRemains => families_samples_missions::list_remains, "Remains recovered from a site (?site=)";
     POST "/api/v1/remains", WriteRemains => families_samples_missions::create_remains, "Record recovered remains";
     GET "/api/v1/remains/{id}", ReadRemains => families_samples_missions::get_remains, "One set of remains";
-    GET "/api/v1/samples", ReadSamples => families_samples_missions::list_samples, "Samples taken from remains, without genotypes (?remains=)";
+    GET "/api/v1/samples", ReadSamples => queues::list_samples, "Samples without genotypes: of one remains (?remains=), else every sample a page at a time (?site=&typed=&sort=&limit=&offset=; the number in all in X-Total-Count)";
     POST "/api/v1/samples", WriteSamples => families_samples_missions::create_sample, "Record a sample";
     GET "/api/v1/samples/{id}", ReadSamples => families_samples_missions::get_sample, "One sample, without genotypes";
     GET "/api/v1/samples/{id}/profile", ReadProfiles => families_samples_missions::sample_profile, "A sample's profile (the read is audited)";
@@ -153,6 +154,12 @@ pub const ROUTES: &[RouteSpec] = routes! {
     // Identifications, matching jobs, and telling families.
     POST "/api/v1/identifications", ProposeIdentifications => decisions::propose, "Propose the identification a matching job's candidate supports (body: candidate_id); the evidence is the registry's";
     POST "/api/v1/identifications/documentary", ProposeIdentifications => decisions::propose_documentary, "Propose an identification on documentary grounds (personal effects, burial record, dental): the documents cited, no LR";
+    GET "/api/v1/identifications", ReadIdentifications => queues::identifications, "Identifications a page at a time with the number in all (?status=&site=&job=&min_lr=&max_lr=&sort=&limit=&offset=)";
+    GET "/api/v1/queues/review", ReviewIdentifications => queues::review_queue, "The caller's review queue: proposed identifications awaiting their decision, never their own proposals, nothing of other reviews (filters as identifications)";
+    GET "/api/v1/queues/candidates", ProposeIdentifications => queues::candidates_to_propose, "Candidates to propose: the latest finished job's (or ?job=) at or above 10^4 (or ?min_lr=) whose pairing has no open identification, with a rejected one's id";
+    GET "/api/v1/queues/notifications", WriteHandovers => queues::notifications_due, "Families to notify of a confirmed identification";
+    GET "/api/v1/queues/visits", ReadVisitRequests => queues::visits_to_arrange, "Visit requests for sites no mission goes to";
+    GET "/api/v1/queues/missions", ReadMissions => queues::missions_to_plan, "Missions without a planned itinerary";
     GET "/api/v1/identifications/{id}", ReadIdentifications => decisions::get, "An identification, its evidence and reviews";
     GET "/api/v1/identifications/{id}/verify", ReadProfiles => decisions::verify, "Recompute the identification's LR from the stored profiles under the job's recorded model";
     POST "/api/v1/identifications/{id}/reviews", ReviewIdentifications => decisions::review, "Confirm or reject (two different reviewers confirm)";

@@ -2011,3 +2011,219 @@ fn a_family_liaison_page_never_holds_a_genotype() {
         }
     });
 }
+
+/// A reviewer's queue: identifications awaiting their decision, never their own proposals nor one
+/// they decided; blind to the other reviewer's decision (queue, API and page) until both decided.
+#[test]
+fn a_reviewers_queue_excludes_own_proposals_and_hides_the_other_decision() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        seed_one_of_each(&s).await;
+        s.store
+            .add_user("setup", "second-reviewer", Role::Reviewer, "a long enough password")
+            .await
+            .unwrap();
+        let second = s
+            .store
+            .create_token("setup", "second-reviewer", "api", None)
+            .await
+            .unwrap();
+        let as_second = |path: String| {
+            let (s, second) = (&s, &second);
+            async move {
+                let (st, headers, body) = s.raw("GET", &path, &[bearer(second)], None).await;
+                assert_eq!(st, 200, "{path}");
+                (headers, body)
+            }
+        };
+        let queue_ids = |v: &Value| -> Vec<i64> {
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_i64().unwrap())
+                .collect()
+        };
+        // A second sample, proposed by the second reviewer (as the registry lets a test do).
+        let sample = created(
+            &s,
+            "/api/v1/samples",
+            Role::Admin,
+            json!({ "external_id": "SM-2", "remains_id": 1, "lab": "ICMP Tuzla", "profile_kind": "STR", "profile": { "STR": str_profile() } }),
+        )
+        .await;
+        let candidate = stored_candidate(&s, sample["id"].as_i64().unwrap(), 1, 1, 1, 7.0).await;
+        let own = s
+            .store
+            .propose_from_candidate("second-reviewer", candidate)
+            .await
+            .unwrap();
+        let mine = s
+            .expect(label, 200, "GET", "/api/v1/queues/review", Role::Reviewer, None)
+            .await;
+        assert_eq!(
+            (queue_ids(&mine), mine["total"].as_i64()),
+            (vec![1, own.id], Some(2)),
+            "{label}: {mine}"
+        );
+        let (_, body) = as_second("/api/v1/queues/review".into()).await;
+        let theirs: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(queue_ids(&theirs), [1], "{label}: never their own proposal");
+        let filtered = s
+            .expect(
+                label,
+                200,
+                "GET",
+                "/api/v1/queues/review?min_lr=8&sort=lr-asc",
+                Role::Reviewer,
+                None,
+            )
+            .await;
+        assert_eq!(queue_ids(&filtered), [1], "{label}: LR 10^9 only");
+        let (st, bad) = s
+            .call("GET", "/api/v1/queues/review?min_lr=high", Some(Role::Reviewer), None)
+            .await;
+        assert_eq!((st, bad["field"].as_str()), (400, Some("min_lr")), "{label}: {bad}");
+
+        // The first reviewer confirms: gone from their queue; the second sees nothing of it.
+        let comment = "first reviewer: pedigree and markers checked";
+        let review = json!({ "decision": "confirm", "comment": comment });
+        s.expect(
+            label,
+            200,
+            "POST",
+            "/api/v1/identifications/1/reviews",
+            Role::Reviewer,
+            Some(review),
+        )
+        .await;
+        let mine = s
+            .expect(label, 200, "GET", "/api/v1/queues/review", Role::Reviewer, None)
+            .await;
+        assert_eq!(queue_ids(&mine), [own.id], "{label}: decided, so gone");
+        let (_, body) = as_second("/api/v1/queues/review".into()).await;
+        let text = String::from_utf8_lossy(&body);
+        assert!(
+            text.contains("\"id\":1") && !text.contains("confirm") && !text.contains(comment),
+            "{label}: {text}"
+        );
+        let (_, body) = as_second("/api/v1/identifications/1".into()).await;
+        let seen: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(seen["reviews"], json!([]), "{label}: blind: {seen}");
+        let candidate_page = format!("/candidates/{}", seen["evidence"]["candidate_id"]);
+        let (_, page) = as_second(candidate_page.clone()).await;
+        let page = String::from_utf8_lossy(&page);
+        assert!(
+            page.contains("review-form") && !page.contains(comment),
+            "{label}: the page is blind too"
+        );
+        let (_, dashboard) = as_second("/".into()).await;
+        let dashboard = String::from_utf8_lossy(&dashboard);
+        assert!(dashboard.contains(r#"data-queue="/queues/review""#), "{label}");
+        assert!(
+            dashboard.contains(r#"data-identification="1""#),
+            "{label}: one click to the decision"
+        );
+        let liaison = s
+            .expect(
+                label,
+                200,
+                "GET",
+                "/api/v1/identifications/1",
+                Role::FamilyLiaison,
+                None,
+            )
+            .await;
+        assert_eq!(
+            liaison["reviews"].as_array().map(Vec::len),
+            Some(1),
+            "{label}: only reviewers are blind"
+        );
+
+        // The second decides: now both see both.
+        let body = confirmation().to_string();
+        let (st, _, _) = s
+            .raw(
+                "POST",
+                "/api/v1/identifications/1/reviews",
+                &[bearer(&second)],
+                Some(body.as_bytes()),
+            )
+            .await;
+        assert_eq!(st, 200, "{label}");
+        let (_, body) = as_second("/api/v1/identifications/1".into()).await;
+        let seen: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            seen["reviews"].as_array().map(Vec::len),
+            Some(2),
+            "{label}: decided: {seen}"
+        );
+        let (_, page) = as_second(candidate_page).await;
+        assert!(String::from_utf8_lossy(&page).contains(comment), "{label}");
+    });
+}
+
+/// `GET /api/v1/samples` without a filter pages through every sample, the number in all in
+/// `X-Total-Count`; `?remains=` still lists one remains' samples.
+#[test]
+fn the_api_pages_through_all_samples() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        seed_one_of_each(&s).await;
+        for i in 2..=3 {
+            created(
+                &s,
+                "/api/v1/samples",
+                Role::Admin,
+                json!({ "external_id": format!("SM-{i}"), "remains_id": 1, "lab": "ICMP Tuzla", "profile_kind": "STR" }),
+            )
+            .await;
+        }
+        let get = |path: &'static str| {
+            let s = &s;
+            async move {
+                let (st, headers, body) = s.raw("GET", path, &[s.auth(Role::LabAnalyst)], None).await;
+                let ids: Vec<i64> = serde_json::from_slice::<Value>(&body)
+                    .unwrap()
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x["id"].as_i64().unwrap())
+                    .collect();
+                (st, header(&headers, "x-total-count").to_owned(), ids)
+            }
+        };
+        assert_eq!(
+            get("/api/v1/samples").await,
+            (200, "3".into(), vec![1, 2, 3]),
+            "{label}"
+        );
+        assert_eq!(
+            get("/api/v1/samples?limit=2").await,
+            (200, "3".into(), vec![1, 2]),
+            "{label}"
+        );
+        assert_eq!(
+            get("/api/v1/samples?limit=2&offset=2").await,
+            (200, "3".into(), vec![3]),
+            "{label}"
+        );
+        assert_eq!(
+            get("/api/v1/samples?typed=false&sort=newest").await,
+            (200, "2".into(), vec![3, 2]),
+            "{label}"
+        );
+        assert_eq!(
+            get("/api/v1/samples?remains=1").await,
+            (200, "3".into(), vec![1, 2, 3]),
+            "{label}"
+        );
+        let (st, _, _) = s
+            .raw("GET", "/api/v1/samples?limit=many", &[s.auth(Role::LabAnalyst)], None)
+            .await;
+        assert_eq!(st, 400, "{label}");
+        let (st, page) = s.page("/samples?typed=false", Role::LabAnalyst).await;
+        assert!(
+            st == 200 && page.contains(r#"data-total="2""#),
+            "{label}: the page counts too"
+        );
+    });
+}

@@ -380,29 +380,6 @@ pub(crate) async fn report(
     ctx.respond(&title, &body)
 }
 
-pub(crate) async fn samples(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
-    let rows: Vec<Vec<String>> = s
-        .store
-        .list_all_samples(500, 0)
-        .await?
-        .into_iter()
-        .map(|x| {
-            vec![
-                link(&format!("/samples/{}", x.id), &x.external_id),
-                esc(&x.lab),
-                esc(x.profile_kind.as_str()),
-                ctx.t(if x.typed { Msg::Yes } else { Msg::No }).to_owned(),
-            ]
-        })
-        .collect();
-    let body = table(
-        ctx.t(Msg::Samples),
-        &["ID", ctx.t(Msg::Lab), ctx.t(Msg::Kind), ctx.t(Msg::Typed)],
-        &rows,
-    );
-    ctx.respond(ctx.t(Msg::Samples), &body)
-}
-
 pub(crate) async fn sample(
     State(s): State<AppState>,
     Extension(ctx): Extension<Ctx>,

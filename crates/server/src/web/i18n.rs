@@ -227,6 +227,34 @@ messages! {
     Identified => "identified", "身元確認済み";
     Previous => "Previous", "前へ";
     Next => "Next", "次へ";
+    // Work queues and lists that page.
+    YourWork => "Your work", "あなたの作業";
+    RecordId => "Record", "記録番号";
+    ReviewQueue => "Identifications awaiting your review", "あなたの審査を待つ身元確認";
+    ReviewQueueNote => "Your own proposals and those you have decided are not listed. Other reviewers' decisions stay hidden until the identification is decided.", "自分の提案と審査済みのものは表示されません。他の審査者の判断は、身元確認が決まるまで表示されません。";
+    CandidatesToPropose => "Candidates to propose", "提案を待つ候補";
+    CandidatesToProposeNote => "The latest finished job's candidates with LR ≥ 10⁴ (or the range chosen) whose person and sample have no open identification.", "最新の完了ジョブの候補のうち LR ≥ 10⁴（または指定範囲）で、その人物と試料に未決の身元確認がないもの。";
+    SamplesAwaitingTyping => "Samples awaiting typing", "型判定待ちの試料";
+    NotificationsDue => "Families to notify", "通知が必要な家族";
+    VisitsToArrange => "Visit requests to arrange", "手配が必要な訪問希望";
+    MissionsToPlan => "Missions to plan", "行程未作成の派遣";
+    ShowAll => "Show all", "すべて表示";
+    Filter => "Filter", "絞り込む";
+    MinLr => "LR at least (log₁₀)", "LR 下限（log₁₀）";
+    MaxLr => "LR at most (log₁₀)", "LR 上限（log₁₀）";
+    SortBy => "Order", "並び順";
+    SortLrDesc => "strongest LR first", "LR の高い順";
+    SortLrAsc => "weakest LR first", "LR の低い順";
+    SortNewest => "newest first", "新しい順";
+    SortOldest => "oldest first", "古い順";
+    Any => "any", "すべて";
+    Pages => "Pages", "ページ";
+    ProposedBy => "Proposed by", "提案者";
+    Visitors => "Visitors", "訪問者数";
+    SitesInMission => "Sites", "埋葬地数";
+    OpenIdentification => "This person and sample already have an open identification; it is decided there.", "この人物と試料には未決の身元確認があり、そちらで審査されます。";
+    EarlierRejected => "An earlier identification of this person for this sample was rejected:", "この人物とこの試料の以前の身元確認は却下されました：";
+    ReviewsHidden => "Other reviewers' decisions stay hidden until the identification is decided.", "他の審査者の判断は、身元確認が決まるまで表示されません。";
     // Statuses.
     StMissing => "missing", "行方不明";
     StLocated => "located", "所在判明";
@@ -408,6 +436,17 @@ pub fn number(n: i64) -> String {
         out.push(c);
     }
     out
+}
+
+/// Which rows of how many a page shows: "Showing 51–100 of 596", "596 件中 51–100 件を表示".
+/// A count that stopped (`capped`) reads "1,000+".
+pub fn showing(lang: Lang, first: i64, last: i64, total: i64, capped: bool) -> String {
+    let plus = if capped { "+" } else { "" };
+    let (first, last, total) = (number(first), number(last), format!("{}{plus}", number(total)));
+    match lang {
+        Lang::En => format!("Showing {first}–{last} of {total}"),
+        Lang::Ja => format!("{total} 件中 {first}–{last} 件を表示"),
+    }
 }
 
 /// A likelihood ratio from its log10, as HTML: "3.16 × 10<sup>9</sup>", or plainly when small.

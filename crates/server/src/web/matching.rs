@@ -205,22 +205,37 @@ async fn candidate_case(s: &AppState, ctx: &Ctx, id: i64) -> Result<CandidateCas
     })
 }
 
-/// The identification proposed from this candidate, if any.
-async fn identification_of(s: &AppState, case: &CandidateCase) -> Result<Option<Identification>, PageError> {
+/// The open identification of this candidate's person and sample (from whichever job) and the
+/// latest rejected one, each with the candidate it was proposed from: one registry query and one
+/// look-up each.
+struct Pairing {
+    open: Option<(Identification, Option<i64>)>,
+    rejected: Option<(i64, Option<i64>)>,
+}
+
+async fn pairing(s: &AppState, case: &CandidateCase) -> Result<Pairing, PageError> {
     let Some(person) = case.person_id else {
-        return Ok(None);
+        return Ok(Pairing {
+            open: None,
+            rejected: None,
+        });
     };
-    for ident in s.store.list_identifications().await? {
-        if ident.person_id != person {
-            continue;
+    let (open, rejected) = s
+        .store
+        .identifications_of_pairing(person, case.candidate.data.sample_id)
+        .await?;
+    let open = match open {
+        Some(id) => {
+            let ident = PageError::found(s.store.get_identification(id).await?, "identification", id)?;
+            Some((ident, s.store.identification_candidate(id).await?))
         }
-        if let Some(e) = s.store.identification_evidence(ident.id).await? {
-            if e.job_id == Some(case.candidate.job_id) && e.sample_id == Some(case.candidate.data.sample_id) {
-                return Ok(Some(ident));
-            }
-        }
-    }
-    Ok(None)
+        None => None,
+    };
+    let rejected = match rejected {
+        Some(id) => Some((id, s.store.identification_candidate(id).await?)),
+        None => None,
+    };
+    Ok(Pairing { open, rejected })
 }
 
 /// The per-marker table; genotypes side by side only for a role that may read them.
@@ -335,8 +350,37 @@ pub(crate) async fn candidate(
         r#"<section id="decision"><h2>{}</h2>"#,
         ctx.t(Msg::Identification)
     );
-    match identification_of(&s, &case).await? {
-        Some(ident) => body.push_str(&decision_section(&s, &ctx, &ident, id).await?),
+    let pair = pairing(&s, &case).await?;
+    if let Some((rejected, from)) = pair.rejected {
+        let href = from.map_or_else(
+            || format!("/persons/{}", case.person_id.unwrap_or_default()),
+            |c| format!("/candidates/{c}#decision"),
+        );
+        let _ = write!(
+            body,
+            r#"<p class="rejected-before" data-identification="{rejected}">{} <a href="{}">#{rejected}</a></p>"#,
+            ctx.t(Msg::EarlierRejected),
+            esc(&href)
+        );
+    }
+    match pair.open {
+        Some((ident, from)) if from == Some(id) => body.push_str(&decision_section(&s, &ctx, &ident, id).await?),
+        Some((ident, from)) => {
+            let href = from.map_or_else(
+                || format!("/persons/{}", ident.person_id),
+                |c| format!("/candidates/{c}#decision"),
+            );
+            let _ = write!(
+                body,
+                r#"<p class="open-identification" data-identification="{iid}">{} <a href="{}">{} #{iid}</a> — <strong class="identification-status" data-status="{st}">{}</strong></p>"#,
+                ctx.t(Msg::OpenIdentification),
+                esc(&href),
+                ctx.t(Msg::Identification),
+                ctx.t(i18n::identification_status(ident.status)),
+                iid = ident.id,
+                st = ident.status.as_str(),
+            );
+        }
         None if ctx.may(Permission::ProposeIdentifications) => {
             if case.person_id.is_some() && !case.active_references.is_empty() {
                 let _ = write!(
@@ -364,7 +408,8 @@ async fn decision_section(
     ident: &Identification,
     candidate: i64,
 ) -> Result<String, PageError> {
-    let reviews = s.store.identification_reviews(ident.id).await?;
+    // Blind: while it is proposed a reviewer sees only their own review.
+    let reviews = s.store.reviews_seen_by(&ctx.user, ident.id, ident.status).await?;
     let mut out = format!(
         r#"<p>{} #{}: <strong class="identification-status" data-status="{}">{}</strong></p><p class="muted">{}</p>"#,
         ctx.t(Msg::Identification),
@@ -389,6 +434,9 @@ async fn decision_section(
         &[Msg::Reviewer, Msg::Decision, Msg::Comment, Msg::When],
         &rows,
     ));
+    if ctx.may(Permission::ReviewIdentifications) && ident.status == registry::IdentificationStatus::Proposed {
+        let _ = write!(out, r#"<p class="muted blind">{}</p>"#, ctx.t(Msg::ReviewsHidden));
+    }
     let already = reviews.iter().any(|r| r.reviewer == ctx.user.username);
     if ctx.may(Permission::ReviewIdentifications)
         && ident.status == registry::IdentificationStatus::Proposed
@@ -419,7 +467,7 @@ pub(crate) async fn propose(
         message: ctx.t(Msg::CannotPropose).to_owned(),
         field: None,
     })?;
-    if identification_of(&s, &case).await?.is_none() {
+    if pairing(&s, &case).await?.open.is_none() {
         // The page names the candidate; the registry supplies and checks the evidence.
         s.store.propose_from_candidate(&ctx.user.username, id).await?;
     }

@@ -18,6 +18,7 @@ mod i18n;
 mod matching;
 mod pages;
 mod pedigree;
+mod queues;
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Query, Request, State};
@@ -51,7 +52,7 @@ pub const PAGES: &[RouteSpec] = routes! {
     GET "/families/{id}", ReadFamilies => family_sample_mission_pages::family, "A family, its pedigree and consent";
     GET "/families/{id}/advice", ReadFamilies => family_sample_mission_pages::advice, "Who to sample next (simulated power of each living relative's sample)";
     GET "/families/{id}/report", ReadFamilies => family_sample_mission_pages::report, "Printable identification report";
-    GET "/samples", ReadSamples => family_sample_mission_pages::samples, "Samples";
+    GET "/samples", ReadSamples => queues::samples, "Samples, paged with the number in all (?site=&typed=&sort=)";
     GET "/samples/{id}", ReadSamples => family_sample_mission_pages::sample, "A sample and its chain of custody";
     GET "/jobs", ReadJobs => matching::jobs, "Matching jobs";
     POST "/jobs", RunJobs => matching::start_job, "Start a matching job";
@@ -60,6 +61,12 @@ pub const PAGES: &[RouteSpec] = routes! {
     GET "/candidates/{id}", ReadJobs => matching::candidate, "Candidate review";
     POST "/candidates/{id}/propose", ProposeIdentifications => matching::propose, "Propose the identification a candidate supports";
     POST "/identifications/{id}/reviews", ReviewIdentifications => matching::review, "A reviewer's decision";
+    GET "/queues/review", ReviewIdentifications => queues::review, "The reviewer's queue: identifications awaiting my decision, blind to other reviews";
+    GET "/queues/candidates", ProposeIdentifications => queues::candidates, "Candidates to propose (above the threshold, no open identification)";
+    GET "/queues/notifications", WriteHandovers => queues::notifications, "Families to notify of a confirmed identification";
+    GET "/queues/visits", WriteVisitRequests => queues::visits, "Visit requests for sites no mission goes to";
+    GET "/queues/missions", WriteMissions => queues::missions, "Missions without a planned itinerary";
+    GET "/identifications", ReadIdentifications => queues::identifications, "Identifications, filtered and paged";
     GET "/missions", ReadMissions => family_sample_mission_pages::missions, "Missions";
     GET "/missions/{id}", ReadMissions => family_sample_mission_pages::mission, "A mission: sites, participants, itinerary";
 };

@@ -7,12 +7,13 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse};
 use axum::Extension;
-use registry::model::{Name, Person, PersonStatus, Site};
-use serde::Deserialize;
+use registry::model::{Name, PersonStatus, Site};
+use registry::{Paged, PersonHit};
 
 use super::html::{esc, facts, link, page, table};
 use super::i18n::{self, Lang, Msg};
 use super::{Ctx, PageError, PageId, PageResult};
+use crate::queues::ListQuery;
 use crate::{AppState, Permission};
 
 /// Names in the reader's preferred script first, the others beside it.
@@ -71,7 +72,9 @@ pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extensi
     let counts = s.store.count_persons_by_status().await?;
     let total: i64 = counts.iter().map(|c| c.1).sum();
     let sites = s.store.list_sites().await?.len();
-    let mut body = format!(
+    let mut body = super::queues::your_work(&s, &ctx).await?;
+    let _ = write!(
+        body,
         r#"<section aria-labelledby="by-status"><h2 id="by-status">{}</h2><ul class="cards">"#,
         ctx.t(Msg::PersonsByStatus)
     );
@@ -119,20 +122,26 @@ pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extensi
         }
     }
     if ctx.may(Permission::ReadPersons) {
-        let mut rows = Vec::new();
-        for (person, from, to, reason, actor, at) in s.store.recent_status_changes(10).await? {
-            let name = match s.store.get_person(person).await? {
-                Some(p) => names_html(lang, &p.data.names),
-                None => person.to_string(),
-            };
-            rows.push(vec![
-                esc(&i18n::instant(lang, &at)),
-                format!(r#"<a href="/persons/{person}">{name}</a>"#),
-                format!("{} → {}", status_badge(lang, from), status_badge(lang, to)),
-                esc(&reason),
-                esc(&actor),
-            ]);
-        }
+        // One query with the names: no look-up per row.
+        let rows: Vec<Vec<String>> = s
+            .store
+            .recent_status_changes_named(10)
+            .await?
+            .into_iter()
+            .map(|c| {
+                vec![
+                    esc(&i18n::instant(lang, &c.at)),
+                    format!(
+                        r#"<a href="/persons/{}">{}</a>"#,
+                        c.person_id,
+                        names_html(lang, &c.person_names)
+                    ),
+                    format!("{} → {}", status_badge(lang, c.from), status_badge(lang, c.to)),
+                    esc(&c.reason),
+                    esc(&c.actor),
+                ]
+            })
+            .collect();
         body.push_str(&ctx.table(
             Msg::RecentActivity,
             &[Msg::When, Msg::Person, Msg::Status, Msg::Reason, Msg::Actor],
@@ -350,81 +359,81 @@ pub(crate) async fn site(State(s): State<AppState>, Extension(ctx): Extension<Ct
     ctx.respond(&title, &body)
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct PersonQuery {
-    #[serde(default)]
-    q: Option<String>,
-    #[serde(default)]
-    offset: Option<i64>,
-}
-
-const PAGE_SIZE: i64 = 50;
-
-fn person_rows(lang: Lang, persons: &[Person]) -> Vec<Vec<String>> {
-    persons
+fn person_rows(ctx: &Ctx, found: &[PersonHit]) -> Vec<Vec<String>> {
+    let lang = ctx.lang;
+    found
         .iter()
-        .map(|p| {
+        .map(|h| {
+            let p = &h.person;
+            let place = p
+                .data
+                .death_place
+                .as_ref()
+                .and_then(|pl| pl.name.as_deref())
+                .unwrap_or_default();
+            let site = h
+                .site
+                .as_ref()
+                .map(|st| link(&format!("/sites/{}", st.id), &first_name(lang, &st.names)))
+                .unwrap_or_default();
             vec![
-                format!(r#"<a href="/persons/{}">{}</a>"#, p.id, names_html(lang, &p.data.names)),
+                format!(
+                    r#"<a href="/persons/{}" data-rank="{}">{}</a>"#,
+                    p.id,
+                    h.rank,
+                    names_html(lang, &p.data.names)
+                ),
+                esc(&p.data.external_id),
                 lang.t(i18n::sex(p.data.sex)).to_owned(),
                 p.data.birth.map(|d| i18n::date(lang, d)).unwrap_or_default(),
                 p.data.death.map(|d| i18n::date(lang, d)).unwrap_or_default(),
+                esc(place),
+                site,
                 status_badge(lang, p.status),
             ]
         })
         .collect()
 }
 
-fn person_results(ctx: &Ctx, q: &str, offset: i64, persons: &[Person]) -> String {
-    let lang = ctx.lang;
+fn person_results(ctx: &Ctx, q: &ListQuery, found: &Paged<PersonHit>) -> String {
     let mut out = String::from(r#"<div id="results" aria-live="polite">"#);
-    if persons.is_empty() {
-        let _ = write!(out, r#"<p>{}</p>"#, ctx.t(Msg::NoResults));
-    } else {
-        out.push_str(&table(
-            ctx.t(Msg::Persons),
+    if !found.items.is_empty() {
+        out.push_str(&ctx.table(
+            Msg::Persons,
             &[
-                ctx.t(Msg::Name),
-                ctx.t(Msg::Sex),
-                ctx.t(Msg::Born),
-                ctx.t(Msg::Died),
-                ctx.t(Msg::Status),
+                Msg::Name,
+                Msg::RecordId,
+                Msg::Sex,
+                Msg::Born,
+                Msg::Died,
+                Msg::DeathPlace,
+                Msg::Site,
+                Msg::Status,
             ],
-            &person_rows(lang, persons),
+            &person_rows(ctx, &found.items),
         ));
     }
-    let qs = serde_urlencoded::to_string([("q", q)]).unwrap_or_default();
-    out.push_str(r#"<nav class="pager">"#);
-    if offset > 0 {
-        let _ = write!(
-            out,
-            r#"<a href="/persons?{qs}&amp;offset={}">{}</a> "#,
-            (offset - PAGE_SIZE).max(0),
-            ctx.t(Msg::Previous)
-        );
-    }
-    if persons.len() as i64 == PAGE_SIZE {
-        let _ = write!(
-            out,
-            r#"<a href="/persons?{qs}&amp;offset={}">{}</a>"#,
-            offset + PAGE_SIZE,
-            ctx.t(Msg::Next)
-        );
-    }
-    out.push_str("</nav></div>");
+    out.push_str(&super::queues::pager(ctx, "/persons", q, found));
+    out.push_str("</div>");
     out
 }
 
+/// Persons found by name in any script and spelling, or by id (`registry::find_persons`): ranked,
+/// a page at a time with the number found.
 pub(crate) async fn persons(
     State(s): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     headers: HeaderMap,
-    Query(query): Query<PersonQuery>,
+    Query(query): Query<ListQuery>,
 ) -> PageResult {
-    let q = query.q.unwrap_or_default();
-    let offset = query.offset.unwrap_or(0).max(0);
-    let found = s.store.search_persons(Some(&q), PAGE_SIZE, offset).await?;
-    let results = person_results(&ctx, &q, offset, &found);
+    let q = query.q.clone().unwrap_or_default();
+    let (_, page) = query.filter()?;
+    let found = if q.trim().is_empty() {
+        Paged::empty(page)
+    } else {
+        s.store.find_persons(&q, page).await?
+    };
+    let results = person_results(&ctx, &query, &found);
     // htmx asks for the results only, as the reader types.
     if headers.contains_key("hx-request") {
         return Ok(Html(results).into_response());

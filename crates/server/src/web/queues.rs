@@ -1,0 +1,598 @@
+//! Each role's work: the queues on the dashboard (a count and the first rows of each) and their own
+//! pages, every one paged with the number in all and a link to each page, filtered (status, site,
+//! job, LR range, typing) and sorted by a form that sends the API's query parameters. The rows
+//! come from one registry query per list (`registry::queues`); a reviewer's queue holds nothing of
+//! other reviews.
+
+use std::fmt::Write;
+
+use axum::extract::{Query, State};
+use axum::Extension;
+use registry::model::Site;
+use registry::{
+    CandidateRow, IdentificationRow, IdentificationStatus, MissionToPlan, NotificationDue, Page, Paged, Sample, Sort,
+    VisitToArrange,
+};
+
+use super::html::{esc, link};
+use super::i18n::{self, Msg};
+use super::pages::{first_name, names_html};
+use super::{Ctx, PageResult};
+use crate::queues::ListQuery;
+use crate::{AppState, Permission};
+
+/// Rows of each queue the dashboard shows.
+const DASHBOARD_ROWS: i64 = 5;
+
+/// The filters a list's form offers.
+#[derive(Debug, Clone, Copy, Default)]
+struct Fields {
+    status: bool,
+    site: bool,
+    job: bool,
+    lr: bool,
+    typed: bool,
+}
+
+/// The query string of `q` with `offset`, for the pager's links.
+fn query_with_offset(q: &ListQuery, offset: i64) -> String {
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    for (k, v) in [
+        ("q", &q.q),
+        ("status", &q.status),
+        ("site", &q.site),
+        ("job", &q.job),
+        ("min_lr", &q.min_lr),
+        ("max_lr", &q.max_lr),
+        ("typed", &q.typed),
+        ("sort", &q.sort),
+        ("limit", &q.limit),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
+            pairs.push((k, v.to_owned()));
+        }
+    }
+    pairs.push(("offset", offset.to_string()));
+    serde_urlencoded::to_string(&pairs).unwrap_or_default()
+}
+
+/// "Showing 51–100 of 596" and a link to every page (a window around this one when there are
+/// many, with the first and the last), so that any row is two clicks from the list.
+pub(crate) fn pager<T>(ctx: &Ctx, path: &str, q: &ListQuery, paged: &Paged<T>) -> String {
+    let mut out = String::from(r#"<nav class="pager" aria-label=""#);
+    out.push_str(ctx.t(Msg::Pages));
+    out.push_str(r#"">"#);
+    if paged.total == 0 {
+        let _ = write!(out, "<p>{}</p></nav>", ctx.t(Msg::NoResults));
+        return out;
+    }
+    let first = paged.offset + 1;
+    let last = paged.offset + paged.items.len() as i64;
+    let _ = write!(
+        out,
+        r#"<p class="count" data-total="{}">{}</p>"#,
+        paged.total,
+        i18n::showing(ctx.lang, first, last.max(first), paged.total, paged.total_capped)
+    );
+    let pages = (paged.total + paged.limit - 1) / paged.limit;
+    let current = paged.offset / paged.limit;
+    if pages > 1 {
+        out.push_str("<ul>");
+        if let Some(prev) = paged.previous_offset() {
+            let _ = write!(
+                out,
+                r#"<li><a rel="prev" href="{path}?{}">{}</a></li>"#,
+                esc(&query_with_offset(q, prev)),
+                ctx.t(Msg::Previous)
+            );
+        }
+        let shown = |p: i64| pages <= 40 || p == 0 || p == pages - 1 || (p - current).abs() <= 15;
+        let mut gap = false;
+        for p in 0..pages {
+            if !shown(p) {
+                if !gap {
+                    out.push_str("<li>…</li>");
+                }
+                gap = true;
+                continue;
+            }
+            gap = false;
+            if p == current {
+                let _ = write!(out, r#"<li><span aria-current="page">{}</span></li>"#, p + 1);
+            } else {
+                let _ = write!(
+                    out,
+                    r#"<li><a href="{path}?{}">{}</a></li>"#,
+                    esc(&query_with_offset(q, p * paged.limit)),
+                    p + 1
+                );
+            }
+        }
+        if let Some(next) = paged.next_offset() {
+            let _ = write!(
+                out,
+                r#"<li><a rel="next" href="{path}?{}">{}</a></li>"#,
+                esc(&query_with_offset(q, next)),
+                ctx.t(Msg::Next)
+            );
+        }
+        out.push_str("</ul>");
+    }
+    out.push_str("</nav>");
+    out
+}
+
+fn option(value: &str, label: &str, chosen: Option<&str>) -> String {
+    let selected = if chosen == Some(value) { " selected" } else { "" };
+    format!(r#"<option value="{}"{selected}>{}</option>"#, esc(value), esc(label))
+}
+
+/// The filter form of a list: GET to `path` with the API's parameter names.
+fn filter_form(ctx: &Ctx, path: &str, q: &ListQuery, fields: Fields, sites: &[Site]) -> String {
+    let value = |v: &Option<String>| esc(v.as_deref().unwrap_or_default());
+    let mut out = format!(r#"<form method="get" action="{path}" class="filters" role="search">"#);
+    if fields.status {
+        let _ = write!(
+            out,
+            r#"<label for="f-status">{}</label> <select id="f-status" name="status">"#,
+            ctx.t(Msg::Status)
+        );
+        out.push_str(&option("", ctx.t(Msg::Any), q.status.as_deref()));
+        for st in [
+            IdentificationStatus::Proposed,
+            IdentificationStatus::Confirmed,
+            IdentificationStatus::Flagged,
+            IdentificationStatus::Rejected,
+        ] {
+            out.push_str(&option(
+                st.as_str(),
+                ctx.t(i18n::identification_status(st)),
+                q.status.as_deref(),
+            ));
+        }
+        out.push_str("</select> ");
+    }
+    if fields.site {
+        let _ = write!(
+            out,
+            r#"<label for="f-site">{}</label> <select id="f-site" name="site">"#,
+            ctx.t(Msg::Site)
+        );
+        out.push_str(&option("", ctx.t(Msg::Any), q.site.as_deref()));
+        for site in sites {
+            out.push_str(&option(
+                &site.id.to_string(),
+                &first_name(ctx.lang, &site.data.names),
+                q.site.as_deref(),
+            ));
+        }
+        out.push_str("</select> ");
+    }
+    if fields.job {
+        let _ = write!(
+            out,
+            r#"<label for="f-job">{}</label> <input id="f-job" name="job" type="number" min="1" value="{}"> "#,
+            ctx.t(Msg::Job),
+            value(&q.job)
+        );
+    }
+    if fields.lr {
+        let _ = write!(
+            out,
+            r#"<label for="f-min">{}</label> <input id="f-min" name="min_lr" type="number" step="any" value="{}"> <label for="f-max">{}</label> <input id="f-max" name="max_lr" type="number" step="any" value="{}"> "#,
+            ctx.t(Msg::MinLr),
+            value(&q.min_lr),
+            ctx.t(Msg::MaxLr),
+            value(&q.max_lr)
+        );
+    }
+    if fields.typed {
+        let _ = write!(
+            out,
+            r#"<label for="f-typed">{}</label> <select id="f-typed" name="typed">"#,
+            ctx.t(Msg::Typed)
+        );
+        out.push_str(&option("", ctx.t(Msg::Any), q.typed.as_deref()));
+        out.push_str(&option("true", ctx.t(Msg::Yes), q.typed.as_deref()));
+        out.push_str(&option("false", ctx.t(Msg::No), q.typed.as_deref()));
+        out.push_str("</select> ");
+    }
+    let _ = write!(
+        out,
+        r#"<label for="f-sort">{}</label> <select id="f-sort" name="sort">"#,
+        ctx.t(Msg::SortBy)
+    );
+    out.push_str(&option("", ctx.t(Msg::Any), q.sort.as_deref()));
+    let sorts: &[(Sort, Msg)] = if fields.lr {
+        &[
+            (Sort::LrDesc, Msg::SortLrDesc),
+            (Sort::LrAsc, Msg::SortLrAsc),
+            (Sort::Newest, Msg::SortNewest),
+            (Sort::Oldest, Msg::SortOldest),
+        ]
+    } else {
+        &[(Sort::Oldest, Msg::SortOldest), (Sort::Newest, Msg::SortNewest)]
+    };
+    for (sort, label) in sorts {
+        out.push_str(&option(sort.as_str(), ctx.t(*label), q.sort.as_deref()));
+    }
+    let _ = write!(
+        out,
+        r#"</select> <button type="submit">{}</button></form>"#,
+        ctx.t(Msg::Filter)
+    );
+    out
+}
+
+fn lr_cell(log10_lr: Option<f64>) -> String {
+    log10_lr.map(i18n::lr_html).unwrap_or_else(|| "–".to_owned())
+}
+
+fn site_cell(ctx: &Ctx, id: Option<i64>, names: Option<&[registry::model::Name]>) -> String {
+    match (id, names) {
+        (Some(id), Some(names)) => link(&format!("/sites/{id}"), &first_name(ctx.lang, names)),
+        _ => "–".to_owned(),
+    }
+}
+
+/// Where a reviewer decides an identification: its candidate's page (DNA), else the person's.
+fn identification_href(row: &IdentificationRow) -> String {
+    match row.candidate_id {
+        Some(c) => format!("/candidates/{c}#decision"),
+        None => format!("/persons/{}", row.person_id),
+    }
+}
+
+fn identification_row(ctx: &Ctx, r: &IdentificationRow) -> Vec<String> {
+    vec![
+        format!(
+            r#"<a class="queue-item" data-identification="{id}" href="{}">#{id}</a>"#,
+            esc(&identification_href(r)),
+            id = r.id
+        ),
+        format!(
+            r#"<a href="/persons/{}">{}</a>"#,
+            r.person_id,
+            names_html(ctx.lang, &r.person_names)
+        ),
+        r.sample_id
+            .map(|s| link(&format!("/samples/{s}"), &s.to_string()))
+            .unwrap_or_else(|| "–".into()),
+        site_cell(ctx, r.site_id, r.site_names.as_deref()),
+        r.job_id
+            .map(|j| link(&format!("/jobs/{j}"), &format!("#{j}")))
+            .unwrap_or_else(|| "–".into()),
+        lr_cell(r.log10_lr),
+        r.posterior.map(i18n::probability_html).unwrap_or_else(|| "–".into()),
+        esc(r.proposed_by.as_deref().unwrap_or("–")),
+    ]
+}
+
+const IDENTIFICATION_HEADER: &[Msg] = &[
+    Msg::Identification,
+    Msg::Person,
+    Msg::Sample,
+    Msg::Site,
+    Msg::Job,
+    Msg::Lr,
+    Msg::Posterior,
+    Msg::ProposedBy,
+];
+
+fn candidate_row(ctx: &Ctx, r: &CandidateRow) -> Vec<String> {
+    let person = match (r.person_id, &r.person_names) {
+        (Some(id), Some(names)) => format!(r#"<a href="/persons/{id}">{}</a>"#, names_html(ctx.lang, names)),
+        _ => "–".to_owned(),
+    };
+    let rejected = r
+        .rejected_identification
+        .map(|i| format!(r#"<span class="rejected">{} #{i}</span>"#, ctx.t(Msg::Rejected)))
+        .unwrap_or_default();
+    vec![
+        link(
+            &format!("/candidates/{}", r.candidate_id),
+            &format!("#{}", r.candidate_id),
+        ),
+        person,
+        link(&format!("/samples/{}", r.sample_id), &r.sample_id.to_string()),
+        site_cell(ctx, Some(r.site_id), Some(&r.site_names)),
+        link(&format!("/jobs/{}", r.job_id), &format!("#{}", r.job_id)),
+        lr_cell(Some(r.log10_lr)),
+        rejected,
+    ]
+}
+
+const CANDIDATE_HEADER: &[Msg] = &[
+    Msg::Candidate,
+    Msg::Person,
+    Msg::Sample,
+    Msg::Site,
+    Msg::Job,
+    Msg::Lr,
+    Msg::Rejected,
+];
+
+fn sample_row(ctx: &Ctx, x: &Sample) -> Vec<String> {
+    vec![
+        link(&format!("/samples/{}", x.id), &x.external_id),
+        esc(&x.lab),
+        esc(x.profile_kind.as_str()),
+        ctx.t(if x.typed { Msg::Yes } else { Msg::No }).to_owned(),
+    ]
+}
+
+const SAMPLE_HEADER: &[Msg] = &[Msg::Sample, Msg::Lab, Msg::Kind, Msg::Typed];
+
+fn notification_row(ctx: &Ctx, r: &NotificationDue) -> Vec<String> {
+    vec![
+        format!("#{}", r.identification_id),
+        format!(
+            r#"<a href="/persons/{}">{}</a>"#,
+            r.person_id,
+            names_html(ctx.lang, &r.person_names)
+        ),
+        link(&format!("/families/{}", r.family_id), &r.family_name),
+    ]
+}
+
+const NOTIFICATION_HEADER: &[Msg] = &[Msg::Identification, Msg::Person, Msg::Family];
+
+fn visit_row(ctx: &Ctx, r: &VisitToArrange) -> Vec<String> {
+    vec![
+        link(&format!("/families/{}", r.family_id), &r.family_name),
+        site_cell(ctx, Some(r.site_id), Some(&r.site_names)),
+        r.visitors.to_string(),
+        esc(&i18n::instant(ctx.lang, &r.created_at)),
+    ]
+}
+
+const VISIT_HEADER: &[Msg] = &[Msg::Family, Msg::Site, Msg::Visitors, Msg::Created];
+
+fn mission_row(_ctx: &Ctx, r: &MissionToPlan) -> Vec<String> {
+    vec![
+        link(&format!("/missions/{}", r.mission_id), &r.name),
+        esc(&r.start_date),
+        r.sites.to_string(),
+    ]
+}
+
+const MISSION_HEADER: &[Msg] = &[Msg::Mission, Msg::Start, Msg::SitesInMission];
+
+/// One queue: what the dashboard and the queue's page show of it.
+struct Queue {
+    path: &'static str,
+    title: Msg,
+    note: Option<Msg>,
+    fields: Fields,
+    header: &'static [Msg],
+}
+
+const REVIEW: Queue = Queue {
+    path: "/queues/review",
+    title: Msg::ReviewQueue,
+    note: Some(Msg::ReviewQueueNote),
+    fields: Fields {
+        status: false,
+        site: true,
+        job: true,
+        lr: true,
+        typed: false,
+    },
+    header: IDENTIFICATION_HEADER,
+};
+const CANDIDATES: Queue = Queue {
+    path: "/queues/candidates",
+    title: Msg::CandidatesToPropose,
+    note: Some(Msg::CandidatesToProposeNote),
+    fields: Fields {
+        status: false,
+        site: true,
+        job: true,
+        lr: true,
+        typed: false,
+    },
+    header: CANDIDATE_HEADER,
+};
+const SAMPLES: Queue = Queue {
+    path: "/samples",
+    title: Msg::Samples,
+    note: None,
+    fields: Fields {
+        status: false,
+        site: true,
+        job: false,
+        lr: false,
+        typed: true,
+    },
+    header: SAMPLE_HEADER,
+};
+const NOTIFICATIONS: Queue = Queue {
+    path: "/queues/notifications",
+    title: Msg::NotificationsDue,
+    note: None,
+    fields: Fields {
+        status: false,
+        site: true,
+        job: false,
+        lr: false,
+        typed: false,
+    },
+    header: NOTIFICATION_HEADER,
+};
+const VISITS: Queue = Queue {
+    path: "/queues/visits",
+    title: Msg::VisitsToArrange,
+    note: None,
+    fields: Fields {
+        status: false,
+        site: true,
+        job: false,
+        lr: false,
+        typed: false,
+    },
+    header: VISIT_HEADER,
+};
+const MISSIONS: Queue = Queue {
+    path: "/queues/missions",
+    title: Msg::MissionsToPlan,
+    note: None,
+    fields: Fields {
+        status: false,
+        site: true,
+        job: false,
+        lr: false,
+        typed: false,
+    },
+    header: MISSION_HEADER,
+};
+const IDENTIFICATIONS: Queue = Queue {
+    path: "/identifications",
+    title: Msg::Identification,
+    note: None,
+    fields: Fields {
+        status: true,
+        site: true,
+        job: true,
+        lr: true,
+        typed: false,
+    },
+    header: IDENTIFICATION_HEADER,
+};
+
+/// A queue's own page: its note, the filter form, the table and the pager.
+async fn queue_page<T>(
+    s: &AppState,
+    ctx: &Ctx,
+    queue: &Queue,
+    q: &ListQuery,
+    paged: Paged<T>,
+    row: fn(&Ctx, &T) -> Vec<String>,
+) -> PageResult {
+    let sites = if queue.fields.site {
+        s.store.list_sites().await?
+    } else {
+        Vec::new()
+    };
+    let mut body = String::new();
+    if let Some(note) = queue.note {
+        let _ = write!(body, r#"<p class="muted">{}</p>"#, ctx.t(note));
+    }
+    body.push_str(&filter_form(ctx, queue.path, q, queue.fields, &sites));
+    body.push_str(&format!(r#"<div id="queue" data-total="{}">"#, paged.total));
+    body.push_str(&ctx.table(
+        queue.title,
+        queue.header,
+        &paged.items.iter().map(|r| row(ctx, r)).collect::<Vec<_>>(),
+    ));
+    body.push_str(&pager(ctx, queue.path, q, &paged));
+    body.push_str("</div>");
+    ctx.respond(ctx.t(queue.title), &body)
+}
+
+/// A queue's block on the dashboard: the count, the first rows, a link to the whole list.
+fn dashboard_block<T>(ctx: &Ctx, queue: &Queue, paged: &Paged<T>, row: fn(&Ctx, &T) -> Vec<String>) -> String {
+    let mut out = format!(
+        r#"<section class="queue" data-queue="{path}"><h3>{title} <span class="n" data-total="{total}">{n}</span></h3>"#,
+        path = queue.path,
+        title = ctx.t(queue.title),
+        total = paged.total,
+        n = i18n::number(paged.total),
+    );
+    if paged.items.is_empty() {
+        let _ = write!(out, "<p>{}</p>", ctx.t(Msg::NoneYet));
+    } else {
+        out.push_str(&ctx.table(
+            queue.title,
+            queue.header,
+            &paged.items.iter().map(|r| row(ctx, r)).collect::<Vec<_>>(),
+        ));
+        let _ = write!(
+            out,
+            r#"<p><a href="{}">{} ({})</a></p>"#,
+            queue.path,
+            ctx.t(Msg::ShowAll),
+            i18n::number(paged.total)
+        );
+    }
+    out.push_str("</section>");
+    out
+}
+
+/// The signed-in user's queues, for the dashboard: one paged query each, for the queues the role
+/// works (a reviewer's review queue; an analyst's candidates and samples to type; a liaison's
+/// families to notify and visits to arrange; a planner's visits and missions).
+pub(crate) async fn your_work(s: &AppState, ctx: &Ctx) -> Result<String, super::PageError> {
+    let first = Page {
+        limit: DASHBOARD_ROWS,
+        offset: 0,
+    };
+    let all = registry::ListFilter::default();
+    let mut blocks = Vec::new();
+    if ctx.may(Permission::ReviewIdentifications) {
+        let paged = s.store.review_queue(&ctx.user.username, &all, first).await?;
+        blocks.push(dashboard_block(ctx, &REVIEW, &paged, identification_row));
+    }
+    if ctx.may(Permission::ProposeIdentifications) {
+        let paged = s.store.candidates_to_propose(&all, first).await?;
+        blocks.push(dashboard_block(ctx, &CANDIDATES, &paged, candidate_row));
+    }
+    if ctx.may(Permission::WriteProfiles) {
+        let untyped = registry::ListFilter {
+            typed: Some(false),
+            ..Default::default()
+        };
+        let paged = s.store.samples_page(&untyped, first).await?;
+        let queue = Queue {
+            title: Msg::SamplesAwaitingTyping,
+            path: "/samples?typed=false",
+            ..SAMPLES
+        };
+        blocks.push(dashboard_block(ctx, &queue, &paged, sample_row));
+    }
+    if ctx.may(Permission::WriteHandovers) {
+        let paged = s.store.notifications_due(&all, first).await?;
+        blocks.push(dashboard_block(ctx, &NOTIFICATIONS, &paged, notification_row));
+    }
+    if ctx.may(Permission::WriteVisitRequests) {
+        let paged = s.store.visits_to_arrange(&all, first).await?;
+        blocks.push(dashboard_block(ctx, &VISITS, &paged, visit_row));
+    }
+    if ctx.may(Permission::WriteMissions) {
+        let paged = s.store.missions_to_plan(&all, first).await?;
+        blocks.push(dashboard_block(ctx, &MISSIONS, &paged, mission_row));
+    }
+    if blocks.is_empty() {
+        return Ok(String::new());
+    }
+    Ok(format!(
+        r#"<section id="your-work" aria-labelledby="your-work-h"><h2 id="your-work-h">{}</h2>{}</section>"#,
+        ctx.t(Msg::YourWork),
+        blocks.concat()
+    ))
+}
+
+/// The page handler of each queue: the query's filter and page, the registry's one query (the
+/// review queue's with the signed-in reviewer), the queue's page.
+macro_rules! queue_pages {
+    ($($handler:ident: $queue:ident, |$s:ident, $ctx:ident, $f:ident, $p:ident| $fetch:expr, $row:ident;)*) => {$(
+        pub(crate) async fn $handler(
+            State($s): State<AppState>,
+            Extension($ctx): Extension<Ctx>,
+            Query(q): Query<ListQuery>,
+        ) -> PageResult {
+            let ($f, $p) = q.filter()?;
+            let paged = $fetch.await?;
+            queue_page(&$s, &$ctx, &$queue, &q, paged, $row).await
+        }
+    )*};
+}
+
+queue_pages! {
+    review: REVIEW, |s, ctx, f, p| s.store.review_queue(&ctx.user.username, &f, p), identification_row;
+    candidates: CANDIDATES, |s, ctx, f, p| s.store.candidates_to_propose(&f, p), candidate_row;
+    samples: SAMPLES, |s, ctx, f, p| s.store.samples_page(&f, p), sample_row;
+    notifications: NOTIFICATIONS, |s, ctx, f, p| s.store.notifications_due(&f, p), notification_row;
+    visits: VISITS, |s, ctx, f, p| s.store.visits_to_arrange(&f, p), visit_row;
+    missions: MISSIONS, |s, ctx, f, p| s.store.missions_to_plan(&f, p), mission_row;
+    identifications: IDENTIFICATIONS, |s, ctx, f, p| s.store.identifications_page(&f, p), identification_row;
+}
