@@ -59,6 +59,31 @@ fn shape(kind: u8) -> (Vec<MemberSpec>, Vec<&'static str>, Vec<&'static str>) {
             vec!["Father", "Mother", "C2"],
             vec!["C1"],
         ),
+        // Three missing brothers (exchangeable), their typed mother.
+        5 => (
+            vec![
+                m("Father", None, None, Sex::Male),
+                m("Mother", None, None, Sex::Female),
+                m("B1", Some("Father"), Some("Mother"), Sex::Male),
+                m("B2", Some("Father"), Some("Mother"), Sex::Male),
+                m("B3", Some("Father"), Some("Mother"), Sex::Male),
+            ],
+            vec!["Mother"],
+            vec!["B1", "B2", "B3"],
+        ),
+        // Two missing brothers told apart by the typed son of one of them: not exchangeable.
+        6 => (
+            vec![
+                m("Father", None, None, Sex::Male),
+                m("Mother", None, None, Sex::Female),
+                m("B1", Some("Father"), Some("Mother"), Sex::Male),
+                m("B2", Some("Father"), Some("Mother"), Sex::Male),
+                m("Wife", None, None, Sex::Female),
+                m("Son", Some("B2"), Some("Wife"), Sex::Male),
+            ],
+            vec!["Mother", "Son"],
+            vec!["B1", "B2"],
+        ),
         // One missing child of a typed father.
         _ => (
             vec![
@@ -79,7 +104,7 @@ fn case_strategy() -> impl Strategy<Value = DviCase> {
     (
         prop::collection::vec(prop::collection::vec(0.05..1.0f64, 3..5), 1..3),
         0u8..3,
-        prop::collection::vec((0u8..5, any::<u64>(), prop::option::weighted(0.2, 0.05..0.4f64)), 1..3),
+        prop::collection::vec((0u8..7, any::<u64>(), prop::option::weighted(0.2, 0.05..0.4f64)), 1..3),
         prop::collection::vec(
             (any::<bool>(), any::<u64>(), prop::option::weighted(0.25, 0.05..0.5f64)),
             1..7,
@@ -212,6 +237,32 @@ fn check_exact(case: &DviCase, odds: f64) -> Result<(), TestCaseError> {
     }
     for w in 1..got.assignments.len() {
         prop_assert!(got.assignments[w - 1].posterior >= got.assignments[w].posterior);
+    }
+    // Distinct assignments: exchangeable missing persons' orderings are listed one by one.
+    let mut listed: Vec<_> = got.assignments.iter().map(|a| a.pairs.clone()).collect();
+    listed.sort();
+    listed.dedup();
+    prop_assert_eq!(listed.len(), got.assignments.len());
+    for f in 0..case.families().len() {
+        for k in 0..case.families()[f].missing.len() {
+            for (v, prob) in got.missing_marginals(f, k) {
+                let want: f64 = all
+                    .iter()
+                    .filter(|a| match v {
+                        Some(v) => a.0[v] == Some((f, k)),
+                        None => a.0.iter().all(|p| *p != Some((f, k))),
+                    })
+                    .map(|a| a.2)
+                    .sum();
+                prop_assert!(
+                    (prob - want).abs() <= 1e-9,
+                    "marginal of missing {:?}: {} vs {}",
+                    (f, k, v),
+                    prob,
+                    want
+                );
+            }
+        }
     }
     for v in 0..case.victims().len() {
         for (p, prob) in got.marginals(v) {

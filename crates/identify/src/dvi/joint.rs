@@ -415,13 +415,28 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
 }
 
 /// One placement of victims in one family: `(index into the family's missing list, victim)`.
+///
+/// Within a class of exchangeable missing persons ([`exchangeable_classes`]) a placement is
+/// canonical: the class's first members hold its victims in increasing order. It stands for
+/// every ordering of those victims over the class's members (`ln_m` = ln of their number), each a
+/// distinct assignment of the same factor.
 #[derive(Debug, Clone)]
 struct Placement {
     pairs: Vec<(usize, usize)>,
     /// ln R_f: the family's LR for this placement against nobody identified in it.
     ln_r: f64,
-    /// ln of the weight in the posterior: `ln_r` plus the prior odds of its identifications.
+    /// ln of one ordering's weight in the posterior: `ln_r` plus the prior odds of its
+    /// identifications.
     ln_w: f64,
+    /// ln of the number of orderings the placement stands for.
+    ln_m: f64,
+}
+
+impl Placement {
+    /// ln of the posterior mass of all its orderings.
+    fn ln_mass(&self) -> f64 {
+        self.ln_w + self.ln_m
+    }
 }
 
 /// A family's placements, heaviest first, with the suffix sums that bound the unexplored ones.
@@ -430,8 +445,10 @@ struct FamilyPlacements {
     list: Vec<Placement>,
     /// False when the time budget stopped their computation.
     complete: bool,
-    /// `ln_tail[j]` = ln Σ_{i ≥ j} exp(list[i].ln_w); one more entry, −∞, at the end.
+    /// `ln_tail[j]` = ln Σ_{i ≥ j} exp(list[i].ln_mass()); one more entry, −∞, at the end.
     ln_tail: Vec<f64>,
+    /// Per missing index, the members of its class of exchangeable missing persons, in order.
+    classes: Vec<Vec<usize>>,
 }
 
 impl FamilyPlacements {
@@ -439,8 +456,66 @@ impl FamilyPlacements {
         self.ln_tail[0]
     }
     fn ln_max(&self) -> f64 {
-        self.list.first().map_or(0.0, |p| p.ln_w)
+        self.list.first().map_or(0.0, |p| p.ln_mass())
     }
+    /// Whether some ordering of `p` leaves missing person `k` unidentified.
+    fn can_leave_out(&self, p: &Placement, k: usize) -> bool {
+        let class = &self.classes[k];
+        p.pairs.iter().filter(|(kk, _)| class.contains(kk)).count() < class.len()
+    }
+}
+
+/// Classes of exchangeable missing persons of a family, as the members of each missing index's
+/// class (missing indices, in order). Two missing persons are exchangeable when swapping them is
+/// an automorphism of the family's data: same sex, the same father and mother, no children, and
+/// the same typings and dropout (missing persons are untyped). Swapping the victims placed on
+/// them then leaves every likelihood unchanged.
+fn exchangeable_classes(fam: &Family) -> Vec<Vec<usize>> {
+    let ped = &fam.pedigree;
+    let has_children = |i: usize| ped.members().iter().any(|m| m.father == Some(i) || m.mother == Some(i));
+    let key = |k: usize| {
+        let i = fam.missing[k];
+        let m = ped.member(i);
+        let typed: Vec<_> = fam.typings.iter().map(|t| t[i]).collect();
+        (
+            m.sex,
+            m.father,
+            m.mother,
+            typed,
+            fam.dropout.get(&m.id).map(|d| d.to_bits()),
+        )
+    };
+    let swappable = |a: usize, b: usize| {
+        let (ia, ib) = (fam.missing[a], fam.missing[b]);
+        let (ma, mb) = (ped.member(ia), ped.member(ib));
+        ma.father.is_some()
+            && ma.mother.is_some()
+            && !has_children(ia)
+            && !has_children(ib)
+            && key(a) == key(b)
+            && mb.father.is_some()
+    };
+    let n = fam.missing.len();
+    let mut classes: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut assigned = vec![false; n];
+    for a in 0..n {
+        if assigned[a] {
+            continue;
+        }
+        let members: Vec<usize> = (a..n)
+            .filter(|&b| b == a || (!assigned[b] && swappable(a, b)))
+            .collect();
+        for &b in &members {
+            assigned[b] = true;
+            classes[b] = members.clone();
+        }
+    }
+    classes
+}
+
+/// ln of the number of injections of `s` victims into `m` places: m! / (m − s)!.
+fn ln_orderings(m: usize, s: usize) -> f64 {
+    ((m - s + 1)..=m).map(|x| (x as f64).ln()).sum()
 }
 
 struct FamilyContext<'a> {
@@ -451,30 +526,46 @@ struct FamilyContext<'a> {
     deadline: Option<(Instant, f64)>,
 }
 
-/// Every partial injection of the family's candidates into its missing persons, with its exact
-/// factor: missing persons decided in order, each node's row giving every victim's LR at the next
-/// missing person given the victims placed so far. `kept[k][v]` is the pairwise ln LR of victim v
-/// at missing person k, −∞ where the pairing is outside the hypotheses. A placement of likelihood
-/// 0 ends its branch: every superset has likelihood 0 too (its data include the smaller one's).
+/// Every partial injection of the family's candidates into its missing persons, up to the
+/// orderings within classes of exchangeable missing persons, with its exact factor: missing
+/// persons decided in order, each node's row giving every victim's LR at the next missing person
+/// given the victims placed so far. `kept[k][v]` is the pairwise ln LR of victim v at missing
+/// person k, −∞ where the pairing is outside the hypotheses (the same for every member of a
+/// class). A placement of likelihood 0 ends its branch: every superset has likelihood 0 too (its
+/// data include the smaller one's).
 fn family_placements(
     rows: &mut Rows<'_>,
     cx: &FamilyContext<'_>,
     kept: &[Vec<f64>],
     families: &[Family],
 ) -> Result<FamilyPlacements, DviError> {
+    let classes = exchangeable_classes(&families[cx.f]);
+    // The members of a class share their hypotheses (their pairwise LRs are equal but for
+    // rounding, which must not break the symmetry at the limit).
+    let kept: Vec<Vec<f64>> = (0..kept.len()).map(|k| kept[classes[k][0]].clone()).collect();
+    let kept = kept.as_slice();
     let mut list = vec![Placement {
         pairs: Vec::new(),
         ln_r: 0.0,
         ln_w: 0.0,
+        ln_m: 0.0,
     }];
-    // The missing persons with the fewest candidates first: fewer nodes near the root.
+    // The missing persons with the fewest candidates first: fewer nodes near the root; the
+    // members of a class together, in their order.
     let mut order: Vec<usize> = (0..kept.len()).collect();
-    order.sort_by_key(|&k| kept[k].iter().filter(|&&l| l > f64::NEG_INFINITY).count());
+    order.sort_by_key(|&k| {
+        (
+            kept[k].iter().filter(|&&l| l > f64::NEG_INFINITY).count(),
+            classes[k][0],
+            k,
+        )
+    });
     let mut walk = PlacementWalk {
         rows,
         cx,
         kept,
         order: &order,
+        classes: &classes,
         families,
         current: Vec::new(),
         out: &mut list,
@@ -483,15 +574,16 @@ fn family_placements(
     };
     walk.extend(0, 0.0)?;
     let complete = !walk.stopped;
-    list.sort_by(|a, b| b.ln_w.total_cmp(&a.ln_w));
+    list.sort_by(|a, b| b.ln_mass().total_cmp(&a.ln_mass()));
     let mut ln_tail = vec![f64::NEG_INFINITY; list.len() + 1];
     for j in (0..list.len()).rev() {
-        ln_tail[j] = ln_add(ln_tail[j + 1], list[j].ln_w);
+        ln_tail[j] = ln_add(ln_tail[j + 1], list[j].ln_mass());
     }
     Ok(FamilyPlacements {
         list,
         complete,
         ln_tail,
+        classes,
     })
 }
 
@@ -501,6 +593,7 @@ struct PlacementWalk<'w, 'r, 'c> {
     cx: &'w FamilyContext<'c>,
     kept: &'w [Vec<f64>],
     order: &'w [usize],
+    classes: &'w [Vec<usize>],
     families: &'w [Family],
     current: Vec<(usize, usize)>,
     out: &'w mut Vec<Placement>,
@@ -523,12 +616,25 @@ impl PlacementWalk<'_, '_, '_> {
         let k = self.order[level];
         // Missing person k stays unidentified.
         self.extend(level + 1, ln_r)?;
+        // Canonical within a class: member j holds a victim only if member j − 1 holds one, and
+        // a later one.
+        let class = &self.classes[k];
+        let position = class.iter().position(|&x| x == k).unwrap_or(0);
+        let after = if position == 0 {
+            None
+        } else {
+            match self.current.iter().find(|&&(kk, _)| kk == class[position - 1]) {
+                Some(&(_, u)) => Some(u),
+                None => return Ok(()),
+            }
+        };
+        let allowed = |v: usize| after.is_none_or(|u| v > u);
         let kept = &self.kept[k];
         let current = &self.current;
         let candidates = kept
             .iter()
             .enumerate()
-            .filter(|&(v, &l)| l > f64::NEG_INFINITY && current.iter().all(|&(_, u)| u != v))
+            .filter(|&(v, &l)| l > f64::NEG_INFINITY && allowed(v) && current.iter().all(|&(_, u)| u != v))
             .count();
         if candidates == 0 {
             return Ok(());
@@ -539,13 +645,21 @@ impl PlacementWalk<'_, '_, '_> {
         let row = if current.is_empty() {
             kept.clone()
         } else if candidates <= ENGINE_UP_TO {
+            let wanted: Vec<f64> = kept
+                .iter()
+                .enumerate()
+                .map(|(v, &l)| if allowed(v) { l } else { f64::NEG_INFINITY })
+                .collect();
             self.rows
-                .conditional_by_engine(self.cx.f, current, k, self.cx.markers, kept)?
+                .conditional_by_engine(self.cx.f, current, k, self.cx.markers, &wanted)?
         } else {
             self.rows.row(self.cx.f, current, k, self.cx.markers)?.ln_lr
         };
         for (v, &pairwise) in self.kept[k].iter().enumerate() {
-            if pairwise == f64::NEG_INFINITY || self.current.iter().any(|&(_, u)| u == v) || row[v] == f64::NEG_INFINITY
+            if pairwise == f64::NEG_INFINITY
+                || !allowed(v)
+                || self.current.iter().any(|&(_, u)| u == v)
+                || row[v] == f64::NEG_INFINITY
             {
                 continue;
             }
@@ -559,10 +673,18 @@ impl PlacementWalk<'_, '_, '_> {
             let value = ln_r + row[v];
             let mut pairs = self.current.clone();
             pairs.sort_unstable();
+            let mut ln_m = 0.0;
+            for (c, members) in self.classes.iter().enumerate() {
+                if members[0] == c {
+                    let placed = pairs.iter().filter(|(kk, _)| members.contains(kk)).count();
+                    ln_m += ln_orderings(members.len(), placed);
+                }
+            }
             self.out.push(Placement {
                 pairs,
                 ln_r: value,
                 ln_w: value + self.cx.ln_odds * self.current.len() as f64,
+                ln_m,
             });
             self.extend(level + 1, value)?;
             self.current.pop();
@@ -819,11 +941,21 @@ fn solve_component(
         nodes: 0,
         stopped: false,
     };
-    walk.descend(0, 0.0, 0.0);
+    walk.descend(0, 0.0, 0.0, 0.0);
     let mut found = walk.found;
-    let mut top = walk.heap.into_vec();
-    top.sort_by(|a, b| b.ln_w.total_cmp(&a.ln_w));
-    found.top = top;
+    // Each leaf kept stands for at least one ordering, so the K best orderings are among those
+    // of the K best leaves.
+    let k = top.max(1);
+    let mut best: Vec<Leaf> = walk.heap.into_vec();
+    best.sort_by(|a, b| b.ln_w.total_cmp(&a.ln_w));
+    let mut listed = Vec::with_capacity(k);
+    for leaf in &best {
+        if listed.len() == k {
+            break;
+        }
+        orderings(leaf, placements, k - listed.len(), &mut listed);
+    }
+    found.top = listed;
     found.complete = !walk.stopped;
     found
 }
@@ -853,9 +985,11 @@ impl Walk<'_> {
         self.found.ln_largest_cut = self.found.ln_largest_cut.max(ln_mass);
     }
 
-    fn descend(&mut self, i: usize, ln_part_w: f64, ln_part_lr: f64) {
+    /// `ln_part_m`: ln of the mass of the partial assignment's orderings; `ln_part_w`: of one
+    /// ordering's weight.
+    fn descend(&mut self, i: usize, ln_part_m: f64, ln_part_w: f64, ln_part_lr: f64) {
         if i == self.order.len() {
-            self.leaf(ln_part_w, ln_part_lr);
+            self.leaf(ln_part_m, ln_part_w, ln_part_lr);
             return;
         }
         let f = self.order[i];
@@ -863,14 +997,14 @@ impl Walk<'_> {
         let fp = &placements[f];
         for j in 0..fp.list.len() {
             if self.time_is_up() {
-                self.cut(ln_part_w + fp.ln_tail[j] + self.ln_rest[i + 1]);
+                self.cut(ln_part_m + fp.ln_tail[j] + self.ln_rest[i + 1]);
                 return;
             }
             let p = &fp.list[j];
-            let ln_ub = ln_part_w + p.ln_w + self.ln_rest[i + 1];
+            let ln_ub = ln_part_m + p.ln_mass() + self.ln_rest[i + 1];
             if ln_ub < self.ln_tau + self.found.ln_z {
                 // This and every lighter placement of the family: cut, if the budget allows.
-                let ln_rest_mass = ln_part_w + fp.ln_tail[j] + self.ln_rest[i + 1];
+                let ln_rest_mass = ln_part_m + fp.ln_tail[j] + self.ln_rest[i + 1];
                 if ln_add(self.found.ln_cut, ln_rest_mass) <= self.ln_tolerance + self.found.ln_z {
                     self.cut(ln_rest_mass);
                     return;
@@ -883,22 +1017,23 @@ impl Walk<'_> {
                 self.used.insert(*v);
             }
             self.path.push(j);
-            self.descend(i + 1, ln_part_w + p.ln_w, ln_part_lr + p.ln_r);
+            self.descend(i + 1, ln_part_m + p.ln_mass(), ln_part_w + p.ln_w, ln_part_lr + p.ln_r);
             self.path.pop();
             for (_, v) in &p.pairs {
                 self.used.remove(v);
             }
             if self.stopped {
                 // The placements after j were not explored.
-                self.cut(ln_part_w + fp.ln_tail[j + 1] + self.ln_rest[i + 1]);
+                self.cut(ln_part_m + fp.ln_tail[j + 1] + self.ln_rest[i + 1]);
                 return;
             }
         }
     }
 
-    fn leaf(&mut self, ln_w: f64, ln_lr: f64) {
+    /// A complete assignment of the component, standing for the orderings within classes.
+    fn leaf(&mut self, ln_m: f64, ln_w: f64, ln_lr: f64) {
         self.found.leaves += 1;
-        self.found.ln_z = ln_add(self.found.ln_z, ln_w);
+        self.found.ln_z = ln_add(self.found.ln_z, ln_m);
         let mut pairs = Vec::new();
         for (i, &j) in self.path.iter().enumerate() {
             let f = self.order[i];
@@ -906,12 +1041,21 @@ impl Walk<'_> {
                 pairs.push((v, f, k));
             }
         }
-        for &key in &pairs {
-            let mass = self.found.pairing_mass.entry(key).or_insert(f64::NEG_INFINITY);
-            *mass = ln_add(*mass, ln_w);
-            let best = self.found.best_with_pairing.entry(key).or_insert(f64::NEG_INFINITY);
-            *best = best.max(ln_lr);
-            let best = self.found.best_with_victim.entry(key.0).or_insert(f64::NEG_INFINITY);
+        for &(v, f, k) in &pairs {
+            // By symmetry every member of the class holds v in the same share of the orderings.
+            let class = &self.placements[f].classes[k];
+            let ln_share = ln_m - (class.len() as f64).ln();
+            for &kk in class {
+                let mass = self.found.pairing_mass.entry((v, f, kk)).or_insert(f64::NEG_INFINITY);
+                *mass = ln_add(*mass, ln_share);
+                let best = self
+                    .found
+                    .best_with_pairing
+                    .entry((v, f, kk))
+                    .or_insert(f64::NEG_INFINITY);
+                *best = best.max(ln_lr);
+            }
+            let best = self.found.best_with_victim.entry(v).or_insert(f64::NEG_INFINITY);
             *best = best.max(ln_lr);
         }
         let lightest = self.heap.peek().map(|l| l.ln_w);
@@ -921,6 +1065,75 @@ impl Walk<'_> {
             if self.heap.len() > self.top_k {
                 self.heap.pop();
             }
+        }
+    }
+}
+
+/// Up to `limit` of the distinct assignments a canonical leaf stands for: its victims in every
+/// class of exchangeable missing persons put over the class's members in every order.
+fn orderings(leaf: &Leaf, placements: &[FamilyPlacements], limit: usize, out: &mut Vec<Leaf>) {
+    // The classes holding victims: (family, members, victims in canonical order).
+    let mut groups: Vec<(usize, &[usize], Vec<usize>)> = Vec::new();
+    let mut fixed = Vec::new();
+    for &(v, f, k) in &leaf.pairs {
+        let class = placements[f].classes[k].as_slice();
+        if class.len() == 1 {
+            fixed.push((v, f, k));
+            continue;
+        }
+        match groups.iter_mut().find(|(g, c, _)| *g == f && c[0] == class[0]) {
+            Some((_, _, vs)) => vs.push(v),
+            None => groups.push((f, class, vec![v])),
+        }
+    }
+    // Per class, every injection of its victims into its members.
+    let per_group: Vec<Vec<Vec<(usize, usize, usize)>>> = groups
+        .iter()
+        .map(|(f, members, victims)| {
+            let mut all = vec![Vec::new()];
+            for &v in victims {
+                all = all
+                    .into_iter()
+                    .flat_map(|partial: Vec<(usize, usize, usize)>| {
+                        members
+                            .iter()
+                            .filter(|&&k| partial.iter().all(|&(_, _, pk)| pk != k))
+                            .map(|&k| {
+                                let mut next = partial.clone();
+                                next.push((v, *f, k));
+                                next
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+            }
+            all
+        })
+        .collect();
+    // Their product, odometer order, at most `limit`.
+    let mut choice = vec![0usize; per_group.len()];
+    for _ in 0..limit {
+        let mut pairs = fixed.clone();
+        for (g, &c) in choice.iter().enumerate() {
+            pairs.extend_from_slice(&per_group[g][c]);
+        }
+        pairs.sort_unstable();
+        out.push(Leaf {
+            pairs,
+            ln_lr: leaf.ln_lr,
+            ln_w: leaf.ln_w,
+        });
+        let mut g = 0;
+        loop {
+            if g == choice.len() {
+                return;
+            }
+            choice[g] += 1;
+            if choice[g] < per_group[g].len() {
+                break;
+            }
+            choice[g] = 0;
+            g += 1;
         }
     }
 }
@@ -1076,7 +1289,7 @@ fn generalised_lrs(
                 let assigned = best.pairs.iter().position(|p| *p == Some((f, k)));
                 let glr = if assigned.is_some() {
                     let without = best_constrained(&comp.families, placements, case.victims().len(), &|g, p| {
-                        g != f || p.pairs.iter().all(|&(kk, _)| kk != k)
+                        g != f || placements[f].can_leave_out(p, k)
                     });
                     without.map_or(GlrValue { ln: None }, |w| ratio(best_here, w))
                 } else {
@@ -1263,7 +1476,63 @@ fn undisputed_pairs(
 
 #[cfg(test)]
 mod tests {
-    use super::ln_add;
+    use super::{exchangeable_classes, ln_add, ln_orderings};
+    use crate::dvi::Family;
+    use kinship::{MemberSpec, Pedigree, Sex, Typing};
+
+    fn family(specs: Vec<MemberSpec>, typed: &[&str], missing: &[&str]) -> Family {
+        let pedigree = Pedigree::new(specs).unwrap();
+        let typings = vec![(0..pedigree.len())
+            .map(|i| {
+                if typed.contains(&pedigree.member(i).id.as_str()) {
+                    Typing::Pair(0, 1)
+                } else {
+                    Typing::Untyped
+                }
+            })
+            .collect()];
+        Family {
+            id: "F".into(),
+            missing: missing.iter().map(|m| pedigree.index_of(m).unwrap()).collect(),
+            pedigree,
+            typings,
+            dropout: Default::default(),
+        }
+    }
+
+    #[test]
+    fn exchangeable_missing_persons_are_childless_siblings_of_one_sex() {
+        let m = |s: &str, fa: Option<&str>, mo: Option<&str>, sex| MemberSpec::new(s, fa, mo, sex);
+        let specs = vec![
+            m("FA", None, None, Sex::Male),
+            m("MO", None, None, Sex::Female),
+            m("S1", Some("FA"), Some("MO"), Sex::Male),
+            m("S2", Some("FA"), Some("MO"), Sex::Male),
+            m("S3", Some("FA"), Some("MO"), Sex::Male),
+            m("D1", Some("FA"), Some("MO"), Sex::Female),
+            m("W", None, None, Sex::Female),
+            m("G", Some("S3"), Some("W"), Sex::Male),
+        ];
+        // FA is their father, D1 a sister, S3 has a son: only S1 and S2 can be swapped.
+        let fam = family(specs.clone(), &["MO"], &["FA", "S1", "D1", "S2", "S3"]);
+        assert_eq!(
+            exchangeable_classes(&fam),
+            vec![vec![0], vec![1, 3], vec![2], vec![1, 3], vec![4]]
+        );
+        // S3's typed son tells him apart from his brothers.
+        let fam = family(specs, &["MO", "G"], &["S1", "S2", "S3"]);
+        assert_eq!(exchangeable_classes(&fam), vec![vec![0, 1], vec![0, 1], vec![2]]);
+        let founders = vec![m("A", None, None, Sex::Male), m("B", None, None, Sex::Male)];
+        let fam = family(founders, &[], &["A", "B"]);
+        assert_eq!(exchangeable_classes(&fam), vec![vec![0], vec![1]]);
+    }
+
+    #[test]
+    fn orderings_are_injections() {
+        assert_eq!(ln_orderings(4, 0), 0.0);
+        assert!((ln_orderings(4, 2) - 12f64.ln()).abs() < 1e-15);
+        assert!((ln_orderings(3, 3) - 6f64.ln()).abs() < 1e-15);
+    }
 
     #[test]
     fn ln_add_is_the_log_of_a_sum() {
