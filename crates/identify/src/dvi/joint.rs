@@ -13,19 +13,29 @@
 //!
 //! 1. computes every family's *placements* (partial injections of candidate victims into its
 //!    missing persons) with their exact factor, once; a placement whose factor is 0 has no
-//!    admissible superset, so those are never computed;
-//! 2. splits the case into connected components of the pairing graph (victims and families joined
-//!    by a pairing with non-zero LR), which are independent;
-//! 3. walks each component depth first, family by family, best placements first, adding every
-//!    complete assignment to the total mass, the marginals and a top-K list. A branch is cut only
-//!    when an upper bound on all of its mass (its weight times, for every family still open, the
-//!    sum of all of that family's placements, disjoint or not) is below a share of the mass found
-//!    so far and the cut mass stays within `tolerance` of it. The cut mass is the **certified
+//!    admissible superset, so those are never computed. Missing persons that the family's data
+//!    cannot tell apart (childless full siblings of one sex, [`exchangeable_classes`]) form a
+//!    class: a placement puts a *set* of victims on a class, computed once, and stands for every
+//!    ordering of them over the class's members (each a distinct assignment of the same factor);
+//! 2. leaves out placements so light that every assignment using them weighs, with a certified
+//!    bound, at most half the tolerance of the total ([`drop_light_placements`]);
+//! 3. splits the case into connected components of the pairing graph (victims and families joined
+//!    by a placement), which are independent;
+//! 4. in each component sums the one-missing families exactly by dynamic programming over the
+//!    victims (the *pool*, `pool.rs`), and walks the other families depth first, best placements
+//!    first, adding at every leaf the pool's total, pairing masses and best LRs given the victims
+//!    the leaf uses. A branch is cut only when an upper bound on all of its mass (its weight
+//!    times, for every family still open, the sum of all of its placements, disjoint or not) is
+//!    below a share of the mass found and the cut mass stays within the tolerance; the pool drops
+//!    its negligible states within the tolerance too. The cut masses make the **certified
 //!    bound**: the true total is between the mass found and the mass found times (1 + bound), so
 //!    every posterior and marginal is exact to that relative bound;
-//! 4. combines the components' top-K lists into the K best assignments of the whole case.
+//! 5. finds each component's K best by a separate branch and bound on one ordering's weight
+//!    (exact when it ends within its node budget), and combines the components' lists into the K
+//!    best assignments of the whole case.
 //!
-//! Memory grows with the placements and K, never with the number of assignments. A time budget
+//! Memory grows with the placements, the pool's states (capped) and K, never with the number of
+//! assignments. A time budget
 //! stops the walk; the unexplored branches' upper bounds are then added to the bound and the
 //! result says it is incomplete.
 //!
@@ -38,6 +48,7 @@ use std::time::Instant;
 
 use kinship::Marker;
 
+use super::pool::{Pool, PoolSum, POOL_MAX};
 use super::rows::Rows;
 use super::{without_mutations, DviCase, DviError, Evaluator, Family, PairwiseLr};
 
@@ -288,15 +299,6 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
             kept[p.family][p.missing][p.victim] = l;
         }
     }
-    // Half the tolerance may go to pairings of one-missing families left out as too unlikely:
-    // their LRs are the family's whole factor, so what they leave out is known exactly.
-    let ln_pruned = prune_single_pairings(&mut kept, ln_odds, options.tolerance / 2.0);
-    let search_tolerance = if ln_pruned > f64::NEG_INFINITY {
-        options.tolerance / 2.0
-    } else {
-        options.tolerance
-    };
-
     let t_pairwise = started.elapsed().as_secs_f64();
     let deadline = options.max_seconds.map(|s| (started, s));
     let mut complete = true;
@@ -313,6 +315,18 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
         complete &= fp.complete;
         placements.push(fp);
     }
+    // Half the tolerance may go to placements left out as too light (certified, see
+    // `drop_light_placements`), the other half to the search's cuts.
+    let ln_pruned = if complete {
+        drop_light_placements(&mut placements, case.victims().len(), options.tolerance / 2.0)
+    } else {
+        f64::NEG_INFINITY
+    };
+    let search_tolerance = if ln_pruned > f64::NEG_INFINITY {
+        options.tolerance / 2.0
+    } else {
+        options.tolerance
+    };
     let t_placements = started.elapsed().as_secs_f64();
     let components = components(case.victims().len(), &placements);
     let mut solved = Vec::with_capacity(components.len());
@@ -325,11 +339,11 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
     }
     let ln_total: f64 = solved.iter().map(|s| s.ln_z).sum();
     let k = options.top.max(1);
-    let top_exact = solved
-        .iter()
-        .all(|s| s.ln_largest_cut == f64::NEG_INFINITY || (s.top.len() == k && s.ln_largest_cut < s.top[k - 1].ln_w));
+    let _ = k;
+    let top_exact = solved.iter().all(|s| s.top_complete);
     // Cut branches: each component's total is at most (1 + its share) times the mass found.
-    // Pruned pairings: they add at most `pruned` times the whole total (see `prune_single_pairings`).
+    // Dropped placements: they add at most `pruned` times the whole total (see
+    // `drop_light_placements`).
     let pruned = ln_pruned.exp();
     // A family whose placements were not all computed in time leaves its mass unbounded.
     let unbounded = placements.iter().any(|p| !p.complete);
@@ -338,7 +352,7 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
     } else {
         solved
             .iter()
-            .map(|s| (s.ln_cut - s.ln_z).exp())
+            .map(|s| (ln_add(s.ln_cut, s.ln_pool_cut) - s.ln_z).exp())
             .fold(1.0, |acc, d| acc * (1.0 + d))
             / (1.0 - pruned)
             - 1.0
@@ -699,42 +713,148 @@ impl PlacementWalk<'_, '_, '_> {
 /// Candidates at a missing person up to which their conditional LRs are computed one by one.
 const ENGINE_UP_TO: usize = 3;
 
-/// Leaves out the pairings of one-missing families whose weight (LR times the identification
-/// odds) is so small that all of them together weigh at most `budget`, lightest first, and
-/// returns ln of that sum.
+/// Leaves out placements so light that all the assignments using them weigh together at most
+/// `budget` of the whole posterior mass, and returns ln of that certified share. Every family
+/// keeps its empty placement. Needs every placement of every family (the whole model).
 ///
-/// Why this is a bound on the share of the posterior mass left out: an assignment that makes a
-/// left-out pairing (v, f) weighs w_fv times the assignment of the other families with v removed
-/// and f empty, and those weigh together at most the total of the case without family f, which is
-/// part of the whole total (f empty). Summed over the left-out pairings: at most their sum times
-/// the whole total.
-fn prune_single_pairings(kept: &mut [Vec<Vec<f64>>], ln_odds: f64, budget: f64) -> f64 {
-    if budget.is_nan() || budget <= 0.0 {
+/// Notation: Z is the total mass; Z(−g) that of the case without family g, Z(−g, −P) also without
+/// the victims of placement P; m(P) a placement's mass (its orderings' weights). Then
+/// Z = Σ_P m(P) · Z(−g, −P) over g's placements. Three bounds, each by comparing sums of
+/// non-negative terms (an assignment of a smaller case is one of a larger case):
+///
+/// 1. Removing victim t costs at most a factor 1 + A_t, with A_t the mass of every placement
+///    holding t in the families present: Z(X) ≤ (1 + A_t) · Z(X − t).
+/// 2. Hence Z ≥ B_g · Z(−g), with B_g = Σ_{Q kept} m(Q) / Π_{t∈Q} (1 + A_t^{(−g)}) (A without
+///    family g's own placements).
+/// 3. A victim t wanted elsewhere makes Z(−g, −t) small: Z(−g) ≥ (1 + ρ_t^{(−g)}) · Z(−g, −t),
+///    ρ_t^{(−g)} = Σ_{h≠g} [Σ_{P∋t in h} m(P) / Π_{s∈P−t} (1 + A_s^{(−h)})] / T_h^{¬t}, with
+///    T_h^{¬t} the mass of h's placements without t.
+///
+/// So the assignments using a dropped placement P of g weigh at most
+/// m(P) / (1 + max_{t∈P} ρ_t^{(−g)}) · Z(−g) ≤ [that / B_g] · Z, and summed over the dropped
+/// placements of every family at most their sum S times Z: the total is at most the kept mass
+/// divided by 1 − S.
+fn drop_light_placements(placements: &mut [FamilyPlacements], victims: usize, budget: f64) -> f64 {
+    let families = placements.iter().filter(|p| p.list.len() > 1).count();
+    if budget.is_nan() || budget <= 0.0 || families == 0 {
         return f64::NEG_INFINITY;
     }
-    let mut light: Vec<(f64, usize, usize)> = Vec::new();
-    for (f, family) in kept.iter().enumerate() {
-        if family.len() != 1 {
-            continue;
-        }
-        for (v, &l) in family[0].iter().enumerate() {
-            if l > f64::NEG_INFINITY {
-                light.push((l + ln_odds, f, v));
+    let ln_budget = (budget / families as f64).ln();
+    // c[t]: per family h, ln of the mass of h's placements holding t.
+    let mut held: Vec<Vec<(usize, f64)>> = vec![Vec::new(); victims];
+    for (h, fp) in placements.iter().enumerate() {
+        let mut per_victim: HashMap<usize, f64> = HashMap::new();
+        for p in &fp.list {
+            for &(_, t) in &p.pairs {
+                let e = per_victim.entry(t).or_insert(f64::NEG_INFINITY);
+                *e = ln_add(*e, p.ln_mass());
             }
         }
-    }
-    light.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let ln_budget = budget.ln();
-    let mut ln_sum = f64::NEG_INFINITY;
-    for (ln_w, f, v) in light {
-        let next = ln_add(ln_sum, ln_w);
-        if next > ln_budget {
-            break;
+        for (t, c) in per_victim {
+            held[t].push((h, c));
         }
-        ln_sum = next;
-        kept[f][0][v] = f64::NEG_INFINITY;
     }
-    ln_sum
+    let ln_sum_except = |terms: &[(usize, f64)], g: usize| {
+        terms
+            .iter()
+            .filter(|&&(h, _)| h != g)
+            .fold(f64::NEG_INFINITY, |acc, &(_, c)| ln_add(acc, c))
+    };
+    // ln(1 + A_t^{(−g)}).
+    let ln_one_plus = |x: f64| ln_add(0.0, x);
+    let ln_removal = |t: usize, g: usize| ln_one_plus(ln_sum_except(&held[t], g));
+    // e[t]: per family h, ln of h's term of ρ_t.
+    let mut wanted: Vec<Vec<(usize, f64)>> = vec![Vec::new(); victims];
+    for (h, fp) in placements.iter().enumerate() {
+        let mut with: HashMap<usize, f64> = HashMap::new();
+        let mut without: HashMap<usize, f64> = HashMap::new();
+        let members: HashSet<usize> = fp.list.iter().flat_map(|p| p.pairs.iter().map(|&(_, v)| v)).collect();
+        for p in &fp.list {
+            for &t in &members {
+                if p.pairs.iter().any(|&(_, v)| v == t) {
+                    let discount: f64 = p
+                        .pairs
+                        .iter()
+                        .filter(|&&(_, s)| s != t)
+                        .map(|&(_, s)| ln_removal(s, h))
+                        .sum();
+                    let e = with.entry(t).or_insert(f64::NEG_INFINITY);
+                    *e = ln_add(*e, p.ln_mass() - discount);
+                } else {
+                    let e = without.entry(t).or_insert(f64::NEG_INFINITY);
+                    *e = ln_add(*e, p.ln_mass());
+                }
+            }
+        }
+        for (t, w) in with {
+            // The empty placement is never with t: T_h^{¬t} ≥ 1.
+            let rest = without.get(&t).copied().unwrap_or(0.0);
+            wanted[t].push((h, w - rest));
+        }
+    }
+    let mut ln_share = f64::NEG_INFINITY;
+    for (g, fp) in placements.iter_mut().enumerate() {
+        if fp.list.len() <= 1 {
+            continue;
+        }
+        // Per placement: ln of its discounted mass (its term of B_g) and of its drop bound.
+        let terms: Vec<(f64, f64)> = fp
+            .list
+            .iter()
+            .map(|p| {
+                let discount: f64 = p.pairs.iter().map(|&(_, t)| ln_removal(t, g)).sum();
+                let rho = p
+                    .pairs
+                    .iter()
+                    .map(|&(_, t)| ln_one_plus(ln_sum_except(&wanted[t], g)))
+                    .fold(0.0, f64::max);
+                (p.ln_mass() - discount, p.ln_mass() - rho)
+            })
+            .collect();
+        let mut ln_b = terms.iter().fold(f64::NEG_INFINITY, |acc, &(d, _)| ln_add(acc, d));
+        let mut by_bound: Vec<usize> = (0..fp.list.len()).filter(|&j| !fp.list[j].pairs.is_empty()).collect();
+        by_bound.sort_by(|&a, &b| terms[a].1.total_cmp(&terms[b].1));
+        let mut ln_w = f64::NEG_INFINITY;
+        let mut dropped = vec![false; fp.list.len()];
+        for j in by_bound {
+            let (d, u) = terms[j];
+            let next_w = ln_add(ln_w, u);
+            // B_g over the placements kept: the sum less this one's term (never below the
+            // empty placement's 1).
+            let next_b = ln_sub(ln_b, d).max(0.0);
+            if next_w - next_b > ln_budget {
+                break;
+            }
+            ln_w = next_w;
+            ln_b = next_b;
+            dropped[j] = true;
+        }
+        if ln_w == f64::NEG_INFINITY {
+            continue;
+        }
+        ln_share = ln_add(ln_share, ln_w - ln_b);
+        let mut j = 0;
+        fp.list.retain(|_| {
+            j += 1;
+            !dropped[j - 1]
+        });
+        fp.ln_tail = vec![f64::NEG_INFINITY; fp.list.len() + 1];
+        for j in (0..fp.list.len()).rev() {
+            fp.ln_tail[j] = ln_add(fp.ln_tail[j + 1], fp.list[j].ln_mass());
+        }
+    }
+    ln_share
+}
+
+/// ln(e^a − e^b) for b ≤ a (−∞ when equal).
+fn ln_sub(a: f64, b: f64) -> f64 {
+    if b == f64::NEG_INFINITY {
+        a
+    } else if b >= a {
+        f64::NEG_INFINITY
+    } else {
+        a + (-(b - a).exp()).ln_1p()
+    }
 }
 
 /// The pairwise LRs by rows, each family with its marker set, victim-major as
@@ -873,8 +993,10 @@ struct Solved {
     /// Best ln LR of a visited leaf making each pairing, and of one assigning each victim.
     best_with_pairing: HashMap<(usize, usize, usize), f64>,
     best_with_victim: HashMap<usize, f64>,
-    /// The largest single cut upper bound (ln): a cut branch may hide a leaf up to this heavy.
-    ln_largest_cut: f64,
+    /// Whether the K-best search ended (its list is then certainly the component's K best).
+    top_complete: bool,
+    /// ln of the certified upper bound on the mass the pool's programmes dropped.
+    ln_pool_cut: f64,
     leaves: u64,
     complete: bool,
 }
@@ -888,8 +1010,12 @@ struct Walk<'a> {
     path: Vec<usize>,
     ln_tau: f64,
     ln_tolerance: f64,
-    top_k: usize,
-    heap: BinaryHeap<Leaf>,
+    /// The one-missing families summed by dynamic programming at every leaf of the walk.
+    pool: Pool,
+    /// The pool's sums by the pool victims the walk's families use.
+    pool_sums: HashMap<Vec<usize>, std::rc::Rc<PoolSum>>,
+    /// The share of its total each of the pool's programmes may drop.
+    pool_budget: f64,
     found: Solved,
     deadline: Option<(Instant, f64)>,
     nodes: u64,
@@ -903,15 +1029,40 @@ fn solve_component(
     tolerance: f64,
     deadline: Option<(Instant, f64)>,
 ) -> Solved {
+    // The pool: the one-missing families with the most placements, summed by dynamic
+    // programming; the walk goes over the others.
+    let mut singles: Vec<usize> = comp
+        .families
+        .iter()
+        .copied()
+        .filter(|&f| placements[f].classes.len() == 1 && placements[f].list.len() >= POOL_FROM)
+        .collect();
+    singles.sort_by_key(|&f| std::cmp::Reverse(placements[f].list.len()));
+    singles.truncate(POOL_MAX);
+    let pool = Pool::new(
+        singles
+            .iter()
+            .map(|&f| {
+                let pairings = placements[f]
+                    .list
+                    .iter()
+                    .filter_map(|p| p.pairs.first().map(|&(_, v)| (v, p.ln_w, p.ln_r)))
+                    .collect();
+                (f, pairings)
+            })
+            .collect(),
+    );
+    let ln_pool_total: f64 = singles.iter().map(|&f| placements[f].ln_total()).sum();
     // Most decisive families first, so that the mass found early is large and cuts come soon.
-    let mut order = comp.families.clone();
+    let mut order: Vec<usize> = comp.families.iter().copied().filter(|f| !singles.contains(f)).collect();
     order.sort_by(|&a, &b| placements[b].ln_max().total_cmp(&placements[a].ln_max()));
-    let mut ln_rest = vec![0.0; order.len() + 1];
+    let mut ln_rest = vec![ln_pool_total; order.len() + 1];
     for i in (0..order.len()).rev() {
         ln_rest[i] = ln_rest[i + 1] + placements[order[i]].ln_total();
     }
+    // Half the tolerance to the walk's cuts, half to the pool's.
     let ln_tolerance = if tolerance > 0.0 {
-        tolerance.ln()
+        (tolerance / 2.0).ln()
     } else {
         f64::NEG_INFINITY
     };
@@ -924,16 +1075,18 @@ fn solve_component(
         // A single cut may take at most a thousandth of the tolerance, so that many cuts fit.
         ln_tau: ln_tolerance - 1000f64.ln(),
         ln_tolerance,
-        top_k: top.max(1),
-        heap: BinaryHeap::new(),
+        pool,
+        pool_sums: HashMap::new(),
+        pool_budget: tolerance / 2.0,
         found: Solved {
             ln_z: f64::NEG_INFINITY,
             ln_cut: f64::NEG_INFINITY,
             top: Vec::new(),
+            top_complete: true,
             pairing_mass: HashMap::new(),
             best_with_pairing: HashMap::new(),
             best_with_victim: HashMap::new(),
-            ln_largest_cut: f64::NEG_INFINITY,
+            ln_pool_cut: f64::NEG_INFINITY,
             leaves: 0,
             complete: true,
         },
@@ -943,11 +1096,11 @@ fn solve_component(
     };
     walk.descend(0, 0.0, 0.0, 0.0);
     let mut found = walk.found;
-    // Each leaf kept stands for at least one ordering, so the K best orderings are among those
-    // of the K best leaves.
+    found.complete = !walk.stopped;
+    // The K best by their own exact search. Each canonical leaf stands for at least one
+    // ordering, so the K best orderings are among those of the K best leaves.
     let k = top.max(1);
-    let mut best: Vec<Leaf> = walk.heap.into_vec();
-    best.sort_by(|a, b| b.ln_w.total_cmp(&a.ln_w));
+    let (best, top_complete) = k_best(&comp.families, placements, k, deadline);
     let mut listed = Vec::with_capacity(k);
     for leaf in &best {
         if listed.len() == k {
@@ -956,8 +1109,135 @@ fn solve_component(
         orderings(leaf, placements, k - listed.len(), &mut listed);
     }
     found.top = listed;
-    found.complete = !walk.stopped;
+    found.top_complete = top_complete;
     found
+}
+
+/// The pool's sums kept at most, by the victims the walk's families use.
+const POOL_CACHE: usize = 4096;
+
+/// One-missing families with at least this many placements (the empty one included) go to the
+/// pool.
+const POOL_FROM: usize = 2;
+
+/// Nodes the K-best search may visit per component before it gives up (its list is then the
+/// best found, and not certified).
+const TOP_NODES: u64 = 20_000_000;
+
+/// The K best canonical leaves of a component by branch and bound on one ordering's weight:
+/// a branch is cut only when its weight plus every open family's best placement (disjoint or
+/// not) cannot beat the K-th best found. Returns them best first, and whether the search ended.
+fn k_best(
+    families: &[usize],
+    placements: &[FamilyPlacements],
+    k: usize,
+    deadline: Option<(Instant, f64)>,
+) -> (Vec<Leaf>, bool) {
+    let mut order = families.to_vec();
+    let best_w = |f: usize| {
+        placements[f]
+            .list
+            .iter()
+            .map(|p| p.ln_w)
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    order.sort_by(|&a, &b| best_w(b).total_cmp(&best_w(a)));
+    let lists: Vec<Vec<&Placement>> = order
+        .iter()
+        .map(|&f| {
+            let mut by_w: Vec<&Placement> = placements[f].list.iter().collect();
+            by_w.sort_by(|a, b| b.ln_w.total_cmp(&a.ln_w));
+            by_w
+        })
+        .collect();
+    let mut rest = vec![0.0; order.len() + 1];
+    for i in (0..order.len()).rev() {
+        rest[i] = rest[i + 1] + lists[i].first().map_or(f64::NEG_INFINITY, |p| p.ln_w);
+    }
+    struct Search<'l, 'p> {
+        order: &'l [usize],
+        lists: &'l [Vec<&'p Placement>],
+        rest: Vec<f64>,
+        used: HashSet<usize>,
+        path: Vec<&'p Placement>,
+        heap: BinaryHeap<Leaf>,
+        k: usize,
+        nodes: u64,
+        deadline: Option<(Instant, f64)>,
+        stopped: bool,
+    }
+    impl Search<'_, '_> {
+        fn threshold(&self) -> f64 {
+            if self.heap.len() < self.k {
+                f64::NEG_INFINITY
+            } else {
+                self.heap.peek().map_or(f64::NEG_INFINITY, |l| l.ln_w)
+            }
+        }
+        fn go(&mut self, i: usize, ln_w: f64, ln_lr: f64) {
+            self.nodes += 1;
+            if self.nodes > TOP_NODES
+                || (self.nodes.is_multiple_of(4096)
+                    && self
+                        .deadline
+                        .is_some_and(|(start, s)| start.elapsed().as_secs_f64() > s))
+            {
+                self.stopped = true;
+            }
+            if self.stopped && !self.heap.is_empty() {
+                return;
+            }
+            if i == self.lists.len() {
+                let mut pairs: Vec<(usize, usize, usize)> = Vec::new();
+                for (n, p) in self.path.iter().enumerate() {
+                    pairs.extend(p.pairs.iter().map(|&(k, v)| (v, self.order[n], k)));
+                }
+                pairs.sort_unstable();
+                self.heap.push(Leaf { pairs, ln_lr, ln_w });
+                if self.heap.len() > self.k {
+                    self.heap.pop();
+                }
+                return;
+            }
+            let lists = self.lists;
+            for p in &lists[i] {
+                if ln_w + p.ln_w + self.rest[i + 1] <= self.threshold() {
+                    break;
+                }
+                if p.pairs.iter().any(|(_, v)| self.used.contains(v)) {
+                    continue;
+                }
+                for (_, v) in &p.pairs {
+                    self.used.insert(*v);
+                }
+                self.path.push(p);
+                self.go(i + 1, ln_w + p.ln_w, ln_lr + p.ln_r);
+                self.path.pop();
+                for (_, v) in &p.pairs {
+                    self.used.remove(v);
+                }
+                if self.stopped && !self.heap.is_empty() {
+                    return;
+                }
+            }
+        }
+    }
+    let mut search = Search {
+        order: &order,
+        lists: &lists,
+        rest,
+        used: HashSet::new(),
+        path: Vec::new(),
+        heap: BinaryHeap::new(),
+        k,
+        nodes: 0,
+        deadline,
+        stopped: false,
+    };
+    search.go(0, 0.0, 0.0);
+    let mut best = search.heap.into_vec();
+    best.sort_by(|a, b| b.ln_w.total_cmp(&a.ln_w));
+    (best, !search.stopped)
 }
 
 impl Walk<'_> {
@@ -982,7 +1262,6 @@ impl Walk<'_> {
 
     fn cut(&mut self, ln_mass: f64) {
         self.found.ln_cut = ln_add(self.found.ln_cut, ln_mass);
-        self.found.ln_largest_cut = self.found.ln_largest_cut.max(ln_mass);
     }
 
     /// `ln_part_m`: ln of the mass of the partial assignment's orderings; `ln_part_w`: of one
@@ -1031,9 +1310,27 @@ impl Walk<'_> {
     }
 
     /// A complete assignment of the component, standing for the orderings within classes.
-    fn leaf(&mut self, ln_m: f64, ln_w: f64, ln_lr: f64) {
+    fn leaf(&mut self, ln_m: f64, _ln_w: f64, ln_lr: f64) {
+        // The pool's sums with the victims this leaf uses left out, once per set of them.
+        let key: Vec<usize> = self.pool.victims().filter(|v| self.used.contains(v)).collect();
+        let sums = match self.pool_sums.get(&key) {
+            Some(s) => s.clone(),
+            None => {
+                let used = &self.used;
+                let s = std::rc::Rc::new(self.pool.solve(&|v| used.contains(&v), self.pool_budget));
+                // Memory stays bounded: the cache is emptied when it grows large.
+                if self.pool_sums.len() >= POOL_CACHE {
+                    self.pool_sums.clear();
+                }
+                self.pool_sums.insert(key, s.clone());
+                s
+            }
+        };
+        let ln_m_all = ln_m + sums.ln_z;
+        let ln_lr_all = ln_lr + sums.best_lr;
+        self.found.ln_pool_cut = ln_add(self.found.ln_pool_cut, ln_m + sums.ln_cut);
         self.found.leaves += 1;
-        self.found.ln_z = ln_add(self.found.ln_z, ln_m);
+        self.found.ln_z = ln_add(self.found.ln_z, ln_m_all);
         let mut pairs = Vec::new();
         for (i, &j) in self.path.iter().enumerate() {
             let f = self.order[i];
@@ -1044,27 +1341,32 @@ impl Walk<'_> {
         for &(v, f, k) in &pairs {
             // By symmetry every member of the class holds v in the same share of the orderings.
             let class = &self.placements[f].classes[k];
-            let ln_share = ln_m - (class.len() as f64).ln();
+            let ln_share = ln_m_all - (class.len() as f64).ln();
             for &kk in class {
-                let mass = self.found.pairing_mass.entry((v, f, kk)).or_insert(f64::NEG_INFINITY);
-                *mass = ln_add(*mass, ln_share);
-                let best = self
-                    .found
-                    .best_with_pairing
-                    .entry((v, f, kk))
-                    .or_insert(f64::NEG_INFINITY);
-                *best = best.max(ln_lr);
+                self.found.add_pairing((v, f, kk), ln_share, ln_lr_all);
             }
-            let best = self.found.best_with_victim.entry(v).or_insert(f64::NEG_INFINITY);
-            *best = best.max(ln_lr);
         }
-        let lightest = self.heap.peek().map(|l| l.ln_w);
-        if self.heap.len() < self.top_k || lightest.is_some_and(|l| ln_w > l) {
-            pairs.sort_unstable();
-            self.heap.push(Leaf { pairs, ln_lr, ln_w });
-            if self.heap.len() > self.top_k {
-                self.heap.pop();
-            }
+        for &(v, f, ln) in &sums.pairing_mass {
+            self.found.add_pairing((v, f, 0), ln_m + ln, f64::NEG_INFINITY);
+        }
+        for &(v, f, best) in &sums.best_with {
+            self.found.add_pairing((v, f, 0), f64::NEG_INFINITY, ln_lr + best);
+        }
+    }
+}
+
+impl Solved {
+    /// Adds mass to a pairing, and a visited assignment's ln LR that makes it.
+    fn add_pairing(&mut self, key: (usize, usize, usize), ln_mass: f64, ln_lr: f64) {
+        if ln_mass > f64::NEG_INFINITY {
+            let mass = self.pairing_mass.entry(key).or_insert(f64::NEG_INFINITY);
+            *mass = ln_add(*mass, ln_mass);
+        }
+        if ln_lr > f64::NEG_INFINITY {
+            let best = self.best_with_pairing.entry(key).or_insert(f64::NEG_INFINITY);
+            *best = best.max(ln_lr);
+            let best = self.best_with_victim.entry(key.0).or_insert(f64::NEG_INFINITY);
+            *best = best.max(ln_lr);
         }
     }
 }
