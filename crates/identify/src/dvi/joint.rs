@@ -339,7 +339,6 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
     }
     let ln_total: f64 = solved.iter().map(|s| s.ln_z).sum();
     let k = options.top.max(1);
-    let _ = k;
     let top_exact = solved.iter().all(|s| s.top_complete);
     // Cut branches: each component's total is at most (1 + its share) times the mass found.
     // Dropped placements: they add at most `pruned` times the whole total (see
@@ -382,11 +381,14 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
         })
         .collect::<Vec<_>>();
 
-    // An assignment making a left-out pairing weighs at most the left-out share of the total: the
-    // list is the K best only if its last one weighs more.
-    let top_exact = top_exact
-        && (ln_pruned == f64::NEG_INFINITY
-            || assignments.len() == k && assignments.last().is_some_and(|a| a.posterior > pruned));
+    // An assignment using a left-out placement weighs at most the left-out share of the total:
+    // only the listed ones that weigh more are certainly above every such assignment, and the
+    // list is the K best only if K of them remain.
+    let mut assignments = assignments;
+    if ln_pruned > f64::NEG_INFINITY {
+        assignments.retain(|a| a.posterior > pruned);
+    }
+    let top_exact = top_exact && (ln_pruned == f64::NEG_INFINITY || assignments.len() == k);
     let mut victim_marginals: Vec<VictimMarginals> = vec![Vec::new(); case.victims().len()];
     for s in &solved {
         for (&(v, f, k), &ln) in &s.pairing_mass {
@@ -400,7 +402,7 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
     }
 
     let best = assignments.first();
-    let (glr_missing, glr_victim) = generalised_lrs(case, &components, &solved, &placements, best);
+    let (glr_missing, glr_victim) = generalised_lrs(case, &components, &solved, &placements, best, deadline);
     let symmetric = match best {
         Some(b) => symmetric_pairs(&mut eval, case, &family_markers, &family_ll, &victim_ll, b)?,
         None => Vec::new(),
@@ -1142,18 +1144,7 @@ fn k_best(
             .fold(f64::NEG_INFINITY, f64::max)
     };
     order.sort_by(|&a, &b| best_w(b).total_cmp(&best_w(a)));
-    let lists: Vec<Vec<&Placement>> = order
-        .iter()
-        .map(|&f| {
-            let mut by_w: Vec<&Placement> = placements[f].list.iter().collect();
-            by_w.sort_by(|a, b| b.ln_w.total_cmp(&a.ln_w));
-            by_w
-        })
-        .collect();
-    let mut rest = vec![0.0; order.len() + 1];
-    for i in (0..order.len()).rev() {
-        rest[i] = rest[i + 1] + lists[i].first().map_or(f64::NEG_INFINITY, |p| p.ln_w);
-    }
+    let (lists, rest) = best_first(&order, placements, &|_, _| true, |p| p.ln_w);
     struct Search<'l, 'p> {
         order: &'l [usize],
         lists: &'l [Vec<&'p Placement>],
@@ -1204,18 +1195,13 @@ fn k_best(
                 if ln_w + p.ln_w + self.rest[i + 1] <= self.threshold() {
                     break;
                 }
-                if p.pairs.iter().any(|(_, v)| self.used.contains(v)) {
+                if !take(&mut self.used, p) {
                     continue;
-                }
-                for (_, v) in &p.pairs {
-                    self.used.insert(*v);
                 }
                 self.path.push(p);
                 self.go(i + 1, ln_w + p.ln_w, ln_lr + p.ln_r);
                 self.path.pop();
-                for (_, v) in &p.pairs {
-                    self.used.remove(v);
-                }
+                release(&mut self.used, p);
                 if self.stopped && !self.heap.is_empty() {
                     return;
                 }
@@ -1289,18 +1275,13 @@ impl Walk<'_> {
                     return;
                 }
             }
-            if p.pairs.iter().any(|(_, v)| self.used.contains(v)) {
+            if !take(&mut self.used, p) {
                 continue;
-            }
-            for (_, v) in &p.pairs {
-                self.used.insert(*v);
             }
             self.path.push(j);
             self.descend(i + 1, ln_part_m + p.ln_mass(), ln_part_w + p.ln_w, ln_part_lr + p.ln_r);
             self.path.pop();
-            for (_, v) in &p.pairs {
-                self.used.remove(v);
-            }
+            release(&mut self.used, p);
             if self.stopped {
                 // The placements after j were not explored.
                 self.cut(ln_part_m + fp.ln_tail[j + 1] + self.ln_rest[i + 1]);
@@ -1484,6 +1465,47 @@ impl Ord for OrdF64 {
     }
 }
 
+/// Marks a placement's victims used, unless one already is (then nothing changes).
+fn take(used: &mut HashSet<usize>, p: &Placement) -> bool {
+    if p.pairs.iter().any(|(_, v)| used.contains(v)) {
+        return false;
+    }
+    used.extend(p.pairs.iter().map(|&(_, v)| v));
+    true
+}
+
+/// Undoes [`take`].
+fn release(used: &mut HashSet<usize>, p: &Placement) {
+    for (_, v) in &p.pairs {
+        used.remove(v);
+    }
+}
+
+/// Each family's allowed placements, best first by `score`, and `rest[i]`: the sum of the best
+/// scores of families i.. (a bound on what they can still add, disjoint or not).
+type BestFirst<'p> = (Vec<Vec<&'p Placement>>, Vec<f64>);
+
+fn best_first<'p>(
+    order: &[usize],
+    placements: &'p [FamilyPlacements],
+    allowed: &dyn Fn(usize, &Placement) -> bool,
+    score: fn(&Placement) -> f64,
+) -> BestFirst<'p> {
+    let lists: Vec<Vec<&Placement>> = order
+        .iter()
+        .map(|&f| {
+            let mut by: Vec<&Placement> = placements[f].list.iter().filter(|p| allowed(f, p)).collect();
+            by.sort_by(|a, b| score(b).total_cmp(&score(a)));
+            by
+        })
+        .collect();
+    let mut rest = vec![0.0; order.len() + 1];
+    for i in (0..order.len()).rev() {
+        rest[i] = rest[i + 1] + lists[i].first().map_or(f64::NEG_INFINITY, |p| score(p));
+    }
+    (lists, rest)
+}
+
 /// The best ln LR of a component's assignments under constraints, by branch and bound on the
 /// families' best placements (exact: nothing is cut that could beat the best found).
 /// Nodes one constrained search may visit before it gives up (its GLR is then not reported).
@@ -1494,21 +1516,14 @@ fn best_constrained(
     placements: &[FamilyPlacements],
     victims: usize,
     allowed: &dyn Fn(usize, &Placement) -> bool,
+    deadline: Option<(Instant, f64)>,
 ) -> Option<f64> {
-    // Each family's allowed placements by LR (not weight), once.
-    let lists: Vec<Vec<&Placement>> = order
-        .iter()
-        .map(|&f| {
-            let mut by_lr: Vec<&Placement> = placements[f].list.iter().filter(|p| allowed(f, p)).collect();
-            by_lr.sort_by(|a, b| b.ln_r.total_cmp(&a.ln_r));
-            by_lr
-        })
-        .collect();
-    // Bounds on the LR the open families can still add.
-    let mut rest = vec![0.0; order.len() + 1];
-    for i in (0..order.len()).rev() {
-        rest[i] = rest[i + 1] + lists[i].first().map_or(f64::NEG_INFINITY, |p| p.ln_r);
+    // Past the time budget, no GLR that needs a search is reported.
+    if deadline.is_some_and(|(start, s)| start.elapsed().as_secs_f64() > s) {
+        return None;
     }
+    // Each family's allowed placements by LR (not weight), once.
+    let (lists, rest) = best_first(order, placements, allowed, |p| p.ln_r);
     struct Search<'l, 'p> {
         lists: &'l [Vec<&'p Placement>],
         rest: Vec<f64>,
@@ -1568,12 +1583,14 @@ fn best_constrained(
 /// identification against the best not making it. The side that the best assignment of the whole
 /// case falls on is that assignment; the other side is an exact constrained search when it is
 /// "without", and the best visited assignment (so the GLR is never overstated) when it is "with".
+/// Past the time budget the searches are not run and those GLRs are not reported.
 fn generalised_lrs(
     case: &DviCase,
     components: &[Component],
     solved: &[Solved],
     placements: &[FamilyPlacements],
     best: Option<&Assignment>,
+    deadline: Option<(Instant, f64)>,
 ) -> (HashMap<(usize, usize), GlrValue>, Vec<GlrValue>) {
     let mut by_missing = HashMap::new();
     let mut by_victim = vec![GlrValue { ln: None }; case.victims().len()];
@@ -1590,9 +1607,13 @@ fn generalised_lrs(
             for k in 0..case.families()[f].missing.len() {
                 let assigned = best.pairs.iter().position(|p| *p == Some((f, k)));
                 let glr = if assigned.is_some() {
-                    let without = best_constrained(&comp.families, placements, case.victims().len(), &|g, p| {
-                        g != f || placements[f].can_leave_out(p, k)
-                    });
+                    let without = best_constrained(
+                        &comp.families,
+                        placements,
+                        case.victims().len(),
+                        &|g, p| g != f || placements[f].can_leave_out(p, k),
+                        deadline,
+                    );
                     without.map_or(GlrValue { ln: None }, |w| ratio(best_here, w))
                 } else {
                     let with = s
@@ -1613,9 +1634,13 @@ fn generalised_lrs(
             .collect();
         for v in victims {
             let glr = if best.pairs[v].is_some_and(|(f, _)| members.contains(&f)) {
-                let without = best_constrained(&comp.families, placements, case.victims().len(), &|_, p| {
-                    p.pairs.iter().all(|&(_, u)| u != v)
-                });
+                let without = best_constrained(
+                    &comp.families,
+                    placements,
+                    case.victims().len(),
+                    &|_, p| p.pairs.iter().all(|&(_, u)| u != v),
+                    deadline,
+                );
                 without.map_or(GlrValue { ln: None }, |w| ratio(best_here, w))
             } else {
                 let with = s.best_with_victim.get(&v).copied().unwrap_or(f64::NEG_INFINITY);
