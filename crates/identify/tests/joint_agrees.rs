@@ -294,7 +294,7 @@ proptest! {
     #[test]
     fn posteriors_found_with_a_tolerance_are_within_its_bound(case in case_strategy()) {
         let (all, _) = reference(&case, 1.0);
-        let options = JointOptions { top: 5, tolerance: 1e-3, ..JointOptions::default() };
+        let options = JointOptions { top: 1000, tolerance: 1e-3, ..JointOptions::default() };
         let Ok(got) = joint(&case, &options) else { return Ok(()) };
         prop_assert!(got.bound <= 1e-3 * (1.0 + 1e-9));
         for a in &got.assignments {
@@ -302,6 +302,13 @@ proptest! {
             // Found mass ≤ true mass ≤ found mass × (1 + bound).
             prop_assert!(a.posterior >= want * (1.0 - 1e-9), "{} vs {}", a.posterior, want);
             prop_assert!(a.posterior <= want * (1.0 + got.bound) * (1.0 + 1e-9), "{} vs {}", a.posterior, want);
+        }
+        // The list is a prefix of the true ranking: nothing unlisted is heavier than a listed
+        // one (an assignment using a left-out placement included).
+        for (i, a) in got.assignments.iter().enumerate() {
+            let w = want_of(&all, a);
+            let heavier = all.iter().filter(|x| x.2 > w * (1.0 + 1e-9)).count();
+            prop_assert!(heavier <= i, "{} heavier than listed assignment {}", heavier, i);
         }
         if got.top_exact {
             let mut best: Vec<f64> = all.iter().map(|a| a.2).collect();

@@ -317,10 +317,10 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
     }
     // Half the tolerance may go to placements left out as too light (certified, see
     // `drop_light_placements`), the other half to the search's cuts.
-    let ln_pruned = if complete {
+    let (ln_pruned, ln_heaviest_dropped) = if complete {
         drop_light_placements(&mut placements, case.victims().len(), options.tolerance / 2.0)
     } else {
-        f64::NEG_INFINITY
+        (f64::NEG_INFINITY, f64::NEG_INFINITY)
     };
     let search_tolerance = if ln_pruned > f64::NEG_INFINITY {
         options.tolerance / 2.0
@@ -358,7 +358,7 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
     };
 
     // The K best of the whole case from the components' lists.
-    let assignments: Vec<Assignment> = combine_top(&solved, options.top)
+    let weighed: Vec<(f64, Assignment)> = combine_top(&solved, options.top)
         .into_iter()
         .map(|choice| {
             let mut pairs = vec![None; case.victims().len()];
@@ -372,22 +372,26 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
                     pairs[v] = Some((f, k));
                 }
             }
-            Assignment {
-                pairs,
-                loglik: ln_null + ln_lr,
-                ln_lr,
-                posterior: (ln_w - ln_total).exp(),
-            }
+            (
+                ln_w,
+                Assignment {
+                    pairs,
+                    loglik: ln_null + ln_lr,
+                    ln_lr,
+                    posterior: (ln_w - ln_total).exp(),
+                },
+            )
         })
         .collect::<Vec<_>>();
 
-    // An assignment using a left-out placement weighs at most the left-out share of the total:
-    // only the listed ones that weigh more are certainly above every such assignment, and the
-    // list is the K best only if K of them remain.
-    let mut assignments = assignments;
-    if ln_pruned > f64::NEG_INFINITY {
-        assignments.retain(|a| a.posterior > pruned);
-    }
+    // An assignment using a left-out placement weighs at most `ln_heaviest_dropped` (see
+    // `drop_light_placements`): only the listed ones that weigh more are certainly above every
+    // such assignment, and the list is the K best only if K of them remain.
+    let assignments: Vec<Assignment> = weighed
+        .into_iter()
+        .filter(|(ln_w, _)| *ln_w > ln_heaviest_dropped)
+        .map(|(_, a)| a)
+        .collect();
     let top_exact = top_exact && (ln_pruned == f64::NEG_INFINITY || assignments.len() == k);
     let mut victim_marginals: Vec<VictimMarginals> = vec![Vec::new(); case.victims().len()];
     for s in &solved {
@@ -736,11 +740,21 @@ const ENGINE_UP_TO: usize = 3;
 /// m(P) / (1 + max_{t∈P} ρ_t^{(−g)}) · Z(−g) ≤ [that / B_g] · Z, and summed over the dropped
 /// placements of every family at most their sum S times Z: the total is at most the kept mass
 /// divided by 1 − S.
-fn drop_light_placements(placements: &mut [FamilyPlacements], victims: usize, budget: f64) -> f64 {
+///
+/// Also returns ln of an upper bound on one ordering's weight of any assignment using a dropped
+/// placement: the heaviest dropped placement's weight times every other family's heaviest
+/// placement (disjoint or not).
+fn drop_light_placements(placements: &mut [FamilyPlacements], victims: usize, budget: f64) -> (f64, f64) {
     let families = placements.iter().filter(|p| p.list.len() > 1).count();
     if budget.is_nan() || budget <= 0.0 || families == 0 {
-        return f64::NEG_INFINITY;
+        return (f64::NEG_INFINITY, f64::NEG_INFINITY);
     }
+    let heaviest: Vec<f64> = placements
+        .iter()
+        .map(|fp| fp.list.iter().map(|p| p.ln_w).fold(0.0, f64::max))
+        .collect();
+    let all_heaviest: f64 = heaviest.iter().sum();
+    let mut ln_heaviest_dropped = f64::NEG_INFINITY;
     let ln_budget = (budget / families as f64).ln();
     // c[t]: per family h, ln of the mass of h's placements holding t.
     let mut held: Vec<Vec<(usize, f64)>> = vec![Vec::new(); victims];
@@ -835,6 +849,11 @@ fn drop_light_placements(placements: &mut [FamilyPlacements], victims: usize, bu
             continue;
         }
         ln_share = ln_add(ln_share, ln_w - ln_b);
+        let dropped_w = (0..fp.list.len())
+            .filter(|&j| dropped[j])
+            .map(|j| fp.list[j].ln_w)
+            .fold(f64::NEG_INFINITY, f64::max);
+        ln_heaviest_dropped = ln_heaviest_dropped.max(dropped_w + all_heaviest - heaviest[g]);
         let mut j = 0;
         fp.list.retain(|_| {
             j += 1;
@@ -845,7 +864,7 @@ fn drop_light_placements(placements: &mut [FamilyPlacements], victims: usize, bu
             fp.ln_tail[j] = ln_add(fp.ln_tail[j + 1], fp.list[j].ln_mass());
         }
     }
-    ln_share
+    (ln_share, ln_heaviest_dropped)
 }
 
 /// ln(e^a − e^b) for b ≤ a (−∞ when equal).
