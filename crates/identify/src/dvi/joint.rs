@@ -339,7 +339,8 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
     }
     let ln_total: f64 = solved.iter().map(|s| s.ln_z).sum();
     let k = options.top.max(1);
-    let top_exact = solved.iter().all(|s| s.top_complete);
+    // Placements not all computed in time leave the K best uncertain too.
+    let top_exact = placements.iter().all(|p| p.complete) && solved.iter().all(|s| s.top_complete);
     // Cut branches: each component's total is at most (1 + its share) times the mass found.
     // Dropped placements: they add at most `pruned` times the whole total (see
     // `drop_light_placements`).
