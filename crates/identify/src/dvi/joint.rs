@@ -743,8 +743,8 @@ const ENGINE_UP_TO: usize = 3;
 /// divided by 1 − S.
 ///
 /// Also returns ln of an upper bound on one ordering's weight of any assignment using a dropped
-/// placement: the heaviest dropped placement's weight times every other family's heaviest
-/// placement (disjoint or not).
+/// placement: per dropped placement, its weight times every other family's heaviest placement
+/// disjoint from it (the others' disjoint from each other or not).
 fn drop_light_placements(placements: &mut [FamilyPlacements], victims: usize, budget: f64) -> (f64, f64) {
     let families = placements.iter().filter(|p| p.list.len() > 1).count();
     if budget.is_nan() || budget <= 0.0 || families == 0 {
@@ -755,6 +755,18 @@ fn drop_light_placements(placements: &mut [FamilyPlacements], victims: usize, bu
         .map(|fp| fp.list.iter().map(|p| p.ln_w).fold(0.0, f64::max))
         .collect();
     let all_heaviest: f64 = heaviest.iter().sum();
+    // The whole model's placements (victims, one ordering's weight), for the bound on a dropped
+    // placement's assignments: the families sharing a victim with it can only use placements
+    // disjoint from it.
+    let original: Vec<Vec<(Vec<usize>, f64)>> = placements
+        .iter()
+        .map(|fp| {
+            fp.list
+                .iter()
+                .map(|p| (p.pairs.iter().map(|&(_, v)| v).collect(), p.ln_w))
+                .collect()
+        })
+        .collect();
     let mut ln_heaviest_dropped = f64::NEG_INFINITY;
     let ln_budget = (budget / families as f64).ln();
     // c[t]: per family h, ln of the mass of h's placements holding t.
@@ -850,11 +862,27 @@ fn drop_light_placements(placements: &mut [FamilyPlacements], victims: usize, bu
             continue;
         }
         ln_share = ln_add(ln_share, ln_w - ln_b);
-        let dropped_w = (0..fp.list.len())
-            .filter(|&j| dropped[j])
-            .map(|j| fp.list[j].ln_w)
-            .fold(f64::NEG_INFINITY, f64::max);
-        ln_heaviest_dropped = ln_heaviest_dropped.max(dropped_w + all_heaviest - heaviest[g]);
+        for j in (0..fp.list.len()).filter(|&j| dropped[j]) {
+            let p = &fp.list[j];
+            let mut sharing: Vec<usize> = p
+                .pairs
+                .iter()
+                .flat_map(|&(_, t)| held[t].iter().map(|&(h, _)| h))
+                .filter(|&h| h != g)
+                .collect();
+            sharing.sort_unstable();
+            sharing.dedup();
+            let mut bound = p.ln_w + all_heaviest - heaviest[g];
+            for h in sharing {
+                let disjoint = original[h]
+                    .iter()
+                    .filter(|(vs, _)| vs.iter().all(|v| p.pairs.iter().all(|&(_, u)| u != *v)))
+                    .map(|(_, w)| *w)
+                    .fold(0.0, f64::max);
+                bound -= heaviest[h] - disjoint;
+            }
+            ln_heaviest_dropped = ln_heaviest_dropped.max(bound);
+        }
         let mut j = 0;
         fp.list.retain(|_| {
             j += 1;
