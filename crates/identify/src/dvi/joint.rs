@@ -1284,7 +1284,8 @@ impl Walk<'_> {
             return false;
         }
         self.nodes += 1;
-        if self.nodes % 1024 == 1 {
+        // Every node with a pool (its leaves are dynamic programmes), else every 1024th.
+        if self.nodes % 1024 == 1 || !self.pool.families.is_empty() {
             if let Some((start, seconds)) = self.deadline {
                 if start.elapsed().as_secs_f64() > seconds {
                     self.stopped = true;
