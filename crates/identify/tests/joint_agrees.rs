@@ -59,6 +59,21 @@ fn shape(kind: u8) -> (Vec<MemberSpec>, Vec<&'static str>, Vec<&'static str>) {
             vec!["Father", "Mother", "C2"],
             vec!["C1"],
         ),
+        // Three missing brothers (exchangeable), their typed mother.
+        5 => {
+            let (mut specs, refs, mut missing) = shape(0);
+            specs.push(m("B3", Some("Father"), Some("Mother"), Sex::Male));
+            missing.push("B3");
+            (specs, refs, missing)
+        }
+        // Two missing brothers told apart by the typed son of one of them: not exchangeable.
+        6 => {
+            let (mut specs, mut refs, missing) = shape(0);
+            specs.push(m("Wife", None, None, Sex::Female));
+            specs.push(m("Son", Some("B2"), Some("Wife"), Sex::Male));
+            refs.push("Son");
+            (specs, refs, missing)
+        }
         // One missing child of a typed father.
         _ => (
             vec![
@@ -79,7 +94,7 @@ fn case_strategy() -> impl Strategy<Value = DviCase> {
     (
         prop::collection::vec(prop::collection::vec(0.05..1.0f64, 3..5), 1..3),
         0u8..3,
-        prop::collection::vec((0u8..5, any::<u64>(), prop::option::weighted(0.2, 0.05..0.4f64)), 1..3),
+        prop::collection::vec((0u8..7, any::<u64>(), prop::option::weighted(0.2, 0.05..0.4f64)), 1..3),
         prop::collection::vec(
             (any::<bool>(), any::<u64>(), prop::option::weighted(0.25, 0.05..0.5f64)),
             1..7,
@@ -213,6 +228,32 @@ fn check_exact(case: &DviCase, odds: f64) -> Result<(), TestCaseError> {
     for w in 1..got.assignments.len() {
         prop_assert!(got.assignments[w - 1].posterior >= got.assignments[w].posterior);
     }
+    // Distinct assignments: exchangeable missing persons' orderings are listed one by one.
+    let mut listed: Vec<_> = got.assignments.iter().map(|a| a.pairs.clone()).collect();
+    listed.sort();
+    listed.dedup();
+    prop_assert_eq!(listed.len(), got.assignments.len());
+    for f in 0..case.families().len() {
+        for k in 0..case.families()[f].missing.len() {
+            for (v, prob) in got.missing_marginals(f, k) {
+                let want: f64 = all
+                    .iter()
+                    .filter(|a| match v {
+                        Some(v) => a.0[v] == Some((f, k)),
+                        None => a.0.iter().all(|p| *p != Some((f, k))),
+                    })
+                    .map(|a| a.2)
+                    .sum();
+                prop_assert!(
+                    (prob - want).abs() <= 1e-9,
+                    "marginal of missing {:?}: {} vs {}",
+                    (f, k, v),
+                    prob,
+                    want
+                );
+            }
+        }
+    }
     for v in 0..case.victims().len() {
         for (p, prob) in got.marginals(v) {
             let want: f64 = all.iter().filter(|a| a.0[v] == p).map(|a| a.2).sum();
@@ -253,7 +294,7 @@ proptest! {
     #[test]
     fn posteriors_found_with_a_tolerance_are_within_its_bound(case in case_strategy()) {
         let (all, _) = reference(&case, 1.0);
-        let options = JointOptions { top: 5, tolerance: 1e-3, ..JointOptions::default() };
+        let options = JointOptions { top: 1000, tolerance: 1e-3, ..JointOptions::default() };
         let Ok(got) = joint(&case, &options) else { return Ok(()) };
         prop_assert!(got.bound <= 1e-3 * (1.0 + 1e-9));
         for a in &got.assignments {
@@ -261,6 +302,13 @@ proptest! {
             // Found mass ≤ true mass ≤ found mass × (1 + bound).
             prop_assert!(a.posterior >= want * (1.0 - 1e-9), "{} vs {}", a.posterior, want);
             prop_assert!(a.posterior <= want * (1.0 + got.bound) * (1.0 + 1e-9), "{} vs {}", a.posterior, want);
+        }
+        // The list is a prefix of the true ranking: nothing unlisted is heavier than a listed
+        // one (an assignment using a left-out placement included).
+        for (i, a) in got.assignments.iter().enumerate() {
+            let w = want_of(&all, a);
+            let heavier = all.iter().filter(|x| x.2 > w * (1.0 + 1e-9)).count();
+            prop_assert!(heavier <= i, "{} heavier than listed assignment {}", heavier, i);
         }
         if got.top_exact {
             let mut best: Vec<f64> = all.iter().map(|a| a.2).collect();

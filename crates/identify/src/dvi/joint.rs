@@ -13,19 +13,29 @@
 //!
 //! 1. computes every family's *placements* (partial injections of candidate victims into its
 //!    missing persons) with their exact factor, once; a placement whose factor is 0 has no
-//!    admissible superset, so those are never computed;
-//! 2. splits the case into connected components of the pairing graph (victims and families joined
-//!    by a pairing with non-zero LR), which are independent;
-//! 3. walks each component depth first, family by family, best placements first, adding every
-//!    complete assignment to the total mass, the marginals and a top-K list. A branch is cut only
-//!    when an upper bound on all of its mass (its weight times, for every family still open, the
-//!    sum of all of that family's placements, disjoint or not) is below a share of the mass found
-//!    so far and the cut mass stays within `tolerance` of it. The cut mass is the **certified
+//!    admissible superset, so those are never computed. Missing persons that the family's data
+//!    cannot tell apart (childless full siblings of one sex, [`exchangeable_classes`]) form a
+//!    class: a placement puts a *set* of victims on a class, computed once, and stands for every
+//!    ordering of them over the class's members (each a distinct assignment of the same factor);
+//! 2. leaves out placements so light that every assignment using them weighs, with a certified
+//!    bound, at most half the tolerance of the total ([`drop_light_placements`]);
+//! 3. splits the case into connected components of the pairing graph (victims and families joined
+//!    by a placement), which are independent;
+//! 4. in each component sums the one-missing families exactly by dynamic programming over the
+//!    victims (the *pool*, `pool.rs`), and walks the other families depth first, best placements
+//!    first, adding at every leaf the pool's total, pairing masses and best LRs given the victims
+//!    the leaf uses. A branch is cut only when an upper bound on all of its mass (its weight
+//!    times, for every family still open, the sum of all of its placements, disjoint or not) is
+//!    below a share of the mass found and the cut mass stays within the tolerance; the pool drops
+//!    its negligible states within the tolerance too. The cut masses make the **certified
 //!    bound**: the true total is between the mass found and the mass found times (1 + bound), so
 //!    every posterior and marginal is exact to that relative bound;
-//! 4. combines the components' top-K lists into the K best assignments of the whole case.
+//! 5. finds each component's K best by a separate branch and bound on one ordering's weight
+//!    (exact when it ends within its node budget), and combines the components' lists into the K
+//!    best assignments of the whole case.
 //!
-//! Memory grows with the placements and K, never with the number of assignments. A time budget
+//! Memory grows with the placements, the pool's states (capped) and K, never with the number of
+//! assignments. A time budget
 //! stops the walk; the unexplored branches' upper bounds are then added to the bound and the
 //! result says it is incomplete.
 //!
@@ -38,6 +48,7 @@ use std::time::Instant;
 
 use kinship::Marker;
 
+use super::pool::{Pool, PoolSum, POOL_MAX};
 use super::rows::Rows;
 use super::{without_mutations, DviCase, DviError, Evaluator, Family, PairwiseLr};
 
@@ -288,15 +299,6 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
             kept[p.family][p.missing][p.victim] = l;
         }
     }
-    // Half the tolerance may go to pairings of one-missing families left out as too unlikely:
-    // their LRs are the family's whole factor, so what they leave out is known exactly.
-    let ln_pruned = prune_single_pairings(&mut kept, ln_odds, options.tolerance / 2.0);
-    let search_tolerance = if ln_pruned > f64::NEG_INFINITY {
-        options.tolerance / 2.0
-    } else {
-        options.tolerance
-    };
-
     let t_pairwise = started.elapsed().as_secs_f64();
     let deadline = options.max_seconds.map(|s| (started, s));
     let mut complete = true;
@@ -313,6 +315,18 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
         complete &= fp.complete;
         placements.push(fp);
     }
+    // Half the tolerance may go to placements left out as too light (certified, see
+    // `drop_light_placements`), the other half to the search's cuts.
+    let (ln_pruned, ln_heaviest_dropped) = if complete {
+        drop_light_placements(&mut placements, case.victims().len(), options.tolerance / 2.0)
+    } else {
+        (f64::NEG_INFINITY, f64::NEG_INFINITY)
+    };
+    let search_tolerance = if ln_pruned > f64::NEG_INFINITY {
+        options.tolerance / 2.0
+    } else {
+        options.tolerance
+    };
     let t_placements = started.elapsed().as_secs_f64();
     let components = components(case.victims().len(), &placements);
     let mut solved = Vec::with_capacity(components.len());
@@ -325,11 +339,11 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
     }
     let ln_total: f64 = solved.iter().map(|s| s.ln_z).sum();
     let k = options.top.max(1);
-    let top_exact = solved
-        .iter()
-        .all(|s| s.ln_largest_cut == f64::NEG_INFINITY || (s.top.len() == k && s.ln_largest_cut < s.top[k - 1].ln_w));
+    // Placements not all computed in time leave the K best uncertain too.
+    let top_exact = placements.iter().all(|p| p.complete) && solved.iter().all(|s| s.top_complete);
     // Cut branches: each component's total is at most (1 + its share) times the mass found.
-    // Pruned pairings: they add at most `pruned` times the whole total (see `prune_single_pairings`).
+    // Dropped placements: they add at most `pruned` times the whole total (see
+    // `drop_light_placements`).
     let pruned = ln_pruned.exp();
     // A family whose placements were not all computed in time leaves its mass unbounded.
     let unbounded = placements.iter().any(|p| !p.complete);
@@ -338,14 +352,14 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
     } else {
         solved
             .iter()
-            .map(|s| (s.ln_cut - s.ln_z).exp())
+            .map(|s| (ln_add(s.ln_cut, s.ln_pool_cut) - s.ln_z).exp())
             .fold(1.0, |acc, d| acc * (1.0 + d))
             / (1.0 - pruned)
             - 1.0
     };
 
     // The K best of the whole case from the components' lists.
-    let assignments: Vec<Assignment> = combine_top(&solved, options.top)
+    let weighed: Vec<(f64, Assignment)> = combine_top(&solved, options.top)
         .into_iter()
         .map(|choice| {
             let mut pairs = vec![None; case.victims().len()];
@@ -359,20 +373,27 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
                     pairs[v] = Some((f, k));
                 }
             }
-            Assignment {
-                pairs,
-                loglik: ln_null + ln_lr,
-                ln_lr,
-                posterior: (ln_w - ln_total).exp(),
-            }
+            (
+                ln_w,
+                Assignment {
+                    pairs,
+                    loglik: ln_null + ln_lr,
+                    ln_lr,
+                    posterior: (ln_w - ln_total).exp(),
+                },
+            )
         })
         .collect::<Vec<_>>();
 
-    // An assignment making a left-out pairing weighs at most the left-out share of the total: the
-    // list is the K best only if its last one weighs more.
-    let top_exact = top_exact
-        && (ln_pruned == f64::NEG_INFINITY
-            || assignments.len() == k && assignments.last().is_some_and(|a| a.posterior > pruned));
+    // An assignment using a left-out placement weighs at most `ln_heaviest_dropped` (see
+    // `drop_light_placements`): only the listed ones that weigh more are certainly above every
+    // such assignment, and the list is the K best only if K of them remain.
+    let assignments: Vec<Assignment> = weighed
+        .into_iter()
+        .filter(|(ln_w, _)| *ln_w > ln_heaviest_dropped)
+        .map(|(_, a)| a)
+        .collect();
+    let top_exact = top_exact && (ln_pruned == f64::NEG_INFINITY || assignments.len() == k);
     let mut victim_marginals: Vec<VictimMarginals> = vec![Vec::new(); case.victims().len()];
     for s in &solved {
         for (&(v, f, k), &ln) in &s.pairing_mass {
@@ -386,7 +407,7 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
     }
 
     let best = assignments.first();
-    let (glr_missing, glr_victim) = generalised_lrs(case, &components, &solved, &placements, best);
+    let (glr_missing, glr_victim) = generalised_lrs(case, &components, &solved, &placements, best, deadline);
     let symmetric = match best {
         Some(b) => symmetric_pairs(&mut eval, case, &family_markers, &family_ll, &victim_ll, b)?,
         None => Vec::new(),
@@ -415,13 +436,28 @@ pub fn joint(case: &DviCase, options: &JointOptions) -> Result<JointResult, DviE
 }
 
 /// One placement of victims in one family: `(index into the family's missing list, victim)`.
+///
+/// Within a class of exchangeable missing persons ([`exchangeable_classes`]) a placement is
+/// canonical: the class's first members hold its victims in increasing order. It stands for
+/// every ordering of those victims over the class's members (`ln_m` = ln of their number), each a
+/// distinct assignment of the same factor.
 #[derive(Debug, Clone)]
 struct Placement {
     pairs: Vec<(usize, usize)>,
     /// ln R_f: the family's LR for this placement against nobody identified in it.
     ln_r: f64,
-    /// ln of the weight in the posterior: `ln_r` plus the prior odds of its identifications.
+    /// ln of one ordering's weight in the posterior: `ln_r` plus the prior odds of its
+    /// identifications.
     ln_w: f64,
+    /// ln of the number of orderings the placement stands for.
+    ln_m: f64,
+}
+
+impl Placement {
+    /// ln of the posterior mass of all its orderings.
+    fn ln_mass(&self) -> f64 {
+        self.ln_w + self.ln_m
+    }
 }
 
 /// A family's placements, heaviest first, with the suffix sums that bound the unexplored ones.
@@ -430,8 +466,10 @@ struct FamilyPlacements {
     list: Vec<Placement>,
     /// False when the time budget stopped their computation.
     complete: bool,
-    /// `ln_tail[j]` = ln Σ_{i ≥ j} exp(list[i].ln_w); one more entry, −∞, at the end.
+    /// `ln_tail[j]` = ln Σ_{i ≥ j} exp(list[i].ln_mass()); one more entry, −∞, at the end.
     ln_tail: Vec<f64>,
+    /// Per missing index, the members of its class of exchangeable missing persons, in order.
+    classes: Vec<Vec<usize>>,
 }
 
 impl FamilyPlacements {
@@ -439,8 +477,66 @@ impl FamilyPlacements {
         self.ln_tail[0]
     }
     fn ln_max(&self) -> f64 {
-        self.list.first().map_or(0.0, |p| p.ln_w)
+        self.list.first().map_or(0.0, |p| p.ln_mass())
     }
+    /// Whether some ordering of `p` leaves missing person `k` unidentified.
+    fn can_leave_out(&self, p: &Placement, k: usize) -> bool {
+        let class = &self.classes[k];
+        p.pairs.iter().filter(|(kk, _)| class.contains(kk)).count() < class.len()
+    }
+}
+
+/// Classes of exchangeable missing persons of a family, as the members of each missing index's
+/// class (missing indices, in order). Two missing persons are exchangeable when swapping them is
+/// an automorphism of the family's data: same sex, the same father and mother, no children, and
+/// the same typings and dropout (missing persons are untyped). Swapping the victims placed on
+/// them then leaves every likelihood unchanged.
+fn exchangeable_classes(fam: &Family) -> Vec<Vec<usize>> {
+    let ped = &fam.pedigree;
+    let has_children = |i: usize| ped.members().iter().any(|m| m.father == Some(i) || m.mother == Some(i));
+    let key = |k: usize| {
+        let i = fam.missing[k];
+        let m = ped.member(i);
+        let typed: Vec<_> = fam.typings.iter().map(|t| t[i]).collect();
+        (
+            m.sex,
+            m.father,
+            m.mother,
+            typed,
+            fam.dropout.get(&m.id).map(|d| d.to_bits()),
+        )
+    };
+    let swappable = |a: usize, b: usize| {
+        let (ia, ib) = (fam.missing[a], fam.missing[b]);
+        let (ma, mb) = (ped.member(ia), ped.member(ib));
+        ma.father.is_some()
+            && ma.mother.is_some()
+            && !has_children(ia)
+            && !has_children(ib)
+            && key(a) == key(b)
+            && mb.father.is_some()
+    };
+    let n = fam.missing.len();
+    let mut classes: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut assigned = vec![false; n];
+    for a in 0..n {
+        if assigned[a] {
+            continue;
+        }
+        let members: Vec<usize> = (a..n)
+            .filter(|&b| b == a || (!assigned[b] && swappable(a, b)))
+            .collect();
+        for &b in &members {
+            assigned[b] = true;
+            classes[b] = members.clone();
+        }
+    }
+    classes
+}
+
+/// ln of the number of injections of `s` victims into `m` places: m! / (m − s)!.
+fn ln_orderings(m: usize, s: usize) -> f64 {
+    ((m - s + 1)..=m).map(|x| (x as f64).ln()).sum()
 }
 
 struct FamilyContext<'a> {
@@ -451,30 +547,46 @@ struct FamilyContext<'a> {
     deadline: Option<(Instant, f64)>,
 }
 
-/// Every partial injection of the family's candidates into its missing persons, with its exact
-/// factor: missing persons decided in order, each node's row giving every victim's LR at the next
-/// missing person given the victims placed so far. `kept[k][v]` is the pairwise ln LR of victim v
-/// at missing person k, −∞ where the pairing is outside the hypotheses. A placement of likelihood
-/// 0 ends its branch: every superset has likelihood 0 too (its data include the smaller one's).
+/// Every partial injection of the family's candidates into its missing persons, up to the
+/// orderings within classes of exchangeable missing persons, with its exact factor: missing
+/// persons decided in order, each node's row giving every victim's LR at the next missing person
+/// given the victims placed so far. `kept[k][v]` is the pairwise ln LR of victim v at missing
+/// person k, −∞ where the pairing is outside the hypotheses (the same for every member of a
+/// class). A placement of likelihood 0 ends its branch: every superset has likelihood 0 too (its
+/// data include the smaller one's).
 fn family_placements(
     rows: &mut Rows<'_>,
     cx: &FamilyContext<'_>,
     kept: &[Vec<f64>],
     families: &[Family],
 ) -> Result<FamilyPlacements, DviError> {
+    let classes = exchangeable_classes(&families[cx.f]);
+    // The members of a class share their hypotheses (their pairwise LRs are equal but for
+    // rounding, which must not break the symmetry at the limit).
+    let kept: Vec<Vec<f64>> = (0..kept.len()).map(|k| kept[classes[k][0]].clone()).collect();
+    let kept = kept.as_slice();
     let mut list = vec![Placement {
         pairs: Vec::new(),
         ln_r: 0.0,
         ln_w: 0.0,
+        ln_m: 0.0,
     }];
-    // The missing persons with the fewest candidates first: fewer nodes near the root.
+    // The missing persons with the fewest candidates first: fewer nodes near the root; the
+    // members of a class together, in their order.
     let mut order: Vec<usize> = (0..kept.len()).collect();
-    order.sort_by_key(|&k| kept[k].iter().filter(|&&l| l > f64::NEG_INFINITY).count());
+    order.sort_by_key(|&k| {
+        (
+            kept[k].iter().filter(|&&l| l > f64::NEG_INFINITY).count(),
+            classes[k][0],
+            k,
+        )
+    });
     let mut walk = PlacementWalk {
         rows,
         cx,
         kept,
         order: &order,
+        classes: &classes,
         families,
         current: Vec::new(),
         out: &mut list,
@@ -483,15 +595,16 @@ fn family_placements(
     };
     walk.extend(0, 0.0)?;
     let complete = !walk.stopped;
-    list.sort_by(|a, b| b.ln_w.total_cmp(&a.ln_w));
+    list.sort_by(|a, b| b.ln_mass().total_cmp(&a.ln_mass()));
     let mut ln_tail = vec![f64::NEG_INFINITY; list.len() + 1];
     for j in (0..list.len()).rev() {
-        ln_tail[j] = ln_add(ln_tail[j + 1], list[j].ln_w);
+        ln_tail[j] = ln_add(ln_tail[j + 1], list[j].ln_mass());
     }
     Ok(FamilyPlacements {
         list,
         complete,
         ln_tail,
+        classes,
     })
 }
 
@@ -501,6 +614,7 @@ struct PlacementWalk<'w, 'r, 'c> {
     cx: &'w FamilyContext<'c>,
     kept: &'w [Vec<f64>],
     order: &'w [usize],
+    classes: &'w [Vec<usize>],
     families: &'w [Family],
     current: Vec<(usize, usize)>,
     out: &'w mut Vec<Placement>,
@@ -523,12 +637,25 @@ impl PlacementWalk<'_, '_, '_> {
         let k = self.order[level];
         // Missing person k stays unidentified.
         self.extend(level + 1, ln_r)?;
+        // Canonical within a class: member j holds a victim only if member j − 1 holds one, and
+        // a later one.
+        let class = &self.classes[k];
+        let position = class.iter().position(|&x| x == k).unwrap_or(0);
+        let after = if position == 0 {
+            None
+        } else {
+            match self.current.iter().find(|&&(kk, _)| kk == class[position - 1]) {
+                Some(&(_, u)) => Some(u),
+                None => return Ok(()),
+            }
+        };
+        let allowed = |v: usize| after.is_none_or(|u| v > u);
         let kept = &self.kept[k];
         let current = &self.current;
         let candidates = kept
             .iter()
             .enumerate()
-            .filter(|&(v, &l)| l > f64::NEG_INFINITY && current.iter().all(|&(_, u)| u != v))
+            .filter(|&(v, &l)| l > f64::NEG_INFINITY && allowed(v) && current.iter().all(|&(_, u)| u != v))
             .count();
         if candidates == 0 {
             return Ok(());
@@ -539,13 +666,21 @@ impl PlacementWalk<'_, '_, '_> {
         let row = if current.is_empty() {
             kept.clone()
         } else if candidates <= ENGINE_UP_TO {
+            let wanted: Vec<f64> = kept
+                .iter()
+                .enumerate()
+                .map(|(v, &l)| if allowed(v) { l } else { f64::NEG_INFINITY })
+                .collect();
             self.rows
-                .conditional_by_engine(self.cx.f, current, k, self.cx.markers, kept)?
+                .conditional_by_engine(self.cx.f, current, k, self.cx.markers, &wanted)?
         } else {
             self.rows.row(self.cx.f, current, k, self.cx.markers)?.ln_lr
         };
         for (v, &pairwise) in self.kept[k].iter().enumerate() {
-            if pairwise == f64::NEG_INFINITY || self.current.iter().any(|&(_, u)| u == v) || row[v] == f64::NEG_INFINITY
+            if pairwise == f64::NEG_INFINITY
+                || !allowed(v)
+                || self.current.iter().any(|&(_, u)| u == v)
+                || row[v] == f64::NEG_INFINITY
             {
                 continue;
             }
@@ -559,10 +694,18 @@ impl PlacementWalk<'_, '_, '_> {
             let value = ln_r + row[v];
             let mut pairs = self.current.clone();
             pairs.sort_unstable();
+            let mut ln_m = 0.0;
+            for (c, members) in self.classes.iter().enumerate() {
+                if members[0] == c {
+                    let placed = pairs.iter().filter(|(kk, _)| members.contains(kk)).count();
+                    ln_m += ln_orderings(members.len(), placed);
+                }
+            }
             self.out.push(Placement {
                 pairs,
                 ln_r: value,
                 ln_w: value + self.cx.ln_odds * self.current.len() as f64,
+                ln_m,
             });
             self.extend(level + 1, value)?;
             self.current.pop();
@@ -577,42 +720,191 @@ impl PlacementWalk<'_, '_, '_> {
 /// Candidates at a missing person up to which their conditional LRs are computed one by one.
 const ENGINE_UP_TO: usize = 3;
 
-/// Leaves out the pairings of one-missing families whose weight (LR times the identification
-/// odds) is so small that all of them together weigh at most `budget`, lightest first, and
-/// returns ln of that sum.
+/// Leaves out placements so light that all the assignments using them weigh together at most
+/// `budget` of the whole posterior mass, and returns ln of that certified share. Every family
+/// keeps its empty placement. Needs every placement of every family (the whole model).
 ///
-/// Why this is a bound on the share of the posterior mass left out: an assignment that makes a
-/// left-out pairing (v, f) weighs w_fv times the assignment of the other families with v removed
-/// and f empty, and those weigh together at most the total of the case without family f, which is
-/// part of the whole total (f empty). Summed over the left-out pairings: at most their sum times
-/// the whole total.
-fn prune_single_pairings(kept: &mut [Vec<Vec<f64>>], ln_odds: f64, budget: f64) -> f64 {
-    if budget.is_nan() || budget <= 0.0 {
-        return f64::NEG_INFINITY;
+/// Notation: Z is the total mass; Z(−g) that of the case without family g, Z(−g, −P) also without
+/// the victims of placement P; m(P) a placement's mass (its orderings' weights). Then
+/// Z = Σ_P m(P) · Z(−g, −P) over g's placements. Three bounds, each by comparing sums of
+/// non-negative terms (an assignment of a smaller case is one of a larger case):
+///
+/// 1. Removing victim t costs at most a factor 1 + A_t, with A_t the mass of every placement
+///    holding t in the families present: Z(X) ≤ (1 + A_t) · Z(X − t).
+/// 2. Hence Z ≥ B_g · Z(−g), with B_g = Σ_{Q kept} m(Q) / Π_{t∈Q} (1 + A_t^{(−g)}) (A without
+///    family g's own placements).
+/// 3. A victim t wanted elsewhere makes Z(−g, −t) small: Z(−g) ≥ (1 + ρ_t^{(−g)}) · Z(−g, −t),
+///    ρ_t^{(−g)} = Σ_{h≠g} [Σ_{P∋t in h} m(P) / Π_{s∈P−t} (1 + A_s^{(−h)})] / T_h^{¬t}, with
+///    T_h^{¬t} the mass of h's placements without t.
+///
+/// So the assignments using a dropped placement P of g weigh at most
+/// m(P) / (1 + max_{t∈P} ρ_t^{(−g)}) · Z(−g) ≤ [that / B_g] · Z, and summed over the dropped
+/// placements of every family at most their sum S times Z: the total is at most the kept mass
+/// divided by 1 − S.
+///
+/// Also returns ln of an upper bound on one ordering's weight of any assignment using a dropped
+/// placement: per dropped placement, its weight times every other family's heaviest placement
+/// disjoint from it (the others' disjoint from each other or not).
+fn drop_light_placements(placements: &mut [FamilyPlacements], victims: usize, budget: f64) -> (f64, f64) {
+    let families = placements.iter().filter(|p| p.list.len() > 1).count();
+    if budget.is_nan() || budget <= 0.0 || families == 0 {
+        return (f64::NEG_INFINITY, f64::NEG_INFINITY);
     }
-    let mut light: Vec<(f64, usize, usize)> = Vec::new();
-    for (f, family) in kept.iter().enumerate() {
-        if family.len() != 1 {
-            continue;
-        }
-        for (v, &l) in family[0].iter().enumerate() {
-            if l > f64::NEG_INFINITY {
-                light.push((l + ln_odds, f, v));
+    let heaviest: Vec<f64> = placements
+        .iter()
+        .map(|fp| fp.list.iter().map(|p| p.ln_w).fold(0.0, f64::max))
+        .collect();
+    let all_heaviest: f64 = heaviest.iter().sum();
+    // The whole model's placements (victims, one ordering's weight), for the bound on a dropped
+    // placement's assignments: the families sharing a victim with it can only use placements
+    // disjoint from it.
+    let original: Vec<Vec<(Vec<usize>, f64)>> = placements
+        .iter()
+        .map(|fp| {
+            fp.list
+                .iter()
+                .map(|p| (p.pairs.iter().map(|&(_, v)| v).collect(), p.ln_w))
+                .collect()
+        })
+        .collect();
+    let mut ln_heaviest_dropped = f64::NEG_INFINITY;
+    let ln_budget = (budget / families as f64).ln();
+    // c[t]: per family h, ln of the mass of h's placements holding t.
+    let mut held: Vec<Vec<(usize, f64)>> = vec![Vec::new(); victims];
+    for (h, fp) in placements.iter().enumerate() {
+        let mut per_victim: HashMap<usize, f64> = HashMap::new();
+        for p in &fp.list {
+            for &(_, t) in &p.pairs {
+                let e = per_victim.entry(t).or_insert(f64::NEG_INFINITY);
+                *e = ln_add(*e, p.ln_mass());
             }
         }
-    }
-    light.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let ln_budget = budget.ln();
-    let mut ln_sum = f64::NEG_INFINITY;
-    for (ln_w, f, v) in light {
-        let next = ln_add(ln_sum, ln_w);
-        if next > ln_budget {
-            break;
+        for (t, c) in per_victim {
+            held[t].push((h, c));
         }
-        ln_sum = next;
-        kept[f][0][v] = f64::NEG_INFINITY;
     }
-    ln_sum
+    let ln_sum_except = |terms: &[(usize, f64)], g: usize| {
+        terms
+            .iter()
+            .filter(|&&(h, _)| h != g)
+            .fold(f64::NEG_INFINITY, |acc, &(_, c)| ln_add(acc, c))
+    };
+    // ln(1 + A_t^{(−g)}).
+    let ln_one_plus = |x: f64| ln_add(0.0, x);
+    let ln_removal = |t: usize, g: usize| ln_one_plus(ln_sum_except(&held[t], g));
+    // e[t]: per family h, ln of h's term of ρ_t.
+    let mut wanted: Vec<Vec<(usize, f64)>> = vec![Vec::new(); victims];
+    for (h, fp) in placements.iter().enumerate() {
+        let mut with: HashMap<usize, f64> = HashMap::new();
+        let mut without: HashMap<usize, f64> = HashMap::new();
+        let members: HashSet<usize> = fp.list.iter().flat_map(|p| p.pairs.iter().map(|&(_, v)| v)).collect();
+        for p in &fp.list {
+            for &t in &members {
+                if p.pairs.iter().any(|&(_, v)| v == t) {
+                    let discount: f64 = p
+                        .pairs
+                        .iter()
+                        .filter(|&&(_, s)| s != t)
+                        .map(|&(_, s)| ln_removal(s, h))
+                        .sum();
+                    let e = with.entry(t).or_insert(f64::NEG_INFINITY);
+                    *e = ln_add(*e, p.ln_mass() - discount);
+                } else {
+                    let e = without.entry(t).or_insert(f64::NEG_INFINITY);
+                    *e = ln_add(*e, p.ln_mass());
+                }
+            }
+        }
+        for (t, w) in with {
+            // The empty placement is never with t: T_h^{¬t} ≥ 1.
+            let rest = without.get(&t).copied().unwrap_or(0.0);
+            wanted[t].push((h, w - rest));
+        }
+    }
+    let mut ln_share = f64::NEG_INFINITY;
+    for (g, fp) in placements.iter_mut().enumerate() {
+        if fp.list.len() <= 1 {
+            continue;
+        }
+        // Per placement: ln of its discounted mass (its term of B_g) and of its drop bound.
+        let terms: Vec<(f64, f64)> = fp
+            .list
+            .iter()
+            .map(|p| {
+                let discount: f64 = p.pairs.iter().map(|&(_, t)| ln_removal(t, g)).sum();
+                let rho = p
+                    .pairs
+                    .iter()
+                    .map(|&(_, t)| ln_one_plus(ln_sum_except(&wanted[t], g)))
+                    .fold(0.0, f64::max);
+                (p.ln_mass() - discount, p.ln_mass() - rho)
+            })
+            .collect();
+        let mut ln_b = terms.iter().fold(f64::NEG_INFINITY, |acc, &(d, _)| ln_add(acc, d));
+        let mut by_bound: Vec<usize> = (0..fp.list.len()).filter(|&j| !fp.list[j].pairs.is_empty()).collect();
+        by_bound.sort_by(|&a, &b| terms[a].1.total_cmp(&terms[b].1));
+        let mut ln_w = f64::NEG_INFINITY;
+        let mut dropped = vec![false; fp.list.len()];
+        for j in by_bound {
+            let (d, u) = terms[j];
+            let next_w = ln_add(ln_w, u);
+            // B_g over the placements kept: the sum less this one's term (never below the
+            // empty placement's 1).
+            let next_b = ln_sub(ln_b, d).max(0.0);
+            if next_w - next_b > ln_budget {
+                break;
+            }
+            ln_w = next_w;
+            ln_b = next_b;
+            dropped[j] = true;
+        }
+        if ln_w == f64::NEG_INFINITY {
+            continue;
+        }
+        ln_share = ln_add(ln_share, ln_w - ln_b);
+        for j in (0..fp.list.len()).filter(|&j| dropped[j]) {
+            let p = &fp.list[j];
+            let mut sharing: Vec<usize> = p
+                .pairs
+                .iter()
+                .flat_map(|&(_, t)| held[t].iter().map(|&(h, _)| h))
+                .filter(|&h| h != g)
+                .collect();
+            sharing.sort_unstable();
+            sharing.dedup();
+            let mut bound = p.ln_w + all_heaviest - heaviest[g];
+            for h in sharing {
+                let disjoint = original[h]
+                    .iter()
+                    .filter(|(vs, _)| vs.iter().all(|v| p.pairs.iter().all(|&(_, u)| u != *v)))
+                    .map(|(_, w)| *w)
+                    .fold(0.0, f64::max);
+                bound -= heaviest[h] - disjoint;
+            }
+            ln_heaviest_dropped = ln_heaviest_dropped.max(bound);
+        }
+        let mut j = 0;
+        fp.list.retain(|_| {
+            j += 1;
+            !dropped[j - 1]
+        });
+        fp.ln_tail = vec![f64::NEG_INFINITY; fp.list.len() + 1];
+        for j in (0..fp.list.len()).rev() {
+            fp.ln_tail[j] = ln_add(fp.ln_tail[j + 1], fp.list[j].ln_mass());
+        }
+    }
+    (ln_share, ln_heaviest_dropped)
+}
+
+/// ln(e^a − e^b) for b ≤ a (−∞ when equal).
+fn ln_sub(a: f64, b: f64) -> f64 {
+    if b == f64::NEG_INFINITY {
+        a
+    } else if b >= a {
+        f64::NEG_INFINITY
+    } else {
+        a + (-(b - a).exp()).ln_1p()
+    }
 }
 
 /// The pairwise LRs by rows, each family with its marker set, victim-major as
@@ -751,8 +1043,10 @@ struct Solved {
     /// Best ln LR of a visited leaf making each pairing, and of one assigning each victim.
     best_with_pairing: HashMap<(usize, usize, usize), f64>,
     best_with_victim: HashMap<usize, f64>,
-    /// The largest single cut upper bound (ln): a cut branch may hide a leaf up to this heavy.
-    ln_largest_cut: f64,
+    /// Whether the K-best search ended (its list is then certainly the component's K best).
+    top_complete: bool,
+    /// ln of the certified upper bound on the mass the pool's programmes dropped.
+    ln_pool_cut: f64,
     leaves: u64,
     complete: bool,
 }
@@ -766,8 +1060,12 @@ struct Walk<'a> {
     path: Vec<usize>,
     ln_tau: f64,
     ln_tolerance: f64,
-    top_k: usize,
-    heap: BinaryHeap<Leaf>,
+    /// The one-missing families summed by dynamic programming at every leaf of the walk.
+    pool: Pool,
+    /// The pool's sums by the pool victims the walk's families use.
+    pool_sums: HashMap<Vec<usize>, std::rc::Rc<PoolSum>>,
+    /// The share of its total each of the pool's programmes may drop.
+    pool_budget: f64,
     found: Solved,
     deadline: Option<(Instant, f64)>,
     nodes: u64,
@@ -781,15 +1079,40 @@ fn solve_component(
     tolerance: f64,
     deadline: Option<(Instant, f64)>,
 ) -> Solved {
+    // The pool: the one-missing families with the most placements, summed by dynamic
+    // programming; the walk goes over the others.
+    let mut singles: Vec<usize> = comp
+        .families
+        .iter()
+        .copied()
+        .filter(|&f| placements[f].classes.len() == 1 && placements[f].list.len() >= POOL_FROM)
+        .collect();
+    singles.sort_by_key(|&f| std::cmp::Reverse(placements[f].list.len()));
+    singles.truncate(POOL_MAX);
+    let pool = Pool::new(
+        singles
+            .iter()
+            .map(|&f| {
+                let pairings = placements[f]
+                    .list
+                    .iter()
+                    .filter_map(|p| p.pairs.first().map(|&(_, v)| (v, p.ln_w, p.ln_r)))
+                    .collect();
+                (f, pairings)
+            })
+            .collect(),
+    );
+    let ln_pool_total: f64 = singles.iter().map(|&f| placements[f].ln_total()).sum();
     // Most decisive families first, so that the mass found early is large and cuts come soon.
-    let mut order = comp.families.clone();
+    let mut order: Vec<usize> = comp.families.iter().copied().filter(|f| !singles.contains(f)).collect();
     order.sort_by(|&a, &b| placements[b].ln_max().total_cmp(&placements[a].ln_max()));
-    let mut ln_rest = vec![0.0; order.len() + 1];
+    let mut ln_rest = vec![ln_pool_total; order.len() + 1];
     for i in (0..order.len()).rev() {
         ln_rest[i] = ln_rest[i + 1] + placements[order[i]].ln_total();
     }
+    // Half the tolerance to the walk's cuts, half to the pool's.
     let ln_tolerance = if tolerance > 0.0 {
-        tolerance.ln()
+        (tolerance / 2.0).ln()
     } else {
         f64::NEG_INFINITY
     };
@@ -802,16 +1125,18 @@ fn solve_component(
         // A single cut may take at most a thousandth of the tolerance, so that many cuts fit.
         ln_tau: ln_tolerance - 1000f64.ln(),
         ln_tolerance,
-        top_k: top.max(1),
-        heap: BinaryHeap::new(),
+        pool,
+        pool_sums: HashMap::new(),
+        pool_budget: tolerance / 2.0,
         found: Solved {
             ln_z: f64::NEG_INFINITY,
             ln_cut: f64::NEG_INFINITY,
             top: Vec::new(),
+            top_complete: true,
             pairing_mass: HashMap::new(),
             best_with_pairing: HashMap::new(),
             best_with_victim: HashMap::new(),
-            ln_largest_cut: f64::NEG_INFINITY,
+            ln_pool_cut: f64::NEG_INFINITY,
             leaves: 0,
             complete: true,
         },
@@ -819,13 +1144,134 @@ fn solve_component(
         nodes: 0,
         stopped: false,
     };
-    walk.descend(0, 0.0, 0.0);
+    walk.descend(0, 0.0, 0.0, 0.0);
     let mut found = walk.found;
-    let mut top = walk.heap.into_vec();
-    top.sort_by(|a, b| b.ln_w.total_cmp(&a.ln_w));
-    found.top = top;
     found.complete = !walk.stopped;
+    // The K best by their own exact search. Each canonical leaf stands for at least one
+    // ordering, so the K best orderings are among those of the K best leaves.
+    let k = top.max(1);
+    let (best, top_complete) = k_best(&comp.families, placements, k, deadline);
+    let mut listed = Vec::with_capacity(k);
+    for leaf in &best {
+        if listed.len() == k {
+            break;
+        }
+        orderings(leaf, placements, k - listed.len(), &mut listed);
+    }
+    found.top = listed;
+    found.top_complete = top_complete;
     found
+}
+
+/// The pool's sums kept at most, by the victims the walk's families use.
+const POOL_CACHE: usize = 4096;
+
+/// One-missing families with at least this many placements (the empty one included) go to the
+/// pool.
+const POOL_FROM: usize = 2;
+
+/// Nodes the K-best search may visit per component before it gives up (its list is then the
+/// best found, and not certified).
+const TOP_NODES: u64 = 20_000_000;
+
+/// The K best canonical leaves of a component by branch and bound on one ordering's weight:
+/// a branch is cut only when its weight plus every open family's best placement (disjoint or
+/// not) cannot beat the K-th best found. Returns them best first, and whether the search ended.
+fn k_best(
+    families: &[usize],
+    placements: &[FamilyPlacements],
+    k: usize,
+    deadline: Option<(Instant, f64)>,
+) -> (Vec<Leaf>, bool) {
+    let mut order = families.to_vec();
+    let best_w = |f: usize| {
+        placements[f]
+            .list
+            .iter()
+            .map(|p| p.ln_w)
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    order.sort_by(|&a, &b| best_w(b).total_cmp(&best_w(a)));
+    let (lists, rest) = best_first(&order, placements, &|_, _| true, |p| p.ln_w);
+    struct Search<'l, 'p> {
+        order: &'l [usize],
+        lists: &'l [Vec<&'p Placement>],
+        rest: Vec<f64>,
+        used: HashSet<usize>,
+        path: Vec<&'p Placement>,
+        heap: BinaryHeap<Leaf>,
+        k: usize,
+        nodes: u64,
+        deadline: Option<(Instant, f64)>,
+        stopped: bool,
+    }
+    impl Search<'_, '_> {
+        fn threshold(&self) -> f64 {
+            if self.heap.len() < self.k {
+                f64::NEG_INFINITY
+            } else {
+                self.heap.peek().map_or(f64::NEG_INFINITY, |l| l.ln_w)
+            }
+        }
+        fn go(&mut self, i: usize, ln_w: f64, ln_lr: f64) {
+            self.nodes += 1;
+            if self.nodes > TOP_NODES
+                || (self.nodes.is_multiple_of(4096)
+                    && self
+                        .deadline
+                        .is_some_and(|(start, s)| start.elapsed().as_secs_f64() > s))
+            {
+                self.stopped = true;
+            }
+            if self.stopped && !self.heap.is_empty() {
+                return;
+            }
+            if i == self.lists.len() {
+                let mut pairs: Vec<(usize, usize, usize)> = Vec::new();
+                for (n, p) in self.path.iter().enumerate() {
+                    pairs.extend(p.pairs.iter().map(|&(k, v)| (v, self.order[n], k)));
+                }
+                pairs.sort_unstable();
+                self.heap.push(Leaf { pairs, ln_lr, ln_w });
+                if self.heap.len() > self.k {
+                    self.heap.pop();
+                }
+                return;
+            }
+            let lists = self.lists;
+            for p in &lists[i] {
+                if ln_w + p.ln_w + self.rest[i + 1] <= self.threshold() {
+                    break;
+                }
+                if !take(&mut self.used, p) {
+                    continue;
+                }
+                self.path.push(p);
+                self.go(i + 1, ln_w + p.ln_w, ln_lr + p.ln_r);
+                self.path.pop();
+                release(&mut self.used, p);
+                if self.stopped && !self.heap.is_empty() {
+                    return;
+                }
+            }
+        }
+    }
+    let mut search = Search {
+        order: &order,
+        lists: &lists,
+        rest,
+        used: HashSet::new(),
+        path: Vec::new(),
+        heap: BinaryHeap::new(),
+        k,
+        nodes: 0,
+        deadline,
+        stopped: false,
+    };
+    search.go(0, 0.0, 0.0);
+    let mut best = search.heap.into_vec();
+    best.sort_by(|a, b| b.ln_w.total_cmp(&a.ln_w));
+    (best, !search.stopped)
 }
 
 impl Walk<'_> {
@@ -838,7 +1284,8 @@ impl Walk<'_> {
             return false;
         }
         self.nodes += 1;
-        if self.nodes % 1024 == 1 {
+        // Every node with a pool (its leaves are dynamic programmes), else every 1024th.
+        if self.nodes % 1024 == 1 || !self.pool.families.is_empty() {
             if let Some((start, seconds)) = self.deadline {
                 if start.elapsed().as_secs_f64() > seconds {
                     self.stopped = true;
@@ -850,12 +1297,13 @@ impl Walk<'_> {
 
     fn cut(&mut self, ln_mass: f64) {
         self.found.ln_cut = ln_add(self.found.ln_cut, ln_mass);
-        self.found.ln_largest_cut = self.found.ln_largest_cut.max(ln_mass);
     }
 
-    fn descend(&mut self, i: usize, ln_part_w: f64, ln_part_lr: f64) {
+    /// `ln_part_m`: ln of the mass of the partial assignment's orderings; `ln_part_w`: of one
+    /// ordering's weight.
+    fn descend(&mut self, i: usize, ln_part_m: f64, ln_part_w: f64, ln_part_lr: f64) {
         if i == self.order.len() {
-            self.leaf(ln_part_w, ln_part_lr);
+            self.leaf(ln_part_m, ln_part_w, ln_part_lr);
             return;
         }
         let f = self.order[i];
@@ -863,42 +1311,56 @@ impl Walk<'_> {
         let fp = &placements[f];
         for j in 0..fp.list.len() {
             if self.time_is_up() {
-                self.cut(ln_part_w + fp.ln_tail[j] + self.ln_rest[i + 1]);
+                self.cut(ln_part_m + fp.ln_tail[j] + self.ln_rest[i + 1]);
                 return;
             }
             let p = &fp.list[j];
-            let ln_ub = ln_part_w + p.ln_w + self.ln_rest[i + 1];
+            let ln_ub = ln_part_m + p.ln_mass() + self.ln_rest[i + 1];
             if ln_ub < self.ln_tau + self.found.ln_z {
                 // This and every lighter placement of the family: cut, if the budget allows.
-                let ln_rest_mass = ln_part_w + fp.ln_tail[j] + self.ln_rest[i + 1];
+                let ln_rest_mass = ln_part_m + fp.ln_tail[j] + self.ln_rest[i + 1];
                 if ln_add(self.found.ln_cut, ln_rest_mass) <= self.ln_tolerance + self.found.ln_z {
                     self.cut(ln_rest_mass);
                     return;
                 }
             }
-            if p.pairs.iter().any(|(_, v)| self.used.contains(v)) {
+            if !take(&mut self.used, p) {
                 continue;
             }
-            for (_, v) in &p.pairs {
-                self.used.insert(*v);
-            }
             self.path.push(j);
-            self.descend(i + 1, ln_part_w + p.ln_w, ln_part_lr + p.ln_r);
+            self.descend(i + 1, ln_part_m + p.ln_mass(), ln_part_w + p.ln_w, ln_part_lr + p.ln_r);
             self.path.pop();
-            for (_, v) in &p.pairs {
-                self.used.remove(v);
-            }
+            release(&mut self.used, p);
             if self.stopped {
                 // The placements after j were not explored.
-                self.cut(ln_part_w + fp.ln_tail[j + 1] + self.ln_rest[i + 1]);
+                self.cut(ln_part_m + fp.ln_tail[j + 1] + self.ln_rest[i + 1]);
                 return;
             }
         }
     }
 
-    fn leaf(&mut self, ln_w: f64, ln_lr: f64) {
+    /// A complete assignment of the component, standing for the orderings within classes.
+    fn leaf(&mut self, ln_m: f64, _ln_w: f64, ln_lr: f64) {
+        // The pool's sums with the victims this leaf uses left out, once per set of them.
+        let key: Vec<usize> = self.pool.victims().filter(|v| self.used.contains(v)).collect();
+        let sums = match self.pool_sums.get(&key) {
+            Some(s) => s.clone(),
+            None => {
+                let used = &self.used;
+                let s = std::rc::Rc::new(self.pool.solve(&|v| used.contains(&v), self.pool_budget));
+                // Memory stays bounded: the cache is emptied when it grows large.
+                if self.pool_sums.len() >= POOL_CACHE {
+                    self.pool_sums.clear();
+                }
+                self.pool_sums.insert(key, s.clone());
+                s
+            }
+        };
+        let ln_m_all = ln_m + sums.ln_z;
+        let ln_lr_all = ln_lr + sums.best_lr;
+        self.found.ln_pool_cut = ln_add(self.found.ln_pool_cut, ln_m + sums.ln_cut);
         self.found.leaves += 1;
-        self.found.ln_z = ln_add(self.found.ln_z, ln_w);
+        self.found.ln_z = ln_add(self.found.ln_z, ln_m_all);
         let mut pairs = Vec::new();
         for (i, &j) in self.path.iter().enumerate() {
             let f = self.order[i];
@@ -906,21 +1368,104 @@ impl Walk<'_> {
                 pairs.push((v, f, k));
             }
         }
-        for &key in &pairs {
-            let mass = self.found.pairing_mass.entry(key).or_insert(f64::NEG_INFINITY);
-            *mass = ln_add(*mass, ln_w);
-            let best = self.found.best_with_pairing.entry(key).or_insert(f64::NEG_INFINITY);
+        for &(v, f, k) in &pairs {
+            // By symmetry every member of the class holds v in the same share of the orderings.
+            let class = &self.placements[f].classes[k];
+            let ln_share = ln_m_all - (class.len() as f64).ln();
+            for &kk in class {
+                self.found.add_pairing((v, f, kk), ln_share, ln_lr_all);
+            }
+        }
+        for &(v, f, ln) in &sums.pairing_mass {
+            self.found.add_pairing((v, f, 0), ln_m + ln, f64::NEG_INFINITY);
+        }
+        for &(v, f, best) in &sums.best_with {
+            self.found.add_pairing((v, f, 0), f64::NEG_INFINITY, ln_lr + best);
+        }
+    }
+}
+
+impl Solved {
+    /// Adds mass to a pairing, and a visited assignment's ln LR that makes it.
+    fn add_pairing(&mut self, key: (usize, usize, usize), ln_mass: f64, ln_lr: f64) {
+        if ln_mass > f64::NEG_INFINITY {
+            let mass = self.pairing_mass.entry(key).or_insert(f64::NEG_INFINITY);
+            *mass = ln_add(*mass, ln_mass);
+        }
+        if ln_lr > f64::NEG_INFINITY {
+            let best = self.best_with_pairing.entry(key).or_insert(f64::NEG_INFINITY);
             *best = best.max(ln_lr);
-            let best = self.found.best_with_victim.entry(key.0).or_insert(f64::NEG_INFINITY);
+            let best = self.best_with_victim.entry(key.0).or_insert(f64::NEG_INFINITY);
             *best = best.max(ln_lr);
         }
-        let lightest = self.heap.peek().map(|l| l.ln_w);
-        if self.heap.len() < self.top_k || lightest.is_some_and(|l| ln_w > l) {
-            pairs.sort_unstable();
-            self.heap.push(Leaf { pairs, ln_lr, ln_w });
-            if self.heap.len() > self.top_k {
-                self.heap.pop();
+    }
+}
+
+/// Up to `limit` of the distinct assignments a canonical leaf stands for: its victims in every
+/// class of exchangeable missing persons put over the class's members in every order.
+fn orderings(leaf: &Leaf, placements: &[FamilyPlacements], limit: usize, out: &mut Vec<Leaf>) {
+    // The classes holding victims: (family, members, victims in canonical order).
+    let mut groups: Vec<(usize, &[usize], Vec<usize>)> = Vec::new();
+    let mut fixed = Vec::new();
+    for &(v, f, k) in &leaf.pairs {
+        let class = placements[f].classes[k].as_slice();
+        if class.len() == 1 {
+            fixed.push((v, f, k));
+            continue;
+        }
+        match groups.iter_mut().find(|(g, c, _)| *g == f && c[0] == class[0]) {
+            Some((_, _, vs)) => vs.push(v),
+            None => groups.push((f, class, vec![v])),
+        }
+    }
+    // Per class, every injection of its victims into its members.
+    let per_group: Vec<Vec<Vec<(usize, usize, usize)>>> = groups
+        .iter()
+        .map(|(f, members, victims)| {
+            let mut all = vec![Vec::new()];
+            for &v in victims {
+                all = all
+                    .into_iter()
+                    .flat_map(|partial: Vec<(usize, usize, usize)>| {
+                        members
+                            .iter()
+                            .filter(|&&k| partial.iter().all(|&(_, _, pk)| pk != k))
+                            .map(|&k| {
+                                let mut next = partial.clone();
+                                next.push((v, *f, k));
+                                next
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
             }
+            all
+        })
+        .collect();
+    // Their product, odometer order, at most `limit`.
+    let mut choice = vec![0usize; per_group.len()];
+    for _ in 0..limit {
+        let mut pairs = fixed.clone();
+        for (g, &c) in choice.iter().enumerate() {
+            pairs.extend_from_slice(&per_group[g][c]);
+        }
+        pairs.sort_unstable();
+        out.push(Leaf {
+            pairs,
+            ln_lr: leaf.ln_lr,
+            ln_w: leaf.ln_w,
+        });
+        let mut g = 0;
+        loop {
+            if g == choice.len() {
+                return;
+            }
+            choice[g] += 1;
+            if choice[g] < per_group[g].len() {
+                break;
+            }
+            choice[g] = 0;
+            g += 1;
         }
     }
 }
@@ -969,6 +1514,47 @@ impl Ord for OrdF64 {
     }
 }
 
+/// Marks a placement's victims used, unless one already is (then nothing changes).
+fn take(used: &mut HashSet<usize>, p: &Placement) -> bool {
+    if p.pairs.iter().any(|(_, v)| used.contains(v)) {
+        return false;
+    }
+    used.extend(p.pairs.iter().map(|&(_, v)| v));
+    true
+}
+
+/// Undoes [`take`].
+fn release(used: &mut HashSet<usize>, p: &Placement) {
+    for (_, v) in &p.pairs {
+        used.remove(v);
+    }
+}
+
+/// Each family's allowed placements, best first by `score`, and `rest[i]`: the sum of the best
+/// scores of families i.. (a bound on what they can still add, disjoint or not).
+type BestFirst<'p> = (Vec<Vec<&'p Placement>>, Vec<f64>);
+
+fn best_first<'p>(
+    order: &[usize],
+    placements: &'p [FamilyPlacements],
+    allowed: &dyn Fn(usize, &Placement) -> bool,
+    score: fn(&Placement) -> f64,
+) -> BestFirst<'p> {
+    let lists: Vec<Vec<&Placement>> = order
+        .iter()
+        .map(|&f| {
+            let mut by: Vec<&Placement> = placements[f].list.iter().filter(|p| allowed(f, p)).collect();
+            by.sort_by(|a, b| score(b).total_cmp(&score(a)));
+            by
+        })
+        .collect();
+    let mut rest = vec![0.0; order.len() + 1];
+    for i in (0..order.len()).rev() {
+        rest[i] = rest[i + 1] + lists[i].first().map_or(f64::NEG_INFINITY, |p| score(p));
+    }
+    (lists, rest)
+}
+
 /// The best ln LR of a component's assignments under constraints, by branch and bound on the
 /// families' best placements (exact: nothing is cut that could beat the best found).
 /// Nodes one constrained search may visit before it gives up (its GLR is then not reported).
@@ -979,21 +1565,14 @@ fn best_constrained(
     placements: &[FamilyPlacements],
     victims: usize,
     allowed: &dyn Fn(usize, &Placement) -> bool,
+    deadline: Option<(Instant, f64)>,
 ) -> Option<f64> {
-    // Each family's allowed placements by LR (not weight), once.
-    let lists: Vec<Vec<&Placement>> = order
-        .iter()
-        .map(|&f| {
-            let mut by_lr: Vec<&Placement> = placements[f].list.iter().filter(|p| allowed(f, p)).collect();
-            by_lr.sort_by(|a, b| b.ln_r.total_cmp(&a.ln_r));
-            by_lr
-        })
-        .collect();
-    // Bounds on the LR the open families can still add.
-    let mut rest = vec![0.0; order.len() + 1];
-    for i in (0..order.len()).rev() {
-        rest[i] = rest[i + 1] + lists[i].first().map_or(f64::NEG_INFINITY, |p| p.ln_r);
+    // Past the time budget, no GLR that needs a search is reported.
+    if deadline.is_some_and(|(start, s)| start.elapsed().as_secs_f64() > s) {
+        return None;
     }
+    // Each family's allowed placements by LR (not weight), once.
+    let (lists, rest) = best_first(order, placements, allowed, |p| p.ln_r);
     struct Search<'l, 'p> {
         lists: &'l [Vec<&'p Placement>],
         rest: Vec<f64>,
@@ -1053,12 +1632,14 @@ fn best_constrained(
 /// identification against the best not making it. The side that the best assignment of the whole
 /// case falls on is that assignment; the other side is an exact constrained search when it is
 /// "without", and the best visited assignment (so the GLR is never overstated) when it is "with".
+/// Past the time budget the searches are not run and those GLRs are not reported.
 fn generalised_lrs(
     case: &DviCase,
     components: &[Component],
     solved: &[Solved],
     placements: &[FamilyPlacements],
     best: Option<&Assignment>,
+    deadline: Option<(Instant, f64)>,
 ) -> (HashMap<(usize, usize), GlrValue>, Vec<GlrValue>) {
     let mut by_missing = HashMap::new();
     let mut by_victim = vec![GlrValue { ln: None }; case.victims().len()];
@@ -1075,9 +1656,13 @@ fn generalised_lrs(
             for k in 0..case.families()[f].missing.len() {
                 let assigned = best.pairs.iter().position(|p| *p == Some((f, k)));
                 let glr = if assigned.is_some() {
-                    let without = best_constrained(&comp.families, placements, case.victims().len(), &|g, p| {
-                        g != f || p.pairs.iter().all(|&(kk, _)| kk != k)
-                    });
+                    let without = best_constrained(
+                        &comp.families,
+                        placements,
+                        case.victims().len(),
+                        &|g, p| g != f || placements[f].can_leave_out(p, k),
+                        deadline,
+                    );
                     without.map_or(GlrValue { ln: None }, |w| ratio(best_here, w))
                 } else {
                     let with = s
@@ -1098,9 +1683,13 @@ fn generalised_lrs(
             .collect();
         for v in victims {
             let glr = if best.pairs[v].is_some_and(|(f, _)| members.contains(&f)) {
-                let without = best_constrained(&comp.families, placements, case.victims().len(), &|_, p| {
-                    p.pairs.iter().all(|&(_, u)| u != v)
-                });
+                let without = best_constrained(
+                    &comp.families,
+                    placements,
+                    case.victims().len(),
+                    &|_, p| p.pairs.iter().all(|&(_, u)| u != v),
+                    deadline,
+                );
                 without.map_or(GlrValue { ln: None }, |w| ratio(best_here, w))
             } else {
                 let with = s.best_with_victim.get(&v).copied().unwrap_or(f64::NEG_INFINITY);
@@ -1263,7 +1852,63 @@ fn undisputed_pairs(
 
 #[cfg(test)]
 mod tests {
-    use super::ln_add;
+    use super::{exchangeable_classes, ln_add, ln_orderings};
+    use crate::dvi::Family;
+    use kinship::{MemberSpec, Pedigree, Sex, Typing};
+
+    fn family(specs: Vec<MemberSpec>, typed: &[&str], missing: &[&str]) -> Family {
+        let pedigree = Pedigree::new(specs).unwrap();
+        let typings = vec![(0..pedigree.len())
+            .map(|i| {
+                if typed.contains(&pedigree.member(i).id.as_str()) {
+                    Typing::Pair(0, 1)
+                } else {
+                    Typing::Untyped
+                }
+            })
+            .collect()];
+        Family {
+            id: "F".into(),
+            missing: missing.iter().map(|m| pedigree.index_of(m).unwrap()).collect(),
+            pedigree,
+            typings,
+            dropout: Default::default(),
+        }
+    }
+
+    #[test]
+    fn exchangeable_missing_persons_are_childless_siblings_of_one_sex() {
+        let m = |s: &str, fa: Option<&str>, mo: Option<&str>, sex| MemberSpec::new(s, fa, mo, sex);
+        let specs = vec![
+            m("FA", None, None, Sex::Male),
+            m("MO", None, None, Sex::Female),
+            m("S1", Some("FA"), Some("MO"), Sex::Male),
+            m("S2", Some("FA"), Some("MO"), Sex::Male),
+            m("S3", Some("FA"), Some("MO"), Sex::Male),
+            m("D1", Some("FA"), Some("MO"), Sex::Female),
+            m("W", None, None, Sex::Female),
+            m("G", Some("S3"), Some("W"), Sex::Male),
+        ];
+        // FA is their father, D1 a sister, S3 has a son: only S1 and S2 can be swapped.
+        let fam = family(specs.clone(), &["MO"], &["FA", "S1", "D1", "S2", "S3"]);
+        assert_eq!(
+            exchangeable_classes(&fam),
+            vec![vec![0], vec![1, 3], vec![2], vec![1, 3], vec![4]]
+        );
+        // S3's typed son tells him apart from his brothers.
+        let fam = family(specs, &["MO", "G"], &["S1", "S2", "S3"]);
+        assert_eq!(exchangeable_classes(&fam), vec![vec![0, 1], vec![0, 1], vec![2]]);
+        let founders = vec![m("A", None, None, Sex::Male), m("B", None, None, Sex::Male)];
+        let fam = family(founders, &[], &["A", "B"]);
+        assert_eq!(exchangeable_classes(&fam), vec![vec![0], vec![1]]);
+    }
+
+    #[test]
+    fn orderings_are_injections() {
+        assert_eq!(ln_orderings(4, 0), 0.0);
+        assert!((ln_orderings(4, 2) - 12f64.ln()).abs() < 1e-15);
+        assert!((ln_orderings(3, 3) - 6f64.ln()).abs() < 1e-15);
+    }
 
     #[test]
     fn ln_add_is_the_log_of_a_sum() {

@@ -15,6 +15,7 @@
 mod conclusions;
 mod joint;
 mod pairwise;
+mod pool;
 pub mod reference;
 mod rows;
 
