@@ -20,8 +20,8 @@ pub mod kana;
 pub mod romaji;
 pub mod variants;
 
-use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::canonical_combining_class;
+use unicode_normalization::UnicodeNormalization;
 
 /// The version of the keys: bumped with every change to the rules or tables, so that a store
 /// holding keys of an older version rebuilds them.
