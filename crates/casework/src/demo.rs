@@ -391,6 +391,14 @@ async fn write_families(store: &Store, scenario: &Scenario, person_ids: &[i64]) 
     let stored = store.families_by_external_id(&keys).await?;
     let family_ids: HashMap<&str, i64> = stored.iter().map(|f| (f.external_id.as_str(), f.id)).collect();
     let ids: Vec<i64> = scenario.families.iter().map(|f| family_ids[f.key.as_str()]).collect();
+    // The demo's family liaison looks after every family (a liaison sees only those assigned).
+    for (username, role) in DEMO_USERS {
+        if role == Role::FamilyLiaison {
+            for &id in &ids {
+                store.assign_family(ACTOR, id, username).await?;
+            }
+        }
+    }
     let members = store.members_of_families(&ids).await?;
     let mut by_name: HashMap<(i64, &str), i64> = HashMap::new();
     for m in &members {

@@ -1,4 +1,4 @@
-//! `homeward user add|list|disable|enable|set-role|unlock` and `homeward token
+//! `homeward user add|list|disable|enable|set-role|unlock|assign` and `homeward token
 //! create|list|revoke`: the registry's accounts and API tokens, the same store methods the API's
 //! administrators call (each change audited by the registry under the user of `--as`). Account
 //! commands need `ManageUsers`; a user lists, creates and revokes their own tokens. On a registry
@@ -63,6 +63,20 @@ pub enum UserCommand {
     Unlock {
         #[arg(long)]
         username: String,
+        #[command(flatten)]
+        db: RegistryArg,
+    },
+    /// Assign families to a family liaison, who then sees them (and only the families assigned
+    /// to them); with `--remove`, end the assignments.
+    Assign {
+        /// A user with the role family-liaison.
+        #[arg(long)]
+        username: String,
+        /// A family's external id (repeat for several).
+        #[arg(long = "family", value_name = "EXTERNAL_ID", required = true)]
+        families: Vec<String>,
+        #[arg(long)]
+        remove: bool,
         #[command(flatten)]
         db: RegistryArg,
     },
@@ -199,6 +213,43 @@ pub fn user(cmd: &UserCommand) -> Result<()> {
             } else {
                 eprintln!("user '{username}' was not locked; failed sign-ins cleared");
             }
+            Ok(())
+        }
+        UserCommand::Assign {
+            username,
+            families,
+            remove,
+            db,
+        } => {
+            let remove = *remove;
+            db.run_as(&[ManageUsers], |store, acting| async move {
+                // Every family is looked up before anything changes: an unknown id changes nothing.
+                let mut ids = Vec::with_capacity(families.len());
+                for external_id in families {
+                    let family = store
+                        .get_family_by_external_id(external_id)
+                        .await?
+                        .ok_or_else(|| input_error!("--family: there is no family '{external_id}'"))?;
+                    ids.push(family.id);
+                }
+                for id in ids {
+                    if remove {
+                        store
+                            .unassign_family(&acting.name, id, username)
+                            .await
+                            .map_err(refused)?;
+                    } else {
+                        store.assign_family(&acting.name, id, username).await.map_err(refused)?;
+                    }
+                }
+                Ok(())
+            })?;
+            let done = if remove { "no longer assigned" } else { "assigned" };
+            eprintln!(
+                "{} famil{} {done} to '{username}'",
+                families.len(),
+                if families.len() == 1 { "y" } else { "ies" }
+            );
             Ok(())
         }
     }

@@ -226,3 +226,78 @@ fn commands_run_as_a_named_user_checked_against_the_permission_table() {
     let err = bad_input(&cli(&db, "aiko", &["export", "persons"]));
     assert!(err.contains("disabled"), "{err}");
 }
+
+#[test]
+fn an_administrator_assigns_families_to_a_liaison_from_the_command_line() {
+    let (_d, db) = with_root("assign");
+    ok(&add_user(&db, "aiko", "family-liaison", PASSWORD));
+    ok(&add_user(&db, "rei", "reviewer", PASSWORD));
+    let family = |id: &str| registry::NewFamily {
+        external_id: id.into(),
+        name: format!("Family {id}"),
+        liaison: None,
+        contacts: registry::Contacts::default(),
+    };
+    let (a, b) = with_store(&db, async |s| {
+        let a = s.create_family("root", &family("F-A")).await.unwrap().id;
+        let b = s.create_family("root", &family("F-B")).await.unwrap().id;
+        (a, b)
+    });
+    let assigned = |id: i64| with_store(&db, async |s| s.family_assignments(id).await.unwrap());
+    // An unknown family changes nothing, even beside a known one.
+    let err = bad_input(&cli(
+        &db,
+        "root",
+        &[
+            "user",
+            "assign",
+            "--username",
+            "aiko",
+            "--family",
+            "F-A",
+            "--family",
+            "F-X",
+        ],
+    ));
+    assert!(err.contains("no family 'F-X'"), "{err}");
+    assert!(assigned(a).is_empty());
+    // Only an administrator assigns, only to a family liaison.
+    let err = bad_input(&cli(
+        &db,
+        "aiko",
+        &["user", "assign", "--username", "aiko", "--family", "F-A"],
+    ));
+    assert!(err.contains("may not"), "{err}");
+    let err = bad_input(&cli(
+        &db,
+        "root",
+        &["user", "assign", "--username", "rei", "--family", "F-A"],
+    ));
+    assert!(err.contains("family liaisons"), "{err}");
+    ok(&cli(
+        &db,
+        "root",
+        &[
+            "user",
+            "assign",
+            "--username",
+            "aiko",
+            "--family",
+            "F-A",
+            "--family",
+            "F-B",
+        ],
+    ));
+    let of_a = assigned(a);
+    assert_eq!(
+        (of_a.len(), of_a[0].username.as_str(), of_a[0].assigned_by.as_str()),
+        (1, "aiko", "root")
+    );
+    ok(&cli(
+        &db,
+        "root",
+        &["user", "assign", "--username", "aiko", "--family", "F-B", "--remove"],
+    ));
+    assert!(assigned(b).is_empty());
+    assert_eq!(assigned(a).len(), 1);
+}

@@ -196,7 +196,10 @@ pub async fn plan_mission(
         });
     }
     let mut requests = Vec::new();
-    for r in store.list_visit_requests(Some(&mission.data.site_ids)).await? {
+    for r in store
+        .list_visit_requests(Some(&mission.data.site_ids), &registry::FamilyScope::All)
+        .await?
+    {
         let family = store.get_family(r.data.family_id).await?;
         let family_id = family.map_or_else(
             || format!("family {}", r.data.family_id),

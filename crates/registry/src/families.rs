@@ -13,6 +13,7 @@ use crate::model::{
     Contacts, Family, FamilyMember, FieldError, ImportFamily, ImportSummary, NewFamily, NewMember, PedigreeRow, Sex,
 };
 use crate::store::{Store, StoreError};
+use crate::assignments::FamilyScope;
 use crate::backend::{first_existing, keep_earliest, rows_in, values_sql, Backend, Key};
 use crate::audit::AuditRecord;
 use crate::support::json;
@@ -100,6 +101,9 @@ impl Store {
         };
         let after = audit_view(&family, &f.contacts);
         self.audit_created(&mut tx, actor, "family", family.id, &after).await?;
+        if self.acts_as_liaison(&mut tx, actor).await? {
+            self.insert_assignment(&mut tx, actor, family.id, actor).await?;
+        }
         tx.commit().await?;
         Ok(family)
     }
@@ -117,6 +121,19 @@ impl Store {
     pub async fn list_families(&self) -> Result<Vec<Family>, StoreError> {
         let sql = format!("SELECT {FAMILY_COLUMNS} FROM families ORDER BY id");
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        rows.iter().map(family_from_row).collect()
+    }
+
+    /// The families a caller of `scope` may see (a family liaison: those assigned to them).
+    pub async fn list_families_in(&self, scope: &FamilyScope) -> Result<Vec<Family>, StoreError> {
+        let Some(liaison) = scope.liaison() else {
+            return self.list_families().await;
+        };
+        let sql = format!(
+            "SELECT {FAMILY_COLUMNS} FROM families WHERE id IN \
+             (SELECT family_id FROM family_assignments WHERE username = $1) ORDER BY id"
+        );
+        let rows = sqlx::query(&sql).bind(liaison).fetch_all(&self.pool).await?;
         rows.iter().map(family_from_row).collect()
     }
 
@@ -628,6 +645,11 @@ impl Store {
         self.audit_many(tx, actor, &records)
             .await
             .map_err(|e| (last, e))?;
+        if self.acts_as_liaison(tx, actor).await.map_err(|e| (last, e))? {
+            for &id in &family_ids {
+                self.insert_assignment(tx, actor, id, actor).await.map_err(|e| (last, e))?;
+            }
+        }
         Ok((family_ids, member_ids))
     }
 

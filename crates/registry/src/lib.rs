@@ -34,6 +34,7 @@ pub use time::{format_utc, now_utc};
 
 with_store! {
     mod access;
+    mod assignments;
     mod audit;
     mod backend;
     mod backup;
@@ -88,6 +89,7 @@ with_store! {
     pub use access::{
         check_new_password, password_verifications, SignIn, SignInPolicy, TokenInfo, UserAccount, MIN_PASSWORD_CHARS,
     };
+    pub use assignments::{FamilyAssignment, FamilyScope};
     pub use audit::{sha256_hex, AuditAnchor, AuditEntry, AuditReport, SignatureCheck, GENESIS_HASH};
     pub use backend::Backend;
     pub use seals::RecordProblem;

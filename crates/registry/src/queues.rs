@@ -44,6 +44,9 @@ pub struct ListFilter {
     /// Samples: typed (`Some(true)`), awaiting typing (`Some(false)`).
     pub typed: Option<bool>,
     pub sort: Option<Sort>,
+    /// Family queues (notifications due, visits to arrange): only the families assigned to this
+    /// liaison (set from the caller's [`crate::FamilyScope`], never from a request).
+    pub assigned_to: Option<String>,
 }
 
 /// The log10 LR at and above which a candidate is worth proposing when no filter says otherwise:
@@ -404,6 +407,12 @@ impl Store {
                 Arg::Int(site),
             );
         }
+        if let Some(liaison) = &filter.assigned_to {
+            w.and(
+                "f.id IN (SELECT family_id FROM family_assignments WHERE username = ?)",
+                Arg::Text(liaison.clone()),
+            );
+        }
         let from = "FROM identifications i JOIN family_members m ON m.person_id = i.person_id \
              JOIN families f ON f.id = m.family_id JOIN persons p ON p.id = i.person_id {where}";
         let select = "i.id AS identification_id, f.id AS family_id, f.name AS family_name, i.person_id, p.names AS person_names";
@@ -426,6 +435,12 @@ impl Store {
         w.and_sql("NOT EXISTS (SELECT 1 FROM mission_sites ms WHERE ms.site_id = v.site_id)");
         if let Some(site) = filter.site {
             w.and("v.site_id = ?", Arg::Int(site));
+        }
+        if let Some(liaison) = &filter.assigned_to {
+            w.and(
+                "v.family_id IN (SELECT family_id FROM family_assignments WHERE username = ?)",
+                Arg::Text(liaison.clone()),
+            );
         }
         let from = "FROM visit_requests v JOIN families f ON f.id = v.family_id JOIN sites st ON st.id = v.site_id {where}";
         let select = "v.id AS visit_request_id, v.family_id, f.name AS family_name, v.site_id, st.names AS site_names, \

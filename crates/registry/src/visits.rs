@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use crate::assignments::FamilyScope;
 use crate::model::FieldError;
 use crate::store::{Store, StoreError};
 use crate::support::json;
@@ -141,10 +142,26 @@ impl Store {
         Ok(request)
     }
 
-    /// Visit requests, oldest first; only those for the given sites when `sites` is given.
-    pub async fn list_visit_requests(&self, sites: Option<&[i64]>) -> Result<Vec<VisitRequest>, StoreError> {
-        let sql = format!("SELECT {REQUEST_COLUMNS} FROM visit_requests ORDER BY id");
-        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+    /// Visit requests, oldest first; only those for the given sites when `sites` is given, and
+    /// of the families in `scope`.
+    pub async fn list_visit_requests(
+        &self,
+        sites: Option<&[i64]>,
+        scope: &FamilyScope,
+    ) -> Result<Vec<VisitRequest>, StoreError> {
+        let rows = match scope.liaison() {
+            None => {
+                let sql = format!("SELECT {REQUEST_COLUMNS} FROM visit_requests ORDER BY id");
+                sqlx::query(&sql).fetch_all(&self.pool).await?
+            }
+            Some(liaison) => {
+                let sql = format!(
+                    "SELECT {REQUEST_COLUMNS} FROM visit_requests WHERE family_id IN \
+                     (SELECT family_id FROM family_assignments WHERE username = $1) ORDER BY id"
+                );
+                sqlx::query(&sql).bind(liaison).fetch_all(&self.pool).await?
+            }
+        };
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let r: VisitRequest = record("visit request", row)?;

@@ -337,3 +337,107 @@ fn weak_passwords_are_refused_when_a_user_is_added() {
         );
     });
 }
+
+fn family(external_id: &str) -> registry::NewFamily {
+    registry::NewFamily {
+        external_id: external_id.into(),
+        name: format!("Family {external_id}"),
+        liaison: None,
+        contacts: registry::Contacts::default(),
+    }
+}
+
+#[test]
+fn a_liaison_sees_only_the_families_assigned_to_them() {
+    use registry::{FamilyScope, ImportFamily};
+    on_every_backend(|label, store| async move {
+        add(&store, "root", Role::Admin).await;
+        add(&store, "aiko", Role::FamilyLiaison).await;
+        add(&store, "kenji", Role::FamilyLiaison).await;
+        add(&store, "rev", Role::Reviewer).await;
+        let a = store.create_family("root", &family("F-A")).await.unwrap();
+        let b = store.create_family("root", &family("F-B")).await.unwrap();
+        let aiko = FamilyScope::of("aiko", Role::FamilyLiaison);
+        let kenji = FamilyScope::of("kenji", Role::FamilyLiaison);
+        assert_eq!(FamilyScope::of("rev", Role::Reviewer), FamilyScope::All, "{label}");
+        // Nothing assigned: a liaison sees no family, everyone else every family.
+        assert!(store.list_families_in(&aiko).await.unwrap().is_empty(), "{label}");
+        assert_eq!(
+            store.list_families_in(&FamilyScope::All).await.unwrap().len(),
+            2,
+            "{label}"
+        );
+
+        store.assign_family("root", a.id, "aiko").await.unwrap();
+        // Twice is no error and no second entry.
+        store.assign_family("root", a.id, "aiko").await.unwrap();
+        let seen: Vec<i64> = store
+            .list_families_in(&aiko)
+            .await
+            .unwrap()
+            .iter()
+            .map(|f| f.id)
+            .collect();
+        assert_eq!(seen, vec![a.id], "{label}");
+        assert!(store.family_in_scope(&aiko, a.id).await.unwrap(), "{label}");
+        assert!(!store.family_in_scope(&aiko, b.id).await.unwrap(), "{label}");
+        assert!(!store.family_in_scope(&kenji, a.id).await.unwrap(), "{label}");
+        // The same refusal for a family that does not exist as for another's.
+        for id in [b.id, 9_999] {
+            let e = store.require_family_in_scope(&aiko, id).await.unwrap_err();
+            assert!(matches!(e, StoreError::NotAllowed(_)), "{label}: {e}");
+        }
+        store.require_family_in_scope(&FamilyScope::All, b.id).await.unwrap();
+
+        // Only family liaisons are assigned; unknown users and families are named.
+        let e = store.assign_family("root", b.id, "rev").await.unwrap_err();
+        assert!(matches!(e, StoreError::NotAllowed(_)), "{label}: {e}");
+        let e = store.assign_family("root", b.id, "nobody").await.unwrap_err();
+        assert!(matches!(e, StoreError::NotFound { entity: "user", .. }), "{label}: {e}");
+        let e = store.assign_family("root", 9_999, "aiko").await.unwrap_err();
+        assert!(
+            matches!(e, StoreError::NotFound { entity: "family", .. }),
+            "{label}: {e}"
+        );
+
+        // A family a liaison records (one by one or imported) is theirs at once.
+        let own = store.create_family("kenji", &family("F-K")).await.unwrap();
+        store
+            .import_families(
+                "kenji",
+                &[ImportFamily {
+                    family: family("F-K2"),
+                    members: Vec::new(),
+                }],
+            )
+            .await
+            .map_err(|(_, e)| e)
+            .unwrap();
+        let kenjis: Vec<String> = store
+            .list_families_in(&kenji)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| f.external_id)
+            .collect();
+        assert_eq!(kenjis, vec!["F-K".to_owned(), "F-K2".to_owned()], "{label}");
+        let of_own = store.family_assignments(own.id).await.unwrap();
+        assert_eq!(of_own.len(), 1, "{label}");
+        assert_eq!(
+            (of_own[0].username.as_str(), of_own[0].assigned_by.as_str()),
+            ("kenji", "kenji"),
+            "{label}"
+        );
+
+        // Unassigning ends the access; both are audited.
+        store.unassign_family("root", a.id, "aiko").await.unwrap();
+        assert!(store.list_families_in(&aiko).await.unwrap().is_empty(), "{label}");
+        let e = store.unassign_family("root", a.id, "aiko").await.unwrap_err();
+        assert!(matches!(e, StoreError::NotFound { .. }), "{label}: {e}");
+        let key = format!("{}/aiko", a.id);
+        assert_eq!(entries(&store, "assign", &key).await.len(), 1, "{label}");
+        assert_eq!(entries(&store, "unassign", &key).await.len(), 1, "{label}");
+        let unassigned = &entries(&store, "unassign", &key).await[0];
+        assert_eq!(unassigned.actor, "root", "{label}");
+    });
+}

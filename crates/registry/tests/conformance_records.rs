@@ -1007,11 +1007,18 @@ fn visit_requests_and_itineraries_are_kept_and_replanned_by_version() {
             "{label}: {e}"
         );
         assert_eq!(
-            store.list_visit_requests(None).await.unwrap(),
+            store
+                .list_visit_requests(None, &registry::FamilyScope::All)
+                .await
+                .unwrap(),
             vec![r.clone()],
             "{label}"
         );
-        assert!(store.list_visit_requests(Some(&[s.id + 1])).await.unwrap().is_empty());
+        assert!(store
+            .list_visit_requests(Some(&[s.id + 1]), &registry::FamilyScope::All)
+            .await
+            .unwrap()
+            .is_empty());
 
         let m = store
             .create_mission(

@@ -10,7 +10,7 @@ use registry::{Role, TokenInfo, UserAccount};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
-use crate::extract::{created, ApiJson, ApiPath, Created};
+use crate::extract::{created, existing, ApiJson, ApiPath, Created};
 use crate::{ApiError, AppState};
 
 pub(crate) async fn list_users(State(s): State<AppState>) -> Result<Json<Vec<UserAccount>>, ApiError> {
@@ -135,5 +135,35 @@ pub(crate) async fn revoke_own_token(
 ) -> Result<StatusCode, ApiError> {
     let user = &caller.0.username;
     s.store.revoke_token_id(user, id, Some(user)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- families' liaisons ----
+
+/// The family liaisons a family is assigned to (who alone among liaisons see it).
+pub(crate) async fn family_liaisons(
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<registry::FamilyAssignment>>, ApiError> {
+    existing(s.store.get_family(id).await?, "family", id)?;
+    Ok(Json(s.store.family_assignments(id).await?))
+}
+
+/// Assigns a family to a family liaison (audited); assigning twice keeps the first.
+pub(crate) async fn assign_family(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath((id, username)): ApiPath<(i64, String)>,
+) -> Result<Json<registry::FamilyAssignment>, ApiError> {
+    Ok(Json(s.store.assign_family(&caller.0.username, id, &username).await?))
+}
+
+/// Ends a liaison's assignment to a family (audited).
+pub(crate) async fn unassign_family(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath((id, username)): ApiPath<(i64, String)>,
+) -> Result<StatusCode, ApiError> {
+    s.store.unassign_family(&caller.0.username, id, &username).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -37,6 +37,16 @@ impl Caller {
             Err(ApiError::Forbidden(self.0.role))
         }
     }
+
+    /// The families the caller may see: a family liaison only those assigned to them.
+    pub fn family_scope(&self) -> registry::FamilyScope {
+        registry::FamilyScope::of(&self.0.username, self.0.role)
+    }
+
+    /// Refuses (403) a family outside the caller's scope, whether or not it exists.
+    pub async fn require_family(&self, store: &registry::Store, family_id: i64) -> Result<(), ApiError> {
+        Ok(store.require_family_in_scope(&self.family_scope(), family_id).await?)
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {

@@ -254,6 +254,7 @@ pub(crate) async fn notify(
     caller: Caller,
     ApiJson(body): ApiJson<NewNotification>,
 ) -> Created<Notification> {
+    caller.require_family(&s.store, body.family_id).await?;
     created(s.store.record_notification(&caller.0.username, &body).await?)
 }
 
@@ -265,8 +266,10 @@ pub(crate) struct FamilyQuery {
 
 pub(crate) async fn notifications(
     State(s): State<AppState>,
+    caller: Caller,
     ApiQuery(q): ApiQuery<FamilyQuery>,
 ) -> Result<Json<Vec<Notification>>, ApiError> {
+    caller.require_family(&s.store, q.family).await?;
     Ok(Json(s.store.list_notifications(q.family).await?))
 }
 

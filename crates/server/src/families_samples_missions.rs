@@ -24,8 +24,8 @@ async fn family_exists(s: &AppState, id: i64) -> Result<Family, ApiError> {
 
 // ---- families ----
 
-pub(crate) async fn list_families(State(s): State<AppState>) -> Result<Json<Vec<Family>>, ApiError> {
-    Ok(Json(s.store.list_families().await?))
+pub(crate) async fn list_families(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Family>>, ApiError> {
+    Ok(Json(s.store.list_families_in(&caller.family_scope()).await?))
 }
 
 pub(crate) async fn create_family(
@@ -36,7 +36,12 @@ pub(crate) async fn create_family(
     created(s.store.create_family(&caller.0.username, &family).await?)
 }
 
-pub(crate) async fn get_family(State(s): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<Json<Family>, ApiError> {
+pub(crate) async fn get_family(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Family>, ApiError> {
+    caller.require_family(&s.store, id).await?;
     found(s.store.get_family(id).await?, "family", id)
 }
 
@@ -46,13 +51,16 @@ pub(crate) async fn family_contacts(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Contacts>, ApiError> {
+    caller.require_family(&s.store, id).await?;
     Ok(Json(s.store.get_family_contacts(&caller.0.username, id).await?))
 }
 
 pub(crate) async fn list_members(
     State(s): State<AppState>,
+    caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<FamilyMember>>, ApiError> {
+    caller.require_family(&s.store, id).await?;
     family_exists(&s, id).await?;
     Ok(Json(s.store.list_members(id).await?))
 }
@@ -63,6 +71,7 @@ pub(crate) async fn add_member(
     ApiPath(id): ApiPath<i64>,
     ApiJson(member): ApiJson<NewMember>,
 ) -> Created<FamilyMember> {
+    caller.require_family(&s.store, id).await?;
     created(s.store.add_member(&caller.0.username, id, &member).await?)
 }
 
@@ -79,8 +88,10 @@ pub(crate) struct PedigreeMember {
 
 pub(crate) async fn family_pedigree(
     State(s): State<AppState>,
+    caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<PedigreeMember>>, ApiError> {
+    caller.require_family(&s.store, id).await?;
     let rows = s.store.family_pedigree(id).await?;
     Ok(Json(
         rows.into_iter()
@@ -104,8 +115,10 @@ pub(crate) struct ReferenceQuery {
 
 pub(crate) async fn list_references(
     State(s): State<AppState>,
+    caller: Caller,
     ApiQuery(q): ApiQuery<ReferenceQuery>,
 ) -> Result<Json<Vec<Reference>>, ApiError> {
+    caller.require_family(&s.store, q.family).await?;
     family_exists(&s, q.family).await?;
     Ok(Json(s.store.list_references(q.family).await?))
 }
@@ -121,9 +134,12 @@ pub(crate) async fn create_reference(
 
 pub(crate) async fn get_reference(
     State(s): State<AppState>,
+    caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Reference>, ApiError> {
-    found(s.store.get_reference(id).await?, "reference", id)
+    let reference = existing(s.store.get_reference(id).await?, "reference", id)?;
+    caller.require_family(&s.store, reference.family_id).await?;
+    Ok(Json(reference))
 }
 
 /// A reference's genetic data: `profile` is null once consent was withdrawn, and `withdrawal`

@@ -74,6 +74,7 @@ impl ListQuery {
             max_log10_lr: lr("max_lr", &self.max_lr)?,
             typed: parsed("typed", &self.typed)?,
             sort: parsed("sort", &self.sort)?,
+            assigned_to: None,
         };
         let page = Page::new(
             parsed("limit", &self.limit)?,
@@ -95,7 +96,9 @@ macro_rules! paged_lists {
             $caller: Caller,
             ApiQuery(q): ApiQuery<ListQuery>,
         ) -> Listed<$row> {
-            let ($f, $p) = q.filter()?;
+            let (mut $f, $p) = q.filter()?;
+            // The family queues of a liaison: their own families only.
+            $f.assigned_to = $caller.family_scope().liaison().map(str::to_owned);
             Ok(Json($fetch.await?))
         }
     )*};
@@ -103,11 +106,11 @@ macro_rules! paged_lists {
 
 paged_lists! {
     review_queue -> IdentificationRow: |s, caller, f, p| s.store.review_queue(&caller.0.username, &f, p);
-    identifications -> IdentificationRow: |s, _caller, f, p| s.store.identifications_page(&f, p);
-    candidates_to_propose -> CandidateRow: |s, _caller, f, p| s.store.candidates_to_propose(&f, p);
-    notifications_due -> NotificationDue: |s, _caller, f, p| s.store.notifications_due(&f, p);
-    visits_to_arrange -> VisitToArrange: |s, _caller, f, p| s.store.visits_to_arrange(&f, p);
-    missions_to_plan -> MissionToPlan: |s, _caller, f, p| s.store.missions_to_plan(&f, p);
+    identifications -> IdentificationRow: |s, caller, f, p| s.store.identifications_page(&f, p);
+    candidates_to_propose -> CandidateRow: |s, caller, f, p| s.store.candidates_to_propose(&f, p);
+    notifications_due -> NotificationDue: |s, caller, f, p| s.store.notifications_due(&f, p);
+    visits_to_arrange -> VisitToArrange: |s, caller, f, p| s.store.visits_to_arrange(&f, p);
+    missions_to_plan -> MissionToPlan: |s, caller, f, p| s.store.missions_to_plan(&f, p);
 }
 
 pub(crate) async fn find_persons(State(s): State<AppState>, ApiQuery(q): ApiQuery<ListQuery>) -> Listed<PersonHit> {

@@ -124,6 +124,9 @@ pub const ROUTES: &[RouteSpec] = routes! {
     GET "/api/v1/families/{id}/contacts", ReadContacts => families_samples_missions::family_contacts, "A family's contact details (the read is audited)";
     GET "/api/v1/families/{id}/members", ReadFamilies => families_samples_missions::list_members, "A family's members";
     POST "/api/v1/families/{id}/members", WriteFamilies => families_samples_missions::add_member, "Add a member to a family";
+    GET "/api/v1/families/{id}/liaisons", ManageUsers => accounts::family_liaisons, "The family liaisons a family is assigned to (a liaison sees only their families)";
+    PUT "/api/v1/families/{id}/liaisons/{username}", ManageUsers => accounts::assign_family, "Assign a family to a family liaison";
+    DELETE "/api/v1/families/{id}/liaisons/{username}", ManageUsers => accounts::unassign_family, "End a family liaison's assignment to a family";
     GET "/api/v1/families/{id}/pedigree", ReadFamilies => families_samples_missions::family_pedigree, "A family's pedigree (id, father, mother, sex)";
     // Reference samples given by relatives.
     GET "/api/v1/references", ReadReferences => families_samples_missions::list_references, "A family's reference samples, without genotypes (?family=)";

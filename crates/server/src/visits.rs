@@ -20,10 +20,15 @@ pub(crate) struct VisitQuery {
 
 pub(crate) async fn list_visit_requests(
     State(s): State<AppState>,
+    caller: Caller,
     ApiQuery(q): ApiQuery<VisitQuery>,
 ) -> Result<Json<Vec<VisitRequest>>, ApiError> {
     let sites = q.site.map(|s| vec![s]);
-    Ok(Json(s.store.list_visit_requests(sites.as_deref()).await?))
+    Ok(Json(
+        s.store
+            .list_visit_requests(sites.as_deref(), &caller.family_scope())
+            .await?,
+    ))
 }
 
 pub(crate) async fn create_visit_request(
@@ -31,6 +36,7 @@ pub(crate) async fn create_visit_request(
     caller: Caller,
     ApiJson(request): ApiJson<NewVisitRequest>,
 ) -> Created<VisitRequest> {
+    caller.require_family(&s.store, request.family_id).await?;
     created(s.store.create_visit_request(&caller.0.username, &request).await?)
 }
 

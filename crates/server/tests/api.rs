@@ -212,6 +212,8 @@ async fn seed_one_of_each(s: &Running) {
     let person = created(s, "/api/v1/persons", admin, person("P-1")).await;
     let family = created(s, "/api/v1/families", admin, family("F-1")).await;
     let f = family["id"].as_i64().unwrap();
+    // The liaison looks after it (a liaison sees only the families assigned to them).
+    s.store.assign_family("setup", f, "user-family-liaison").await.unwrap();
     let member = created(
         s,
         &format!("/api/v1/families/{f}/members"),
@@ -608,6 +610,154 @@ fn malformed_records_are_refused_naming_the_field() {
         assert!(
             s.store.list_sites().await.unwrap().is_empty(),
             "{label}: nothing written"
+        );
+    });
+}
+
+#[test]
+fn a_liaison_reads_and_writes_only_the_families_assigned_to_them() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        seed_one_of_each(&s).await;
+        let liaison = Role::FamilyLiaison;
+        // A second family, the admin's, assigned to nobody; a site to visit.
+        let other = created(&s, "/api/v1/families", Role::Admin, family("F-2")).await["id"]
+            .as_i64()
+            .unwrap();
+        let listed = s.expect(label, 200, "GET", "/api/v1/families", liaison, None).await;
+        let ids: Vec<i64> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, vec![1], "{label}: {listed}");
+        let everyone = s
+            .expect(label, 200, "GET", "/api/v1/families", Role::Reviewer, None)
+            .await;
+        assert_eq!(everyone.as_array().unwrap().len(), 2, "{label}");
+        // Every read and write of the other family is refused, and so is an id that does not exist.
+        for id in [other, 999] {
+            for (method, path, body) in [
+                ("GET", format!("/api/v1/families/{id}"), None),
+                ("GET", format!("/api/v1/families/{id}/contacts"), None),
+                ("GET", format!("/api/v1/families/{id}/members"), None),
+                ("GET", format!("/api/v1/families/{id}/pedigree"), None),
+                ("GET", format!("/api/v1/references?family={id}"), None),
+                ("GET", format!("/api/v1/notifications?family={id}"), None),
+                (
+                    "POST",
+                    format!("/api/v1/families/{id}/members"),
+                    Some(json!({ "display_name": "Sato Jiro", "sex": "male", "alive": true, "is_missing": false })),
+                ),
+                (
+                    "POST",
+                    "/api/v1/visit-requests".to_owned(),
+                    Some(json!({ "family_id": id, "site_id": 1, "visitors": 2, "mobility": "limited" })),
+                ),
+            ] {
+                let v = s.expect(label, 403, method, &path, liaison, body).await;
+                assert!(
+                    v.to_string().contains("not assigned to you"),
+                    "{label}: {method} {path}: {v}"
+                );
+            }
+        }
+        assert_eq!(
+            s.store.list_members(other).await.unwrap().len(),
+            0,
+            "{label}: nothing written"
+        );
+        // Their own family as before.
+        s.expect(label, 200, "GET", "/api/v1/families/1/contacts", liaison, None)
+            .await;
+        s.expect(label, 200, "GET", "/api/v1/references/1", liaison, None).await;
+        created(
+            &s,
+            "/api/v1/visit-requests",
+            liaison,
+            json!({ "family_id": 1, "site_id": 1, "visitors": 2, "mobility": "limited" }),
+        )
+        .await;
+        // The admin assigns the other family: it is the liaison's now; assigning is the admin's alone.
+        s.expect(
+            label,
+            403,
+            "PUT",
+            &format!("/api/v1/families/{other}/liaisons/user-family-liaison"),
+            liaison,
+            None,
+        )
+        .await;
+        s.expect(
+            label,
+            200,
+            "PUT",
+            &format!("/api/v1/families/{other}/liaisons/user-family-liaison"),
+            Role::Admin,
+            None,
+        )
+        .await;
+        let assigned = s
+            .expect(
+                label,
+                200,
+                "GET",
+                &format!("/api/v1/families/{other}/liaisons"),
+                Role::Admin,
+                None,
+            )
+            .await;
+        assert_eq!(assigned[0]["username"], "user-family-liaison", "{label}: {assigned}");
+        s.expect(
+            label,
+            200,
+            "GET",
+            &format!("/api/v1/families/{other}/members"),
+            liaison,
+            None,
+        )
+        .await;
+        // A reviewer is never assigned; a family the liaison records is theirs at once.
+        s.expect(
+            label,
+            403,
+            "PUT",
+            &format!("/api/v1/families/{other}/liaisons/user-reviewer"),
+            Role::Admin,
+            None,
+        )
+        .await;
+        let own = created(&s, "/api/v1/families", liaison, family("F-3")).await["id"]
+            .as_i64()
+            .unwrap();
+        s.expect(
+            label,
+            200,
+            "GET",
+            &format!("/api/v1/families/{own}/pedigree"),
+            liaison,
+            None,
+        )
+        .await;
+        // Unassigned: gone from their list and their pages.
+        s.expect(
+            label,
+            204,
+            "DELETE",
+            &format!("/api/v1/families/{other}/liaisons/user-family-liaison"),
+            Role::Admin,
+            None,
+        )
+        .await;
+        s.expect(label, 403, "GET", &format!("/api/v1/families/{other}"), liaison, None)
+            .await;
+        let (st, html) = s.page(&format!("/families/{other}"), liaison).await;
+        assert_eq!(st, 403, "{label}: {html}");
+        let (st, html) = s.page("/families", liaison).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(
+            html.contains("/families/1\"") && !html.contains(&format!("/families/{other}\"")),
+            "{label}: {html}"
         );
     });
 }

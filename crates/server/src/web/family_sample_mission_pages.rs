@@ -28,7 +28,7 @@ pub(crate) async fn families(
     Extension(ctx): Extension<Ctx>,
     Query(Offset { offset }): Query<Offset>,
 ) -> PageResult {
-    let all = s.store.list_families().await?;
+    let all = s.store.list_families_in(&ctx.family_scope()).await?;
     let mut pager = String::from(r#"<nav class="pager">"#);
     if offset > 0 {
         let _ = write!(
@@ -75,6 +75,7 @@ pub(crate) struct FamilyView {
 }
 
 pub(crate) async fn family_view(s: &AppState, ctx: &Ctx, id: i64) -> Result<FamilyView, PageError> {
+    s.store.require_family_in_scope(&ctx.family_scope(), id).await?;
     let family = PageError::found(s.store.get_family(id).await?, "family", id)?;
     let members = s.store.list_members(id).await?;
     let references = if ctx.may(Permission::ReadReferences) {

@@ -85,6 +85,11 @@ impl Ctx {
         Ok(Html(html::page(self, title, "", body)).into_response())
     }
 
+    /// The families the signed-in user may see (a family liaison: those assigned to them).
+    pub fn family_scope(&self) -> registry::FamilyScope {
+        registry::FamilyScope::of(&self.user.username, self.user.role)
+    }
+
     pub fn may(&self, p: Permission) -> bool {
         p.allows(self.user.role)
     }

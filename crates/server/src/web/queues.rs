@@ -526,7 +526,10 @@ pub(crate) async fn your_work(s: &AppState, ctx: &Ctx) -> Result<String, super::
         limit: DASHBOARD_ROWS,
         offset: 0,
     };
-    let all = registry::ListFilter::default();
+    let all = registry::ListFilter {
+        assigned_to: ctx.family_scope().liaison().map(str::to_owned),
+        ..Default::default()
+    };
     let mut blocks = Vec::new();
     if ctx.may(Permission::ReviewIdentifications) {
         let paged = s.store.review_queue(&ctx.user.username, &all, first).await?;
@@ -580,7 +583,9 @@ macro_rules! queue_pages {
             Extension($ctx): Extension<Ctx>,
             Query(q): Query<ListQuery>,
         ) -> PageResult {
-            let ($f, $p) = q.filter()?;
+            let (mut $f, $p) = q.filter()?;
+            // The family queues of a liaison: their own families only.
+            $f.assigned_to = $ctx.family_scope().liaison().map(str::to_owned);
             let paged = $fetch.await?;
             queue_page(&$s, &$ctx, &$queue, &q, paged, $row).await
         }
