@@ -8,7 +8,8 @@
 //! * [`schedule`]: the one place that knows the rules of a day ([`schedule::lay_out`]), and the
 //!   printable [`Plan`] built from a solution.
 //! * [`solve`]: the heuristic (nearest neighbour and cheapest insertion, then relocate, exchange,
-//!   2-opt and or-opt until nothing improves); deterministic.
+//!   2-opt and or-opt until nothing improves, and room made for left-out sites by moving others);
+//!   deterministic. A site is left out only when no day of the plan, used or not, can take it.
 //! * [`exact`]: the exact solver for small instances, the reference the heuristic is tested against.
 //! * [`priority`]: ranking recovery sites by expected identifications, with the score explained.
 //! * [`render`]: the plan as Markdown (JSON is the serde form of [`Plan`]).

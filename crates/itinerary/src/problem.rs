@@ -215,8 +215,15 @@ pub enum Reason {
         day_minutes: u32,
         travel_limit_minutes: u32,
     },
-    /// The site fits a day on its own, but not into the window with the others.
+    /// The site fits a day of the window on its own, but no day of the plan, busy or unused, can
+    /// take it with the others.
     NoRoom {
+        days: u32,
+        visit_minutes: u32,
+    },
+    /// Moving on: the site does not fit the window on its own (from the start and on to the end),
+    /// only by way of other sites, and no day of the plan can take it with the others.
+    OnlyByWayOfOthers {
         days: u32,
         visit_minutes: u32,
     },
@@ -267,6 +274,11 @@ impl fmt::Display for Reason {
             Reason::NoRoom { days, visit_minutes } => write!(
                 f,
                 "fits a day on its own (visit {visit_minutes} min) but not into the {days}-day window with the other sites"
+            ),
+            Reason::OnlyByWayOfOthers { days, visit_minutes } => write!(
+                f,
+                "does not fit the {days}-day window on its own, from the start and on to the end (visit {visit_minutes} \
+                 min); it can only be reached by way of other sites, and no day of the plan can take it with them"
             ),
         }
     }
@@ -495,8 +507,13 @@ impl Problem {
         let here = site_point(site);
         match self.window.nights {
             Nights::ReturnToBase => {
-                // Day 1 comes from the start, later days from the base: the cheaper one counts.
-                let travel_minutes = self.travel(START, here).min(self.travel(END, here)) + self.travel(here, END);
+                // Day 1 comes from the start, later days from the base: the cheaper one counts, but
+                // a window of one day has no later day.
+                let inbound = match self.window.days {
+                    1 => self.travel(START, here),
+                    _ => self.travel(START, here).min(self.travel(END, here)),
+                };
+                let travel_minutes = inbound + self.travel(here, END);
                 (travel_minutes > travel_limit_minutes || travel_minutes + visit_minutes > day_minutes).then_some(
                     Reason::RoundTripTooLong {
                         travel_minutes,

@@ -140,6 +140,17 @@ pub fn total_travel(problem: &Problem, days: &[Vec<usize>]) -> Option<u64> {
     lay_out(problem, days, |_| {})
 }
 
+/// Whether `site`, planned alone on some day of the window, keeps the rules. Days 1 and 2 say it
+/// all: returning to base every later day leaves the base as day 2 does, and moving on a lone site
+/// on a later day is the same journey after days of rest.
+pub fn fits_alone(problem: &Problem, site: usize) -> bool {
+    (0..problem.days().min(2)).any(|day| {
+        let mut days = vec![Vec::new(); problem.days()];
+        days[day].push(site);
+        total_travel(problem, &days).is_some()
+    })
+}
+
 /// Why a solution cannot be turned into a plan.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScheduleError {
@@ -248,9 +259,13 @@ impl Plan {
         }
         let mut unplanned = problem.set_aside().to_vec();
         unplanned.extend(solution.unplanned.iter().map(|&site| {
-            let reason = Reason::NoRoom {
-                days: window.days,
-                visit_minutes: problem.visit_minutes(site),
+            let (days, visit_minutes) = (window.days, problem.visit_minutes(site));
+            // Moving on, a candidate need only be reachable from some other site, so "fits a day
+            // on its own" is checked, not assumed.
+            let reason = if fits_alone(problem, site) {
+                Reason::NoRoom { days, visit_minutes }
+            } else {
+                Reason::OnlyByWayOfOthers { days, visit_minutes }
             };
             Unplanned::new(&problem.sites()[site], reason)
         }));

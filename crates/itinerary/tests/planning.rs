@@ -260,3 +260,195 @@ fn rarely_worse_than_exact_on_seven_sites() {
         );
     }
 }
+
+/// Sites A..D with visit times, the window and a travel table over `points`: (from, to, minutes).
+fn table_problem(
+    visits: &[(&str, u32)],
+    start: &str,
+    end: &str,
+    (days, hours, nights): (u32, f64, Nights),
+    legs: &[(&str, &str, u32)],
+) -> Problem {
+    let sites: Vec<_> = visits
+        .iter()
+        .map(|&(id, minutes)| {
+            let mut s = site(id, 0.0, 0.0);
+            s.visit_minutes = Some(minutes);
+            s
+        })
+        .collect();
+    let requests: Vec<_> = visits.iter().map(|&(id, _)| request(&format!("F-{id}"), id)).collect();
+    let mut table = TravelTable::default();
+    for &(from, to, minutes) in legs {
+        table.insert(from, to, minutes);
+    }
+    let mut w = window(days, hours, nights);
+    w.start = Endpoint {
+        label: start.into(),
+        position: None,
+    };
+    w.end = Endpoint {
+        label: end.into(),
+        position: None,
+    };
+    let durations = VisitDurations {
+        base_minutes: 30,
+        per_request_minutes: 0,
+        reduced_mobility_factor: 1.5,
+    };
+    Problem::new(&sites, &requests, &w, &Travel::Table(table), &durations).unwrap()
+}
+
+fn planned_ids(problem: &Problem, solution: &itinerary::Solution) -> Vec<Vec<String>> {
+    let id = |&s: &usize| problem.sites()[s].id.clone();
+    solution.days.iter().map(|d| d.iter().map(id).collect()).collect()
+}
+
+/// Moving on, three days of three hours from the hotel and back. Nearest neighbour takes A and B on
+/// day 1 and C on day 2, and then D (which fits a day on its own: 70 + 40 + 70 min) fits nowhere:
+/// after C the journey on to the hotel would fall on a fourth day. The planner used to stop there,
+/// D left out with day 3 unused; visited before C, D fits (B → D on day 2, D → C → hotel on day 3).
+#[test]
+fn a_site_that_fits_a_day_is_not_left_out_while_a_day_is_unused() {
+    let problem = table_problem(
+        &[("A", 30), ("B", 30), ("C", 30), ("D", 40)],
+        "hotel",
+        "hotel",
+        (3, 3.0, Nights::MoveOn),
+        &[
+            ("hotel", "A", 40),
+            ("hotel", "B", 40),
+            ("hotel", "C", 70),
+            ("hotel", "D", 70),
+            ("A", "B", 30),
+            ("A", "C", 120),
+            ("A", "D", 115),
+            ("B", "C", 110),
+            ("B", "D", 110),
+            ("C", "D", 75),
+        ],
+    );
+    assert!(problem.set_aside().is_empty());
+    let baseline = nearest_neighbour(&problem);
+    assert_eq!(planned_ids(&problem, &baseline), [vec!["A", "B"], vec!["C"], vec![]]);
+    assert_eq!(baseline.unplanned.len(), 1);
+    let planned = solve(&problem);
+    assert!(planned.unplanned.is_empty(), "{planned:?}");
+    assert_eq!(planned_ids(&problem, &planned), [vec!["A", "B"], vec!["D"], vec!["C"]]);
+    assert_eq!(planned.cost(&problem).unwrap().travel_minutes, 40 + 30 + 110 + 75 + 70);
+}
+
+/// Returning to the base at the airport, two days of six hours, day 1 from the hotel. N1 and N2,
+/// close together, fit one day only from the airport (day 1 from the hotel runs 5 min over); F
+/// fits either day. The constructions put N1 on day 1 and F on day 2, and no single site moved
+/// makes room for N2: F and N1 must trade days. The planner used to leave N2 out.
+#[test]
+fn a_site_is_not_left_out_when_the_others_can_trade_days() {
+    let problem = table_problem(
+        &[("N1", 30), ("N2", 30), ("F", 30)],
+        "hotel",
+        "airport",
+        (2, 6.0, Nights::ReturnToBase),
+        &[
+            ("hotel", "airport", 50),
+            ("hotel", "N1", 145),
+            ("hotel", "N2", 160),
+            ("hotel", "F", 170),
+            ("airport", "N1", 125),
+            ("airport", "N2", 135),
+            ("airport", "F", 120),
+            ("N1", "N2", 25),
+            ("N1", "F", 190),
+            ("N2", "F", 180),
+        ],
+    );
+    let planned = solve(&problem);
+    assert!(planned.unplanned.is_empty(), "{planned:?}");
+    let best = exact(&problem).unwrap().expect("every site fits");
+    assert_eq!(planned.cost(&problem), best.cost(&problem));
+    assert_eq!(planned_ids(&problem, &planned), [vec!["F"], vec!["N1", "N2"]]);
+}
+
+/// A one-day window has no later day leaving the base: a site that only a later day could reach
+/// is set aside as too far, not reported as fitting a day on its own.
+#[test]
+fn a_one_day_window_sets_aside_what_only_a_later_day_reaches() {
+    let legs = [("hotel", "airport", 300), ("hotel", "X", 320), ("airport", "X", 30)];
+    let one_day = table_problem(&[("X", 30)], "hotel", "airport", (1, 6.0, Nights::ReturnToBase), &legs);
+    assert!(one_day.candidates().is_empty());
+    let plan = plan(&one_day).unwrap();
+    assert_eq!(plan.unplanned.len(), 1);
+    assert_eq!(
+        plan.unplanned[0].reason,
+        Reason::RoundTripTooLong {
+            travel_minutes: 350,
+            visit_minutes: 30,
+            day_minutes: 360,
+            travel_limit_minutes: 360,
+        }
+    );
+    // With a second day, X goes on it: airport → X → airport.
+    let two_days = table_problem(&[("X", 30)], "hotel", "airport", (2, 6.0, Nights::ReturnToBase), &legs);
+    let planned = solve(&two_days);
+    assert_eq!(planned_ids(&two_days, &planned), [vec![], vec!["X"]]);
+}
+
+/// Moving on, a site may be reached only by way of another; when it then does not fit, the reason
+/// says so instead of claiming that it fits a day on its own.
+#[test]
+fn moving_on_a_site_reached_only_by_way_of_another_says_so() {
+    let legs = [("hotel", "A", 60), ("A", "F", 60), ("hotel", "F", 200)];
+    let visits = [("A", 30), ("F", 30)];
+    // One day of six hours: F alone is 200 + 30 + 200 min, by way of A 60 + 60 + 200 + 60.
+    let one_day = table_problem(&visits, "hotel", "hotel", (1, 6.0, Nights::MoveOn), &legs);
+    assert_eq!(one_day.candidates().len(), 2);
+    let plan = plan(&one_day).unwrap();
+    let why = reasons(&plan);
+    assert_eq!(why.keys().collect::<Vec<_>>(), ["F"]);
+    assert_eq!(
+        plan.unplanned[0].reason,
+        Reason::OnlyByWayOfOthers {
+            days: 1,
+            visit_minutes: 30
+        }
+    );
+    assert!(
+        why["F"].contains("only be reached by way of other sites"),
+        "{}",
+        why["F"]
+    );
+    // Two days: hotel → A → F on day 1, on to the hotel on day 2.
+    let two_days = table_problem(&visits, "hotel", "hotel", (2, 6.0, Nights::MoveOn), &legs);
+    let planned = solve(&two_days);
+    assert!(planned.unplanned.is_empty(), "{planned:?}");
+}
+
+/// The heuristic may still leave out a site that the exact plan visits (it is not exact), but
+/// rarely; this pins how rarely on random 6- and 7-site missions in tight windows (measured: never
+/// returning to base, 6 of 160 moving on; 32 of 160 before it made room for left-out sites).
+#[test]
+fn rarely_leaves_out_a_site_the_exact_plan_visits() {
+    for nights in [Nights::ReturnToBase, Nights::MoveOn] {
+        let (mut left_out, mut total) = (0, 0);
+        for (sites, days, hours) in [(7, 3, 5.0), (6, 3, 4.0)] {
+            for seed in 0..200 {
+                let instance = scattered(seed, sites, 10, 0.5, window(days, hours, nights));
+                let problem = instance.problem();
+                if exact(&problem).unwrap().is_none() {
+                    continue;
+                }
+                total += 1;
+                left_out += usize::from(!solve(&problem).unplanned.is_empty());
+            }
+        }
+        assert!(total >= 100, "{nights:?}: only {total} instances where every site fits");
+        let allowed = match nights {
+            Nights::ReturnToBase => 0,
+            Nights::MoveOn => 6,
+        };
+        assert!(
+            left_out <= allowed,
+            "{nights:?}: left sites out on {left_out} of {total} that fit"
+        );
+    }
+}
