@@ -217,6 +217,8 @@ impl Settings {
                 body_timeout: Duration::from_secs(self.body_timeout_secs),
                 idle_timeout: Duration::from_secs(self.idle_timeout_secs),
             },
+            // Read by `homeward serve` from --tls-cert/--tls-key.
+            tls: None,
         }
     }
 }

@@ -22,6 +22,13 @@ pub struct ServeArgs {
     /// proxy (https: the session cookie is Secure) [default: `public_url` of the configuration].
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs --tls-key. The session
+    /// cookie is then Secure.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
 }
 
 pub fn serve(args: &ServeArgs) -> Result<()> {
@@ -45,6 +52,11 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
         }
         config.public_url = Some(url.clone());
     }
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        config.tls =
+            Some(server::Tls::from_pem_files(cert, key).map_err(|e| input_error!("--tls-cert/--tls-key: {e}"))?);
+    }
+    let scheme = if config.tls.is_some() { "https" } else { "http" };
     // Held for the server's whole life (released by the kernel however the process ends), so that
     // `homeward restore` refuses instead of replacing the file under acknowledged writes.
     let _lock = casework::backup::serving_lock(&args.db.url()?)?;
@@ -69,7 +81,7 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             store.clone(),
             config,
             addr,
-            |bound| eprintln!("homeward listening on http://{bound}"),
+            |bound| eprintln!("homeward listening on {scheme}://{bound}"),
             shutdown,
         )
         .await

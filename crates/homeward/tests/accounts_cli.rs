@@ -301,3 +301,25 @@ fn an_administrator_assigns_families_to_a_liaison_from_the_command_line() {
     assert!(assigned(b).is_empty());
     assert_eq!(assigned(a).len(), 1);
 }
+
+#[test]
+fn serve_names_a_certificate_it_cannot_use_and_wants_both_files() {
+    let (d, db) = with_root("tls-flags");
+    let missing = d.join("no-such-cert.pem");
+    let key = d.file("key.pem", "not a key");
+    let err = bad_input(&common::output(homeward().args([
+        "serve",
+        "--db",
+        &db,
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        missing.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ])));
+    assert!(err.contains("no-such-cert.pem"), "{err}");
+    let out = common::output(homeward().args(["serve", "--db", &db, "--tls-cert", missing.to_str().unwrap()]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--tls-key"), "{}", stderr(&out));
+}

@@ -28,6 +28,7 @@ mod permissions;
 mod persons;
 mod queues;
 mod routes;
+mod tls;
 mod visits;
 mod web;
 
@@ -47,6 +48,7 @@ pub use listen::ConnectionLimits;
 pub use permissions::Permission;
 pub use registry::SignInPolicy;
 pub use routes::{openapi_document, RouteSpec, ROUTES};
+pub use tls::{Tls, TlsError};
 pub use web::{Lang, PAGES};
 
 /// Settings of a running server.
@@ -70,6 +72,8 @@ pub struct ServerConfig {
     pub token_days: u32,
     /// Connections and the time a client may take.
     pub connections: ConnectionLimits,
+    /// HTTPS served directly (a certificate and key); the session cookie is then `Secure`.
+    pub tls: Option<Tls>,
 }
 
 impl Default for ServerConfig {
@@ -83,16 +87,20 @@ impl Default for ServerConfig {
             sign_in: SignInPolicy::default(),
             token_days: 90,
             connections: ConnectionLimits::default(),
+            tls: None,
         }
     }
 }
 
 impl ServerConfig {
-    /// Cookies carry `Secure` when users reach the server over https.
+    /// Cookies carry `Secure` when users reach the server over https: served here, or through a
+    /// proxy at an https `public_url`.
     pub fn secure_cookies(&self) -> bool {
-        self.public_url
-            .as_deref()
-            .is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://"))
+        self.tls.is_some()
+            || self
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://"))
     }
 }
 
@@ -189,5 +197,6 @@ pub async fn serve(
     tracing::info!(%addr, "listening");
     bound(addr);
     let limits = config.connections;
-    listen::serve_connections(listener, router(store, config), limits, shutdown).await
+    let tls = config.tls.as_ref().map(Tls::acceptor);
+    listen::serve_connections(listener, router(store, config), limits, tls, shutdown).await
 }

@@ -8,7 +8,9 @@
 //! * an idle deadline (`idle_timeout`): a connection on which no byte moves either way for that
 //!   long is closed (a client that stops reading its response);
 //! * the body deadline (`body_timeout`), applied by the router's `read_body_in_time` layer;
-//! * graceful shutdown: the listener closes, open connections finish their request and close.
+//! * graceful shutdown: the listener closes, open connections finish their request and close;
+//! * TLS when the server has a certificate (`tls.rs`): the handshake must end within the header
+//!   deadline, and a client that does not speak TLS is dropped.
 //!
 //! Every request carries the client's address (`ConnectInfo<SocketAddr>`) for the sign-in throttle.
 
@@ -24,10 +26,13 @@ use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use std::net::SocketAddr;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+
+use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, Sleep};
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 /// Limits on connections and the time a client may take.
@@ -56,6 +61,7 @@ pub(crate) async fn serve_connections(
     listener: TcpListener,
     app: Router,
     limits: ConnectionLimits,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     // At most 2^20: `acquire_many` counts permits in a u32.
@@ -82,28 +88,19 @@ pub(crate) async fn serve_connections(
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
-        let mut stopped = stopped.clone();
+        let stopped = stopped.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-                req.extensions_mut().insert(ConnectInfo(peer));
-                app.clone().oneshot(req.map(Body::new))
-            });
-            let io = TokioIo::new(IdleTimeout::new(stream, limits.idle_timeout));
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_timeout)
-                .serve_connection(io, service);
-            tokio::pin!(conn);
-            let result = tokio::select! {
-                r = conn.as_mut() => r,
-                _ = stopped.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    conn.await
+            match tls {
+                None => serve_one(stream, peer, app, limits, stopped).await,
+                Some(acceptor) => {
+                    // The handshake is part of the request's head: the same deadline.
+                    match tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => serve_one(stream, peer, app, limits, stopped).await,
+                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
                 }
-            };
-            if let Err(e) = result {
-                // Timeouts, resets and malformed requests: the client's doing, not a server fault.
-                tracing::debug!(%peer, error = %e, "connection closed");
             }
             drop(permit);
         });
@@ -115,15 +112,48 @@ pub(crate) async fn serve_connections(
     Ok(())
 }
 
+/// Serves HTTP/1.1 on one connection (plain or TLS) until it closes or the server stops.
+async fn serve_one<S>(
+    stream: S,
+    peer: SocketAddr,
+    app: Router,
+    limits: ConnectionLimits,
+    mut stopped: tokio::sync::watch::Receiver<()>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(peer));
+        app.clone().oneshot(req.map(Body::new))
+    });
+    let io = TokioIo::new(IdleTimeout::new(stream, limits.idle_timeout));
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .serve_connection(io, service);
+    tokio::pin!(conn);
+    let result = tokio::select! {
+        r = conn.as_mut() => r,
+        _ = stopped.changed() => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = result {
+        // Timeouts, resets and malformed requests: the client's doing, not a server fault.
+        tracing::debug!(%peer, error = %e, "connection closed");
+    }
+}
+
 /// A stream that fails with `TimedOut` once no byte was read or written for `idle`.
-struct IdleTimeout {
-    inner: TcpStream,
+struct IdleTimeout<S> {
+    inner: S,
     idle: Duration,
     deadline: Pin<Box<Sleep>>,
 }
 
-impl IdleTimeout {
-    fn new(inner: TcpStream, idle: Duration) -> IdleTimeout {
+impl<S> IdleTimeout<S> {
+    fn new(inner: S, idle: Duration) -> IdleTimeout<S> {
         IdleTimeout {
             inner,
             idle,
@@ -145,7 +175,7 @@ impl IdleTimeout {
     }
 }
 
-impl AsyncRead for IdleTimeout {
+impl<S: AsyncRead + Unpin> AsyncRead for IdleTimeout<S> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         match Pin::new(&mut self.inner).poll_read(cx, buf) {
@@ -160,7 +190,7 @@ impl AsyncRead for IdleTimeout {
     }
 }
 
-impl AsyncWrite for IdleTimeout {
+impl<S: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<S> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         match Pin::new(&mut self.inner).poll_write(cx, buf) {
             Poll::Ready(r) => {

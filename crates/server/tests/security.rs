@@ -867,3 +867,112 @@ fn behind_a_proxy_clients_are_throttled_by_their_forwarded_address() {
         );
     });
 }
+
+/// A self-signed certificate for `localhost` and its key, written as PEM files in a fresh
+/// directory; returns the directory, the certificate's path, the key's and the certificate (DER).
+fn test_certificate() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf, Vec<u8>) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let dir = tempfile::Builder::new().prefix("homeward-tls-").tempdir().unwrap();
+    let cert_path = dir.path().join("cert.pem");
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    (dir, cert_path, key_path, cert.der().to_vec())
+}
+
+/// One request over TLS, trusting only `cert` (DER) for `localhost`.
+async fn exchange_tls(addr: SocketAddr, cert: &[u8], request: &str) -> Reply {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls_pki_types::CertificateDer::from(cert.to_vec()))
+        .unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = connector.connect(name, tcp).await.unwrap();
+    tls.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    // The server closes after `Connection: close`; a missing close_notify is not the test's concern.
+    let _ = tls.read_to_end(&mut raw).await;
+    parse(&raw)
+}
+
+#[test]
+fn https_is_served_with_the_certificate_given_and_cookies_are_secure() {
+    let (_dir, cert, key, der) = test_certificate();
+    let tls = server::Tls::from_pem_files(&cert, &key).unwrap();
+    let config = ServerConfig {
+        tls: Some(tls),
+        ..ServerConfig::default()
+    };
+    assert!(config.secure_cookies());
+    on_every_backend(config, |label, s| {
+        let der = der.clone();
+        async move {
+            let body = json!({ "username": "aiko", "password": PASSWORD }).to_string();
+            let request = request_text("POST", "/api/v1/session", &[], Some(&body));
+            let reply = exchange_tls(s.addr, &der, &request).await;
+            assert_eq!(reply.status, 200, "{label}: {reply:?}");
+            let cookie = reply.header("set-cookie").unwrap();
+            assert!(
+                cookie.contains("Secure") && cookie.contains("HttpOnly"),
+                "{label}: {cookie}"
+            );
+            let request = request_text(
+                "GET",
+                "/api/v1/me",
+                &[("authorization", &format!("Bearer {}", s.admin))],
+                None,
+            );
+            let reply = exchange_tls(s.addr, &der, &request).await;
+            assert_eq!(reply.status, 200, "{label}: {reply:?}");
+            assert_eq!(reply.json()["username"], "root", "{label}: {reply:?}");
+            // Plain HTTP on the TLS port gets no HTTP answer: the handshake fails, the connection closes.
+            let addr = s.addr;
+            let raw = tokio::task::spawn_blocking(move || {
+                let mut stream = TcpStream::connect(addr).unwrap();
+                stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+                stream
+                    .write_all(b"GET /api/v1/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .unwrap();
+                let mut raw = Vec::new();
+                let _ = stream.read_to_end(&mut raw);
+                raw
+            })
+            .await
+            .unwrap();
+            assert!(!String::from_utf8_lossy(&raw).contains("HTTP/1.1 "), "{label}: {raw:?}");
+        }
+    });
+}
+
+#[test]
+fn a_certificate_or_key_that_cannot_be_used_is_named() {
+    let (dir, cert, key, _) = test_certificate();
+    let missing = dir.path().join("missing.pem");
+    let e = server::Tls::from_pem_files(&missing, &key).unwrap_err().to_string();
+    assert!(e.contains("missing.pem"), "{e}");
+    let not_pem = dir.path().join("not.pem");
+    std::fs::write(&not_pem, "hello").unwrap();
+    let e = server::Tls::from_pem_files(&not_pem, &key).unwrap_err().to_string();
+    assert!(e.contains("not.pem") && e.contains("CERTIFICATE"), "{e}");
+    let e = server::Tls::from_pem_files(&cert, &not_pem).unwrap_err().to_string();
+    assert!(e.contains("not.pem") && e.contains("private key"), "{e}");
+    // Another certificate's key.
+    let other_key = dir.path().join("other-key.pem");
+    std::fs::write(&other_key, rcgen::KeyPair::generate().unwrap().serialize_pem()).unwrap();
+    let e = server::Tls::from_pem_files(&cert, &other_key).unwrap_err().to_string();
+    assert!(e.contains("does not fit"), "{e}");
+}
