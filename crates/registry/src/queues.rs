@@ -71,6 +71,8 @@ pub struct IdentificationRow {
     pub log10_lr: Option<f64>,
     pub posterior: Option<f64>,
     pub proposed_by: Option<String>,
+    /// Why a flagged identification was flagged (a consent withdrawn, …).
+    pub flag_reason: Option<String>,
 }
 
 /// A candidate an analyst may propose.
@@ -274,6 +276,7 @@ fn identification_row(row: &AnyRow) -> Result<IdentificationRow, StoreError> {
         log10_lr: row.try_get("log10_lr")?,
         posterior,
         proposed_by: row.try_get("proposed_by")?,
+        flag_reason: row.try_get("flag_reason")?,
     })
 }
 
@@ -321,7 +324,7 @@ impl Store {
             );
         }
         let select = "i.id, i.status, i.kind, i.person_id, p.names AS person_names, i.candidate_id, c.job_id, \
-             c.sample_id, r.site_id, st.names AS site_names, c.log10_lr, i.evidence, i.proposed_by";
+             c.sample_id, r.site_id, st.names AS site_names, c.log10_lr, i.evidence, i.proposed_by, i.flag_reason";
         let order = lr_order(f.sort, "c.log10_lr", "i.id", Sort::Newest);
         paged(self, &w, select, IDENTIFICATION_FROM, &order, page, identification_row).await
     }

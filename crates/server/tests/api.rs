@@ -1219,6 +1219,24 @@ async fn grave_5_consent_withdrawn(label: &str, s: &Running, g: &Grave) {
     assert_eq!(st, 409, "{label}: a stale withdrawal");
     let flagged = s.store.get_identification(identification.id).await.unwrap().unwrap();
     assert_eq!(flagged.status, registry::IdentificationStatus::Flagged, "{label}");
+    // Every page that shows the identification says why it was flagged, in both languages' pages.
+    let why = format!("consent for reference {r} (");
+    for (path, role) in [
+        ("/identifications?status=flagged".to_owned(), Reviewer),
+        (format!("/families/{}", g.f), Role::FamilyLiaison),
+    ] {
+        let (st, html) = s.page(&path, role).await;
+        assert_eq!(st, 200, "{label}: {path}: {html}");
+        let shown = html
+            .split(r#"data-status="flagged""#)
+            .nth(1)
+            .unwrap_or_else(|| panic!("{label}: {path} shows no flagged identification: {html}"));
+        let reason = shown.split(r#"<span class="flag-reason">"#).nth(1).unwrap_or_default();
+        assert!(
+            reason.contains(&why) && reason.contains("was withdrawn"),
+            "{label}: {path}: {shown}"
+        );
+    }
     for role in [Admin, Lab, Reviewer] {
         let auth = [s.auth(role)];
         let (st, _, body) = s

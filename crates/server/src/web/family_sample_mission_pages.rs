@@ -220,7 +220,7 @@ impl FamilyView {
                 .collect();
             rows.push(vec![
                 name,
-                ctx.t(i18n::identification_status(ident.status)).to_owned(),
+                i18n::identification_status_html(ctx.lang, ident.status, ident.flag_reason.as_deref()),
                 evidence
                     .as_ref()
                     .map(|e| i18n::lr_html(e.log10_lr.unwrap_or_else(|| e.lr.log10())))

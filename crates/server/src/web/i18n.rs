@@ -275,6 +275,7 @@ messages! {
     Proposed => "proposed", "提案中";
     Confirmed => "confirmed", "確定";
     Flagged => "flagged", "要再検討";
+    FlaggedBecause => "why", "理由";
     Rejected => "rejected", "却下";
     Queued => "queued", "待機中";
     Running => "running", "実行中";
@@ -449,7 +450,6 @@ pub fn showing(lang: Lang, first: i64, last: i64, total: i64, capped: bool) -> S
     }
 }
 
-/// A likelihood ratio from its log10, as HTML: "3.16 × 10<sup>9</sup>", or plainly when small.
 /// A posterior as every page prints it: six decimals, and never "1.000000" or "0.000000" for one
 /// that is not exactly that.
 pub fn posterior_text(p: f64) -> String {
@@ -462,6 +462,7 @@ pub fn posterior_text(p: f64) -> String {
     }
 }
 
+/// A likelihood ratio from its log10, as HTML: "3.16 × 10<sup>9</sup>", or plainly when small.
 pub fn lr_html(log10_lr: f64) -> String {
     if log10_lr == f64::NEG_INFINITY {
         return "0".to_owned();
@@ -478,16 +479,33 @@ pub fn lr_html(log10_lr: f64) -> String {
     format!("{mantissa:.2} × 10<sup>{exponent}</sup>")
 }
 
-/// A probability with six decimals, never rounded to a certainty it is not: "> 0.999999" above
-/// and "< 0.000001" below what six decimals can show.
+/// A posterior as HTML: [`posterior_text`], the one way every page, report and list writes it.
 pub fn probability_html(p: f64) -> String {
-    if (1.0 - 5e-7..1.0).contains(&p) {
-        "&gt; 0.999999".to_owned()
-    } else if p > 0.0 && p < 5e-7 {
-        "&lt; 0.000001".to_owned()
-    } else {
-        format!("{p:.6}")
+    crate::web::html::esc(&posterior_text(p))
+}
+
+/// An identification's status as every page shows it: the word (with its `data-status` for
+/// scripts and tests) and, for a flagged one, why it was flagged, as the registry recorded it.
+pub fn identification_status_html(
+    lang: Lang,
+    status: registry::IdentificationStatus,
+    flag_reason: Option<&str>,
+) -> String {
+    let mut out = format!(
+        r#"<strong class="identification-status" data-status="{}">{}</strong>"#,
+        status.as_str(),
+        lang.t(identification_status(status))
+    );
+    if status == registry::IdentificationStatus::Flagged {
+        if let Some(reason) = flag_reason {
+            out.push_str(&format!(
+                r#" <span class="flag-reason">{}: {}</span>"#,
+                lang.t(Msg::FlaggedBecause),
+                crate::web::html::esc(reason)
+            ));
+        }
     }
+    out
 }
 
 /// How well the reader reads a script: lower first.

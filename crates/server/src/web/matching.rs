@@ -372,13 +372,12 @@ pub(crate) async fn candidate(
             );
             let _ = write!(
                 body,
-                r#"<p class="open-identification" data-identification="{iid}">{} <a href="{}">{} #{iid}</a> — <strong class="identification-status" data-status="{st}">{}</strong></p>"#,
+                r#"<p class="open-identification" data-identification="{iid}">{} <a href="{}">{} #{iid}</a> — {}</p>"#,
                 ctx.t(Msg::OpenIdentification),
                 esc(&href),
                 ctx.t(Msg::Identification),
-                ctx.t(i18n::identification_status(ident.status)),
+                i18n::identification_status_html(ctx.lang, ident.status, ident.flag_reason.as_deref()),
                 iid = ident.id,
-                st = ident.status.as_str(),
             );
         }
         None if ctx.may(Permission::ProposeIdentifications) => {
@@ -411,11 +410,10 @@ async fn decision_section(
     // Blind: while it is proposed a reviewer sees only their own review.
     let reviews = s.store.reviews_seen_by(&ctx.user, ident.id, ident.status).await?;
     let mut out = format!(
-        r#"<p>{} #{}: <strong class="identification-status" data-status="{}">{}</strong></p><p class="muted">{}</p>"#,
+        r#"<p>{} #{}: {}</p><p class="muted">{}</p>"#,
         ctx.t(Msg::Identification),
         ident.id,
-        ident.status.as_str(),
-        ctx.t(i18n::identification_status(ident.status)),
+        i18n::identification_status_html(ctx.lang, ident.status, ident.flag_reason.as_deref()),
         ctx.t(Msg::TwoReviewers)
     );
     let rows: Vec<Vec<String>> = reviews

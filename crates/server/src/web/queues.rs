@@ -255,6 +255,7 @@ fn identification_row(ctx: &Ctx, r: &IdentificationRow) -> Vec<String> {
             r.person_id,
             names_html(ctx.lang, &r.person_names)
         ),
+        i18n::identification_status_html(ctx.lang, r.status, r.flag_reason.as_deref()),
         r.sample_id
             .map(|s| link(&format!("/samples/{s}"), &s.to_string()))
             .unwrap_or_else(|| "–".into()),
@@ -271,6 +272,7 @@ fn identification_row(ctx: &Ctx, r: &IdentificationRow) -> Vec<String> {
 const IDENTIFICATION_HEADER: &[Msg] = &[
     Msg::Identification,
     Msg::Person,
+    Msg::Status,
     Msg::Sample,
     Msg::Site,
     Msg::Job,
