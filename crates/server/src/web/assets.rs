@@ -62,11 +62,6 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/MarkerCluster-1.5.3.css"),
     ),
     (
-        "MarkerCluster.Default-1.5.3.css",
-        CSS,
-        include_bytes!("../../assets/MarkerCluster.Default-1.5.3.css"),
-    ),
-    (
         "topojson-client-3.1.0.min.js",
         JS,
         include_bytes!("../../assets/topojson-client-3.1.0.min.js"),
