@@ -148,13 +148,81 @@ try {
     // Markers outside clusters, plus the sites each cluster holds.
     const count = await p.evaluate(() => {
       const single = document.querySelectorAll(".site-marker").length;
-      const clustered = [...document.querySelectorAll(".marker-cluster span")].reduce((n, s) => n + Number(s.textContent), 0);
+      const clustered = [...document.querySelectorAll(".marker-cluster .n")].reduce((n, s) => n + Number(s.textContent), 0);
       return single + clustered;
     });
     assert(count === SITES.length, `markers for ${SITES.length} sites, saw ${count}`);
     const statuses = await p.$$eval(".site-marker", (els) => els.map((e) => e.className));
     assert(statuses.every((c) => /st-(known|surveyed|inaccessible|farmland|relocated|exhumed)/.test(c)), "markers coloured by status");
     await shot(p, "02-map");
+  });
+
+  // Issue 18, item 9: a shape as well as a colour per status, clusters in a colour no status has,
+  // the legend as a filter, and the sites' names as labels.
+  await step("the map legend shows each status's shape, and unticking a status hides its markers", async () => {
+    await p.goto(base + "/map");
+    await p.waitForSelector("#map[data-shown]");
+    const statuses = ["known", "surveyed", "inaccessible", "farmland", "relocated", "exhumed"];
+    const legend = await p.$$eval("#map-legend li", (lis) => lis.map((li) => {
+      const svg = li.querySelector("svg.shape");
+      return {
+        status: li.dataset.status,
+        shape: svg && svg.innerHTML,
+        fill: svg && getComputedStyle(svg).fill,
+        label: li.textContent.trim(),
+        checked: li.querySelector("input[type=checkbox]").checked,
+      };
+    }));
+    assert(JSON.stringify(legend.map((l) => l.status)) === JSON.stringify(statuses), `legend: ${legend.map((l) => l.status)}`);
+    assert(legend.every((l) => l.shape && l.label && l.checked), `every status has a shape, a name and a ticked box: ${JSON.stringify(legend)}`);
+    assert(new Set(legend.map((l) => l.shape)).size === statuses.length, "a different shape per status");
+    assert(new Set(legend.map((l) => l.fill)).size === statuses.length, `a different colour per status: ${legend.map((l) => l.fill)}`);
+    // Each marker draws its status's shape from the legend.
+    const markers = await p.$$eval(".site-marker", (els) => els.map((e) => ({ status: e.dataset.status, shape: e.querySelector("svg").innerHTML, name: e.textContent })));
+    assert(markers.length > 0, "some markers outside clusters");
+    for (const m of markers) {
+      assert(m.shape === legend.find((l) => l.status === m.status).shape, `${m.status} marker has its legend's shape`);
+      assert(m.name.trim().length > 0, "a marker is named for screen readers");
+    }
+    // The label: a site's name on hover.
+    const first = await p.$(".site-marker");
+    const site = await first.getAttribute("data-site");
+    await first.hover();
+    await p.waitForSelector(".leaflet-tooltip.site-label");
+    const tip = (await p.textContent(".leaflet-tooltip.site-label")).trim();
+    const data = JSON.parse(await p.textContent("#site-data"));
+    assert(tip === data.find((s) => String(s.id) === site).name, `tooltip ${tip}`);
+    // The filter: untick "known", its markers go (clustered or not), the rest stay; tick it again.
+    const known = data.filter((s) => s.status === "known").length;
+    assert(known > 0, "the fixture has known sites");
+    const visible = () => p.evaluate(() => document.querySelectorAll(".site-marker").length
+      + [...document.querySelectorAll(".marker-cluster .n")].reduce((n, s) => n + Number(s.textContent), 0));
+    await p.uncheck("#map-legend input[value=known]");
+    await p.waitForSelector(`#map[data-shown='${data.length - known}']`);
+    await p.waitForFunction(() => document.querySelectorAll(".site-marker[data-status=known]").length === 0);
+    const after = await visible();
+    assert(after === data.length - known, `${data.length - known} markers once known is unticked, saw ${after}`);
+    const shown = await p.textContent("#map-shown");
+    assert(shown.includes(String(data.length - known)) && shown.includes(String(data.length)), `says what is shown: ${shown}`);
+    await shot(p, "02-map-filtered");
+    await p.check("#map-legend input[value=known]");
+    await p.waitForSelector(`#map[data-shown='${data.length}']`);
+    const all = (n) => document.querySelectorAll(".site-marker").length
+      + [...document.querySelectorAll(".marker-cluster .n")].reduce((m, s) => m + Number(s.textContent), 0) === n;
+    await p.waitForFunction(all, data.length);
+    // Zoomed out, the sites cluster: white with a dark ring, a colour no status has.
+    while (!(await p.$(".leaflet-control-zoom-out.leaflet-disabled"))) {
+      await p.click(".leaflet-control-zoom-out");
+      await p.waitForTimeout(350);
+    }
+    await p.waitForSelector(".site-cluster");
+    await p.waitForFunction(all, data.length);
+    const statusColours = new Set(legend.map((l) => l.fill));
+    const clusterColours = await p.$$eval(".site-cluster div", (els) => els.flatMap((e) => [getComputedStyle(e).backgroundColor, getComputedStyle(e).borderTopColor]));
+    assert(clusterColours.length > 0 && clusterColours.every((c) => !statusColours.has(c)), `cluster colours ${clusterColours} against ${[...statusColours]}`);
+    const clusterName = await p.textContent(".site-cluster .visually-hidden");
+    assert(/\d+ burial sites/.test(clusterName), `a cluster is named: ${clusterName}`);
+    await shot(p, "02-map-clusters");
   });
 
   await step("a site page shows names in every script and the relocation", async () => {
@@ -280,6 +348,10 @@ try {
     await signIn(p, "admin");
     await p.goto(`${base}/families/${fixture.family.id}/report`);
     assert((await p.content()).includes("confirmed"), "the confirmed identification");
+    // The print button works from the page's script (no onclick= under the CSP).
+    await p.evaluate(() => { window.printed = 0; window.print = () => { window.printed += 1; }; });
+    await p.click("button[data-action=print]");
+    assert(await p.evaluate(() => window.printed) === 1, "the print button prints");
     await p.emulateMedia({ media: "print" });
     assert(!(await p.isVisible("header.top")), "no navigation in print");
     await shot(p, "12-report-print");
@@ -378,7 +450,7 @@ try {
     assert(outside.length === 0, `requests outside: ${outside.join(", ")}`);
   });
   await step("no script errors and no Content-Security-Policy violation on any page", async () => {
-    assert(scriptErrors.length === 0, scriptErrors.join("; "));
+    assert(scriptErrors.length === 0, [...new Set(scriptErrors)].join("; "));
   });
 } catch (e) {
   results.push(["setup", false]);

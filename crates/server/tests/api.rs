@@ -2164,6 +2164,143 @@ fn a_form_post_without_the_csrf_token_is_refused() {
     });
 }
 
+/// What a page holds that a Content-Security-Policy without `'unsafe-inline'` refuses: a
+/// `<script>` with code (one with `src` must be empty; a `type="application/json"` data block is
+/// not run), a `<style>` block, a `style` attribute, an `on…=` handler, a `javascript:` URL. Each
+/// finding is the tag, for the failure message. Attribute values are escaped (`esc`), so a tag
+/// ends at the first `>`.
+fn inline_code(html: &str) -> Vec<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(open) = lower[at..].find('<').map(|i| at + i) {
+        let Some(close) = lower[open..].find('>').map(|i| open + i) else {
+            break;
+        };
+        at = close + 1;
+        let tag = &lower[open + 1..close];
+        let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        if name.is_empty() {
+            continue; // a closing tag, a comment, the doctype
+        }
+        let whole = || html[open..=close].chars().take(160).collect::<String>();
+        let attributes = attributes(&tag[name.len()..]);
+        for (attr, value) in &attributes {
+            if attr.starts_with("on") || attr == "style" || value.trim_start().starts_with("javascript:") {
+                found.push(whole());
+            }
+        }
+        match name.as_str() {
+            "style" => found.push(whole()),
+            "script" => {
+                let end = lower[at..].find("</script").map_or(lower.len(), |i| at + i);
+                let body = &html[at..end];
+                let src = attributes.iter().any(|(a, _)| a == "src");
+                let data = attributes
+                    .iter()
+                    .any(|(a, v)| a == "type" && v.trim() == "application/json");
+                if (src && !body.trim().is_empty()) || (!src && !data) {
+                    found.push(format!("{}{}", whole(), body.chars().take(80).collect::<String>()));
+                }
+                at = end;
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// A tag's attributes after its name, as (name, value) pairs; quoted and bare values alike.
+fn attributes(mut rest: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '/');
+        if rest.is_empty() {
+            return out;
+        }
+        let name_end = rest
+            .find(|c: char| c.is_whitespace() || c == '=' || c == '/')
+            .unwrap_or(rest.len());
+        let name = rest[..name_end].to_owned();
+        rest = rest[name_end..].trim_start();
+        let mut value = String::new();
+        if let Some(after) = rest.strip_prefix('=') {
+            let after = after.trim_start();
+            let (v, remaining) = match after.chars().next() {
+                Some(q @ ('"' | '\'')) => {
+                    let inner = &after[1..];
+                    let end = inner.find(q).unwrap_or(inner.len());
+                    (&inner[..end], inner.get(end + 1..).unwrap_or(""))
+                }
+                _ => {
+                    let end = after.find(char::is_whitespace).unwrap_or(after.len());
+                    (&after[..end], &after[end..])
+                }
+            };
+            value = v.to_owned();
+            rest = remaining;
+        }
+        out.push((name, value));
+    }
+}
+
+#[test]
+fn inline_code_finds_what_the_policy_would_refuse() {
+    let bad = r#"<p style="color:red" onclick="go()"><a href=" javascript:x()">a</a><script>alert(1)</script><style>p{}</style><script src="/a.js">x()</script><button onmouseover='y'>"#;
+    assert_eq!(inline_code(bad).len(), 7, "{:#?}", inline_code(bad));
+    let good = r#"<p class="on" data-style="x" title="onclick=no"><script src="/a.js" defer></script><script type="application/json" id="d">{"a":"\u003c/script>"}</script><a href="/javascript:">j</a><svg viewBox="0 0 2 2"><circle r="1"/></svg>"#;
+    assert_eq!(inline_code(good), Vec::<String>::new());
+}
+
+/// Issue 18, item 1: every page (each role, the public sign-in, an error page, the htmx fragments)
+/// is served with a Content-Security-Policy that allows no inline script or style, and holds none.
+#[test]
+fn no_page_holds_inline_script_or_style_and_the_policy_forbids_them() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        seed_one_of_each(&s).await;
+        let mut paths: Vec<(String, Option<Role>)> = vec![
+            ("/signin".into(), None),
+            ("/signin?lang=ja".into(), None),
+            ("/sites/999999".into(), Some(Role::Admin)),
+        ];
+        for role in Role::ALL {
+            for r in PAGES.iter().filter(|r| r.method == "GET" && !r.public) {
+                paths.push((r.path.replace("{id}", "1"), Some(role)));
+            }
+        }
+        let mut html_pages = 0;
+        for (path, role) in &paths {
+            let auth: Vec<Header> = role.map(|r| s.auth(r)).into_iter().collect();
+            let (st, headers, body) = s.raw("GET", path, &auth, None).await;
+            let csp = header(&headers, "content-security-policy");
+            assert!(
+                csp.contains("script-src 'self'") && csp.contains("style-src 'self'"),
+                "{label}: {path} as {role:?} ({st}): {csp:?}"
+            );
+            assert!(
+                !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+                "{label}: {path}: {csp}"
+            );
+            if !header(&headers, "content-type").starts_with("text/html") {
+                continue;
+            }
+            html_pages += 1;
+            let html = String::from_utf8_lossy(&body);
+            let found = inline_code(&html);
+            assert!(found.is_empty(), "{label}: {path} as {role:?} ({st}): {found:#?}");
+        }
+        assert!(html_pages > 100, "{label}: only {html_pages} HTML pages walked");
+        // The pages that need script the most are among them, with their scripts as files.
+        let (_, map) = s.page("/map", Role::Admin).await;
+        assert!(
+            map.contains(r#"id="site-data""#) && map.contains("/assets/homeward-map-"),
+            "{label}"
+        );
+        let (_, report) = s.page("/families/1/report", Role::Admin).await;
+        assert!(report.contains(r#"data-action="print""#), "{label}: the print button");
+    });
+}
+
 #[test]
 fn a_family_liaison_page_never_holds_a_genotype() {
     on_every_backend(ServerConfig::default(), |label, s| async move {

@@ -62,11 +62,6 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/MarkerCluster-1.5.3.css"),
     ),
     (
-        "MarkerCluster.Default-1.5.3.css",
-        CSS,
-        include_bytes!("../../assets/MarkerCluster.Default-1.5.3.css"),
-    ),
-    (
         "topojson-client-3.1.0.min.js",
         JS,
         include_bytes!("../../assets/topojson-client-3.1.0.min.js"),
@@ -78,9 +73,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
-/// Homeward's own style sheet and map script, named `homeward-<version>.css` / `homeward-map-<version>.js`.
+/// Homeward's own style sheet, page script and map script, named `homeward-<version>.css`,
+/// `homeward-<version>.js` and `homeward-map-<version>.js`.
 const OWN: &[(&str, &str, &[u8])] = &[
     ("homeward", CSS, include_bytes!("../../assets/homeward.css")),
+    ("homeward", JS, include_bytes!("../../assets/homeward.js")),
     ("homeward-map", JS, include_bytes!("../../assets/homeward-map.js")),
 ];
 
@@ -132,6 +129,8 @@ mod tests {
         assert!(find("htmx-2.0.11.min.js").is_some());
         assert!(find("../Cargo.toml").is_none());
         assert_eq!(super::super::html::CSS, format!("/assets/homeward-{VERSION}.css"));
+        assert_eq!(super::super::html::JS, format!("/assets/homeward-{VERSION}.js"));
+        assert!(find(&format!("homeward-{VERSION}.js")).is_some());
     }
 
     /// Nothing the pages load may point outside the server.

@@ -363,7 +363,7 @@ pub(crate) async fn report(
 ) -> PageResult {
     let view = family_view(&s, &ctx, id).await?;
     let mut body = format!(
-        r#"<p class="no-print"><button type="button" onclick="window.print()">{}</button></p><dl class="facts"><dt>{}</dt><dd>{}</dd><dt>ID</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>"#,
+        r#"<p class="no-print"><button type="button" data-action="print">{}</button></p><dl class="facts"><dt>{}</dt><dd>{}</dd><dt>ID</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>"#,
         ctx.t(Msg::Print),
         ctx.t(Msg::Family),
         esc(&view.family.name),

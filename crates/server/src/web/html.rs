@@ -25,6 +25,13 @@ pub fn esc(text: &str) -> String {
 
 pub const CSS: &str = concat!("/assets/homeward-", env!("CARGO_PKG_VERSION"), ".css");
 pub const HTMX: &str = "/assets/htmx-2.0.11.min.js";
+/// The pages' own behaviour (what would otherwise be `onclick=` attributes, which the
+/// Content-Security-Policy forbids).
+pub const JS: &str = concat!("/assets/homeward-", env!("CARGO_PKG_VERSION"), ".js");
+
+/// htmx's configuration, read from a `<meta>` (JSON, not code). Its indicator styles would be an
+/// inline `<style>` the Content-Security-Policy refuses: they are in `homeward.css` instead.
+const HTMX_CONFIG: &str = r#"<meta name="htmx-config" content='{"includeIndicatorStyles":false}'>"#;
 
 /// The navigation: only the pages the role may open.
 const NAV: &[(&str, Msg, Permission)] = &[
@@ -40,7 +47,7 @@ const NAV: &[(&str, Msg, Permission)] = &[
 fn head(out: &mut String, lang: Lang, title: &str, extra_head: &str) {
     let _ = write!(
         out,
-        r#"<!doctype html><html lang="{}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{} · Homeward</title><link rel="stylesheet" href="{CSS}">{extra_head}<script src="{HTMX}" defer></script></head>"#,
+        r#"<!doctype html><html lang="{}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{} · Homeward</title><link rel="stylesheet" href="{CSS}">{extra_head}{HTMX_CONFIG}<script src="{HTMX}" defer></script><script src="{JS}" defer></script></head>"#,
         lang.tag(),
         esc(title)
     );

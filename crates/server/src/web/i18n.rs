@@ -87,6 +87,9 @@ messages! {
     Dashboard => "Dashboard", "ダッシュボード";
     Map => "Burial sites map", "埋葬地の地図";
     Sites => "Burial sites", "埋葬地";
+    MapLegend => "Site status (untick to hide its sites on the map)", "埋葬地の状態（チェックを外すと地図上で非表示）";
+    MapShown => "{shown} of {total} sites shown on the map.", "地図上に{total}か所中{shown}か所を表示しています。";
+    MapCluster => "{n} burial sites: zoom in", "埋葬地{n}か所（拡大して表示）";
     Site => "Burial site", "埋葬地";
     Persons => "Persons", "人物";
     Person => "Person", "人物";

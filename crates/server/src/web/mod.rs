@@ -290,9 +290,14 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .layer(axum::middleware::map_response(with_security_headers))
 }
 
-/// The browser itself refuses to load or send anything to another origin, whatever a page holds.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; \
-     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+/// The browser itself refuses to load or send anything to another origin, whatever a page holds,
+/// and runs no script nor applies any style written into a page: no `'unsafe-inline'`, so markup
+/// that slipped past escaping could neither run nor restyle the page. Scripts and styles come only
+/// from the served assets (`<script type="application/json">` data blocks are not run); scripts
+/// may still set element styles through the CSSOM (Leaflet positions its layers so), which CSP
+/// allows. `img-src data:` is for Leaflet's and the cluster plugin's data-URL images.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 async fn with_security_headers(mut response: Response) -> Response {

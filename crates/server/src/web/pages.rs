@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse};
 use axum::Extension;
-use registry::model::{Name, PersonStatus, Site};
+use registry::model::{Name, PersonStatus, Site, SiteStatus};
 use registry::{Paged, PersonHit};
 
 use super::html::{esc, facts, link, page, table};
@@ -173,13 +173,15 @@ fn script_json(value: &serde_json::Value) -> String {
     value.to_string().replace('<', "\\u003c")
 }
 
-const SITE_STATUSES: [registry::model::SiteStatus; 6] = {
+const SITE_STATUSES: [SiteStatus; 6] = {
     use registry::model::SiteStatus::*;
     [Known, Surveyed, Inaccessible, Farmland, Relocated, Exhumed]
 };
 
-/// The style sheets a page with a map needs in its head.
-pub(crate) const MAP_HEAD: &str = r#"<link rel="stylesheet" href="/assets/leaflet-1.9.4/leaflet-1.9.4.css"><link rel="stylesheet" href="/assets/MarkerCluster-1.5.3.css"><link rel="stylesheet" href="/assets/MarkerCluster.Default-1.5.3.css">"#;
+/// The style sheets a page with a map needs in its head. The cluster plugin's default style sheet
+/// is not among them: its green, yellow and orange clusters would read as site statuses, so
+/// `homeward.css` draws clusters in a colour no status has.
+pub(crate) const MAP_HEAD: &str = r#"<link rel="stylesheet" href="/assets/leaflet-1.9.4/leaflet-1.9.4.css"><link rel="stylesheet" href="/assets/MarkerCluster-1.5.3.css">"#;
 
 /// The scripts of a page with a map, at the end of its body.
 pub(crate) const MAP_SCRIPTS: &str = concat!(
@@ -188,7 +190,55 @@ pub(crate) const MAP_SCRIPTS: &str = concat!(
     r#".js"></script>"#
 );
 
-/// The map element with its sites (those with coordinates) as JSON for `homeward-map.js`.
+/// A site status's marker shape, one SVG element in a 40 × 40 box: every status has a shape as
+/// well as a colour (`.shape.st-*` in `homeward.css`), so that none is told by colour alone. The
+/// legend draws it and `homeward-map.js` copies the legend's drawing into each marker, so the two
+/// cannot disagree. Whole numbers only: a decimal such as `15.3` would read as an allele to the
+/// pages' genotype-leak checks.
+fn status_shape(status: SiteStatus) -> &'static str {
+    use registry::model::SiteStatus::*;
+    match status {
+        Known => r#"<circle cx="20" cy="20" r="16"/>"#,
+        Surveyed => r#"<rect x="6" y="6" width="28" height="28"/>"#,
+        Inaccessible => r#"<polygon points="20,3 37,35 3,35"/>"#,
+        Farmland => r#"<polygon points="20,2 38,20 20,38 2,20"/>"#,
+        Relocated => r#"<polygon points="3,5 37,5 20,37"/>"#,
+        Exhumed => r#"<polygon points="20,4 24,16 37,16 27,24 31,37 20,30 9,37 13,24 3,16 16,16"/>"#,
+    }
+}
+
+/// The status's symbol as a small SVG; decorative (`aria-hidden`), the status is always named beside it.
+fn status_symbol(status: SiteStatus) -> String {
+    format!(
+        r#"<svg class="shape st-{}" viewBox="0 0 40 40" aria-hidden="true" focusable="false">{}</svg>"#,
+        status.as_str(),
+        status_shape(status)
+    )
+}
+
+/// The map's legend, which is also its filter: one checkbox per status with its shape and name;
+/// `homeward-map.js` hides the markers of an unticked status and says how many are shown.
+fn map_legend(ctx: &Ctx) -> String {
+    let mut out = format!(
+        r#"<fieldset class="map-legend" id="map-legend"><legend>{}</legend><ul>"#,
+        ctx.t(Msg::MapLegend)
+    );
+    for st in SITE_STATUSES {
+        let _ = write!(
+            out,
+            r#"<li data-status="{st}"><label><input type="checkbox" name="status" value="{st}" checked>{symbol}<span>{label}</span></label></li>"#,
+            st = st.as_str(),
+            symbol = status_symbol(st),
+            label = ctx.t(i18n::site_status(st)),
+        );
+    }
+    out.push_str(r#"</ul><p class="shown muted" id="map-shown" aria-live="polite"></p></fieldset>"#);
+    out
+}
+
+/// The map element with its legend and its sites (those with coordinates) as JSON for
+/// `homeward-map.js`; the texts the script writes (how many sites are shown, a cluster's label)
+/// come translated in `data-` attributes, `{shown}`, `{total}` and `{n}` filled in by the script.
 pub(crate) fn map_div(ctx: &Ctx, sites: &[Site]) -> String {
     let lang = ctx.lang;
     let markers: Vec<serde_json::Value> = sites
@@ -206,26 +256,19 @@ pub(crate) fn map_div(ctx: &Ctx, sites: &[Site]) -> String {
         })
         .collect();
     format!(
-        r#"<div id="map" role="region" aria-label="{}" data-shapes="/assets/world-atlas-2.0.2-countries-50m.json"></div><script type="application/json" id="site-data">{}</script>"#,
-        ctx.t(Msg::Map),
-        script_json(&serde_json::Value::Array(markers))
+        r#"{legend}<div id="map" role="region" aria-label="{label}" data-shapes="/assets/world-atlas-2.0.2-countries-50m.json" data-text-shown="{shown}" data-text-cluster="{cluster}"></div><script type="application/json" id="site-data">{json}</script>"#,
+        legend = map_legend(ctx),
+        label = ctx.t(Msg::Map),
+        shown = esc(ctx.t(Msg::MapShown)),
+        cluster = esc(ctx.t(Msg::MapCluster)),
+        json = script_json(&serde_json::Value::Array(markers))
     )
 }
 
 pub(crate) async fn map(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
     let lang = ctx.lang;
     let sites = s.store.list_sites().await?;
-    let mut body = String::from(r#"<ul class="legend">"#);
-    for st in SITE_STATUSES {
-        let _ = write!(
-            body,
-            r#"<li><span class="st-{}"></span>{}</li>"#,
-            st.as_str(),
-            lang.t(i18n::site_status(st))
-        );
-    }
-    body.push_str("</ul>");
-    body.push_str(&map_div(&ctx, &sites));
+    let mut body = map_div(&ctx, &sites);
     let rows: Vec<Vec<String>> = sites
         .iter()
         .map(|site| {
