@@ -422,12 +422,17 @@ try {
     await en.page.selectOption("#locale", "ja");
     await Promise.all([en.page.waitForNavigation(), en.page.click("form[action='/settings/locale'] button")]);
     const html = await en.page.content();
-    assert(html.includes("状態の経過") && html.includes("1921年4月"), "labels and dates in Japanese");
+    assert(html.includes("状態の経過") && html.includes("1921年（大正10年）4月"), "labels and dates in Japanese, the era beside the year");
     const main = await en.page.textContent(".lead .names .main");
     assert(main.trim() === "山田太郎", `kanji first: ${main}`);
     await shot(en.page, "14-person-ja");
     await en.page.goto(`${base}/families/${fixture.family.id}`);
     await shot(en.page, "15-family-ja");
+    // Back to following the browser: English again in this English browser.
+    await en.page.selectOption("#locale", "auto");
+    await Promise.all([en.page.waitForNavigation(), en.page.click("form[action='/settings/locale'] button")]);
+    assert((await en.page.textContent("label[for=locale]")).includes("Language"), "the browser's language followed");
+    assert((await en.page.inputValue("#locale")) === "auto", "the choice shown as the browser's language");
     await en.context.close();
   });
 

@@ -83,6 +83,7 @@ messages! {
     SignInThrottled => "Too many failed sign-ins. Wait a moment and try again.", "サインインの失敗が多すぎます。しばらく待ってから再度お試しください。";
     AccountLocked => "This account is locked after too many failed sign-ins. Ask an administrator to unlock it.", "サインインの失敗が多すぎるため、このアカウントはロックされています。管理者にロック解除を依頼してください。";
     Language => "Language", "言語";
+    FollowBrowser => "Browser's language", "ブラウザの言語";
     Save => "Save", "保存";
     Dashboard => "Dashboard", "ダッシュボード";
     Map => "Burial sites map", "埋葬地の地図";
@@ -395,14 +396,21 @@ const MONTHS_EN: [&str; 12] = [
     "December",
 ];
 
-/// A partial date as the reader writes dates: "11 February 1946" / "1946年2月11日".
+/// A partial date as the reader writes dates: "11 February 1946" / "1946年（昭和21年）2月11日",
+/// the Japanese era beside the Western year.
 pub fn date(lang: Lang, d: PartialDate) -> String {
     match lang {
-        Lang::Ja => match (d.month, d.day) {
-            (Some(m), Some(day)) => format!("{}年{m}月{day}日", d.year),
-            (Some(m), None) => format!("{}年{m}月", d.year),
-            _ => format!("{}年", d.year),
-        },
+        Lang::Ja => {
+            let year = match era_years(d) {
+                Some(era) => format!("{}年（{era}）", d.year),
+                None => format!("{}年", d.year),
+            };
+            match (d.month, d.day) {
+                (Some(m), Some(day)) => format!("{year}{m}月{day}日"),
+                (Some(m), None) => format!("{year}{m}月"),
+                _ => year,
+            }
+        }
         Lang::En => {
             let month = |m: u8| MONTHS_EN.get(usize::from(m).wrapping_sub(1)).copied().unwrap_or("?");
             match (d.month, d.day) {
@@ -414,16 +422,99 @@ pub fn date(lang: Lang, d: PartialDate) -> String {
     }
 }
 
-/// A registry instant (`YYYY-MM-DDTHH:MM:SS.mmmZ`) to the minute, in UTC, in the reader's form.
+/// The Japanese eras since Meiji: name and first day (Gregorian). Before Meiji's first day
+/// (1868-01-25, the first day of Keiō 4 that Meiji was counted from) no era is written.
+const ERAS: [(&str, (i32, u8, u8)); 5] = [
+    ("明治", (1868, 1, 25)),
+    ("大正", (1912, 7, 30)),
+    ("昭和", (1926, 12, 25)),
+    ("平成", (1989, 1, 8)),
+    ("令和", (2019, 5, 1)),
+];
+
+/// The era year of a date ("昭和20年", year 1 as "元年"); a date that does not say which side of
+/// an era's first day it falls on (a year or a month alone) gets both ("大正15年／昭和元年").
+fn era_years(d: PartialDate) -> Option<String> {
+    // The earliest and latest day the partial date can mean.
+    let first = (d.year, d.month.unwrap_or(1), d.day.unwrap_or(1));
+    let last = (d.year, d.month.unwrap_or(12), d.day.unwrap_or(31));
+    let era_of = |day: (i32, u8, u8)| ERAS.iter().rev().find(|(_, start)| *start <= day);
+    let written = |(name, (start_year, _, _)): &(&str, (i32, u8, u8))| {
+        let n = d.year - start_year + 1;
+        if n == 1 {
+            format!("{name}元年")
+        } else {
+            format!("{name}{n}年")
+        }
+    };
+    match (era_of(first), era_of(last)) {
+        (Some(a), Some(b)) if a.0 == b.0 => Some(written(a)),
+        (Some(a), Some(b)) => Some(format!("{}／{}", written(a), written(b))),
+        (None, Some(b)) => Some(written(b)),
+        _ => None,
+    }
+}
+
+/// The zone registry instants are shown in: Japan Standard Time for Japanese readers (no
+/// daylight saving since 1951), UTC otherwise. Stored instants are always UTC.
+fn reader_zone(lang: Lang) -> (i64, &'static str) {
+    match lang {
+        Lang::Ja => (9 * 60, "JST"),
+        Lang::En => (0, "UTC"),
+    }
+}
+
+/// A registry instant (`YYYY-MM-DDTHH:MM:SS.mmmZ`) to the minute, in the reader's zone and form.
 pub fn instant(lang: Lang, at: &str) -> String {
-    let Some((day, time)) = at.split_once('T') else {
+    let parsed = (|| {
+        let (day, time) = at.split_once('T')?;
+        let d: PartialDate = day.parse().ok()?;
+        let (Some(month), Some(dom)) = (d.month, d.day) else {
+            return None;
+        };
+        let hour: i64 = time.get(..2)?.parse().ok()?;
+        let minute: i64 = time.get(3..5)?.parse().ok()?;
+        Some((d.year, month, dom, hour * 60 + minute))
+    })();
+    let Some((year, month, dom, minutes)) = parsed else {
         return at.to_owned();
     };
-    let hm = time.get(..5).unwrap_or(time);
-    match day.parse::<PartialDate>() {
-        Ok(d) => format!("{} {hm} UTC", date(lang, d)),
-        Err(_) => at.to_owned(),
-    }
+    let (offset, zone) = reader_zone(lang);
+    let total = days_from_civil(i64::from(year), month, dom) * 1440 + minutes + offset;
+    let (days, minutes) = (total.div_euclid(1440), total.rem_euclid(1440));
+    let (y, m, d) = civil_from_days(days);
+    let local = PartialDate {
+        // Within ±5.8 million years of 1970 for any instant the registry can hold.
+        year: y as i32,
+        month: Some(m),
+        day: Some(d),
+    };
+    format!("{} {:02}:{:02} {zone}", date(lang, local), minutes / 60, minutes % 60)
+}
+
+/// Days since 1970-01-01 of a Gregorian date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The Gregorian date of a day count since 1970-01-01 (the inverse of [`days_from_civil`]).
+fn civil_from_days(days: i64) -> (i64, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = (if mp < 10 { mp + 3 } else { mp - 9 }) as u8;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// An integer with thousands separators (both languages group by three with commas).
@@ -570,18 +661,53 @@ mod tests {
     fn dates_and_numbers_follow_the_locale() {
         let d: PartialDate = "1945-03-17".parse().unwrap();
         assert_eq!(date(Lang::En, d), "17 March 1945");
-        assert_eq!(date(Lang::Ja, d), "1945年3月17日");
-        assert_eq!(date(Lang::Ja, "1944-07".parse().unwrap()), "1944年7月");
+        assert_eq!(date(Lang::Ja, d), "1945年（昭和20年）3月17日");
+        assert_eq!(date(Lang::Ja, "1944-07".parse().unwrap()), "1944年（昭和19年）7月");
         assert_eq!(date(Lang::En, "1944".parse().unwrap()), "1944");
+        // Japanese readers see Japan Standard Time, the day rolling over; English readers UTC.
         assert_eq!(
-            instant(Lang::Ja, "2026-11-28T03:04:05.000Z"),
-            "2026年11月28日 03:04 UTC"
+            instant(Lang::Ja, "2026-11-28T18:04:05.000Z"),
+            "2026年（令和8年）11月29日 03:04 JST"
         );
+        assert_eq!(instant(Lang::En, "2026-11-28T18:04:05.000Z"), "28 November 2026 18:04 UTC");
+        assert_eq!(
+            instant(Lang::Ja, "2024-12-31T15:00:00.000Z"),
+            "2025年（令和7年）1月1日 00:00 JST"
+        );
+        assert_eq!(instant(Lang::Ja, "not a time"), "not a time");
         assert_eq!(number(20000), "20,000");
         assert_eq!(number(-1234567), "-1,234,567");
         assert_eq!(number(999), "999");
         assert_eq!(lr_html(9.5), "3.16 × 10<sup>9</sup>");
         assert_eq!(lr_html(0.0), "1");
+    }
+
+    #[test]
+    fn the_japanese_era_stands_beside_the_year() {
+        let ja = |d: &str| date(Lang::Ja, d.parse().unwrap());
+        assert_eq!(ja("1868-01-24"), "1868年1月24日", "before Meiji: no era");
+        assert_eq!(ja("1868-01-25"), "1868年（明治元年）1月25日");
+        assert_eq!(ja("1912-07-29"), "1912年（明治45年）7月29日");
+        assert_eq!(ja("1912-07-30"), "1912年（大正元年）7月30日");
+        assert_eq!(ja("1926"), "1926年（大正15年／昭和元年）", "a year alone may fall either side");
+        assert_eq!(ja("1926-12"), "1926年（大正15年／昭和元年）12月");
+        assert_eq!(ja("1926-11"), "1926年（大正15年）11月");
+        assert_eq!(ja("1946-02-11"), "1946年（昭和21年）2月11日");
+        assert_eq!(ja("1989-01-07"), "1989年（昭和64年）1月7日");
+        assert_eq!(ja("1989-01-08"), "1989年（平成元年）1月8日");
+        assert_eq!(ja("2019-05-01"), "2019年（令和元年）5月1日");
+        assert_eq!(ja("1850"), "1850年");
+        assert_eq!(date(Lang::En, "1946-02-11".parse().unwrap()), "11 February 1946");
+    }
+
+    #[test]
+    fn civil_days_round_trip() {
+        for days in (-800_000..800_000).step_by(997) {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days, "{y}-{m}-{d}");
+        }
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(civil_from_days(days_from_civil(2000, 2, 29) + 1), (2000, 3, 1));
     }
 
     #[test]

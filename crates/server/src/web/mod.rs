@@ -76,6 +76,8 @@ pub const PAGES: &[RouteSpec] = routes! {
 pub(crate) struct Ctx {
     pub user: User,
     pub lang: Lang,
+    /// The user chose to read in the browser's language (or chose nothing yet).
+    pub follows_browser: bool,
     pub csrf: String,
 }
 
@@ -240,13 +242,19 @@ async fn authorize_page(
     } else {
         req
     };
-    let lang = match s.store.user_locale(user.id).await {
+    // A stored language, or "auto" (and nothing stored): the browser's.
+    let chosen = match s.store.user_locale(user.id).await {
         Ok(stored) => stored.as_deref().and_then(Lang::from_tag),
         Err(e) => return PageError::from(e).into_response(),
-    }
-    .unwrap_or_else(|| browser_lang(req.headers()));
+    };
+    let lang = chosen.unwrap_or_else(|| browser_lang(req.headers()));
     let mut req = req;
-    req.extensions_mut().insert(Ctx { user, lang, csrf });
+    req.extensions_mut().insert(Ctx {
+        user,
+        lang,
+        follows_browser: chosen.is_none(),
+        csrf,
+    });
     next.run(req).await
 }
 
@@ -411,6 +419,9 @@ async fn sign_out(State(s): State<AppState>, headers: HeaderMap) -> PageResult {
     Ok(response)
 }
 
+/// The stored language choice "read in the browser's language".
+pub(crate) const FOLLOW_BROWSER: &str = "auto";
+
 #[derive(Debug, Deserialize)]
 struct LocaleForm {
     locale: String,
@@ -424,11 +435,17 @@ async fn set_locale(
     headers: HeaderMap,
     Form(f): Form<LocaleForm>,
 ) -> PageResult {
-    let lang = Lang::from_tag(&f.locale).ok_or_else(|| ApiError::BadRequest {
-        message: format!("'{}' is not a language of these pages (en, ja)", f.locale),
-        field: Some("locale".into()),
-    })?;
-    s.store.set_user_locale(&ctx.user, lang.tag()).await?;
+    let tag = if f.locale == FOLLOW_BROWSER {
+        FOLLOW_BROWSER
+    } else {
+        Lang::from_tag(&f.locale)
+            .ok_or_else(|| ApiError::BadRequest {
+                message: format!("'{}' is not a language of these pages (auto, en, ja)", f.locale),
+                field: Some("locale".into()),
+            })?
+            .tag()
+    };
+    s.store.set_user_locale(&ctx.user, tag).await?;
     // Back to the page the form was on, if it was one of ours.
     let back = headers
         .get(header::REFERER)
