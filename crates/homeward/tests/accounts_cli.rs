@@ -227,6 +227,18 @@ fn commands_run_as_a_named_user_checked_against_the_permission_table() {
     assert!(err.contains("disabled"), "{err}");
 }
 
+/// `homeward user assign --username LIAISON --family F… [--remove]` as `user`.
+fn assign(db: &str, user: &str, liaison: &str, families: &[&str], remove: bool) -> std::process::Output {
+    let mut args = vec!["user", "assign", "--username", liaison];
+    for f in families {
+        args.extend(["--family", f]);
+    }
+    if remove {
+        args.push("--remove");
+    }
+    cli(db, user, &args)
+}
+
 #[test]
 fn an_administrator_assigns_families_to_a_liaison_from_the_command_line() {
     let (_d, db) = with_root("assign");
@@ -245,59 +257,21 @@ fn an_administrator_assigns_families_to_a_liaison_from_the_command_line() {
     });
     let assigned = |id: i64| with_store(&db, async |s| s.family_assignments(id).await.unwrap());
     // An unknown family changes nothing, even beside a known one.
-    let err = bad_input(&cli(
-        &db,
-        "root",
-        &[
-            "user",
-            "assign",
-            "--username",
-            "aiko",
-            "--family",
-            "F-A",
-            "--family",
-            "F-X",
-        ],
-    ));
+    let err = bad_input(&assign(&db, "root", "aiko", &["F-A", "F-X"], false));
     assert!(err.contains("no family 'F-X'"), "{err}");
     assert!(assigned(a).is_empty());
     // Only an administrator assigns, only to a family liaison.
-    let err = bad_input(&cli(
-        &db,
-        "aiko",
-        &["user", "assign", "--username", "aiko", "--family", "F-A"],
-    ));
+    let err = bad_input(&assign(&db, "aiko", "aiko", &["F-A"], false));
     assert!(err.contains("may not"), "{err}");
-    let err = bad_input(&cli(
-        &db,
-        "root",
-        &["user", "assign", "--username", "rei", "--family", "F-A"],
-    ));
+    let err = bad_input(&assign(&db, "root", "rei", &["F-A"], false));
     assert!(err.contains("family liaisons"), "{err}");
-    ok(&cli(
-        &db,
-        "root",
-        &[
-            "user",
-            "assign",
-            "--username",
-            "aiko",
-            "--family",
-            "F-A",
-            "--family",
-            "F-B",
-        ],
-    ));
+    ok(&assign(&db, "root", "aiko", &["F-A", "F-B"], false));
     let of_a = assigned(a);
     assert_eq!(
         (of_a.len(), of_a[0].username.as_str(), of_a[0].assigned_by.as_str()),
         (1, "aiko", "root")
     );
-    ok(&cli(
-        &db,
-        "root",
-        &["user", "assign", "--username", "aiko", "--family", "F-B", "--remove"],
-    ));
+    ok(&assign(&db, "root", "aiko", &["F-B"], true));
     assert!(assigned(b).is_empty());
     assert_eq!(assigned(a).len(), 1);
 }

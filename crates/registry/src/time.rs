@@ -59,6 +59,9 @@ mod tests {
             assert_eq!(super::days_from_civil(y, m, d), days, "{y}-{m}-{d}");
         }
         assert_eq!(super::days_from_civil(1970, 1, 1), 0);
-        assert_eq!(super::civil_from_days(super::days_from_civil(2000, 2, 29) + 1), (2000, 3, 1));
+        assert_eq!(
+            super::civil_from_days(super::days_from_civil(2000, 2, 29) + 1),
+            (2000, 3, 1)
+        );
     }
 }

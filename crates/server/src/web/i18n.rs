@@ -644,7 +644,10 @@ mod tests {
             instant(Lang::Ja, "2026-11-28T18:04:05.000Z"),
             "2026年（令和8年）11月29日 03:04 JST"
         );
-        assert_eq!(instant(Lang::En, "2026-11-28T18:04:05.000Z"), "28 November 2026 18:04 UTC");
+        assert_eq!(
+            instant(Lang::En, "2026-11-28T18:04:05.000Z"),
+            "28 November 2026 18:04 UTC"
+        );
         assert_eq!(
             instant(Lang::Ja, "2024-12-31T15:00:00.000Z"),
             "2025年（令和7年）1月1日 00:00 JST"
@@ -664,7 +667,11 @@ mod tests {
         assert_eq!(ja("1868-01-25"), "1868年（明治元年）1月25日");
         assert_eq!(ja("1912-07-29"), "1912年（明治45年）7月29日");
         assert_eq!(ja("1912-07-30"), "1912年（大正元年）7月30日");
-        assert_eq!(ja("1926"), "1926年（大正15年／昭和元年）", "a year alone may fall either side");
+        assert_eq!(
+            ja("1926"),
+            "1926年（大正15年／昭和元年）",
+            "a year alone may fall either side"
+        );
         assert_eq!(ja("1926-12"), "1926年（大正15年／昭和元年）12月");
         assert_eq!(ja("1926-11"), "1926年（大正15年）11月");
         assert_eq!(ja("1946-02-11"), "1946年（昭和21年）2月11日");
