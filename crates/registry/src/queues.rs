@@ -44,6 +44,8 @@ pub struct ListFilter {
     /// Samples: typed (`Some(true)`), awaiting typing (`Some(false)`).
     pub typed: Option<bool>,
     pub sort: Option<Sort>,
+    /// Identifications of this person only.
+    pub person: Option<i64>,
     /// Family queues (notifications due, visits to arrange): only the families assigned to this
     /// liaison (set from the caller's [`crate::FamilyScope`], never from a request).
     pub assigned_to: Option<String>,
@@ -314,6 +316,9 @@ impl Store {
         }
         if let Some(job) = f.job {
             w.and("c.job_id = ?", Arg::Int(job));
+        }
+        if let Some(person) = f.person {
+            w.and("i.person_id = ?", Arg::Int(person));
         }
         lr_range(&mut w, f, "c.log10_lr");
         if let Some(reviewer) = awaiting {

@@ -32,6 +32,8 @@ pub(crate) struct ListQuery {
     pub status: Option<String>,
     pub site: Option<String>,
     pub job: Option<String>,
+    /// Identifications: of this person only.
+    pub person: Option<String>,
     pub min_lr: Option<String>,
     pub max_lr: Option<String>,
     pub typed: Option<String>,
@@ -74,6 +76,7 @@ impl ListQuery {
             max_log10_lr: lr("max_lr", &self.max_lr)?,
             typed: parsed("typed", &self.typed)?,
             sort: parsed("sort", &self.sort)?,
+            person: parsed("person", &self.person)?,
             assigned_to: None,
         };
         let page = Page::new(

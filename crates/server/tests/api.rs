@@ -1224,6 +1224,7 @@ async fn grave_5_consent_withdrawn(label: &str, s: &Running, g: &Grave) {
     for (path, role) in [
         ("/identifications?status=flagged".to_owned(), Reviewer),
         (format!("/families/{}", g.f), Role::FamilyLiaison),
+        (format!("/persons/{person_id}"), Role::FamilyLiaison),
     ] {
         let (st, html) = s.page(&path, role).await;
         assert_eq!(st, 200, "{label}: {path}: {html}");
@@ -1237,6 +1238,27 @@ async fn grave_5_consent_withdrawn(label: &str, s: &Running, g: &Grave) {
             "{label}: {path}: {shown}"
         );
     }
+    // The API lists a person's identifications with the same reason.
+    let listed = s
+        .expect(
+            label,
+            200,
+            "GET",
+            &format!("/api/v1/identifications?person={person_id}"),
+            Reviewer,
+            None,
+        )
+        .await;
+    let items = listed["items"].as_array().unwrap();
+    assert!(
+        !items.is_empty() && items.iter().all(|i| i["person_id"] == person_id),
+        "{label}: {listed}"
+    );
+    let of_it = items.iter().find(|i| i["id"] == identification.id).unwrap();
+    assert!(
+        of_it["flag_reason"].as_str().unwrap().contains(&why),
+        "{label}: {of_it}"
+    );
     for role in [Admin, Lab, Reviewer] {
         let auth = [s.auth(role)];
         let (st, _, body) = s

@@ -518,6 +518,8 @@ pub(crate) async fn person(
         rows.push((ctx.t(Msg::DeathPlace), esc(text.trim())));
     }
     body.push_str(&facts(rows));
+    // The person's identifications (a flagged one says why, beside the person's status above).
+    body.push_str(&super::queues::identifications_of_person(&s, &ctx, id).await?);
     let _ = write!(body, "<h2>{}</h2><ul>", ctx.t(Msg::Sources));
     for src in &p.data.sources {
         let note = src

@@ -243,6 +243,31 @@ fn identification_href(row: &IdentificationRow) -> String {
     }
 }
 
+/// A person's identifications, for the person page: every one of them (a person has a handful),
+/// each with its status and, flagged, why; empty when the reader may not see identifications.
+pub(crate) async fn identifications_of_person(
+    s: &AppState,
+    ctx: &Ctx,
+    person: i64,
+) -> Result<String, super::PageError> {
+    if !ctx.may(Permission::ReadIdentifications) {
+        return Ok(String::new());
+    }
+    let filter = registry::ListFilter {
+        person: Some(person),
+        ..Default::default()
+    };
+    let paged = s
+        .store
+        .identifications_page(&filter, Page { limit: 1000, offset: 0 })
+        .await?;
+    if paged.items.is_empty() {
+        return Ok(String::new());
+    }
+    let rows: Vec<Vec<String>> = paged.items.iter().map(|r| identification_row(ctx, r)).collect();
+    Ok(ctx.table(Msg::Identification, IDENTIFICATION_HEADER, &rows))
+}
+
 fn identification_row(ctx: &Ctx, r: &IdentificationRow) -> Vec<String> {
     vec![
         format!(
