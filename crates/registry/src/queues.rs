@@ -46,6 +46,8 @@ pub struct ListFilter {
     pub sort: Option<Sort>,
     /// Identifications of this person only.
     pub person: Option<i64>,
+    /// Identifications of the persons among this family's members only.
+    pub family: Option<i64>,
     /// Family queues (notifications due, visits to arrange): only the families assigned to this
     /// liaison (set from the caller's [`crate::FamilyScope`], never from a request).
     pub assigned_to: Option<String>,
@@ -320,6 +322,12 @@ impl Store {
         if let Some(person) = f.person {
             w.and("i.person_id = ?", Arg::Int(person));
         }
+        if let Some(family) = f.family {
+            w.and(
+                "i.person_id IN (SELECT m.person_id FROM family_members m WHERE m.family_id = ?)",
+                Arg::Int(family),
+            );
+        }
         lr_range(&mut w, f, "c.log10_lr");
         if let Some(reviewer) = awaiting {
             w.and("(i.proposed_by IS NULL OR i.proposed_by <> ?)", Arg::Text(reviewer.to_owned()));
@@ -523,11 +531,52 @@ impl Store {
         status: IdentificationStatus,
     ) -> Result<Vec<crate::Review>, StoreError> {
         let reviews = self.identification_reviews(id).await?;
-        if viewer.role == crate::Role::Reviewer && status == IdentificationStatus::Proposed {
-            return Ok(reviews.into_iter().filter(|r| r.reviewer == viewer.username).collect());
-        }
-        Ok(reviews)
+        Ok(blind(viewer, status, reviews))
     }
+
+    /// [`Store::reviews_seen_by`] of several identifications (id and status) in one statement:
+    /// for a list that shows each one's reviewers.
+    pub async fn reviews_seen_by_each(
+        &self,
+        viewer: &crate::User,
+        identifications: &[(i64, IdentificationStatus)],
+    ) -> Result<std::collections::HashMap<i64, Vec<crate::Review>>, StoreError> {
+        let keys: Vec<crate::backend::Key<'_>> =
+            identifications.iter().map(|(id, _)| crate::backend::Key::Int(*id)).collect();
+        let mut conn = self.pool.acquire().await?;
+        let rows = crate::backend::rows_in(
+            &mut conn,
+            self.backend,
+            "SELECT identification_id, reviewer, decision, comment, at FROM identification_reviews \
+             WHERE identification_id IN ({in}) ORDER BY id",
+            &keys,
+        )
+        .await?;
+        let mut by_id: std::collections::HashMap<i64, Vec<crate::Review>> = std::collections::HashMap::new();
+        for row in &rows {
+            let id: i64 = row.try_get("identification_id")?;
+            by_id.entry(id).or_default().push(crate::Review {
+                reviewer: row.try_get("reviewer")?,
+                decision: row.try_get("decision")?,
+                comment: row.try_get("comment")?,
+                at: row.try_get("at")?,
+            });
+        }
+        for (id, status) in identifications {
+            if let Some(reviews) = by_id.remove(id) {
+                by_id.insert(*id, blind(viewer, *status, reviews));
+            }
+        }
+        Ok(by_id)
+    }
+}
+
+/// The blind rule: while an identification is proposed a reviewer sees only their own review.
+fn blind(viewer: &crate::User, status: IdentificationStatus, reviews: Vec<crate::Review>) -> Vec<crate::Review> {
+    if viewer.role == crate::Role::Reviewer && status == IdentificationStatus::Proposed {
+        return reviews.into_iter().filter(|r| r.reviewer == viewer.username).collect();
+    }
+    reviews
 }
 
 /// A person's status change as the dashboard lists it, with the person's names.

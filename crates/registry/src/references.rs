@@ -178,6 +178,44 @@ impl Store {
 
     /// A reference's genetic data, `None` once consent was withdrawn. The read is recorded in the
     /// audit chain, in the same transaction.
+    /// [`Store::get_reference_profile`] of several references in one read, each read audited
+    /// (one entry per reference, written together): for a page that shows them side by side.
+    /// In the order of `ids`; not found if one is missing.
+    pub async fn get_reference_profiles(
+        &self,
+        actor: &str,
+        ids: &[i64],
+    ) -> Result<Vec<Option<ReferenceProfile>>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let keys: Vec<crate::backend::Key<'_>> = ids.iter().map(|id| crate::backend::Key::Int(*id)).collect();
+        let rows = crate::backend::rows_in(
+            &mut tx,
+            self.backend,
+            "SELECT id, str_profile, y_haplotype, mtdna FROM reference_samples WHERE id IN ({in})",
+            &keys,
+        )
+        .await?;
+        let mut by_id = std::collections::HashMap::with_capacity(rows.len());
+        for row in &rows {
+            by_id.insert(row.try_get::<i64, _>("id")?, profile_from_row(row)?);
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        let mut reads = Vec::with_capacity(ids.len());
+        for &id in ids {
+            out.push(by_id.remove(&id).ok_or_else(|| not_found("reference", id))?);
+            reads.push(crate::audit::AuditRecord {
+                action: "read",
+                entity: "reference-profile",
+                entity_id: id.to_string(),
+                before: None,
+                after: None,
+            });
+        }
+        self.audit_many(&mut tx, actor, &reads).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
     pub async fn get_reference_profile(&self, actor: &str, id: i64) -> Result<Option<ReferenceProfile>, StoreError> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query("SELECT str_profile, y_haplotype, mtdna FROM reference_samples WHERE id = $1")

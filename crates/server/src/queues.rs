@@ -34,6 +34,8 @@ pub(crate) struct ListQuery {
     pub job: Option<String>,
     /// Identifications: of this person only.
     pub person: Option<String>,
+    /// Identifications: of this family's members only.
+    pub family: Option<String>,
     pub min_lr: Option<String>,
     pub max_lr: Option<String>,
     pub typed: Option<String>,
@@ -77,6 +79,7 @@ impl ListQuery {
             typed: parsed("typed", &self.typed)?,
             sort: parsed("sort", &self.sort)?,
             person: parsed("person", &self.person)?,
+            family: parsed("family", &self.family)?,
             assigned_to: None,
         };
         let page = Page::new(

@@ -157,7 +157,7 @@ pub const ROUTES: &[RouteSpec] = routes! {
     // Identifications, matching jobs, and telling families.
     POST "/api/v1/identifications", ProposeIdentifications => decisions::propose, "Propose the identification a matching job's candidate supports (body: candidate_id); the evidence is the registry's";
     POST "/api/v1/identifications/documentary", ProposeIdentifications => decisions::propose_documentary, "Propose an identification on documentary grounds (personal effects, burial record, dental): the documents cited, no LR";
-    GET "/api/v1/identifications", ReadIdentifications => queues::identifications, "Identifications a page at a time with the number in all (?status=&site=&job=&person=&min_lr=&max_lr=&sort=&limit=&offset=)";
+    GET "/api/v1/identifications", ReadIdentifications => queues::identifications, "Identifications a page at a time with the number in all (?status=&site=&job=&person=&family=&min_lr=&max_lr=&sort=&limit=&offset=)";
     GET "/api/v1/queues/review", ReviewIdentifications => queues::review_queue, "The caller's review queue: proposed identifications awaiting their decision, never their own proposals, nothing of other reviews (filters as identifications)";
     GET "/api/v1/queues/candidates", ProposeIdentifications => queues::candidates_to_propose, "Candidates to propose: the latest finished job's (or ?job=) at or above 10^4 (or ?min_lr=) whose pairing has no open identification, with a rejected one's id";
     GET "/api/v1/queues/notifications", WriteHandovers => queues::notifications_due, "Families to notify of a confirmed identification";

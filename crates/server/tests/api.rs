@@ -2443,6 +2443,13 @@ fn a_reviewers_queue_excludes_own_proposals_and_hides_the_other_decision() {
             page.contains("review-form") && !page.contains(comment),
             "{label}: the page is blind too"
         );
+        // The family page lists the identification's reviewers: blind as well.
+        let (_, family_page) = as_second("/families/1".into()).await;
+        let family_page = String::from_utf8_lossy(&family_page);
+        assert!(
+            family_page.contains(r#"data-status="proposed""#) && !family_page.contains("user-reviewer ("),
+            "{label}: the family page is blind too: {family_page}"
+        );
         let (_, dashboard) = as_second("/".into()).await;
         let dashboard = String::from_utf8_lossy(&dashboard);
         assert!(dashboard.contains(r#"data-queue="/queues/review""#), "{label}");

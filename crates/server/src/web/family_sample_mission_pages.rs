@@ -193,42 +193,47 @@ impl FamilyView {
         )
     }
 
-    /// The identifications of the family's missing members, with their cited evidence and reviews.
+    /// The identifications of the family's missing members, with their cited evidence and
+    /// reviews (blind while proposed): two statements however many there are.
     async fn identifications(&self, s: &AppState, ctx: &Ctx) -> Result<String, PageError> {
         if !ctx.may(Permission::ReadIdentifications) {
             return Ok(String::new());
         }
-        let persons: Vec<i64> = self.members.iter().filter_map(|m| m.data.person_id).collect();
-        let mut rows = Vec::new();
-        for ident in s.store.list_identifications().await? {
-            if !persons.contains(&ident.person_id) {
-                continue;
-            }
-            let evidence = s.store.identification_evidence(ident.id).await?;
-            let reviews = s.store.identification_reviews(ident.id).await?;
-            let name = match s.store.get_person(ident.person_id).await? {
-                Some(p) => names_html(ctx.lang, &p.data.names),
-                None => ident.person_id.to_string(),
-            };
-            let reviewers: Vec<String> = reviews
-                .iter()
-                .map(|r| {
-                    let decision =
-                        i18n::decision(&r.decision).map_or_else(|| esc(&r.decision), |m| ctx.t(m).to_owned());
-                    format!("{} ({decision})", esc(&r.reviewer))
-                })
-                .collect();
-            rows.push(vec![
-                name,
-                i18n::identification_status_html(ctx.lang, ident.status, ident.flag_reason.as_deref()),
-                evidence
-                    .as_ref()
-                    .map(|e| i18n::lr_html(e.log10_lr.unwrap_or_else(|| e.lr.log10())))
-                    .unwrap_or_default(),
-                evidence.map(|e| i18n::posterior_text(e.posterior)).unwrap_or_default(),
-                reviewers.join(", "),
-            ]);
-        }
+        let filter = registry::ListFilter {
+            family: Some(self.family.id),
+            sort: Some(registry::Sort::Oldest),
+            ..Default::default()
+        };
+        let found = s
+            .store
+            .identifications_page(&filter, registry::Page { limit: 1000, offset: 0 })
+            .await?;
+        let decided: Vec<(i64, registry::IdentificationStatus)> =
+            found.items.iter().map(|i| (i.id, i.status)).collect();
+        let mut reviews = s.store.reviews_seen_by_each(&ctx.user, &decided).await?;
+        let rows: Vec<Vec<String>> = found
+            .items
+            .iter()
+            .map(|ident| {
+                let reviewers: Vec<String> = reviews
+                    .remove(&ident.id)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|r| {
+                        let decision =
+                            i18n::decision(&r.decision).map_or_else(|| esc(&r.decision), |m| ctx.t(m).to_owned());
+                        format!("{} ({decision})", esc(&r.reviewer))
+                    })
+                    .collect();
+                vec![
+                    names_html(ctx.lang, &ident.person_names),
+                    i18n::identification_status_html(ctx.lang, ident.status, ident.flag_reason.as_deref()),
+                    ident.log10_lr.map(i18n::lr_html).unwrap_or_default(),
+                    ident.posterior.map(i18n::probability_html).unwrap_or_default(),
+                    reviewers.join(", "),
+                ]
+            })
+            .collect();
         Ok(ctx.table(
             Msg::Identification,
             &[Msg::Person, Msg::Status, Msg::Lr, Msg::Posterior, Msg::Reviews],
@@ -557,12 +562,7 @@ pub(crate) async fn mission(
         rows.push((ctx.t(Msg::Outcome), esc(o)));
     }
     let mut body = facts(rows);
-    let mut sites = Vec::new();
-    for sid in &m.data.site_ids {
-        if let Some(site) = s.store.get_site(*sid).await? {
-            sites.push(site);
-        }
-    }
+    let sites = s.store.sites_by_id(&m.data.site_ids).await?;
     let _ = write!(
         body,
         "<h2>{}</h2>{}",

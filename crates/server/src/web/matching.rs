@@ -247,10 +247,12 @@ async fn marker_table(s: &AppState, ctx: &Ctx, case: &CandidateCase) -> Result<S
         header.push(format!("{} {}", ctx.t(Msg::Sample), c.data.sample_id));
         columns.push(reader.sample(&s.store, c.data.sample_id).await?);
         let view = family_view(s, ctx, c.data.family_id).await?;
-        for r in view.references.iter().filter(|r| r.withdrawal.is_none()) {
+        let active: Vec<&registry::Reference> = view.references.iter().filter(|r| r.withdrawal.is_none()).collect();
+        for r in &active {
             header.push(format!("{} ({})", view.member_name(r.donor_member_id), r.external_id));
-            columns.push(reader.reference(&s.store, r.id).await?);
         }
+        let ids: Vec<i64> = active.iter().map(|r| r.id).collect();
+        columns.extend(reader.references(&s.store, &ids).await?);
     }
     header.push(ctx.t(Msg::MarkerLr).to_owned());
     let mut out = format!(

@@ -130,17 +130,19 @@ impl<'a> ProfileReader<'a> {
         })
     }
 
-    /// A reference's STR genotypes by marker, none once consent is withdrawn (the read is audited).
-    pub async fn reference(
+    /// The STR genotypes by marker of each of several references (in their order), none once
+    /// consent is withdrawn (each read audited; one statement).
+    pub async fn references(
         &self,
         store: &registry::Store,
-        id: i64,
-    ) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+        ids: &[i64],
+    ) -> Result<Vec<std::collections::BTreeMap<String, String>>, StoreError> {
         Ok(store
-            .get_reference_profile(&self.ctx.user.username, id)
+            .get_reference_profiles(&self.ctx.user.username, ids)
             .await?
-            .map(|p| p.str_profile.genotypes().clone())
-            .unwrap_or_default())
+            .into_iter()
+            .map(|p| p.map(|p| p.str_profile.genotypes().clone()).unwrap_or_default())
+            .collect())
     }
 }
 

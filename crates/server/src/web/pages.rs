@@ -1,6 +1,5 @@
 //! Dashboard, map, sites and persons.
 
-use std::collections::HashSet;
 use std::fmt::Write;
 
 use axum::extract::{Query, State};
@@ -357,30 +356,14 @@ pub(crate) async fn site(State(s): State<AppState>, Extension(ctx): Extension<Ct
             &rows,
         ));
     }
-    if ctx.may(Permission::ReadPersons) && ctx.may(Permission::ReadIdentifications) && !remains.is_empty() {
-        // Persons identified (or proposed) from samples of this site's remains.
-        let mut samples = HashSet::new();
-        for r in &remains {
-            for sample in s.store.list_samples(r.id).await? {
-                samples.insert(sample.id);
-            }
-        }
-        let mut rows = Vec::new();
-        for ident in s.store.list_identifications().await? {
-            let cited = s.store.identification_evidence(ident.id).await?;
-            if cited
-                .and_then(|e| e.sample_id)
-                .is_some_and(|sid| samples.contains(&sid))
-            {
-                if let Some(p) = s.store.get_person(ident.person_id).await? {
-                    rows.push(vec![
-                        format!(r#"<a href="/persons/{}">{}</a>"#, p.id, names_html(lang, &p.data.names)),
-                        lang.t(i18n::identification_status(ident.status)).to_owned(),
-                    ]);
-                }
-            }
-        }
-        body.push_str(&ctx.table(Msg::LinkedPersons, &[Msg::Name, Msg::Identification], &rows));
+    if ctx.may(Permission::ReadPersons) {
+        // The identifications resting on samples of this site's remains: what
+        // `/identifications?site=` lists, in one statement.
+        let at_site = registry::ListFilter {
+            site: Some(id),
+            ..Default::default()
+        };
+        body.push_str(&super::queues::identifications_table(&s, &ctx, &at_site).await?);
     }
     if ctx.may(Permission::ReadMissions) {
         let rows: Vec<Vec<String>> = s
@@ -519,7 +502,11 @@ pub(crate) async fn person(
     }
     body.push_str(&facts(rows));
     // The person's identifications (a flagged one says why, beside the person's status above).
-    body.push_str(&super::queues::identifications_of_person(&s, &ctx, id).await?);
+    let of_person = registry::ListFilter {
+        person: Some(id),
+        ..Default::default()
+    };
+    body.push_str(&super::queues::identifications_table(&s, &ctx, &of_person).await?);
     let _ = write!(body, "<h2>{}</h2><ul>", ctx.t(Msg::Sources));
     for src in &p.data.sources {
         let note = src

@@ -243,23 +243,20 @@ fn identification_href(row: &IdentificationRow) -> String {
     }
 }
 
-/// A person's identifications, for the person page: every one of them (a person has a handful),
-/// each with its status and, flagged, why; empty when the reader may not see identifications.
-pub(crate) async fn identifications_of_person(
+/// The identifications `filter` selects (a person's, a site's: a handful to a few hundred), each
+/// with its status and, flagged, why, as the identifications list shows them; empty when the
+/// reader may not see identifications or there are none.
+pub(crate) async fn identifications_table(
     s: &AppState,
     ctx: &Ctx,
-    person: i64,
+    filter: &registry::ListFilter,
 ) -> Result<String, super::PageError> {
     if !ctx.may(Permission::ReadIdentifications) {
         return Ok(String::new());
     }
-    let filter = registry::ListFilter {
-        person: Some(person),
-        ..Default::default()
-    };
     let paged = s
         .store
-        .identifications_page(&filter, Page { limit: 1000, offset: 0 })
+        .identifications_page(filter, Page { limit: 1000, offset: 0 })
         .await?;
     if paged.items.is_empty() {
         return Ok(String::new());
