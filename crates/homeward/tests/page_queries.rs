@@ -75,6 +75,14 @@ async fn pages_of_each_kind(store: &Store) -> Vec<(&'static str, Vec<String>)> {
         candidates.extend(store.list_candidates(j.id).await.unwrap().iter().map(|c| c.id));
     }
     let missions: Vec<i64> = store.list_missions().await.unwrap().iter().map(|m| m.id).collect();
+    let identifications: Vec<i64> = store
+        .identifications_page(&ListFilter::default(), all)
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|i| i.id)
+        .collect();
     vec![
         ("family", ids(families.clone(), |id| format!("/families/{id}"))),
         ("family report", ids(families, |id| format!("/families/{id}/report"))),
@@ -95,6 +103,12 @@ async fn pages_of_each_kind(store: &Store) -> Vec<(&'static str, Vec<String>)> {
             }),
         ),
         ("mission", ids(missions, |id| format!("/missions/{id}"))),
+        (
+            "identification report",
+            ids(identifications.into_iter().take(100).collect(), |id| {
+                format!("/identifications/{id}/report")
+            }),
+        ),
     ]
 }
 

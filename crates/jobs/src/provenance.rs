@@ -111,6 +111,29 @@ pub fn model_record(settings: &MatchingSettings) -> String {
     serde_json::to_string(&record).unwrap_or_default()
 }
 
+/// What a report says of the model a job computed under: the engine, the frequency table's hash,
+/// the markers, and whether any marker has a mutation model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelSummary {
+    pub engine: String,
+    pub frequencies_sha256: String,
+    pub markers: Vec<String>,
+    pub mutations: bool,
+}
+
+/// The summary of a job's recorded model (`registry::Store::job_model`'s JSON).
+pub fn model_summary(record_json: &str) -> Result<ModelSummary, String> {
+    let (record, markers) = markers_of(record_json)?;
+    Ok(ModelSummary {
+        engine: record.engine,
+        frequencies_sha256: record.frequencies_sha256,
+        mutations: markers.iter().any(|m| {
+            !matches!(m.female_model(), MutationModel::Trivial) || !matches!(m.male_model(), MutationModel::Trivial)
+        }),
+        markers: markers.iter().map(|m| m.name().to_owned()).collect(),
+    })
+}
+
 /// The markers a record describes, rebuilt as the job built them, and its engine.
 fn markers_of(record_json: &str) -> Result<(RecordedModel, Vec<Marker>), String> {
     let record: RecordedModel = serde_json::from_str(record_json).map_err(|e| format!("the job's model: {e}"))?;

@@ -763,6 +763,72 @@ fn a_liaison_reads_and_writes_only_the_families_assigned_to_them() {
 }
 
 #[test]
+fn the_identification_report_states_its_evidence_and_is_a_draft_until_confirmed() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        seed_one_of_each(&s).await;
+        let (st, html) = s.page("/identifications/1/report", Role::Reviewer).await;
+        assert_eq!(st, 200, "{label}: {html}");
+        // The stored evidence, as the candidate was scored: LR 10^9, the prior in words.
+        let evidence = s.store.identification_evidence(1).await.unwrap().unwrap();
+        for needle in [
+            r#"class="draft" data-status="proposed""#,
+            "1.00 × 10<sup>9</sup>",
+            "SM-1",
+            "RM-1",
+            "left femur",
+            "R-1",
+            "<strong>H1</strong>",
+            "<strong>H2</strong>",
+            r#"class="for-family""#,
+            r#"class="signatures""#,
+        ] {
+            assert!(
+                html.contains(needle),
+                "{label}: {needle} missing from the report: {html}"
+            );
+        }
+        let prior = evidence.prior.expect("a prior in words");
+        assert!(
+            html.contains(&prior.replace('\'', "&#39;")) || html.contains(&prior),
+            "{label}: {prior}"
+        );
+        // Confirmed by two reviewers: no longer a draft, their names above the signature lines.
+        s.store
+            .add_user("setup", "rev2", Role::Reviewer, "a long enough password")
+            .await
+            .unwrap();
+        for reviewer in ["user-reviewer", "rev2"] {
+            let user = s
+                .store
+                .list_users()
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|u| u.username == reviewer)
+                .unwrap();
+            s.store
+                .review_identification(&user, 1, registry::Decision::Confirm, "the profiles agree")
+                .await
+                .unwrap();
+        }
+        let (st, html) = s.page("/identifications/1/report", Role::FamilyLiaison).await;
+        assert_eq!(st, 200, "{label}: {html}");
+        assert!(!html.contains(r#"class="draft""#), "{label}: confirmed, not a draft");
+        assert!(
+            html.contains("user-reviewer") && html.contains("rev2"),
+            "{label}: {html}"
+        );
+        assert!(
+            html.contains("confirmed the identification"),
+            "{label}: the family's paragraph says so"
+        );
+        // Who may not read identifications may not read the report.
+        let (st, _) = s.page("/identifications/1/report", Role::Viewer).await;
+        assert_eq!(st, 403, "{label}");
+    });
+}
+
+#[test]
 fn a_browser_signs_in_and_out() {
     on_every_backend(ServerConfig::default(), |label, s| async move {
         let body = json!({ "username": "user-reviewer", "password": "a long enough password" }).to_string();

@@ -295,6 +295,20 @@ messages! {
     Destroyed => "destroyed", "廃棄";
     GraveVisit => "grave visit", "墓参";
     Recovery => "recovery", "遺骨収集";
+    // The identification report (report.rs).
+    Draft => "DRAFT: not a confirmed identification", "草案：確定した身元確認ではありません";
+    Evidence => "Evidence", "証拠";
+    DocumentaryGrounds => "documentary grounds (no DNA comparison)", "文書による根拠（DNA比較なし）";
+    Id => "ID", "ID";
+    Hypotheses => "Hypotheses compared", "比較した仮説";
+    Prior => "Prior", "事前確率";
+    Markers => "Markers", "マーカー";
+    FrequencyTable => "Allele frequency table (SHA-256)", "アレル頻度表（SHA-256）";
+    MutationModels => "Mutation models", "突然変異モデル";
+    Engine => "Computed by", "計算プログラム";
+    ForTheFamily => "For the family", "ご家族へ";
+    Signatures => "Signatures", "署名";
+    HeadOfLaboratory => "Head of laboratory", "鑑定責任者";
 }
 
 pub fn person_status(s: registry::model::PersonStatus) -> Msg {

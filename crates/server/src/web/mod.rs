@@ -19,6 +19,7 @@ mod matching;
 mod pages;
 mod pedigree;
 mod queues;
+mod report;
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Query, Request, State};
@@ -67,6 +68,7 @@ pub const PAGES: &[RouteSpec] = routes! {
     GET "/queues/visits", WriteVisitRequests => queues::visits, "Visit requests for sites no mission goes to";
     GET "/queues/missions", WriteMissions => queues::missions, "Missions without a planned itinerary";
     GET "/identifications", ReadIdentifications => queues::identifications, "Identifications, filtered and paged";
+    GET "/identifications/{id}/report", ReadIdentifications => report::identification_report, "An identification's report: remains, references, hypotheses, model, LR and posterior with the prior, reviews, a paragraph for the family, signatures (DRAFT until confirmed)";
     GET "/missions", ReadMissions => family_sample_mission_pages::missions, "Missions";
     GET "/missions/{id}", ReadMissions => family_sample_mission_pages::mission, "A mission: sites, participants, itinerary";
 };

@@ -268,8 +268,9 @@ pub(crate) async fn identifications_table(
 fn identification_row(ctx: &Ctx, r: &IdentificationRow) -> Vec<String> {
     vec![
         format!(
-            r#"<a class="queue-item" data-identification="{id}" href="{}">#{id}</a>"#,
+            r#"<a class="queue-item" data-identification="{id}" href="{}">#{id}</a> <a class="report-link" href="/identifications/{id}/report">{}</a>"#,
             esc(&identification_href(r)),
+            ctx.t(Msg::Report),
             id = r.id
         ),
         format!(
