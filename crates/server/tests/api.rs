@@ -2532,3 +2532,330 @@ fn the_api_pages_through_all_samples() {
         );
     });
 }
+
+// ---- the forms that write records ----
+
+impl Running {
+    /// A form post as `role` with the session's CSRF token, as a browser sends it: status, the
+    /// `Location` of a redirect and the page.
+    async fn form(&self, path: &str, role: Role, fields: &[(&str, &str)]) -> (u16, String, String) {
+        let csrf = csrf_of(self, self.token(role)).await;
+        let mut pairs = fields.to_vec();
+        pairs.push(("csrf", &csrf));
+        let req = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("authorization", format!("Bearer {}", self.token(role)))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(serde_urlencoded::to_string(&pairs).unwrap()))
+            .unwrap();
+        let response = self.app.clone().oneshot(req).await.unwrap();
+        let status = response.status().as_u16();
+        let location = header(response.headers(), "location").to_owned();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        (status, location, String::from_utf8_lossy(&body).into_owned())
+    }
+}
+
+/// The message a refused form shows beside its input `name`, checking that the input is marked
+/// invalid and points at it.
+fn message_beside(html: &str, name: &str) -> String {
+    let marker = format!(r#"data-field="{name}">"#);
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no message beside {name}: {html}"))
+        + marker.len();
+    let input = html[..at]
+        .rfind(&format!(r#"name="{name}""#))
+        .unwrap_or_else(|| panic!("no input {name}"));
+    let tag_end = input + html[input..].find('>').unwrap();
+    assert!(
+        html[input..tag_end].contains(r#"aria-invalid="true""#),
+        "{name} is not marked invalid: {}",
+        &html[input..tag_end]
+    );
+    html[at..].split("</p>").next().unwrap().to_owned()
+}
+
+/// The value an `<input name=…>` of the page holds.
+fn value_of(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!(r#"name="{name}" type="#))
+        .unwrap_or_else(|| panic!("no input {name}"));
+    let tag = &html[at..at + html[at..].find('>').unwrap()];
+    let v = tag.find(r#"value=""#).unwrap() + r#"value=""#.len();
+    tag[v..].split('"').next().unwrap().to_owned()
+}
+
+/// A form's fields as a browser posts them.
+type FormFields<'a> = Vec<(&'a str, &'a str)>;
+
+/// A person's form as a browser posts it: four name rows (kanji, kana, romaji, one blank), two
+/// source rows; `changes` replace or add fields.
+fn person_form<'a>(changes: &[(&'a str, &'a str)]) -> FormFields<'a> {
+    let mut f = vec![
+        ("external_id", "P-9"),
+        ("name_text_0", "山田花子"),
+        ("name_script_0", "Jpan"),
+        ("name_lang_0", "ja"),
+        ("name_kind_0", "primary"),
+        ("name_text_1", "やまだはなこ"),
+        ("name_script_1", "Hira"),
+        ("name_lang_1", "ja"),
+        ("name_kind_1", "transliteration"),
+        ("name_text_2", "Yamada Hanako"),
+        ("name_script_2", "Latn"),
+        ("name_lang_2", "ja-Latn"),
+        ("name_kind_2", "transliteration"),
+        ("name_text_3", ""),
+        ("name_script_3", "Jpan"),
+        ("name_lang_3", ""),
+        ("name_kind_3", "variant"),
+        ("sex", "female"),
+        ("birth", "1921-04"),
+        ("death", "1946-02-11"),
+        ("death_place", "Komusan"),
+        ("death_lat", "42.1"),
+        ("death_lon", "129.7"),
+        ("source_citation_0", "Register of deaths, Hamhung camp, 1946"),
+        ("source_note_0", "p. 12"),
+        ("source_citation_1", ""),
+        ("source_note_1", ""),
+    ];
+    for (k, v) in changes {
+        match f.iter_mut().find(|(name, _)| name == k) {
+            Some(field) => field.1 = v,
+            None => f.push((k, v)),
+        }
+    }
+    f
+}
+
+#[test]
+fn a_person_is_recorded_through_the_form_and_refusals_keep_the_input() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        let liaison = Role::FamilyLiaison;
+        let (st, html) = s.page("/persons/new", liaison).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(
+            html.contains(r#"id="person-form""#) && html.contains(r#"name="name_text_2""#),
+            "{label}"
+        );
+        for refused in [Role::Viewer, Role::LabAnalyst, Role::Reviewer] {
+            assert_eq!(s.page("/persons/new", refused).await.0, 403, "{label}: {refused}");
+            assert_eq!(
+                s.form("/persons/new", refused, &person_form(&[])).await.0,
+                403,
+                "{label}: {refused}"
+            );
+        }
+        assert!(
+            s.page("/persons", liaison).await.1.contains(r#"href="/persons/new""#),
+            "{label}"
+        );
+        assert!(
+            !s.page("/persons", Role::Reviewer)
+                .await
+                .1
+                .contains(r#"href="/persons/new""#),
+            "{label}"
+        );
+
+        // Refused: nothing written, the message beside the field, the input kept.
+        let nothing_named = person_form(&[
+            ("external_id", "P-10"),
+            ("name_text_0", " "),
+            ("name_text_1", ""),
+            ("name_text_2", ""),
+        ]);
+        // Each case: the fields changed (or the whole form), the status, the input named, its message.
+        type Case<'a> = (&'a [(&'a str, &'a str)], u16, &'a str, &'a str);
+        let cases: &[Case] = &[
+            (&nothing_named, 400, "name_text_0", "at least one name"),
+            (
+                &[("external_id", "P-10"), ("death_lat", "1000")],
+                400,
+                "death_lat",
+                "not a latitude",
+            ),
+            (
+                &[("external_id", "P-10"), ("death_lon", "east")],
+                400,
+                "death_lon",
+                "not a number",
+            ),
+            (
+                &[("external_id", "P-10"), ("birth", "1946-13")],
+                400,
+                "birth",
+                "month 13",
+            ),
+            (
+                &[("external_id", "P-10"), ("birth", "1950")],
+                400,
+                "death",
+                "before the birth",
+            ),
+            (
+                &[("external_id", "P-10"), ("name_script_1", "Hiragana")],
+                400,
+                "name_script_1",
+                "ISO 15924",
+            ),
+            (
+                &[
+                    ("external_id", "P-10"),
+                    ("source_citation_1", ""),
+                    ("source_note_1", "a note without a citation"),
+                ],
+                400,
+                "source_citation_1",
+                "empty",
+            ),
+            (&[("external_id", "")], 400, "external_id", ""),
+        ];
+        for (changes, status, field, says) in cases {
+            let fields = if changes.len() > 3 {
+                changes.to_vec()
+            } else {
+                person_form(changes)
+            };
+            let (st, _, html) = s.form("/persons/new", liaison, &fields).await;
+            assert_eq!(st, *status, "{label}: {field}: {html}");
+            let message = message_beside(&html, field);
+            assert!(message.contains(says), "{label}: {field}: {message}");
+            assert!(html.contains("Nothing was saved"), "{label}: {field}");
+            assert_eq!(
+                value_of(&html, "name_text_2"),
+                if changes.len() > 3 { "" } else { "Yamada Hanako" },
+                "{label}"
+            );
+            assert_eq!(value_of(&html, "source_note_0"), "p. 12", "{label}: input kept");
+            assert!(
+                s.store.get_person_by_external_id("P-10").await.unwrap().is_none(),
+                "{label}: {field}"
+            );
+        }
+        assert_eq!(s.store.count_persons().await.unwrap(), 0, "{label}");
+
+        // Accepted: written as the registry reads it, and to the person's page.
+        let (st, location, _) = s.form("/persons/new", liaison, &person_form(&[])).await;
+        assert_eq!(st, 303, "{label}");
+        let p = s
+            .store
+            .get_person_by_external_id("P-9")
+            .await
+            .unwrap()
+            .expect("recorded");
+        assert_eq!(location, format!("/persons/{}", p.id), "{label}");
+        let names: Vec<(&str, &str)> = p
+            .data
+            .names
+            .iter()
+            .map(|n| (n.text.as_str(), n.script.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("山田花子", "Jpan"),
+                ("やまだはなこ", "Hira"),
+                ("Yamada Hanako", "Latn")
+            ],
+            "{label}"
+        );
+        assert_eq!(p.data.names[2].lang.as_deref(), Some("ja-Latn"), "{label}");
+        assert_eq!(p.data.sex, registry::model::Sex::Female, "{label}");
+        assert_eq!(p.data.birth.unwrap().to_string(), "1921-04", "{label}");
+        assert_eq!(p.data.death.unwrap().to_string(), "1946-02-11", "{label}");
+        let place = p.data.death_place.clone().unwrap();
+        assert_eq!(place.name.as_deref(), Some("Komusan"), "{label}");
+        assert_eq!(place.coordinates.unwrap().lat, 42.1, "{label}");
+        assert_eq!(p.data.sources.len(), 1, "{label}");
+        assert_eq!(p.data.sources[0].note.as_deref(), Some("p. 12"), "{label}");
+
+        // The same external id again: 409 beside it.
+        let (st, _, html) = s.form("/persons/new", liaison, &person_form(&[])).await;
+        assert_eq!(st, 409, "{label}");
+        assert!(
+            message_beside(&html, "external_id").contains("already exists"),
+            "{label}"
+        );
+        assert_eq!(s.store.count_persons().await.unwrap(), 1, "{label}");
+    });
+}
+
+#[test]
+fn a_person_is_edited_by_version_and_a_stale_form_shows_the_current_values() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        let liaison = Role::FamilyLiaison;
+        let p = created(&s, "/api/v1/persons", Role::Admin, person("P-1")).await;
+        let id = p["id"].as_i64().unwrap();
+        let edit = format!("/persons/{id}/edit");
+        let (st, html) = s.page(&edit, liaison).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(html.contains(r#"name="version" value="1""#), "{label}");
+        assert_eq!(value_of(&html, "name_text_0"), "山田太郎", "{label}");
+        assert_eq!(value_of(&html, "birth"), "1921-04", "{label}");
+        assert_eq!(s.page(&edit, Role::Viewer).await.0, 403, "{label}");
+        assert_eq!(s.page(&edit, Role::Reviewer).await.0, 403, "{label}");
+        assert!(
+            s.page(&format!("/persons/{id}"), liaison)
+                .await
+                .1
+                .contains(&format!(r#"href="{edit}""#)),
+            "{label}"
+        );
+        assert!(
+            !s.page(&format!("/persons/{id}"), Role::Reviewer)
+                .await
+                .1
+                .contains(&edit),
+            "{label}"
+        );
+
+        // Someone else changes it after the form was opened (version 1).
+        let mut theirs: registry::model::NewPerson = serde_json::from_value(person("P-1")).unwrap();
+        theirs.death = Some("1945-12".parse().unwrap());
+        s.store.update_person("someone", id, 1, &theirs).await.unwrap();
+        let mine = person_form(&[("external_id", "P-1"), ("version", "1"), ("death_place", "Hamhung")]);
+        let (st, _, html) = s.form(&edit, liaison, &mine).await;
+        assert_eq!(st, 409, "{label}: {html}");
+        assert!(html.contains("changed by someone else since you opened it"), "{label}");
+        assert_eq!(value_of(&html, "death_place"), "Hamhung", "{label}: my input kept");
+        assert_eq!(value_of(&html, "name_text_0"), "山田花子", "{label}: my input kept");
+        assert!(
+            html.contains(r#"id="current-values""#) && html.contains("December 1945"),
+            "{label}: theirs shown"
+        );
+        assert!(
+            html.contains(r#"name="version" value="2""#),
+            "{label}: saving again is deliberate"
+        );
+        let now = s.store.get_person(id).await.unwrap().unwrap();
+        assert_eq!(
+            (now.version, now.data.death),
+            (2, theirs.death),
+            "{label}: nothing written"
+        );
+
+        // A refused value on the edit form: 400 beside it, nothing written.
+        let bad = person_form(&[("external_id", "P-1"), ("version", "2"), ("death_lat", "1000")]);
+        let (st, _, html) = s.form(&edit, liaison, &bad).await;
+        assert_eq!(st, 400, "{label}");
+        assert!(message_beside(&html, "death_lat").contains("1000"), "{label}");
+        assert_eq!(s.store.get_person(id).await.unwrap().unwrap().version, 2, "{label}");
+
+        // Saved against the version it read.
+        let good = person_form(&[("external_id", "P-1"), ("version", "2")]);
+        let (st, location, _) = s.form(&edit, liaison, &good).await;
+        assert_eq!(
+            (st, location.as_str()),
+            (303, format!("/persons/{id}").as_str()),
+            "{label}"
+        );
+        let now = s.store.get_person(id).await.unwrap().unwrap();
+        assert_eq!(now.version, 3, "{label}");
+        assert_eq!(now.data.names[0].text, "山田花子", "{label}");
+        assert_eq!(now.data.names.len(), 3, "{label}");
+    });
+}

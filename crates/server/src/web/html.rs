@@ -79,8 +79,16 @@ pub fn page(ctx: &Ctx, title: &str, extra_head: &str, body: &str) -> String {
         language = lang.t(Msg::Language),
         auto = if ctx.follows_browser { " selected" } else { "" },
         browser = lang.t(Msg::FollowBrowser),
-        en = if !ctx.follows_browser && lang == Lang::En { " selected" } else { "" },
-        ja = if !ctx.follows_browser && lang == Lang::Ja { " selected" } else { "" },
+        en = if !ctx.follows_browser && lang == Lang::En {
+            " selected"
+        } else {
+            ""
+        },
+        ja = if !ctx.follows_browser && lang == Lang::Ja {
+            " selected"
+        } else {
+            ""
+        },
         save = lang.t(Msg::Save),
         signout = lang.t(Msg::SignOut),
         title = esc(title),

@@ -13,12 +13,14 @@
 
 mod assets;
 mod family_sample_mission_pages;
+mod forms;
 mod html;
 mod i18n;
 mod matching;
 mod pages;
 mod pedigree;
 mod queues;
+mod record_forms;
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Query, Request, State};
@@ -47,7 +49,11 @@ pub const PAGES: &[RouteSpec] = routes! {
     GET "/map", ReadSites => pages::map, "Map of burial sites";
     GET "/sites/{id}", ReadSites => pages::site, "A burial site";
     GET "/persons", ReadPersons => pages::persons, "Persons, searched by name";
+    GET "/persons/new", WritePersons => record_forms::new_person, "The form recording a person (names in several scripts, dates, place of death, sources)";
+    POST "/persons/new", WritePersons => record_forms::create_person, "Record a person (the form shown again beside the field it names if refused)";
     GET "/persons/{id}", ReadPersons => pages::person, "A person and the timeline of statuses";
+    GET "/persons/{id}/edit", WritePersons => record_forms::edit_person, "The form changing a person's data, with the version it read";
+    POST "/persons/{id}/edit", WritePersons => record_forms::update_person, "Replace a person's data (409 with the current values if changed since)";
     GET "/families", ReadFamilies => family_sample_mission_pages::families, "Families";
     GET "/families/{id}", ReadFamilies => family_sample_mission_pages::family, "A family, its pedigree and consent";
     GET "/families/{id}/advice", ReadFamilies => family_sample_mission_pages::advice, "Who to sample next (simulated power of each living relative's sample)";
