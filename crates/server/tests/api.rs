@@ -2859,3 +2859,109 @@ fn a_person_is_edited_by_version_and_a_stale_form_shows_the_current_values() {
         assert_eq!(now.data.names.len(), 3, "{label}");
     });
 }
+
+#[test]
+fn a_family_is_recorded_through_the_form_and_its_liaison_looks_after_it() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        let liaison = Role::FamilyLiaison;
+        let (st, html) = s.page("/families/new", liaison).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(
+            html.contains(r#"id="family-form""#) && html.contains(r#"name="email""#),
+            "{label}"
+        );
+        for refused in [Role::Viewer, Role::LabAnalyst, Role::Reviewer, Role::MissionPlanner] {
+            assert_eq!(s.page("/families/new", refused).await.0, 403, "{label}: {refused}");
+            let (st, _, _) = s
+                .form("/families/new", refused, &[("external_id", "F-8"), ("name", "x")])
+                .await;
+            assert_eq!(st, 403, "{label}: {refused}");
+        }
+        assert!(
+            s.page("/families", liaison).await.1.contains(r#"href="/families/new""#),
+            "{label}"
+        );
+        assert!(
+            !s.page("/families", Role::LabAnalyst)
+                .await
+                .1
+                .contains(r#"href="/families/new""#),
+            "{label}"
+        );
+
+        let family = |changes: &[(&'static str, &'static str)]| {
+            let mut f = vec![
+                ("external_id", "F-9"),
+                ("name", "Yamada family"),
+                ("liaison", "Sato (Sendai office)"),
+                ("postal_address", "1-2-3 Aoba, Sendai"),
+                ("phone", "+81 22 123 4567"),
+                ("email", "yamada.hanako@example.jp"),
+            ];
+            for (k, v) in changes {
+                f.iter_mut().find(|(name, _)| name == k).unwrap().1 = v;
+            }
+            f
+        };
+        for (changes, field, says) in [
+            (
+                &[("external_id", "F-10"), ("email", "not-an-address")][..],
+                "email",
+                "not an e-mail address",
+            ),
+            (
+                &[("external_id", "F-10"), ("phone", "call me")][..],
+                "phone",
+                "not a telephone number",
+            ),
+            (&[("external_id", "F-10"), ("name", "  ")][..], "name", "empty"),
+        ] {
+            let (st, _, html) = s.form("/families/new", liaison, &family(changes)).await;
+            assert_eq!(st, 400, "{label}: {field}");
+            assert!(message_beside(&html, field).contains(says), "{label}: {field}");
+            assert_eq!(value_of(&html, "external_id"), "F-10", "{label}: input kept");
+            assert_eq!(
+                value_of(&html, "liaison"),
+                "Sato (Sendai office)",
+                "{label}: input kept"
+            );
+            assert!(
+                s.store.get_family_by_external_id("F-10").await.unwrap().is_none(),
+                "{label}"
+            );
+        }
+
+        let (st, location, _) = s.form("/families/new", liaison, &family(&[])).await;
+        assert_eq!(st, 303, "{label}");
+        let f = s
+            .store
+            .get_family_by_external_id("F-9")
+            .await
+            .unwrap()
+            .expect("recorded");
+        assert_eq!(location, format!("/families/{}", f.id), "{label}");
+        assert_eq!(f.liaison.as_deref(), Some("Sato (Sendai office)"), "{label}");
+        let contacts = s.store.get_family_contacts("test", f.id).await.unwrap();
+        assert_eq!(contacts.email.as_deref(), Some("yamada.hanako@example.jp"), "{label}");
+        // The liaison who recorded it looks after it: its page opens for them.
+        let scope = registry::FamilyScope::of("user-family-liaison", liaison);
+        assert!(
+            s.store
+                .list_families_in(&scope)
+                .await
+                .unwrap()
+                .iter()
+                .any(|x| x.id == f.id),
+            "{label}"
+        );
+        assert_eq!(s.page(&location, liaison).await.0, 200, "{label}");
+
+        let (st, _, html) = s.form("/families/new", liaison, &family(&[])).await;
+        assert_eq!(st, 409, "{label}");
+        assert!(
+            message_beside(&html, "external_id").contains("already exists"),
+            "{label}"
+        );
+        assert_eq!(s.store.list_families().await.unwrap().len(), 1, "{label}");
+    });
+}

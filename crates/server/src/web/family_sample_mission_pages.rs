@@ -64,6 +64,14 @@ pub(crate) async fn families(
         &[ctx.t(Msg::Name), "ID", ctx.t(Msg::Liaison)],
         &rows,
     ) + &pager;
+    let body = if ctx.may(Permission::WriteFamilies) {
+        format!(
+            r#"<p class="actions"><a href="/families/new" id="new-family">{}</a></p>{body}"#,
+            ctx.t(Msg::NewFamily)
+        )
+    } else {
+        body
+    };
     ctx.respond(ctx.t(Msg::Families), &body)
 }
 

@@ -180,7 +180,6 @@ impl<'a> FormView<'a> {
         )
     }
 
-    #[allow(dead_code)] // the family and sample pages' forms (next commits)
     pub fn textarea(&self, name: &str, label: &str, extra: &str) -> String {
         let (aria, error) = self.error_parts(name);
         let id = self.id(name);

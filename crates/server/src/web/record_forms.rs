@@ -1,4 +1,4 @@
-//! Forms that record persons: each a page with the form and a handler for its post.
+//! Forms that record persons and families: each a page with the form and a handler for its post.
 //! The values are read by the registry's constructors (`Name::new`, `PartialDate`, `Sex`,
 //! `Coordinates::new`) and checked by the same `Store` methods the API calls; a refusal shows the
 //! form again with the message beside the input it names.
@@ -8,7 +8,9 @@ use std::fmt::Write;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use axum::{Extension, Form};
-use registry::model::{Coordinates, FieldError, Name, NameKind, NewPerson, PartialDate, Person, Place, Sex, Source};
+use registry::model::{
+    Contacts, Coordinates, FieldError, Name, NameKind, NewFamily, NewPerson, PartialDate, Person, Place, Sex, Source,
+};
 
 use super::forms::{options, respond_with, Fields, FormView, Refused};
 use super::html::{esc, facts};
@@ -361,4 +363,54 @@ pub(crate) async fn update_person(
         body.push_str(&person_form(&ctx, &format!("/persons/{id}/edit"), &f, Some(&refused)));
     }
     respond_with(&ctx, refused.status, &edit_title(&ctx, &current), &body)
+}
+
+// ---- families ----
+
+fn family_form(ctx: &Ctx, f: &Fields, refused: Option<&Refused>) -> String {
+    let v = FormView::new(ctx, f, refused);
+    let t = |m| ctx.t(m);
+    let mut inner = String::new();
+    inner.push_str(&v.input("external_id", t(Msg::ExternalId), "text", " required"));
+    inner.push_str(&v.input("name", t(Msg::Name), "text", " required"));
+    inner.push_str(&v.input("liaison", t(Msg::Liaison), "text", ""));
+    let _ = write!(inner, r#"<fieldset><legend>{}</legend>"#, t(Msg::ContactDetails));
+    inner.push_str(&v.textarea("postal_address", t(Msg::PostalAddress), ""));
+    inner.push_str(&v.input("phone", t(Msg::Phone), "tel", ""));
+    inner.push_str(&v.input("email", t(Msg::Email), "email", ""));
+    inner.push_str("</fieldset>");
+    format!(
+        r#"{summary}<form method="post" action="/families/new" class="stack record-form" id="family-form">{csrf}{inner}<button type="submit">{save}</button></form>"#,
+        summary = v.summary(),
+        csrf = v.csrf(),
+        save = t(Msg::Save),
+    )
+}
+
+pub(crate) async fn new_family(Extension(ctx): Extension<Ctx>) -> PageResult {
+    let body = family_form(&ctx, &Fields::default(), None);
+    ctx.respond(ctx.t(Msg::NewFamily), &body)
+}
+
+pub(crate) async fn create_family(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(f): Form<Fields>,
+) -> PageResult {
+    let family = NewFamily {
+        external_id: f.get("external_id").trim().to_owned(),
+        name: f.get("name").trim().to_owned(),
+        liaison: f.opt("liaison"),
+        contacts: Contacts {
+            postal_address: f.opt("postal_address"),
+            phone: f.opt("phone"),
+            email: f.opt("email"),
+        },
+    };
+    let refused = match s.store.create_family(&ctx.user.username, &family).await {
+        Ok(created) => return Ok(Redirect::to(&format!("/families/{}", created.id)).into_response()),
+        Err(e) => Refused::from_store(e)?,
+    };
+    let body = family_form(&ctx, &f, Some(&refused));
+    respond_with(&ctx, refused.status, ctx.t(Msg::NewFamily), &body)
 }
