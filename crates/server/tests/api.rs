@@ -2965,3 +2965,97 @@ fn a_family_is_recorded_through_the_form_and_its_liaison_looks_after_it() {
         assert_eq!(s.store.list_families().await.unwrap().len(), 1, "{label}");
     });
 }
+
+#[test]
+fn a_family_asks_to_visit_a_grave_through_its_page_and_a_second_request_is_refused() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        seed_one_of_each(&s).await;
+        let liaison = Role::FamilyLiaison;
+        let (st, html) = s.page("/families/1", liaison).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(html.contains(r#"action="/families/1/visits""#), "{label}");
+        assert!(html.contains(r#"<option value="1""#), "{label}: the site to choose");
+        // A lab analyst reads the family but does not arrange visits.
+        let (_, html) = s.page("/families/1", Role::LabAnalyst).await;
+        assert!(!html.contains("/families/1/visits"), "{label}");
+        let request = [
+            ("site_id", "1"),
+            ("visitors", "3"),
+            ("mobility", "limited"),
+            ("notes", "Two are in their eighties"),
+        ];
+        for refused in [Role::LabAnalyst, Role::Reviewer, Role::Viewer] {
+            assert_eq!(
+                s.form("/families/1/visits", refused, &request).await.0,
+                403,
+                "{label}: {refused}"
+            );
+        }
+        let requests = || async {
+            s.store
+                .list_visit_requests(None, &registry::FamilyScope::All)
+                .await
+                .unwrap()
+        };
+
+        for (fields, field, says) in [
+            (
+                vec![("site_id", "1"), ("visitors", "0"), ("mobility", "limited")],
+                "visitors",
+                "1–50",
+            ),
+            (
+                vec![("site_id", "1"), ("visitors", "many"), ("mobility", "limited")],
+                "visitors",
+                "not a number",
+            ),
+            (
+                vec![("site_id", "1"), ("visitors", "2"), ("mobility", "crawls")],
+                "mobility",
+                "not a mobility",
+            ),
+            (
+                vec![("site_id", "999"), ("visitors", "2"), ("mobility", "walks")],
+                "site_id",
+                "no burial site 999",
+            ),
+        ] {
+            let (st, _, html) = s.form("/families/1/visits", liaison, &fields).await;
+            assert!(st == 400 || st == 422, "{label}: {field}: {st}");
+            assert!(message_beside(&html, field).contains(says), "{label}: {field}: {html}");
+            assert_eq!(value_of(&html, "visitors"), fields[1].1, "{label}: input kept");
+            assert!(requests().await.is_empty(), "{label}: {field}");
+        }
+
+        let (st, location, _) = s.form("/families/1/visits", liaison, &request).await;
+        assert_eq!((st, location.as_str()), (303, "/families/1#visit-request"), "{label}");
+        let stored = requests().await;
+        assert_eq!(stored.len(), 1, "{label}");
+        assert_eq!(
+            (
+                stored[0].data.family_id,
+                stored[0].data.site_id,
+                stored[0].data.visitors
+            ),
+            (1, 1, 3),
+            "{label}"
+        );
+        assert_eq!(stored[0].data.mobility, registry::Mobility::Limited, "{label}");
+        assert_eq!(stored[0].created_by, "user-family-liaison", "{label}");
+
+        // The same family and site again: 409 beside the site, the input kept, nothing written.
+        let again = [("site_id", "1"), ("visitors", "5"), ("mobility", "wheelchair")];
+        let (st, _, html) = s.form("/families/1/visits", liaison, &again).await;
+        assert_eq!(st, 409, "{label}");
+        assert!(message_beside(&html, "site_id").contains("already exists"), "{label}");
+        assert_eq!(value_of(&html, "visitors"), "5", "{label}");
+        assert!(html.contains(r#"<option value="wheelchair" selected>"#), "{label}");
+        assert_eq!(requests().await.len(), 1, "{label}");
+
+        // A family the liaison does not look after: refused whether or not it exists.
+        let other = created(&s, "/api/v1/families", Role::Admin, family("F-2")).await;
+        let path = format!("/families/{}/visits", other["id"]);
+        assert_eq!(s.form(&path, liaison, &request).await.0, 403, "{label}");
+        assert_eq!(requests().await.len(), 1, "{label}");
+    });
+}

@@ -4,13 +4,16 @@
 use std::fmt::Write;
 
 use axum::extract::{Query, State};
-use axum::response::{Html, IntoResponse};
-use axum::Extension;
-use registry::{Family, FamilyMember, Reference};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect};
+use axum::{Extension, Form};
+use registry::model::FieldError;
+use registry::{Family, FamilyMember, Mobility, NewVisitRequest, Reference, StoreError};
 
+use super::forms::{options, respond_with, Fields, FormView, Refused};
 use super::html::{esc, facts, link, page, table};
 use super::i18n::{self, Msg};
-use super::pages::names_html;
+use super::pages::{first_name, names_html};
 use super::pedigree;
 use super::{Ctx, PageError, PageId, PageResult};
 use crate::{AppState, Permission};
@@ -245,26 +248,148 @@ impl FamilyView {
     }
 }
 
+/// The forms on a family page and, after a refused post, the one refused with its input.
+#[derive(Debug, Default)]
+pub(crate) struct FamilyForms {
+    visit: Fields,
+    visit_refused: Option<Refused>,
+}
+
 pub(crate) async fn family(
     State(s): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     PageId(id): PageId,
 ) -> PageResult {
-    let view = family_view(&s, &ctx, id).await?;
+    family_page(&s, &ctx, id, &FamilyForms::default(), StatusCode::OK).await
+}
+
+async fn family_page(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms, status: StatusCode) -> PageResult {
+    let view = family_view(s, ctx, id).await?;
     let mut body = format!(
         r#"<p><a href="/families/{id}/report">{}</a> · <a href="/families/{id}/advice">{}</a></p><h2>{}</h2>{}"#,
         ctx.t(Msg::Report),
         ctx.t(Msg::SampleNext),
         ctx.t(Msg::Pedigree),
-        view.pedigree_svg(&ctx)
+        view.pedigree_svg(ctx)
     );
-    body.push_str(&view.members_table(&ctx));
+    body.push_str(&view.members_table(ctx));
     if ctx.may(Permission::ReadReferences) {
-        body.push_str(&view.references_table(&ctx));
+        body.push_str(&view.references_table(ctx));
     }
-    body.push_str(&view.identifications(&s, &ctx).await?);
+    if ctx.may(Permission::WriteVisitRequests) {
+        body.push_str(&visit_form(s, ctx, id, forms).await?);
+    }
+    body.push_str(&view.identifications(s, ctx).await?);
     let title = format!("{}: {}", ctx.t(Msg::Family), view.family.name);
-    ctx.respond(&title, &body)
+    respond_with(ctx, status, &title, &body)
+}
+
+/// The form asking to visit a grave: which site, how many travel, how well they walk.
+async fn visit_form(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms) -> Result<String, PageError> {
+    let sites: Vec<(String, String)> = s
+        .store
+        .list_sites()
+        .await?
+        .iter()
+        .map(|x| {
+            (
+                x.id.to_string(),
+                format!("{} ({})", first_name(ctx.lang, &x.data.names), x.data.external_id),
+            )
+        })
+        .collect();
+    let mut fields = forms.visit.clone();
+    if !fields.has("visitors") {
+        fields.set("visitors", "1");
+        fields.set("mobility", Mobility::Walks.as_str());
+    }
+    let v = FormView::new(ctx, &fields, forms.visit_refused.as_ref()).prefixed("visit-");
+    let mobility = options(
+        ctx,
+        &Mobility::ALL,
+        |m| m.as_str(),
+        |m| match m {
+            Mobility::Walks => Msg::MobilityWalks,
+            Mobility::Limited => Msg::MobilityLimited,
+            Mobility::Wheelchair => Msg::MobilityWheelchair,
+        },
+    );
+    let mut inner = v.select("site_id", ctx.t(Msg::Site), &sites);
+    inner.push_str(&v.input(
+        "visitors",
+        ctx.t(Msg::Visitors),
+        "number",
+        r#" min="1" max="50" required"#,
+    ));
+    inner.push_str(&v.select("mobility", ctx.t(Msg::Mobility), &mobility));
+    inner.push_str(&v.textarea("notes", ctx.t(Msg::Notes), ""));
+    Ok(format!(
+        r#"<section id="visit-request"><h2>{title}</h2>{summary}<form method="post" action="/families/{id}/visits" class="stack" id="visit-form">{csrf}{inner}<button type="submit">{save}</button></form></section>"#,
+        title = ctx.t(Msg::RequestVisit),
+        summary = v.summary(),
+        csrf = v.csrf(),
+        save = ctx.t(Msg::Save),
+    ))
+}
+
+pub(crate) async fn create_visit_request(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+    Form(f): Form<Fields>,
+) -> PageResult {
+    s.store.require_family_in_scope(&ctx.family_scope(), id).await?;
+    let bad = |field: &str, message: String| Refused::field(FieldError::new(field, message));
+    let parsed = (|| -> Result<NewVisitRequest, Refused> {
+        let site_id = f
+            .get("site_id")
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| bad("site_id", format!("'{}' is not a burial site", f.get("site_id"))))?;
+        let visitors = f.get("visitors").trim().parse::<u32>().map_err(|_| {
+            bad(
+                "visitors",
+                format!("'{}' is not a number of people (1–50)", f.get("visitors")),
+            )
+        })?;
+        let mobility: Mobility = f.get("mobility").parse().map_err(|e: String| bad("mobility", e))?;
+        Ok(NewVisitRequest {
+            family_id: id,
+            site_id,
+            visitors,
+            mobility,
+            notes: f.opt("notes"),
+        })
+    })();
+    let refused = match parsed {
+        Ok(request) => match s.store.create_visit_request(&ctx.user.username, &request).await {
+            // A planner, who cannot open family pages, goes back to the visits queue.
+            Ok(_) if ctx.may(Permission::ReadFamilies) => {
+                return Ok(Redirect::to(&format!("/families/{id}#visit-request")).into_response())
+            }
+            Ok(_) => return Ok(Redirect::to("/queues/visits").into_response()),
+            Err(StoreError::NotFound {
+                entity: "site",
+                id: site,
+            }) => Refused {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                ..bad("site_id", format!("there is no burial site {site}"))
+            },
+            Err(e) => Refused::from_store(e)?,
+        },
+        Err(r) => r,
+    };
+    let status = refused.status;
+    let forms = FamilyForms {
+        visit: f,
+        visit_refused: Some(refused),
+    };
+    if ctx.may(Permission::ReadFamilies) {
+        family_page(&s, &ctx, id, &forms, status).await
+    } else {
+        let body = visit_form(&s, &ctx, id, &forms).await?;
+        respond_with(&ctx, status, ctx.t(Msg::RequestVisit), &body)
+    }
 }
 
 /// Who to sample next: each living relative without a sample, ranked by the simulated chance that

@@ -131,7 +131,6 @@ impl<'a> FormView<'a> {
         }
     }
 
-    #[allow(dead_code)] // the family and sample pages' forms (next commits)
     pub fn prefixed(mut self, prefix: &str) -> Self {
         self.prefix = prefix.to_owned();
         self
