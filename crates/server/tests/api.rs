@@ -3059,3 +3059,77 @@ fn a_family_asks_to_visit_a_grave_through_its_page_and_a_second_request_is_refus
         assert_eq!(requests().await.len(), 1, "{label}");
     });
 }
+
+#[test]
+fn consent_is_withdrawn_from_the_family_page_with_a_reason_by_whoever_may() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        seed_one_of_each(&s).await;
+        let lab = Role::LabAnalyst;
+        let (st, html) = s.page("/families/1", lab).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(html.contains(r#"action="/references/1/withdraw""#), "{label}");
+        // Family liaisons have no WriteReferences: no form, and the post is refused.
+        for refused in [Role::FamilyLiaison, Role::Reviewer] {
+            assert!(
+                !s.page("/families/1", refused)
+                    .await
+                    .1
+                    .contains("/references/1/withdraw"),
+                "{label}: {refused}"
+            );
+            let (st, _, _) = s
+                .form(
+                    "/references/1/withdraw",
+                    refused,
+                    &[("version", "1"), ("reason", "asked")],
+                )
+                .await;
+            assert_eq!(st, 403, "{label}: {refused}");
+        }
+        let withdrawn = || async { s.store.get_reference(1).await.unwrap().unwrap().withdrawal };
+
+        let (st, _, html) = s
+            .form("/references/1/withdraw", lab, &[("version", "1"), ("reason", " ")])
+            .await;
+        assert_eq!(st, 400, "{label}");
+        assert!(message_beside(&html, "reason").contains("empty"), "{label}");
+        assert!(withdrawn().await.is_none(), "{label}");
+
+        let (st, _, html) = s
+            .form(
+                "/references/1/withdraw",
+                lab,
+                &[("version", "0"), ("reason", "The donor wrote to us")],
+            )
+            .await;
+        assert_eq!(st, 409, "{label}");
+        assert!(html.contains("changed by someone else since you opened it"), "{label}");
+        assert_eq!(
+            value_of(&html, "reason"),
+            "The donor wrote to us",
+            "{label}: input kept"
+        );
+        assert!(withdrawn().await.is_none(), "{label}");
+
+        let (st, location, _) = s
+            .form(
+                "/references/1/withdraw",
+                lab,
+                &[("version", "1"), ("reason", "The donor wrote to us")],
+            )
+            .await;
+        assert_eq!((st, location.as_str()), (303, "/families/1#references"), "{label}");
+        assert_eq!(
+            withdrawn().await.expect("withdrawn").reason,
+            "The donor wrote to us",
+            "{label}"
+        );
+        let ident = s.store.get_identification(1).await.unwrap().unwrap();
+        assert_eq!(ident.status, registry::IdentificationStatus::Flagged, "{label}");
+        // Withdrawn: no form in its row any more.
+        assert!(
+            !s.page("/families/1", lab).await.1.contains("/references/1/withdraw"),
+            "{label}"
+        );
+    });
+}

@@ -171,7 +171,9 @@ impl FamilyView {
         )
     }
 
-    fn references_table(&self, ctx: &Ctx) -> String {
+    /// The references with their consent; with `forms` (a role with `WriteReferences` on the
+    /// family page), a withdrawal form in each row whose consent stands.
+    fn references_table(&self, ctx: &Ctx, forms: Option<&FamilyForms>) -> String {
         let rows: Vec<Vec<String>> = self
             .references
             .iter()
@@ -189,19 +191,27 @@ impl FamilyView {
                         esc(&i18n::instant(ctx.lang, &w.at))
                     ),
                 };
-                vec![
+                let mut row = vec![
                     esc(&r.external_id),
                     esc(&self.member_name(r.donor_member_id)),
                     esc(&r.kit),
                     consent,
-                ]
+                ];
+                if let Some(forms) = forms {
+                    row.push(if r.withdrawal.is_none() {
+                        withdraw_form(ctx, r, forms)
+                    } else {
+                        String::new()
+                    });
+                }
+                row
             })
             .collect();
-        table(
-            ctx.t(Msg::References),
-            &["ID", ctx.t(Msg::Donor), ctx.t(Msg::Kit), ctx.t(Msg::Consent)],
-            &rows,
-        )
+        let mut header = vec!["ID", ctx.t(Msg::Donor), ctx.t(Msg::Kit), ctx.t(Msg::Consent)];
+        if forms.is_some() {
+            header.push(ctx.t(Msg::WithdrawConsent));
+        }
+        table(ctx.t(Msg::References), &header, &rows)
     }
 
     /// The identifications of the family's missing members, with their cited evidence and reviews.
@@ -253,6 +263,8 @@ impl FamilyView {
 pub(crate) struct FamilyForms {
     visit: Fields,
     visit_refused: Option<Refused>,
+    /// The reference whose withdrawal was refused, the input and the refusal.
+    withdraw: Option<(i64, Fields, Refused)>,
 }
 
 pub(crate) async fn family(
@@ -274,7 +286,12 @@ async fn family_page(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms, stat
     );
     body.push_str(&view.members_table(ctx));
     if ctx.may(Permission::ReadReferences) {
-        body.push_str(&view.references_table(ctx));
+        body.push_str(r#"<div id="references">"#);
+        body.push_str(&view.references_table(ctx, ctx.may(Permission::WriteReferences).then_some(forms)));
+        if ctx.may(Permission::WriteReferences) && view.references.iter().any(|r| r.withdrawal.is_none()) {
+            let _ = write!(body, r#"<p class="muted">{}</p>"#, ctx.t(Msg::WithdrawNote));
+        }
+        body.push_str("</div>");
     }
     if ctx.may(Permission::WriteVisitRequests) {
         body.push_str(&visit_form(s, ctx, id, forms).await?);
@@ -282,6 +299,24 @@ async fn family_page(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms, stat
     body.push_str(&view.identifications(s, ctx).await?);
     let title = format!("{}: {}", ctx.t(Msg::Family), view.family.name);
     respond_with(ctx, status, &title, &body)
+}
+
+/// A reference row's withdrawal form (the reason, the version the page showed).
+fn withdraw_form(ctx: &Ctx, r: &Reference, forms: &FamilyForms) -> String {
+    let (fields, refused) = match &forms.withdraw {
+        Some((rid, f, refused)) if *rid == r.id => (f.clone().with("version", r.version.to_string()), Some(refused)),
+        _ => (Fields::default().with("version", r.version.to_string()), None),
+    };
+    let v = FormView::new(ctx, &fields, refused).prefixed(&format!("withdraw-{}-", r.id));
+    let reason = v.input("reason", ctx.t(Msg::Reason), "text", " required");
+    format!(
+        r#"{summary}<form method="post" action="/references/{id}/withdraw" class="row-form" id="withdraw-{id}">{csrf}{version}{reason}<button type="submit">{label}</button></form>"#,
+        summary = v.summary(),
+        id = r.id,
+        csrf = v.csrf(),
+        version = v.hidden("version"),
+        label = ctx.t(Msg::WithdrawConsent),
+    )
 }
 
 /// The form asking to visit a grave: which site, how many travel, how well they walk.
@@ -383,6 +418,7 @@ pub(crate) async fn create_visit_request(
     let forms = FamilyForms {
         visit: f,
         visit_refused: Some(refused),
+        withdraw: None,
     };
     if ctx.may(Permission::ReadFamilies) {
         family_page(&s, &ctx, id, &forms, status).await
@@ -390,6 +426,38 @@ pub(crate) async fn create_visit_request(
         let body = visit_form(&s, &ctx, id, &forms).await?;
         respond_with(&ctx, status, ctx.t(Msg::RequestVisit), &body)
     }
+}
+
+pub(crate) async fn withdraw_consent(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+    Form(f): Form<Fields>,
+) -> PageResult {
+    let reference = PageError::found(s.store.get_reference(id).await?, "reference", id)?;
+    let donor = reference.donor_member_id;
+    let family = PageError::found(s.store.get_member(donor).await?, "member", donor)?.family_id;
+    s.store.require_family_in_scope(&ctx.family_scope(), family).await?;
+    let refused = match f.get("version").trim().parse::<i64>() {
+        Ok(version) => match s
+            .store
+            .withdraw_consent(&ctx.user.username, id, version, f.get("reason"))
+            .await
+        {
+            Ok(_) => return Ok(Redirect::to(&format!("/families/{family}#references")).into_response()),
+            Err(e) => Refused::from_store(e)?,
+        },
+        Err(_) => Refused::field(FieldError::new(
+            "version",
+            format!("'{}' is not a record version", f.get("version")),
+        )),
+    };
+    let status = refused.status;
+    let forms = FamilyForms {
+        withdraw: Some((id, f, refused)),
+        ..FamilyForms::default()
+    };
+    family_page(&s, &ctx, family, &forms, status).await
 }
 
 /// Who to sample next: each living relative without a sample, ranked by the simulated chance that
@@ -508,7 +576,7 @@ pub(crate) async fn report(
     let _ = write!(body, "<h2>{}</h2>{}", ctx.t(Msg::Pedigree), view.pedigree_svg(&ctx));
     body.push_str(&view.members_table(&ctx));
     if ctx.may(Permission::ReadReferences) {
-        body.push_str(&view.references_table(&ctx));
+        body.push_str(&view.references_table(&ctx, None));
     }
     let title = format!("{}: {}", ctx.t(Msg::Report), view.family.name);
     ctx.respond(&title, &body)
