@@ -3133,3 +3133,72 @@ fn consent_is_withdrawn_from_the_family_page_with_a_reason_by_whoever_may() {
         );
     });
 }
+
+#[test]
+fn custody_events_are_appended_from_the_sample_page() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        seed_one_of_each(&s).await;
+        let lab = Role::LabAnalyst;
+        let (st, html) = s.page("/samples/1", lab).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(html.contains(r#"id="custody-form""#), "{label}");
+        assert!(
+            !s.page("/samples/1", Role::Reviewer).await.1.contains("custody-form"),
+            "{label}"
+        );
+        let event = [
+            ("event", "transferred"),
+            ("who", "Lee Ji-woo"),
+            ("location", "Seoul laboratory"),
+        ];
+        assert_eq!(
+            s.form("/samples/1/custody", Role::Reviewer, &event).await.0,
+            403,
+            "{label}"
+        );
+        let chain = || async { s.store.custody_chain(1).await.unwrap() };
+
+        for (fields, field, says) in [
+            (
+                vec![("event", "transferred"), ("who", ""), ("location", "Seoul laboratory")],
+                "who",
+                "empty",
+            ),
+            (
+                vec![
+                    ("event", "lost"),
+                    ("who", "Lee Ji-woo"),
+                    ("location", "Seoul laboratory"),
+                ],
+                "event",
+                "not a custody event",
+            ),
+            (
+                vec![
+                    ("event", "transferred"),
+                    ("who", "Lee Ji-woo"),
+                    ("location", "Seoul laboratory"),
+                    ("at", "yesterday"),
+                ],
+                "at",
+                "RFC 3339",
+            ),
+        ] {
+            let (st, _, html) = s.form("/samples/1/custody", lab, &fields).await;
+            assert_eq!(st, 400, "{label}: {field}");
+            assert!(message_beside(&html, field).contains(says), "{label}: {field}");
+            assert_eq!(value_of(&html, "location"), "Seoul laboratory", "{label}: input kept");
+            assert_eq!(chain().await.len(), 1, "{label}: {field}");
+        }
+
+        let (st, location, _) = s.form("/samples/1/custody", lab, &event).await;
+        assert_eq!((st, location.as_str()), (303, "/samples/1#custody-event"), "{label}");
+        let events = chain().await;
+        assert_eq!(events.len(), 2, "{label}");
+        assert_eq!(
+            (events[1].who.as_str(), events[1].location.as_str()),
+            ("Lee Ji-woo", "Seoul laboratory"),
+            "{label}"
+        );
+    });
+}

@@ -8,7 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
 use axum::{Extension, Form};
 use registry::model::FieldError;
-use registry::{Family, FamilyMember, Mobility, NewVisitRequest, Reference, StoreError};
+use registry::{
+    CustodyEventKind, Family, FamilyMember, Mobility, NewCustodyEvent, NewVisitRequest, Reference, StoreError,
+};
 
 use super::forms::{options, respond_with, Fields, FormView, Refused};
 use super::html::{esc, facts, link, page, table};
@@ -587,6 +589,59 @@ pub(crate) async fn sample(
     Extension(ctx): Extension<Ctx>,
     PageId(id): PageId,
 ) -> PageResult {
+    sample_page(&s, &ctx, id, &Fields::default(), None).await
+}
+
+/// The form appending to a sample's chain of custody.
+fn custody_form(ctx: &Ctx, id: i64, fields: &Fields, refused: Option<&Refused>) -> String {
+    let mut fields = fields.clone();
+    if !fields.has("event") {
+        fields.set("event", CustodyEventKind::Received.as_str());
+    }
+    let v = FormView::new(ctx, &fields, refused).prefixed("custody-");
+    let events = options(ctx, &CustodyEventKind::ALL, |e| e.as_str(), i18n::custody_event);
+    let mut inner = v.select("event", ctx.t(Msg::Event), &events);
+    inner.push_str(&v.input("who", ctx.t(Msg::Who), "text", " required"));
+    inner.push_str(&v.input("location", ctx.t(Msg::Location), "text", " required"));
+    inner.push_str(&v.input("at", ctx.t(Msg::CustodyAt), "text", ""));
+    inner.push_str(&v.textarea("note", ctx.t(Msg::Notes), ""));
+    format!(
+        r#"<section id="custody-event"><h2>{title}</h2>{summary}<form method="post" action="/samples/{id}/custody" class="stack" id="custody-form">{csrf}{inner}<button type="submit">{save}</button></form></section>"#,
+        title = ctx.t(Msg::RecordCustody),
+        summary = v.summary(),
+        csrf = v.csrf(),
+        save = ctx.t(Msg::Save),
+    )
+}
+
+pub(crate) async fn append_custody_event(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+    Form(f): Form<Fields>,
+) -> PageResult {
+    let parsed = f
+        .get("event")
+        .parse::<CustodyEventKind>()
+        .map_err(|e| Refused::field(FieldError::new("event", e)))
+        .map(|event| NewCustodyEvent {
+            event,
+            who: f.get("who").trim().to_owned(),
+            location: f.get("location").trim().to_owned(),
+            at: f.opt("at"),
+            note: f.opt("note"),
+        });
+    let refused = match parsed {
+        Ok(event) => match s.store.append_custody_event(&ctx.user.username, id, &event).await {
+            Ok(_) => return Ok(Redirect::to(&format!("/samples/{id}#custody-event")).into_response()),
+            Err(e) => Refused::from_store(e)?,
+        },
+        Err(r) => r,
+    };
+    sample_page(&s, &ctx, id, &f, Some(&refused)).await
+}
+
+async fn sample_page(s: &AppState, ctx: &Ctx, id: i64, fields: &Fields, refused: Option<&Refused>) -> PageResult {
     let lang = ctx.lang;
     let x = PageError::found(s.store.get_sample(id).await?, "sample", id)?;
     let remains = s.store.get_remains(x.remains_id).await?;
@@ -630,8 +685,11 @@ pub(crate) async fn sample(
         &[Msg::When, Msg::Event, Msg::Who, Msg::Location, Msg::Notes],
         &rows,
     ));
+    if ctx.may(Permission::WriteSamples) {
+        body.push_str(&custody_form(ctx, id, fields, refused));
+    }
     let title = format!("{}: {}", ctx.t(Msg::Sample), x.external_id);
-    ctx.respond(&title, &body)
+    respond_with(ctx, refused.map_or(StatusCode::OK, |r| r.status), &title, &body)
 }
 
 /// A stored itinerary (crate `itinerary`'s plan as JSON) as one table per day, and the sites left

@@ -64,6 +64,7 @@ pub const PAGES: &[RouteSpec] = routes! {
     GET "/families/{id}/report", ReadFamilies => family_sample_mission_pages::report, "Printable identification report";
     GET "/samples", ReadSamples => queues::samples, "Samples, paged with the number in all (?site=&typed=&sort=)";
     GET "/samples/{id}", ReadSamples => family_sample_mission_pages::sample, "A sample and its chain of custody";
+    POST "/samples/{id}/custody", WriteSamples => family_sample_mission_pages::append_custody_event, "Append an event to a sample's chain of custody";
     GET "/jobs", ReadJobs => matching::jobs, "Matching jobs";
     POST "/jobs", RunJobs => matching::start_job, "Start a matching job";
     GET "/jobs/{id}", ReadJobs => matching::job, "A matching job and its candidates";
