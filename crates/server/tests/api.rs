@@ -3047,7 +3047,10 @@ fn a_family_asks_to_visit_a_grave_through_its_page_and_a_second_request_is_refus
         let again = [("site_id", "1"), ("visitors", "5"), ("mobility", "wheelchair")];
         let (st, _, html) = s.form("/families/1/visits", liaison, &again).await;
         assert_eq!(st, 409, "{label}");
-        assert!(message_beside(&html, "site_id").contains("already exists"), "{label}");
+        assert!(
+            message_beside(&html, "site_id").contains("already asked to visit this site"),
+            "{label}"
+        );
         assert_eq!(value_of(&html, "visitors"), "5", "{label}");
         assert!(html.contains(r#"<option value="wheelchair" selected>"#), "{label}");
         assert_eq!(requests().await.len(), 1, "{label}");

@@ -405,6 +405,11 @@ pub(crate) async fn create_visit_request(
                 return Ok(Redirect::to(&format!("/families/{id}#visit-request")).into_response())
             }
             Ok(_) => return Ok(Redirect::to("/queues/visits").into_response()),
+            // One request per family and site (the registry's rule), said in the reader's language.
+            Err(StoreError::Duplicate { .. }) => Refused {
+                status: StatusCode::CONFLICT,
+                ..bad("site_id", ctx.t(Msg::VisitAlreadyRequested).to_owned())
+            },
             Err(StoreError::NotFound {
                 entity: "site",
                 id: site,

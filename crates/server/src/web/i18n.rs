@@ -279,6 +279,7 @@ messages! {
     Email => "E-mail", "メールアドレス";
     VisitRequests => "Grave visit requests", "墓参の申込";
     RequestVisit => "Request a grave visit", "墓参を申し込む";
+    VisitAlreadyRequested => "This family has already asked to visit this site; that request stands.", "この家族はこの埋葬地への墓参をすでに申し込んでいます（その申込は有効です）。";
     Mobility => "Mobility", "歩行の状況";
     MobilityWalks => "walks unaided", "自力で歩ける";
     MobilityLimited => "walks slowly or only short distances", "ゆっくり・短い距離なら歩ける";
