@@ -383,6 +383,38 @@ try {
     await context.close();
   });
 
+  await step("a family liaison asks for a grave visit through the family page's form", async () => {
+    const api = (method, url) => fetch(base + url, { method, headers: { Authorization: `Bearer ${token}` } });
+    const f = fixture.family.id;
+    const assigned = await api("PUT", `/api/v1/families/${f}/liaisons/liaison`);
+    assert(assigned.status < 300, `assigned: ${assigned.status}`);
+    const { page, context } = await session({ locale: "en-GB" });
+    await signIn(page, "liaison");
+    await page.goto(`${base}/families/${f}`);
+    const site = String(fixture.sites[0].id);
+    await page.selectOption("#visit-site_id", site);
+    await page.fill("#visit-visitors", "2");
+    await page.selectOption("#visit-mobility", "limited");
+    await page.fill("#visit-notes", "One of us walks with a stick");
+    await Promise.all([page.waitForURL(/#visit-request$/), page.click("#visit-form button[type=submit]")]);
+    const requests = await (await api("GET", "/api/v1/visit-requests")).json();
+    assert(requests.some((r) => r.family_id === f && String(r.site_id) === site && r.visitors === 2 && r.mobility === "limited"),
+      `recorded: ${JSON.stringify(requests)}`);
+    // The same site again: 409, the message beside the site, the input kept, nothing written.
+    await page.selectOption("#visit-site_id", site);
+    await page.fill("#visit-visitors", "4");
+    const [response] = await Promise.all([page.waitForNavigation(), page.click("#visit-form button[type=submit]")]);
+    assert(response.status() === 409, `duplicate: ${response.status()}`);
+    const message = await page.textContent("#visit-site_id-error");
+    assert(/already asked to visit this site/.test(message), `beside the site: ${message}`);
+    assert(await page.getAttribute("#visit-site_id", "aria-invalid") === "true", "the site marked invalid");
+    assert(await page.inputValue("#visit-visitors") === "4", "input kept");
+    const after = await (await api("GET", "/api/v1/visit-requests")).json();
+    assert(after.length === requests.length, "nothing written");
+    await shot(page, "13b-visit-request-refused");
+    await context.close();
+  });
+
   await step("a viewer sees the map and numbers only; buttons a role cannot use are not shown", async () => {
     const { page, context } = await session();
     await signIn(page, "viewer");

@@ -2627,3 +2627,676 @@ fn the_api_pages_through_all_samples() {
         );
     });
 }
+
+// ---- the forms that write records ----
+
+impl Running {
+    /// A form post as `role` with the session's CSRF token, as a browser sends it: status, the
+    /// `Location` of a redirect and the page.
+    async fn form(&self, path: &str, role: Role, fields: &[(&str, &str)]) -> (u16, String, String) {
+        let csrf = csrf_of(self, self.token(role)).await;
+        let mut pairs = fields.to_vec();
+        pairs.push(("csrf", &csrf));
+        let req = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("authorization", format!("Bearer {}", self.token(role)))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(serde_urlencoded::to_string(&pairs).unwrap()))
+            .unwrap();
+        let response = self.app.clone().oneshot(req).await.unwrap();
+        let status = response.status().as_u16();
+        let location = header(response.headers(), "location").to_owned();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        (status, location, String::from_utf8_lossy(&body).into_owned())
+    }
+}
+
+/// The message a refused form shows beside its input `name`, checking that the input is marked
+/// invalid and points at it.
+fn message_beside(html: &str, name: &str) -> String {
+    let marker = format!(r#"data-field="{name}">"#);
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no message beside {name}: {html}"))
+        + marker.len();
+    let input = html[..at]
+        .rfind(&format!(r#"name="{name}""#))
+        .unwrap_or_else(|| panic!("no input {name}"));
+    let tag_end = input + html[input..].find('>').unwrap();
+    assert!(
+        html[input..tag_end].contains(r#"aria-invalid="true""#),
+        "{name} is not marked invalid: {}",
+        &html[input..tag_end]
+    );
+    html[at..].split("</p>").next().unwrap().to_owned()
+}
+
+/// The value an `<input name=…>` of the page holds.
+fn value_of(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!(r#"name="{name}" type="#))
+        .unwrap_or_else(|| panic!("no input {name}"));
+    let tag = &html[at..at + html[at..].find('>').unwrap()];
+    let v = tag.find(r#"value=""#).unwrap() + r#"value=""#.len();
+    tag[v..].split('"').next().unwrap().to_owned()
+}
+
+/// A form's fields as a browser posts them.
+type FormFields<'a> = Vec<(&'a str, &'a str)>;
+
+/// A person's form as a browser posts it: four name rows (kanji, kana, romaji, one blank), two
+/// source rows; `changes` replace or add fields.
+fn person_form<'a>(changes: &[(&'a str, &'a str)]) -> FormFields<'a> {
+    let mut f = vec![
+        ("external_id", "P-9"),
+        ("name_text_0", "山田花子"),
+        ("name_script_0", "Jpan"),
+        ("name_lang_0", "ja"),
+        ("name_kind_0", "primary"),
+        ("name_text_1", "やまだはなこ"),
+        ("name_script_1", "Hira"),
+        ("name_lang_1", "ja"),
+        ("name_kind_1", "transliteration"),
+        ("name_text_2", "Yamada Hanako"),
+        ("name_script_2", "Latn"),
+        ("name_lang_2", "ja-Latn"),
+        ("name_kind_2", "transliteration"),
+        ("name_text_3", ""),
+        ("name_script_3", "Jpan"),
+        ("name_lang_3", ""),
+        ("name_kind_3", "variant"),
+        ("sex", "female"),
+        ("birth", "1921-04"),
+        ("death", "1946-02-11"),
+        ("death_place", "Komusan"),
+        ("death_lat", "42.1"),
+        ("death_lon", "129.7"),
+        ("source_citation_0", "Register of deaths, Hamhung camp, 1946"),
+        ("source_note_0", "p. 12"),
+        ("source_citation_1", ""),
+        ("source_note_1", ""),
+    ];
+    for (k, v) in changes {
+        match f.iter_mut().find(|(name, _)| name == k) {
+            Some(field) => field.1 = v,
+            None => f.push((k, v)),
+        }
+    }
+    f
+}
+
+#[test]
+fn a_person_is_recorded_through_the_form_and_refusals_keep_the_input() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        let liaison = Role::FamilyLiaison;
+        let (st, html) = s.page("/persons/new", liaison).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(
+            html.contains(r#"id="person-form""#) && html.contains(r#"name="name_text_2""#),
+            "{label}"
+        );
+        for refused in [Role::Viewer, Role::LabAnalyst, Role::Reviewer] {
+            assert_eq!(s.page("/persons/new", refused).await.0, 403, "{label}: {refused}");
+            assert_eq!(
+                s.form("/persons/new", refused, &person_form(&[])).await.0,
+                403,
+                "{label}: {refused}"
+            );
+        }
+        assert!(
+            s.page("/persons", liaison).await.1.contains(r#"href="/persons/new""#),
+            "{label}"
+        );
+        assert!(
+            !s.page("/persons", Role::Reviewer)
+                .await
+                .1
+                .contains(r#"href="/persons/new""#),
+            "{label}"
+        );
+
+        // Refused: nothing written, the message beside the field, the input kept.
+        let nothing_named = person_form(&[
+            ("external_id", "P-10"),
+            ("name_text_0", " "),
+            ("name_text_1", ""),
+            ("name_text_2", ""),
+        ]);
+        // Each case: the fields changed (or the whole form), the status, the input named, its message.
+        type Case<'a> = (&'a [(&'a str, &'a str)], u16, &'a str, &'a str);
+        let cases: &[Case] = &[
+            (&nothing_named, 400, "name_text_0", "at least one name"),
+            (
+                &[("external_id", "P-10"), ("death_lat", "1000")],
+                400,
+                "death_lat",
+                "not a latitude",
+            ),
+            (
+                &[("external_id", "P-10"), ("death_lon", "east")],
+                400,
+                "death_lon",
+                "not a number",
+            ),
+            (
+                &[("external_id", "P-10"), ("birth", "1946-13")],
+                400,
+                "birth",
+                "month 13",
+            ),
+            (
+                &[("external_id", "P-10"), ("birth", "1950")],
+                400,
+                "death",
+                "before the birth",
+            ),
+            (
+                &[("external_id", "P-10"), ("name_script_1", "Hiragana")],
+                400,
+                "name_script_1",
+                "ISO 15924",
+            ),
+            (
+                &[
+                    ("external_id", "P-10"),
+                    ("source_citation_1", ""),
+                    ("source_note_1", "a note without a citation"),
+                ],
+                400,
+                "source_citation_1",
+                "empty",
+            ),
+            (&[("external_id", "")], 400, "external_id", ""),
+        ];
+        for (changes, status, field, says) in cases {
+            let fields = if changes.len() > 3 {
+                changes.to_vec()
+            } else {
+                person_form(changes)
+            };
+            let (st, _, html) = s.form("/persons/new", liaison, &fields).await;
+            assert_eq!(st, *status, "{label}: {field}: {html}");
+            let message = message_beside(&html, field);
+            assert!(message.contains(says), "{label}: {field}: {message}");
+            assert!(html.contains("Nothing was saved"), "{label}: {field}");
+            assert_eq!(
+                value_of(&html, "name_text_2"),
+                if changes.len() > 3 { "" } else { "Yamada Hanako" },
+                "{label}"
+            );
+            assert_eq!(value_of(&html, "source_note_0"), "p. 12", "{label}: input kept");
+            assert!(
+                s.store.get_person_by_external_id("P-10").await.unwrap().is_none(),
+                "{label}: {field}"
+            );
+        }
+        assert_eq!(s.store.count_persons().await.unwrap(), 0, "{label}");
+
+        // Accepted: written as the registry reads it, and to the person's page.
+        let (st, location, _) = s.form("/persons/new", liaison, &person_form(&[])).await;
+        assert_eq!(st, 303, "{label}");
+        let p = s
+            .store
+            .get_person_by_external_id("P-9")
+            .await
+            .unwrap()
+            .expect("recorded");
+        assert_eq!(location, format!("/persons/{}", p.id), "{label}");
+        let names: Vec<(&str, &str)> = p
+            .data
+            .names
+            .iter()
+            .map(|n| (n.text.as_str(), n.script.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("山田花子", "Jpan"),
+                ("やまだはなこ", "Hira"),
+                ("Yamada Hanako", "Latn")
+            ],
+            "{label}"
+        );
+        assert_eq!(p.data.names[2].lang.as_deref(), Some("ja-Latn"), "{label}");
+        assert_eq!(p.data.sex, registry::model::Sex::Female, "{label}");
+        assert_eq!(p.data.birth.unwrap().to_string(), "1921-04", "{label}");
+        assert_eq!(p.data.death.unwrap().to_string(), "1946-02-11", "{label}");
+        let place = p.data.death_place.clone().unwrap();
+        assert_eq!(place.name.as_deref(), Some("Komusan"), "{label}");
+        assert_eq!(place.coordinates.unwrap().lat, 42.1, "{label}");
+        assert_eq!(p.data.sources.len(), 1, "{label}");
+        assert_eq!(p.data.sources[0].note.as_deref(), Some("p. 12"), "{label}");
+
+        // The same external id again: 409 beside it.
+        let (st, _, html) = s.form("/persons/new", liaison, &person_form(&[])).await;
+        assert_eq!(st, 409, "{label}");
+        assert!(
+            message_beside(&html, "external_id").contains("already exists"),
+            "{label}"
+        );
+        assert_eq!(s.store.count_persons().await.unwrap(), 1, "{label}");
+    });
+}
+
+#[test]
+fn a_person_is_edited_by_version_and_a_stale_form_shows_the_current_values() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        let liaison = Role::FamilyLiaison;
+        let p = created(&s, "/api/v1/persons", Role::Admin, person("P-1")).await;
+        let id = p["id"].as_i64().unwrap();
+        let edit = format!("/persons/{id}/edit");
+        let (st, html) = s.page(&edit, liaison).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(html.contains(r#"name="version" value="1""#), "{label}");
+        assert_eq!(value_of(&html, "name_text_0"), "山田太郎", "{label}");
+        assert_eq!(value_of(&html, "birth"), "1921-04", "{label}");
+        assert_eq!(s.page(&edit, Role::Viewer).await.0, 403, "{label}");
+        assert_eq!(s.page(&edit, Role::Reviewer).await.0, 403, "{label}");
+        assert!(
+            s.page(&format!("/persons/{id}"), liaison)
+                .await
+                .1
+                .contains(&format!(r#"href="{edit}""#)),
+            "{label}"
+        );
+        assert!(
+            !s.page(&format!("/persons/{id}"), Role::Reviewer)
+                .await
+                .1
+                .contains(&edit),
+            "{label}"
+        );
+
+        // Someone else changes it after the form was opened (version 1).
+        let mut theirs: registry::model::NewPerson = serde_json::from_value(person("P-1")).unwrap();
+        theirs.death = Some("1945-12".parse().unwrap());
+        s.store.update_person("someone", id, 1, &theirs).await.unwrap();
+        let mine = person_form(&[("external_id", "P-1"), ("version", "1"), ("death_place", "Hamhung")]);
+        let (st, _, html) = s.form(&edit, liaison, &mine).await;
+        assert_eq!(st, 409, "{label}: {html}");
+        assert!(html.contains("changed by someone else since you opened it"), "{label}");
+        assert_eq!(value_of(&html, "death_place"), "Hamhung", "{label}: my input kept");
+        assert_eq!(value_of(&html, "name_text_0"), "山田花子", "{label}: my input kept");
+        assert!(
+            html.contains(r#"id="current-values""#) && html.contains("December 1945"),
+            "{label}: theirs shown"
+        );
+        assert!(
+            html.contains(r#"name="version" value="2""#),
+            "{label}: saving again is deliberate"
+        );
+        let now = s.store.get_person(id).await.unwrap().unwrap();
+        assert_eq!(
+            (now.version, now.data.death),
+            (2, theirs.death),
+            "{label}: nothing written"
+        );
+
+        // A refused value on the edit form: 400 beside it, nothing written.
+        let bad = person_form(&[("external_id", "P-1"), ("version", "2"), ("death_lat", "1000")]);
+        let (st, _, html) = s.form(&edit, liaison, &bad).await;
+        assert_eq!(st, 400, "{label}");
+        assert!(message_beside(&html, "death_lat").contains("1000"), "{label}");
+        assert_eq!(s.store.get_person(id).await.unwrap().unwrap().version, 2, "{label}");
+
+        // Saved against the version it read.
+        let good = person_form(&[("external_id", "P-1"), ("version", "2")]);
+        let (st, location, _) = s.form(&edit, liaison, &good).await;
+        assert_eq!(
+            (st, location.as_str()),
+            (303, format!("/persons/{id}").as_str()),
+            "{label}"
+        );
+        let now = s.store.get_person(id).await.unwrap().unwrap();
+        assert_eq!(now.version, 3, "{label}");
+        assert_eq!(now.data.names[0].text, "山田花子", "{label}");
+        assert_eq!(now.data.names.len(), 3, "{label}");
+    });
+}
+
+#[test]
+fn a_family_is_recorded_through_the_form_and_its_liaison_looks_after_it() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        let liaison = Role::FamilyLiaison;
+        let (st, html) = s.page("/families/new", liaison).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(
+            html.contains(r#"id="family-form""#) && html.contains(r#"name="email""#),
+            "{label}"
+        );
+        for refused in [Role::Viewer, Role::LabAnalyst, Role::Reviewer, Role::MissionPlanner] {
+            assert_eq!(s.page("/families/new", refused).await.0, 403, "{label}: {refused}");
+            let (st, _, _) = s
+                .form("/families/new", refused, &[("external_id", "F-8"), ("name", "x")])
+                .await;
+            assert_eq!(st, 403, "{label}: {refused}");
+        }
+        assert!(
+            s.page("/families", liaison).await.1.contains(r#"href="/families/new""#),
+            "{label}"
+        );
+        assert!(
+            !s.page("/families", Role::LabAnalyst)
+                .await
+                .1
+                .contains(r#"href="/families/new""#),
+            "{label}"
+        );
+
+        let family = |changes: &[(&'static str, &'static str)]| {
+            let mut f = vec![
+                ("external_id", "F-9"),
+                ("name", "Yamada family"),
+                ("liaison", "Sato (Sendai office)"),
+                ("postal_address", "1-2-3 Aoba, Sendai"),
+                ("phone", "+81 22 123 4567"),
+                ("email", "yamada.hanako@example.jp"),
+            ];
+            for (k, v) in changes {
+                f.iter_mut().find(|(name, _)| name == k).unwrap().1 = v;
+            }
+            f
+        };
+        for (changes, field, says) in [
+            (
+                &[("external_id", "F-10"), ("email", "not-an-address")][..],
+                "email",
+                "not an e-mail address",
+            ),
+            (
+                &[("external_id", "F-10"), ("phone", "call me")][..],
+                "phone",
+                "not a telephone number",
+            ),
+            (&[("external_id", "F-10"), ("name", "  ")][..], "name", "empty"),
+        ] {
+            let (st, _, html) = s.form("/families/new", liaison, &family(changes)).await;
+            assert_eq!(st, 400, "{label}: {field}");
+            assert!(message_beside(&html, field).contains(says), "{label}: {field}");
+            assert_eq!(value_of(&html, "external_id"), "F-10", "{label}: input kept");
+            assert_eq!(
+                value_of(&html, "liaison"),
+                "Sato (Sendai office)",
+                "{label}: input kept"
+            );
+            assert!(
+                s.store.get_family_by_external_id("F-10").await.unwrap().is_none(),
+                "{label}"
+            );
+        }
+
+        let (st, location, _) = s.form("/families/new", liaison, &family(&[])).await;
+        assert_eq!(st, 303, "{label}");
+        let f = s
+            .store
+            .get_family_by_external_id("F-9")
+            .await
+            .unwrap()
+            .expect("recorded");
+        assert_eq!(location, format!("/families/{}", f.id), "{label}");
+        assert_eq!(f.liaison.as_deref(), Some("Sato (Sendai office)"), "{label}");
+        let contacts = s.store.get_family_contacts("test", f.id).await.unwrap();
+        assert_eq!(contacts.email.as_deref(), Some("yamada.hanako@example.jp"), "{label}");
+        // The liaison who recorded it looks after it: its page opens for them.
+        let scope = registry::FamilyScope::of("user-family-liaison", liaison);
+        assert!(
+            s.store
+                .list_families_in(&scope)
+                .await
+                .unwrap()
+                .iter()
+                .any(|x| x.id == f.id),
+            "{label}"
+        );
+        assert_eq!(s.page(&location, liaison).await.0, 200, "{label}");
+
+        let (st, _, html) = s.form("/families/new", liaison, &family(&[])).await;
+        assert_eq!(st, 409, "{label}");
+        assert!(
+            message_beside(&html, "external_id").contains("already exists"),
+            "{label}"
+        );
+        assert_eq!(s.store.list_families().await.unwrap().len(), 1, "{label}");
+    });
+}
+
+#[test]
+fn a_family_asks_to_visit_a_grave_through_its_page_and_a_second_request_is_refused() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        seed_one_of_each(&s).await;
+        let liaison = Role::FamilyLiaison;
+        let (st, html) = s.page("/families/1", liaison).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(html.contains(r#"action="/families/1/visits""#), "{label}");
+        assert!(html.contains(r#"<option value="1""#), "{label}: the site to choose");
+        // A lab analyst reads the family but does not arrange visits.
+        let (_, html) = s.page("/families/1", Role::LabAnalyst).await;
+        assert!(!html.contains("/families/1/visits"), "{label}");
+        let request = [
+            ("site_id", "1"),
+            ("visitors", "3"),
+            ("mobility", "limited"),
+            ("notes", "Two are in their eighties"),
+        ];
+        for refused in [Role::LabAnalyst, Role::Reviewer, Role::Viewer] {
+            assert_eq!(
+                s.form("/families/1/visits", refused, &request).await.0,
+                403,
+                "{label}: {refused}"
+            );
+        }
+        let requests = || async {
+            s.store
+                .list_visit_requests(None, &registry::FamilyScope::All)
+                .await
+                .unwrap()
+        };
+
+        for (fields, field, says) in [
+            (
+                vec![("site_id", "1"), ("visitors", "0"), ("mobility", "limited")],
+                "visitors",
+                "1–50",
+            ),
+            (
+                vec![("site_id", "1"), ("visitors", "many"), ("mobility", "limited")],
+                "visitors",
+                "not a number",
+            ),
+            (
+                vec![("site_id", "1"), ("visitors", "2"), ("mobility", "crawls")],
+                "mobility",
+                "not a mobility",
+            ),
+            (
+                vec![("site_id", "999"), ("visitors", "2"), ("mobility", "walks")],
+                "site_id",
+                "no burial site 999",
+            ),
+        ] {
+            let (st, _, html) = s.form("/families/1/visits", liaison, &fields).await;
+            assert!(st == 400 || st == 422, "{label}: {field}: {st}");
+            assert!(message_beside(&html, field).contains(says), "{label}: {field}: {html}");
+            assert_eq!(value_of(&html, "visitors"), fields[1].1, "{label}: input kept");
+            assert!(requests().await.is_empty(), "{label}: {field}");
+        }
+
+        let (st, location, _) = s.form("/families/1/visits", liaison, &request).await;
+        assert_eq!((st, location.as_str()), (303, "/families/1#visit-request"), "{label}");
+        let stored = requests().await;
+        assert_eq!(stored.len(), 1, "{label}");
+        assert_eq!(
+            (
+                stored[0].data.family_id,
+                stored[0].data.site_id,
+                stored[0].data.visitors
+            ),
+            (1, 1, 3),
+            "{label}"
+        );
+        assert_eq!(stored[0].data.mobility, registry::Mobility::Limited, "{label}");
+        assert_eq!(stored[0].created_by, "user-family-liaison", "{label}");
+
+        // The same family and site again: 409 beside the site, the input kept, nothing written.
+        let again = [("site_id", "1"), ("visitors", "5"), ("mobility", "wheelchair")];
+        let (st, _, html) = s.form("/families/1/visits", liaison, &again).await;
+        assert_eq!(st, 409, "{label}");
+        assert!(
+            message_beside(&html, "site_id").contains("already asked to visit this site"),
+            "{label}"
+        );
+        assert_eq!(value_of(&html, "visitors"), "5", "{label}");
+        assert!(html.contains(r#"<option value="wheelchair" selected>"#), "{label}");
+        assert_eq!(requests().await.len(), 1, "{label}");
+
+        // A family the liaison does not look after: refused whether or not it exists.
+        let other = created(&s, "/api/v1/families", Role::Admin, family("F-2")).await;
+        let path = format!("/families/{}/visits", other["id"]);
+        assert_eq!(s.form(&path, liaison, &request).await.0, 403, "{label}");
+        assert_eq!(requests().await.len(), 1, "{label}");
+    });
+}
+
+#[test]
+fn consent_is_withdrawn_from_the_family_page_with_a_reason_by_whoever_may() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        seed_one_of_each(&s).await;
+        let lab = Role::LabAnalyst;
+        let (st, html) = s.page("/families/1", lab).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(html.contains(r#"action="/references/1/withdraw""#), "{label}");
+        // Family liaisons have no WriteReferences: no form, and the post is refused.
+        for refused in [Role::FamilyLiaison, Role::Reviewer] {
+            assert!(
+                !s.page("/families/1", refused)
+                    .await
+                    .1
+                    .contains("/references/1/withdraw"),
+                "{label}: {refused}"
+            );
+            let (st, _, _) = s
+                .form(
+                    "/references/1/withdraw",
+                    refused,
+                    &[("version", "1"), ("reason", "asked")],
+                )
+                .await;
+            assert_eq!(st, 403, "{label}: {refused}");
+        }
+        let withdrawn = || async { s.store.get_reference(1).await.unwrap().unwrap().withdrawal };
+
+        let (st, _, html) = s
+            .form("/references/1/withdraw", lab, &[("version", "1"), ("reason", " ")])
+            .await;
+        assert_eq!(st, 400, "{label}");
+        assert!(message_beside(&html, "reason").contains("empty"), "{label}");
+        assert!(withdrawn().await.is_none(), "{label}");
+
+        let (st, _, html) = s
+            .form(
+                "/references/1/withdraw",
+                lab,
+                &[("version", "0"), ("reason", "The donor wrote to us")],
+            )
+            .await;
+        assert_eq!(st, 409, "{label}");
+        assert!(html.contains("changed by someone else since you opened it"), "{label}");
+        assert_eq!(
+            value_of(&html, "reason"),
+            "The donor wrote to us",
+            "{label}: input kept"
+        );
+        assert!(withdrawn().await.is_none(), "{label}");
+
+        let (st, location, _) = s
+            .form(
+                "/references/1/withdraw",
+                lab,
+                &[("version", "1"), ("reason", "The donor wrote to us")],
+            )
+            .await;
+        assert_eq!((st, location.as_str()), (303, "/families/1#references"), "{label}");
+        assert_eq!(
+            withdrawn().await.expect("withdrawn").reason,
+            "The donor wrote to us",
+            "{label}"
+        );
+        let ident = s.store.get_identification(1).await.unwrap().unwrap();
+        assert_eq!(ident.status, registry::IdentificationStatus::Flagged, "{label}");
+        // Withdrawn: no form in its row any more.
+        assert!(
+            !s.page("/families/1", lab).await.1.contains("/references/1/withdraw"),
+            "{label}"
+        );
+    });
+}
+
+#[test]
+fn custody_events_are_appended_from_the_sample_page() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        seed_one_of_each(&s).await;
+        let lab = Role::LabAnalyst;
+        let (st, html) = s.page("/samples/1", lab).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(html.contains(r#"id="custody-form""#), "{label}");
+        assert!(
+            !s.page("/samples/1", Role::Reviewer).await.1.contains("custody-form"),
+            "{label}"
+        );
+        let event = [
+            ("event", "transferred"),
+            ("who", "Lee Ji-woo"),
+            ("location", "Seoul laboratory"),
+        ];
+        assert_eq!(
+            s.form("/samples/1/custody", Role::Reviewer, &event).await.0,
+            403,
+            "{label}"
+        );
+        let chain = || async { s.store.custody_chain(1).await.unwrap() };
+
+        for (fields, field, says) in [
+            (
+                vec![("event", "transferred"), ("who", ""), ("location", "Seoul laboratory")],
+                "who",
+                "empty",
+            ),
+            (
+                vec![
+                    ("event", "lost"),
+                    ("who", "Lee Ji-woo"),
+                    ("location", "Seoul laboratory"),
+                ],
+                "event",
+                "not a custody event",
+            ),
+            (
+                vec![
+                    ("event", "transferred"),
+                    ("who", "Lee Ji-woo"),
+                    ("location", "Seoul laboratory"),
+                    ("at", "yesterday"),
+                ],
+                "at",
+                "RFC 3339",
+            ),
+        ] {
+            let (st, _, html) = s.form("/samples/1/custody", lab, &fields).await;
+            assert_eq!(st, 400, "{label}: {field}");
+            assert!(message_beside(&html, field).contains(says), "{label}: {field}");
+            assert_eq!(value_of(&html, "location"), "Seoul laboratory", "{label}: input kept");
+            assert_eq!(chain().await.len(), 1, "{label}: {field}");
+        }
+
+        let (st, location, _) = s.form("/samples/1/custody", lab, &event).await;
+        assert_eq!((st, location.as_str()), (303, "/samples/1#custody-event"), "{label}");
+        let events = chain().await;
+        assert_eq!(events.len(), 2, "{label}");
+        assert_eq!(
+            (events[1].who.as_str(), events[1].location.as_str()),
+            ("Lee Ji-woo", "Seoul laboratory"),
+            "{label}"
+        );
+    });
+}

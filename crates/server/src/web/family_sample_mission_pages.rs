@@ -4,13 +4,18 @@
 use std::fmt::Write;
 
 use axum::extract::{Query, State};
-use axum::response::{Html, IntoResponse};
-use axum::Extension;
-use registry::{Family, FamilyMember, Reference};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect};
+use axum::{Extension, Form};
+use registry::model::FieldError;
+use registry::{
+    CustodyEventKind, Family, FamilyMember, Mobility, NewCustodyEvent, NewVisitRequest, Reference, StoreError,
+};
 
+use super::forms::{options, respond_with, Fields, FormView, Refused};
 use super::html::{esc, facts, link, page, table};
 use super::i18n::{self, Msg};
-use super::pages::names_html;
+use super::pages::{first_name, names_html};
 use super::pedigree;
 use super::{Ctx, PageError, PageId, PageResult};
 use crate::{AppState, Permission};
@@ -64,6 +69,14 @@ pub(crate) async fn families(
         &[ctx.t(Msg::Name), "ID", ctx.t(Msg::Liaison)],
         &rows,
     ) + &pager;
+    let body = if ctx.may(Permission::WriteFamilies) {
+        format!(
+            r#"<p class="actions"><a href="/families/new" id="new-family">{}</a></p>{body}"#,
+            ctx.t(Msg::NewFamily)
+        )
+    } else {
+        body
+    };
     ctx.respond(ctx.t(Msg::Families), &body)
 }
 
@@ -160,7 +173,9 @@ impl FamilyView {
         )
     }
 
-    fn references_table(&self, ctx: &Ctx) -> String {
+    /// The references with their consent; with `forms` (a role with `WriteReferences` on the
+    /// family page), a withdrawal form in each row whose consent stands.
+    fn references_table(&self, ctx: &Ctx, forms: Option<&FamilyForms>) -> String {
         let rows: Vec<Vec<String>> = self
             .references
             .iter()
@@ -178,19 +193,27 @@ impl FamilyView {
                         esc(&i18n::instant(ctx.lang, &w.at))
                     ),
                 };
-                vec![
+                let mut row = vec![
                     esc(&r.external_id),
                     esc(&self.member_name(r.donor_member_id)),
                     esc(&r.kit),
                     consent,
-                ]
+                ];
+                if let Some(forms) = forms {
+                    row.push(if r.withdrawal.is_none() {
+                        withdraw_form(ctx, r, forms)
+                    } else {
+                        String::new()
+                    });
+                }
+                row
             })
             .collect();
-        table(
-            ctx.t(Msg::References),
-            &["ID", ctx.t(Msg::Donor), ctx.t(Msg::Kit), ctx.t(Msg::Consent)],
-            &rows,
-        )
+        let mut header = vec!["ID", ctx.t(Msg::Donor), ctx.t(Msg::Kit), ctx.t(Msg::Consent)];
+        if forms.is_some() {
+            header.push(ctx.t(Msg::WithdrawConsent));
+        }
+        table(ctx.t(Msg::References), &header, &rows)
     }
 
     /// The identifications of the family's missing members, with their cited evidence and
@@ -242,26 +265,211 @@ impl FamilyView {
     }
 }
 
+/// The forms on a family page and, after a refused post, the one refused with its input.
+#[derive(Debug, Default)]
+pub(crate) struct FamilyForms {
+    visit: Fields,
+    visit_refused: Option<Refused>,
+    /// The reference whose withdrawal was refused, the input and the refusal.
+    withdraw: Option<(i64, Fields, Refused)>,
+}
+
 pub(crate) async fn family(
     State(s): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     PageId(id): PageId,
 ) -> PageResult {
-    let view = family_view(&s, &ctx, id).await?;
+    family_page(&s, &ctx, id, &FamilyForms::default(), StatusCode::OK).await
+}
+
+async fn family_page(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms, status: StatusCode) -> PageResult {
+    let view = family_view(s, ctx, id).await?;
     let mut body = format!(
         r#"<p><a href="/families/{id}/report">{}</a> · <a href="/families/{id}/advice">{}</a></p><h2>{}</h2>{}"#,
         ctx.t(Msg::Report),
         ctx.t(Msg::SampleNext),
         ctx.t(Msg::Pedigree),
-        view.pedigree_svg(&ctx)
+        view.pedigree_svg(ctx)
     );
-    body.push_str(&view.members_table(&ctx));
+    body.push_str(&view.members_table(ctx));
     if ctx.may(Permission::ReadReferences) {
-        body.push_str(&view.references_table(&ctx));
+        body.push_str(r#"<div id="references">"#);
+        body.push_str(&view.references_table(ctx, ctx.may(Permission::WriteReferences).then_some(forms)));
+        if ctx.may(Permission::WriteReferences) && view.references.iter().any(|r| r.withdrawal.is_none()) {
+            let _ = write!(body, r#"<p class="muted">{}</p>"#, ctx.t(Msg::WithdrawNote));
+        }
+        body.push_str("</div>");
     }
-    body.push_str(&view.identifications(&s, &ctx).await?);
+    if ctx.may(Permission::WriteVisitRequests) {
+        body.push_str(&visit_form(s, ctx, id, forms).await?);
+    }
+    body.push_str(&view.identifications(s, ctx).await?);
     let title = format!("{}: {}", ctx.t(Msg::Family), view.family.name);
-    ctx.respond(&title, &body)
+    respond_with(ctx, status, &title, &body)
+}
+
+/// A reference row's withdrawal form (the reason, the version the page showed).
+fn withdraw_form(ctx: &Ctx, r: &Reference, forms: &FamilyForms) -> String {
+    let (fields, refused) = match &forms.withdraw {
+        Some((rid, f, refused)) if *rid == r.id => (f.clone().with("version", r.version.to_string()), Some(refused)),
+        _ => (Fields::default().with("version", r.version.to_string()), None),
+    };
+    let v = FormView::new(ctx, &fields, refused).prefixed(&format!("withdraw-{}-", r.id));
+    let reason = v.input("reason", ctx.t(Msg::Reason), "text", " required");
+    format!(
+        r#"{summary}<form method="post" action="/references/{id}/withdraw" class="row-form" id="withdraw-{id}">{csrf}{version}{reason}<button type="submit">{label}</button></form>"#,
+        summary = v.summary(),
+        id = r.id,
+        csrf = v.csrf(),
+        version = v.hidden("version"),
+        label = ctx.t(Msg::WithdrawConsent),
+    )
+}
+
+/// The form asking to visit a grave: which site, how many travel, how well they walk.
+async fn visit_form(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms) -> Result<String, PageError> {
+    let sites: Vec<(String, String)> = s
+        .store
+        .list_sites()
+        .await?
+        .iter()
+        .map(|x| {
+            (
+                x.id.to_string(),
+                format!("{} ({})", first_name(ctx.lang, &x.data.names), x.data.external_id),
+            )
+        })
+        .collect();
+    let mut fields = forms.visit.clone();
+    if !fields.has("visitors") {
+        fields.set("visitors", "1");
+        fields.set("mobility", Mobility::Walks.as_str());
+    }
+    let v = FormView::new(ctx, &fields, forms.visit_refused.as_ref()).prefixed("visit-");
+    let mobility = options(
+        ctx,
+        &Mobility::ALL,
+        |m| m.as_str(),
+        |m| match m {
+            Mobility::Walks => Msg::MobilityWalks,
+            Mobility::Limited => Msg::MobilityLimited,
+            Mobility::Wheelchair => Msg::MobilityWheelchair,
+        },
+    );
+    let mut inner = v.select("site_id", ctx.t(Msg::Site), &sites);
+    inner.push_str(&v.input(
+        "visitors",
+        ctx.t(Msg::Visitors),
+        "number",
+        r#" min="1" max="50" required"#,
+    ));
+    inner.push_str(&v.select("mobility", ctx.t(Msg::Mobility), &mobility));
+    inner.push_str(&v.textarea("notes", ctx.t(Msg::Notes), ""));
+    Ok(format!(
+        r#"<section id="visit-request"><h2>{title}</h2>{summary}<form method="post" action="/families/{id}/visits" class="stack" id="visit-form">{csrf}{inner}<button type="submit">{save}</button></form></section>"#,
+        title = ctx.t(Msg::RequestVisit),
+        summary = v.summary(),
+        csrf = v.csrf(),
+        save = ctx.t(Msg::Save),
+    ))
+}
+
+pub(crate) async fn create_visit_request(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+    Form(f): Form<Fields>,
+) -> PageResult {
+    s.store.require_family_in_scope(&ctx.family_scope(), id).await?;
+    let bad = |field: &str, message: String| Refused::field(FieldError::new(field, message));
+    let parsed = (|| -> Result<NewVisitRequest, Refused> {
+        let site_id = f
+            .get("site_id")
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| bad("site_id", format!("'{}' is not a burial site", f.get("site_id"))))?;
+        let visitors = f.get("visitors").trim().parse::<u32>().map_err(|_| {
+            bad(
+                "visitors",
+                format!("'{}' is not a number of people (1–50)", f.get("visitors")),
+            )
+        })?;
+        let mobility: Mobility = f.get("mobility").parse().map_err(|e: String| bad("mobility", e))?;
+        Ok(NewVisitRequest {
+            family_id: id,
+            site_id,
+            visitors,
+            mobility,
+            notes: f.opt("notes"),
+        })
+    })();
+    let refused = match parsed {
+        Ok(request) => match s.store.create_visit_request(&ctx.user.username, &request).await {
+            // A planner, who cannot open family pages, goes back to the visits queue.
+            Ok(_) if ctx.may(Permission::ReadFamilies) => {
+                return Ok(Redirect::to(&format!("/families/{id}#visit-request")).into_response())
+            }
+            Ok(_) => return Ok(Redirect::to("/queues/visits").into_response()),
+            // One request per family and site (the registry's rule), said in the reader's language.
+            Err(StoreError::Duplicate { .. }) => Refused {
+                status: StatusCode::CONFLICT,
+                ..bad("site_id", ctx.t(Msg::VisitAlreadyRequested).to_owned())
+            },
+            Err(StoreError::NotFound {
+                entity: "site",
+                id: site,
+            }) => Refused {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                ..bad("site_id", format!("there is no burial site {site}"))
+            },
+            Err(e) => Refused::from_store(e)?,
+        },
+        Err(r) => r,
+    };
+    let status = refused.status;
+    let forms = FamilyForms {
+        visit: f,
+        visit_refused: Some(refused),
+        withdraw: None,
+    };
+    if ctx.may(Permission::ReadFamilies) {
+        family_page(&s, &ctx, id, &forms, status).await
+    } else {
+        let body = visit_form(&s, &ctx, id, &forms).await?;
+        respond_with(&ctx, status, ctx.t(Msg::RequestVisit), &body)
+    }
+}
+
+pub(crate) async fn withdraw_consent(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+    Form(f): Form<Fields>,
+) -> PageResult {
+    let reference = PageError::found(s.store.get_reference(id).await?, "reference", id)?;
+    let donor = reference.donor_member_id;
+    let family = PageError::found(s.store.get_member(donor).await?, "member", donor)?.family_id;
+    s.store.require_family_in_scope(&ctx.family_scope(), family).await?;
+    let refused = match f.get("version").trim().parse::<i64>() {
+        Ok(version) => match s
+            .store
+            .withdraw_consent(&ctx.user.username, id, version, f.get("reason"))
+            .await
+        {
+            Ok(_) => return Ok(Redirect::to(&format!("/families/{family}#references")).into_response()),
+            Err(e) => Refused::from_store(e)?,
+        },
+        Err(_) => Refused::field(FieldError::new(
+            "version",
+            format!("'{}' is not a record version", f.get("version")),
+        )),
+    };
+    let status = refused.status;
+    let forms = FamilyForms {
+        withdraw: Some((id, f, refused)),
+        ..FamilyForms::default()
+    };
+    family_page(&s, &ctx, family, &forms, status).await
 }
 
 /// Who to sample next: each living relative without a sample, ranked by the simulated chance that
@@ -380,7 +588,7 @@ pub(crate) async fn report(
     let _ = write!(body, "<h2>{}</h2>{}", ctx.t(Msg::Pedigree), view.pedigree_svg(&ctx));
     body.push_str(&view.members_table(&ctx));
     if ctx.may(Permission::ReadReferences) {
-        body.push_str(&view.references_table(&ctx));
+        body.push_str(&view.references_table(&ctx, None));
     }
     let title = format!("{}: {}", ctx.t(Msg::Report), view.family.name);
     ctx.respond(&title, &body)
@@ -391,6 +599,59 @@ pub(crate) async fn sample(
     Extension(ctx): Extension<Ctx>,
     PageId(id): PageId,
 ) -> PageResult {
+    sample_page(&s, &ctx, id, &Fields::default(), None).await
+}
+
+/// The form appending to a sample's chain of custody.
+fn custody_form(ctx: &Ctx, id: i64, fields: &Fields, refused: Option<&Refused>) -> String {
+    let mut fields = fields.clone();
+    if !fields.has("event") {
+        fields.set("event", CustodyEventKind::Received.as_str());
+    }
+    let v = FormView::new(ctx, &fields, refused).prefixed("custody-");
+    let events = options(ctx, &CustodyEventKind::ALL, |e| e.as_str(), i18n::custody_event);
+    let mut inner = v.select("event", ctx.t(Msg::Event), &events);
+    inner.push_str(&v.input("who", ctx.t(Msg::Who), "text", " required"));
+    inner.push_str(&v.input("location", ctx.t(Msg::Location), "text", " required"));
+    inner.push_str(&v.input("at", ctx.t(Msg::CustodyAt), "text", ""));
+    inner.push_str(&v.textarea("note", ctx.t(Msg::Notes), ""));
+    format!(
+        r#"<section id="custody-event"><h2>{title}</h2>{summary}<form method="post" action="/samples/{id}/custody" class="stack" id="custody-form">{csrf}{inner}<button type="submit">{save}</button></form></section>"#,
+        title = ctx.t(Msg::RecordCustody),
+        summary = v.summary(),
+        csrf = v.csrf(),
+        save = ctx.t(Msg::Save),
+    )
+}
+
+pub(crate) async fn append_custody_event(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+    Form(f): Form<Fields>,
+) -> PageResult {
+    let parsed = f
+        .get("event")
+        .parse::<CustodyEventKind>()
+        .map_err(|e| Refused::field(FieldError::new("event", e)))
+        .map(|event| NewCustodyEvent {
+            event,
+            who: f.get("who").trim().to_owned(),
+            location: f.get("location").trim().to_owned(),
+            at: f.opt("at"),
+            note: f.opt("note"),
+        });
+    let refused = match parsed {
+        Ok(event) => match s.store.append_custody_event(&ctx.user.username, id, &event).await {
+            Ok(_) => return Ok(Redirect::to(&format!("/samples/{id}#custody-event")).into_response()),
+            Err(e) => Refused::from_store(e)?,
+        },
+        Err(r) => r,
+    };
+    sample_page(&s, &ctx, id, &f, Some(&refused)).await
+}
+
+async fn sample_page(s: &AppState, ctx: &Ctx, id: i64, fields: &Fields, refused: Option<&Refused>) -> PageResult {
     let lang = ctx.lang;
     let x = PageError::found(s.store.get_sample(id).await?, "sample", id)?;
     let remains = s.store.get_remains(x.remains_id).await?;
@@ -434,8 +695,11 @@ pub(crate) async fn sample(
         &[Msg::When, Msg::Event, Msg::Who, Msg::Location, Msg::Notes],
         &rows,
     ));
+    if ctx.may(Permission::WriteSamples) {
+        body.push_str(&custody_form(ctx, id, fields, refused));
+    }
     let title = format!("{}: {}", ctx.t(Msg::Sample), x.external_id);
-    ctx.respond(&title, &body)
+    respond_with(ctx, refused.map_or(StatusCode::OK, |r| r.status), &title, &body)
 }
 
 /// A stored itinerary (crate `itinerary`'s plan as JSON) as one table per day, and the sites left

@@ -259,6 +259,35 @@ messages! {
     OpenIdentification => "This person and sample already have an open identification; it is decided there.", "この人物と試料には未決の身元確認があり、そちらで審査されます。";
     EarlierRejected => "An earlier identification of this person for this sample was rejected:", "この人物とこの試料の以前の身元確認は却下されました：";
     ReviewsHidden => "Other reviewers' decisions stay hidden until the identification is decided.", "他の審査者の判断は、身元確認が決まるまで表示されません。";
+    // Forms.
+    NewPerson => "New person", "人物を登録";
+    EditPerson => "Edit person", "人物を編集";
+    Edit => "Edit", "編集";
+    NewFamily => "New family", "家族を登録";
+    ExternalId => "External ID", "外部ID";
+    LanguageTag => "Language tag (ja, ja-Latn, ko…)", "言語タグ（ja、ja-Latn、ko など）";
+    DateHint => "YYYY, YYYY-MM or YYYY-MM-DD", "YYYY、YYYY-MM または YYYY-MM-DD";
+    Latitude => "Latitude", "緯度";
+    Longitude => "Longitude", "経度";
+    Citation => "Citation", "出典";
+    CurrentValues => "The record as it is now", "現在の記録";
+    FormNotSaved => "Nothing was saved: correct the field marked below.", "保存されていません。下記の印のある項目を修正してください。";
+    ChangedSinceOpened => "This record was changed by someone else since you opened it: nothing was saved. Your input is kept below, with the record as it is now; saving again replaces it with yours.", "この記録は、開いた後に他の人によって変更されたため、保存されていません。入力内容は下に残っており、現在の記録も表示しています。もう一度保存すると入力内容で置き換えます。";
+    ContactDetails => "Contact details", "連絡先";
+    PostalAddress => "Postal address", "住所";
+    Phone => "Telephone", "電話番号";
+    Email => "E-mail", "メールアドレス";
+    VisitRequests => "Grave visit requests", "墓参の申込";
+    RequestVisit => "Request a grave visit", "墓参を申し込む";
+    VisitAlreadyRequested => "This family has already asked to visit this site; that request stands.", "この家族はこの埋葬地への墓参をすでに申し込んでいます（その申込は有効です）。";
+    Mobility => "Mobility", "歩行の状況";
+    MobilityWalks => "walks unaided", "自力で歩ける";
+    MobilityLimited => "walks slowly or only short distances", "ゆっくり・短い距離なら歩ける";
+    MobilityWheelchair => "needs a wheelchair", "車椅子が必要";
+    WithdrawConsent => "Withdraw consent", "同意を撤回";
+    WithdrawNote => "The reference's genotypes are erased and every identification resting on it is flagged.", "参照試料の型は消去され、それに基づく身元確認はすべて要再検討となります。";
+    RecordCustody => "Record a custody event", "保管記録を追加";
+    CustodyAt => "When (UTC, e.g. 2026-05-10T09:30:00Z; blank: now)", "日時（UTC、例 2026-05-10T09:30:00Z。空欄は現在）";
     // Statuses.
     StMissing => "missing", "行方不明";
     StLocated => "located", "所在判明";

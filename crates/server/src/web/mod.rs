@@ -13,12 +13,14 @@
 
 mod assets;
 mod family_sample_mission_pages;
+mod forms;
 mod html;
 mod i18n;
 mod matching;
 mod pages;
 mod pedigree;
 mod queues;
+mod record_forms;
 mod report;
 
 use axum::body::Body;
@@ -48,13 +50,22 @@ pub const PAGES: &[RouteSpec] = routes! {
     GET "/map", ReadSites => pages::map, "Map of burial sites";
     GET "/sites/{id}", ReadSites => pages::site, "A burial site";
     GET "/persons", ReadPersons => pages::persons, "Persons, searched by name";
+    GET "/persons/new", WritePersons => record_forms::new_person, "The form recording a person (names in several scripts, dates, place of death, sources)";
+    POST "/persons/new", WritePersons => record_forms::create_person, "Record a person (the form shown again beside the field it names if refused)";
     GET "/persons/{id}", ReadPersons => pages::person, "A person and the timeline of statuses";
+    GET "/persons/{id}/edit", WritePersons => record_forms::edit_person, "The form changing a person's data, with the version it read";
+    POST "/persons/{id}/edit", WritePersons => record_forms::update_person, "Replace a person's data (409 with the current values if changed since)";
     GET "/families", ReadFamilies => family_sample_mission_pages::families, "Families";
+    GET "/families/new", WriteFamilies => record_forms::new_family, "The form recording a family";
+    POST "/families/new", WriteFamilies => record_forms::create_family, "Record a family (a liaison who records it looks after it)";
     GET "/families/{id}", ReadFamilies => family_sample_mission_pages::family, "A family, its pedigree and consent";
+    POST "/families/{id}/visits", WriteVisitRequests => family_sample_mission_pages::create_visit_request, "Record the family's request to visit a grave (409 beside the site if it asked already)";
+    POST "/references/{id}/withdraw", WriteReferences => family_sample_mission_pages::withdraw_consent, "Withdraw a reference's consent, with the reason (genotypes erased, identifications flagged)";
     GET "/families/{id}/advice", ReadFamilies => family_sample_mission_pages::advice, "Who to sample next (simulated power of each living relative's sample)";
     GET "/families/{id}/report", ReadFamilies => family_sample_mission_pages::report, "Printable identification report";
     GET "/samples", ReadSamples => queues::samples, "Samples, paged with the number in all (?site=&typed=&sort=)";
     GET "/samples/{id}", ReadSamples => family_sample_mission_pages::sample, "A sample and its chain of custody";
+    POST "/samples/{id}/custody", WriteSamples => family_sample_mission_pages::append_custody_event, "Append an event to a sample's chain of custody";
     GET "/jobs", ReadJobs => matching::jobs, "Matching jobs";
     POST "/jobs", RunJobs => matching::start_job, "Start a matching job";
     GET "/jobs/{id}", ReadJobs => matching::job, "A matching job and its candidates";

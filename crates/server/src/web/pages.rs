@@ -470,6 +470,14 @@ pub(crate) async fn persons(
         value = esc(&q),
         search = ctx.t(Msg::Search),
     );
+    let body = if ctx.may(Permission::WritePersons) {
+        format!(
+            r#"<p class="actions"><a href="/persons/new" id="new-person">{}</a></p>{body}"#,
+            ctx.t(Msg::NewPerson)
+        )
+    } else {
+        body
+    };
     ctx.respond(ctx.t(Msg::Persons), &body)
 }
 
@@ -481,6 +489,13 @@ pub(crate) async fn person(
     let lang = ctx.lang;
     let p = PageError::found(s.store.get_person(id).await?, "person", id)?;
     let mut body = format!(r#"<p class="lead">{}</p>"#, names_html(lang, &p.data.names));
+    if ctx.may(Permission::WritePersons) {
+        let _ = write!(
+            body,
+            r#"<p class="actions"><a href="/persons/{id}/edit" id="edit-person">{}</a></p>"#,
+            ctx.t(Msg::EditPerson)
+        );
+    }
     body.push_str(&names_table(&ctx, &p.data.names));
     let mut rows = vec![
         ("ID", esc(&p.data.external_id)),

@@ -1,0 +1,264 @@
+//! What every form that writes a record shares: the submitted fields as the browser sent them, a
+//! refusal from the registry turned into a message beside the input it names, and the inputs
+//! themselves (escaped, labelled, marked invalid for screen readers).
+//!
+//! A form is checked by nothing but the registry's own constructors and `Store` methods, the same
+//! the API calls: a refusal carries the registry's field name, which the form maps to its input.
+//! A refused form is shown again with the status of the refusal (400, 409, 422), the input kept.
+
+use std::cell::Cell;
+use std::fmt::Write;
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse};
+use registry::model::FieldError;
+use registry::StoreError;
+use serde::Deserialize;
+
+use super::html::{self, esc};
+use super::i18n::Msg;
+use super::{Ctx, PageError, PageResult};
+
+/// A form's fields as submitted, in order (a name may repeat).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    /// The first value of `name`, "" when absent.
+    pub fn get(&self, name: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+
+    /// The value of `name`, trimmed, `None` when blank.
+    pub fn opt(&self, name: &str) -> Option<String> {
+        let v = self.get(name).trim();
+        (!v.is_empty()).then(|| v.to_owned())
+    }
+
+    /// Replaces (or adds) the value of `name`.
+    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+        let value = value.into();
+        match self.0.iter_mut().find(|(k, _)| k == name) {
+            Some((_, v)) => *v = value,
+            None => self.0.push((name.to_owned(), value)),
+        }
+    }
+
+    pub fn with(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.set(name, value);
+        self
+    }
+}
+
+/// Why a form was not saved: the status to answer with, the form input it is about (`None`: the
+/// form as a whole) and the message.
+#[derive(Debug, Clone)]
+pub(crate) struct Refused {
+    pub status: StatusCode,
+    pub field: Option<String>,
+    pub message: String,
+    /// The record changed since the form was opened (a stale version).
+    pub stale: bool,
+}
+
+impl Refused {
+    /// A value the registry's parser refused (400).
+    pub fn field(e: FieldError) -> Refused {
+        Refused {
+            status: StatusCode::BAD_REQUEST,
+            field: Some(e.field),
+            message: e.message,
+            stale: false,
+        }
+    }
+
+    /// A refusal of the registry, or the error page for anything that is not about the input.
+    pub fn from_store(e: StoreError) -> Result<Refused, PageError> {
+        Ok(match e {
+            StoreError::Invalid(f) => Refused::field(f),
+            StoreError::Unfounded(f) => Refused {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                ..Refused::field(f)
+            },
+            StoreError::Duplicate { field, .. } => Refused {
+                status: StatusCode::CONFLICT,
+                field: Some(field.to_owned()),
+                message: e.to_string(),
+                stale: false,
+            },
+            StoreError::Conflict { .. } => Refused {
+                status: StatusCode::CONFLICT,
+                field: None,
+                message: e.to_string(),
+                stale: true,
+            },
+            other => return Err(other.into()),
+        })
+    }
+
+    /// The registry's field name as the form's input name (`rename` gives `None` to keep it).
+    pub fn at(mut self, rename: impl Fn(&str) -> Option<String>) -> Refused {
+        if let Some(new) = self.field.as_deref().and_then(rename) {
+            self.field = Some(new);
+        }
+        self
+    }
+}
+
+/// A form being drawn: its fields' values and the refusal, if it was refused. Input ids are
+/// `prefix` + name, so that several forms on one page keep unique ids.
+pub(crate) struct FormView<'a> {
+    pub ctx: &'a Ctx,
+    pub fields: &'a Fields,
+    pub refused: Option<&'a Refused>,
+    pub prefix: String,
+    shown: Cell<bool>,
+}
+
+impl<'a> FormView<'a> {
+    pub fn new(ctx: &'a Ctx, fields: &'a Fields, refused: Option<&'a Refused>) -> FormView<'a> {
+        FormView {
+            ctx,
+            fields,
+            refused,
+            prefix: String::new(),
+            shown: Cell::new(false),
+        }
+    }
+
+    pub fn prefixed(mut self, prefix: &str) -> Self {
+        self.prefix = prefix.to_owned();
+        self
+    }
+
+    fn id(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    /// The refusal's message, when it is about `name` (and marks it shown).
+    fn error_of(&self, name: &str) -> Option<&str> {
+        let r = self.refused?;
+        (r.field.as_deref() == Some(name)).then(|| {
+            self.shown.set(true);
+            r.message.as_str()
+        })
+    }
+
+    /// The attributes that tie an input to its error, and the error's paragraph.
+    fn error_parts(&self, name: &str) -> (String, String) {
+        match self.error_of(name) {
+            Some(message) => {
+                let id = self.id(name);
+                (
+                    format!(r#" aria-invalid="true" aria-describedby="{id}-error""#),
+                    format!(
+                        r#"<p class="field-error" id="{id}-error" data-field="{}">{}</p>"#,
+                        esc(name),
+                        esc(message)
+                    ),
+                )
+            }
+            None => (String::new(), String::new()),
+        }
+    }
+
+    /// A labelled `<input>` of `kind` (text, number, email, tel) with the field's value; `extra`
+    /// holds further attributes, written as they are.
+    pub fn input(&self, name: &str, label: &str, kind: &str, extra: &str) -> String {
+        let (aria, error) = self.error_parts(name);
+        let id = self.id(name);
+        format!(
+            r#"<div class="field"><label for="{id}">{label}</label><input id="{id}" name="{name}" type="{kind}" value="{value}"{extra}{aria}>{error}</div>"#,
+            label = esc(label),
+            value = esc(self.fields.get(name)),
+        )
+    }
+
+    pub fn textarea(&self, name: &str, label: &str, extra: &str) -> String {
+        let (aria, error) = self.error_parts(name);
+        let id = self.id(name);
+        format!(
+            r#"<div class="field"><label for="{id}">{label}</label><textarea id="{id}" name="{name}" rows="3"{extra}{aria}>{value}</textarea>{error}</div>"#,
+            label = esc(label),
+            value = esc(self.fields.get(name)),
+        )
+    }
+
+    /// A labelled `<select>` of `(value, text)` options with the field's value selected (added
+    /// to the options if it is none of them, so that nothing submitted is lost).
+    pub fn select(&self, name: &str, label: &str, options: &[(String, String)]) -> String {
+        let (aria, error) = self.error_parts(name);
+        let id = self.id(name);
+        let current = self.fields.get(name);
+        let mut out = format!(
+            r#"<div class="field"><label for="{id}">{label}</label><select id="{id}" name="{name}"{aria}>"#,
+            label = esc(label)
+        );
+        if !current.is_empty() && !options.iter().any(|(v, _)| v == current) {
+            let _ = write!(out, r#"<option value="{0}" selected>{0}</option>"#, esc(current));
+        }
+        for (value, text) in options {
+            let selected = if value == current { " selected" } else { "" };
+            let _ = write!(
+                out,
+                r#"<option value="{}"{selected}>{}</option>"#,
+                esc(value),
+                esc(text)
+            );
+        }
+        let _ = write!(out, "</select>{error}</div>");
+        out
+    }
+
+    pub fn hidden(&self, name: &str) -> String {
+        format!(
+            r#"<input type="hidden" name="{name}" value="{}">"#,
+            esc(self.fields.get(name))
+        )
+    }
+
+    /// What goes at the head of a refused form, called after its inputs are drawn: "nothing was
+    /// saved", and the message itself when no input showed it.
+    pub fn summary(&self) -> String {
+        let Some(r) = self.refused else {
+            return String::new();
+        };
+        let lead = if r.stale {
+            self.ctx.t(Msg::ChangedSinceOpened)
+        } else {
+            self.ctx.t(Msg::FormNotSaved)
+        };
+        let detail = if self.shown.get() {
+            String::new()
+        } else {
+            format!(" {}", esc(&r.message))
+        };
+        format!(r#"<p class="error" role="alert">{lead}{detail}</p>"#)
+    }
+
+    pub fn csrf(&self) -> String {
+        html::csrf_field(self.ctx)
+    }
+}
+
+/// The page with `body`, answered with `status` (a refused form: its refusal's).
+pub(crate) fn respond_with(ctx: &Ctx, status: StatusCode, title: &str, body: &str) -> PageResult {
+    Ok((status, Html(html::page(ctx, title, "", body))).into_response())
+}
+
+/// `(value, label)` options from words and their labels in the reader's language.
+pub(crate) fn options<T: Copy>(
+    ctx: &Ctx,
+    all: &[T],
+    word: impl Fn(T) -> &'static str,
+    label: impl Fn(T) -> Msg,
+) -> Vec<(String, String)> {
+    all.iter()
+        .map(|&x| (word(x).to_owned(), ctx.t(label(x)).to_owned()))
+        .collect()
+}

@@ -1,0 +1,416 @@
+//! Forms that record persons and families: each a page with the form and a handler for its post.
+//! The values are read by the registry's constructors (`Name::new`, `PartialDate`, `Sex`,
+//! `Coordinates::new`) and checked by the same `Store` methods the API calls; a refusal shows the
+//! form again with the message beside the input it names.
+
+use std::fmt::Write;
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect};
+use axum::{Extension, Form};
+use registry::model::{
+    Contacts, Coordinates, FieldError, Name, NameKind, NewFamily, NewPerson, PartialDate, Person, Place, Sex, Source,
+};
+
+use super::forms::{options, respond_with, Fields, FormView, Refused};
+use super::html::{esc, facts};
+use super::i18n::{self, Msg};
+use super::{Ctx, PageError, PageId, PageResult};
+use crate::AppState;
+
+/// The scripts offered for a name (ISO 15924), each named in itself.
+const SCRIPTS: &[(&str, &str)] = &[
+    ("Jpan", "Jpan: 漢字かな"),
+    ("Hani", "Hani: 漢字"),
+    ("Hira", "Hira: ひらがな"),
+    ("Kana", "Kana: カタカナ"),
+    ("Latn", "Latn: Latin / romaji"),
+    ("Kore", "Kore: 한국어"),
+    ("Hang", "Hang: 한글"),
+    ("Cyrl", "Cyrl: кириллица"),
+];
+
+const KINDS: [NameKind; 3] = [NameKind::Primary, NameKind::Transliteration, NameKind::Variant];
+
+fn kind_word(k: NameKind) -> &'static str {
+    match k {
+        NameKind::Primary => "primary",
+        NameKind::Transliteration => "transliteration",
+        NameKind::Variant => "variant",
+    }
+}
+
+fn kind_of(word: &str, field: &str) -> Result<NameKind, FieldError> {
+    KINDS.into_iter().find(|&k| kind_word(k) == word.trim()).ok_or_else(|| {
+        FieldError::new(
+            field,
+            format!("'{word}' is not a kind of name (primary, transliteration, variant)"),
+        )
+    })
+}
+
+/// The form's fields for a person as stored (one empty name row and source row to add to).
+fn person_fields(p: &NewPerson) -> Fields {
+    let mut f = Fields::default()
+        .with("external_id", &p.external_id)
+        .with("sex", p.sex.as_str())
+        .with("birth", p.birth.map(|d| d.to_string()).unwrap_or_default())
+        .with("death", p.death.map(|d| d.to_string()).unwrap_or_default());
+    let place = p.death_place.clone().unwrap_or_default();
+    f.set("death_place", place.name.unwrap_or_default());
+    if let Some(c) = place.coordinates {
+        f.set("death_lat", c.lat.to_string());
+        f.set("death_lon", c.lon.to_string());
+    }
+    for (i, n) in p.names.iter().enumerate() {
+        f.set(&format!("name_text_{i}"), &n.text);
+        f.set(&format!("name_script_{i}"), &n.script);
+        f.set(&format!("name_lang_{i}"), n.lang.clone().unwrap_or_default());
+        f.set(&format!("name_kind_{i}"), kind_word(n.kind));
+    }
+    let i = p.names.len();
+    f.set(&format!("name_text_{i}"), "");
+    f.set(&format!("name_script_{i}"), "Jpan");
+    f.set(&format!("name_kind_{i}"), "variant");
+    for (i, s) in p.sources.iter().enumerate() {
+        f.set(&format!("source_citation_{i}"), &s.citation);
+        f.set(&format!("source_note_{i}"), s.note.clone().unwrap_or_default());
+    }
+    f.set(&format!("source_citation_{}", p.sources.len()), "");
+    f
+}
+
+/// A new person's form: rows for the name in kanji, in kana and in romaji, and one more.
+fn new_person_fields() -> Fields {
+    let mut f = Fields::default().with("sex", "male");
+    for (i, (script, lang, kind)) in [
+        ("Jpan", "ja", "primary"),
+        ("Hira", "ja", "transliteration"),
+        ("Latn", "ja-Latn", "transliteration"),
+        ("Jpan", "", "variant"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        f.set(&format!("name_text_{i}"), "");
+        f.set(&format!("name_script_{i}"), script);
+        f.set(&format!("name_lang_{i}"), lang);
+        f.set(&format!("name_kind_{i}"), kind);
+    }
+    f.set("source_citation_0", "");
+    f
+}
+
+/// How many numbered rows (`{prefix}{i}`) the form has.
+fn rows(f: &Fields, prefix: &str) -> usize {
+    (0..).take_while(|i| f.has(&format!("{prefix}{i}"))).count()
+}
+
+/// The person the form describes, read by the registry's own parsers; a refusal names the input.
+fn person_of(f: &Fields) -> Result<NewPerson, Refused> {
+    let mut names = Vec::new();
+    for i in 0..rows(f, "name_text_") {
+        let text = f.get(&format!("name_text_{i}"));
+        if text.trim().is_empty() {
+            continue;
+        }
+        let kind = kind_of(f.get(&format!("name_kind_{i}")), &format!("name_kind_{i}")).map_err(Refused::field)?;
+        let lang = f.opt(&format!("name_lang_{i}"));
+        let name = Name::new(text, f.get(&format!("name_script_{i}")).trim(), lang.as_deref(), kind).map_err(|e| {
+            Refused::field(e).at(|field| Some(format!("name_{}_{i}", if field == "name" { "text" } else { field })))
+        })?;
+        names.push(name);
+    }
+    let sex: Sex = f
+        .get("sex")
+        .parse()
+        .map_err(|e: String| Refused::field(FieldError::new("sex", e)))?;
+    let date = |name: &str| -> Result<Option<PartialDate>, Refused> {
+        f.opt(name)
+            .map(|v| v.parse().map_err(|e: String| Refused::field(FieldError::new(name, e))))
+            .transpose()
+    };
+    let (birth, death) = (date("birth")?, date("death")?);
+    let coordinates = match (f.opt("death_lat"), f.opt("death_lon")) {
+        (None, None) => None,
+        (lat, lon) => {
+            let number = |name: &str, v: Option<String>| -> Result<f64, Refused> {
+                let v = v.unwrap_or_default();
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .ok_or_else(|| Refused::field(FieldError::new(name, format!("'{v}' is not a number"))))
+            };
+            let (lat, lon) = (number("death_lat", lat)?, number("death_lon", lon)?);
+            Some(
+                Coordinates::new(lat, lon, None)
+                    .map_err(|e| Refused::field(e).at(|field| Some(format!("death_{field}"))))?,
+            )
+        }
+    };
+    let place_name = f.opt("death_place");
+    let death_place = (place_name.is_some() || coordinates.is_some()).then_some(Place {
+        name: place_name,
+        coordinates,
+    });
+    let mut sources = Vec::new();
+    for i in 0..rows(f, "source_citation_") {
+        let (citation, note) = (
+            f.get(&format!("source_citation_{i}")),
+            f.opt(&format!("source_note_{i}")),
+        );
+        if citation.trim().is_empty() && note.is_none() {
+            continue;
+        }
+        sources.push(Source {
+            citation: citation.trim().to_owned(),
+            note,
+        });
+    }
+    Ok(NewPerson {
+        external_id: f.get("external_id").trim().to_owned(),
+        names,
+        sex,
+        birth,
+        death,
+        death_place,
+        sources,
+    })
+}
+
+/// The registry's field names of a person as the form's inputs.
+fn person_input(f: &Fields, field: &str) -> Option<String> {
+    Some(match field {
+        "names" => "name_text_0".to_owned(),
+        f2 if f2.starts_with("sources.") => {
+            // The first row the registry would have refused: an empty citation, else the first.
+            let n = rows(f, "source_citation_");
+            let used: Vec<usize> = (0..n)
+                .filter(|i| {
+                    !f.get(&format!("source_citation_{i}")).trim().is_empty()
+                        || f.opt(&format!("source_note_{i}")).is_some()
+                })
+                .collect();
+            let row = used
+                .iter()
+                .copied()
+                .find(|i| f.get(&format!("source_citation_{i}")).trim().is_empty())
+                .or(used.first().copied())
+                .unwrap_or(0);
+            let what = if f2 == "sources.note" { "note" } else { "citation" };
+            format!("source_{what}_{row}")
+        }
+        _ => return None,
+    })
+}
+
+fn person_form(ctx: &Ctx, action: &str, f: &Fields, refused: Option<&Refused>) -> String {
+    let v = FormView::new(ctx, f, refused);
+    let t = |m| ctx.t(m);
+    let mut inner = String::new();
+    inner.push_str(&v.input("external_id", t(Msg::ExternalId), "text", " required"));
+    let _ = write!(inner, r#"<fieldset><legend>{}</legend>"#, t(Msg::Names));
+    let scripts: Vec<(String, String)> = SCRIPTS
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
+    let kinds = options(ctx, &KINDS, kind_word, i18n::name_kind);
+    for i in 0..rows(f, "name_text_") {
+        let _ = write!(inner, r#"<div class="name-row">"#);
+        inner.push_str(&v.input(&format!("name_text_{i}"), t(Msg::Name), "text", ""));
+        inner.push_str(&v.select(&format!("name_script_{i}"), t(Msg::Script), &scripts));
+        inner.push_str(&v.input(&format!("name_lang_{i}"), t(Msg::LanguageTag), "text", ""));
+        inner.push_str(&v.select(&format!("name_kind_{i}"), t(Msg::Kind), &kinds));
+        inner.push_str("</div>");
+    }
+    inner.push_str("</fieldset>");
+    let sexes = options(ctx, &[Sex::Male, Sex::Female, Sex::Unknown], |x| x.as_str(), i18n::sex);
+    inner.push_str(&v.select("sex", t(Msg::Sex), &sexes));
+    let hint = format!(r#" placeholder="{}""#, t(Msg::DateHint));
+    inner.push_str(&v.input("birth", t(Msg::Born), "text", &hint));
+    inner.push_str(&v.input("death", t(Msg::Died), "text", &hint));
+    inner.push_str(&v.input("death_place", t(Msg::DeathPlace), "text", ""));
+    inner.push_str(&v.input("death_lat", t(Msg::Latitude), "text", r#" inputmode="decimal""#));
+    inner.push_str(&v.input("death_lon", t(Msg::Longitude), "text", r#" inputmode="decimal""#));
+    let _ = write!(inner, r#"<fieldset><legend>{}</legend>"#, t(Msg::Sources));
+    for i in 0..rows(f, "source_citation_") {
+        let _ = write!(inner, r#"<div class="name-row">"#);
+        inner.push_str(&v.input(&format!("source_citation_{i}"), t(Msg::Citation), "text", ""));
+        inner.push_str(&v.input(&format!("source_note_{i}"), t(Msg::Notes), "text", ""));
+        inner.push_str("</div>");
+    }
+    inner.push_str("</fieldset>");
+    format!(
+        r#"{summary}<form method="post" action="{action}" class="stack record-form" id="person-form">{csrf}{version}{inner}<button type="submit">{save}</button></form>"#,
+        summary = v.summary(),
+        csrf = v.csrf(),
+        version = if f.has("version") {
+            v.hidden("version")
+        } else {
+            String::new()
+        },
+        save = t(Msg::Save),
+    )
+}
+
+pub(crate) async fn new_person(Extension(ctx): Extension<Ctx>) -> PageResult {
+    let body = person_form(&ctx, "/persons/new", &new_person_fields(), None);
+    ctx.respond(ctx.t(Msg::NewPerson), &body)
+}
+
+pub(crate) async fn create_person(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(f): Form<Fields>,
+) -> PageResult {
+    let refused = match person_of(&f) {
+        Ok(p) => match s.store.create_person(&ctx.user.username, &p).await {
+            Ok(person) => return Ok(Redirect::to(&format!("/persons/{}", person.id)).into_response()),
+            Err(e) => Refused::from_store(e)?,
+        },
+        Err(r) => r,
+    };
+    let refused = refused.at(|field| person_input(&f, field));
+    let body = person_form(&ctx, "/persons/new", &f, Some(&refused));
+    respond_with(&ctx, refused.status, ctx.t(Msg::NewPerson), &body)
+}
+
+fn edit_title(ctx: &Ctx, p: &Person) -> String {
+    format!(
+        "{}: {}",
+        ctx.t(Msg::EditPerson),
+        super::pages::first_name(ctx.lang, &p.data.names)
+    )
+}
+
+pub(crate) async fn edit_person(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+) -> PageResult {
+    let p = PageError::found(s.store.get_person(id).await?, "person", id)?;
+    let f = person_fields(&p.data).with("version", p.version.to_string());
+    let body = person_form(&ctx, &format!("/persons/{id}/edit"), &f, None);
+    ctx.respond(&edit_title(&ctx, &p), &body)
+}
+
+/// The stored record beside a form refused as stale.
+fn current_values(ctx: &Ctx, p: &Person) -> String {
+    let names: Vec<String> = p
+        .data
+        .names
+        .iter()
+        .map(|n| format!("{} ({})", n.text, n.script))
+        .collect();
+    let place = p.data.death_place.as_ref().map(|pl| {
+        let mut t = pl.name.clone().unwrap_or_default();
+        if let Some(c) = pl.coordinates {
+            let _ = write!(t, " ({}, {})", c.lat, c.lon);
+        }
+        t
+    });
+    let sources: Vec<&str> = p.data.sources.iter().map(|s| s.citation.as_str()).collect();
+    let rows = vec![
+        ("ID", esc(&p.data.external_id)),
+        (ctx.t(Msg::Names), esc(&names.join(" · "))),
+        (ctx.t(Msg::Sex), ctx.t(i18n::sex(p.data.sex)).to_owned()),
+        (
+            ctx.t(Msg::Born),
+            p.data.birth.map(|d| i18n::date(ctx.lang, d)).unwrap_or_default(),
+        ),
+        (
+            ctx.t(Msg::Died),
+            p.data.death.map(|d| i18n::date(ctx.lang, d)).unwrap_or_default(),
+        ),
+        (ctx.t(Msg::DeathPlace), esc(place.as_deref().unwrap_or(""))),
+        (ctx.t(Msg::Sources), esc(&sources.join(" · "))),
+    ];
+    format!(
+        r#"<section class="current-values" id="current-values"><h2>{}</h2>{}</section>"#,
+        ctx.t(Msg::CurrentValues),
+        facts(rows)
+    )
+}
+
+pub(crate) async fn update_person(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+    Form(mut f): Form<Fields>,
+) -> PageResult {
+    let current = PageError::found(s.store.get_person(id).await?, "person", id)?;
+    let version = f.get("version").trim().parse::<i64>().map_err(|_| {
+        Refused::field(FieldError::new(
+            "version",
+            format!("'{}' is not a record version", f.get("version")),
+        ))
+    });
+    let outcome = match (version, person_of(&f)) {
+        (Ok(version), Ok(p)) => match s.store.update_person(&ctx.user.username, id, version, &p).await {
+            Ok(_) => return Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
+            Err(e) => Refused::from_store(e)?,
+        },
+        (Err(r), _) | (_, Err(r)) => r,
+    };
+    let refused = outcome.at(|field| person_input(&f, field));
+    let mut body = String::new();
+    if refused.stale {
+        // Saving again is a deliberate choice to replace what is there now.
+        f.set("version", current.version.to_string());
+        body.push_str(&person_form(&ctx, &format!("/persons/{id}/edit"), &f, Some(&refused)));
+        body.push_str(&current_values(&ctx, &current));
+    } else {
+        body.push_str(&person_form(&ctx, &format!("/persons/{id}/edit"), &f, Some(&refused)));
+    }
+    respond_with(&ctx, refused.status, &edit_title(&ctx, &current), &body)
+}
+
+// ---- families ----
+
+fn family_form(ctx: &Ctx, f: &Fields, refused: Option<&Refused>) -> String {
+    let v = FormView::new(ctx, f, refused);
+    let t = |m| ctx.t(m);
+    let mut inner = String::new();
+    inner.push_str(&v.input("external_id", t(Msg::ExternalId), "text", " required"));
+    inner.push_str(&v.input("name", t(Msg::Name), "text", " required"));
+    inner.push_str(&v.input("liaison", t(Msg::Liaison), "text", ""));
+    let _ = write!(inner, r#"<fieldset><legend>{}</legend>"#, t(Msg::ContactDetails));
+    inner.push_str(&v.textarea("postal_address", t(Msg::PostalAddress), ""));
+    inner.push_str(&v.input("phone", t(Msg::Phone), "tel", ""));
+    inner.push_str(&v.input("email", t(Msg::Email), "email", ""));
+    inner.push_str("</fieldset>");
+    format!(
+        r#"{summary}<form method="post" action="/families/new" class="stack record-form" id="family-form">{csrf}{inner}<button type="submit">{save}</button></form>"#,
+        summary = v.summary(),
+        csrf = v.csrf(),
+        save = t(Msg::Save),
+    )
+}
+
+pub(crate) async fn new_family(Extension(ctx): Extension<Ctx>) -> PageResult {
+    let body = family_form(&ctx, &Fields::default(), None);
+    ctx.respond(ctx.t(Msg::NewFamily), &body)
+}
+
+pub(crate) async fn create_family(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(f): Form<Fields>,
+) -> PageResult {
+    let family = NewFamily {
+        external_id: f.get("external_id").trim().to_owned(),
+        name: f.get("name").trim().to_owned(),
+        liaison: f.opt("liaison"),
+        contacts: Contacts {
+            postal_address: f.opt("postal_address"),
+            phone: f.opt("phone"),
+            email: f.opt("email"),
+        },
+    };
+    let refused = match s.store.create_family(&ctx.user.username, &family).await {
+        Ok(created) => return Ok(Redirect::to(&format!("/families/{}", created.id)).into_response()),
+        Err(e) => Refused::from_store(e)?,
+    };
+    let body = family_form(&ctx, &f, Some(&refused));
+    respond_with(&ctx, refused.status, ctx.t(Msg::NewFamily), &body)
+}
