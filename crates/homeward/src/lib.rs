@@ -19,6 +19,7 @@ pub mod matching;
 pub mod model;
 pub mod relationship;
 pub mod screen;
+pub mod screen_snp;
 pub mod serve;
 pub mod snp;
 pub mod verify;

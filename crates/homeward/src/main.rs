@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use casework::error;
 use clap::{Parser, Subcommand};
 use homeward::{
-    accounts, advise, backup, db, demo, dvi, export, import, itinerary, lr, matching, relationship, screen, serve,
-    verify,
+    accounts, advise, backup, db, demo, dvi, export, import, itinerary, lr, matching, relationship, screen, screen_snp,
+    serve, verify,
 };
 
 #[derive(Debug, Parser)]
@@ -31,6 +31,9 @@ enum Command {
     Dvi(dvi::DviArgs),
     /// Screen every victim against every missing person; the best pairs to a file.
     Screen(screen::ScreenArgs),
+    /// Every recovered sample against every reference sample on an SNP panel: a kinship first pass,
+    /// then the kept pairs' exact LRs (linked SNPs) for every standard relationship.
+    ScreenSnp(screen_snp::ScreenSnpArgs),
     /// Which relative to sample next for a missing person: simulated power of each candidate.
     Advise(advise::AdviseArgs),
     /// Victims against each other: fragments of one body, and relatives among the victims.
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         Command::Relationship(args) => relationship::run(&args),
         Command::Dvi(args) => dvi::run(&args),
         Command::Screen(args) => screen::run(&args),
+        Command::ScreenSnp(args) => screen_snp::run(&args),
         Command::Match(args) => matching::run(&args),
         Command::Advise(args) => advise::run(&args),
         Command::Db(cmd) => db::db(&cmd),

@@ -346,3 +346,88 @@ fn population_columns_of_the_panel() {
     let err = edited_case_001("pop-na", id, na, &["--population", "EAS"]).unwrap_err();
     assert!(err.contains("line 3, column 'freq_alt:EAS'"), "{err}");
 }
+
+/// `screen-snp` on case 009's full siblings, split into a samples file (S1) and a references
+/// file (S2): one pair, kept with every threshold below its estimate, and its LRs are those of
+/// `homeward relationship` for the same two samples.
+#[test]
+fn screen_snp_gives_the_relationship_lrs_of_the_kept_pair() {
+    let case = data_dir().join("case_009_fullsibs_tight");
+    let dir = Scratch::new("screen-snp");
+    let text = std::fs::read_to_string(case.join("genotypes.vcf")).unwrap();
+    // Columns 1–9 and one sample column.
+    let column = |keep: usize| -> String {
+        text.lines()
+            .map(|l| {
+                if l.starts_with("##") {
+                    return format!("{l}\n");
+                }
+                let f: Vec<&str> = l.split('\t').collect();
+                format!("{}\t{}\n", f[..9].join("\t"), f[keep])
+            })
+            .collect()
+    };
+    let samples = dir.file("samples.vcf", column(9));
+    let references = dir.file("references.vcf", column(10));
+    let panel = case.join("panel.tsv");
+    let os = std::ffi::OsStr::new;
+    let screen = |min: &str| {
+        lr_json(&[
+            os("screen-snp"),
+            os("--samples"),
+            samples.as_os_str(),
+            os("--references"),
+            references.as_os_str(),
+            os("--panel"),
+            panel.as_os_str(),
+            os("--genotype-error"),
+            os("0"),
+            os("--min-kinship"),
+            os(min),
+            os("--json"),
+        ])
+    };
+    let got = screen("-10");
+    assert_eq!(got["pairs"], 1);
+    assert_eq!(got["kept"], 1);
+    let pair = &got["results"][0];
+    assert_eq!(
+        (pair["sample"].as_str(), pair["reference"].as_str()),
+        (Some("S1"), Some("S2"))
+    );
+    let rel = lr_json(&[
+        os("relationship"),
+        os("--vcf"),
+        case.join("genotypes.vcf").as_os_str(),
+        os("--panel"),
+        panel.as_os_str(),
+        os("--a"),
+        os("S1"),
+        os("--b"),
+        os("S2"),
+        os("--json"),
+    ]);
+    for r in rel["relationships"].as_array().unwrap() {
+        let name = r["relationship"].as_str().unwrap();
+        if name == "unrelated" {
+            continue;
+        }
+        let screened = pair["log10_lrs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x[0] == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        match (r["log10_lr"].as_f64(), screened[1].as_f64()) {
+            (Some(want), Some(have)) => assert!(
+                (want - have).abs() <= 1e-9 * want.abs().max(1.0),
+                "{name}: {have} vs {want}"
+            ),
+            (want, have) => assert_eq!(want, have, "{name}"),
+        }
+    }
+    let kinship = pair["kinship"].as_f64().unwrap();
+    let above = screen(&format!("{}", kinship + 1e-9));
+    assert_eq!(above["kept"], 0);
+    assert_eq!(above["results"].as_array().unwrap().len(), 0);
+}

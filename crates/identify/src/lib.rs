@@ -5,3 +5,4 @@ pub mod direct;
 pub mod dvi;
 pub mod lineage;
 pub mod screen;
+pub mod snp_screen;
