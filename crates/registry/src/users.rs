@@ -217,14 +217,40 @@ impl Store {
 
     /// The language the user chose for the web pages, if any.
     pub async fn user_locale(&self, user_id: i64) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT locale FROM users WHERE id = $1")
+        Ok(self.user_reading(user_id).await?.0)
+    }
+
+    /// The language and the time zone the user chose for the web pages (each `None` if not
+    /// chosen), in one read: what every page asks first.
+    pub async fn user_reading(&self, user_id: i64) -> Result<(Option<String>, Option<String>), StoreError> {
+        let row = sqlx::query("SELECT locale, time_zone FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(&self.pool)
             .await?;
         Ok(match row {
-            Some(r) => r.try_get("locale")?,
-            None => None,
+            Some(r) => (r.try_get("locale")?, r.try_get("time_zone")?),
+            None => (None, None),
         })
+    }
+
+    /// Records the time zone a user reads instants in (an IANA name, checked by the caller against
+    /// its database; `None`: their language's default).
+    pub async fn set_user_time_zone(&self, user: &User, zone: Option<&str>) -> Result<(), StoreError> {
+        if let Some(z) = zone {
+            if z.is_empty() || z.len() > 64 || !z.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_+-".contains(&b)) {
+                return Err(FieldError::new("time_zone", format!("'{z}' is not a time zone name such as Asia/Tokyo")).into());
+            }
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE users SET time_zone = $1 WHERE id = $2")
+            .bind(zone)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        self.audit(&mut tx, &user.username, "set-time-zone", "user", &user.username, None, zone)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Records the language a user reads the web pages in: a short language tag ("en", "ja").

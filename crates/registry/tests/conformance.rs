@@ -405,6 +405,24 @@ fn a_users_page_language_is_kept_and_audited() {
         let recent = store.recent_audit(1).await.unwrap();
         assert_eq!(recent[0].action, "set-locale", "{label}: newest first");
         assert_eq!(recent[0].after.as_deref(), Some("ja"));
+        // The time zone, read with the language in one statement; None again is the default.
+        store.set_user_time_zone(&user, Some("Asia/Tokyo")).await.unwrap();
+        assert_eq!(
+            store.user_reading(user.id).await.unwrap(),
+            (Some("ja".to_owned()), Some("Asia/Tokyo".to_owned())),
+            "{label}"
+        );
+        for bad in ["", "Asia/Tokyo'; --", "Asia Tokyo"] {
+            let e = store.set_user_time_zone(&user, Some(bad)).await.unwrap_err();
+            assert!(
+                matches!(&e, StoreError::Invalid(f) if f.field == "time_zone"),
+                "{label}: {bad:?}: {e}"
+            );
+        }
+        store.set_user_time_zone(&user, None).await.unwrap();
+        assert_eq!(store.user_reading(user.id).await.unwrap().1, None, "{label}");
+        let recent = store.recent_audit(1).await.unwrap();
+        assert_eq!(recent[0].action, "set-time-zone", "{label}");
     });
 }
 

@@ -3300,3 +3300,56 @@ fn custody_events_are_appended_from_the_sample_page() {
         );
     });
 }
+
+#[test]
+fn a_reader_chooses_the_time_zone_and_language_the_pages_use() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        let role = Role::LabAnalyst;
+        let (st, html) = s.page("/settings", role).await;
+        assert_eq!(st, 200, "{label}: {html}");
+        // No choice yet: the language's default (this request has no Accept-Language: English, UTC).
+        assert!(
+            html.contains(r#"<strong id="zone-in-force">UTC</strong>"#),
+            "{label}: {html}"
+        );
+        assert!(
+            html.contains(r#"<option value="Europe/Madrid">"#),
+            "{label}: every IANA zone offered"
+        );
+        let (st, location, _) = s.form("/settings/zone", role, &[("time_zone", "Asia/Seoul")]).await;
+        assert_eq!((st, location.as_str()), (303, "/settings"), "{label}");
+        let (_, html) = s.page("/settings", role).await;
+        assert!(
+            html.contains(r#"<strong id="zone-in-force">Asia/Seoul</strong>"#),
+            "{label}: {html}"
+        );
+        assert!(html.contains(" KST"), "{label}: the time now, in Korea: {html}");
+        // A name the database lacks is refused, naming the field; nothing changes.
+        let (st, _, body) = s
+            .form("/settings/zone", role, &[("time_zone", "Mars/Olympus_Mons")])
+            .await;
+        assert_eq!(st, 400, "{label}: {body}");
+        assert!(
+            body.contains("time_zone") || body.contains("time zone"),
+            "{label}: {body}"
+        );
+        let (_, html) = s.page("/settings", role).await;
+        assert!(html.contains("Asia/Seoul</strong>"), "{label}");
+        // Japanese, then back to the language's default zone: Japan Standard Time.
+        s.form("/settings/locale", role, &[("locale", "ja")]).await;
+        let (st, _, _) = s.form("/settings/zone", role, &[("time_zone", "auto")]).await;
+        assert_eq!(st, 303, "{label}");
+        let (_, html) = s.page("/settings", role).await;
+        assert!(
+            html.contains(r#"<strong id="zone-in-force">Asia/Tokyo</strong>"#) && html.contains(" JST"),
+            "{label}: {html}"
+        );
+        // Both choices are audited under the user.
+        let entries = s.store.audit_entries(0, 10_000).await.unwrap();
+        let zones: Vec<_> = entries
+            .iter()
+            .filter(|e| e.action == "set-time-zone" && e.actor == "user-lab-analyst")
+            .collect();
+        assert_eq!(zones.len(), 2, "{label}");
+    });
+}

@@ -187,11 +187,7 @@ impl FamilyView {
                         esc(r.consent.scope.as_str()),
                         i18n::date(ctx.lang, r.consent.date)
                     ),
-                    Some(w) => format!(
-                        "{} ({})",
-                        ctx.t(Msg::ConsentWithdrawn),
-                        esc(&i18n::instant(ctx.lang, &w.at))
-                    ),
+                    Some(w) => format!("{} ({})", ctx.t(Msg::ConsentWithdrawn), esc(&ctx.instant(&w.at))),
                 };
                 let mut row = vec![
                     esc(&r.external_id),
@@ -503,7 +499,7 @@ pub(crate) async fn advice(
                 body,
                 r#"<div id="advice"><p class="advice-computed">{}: {}</p>"#,
                 ctx.t(Msg::Generated),
-                esc(&i18n::instant(ctx.lang, &computed_at))
+                esc(&ctx.instant(&computed_at))
             );
             outcome
         }
@@ -582,7 +578,7 @@ pub(crate) async fn report(
         esc(&view.family.name),
         esc(&view.family.external_id),
         ctx.t(Msg::Generated),
-        esc(&i18n::instant(ctx.lang, &registry::now_utc())),
+        esc(&ctx.instant(&registry::now_utc())),
     );
     body.push_str(&view.identifications(&s, &ctx).await?);
     let _ = write!(body, "<h2>{}</h2>{}", ctx.t(Msg::Pedigree), view.pedigree_svg(&ctx));
@@ -652,7 +648,6 @@ pub(crate) async fn append_custody_event(
 }
 
 async fn sample_page(s: &AppState, ctx: &Ctx, id: i64, fields: &Fields, refused: Option<&Refused>) -> PageResult {
-    let lang = ctx.lang;
     let x = PageError::found(s.store.get_sample(id).await?, "sample", id)?;
     let remains = s.store.get_remains(x.remains_id).await?;
     let mut rows = vec![
@@ -682,7 +677,7 @@ async fn sample_page(s: &AppState, ctx: &Ctx, id: i64, fields: &Fields, refused:
         .into_iter()
         .map(|e| {
             vec![
-                esc(&i18n::instant(lang, &e.at)),
+                esc(&ctx.instant(&e.at)),
                 ctx.t(i18n::custody_event(e.event)).to_owned(),
                 esc(&e.who),
                 esc(&e.location),

@@ -72,7 +72,7 @@ pub fn page(ctx: &Ctx, title: &str, extra_head: &str, body: &str) -> String {
     }
     let _ = write!(
         out,
-        r#"</ul></nav><div class="account"><span class="who">{user} ({role})</span><form method="post" action="/settings/locale" class="inline"><input type="hidden" name="csrf" value="{csrf}"><label for="locale">{language}</label> <select id="locale" name="locale"><option value="auto"{auto}>{browser}</option><option value="en"{en}>English</option><option value="ja"{ja}>日本語</option></select> <button type="submit">{save}</button></form><form method="post" action="/signout" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">{signout}</button></form></div></header><main id="main" tabindex="-1"><h1>{title}</h1>"#,
+        r#"</ul></nav><div class="account"><span class="who">{user} ({role})</span> <a href="/settings" id="settings">{settings}</a><form method="post" action="/settings/locale" class="inline"><input type="hidden" name="csrf" value="{csrf}"><label for="locale">{language}</label> <select id="locale" name="locale"><option value="auto"{auto}>{browser}</option><option value="en"{en}>English</option><option value="ja"{ja}>日本語</option></select> <button type="submit">{save}</button></form><form method="post" action="/signout" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">{signout}</button></form></div></header><main id="main" tabindex="-1"><h1>{title}</h1>"#,
         user = esc(&ctx.user.username),
         role = ctx.user.role.as_str(),
         csrf = esc(&ctx.csrf),
@@ -90,6 +90,7 @@ pub fn page(ctx: &Ctx, title: &str, extra_head: &str, body: &str) -> String {
             ""
         },
         save = lang.t(Msg::Save),
+        settings = lang.t(Msg::Settings),
         signout = lang.t(Msg::SignOut),
         title = esc(title),
     );

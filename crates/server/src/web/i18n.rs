@@ -84,6 +84,9 @@ messages! {
     AccountLocked => "This account is locked after too many failed sign-ins. Ask an administrator to unlock it.", "サインインの失敗が多すぎるため、このアカウントはロックされています。管理者にロック解除を依頼してください。";
     Language => "Language", "言語";
     FollowBrowser => "Browser's language", "ブラウザの言語";
+    Settings => "Settings", "設定";
+    TimeZone => "Time zone", "タイムゾーン";
+    LanguageDefault => "the language's default", "言語の既定";
     Save => "Save", "保存";
     Dashboard => "Dashboard", "ダッシュボード";
     Map => "Burial sites map", "埋葬地の地図";
@@ -498,41 +501,67 @@ fn era_years(d: PartialDate) -> Option<String> {
     }
 }
 
-/// The zone registry instants are shown in: Japan Standard Time for Japanese readers (no
-/// daylight saving since 1951), UTC otherwise. Stored instants are always UTC.
-fn reader_zone(lang: Lang) -> (i64, &'static str) {
-    match lang {
-        Lang::Ja => (9 * 60, "JST"),
-        Lang::En => (0, "UTC"),
+/// The time zone a reader reads instants in: the one they chose, else their language's default
+/// (Japan Standard Time for Japanese readers, UTC for English). The IANA database is bundled in
+/// the binary (crate `jiff`), daylight saving included. Stored instants are always UTC.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    tz: jiff::tz::TimeZone,
+    name: String,
+}
+
+impl Zone {
+    /// The zone of an IANA name ("Asia/Tokyo", "Europe/Madrid", "UTC"), if the database has it.
+    pub fn named(name: &str) -> Option<Zone> {
+        jiff::tz::db().get(name).ok().map(|tz| Zone {
+            tz,
+            name: name.to_owned(),
+        })
+    }
+
+    /// A language's default zone.
+    pub fn default_for(lang: Lang) -> Zone {
+        let name = match lang {
+            Lang::Ja => "Asia/Tokyo",
+            Lang::En => "UTC",
+        };
+        Zone::named(name).unwrap_or_else(|| Zone {
+            tz: jiff::tz::TimeZone::UTC,
+            name: "UTC".to_owned(),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Every zone name the database has, sorted: the choices of the settings page.
+    pub fn all_names() -> Vec<String> {
+        let mut names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+        names.sort();
+        names
     }
 }
 
-/// A registry instant (`YYYY-MM-DDTHH:MM:SS.mmmZ`) to the minute, in the reader's zone and form.
-pub fn instant(lang: Lang, at: &str) -> String {
-    let parsed = (|| {
-        let (day, time) = at.split_once('T')?;
-        let d: PartialDate = day.parse().ok()?;
-        let (Some(month), Some(dom)) = (d.month, d.day) else {
-            return None;
-        };
-        let hour: i64 = time.get(..2)?.parse().ok()?;
-        let minute: i64 = time.get(3..5)?.parse().ok()?;
-        Some((d.year, month, dom, hour * 60 + minute))
-    })();
-    let Some((year, month, dom, minutes)) = parsed else {
+/// A registry instant (`YYYY-MM-DDTHH:MM:SS.mmmZ`) to the minute, in the reader's zone (with its
+/// abbreviation at that instant: JST, CET or CEST, …) and the reader's form.
+pub fn instant(lang: Lang, zone: &Zone, at: &str) -> String {
+    let Ok(ts) = at.parse::<jiff::Timestamp>() else {
         return at.to_owned();
     };
-    let (offset, zone) = reader_zone(lang);
-    let total = registry::days_from_civil(i64::from(year), month, dom) * 1440 + minutes + offset;
-    let (days, minutes) = (total.div_euclid(1440), total.rem_euclid(1440));
-    let (y, m, d) = registry::civil_from_days(days);
-    let local = PartialDate {
-        // Within ±5.8 million years of 1970 for any instant the registry can hold.
-        year: y as i32,
-        month: Some(m),
-        day: Some(d),
+    let local = ts.to_zoned(zone.tz.clone());
+    let abbreviation = zone.tz.to_offset_info(ts).abbreviation().to_owned();
+    let day = PartialDate {
+        year: i32::from(local.year()),
+        month: u8::try_from(local.month()).ok(),
+        day: u8::try_from(local.day()).ok(),
     };
-    format!("{} {:02}:{:02} {zone}", date(lang, local), minutes / 60, minutes % 60)
+    format!(
+        "{} {:02}:{:02} {abbreviation}",
+        date(lang, day),
+        local.hour(),
+        local.minute()
+    )
 }
 
 /// An integer with thousands separators (both languages group by three with commas).
@@ -682,20 +711,38 @@ mod tests {
         assert_eq!(date(Lang::Ja, d), "1945年（昭和20年）3月17日");
         assert_eq!(date(Lang::Ja, "1944-07".parse().unwrap()), "1944年（昭和19年）7月");
         assert_eq!(date(Lang::En, "1944".parse().unwrap()), "1944");
-        // Japanese readers see Japan Standard Time, the day rolling over; English readers UTC.
+        // By default Japanese readers see Japan Standard Time, the day rolling over; English readers UTC.
+        let (ja, en) = (Zone::default_for(Lang::Ja), Zone::default_for(Lang::En));
         assert_eq!(
-            instant(Lang::Ja, "2026-11-28T18:04:05.000Z"),
+            instant(Lang::Ja, &ja, "2026-11-28T18:04:05.000Z"),
             "2026年（令和8年）11月29日 03:04 JST"
         );
         assert_eq!(
-            instant(Lang::En, "2026-11-28T18:04:05.000Z"),
+            instant(Lang::En, &en, "2026-11-28T18:04:05.000Z"),
             "28 November 2026 18:04 UTC"
         );
         assert_eq!(
-            instant(Lang::Ja, "2024-12-31T15:00:00.000Z"),
+            instant(Lang::Ja, &ja, "2024-12-31T15:00:00.000Z"),
             "2025年（令和7年）1月1日 00:00 JST"
         );
-        assert_eq!(instant(Lang::Ja, "not a time"), "not a time");
+        assert_eq!(instant(Lang::Ja, &ja, "not a time"), "not a time");
+        // A chosen zone, daylight saving included.
+        let madrid = Zone::named("Europe/Madrid").unwrap();
+        assert_eq!(
+            instant(Lang::En, &madrid, "2026-01-15T12:00:00.000Z"),
+            "15 January 2026 13:00 CET"
+        );
+        assert_eq!(
+            instant(Lang::En, &madrid, "2026-07-15T12:00:00.000Z"),
+            "15 July 2026 14:00 CEST"
+        );
+        let seoul = Zone::named("Asia/Seoul").unwrap();
+        assert_eq!(
+            instant(Lang::En, &seoul, "2026-07-15T12:00:00.000Z"),
+            "15 July 2026 21:00 KST"
+        );
+        assert!(Zone::named("Mars/Olympus_Mons").is_none());
+        assert!(Zone::all_names().iter().any(|n| n == "Asia/Tokyo"));
         assert_eq!(number(20000), "20,000");
         assert_eq!(number(-1234567), "-1,234,567");
         assert_eq!(number(999), "999");

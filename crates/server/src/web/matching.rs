@@ -58,7 +58,6 @@ fn start_form(ctx: &Ctx) -> String {
 }
 
 pub(crate) async fn jobs(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
-    let lang = ctx.lang;
     let rows: Vec<Vec<String>> = s
         .store
         .list_jobs(50)
@@ -70,7 +69,7 @@ pub(crate) async fn jobs(State(s): State<AppState>, Extension(ctx): Extension<Ct
                 ctx.t(i18n::job_status(j.status)).to_owned(),
                 format!("{:.0}%", job_percent(&j)),
                 esc(&j.created_by),
-                esc(&i18n::instant(lang, &j.created_at)),
+                esc(&ctx.instant(&j.created_at)),
             ]
         })
         .collect();
@@ -425,7 +424,7 @@ async fn decision_section(
                 esc(&r.reviewer),
                 i18n::decision(&r.decision).map_or_else(|| esc(&r.decision), |m| ctx.t(m).to_owned()),
                 esc(&r.comment),
-                esc(&i18n::instant(ctx.lang, &r.at)),
+                esc(&ctx.instant(&r.at)),
             ]
         })
         .collect();

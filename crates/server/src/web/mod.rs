@@ -46,6 +46,8 @@ pub const PAGES: &[RouteSpec] = routes! {
     GET "/assets/{*file}", public => assets::serve, "Embedded scripts, styles, images and map shapes";
     POST "/signout", signed_in => sign_out, "Sign out";
     POST "/settings/locale", signed_in => set_locale, "Choose the language of the pages";
+    GET "/settings", signed_in => settings, "The reader's language and time zone";
+    POST "/settings/zone", signed_in => set_zone, "Choose the time zone the pages show times in";
     GET "/", ReadSites => pages::dashboard, "Dashboard: numbers by status, activity, jobs";
     GET "/map", ReadSites => pages::map, "Map of burial sites";
     GET "/sites/{id}", ReadSites => pages::site, "A burial site";
@@ -91,6 +93,10 @@ pub(crate) struct Ctx {
     pub lang: Lang,
     /// The user chose to read in the browser's language (or chose nothing yet).
     pub follows_browser: bool,
+    /// The zone instants are shown in: the user's choice, else the language's default.
+    pub zone: i18n::Zone,
+    /// The user chose no zone: the language's default is in force.
+    pub default_zone: bool,
     pub csrf: String,
 }
 
@@ -103,6 +109,11 @@ impl Ctx {
     /// The families the signed-in user may see (a family liaison: those assigned to them).
     pub fn family_scope(&self) -> registry::FamilyScope {
         registry::FamilyScope::of(&self.user.username, self.user.role)
+    }
+
+    /// A registry instant as this reader reads it: their language, their zone.
+    pub fn instant(&self, at: &str) -> String {
+        i18n::instant(self.lang, &self.zone, at)
     }
 
     pub fn may(&self, p: Permission) -> bool {
@@ -257,17 +268,24 @@ async fn authorize_page(
     } else {
         req
     };
-    // A stored language, or "auto" (and nothing stored): the browser's.
-    let chosen = match s.store.user_locale(user.id).await {
-        Ok(stored) => stored.as_deref().and_then(Lang::from_tag),
+    // A stored language, or "auto" (and nothing stored): the browser's. A stored zone, else the
+    // language's default.
+    let (locale, zone) = match s.store.user_reading(user.id).await {
+        Ok(stored) => stored,
         Err(e) => return PageError::from(e).into_response(),
     };
+    let chosen = locale.as_deref().and_then(Lang::from_tag);
     let lang = chosen.unwrap_or_else(|| browser_lang(req.headers()));
+    let chosen_zone = zone.as_deref().and_then(i18n::Zone::named);
+    let default_zone = chosen_zone.is_none();
+    let zone = chosen_zone.unwrap_or_else(|| i18n::Zone::default_for(lang));
     let mut req = req;
     req.extensions_mut().insert(Ctx {
         user,
         lang,
         follows_browser: chosen.is_none(),
+        zone,
+        default_zone,
         csrf,
     });
     next.run(req).await
@@ -442,6 +460,61 @@ struct LocaleForm {
     locale: String,
     #[allow(dead_code)]
     csrf: Option<String>,
+}
+
+/// The reader's settings: the language (as in the header) and the time zone instants are shown in.
+async fn settings(Extension(ctx): Extension<Ctx>) -> PageResult {
+    use std::fmt::Write;
+    let default = i18n::Zone::default_for(ctx.lang);
+    let mut body = format!(
+        r#"<p>{}: <strong id="zone-in-force">{}</strong> — {}</p><form method="post" action="/settings/zone">{}<label for="time_zone">{}</label> <select id="time_zone" name="time_zone"><option value="{FOLLOW_BROWSER}"{}>{} ({})</option>"#,
+        ctx.t(Msg::TimeZone),
+        html::esc(ctx.zone.name()),
+        html::esc(&ctx.instant(&registry::now_utc())),
+        html::csrf_field(&ctx),
+        ctx.t(Msg::TimeZone),
+        if ctx.default_zone { " selected" } else { "" },
+        ctx.t(Msg::LanguageDefault),
+        html::esc(default.name()),
+    );
+    for name in i18n::Zone::all_names() {
+        let selected = if !ctx.default_zone && name == ctx.zone.name() {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(body, r#"<option value="{0}"{selected}>{0}</option>"#, html::esc(&name));
+    }
+    let _ = write!(
+        body,
+        r#"</select> <button type="submit">{}</button></form>"#,
+        ctx.t(Msg::Save)
+    );
+    ctx.respond(ctx.t(Msg::Settings), &body)
+}
+
+#[derive(Debug, Deserialize)]
+struct ZoneForm {
+    time_zone: String,
+    #[allow(dead_code)]
+    csrf: Option<String>,
+}
+
+async fn set_zone(State(s): State<AppState>, Extension(ctx): Extension<Ctx>, Form(f): Form<ZoneForm>) -> PageResult {
+    let zone = if f.time_zone == FOLLOW_BROWSER {
+        None
+    } else {
+        let zone = i18n::Zone::named(f.time_zone.trim()).ok_or_else(|| ApiError::BadRequest {
+            message: format!(
+                "'{}' is not a time zone of the IANA database (e.g. Asia/Tokyo)",
+                f.time_zone
+            ),
+            field: Some("time_zone".into()),
+        })?;
+        Some(zone.name().to_owned())
+    };
+    s.store.set_user_time_zone(&ctx.user, zone.as_deref()).await?;
+    Ok(see_other("/settings"))
 }
 
 async fn set_locale(

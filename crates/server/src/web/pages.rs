@@ -129,7 +129,7 @@ pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extensi
             .into_iter()
             .map(|c| {
                 vec![
-                    esc(&i18n::instant(lang, &c.at)),
+                    esc(&ctx.instant(&c.at)),
                     format!(
                         r#"<a href="/persons/{}">{}</a>"#,
                         c.person_id,
@@ -155,7 +155,7 @@ pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extensi
             .into_iter()
             .map(|e| {
                 vec![
-                    esc(&i18n::instant(lang, &e.at)),
+                    esc(&ctx.instant(&e.at)),
                     esc(&e.actor),
                     esc(&e.action),
                     esc(&format!("{} {}", e.entity, e.entity_id)),
@@ -537,7 +537,7 @@ pub(crate) async fn person(
         .into_iter()
         .map(|(from, to, reason, actor, at)| {
             vec![
-                esc(&i18n::instant(lang, &at)),
+                esc(&ctx.instant(&at)),
                 status_badge(lang, from),
                 status_badge(lang, to),
                 esc(&reason),

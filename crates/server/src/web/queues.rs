@@ -367,7 +367,7 @@ fn visit_row(ctx: &Ctx, r: &VisitToArrange) -> Vec<String> {
         link(&format!("/families/{}", r.family_id), &r.family_name),
         site_cell(ctx, Some(r.site_id), Some(&r.site_names)),
         r.visitors.to_string(),
-        esc(&i18n::instant(ctx.lang, &r.created_at)),
+        esc(&ctx.instant(&r.created_at)),
     ]
 }
 

@@ -213,7 +213,7 @@ pub(crate) async fn identification_report(
                 log10,
                 e.posterior,
                 ident.status,
-                reviews.iter().map(|r| r.at.as_str()).max(),
+                reviews.iter().map(|r| r.at.as_str()).max().map(|at| ctx.instant(at)),
             )
         );
     }
@@ -223,12 +223,7 @@ pub(crate) async fn identification_report(
         .iter()
         .map(|r| {
             let decision = i18n::decision(&r.decision).map_or_else(|| esc(&r.decision), |m| ctx.t(m).to_owned());
-            vec![
-                esc(&r.reviewer),
-                decision,
-                esc(&i18n::instant(lang, &r.at)),
-                esc(&r.comment),
-            ]
+            vec![esc(&r.reviewer), decision, esc(&ctx.instant(&r.at)), esc(&r.comment)]
         })
         .collect();
     body.push_str(&ctx.table(
@@ -284,13 +279,13 @@ fn for_the_family(
     log10_lr: f64,
     posterior: f64,
     status: IdentificationStatus,
-    last_review: Option<&str>,
+    last_review: Option<String>,
 ) -> String {
     let (person, donors) = (esc(person), esc(&donors.join(", ")));
     let lr = i18n::lr_html(log10_lr);
     let p = i18n::probability_html(posterior);
     let site = site.map(esc);
-    let when = last_review.map(|at| esc(&i18n::instant(lang, at))).unwrap_or_default();
+    let when = last_review.map(|at| esc(&at)).unwrap_or_default();
     match lang {
         Lang::En => {
             let from = site.map(|s| format!(" recovered at {s}")).unwrap_or_default();
