@@ -1,7 +1,8 @@
 //! No web page queries the database in a loop over its records: on the small demo registry, every
 //! page of a kind (each family's, each person's, each sample's, …) takes the same number of SQL
 //! statements whatever its record holds (within a few for sections a record may lack), and a list
-//! takes as many for a page of 100 rows as for a page of 10.
+//! takes as many for a page of 100 rows as for a page of 10. And every identification report
+//! recomputes its LR from the stored profiles and reproduces the stored figure.
 //!
 //! Statements are counted from sqlx's own log events (`sqlx::query`, one per statement run) by a
 //! tracing layer; the test is alone in its binary so that nothing else runs statements meanwhile.
@@ -54,8 +55,8 @@ impl tracing::field::Visit for Summary {
 /// a record may lack (no identification, no reference, no itinerary) skip their query.
 const SECTIONS_MAY_SKIP: usize = 4;
 
-/// `GET path` with the token; the status and the statements it took.
-fn get(addr: SocketAddr, token: &str, path: &str) -> (u16, usize) {
+/// `GET path` with the token; the status, the statements it took and the response.
+fn get(addr: SocketAddr, token: &str, path: &str) -> (u16, usize, String) {
     let before = STATEMENTS.load(Ordering::SeqCst);
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
@@ -66,9 +67,9 @@ fn get(addr: SocketAddr, token: &str, path: &str) -> (u16, usize) {
     .unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
     let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    (status, STATEMENTS.load(Ordering::SeqCst) - before)
+    (status, STATEMENTS.load(Ordering::SeqCst) - before, text)
 }
 
 /// The paths of every page of a kind on the demo registry.
@@ -174,10 +175,14 @@ fn no_page_queries_in_a_loop_over_its_records() {
             let mut counts = Vec::new();
             for path in paths {
                 let (token, path) = (token.clone(), path.clone());
-                let (status, n) = tokio::task::spawn_blocking(move || get(addr, &token, &path))
+                let (status, n, html) = tokio::task::spawn_blocking(move || get(addr, &token, &path))
                     .await
                     .unwrap();
                 assert_eq!(status, 200, "{kind}");
+                // Every report recomputes its LR from the stored profiles and reproduces it.
+                if *kind == "identification report" {
+                    assert!(html.contains(r#"data-reproduced="true""#), "{kind}: {html}");
+                }
                 counts.push(n);
             }
             let (least, most) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
@@ -201,7 +206,7 @@ fn no_page_queries_in_a_loop_over_its_records() {
             let mut counts = Vec::new();
             for limit in [10, 100] {
                 let (token, path) = (token.clone(), format!("{list}?limit={limit}"));
-                let (status, n) = tokio::task::spawn_blocking(move || get(addr, &token, &path))
+                let (status, n, _) = tokio::task::spawn_blocking(move || get(addr, &token, &path))
                     .await
                     .unwrap();
                 assert_eq!(status, 200, "{list}");

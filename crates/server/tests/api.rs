@@ -787,6 +787,13 @@ fn the_identification_report_states_its_evidence_and_is_a_draft_until_confirmed(
                 "{label}: {needle} missing from the report: {html}"
             );
         }
+        // The test's job recorded no real model: the recomputation says it cannot reproduce the figure.
+        assert!(html.contains(r#"data-reproduced="false""#), "{label}: {html}");
+        let (_, html_liaison) = s.page("/identifications/1/report", Role::FamilyLiaison).await;
+        assert!(
+            html_liaison.contains(r#"id="recomputation""#) && !html_liaison.contains("data-reproduced"),
+            "{label}: a liaison is told who recomputes, and no genotype is read for them"
+        );
         let prior = evidence.prior.expect("a prior in words");
         assert!(
             html.contains(&prior.replace('\'', "&#39;")) || html.contains(&prior),

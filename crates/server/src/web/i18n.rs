@@ -341,6 +341,10 @@ messages! {
     ForTheFamily => "For the family", "ご家族へ";
     Signatures => "Signatures", "署名";
     HeadOfLaboratory => "Head of laboratory", "鑑定責任者";
+    RecomputedNow => "Recomputed now from the stored profiles under the job's recorded model", "保存されたプロファイルからジョブ記録のモデルで再計算";
+    Reproduced => "the stored figure is reproduced (relative difference below 1e-9)", "保存値を再現（相対差 1e-9 未満）";
+    NotReproduced => "NOT reproduced:", "再現されません：";
+    RecomputeNeedsLab => "The LR can be recomputed from the stored profiles by a laboratory analyst or reviewer (homeward verify identification).", "LRは検査担当者または審査者が保存プロファイルから再計算できます（homeward verify identification）。";
 }
 
 pub fn person_status(s: registry::model::PersonStatus) -> Msg {

@@ -201,6 +201,7 @@ pub(crate) async fn identification_report(
         }
         let _ = write!(body, "<h2>{}</h2>", ctx.t(Msg::Evidence));
         body.push_str(&super::html::facts(rows));
+        body.push_str(&recomputed(&s, &ctx, id).await?);
         let _ = write!(
             body,
             r#"<h2>{}</h2><p class="for-family">{}</p>"#,
@@ -252,6 +253,49 @@ pub(crate) async fn identification_report(
     body.push_str("</div>");
     let title = format!("{}: {}", ctx.t(Msg::Report), person_name);
     ctx.respond(&title, &body)
+}
+
+/// The LR recomputed now from the stored profiles under the job's recorded model, beside the
+/// stored figure: for a reader who may read genotypes (the recomputation reads them, audited);
+/// others are told who can run it.
+async fn recomputed(s: &AppState, ctx: &Ctx, id: i64) -> Result<String, PageError> {
+    if !ctx.may(crate::Permission::ReadProfiles) {
+        return Ok(format!(
+            r#"<p class="muted" id="recomputation">{}</p>"#,
+            ctx.t(Msg::RecomputeNeedsLab)
+        ));
+    }
+    let recomputation = jobs::provenance::verify_identification(&s.store, &ctx.user.username, id)
+        .await
+        .map_err(|e| match e {
+            jobs::JobError::Store(e) => PageError::from(e),
+            other => PageError::from(crate::ApiError::Unexpected(jobs::Causes(&other).to_string())),
+        })?;
+    let Some(r) = recomputation else {
+        return Ok(String::new());
+    };
+    let figure = r
+        .recomputed_log10_lr
+        .map(i18n::lr_html)
+        .unwrap_or_else(|| "–".to_owned());
+    let verdict = if r.reproduced {
+        format!(
+            r#"<strong class="reproduced" data-reproduced="true">{}</strong>"#,
+            ctx.t(Msg::Reproduced)
+        )
+    } else {
+        format!(
+            r#"<strong class="not-reproduced" data-reproduced="false">{}</strong> {}"#,
+            ctx.t(Msg::NotReproduced),
+            esc(&r.problems.join("; "))
+        )
+    };
+    Ok(format!(
+        r#"<p id="recomputation">{}: {figure} — {verdict} ({}: {})</p>"#,
+        ctx.t(Msg::RecomputedNow),
+        ctx.t(Msg::Engine),
+        esc(&r.engine)
+    ))
 }
 
 fn h1(lang: Lang, missing: &str, family: &str) -> String {
