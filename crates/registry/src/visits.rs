@@ -142,6 +142,13 @@ impl Store {
         Ok(request)
     }
 
+    /// One family's visit requests, oldest first (the family page's list).
+    pub async fn visit_requests_of_family(&self, family_id: i64) -> Result<Vec<VisitRequest>, StoreError> {
+        let sql = format!("SELECT {REQUEST_COLUMNS} FROM visit_requests WHERE family_id = $1 ORDER BY id");
+        let rows = sqlx::query(&sql).bind(family_id).fetch_all(&self.pool).await?;
+        rows.iter().map(|row| record("visit request", row)).collect()
+    }
+
     /// Visit requests, oldest first; only those for the given sites when `sites` is given, and
     /// of the families in `scope`.
     pub async fn list_visit_requests(

@@ -3144,6 +3144,14 @@ fn a_family_asks_to_visit_a_grave_through_its_page_and_a_second_request_is_refus
         );
         assert_eq!(stored[0].data.mobility, registry::Mobility::Limited, "{label}");
         assert_eq!(stored[0].created_by, "user-family-liaison", "{label}");
+        // The family page lists it above the form.
+        let (_, html) = s.page("/families/1", liaison).await;
+        let section = html.split(r#"<section id="visit-request">"#).nth(1).unwrap_or_default();
+        let listed = section.split("<form").next().unwrap_or_default();
+        assert!(
+            listed.contains(r#"href="/sites/1""#) && listed.contains("<td>3</td>"),
+            "{label}: {listed}"
+        );
 
         // The same family and site again: 409 beside the site, the input kept, nothing written.
         let again = [("site_id", "1"), ("visitors", "5"), ("mobility", "wheelchair")];

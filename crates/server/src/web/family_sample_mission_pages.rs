@@ -324,10 +324,40 @@ fn withdraw_form(ctx: &Ctx, r: &Reference, forms: &FamilyForms) -> String {
 
 /// The form asking to visit a grave: which site, how many travel, how well they walk.
 async fn visit_form(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms) -> Result<String, PageError> {
-    let sites: Vec<(String, String)> = s
+    let all_sites = s.store.list_sites().await?;
+    // The family's requests so far, above the form for another.
+    let requested: Vec<Vec<String>> = s
         .store
-        .list_sites()
+        .visit_requests_of_family(id)
         .await?
+        .iter()
+        .map(|r| {
+            let site = all_sites.iter().find(|x| x.id == r.data.site_id);
+            vec![
+                site.map(|x| link(&format!("/sites/{}", x.id), &first_name(ctx.lang, &x.data.names)))
+                    .unwrap_or_else(|| r.data.site_id.to_string()),
+                r.data.visitors.to_string(),
+                ctx.t(match r.data.mobility {
+                    Mobility::Walks => Msg::MobilityWalks,
+                    Mobility::Limited => Msg::MobilityLimited,
+                    Mobility::Wheelchair => Msg::MobilityWheelchair,
+                })
+                .to_owned(),
+                esc(r.data.notes.as_deref().unwrap_or("")),
+                esc(&ctx.instant(&r.created_at)),
+            ]
+        })
+        .collect();
+    let requested = if requested.is_empty() {
+        String::new()
+    } else {
+        ctx.table(
+            Msg::RequestVisit,
+            &[Msg::Site, Msg::Visitors, Msg::Mobility, Msg::Notes, Msg::When],
+            &requested,
+        )
+    };
+    let sites: Vec<(String, String)> = all_sites
         .iter()
         .map(|x| {
             (
@@ -362,7 +392,7 @@ async fn visit_form(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms) -> Re
     inner.push_str(&v.select("mobility", ctx.t(Msg::Mobility), &mobility));
     inner.push_str(&v.textarea("notes", ctx.t(Msg::Notes), ""));
     Ok(format!(
-        r#"<section id="visit-request"><h2>{title}</h2>{summary}<form method="post" action="/families/{id}/visits" class="stack" id="visit-form">{csrf}{inner}<button type="submit">{save}</button></form></section>"#,
+        r#"<section id="visit-request"><h2>{title}</h2>{requested}{summary}<form method="post" action="/families/{id}/visits" class="stack" id="visit-form">{csrf}{inner}<button type="submit">{save}</button></form></section>"#,
         title = ctx.t(Msg::RequestVisit),
         summary = v.summary(),
         csrf = v.csrf(),
