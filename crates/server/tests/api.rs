@@ -3065,6 +3065,59 @@ fn a_family_is_recorded_through_the_form_and_its_liaison_looks_after_it() {
             "{label}"
         );
         assert_eq!(s.store.list_families().await.unwrap().len(), 1, "{label}");
+
+        // Edited through its form, by the version it read.
+        let edit = format!("/families/{}/edit", f.id);
+        let (st, html) = s.page(&edit, liaison).await;
+        assert_eq!(st, 200, "{label}");
+        assert_eq!(
+            value_of(&html, "email"),
+            "yamada.hanako@example.jp",
+            "{label}: the contacts filled in"
+        );
+        assert_eq!(value_of(&html, "version"), "1", "{label}");
+        let mut changed = family(&[("phone", "+81 22 765 4321")]);
+        changed.push(("version", "1"));
+        let (st, location, _) = s.form(&edit, liaison, &changed).await;
+        assert_eq!(
+            (st, location.as_str()),
+            (303, format!("/families/{}", f.id).as_str()),
+            "{label}"
+        );
+        let contacts = s.store.get_family_contacts("test", f.id).await.unwrap();
+        assert_eq!(contacts.phone.as_deref(), Some("+81 22 765 4321"), "{label}");
+        // The same version again: someone changed it since; 409, the input kept, nothing written.
+        let stale = {
+            let mut v = family(&[("phone", "+81 22 000 0000")]);
+            v.push(("version", "1"));
+            v
+        };
+        let (st, _, html) = s.form(&edit, liaison, &stale).await;
+        assert_eq!(st, 409, "{label}");
+        assert_eq!(value_of(&html, "phone"), "+81 22 000 0000", "{label}: input kept");
+        assert_eq!(
+            value_of(&html, "version"),
+            "2",
+            "{label}: saving again replaces deliberately"
+        );
+        let contacts = s.store.get_family_contacts("test", f.id).await.unwrap();
+        assert_eq!(
+            contacts.phone.as_deref(),
+            Some("+81 22 765 4321"),
+            "{label}: nothing written"
+        );
+        // A bad e-mail address: 400 beside the field.
+        let mut bad = family(&[("email", "not-an-address")]);
+        bad.push(("version", "2"));
+        let (st, _, html) = s.form(&edit, liaison, &bad).await;
+        assert_eq!(st, 400, "{label}");
+        assert!(
+            message_beside(&html, "email").contains("not an e-mail address"),
+            "{label}"
+        );
+        for refused in [Role::LabAnalyst, Role::Viewer] {
+            assert_eq!(s.page(&edit, refused).await.0, 403, "{label}: {refused}");
+        }
     });
 }
 

@@ -280,8 +280,16 @@ pub(crate) async fn family(
 
 async fn family_page(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms, status: StatusCode) -> PageResult {
     let view = family_view(s, ctx, id).await?;
+    let edit = if ctx.may(Permission::WriteFamilies) {
+        format!(
+            r#" · <a href="/families/{id}/edit" id="edit-family">{}</a>"#,
+            ctx.t(Msg::EditFamily)
+        )
+    } else {
+        String::new()
+    };
     let mut body = format!(
-        r#"<p><a href="/families/{id}/report">{}</a> · <a href="/families/{id}/advice">{}</a></p><h2>{}</h2>{}"#,
+        r#"<p><a href="/families/{id}/report">{}</a> · <a href="/families/{id}/advice">{}</a>{edit}</p><h2>{}</h2>{}"#,
         ctx.t(Msg::Report),
         ctx.t(Msg::SampleNext),
         ctx.t(Msg::Pedigree),

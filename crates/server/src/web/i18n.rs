@@ -265,6 +265,7 @@ messages! {
     // Forms.
     NewPerson => "New person", "人物を登録";
     EditPerson => "Edit person", "人物を編集";
+    EditFamily => "Edit family", "家族を編集";
     Edit => "Edit", "編集";
     NewFamily => "New family", "家族を登録";
     ExternalId => "External ID", "外部ID";

@@ -367,7 +367,7 @@ pub(crate) async fn update_person(
 
 // ---- families ----
 
-fn family_form(ctx: &Ctx, f: &Fields, refused: Option<&Refused>) -> String {
+fn family_form(ctx: &Ctx, action: &str, f: &Fields, refused: Option<&Refused>) -> String {
     let v = FormView::new(ctx, f, refused);
     let t = |m| ctx.t(m);
     let mut inner = String::new();
@@ -379,8 +379,15 @@ fn family_form(ctx: &Ctx, f: &Fields, refused: Option<&Refused>) -> String {
     inner.push_str(&v.input("phone", t(Msg::Phone), "tel", ""));
     inner.push_str(&v.input("email", t(Msg::Email), "email", ""));
     inner.push_str("</fieldset>");
+    if f.has("version") {
+        let _ = write!(
+            inner,
+            r#"<input name="version" type="hidden" value="{}">"#,
+            esc(f.get("version"))
+        );
+    }
     format!(
-        r#"{summary}<form method="post" action="/families/new" class="stack record-form" id="family-form">{csrf}{inner}<button type="submit">{save}</button></form>"#,
+        r#"{summary}<form method="post" action="{action}" class="stack record-form" id="family-form">{csrf}{inner}<button type="submit">{save}</button></form>"#,
         summary = v.summary(),
         csrf = v.csrf(),
         save = t(Msg::Save),
@@ -388,7 +395,7 @@ fn family_form(ctx: &Ctx, f: &Fields, refused: Option<&Refused>) -> String {
 }
 
 pub(crate) async fn new_family(Extension(ctx): Extension<Ctx>) -> PageResult {
-    let body = family_form(&ctx, &Fields::default(), None);
+    let body = family_form(&ctx, "/families/new", &Fields::default(), None);
     ctx.respond(ctx.t(Msg::NewFamily), &body)
 }
 
@@ -397,7 +404,18 @@ pub(crate) async fn create_family(
     Extension(ctx): Extension<Ctx>,
     Form(f): Form<Fields>,
 ) -> PageResult {
-    let family = NewFamily {
+    let family = family_of(&f);
+    let refused = match s.store.create_family(&ctx.user.username, &family).await {
+        Ok(created) => return Ok(Redirect::to(&format!("/families/{}", created.id)).into_response()),
+        Err(e) => Refused::from_store(e)?,
+    };
+    let body = family_form(&ctx, "/families/new", &f, Some(&refused));
+    respond_with(&ctx, refused.status, ctx.t(Msg::NewFamily), &body)
+}
+
+/// The family a form describes (the registry checks it).
+fn family_of(f: &Fields) -> NewFamily {
+    NewFamily {
         external_id: f.get("external_id").trim().to_owned(),
         name: f.get("name").trim().to_owned(),
         liaison: f.opt("liaison"),
@@ -406,11 +424,62 @@ pub(crate) async fn create_family(
             phone: f.opt("phone"),
             email: f.opt("email"),
         },
+    }
+}
+
+/// The edit form of a family, with its contact details (the read is audited) and its version.
+pub(crate) async fn edit_family(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+) -> PageResult {
+    s.store.require_family_in_scope(&ctx.family_scope(), id).await?;
+    let family = PageError::found(s.store.get_family(id).await?, "family", id)?;
+    let contacts = s.store.get_family_contacts(&ctx.user.username, id).await?;
+    let f = Fields::default()
+        .with("external_id", family.external_id.clone())
+        .with("name", family.name.clone())
+        .with("liaison", family.liaison.clone().unwrap_or_default())
+        .with("postal_address", contacts.postal_address.unwrap_or_default())
+        .with("phone", contacts.phone.unwrap_or_default())
+        .with("email", contacts.email.unwrap_or_default())
+        .with("version", family.version.to_string());
+    let body = family_form(&ctx, &format!("/families/{id}/edit"), &f, None);
+    ctx.respond(&format!("{}: {}", ctx.t(Msg::EditFamily), family.name), &body)
+}
+
+/// Saves a family's edit if nobody changed it since the form was opened; otherwise 409 with the
+/// input kept and the version now stored, so that saving again replaces it deliberately.
+pub(crate) async fn update_family(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+    Form(mut f): Form<Fields>,
+) -> PageResult {
+    s.store.require_family_in_scope(&ctx.family_scope(), id).await?;
+    let current = PageError::found(s.store.get_family(id).await?, "family", id)?;
+    let refused = match f.get("version").trim().parse::<i64>() {
+        Err(_) => Refused::field(FieldError::new(
+            "version",
+            format!("'{}' is not a record version", f.get("version")),
+        )),
+        Ok(version) => match s
+            .store
+            .update_family(&ctx.user.username, id, version, &family_of(&f))
+            .await
+        {
+            Ok(_) => return Ok(Redirect::to(&format!("/families/{id}")).into_response()),
+            Err(e) => Refused::from_store(e)?,
+        },
     };
-    let refused = match s.store.create_family(&ctx.user.username, &family).await {
-        Ok(created) => return Ok(Redirect::to(&format!("/families/{}", created.id)).into_response()),
-        Err(e) => Refused::from_store(e)?,
-    };
-    let body = family_form(&ctx, &f, Some(&refused));
-    respond_with(&ctx, refused.status, ctx.t(Msg::NewFamily), &body)
+    if refused.stale {
+        f.set("version", current.version.to_string());
+    }
+    let body = family_form(&ctx, &format!("/families/{id}/edit"), &f, Some(&refused));
+    respond_with(
+        &ctx,
+        refused.status,
+        &format!("{}: {}", ctx.t(Msg::EditFamily), current.name),
+        &body,
+    )
 }
