@@ -127,46 +127,56 @@ fn option(value: &str, label: &str, chosen: Option<&str>) -> String {
     format!(r#"<option value="{}"{selected}>{}</option>"#, esc(value), esc(label))
 }
 
+/// One `<select>` of a filter form: "any" first, then `choices` (value, label); `chosen` selected.
+fn filter_select(
+    ctx: &Ctx,
+    name: &str,
+    label: Msg,
+    chosen: Option<&str>,
+    choices: impl IntoIterator<Item = (String, String)>,
+) -> String {
+    let mut out = format!(
+        r#"<label for="f-{name}">{}</label> <select id="f-{name}" name="{name}">"#,
+        ctx.t(label)
+    );
+    out.push_str(&option("", ctx.t(Msg::Any), chosen));
+    for (value, text) in choices {
+        out.push_str(&option(&value, &text, chosen));
+    }
+    out.push_str("</select> ");
+    out
+}
+
 /// The filter form of a list: GET to `path` with the API's parameter names.
 fn filter_form(ctx: &Ctx, path: &str, q: &ListQuery, fields: Fields, sites: &[Site]) -> String {
     let value = |v: &Option<String>| esc(v.as_deref().unwrap_or_default());
     let mut out = format!(r#"<form method="get" action="{path}" class="filters" role="search">"#);
     if fields.status {
-        let _ = write!(
-            out,
-            r#"<label for="f-status">{}</label> <select id="f-status" name="status">"#,
-            ctx.t(Msg::Status)
-        );
-        out.push_str(&option("", ctx.t(Msg::Any), q.status.as_deref()));
-        for st in [
+        let statuses = [
             IdentificationStatus::Proposed,
             IdentificationStatus::Confirmed,
             IdentificationStatus::Flagged,
             IdentificationStatus::Rejected,
-        ] {
-            out.push_str(&option(
-                st.as_str(),
-                ctx.t(i18n::identification_status(st)),
-                q.status.as_deref(),
-            ));
-        }
-        out.push_str("</select> ");
+        ]
+        .map(|st| {
+            (
+                st.as_str().to_owned(),
+                ctx.t(i18n::identification_status(st)).to_owned(),
+            )
+        });
+        out.push_str(&filter_select(
+            ctx,
+            "status",
+            Msg::Status,
+            q.status.as_deref(),
+            statuses,
+        ));
     }
     if fields.site {
-        let _ = write!(
-            out,
-            r#"<label for="f-site">{}</label> <select id="f-site" name="site">"#,
-            ctx.t(Msg::Site)
-        );
-        out.push_str(&option("", ctx.t(Msg::Any), q.site.as_deref()));
-        for site in sites {
-            out.push_str(&option(
-                &site.id.to_string(),
-                &first_name(ctx.lang, &site.data.names),
-                q.site.as_deref(),
-            ));
-        }
-        out.push_str("</select> ");
+        let sites = sites
+            .iter()
+            .map(|site| (site.id.to_string(), first_name(ctx.lang, &site.data.names)));
+        out.push_str(&filter_select(ctx, "site", Msg::Site, q.site.as_deref(), sites));
     }
     if fields.job {
         let _ = write!(
@@ -187,22 +197,9 @@ fn filter_form(ctx: &Ctx, path: &str, q: &ListQuery, fields: Fields, sites: &[Si
         );
     }
     if fields.typed {
-        let _ = write!(
-            out,
-            r#"<label for="f-typed">{}</label> <select id="f-typed" name="typed">"#,
-            ctx.t(Msg::Typed)
-        );
-        out.push_str(&option("", ctx.t(Msg::Any), q.typed.as_deref()));
-        out.push_str(&option("true", ctx.t(Msg::Yes), q.typed.as_deref()));
-        out.push_str(&option("false", ctx.t(Msg::No), q.typed.as_deref()));
-        out.push_str("</select> ");
+        let typed = [("true", Msg::Yes), ("false", Msg::No)].map(|(v, m)| (v.to_owned(), ctx.t(m).to_owned()));
+        out.push_str(&filter_select(ctx, "typed", Msg::Typed, q.typed.as_deref(), typed));
     }
-    let _ = write!(
-        out,
-        r#"<label for="f-sort">{}</label> <select id="f-sort" name="sort">"#,
-        ctx.t(Msg::SortBy)
-    );
-    out.push_str(&option("", ctx.t(Msg::Any), q.sort.as_deref()));
     let sorts: &[(Sort, Msg)] = if fields.lr {
         &[
             (Sort::LrDesc, Msg::SortLrDesc),
@@ -213,14 +210,11 @@ fn filter_form(ctx: &Ctx, path: &str, q: &ListQuery, fields: Fields, sites: &[Si
     } else {
         &[(Sort::Oldest, Msg::SortOldest), (Sort::Newest, Msg::SortNewest)]
     };
-    for (sort, label) in sorts {
-        out.push_str(&option(sort.as_str(), ctx.t(*label), q.sort.as_deref()));
-    }
-    let _ = write!(
-        out,
-        r#"</select> <button type="submit">{}</button></form>"#,
-        ctx.t(Msg::Filter)
-    );
+    let sorts = sorts
+        .iter()
+        .map(|(sort, label)| (sort.as_str().to_owned(), ctx.t(*label).to_owned()));
+    out.push_str(&filter_select(ctx, "sort", Msg::SortBy, q.sort.as_deref(), sorts));
+    let _ = write!(out, r#"<button type="submit">{}</button></form>"#, ctx.t(Msg::Filter));
     out
 }
 
