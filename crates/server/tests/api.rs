@@ -3421,3 +3421,76 @@ fn a_reader_chooses_the_time_zone_and_language_the_pages_use() {
         assert_eq!(zones.len(), 2, "{label}");
     });
 }
+
+#[test]
+fn a_member_is_added_to_a_family_through_its_page() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        seed_one_of_each(&s).await;
+        let liaison = Role::FamilyLiaison;
+        let (st, html) = s.page("/families/1", liaison).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(html.contains(r#"id="member-form""#), "{label}");
+        let (_, html) = s.page("/families/1", Role::Reviewer).await;
+        assert!(
+            !html.contains(r#"id="member-form""#),
+            "{label}: not for a role that writes no family"
+        );
+        let members = || async { s.store.list_members(1).await.unwrap().len() };
+        let before = members().await;
+        // Refused: an empty name, a father who is not a member; the input kept, nothing written.
+        for (fields, field) in [
+            (
+                vec![
+                    ("display_name", " "),
+                    ("sex", "male"),
+                    ("alive", "true"),
+                    ("is_missing", "false"),
+                ],
+                "display_name",
+            ),
+            (
+                vec![
+                    ("display_name", "Yamada Jiro"),
+                    ("sex", "male"),
+                    ("father_member_id", "999"),
+                    ("alive", "true"),
+                ],
+                "father_member_id",
+            ),
+        ] {
+            let (st, _, html) = s.form("/families/1/members", liaison, &fields).await;
+            assert!((400..500).contains(&st), "{label}: {field}: {st}");
+            assert!(!message_beside(&html, field).is_empty(), "{label}: {field}");
+            assert_eq!(members().await, before, "{label}: nothing written");
+        }
+        // A son of the recorded member, alive.
+        let fields = [
+            ("display_name", "Yamada Jiro"),
+            ("sex", "male"),
+            ("father_member_id", "1"),
+            ("alive", "true"),
+            ("is_missing", "false"),
+        ];
+        let (st, location, _) = s.form("/families/1/members", liaison, &fields).await;
+        assert_eq!((st, location.as_str()), (303, "/families/1#add-member"), "{label}");
+        let added = s
+            .store
+            .list_members(1)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.data.display_name == "Yamada Jiro")
+            .unwrap();
+        assert_eq!(
+            (added.data.father_member_id, added.data.alive),
+            (Some(1), true),
+            "{label}"
+        );
+        // A family not assigned to the liaison: refused.
+        let other = created(&s, "/api/v1/families", Role::Admin, family("F-2")).await["id"]
+            .as_i64()
+            .unwrap();
+        let (st, _, _) = s.form(&format!("/families/{other}/members"), liaison, &fields).await;
+        assert_eq!(st, 403, "{label}");
+    });
+}

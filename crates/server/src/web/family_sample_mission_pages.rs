@@ -7,9 +7,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
 use axum::{Extension, Form};
-use registry::model::FieldError;
+use registry::model::{FieldError, Sex};
 use registry::{
-    CustodyEventKind, Family, FamilyMember, Mobility, NewCustodyEvent, NewVisitRequest, Reference, StoreError,
+    CustodyEventKind, Family, FamilyMember, Mobility, NewCustodyEvent, NewMember, NewVisitRequest, Reference,
+    StoreError,
 };
 
 use super::forms::{options, respond_with, Fields, FormView, Refused};
@@ -268,6 +269,8 @@ pub(crate) struct FamilyForms {
     visit_refused: Option<Refused>,
     /// The reference whose withdrawal was refused, the input and the refusal.
     withdraw: Option<(i64, Fields, Refused)>,
+    member: Fields,
+    member_refused: Option<Refused>,
 }
 
 pub(crate) async fn family(
@@ -296,6 +299,9 @@ async fn family_page(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms, stat
         view.pedigree_svg(ctx)
     );
     body.push_str(&view.members_table(ctx));
+    if ctx.may(Permission::WriteFamilies) {
+        body.push_str(&member_form(ctx, &view, forms));
+    }
     if ctx.may(Permission::ReadReferences) {
         body.push_str(r#"<div id="references">"#);
         body.push_str(&view.references_table(ctx, ctx.may(Permission::WriteReferences).then_some(forms)));
@@ -313,6 +319,94 @@ async fn family_page(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms, stat
 }
 
 /// A reference row's withdrawal form (the reason, the version the page showed).
+/// The form adding a member to the family: name, sex, parents among the members already
+/// recorded, the registry person a missing member is, living or not.
+fn member_form(ctx: &Ctx, view: &FamilyView, forms: &FamilyForms) -> String {
+    let mut fields = forms.member.clone();
+    if !fields.has("sex") {
+        fields.set("sex", "unknown");
+        fields.set("alive", "true");
+        fields.set("is_missing", "false");
+    }
+    let v = FormView::new(ctx, &fields, forms.member_refused.as_ref()).prefixed("member-");
+    let sexes: Vec<(String, String)> = [Sex::Male, Sex::Female, Sex::Unknown]
+        .iter()
+        .map(|&x| (x.as_str().to_owned(), ctx.t(i18n::sex(x)).to_owned()))
+        .collect();
+    let mut parents = vec![(String::new(), "–".to_owned())];
+    parents.extend(
+        view.members
+            .iter()
+            .map(|m| (m.id.to_string(), m.data.display_name.clone())),
+    );
+    let yes_no = vec![
+        ("true".to_owned(), ctx.t(Msg::Yes).to_owned()),
+        ("false".to_owned(), ctx.t(Msg::No).to_owned()),
+    ];
+    let mut inner = v.input("display_name", ctx.t(Msg::Name), "text", " required");
+    inner.push_str(&v.select("sex", ctx.t(Msg::Sex), &sexes));
+    inner.push_str(&v.select("father_member_id", ctx.t(Msg::Father), &parents));
+    inner.push_str(&v.select("mother_member_id", ctx.t(Msg::Mother), &parents));
+    inner.push_str(&v.select("alive", ctx.t(Msg::Alive), &yes_no));
+    inner.push_str(&v.select("is_missing", ctx.t(Msg::Missing), &yes_no));
+    inner.push_str(&v.input("person_id", ctx.t(Msg::RegistryPerson), "number", r#" min="1""#));
+    format!(
+        r#"<section id="add-member"><h2>{title}</h2>{summary}<form method="post" action="/families/{id}/members" class="stack" id="member-form">{csrf}{inner}<button type="submit">{save}</button></form></section>"#,
+        title = ctx.t(Msg::AddMember),
+        id = view.family.id,
+        summary = v.summary(),
+        csrf = v.csrf(),
+        save = ctx.t(Msg::Save),
+    )
+}
+
+/// Adds the member a form describes (the registry checks it: parents of the family, no cycle,
+/// a person that exists); refused, the family page again with the input and the message beside it.
+pub(crate) async fn add_member(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+    Form(f): Form<Fields>,
+) -> PageResult {
+    s.store.require_family_in_scope(&ctx.family_scope(), id).await?;
+    let bad = |field: &str, message: String| Refused::field(FieldError::new(field, message));
+    let optional_id = |field: &str| -> Result<Option<i64>, Refused> {
+        match f.opt(field) {
+            None => Ok(None),
+            Some(v) => v
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| bad(field, format!("'{v}' is not a record id"))),
+        }
+    };
+    let yes = |field: &str| f.get(field) == "true";
+    let parsed = (|| -> Result<NewMember, Refused> {
+        Ok(NewMember {
+            display_name: f.get("display_name").trim().to_owned(),
+            sex: f.get("sex").parse().map_err(|e: String| bad("sex", e))?,
+            person_id: optional_id("person_id")?,
+            alive: yes("alive"),
+            father_member_id: optional_id("father_member_id")?,
+            mother_member_id: optional_id("mother_member_id")?,
+            is_missing: yes("is_missing"),
+        })
+    })();
+    let refused = match parsed {
+        Ok(member) => match s.store.add_member(&ctx.user.username, id, &member).await {
+            Ok(_) => return Ok(Redirect::to(&format!("/families/{id}#add-member")).into_response()),
+            Err(e) => Refused::from_store(e)?,
+        },
+        Err(r) => r,
+    };
+    let status = refused.status;
+    let forms = FamilyForms {
+        member: f,
+        member_refused: Some(refused),
+        ..FamilyForms::default()
+    };
+    family_page(&s, &ctx, id, &forms, status).await
+}
+
 fn withdraw_form(ctx: &Ctx, r: &Reference, forms: &FamilyForms) -> String {
     let (fields, refused) = match &forms.withdraw {
         Some((rid, f, refused)) if *rid == r.id => (f.clone().with("version", r.version.to_string()), Some(refused)),
@@ -464,7 +558,7 @@ pub(crate) async fn create_visit_request(
     let forms = FamilyForms {
         visit: f,
         visit_refused: Some(refused),
-        withdraw: None,
+        ..FamilyForms::default()
     };
     if ctx.may(Permission::ReadFamilies) {
         family_page(&s, &ctx, id, &forms, status).await

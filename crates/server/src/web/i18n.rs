@@ -266,6 +266,10 @@ messages! {
     NewPerson => "New person", "人物を登録";
     EditPerson => "Edit person", "人物を編集";
     EditFamily => "Edit family", "家族を編集";
+    AddMember => "Add a member", "構成員を追加";
+    Father => "Father", "父";
+    Mother => "Mother", "母";
+    RegistryPerson => "Registry person (id, for a missing member)", "登録人物（ID、行方不明の構成員）";
     Edit => "Edit", "編集";
     NewFamily => "New family", "家族を登録";
     ExternalId => "External ID", "外部ID";

@@ -62,6 +62,7 @@ pub const PAGES: &[RouteSpec] = routes! {
     POST "/families/new", WriteFamilies => record_forms::create_family, "Record a family (a liaison who records it looks after it)";
     GET "/families/{id}/edit", WriteFamilies => record_forms::edit_family, "The form changing a family's record and contact details, with the version it read";
     POST "/families/{id}/edit", WriteFamilies => record_forms::update_family, "Replace a family's record and contacts (409 with the input kept if changed since)";
+    POST "/families/{id}/members", WriteFamilies => family_sample_mission_pages::add_member, "Add a member to a family (the page again with the message beside the field if refused)";
     GET "/families/{id}", ReadFamilies => family_sample_mission_pages::family, "A family, its pedigree and consent";
     POST "/families/{id}/visits", WriteVisitRequests => family_sample_mission_pages::create_visit_request, "Record the family's request to visit a grave (409 beside the site if it asked already)";
     POST "/references/{id}/withdraw", WriteReferences => family_sample_mission_pages::withdraw_consent, "Withdraw a reference's consent, with the reason (genotypes erased, identifications flagged)";
