@@ -415,6 +415,27 @@ try {
     await context.close();
   });
 
+  await step("Japanese: the liaison's family page and the identification report for the family", async () => {
+    const api = (method, url) => fetch(base + url, { method, headers: { Authorization: `Bearer ${token}` } });
+    const confirmed = await (await api("GET", "/api/v1/identifications?status=confirmed")).json();
+    assert(confirmed.items.length >= 1, `a confirmed identification: ${JSON.stringify(confirmed)}`);
+    const id = confirmed.items[0].id;
+    const { page, context } = await session({ locale: "ja-JP" });
+    await signIn(page, "liaison");
+    await page.goto(`${base}/families/${fixture.family.id}`);
+    let html = await page.content();
+    assert(html.includes("構成員を追加") && html.includes("家系図"), "the family page in Japanese");
+    await shot(page, "13c-liaison-family-ja");
+    await page.goto(`${base}/identifications/${id}/report`);
+    html = await page.content();
+    assert(html.includes("ご家族へ") && html.includes("身元を確認しました"), "the report's paragraph for the family, in Japanese");
+    assert(!html.includes('class="draft"'), "confirmed: not a draft");
+    assert(html.includes(" JST"), "times in Japan Standard Time");
+    assert(html.includes('id="recomputation"') && !html.includes("data-reproduced"), "a liaison is told who recomputes; no genotype read");
+    await shot(page, "13d-identification-report-ja");
+    await context.close();
+  });
+
   await step("a viewer sees the map and numbers only; buttons a role cannot use are not shown", async () => {
     const { page, context } = await session();
     await signIn(page, "viewer");
