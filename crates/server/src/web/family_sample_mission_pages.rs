@@ -350,13 +350,12 @@ fn member_form(ctx: &Ctx, view: &FamilyView, forms: &FamilyForms) -> String {
     inner.push_str(&v.select("alive", ctx.t(Msg::Alive), &yes_no));
     inner.push_str(&v.select("is_missing", ctx.t(Msg::Missing), &yes_no));
     inner.push_str(&v.input("person_id", ctx.t(Msg::RegistryPerson), "number", r#" min="1""#));
-    format!(
-        r#"<section id="add-member"><h2>{title}</h2>{summary}<form method="post" action="/families/{id}/members" class="stack" id="member-form">{csrf}{inner}<button type="submit">{save}</button></form></section>"#,
-        title = ctx.t(Msg::AddMember),
-        id = view.family.id,
-        summary = v.summary(),
-        csrf = v.csrf(),
-        save = ctx.t(Msg::Save),
+    v.section(
+        ("add-member", "member-form"),
+        ctx.t(Msg::AddMember),
+        "",
+        &format!("/families/{}/members", view.family.id),
+        &inner,
     )
 }
 
@@ -493,12 +492,12 @@ async fn visit_form(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms) -> Re
     ));
     inner.push_str(&v.select("mobility", ctx.t(Msg::Mobility), &mobility));
     inner.push_str(&v.textarea("notes", ctx.t(Msg::Notes), ""));
-    Ok(format!(
-        r#"<section id="visit-request"><h2>{title}</h2>{requested}{summary}<form method="post" action="/families/{id}/visits" class="stack" id="visit-form">{csrf}{inner}<button type="submit">{save}</button></form></section>"#,
-        title = ctx.t(Msg::RequestVisit),
-        summary = v.summary(),
-        csrf = v.csrf(),
-        save = ctx.t(Msg::Save),
+    Ok(v.section(
+        ("visit-request", "visit-form"),
+        ctx.t(Msg::RequestVisit),
+        &requested,
+        &format!("/families/{id}/visits"),
+        &inner,
     ))
 }
 

@@ -244,6 +244,19 @@ impl<'a> FormView<'a> {
     pub fn csrf(&self) -> String {
         html::csrf_field(self.ctx)
     }
+
+    /// A form in a section of its own, called after its inputs (`inner`) are drawn: the heading,
+    /// `before` (what the section lists), the refusal's summary, the form posting to `action` with
+    /// the CSRF token and a save button; `ids` are the section's and the form's.
+    pub fn section(&self, ids: (&str, &str), title: &str, before: &str, action: &str, inner: &str) -> String {
+        let (section, form) = ids;
+        format!(
+            r#"<section id="{section}"><h2>{title}</h2>{before}{summary}<form method="post" action="{action}" class="stack" id="{form}">{csrf}{inner}<button type="submit">{save}</button></form></section>"#,
+            summary = self.summary(),
+            csrf = self.csrf(),
+            save = self.ctx.t(Msg::Save),
+        )
+    }
 }
 
 /// The page with `body`, answered with `status` (a refused form: its refusal's).
