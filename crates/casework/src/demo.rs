@@ -394,9 +394,7 @@ async fn write_families(store: &Store, scenario: &Scenario, person_ids: &[i64]) 
     // The demo's family liaison looks after every family (a liaison sees only those assigned).
     for (username, role) in DEMO_USERS {
         if role == Role::FamilyLiaison {
-            for &id in &ids {
-                store.assign_family(ACTOR, id, username).await?;
-            }
+            store.assign_families(ACTOR, &ids, username).await?;
         }
     }
     let members = store.members_of_families(&ids).await?;

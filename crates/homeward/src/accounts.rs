@@ -232,15 +232,18 @@ pub fn user(cmd: &UserCommand) -> Result<()> {
                         .ok_or_else(|| input_error!("--family: there is no family '{external_id}'"))?;
                     ids.push(family.id);
                 }
-                for id in ids {
-                    if remove {
+                if remove {
+                    for id in ids {
                         store
                             .unassign_family(&acting.name, id, username)
                             .await
                             .map_err(refused)?;
-                    } else {
-                        store.assign_family(&acting.name, id, username).await.map_err(refused)?;
                     }
+                } else {
+                    store
+                        .assign_families(&acting.name, &ids, username)
+                        .await
+                        .map_err(refused)?;
                 }
                 Ok(())
             })?;

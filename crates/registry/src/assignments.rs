@@ -54,20 +54,20 @@ impl Store {
     /// Assigns family `family_id` to `username`, who must be a family liaison. Assigning twice
     /// is not an error: the first assignment stands.
     pub async fn assign_family(&self, actor: &str, family_id: i64, username: &str) -> Result<FamilyAssignment, StoreError> {
+        let mut assigned = self.assign_families(actor, &[family_id], username).await?;
+        assigned.pop().ok_or_else(|| crate::support::not_found("family", family_id))
+    }
+
+    /// [`Store::assign_family`] of several families in one transaction (all or none): how an
+    /// administrator hands a liaison their caseload, and how the demo assigns its families.
+    pub async fn assign_families(
+        &self,
+        actor: &str,
+        family_ids: &[i64],
+        username: &str,
+    ) -> Result<Vec<FamilyAssignment>, StoreError> {
         let mut tx = self.begin_write().await?;
-        if sqlx::query("SELECT id FROM families WHERE id = $1")
-            .bind(family_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_none()
-        {
-            return Err(crate::support::not_found("family", family_id));
-        }
-        let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&mut *tx)
-            .await?;
-        match role.as_deref() {
+        match Self::role_of(&mut tx, username).await?.as_deref() {
             None => {
                 return Err(StoreError::NotFound {
                     entity: "user",
@@ -81,12 +81,31 @@ impl Store {
             }
             Some(_) => {}
         }
-        if let Some(existing) = Self::assignment(&mut tx, family_id, username).await? {
-            return Ok(existing);
+        let mut assigned = Vec::with_capacity(family_ids.len());
+        for &family_id in family_ids {
+            if sqlx::query("SELECT id FROM families WHERE id = $1")
+                .bind(family_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_none()
+            {
+                return Err(crate::support::not_found("family", family_id));
+            }
+            assigned.push(match Self::assignment(&mut tx, family_id, username).await? {
+                Some(existing) => existing,
+                None => self.insert_assignment(&mut tx, actor, family_id, username).await?,
+            });
         }
-        let assignment = self.insert_assignment(&mut tx, actor, family_id, username).await?;
         tx.commit().await?;
-        Ok(assignment)
+        Ok(assigned)
+    }
+
+    /// The role of user `username`, as stored (`None`: no such user).
+    async fn role_of(tx: &mut Transaction<'_, Any>, username: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT role FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&mut **tx)
+            .await?)
     }
 
     /// Assigns a family a liaison has just recorded to them, in the transaction that records it.
@@ -188,11 +207,7 @@ impl Store {
     /// Whether `actor` is a family liaison (whose new families are assigned to them). The CLI's
     /// `cli` actor of a registry without users, and tests' actors, are no user: false.
     pub(crate) async fn acts_as_liaison(&self, tx: &mut Transaction<'_, Any>, actor: &str) -> Result<bool, StoreError> {
-        let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE username = $1")
-            .bind(actor)
-            .fetch_optional(&mut **tx)
-            .await?;
-        Ok(role.as_deref() == Some(Role::FamilyLiaison.as_str()))
+        Ok(Self::role_of(tx, actor).await?.as_deref() == Some(Role::FamilyLiaison.as_str()))
     }
 
     async fn assignment(

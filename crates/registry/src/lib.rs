@@ -30,7 +30,7 @@ pub use model::{
     NewReference, PedigreeRow, ProfileKind, Reference, ReferenceProfile, StrProfile, Withdrawal,
 };
 pub use page::{Page, Paged};
-pub use time::{civil_from_days, days_from_civil, format_utc, now_utc};
+pub use time::{format_utc, now_utc};
 
 with_store! {
     mod access;

@@ -186,6 +186,9 @@ impl Store {
         actor: &str,
         ids: &[i64],
     ) -> Result<Vec<Option<ReferenceProfile>>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut tx = self.begin_write().await?;
         let keys: Vec<crate::backend::Key<'_>> = ids.iter().map(|id| crate::backend::Key::Int(*id)).collect();
         let rows = crate::backend::rows_in(

@@ -17,9 +17,10 @@ pub fn format_utc(secs: i64, millis: u32) -> String {
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{m:02}:{s:02}.{millis:03}Z")
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`: years
+/// Days since 1970-01-01 of a proleptic Gregorian date, for the tests' round trip (H. Hinnant's `days_from_civil`: years
 /// start in March so that the leap day comes last).
-pub fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
+#[cfg(test)]
+fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -31,7 +32,7 @@ pub fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
 
 /// The date of a day count since 1970-01-01: year, month (1–12), day (the inverse of
 /// [`days_from_civil`]).
-pub fn civil_from_days(days: i64) -> (i64, u8, u8) {
+fn civil_from_days(days: i64) -> (i64, u8, u8) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -228,9 +228,9 @@ impl FamilyView {
             .store
             .identifications_page(&filter, registry::Page { limit: 1000, offset: 0 })
             .await?;
-        let decided: Vec<(i64, registry::IdentificationStatus)> =
+        let statuses: Vec<(i64, registry::IdentificationStatus)> =
             found.items.iter().map(|i| (i.id, i.status)).collect();
-        let mut reviews = s.store.reviews_seen_by_each(&ctx.user, &decided).await?;
+        let mut reviews = s.store.reviews_seen_by_each(&ctx.user, &statuses).await?;
         let rows: Vec<Vec<String>> = found
             .items
             .iter()

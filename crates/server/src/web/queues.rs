@@ -34,6 +34,17 @@ struct Fields {
     typed: bool,
 }
 
+impl Fields {
+    /// A list filtered by site only (the family and mission queues).
+    const SITE: Fields = Fields {
+        status: false,
+        site: true,
+        job: false,
+        lr: false,
+        typed: false,
+    };
+}
+
 /// The query string of `q` with `offset`, for the pager's links.
 fn query_with_offset(q: &ListQuery, offset: i64) -> String {
     let mut pairs: Vec<(&str, String)> = Vec::new();
@@ -429,39 +440,21 @@ const NOTIFICATIONS: Queue = Queue {
     path: "/queues/notifications",
     title: Msg::NotificationsDue,
     note: None,
-    fields: Fields {
-        status: false,
-        site: true,
-        job: false,
-        lr: false,
-        typed: false,
-    },
+    fields: Fields::SITE,
     header: NOTIFICATION_HEADER,
 };
 const VISITS: Queue = Queue {
     path: "/queues/visits",
     title: Msg::VisitsToArrange,
     note: None,
-    fields: Fields {
-        status: false,
-        site: true,
-        job: false,
-        lr: false,
-        typed: false,
-    },
+    fields: Fields::SITE,
     header: VISIT_HEADER,
 };
 const MISSIONS: Queue = Queue {
     path: "/queues/missions",
     title: Msg::MissionsToPlan,
     note: None,
-    fields: Fields {
-        status: false,
-        site: true,
-        job: false,
-        lr: false,
-        typed: false,
-    },
+    fields: Fields::SITE,
     header: MISSION_HEADER,
 };
 const IDENTIFICATIONS: Queue = Queue {

@@ -137,7 +137,7 @@ pub(crate) async fn identification_report(
     body.push_str(&super::html::facts(rows));
 
     // The references and the hypotheses.
-    let cited: Vec<i64> = ident.reference_ids.clone();
+    let cited = &ident.reference_ids;
     let mut donors = Vec::new();
     if let Some(view) = &family {
         let rows: Vec<Vec<String>> = view
