@@ -127,6 +127,7 @@ pub fn matching_settings() -> jobs::MatchingSettings {
         top: 5,
         min_log10_lr: 0.0,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        snp: None,
     }
 }
 

@@ -19,6 +19,7 @@ pub mod min_freq;
 pub mod mutation_table;
 pub mod ped;
 pub mod snp_panel;
+pub mod snp_profile;
 pub mod strider;
 pub mod table;
 mod text;
@@ -41,7 +42,8 @@ pub use lineage::{
 pub use min_freq::{MinFreqError, MinFreqRule};
 pub use mutation_table::{read_mutation_table, MutationRow, MutationTableError};
 pub use ped::{read_ped, write_ped, PedError, PedFile, PedRow, RawGenotype};
-pub use snp_panel::{read_snp_panel, PanelError, PanelSnp, SnpPanel};
+pub use snp_panel::{normalise_chrom, read_snp_panel, PanelChromosome, PanelError, PanelSnp, SnpPanel};
+pub use snp_profile::{align_vcf, AlignError, ProfileCodecError, SnpCall, SnpProfile};
 pub use strider::{looks_like_xml, read_strider, write_strider, StriderError};
 pub use table::{Row, Table, TableError, TableSpec};
 pub use vcf::{read_vcf, GtCall, SampleCall, VcfError, VcfFile, VcfRecord};

@@ -18,6 +18,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use kinship::LinkedMarker;
+
 use crate::text::{content_lines, is_na, Delimiter};
 
 /// Why a panel file cannot be read: the line and the column at fault.
@@ -264,6 +266,106 @@ pub fn read_snp_panel(text: &str) -> Result<SnpPanel, PanelError> {
         snps.push(snp);
     }
     Ok(SnpPanel { populations, snps })
+}
+
+/// The SNPs of one chromosome in map order, as the linked chain takes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelChromosome {
+    /// The chromosome's name without a `chr` prefix.
+    pub name: String,
+    pub markers: Vec<LinkedMarker>,
+    /// Each marker's index in [`SnpPanel::snps`].
+    pub snps: Vec<usize>,
+}
+
+impl SnpPanel {
+    /// The panel's SNPs grouped by chromosome (in order of first appearance, `chr5` = `5`), each
+    /// with the ALT frequency of `population` (`None`: `freq_alt`) and its genetic position in
+    /// each sex (the sex-averaged `cm` in both unless `sex_specific` and the panel has both
+    /// columns). Errors name the line and the column: a frequency missing, or of 0 or 1 (a
+    /// monomorphic SNP carries no information), and SNPs on X, Y or the mitochondrion.
+    pub fn linked_chromosomes(
+        &self,
+        population: Option<&str>,
+        sex_specific: bool,
+    ) -> Result<Vec<PanelChromosome>, PanelError> {
+        let column = population.map_or("freq_alt".to_owned(), |p| format!("freq_alt:{p}"));
+        let mut chromosomes: Vec<PanelChromosome> = Vec::new();
+        for (i, snp) in self.snps.iter().enumerate() {
+            let freq = self
+                .frequency(snp, population)
+                .map_err(|why| PanelError::new(1, column.as_str(), why))?;
+            let freq = match freq {
+                Some(f) if f > 0.0 && f < 1.0 => f,
+                Some(f) => {
+                    return Err(PanelError::new(
+                        snp.line,
+                        column.as_str(),
+                        format!(
+                            "frequency {f} of '{}' must lie strictly between 0 and 1 (a monomorphic SNP carries no information; remove it)",
+                            snp.marker
+                        ),
+                    ))
+                }
+                None => {
+                    return Err(PanelError::new(
+                        snp.line,
+                        column.as_str(),
+                        format!("no frequency for '{}'", snp.marker),
+                    ))
+                }
+            };
+            if let Some(what) = non_autosomal(&snp.chrom) {
+                return Err(PanelError::new(
+                    snp.line,
+                    "chrom",
+                    format!("chromosome '{}' is {what}; only autosomal SNPs are supported", snp.chrom),
+                ));
+            }
+            let name = normalise_chrom(&snp.chrom);
+            let c = match chromosomes.iter().position(|c| c.name == name) {
+                Some(c) => c,
+                None => {
+                    chromosomes.push(PanelChromosome {
+                        name: name.to_owned(),
+                        markers: Vec::new(),
+                        snps: Vec::new(),
+                    });
+                    chromosomes.len() - 1
+                }
+            };
+            let (cm_female, cm_male) = match (sex_specific, snp.cm_female, snp.cm_male) {
+                (true, Some(f), Some(m)) => (f, m),
+                _ => (snp.cm, snp.cm),
+            };
+            chromosomes[c].markers.push(LinkedMarker {
+                name: snp.marker.clone(),
+                freq_alt: freq,
+                cm_female,
+                cm_male,
+            });
+            chromosomes[c].snps.push(i);
+        }
+        Ok(chromosomes)
+    }
+}
+
+/// `chr5` and `5` name the same chromosome.
+pub fn normalise_chrom(chrom: &str) -> &str {
+    chrom
+        .strip_prefix("chr")
+        .or_else(|| chrom.strip_prefix("CHR"))
+        .or_else(|| chrom.strip_prefix("Chr"))
+        .unwrap_or(chrom)
+}
+
+fn non_autosomal(chrom: &str) -> Option<&'static str> {
+    match normalise_chrom(chrom).to_ascii_uppercase().as_str() {
+        "X" | "23" => Some("the X chromosome"),
+        "Y" | "24" => Some("the Y chromosome"),
+        "M" | "MT" | "25" | "26" => Some("mitochondrial"),
+        _ => None,
+    }
 }
 
 /// Positions along one chromosome: physical strictly increasing, genetic not decreasing.

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use casework::import::{self, cmf::Cmf, cmf::CmfOptions, fam::Fam, families::Families, gedcom::Gedcom};
 use casework::import::{genemapper::GeneMapper, persons::Persons, profiles::Profiles, sites::Sites, IntoRegistry};
+use casework::import::vcf::{SnpPanelImport, VcfImport};
 use clap::{Args, Subcommand};
 
 use crate::db::RegistryArg;
@@ -74,6 +75,38 @@ pub enum ImportCommand {
     /// are, checking amelogenin against the recorded sex. Checked whole first, then written in one
     /// transaction.
     Genemapper(GenemapperArgs),
+    /// Keep a SNP panel file (marker, chrom, pos_bp, cm, ref, alt, freq_alt; optional cm_female,
+    /// cm_male, freq_alt:POP) in the registry under a name, for `import vcf` and matching jobs
+    /// (the FORCE panel: crates/homeward/data/snp/force-autosomal.tsv).
+    SnpPanel(SnpPanelArgs),
+    /// Record a VCF file's SNP profiles (GT, PL, GL or AD) on the samples and references its sample
+    /// columns name, typed on a registry panel. Checked whole first, then written in one transaction.
+    Vcf(VcfArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SnpPanelArgs {
+    /// The panel file (tab-separated).
+    pub file: PathBuf,
+    /// The name to keep it under, such as FORCE.
+    #[arg(long)]
+    pub name: String,
+    #[command(flatten)]
+    pub db: RegistryArg,
+}
+
+#[derive(Debug, Args)]
+pub struct VcfArgs {
+    /// The VCF 4.x text file; one column per sample or reference, named by its external id.
+    pub file: PathBuf,
+    /// The registry panel (see `import snp-panel`) the file was typed on.
+    #[arg(long, value_name = "NAME")]
+    pub panel: String,
+    /// Use the AD read counts, where a column has them, with this per-read error rate.
+    #[arg(long, value_name = "EPS", allow_negative_numbers = true)]
+    pub sequencing_error: Option<f64>,
+    #[command(flatten)]
+    pub db: RegistryArg,
 }
 
 #[derive(Debug, Args)]
@@ -188,5 +221,20 @@ pub fn import(cmd: &ImportCommand) -> Result<()> {
             &[WriteFamilies],
         ),
         ImportCommand::Genemapper(a) => run(GeneMapper, &a.file, &a.db, &[WriteProfiles]),
+        ImportCommand::SnpPanel(a) => run(
+            SnpPanelImport { name: a.name.clone() },
+            &a.file,
+            &a.db,
+            &[WriteProfiles],
+        ),
+        ImportCommand::Vcf(a) => run(
+            VcfImport {
+                panel: a.panel.clone(),
+                sequencing_error: a.sequencing_error,
+            },
+            &a.file,
+            &a.db,
+            &[WriteProfiles],
+        ),
     }
 }

@@ -29,6 +29,48 @@ pub struct ServeArgs {
     /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    snp: JobSnpArgs,
+}
+
+/// The SNP part of matching jobs' model.
+#[derive(Debug, Args)]
+pub struct JobSnpArgs {
+    /// Matching jobs also use the SNP profiles typed on this registry panel (`homeward import
+    /// snp-panel`), multiplying each pair's STR LR by its linked SNP LR [default: STRs only].
+    #[arg(long, value_name = "NAME")]
+    snp_panel: Option<String>,
+    /// The panel's freq_alt:POP column to use [default: freq_alt].
+    #[arg(long, value_name = "POP", requires = "snp_panel")]
+    snp_population: Option<String>,
+    /// Genotyping error of SNP calls (GT): P(observed o | true g) = 1 − E if o = g, else E/2.
+    #[arg(long, value_name = "E", default_value_t = 0.0, requires = "snp_panel")]
+    snp_genotype_error: f64,
+    /// Map function from centimorgans to recombination fractions.
+    #[arg(long, value_enum, default_value_t = crate::snp::MapName::Haldane, requires = "snp_panel")]
+    snp_map: crate::snp::MapName,
+    /// Use the panel's sex-averaged map even where it has female and male maps.
+    #[arg(long, requires = "snp_panel")]
+    snp_sex_averaged_map: bool,
+}
+
+impl JobSnpArgs {
+    pub fn settings(&self) -> Result<Option<jobs::snp::SnpSettings>> {
+        let Some(panel) = &self.snp_panel else { return Ok(None) };
+        if !(0.0..1.0).contains(&self.snp_genotype_error) {
+            return Err(input_error!(
+                "--snp-genotype-error {}: must be in [0, 1)",
+                self.snp_genotype_error
+            ));
+        }
+        Ok(Some(jobs::snp::SnpSettings {
+            panel: panel.clone(),
+            population: self.snp_population.clone(),
+            genotype_error: self.snp_genotype_error,
+            map: self.snp_map.function(),
+            sex_averaged_map: self.snp_sex_averaged_map,
+        }))
+    }
 }
 
 pub fn serve(args: &ServeArgs) -> Result<()> {
@@ -38,8 +80,17 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
     let addr: SocketAddr = listen
         .parse()
         .map_err(|_| input_error!("--listen: '{listen}' is not an address such as 127.0.0.1:8080"))?;
+    let snp = args.snp.settings()?;
     let matching = match &settings.frequencies {
-        Some(path) => Some(std::sync::Arc::new(matching_settings(path)?)),
+        Some(path) => Some(std::sync::Arc::new(jobs::MatchingSettings {
+            snp,
+            ..matching_settings(path)?
+        })),
+        None if snp.is_some() => {
+            return Err(input_error!(
+                "--snp-panel: matching jobs need the STR frequencies too (frequencies in the configuration)"
+            ))
+        }
         None => None,
     };
     let mut config = settings.server_config();
@@ -108,5 +159,6 @@ fn matching_settings(path: &std::path::Path) -> Result<jobs::MatchingSettings> {
         top: 5,
         min_log10_lr: 0.0,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        snp: None,
     })
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use formats::{GtCall, SampleCall, SnpPanel};
+use formats::SnpPanel;
 use kinship::{GenotypeLikelihoods, LinkageError, LinkedChain, LinkedMarker, MapFunction, Pedigree};
 
 use casework::input_error;
@@ -15,6 +15,15 @@ use casework::input_error;
 pub enum MapName {
     Haldane,
     Kosambi,
+}
+
+impl MapName {
+    pub fn function(self) -> MapFunction {
+        match self {
+            MapName::Haldane => MapFunction::Haldane,
+            MapName::Kosambi => MapFunction::Kosambi,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -46,6 +55,8 @@ pub struct SnpArgs {
 pub struct ChromosomeData {
     pub name: String,
     pub markers: Vec<LinkedMarker>,
+    /// Each marker's index among the panel's SNPs.
+    pub snps: Vec<usize>,
     /// `[marker][VCF sample]`.
     pub evidence: Vec<Vec<Option<GenotypeLikelihoods>>>,
 }
@@ -163,60 +174,24 @@ impl SnpArgs {
         let panel = formats::read_snp_panel(&panel_text).map_err(|e| input_error!("{}: {e}", panel_path.display()))?;
         let sex_specific = panel.has_sex_specific_map() && !self.sex_averaged_map && !sex_averaged;
         let mut chromosomes = panel_chromosomes(panel_path, &panel, population, sex_specific)?;
-        // Per panel SNP: (chromosome index, marker index, the panel's line).
-        let mut place = std::collections::HashMap::with_capacity(panel.snps.len());
-        let by_name: std::collections::HashMap<&str, &formats::PanelSnp> =
-            panel.snps.iter().map(|s| (s.marker.as_str(), s)).collect();
-        for (c, chrom) in chromosomes.iter().enumerate() {
-            for (k, m) in chrom.markers.iter().enumerate() {
-                if let Some(&snp) = by_name.get(m.name.as_str()) {
-                    place.insert(snp.marker.as_str(), (c, k, snp));
-                }
-            }
-        }
-
         let vcf_text = read_vcf_text(vcf_path)?;
         let vcf = formats::read_vcf(&vcf_text).map_err(|e| input_error!("{}: {e}", vcf_path.display()))?;
+        let profiles = formats::align_vcf(&panel, &vcf, self.sequencing_error)
+            .map_err(|e| input_error!("{}: {e} ({})", vcf_path.display(), panel_path.display()))?;
         for c in &mut chromosomes {
-            c.evidence = vec![vec![None; vcf.samples.len()]; c.markers.len()];
-        }
-        let at = |line: usize, field: &str| format!("{}: line {line}, field '{field}'", vcf_path.display());
-        for rec in &vcf.records {
-            let Some(&(c, k, snp)) = place.get(rec.id.as_str()) else {
-                return Err(input_error!(
-                    "{}: marker '{}' is not in the panel {}",
-                    at(rec.line, "ID"),
-                    rec.id,
-                    panel_path.display()
-                ));
-            };
-            if normalise_chrom(&rec.chrom) != chromosomes[c].name {
-                return Err(input_error!(
-                    "{}: '{}' is on chromosome {} in the panel {} (line {})",
-                    at(rec.line, "CHROM"),
-                    rec.id,
-                    snp.chrom,
-                    panel_path.display(),
-                    snp.line
-                ));
-            }
-            for (field, got, want) in [("REF", &rec.reference, &snp.reference), ("ALT", &rec.alt, &snp.alt)] {
-                if got != want {
-                    return Err(input_error!(
-                        "{}: '{got}' for '{}', but the panel {} (line {}) has ref {} and alt {}",
-                        at(rec.line, field),
-                        rec.id,
-                        panel_path.display(),
-                        snp.line,
-                        snp.reference,
-                        snp.alt
-                    ));
+            c.evidence = Vec::with_capacity(c.snps.len());
+            for &i in &c.snps {
+                let mut row = Vec::with_capacity(profiles.len());
+                for p in &profiles {
+                    row.push(match p.calls()[i] {
+                        Some(call) => Some(
+                            call.likelihoods(self.genotype_error, self.sequencing_error)
+                                .map_err(|e| input_error!("{}: {e}", vcf_path.display()))?,
+                        ),
+                        None => None,
+                    });
                 }
-            }
-            for (s, call) in rec.calls.iter().enumerate() {
-                chromosomes[c].evidence[k][s] = self
-                    .evidence(call)
-                    .map_err(|e| input_error!("{}: {e}", at(rec.line, &vcf.samples[s])))?;
+                c.evidence.push(row);
             }
         }
         Ok(Some(SnpData {
@@ -224,123 +199,31 @@ impl SnpArgs {
             header_line: vcf.header_line,
             samples: vcf.samples,
             chromosomes,
-            map: match self.map {
-                MapName::Haldane => MapFunction::Haldane,
-                MapName::Kosambi => MapFunction::Kosambi,
-            },
+            map: self.map.function(),
         }))
-    }
-
-    /// One sample's evidence at one SNP: AD with --sequencing-error, else PL, else GL, else GT
-    /// with the genotyping error; `None` when untyped.
-    fn evidence(&self, call: &SampleCall) -> Result<Option<GenotypeLikelihoods>, LinkageError> {
-        if let (Some(eps), Some([r, a])) = (self.sequencing_error, call.ad) {
-            if r + a > 0 {
-                return GenotypeLikelihoods::from_read_counts(r, a, eps).map(Some);
-            }
-        }
-        if let Some(pl) = call.pl {
-            return GenotypeLikelihoods::from_phred(pl).map(Some);
-        }
-        if let Some(gl) = call.gl {
-            return GenotypeLikelihoods::from_log10(gl).map(Some);
-        }
-        match call.gt {
-            GtCall::Missing => Ok(None),
-            gt => GenotypeLikelihoods::from_call(gt.alt_count().unwrap_or(0), self.genotype_error).map(Some),
-        }
     }
 }
 
-/// The panel's SNPs grouped by chromosome (in order of first appearance), in map order, with the
-/// frequencies of `population` (`None`: `freq_alt`) and no evidence yet. Errors name `path`, the
-/// line and the column.
+/// The panel's SNPs grouped by chromosome ([`formats::SnpPanel::linked_chromosomes`]), with no
+/// evidence yet. Errors name `path`, the line and the column.
 pub fn panel_chromosomes(
     path: &Path,
     panel: &SnpPanel,
     population: Option<&str>,
     sex_specific: bool,
 ) -> Result<Vec<ChromosomeData>> {
-    let mut chromosomes: Vec<ChromosomeData> = Vec::new();
-    for snp in &panel.snps {
-        let freq = population_frequency(panel, snp, population, path)?;
-        if let Some(what) = non_autosomal(&snp.chrom) {
-            return Err(input_error!(
-                "{}: line {}, column 'chrom': chromosome '{}' is {what}; only autosomal SNPs are supported",
-                path.display(),
-                snp.line,
-                snp.chrom
-            ));
-        }
-        let chrom = normalise_chrom(&snp.chrom);
-        let c = match chromosomes.iter().position(|c| c.name == chrom) {
-            Some(c) => c,
-            None => {
-                chromosomes.push(ChromosomeData {
-                    name: chrom.to_owned(),
-                    markers: Vec::new(),
-                    evidence: Vec::new(),
-                });
-                chromosomes.len() - 1
-            }
-        };
-        let (cm_female, cm_male) = match (sex_specific, snp.cm_female, snp.cm_male) {
-            (true, Some(f), Some(m)) => (f, m),
-            _ => (snp.cm, snp.cm),
-        };
-        chromosomes[c].markers.push(LinkedMarker {
-            name: snp.marker.clone(),
-            freq_alt: freq,
-            cm_female,
-            cm_male,
-        });
-    }
-    Ok(chromosomes)
-}
-
-fn population_frequency(
-    panel: &SnpPanel,
-    snp: &formats::PanelSnp,
-    population: Option<&str>,
-    path: &Path,
-) -> Result<f64> {
-    let column = population.map_or("freq_alt".to_owned(), |p| format!("freq_alt:{p}"));
-    let freq = panel
-        .frequency(snp, population)
-        .map_err(|e| input_error!("--population {}: {}: {e}", population.unwrap_or(""), path.display()))?;
-    match freq {
-        Some(f) if f > 0.0 && f < 1.0 => Ok(f),
-        Some(f) => Err(input_error!(
-            "{}: line {}, column '{column}': frequency {f} of '{}' must lie strictly between 0 and 1 (a monomorphic SNP carries no information; remove it)",
-            path.display(),
-            snp.line,
-            snp.marker
-        )),
-        None => Err(input_error!(
-            "{}: line {}, column '{column}': no frequency for '{}'",
-            path.display(),
-            snp.line,
-            snp.marker
-        )),
-    }
-}
-
-/// `chr5` and `5` name the same chromosome.
-fn normalise_chrom(chrom: &str) -> &str {
-    chrom
-        .strip_prefix("chr")
-        .or_else(|| chrom.strip_prefix("CHR"))
-        .or_else(|| chrom.strip_prefix("Chr"))
-        .unwrap_or(chrom)
-}
-
-fn non_autosomal(chrom: &str) -> Option<&'static str> {
-    match normalise_chrom(chrom).to_ascii_uppercase().as_str() {
-        "X" | "23" => Some("the X chromosome"),
-        "Y" | "24" => Some("the Y chromosome"),
-        "M" | "MT" | "25" | "26" => Some("mitochondrial"),
-        _ => None,
-    }
+    let chromosomes = panel
+        .linked_chromosomes(population, sex_specific)
+        .map_err(|e| input_error!("{}: {e}", path.display()))?;
+    Ok(chromosomes
+        .into_iter()
+        .map(|c| ChromosomeData {
+            name: c.name,
+            markers: c.markers,
+            snps: c.snps,
+            evidence: Vec::new(),
+        })
+        .collect())
 }
 
 /// The VCF file as text; compressed files (gzip, BGZF, BCF) are refused with a hint.

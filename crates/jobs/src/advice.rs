@@ -154,6 +154,7 @@ async fn advise_inputs(
         missing: vec![missing.id],
         references: inputs.references,
         reference_ids: inputs.reference_ids,
+        snp_references: Vec::new(),
     };
     let fam = family(&data, markers)?;
     let given: Vec<i64> = data.references.iter().map(|(donor, _)| *donor).collect();
@@ -252,7 +253,8 @@ impl AdviceService {
     pub fn new(store: Store, settings: &MatchingSettings, options: AdviceOptions) -> Self {
         let options_key = serde_json::json!({
             "options": [options.log10_threshold, options.runs, options.seed, options.configuration_limit],
-            "model": crate::provenance::model_record(settings),
+            // The advice simulates STRs only: the SNP part of the model does not enter it.
+            "model": crate::provenance::model_record(settings, None),
         })
         .to_string();
         AdviceService {

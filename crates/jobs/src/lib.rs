@@ -14,6 +14,7 @@ pub mod advice;
 mod causes;
 pub mod planning;
 pub mod provenance;
+pub mod snp;
 
 pub use causes::Causes;
 
@@ -37,6 +38,8 @@ pub struct MatchingSettings {
     /// Candidates need an LR of at least 10^this.
     pub min_log10_lr: f64,
     pub threads: usize,
+    /// The SNP profiles to use and their model; `None`: STR profiles only.
+    pub snp: Option<snp::SnpSettings>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +52,8 @@ pub enum JobError {
     Identify(#[from] identify::dvi::DviError),
     #[error("the matching task stopped: {0}")]
     Task(String),
+    #[error("SNP evidence: {0}")]
+    Snp(String),
 }
 
 /// Reads a registry genotype (`14/15`, `14`, `-`) at a marker; unknown alleles count as untyped
@@ -196,13 +201,31 @@ async fn report_progress(store: Store, job_id: i64, done: Arc<AtomicU64>, finish
 
 /// The job itself; returns how many candidates it stored.
 async fn run(store: &Store, job_id: i64, actor: &str, settings: Arc<MatchingSettings>) -> Result<usize, JobError> {
+    let snp_panel = match &settings.snp {
+        Some(s) => Some(
+            store
+                .snp_panel(&s.panel)
+                .await?
+                .ok_or_else(|| JobError::Snp(format!("the registry keeps no SNP panel '{}'", s.panel)))?,
+        ),
+        None => None,
+    };
     // The model first: every candidate the job stores can then be recomputed under it.
     store
-        .record_job_model(job_id, &provenance::model_record(&settings))
+        .record_job_model(job_id, &provenance::model_record(&settings, snp_panel.as_ref()))
         .await?;
-    let data = store.matching_data(actor, job_id).await?;
+    let data = store
+        .matching_data(actor, job_id, settings.snp.as_ref().map(|s| s.panel.as_str()))
+        .await?;
     let missing = data.families.iter().map(|f| f.missing.len()).sum::<usize>() as i64;
-    let total = data.samples.len() as i64 * missing;
+    let snp_missing = data
+        .families
+        .iter()
+        .filter(|f| !f.snp_references.is_empty())
+        .map(|f| f.missing.len())
+        .sum::<usize>() as i64;
+    let snp_samples = data.snp.as_ref().map_or(0, |s| s.samples.len()) as i64;
+    let total = data.samples.len() as i64 * missing + snp_samples * snp_missing;
     store.start_job(job_id, total, missing).await?;
     tracing::info!(
         samples = data.samples.len(),
@@ -246,10 +269,14 @@ const JOINT_SECONDS: f64 = 20.0;
 /// Each such component is solved as one identification problem, every sample against every
 /// missing member of its families with pairwise LR above the job's threshold (flat prior over
 /// assignments). Returns (posterior, certified bound) by (victim, family, missing index).
+///
+/// A component with a family or victim in `with_snps` (SNP evidence, which the joint search does
+/// not use) is not solved: a posterior from STRs alone would contradict the candidates' LRs.
 fn joint_posteriors(
     case: &DviCase,
     pairs: &[(usize, usize, usize)],
     min_log10_lr: f64,
+    with_snps: &WithSnps,
 ) -> std::collections::HashMap<(usize, usize, usize), (f64, f64)> {
     use std::collections::{BTreeSet, HashMap};
     let nv = case.victims().len();
@@ -276,6 +303,14 @@ fn joint_posteriors(
     for (victims, families) in groups.into_values() {
         let entangled = families.len() > 1 || families.iter().any(|&f| case.families()[f].missing.len() > 1);
         if !entangled {
+            continue;
+        }
+        if families.iter().any(|f| with_snps.families.contains(f)) || victims.iter().any(|v| with_snps.victims.contains(v)) {
+            tracing::info!(
+                samples = victims.len(),
+                families = families.len(),
+                "joint search not run: the group has SNP evidence, which it does not use"
+            );
             continue;
         }
         if victims.len() > JOINT_MAX_VICTIMS || families.len() > JOINT_MAX_FAMILIES {
@@ -333,68 +368,185 @@ fn joint_posteriors(
     out
 }
 
-/// The CPU-bound part: tables, screen, evidence of the reported pairs.
+/// The families and STR victims (indices in the case) that have SNP evidence.
+#[derive(Debug, Default)]
+struct WithSnps {
+    families: std::collections::HashSet<usize>,
+    victims: std::collections::HashSet<usize>,
+}
+
+/// A pair to report, before it is a candidate.
+struct Scored {
+    sample_id: i64,
+    family: usize,
+    member_id: i64,
+    str_log10_lr: f64,
+    exclusions: i64,
+    evidence: Vec<MarkerEvidence>,
+    snp: Option<registry::SnpEvidence>,
+    /// (victim, family, missing index) in the STR case, for the joint posterior.
+    str_pair: Option<(usize, usize, usize)>,
+}
+
+/// The CPU-bound part: tables, screen, the SNP chains, evidence of the reported pairs.
 fn compute(data: &MatchingData, settings: &MatchingSettings, done: &AtomicU64) -> Result<Vec<NewCandidate>, JobError> {
     let case = build_case(data, &settings.markers)?;
-    if case.victims().is_empty() || case.families().is_empty() {
+    if case.families().is_empty() {
         return Ok(Vec::new());
     }
-    let tables = ScreenTables::build(&case, settings.threads)?;
-    let options = ScreenOptions {
-        top_per_victim: settings.top,
-        top_per_missing: settings.top,
-        min_log10_lr: settings.min_log10_lr,
-        threads: settings.threads,
+    let mut scored: Vec<Scored> = Vec::new();
+    let mut at: std::collections::HashMap<(i64, usize, i64), usize> = std::collections::HashMap::new();
+    let mut with_snps = WithSnps::default();
+    let str_tables = if case.victims().is_empty() {
+        None
+    } else {
+        let tables = ScreenTables::build(&case, settings.threads)?;
+        let options = ScreenOptions {
+            top_per_victim: settings.top,
+            top_per_missing: settings.top,
+            min_log10_lr: settings.min_log10_lr,
+            threads: settings.threads,
+        };
+        let result = screen(&case, &tables, &options, &|d, _| done.store(d, Ordering::Relaxed))?;
+        for hit in &result.hits {
+            let (f, k) = tables.missing()[hit.missing];
+            let terms = tables.marker_terms(&case, hit.victim, hit.missing)?;
+            let key = (data.samples[hit.victim].0, f, data.families[f].missing[k]);
+            at.insert(key, scored.len());
+            scored.push(Scored {
+                sample_id: key.0,
+                family: f,
+                member_id: key.2,
+                str_log10_lr: hit.log10_lr,
+                exclusions: i64::from(hit.exclusions),
+                evidence: marker_evidence(&settings.markers, terms),
+                snp: None,
+                str_pair: Some((hit.victim, f, k)),
+            });
+        }
+        Some(tables)
     };
-    let result = screen(&case, &tables, &options, &|d, _| done.store(d, Ordering::Relaxed))?;
-    let plausible: Vec<(usize, usize, usize)> = result
-        .hits
-        .iter()
-        .filter(|h| h.log10_lr >= JOINT_MIN_LOG10_LR.max(settings.min_log10_lr))
-        .map(|h| {
-            let (f, k) = tables.missing()[h.missing];
-            (h.victim, f, k)
-        })
-        .collect();
-    let joint = joint_posteriors(&case, &plausible, JOINT_MIN_LOG10_LR.max(settings.min_log10_lr));
-    let mut out = Vec::with_capacity(result.hits.len());
-    for hit in &result.hits {
-        let (f, k) = tables.missing()[hit.missing];
-        let terms = tables.marker_terms(&case, hit.victim, hit.missing)?;
-        let member_index = case.families()[f].missing[k];
-        let member_id = data.families[f]
-            .missing
+    if let (Some(snp_settings), Some(snp_data)) = (&settings.snp, &data.snp) {
+        let model = snp::SnpModel::new(snp_settings, snp_data.panel.clone(), &snp_data.content)?;
+        let samples: Vec<snp::ChromosomeRows> = snp_data
+            .samples
             .iter()
-            .copied()
-            .find(|&m| case.families()[f].pedigree.index_of(&format!("m{m}")) == Some(member_index))
-            .ok_or_else(|| JobError::Family {
-                family: data.families[f].family_id,
-                message: format!("missing index {member_index} names no member"),
-            })?;
-        let (joint_posterior, joint_bound) = joint
-            .get(&(hit.victim, f, k))
-            .map_or((None, None), |&(p, b)| (Some(p), Some(b)));
-        out.push(NewCandidate {
-            joint_posterior,
-            joint_bound,
-            sample_id: data.samples[hit.victim].0,
-            family_id: data.families[f].family_id,
-            member_id,
-            log10_lr: hit.log10_lr,
-            exclusions: i64::from(hit.exclusions),
-            reference_ids: data.families[f].reference_ids.clone(),
-            evidence: settings
-                .markers
-                .iter()
-                .zip(terms)
-                .map(|(m, t)| MarkerEvidence {
-                    marker: m.name().to_owned(),
-                    log10_lr: t,
-                })
-                .collect(),
-        });
+            .map(|(id, p)| model.rows(p, &format!("sample {id}")))
+            .collect::<Result<_, _>>()?;
+        let alone: Vec<Vec<f64>> = samples.iter().map(|r| snp::alone(&model, r)).collect::<Result<_, _>>()?;
+        let victim_of: std::collections::HashMap<i64, usize> =
+            data.samples.iter().enumerate().map(|(v, (id, _))| (*id, v)).collect();
+        let offset = done.load(Ordering::Relaxed);
+        let mut snp_done = 0u64;
+        for (f, family) in data.families.iter().enumerate() {
+            let Some(snp_family) = snp::SnpFamily::new(&model, family, &case.families()[f].pedigree)? else {
+                continue;
+            };
+            with_snps.families.insert(f);
+            for ((s, member_id), evidence) in snp::family_pairs(&model, &snp_family, &samples, &alone)? {
+                let sample_id = snp_data.samples[s].0;
+                if let Some(&v) = victim_of.get(&sample_id) {
+                    with_snps.victims.insert(v);
+                }
+                let key = (sample_id, f, member_id);
+                if let Some(&i) = at.get(&key) {
+                    scored[i].snp = Some(evidence);
+                    continue;
+                }
+                // Not reported by the STR screen: its STR share, where the sample has a profile.
+                let k = family.missing.iter().position(|&m| m == member_id).unwrap_or(0);
+                let str_pair = match (&str_tables, victim_of.get(&sample_id)) {
+                    (Some(tables), Some(&v)) => {
+                        let miss = tables
+                            .missing()
+                            .iter()
+                            .position(|&p| p == (f, k))
+                            .ok_or_else(|| JobError::Family {
+                                family: family.family_id,
+                                message: format!("member {member_id} is not among the screened missing"),
+                            })?;
+                        Some((v, miss, tables.marker_terms(&case, v, miss)?))
+                    }
+                    _ => None,
+                };
+                let (str_log10_lr, exclusions, evidence_str, pair) = match str_pair {
+                    Some((v, _, terms)) => (
+                        terms.iter().sum::<f64>(),
+                        terms.iter().filter(|t| **t == f64::NEG_INFINITY).count() as i64,
+                        marker_evidence(&settings.markers, terms),
+                        Some((v, f, k)),
+                    ),
+                    None => (0.0, 0, Vec::new(), None),
+                };
+                at.insert(key, scored.len());
+                scored.push(Scored {
+                    sample_id,
+                    family: f,
+                    member_id,
+                    str_log10_lr,
+                    exclusions,
+                    evidence: evidence_str,
+                    snp: Some(evidence),
+                    str_pair: pair,
+                });
+            }
+            snp_done += (samples.len() * family.missing.len()) as u64;
+            done.store(offset + snp_done, Ordering::Relaxed);
+        }
     }
-    Ok(out)
+    let total = |s: &Scored| s.str_log10_lr + s.snp.as_ref().map_or(0.0, registry::SnpEvidence::log10_lr);
+    // Every candidate's LR, STRs and SNPs together, is at least the job's threshold: an STR hit
+    // whose SNPs tell against it drops out like a pair the SNPs alone bring in below it.
+    scored.retain(|s| total(s).is_finite() && total(s) >= settings.min_log10_lr);
+    let threshold = JOINT_MIN_LOG10_LR.max(settings.min_log10_lr);
+    let mut plausible: Vec<(usize, usize, usize)> = Vec::new();
+    for s in &scored {
+        if let (Some(pair), true) = (s.str_pair, total(s) >= threshold) {
+            plausible.push(pair);
+        }
+    }
+    let joint = joint_posteriors(&case, &plausible, threshold, &with_snps);
+    Ok(scored
+        .into_iter()
+        .map(|s| {
+            let (joint_posterior, joint_bound) = s
+                .str_pair
+                .and_then(|p| joint.get(&p))
+                .map_or((None, None), |&(p, b)| (Some(p), Some(b)));
+            let family = &data.families[s.family];
+            let mut reference_ids = family.reference_ids.clone();
+            if s.snp.is_some() {
+                for r in &family.snp_references {
+                    if !reference_ids.contains(&r.reference_id) {
+                        reference_ids.push(r.reference_id);
+                    }
+                }
+            }
+            NewCandidate {
+                log10_lr: total(&s),
+                joint_posterior,
+                joint_bound,
+                sample_id: s.sample_id,
+                family_id: family.family_id,
+                member_id: s.member_id,
+                exclusions: s.exclusions,
+                reference_ids,
+                evidence: s.evidence,
+                snp_evidence: s.snp,
+            }
+        })
+        .collect())
+}
+
+fn marker_evidence(markers: &[Marker], terms: Vec<f64>) -> Vec<MarkerEvidence> {
+    markers
+        .iter()
+        .zip(terms)
+        .map(|(m, t)| MarkerEvidence {
+            marker: m.name().to_owned(),
+            log10_lr: t,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,10 +6,11 @@
 //! mutation models, the screen's options) and the engine's version, so that the recomputation is
 //! the same computation: markers are rebuilt from the record, never from today's configuration.
 
-use kinship::{Chromosome, Marker, MutationModel};
+use kinship::{Chromosome, MapFunction, Marker, MutationModel};
 use registry::{CandidateInputs, MatchingData, Store};
 use serde::{Deserialize, Serialize};
 
+use crate::snp::{SnpFamily, SnpModel, SnpSettings};
 use crate::{build_case, JobError, MatchingSettings};
 
 /// The engine that computes LRs, named in every record: a recomputation by another version says so.
@@ -28,6 +29,40 @@ struct RecordedModel {
     top: usize,
     min_log10_lr: f64,
     markers: Vec<RecordedMarker>,
+    /// The SNP part, when the job used SNP profiles (absent in records from before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    snp: Option<RecordedSnp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordedSnp {
+    panel: String,
+    panel_id: i64,
+    /// SHA-256 of the panel file's text as the registry keeps it.
+    panel_sha256: String,
+    population: Option<String>,
+    genotype_error: f64,
+    /// `haldane` or `kosambi`.
+    map: String,
+    sex_averaged_map: bool,
+}
+
+impl RecordedSnp {
+    fn settings(&self) -> Result<SnpSettings, String> {
+        let map = match self.map.as_str() {
+            "haldane" => MapFunction::Haldane,
+            "kosambi" => MapFunction::Kosambi,
+            other => return Err(format!("the job's model: map function '{other}'")),
+        };
+        Ok(SnpSettings {
+            panel: self.panel.clone(),
+            population: self.population.clone(),
+            genotype_error: self.genotype_error,
+            map,
+            sex_averaged_map: self.sex_averaged_map,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,8 +122,9 @@ fn frequencies_sha256(markers: &[RecordedMarker]) -> String {
     registry::sha256_hex(&serde_json::to_string(&table).unwrap_or_default())
 }
 
-/// The record of `settings`, as JSON: what [`registry::Store::record_job_model`] keeps.
-pub fn model_record(settings: &MatchingSettings) -> String {
+/// The record of `settings`, as JSON: what [`registry::Store::record_job_model`] keeps. `panel`
+/// is the registry's panel that `settings.snp` names.
+pub fn model_record(settings: &MatchingSettings, panel: Option<&registry::SnpPanelInfo>) -> String {
     let markers: Vec<RecordedMarker> = settings
         .markers
         .iter()
@@ -106,6 +142,19 @@ pub fn model_record(settings: &MatchingSettings) -> String {
         top: settings.top,
         min_log10_lr: settings.min_log10_lr,
         markers,
+        snp: settings.snp.as_ref().zip(panel).map(|(s, p)| RecordedSnp {
+            panel: p.name.clone(),
+            panel_id: p.id,
+            panel_sha256: p.sha256.clone(),
+            population: s.population.clone(),
+            genotype_error: s.genotype_error,
+            map: match s.map {
+                MapFunction::Haldane => "haldane",
+                MapFunction::Kosambi => "kosambi",
+            }
+            .to_owned(),
+            sex_averaged_map: s.sex_averaged_map,
+        }),
     };
     // Plain data of strings and finite numbers: serialising cannot fail.
     serde_json::to_string(&record).unwrap_or_default()
@@ -119,6 +168,20 @@ pub struct ModelSummary {
     pub frequencies_sha256: String,
     pub markers: Vec<String>,
     pub mutations: bool,
+    /// The SNP part, when the job used SNP profiles.
+    pub snp: Option<SnpSummary>,
+}
+
+/// What a report says of a job's SNP model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnpSummary {
+    pub panel: String,
+    pub panel_sha256: String,
+    pub population: Option<String>,
+    pub genotype_error: f64,
+    /// `Haldane` or `Kosambi`.
+    pub map: String,
+    pub sex_averaged_map: bool,
 }
 
 /// The summary of a job's recorded model (`registry::Store::job_model`'s JSON).
@@ -131,6 +194,14 @@ pub fn model_summary(record_json: &str) -> Result<ModelSummary, String> {
             !matches!(m.female_model(), MutationModel::Trivial) || !matches!(m.male_model(), MutationModel::Trivial)
         }),
         markers: markers.iter().map(|m| m.name().to_owned()).collect(),
+        snp: record.snp.map(|s| SnpSummary {
+            map: if s.map == "kosambi" { "Kosambi" } else { "Haldane" }.to_owned(),
+            panel: s.panel,
+            panel_sha256: s.panel_sha256,
+            population: s.population,
+            genotype_error: s.genotype_error,
+            sex_averaged_map: s.sex_averaged_map,
+        }),
     })
 }
 
@@ -263,13 +334,35 @@ fn recompute(inputs: &CandidateInputs, threads: usize) -> Recomputation {
             "the profiles of references {missing_refs:?} are no longer held (consent withdrawn)"
         ));
     }
-    let Some(sample_profile) = &inputs.sample_profile else {
-        out.problems
-            .push(format!("sample {} has no STR profile any more", c.data.sample_id));
-        return out;
+    // The STR share (a candidate that rests on SNPs alone has no marker evidence).
+    let str_part = if c.data.evidence.is_empty() && c.data.snp_evidence.is_some() {
+        Ok((0.0, Vec::new()))
+    } else {
+        match &inputs.sample_profile {
+            Some(sample_profile) => pair_log10_lr(inputs, sample_profile, &markers, threads),
+            None => {
+                out.problems
+                    .push(format!("sample {} has no STR profile any more", c.data.sample_id));
+                return out;
+            }
+        }
     };
-    match pair_log10_lr(inputs, sample_profile, &markers, threads) {
-        Ok((total, per_marker)) => {
+    let snp_part = match &c.data.snp_evidence {
+        None => Ok(None),
+        Some(_) => snp_log10_lrs(inputs, record.snp.as_ref(), &markers).map(Some),
+    };
+    // Whether the stored evidence has the recomputed one's markers and chromosomes.
+    let mut same_shape = false;
+    match (str_part, snp_part) {
+        (Ok((str_total, per_marker)), Ok(snp)) => {
+            same_shape = c.data.evidence.len() == per_marker.len()
+                && match (&c.data.snp_evidence, &snp) {
+                    (Some(stored), Some(now)) => stored.chromosomes.len() == now.chromosomes.len(),
+                    (None, None) => true,
+                    _ => false,
+                };
+            let snp_total = snp.as_ref().map_or(0.0, registry::SnpEvidence::log10_lr);
+            let total = str_total + snp_total;
             // |LR / LR stored - 1| from the logs, exact for equal figures.
             let relative = if total == c.data.log10_lr {
                 0.0
@@ -278,12 +371,26 @@ fn recompute(inputs: &CandidateInputs, threads: usize) -> Recomputation {
             };
             out.recomputed_log10_lr = Some(total);
             out.relative_difference = Some(relative);
+            let agree = |stored: f64, now: f64| {
+                stored == now || ((stored - now) * std::f64::consts::LN_10).abs() <= RELATIVE_TOLERANCE
+            };
             for (stored, (name, term)) in c.data.evidence.iter().zip(&per_marker) {
-                let agree = stored.marker == *name
-                    && (stored.log10_lr == *term
-                        || ((stored.log10_lr - term) * std::f64::consts::LN_10).abs() <= RELATIVE_TOLERANCE);
-                if !agree {
+                if !(stored.marker == *name && agree(stored.log10_lr, *term)) {
                     out.markers_differing.push(name.clone());
+                }
+            }
+            if let (Some(stored), Some(now)) = (&c.data.snp_evidence, &snp) {
+                for (s, n) in stored.chromosomes.iter().zip(&now.chromosomes) {
+                    if !(s.chrom == n.chrom && s.markers == n.markers && agree(s.log10_lr, n.log10_lr)) {
+                        out.markers_differing.push(format!("chromosome {} (SNPs)", n.chrom));
+                    }
+                }
+                if stored.chromosomes.len() != now.chromosomes.len() {
+                    out.problems.push(format!(
+                        "the job stored {} chromosomes' SNP evidence, the panel has {}",
+                        stored.chromosomes.len(),
+                        now.chromosomes.len()
+                    ));
                 }
             }
             if c.data.evidence.len() != per_marker.len() {
@@ -301,18 +408,18 @@ fn recompute(inputs: &CandidateInputs, threads: usize) -> Recomputation {
             }
             if !out.markers_differing.is_empty() {
                 out.problems.push(format!(
-                    "markers {} give another share of the LR than stored",
+                    "{} give another share of the LR than stored",
                     out.markers_differing.join(", ")
                 ));
             }
         }
-        Err(e) => out.problems.push(format!("the LR cannot be recomputed: {e}")),
+        (Err(e), _) | (_, Err(e)) => out.problems.push(format!("the LR cannot be recomputed: {e}")),
     }
     out.reproduced = out.recomputed_log10_lr.is_some()
         && out.relative_difference.is_some_and(|d| d <= RELATIVE_TOLERANCE)
         && out.markers_differing.is_empty()
         && missing_refs.is_empty()
-        && c.data.evidence.len() == markers.len();
+        && same_shape;
     out
 }
 
@@ -328,6 +435,7 @@ fn pair_log10_lr(
     let data = MatchingData {
         families: vec![inputs.family.clone()],
         samples: vec![(c.sample_id, sample_profile.clone())],
+        snp: None,
     };
     let case = build_case(&data, markers)?;
     let tables = identify::screen::ScreenTables::build(&case, threads)?;
@@ -364,4 +472,42 @@ fn pair_log10_lr(
         hit.log10_lr,
         markers.iter().map(|m| m.name().to_owned()).zip(terms).collect(),
     ))
+}
+
+/// The pair's SNP evidence by the job's own code path ([`crate::snp`]) from the stored panel and
+/// profiles, under the recorded SNP model.
+fn snp_log10_lrs(
+    inputs: &CandidateInputs,
+    recorded: Option<&RecordedSnp>,
+    markers: &[Marker],
+) -> Result<registry::SnpEvidence, JobError> {
+    let c = &inputs.candidate.data;
+    let recorded = recorded.ok_or_else(|| JobError::Snp("the job recorded no SNP model".into()))?;
+    let snp = inputs
+        .snp
+        .as_ref()
+        .ok_or_else(|| JobError::Snp("the SNP panel is not held".into()))?;
+    if snp.panel.sha256 != recorded.panel_sha256 {
+        return Err(JobError::Snp(format!(
+            "panel '{}' is not the one the job recorded (SHA-256 {})",
+            snp.panel.name, recorded.panel_sha256
+        )));
+    }
+    let sample = snp
+        .sample
+        .as_ref()
+        .ok_or_else(|| JobError::Snp(format!("sample {} has no SNP profile any more", c.sample_id)))?;
+    let model = SnpModel::new(&recorded.settings().map_err(JobError::Snp)?, snp.panel.clone(), &snp.content)?;
+    let family = crate::family(&inputs.family, markers)?;
+    let Some(snp_family) = SnpFamily::new(&model, &inputs.family, &family.pedigree)? else {
+        return Err(JobError::Snp("no reference of the family has a SNP profile any more".into()));
+    };
+    let rows = vec![model.rows(sample, &format!("sample {}", c.sample_id))?];
+    let alone = vec![crate::snp::alone(&model, &rows[0])?];
+    crate::snp::family_pairs(&model, &snp_family, &rows, &alone)?
+        .remove(&(0, c.member_id))
+        .ok_or_else(|| JobError::Family {
+            family: c.family_id,
+            message: format!("member {} is no longer missing", c.member_id),
+        })
 }

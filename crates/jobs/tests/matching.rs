@@ -32,6 +32,7 @@ fn settings() -> Arc<MatchingSettings> {
         top: 5,
         min_log10_lr: 0.0,
         threads: 2,
+        snp: None,
     })
 }
 
@@ -378,5 +379,195 @@ fn advice_ranks_the_living_relatives_who_have_not_given_a_sample() {
         let asked: Vec<i64> = advice.candidates.iter().map(|c| c.member_id).collect();
         assert_eq!(asked, [brother.id], "{label}: {:?}", advice.candidates);
         assert_eq!(advice.candidates[0].name, "Jiro");
+    });
+}
+
+/// A panel of 30 SNPs on two chromosomes, 3 cM apart (linked: the chain, not a product).
+fn snp_panel_text() -> String {
+    let mut text = String::from("marker\tchrom\tpos_bp\tcm\tref\talt\tfreq_alt\n");
+    for i in 0..30 {
+        let (chrom, k) = (1 + i / 15, i % 15);
+        let freq = 0.15 + 0.05 * f64::from(i % 12);
+        text.push_str(&format!("rs{i}\t{chrom}\t{}\t{}\tA\tG\t{freq}\n", 1000 + 50_000 * k, 3 * k));
+    }
+    text
+}
+
+/// ALT counts of the father, his son (one of the father's alleles at every SNP) and a stranger.
+fn snp_calls() -> [Vec<u8>; 3] {
+    let father: Vec<u8> = (0..30).map(|i| (i * 7 % 3) as u8).collect();
+    let son: Vec<u8> = father
+        .iter()
+        .enumerate()
+        .map(|(i, &f)| match f {
+            0 => (i % 2) as u8,
+            2 => 1 + (i % 2) as u8,
+            _ => (i % 3) as u8,
+        })
+        .collect();
+    let stranger = (0..30).map(|i| (i * 5 % 3) as u8).collect();
+    [father, son, stranger]
+}
+
+fn snp_settings() -> Arc<MatchingSettings> {
+    Arc::new(MatchingSettings {
+        snp: Some(jobs::snp::SnpSettings {
+            panel: "TEST".into(),
+            population: None,
+            genotype_error: 0.01,
+            map: kinship::MapFunction::Haldane,
+            sex_averaged_map: false,
+        }),
+        ..(*settings()).clone()
+    })
+}
+
+/// The father's and the son's SNP LR computed here, straight from the chain on the duo against
+/// the two unrelated, with nothing of the job's code.
+fn duo_snp_log10_lrs() -> Vec<f64> {
+    use kinship::{GenotypeLikelihoods, LinkedMarker, MemberSpec, Pedigree, Sex};
+    let [father, son, _] = snp_calls();
+    let duo = Pedigree::new(vec![
+        MemberSpec::new("f", None, None, Sex::Male),
+        MemberSpec::new("m", None, None, Sex::Female),
+        MemberSpec::new("s", Some("f"), Some("m"), Sex::Male),
+    ])
+    .unwrap();
+    let apart = Pedigree::new(vec![
+        MemberSpec::new("f", None, None, Sex::Male),
+        MemberSpec::new("s", None, None, Sex::Male),
+    ])
+    .unwrap();
+    let call = |n: u8| Some(GenotypeLikelihoods::from_call(usize::from(n), 0.01).unwrap());
+    (0..2)
+        .map(|c| {
+            let markers: Vec<LinkedMarker> = (0..15)
+                .map(|k| {
+                    let i = c * 15 + k;
+                    LinkedMarker {
+                        name: format!("rs{i}"),
+                        freq_alt: 0.15 + 0.05 * f64::from(i as u32 % 12),
+                        cm_female: 3.0 * k as f64,
+                        cm_male: 3.0 * k as f64,
+                    }
+                })
+                .collect();
+            let rows = |with_mother: bool| -> Vec<Vec<Option<GenotypeLikelihoods>>> {
+                (0..15)
+                    .map(|k| {
+                        let i = c * 15 + k;
+                        if with_mother {
+                            vec![call(father[i]), None, call(son[i])]
+                        } else {
+                            vec![call(father[i]), call(son[i])]
+                        }
+                    })
+                    .collect()
+            };
+            let h1 = kinship::ln_likelihood_linked(&duo, &markers, &rows(true), kinship::MapFunction::Haldane).unwrap();
+            let h2 =
+                kinship::ln_likelihood_linked(&apart, &markers, &rows(false), kinship::MapFunction::Haldane).unwrap();
+            (h1 - h2) / std::f64::consts::LN_10
+        })
+        .collect()
+}
+
+/// Stores the test panel and the SNP profiles of the father's reference and both samples.
+async fn seed_snps(store: &Store, case: &Case) -> i64 {
+    let text = snp_panel_text();
+    let panel = store.store_snp_panel("lab", "TEST", &text, 30, "test").await.unwrap();
+    let again = store.store_snp_panel("lab", "TEST", &text, 30, "test").await.unwrap();
+    assert_eq!(again, panel, "the same panel again is the one kept");
+    assert!(store.store_snp_panel("lab", "TEST", &text.replace("0.15", "0.16"), 30, "t").await.is_err());
+    let father_ref = store.references_by_external_id(&["R-1"]).await.unwrap()[0].id;
+    let [father, son, stranger] = snp_calls();
+    let profile = |target, calls: &[u8]| {
+        let p = formats::SnpProfile::new(calls.iter().map(|&n| Some(formats::SnpCall::Genotype(n))).collect());
+        registry::NewSnpProfile {
+            target,
+            evidence: "GT".into(),
+            sequencing_error: None,
+            typed_snps: 30,
+            data: p.encode(),
+        }
+    };
+    use registry::TypingTarget::{Reference, Sample};
+    let profiles = [
+        profile(Reference(father_ref), &father),
+        profile(Sample(case.son_sample), &son),
+        profile(Sample(case.stranger_sample), &stranger),
+    ];
+    let source = registry::SnpSource {
+        sha256: "0".repeat(64),
+        name: "test.vcf".into(),
+    };
+    let written = store.import_snp_profiles("lab", panel.id, &source, &profiles).await.unwrap();
+    assert_eq!((written.written, written.unchanged), (3, 0));
+    let again = store.import_snp_profiles("lab", panel.id, &source, &profiles).await.unwrap();
+    assert_eq!((again.written, again.unchanged), (0, 3), "the same profiles again change nothing");
+    let other = [profile(Sample(case.son_sample), &stranger)];
+    let refused = store.import_snp_profiles("lab", panel.id, &source, &other).await.unwrap_err();
+    assert!(refused.1.to_string().contains("not overwritten"), "{}", refused.1);
+    father_ref
+}
+
+#[test]
+fn snp_profiles_multiply_the_str_lr_by_the_linked_chain_and_are_recomputed_from_the_registry() {
+    on_every_backend(|label, store| async move {
+        let case = seed(&store, None).await;
+        let father_ref = seed_snps(&store, &case).await;
+        let job = store.create_job("analyst", "matching").await.unwrap();
+        run_matching_job(store.clone(), job.id, "analyst".into(), snp_settings()).await;
+        let job = store.get_job(job.id).await.unwrap().unwrap();
+        assert_eq!(job.status, JobStatus::Done, "{label}: {job:?}");
+        let candidates = store.list_candidates(job.id).await.unwrap();
+        let son = candidates
+            .iter()
+            .find(|c| c.data.sample_id == case.son_sample)
+            .expect("the son is a candidate");
+        let snp = son.data.snp_evidence.as_ref().expect("with SNP evidence");
+        let expected = duo_snp_log10_lrs();
+        let chromosomes: Vec<(&str, i64)> = snp.chromosomes.iter().map(|c| (c.chrom.as_str(), c.markers)).collect();
+        assert_eq!(chromosomes, [("1", 15), ("2", 15)], "{label}");
+        for (c, want) in snp.chromosomes.iter().zip(&expected) {
+            assert!((c.log10_lr - want).abs() < 1e-9, "{label}: chromosome {}: {} vs {want}", c.chrom, c.log10_lr);
+        }
+        assert!(expected.iter().sum::<f64>() > 1.0, "{label}: the SNPs support paternity: {expected:?}");
+        let str_part: f64 = son.data.evidence.iter().map(|e| e.log10_lr).sum();
+        assert!(
+            (son.data.log10_lr - str_part - expected.iter().sum::<f64>()).abs() < 1e-9,
+            "{label}: the LR is the STR LR times the SNP LR"
+        );
+        assert!(son.data.reference_ids.contains(&father_ref), "{label}");
+        assert!(
+            candidates.iter().all(|c| c.data.sample_id != case.stranger_sample),
+            "{label}: the stranger stays excluded at M1"
+        );
+        let model = store.job_model(job.id).await.unwrap().unwrap();
+        let summary = jobs::provenance::model_summary(&model.json).unwrap();
+        let recorded = summary.snp.expect("the SNP model is recorded");
+        assert_eq!((recorded.panel.as_str(), recorded.genotype_error), ("TEST", 0.01), "{label}");
+
+        let again = jobs::provenance::recompute_candidate(&store, "reviewer1", son.id).await.unwrap();
+        assert!(again.reproduced, "{label}: {again:?}");
+        let audit = store.audit_entries(0, 10_000).await.unwrap();
+        assert!(
+            audit.iter().any(|e| e.action == "read" && e.entity == "profiles" && e.actor == "reviewer1"),
+            "{label}: the recomputation's read of genotypes is audited"
+        );
+
+        // Withdrawn consent erases the SNP profile: nothing to recompute from any more.
+        let reference = store.get_reference(father_ref).await.unwrap().unwrap();
+        store
+            .withdraw_consent("liaison", father_ref, reference.version, "the donor asked")
+            .await
+            .unwrap();
+        let left = store
+            .snp_profile_infos(&[registry::TypingTarget::Reference(father_ref)])
+            .await
+            .unwrap();
+        assert!(left.is_empty(), "{label}: the SNP profile is gone");
+        let after = jobs::provenance::recompute_candidate(&store, "reviewer1", son.id).await.unwrap();
+        assert!(!after.reproduced, "{label}: {after:?}");
     });
 }

@@ -162,7 +162,7 @@ impl Store {
     /// while readers hold it. PostgreSQL: the table is vacuumed so the dead row versions are freed
     /// (their bytes stay in the heap file until reused, and in WAL archives and backups until they
     /// are rotated; docs/operations.md says for how long).
-    pub(crate) async fn erase_freed_traces(&self, table: &'static str) -> Result<(), StoreError> {
+    pub(crate) async fn erase_freed_traces(&self, tables: &[&'static str]) -> Result<(), StoreError> {
         match self.backend() {
             Backend::Sqlite => {
                 for attempt in 0..20 {
@@ -181,8 +181,10 @@ impl Store {
                 ))
             }
             Backend::Postgres => {
-                // A fixed table name from the caller, never user input.
-                sqlx::query(&format!("VACUUM {table}")).execute(&self.pool).await?;
+                for table in tables {
+                    // A fixed table name from the caller, never user input.
+                    sqlx::query(&format!("VACUUM {table}")).execute(&self.pool).await?;
+                }
                 Ok(())
             }
         }

@@ -341,7 +341,10 @@ impl Store {
         }
         let mut references = Vec::with_capacity(reference_ids.len());
         for &r in &reference_ids {
-            let row = sqlx::query("SELECT family_id, withdrawn, str_profile FROM reference_samples WHERE id = $1")
+            let row = sqlx::query(
+                "SELECT r.family_id, r.withdrawn, r.str_profile, p.data AS snp_data FROM reference_samples r \
+                 LEFT JOIN snp_profiles p ON p.reference_id = r.id WHERE r.id = $1",
+            )
                 .bind(r)
                 .fetch_optional(&mut **tx)
                 .await?
@@ -349,14 +352,22 @@ impl Store {
             let of_family: i64 = row.try_get("family_id")?;
             let withdrawn: i64 = row.try_get("withdrawn")?;
             let profile: Option<String> = row.try_get("str_profile")?;
+            let snp: Option<Vec<u8>> = row.try_get("snp_data")?;
             if of_family != family_id {
                 return Err(unfounded(
                     "reference_ids",
                     format!("reference {r} belongs to family {of_family}, not to family {family_id}"),
                 ));
             }
-            let profile = match (withdrawn, profile) {
-                (0, Some(p)) => p,
+            // The digest of what the reference holds: its STR profile as before SNP profiles
+            // existed, with the SNP profile's digest after it when it has one.
+            let digest = match (withdrawn, profile, snp) {
+                (0, Some(p), None) => self.profile_digest(&p),
+                (0, p, Some(snp)) => self.profile_digest(&format!(
+                    "{}\n{}",
+                    p.unwrap_or_default(),
+                    self.snp_profile_digest(&snp)
+                )),
                 _ => {
                     return Err(unfounded(
                         "reference_ids",
@@ -366,7 +377,7 @@ impl Store {
             };
             references.push(CitedReference {
                 id: r,
-                profile_sha256: self.profile_digest(&profile),
+                profile_sha256: digest,
             });
         }
         let open = sqlx::query(
@@ -439,12 +450,60 @@ impl Store {
                 .map_err(|e| StoreError::Corrupt(format!("sample {} profile: {e}", c.sample_id)))?,
             None => None,
         };
+        let mut snp_references = Vec::new();
+        let snp = match &c.snp_evidence {
+            None => None,
+            Some(ev) => {
+                let (panel, content) = self
+                    .snp_panel_content(ev.panel_id)
+                    .await?
+                    .ok_or_else(|| not_found("SNP panel", ev.panel_id))?;
+                for &r in &c.reference_ids {
+                    let row = sqlx::query(
+                        "SELECT p.data, p.sequencing_error, r.donor_member_id FROM snp_profiles p \
+                         JOIN reference_samples r ON r.id = p.reference_id \
+                         WHERE p.reference_id = $1 AND p.panel_id = $2 AND r.family_id = $3 AND r.withdrawn = 0",
+                    )
+                    .bind(r)
+                    .bind(ev.panel_id)
+                    .bind(c.family_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    if let Some(row) = row {
+                        snp_references.push(crate::SnpReference {
+                            reference_id: r,
+                            member_id: row.try_get("donor_member_id")?,
+                            profile: crate::SnpBytes {
+                                data: row.try_get("data")?,
+                                sequencing_error: row.try_get("sequencing_error")?,
+                            },
+                        });
+                    }
+                }
+                let row = sqlx::query(
+                    "SELECT data, sequencing_error FROM snp_profiles WHERE sample_id = $1 AND panel_id = $2",
+                )
+                .bind(c.sample_id)
+                .bind(ev.panel_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                let sample = match row {
+                    Some(row) => Some(crate::SnpBytes {
+                        data: row.try_get("data")?,
+                        sequencing_error: row.try_get("sequencing_error")?,
+                    }),
+                    None => None,
+                };
+                Some(SnpInputs { panel, content, sample })
+            }
+        };
         let family = MatchFamily {
             family_id: c.family_id,
             pedigree: self.family_pedigree(c.family_id).await?,
             missing: members.iter().filter(|m| m.data.is_missing).map(|m| m.id).collect(),
             references,
             reference_ids,
+            snp_references,
         };
         let mut tx = self.begin_write().await?;
         self.audit(
@@ -454,7 +513,15 @@ impl Store {
             "profiles",
             &format!("candidate {candidate_id}"),
             None,
-            Some(&serde_json::json!({ "purpose": "verify", "references": family.reference_ids.len(), "samples": 1 }).to_string()),
+            Some(
+                &serde_json::json!({
+                    "purpose": "verify",
+                    "references": family.reference_ids.len(),
+                    "snp_references": family.snp_references.len(),
+                    "samples": 1,
+                })
+                .to_string(),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -463,6 +530,7 @@ impl Store {
             model,
             family,
             sample_profile,
+            snp,
         })
     }
 
@@ -575,6 +643,18 @@ pub struct CandidateInputs {
     pub family: MatchFamily,
     /// `None` when the sample's STR profile is gone.
     pub sample_profile: Option<StrProfile>,
+    /// For a candidate with SNP evidence: its panel and the sample's SNP profile on it (the
+    /// references' are in `family.snp_references`).
+    pub snp: Option<SnpInputs>,
+}
+
+/// The SNP part of a candidate's inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnpInputs {
+    pub panel: crate::SnpPanelInfo,
+    pub content: String,
+    /// `None` when the sample's SNP profile is gone.
+    pub sample: Option<crate::SnpBytes>,
 }
 
 /// What a proposal cites: a candidate's evidence, or documents.

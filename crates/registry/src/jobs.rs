@@ -64,6 +64,57 @@ pub struct NewCandidate {
     /// The reference samples whose profiles the LR rests on (the family's, as the job read them).
     #[serde(default)]
     pub reference_ids: Vec<i64>,
+    /// The SNP share of `log10_lr`, where SNP profiles of the sample and the family were used.
+    #[serde(default)]
+    pub snp_evidence: Option<SnpEvidence>,
+}
+
+/// A candidate's SNP share of its LR: the panel and each chromosome's linked LR.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnpEvidence {
+    pub panel_id: i64,
+    pub panel: String,
+    pub chromosomes: Vec<ChromosomeEvidence>,
+}
+
+/// One chromosome's LR over its linked SNPs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChromosomeEvidence {
+    pub chrom: String,
+    /// The panel's SNPs on it.
+    pub markers: i64,
+    pub log10_lr: f64,
+}
+
+impl SnpEvidence {
+    /// log10 of the SNP LR: the chromosomes' product.
+    pub fn log10_lr(&self) -> f64 {
+        self.chromosomes.iter().map(|c| c.log10_lr).sum()
+    }
+}
+
+/// A stored SNP profile's bytes and the per-read error its read counts are read with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnpBytes {
+    pub data: Vec<u8>,
+    pub sequencing_error: Option<f64>,
+}
+
+/// A reference's SNP profile as a job reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnpReference {
+    pub reference_id: i64,
+    /// The donor.
+    pub member_id: i64,
+    pub profile: SnpBytes,
+}
+
+/// The SNP part of what a job reads: the panel (whole) and the samples' profiles on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnpMatching {
+    pub panel: crate::SnpPanelInfo,
+    pub content: String,
+    pub samples: Vec<(i64, SnpBytes)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -85,6 +136,8 @@ pub struct MatchFamily {
     pub references: Vec<(i64, StrProfile)>,
     /// The reference samples those profiles are, in the same order.
     pub reference_ids: Vec<i64>,
+    /// The references' SNP profiles on the job's panel (active consent only).
+    pub snp_references: Vec<SnpReference>,
 }
 
 /// Everything a matching job reads.
@@ -93,11 +146,13 @@ pub struct MatchingData {
     pub families: Vec<MatchFamily>,
     /// Samples with an STR profile: (sample id, profile).
     pub samples: Vec<(i64, StrProfile)>,
+    /// The SNP profiles on the job's panel, when it names one.
+    pub snp: Option<SnpMatching>,
 }
 
 const CANDIDATE_COLUMNS: &str =
     "id, job_id, sample_id, family_id, member_id, log10_lr, exclusions, evidence, joint_posterior, joint_bound, \
-     reference_ids";
+     reference_ids, snp_evidence";
 
 const JOB_COLUMNS: &str = "id, kind, status, total, done, error, created_by, created_at, started_at, finished_at";
 
@@ -166,7 +221,8 @@ impl Store {
         for c in candidates {
             sqlx::query(
                 "INSERT INTO candidates (job_id, sample_id, family_id, member_id, log10_lr, exclusions, evidence, \
-                 joint_posterior, joint_bound, reference_ids) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 joint_posterior, joint_bound, reference_ids, snp_evidence) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(id)
             .bind(c.sample_id)
@@ -178,6 +234,7 @@ impl Store {
             .bind(c.joint_posterior)
             .bind(c.joint_bound)
             .bind(json(&c.reference_ids))
+            .bind(c.snp_evidence.as_ref().map(json))
             .execute(&mut *tx)
             .await?;
         }
@@ -273,6 +330,11 @@ impl Store {
                     .transpose()
                     .map_err(|e| StoreError::Corrupt(format!("candidate reference_ids: {e}")))?
                     .unwrap_or_default();
+                let snp_evidence: Option<String> = r.try_get("snp_evidence")?;
+                let snp_evidence = snp_evidence
+                    .map(|t| serde_json::from_str(&t))
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(format!("candidate snp_evidence: {e}")))?;
                 Ok(Candidate {
                     id: r.try_get("id")?,
                     job_id: r.try_get("job_id")?,
@@ -287,6 +349,7 @@ impl Store {
                         joint_posterior: r.try_get("joint_posterior")?,
                         joint_bound: r.try_get("joint_bound")?,
                         reference_ids,
+                        snp_evidence,
                     },
                 })
             })
@@ -294,10 +357,57 @@ impl Store {
     }
 
     /// Everything a matching job reads: each family's pedigree, missing members and the STR
-    /// profiles of references whose consent stands, and every sample's STR profile. One audit
+    /// profiles of references whose consent stands, and every sample's STR profile; with
+    /// `snp_panel`, the panel and every sample's and reference's SNP profile on it. One audit
     /// entry records the bulk read of genetic data for the job.
-    pub async fn matching_data(&self, actor: &str, job_id: i64) -> Result<MatchingData, StoreError> {
+    pub async fn matching_data(
+        &self,
+        actor: &str,
+        job_id: i64,
+        snp_panel: Option<&str>,
+    ) -> Result<MatchingData, StoreError> {
         let mut data = MatchingData::default();
+        let mut snp_references: std::collections::HashMap<i64, Vec<SnpReference>> = Default::default();
+        if let Some(name) = snp_panel {
+            let panel = self.snp_panel(name).await?.ok_or_else(|| StoreError::NotFound {
+                entity: "SNP panel",
+                id: name.to_owned(),
+            })?;
+            let (panel, content) = self
+                .snp_panel_content(panel.id)
+                .await?
+                .ok_or_else(|| crate::support::not_found("SNP panel", panel.id))?;
+            let rows = sqlx::query(
+                "SELECT p.sample_id, p.data, p.sequencing_error FROM snp_profiles p \
+                 WHERE p.panel_id = $1 AND p.sample_id IS NOT NULL ORDER BY p.sample_id",
+            )
+            .bind(panel.id)
+            .fetch_all(&self.pool)
+            .await?;
+            let mut samples = Vec::with_capacity(rows.len());
+            for r in &rows {
+                samples.push((r.try_get("sample_id")?, snp_bytes(r)?));
+            }
+            let rows = sqlx::query(
+                "SELECT p.reference_id, p.data, p.sequencing_error, r.family_id, r.donor_member_id \
+                 FROM snp_profiles p JOIN reference_samples r ON r.id = p.reference_id \
+                 WHERE p.panel_id = $1 AND r.withdrawn = 0 ORDER BY p.reference_id",
+            )
+            .bind(panel.id)
+            .fetch_all(&self.pool)
+            .await?;
+            for r in &rows {
+                snp_references
+                    .entry(r.try_get("family_id")?)
+                    .or_default()
+                    .push(SnpReference {
+                        reference_id: r.try_get("reference_id")?,
+                        member_id: r.try_get("donor_member_id")?,
+                        profile: snp_bytes(r)?,
+                    });
+            }
+            data.snp = Some(SnpMatching { panel, content, samples });
+        }
         for family in self.list_families().await? {
             let members = self.list_members(family.id).await?;
             let missing: Vec<i64> = members.iter().filter(|m| m.data.is_missing).map(|m| m.id).collect();
@@ -326,6 +436,7 @@ impl Store {
                 missing,
                 references,
                 reference_ids,
+                snp_references: snp_references.remove(&family.id).unwrap_or_default(),
             });
         }
         // The profile column holds the kind's own JSON: a marker → genotype map for STR.
@@ -341,9 +452,15 @@ impl Store {
             data.samples.push((r.try_get("id")?, profile));
         }
         let mut tx = self.begin_write().await?;
-        let what: BTreeMap<&str, usize> = [("families", data.families.len()), ("samples", data.samples.len())]
+        let snp_samples = data.snp.as_ref().map_or(0, |s| s.samples.len());
+        let snp_refs: usize = data.families.iter().map(|f| f.snp_references.len()).sum();
+        let mut what: BTreeMap<&str, usize> = [("families", data.families.len()), ("samples", data.samples.len())]
             .into_iter()
             .collect();
+        if data.snp.is_some() {
+            what.insert("snp_samples", snp_samples);
+            what.insert("snp_references", snp_refs);
+        }
         self.audit(
             &mut tx,
             actor,
@@ -357,4 +474,11 @@ impl Store {
         tx.commit().await?;
         Ok(data)
     }
+}
+
+fn snp_bytes(r: &sqlx::any::AnyRow) -> Result<SnpBytes, StoreError> {
+    Ok(SnpBytes {
+        data: r.try_get("data")?,
+        sequencing_error: r.try_get("sequencing_error")?,
+    })
 }

@@ -56,6 +56,7 @@ with_store! {
     mod seals;
     mod secret;
     mod sites;
+    mod snp_profiles;
     mod store;
     mod support;
     mod typings;
@@ -71,11 +72,14 @@ with_store! {
     };
     pub use backup::known_sqlite_schema_version;
     pub use evidence::{
-        one_in_n_posterior, CandidateInputs, CitedReference, DocumentaryGrounds, GroundsKind, JobModel, Prior,
+        one_in_n_posterior, CandidateInputs, CitedReference, SnpInputs, DocumentaryGrounds, GroundsKind, JobModel, Prior,
     };
     pub use handovers::{Channel, NewNotification, NewRepatriation, Notification, Repatriation};
     pub use identifications::{Identification, IdentificationStatus};
-    pub use jobs::{Candidate, Job, JobStatus, MarkerEvidence, MatchFamily, MatchingData, NewCandidate};
+    pub use jobs::{
+        Candidate, ChromosomeEvidence, Job, JobStatus, MarkerEvidence, MatchFamily, MatchingData, NewCandidate, SnpBytes,
+        SnpEvidence, SnpMatching, SnpReference,
+    };
     pub use missions::{Mission, MissionKind, NewMission, Participant};
     pub use name_search::{PersonHit, SiteRef, FOUND_CAP};
     pub use queues::{
@@ -95,6 +99,9 @@ with_store! {
     pub use seals::RecordProblem;
     pub use secret::{SecretKey, MIN_KEY_BYTES};
     pub use store::{Store, StoreError};
+    pub use snp_profiles::{
+        NewSnpProfile, SnpPanelInfo, SnpProfileData, SnpProfileInfo, SnpSource, MAX_SNP_PROFILE_BYTES,
+    };
     pub use typings::{NewTyping, TypingSummary, TypingTarget, TypingTargetInfo};
     pub use users::{Role, User};
     pub use visits::{MissionItinerary, Mobility, NewVisitRequest, VisitRequest};

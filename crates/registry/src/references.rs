@@ -265,6 +265,7 @@ impl Store {
         // consequences before the withdrawal itself, as it always has.
         let flag_reason = format!("consent for reference {id} ({}) was withdrawn", before.external_id);
         let flagged = self.flag_identifications_resting_on(&mut tx, actor, id, &flag_reason).await?;
+        self.erase_snp_profile_in(&mut tx, actor, id).await?;
         let after = Reference {
             withdrawal: Some(withdrawal.clone()),
             version: expected_version + 1,
@@ -289,7 +290,7 @@ impl Store {
             )
             .await?;
         tx.commit().await?;
-        self.erase_freed_traces("reference_samples").await?;
+        self.erase_freed_traces(&["reference_samples", "snp_profiles"]).await?;
         Ok((after, flagged))
     }
 }

@@ -74,6 +74,12 @@ pub(crate) const SEALED: &[Sealed] = &[
         dependents: &[],
     },
     Sealed {
+        entities: &["snp-profile"],
+        table: "snp_profiles",
+        derived: &[],
+        dependents: &[],
+    },
+    Sealed {
         entities: &["identification"],
         table: "identifications",
         derived: &[],

@@ -19,7 +19,8 @@ use crate::support::json;
 use crate::support::{corrupt, not_found};
 
 /// What an external id names: a sample taken from remains, or a reference sample.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum TypingTarget {
     Sample(i64),
     Reference(i64),

@@ -1606,6 +1606,7 @@ fn matching_config() -> ServerConfig {
             top: 5,
             min_log10_lr: 0.0,
             threads: 2,
+            snp: None,
         })),
         ..ServerConfig::default()
     }

@@ -43,6 +43,8 @@ pub mod persons;
 pub mod profiles;
 pub mod sites;
 pub(crate) mod table;
+#[cfg(feature = "store")]
+pub mod vcf;
 
 /// One kind of file imported into the registry, step 1: the file read and checked on its own (see
 /// the module documentation). `label` names the file in every error. Needs no registry, so it is
