@@ -270,7 +270,7 @@ pub async fn verify_identification(store: &Store, actor: &str, id: i64) -> Resul
 /// Recomputes candidate `candidate_id` of a finished job from what the registry stores now, under
 /// the model the job recorded. `actor` is named in the audit entry of the genotype read.
 pub async fn recompute_candidate(store: &Store, actor: &str, candidate_id: i64) -> Result<Recomputation, JobError> {
-    let inputs = store.candidate_inputs(actor, candidate_id).await?;
+    let inputs = store.candidate_inputs(actor, candidate_id, "verify").await?;
     let threads = 1;
     tokio::task::spawn_blocking(move || recompute(&inputs, threads))
         .await
@@ -510,4 +510,90 @@ fn snp_log10_lrs(
             family: c.family_id,
             message: format!("member {} is no longer missing", c.member_id),
         })
+}
+
+/// Where a candidate's sample and each SNP reference share DNA by descent, if the sample is the
+/// missing member: per chromosome and SNP, P(IBD = 0, 1, 2), by the chain's forward–backward
+/// algorithm under the job's recorded SNP model, from the profiles stored now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IbdPicture {
+    /// Per chromosome: its name and its SNPs' sex-averaged positions (cM).
+    pub chromosomes: Vec<(String, Vec<f64>)>,
+    /// Per SNP reference: its id, its donor (member id) and the posteriors `[chromosome][SNP]`.
+    pub references: Vec<(i64, i64, Vec<Vec<[f64; 3]>>)>,
+}
+
+/// The [`IbdPicture`] of candidate `candidate_id` (`None` when it has no SNP evidence), reading
+/// the profiles audited under `actor` (purpose `karyogram`).
+pub async fn ibd_picture(store: &Store, actor: &str, candidate_id: i64) -> Result<Option<IbdPicture>, JobError> {
+    let candidate = store
+        .get_candidate(candidate_id)
+        .await?
+        .ok_or(registry::StoreError::NotFound {
+            entity: "candidate",
+            id: candidate_id.to_string(),
+        })?;
+    if candidate.data.snp_evidence.is_none() {
+        return Ok(None);
+    }
+    let inputs = store.candidate_inputs(actor, candidate_id, "karyogram").await?;
+    tokio::task::spawn_blocking(move || picture(&inputs))
+        .await
+        .map_err(|e| JobError::Task(e.to_string()))?
+        .map(Some)
+}
+
+fn picture(inputs: &CandidateInputs) -> Result<IbdPicture, JobError> {
+    let c = &inputs.candidate.data;
+    let model_json = &inputs
+        .model
+        .as_ref()
+        .ok_or_else(|| JobError::Snp("the job recorded no model".into()))?
+        .json;
+    let (record, markers) = markers_of(model_json).map_err(JobError::Snp)?;
+    let recorded = record.snp.ok_or_else(|| JobError::Snp("the job recorded no SNP model".into()))?;
+    let snp = inputs.snp.as_ref().ok_or_else(|| JobError::Snp("the SNP panel is not held".into()))?;
+    let sample = snp
+        .sample
+        .as_ref()
+        .ok_or_else(|| JobError::Snp(format!("sample {} has no SNP profile any more", c.sample_id)))?;
+    let model = SnpModel::new(&recorded.settings().map_err(JobError::Snp)?, snp.panel.clone(), &snp.content)?;
+    let family = crate::family(&inputs.family, &markers)?;
+    let Some(snp_family) = SnpFamily::new(&model, &inputs.family, &family.pedigree)? else {
+        return Ok(IbdPicture {
+            chromosomes: Vec::new(),
+            references: Vec::new(),
+        });
+    };
+    let missing = snp_family
+        .missing
+        .iter()
+        .find(|(_, m)| *m == c.member_id)
+        .map(|(i, _)| *i)
+        .ok_or_else(|| JobError::Family {
+            family: c.family_id,
+            message: format!("member {} is no longer missing", c.member_id),
+        })?;
+    let rows = model.rows(sample, &format!("sample {}", c.sample_id))?;
+    let mut typed: Vec<(usize, &crate::snp::ChromosomeRows)> =
+        snp_family.references.iter().map(|(i, r)| (*i, r)).collect();
+    typed.push((missing, &rows));
+    let mut references = Vec::new();
+    for (r, (index, _)) in inputs.family.snp_references.iter().zip(&snp_family.references) {
+        let posteriors = model.ibd_posteriors(&family.pedigree, &typed, missing, *index)?;
+        references.push((r.reference_id, r.member_id, posteriors));
+    }
+    Ok(IbdPicture {
+        chromosomes: model
+            .chromosomes
+            .iter()
+            .map(|ch| {
+                (
+                    ch.name.clone(),
+                    ch.markers.iter().map(|m| (m.cm_female + m.cm_male) / 2.0).collect(),
+                )
+            })
+            .collect(),
+        references,
+    })
 }

@@ -408,8 +408,14 @@ impl Store {
     /// What recomputing candidate `candidate_id` needs, read as the job read it: the family's
     /// pedigree and missing members, the profiles of the references the candidate rests on (as
     /// stored now: a withdrawn one is missing, and recomputation then fails to agree), and the
-    /// sample's profile. One audit entry records the read of genetic data.
-    pub async fn candidate_inputs(&self, actor: &str, candidate_id: i64) -> Result<CandidateInputs, StoreError> {
+    /// sample's profile. One audit entry records the read of genetic data, with `purpose` (`verify`,
+    /// `karyogram`).
+    pub async fn candidate_inputs(
+        &self,
+        actor: &str,
+        candidate_id: i64,
+        purpose: &str,
+    ) -> Result<CandidateInputs, StoreError> {
         let candidate = self
             .get_candidate(candidate_id)
             .await?
@@ -515,7 +521,7 @@ impl Store {
             None,
             Some(
                 &serde_json::json!({
-                    "purpose": "verify",
+                    "purpose": purpose,
                     "references": family.reference_ids.len(),
                     "snp_references": family.snp_references.len(),
                     "samples": 1,

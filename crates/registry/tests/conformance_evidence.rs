@@ -176,6 +176,7 @@ fn candidate(c: &Case, member_id: i64, log10_lr: f64, reference_ids: Vec<i64>) -
         joint_posterior: None,
         joint_bound: None,
         reference_ids,
+        snp_evidence: None,
     }
 }
 

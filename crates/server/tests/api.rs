@@ -199,6 +199,7 @@ async fn stored_candidate(s: &Running, sample: i64, family: i64, member: i64, re
         joint_posterior: None,
         joint_bound: None,
         reference_ids: vec![reference],
+        snp_evidence: None,
     };
     s.store.finish_job("setup", job.id, &[candidate]).await.unwrap();
     s.store.list_candidates(job.id).await.unwrap()[0].id
@@ -2043,6 +2044,129 @@ async fn proposals_rest_on_the_stored_candidate_and_reproduce(label: &str, s: &R
         .call("GET", &format!("{path}/verify"), Some(Role::Reviewer), None)
         .await;
     assert_eq!(st, 403, "{label}: no LR to recompute");
+}
+
+/// `matching_config` with the SNP profiles of panel TEST (calls, 1% genotyping error).
+fn snp_matching_config() -> ServerConfig {
+    let mut config = matching_config();
+    if let Some(settings) = config.matching.take() {
+        config.matching = Some(std::sync::Arc::new(jobs::MatchingSettings {
+            snp: Some(jobs::snp::SnpSettings {
+                panel: "TEST".into(),
+                population: None,
+                genotype_error: 0.01,
+                map: kinship::MapFunction::Haldane,
+                sex_averaged_map: false,
+            }),
+            ..(*settings).clone()
+        }));
+    }
+    config
+}
+
+/// Twenty SNPs on two chromosomes, 4 cM apart, and a VCF file typing the father's reference R-9
+/// and the two samples: the son carries one of his father's alleles at every SNP.
+fn snp_files() -> (String, String) {
+    let mut panel = String::from("marker\tchrom\tpos_bp\tcm\tref\talt\tfreq_alt\n");
+    let mut vcf = String::from(
+        "##fileformat=VCFv4.2\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n\
+         #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tR-9\tSM-son\tSM-stranger\n",
+    );
+    let gt = ["0/0", "0/1", "1/1"];
+    for i in 0..20usize {
+        let (chrom, k) = (1 + i / 10, i % 10);
+        let pos = 1000 + 60_000 * k;
+        panel.push_str(&format!("rs{i}\t{chrom}\t{pos}\t{}\tC\tT\t{}\n", 4 * k, 0.2 + 0.03 * i as f64));
+        let father = i * 7 % 3;
+        let son = match father {
+            0 => i % 2,
+            2 => 1 + i % 2,
+            _ => i % 3,
+        };
+        vcf.push_str(&format!(
+            "chr{chrom}\t{pos}\trs{i}\tC\tT\t.\tPASS\t.\tGT\t{}\t{}\t{}\n",
+            gt[father],
+            gt[son],
+            gt[i * 5 % 3]
+        ));
+    }
+    (panel, vcf)
+}
+
+#[test]
+fn matching_with_snps_the_candidate_page_shows_each_chromosome_and_the_karyogram() {
+    on_every_backend(snp_matching_config(), |label, s| async move {
+        matching_1_the_family_and_its_advice(label, &s).await;
+        let (panel, vcf) = snp_files();
+        use casework::import::vcf::{SnpPanelImport, VcfImport};
+        let kept = casework::import::run(&SnpPanelImport { name: "TEST".into() }, &s.store, "panel.tsv", &panel, "lab")
+            .await
+            .unwrap();
+        assert_eq!(kept.snps, 20, "{label}");
+        let vcf_import = VcfImport {
+            panel: "TEST".into(),
+            sequencing_error: None,
+        };
+        let written = casework::import::run(&vcf_import, &s.store, "snps.vcf", &vcf, "lab").await.unwrap();
+        assert_eq!((written.written, written.unchanged), (3, 0), "{label}");
+        let bad = vcf.replace("\trs3\t", "\trs99\t");
+        let e = casework::import::run(&vcf_import, &s.store, "snps.vcf", &bad, "lab").await.unwrap_err();
+        assert!(
+            e.to_string().contains("snps.vcf: line 7, field 'ID': marker 'rs99' is not in the panel"),
+            "{label}: {e}"
+        );
+
+        let job = s.expect(label, 202, "POST", "/api/v1/jobs", Role::LabAnalyst, None).await;
+        let path = format!("/api/v1/jobs/{}", job["id"]);
+        let mut view = Value::Null;
+        for _ in 0..300 {
+            view = s.expect(label, 200, "GET", &path, Role::Reviewer, None).await;
+            if view["status"] == "done" || view["status"] == "failed" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(view["status"].as_str(), Some("done"), "{label}: {view}");
+        let candidates = s
+            .expect(label, 200, "GET", &format!("{path}/candidates"), Role::Reviewer, None)
+            .await;
+        let best = &candidates[0];
+        let snp = &best["snp_evidence"];
+        assert_eq!(snp["panel"], "TEST", "{label}: {best}");
+        let chromosome_sum: f64 = snp["chromosomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["log10_lr"].as_f64().unwrap())
+            .sum();
+        let marker_sum: f64 = best["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["log10_lr"].as_f64().unwrap())
+            .sum();
+        assert!(
+            (best["log10_lr"].as_f64().unwrap() - marker_sum - chromosome_sum).abs() < 1e-9,
+            "{label}: the LR is the STR LR times the SNP LR: {best}"
+        );
+        let page = format!("/candidates/{}", best["id"]);
+        let (st, html) = s.page(&page, Role::LabAnalyst).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(html.contains(r#"class="snp-evidence" data-panel="TEST""#), "{label}: {html}");
+        assert!(html.contains("All chromosomes"), "{label}");
+        assert!(html.contains(r#"<svg class="ibd""#) && html.contains("data-ibd="), "{label}: the karyogram");
+        let audit = s.store.audit_entries(0, 100_000).await.unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.action == "read" && e.entity == "profiles" && e.after.as_deref().is_some_and(|a| a.contains("karyogram"))),
+            "{label}: the karyogram's read of genotypes is audited"
+        );
+        // The reviewer who weighs it sees the same.
+        let (st, html) = s.page(&page, Role::Reviewer).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(html.contains("snp-evidence") && html.contains(r#"<svg class="ibd""#), "{label}");
+    });
 }
 
 #[test]

@@ -191,6 +191,17 @@ messages! {
     MarkerLr => "LR of the marker", "座位ごとのLR";
     Inconsistent => "inconsistent", "不一致";
     PerMarker => "Evidence marker by marker", "座位ごとの証拠";
+    PerChromosome => "SNP evidence chromosome by chromosome (linked SNPs, Lander–Green chain)", "染色体ごとのSNPの証拠（連鎖SNP、Lander–Green法）";
+    SnpPanel => "SNP panel", "SNPパネル";
+    Chromosome => "Chromosome", "染色体";
+    Snps => "SNPs", "SNP数";
+    ChromosomeLr => "LR of the chromosome", "染色体ごとのLR";
+    AllChromosomes => "All chromosomes", "全染色体";
+    Karyogram => "Segments shared by descent if the sample is the missing person (most probable IBD state)", "試料が行方不明者である場合に共有する同祖領域（最も確からしいIBD状態）";
+    IbdWith => "IBD with", "IBD：";
+    Ibd0 => "IBD 0 (nothing shared)", "IBD 0（共有なし）";
+    Ibd1 => "IBD 1 (one copy shared)", "IBD 1（1コピー共有）";
+    Ibd2 => "IBD 2 (both copies shared)", "IBD 2（2コピー共有）";
     ProposeIdentification => "Propose identification", "身元確認を提案";
     CannotPropose => "The missing member is not linked to a registry person, or the family has no reference with consent.", "行方不明の構成員が人物に結び付いていないか、同意のある参照試料がありません。";
     Identification => "Identification", "身元確認";

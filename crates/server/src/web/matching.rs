@@ -341,9 +341,18 @@ pub(crate) async fn candidate(
             ctx.t(Msg::JointPosteriorNote),
         );
     }
-    body.push_str(&marker_table(&s, &ctx, &case).await?);
-    if ctx.may(Permission::ReadFamilies) {
-        let view = family_view(&s, &ctx, c.data.family_id).await?;
+    if !c.data.evidence.is_empty() {
+        body.push_str(&marker_table(&s, &ctx, &case).await?);
+    }
+    let view = if ctx.may(Permission::ReadFamilies) {
+        Some(family_view(&s, &ctx, c.data.family_id).await?)
+    } else {
+        None
+    };
+    if let Some(ev) = &c.data.snp_evidence {
+        body.push_str(&super::snp_view::snp_section(&s, &ctx, id, ev, view.as_ref()).await?);
+    }
+    if let Some(view) = &view {
         let _ = write!(body, "<h2>{}</h2>{}", ctx.t(Msg::Pedigree), view.pedigree_svg(&ctx));
     }
     let _ = write!(

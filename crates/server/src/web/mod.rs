@@ -22,6 +22,7 @@ mod pedigree;
 mod queues;
 mod record_forms;
 mod report;
+mod snp_view;
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Query, Request, State};

@@ -199,8 +199,24 @@ pub(crate) async fn identification_report(
             ));
             rows.push((ctx.t(Msg::Engine), esc(&m.engine)));
         }
+        if let Some(snp) = model.as_ref().and_then(|m| m.snp.as_ref()) {
+            rows.push((
+                ctx.t(Msg::SnpPanel),
+                format!(
+                    "{} (<code>{}</code>), {}{}, genotype error {}",
+                    esc(&snp.panel),
+                    esc(&snp.panel_sha256),
+                    esc(&snp.map),
+                    if snp.sex_averaged_map { ", sex-averaged map" } else { "" },
+                    snp.genotype_error
+                ),
+            ));
+        }
         let _ = write!(body, "<h2>{}</h2>", ctx.t(Msg::Evidence));
         body.push_str(&super::html::facts(rows));
+        if let Some((c, ev)) = candidate.as_ref().and_then(|c| c.data.snp_evidence.as_ref().map(|ev| (c, ev))) {
+            body.push_str(&super::snp_view::snp_section(&s, &ctx, c.id, ev, family.as_ref()).await?);
+        }
         body.push_str(&recomputed(&s, &ctx, id).await?);
         let _ = write!(
             body,
@@ -267,10 +283,7 @@ async fn recomputed(s: &AppState, ctx: &Ctx, id: i64) -> Result<String, PageErro
     }
     let recomputation = jobs::provenance::verify_identification(&s.store, &ctx.user.username, id)
         .await
-        .map_err(|e| match e {
-            jobs::JobError::Store(e) => PageError::from(e),
-            other => PageError::from(crate::ApiError::Unexpected(jobs::Causes(&other).to_string())),
-        })?;
+        .map_err(super::snp_view::job_error)?;
     let Some(r) = recomputation else {
         return Ok(String::new());
     };
