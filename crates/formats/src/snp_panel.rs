@@ -319,7 +319,10 @@ impl SnpPanel {
                 return Err(PanelError::new(
                     snp.line,
                     "chrom",
-                    format!("chromosome '{}' is {what}; only autosomal SNPs are supported", snp.chrom),
+                    format!(
+                        "chromosome '{}' is {what}; only autosomal SNPs are supported",
+                        snp.chrom
+                    ),
                 ));
             }
             let name = normalise_chrom(&snp.chrom);

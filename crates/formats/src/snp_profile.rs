@@ -84,11 +84,9 @@ impl SnpCall {
             SnpCall::Genotype(n) => GenotypeLikelihoods::from_call(usize::from(n), genotype_error),
             SnpCall::Phred(pl) => GenotypeLikelihoods::from_phred(pl),
             SnpCall::Log10(gl) => GenotypeLikelihoods::from_log10(gl),
-            SnpCall::Reads { ref_reads, alt_reads } => GenotypeLikelihoods::from_read_counts(
-                ref_reads,
-                alt_reads,
-                sequencing_error.unwrap_or(f64::NAN),
-            ),
+            SnpCall::Reads { ref_reads, alt_reads } => {
+                GenotypeLikelihoods::from_read_counts(ref_reads, alt_reads, sequencing_error.unwrap_or(f64::NAN))
+            }
         }
     }
 }
@@ -210,9 +208,8 @@ impl SnpProfile {
                     Ok(head)
                 };
                 let f64s = |b: &[u8], at: usize| -> Result<[f64; 3], ProfileCodecError> {
-                    let v: [f64; 3] = std::array::from_fn(|k| {
-                        f64::from_le_bytes(b[8 * k..8 * k + 8].try_into().unwrap_or([0; 8]))
-                    });
+                    let v: [f64; 3] =
+                        std::array::from_fn(|k| f64::from_le_bytes(b[8 * k..8 * k + 8].try_into().unwrap_or([0; 8])));
                     if v.iter().all(|x| x.is_finite()) {
                         Ok(v)
                     } else {
@@ -269,9 +266,17 @@ pub struct AlignError {
 /// Reads are used where a column has them and `sequencing_error` is given (see
 /// [`SnpCall::from_sample_call`]); every call is checked by turning it into likelihoods (with no
 /// genotyping error, which cannot fail for a call).
-pub fn align_vcf(panel: &SnpPanel, vcf: &VcfFile, sequencing_error: Option<f64>) -> Result<Vec<SnpProfile>, AlignError> {
-    let by_name: std::collections::HashMap<&str, usize> =
-        panel.snps.iter().enumerate().map(|(i, s)| (s.marker.as_str(), i)).collect();
+pub fn align_vcf(
+    panel: &SnpPanel,
+    vcf: &VcfFile,
+    sequencing_error: Option<f64>,
+) -> Result<Vec<SnpProfile>, AlignError> {
+    let by_name: std::collections::HashMap<&str, usize> = panel
+        .snps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.marker.as_str(), i))
+        .collect();
     let mut profiles = vec![vec![None; panel.snps.len()]; vcf.samples.len()];
     let mut seen = vec![None; panel.snps.len()];
     for rec in &vcf.records {
@@ -290,7 +295,10 @@ pub fn align_vcf(panel: &SnpPanel, vcf: &VcfFile, sequencing_error: Option<f64>)
         if normalise_chrom(&rec.chrom) != normalise_chrom(&snp.chrom) {
             return Err(err(
                 "CHROM",
-                format!("'{}' is on chromosome {} in the panel (line {})", rec.id, snp.chrom, snp.line),
+                format!(
+                    "'{}' is on chromosome {} in the panel (line {})",
+                    rec.id, snp.chrom, snp.line
+                ),
             ));
         }
         for (field, got, want) in [("REF", &rec.reference, &snp.reference), ("ALT", &rec.alt, &snp.alt)] {
@@ -356,7 +364,9 @@ mod tests {
 
     #[test]
     fn calls_only_take_two_bits_a_snp() {
-        let calls: Vec<Option<SnpCall>> = (0..3930).map(|i| (i % 5 != 0).then_some(SnpCall::Genotype((i % 3) as u8))).collect();
+        let calls: Vec<Option<SnpCall>> = (0..3930)
+            .map(|i| (i % 5 != 0).then_some(SnpCall::Genotype((i % 3) as u8)))
+            .collect();
         assert_eq!(SnpProfile::new(calls).encode().len(), 1 + 983);
     }
 
@@ -368,14 +378,29 @@ mod tests {
             gl: None,
             ad: Some([3, 4]),
         };
-        assert_eq!(SnpCall::from_sample_call(&c, false), Some(SnpCall::Phred([30.0, 0.0, 40.0])));
+        assert_eq!(
+            SnpCall::from_sample_call(&c, false),
+            Some(SnpCall::Phred([30.0, 0.0, 40.0]))
+        );
         assert_eq!(
             SnpCall::from_sample_call(&c, true),
-            Some(SnpCall::Reads { ref_reads: 3, alt_reads: 4 })
+            Some(SnpCall::Reads {
+                ref_reads: 3,
+                alt_reads: 4
+            })
         );
-        let no_reads = SampleCall { ad: Some([0, 0]), pl: None, ..c };
+        let no_reads = SampleCall {
+            ad: Some([0, 0]),
+            pl: None,
+            ..c
+        };
         assert_eq!(SnpCall::from_sample_call(&no_reads, true), Some(SnpCall::Genotype(1)));
-        let untyped = SampleCall { gt: GtCall::Missing, ad: None, pl: None, gl: None };
+        let untyped = SampleCall {
+            gt: GtCall::Missing,
+            ad: None,
+            pl: None,
+            gl: None,
+        };
         assert_eq!(SnpCall::from_sample_call(&untyped, true), None);
     }
 }

@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use casework::import::vcf::{SnpPanelImport, VcfImport};
 use casework::import::{self, cmf::Cmf, cmf::CmfOptions, fam::Fam, families::Families, gedcom::Gedcom};
 use casework::import::{genemapper::GeneMapper, persons::Persons, profiles::Profiles, sites::Sites, IntoRegistry};
-use casework::import::vcf::{SnpPanelImport, VcfImport};
 use clap::{Args, Subcommand};
 
 use crate::db::RegistryArg;

@@ -305,7 +305,9 @@ fn joint_posteriors(
         if !entangled {
             continue;
         }
-        if families.iter().any(|f| with_snps.families.contains(f)) || victims.iter().any(|v| with_snps.victims.contains(v)) {
+        if families.iter().any(|f| with_snps.families.contains(f))
+            || victims.iter().any(|v| with_snps.victims.contains(v))
+        {
             tracing::info!(
                 samples = victims.len(),
                 families = families.len(),
@@ -433,7 +435,10 @@ fn compute(data: &MatchingData, settings: &MatchingSettings, done: &AtomicU64) -
             .iter()
             .map(|(id, p)| model.rows(p, &format!("sample {id}")))
             .collect::<Result<_, _>>()?;
-        let alone: Vec<Vec<f64>> = samples.iter().map(|r| snp::alone(&model, r)).collect::<Result<_, _>>()?;
+        let alone: Vec<Vec<f64>> = samples
+            .iter()
+            .map(|r| snp::alone(&model, r))
+            .collect::<Result<_, _>>()?;
         let victim_of: std::collections::HashMap<i64, usize> =
             data.samples.iter().enumerate().map(|(v, (id, _))| (*id, v)).collect();
         let offset = done.load(Ordering::Relaxed);
@@ -457,14 +462,15 @@ fn compute(data: &MatchingData, settings: &MatchingSettings, done: &AtomicU64) -
                 let k = family.missing.iter().position(|&m| m == member_id).unwrap_or(0);
                 let str_pair = match (&str_tables, victim_of.get(&sample_id)) {
                     (Some(tables), Some(&v)) => {
-                        let miss = tables
-                            .missing()
-                            .iter()
-                            .position(|&p| p == (f, k))
-                            .ok_or_else(|| JobError::Family {
-                                family: family.family_id,
-                                message: format!("member {member_id} is not among the screened missing"),
-                            })?;
+                        let miss =
+                            tables
+                                .missing()
+                                .iter()
+                                .position(|&p| p == (f, k))
+                                .ok_or_else(|| JobError::Family {
+                                    family: family.family_id,
+                                    message: format!("member {member_id} is not among the screened missing"),
+                                })?;
                         Some((v, miss, tables.marker_terms(&case, v, miss)?))
                     }
                     _ => None,
@@ -620,7 +626,7 @@ mod tests {
         // Sample 2 against the duo's son and the first brother: two families, so one joint problem
         // in which the sample is at most one of them.
         let pairs = [(2, 1, 0), (2, 0, 0)];
-        let joint = joint_posteriors(&case, &pairs, 0.0);
+        let joint = joint_posteriors(&case, &pairs, 0.0, &WithSnps::default());
         assert_eq!(joint.len(), 2, "{joint:?}");
         let total: f64 = pairs.iter().map(|k| joint[k].0).sum();
         assert!(total <= 1.0 + 1e-12, "{total}");
@@ -628,11 +634,18 @@ mod tests {
             joint[&(2, 1, 0)].0 > joint[&(2, 0, 0)].0,
             "the duo's father shares its alleles: {joint:?}"
         );
+        // With SNP evidence in one of its families (which the search does not use), the group
+        // gets no joint posterior from STRs alone.
+        let with_snps = WithSnps {
+            families: [1].into_iter().collect(),
+            victims: Default::default(),
+        };
+        assert!(joint_posteriors(&case, &pairs, 0.0, &with_snps).is_empty());
     }
 
     #[test]
     fn no_pairs_need_no_joint_search() {
-        assert!(joint_posteriors(&case(), &[], 0.0).is_empty());
+        assert!(joint_posteriors(&case(), &[], 0.0, &WithSnps::default()).is_empty());
     }
 
     /// Log lines written while `f` runs on this thread (spawned tasks included, on a runtime of one
@@ -735,6 +748,7 @@ mod tests {
                 top: 1,
                 min_log10_lr: 0.0,
                 threads: 1,
+                snp: None,
             });
             run_matching_job(store, job.id, "test".into(), settings).await;
         });
@@ -755,7 +769,7 @@ mod tests {
     fn entangled_candidates_get_the_joint_posterior_and_lone_pairs_do_not() {
         let case = case();
         let pairs = [(0, 0, 0), (0, 0, 1), (1, 0, 0), (1, 0, 1), (2, 1, 0)];
-        let joint = joint_posteriors(&case, &pairs, 0.0);
+        let joint = joint_posteriors(&case, &pairs, 0.0, &WithSnps::default());
         // The brothers' family has two missing members: its pairs are solved jointly. The two
         // brothers cannot be told apart, so each pairing has posterior about one half.
         for key in [(0, 0, 0), (0, 0, 1), (1, 0, 0), (1, 0, 1)] {

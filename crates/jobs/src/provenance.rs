@@ -497,10 +497,16 @@ fn snp_log10_lrs(
         .sample
         .as_ref()
         .ok_or_else(|| JobError::Snp(format!("sample {} has no SNP profile any more", c.sample_id)))?;
-    let model = SnpModel::new(&recorded.settings().map_err(JobError::Snp)?, snp.panel.clone(), &snp.content)?;
+    let model = SnpModel::new(
+        &recorded.settings().map_err(JobError::Snp)?,
+        snp.panel.clone(),
+        &snp.content,
+    )?;
     let family = crate::family(&inputs.family, markers)?;
     let Some(snp_family) = SnpFamily::new(&model, &inputs.family, &family.pedigree)? else {
-        return Err(JobError::Snp("no reference of the family has a SNP profile any more".into()));
+        return Err(JobError::Snp(
+            "no reference of the family has a SNP profile any more".into(),
+        ));
     };
     let rows = vec![model.rows(sample, &format!("sample {}", c.sample_id))?];
     let alone = vec![crate::snp::alone(&model, &rows[0])?];
@@ -519,8 +525,16 @@ fn snp_log10_lrs(
 pub struct IbdPicture {
     /// Per chromosome: its name and its SNPs' sex-averaged positions (cM).
     pub chromosomes: Vec<(String, Vec<f64>)>,
-    /// Per SNP reference: its id, its donor (member id) and the posteriors `[chromosome][SNP]`.
-    pub references: Vec<(i64, i64, Vec<Vec<[f64; 3]>>)>,
+    pub references: Vec<ReferenceIbd>,
+}
+
+/// One SNP reference's IBD posteriors with the missing member, `[chromosome][SNP]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferenceIbd {
+    pub reference_id: i64,
+    /// The donor (member id).
+    pub member_id: i64,
+    pub posteriors: Vec<Vec<[f64; 3]>>,
 }
 
 /// The [`IbdPicture`] of candidate `candidate_id` (`None` when it has no SNP evidence), reading
@@ -551,13 +565,22 @@ fn picture(inputs: &CandidateInputs) -> Result<IbdPicture, JobError> {
         .ok_or_else(|| JobError::Snp("the job recorded no model".into()))?
         .json;
     let (record, markers) = markers_of(model_json).map_err(JobError::Snp)?;
-    let recorded = record.snp.ok_or_else(|| JobError::Snp("the job recorded no SNP model".into()))?;
-    let snp = inputs.snp.as_ref().ok_or_else(|| JobError::Snp("the SNP panel is not held".into()))?;
+    let recorded = record
+        .snp
+        .ok_or_else(|| JobError::Snp("the job recorded no SNP model".into()))?;
+    let snp = inputs
+        .snp
+        .as_ref()
+        .ok_or_else(|| JobError::Snp("the SNP panel is not held".into()))?;
     let sample = snp
         .sample
         .as_ref()
         .ok_or_else(|| JobError::Snp(format!("sample {} has no SNP profile any more", c.sample_id)))?;
-    let model = SnpModel::new(&recorded.settings().map_err(JobError::Snp)?, snp.panel.clone(), &snp.content)?;
+    let model = SnpModel::new(
+        &recorded.settings().map_err(JobError::Snp)?,
+        snp.panel.clone(),
+        &snp.content,
+    )?;
     let family = crate::family(&inputs.family, &markers)?;
     let Some(snp_family) = SnpFamily::new(&model, &inputs.family, &family.pedigree)? else {
         return Ok(IbdPicture {
@@ -581,7 +604,11 @@ fn picture(inputs: &CandidateInputs) -> Result<IbdPicture, JobError> {
     let mut references = Vec::new();
     for (r, (index, _)) in inputs.family.snp_references.iter().zip(&snp_family.references) {
         let posteriors = model.ibd_posteriors(&family.pedigree, &typed, missing, *index)?;
-        references.push((r.reference_id, r.member_id, posteriors));
+        references.push(ReferenceIbd {
+            reference_id: r.reference_id,
+            member_id: r.member_id,
+            posteriors,
+        });
     }
     Ok(IbdPicture {
         chromosomes: model

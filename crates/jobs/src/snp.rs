@@ -33,6 +33,9 @@ pub struct SnpSettings {
 /// Evidence as the chain takes it: `[chromosome][marker]`.
 pub type ChromosomeRows = Vec<Vec<Option<GenotypeLikelihoods>>>;
 
+/// A pedigree's evidence along one chromosome: `[marker][member]`.
+type MemberRows = Vec<Vec<Option<GenotypeLikelihoods>>>;
+
 /// A panel read for a job: its chromosomes in map order and the model's error rates.
 #[derive(Debug, Clone)]
 pub struct SnpModel {
@@ -72,8 +75,7 @@ impl SnpModel {
 
     /// One stored profile's likelihoods per chromosome and marker (`what` names it in errors).
     pub fn rows(&self, profile: &SnpBytes, what: &str) -> Result<ChromosomeRows, JobError> {
-        let decoded =
-            SnpProfile::decode(&profile.data, self.snps).map_err(|e| snp_error(format!("{what}: {e}")))?;
+        let decoded = SnpProfile::decode(&profile.data, self.snps).map_err(|e| snp_error(format!("{what}: {e}")))?;
         let calls = decoded.calls();
         self.chromosomes
             .iter()
@@ -91,18 +93,24 @@ impl SnpModel {
             .collect()
     }
 
-    /// ln L per chromosome of `ped` with `typed` members (index, their rows).
-    fn ln_likelihoods(&self, ped: &Pedigree, typed: &[(usize, &ChromosomeRows)]) -> Result<Vec<f64>, JobError> {
+    /// The chain of `ped` for the `typed` members (index, their rows) and its evidence
+    /// `[chromosome][marker][member]`.
+    fn chain(
+        &self,
+        ped: &Pedigree,
+        typed: &[(usize, &ChromosomeRows)],
+    ) -> Result<(LinkedChain, Vec<MemberRows>), JobError> {
         let mut flags = vec![false; ped.len()];
         for (i, _) in typed {
             flags[*i] = true;
         }
-        let mut chain = LinkedChain::new(ped, &flags).map_err(linkage)?;
-        self.chromosomes
+        let chain = LinkedChain::new(ped, &flags).map_err(linkage)?;
+        let evidence = self
+            .chromosomes
             .iter()
             .enumerate()
             .map(|(c, chrom)| {
-                let evidence: Vec<Vec<Option<GenotypeLikelihoods>>> = (0..chrom.markers.len())
+                (0..chrom.markers.len())
                     .map(|k| {
                         let mut row = vec![None; ped.len()];
                         for (i, rows) in typed {
@@ -110,9 +118,19 @@ impl SnpModel {
                         }
                         row
                     })
-                    .collect();
-                chain.ln_likelihood(&chrom.markers, &evidence, self.map).map_err(linkage)
+                    .collect()
             })
+            .collect();
+        Ok((chain, evidence))
+    }
+
+    /// ln L per chromosome of `ped` with `typed` members (index, their rows).
+    fn ln_likelihoods(&self, ped: &Pedigree, typed: &[(usize, &ChromosomeRows)]) -> Result<Vec<f64>, JobError> {
+        let (mut chain, evidence) = self.chain(ped, typed)?;
+        self.chromosomes
+            .iter()
+            .zip(&evidence)
+            .map(|(chrom, e)| chain.ln_likelihood(&chrom.markers, e, self.map).map_err(linkage))
             .collect()
     }
 
@@ -125,28 +143,11 @@ impl SnpModel {
         a: usize,
         b: usize,
     ) -> Result<Vec<Vec<[f64; 3]>>, JobError> {
-        let mut flags = vec![false; ped.len()];
-        for (i, _) in typed {
-            flags[*i] = true;
-        }
-        let mut chain = LinkedChain::new(ped, &flags).map_err(linkage)?;
+        let (mut chain, evidence) = self.chain(ped, typed)?;
         self.chromosomes
             .iter()
-            .enumerate()
-            .map(|(c, chrom)| {
-                let evidence: Vec<Vec<Option<GenotypeLikelihoods>>> = (0..chrom.markers.len())
-                    .map(|k| {
-                        let mut row = vec![None; ped.len()];
-                        for (i, rows) in typed {
-                            row[*i] = rows[c][k];
-                        }
-                        row
-                    })
-                    .collect();
-                chain
-                    .ibd_posteriors(&chrom.markers, &evidence, self.map, a, b)
-                    .map_err(linkage)
-            })
+            .zip(&evidence)
+            .map(|(chrom, e)| chain.ibd_posteriors(&chrom.markers, e, self.map, a, b).map_err(linkage))
             .collect()
     }
 
@@ -190,10 +191,12 @@ impl<'a> SnpFamily<'a> {
             return Ok(None);
         }
         let index = |member: i64| {
-            pedigree.index_of(&format!("m{member}")).ok_or_else(|| JobError::Family {
-                family: family.family_id,
-                message: format!("member {member} is not in the pedigree"),
-            })
+            pedigree
+                .index_of(&format!("m{member}"))
+                .ok_or_else(|| JobError::Family {
+                    family: family.family_id,
+                    message: format!("member {member} is not in the pedigree"),
+                })
         };
         let mut references = Vec::new();
         for r in &family.snp_references {
@@ -253,7 +256,9 @@ pub fn family_pairs(
             if log10.iter().any(|x| x.is_nan()) {
                 return Err(JobError::Family {
                     family: family.family.family_id,
-                    message: "the SNP references are impossible in their own pedigree (check the pedigree and the profiles)".into(),
+                    message:
+                        "the SNP references are impossible in their own pedigree (check the pedigree and the profiles)"
+                            .into(),
                 });
             }
             out.insert((s, member_id), model.evidence(log10));

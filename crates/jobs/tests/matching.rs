@@ -388,7 +388,11 @@ fn snp_panel_text() -> String {
     for i in 0..30 {
         let (chrom, k) = (1 + i / 15, i % 15);
         let freq = 0.15 + 0.05 * f64::from(i % 12);
-        text.push_str(&format!("rs{i}\t{chrom}\t{}\t{}\tA\tG\t{freq}\n", 1000 + 50_000 * k, 3 * k));
+        text.push_str(&format!(
+            "rs{i}\t{chrom}\t{}\t{}\tA\tG\t{freq}\n",
+            1000 + 50_000 * k,
+            3 * k
+        ));
     }
     text
 }
@@ -478,7 +482,10 @@ async fn seed_snps(store: &Store, case: &Case) -> i64 {
     let panel = store.store_snp_panel("lab", "TEST", &text, 30, "test").await.unwrap();
     let again = store.store_snp_panel("lab", "TEST", &text, 30, "test").await.unwrap();
     assert_eq!(again, panel, "the same panel again is the one kept");
-    assert!(store.store_snp_panel("lab", "TEST", &text.replace("0.15", "0.16"), 30, "t").await.is_err());
+    assert!(store
+        .store_snp_panel("lab", "TEST", &text.replace("0.15", "0.16"), 30, "t")
+        .await
+        .is_err());
     let father_ref = store.references_by_external_id(&["R-1"]).await.unwrap()[0].id;
     let [father, son, stranger] = snp_calls();
     let profile = |target, calls: &[u8]| {
@@ -501,12 +508,25 @@ async fn seed_snps(store: &Store, case: &Case) -> i64 {
         sha256: "0".repeat(64),
         name: "test.vcf".into(),
     };
-    let written = store.import_snp_profiles("lab", panel.id, &source, &profiles).await.unwrap();
+    let written = store
+        .import_snp_profiles("lab", panel.id, &source, &profiles)
+        .await
+        .unwrap();
     assert_eq!((written.written, written.unchanged), (3, 0));
-    let again = store.import_snp_profiles("lab", panel.id, &source, &profiles).await.unwrap();
-    assert_eq!((again.written, again.unchanged), (0, 3), "the same profiles again change nothing");
+    let again = store
+        .import_snp_profiles("lab", panel.id, &source, &profiles)
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.written, again.unchanged),
+        (0, 3),
+        "the same profiles again change nothing"
+    );
     let other = [profile(Sample(case.son_sample), &stranger)];
-    let refused = store.import_snp_profiles("lab", panel.id, &source, &other).await.unwrap_err();
+    let refused = store
+        .import_snp_profiles("lab", panel.id, &source, &other)
+        .await
+        .unwrap_err();
     assert!(refused.1.to_string().contains("not overwritten"), "{}", refused.1);
     father_ref
 }
@@ -530,9 +550,17 @@ fn snp_profiles_multiply_the_str_lr_by_the_linked_chain_and_are_recomputed_from_
         let chromosomes: Vec<(&str, i64)> = snp.chromosomes.iter().map(|c| (c.chrom.as_str(), c.markers)).collect();
         assert_eq!(chromosomes, [("1", 15), ("2", 15)], "{label}");
         for (c, want) in snp.chromosomes.iter().zip(&expected) {
-            assert!((c.log10_lr - want).abs() < 1e-9, "{label}: chromosome {}: {} vs {want}", c.chrom, c.log10_lr);
+            assert!(
+                (c.log10_lr - want).abs() < 1e-9,
+                "{label}: chromosome {}: {} vs {want}",
+                c.chrom,
+                c.log10_lr
+            );
         }
-        assert!(expected.iter().sum::<f64>() > 1.0, "{label}: the SNPs support paternity: {expected:?}");
+        assert!(
+            expected.iter().sum::<f64>() > 1.0,
+            "{label}: the SNPs support paternity: {expected:?}"
+        );
         let str_part: f64 = son.data.evidence.iter().map(|e| e.log10_lr).sum();
         assert!(
             (son.data.log10_lr - str_part - expected.iter().sum::<f64>()).abs() < 1e-9,
@@ -546,13 +574,21 @@ fn snp_profiles_multiply_the_str_lr_by_the_linked_chain_and_are_recomputed_from_
         let model = store.job_model(job.id).await.unwrap().unwrap();
         let summary = jobs::provenance::model_summary(&model.json).unwrap();
         let recorded = summary.snp.expect("the SNP model is recorded");
-        assert_eq!((recorded.panel.as_str(), recorded.genotype_error), ("TEST", 0.01), "{label}");
+        assert_eq!(
+            (recorded.panel.as_str(), recorded.genotype_error),
+            ("TEST", 0.01),
+            "{label}"
+        );
 
-        let again = jobs::provenance::recompute_candidate(&store, "reviewer1", son.id).await.unwrap();
+        let again = jobs::provenance::recompute_candidate(&store, "reviewer1", son.id)
+            .await
+            .unwrap();
         assert!(again.reproduced, "{label}: {again:?}");
         let audit = store.audit_entries(0, 10_000).await.unwrap();
         assert!(
-            audit.iter().any(|e| e.action == "read" && e.entity == "profiles" && e.actor == "reviewer1"),
+            audit
+                .iter()
+                .any(|e| e.action == "read" && e.entity == "profiles" && e.actor == "reviewer1"),
             "{label}: the recomputation's read of genotypes is audited"
         );
 
@@ -567,7 +603,9 @@ fn snp_profiles_multiply_the_str_lr_by_the_linked_chain_and_are_recomputed_from_
             .await
             .unwrap();
         assert!(left.is_empty(), "{label}: the SNP profile is gone");
-        let after = jobs::provenance::recompute_candidate(&store, "reviewer1", son.id).await.unwrap();
+        let after = jobs::provenance::recompute_candidate(&store, "reviewer1", son.id)
+            .await
+            .unwrap();
         assert!(!after.reproduced, "{label}: {after:?}");
     });
 }

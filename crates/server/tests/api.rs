@@ -2076,7 +2076,11 @@ fn snp_files() -> (String, String) {
     for i in 0..20usize {
         let (chrom, k) = (1 + i / 10, i % 10);
         let pos = 1000 + 60_000 * k;
-        panel.push_str(&format!("rs{i}\t{chrom}\t{pos}\t{}\tC\tT\t{}\n", 4 * k, 0.2 + 0.03 * i as f64));
+        panel.push_str(&format!(
+            "rs{i}\t{chrom}\t{pos}\t{}\tC\tT\t{}\n",
+            4 * k,
+            0.2 + 0.03 * i as f64
+        ));
         let father = i * 7 % 3;
         let son = match father {
             0 => i % 2,
@@ -2099,24 +2103,37 @@ fn matching_with_snps_the_candidate_page_shows_each_chromosome_and_the_karyogram
         matching_1_the_family_and_its_advice(label, &s).await;
         let (panel, vcf) = snp_files();
         use casework::import::vcf::{SnpPanelImport, VcfImport};
-        let kept = casework::import::run(&SnpPanelImport { name: "TEST".into() }, &s.store, "panel.tsv", &panel, "lab")
-            .await
-            .unwrap();
+        let kept = casework::import::run(
+            &SnpPanelImport { name: "TEST".into() },
+            &s.store,
+            "panel.tsv",
+            &panel,
+            "lab",
+        )
+        .await
+        .unwrap();
         assert_eq!(kept.snps, 20, "{label}");
         let vcf_import = VcfImport {
             panel: "TEST".into(),
             sequencing_error: None,
         };
-        let written = casework::import::run(&vcf_import, &s.store, "snps.vcf", &vcf, "lab").await.unwrap();
+        let written = casework::import::run(&vcf_import, &s.store, "snps.vcf", &vcf, "lab")
+            .await
+            .unwrap();
         assert_eq!((written.written, written.unchanged), (3, 0), "{label}");
         let bad = vcf.replace("\trs3\t", "\trs99\t");
-        let e = casework::import::run(&vcf_import, &s.store, "snps.vcf", &bad, "lab").await.unwrap_err();
+        let e = casework::import::run(&vcf_import, &s.store, "snps.vcf", &bad, "lab")
+            .await
+            .unwrap_err();
         assert!(
-            e.to_string().contains("snps.vcf: line 7, field 'ID': marker 'rs99' is not in the panel"),
+            e.to_string()
+                .contains("snps.vcf: line 7, field 'ID': marker 'rs99' is not in the panel"),
             "{label}: {e}"
         );
 
-        let job = s.expect(label, 202, "POST", "/api/v1/jobs", Role::LabAnalyst, None).await;
+        let job = s
+            .expect(label, 202, "POST", "/api/v1/jobs", Role::LabAnalyst, None)
+            .await;
         let path = format!("/api/v1/jobs/{}", job["id"]);
         let mut view = Value::Null;
         for _ in 0..300 {
@@ -2152,20 +2169,29 @@ fn matching_with_snps_the_candidate_page_shows_each_chromosome_and_the_karyogram
         let page = format!("/candidates/{}", best["id"]);
         let (st, html) = s.page(&page, Role::LabAnalyst).await;
         assert_eq!(st, 200, "{label}");
-        assert!(html.contains(r#"class="snp-evidence" data-panel="TEST""#), "{label}: {html}");
+        assert!(
+            html.contains(r#"class="snp-evidence" data-panel="TEST""#),
+            "{label}: {html}"
+        );
         assert!(html.contains("All chromosomes"), "{label}");
-        assert!(html.contains(r#"<svg class="ibd""#) && html.contains("data-ibd="), "{label}: the karyogram");
+        assert!(
+            html.contains(r#"<svg class="ibd""#) && html.contains("data-ibd="),
+            "{label}: the karyogram"
+        );
         let audit = s.store.audit_entries(0, 100_000).await.unwrap();
         assert!(
-            audit
-                .iter()
-                .any(|e| e.action == "read" && e.entity == "profiles" && e.after.as_deref().is_some_and(|a| a.contains("karyogram"))),
+            audit.iter().any(|e| e.action == "read"
+                && e.entity == "profiles"
+                && e.after.as_deref().is_some_and(|a| a.contains("karyogram"))),
             "{label}: the karyogram's read of genotypes is audited"
         );
         // The reviewer who weighs it sees the same.
         let (st, html) = s.page(&page, Role::Reviewer).await;
         assert_eq!(st, 200, "{label}");
-        assert!(html.contains("snp-evidence") && html.contains(r#"<svg class="ibd""#), "{label}");
+        assert!(
+            html.contains("snp-evidence") && html.contains(r#"<svg class="ibd""#),
+            "{label}"
+        );
     });
 }
 

@@ -210,7 +210,11 @@ impl IntoRegistry for VcfImport {
             let kinds = profile.kinds();
             out.push(NewSnpProfile {
                 target,
-                sequencing_error: if kinds.contains(&"AD") { self.sequencing_error } else { None },
+                sequencing_error: if kinds.contains(&"AD") {
+                    self.sequencing_error
+                } else {
+                    None
+                },
                 evidence: kinds.join(","),
                 typed_snps: profile.typed() as i64,
                 data: profile.encode(),

@@ -214,7 +214,10 @@ pub(crate) async fn identification_report(
         }
         let _ = write!(body, "<h2>{}</h2>", ctx.t(Msg::Evidence));
         body.push_str(&super::html::facts(rows));
-        if let Some((c, ev)) = candidate.as_ref().and_then(|c| c.data.snp_evidence.as_ref().map(|ev| (c, ev))) {
+        if let Some((c, ev)) = candidate
+            .as_ref()
+            .and_then(|c| c.data.snp_evidence.as_ref().map(|ev| (c, ev)))
+        {
             body.push_str(&super::snp_view::snp_section(&s, &ctx, c.id, ev, family.as_ref()).await?);
         }
         body.push_str(&recomputed(&s, &ctx, id).await?);

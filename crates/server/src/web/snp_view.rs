@@ -59,7 +59,11 @@ pub(crate) fn chromosome_table(ctx: &Ctx, ev: &SnpEvidence) -> String {
         esc(&ev.panel),
         ctx.t(Msg::SnpPanel),
         esc(&ev.panel),
-        ctx.table(Msg::PerChromosome, &[Msg::Chromosome, Msg::Snps, Msg::ChromosomeLr], &rows)
+        ctx.table(
+            Msg::PerChromosome,
+            &[Msg::Chromosome, Msg::Snps, Msg::ChromosomeLr],
+            &rows
+        )
     )
 }
 
@@ -100,9 +104,10 @@ pub(crate) fn karyogram(ctx: &Ctx, picture: &IbdPicture, name_of: &dyn Fn(i64) -
         );
     }
     out.push_str("</p>");
-    for (reference, donor, posteriors) in &picture.references {
+    for r in &picture.references {
+        let (reference, donor, posteriors) = (r.reference_id, r.member_id, &r.posteriors);
         let height = ROW * picture.chromosomes.len() as f64 + 4.0;
-        let title = format!("{} {} ({})", ctx.t(Msg::IbdWith), name_of(*donor), reference);
+        let title = format!("{} {} ({})", ctx.t(Msg::IbdWith), name_of(donor), reference);
         let _ = write!(
             out,
             r#"<figure data-reference="{reference}"><figcaption>{}</figcaption><svg class="ibd" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-label="{}">"#,
@@ -128,7 +133,11 @@ pub(crate) fn karyogram(ctx: &Ctx, picture: &IbdPicture, name_of: &dyn Fn(i64) -
                     to += 1;
                 }
                 let x0 = cm[from] - start;
-                let x1 = if to < cm.len() { cm[to] - start } else { cm[to - 1] - start };
+                let x1 = if to < cm.len() {
+                    cm[to] - start
+                } else {
+                    cm[to - 1] - start
+                };
                 let mean = rows[from..to].iter().map(|p| p[s]).sum::<f64>() / (to - from) as f64;
                 let _ = write!(
                     out,
