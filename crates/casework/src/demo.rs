@@ -6,6 +6,7 @@
 //! directory whose build finished (`demo-ready`) is served again as it is; an unfinished build is
 //! discarded and rebuilt. Nothing outside the data directory is written.
 
+use std::fmt::Write as _;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -127,8 +128,70 @@ pub fn matching_settings() -> jobs::MatchingSettings {
         top: 5,
         min_log10_lr: 0.0,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        snp: None,
+        snp: Some(jobs::snp::SnpSettings {
+            panel: demo::FORCE_PANEL_NAME.to_owned(),
+            population: None,
+            genotype_error: DEMO_SNP_GENOTYPE_ERROR,
+            map: kinship::MapFunction::Haldane,
+            sex_averaged_map: false,
+        }),
     }
+}
+
+/// The genotyping error the demo's matching jobs assume for SNP calls.
+const DEMO_SNP_GENOTYPE_ERROR: f64 = 0.001;
+
+/// The demo's SNP profiles (`demo::snp_profiles`) written as the laboratory's VCF file and imported
+/// as `homeward import vcf` imports one, after keeping the FORCE panel. Returns how many.
+async fn write_snp_profiles(store: &Store, scenario: &Scenario) -> Result<usize> {
+    use crate::import::vcf::{SnpPanelImport, VcfImport};
+    let panel_import = SnpPanelImport {
+        name: demo::FORCE_PANEL_NAME.to_owned(),
+    };
+    crate::import::run(&panel_import, store, "force-autosomal.tsv", demo::FORCE_PANEL, ACTOR).await?;
+    let profiles = demo::snp_profiles(scenario);
+    let names: Vec<&str> = profiles
+        .iter()
+        .map(|p| match p.holder {
+            demo::SnpHolder::Remains(r) => scenario.remains[r].sample_key.as_str(),
+            demo::SnpHolder::Reference { family, reference } => {
+                scenario.families[family].references[reference].key.as_str()
+            }
+        })
+        .collect();
+    let panel = formats::read_snp_panel(demo::FORCE_PANEL)?;
+    let mut vcf = String::from(
+        "##fileformat=VCFv4.2\n##source=homeward demo (simulated calls)\n\
+         ##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n\
+         #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT",
+    );
+    for name in &names {
+        vcf.push('\t');
+        vcf.push_str(name);
+    }
+    vcf.push('\n');
+    for (i, snp) in panel.snps.iter().enumerate() {
+        let _ = write!(
+            vcf,
+            "{}\t{}\t{}\t{}\t{}\t.\tPASS\t.\tGT",
+            snp.chrom, snp.pos_bp, snp.marker, snp.reference, snp.alt
+        );
+        for p in &profiles {
+            vcf.push_str(match p.calls[i] {
+                None => "\t./.",
+                Some(0) => "\t0/0",
+                Some(1) => "\t0/1",
+                Some(_) => "\t1/1",
+            });
+        }
+        vcf.push('\n');
+    }
+    let vcf_import = VcfImport {
+        panel: demo::FORCE_PANEL_NAME.to_owned(),
+        sequencing_error: None,
+    };
+    let written = crate::import::run(&vcf_import, store, "demo-force.vcf", &vcf, ACTOR).await?;
+    Ok(written.written)
 }
 
 fn partial(d: demo::Date) -> PartialDate {
@@ -182,6 +245,8 @@ async fn build(store: &Store, dir: &Path, seed: u64, size: DemoSize) -> Result<V
     let missions = write_missions(store, &scenario, &site_ids, &family_ids.families).await?;
     let sample_remains = write_remains(store, &scenario, &site_ids, &missions).await?;
     step("remains and samples", &mut clock);
+    let snps = write_snp_profiles(store, &scenario).await?;
+    step(&format!("{snps} SNP profiles on the FORCE panel"), &mut clock);
 
     let job = store.create_job("analyst", "matching").await?;
     jobs::run_matching_job(

@@ -15,10 +15,12 @@
 mod names;
 mod profiles;
 mod sites;
+mod snps;
 
 pub use names::{JapaneseName, Prefecture, FEMALE_GIVEN, MALE_GIVEN, PREFECTURES, SURNAMES};
 pub use profiles::{demo_markers, Genotypes, DEMO_KIT, EAST_ASIA_FREQUENCIES};
 pub use sites::{Composition, DemoSite, SiteState, KNOWN_SITE_COUNT};
+pub use snps::{snp_profiles, DemoSnpProfile, SnpHolder, FORCE_PANEL, FORCE_PANEL_NAME};
 
 use simulate::{GeneDropper, Rng};
 

@@ -41,7 +41,7 @@ pub fn demo_markers() -> Vec<Marker> {
 }
 
 /// The family's pedigree for gene dropping: member `i` is pedigree member `i`.
-fn pedigree(members: &[DemoMember]) -> Pedigree {
+pub(crate) fn pedigree(members: &[DemoMember]) -> Pedigree {
     let specs = members
         .iter()
         .map(|m| {

@@ -94,19 +94,32 @@ async fn pages_of_each_kind(store: &Store) -> Vec<(&'static str, Vec<String>)> {
         .map(|s| s.id)
         .collect();
     let jobs = store.list_jobs(100).await.unwrap();
-    let mut candidates = Vec::new();
+    // Candidates with SNP evidence have one section more (the chromosomes and the karyogram, read
+    // once whatever the number of references): a kind of their own.
+    let (mut candidates, mut snp_candidates) = (Vec::new(), Vec::new());
     for j in &jobs {
-        candidates.extend(store.list_candidates(j.id).await.unwrap().iter().map(|c| c.id));
+        for c in store.list_candidates(j.id).await.unwrap() {
+            if c.data.snp_evidence.is_some() {
+                snp_candidates.push(c.id);
+            } else {
+                candidates.push(c.id);
+            }
+        }
     }
+    assert!(!snp_candidates.is_empty(), "the demo has candidates with SNP evidence");
     let missions: Vec<i64> = store.list_missions().await.unwrap().iter().map(|m| m.id).collect();
-    let identifications: Vec<i64> = store
-        .identifications_page(&ListFilter::default(), all)
-        .await
-        .unwrap()
-        .items
-        .iter()
-        .map(|i| i.id)
-        .collect();
+    let (mut identifications, mut snp_identifications) = (Vec::new(), Vec::new());
+    for i in store.identifications_page(&ListFilter::default(), all).await.unwrap().items {
+        let candidate = match store.identification_candidate(i.id).await.unwrap() {
+            Some(c) => store.get_candidate(c).await.unwrap(),
+            None => None,
+        };
+        if candidate.is_some_and(|c| c.data.snp_evidence.is_some()) {
+            snp_identifications.push(i.id);
+        } else {
+            identifications.push(i.id);
+        }
+    }
     vec![
         ("family", ids(families.clone(), |id| format!("/families/{id}"))),
         ("family report", ids(families, |id| format!("/families/{id}/report"))),
@@ -126,12 +139,20 @@ async fn pages_of_each_kind(store: &Store) -> Vec<(&'static str, Vec<String>)> {
                 format!("/candidates/{id}")
             }),
         ),
+        (
+            "candidate with SNP evidence",
+            ids(snp_candidates, |id| format!("/candidates/{id}")),
+        ),
         ("mission", ids(missions, |id| format!("/missions/{id}"))),
         (
             "identification report",
             ids(identifications.into_iter().take(100).collect(), |id| {
                 format!("/identifications/{id}/report")
             }),
+        ),
+        (
+            "identification report with SNP evidence",
+            ids(snp_identifications, |id| format!("/identifications/{id}/report")),
         ),
     ]
 }

@@ -441,14 +441,21 @@ fn compute(data: &MatchingData, settings: &MatchingSettings, done: &AtomicU64) -
             .collect::<Result<_, _>>()?;
         let victim_of: std::collections::HashMap<i64, usize> =
             data.samples.iter().enumerate().map(|(v, (id, _))| (*id, v)).collect();
-        let offset = done.load(Ordering::Relaxed);
-        let mut snp_done = 0u64;
-        for (f, family) in data.families.iter().enumerate() {
-            let Some(snp_family) = snp::SnpFamily::new(&model, family, &case.families()[f].pedigree)? else {
-                continue;
-            };
+        let families: Vec<(usize, snp::SnpFamily<'_>)> = data
+            .families
+            .iter()
+            .enumerate()
+            .map(|(f, family)| Ok(snp::SnpFamily::new(&model, family, &case.families()[f].pedigree)?.map(|s| (f, s))))
+            .collect::<Result<Vec<_>, JobError>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        // The families split over the threads; each family's pairs in one piece.
+        let per_family = snp_family_pairs(&model, &families, &samples, &alone, settings.threads, done)?;
+        for ((f, snp_family), pairs) in families.iter().zip(per_family) {
+            let (f, family) = (*f, snp_family.family);
             with_snps.families.insert(f);
-            for ((s, member_id), evidence) in snp::family_pairs(&model, &snp_family, &samples, &alone)? {
+            for ((s, member_id), evidence) in pairs {
                 let sample_id = snp_data.samples[s].0;
                 if let Some(&v) = victim_of.get(&sample_id) {
                     with_snps.victims.insert(v);
@@ -496,8 +503,6 @@ fn compute(data: &MatchingData, settings: &MatchingSettings, done: &AtomicU64) -
                     str_pair: pair,
                 });
             }
-            snp_done += (samples.len() * family.missing.len()) as u64;
-            done.store(offset + snp_done, Ordering::Relaxed);
         }
     }
     let total = |s: &Scored| s.str_log10_lr + s.snp.as_ref().map_or(0.0, registry::SnpEvidence::log10_lr);
@@ -542,6 +547,48 @@ fn compute(data: &MatchingData, settings: &MatchingSettings, done: &AtomicU64) -
             }
         })
         .collect())
+}
+
+/// [`snp::family_pairs`] of every family, the families shared out over `threads` scoped threads
+/// (results in the families' order, so the thread count changes nothing); `done` counts the pairs.
+fn snp_family_pairs(
+    model: &snp::SnpModel,
+    families: &[(usize, snp::SnpFamily<'_>)],
+    samples: &[snp::ChromosomeRows],
+    alone: &[Vec<f64>],
+    threads: usize,
+    done: &AtomicU64,
+) -> Result<Vec<snp::FamilyPairs>, JobError> {
+    let next = AtomicU64::new(0);
+    let mut results: Vec<Option<Result<_, JobError>>> = (0..families.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.max(1).min(families.len().max(1)))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                        let Some((_, family)) = families.get(i) else { break };
+                        mine.push((i, snp::family_pairs(model, family, samples, alone)));
+                        done.fetch_add((samples.len() * family.missing.len()) as u64, Ordering::Relaxed);
+                    }
+                    mine
+                })
+            })
+            .collect();
+        for w in workers {
+            // A worker that panicked leaves its families empty: reported below.
+            if let Ok(mine) = w.join() {
+                for (i, r) in mine {
+                    results[i] = Some(r);
+                }
+            }
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(JobError::Task("a SNP worker stopped".into()))))
+        .collect()
 }
 
 fn marker_evidence(markers: &[Marker], terms: Vec<f64>) -> Vec<MarkerEvidence> {

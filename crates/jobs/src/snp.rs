@@ -227,6 +227,9 @@ pub fn alone(model: &SnpModel, rows: &ChromosomeRows) -> Result<Vec<f64>, JobErr
     model.ln_likelihoods(&ped, &[(0, rows)])
 }
 
+/// One family's SNP evidence by (sample index, member id).
+pub type FamilyPairs = HashMap<(usize, i64), SnpEvidence>;
+
 /// The SNP evidence of every (sample, missing member) pair of `family`: per chromosome log10 LR,
 /// by member id and sample index. `samples_alone[s]` is [`alone`] of `samples[s]`.
 pub fn family_pairs(
@@ -234,7 +237,7 @@ pub fn family_pairs(
     family: &SnpFamily<'_>,
     samples: &[ChromosomeRows],
     samples_alone: &[Vec<f64>],
-) -> Result<HashMap<(usize, i64), SnpEvidence>, JobError> {
+) -> Result<FamilyPairs, JobError> {
     let references = family.typed();
     let h0 = model.ln_likelihoods(family.pedigree, &references)?;
     let mut out = HashMap::new();

@@ -423,18 +423,32 @@ impl Store {
         let c = &candidate.data;
         let model = self.job_model(candidate.job_id).await?;
         let members = self.list_members(c.family_id).await?;
+        // The cited references in one read each for STR and SNP profiles, kept in the order cited.
+        let keys: Vec<crate::backend::Key<'_>> = c.reference_ids.iter().map(|&r| crate::backend::Key::Int(r)).collect();
+        let mut conn = self.pool.acquire().await?;
+        let rows = if keys.is_empty() {
+            Vec::new()
+        } else {
+            crate::backend::rows_in(
+                &mut conn,
+                self.backend,
+                "SELECT id, family_id, withdrawn, donor_member_id, str_profile FROM reference_samples WHERE id IN ({in})",
+                &keys,
+            )
+            .await?
+        };
+        let mut str_rows = std::collections::HashMap::new();
+        for row in rows {
+            let (id, family, withdrawn): (i64, i64, i64) =
+                (row.try_get("id")?, row.try_get("family_id")?, row.try_get("withdrawn")?);
+            if family == c.family_id && withdrawn == 0 {
+                str_rows.insert(id, row);
+            }
+        }
         let mut references = Vec::new();
         let mut reference_ids = Vec::new();
         for &r in &c.reference_ids {
-            let row = sqlx::query(
-                "SELECT donor_member_id, str_profile FROM reference_samples \
-                 WHERE id = $1 AND family_id = $2 AND withdrawn = 0",
-            )
-            .bind(r)
-            .bind(c.family_id)
-            .fetch_optional(&self.pool)
-            .await?;
-            let Some(row) = row else { continue };
+            let Some(row) = str_rows.get(&r) else { continue };
             let Some(text) = row.try_get::<Option<String>, _>("str_profile")? else {
                 continue;
             };
@@ -464,18 +478,33 @@ impl Store {
                     .snp_panel_content(ev.panel_id)
                     .await?
                     .ok_or_else(|| not_found("SNP panel", ev.panel_id))?;
-                for &r in &c.reference_ids {
-                    let row = sqlx::query(
-                        "SELECT p.data, p.sequencing_error, r.donor_member_id FROM snp_profiles p \
-                         JOIN reference_samples r ON r.id = p.reference_id \
-                         WHERE p.reference_id = $1 AND p.panel_id = $2 AND r.family_id = $3 AND r.withdrawn = 0",
+                let rows = if keys.is_empty() {
+                    Vec::new()
+                } else {
+                    crate::backend::rows_in(
+                        &mut conn,
+                        self.backend,
+                        "SELECT p.reference_id, p.panel_id, p.data, p.sequencing_error, r.family_id, r.withdrawn, \
+                         r.donor_member_id FROM snp_profiles p JOIN reference_samples r ON r.id = p.reference_id \
+                         WHERE p.reference_id IN ({in})",
+                        &keys,
                     )
-                    .bind(r)
-                    .bind(ev.panel_id)
-                    .bind(c.family_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                    if let Some(row) = row {
+                    .await?
+                };
+                let mut snp_rows = std::collections::HashMap::new();
+                for row in rows {
+                    let (id, panel, family, withdrawn): (i64, i64, i64, i64) = (
+                        row.try_get("reference_id")?,
+                        row.try_get("panel_id")?,
+                        row.try_get("family_id")?,
+                        row.try_get("withdrawn")?,
+                    );
+                    if panel == ev.panel_id && family == c.family_id && withdrawn == 0 {
+                        snp_rows.insert(id, row);
+                    }
+                }
+                for &r in &c.reference_ids {
+                    if let Some(row) = snp_rows.get(&r) {
                         snp_references.push(crate::SnpReference {
                             reference_id: r,
                             member_id: row.try_get("donor_member_id")?,
@@ -511,6 +540,8 @@ impl Store {
             reference_ids,
             snp_references,
         };
+        // Back to the pool before the audit entry's write takes one.
+        drop(conn);
         let mut tx = self.begin_write().await?;
         self.audit(
             &mut tx,

@@ -17,7 +17,7 @@ use sqlx::Row;
 use crate::identifications::IdentificationStatus;
 use crate::model::Name;
 use crate::page::{Page, Paged};
-use crate::samples::{sample_from_row, Sample, SAMPLE_COLUMNS};
+use crate::samples::{sample_from_row, Sample, SAMPLE_COLUMNS, SAMPLE_TYPED};
 use crate::store::{Store, StoreError};
 use crate::support::corrupt;
 
@@ -401,9 +401,10 @@ impl Store {
         if let Some(site) = filter.site {
             w.and("remains_id IN (SELECT id FROM remains WHERE site_id = ?)", Arg::Int(site));
         }
+        let untyped = format!("NOT {SAMPLE_TYPED}");
         match filter.typed {
-            Some(true) => w.and_sql("profile IS NOT NULL"),
-            Some(false) => w.and_sql("profile IS NULL"),
+            Some(true) => w.and_sql(SAMPLE_TYPED),
+            Some(false) => w.and_sql(&untyped),
             None => &mut w,
         };
         let order = if filter.sort == Some(Sort::Newest) { "id DESC" } else { "id" };

@@ -242,8 +242,18 @@ pub(crate) fn parse_utc(field: &str, s: &str) -> Result<String, FieldError> {
 }
 
 const REMAINS_COLUMNS: &str = "id, external_id, site_id, mission_id, recovery_date, skeletal_element, version";
-pub(crate) const SAMPLE_COLUMNS: &str = "id, external_id, remains_id, lab, profile_kind, \
-     CAST(CASE WHEN profile IS NULL THEN 0 ELSE 1 END AS BIGINT) AS typed, version";
+/// Whether a row of `samples` is typed: it has a profile of its kind or a SNP profile.
+macro_rules! sample_typed {
+    () => {
+        "(samples.profile IS NOT NULL OR EXISTS (SELECT 1 FROM snp_profiles sp WHERE sp.sample_id = samples.id))"
+    };
+}
+pub(crate) const SAMPLE_TYPED: &str = sample_typed!();
+pub(crate) const SAMPLE_COLUMNS: &str = concat!(
+    "id, external_id, remains_id, lab, profile_kind, CAST(CASE WHEN ",
+    sample_typed!(),
+    " THEN 1 ELSE 0 END AS BIGINT) AS typed, version"
+);
 const CUSTODY_COLUMNS: &str = "id, sample_id, event, who, location, at, note";
 
 fn remains_from_row(row: &AnyRow) -> Result<Remains, StoreError> {
