@@ -1,4 +1,4 @@
-//! `homeward import gedcom` and `homeward import genemapper` through the built binary, on SQLite:
+//! `homeward import gedcom`, `import genemapper`, `import snp-panel` and `import vcf` through the built binary, on SQLite:
 //! a family tree becomes a registry family (biological links the pedigree, adoption a non-genetic
 //! relation, names in several scripts and events kept), an allele table is recorded on samples and
 //! references; malformed files, impossible pedigrees and amelogenin mismatches exit with code 2,
@@ -417,6 +417,83 @@ fn bad_allele_tables_exit_2_naming_the_line_and_write_nothing() {
             &[],
         ),
         &["d.txt: line 5, column 'Allele 1': sample 'R-002', marker D3S1358: 3 alleles"],
+    );
+    assert_eq!(d.audit_entries(), entries, "nothing written");
+}
+
+const SNP_PANEL: &str = "marker\tchrom\tpos_bp\tcm\tref\talt\tfreq_alt
+rs1\t1\t1000\t0\tA\tG\t0.3
+rs2\t1\t90000\t1.5\tC\tT\t0.4
+rs3\t1\t200000\t3.0\tG\tA\t0.25
+rs4\t2\t5000\t0\tA\tC\t0.5
+rs5\t2\t70000\t2.2\tT\tC\t0.35
+rs6\t2\t150000\t4.1\tA\tG\t0.2
+";
+
+/// Calls for the sample from remains, PL for Hana's reference (rs6 untyped).
+const SNP_VCF: &str = "##fileformat=VCFv4.2
+##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">
+##FORMAT=<ID=PL,Number=G,Type=Integer,Description=\"Phred-scaled genotype likelihoods\">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tV-001\tR-002
+1\t1000\trs1\tA\tG\t.\tPASS\t.\tGT:PL\t0/1:.\t0/0:0,30,60
+1\t90000\trs2\tC\tT\t.\tPASS\t.\tGT:PL\t1/1:.\t0/1:25,0,40
+chr1\t200000\trs3\tG\tA\t.\tPASS\t.\tGT:PL\t0/0:.\t0/0:0,12,50
+2\t5000\trs4\tA\tC\t.\tPASS\t.\tGT:PL\t0/1:.\t1/1:60,33,0
+2\t70000\trs5\tT\tC\t.\tPASS\t.\tGT:PL\t./.:.\t0/1:20,0,20
+2\t150000\trs6\tA\tG\t.\tPASS\t.\tGT:PL\t0/0:.\t./.:.
+";
+
+#[test]
+fn a_vcf_file_is_recorded_on_a_registry_panel_once() {
+    let d = typing_registry("vcf");
+    refused(
+        &d.import("vcf", "snps.vcf", SNP_VCF, &["--panel", "TEST"]),
+        &["--panel TEST: the registry keeps no such SNP panel"],
+    );
+    let err = ok(&d.import("snp-panel", "panel.tsv", SNP_PANEL, &["--name", "TEST"]));
+    assert!(err.contains("SNP panel 'TEST' kept: 6 SNPs on 2 chromosomes"), "{err}");
+    ok(&d.import("snp-panel", "panel.tsv", SNP_PANEL, &["--name", "TEST"]));
+    refused(
+        &d.import("snp-panel", "other.tsv", &SNP_PANEL.replace("0.35", "0.36"), &["--name", "TEST"]),
+        &["panel 'TEST' is kept already with other content"],
+    );
+    let err = ok(&d.import("vcf", "snps.vcf", SNP_VCF, &["--panel", "TEST"]));
+    assert!(err.contains("2 SNP profiles recorded, 0 unchanged"), "{err}");
+    let err = ok(&d.import("vcf", "snps.vcf", SNP_VCF, &["--panel", "TEST"]));
+    assert!(err.contains("0 SNP profiles recorded, 2 unchanged"), "{err}");
+    let infos = d.with_store(async |s| {
+        let remains = s.list_sites().await.unwrap()[0].id;
+        let remains = s.list_remains(remains).await.unwrap()[0].id;
+        let sample = s.list_samples(remains).await.unwrap()[0].id;
+        s.snp_profile_infos(&[registry::TypingTarget::Sample(sample)]).await.unwrap()
+    });
+    assert_eq!(infos.len(), 1);
+    assert_eq!((infos[0].evidence.as_str(), infos[0].typed_snps), ("GT", 5));
+    assert_eq!(infos[0].source_sha256, registry::sha256_hex(SNP_VCF), "the VCF file is named by its SHA-256");
+}
+
+#[test]
+fn bad_vcf_files_exit_2_naming_the_line_and_field_and_write_nothing() {
+    let d = typing_registry("vcf-bad");
+    ok(&d.import("snp-panel", "panel.tsv", SNP_PANEL, &["--name", "TEST"]));
+    let entries = d.audit_entries();
+    let vcf = |name: &str, text: &str| d.import("vcf", name, text, &["--panel", "TEST"]);
+    refused(
+        &vcf("a.vcf", &SNP_VCF.replace("\trs3\t", "\trs99\t")),
+        &["a.vcf: line 7, field 'ID': marker 'rs99' is not in the panel"],
+    );
+    refused(
+        &vcf("b.vcf", &SNP_VCF.replace("2\t5000\trs4", "3\t5000\trs4")),
+        &["b.vcf: line 8, field 'CHROM': 'rs4' is on chromosome 2 in the panel (line 5)"],
+    );
+    refused(&vcf("c.vcf", &SNP_VCF.replace("25,0,40", "25,x,40")), &["c.vcf: line 6", "R-002"]);
+    refused(
+        &vcf("d.vcf", &SNP_VCF.replace("\tV-001\t", "\tV-404\t")),
+        &["d.vcf: line 4, field 'V-404': no sample or reference 'V-404' in the registry"],
+    );
+    refused(
+        &vcf("e.vcf", &SNP_VCF.replace("\tG\tA\t.", "\tG\tT\t.")),
+        &["e.vcf: line 7, field 'ALT'", "the panel (line 4) has ref G and alt A"],
     );
     assert_eq!(d.audit_entries(), entries, "nothing written");
 }
