@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { seed, PROFILES, ALLELES, SITES } from "./fixture/seed.mjs";
+import { seed, snpFiles, PROFILES, ALLELES, SITES } from "./fixture/seed.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../..");
@@ -46,7 +46,8 @@ function run(bin, args, input) {
 }
 
 async function startServer(bin, db, freqs) {
-  const child = spawn(bin, ["serve", "--db", db, "--listen", "127.0.0.1:0"], {
+  // Matching jobs use the SNP profiles of panel TEST too (imported after the seed, below).
+  const child = spawn(bin, ["serve", "--db", db, "--listen", "127.0.0.1:0", "--snp-panel", "TEST", "--snp-genotype-error", "0.001"], {
     env: { ...process.env, HOMEWARD_FREQUENCIES: freqs },
     stdio: ["ignore", "inherit", "pipe"],
   });
@@ -95,6 +96,12 @@ const outside = [];
 const scriptErrors = [];
 try {
   const fixture = await seed(base, token);
+  // The laboratory's SNP panel and VCF file, imported as on the command line.
+  const snp = snpFiles();
+  fs.writeFileSync(path.join(dir, "panel.tsv"), snp.panel);
+  fs.writeFileSync(path.join(dir, "snps.vcf"), snp.vcf);
+  run(bin, ["import", "snp-panel", path.join(dir, "panel.tsv"), "--name", "TEST", "--db", db, "--as", "admin"]);
+  run(bin, ["import", "vcf", path.join(dir, "snps.vcf"), "--panel", "TEST", "--db", db, "--as", "admin"]);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
@@ -290,6 +297,17 @@ try {
     await p.waitForSelector("#job-block table tbody tr a");
     await shot(p, "08-job");
     candidateUrl = base + (await p.getAttribute("#job-block table tbody tr a", "href"));
+  });
+
+  await step("the candidate page shows the SNP LR of each chromosome and the karyogram", async () => {
+    await p.goto(candidateUrl);
+    const rows = await p.$$eval(".snp-evidence table tbody tr", (trs) => trs.length);
+    assert(rows === 4, `three chromosomes and the total: ${rows}`);
+    const states = await p.$$eval("svg.ibd rect[data-ibd]", (rs) => [...new Set(rs.map((r) => r.getAttribute("data-ibd")))]);
+    assert(states.includes("1") || states.includes("2"), `segments shared by descent are drawn: ${states}`);
+    const figures = await p.$$eval(".karyogram figure", (fs) => fs.length);
+    assert(figures === 2, `one karyogram per SNP reference (Kiyo, Jiro): ${figures}`);
+    await shot(p, "08b-candidate-snps");
   });
 
   let reviewerHtml = "";

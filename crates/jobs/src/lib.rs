@@ -451,7 +451,16 @@ fn compute(data: &MatchingData, settings: &MatchingSettings, done: &AtomicU64) -
             .flatten()
             .collect();
         // The families split over the threads; each family's pairs in one piece.
+        let started = Instant::now();
         let per_family = snp_family_pairs(&model, &families, &samples, &alone, settings.threads, done)?;
+        tracing::info!(
+            samples = samples.len(),
+            families = families.len(),
+            pairs = per_family.iter().map(|p| p.len()).sum::<usize>(),
+            snps = snp_data.panel.snps,
+            seconds = started.elapsed().as_secs_f64(),
+            "SNP chains done"
+        );
         for ((f, snp_family), pairs) in families.iter().zip(per_family) {
             let (f, family) = (*f, snp_family.family);
             with_snps.families.insert(f);

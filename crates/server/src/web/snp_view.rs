@@ -35,7 +35,13 @@ pub(crate) async fn snp_section(
             .await
             .map_err(job_error)?
         {
-            let name_of = |member: i64| view.map_or_else(|| member.to_string(), |v| v.member_name(member));
+            let name_of = |reference: i64, member: i64| match view {
+                Some(v) => {
+                    let id = v.references.iter().find(|r| r.id == reference).map(|r| r.external_id.clone());
+                    format!("{} ({})", v.member_name(member), id.unwrap_or_else(|| reference.to_string()))
+                }
+                None => format!("{reference}"),
+            };
             out.push_str(&karyogram(ctx, &picture, &name_of));
         }
     }
@@ -85,8 +91,9 @@ const ROW: f64 = 16.0;
 
 /// One SVG per reference: a bar per chromosome (length by its genetic map), painted by the most
 /// probable IBD state between SNPs, each run with its extent and mean probability as a tooltip.
-/// `name_of` names a reference's donor.
-pub(crate) fn karyogram(ctx: &Ctx, picture: &IbdPicture, name_of: &dyn Fn(i64) -> String) -> String {
+/// `name_of` names a reference (its id and its donor's member id). The states differ in height as
+/// well as colour: a thin line for IBD 0, two thirds of the row for IBD 1, the whole row for IBD 2.
+pub(crate) fn karyogram(ctx: &Ctx, picture: &IbdPicture, name_of: &dyn Fn(i64, i64) -> String) -> String {
     let longest = picture
         .chromosomes
         .iter()
@@ -98,7 +105,9 @@ pub(crate) fn karyogram(ctx: &Ctx, picture: &IbdPicture, name_of: &dyn Fn(i64) -
     for (k, label) in [Msg::Ibd0, Msg::Ibd1, Msg::Ibd2].iter().enumerate() {
         let _ = write!(
             out,
-            r#"<svg width="14" height="14" aria-hidden="true"><rect width="14" height="14" fill="{}" stroke="black"/></svg> {} "#,
+            r#"<svg width="14" height="14" aria-hidden="true"><rect y="{:.1}" width="14" height="{:.1}" fill="{}" stroke="black"/></svg> {} "#,
+            14.0 * (3 - (k + 1)) as f64 / 6.0,
+            14.0 * (k + 1) as f64 / 3.0,
             STATE_FILL[k],
             ctx.t(*label)
         );
@@ -107,7 +116,7 @@ pub(crate) fn karyogram(ctx: &Ctx, picture: &IbdPicture, name_of: &dyn Fn(i64) -
     for r in &picture.references {
         let (reference, donor, posteriors) = (r.reference_id, r.member_id, &r.posteriors);
         let height = ROW * picture.chromosomes.len() as f64 + 4.0;
-        let title = format!("{} {} ({})", ctx.t(Msg::IbdWith), name_of(donor), reference);
+        let title = format!("{} {}", ctx.t(Msg::IbdWith), name_of(reference, donor));
         let _ = write!(
             out,
             r#"<figure data-reference="{reference}"><figcaption>{}</figcaption><svg class="ibd" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-label="{}">"#,
@@ -139,12 +148,15 @@ pub(crate) fn karyogram(ctx: &Ctx, picture: &IbdPicture, name_of: &dyn Fn(i64) -
                     cm[to - 1] - start
                 };
                 let mean = rows[from..to].iter().map(|p| p[s]).sum::<f64>() / (to - from) as f64;
+                let full = ROW - 4.0;
+                let height = full * [1.0, 2.0, 3.0][s] / 3.0;
                 let _ = write!(
                     out,
-                    r#"<rect x="{:.1}" y="{y}" width="{:.1}" height="{}" fill="{}" data-ibd="{s}"><title>{} {:.1}–{:.1} cM: IBD {s} (P {:.2}, {} SNPs)</title></rect>"#,
+                    r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}" data-ibd="{s}"><title>{} {:.1}–{:.1} cM: IBD {s} (P {:.2}, {} SNPs)</title></rect>"#,
                     LABEL + x0 * scale,
+                    y + (full - height) / 2.0,
                     ((x1 - x0) * scale).max(1.0),
-                    ROW - 4.0,
+                    height,
                     STATE_FILL[s],
                     esc(name),
                     cm[from],
