@@ -6,8 +6,8 @@
 //! directory whose build finished (`demo-ready`) is served again as it is; an unfinished build is
 //! discarded and rebuilt. Nothing outside the data directory is written.
 
-use std::fmt::Write as _;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;

@@ -46,8 +46,12 @@ pub struct DemoSnpProfile {
 pub fn snp_profiles(scenario: &Scenario) -> Vec<DemoSnpProfile> {
     let panel = formats::read_snp_panel(FORCE_PANEL).expect("the bundled panel reads");
     let mut rng = Rng::stream(scenario.seed, 0x5350);
-    let family_of_person: std::collections::HashMap<usize, usize> =
-        scenario.families.iter().enumerate().map(|(f, fam)| (fam.person, f)).collect();
+    let family_of_person: std::collections::HashMap<usize, usize> = scenario
+        .families
+        .iter()
+        .enumerate()
+        .map(|(f, fam)| (fam.person, f))
+        .collect();
     let nephew_only = |f: usize| scenario.families[f].shape == FamilyShape::NephewOrNiece;
     let mut sought: Vec<(usize, usize)> = Vec::new();
     let mut unsought: Vec<usize> = Vec::new();
@@ -63,7 +67,11 @@ pub fn snp_profiles(scenario: &Scenario) -> Vec<DemoSnpProfile> {
         .take(OTHER_FAMILIES)
         .collect();
     let mut out = Vec::new();
-    for (remains, family) in sought.iter().map(|&(r, f)| (Some(r), f)).chain(others.iter().map(|&f| (None, f))) {
+    for (remains, family) in sought
+        .iter()
+        .map(|&(r, f)| (Some(r), f))
+        .chain(others.iter().map(|&f| (None, f)))
+    {
         let members = &scenario.families[family].members;
         let dropped = drop(&panel, &crate::profiles::pedigree(members), &mut rng);
         for (k, reference) in scenario.families[family].references.iter().enumerate() {
@@ -87,7 +95,9 @@ pub fn snp_profiles(scenario: &Scenario) -> Vec<DemoSnpProfile> {
 
 /// ALT counts of every member at every panel SNP: `[member][SNP]`, in the panel's order.
 fn drop(panel: &SnpPanel, ped: &kinship::Pedigree, rng: &mut Rng) -> Vec<Vec<u8>> {
-    let chromosomes = panel.linked_chromosomes(None, true).expect("the bundled panel is valid");
+    let chromosomes = panel
+        .linked_chromosomes(None, true)
+        .expect("the bundled panel is valid");
     let mut out = vec![vec![0u8; panel.snps.len()]; ped.len()];
     for c in &chromosomes {
         let dropped = simulate::drop_linked_snps(ped, &c.markers, MapFunction::Haldane, rng)
@@ -105,6 +115,9 @@ fn drop(panel: &SnpPanel, ped: &kinship::Pedigree, rng: &mut Rng) -> Vec<Vec<u8>
 fn bone(rng: &mut Rng, holder: SnpHolder, calls: &[u8]) -> DemoSnpProfile {
     DemoSnpProfile {
         holder,
-        calls: calls.iter().map(|&c| (!rng.bernoulli(BONE_DROPOUT)).then_some(c)).collect(),
+        calls: calls
+            .iter()
+            .map(|&c| (!rng.bernoulli(BONE_DROPOUT)).then_some(c))
+            .collect(),
     }
 }

@@ -97,7 +97,39 @@ fn a_withdrawn_profile_leaves_no_bytes_behind_and_the_files_are_the_owners() {
             "16189C 16356C 263G",
         );
         let gone_id = store.create_reference("lab", &gone).await.unwrap().id;
-        store.create_reference("lab", &kept).await.unwrap();
+        let kept_id = store.create_reference("lab", &kept).await.unwrap().id;
+        // SNP profiles too: bytes no other record holds (the registry stores them unread).
+        let panel = store
+            .store_snp_panel(
+                "lab",
+                "TEST",
+                "marker\tchrom\tpos_bp\tcm\tref\talt\tfreq_alt\n",
+                64,
+                "test",
+            )
+            .await
+            .unwrap();
+        let snp = |target, seed: u8| registry::NewSnpProfile {
+            target,
+            evidence: "GT".into(),
+            sequencing_error: None,
+            typed_snps: 64,
+            data: std::iter::once(1)
+                .chain((0..16u8).map(|i| i.wrapping_mul(37).wrapping_add(seed)))
+                .collect(),
+        };
+        let (snp_gone, snp_kept) = (
+            snp(registry::TypingTarget::Reference(gone_id), 101),
+            snp(registry::TypingTarget::Reference(kept_id), 202),
+        );
+        let source = registry::SnpSource {
+            sha256: "0".repeat(64),
+            name: "snps.vcf".into(),
+        };
+        store
+            .import_snp_profiles("lab", panel.id, &source, &[snp_gone.clone(), snp_kept.clone()])
+            .await
+            .unwrap();
         // Some traffic after the insert, as a running registry has.
         for i in 0..20 {
             store
@@ -115,6 +147,8 @@ fn a_withdrawn_profile_leaves_no_bytes_behind_and_the_files_are_the_owners() {
         ];
         let kept_text = serde_json::to_string(&kept.profile.str_profile).unwrap();
         let before: Vec<u8> = raw_bytes(&db).into_iter().flat_map(|(_, b)| b).collect();
+        let has = |haystack: &[u8], bytes: &[u8]| haystack.windows(bytes.len()).any(|w| w == bytes);
+        assert!(has(&before, &snp_gone.data), "the scan sees the SNP profile before");
         assert!(
             gone_text[..3].iter().all(|t| contains(&before, t)),
             "the scan sees the profile before"
@@ -133,8 +167,15 @@ fn a_withdrawn_profile_leaves_no_bytes_behind_and_the_files_are_the_owners() {
                 assert!(!contains(bytes, text), "{path} still holds '{text}'");
             }
         }
+        for (path, bytes) in &files {
+            assert!(
+                !has(bytes, &snp_gone.data),
+                "{path} still holds the withdrawn SNP profile"
+            );
+        }
         let all: Vec<u8> = files.iter().flat_map(|(_, b)| b.clone()).collect();
         assert!(contains(&all, &kept_text), "the profile that stays is still there");
+        assert!(has(&all, &snp_kept.data), "the SNP profile that stays is still there");
 
         #[cfg(unix)]
         {

@@ -37,8 +37,16 @@ pub(crate) async fn snp_section(
         {
             let name_of = |reference: i64, member: i64| match view {
                 Some(v) => {
-                    let id = v.references.iter().find(|r| r.id == reference).map(|r| r.external_id.clone());
-                    format!("{} ({})", v.member_name(member), id.unwrap_or_else(|| reference.to_string()))
+                    let id = v
+                        .references
+                        .iter()
+                        .find(|r| r.id == reference)
+                        .map(|r| r.external_id.clone());
+                    format!(
+                        "{} ({})",
+                        v.member_name(member),
+                        id.unwrap_or_else(|| reference.to_string())
+                    )
                 }
                 None => format!("{reference}"),
             };
