@@ -13,7 +13,9 @@
 //!
 //! 1. computes every family's *placements* (partial injections of candidate victims into its
 //!    missing persons) with their exact factor, once; a placement whose factor is 0 has no
-//!    admissible superset, so those are never computed. Missing persons that the family's data
+//!    admissible superset, so those are never computed. Victims on childless full siblings are
+//!    computed from their parents' genotype tables, once per family (`sibship.rs`), the others by
+//!    rows of conditional LRs (`rows.rs`) or the engine. Missing persons that the family's data
 //!    cannot tell apart (childless full siblings of one sex, [`exchangeable_classes`]) form a
 //!    class: a placement puts a *set* of victims on a class, computed once, and stands for every
 //!    ordering of them over the class's members (each a distinct assignment of the same factor);
@@ -50,6 +52,7 @@ use kinship::Marker;
 
 use super::pool::{Pool, PoolSum, POOL_MAX};
 use super::rows::Rows;
+use super::sibship::Sibship;
 use super::{without_mutations, DviCase, DviError, Evaluator, Family, PairwiseLr};
 
 /// A missing person as (family, index into its missing list).
@@ -581,8 +584,14 @@ fn family_placements(
             k,
         )
     });
+    // Victims on childless full siblings: from their parents' tables, when that applies.
+    let candidates: Vec<usize> = (0..rows.case().victims().len())
+        .filter(|&v| kept.iter().any(|row| row[v] > f64::NEG_INFINITY))
+        .collect();
+    let sibship = Sibship::new(rows, cx.f, cx.markers, &candidates)?;
     let mut walk = PlacementWalk {
         rows,
+        sibship: sibship.as_ref(),
         cx,
         kept,
         order: &order,
@@ -611,6 +620,7 @@ fn family_placements(
 /// The depth-first walk over one family's missing persons that lists its placements.
 struct PlacementWalk<'w, 'r, 'c> {
     rows: &'w mut Rows<'r>,
+    sibship: Option<&'w Sibship>,
     cx: &'w FamilyContext<'c>,
     kept: &'w [Vec<f64>],
     order: &'w [usize],
@@ -660,27 +670,46 @@ impl PlacementWalk<'_, '_, '_> {
         if candidates == 0 {
             return Ok(());
         }
-        // With nobody placed yet the row is the pairwise LRs. A row costs one genotype table per
-        // marker for every victim at once; with few candidates left, their likelihoods one by
-        // one cost less (the engine can merge unseen alleles, a table over all genotypes cannot).
-        let row = if current.is_empty() {
+        // ln R_f of the current placement with each candidate v at k. With nobody placed yet
+        // it is the pairwise LRs; with everyone on childless full siblings, from their
+        // parents' tables. Otherwise by a row (the conditional LRs), which costs one genotype
+        // table per marker for every victim at once; with few candidates left, their
+        // likelihoods one by one cost less (the engine can merge unseen alleles, a table over
+        // all genotypes cannot).
+        let on_siblings = self
+            .sibship
+            .filter(|s| s.covers(k) && current.iter().all(|&(kk, _)| s.covers(kk)));
+        let values: Vec<f64> = if current.is_empty() {
             kept.clone()
-        } else if candidates <= ENGINE_UP_TO {
-            let wanted: Vec<f64> = kept
-                .iter()
-                .enumerate()
-                .map(|(v, &l)| if allowed(v) { l } else { f64::NEG_INFINITY })
+        } else if let Some(sibship) = on_siblings {
+            let wanted: Vec<usize> = (0..kept.len())
+                .filter(|&v| kept[v] > f64::NEG_INFINITY && allowed(v) && current.iter().all(|&(_, u)| u != v))
                 .collect();
-            self.rows
-                .conditional_by_engine(self.cx.f, current, k, self.cx.markers, &wanted)?
+            let placed: Vec<usize> = current.iter().map(|&(_, u)| u).collect();
+            let mut values = vec![f64::NEG_INFINITY; kept.len()];
+            for (&v, x) in wanted.iter().zip(sibship.ln_ratios(&placed, &wanted)) {
+                values[v] = x;
+            }
+            values
         } else {
-            self.rows.row(self.cx.f, current, k, self.cx.markers)?.ln_lr
+            let row = if candidates <= ENGINE_UP_TO {
+                let wanted: Vec<f64> = kept
+                    .iter()
+                    .enumerate()
+                    .map(|(v, &l)| if allowed(v) { l } else { f64::NEG_INFINITY })
+                    .collect();
+                self.rows
+                    .conditional_by_engine(self.cx.f, current, k, self.cx.markers, &wanted)?
+            } else {
+                self.rows.row(self.cx.f, current, k, self.cx.markers)?.ln_lr
+            };
+            row.iter().map(|&x| ln_r + x).collect()
         };
         for (v, &pairwise) in self.kept[k].iter().enumerate() {
             if pairwise == f64::NEG_INFINITY
                 || !allowed(v)
                 || self.current.iter().any(|&(_, u)| u == v)
-                || row[v] == f64::NEG_INFINITY
+                || values[v] == f64::NEG_INFINITY
             {
                 continue;
             }
@@ -691,7 +720,7 @@ impl PlacementWalk<'_, '_, '_> {
                 });
             }
             self.current.push((k, v));
-            let value = ln_r + row[v];
+            let value = values[v];
             let mut pairs = self.current.clone();
             pairs.sort_unstable();
             let mut ln_m = 0.0;
@@ -757,14 +786,17 @@ fn drop_light_placements(placements: &mut [FamilyPlacements], victims: usize, bu
     let all_heaviest: f64 = heaviest.iter().sum();
     // The whole model's placements (victims, one ordering's weight), for the bound on a dropped
     // placement's assignments: the families sharing a victim with it can only use placements
-    // disjoint from it.
+    // disjoint from it. Heaviest first, so that the heaviest disjoint one is the first found.
     let original: Vec<Vec<(Vec<usize>, f64)>> = placements
         .iter()
         .map(|fp| {
-            fp.list
+            let mut list: Vec<(Vec<usize>, f64)> = fp
+                .list
                 .iter()
                 .map(|p| (p.pairs.iter().map(|&(_, v)| v).collect(), p.ln_w))
-                .collect()
+                .collect();
+            list.sort_by(|a, b| b.1.total_cmp(&a.1));
+            list
         })
         .collect();
     let mut ln_heaviest_dropped = f64::NEG_INFINITY;
@@ -874,11 +906,11 @@ fn drop_light_placements(placements: &mut [FamilyPlacements], victims: usize, bu
             sharing.dedup();
             let mut bound = p.ln_w + all_heaviest - heaviest[g];
             for h in sharing {
+                // (The empty placement, weight 0, is disjoint from every other.)
                 let disjoint = original[h]
                     .iter()
-                    .filter(|(vs, _)| vs.iter().all(|v| p.pairs.iter().all(|&(_, u)| u != *v)))
-                    .map(|(_, w)| *w)
-                    .fold(0.0, f64::max);
+                    .find(|(vs, _)| vs.iter().all(|v| p.pairs.iter().all(|&(_, u)| u != *v)))
+                    .map_or(0.0, |(_, w)| w.max(0.0));
                 bound -= heaviest[h] - disjoint;
             }
             ln_heaviest_dropped = ln_heaviest_dropped.max(bound);
