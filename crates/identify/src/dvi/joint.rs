@@ -27,9 +27,11 @@
 //!    victims (the *pool*, `pool.rs`), and walks the other families depth first, best placements
 //!    first, adding at every leaf the pool's total, pairing masses and best LRs given the victims
 //!    the leaf uses. A branch is cut only when an upper bound on all of its mass (its weight
-//!    times, for every family still open, the sum of all of its placements, disjoint or not) is
-//!    below a share of the mass found and the cut mass stays within the tolerance; the pool drops
-//!    its negligible states within the tolerance too. The cut masses make the **certified
+//!    times, for every family still open, the sum of all of its placements, disjoint or not, and
+//!    the pool's sum with every victim free, found and cut) is below a share of the mass found
+//!    and the cut mass stays within the tolerance; the pool drops its negligible states within
+//!    the tolerance too, with more states for the leaves that weigh more
+//!    ([`POOL_STATES`]), and drops the lightest beyond them. The cut masses make the **certified
 //!    bound**: the true total is between the mass found and the mass found times (1 + bound), so
 //!    every posterior and marginal is exact to that relative bound;
 //! 5. finds each component's K best by a separate branch and bound on one ordering's weight
@@ -1096,6 +1098,8 @@ struct Walk<'a> {
     pool: Pool,
     /// The pool's sums by the pool victims the walk's families use.
     pool_sums: HashMap<Vec<usize>, std::rc::Rc<PoolSum>>,
+    /// ln of the pool's sum found with every victim free (−∞ without a pool).
+    ln_pool_free: f64,
     /// The share of its total each of the pool's programmes may drop.
     pool_budget: f64,
     found: Solved,
@@ -1134,7 +1138,25 @@ fn solve_component(
             })
             .collect(),
     );
-    let ln_pool_total: f64 = singles.iter().map(|&f| placements[f].ln_total()).sum();
+    // What the pool can add at a leaf: at most its sum with every victim free (a leaf's victims
+    // only take matchings away), found and cut, and at most the product of its families' totals.
+    let mut pool_sums: HashMap<Vec<usize>, std::rc::Rc<PoolSum>> = HashMap::new();
+    let mut ln_pool_total: f64 = singles.iter().map(|&f| placements[f].ln_total()).sum();
+    // Solved twice: the first sum found is a lower bound that lets the second keep fewer states
+    // within the same budget; the leaves' sums start from it too (`Walk::leaf`).
+    let mut ln_pool_free = f64::NEG_INFINITY;
+    if !singles.is_empty() {
+        let first = pool.solve(
+            &|_| false,
+            tolerance / 2.0,
+            f64::NEG_INFINITY,
+            POOL_STATES[POOL_STATES.len() - 1].1,
+        );
+        let free = pool.solve(&|_| false, tolerance / 2.0, first.ln_z, POOL_STATES[1].1);
+        ln_pool_total = ln_pool_total.min(ln_add(free.ln_z, free.ln_cut));
+        ln_pool_free = free.ln_z;
+        pool_sums.insert(Vec::new(), std::rc::Rc::new(free));
+    }
     // Most decisive families first, so that the mass found early is large and cuts come soon.
     let mut order: Vec<usize> = comp.families.iter().copied().filter(|f| !singles.contains(f)).collect();
     order.sort_by(|&a, &b| placements[b].ln_max().total_cmp(&placements[a].ln_max()));
@@ -1158,7 +1180,8 @@ fn solve_component(
         ln_tau: ln_tolerance - 1000f64.ln(),
         ln_tolerance,
         pool,
-        pool_sums: HashMap::new(),
+        pool_sums,
+        ln_pool_free,
         pool_budget: tolerance / 2.0,
         found: Solved {
             ln_z: f64::NEG_INFINITY,
@@ -1194,6 +1217,18 @@ fn solve_component(
     found.top_complete = top_complete;
     found
 }
+
+/// States per victim the pool's programme keeps at a leaf whose share of the mass found is at
+/// least the first number (the heaviest first; the last for the others): its cut, measured on
+/// the mass grave, is about 2e-4 of its sum at 4,096 states, 7e-6 at 16,384, 1e-7 at 65,536 and
+/// 1.4e-8 at 131,072, so each leaf's cut weighs little in the whole.
+const POOL_STATES: [(f64, usize); 5] = [
+    (0.1, 1 << 17),
+    (1e-2, 1 << 16),
+    (1e-4, 1 << 14),
+    (1e-7, 1 << 12),
+    (0.0, 1 << 10),
+];
 
 /// The pool's sums kept at most, by the victims the walk's families use.
 const POOL_CACHE: usize = 4096;
@@ -1379,7 +1414,36 @@ impl Walk<'_> {
             Some(s) => s.clone(),
             None => {
                 let used = &self.used;
-                let s = std::rc::Rc::new(self.pool.solve(&|v| used.contains(&v), self.pool_budget));
+                // The sum with these victims left out is at least the free one divided by each
+                // one's removal factor.
+                let ln_known = self.ln_pool_free - key.iter().map(|&v| self.pool.ln_removal(v)).sum::<f64>();
+                // With few states first; again with more, from the sum found, when the leaf's share
+                // of the mass found says that its cut may count and the time budget has room for
+                // it (the time grows about in proportion to the states).
+                let solve = |states: usize, ln_known: f64| {
+                    std::rc::Rc::new(
+                        self.pool
+                            .solve(&|v| used.contains(&v), self.pool_budget, ln_known, states),
+                    )
+                };
+                let (_, fewest) = POOL_STATES[POOL_STATES.len() - 1];
+                let started = Instant::now();
+                let mut s = solve(fewest, ln_known);
+                let seconds_per_state = started.elapsed().as_secs_f64() / fewest as f64;
+                let ln_share = ln_m + s.ln_z - self.found.ln_z;
+                let affordable = |states: usize| {
+                    self.deadline.is_none_or(|(start, limit)| {
+                        start.elapsed().as_secs_f64() + 2.0 * seconds_per_state * states as f64 <= limit
+                    })
+                };
+                if let Some(&(_, states)) = POOL_STATES
+                    .iter()
+                    .find(|&&(from, states)| ln_share >= from.ln() && affordable(states))
+                {
+                    if states > fewest {
+                        s = solve(states, s.ln_z);
+                    }
+                }
                 // Memory stays bounded: the cache is emptied when it grows large.
                 if self.pool_sums.len() >= POOL_CACHE {
                     self.pool_sums.clear();
