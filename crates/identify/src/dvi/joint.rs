@@ -31,7 +31,7 @@
 //!    the pool's sum with every victim free, found and cut) is below a share of the mass found
 //!    and the cut mass stays within the tolerance; the pool drops its negligible states within
 //!    the tolerance too, with more states for the leaves that weigh more
-//!    ([`POOL_STATES`]), and drops the lightest beyond them. The cut masses make the **certified
+//!    (`POOL_STATES`), and drops the lightest beyond them. The cut masses make the **certified
 //!    bound**: the true total is between the mass found and the mass found times (1 + bound), so
 //!    every posterior and marginal is exact to that relative bound;
 //! 5. finds each component's K best by a separate branch and bound on one ordering's weight
@@ -1146,13 +1146,9 @@ fn solve_component(
     // within the same budget; the leaves' sums start from it too (`Walk::leaf`).
     let mut ln_pool_free = f64::NEG_INFINITY;
     if !singles.is_empty() {
-        let first = pool.solve(
-            &|_| false,
-            tolerance / 2.0,
-            f64::NEG_INFINITY,
-            POOL_STATES[POOL_STATES.len() - 1].1,
-        );
-        let free = pool.solve(&|_| false, tolerance / 2.0, first.ln_z, POOL_STATES[1].1);
+        let (_, fewest) = POOL_STATES[POOL_STATES.len() - 1];
+        let first = pool.solve(&|_| false, tolerance / 2.0, f64::NEG_INFINITY, fewest);
+        let free = pool.solve(&|_| false, tolerance / 2.0, first.ln_z, FREE_POOL_STATES);
         ln_pool_total = ln_pool_total.min(ln_add(free.ln_z, free.ln_cut));
         ln_pool_free = free.ln_z;
         pool_sums.insert(Vec::new(), std::rc::Rc::new(free));
@@ -1229,6 +1225,10 @@ const POOL_STATES: [(f64, usize); 5] = [
     (1e-7, 1 << 12),
     (0.0, 1 << 10),
 ];
+
+/// States per victim of the pool's sum with every victim free (the walk's bound on what the
+/// pool adds at a leaf: its cut, about 7e-6 of it on the mass grave, only loosens that bound).
+const FREE_POOL_STATES: usize = 1 << 14;
 
 /// The pool's sums kept at most, by the victims the walk's families use.
 const POOL_CACHE: usize = 4096;
