@@ -13,7 +13,9 @@
 //!
 //! 1. computes every family's *placements* (partial injections of candidate victims into its
 //!    missing persons) with their exact factor, once; a placement whose factor is 0 has no
-//!    admissible superset, so those are never computed. Missing persons that the family's data
+//!    admissible superset, so those are never computed. Victims on childless full siblings are
+//!    computed from their parents' genotype tables, once per family (`sibship.rs`), the others by
+//!    rows of conditional LRs (`rows.rs`) or the engine. Missing persons that the family's data
 //!    cannot tell apart (childless full siblings of one sex, [`exchangeable_classes`]) form a
 //!    class: a placement puts a *set* of victims on a class, computed once, and stands for every
 //!    ordering of them over the class's members (each a distinct assignment of the same factor);
@@ -25,9 +27,11 @@
 //!    victims (the *pool*, `pool.rs`), and walks the other families depth first, best placements
 //!    first, adding at every leaf the pool's total, pairing masses and best LRs given the victims
 //!    the leaf uses. A branch is cut only when an upper bound on all of its mass (its weight
-//!    times, for every family still open, the sum of all of its placements, disjoint or not) is
-//!    below a share of the mass found and the cut mass stays within the tolerance; the pool drops
-//!    its negligible states within the tolerance too. The cut masses make the **certified
+//!    times, for every family still open, the sum of all of its placements, disjoint or not, and
+//!    the pool's sum with every victim free, found and cut) is below a share of the mass found
+//!    and the cut mass stays within the tolerance; the pool drops its negligible states within
+//!    the tolerance too, with more states for the leaves that weigh more
+//!    (`POOL_STATES`), and drops the lightest beyond them. The cut masses make the **certified
 //!    bound**: the true total is between the mass found and the mass found times (1 + bound), so
 //!    every posterior and marginal is exact to that relative bound;
 //! 5. finds each component's K best by a separate branch and bound on one ordering's weight
@@ -50,6 +54,7 @@ use kinship::Marker;
 
 use super::pool::{Pool, PoolSum, POOL_MAX};
 use super::rows::Rows;
+use super::sibship::Sibship;
 use super::{without_mutations, DviCase, DviError, Evaluator, Family, PairwiseLr};
 
 /// A missing person as (family, index into its missing list).
@@ -581,8 +586,14 @@ fn family_placements(
             k,
         )
     });
+    // Victims on childless full siblings: from their parents' tables, when that applies.
+    let candidates: Vec<usize> = (0..rows.case().victims().len())
+        .filter(|&v| kept.iter().any(|row| row[v] > f64::NEG_INFINITY))
+        .collect();
+    let sibship = Sibship::new(rows, cx.f, cx.markers, &candidates)?;
     let mut walk = PlacementWalk {
         rows,
+        sibship: sibship.as_ref(),
         cx,
         kept,
         order: &order,
@@ -611,6 +622,7 @@ fn family_placements(
 /// The depth-first walk over one family's missing persons that lists its placements.
 struct PlacementWalk<'w, 'r, 'c> {
     rows: &'w mut Rows<'r>,
+    sibship: Option<&'w Sibship>,
     cx: &'w FamilyContext<'c>,
     kept: &'w [Vec<f64>],
     order: &'w [usize],
@@ -660,27 +672,46 @@ impl PlacementWalk<'_, '_, '_> {
         if candidates == 0 {
             return Ok(());
         }
-        // With nobody placed yet the row is the pairwise LRs. A row costs one genotype table per
-        // marker for every victim at once; with few candidates left, their likelihoods one by
-        // one cost less (the engine can merge unseen alleles, a table over all genotypes cannot).
-        let row = if current.is_empty() {
+        // ln R_f of the current placement with each candidate v at k. With nobody placed yet
+        // it is the pairwise LRs; with everyone on childless full siblings, from their
+        // parents' tables. Otherwise by a row (the conditional LRs), which costs one genotype
+        // table per marker for every victim at once; with few candidates left, their
+        // likelihoods one by one cost less (the engine can merge unseen alleles, a table over
+        // all genotypes cannot).
+        let on_siblings = self
+            .sibship
+            .filter(|s| s.covers(k) && current.iter().all(|&(kk, _)| s.covers(kk)));
+        let values: Vec<f64> = if current.is_empty() {
             kept.clone()
-        } else if candidates <= ENGINE_UP_TO {
-            let wanted: Vec<f64> = kept
-                .iter()
-                .enumerate()
-                .map(|(v, &l)| if allowed(v) { l } else { f64::NEG_INFINITY })
+        } else if let Some(sibship) = on_siblings {
+            let wanted: Vec<usize> = (0..kept.len())
+                .filter(|&v| kept[v] > f64::NEG_INFINITY && allowed(v) && current.iter().all(|&(_, u)| u != v))
                 .collect();
-            self.rows
-                .conditional_by_engine(self.cx.f, current, k, self.cx.markers, &wanted)?
+            let placed: Vec<usize> = current.iter().map(|&(_, u)| u).collect();
+            let mut values = vec![f64::NEG_INFINITY; kept.len()];
+            for (&v, x) in wanted.iter().zip(sibship.ln_ratios(&placed, &wanted)) {
+                values[v] = x;
+            }
+            values
         } else {
-            self.rows.row(self.cx.f, current, k, self.cx.markers)?.ln_lr
+            let row = if candidates <= ENGINE_UP_TO {
+                let wanted: Vec<f64> = kept
+                    .iter()
+                    .enumerate()
+                    .map(|(v, &l)| if allowed(v) { l } else { f64::NEG_INFINITY })
+                    .collect();
+                self.rows
+                    .conditional_by_engine(self.cx.f, current, k, self.cx.markers, &wanted)?
+            } else {
+                self.rows.row(self.cx.f, current, k, self.cx.markers)?.ln_lr
+            };
+            row.iter().map(|&x| ln_r + x).collect()
         };
         for (v, &pairwise) in self.kept[k].iter().enumerate() {
             if pairwise == f64::NEG_INFINITY
                 || !allowed(v)
                 || self.current.iter().any(|&(_, u)| u == v)
-                || row[v] == f64::NEG_INFINITY
+                || values[v] == f64::NEG_INFINITY
             {
                 continue;
             }
@@ -691,7 +722,7 @@ impl PlacementWalk<'_, '_, '_> {
                 });
             }
             self.current.push((k, v));
-            let value = ln_r + row[v];
+            let value = values[v];
             let mut pairs = self.current.clone();
             pairs.sort_unstable();
             let mut ln_m = 0.0;
@@ -757,14 +788,17 @@ fn drop_light_placements(placements: &mut [FamilyPlacements], victims: usize, bu
     let all_heaviest: f64 = heaviest.iter().sum();
     // The whole model's placements (victims, one ordering's weight), for the bound on a dropped
     // placement's assignments: the families sharing a victim with it can only use placements
-    // disjoint from it.
+    // disjoint from it. Heaviest first, so that the heaviest disjoint one is the first found.
     let original: Vec<Vec<(Vec<usize>, f64)>> = placements
         .iter()
         .map(|fp| {
-            fp.list
+            let mut list: Vec<(Vec<usize>, f64)> = fp
+                .list
                 .iter()
                 .map(|p| (p.pairs.iter().map(|&(_, v)| v).collect(), p.ln_w))
-                .collect()
+                .collect();
+            list.sort_by(|a, b| b.1.total_cmp(&a.1));
+            list
         })
         .collect();
     let mut ln_heaviest_dropped = f64::NEG_INFINITY;
@@ -874,11 +908,11 @@ fn drop_light_placements(placements: &mut [FamilyPlacements], victims: usize, bu
             sharing.dedup();
             let mut bound = p.ln_w + all_heaviest - heaviest[g];
             for h in sharing {
+                // (The empty placement, weight 0, is disjoint from every other.)
                 let disjoint = original[h]
                     .iter()
-                    .filter(|(vs, _)| vs.iter().all(|v| p.pairs.iter().all(|&(_, u)| u != *v)))
-                    .map(|(_, w)| *w)
-                    .fold(0.0, f64::max);
+                    .find(|(vs, _)| vs.iter().all(|v| p.pairs.iter().all(|&(_, u)| u != *v)))
+                    .map_or(0.0, |(_, w)| w.max(0.0));
                 bound -= heaviest[h] - disjoint;
             }
             ln_heaviest_dropped = ln_heaviest_dropped.max(bound);
@@ -1064,6 +1098,8 @@ struct Walk<'a> {
     pool: Pool,
     /// The pool's sums by the pool victims the walk's families use.
     pool_sums: HashMap<Vec<usize>, std::rc::Rc<PoolSum>>,
+    /// ln of the pool's sum found with every victim free (−∞ without a pool).
+    ln_pool_free: f64,
     /// The share of its total each of the pool's programmes may drop.
     pool_budget: f64,
     found: Solved,
@@ -1102,7 +1138,21 @@ fn solve_component(
             })
             .collect(),
     );
-    let ln_pool_total: f64 = singles.iter().map(|&f| placements[f].ln_total()).sum();
+    // What the pool can add at a leaf: at most its sum with every victim free (a leaf's victims
+    // only take matchings away), found and cut, and at most the product of its families' totals.
+    let mut pool_sums: HashMap<Vec<usize>, std::rc::Rc<PoolSum>> = HashMap::new();
+    let mut ln_pool_total: f64 = singles.iter().map(|&f| placements[f].ln_total()).sum();
+    // Solved twice: the first sum found is a lower bound that lets the second keep fewer states
+    // within the same budget; the leaves' sums start from it too (`Walk::leaf`).
+    let mut ln_pool_free = f64::NEG_INFINITY;
+    if !singles.is_empty() {
+        let (_, fewest) = POOL_STATES[POOL_STATES.len() - 1];
+        let first = pool.solve(&|_| false, tolerance / 2.0, f64::NEG_INFINITY, fewest);
+        let free = pool.solve(&|_| false, tolerance / 2.0, first.ln_z, FREE_POOL_STATES);
+        ln_pool_total = ln_pool_total.min(ln_add(free.ln_z, free.ln_cut));
+        ln_pool_free = free.ln_z;
+        pool_sums.insert(Vec::new(), std::rc::Rc::new(free));
+    }
     // Most decisive families first, so that the mass found early is large and cuts come soon.
     let mut order: Vec<usize> = comp.families.iter().copied().filter(|f| !singles.contains(f)).collect();
     order.sort_by(|&a, &b| placements[b].ln_max().total_cmp(&placements[a].ln_max()));
@@ -1126,7 +1176,8 @@ fn solve_component(
         ln_tau: ln_tolerance - 1000f64.ln(),
         ln_tolerance,
         pool,
-        pool_sums: HashMap::new(),
+        pool_sums,
+        ln_pool_free,
         pool_budget: tolerance / 2.0,
         found: Solved {
             ln_z: f64::NEG_INFINITY,
@@ -1162,6 +1213,22 @@ fn solve_component(
     found.top_complete = top_complete;
     found
 }
+
+/// States per victim the pool's programme keeps at a leaf whose share of the mass found is at
+/// least the first number (the heaviest first; the last for the others): its cut, measured on
+/// the mass grave, is about 2e-4 of its sum at 4,096 states, 7e-6 at 16,384, 1e-7 at 65,536 and
+/// 1.4e-8 at 131,072, so each leaf's cut weighs little in the whole.
+const POOL_STATES: [(f64, usize); 5] = [
+    (0.1, 1 << 17),
+    (1e-2, 1 << 16),
+    (1e-4, 1 << 14),
+    (1e-7, 1 << 12),
+    (0.0, 1 << 10),
+];
+
+/// States per victim of the pool's sum with every victim free (the walk's bound on what the
+/// pool adds at a leaf: its cut, about 7e-6 of it on the mass grave, only loosens that bound).
+const FREE_POOL_STATES: usize = 1 << 14;
 
 /// The pool's sums kept at most, by the victims the walk's families use.
 const POOL_CACHE: usize = 4096;
@@ -1347,7 +1414,36 @@ impl Walk<'_> {
             Some(s) => s.clone(),
             None => {
                 let used = &self.used;
-                let s = std::rc::Rc::new(self.pool.solve(&|v| used.contains(&v), self.pool_budget));
+                // The sum with these victims left out is at least the free one divided by each
+                // one's removal factor.
+                let ln_known = self.ln_pool_free - key.iter().map(|&v| self.pool.ln_removal(v)).sum::<f64>();
+                // With few states first; again with more, from the sum found, when the leaf's share
+                // of the mass found says that its cut may count and the time budget has room for
+                // it (the time grows about in proportion to the states).
+                let solve = |states: usize, ln_known: f64| {
+                    std::rc::Rc::new(
+                        self.pool
+                            .solve(&|v| used.contains(&v), self.pool_budget, ln_known, states),
+                    )
+                };
+                let (_, fewest) = POOL_STATES[POOL_STATES.len() - 1];
+                let started = Instant::now();
+                let mut s = solve(fewest, ln_known);
+                let seconds_per_state = started.elapsed().as_secs_f64() / fewest as f64;
+                let ln_share = ln_m + s.ln_z - self.found.ln_z;
+                let affordable = |states: usize| {
+                    self.deadline.is_none_or(|(start, limit)| {
+                        start.elapsed().as_secs_f64() + 2.0 * seconds_per_state * states as f64 <= limit
+                    })
+                };
+                if let Some(&(_, states)) = POOL_STATES
+                    .iter()
+                    .find(|&&(from, states)| ln_share >= from.ln() && affordable(states))
+                {
+                    if states > fewest {
+                        s = solve(states, s.ln_z);
+                    }
+                }
                 // Memory stays bounded: the cache is emptied when it grows large.
                 if self.pool_sums.len() >= POOL_CACHE {
                     self.pool_sums.clear();

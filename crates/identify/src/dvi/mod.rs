@@ -18,6 +18,7 @@ mod pairwise;
 mod pool;
 pub mod reference;
 mod rows;
+mod sibship;
 
 pub use conclusions::{conclusions, Conclusion, ConclusionClass, Thresholds};
 pub use joint::{joint, Assignment, DisableMutations, JointOptions, JointResult, JointTimings, UndisputedPair};

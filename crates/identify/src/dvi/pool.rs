@@ -15,7 +15,14 @@
 //! mass times an upper bound on everything the victims still to come can add to it
 //! (Π over its empty families of 1 + their remaining weights) fits, with the others dropped, in
 //! `budget` times a lower bound on the total (the heaviest state so far, completed with nobody
-//! else placed). The dropped bounds are returned as the certified cut.
+//! else placed; a greedy matching; or a bound the caller knows, such as an earlier sum found with
+//! fewer states). Beyond a number of states per victim chosen by the caller the lightest are
+//! dropped whatever the budget. The dropped bounds are returned as the certified cut (they
+//! bound the dropped mass whatever lower bound steered the choice).
+//!
+//! The passes are fused where they read the same states (the pairing masses with the backward
+//! pass, the best LR with each pairing with the backward max-plus pass), and only the forward
+//! layers are kept.
 
 use std::collections::HashMap;
 
@@ -48,9 +55,37 @@ pub(super) const POOL_MAX: usize = 128;
 
 /// States kept per victim at most: beyond, the lightest are dropped whatever the budget (the
 /// bound then says so), so that memory stays bounded.
-const MAX_STATES: usize = 1 << 12;
+const MAX_STATES: usize = 1 << 17;
+
+/// States kept over all the layers at most (states per victim times victims): measured, 131,072
+/// states for 95 victims take about 1.5 GiB.
+const MAX_STATE_LAYERS: usize = 96 << 17;
 
 type Mask = u128;
+
+/// A hasher for masks: their two halves folded and multiplied (the states are sets of families,
+/// not adversarial input).
+#[derive(Debug, Default, Clone, Copy)]
+struct MaskHasher(u64);
+
+impl std::hash::Hasher for MaskHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7C_C1_B7_27_22_0A_95);
+        }
+    }
+    fn write_u128(&mut self, x: u128) {
+        let folded = (x as u64) ^ ((x >> 64) as u64).rotate_left(29);
+        let h = (folded ^ (folded >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = h ^ (h >> 32);
+    }
+}
+
+/// States and their values.
+type Map = HashMap<Mask, f64, std::hash::BuildHasherDefault<MaskHasher>>;
 
 /// A family's or a victim's pairings: (victim or pool family, ln weight, ln LR).
 pub(super) type Pairings = Vec<(usize, f64, f64)>;
@@ -80,12 +115,27 @@ impl Pool {
         self.links.iter().map(|(v, _)| *v)
     }
 
+    /// ln(1 + victim v's weights in the pool): leaving v out divides the pool's total by at most
+    /// that (every matching without v, plus those giving v to a family, each at most as heavy as a
+    /// matching without v times v's weight there).
+    pub fn ln_removal(&self, v: usize) -> f64 {
+        self.links
+            .iter()
+            .find(|(u, _)| *u == v)
+            .map_or(0.0, |(_, l)| l.iter().fold(0.0, |acc, x| ln_add(acc, x.1)))
+    }
+
     /// The sums over matchings that leave the victims with `used(v)` out; states dropped within
-    /// `budget` (relative) of the total.
-    pub fn solve(&self, used: &dyn Fn(usize) -> bool, budget: f64) -> PoolSum {
+    /// `budget` (relative) of the total. `ln_known` is ln of a known lower bound on that total
+    /// (−∞ for none): the better it is, the more states fit in the budget.
+    /// At most `max_states` states are kept per victim ([`MAX_STATES`] at most); beyond, the
+    /// lightest are dropped whatever the budget (the cut then says so).
+    pub fn solve(&self, used: &dyn Fn(usize) -> bool, budget: f64, ln_known: f64, max_states: usize) -> PoolSum {
         let p = self.families.len();
         let free: Vec<&(usize, Pairings)> = self.links.iter().filter(|(v, _)| !used(*v)).collect();
         let n = free.len();
+        // Memory: every layer's states are kept (forwards, and in max-plus).
+        let max_states = max_states.min(MAX_STATES).min(MAX_STATE_LAYERS / (n + 1)).max(1);
         // ln(1 + the weights of family i over victims j..): what the rest can add to it.
         let mut ln_room = vec![vec![0.0f64; p]; n + 1];
         for j in (0..n).rev() {
@@ -105,7 +155,7 @@ impl Pool {
             open[j] = open[j + 1] | free[j].1.iter().fold(0, |m, &(i, _, _)| m | (1 << i));
         }
         // A lower bound on the total: a greedy matching (each family, heaviest first, takes its
-        // heaviest free victim).
+        // heaviest free victim), or the one known.
         let ln_lower = {
             let mut order: Vec<usize> = (0..p).collect();
             let best = |i: usize| {
@@ -126,26 +176,35 @@ impl Pool {
                     total += w;
                 }
             }
-            total
+            total.max(ln_known)
         };
         let ln_budget = if budget > 0.0 { budget.ln() } else { f64::NEG_INFINITY };
         // Forward: layer j holds the states after victims 0..j, values scaled by e^norm[j].
-        let mut layers: Vec<HashMap<Mask, f64>> = Vec::with_capacity(n + 1);
+        let mut layers: Vec<Map> = Vec::with_capacity(n + 1);
         let mut norm = Vec::with_capacity(n + 1);
-        layers.push(HashMap::from([(0, 1.0)]));
+        layers.push(Map::from_iter([(0, 1.0)]));
         norm.push(0.0);
         let mut ln_cut = f64::NEG_INFINITY;
+        // Per victim: the largest of its weights and 1, and each link's weight over it.
+        let tops: Vec<f64> = free
+            .iter()
+            .map(|(_, l)| l.iter().map(|x| x.1).fold(0.0, f64::max))
+            .collect();
+        let scaled: Vec<Vec<(usize, f64)>> = free
+            .iter()
+            .zip(&tops)
+            .map(|((_, l), &top)| l.iter().map(|&(i, w, _)| (i, (w - top).exp())).collect())
+            .collect();
         for j in 0..n {
             let prev = &layers[j];
-            let mut next: HashMap<Mask, f64> = HashMap::with_capacity(prev.len() * 2);
-            let weights: Vec<(usize, f64)> = free[j].1.iter().map(|&(i, w, _)| (i, w)).collect();
-            let top = weights.iter().map(|x| x.1).fold(0.0, f64::max);
+            let mut next = Map::with_capacity_and_hasher(prev.len() * 2, Default::default());
+            let nobody = (-tops[j]).exp();
             let keep = open[j + 1];
             for (&mask, &x) in prev {
-                *next.entry(mask & keep).or_insert(0.0) += x * (-top).exp();
-                for &(i, w) in &weights {
+                *next.entry(mask & keep).or_insert(0.0) += x * nobody;
+                for &(i, e) in &scaled[j] {
                     if mask & (1 << i) == 0 {
-                        *next.entry((mask | (1 << i)) & keep).or_insert(0.0) += x * (w - top).exp();
+                        *next.entry((mask | (1 << i)) & keep).or_insert(0.0) += x * e;
                     }
                 }
             }
@@ -153,20 +212,25 @@ impl Pool {
             for x in next.values_mut() {
                 *x /= max;
             }
-            let ln_norm = norm[j] + top + max.ln();
+            let ln_norm = norm[j] + tops[j] + max.ln();
             // Drop the states that cannot matter, lightest bound first, within the budget of
             // the total's lower bound e^ln_norm (the heaviest state, completed by nobody).
             let room = &ln_room[j + 1];
             let mut bounds: Vec<(f64, Mask)> = next
                 .iter()
                 .map(|(&mask, &x)| {
-                    let filled: f64 = (0..p).filter(|&i| mask & (1 << i) != 0).map(|i| room[i]).sum();
+                    let mut filled = 0.0;
+                    let mut bits = mask;
+                    while bits != 0 {
+                        filled += room[bits.trailing_zeros() as usize];
+                        bits &= bits - 1;
+                    }
                     (x.ln() + room_total[j + 1] - filled + ln_norm, mask)
                 })
                 .collect();
-            bounds.sort_by(|a, b| a.0.total_cmp(&b.0));
+            bounds.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             let keep_at_least = 1;
-            let over = bounds.len().saturating_sub(MAX_STATES);
+            let over = bounds.len().saturating_sub(max_states);
             for (k, &(ub, mask)) in bounds.iter().enumerate() {
                 if bounds.len() - k <= keep_at_least {
                     break;
@@ -182,25 +246,37 @@ impl Pool {
             norm.push(ln_norm);
         }
         // Backward over the states kept: back[j][mask] = mass of the choices of victims j..
-        // from `mask`, scaled by e^bnorm[j].
-        let mut back: Vec<HashMap<Mask, f64>> = vec![HashMap::new(); n + 1];
+        // from `mask`, scaled by e^bnorm[j]; with it, every pairing's mass (forward mass into
+        // the state, the pairing, backward mass out of it).
+        // Only the layer after the one computed is kept.
+        let mut back: Map;
         let mut bnorm = vec![0.0; n + 1];
-        back[n] = layers[n].keys().map(|&m| (m, 1.0)).collect();
+        back = layers[n].keys().map(|&m| (m, 1.0)).collect();
+        let mut pairing_mass = Vec::new();
         for j in (0..n).rev() {
-            let later = &back[j + 1];
-            let top = free[j].1.iter().map(|x| x.1).fold(0.0, f64::max);
-            let mut now: HashMap<Mask, f64> = HashMap::with_capacity(layers[j].len());
+            let later = &back;
+            let nobody = (-tops[j]).exp();
+            let mut now = Map::with_capacity_and_hasher(layers[j].len(), Default::default());
             let keep = open[j + 1];
-            for &mask in layers[j].keys() {
-                let mut s = later.get(&(mask & keep)).map_or(0.0, |&b| b * (-top).exp());
-                for &(i, w, _) in &free[j].1 {
+            let links = &scaled[j];
+            let mut through = vec![0.0; links.len()];
+            for (&mask, &x) in &layers[j] {
+                let mut s = later.get(&(mask & keep)).map_or(0.0, |&b| b * nobody);
+                for (l, &(i, e)) in links.iter().enumerate() {
                     if mask & (1 << i) == 0 {
                         if let Some(&b) = later.get(&((mask | (1 << i)) & keep)) {
-                            s += b * (w - top).exp();
+                            s += b * e;
+                            through[l] += x * b;
                         }
                     }
                 }
                 now.insert(mask, s);
+            }
+            let (v, pairings) = free[j];
+            for (&(i, w, _), &t) in pairings.iter().zip(&through).rev() {
+                if t > 0.0 {
+                    pairing_mass.push((*v, self.families[i], t.ln() + norm[j] + w + bnorm[j + 1]));
+                }
             }
             let max = now.values().copied().fold(0.0, f64::max);
             if max > 0.0 {
@@ -208,31 +284,16 @@ impl Pool {
                     *x /= max;
                 }
             }
-            bnorm[j] = bnorm[j + 1] + top + if max > 0.0 { max.ln() } else { 0.0 };
-            back[j] = now;
+            bnorm[j] = bnorm[j + 1] + tops[j] + if max > 0.0 { max.ln() } else { 0.0 };
+            back = now;
         }
-        let ln_z = back[0].get(&0).map_or(f64::NEG_INFINITY, |b| b.ln()) + bnorm[0];
-        let mut pairing_mass = Vec::new();
-        for (j, (v, links)) in free.iter().enumerate() {
-            for &(i, w, _) in links {
-                let mut s = 0.0;
-                for (&mask, &x) in &layers[j] {
-                    if mask & (1 << i) == 0 {
-                        if let Some(&b) = back[j + 1].get(&((mask | (1 << i)) & open[j + 1])) {
-                            s += x * b;
-                        }
-                    }
-                }
-                if s > 0.0 {
-                    pairing_mass.push((*v, self.families[i], s.ln() + norm[j] + w + bnorm[j + 1]));
-                }
-            }
-        }
+        pairing_mass.reverse();
+        let ln_z = back.get(&0).map_or(f64::NEG_INFINITY, |b| b.ln()) + bnorm[0];
         // Max-plus on the LRs over the same states.
-        let mut fmax: Vec<HashMap<Mask, f64>> = vec![HashMap::new(); n + 1];
+        let mut fmax: Vec<Map> = vec![Map::default(); n + 1];
         fmax[0].insert(0, 0.0);
         for j in 0..n {
-            let mut next: HashMap<Mask, f64> = HashMap::new();
+            let mut next = Map::default();
             let keep = open[j + 1];
             for (&mask, &x) in &fmax[j] {
                 let mut put = |m: Mask, val: f64| {
@@ -251,41 +312,37 @@ impl Pool {
             }
             fmax[j + 1] = next;
         }
-        let mut bmax: Vec<HashMap<Mask, f64>> = vec![HashMap::new(); n + 1];
-        bmax[n] = layers[n].keys().map(|&m| (m, 0.0)).collect();
+        let mut bmax: Map = layers[n].keys().map(|&m| (m, 0.0)).collect();
+        let mut best_with = Vec::new();
         for j in (0..n).rev() {
-            let mut now = HashMap::with_capacity(layers[j].len());
+            let mut now = Map::with_capacity_and_hasher(layers[j].len(), Default::default());
             let keep = open[j + 1];
+            let (v, pairings) = free[j];
+            let mut with = vec![f64::NEG_INFINITY; pairings.len()];
             for &mask in layers[j].keys() {
-                let mut s = bmax[j + 1].get(&(mask & keep)).copied().unwrap_or(f64::NEG_INFINITY);
-                for &(i, _, r) in &free[j].1 {
+                let from = fmax[j].get(&mask).copied();
+                let mut s = bmax.get(&(mask & keep)).copied().unwrap_or(f64::NEG_INFINITY);
+                for (l, &(i, _, r)) in pairings.iter().enumerate() {
                     if mask & (1 << i) == 0 {
-                        if let Some(&b) = bmax[j + 1].get(&((mask | (1 << i)) & keep)) {
+                        if let Some(&b) = bmax.get(&((mask | (1 << i)) & keep)) {
                             s = s.max(r + b);
+                            if let Some(x) = from {
+                                with[l] = with[l].max(x + r + b);
+                            }
                         }
                     }
                 }
                 now.insert(mask, s);
             }
-            bmax[j] = now;
-        }
-        let best_lr = bmax[0].get(&0).copied().unwrap_or(f64::NEG_INFINITY);
-        let mut best_with = Vec::new();
-        for (j, (v, links)) in free.iter().enumerate() {
-            for &(i, _, r) in links {
-                let mut s = f64::NEG_INFINITY;
-                for (&mask, &x) in &fmax[j] {
-                    if mask & (1 << i) == 0 {
-                        if let Some(&b) = bmax[j + 1].get(&((mask | (1 << i)) & open[j + 1])) {
-                            s = s.max(x + r + b);
-                        }
-                    }
-                }
+            for (&(i, _, _), &s) in pairings.iter().zip(&with).rev() {
                 if s > f64::NEG_INFINITY {
                     best_with.push((*v, self.families[i], s));
                 }
             }
+            bmax = now;
         }
+        best_with.reverse();
+        let best_lr = bmax.get(&0).copied().unwrap_or(f64::NEG_INFINITY);
         PoolSum {
             ln_z,
             ln_cut,
@@ -356,10 +413,13 @@ mod tests {
             families in pool_strategy(),
             used in prop::collection::vec(0usize..6, 0..2),
             budget in prop::sample::select(vec![0.0, 1e-6, 1e-2]),
+            hinted in any::<bool>(),
         ) {
             let all = matchings(&families, &used);
             let pool = Pool::new(families.clone());
-            let got = pool.solve(&|v| used.contains(&v), budget);
+            // With no known lower bound, and with the true total as one.
+            let z_true = all.iter().fold(f64::NEG_INFINITY, |a, m| ln_add(a, m.1));
+            let got = pool.solve(&|v| used.contains(&v), budget, if hinted { z_true } else { f64::NEG_INFINITY }, 1 << 12);
             let z = all.iter().fold(f64::NEG_INFINITY, |a, m| ln_add(a, m.1));
             let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
             // Kept ≤ true ≤ kept + cut, the cut within the budget.
@@ -371,6 +431,10 @@ mod tests {
                 let best = all.iter().map(|m| m.2).fold(f64::NEG_INFINITY, f64::max);
                 prop_assert!(close(got.best_lr, best));
             }
+            // With at most two states per victim the lightest go whatever the budget: the cut
+            // still bounds what they held.
+            let few = pool.solve(&|v| used.contains(&v), budget, f64::NEG_INFINITY, 2);
+            prop_assert!(few.ln_z <= z + 1e-9 && z <= ln_add(few.ln_z, few.ln_cut) + 1e-9, "kept {} true {} cut {}", few.ln_z, z, few.ln_cut);
             for (f, pairings) in &families {
                 for &(v, _, _) in pairings {
                     if used.contains(&v) {

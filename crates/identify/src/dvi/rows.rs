@@ -23,10 +23,37 @@ use super::{hw, DviCase, DviError, Evaluator};
 
 /// A victim's typing at one marker as weights over the marker's genotypes.
 #[derive(Debug, Clone)]
-enum Weights {
+pub(crate) enum Weights {
     Untyped,
-    /// (genotype index, P(typing | g) · HW(g) / P(typing)).
+    /// (genotype index, P(typing | g) · HW(g) / P(typing)); empty when the typing is impossible.
     Over(Vec<(usize, f64)>),
+}
+
+/// The weights of the typing of the one member of `ped` (a singleton pedigree) under `conditions`:
+/// its own genotype table, so that partial profiles, dropout and silent alleles are read as the
+/// engine reads them.
+pub(crate) fn typing_weights(
+    engine: &mut Engine,
+    ped: &Pedigree,
+    marker: &Marker,
+    typing: Typing,
+    conditions: &Conditions,
+) -> Result<Weights, DviError> {
+    if !typing.is_typed() {
+        return Ok(Weights::Untyped);
+    }
+    let table = engine.genotype_table(ped, marker, &[typing], conditions, 0)?;
+    let values = table.values();
+    let total: f64 = values.iter().sum();
+    let mut w = Vec::new();
+    if total > 0.0 {
+        for (g, &x) in values.iter().enumerate() {
+            if x > 0.0 {
+                w.push((g, x / total));
+            }
+        }
+    }
+    Ok(Weights::Over(w))
 }
 
 /// Computes rows for one case; keeps the engine's buffers and the victims' weights.
@@ -61,23 +88,13 @@ impl<'a> Rows<'a> {
                 let conditions = case.victim_conditions(v);
                 let mut per_marker = Vec::with_capacity(case.markers().len());
                 for (t, marker) in case.markers().iter().enumerate() {
-                    let typing = victim.typings[t];
-                    if !typing.is_typed() {
-                        per_marker.push(Weights::Untyped);
-                        continue;
-                    }
-                    let table = engine.genotype_table(&ped, marker, &[typing], &conditions, 0)?;
-                    let values = table.values();
-                    let total: f64 = values.iter().sum();
-                    let mut w = Vec::new();
-                    if total > 0.0 {
-                        for (g, &x) in values.iter().enumerate() {
-                            if x > 0.0 {
-                                w.push((g, x / total));
-                            }
-                        }
-                    }
-                    per_marker.push(Weights::Over(w));
+                    per_marker.push(typing_weights(
+                        &mut engine,
+                        &ped,
+                        marker,
+                        victim.typings[t],
+                        &conditions,
+                    )?);
                 }
                 weights.push(per_marker);
             }
@@ -92,6 +109,25 @@ impl<'a> Rows<'a> {
             conditions: Conditions::default(),
             per_genotype: Vec::new(),
         })
+    }
+
+    pub fn case(&self) -> &'a DviCase {
+        self.case
+    }
+
+    /// Whether rows are computed from genotype tables (no theta, no X-chromosomal marker); only
+    /// then are the victims' weights kept.
+    pub fn by_tables(&self) -> bool {
+        self.fast
+    }
+
+    /// Victim `v`'s weights at marker `t` of the case (only when [`Self::by_tables`]).
+    pub fn weights(&self, v: usize, t: usize) -> &Weights {
+        &self.weights[v][t]
+    }
+
+    pub fn engine(&mut self) -> &mut Engine {
+        &mut self.engine
     }
 
     /// The row of missing person `k` of family `f`, with `placed` ((missing index, victim)) in
