@@ -454,6 +454,77 @@ try {
     await context.close();
   });
 
+  await step("a family liaison records that the family was told, from the notifications queue", async () => {
+    const api = (method, url) => fetch(base + url, { method, headers: { Authorization: `Bearer ${token}` } });
+    const { page, context } = await session({ locale: "en-GB" });
+    await signIn(page, "liaison");
+    await page.goto(base + "/queues/notifications");
+    const forms = await page.$$("form.notify");
+    assert(forms.length >= 1, "a notification is due for the confirmed identification");
+    await shot(page, "13e-notifications-due");
+    const form = "form.notify";
+    await page.selectOption(`${form} select[name=channel]`, "visit");
+    await page.fill(`${form} input[name=note]`, "Told at home in Sendai, with the liaison officer");
+    await Promise.all([page.waitForURL(/\/queues\/notifications$/), page.click(`${form} button[type=submit]`)]);
+    assert((await page.$$("form.notify")).length === forms.length - 1, "the family is no longer due");
+    const told = await (await api("GET", `/api/v1/notifications?family=${fixture.family.id}`)).json();
+    assert(told.some((n) => n.channel === "visit" && /Sendai/.test(n.note || "")), `recorded: ${JSON.stringify(told)}`);
+    await context.close();
+  });
+
+  /** Plans the days of the mission at `url` from a base near Buin; returns how many days the map draws. */
+  async function planDays(page, url) {
+    await page.goto(url);
+    await page.fill("#plan-base_label", "Buin guest house");
+    await page.fill("#plan-base_lat", "-6.72");
+    await page.fill("#plan-base_lon", "155.62");
+    await Promise.all([page.waitForURL(/#day-plans$/), page.click("#plan-form button[type=submit]")]);
+    await page.waitForSelector("#map[data-routes]");
+    return Number(await page.getAttribute("#map", "data-routes"));
+  }
+
+  let missionUrl = "";
+  await step("a mission planner creates a grave visit and plans its days, drawn on the map", async () => {
+    const { page, context } = await session({ locale: "en-GB" });
+    await signIn(page, "planner");
+    await page.goto(base + "/missions");
+    await Promise.all([page.waitForURL(/\/missions\/new$/), page.click("#new-mission")]);
+    // Refused first by the registry: the end before the start; the message beside it, input kept.
+    await page.fill("#name", "Bougainville grave visit 2027");
+    await page.selectOption("#site_ids", [String(fixture.sites[0].id)]);
+    await page.fill("#start", "2027-03-04");
+    await page.fill("#end", "2027-03-01");
+    const [refused] = await Promise.all([page.waitForNavigation(), page.click("#mission-form button[type=submit]")]);
+    assert(refused.status() === 400, `end before start: ${refused.status()}`);
+    assert(await page.$("#end-error") !== null, "the error beside the end date");
+    assert(await page.inputValue("#name") === "Bougainville grave visit 2027", "input kept");
+    await page.fill("#start", "2027-03-01");
+    await page.fill("#end", "2027-03-04");
+    await page.fill("#participants", "Sato Hanako — liaison officer\nKim Min-jun — guide");
+    await Promise.all([page.waitForURL(/\/missions\/\d+$/), page.click("#mission-form button[type=submit]")]);
+    missionUrl = page.url();
+    assert((await page.content()).includes("Kim Min-jun"), "the participants");
+    const routes = await planDays(page, missionUrl);
+    assert(routes >= 1, `a day drawn on the map: ${routes}`);
+    const plans = await page.textContent("#day-plans");
+    assert(/Buin cemetery/.test(plans) && /Buin guest house/.test(plans), `the day plans: ${plans}`);
+    await shot(page, "17-mission-planned");
+    await context.close();
+  });
+
+  await step("Japanese: the planner plans the mission again; the days in Japanese", async () => {
+    const { page, context } = await session({ locale: "ja-JP" });
+    await signIn(page, "planner");
+    await page.goto(missionUrl);
+    assert((await page.content()).includes("行程を計画"), "the form in Japanese");
+    const routes = await planDays(page, missionUrl);
+    assert(routes >= 1, `drawn again: ${routes}`);
+    const data = JSON.parse(await page.textContent("#route-data"));
+    assert(data[0].label === "1日目", `the day named in Japanese: ${data[0].label}`);
+    await shot(page, "17b-mission-planned-ja");
+    await context.close();
+  });
+
   await step("a viewer sees the map and numbers only; buttons a role cannot use are not shown", async () => {
     const { page, context } = await session();
     await signIn(page, "viewer");

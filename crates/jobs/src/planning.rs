@@ -240,7 +240,13 @@ pub async fn plan_mission(
     })
     .await
     .map_err(|e| PlanError::Schedule(e.to_string()))??;
-    let json = serde_json::to_value(&plan).map_err(|e| PlanError::Schedule(e.to_string()))?;
+    let mut json = serde_json::to_value(&plan).map_err(|e| PlanError::Schedule(e.to_string()))?;
+    // The plan names its base by label only; kept with its position, the stored plan can be drawn.
+    json["base"] = serde_json::json!({
+        "label": options.base.label,
+        "lat": options.base.lat,
+        "lon": options.base.lon,
+    });
     Ok(store
         .set_mission_itinerary(actor, mission_id, options.expected_version, &json)
         .await?)

@@ -110,6 +110,22 @@
   if (legend) { legend.addEventListener("change", applyFilter); }
   applyFilter();
   map.addLayer(cluster);
+  // A mission's planned days, when the page gives them: one line per day through its stops in
+  // order, each day its own colour and dash (so not by colour alone), named "Day N" on hover.
+  var routeData = document.getElementById("route-data");
+  if (routeData) {
+    var days = JSON.parse(routeData.textContent);
+    var colours = ["#b2182b", "#2166ac", "#1b7837", "#762a83", "#e08214", "#35978f", "#8c510a", "#4d4d4d"];
+    var dashes = [null, "8 6", "2 6", "12 4 2 4"];
+    days.forEach(function (day, i) {
+      if (day.points.length < 2) { return; }
+      var line = L.polyline(day.points, { color: colours[i % colours.length], weight: 4, opacity: 0.85, dashArray: dashes[i % dashes.length] });
+      line.bindTooltip(day.label);
+      line.addTo(map);
+      day.points.forEach(function (p) { bounds.push(p); });
+    });
+    el.dataset.routes = String(days.filter(function (d) { return d.points.length >= 2; }).length);
+  }
   if (bounds.length) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 8 }); }
   el.dataset.markers = String(sites.length);
 })();

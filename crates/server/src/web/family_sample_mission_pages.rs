@@ -846,7 +846,7 @@ fn day_plans(ctx: &Ctx, itinerary: Option<&registry::MissionItinerary>) -> Strin
         "<p>{}: {} ({})</p>",
         ctx.t(Msg::PlannedBy),
         esc(&itinerary.planned_by),
-        esc(&itinerary.planned_at)
+        esc(&ctx.instant(&itinerary.planned_at))
     );
     let empty = Vec::new();
     for day in itinerary.plan["days"].as_array().unwrap_or(&empty) {
@@ -922,11 +922,19 @@ pub(crate) async fn missions(State(s): State<AppState>, Extension(ctx): Extensio
             ]
         })
         .collect();
-    let body = ctx.table(
+    let mut body = String::new();
+    if ctx.may(Permission::WriteMissions) {
+        let _ = write!(
+            body,
+            r#"<p><a href="/missions/new" id="new-mission">{}</a></p>"#,
+            ctx.t(Msg::NewMission)
+        );
+    }
+    body.push_str(&ctx.table(
         Msg::Missions,
         &[Msg::Name, Msg::MissionKind, Msg::Start, Msg::End],
         &rows,
-    );
+    ));
     ctx.respond(ctx.t(Msg::Missions), &body)
 }
 
@@ -934,6 +942,71 @@ pub(crate) async fn mission(
     State(s): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     PageId(id): PageId,
+) -> PageResult {
+    let itinerary = s.store.get_mission_itinerary(id).await?;
+    mission_page(
+        &s,
+        &ctx,
+        id,
+        &super::mission_forms::plan_defaults(itinerary.as_ref()),
+        None,
+    )
+    .await
+}
+
+/// Each planned day as map points: from where the day starts (the base on the first day, else
+/// where the day before ended) through its stops in order, a stop that is no site being the base
+/// (the plan's end point), for the map's route lines. Plans stored before the base's position was
+/// kept start at their first site.
+fn day_routes(ctx: &Ctx, itinerary: Option<&registry::MissionItinerary>, sites: &[registry::model::Site]) -> String {
+    let Some(itinerary) = itinerary else {
+        return String::new();
+    };
+    let plan = &itinerary.plan;
+    let base = plan["base"]["lat"]
+        .as_f64()
+        .zip(plan["base"]["lon"].as_f64())
+        .map(|(lat, lon)| [lat, lon]);
+    let empty = Vec::new();
+    let mut previous = base;
+    let mut days = Vec::new();
+    for day in plan["days"].as_array().unwrap_or(&empty) {
+        let mut points: Vec<[f64; 2]> = previous.into_iter().collect();
+        for stop in day["stops"].as_array().unwrap_or(&empty) {
+            let point = match stop["site_id"].as_str().and_then(|id| id.parse::<i64>().ok()) {
+                Some(id) => sites
+                    .iter()
+                    .find(|s| s.id == id)
+                    .and_then(|s| s.data.coordinates)
+                    .map(|c| [c.lat, c.lon]),
+                None => base,
+            };
+            points.extend(point);
+        }
+        previous = points.last().copied().or(previous);
+        let n = day["day"].as_u64().unwrap_or(0);
+        days.push(serde_json::json!({
+            "label": match ctx.lang {
+                i18n::Lang::Ja => format!("{n}{}", ctx.t(Msg::Day)),
+                i18n::Lang::En => format!("{} {n}", ctx.t(Msg::Day)),
+            },
+            "points": points,
+        }));
+    }
+    format!(
+        r#"<script type="application/json" id="route-data">{}</script>"#,
+        super::pages::script_json(&serde_json::Value::Array(days))
+    )
+}
+
+/// A mission's page; `plan` and `refused` fill its itinerary form (a planner's refused plan is
+/// shown again beside the field).
+pub(crate) async fn mission_page(
+    s: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    plan: &super::forms::Fields,
+    refused: Option<&super::forms::Refused>,
 ) -> PageResult {
     let lang = ctx.lang;
     let m = PageError::found(s.store.get_mission(id).await?, "mission", id)?;
@@ -953,11 +1026,13 @@ pub(crate) async fn mission(
     }
     let mut body = facts(rows);
     let sites = s.store.sites_by_id(&m.data.site_ids).await?;
+    let itinerary = s.store.get_mission_itinerary(id).await?;
     let _ = write!(
         body,
-        "<h2>{}</h2>{}",
+        "<h2>{}</h2>{}{}",
         ctx.t(Msg::Sites),
-        super::pages::map_div(&ctx, &sites)
+        super::pages::map_div(ctx, &sites),
+        day_routes(ctx, itinerary.as_ref(), &sites)
     );
     // The mission's sites; the day-by-day plan, when a planner made one, follows.
     let rows: Vec<Vec<String>> = sites
@@ -976,7 +1051,13 @@ pub(crate) async fn mission(
         })
         .collect();
     body.push_str(&ctx.table(Msg::Itinerary, &[Msg::Order, Msg::Site, Msg::Status], &rows));
-    body.push_str(&day_plans(&ctx, s.store.get_mission_itinerary(id).await?.as_ref()));
+    body.push_str(&format!(
+        r#"<div id="day-plans">{}</div>"#,
+        day_plans(ctx, itinerary.as_ref())
+    ));
+    if ctx.may(Permission::WriteMissions) {
+        body.push_str(&super::mission_forms::plan_form(ctx, id, plan, refused));
+    }
     let rows: Vec<Vec<String>> = m
         .data
         .participants
@@ -986,5 +1067,6 @@ pub(crate) async fn mission(
     body.push_str(&ctx.table(Msg::Participants, &[Msg::Name, Msg::Role], &rows));
     body.push_str(super::pages::MAP_SCRIPTS);
     let title = format!("{}: {}", ctx.t(Msg::Mission), m.data.name);
-    Ok(Html(page(&ctx, &title, super::pages::MAP_HEAD, &body)).into_response())
+    let status = refused.map_or(axum::http::StatusCode::OK, |r| r.status);
+    Ok((status, Html(page(ctx, &title, super::pages::MAP_HEAD, &body))).into_response())
 }

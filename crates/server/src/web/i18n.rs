@@ -342,6 +342,22 @@ messages! {
     ReturnedEvent => "returned", "返却";
     Destroyed => "destroyed", "廃棄";
     GraveVisit => "grave visit", "墓参";
+    NewMission => "New mission", "派遣を計画";
+    ParticipantsOnePerLine => "Participants (one a line: name — role)", "参加者（1行に1人：氏名 — 役割）";
+    PlanItinerary => "Plan the itinerary", "行程を計画";
+    PlanItineraryNote => "Every day of the mission's dates is used before a site is left out; the families' visit requests for its sites say who visits where. A new plan replaces the one shown.", "派遣期間のすべての日を使ってから地点を除外します。各地点への家族の墓参申請から訪問者を決めます。新しい計画は表示中の計画を置き換えます。";
+    BasePoint => "Base (where each day starts: a hotel, an airport)", "拠点（毎日の出発地：宿舎、空港など）";
+    Days => "Days (blank: from the mission's dates)", "日数（空欄：派遣期間から）";
+    DayHours => "Hours a day (travel and visits)", "1日の時間（移動と訪問）";
+    SpeedKmh => "Speed on the road (km/h)", "道路上の速度（km/h）";
+    ReturnToBase => "Come back to the base every night", "毎晩拠点に戻る";
+    Day => "Day", "日目";
+    Channel => "How the family was told", "伝達方法";
+    ChannelVisit => "visit", "訪問";
+    ChannelLetter => "letter", "書面";
+    ChannelPhone => "phone", "電話";
+    ChannelEmail => "e-mail", "電子メール";
+    RecordNotification => "Record that the family was told", "家族への通知を記録";
     Recovery => "recovery", "遺骨収集";
     // The identification report (report.rs).
     Draft => "DRAFT: not a confirmed identification", "草案：確定した身元確認ではありません";

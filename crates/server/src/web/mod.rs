@@ -17,6 +17,7 @@ mod forms;
 mod html;
 mod i18n;
 mod matching;
+mod mission_forms;
 mod pages;
 mod pedigree;
 mod queues;
@@ -87,6 +88,10 @@ pub const PAGES: &[RouteSpec] = routes! {
     GET "/identifications", ReadIdentifications => queues::identifications, "Identifications, filtered and paged";
     GET "/identifications/{id}/report", ReadIdentifications => report::identification_report, "An identification's report: remains, references, hypotheses, model, LR and posterior with the prior, reviews, a paragraph for the family, signatures (DRAFT until confirmed)";
     GET "/missions", ReadMissions => family_sample_mission_pages::missions, "Missions";
+    GET "/missions/new", WriteMissions => mission_forms::new_mission, "The form planning a mission: kind, name, dates, sites, participants, permits";
+    POST "/missions/new", WriteMissions => mission_forms::create_mission, "Plan a mission (the form again beside the field if refused)";
+    POST "/missions/{id}/plan", WriteMissions => mission_forms::plan_itinerary, "Plan a mission's days from the visit requests for its sites, drawn on its map (409 if the plan changed since)";
+    POST "/notifications", WriteHandovers => mission_forms::record_notification, "Record that a family was told of a confirmed identification (from the notifications queue)";
     GET "/missions/{id}", ReadMissions => family_sample_mission_pages::mission, "A mission: sites, participants, itinerary";
 };
 

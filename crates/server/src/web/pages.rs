@@ -168,7 +168,7 @@ pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extensi
 }
 
 /// JSON for a `<script type="application/json">` block: `<` escaped so no text can close it.
-fn script_json(value: &serde_json::Value) -> String {
+pub(crate) fn script_json(value: &serde_json::Value) -> String {
     value.to_string().replace('<', "\\u003c")
 }
 

@@ -362,10 +362,11 @@ fn notification_row(ctx: &Ctx, r: &NotificationDue) -> Vec<String> {
             names_html(ctx.lang, &r.person_names)
         ),
         link(&format!("/families/{}", r.family_id), &r.family_name),
+        super::mission_forms::notify_form(ctx, r.family_id, r.identification_id),
     ]
 }
 
-const NOTIFICATION_HEADER: &[Msg] = &[Msg::Identification, Msg::Person, Msg::Family];
+const NOTIFICATION_HEADER: &[Msg] = &[Msg::Identification, Msg::Person, Msg::Family, Msg::RecordNotification];
 
 fn visit_row(ctx: &Ctx, r: &VisitToArrange) -> Vec<String> {
     vec![
