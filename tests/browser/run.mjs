@@ -578,6 +578,32 @@ try {
     await en.context.close();
   });
 
+  await step("a family liaison records a consent withdrawal and sees the identification flagged, with why", async () => {
+    const api = (method, url) => fetch(base + url, { method, headers: { Authorization: `Bearer ${token}` } });
+    const refs = await (await api("GET", `/api/v1/references?family=${fixture.family.id}`)).json();
+    const jiro = refs.find((r) => r.external_id === "R-JIRO");
+    const { page, context } = await session({ locale: "en-GB" });
+    await signIn(page, "liaison");
+    await page.goto(`${base}/families/${fixture.family.id}`);
+    await page.fill(`#withdraw-${jiro.id}-reason`, "Jiro telephoned: he withdraws his consent");
+    await Promise.all([page.waitForURL(/#references$/), page.click(`#withdraw-${jiro.id} button[type=submit]`)]);
+    const after = await (await api("GET", `/api/v1/references/${jiro.id}`)).json();
+    assert(after.withdrawal && /telephoned/.test(after.withdrawal.reason), `withdrawn: ${JSON.stringify(after)}`);
+    const status = await page.textContent(".identification-status");
+    assert(/flagged/i.test(status), `the identification is flagged: ${status}`);
+    const why = await page.textContent(".flag-reason");
+    assert(/R-JIRO/.test(why), `with the reason: ${why}`);
+    await shot(page, "18-consent-withdrawn-flagged");
+    await context.close();
+    const ja = await session({ locale: "ja-JP" });
+    await signIn(ja.page, "liaison");
+    await ja.page.goto(`${base}/families/${fixture.family.id}`);
+    assert(await ja.page.$(".identification-status[data-status='flagged']") !== null, "flagged, in Japanese too");
+    assert((await ja.page.content()).includes("撤回"), "the withdrawal shown in Japanese");
+    await shot(ja.page, "18b-consent-withdrawn-flagged-ja");
+    await ja.context.close();
+  });
+
   await step("usable at 360 px wide", async () => {
     const { page, context } = await session({ viewport: { width: 360, height: 740 } });
     await signIn(page, "admin");

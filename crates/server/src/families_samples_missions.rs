@@ -189,6 +189,12 @@ pub(crate) async fn withdraw_consent(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<Withdraw>,
 ) -> Result<Json<Withdrawn>, ApiError> {
+    // A liaison records it for the families assigned to them only.
+    let reference = s.store.get_reference(id).await?.ok_or(registry::StoreError::NotFound {
+        entity: "reference",
+        id: id.to_string(),
+    })?;
+    caller.require_family(&s.store, reference.family_id).await?;
     let (reference, flagged_identifications) = s
         .store
         .withdraw_consent(&caller.0.username, id, body.version, &body.reason)

@@ -12,6 +12,7 @@
 //! | ReadContacts    |   ✓   |       ✓        |             |          |                 |        |
 //! | ReadReferences  |   ✓   |       ✓        |      ✓      |    ✓     |                 |        |
 //! | WriteReferences |   ✓   |                |      ✓      |          |                 |        |
+//! | WithdrawConsent |   ✓   |       ✓        |      ✓      |          |                 |        |
 //! | ReadProfiles    |   ✓   |                |      ✓      |    ✓     |                 |        |
 //! | WriteProfiles   |   ✓   |                |      ✓      |          |                 |        |
 //! | ReadRemains     |   ✓   |                |      ✓      |    ✓     |        ✓        |        |
@@ -27,7 +28,8 @@
 //!
 //! In words: viewers see the sites map and aggregate numbers only. Family liaisons look after
 //! families, their members and contact details, and see reference records (consent, kit) but never
-//! genotypes: no `/profile` endpoint is open to them. Lab analysts read and write references,
+//! genotypes: no `/profile` endpoint is open to them; a donor who withdraws consent tells them, and
+//! they record it for their families (the genotypes are erased). Lab analysts read and write references,
 //! remains, samples, custody and profiles, and read families (not contacts). Reviewers read
 //! everything except contacts, audit and users, and write nothing of these records. Mission planners
 //! run missions, record and read remains, and look after sites. Contact details: admins and family
@@ -54,8 +56,11 @@ pub enum Permission {
     ReadContacts,
     /// Reference-sample records: donor, kit, consent, withdrawal; never genotypes.
     ReadReferences,
-    /// Recording references and withdrawing their consent.
+    /// Recording references.
     WriteReferences,
+    /// Recording a donor's withdrawal of consent: the donor tells the family's liaison (for the
+    /// families assigned to them) or the laboratory.
+    WithdrawConsent,
     /// Genotypes: reference and sample profiles (each read audited by the registry).
     ReadProfiles,
     /// Recording a sample's profile.
@@ -87,7 +92,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 29] = [
+    pub const ALL: [Permission; 30] = [
         Permission::ReadSites,
         Permission::WriteSites,
         Permission::ReadPersons,
@@ -98,6 +103,7 @@ impl Permission {
         Permission::ReadContacts,
         Permission::ReadReferences,
         Permission::WriteReferences,
+        Permission::WithdrawConsent,
         Permission::ReadProfiles,
         Permission::WriteProfiles,
         Permission::ReadRemains,
@@ -132,6 +138,7 @@ impl Permission {
             Permission::WriteFamilies | Permission::ReadContacts => &[Admin, FamilyLiaison],
             Permission::ReadProfiles | Permission::ReadSamples => &[Admin, LabAnalyst, Reviewer],
             Permission::WriteReferences | Permission::WriteProfiles | Permission::WriteSamples => &[Admin, LabAnalyst],
+            Permission::WithdrawConsent => &[Admin, FamilyLiaison, LabAnalyst],
             Permission::ReadRemains => &[Admin, LabAnalyst, Reviewer, MissionPlanner],
             Permission::WriteRemains => &[Admin, LabAnalyst, MissionPlanner],
             Permission::ReadMissions => &[Admin, Reviewer, MissionPlanner],

@@ -133,7 +133,7 @@ pub const ROUTES: &[RouteSpec] = routes! {
     POST "/api/v1/references", WriteReferences => families_samples_missions::create_reference, "Record a reference sample with its profile and consent";
     GET "/api/v1/references/{id}", ReadReferences => families_samples_missions::get_reference, "One reference sample, without genotypes";
     GET "/api/v1/references/{id}/profile", ReadProfiles => families_samples_missions::reference_profile, "A reference's genotypes, none once consent is withdrawn (the read is audited)";
-    POST "/api/v1/references/{id}/withdraw", WriteReferences => families_samples_missions::withdraw_consent, "Withdraw consent: erase the genotypes, flag the identifications resting on them";
+    POST "/api/v1/references/{id}/withdraw", WithdrawConsent => families_samples_missions::withdraw_consent, "Withdraw consent: erase the genotypes, flag the identifications resting on them";
     // Remains, samples and custody.
     GET "/api/v1/remains", ReadRemains => families_samples_missions::list_remains, "Remains recovered from a site (?site=)";
     POST "/api/v1/remains", WriteRemains => families_samples_missions::create_remains, "Record recovered remains";

@@ -3385,8 +3385,8 @@ fn consent_is_withdrawn_from_the_family_page_with_a_reason_by_whoever_may() {
         let (st, html) = s.page("/families/1", lab).await;
         assert_eq!(st, 200, "{label}");
         assert!(html.contains(r#"action="/references/1/withdraw""#), "{label}");
-        // Family liaisons have no WriteReferences: no form, and the post is refused.
-        for refused in [Role::FamilyLiaison, Role::Reviewer] {
+        // Reviewers withdraw nothing: no form, and the post is refused.
+        for refused in [Role::Reviewer] {
             assert!(
                 !s.page("/families/1", refused)
                     .await
@@ -3403,6 +3403,41 @@ fn consent_is_withdrawn_from_the_family_page_with_a_reason_by_whoever_may() {
                 .await;
             assert_eq!(st, 403, "{label}: {refused}");
         }
+        // The family's own liaison (the seed's), whom the donor tells, is offered the form.
+        let (st, html) = s.page("/families/1", Role::FamilyLiaison).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(
+            html.contains(r#"action="/references/1/withdraw""#),
+            "{label}: the liaison's form"
+        );
+        // Another family's reference: the liaison does not look after it, so not through the API
+        // either, and nothing is erased.
+        let other = created(&s, "/api/v1/families", Role::Admin, family("F-2")).await;
+        let donor = created(
+            &s,
+            &format!("/api/v1/families/{}/members", other["id"]),
+            Role::Admin,
+            json!({ "display_name": "Sato Hana", "sex": "female", "alive": true }),
+        )
+        .await;
+        let theirs = created(
+            &s,
+            "/api/v1/references",
+            Role::Admin,
+            json!({ "external_id": "R-2", "donor_member_id": donor["id"], "kit": "GlobalFiler",
+                    "profile": { "str_profile": str_profile() },
+                    "consent": { "scope": "identification-only", "date": "2025-11" } }),
+        )
+        .await;
+        let path = format!("/api/v1/references/{}/withdraw", theirs["id"]);
+        let body = json!({ "version": 1, "reason": "asked" });
+        s.expect(label, 403, "POST", &path, Role::FamilyLiaison, Some(body))
+            .await;
+        let id = theirs["id"].as_i64().unwrap();
+        assert!(
+            s.store.get_reference(id).await.unwrap().unwrap().withdrawal.is_none(),
+            "{label}"
+        );
         let withdrawn = || async { s.store.get_reference(1).await.unwrap().unwrap().withdrawal };
 
         let (st, _, html) = s

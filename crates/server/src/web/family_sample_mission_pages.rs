@@ -174,7 +174,7 @@ impl FamilyView {
         )
     }
 
-    /// The references with their consent; with `forms` (a role with `WriteReferences` on the
+    /// The references with their consent; with `forms` (a role with `WithdrawConsent` on the
     /// family page), a withdrawal form in each row whose consent stands.
     fn references_table(&self, ctx: &Ctx, forms: Option<&FamilyForms>) -> String {
         let rows: Vec<Vec<String>> = self
@@ -304,8 +304,8 @@ async fn family_page(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms, stat
     }
     if ctx.may(Permission::ReadReferences) {
         body.push_str(r#"<div id="references">"#);
-        body.push_str(&view.references_table(ctx, ctx.may(Permission::WriteReferences).then_some(forms)));
-        if ctx.may(Permission::WriteReferences) && view.references.iter().any(|r| r.withdrawal.is_none()) {
+        body.push_str(&view.references_table(ctx, ctx.may(Permission::WithdrawConsent).then_some(forms)));
+        if ctx.may(Permission::WithdrawConsent) && view.references.iter().any(|r| r.withdrawal.is_none()) {
             let _ = write!(body, r#"<p class="muted">{}</p>"#, ctx.t(Msg::WithdrawNote));
         }
         body.push_str("</div>");

@@ -67,7 +67,7 @@ pub const PAGES: &[RouteSpec] = routes! {
     POST "/families/{id}/members", WriteFamilies => family_sample_mission_pages::add_member, "Add a member to a family (the page again with the message beside the field if refused)";
     GET "/families/{id}", ReadFamilies => family_sample_mission_pages::family, "A family, its pedigree and consent";
     POST "/families/{id}/visits", WriteVisitRequests => family_sample_mission_pages::create_visit_request, "Record the family's request to visit a grave (409 beside the site if it asked already)";
-    POST "/references/{id}/withdraw", WriteReferences => family_sample_mission_pages::withdraw_consent, "Withdraw a reference's consent, with the reason (genotypes erased, identifications flagged)";
+    POST "/references/{id}/withdraw", WithdrawConsent => family_sample_mission_pages::withdraw_consent, "Withdraw a reference's consent, with the reason (genotypes erased, identifications flagged)";
     GET "/families/{id}/advice", ReadFamilies => family_sample_mission_pages::advice, "Who to sample next (simulated power of each living relative's sample)";
     GET "/families/{id}/report", ReadFamilies => family_sample_mission_pages::report, "Printable identification report";
     GET "/samples", ReadSamples => queues::samples, "Samples, paged with the number in all (?site=&typed=&sort=)";
