@@ -47,7 +47,8 @@ use kinship::{
     STANDARD_RELATIONSHIPS,
 };
 
-/// The default KING threshold ([`Keep::Kinship`]): 2^-6.5 − 2^-7 ≈ 0.0032.
+/// The default threshold of the KING estimate when it is the keep rule ([`Keep::Kinship`]):
+/// 2^-6.5 − 2^-7 ≈ 0.0032.
 ///
 /// KING's degrees are the powers of two of the expected kinship (1st 1/4, …, 5th 2^-6 ≈ 0.0156);
 /// the boundary between the 5th and the 6th degree is halfway in log scale, 2^-6.5 ≈ 0.0110. On
@@ -59,6 +60,17 @@ use kinship::{
 /// 96% of 4th-degree pairs and all closer ones, and 41% of unrelated pairs. A threshold keeping
 /// 5th-degree pairs with 95% probability would be below zero and keep most unrelated pairs.
 pub const DEFAULT_MIN_KINSHIP: f64 = 0.011_048_543_456_039_806 - 0.007_812_5;
+
+/// The default keep rule ([`Keep::ScoreZ`]): the standardised IBD1 score at least 1.
+///
+/// For unrelated pairs z is close to standard normal on any panel of a few hundred SNPs or more
+/// (its terms are bounded and independent), so z ≥ 1 keeps about 16% of unrelated pairs whatever
+/// the panel (measured on the FORCE panel: 14.6%). A relationship of kinship φ has expected z
+/// 2φ·sqrt(n) on n SNPs typed in both: on the 3,930 FORCE SNPs 1.9 for second cousins (5th
+/// degree), of whom z ≥ 1 keeps 76%, against 79% kept and 41% of unrelated pairs for KING at
+/// [`DEFAULT_MIN_KINSHIP`] (docs/benchmarks.md). Large screens should give the rescoring a
+/// budget instead ([`Keep::TopScores`]). A default, never adjusted.
+pub const DEFAULT_MIN_SCORE_Z: f64 = 1.0;
 
 /// References scored together by one thread before it moves on: 64 references of 3,930 SNPs are
 /// 96 KiB of planes, which stay in L2 while all of the thread's samples pass over them.
@@ -744,7 +756,7 @@ pub fn exact_pair_score(freq_alt: &[f64], a: &[Option<u8>], b: &[Option<u8>]) ->
 /// Options of the SNP screen.
 #[derive(Debug, Clone)]
 pub struct SnpScreenOptions {
-    /// Which pairs the first pass keeps ([`Keep::Kinship`] at [`DEFAULT_MIN_KINSHIP`] by
+    /// Which pairs the first pass keeps ([`Keep::ScoreZ`] at [`DEFAULT_MIN_SCORE_Z`] by
     /// default).
     pub keep: Keep,
     /// Threads for both passes.
@@ -754,15 +766,15 @@ pub struct SnpScreenOptions {
 impl Default for SnpScreenOptions {
     fn default() -> Self {
         SnpScreenOptions {
-            keep: Keep::Kinship(DEFAULT_MIN_KINSHIP),
+            keep: Keep::ScoreZ(DEFAULT_MIN_SCORE_Z),
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
 
 /// A pair kept by the first pass. Small (36 bytes), since with a low threshold a large share of
-/// all pairs is kept (at the default KING threshold, about 40% of unrelated pairs on the FORCE
-/// panel).
+/// all pairs is kept (at the default, about 16% of unrelated pairs; at the default KING
+/// threshold, about 40%).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KeptPair {
     pub sample: u32,
