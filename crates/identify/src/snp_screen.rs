@@ -18,8 +18,8 @@
 //!      (E[LR1 − 1 | IBD 1] = 1/4, E[LR1 − 1 | IBD 2] = 1/2), the kinship coefficient φ, so the
 //!      expected z is 2φ·sqrt(n) on n SNPs typed in both. It is the locally most powerful test of
 //!      a little IBD1 sharing (the derivative of the unlinked LR in κ1 at 0), and on the FORCE panel separates
-//!      distant relatives from unrelated pairs about 1.8 times as far, in standard deviations, as
-//!      KING does (docs/benchmarks.md).
+//!      4th- and 5th-degree relatives from unrelated pairs 1.6–1.7 times as far, in standard
+//!      deviations, as KING does (docs/benchmarks.md).
 //!
 //!    The samples are split over scoped threads; each thread walks the references in blocks that
 //!    stay in cache. The pairs kept are those [`SnpScreenOptions::keep`] selects ([`Keep`]): by
@@ -143,6 +143,8 @@ pub enum SnpScreenError {
     NoSuchPair { sample: u32, reference: u32 },
     #[error("{0} samples: the screen numbers samples with 32 bits")]
     TooMany(usize),
+    #[error("{0} SNPs: the screen numbers SNPs with 32 bits")]
+    TooManySnps(usize),
     #[error("relationship '{0}': no two-person pedigree")]
     NoPedigree(&'static str),
     #[error("a rescoring thread panicked")]
@@ -159,9 +161,13 @@ pub enum SnpScreenError {
 /// weighted by how often unrelated people show those calls there:
 /// w(c, g) = Σ_{k∈c} (P1_k(g) − P0_k(g)) / Σ_{k∈c} P0_k(g). These weights minimise the summed
 /// squared difference to the exact per-SNP score under unrelated, and keep its null mean exactly
-/// 0: Σ_g P0_k(g) w(c, g) summed over the class is Σ_k (Σ_g P1_k(g) − 1) = 0. The statistic is
-/// therefore an approximation of the exact score, used only to rank and keep pairs; every LR
-/// reported comes from the exact rescoring.
+/// 0: Σ_g P0_k(g) w(c, g) summed over the class is Σ_k (Σ_g P1_k(g) − 1) = 0 (with calls missing
+/// at random, 0 in expectation). The null variance of S is taken as Σ_c n_c · V_c, n_c the SNPs
+/// of class c typed in both and V_c the class's mean per-SNP variance of the weighted term (1/4
+/// for the exact score, whatever the frequency: LR1 − 1 = (A_a − 2p)(A_b − 2p) / (4pq), A the ALT
+/// count). The statistic is therefore an approximation of the exact score, used only to rank and
+/// keep pairs; every LR reported comes from the exact rescoring. The weights use the frequencies
+/// bounded to [10^-3, 1 − 10^-3].
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnpLayout {
     /// The bit of SNP k (word `position / 64`).
@@ -180,11 +186,14 @@ impl SnpLayout {
         if let Some((snp, &freq)) = freq_alt.iter().enumerate().find(|(_, f)| !(0.0..=1.0).contains(*f)) {
             return Err(SnpScreenError::BadFrequency { snp, freq });
         }
+        if u32::try_from(freq_alt.len()).is_err() {
+            return Err(SnpScreenError::TooManySnps(freq_alt.len()));
+        }
         let mut order: Vec<usize> = (0..freq_alt.len()).collect();
         order.sort_by(|&a, &b| freq_alt[a].total_cmp(&freq_alt[b]).then(a.cmp(&b)));
         let mut position = vec![0u32; freq_alt.len()];
         for (rank, &k) in order.iter().enumerate() {
-            // `PackedGenotypes` holds at most u32::MAX bits a plane in practice (3,930 here).
+            // Fits: checked above.
             position[k] = rank as u32;
         }
         let words = freq_alt.len().div_ceil(64);
