@@ -454,12 +454,7 @@ fn a_vcf_file_is_recorded_on_a_registry_panel_once() {
     assert!(err.contains("SNP panel 'TEST' kept: 6 SNPs on 2 chromosomes"), "{err}");
     ok(&d.import("snp-panel", "panel.tsv", SNP_PANEL, &["--name", "TEST"]));
     refused(
-        &d.import(
-            "snp-panel",
-            "other.tsv",
-            &SNP_PANEL.replace("0.35", "0.36"),
-            &["--name", "TEST"],
-        ),
+        &d.import("snp-panel", "other.tsv", &SNP_PANEL.replace("0.35", "0.36"), &["--name", "TEST"]),
         &["panel 'TEST' is kept already with other content"],
     );
     let err = ok(&d.import("vcf", "snps.vcf", SNP_VCF, &["--panel", "TEST"]));
@@ -470,17 +465,11 @@ fn a_vcf_file_is_recorded_on_a_registry_panel_once() {
         let remains = s.list_sites().await.unwrap()[0].id;
         let remains = s.list_remains(remains).await.unwrap()[0].id;
         let sample = s.list_samples(remains).await.unwrap()[0].id;
-        s.snp_profile_infos(&[registry::TypingTarget::Sample(sample)])
-            .await
-            .unwrap()
+        s.snp_profile_infos(&[registry::TypingTarget::Sample(sample)]).await.unwrap()
     });
     assert_eq!(infos.len(), 1);
     assert_eq!((infos[0].evidence.as_str(), infos[0].typed_snps), ("GT", 5));
-    assert_eq!(
-        infos[0].source_sha256,
-        registry::sha256_hex(SNP_VCF),
-        "the VCF file is named by its SHA-256"
-    );
+    assert_eq!(infos[0].source_sha256, registry::sha256_hex(SNP_VCF), "the VCF file is named by its SHA-256");
 }
 
 #[test]
@@ -497,10 +486,7 @@ fn bad_vcf_files_exit_2_naming_the_line_and_field_and_write_nothing() {
         &vcf("b.vcf", &SNP_VCF.replace("2\t5000\trs4", "3\t5000\trs4")),
         &["b.vcf: line 8, field 'CHROM': 'rs4' is on chromosome 2 in the panel (line 5)"],
     );
-    refused(
-        &vcf("c.vcf", &SNP_VCF.replace("25,0,40", "25,x,40")),
-        &["c.vcf: line 6", "R-002"],
-    );
+    refused(&vcf("c.vcf", &SNP_VCF.replace("25,0,40", "25,x,40")), &["c.vcf: line 6", "R-002"]);
     refused(
         &vcf("d.vcf", &SNP_VCF.replace("\tV-001\t", "\tV-404\t")),
         &["d.vcf: line 4, field 'V-404': no sample or reference 'V-404' in the registry"],

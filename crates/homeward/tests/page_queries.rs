@@ -109,12 +109,7 @@ async fn pages_of_each_kind(store: &Store) -> Vec<(&'static str, Vec<String>)> {
     assert!(!snp_candidates.is_empty(), "the demo has candidates with SNP evidence");
     let missions: Vec<i64> = store.list_missions().await.unwrap().iter().map(|m| m.id).collect();
     let (mut identifications, mut snp_identifications) = (Vec::new(), Vec::new());
-    for i in store
-        .identifications_page(&ListFilter::default(), all)
-        .await
-        .unwrap()
-        .items
-    {
+    for i in store.identifications_page(&ListFilter::default(), all).await.unwrap().items {
         let candidate = match store.identification_candidate(i.id).await.unwrap() {
             Some(c) => store.get_candidate(c).await.unwrap(),
             None => None,
