@@ -566,15 +566,17 @@ impl Eq for Ranked {}
 
 /// One thread's kept pairs under the keep rule.
 enum Kept {
-    Threshold(Keep, Vec<KeptPair>),
+    Kinship(f64, Vec<KeptPair>),
+    ScoreZ(f64, Vec<KeptPair>),
     Top(usize, BinaryHeap<Reverse<Ranked>>),
 }
 
 impl Kept {
     fn new(keep: Keep) -> Kept {
         match keep {
+            Keep::Kinship(min) => Kept::Kinship(min, Vec::new()),
+            Keep::ScoreZ(min) => Kept::ScoreZ(min, Vec::new()),
             Keep::TopScores(n) => Kept::Top(n, BinaryHeap::with_capacity(n.min(1 << 20) + 1)),
-            _ => Kept::Threshold(keep, Vec::new()),
         }
     }
 
@@ -590,19 +592,18 @@ impl Kept {
             score_z: score.z().map_or(f32::NAN, |z| z as f32),
         };
         match self {
-            Kept::Threshold(Keep::Kinship(min), pairs) => {
+            Kept::Kinship(min, pairs) => {
                 let counts = packed_counts(a, b, layout.words);
                 if counts.kinship().is_some_and(|k| k >= *min) {
                     pairs.push(pair(counts, packed_score(a, b, layout)));
                 }
             }
-            Kept::Threshold(Keep::ScoreZ(min), pairs) => {
+            Kept::ScoreZ(min, pairs) => {
                 let score = packed_score(a, b, layout);
                 if score.z().is_some_and(|z| z >= *min) {
                     pairs.push(pair(packed_counts(a, b, layout.words), score));
                 }
             }
-            Kept::Threshold(Keep::TopScores(_), _) => unreachable!("a top-scores rule keeps a heap"),
             Kept::Top(n, heap) => {
                 let score = packed_score(a, b, layout);
                 if score.z().is_none() {
@@ -625,7 +626,7 @@ impl Kept {
     /// The kept pairs by sample then reference.
     fn into_sorted(self) -> Vec<KeptPair> {
         let mut pairs = match self {
-            Kept::Threshold(_, pairs) => pairs,
+            Kept::Kinship(_, pairs) | Kept::ScoreZ(_, pairs) => pairs,
             Kept::Top(_, heap) => heap.into_iter().map(|r| r.0 .0).collect(),
         };
         pairs.sort_unstable_by_key(|p| (p.sample, p.reference));
@@ -664,14 +665,6 @@ mod popcount {
     use super::{score_block_portable, Kept, PackedGenotypes};
     use std::ops::Range;
 
-    /// Whether the `popcnt`/AVX2 variant runs on this processor.
-    pub(super) fn simd() -> bool {
-        #[cfg(target_arch = "x86_64")]
-        return std::arch::is_x86_feature_detected!("popcnt") && std::arch::is_x86_feature_detected!("avx2");
-        #[cfg(not(target_arch = "x86_64"))]
-        false
-    }
-
     pub(super) fn score_block(
         samples: &PackedGenotypes,
         samples_range: Range<usize>,
@@ -681,12 +674,13 @@ mod popcount {
         simd: bool,
     ) {
         #[cfg(target_arch = "x86_64")]
-        if simd && self::simd() {
+        if simd && std::arch::is_x86_feature_detected!("popcnt") && std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the only requirement of a `target_feature` function is that the processor
             // has the features, which was just checked; the body is safe code.
             unsafe { score_block_avx2(samples, samples_range, references, block, kept) };
             return;
         }
+        // Elsewhere there is no variant to choose.
         let _ = simd;
         score_block_portable(samples, samples_range, references, block, kept);
     }
