@@ -348,8 +348,9 @@ fn population_columns_of_the_panel() {
 }
 
 /// `screen-snp` on case 009's full siblings, split into a samples file (S1) and a references
-/// file (S2): one pair, kept with every threshold below its estimate, and its LRs are those of
-/// `homeward relationship` for the same two samples.
+/// file (S2): one pair, kept with every threshold below its estimate (KING or IBD1 score z) and by
+/// a budget of one, not by a budget of none; its LRs are those of `homeward relationship` for the
+/// same two samples; the output names the keep rule, and two rules at once are refused.
 #[test]
 fn screen_snp_gives_the_relationship_lrs_of_the_kept_pair() {
     let case = data_dir().join("case_009_fullsibs_tight");
@@ -371,8 +372,8 @@ fn screen_snp_gives_the_relationship_lrs_of_the_kept_pair() {
     let references = dir.file("references.vcf", column(10));
     let panel = case.join("panel.tsv");
     let os = std::ffi::OsStr::new;
-    let screen = |min: &str| {
-        lr_json(&[
+    let try_screen = |rule: &[&str]| {
+        let mut args = vec![
             os("screen-snp"),
             os("--samples"),
             samples.as_os_str(),
@@ -382,14 +383,19 @@ fn screen_snp_gives_the_relationship_lrs_of_the_kept_pair() {
             panel.as_os_str(),
             os("--genotype-error"),
             os("0"),
-            os("--min-kinship"),
-            os(min),
             os("--json"),
-        ])
+        ];
+        args.extend(rule.iter().copied().map(os));
+        output_json(homeward().args(&args))
     };
-    let got = screen("-10");
+    let screen = |rule: &[&str]| try_screen(rule).unwrap();
+    let got = screen(&["--min-kinship", "-10"]);
     assert_eq!(got["pairs"], 1);
     assert_eq!(got["kept"], 1);
+    assert_eq!(
+        (got["keep"].as_str(), got["keep_value"].as_f64()),
+        (Some("kinship"), Some(-10.0))
+    );
     let pair = &got["results"][0];
     assert_eq!(
         (pair["sample"].as_str(), pair["reference"].as_str()),
@@ -427,7 +433,28 @@ fn screen_snp_gives_the_relationship_lrs_of_the_kept_pair() {
         }
     }
     let kinship = pair["kinship"].as_f64().unwrap();
-    let above = screen(&format!("{}", kinship + 1e-9));
+    let above = screen(&["--min-kinship", &format!("{}", kinship + 1e-9)]);
     assert_eq!(above["kept"], 0);
     assert_eq!(above["results"].as_array().unwrap().len(), 0);
+    // The default rule: score z ≥ 1, which these full siblings pass (20 SNPs: expected z
+    // 2φ·sqrt(20) ≈ 2.2).
+    let default = screen(&[]);
+    assert_eq!(
+        (default["keep"].as_str(), default["keep_value"].as_f64()),
+        (Some("score_z"), Some(1.0))
+    );
+    assert_eq!(default["kept"], 1);
+    let z = default["results"][0]["ibd1_score_z"].as_f64().unwrap();
+    assert!(z > 1.0, "full siblings: z {z}");
+    assert_eq!(screen(&["--min-score-z", &format!("{}", z - 1e-3)])["kept"], 1);
+    assert_eq!(default["lowest_kept"].as_f64(), Some(z));
+    assert_eq!(default["results"][0]["log10_lrs"], pair["log10_lrs"]);
+    assert_eq!(screen(&["--min-score-z", &format!("{}", z + 1e-3)])["kept"], 0);
+    assert_eq!(screen(&["--max-kept", "1"])["kept"], 1);
+    assert_eq!(screen(&["--max-kept", "0"])["kept"], 0);
+    let err = try_screen(&["--max-kept", "1", "--min-kinship", "0"]).unwrap_err();
+    assert!(
+        err.contains("exit Some(2)") && err.contains("cannot be used with"),
+        "{err}"
+    );
 }

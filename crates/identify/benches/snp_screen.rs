@@ -1,16 +1,19 @@
 //! The SNP screen at scale on the bundled FORCE panel (3,930 autosomal SNPs, sex-averaged
 //! deCODE 2019 map), on simulated genotypes (2% of calls missing).
 //!
-//! * `calibrate [PAIRS]`: the KING-robust estimate's distribution (mean, standard deviation, share
-//!   kept at several thresholds) on PAIRS simulated pairs per relationship, unrelated and degrees
-//!   1–5; this is what the default threshold is reasoned from.
-//! * `N [RESCORE [MIN_KINSHIP]]`: N samples against N references (the first N/100 references are relatives of
+//! * `calibrate [PAIRS]`: the distributions of the KING-robust estimate and of the standardised
+//!   IBD1 score z (mean, standard deviation, share kept at several thresholds) on PAIRS simulated
+//!   pairs per relationship, unrelated and degrees 1–5, and the class-weighted score against the
+//!   exact per-SNP score; then the upper tail of z over PAIRS × PAIRS unrelated pairs (the first
+//!   pass), which is what a keep threshold at scale is reasoned from.
+//! * `N [RESCORE [KEEP]]`: N samples against N references (the first N/100 references are relatives of
 //!   the first N/100 samples, cycling through degrees 1–5): the bit-packed first pass on both
 //!   cores, the number kept, and the exact rescoring of the kept pairs (all of them, or only the
-//!   first RESCORE (0: all), the time then extrapolated to all and labelled so), at the default
-//!   threshold or MIN_KINSHIP; the peak memory (VmHWM).
+//!   first RESCORE (0: all), the time then extrapolated to all and labelled so); KEEP is
+//!   `kinship:K`, `z:Z` or `top:N` (default `kinship:` the default threshold); the peak memory
+//!   (VmHWM).
 //!
-//! Run: `cargo bench -p identify --bench snp_screen -- 20000` (and `-- calibrate 2000`).
+//! Run: `cargo bench -p identify --bench snp_screen -- 20000 0 top:9000` (and `-- calibrate 1000`).
 //! Figures go to `docs/benchmarks.md`.
 
 #[path = "../tests/support/snp_sim.rs"]
@@ -19,7 +22,8 @@ mod snp_sim;
 use std::time::Instant;
 
 use identify::snp_screen::{
-    first_pass, pair_counts, rescore, KeptPair, PackedGenotypes, SnpScreenOptions, DEFAULT_MIN_KINSHIP,
+    exact_pair_score, first_pass, pair_counts, pair_score, rescore, Keep, KeptPair, PackedGenotypes, SnpScreenOptions,
+    DEFAULT_MIN_KINSHIP,
 };
 use kinship::{MapFunction, Relationship};
 use simulate::Rng;
@@ -44,19 +48,49 @@ fn peak_memory_mib() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// Mean, standard deviation and the share at or above each threshold.
+fn summary(values: &[f64], thresholds: &[f64]) -> String {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let sd = (values.iter().map(|k| (k - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let kept: Vec<String> = thresholds
+        .iter()
+        .map(|&t| format!("{:.4}", values.iter().filter(|&&k| k >= t).count() as f64 / n))
+        .collect();
+    format!("{mean:.5}\t{sd:.5}\t{}", kept.join("\t"))
+}
+
+/// CPU seconds (user and system, all threads) of this process so far, from /proc/self/stat: on a
+/// machine shared with other jobs, the wall clock alone says little.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name in parentheses; utime and stime are the 14th and 15th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    // Clock ticks are 100 a second on Linux (USER_HZ).
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn calibrate(pairs: usize) {
     let chromosomes = snp_sim::force_chromosomes();
-    let snps: usize = chromosomes.iter().map(Vec::len).sum();
+    let (freqs, layout) = snp_sim::layout(&chromosomes);
     let mut rng = Rng::seed_from(7);
-    let thresholds = [0.0, 0.003236, 0.005, 0.0078125, 0.011049, 0.03, 0.05, 0.06];
+    let kinship_thresholds = [0.0, 0.003236, 0.005, 0.0078125, 0.011049, 0.03, 0.05, 0.06];
+    let z_thresholds = [0.0, 1.0, 2.0, 3.0, 3.5, 4.0, 4.5, 5.0];
     println!(
-        "relationship\tdegree\tmean\tsd\t{}",
-        thresholds.map(|t| format!("kept@{t}")).join("\t")
+        "relationship\tdegree\tKING mean\tsd\t{}\tz mean\tsd\t{}\tS/n (φ)\tmax |z - exact z|",
+        kinship_thresholds.map(|t| format!("kept@{t}")).join("\t"),
+        z_thresholds.map(|t| format!("z>={t}")).join("\t")
     );
     let mut cases: Vec<(&str, Option<Relationship>)> = vec![("unrelated", None)];
     cases.extend(PLANTED.iter().map(|(n, r)| (*n, Some(*r))));
     for (name, rel) in cases {
-        let mut ks = Vec::with_capacity(pairs);
+        let (mut ks, mut zs, mut shifts) = (Vec::new(), Vec::new(), Vec::new());
+        let mut worst = 0.0f64;
         for _ in 0..pairs {
             let (a, b) = match rel {
                 Some(r) => snp_sim::related(&chromosomes, r, MISSING, &mut rng),
@@ -65,30 +99,66 @@ fn calibrate(pairs: usize) {
                     snp_sim::unrelated(&chromosomes, MISSING, &mut rng),
                 ),
             };
-            let pa = PackedGenotypes::from_calls("sample", snps, &[a]).unwrap();
-            let pb = PackedGenotypes::from_calls("reference", snps, &[b]).unwrap();
+            let pa = PackedGenotypes::from_calls("sample", &layout, std::slice::from_ref(&a)).unwrap();
+            let pb = PackedGenotypes::from_calls("reference", &layout, std::slice::from_ref(&b)).unwrap();
             ks.push(pair_counts(&pa, 0, &pb, 0).kinship().unwrap_or(f64::NAN));
+            let score = pair_score(&pa, 0, &pb, 0);
+            let z = score.z().unwrap_or(f64::NAN);
+            zs.push(z);
+            shifts.push(score.score() / f64::from(pair_counts(&pa, 0, &pb, 0).both_typed()));
+            let (exact, variance) = exact_pair_score(&freqs, &a, &b);
+            worst = worst.max((z - exact / variance.sqrt()).abs());
         }
-        let n = ks.len() as f64;
-        let mean = ks.iter().sum::<f64>() / n;
-        let sd = (ks.iter().map(|k| (k - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-        let kept = thresholds.map(|t| format!("{:.4}", ks.iter().filter(|&&k| k >= t).count() as f64 / n));
         println!(
-            "{name}\t{}\t{mean:.5}\t{sd:.5}\t{}",
+            "{name}\t{}\t{}\t{}\t{:.4}\t{worst:.4}",
             rel.map_or(0, |r| r.degree()),
-            kept.join("\t")
+            summary(&ks, &kinship_thresholds),
+            summary(&zs, &z_thresholds),
+            shifts.iter().sum::<f64>() / shifts.len() as f64
         );
     }
+    // The null tail: every pair of PAIRS samples and PAIRS references, all unrelated.
+    let (mut samples, mut references) = (
+        PackedGenotypes::with_capacity(&layout, pairs),
+        PackedGenotypes::with_capacity(&layout, pairs),
+    );
+    for i in 0..pairs {
+        samples
+            .push("sample", i, &snp_sim::unrelated(&chromosomes, MISSING, &mut rng))
+            .unwrap();
+        references
+            .push("reference", i, &snp_sim::unrelated(&chromosomes, MISSING, &mut rng))
+            .unwrap();
+    }
+    let options = SnpScreenOptions {
+        keep: Keep::ScoreZ(2.0),
+        ..SnpScreenOptions::default()
+    };
+    let pass = first_pass(&samples, &references, &options).unwrap();
+    let mut z: Vec<f32> = pass.kept.iter().map(|p| p.score_z).collect();
+    z.sort_by(|a, b| b.total_cmp(a));
+    let n = pass.pairs as f64;
+    let tail: Vec<String> = [2.0f32, 3.0, 3.5, 4.0, 4.5, 5.0]
+        .iter()
+        .map(|&t| format!("z>={t}: {:.3e}", z.iter().filter(|&&x| x >= t).count() as f64 / n))
+        .collect();
+    println!(
+        "unrelated tail over {} pairs: {}; highest z {:.2}; the 9,000th of 4e8 corresponds to a share of 2.25e-5",
+        pass.pairs,
+        tail.join(", "),
+        z.first().copied().unwrap_or(f32::NAN)
+    );
 }
 
-fn screen(n: usize, rescore_limit: Option<usize>, min_kinship: f64) {
+fn screen(n: usize, rescore_limit: Option<usize>, keep: Keep) {
     let chromosomes = snp_sim::force_chromosomes();
     let snps: usize = chromosomes.iter().map(Vec::len).sum();
+    let (_, layout) = snp_sim::layout(&chromosomes);
     let t = Instant::now();
     let mut rng = Rng::seed_from(20261203);
     let planted = (n / 100).max(1);
-    let mut samples = PackedGenotypes::with_capacity(snps, n);
-    let mut references = PackedGenotypes::with_capacity(snps, n);
+    let mut samples = PackedGenotypes::with_capacity(&layout, n);
+    let mut references = PackedGenotypes::with_capacity(&layout, n);
     let mut reference_rows = Vec::with_capacity(planted);
     for i in 0..n {
         if i < planted {
@@ -112,12 +182,13 @@ fn screen(n: usize, rescore_limit: Option<usize>, min_kinship: f64) {
     }
     let simulated = t.elapsed().as_secs_f64();
     let options = SnpScreenOptions {
-        min_kinship,
+        keep,
         ..SnpScreenOptions::default()
     };
-    let t = Instant::now();
+    let (t, cpu) = (Instant::now(), cpu_seconds());
     let pass = first_pass(&samples, &references, &options).unwrap();
     let first = t.elapsed().as_secs_f64();
+    let first_cpu = cpu_seconds() - cpu;
     let is_planted = |p: &KeptPair| p.sample == p.reference && (p.sample as usize) < planted;
     let kept_planted: Vec<KeptPair> = pass
         .kept
@@ -133,8 +204,9 @@ fn screen(n: usize, rescore_limit: Option<usize>, min_kinship: f64) {
         (samples.heap_bytes() + references.heap_bytes()) as f64 / 1048576.0
     );
     println!(
-        "first pass: {first:.2} s ({:.2e} pairs/s); min kinship {min_kinship:.6}: kept {} ({:.4}%), planted relatives kept {} of {planted}",
+        "first pass: {first:.2} s, CPU {first_cpu:.1} s ({:.2e} pairs/s); kept by {keep} (lowest kept {:.4}): {} ({:.4}%), planted relatives kept {} of {planted}",
         pass.pairs as f64 / first,
+        pass.lowest_kept().unwrap_or(f64::NAN),
         pass.kept.len(),
         100.0 * pass.kept.len() as f64 / pass.pairs as f64,
         kept_planted.len()
@@ -160,7 +232,7 @@ fn screen(n: usize, rescore_limit: Option<usize>, min_kinship: f64) {
     );
     drop(pass);
     let limit = order.len();
-    let t = Instant::now();
+    let (t, cpu) = (Instant::now(), cpu_seconds());
     let rescored = rescore(
         &chromosomes,
         MapFunction::Haldane,
@@ -172,15 +244,16 @@ fn screen(n: usize, rescore_limit: Option<usize>, min_kinship: f64) {
     )
     .unwrap();
     let exact = t.elapsed().as_secs_f64();
+    let exact_cpu = cpu_seconds() - cpu;
     let per_pair = exact / limit.max(1) as f64;
     if limit == total_kept {
         println!(
-            "exact rescoring of {limit} pairs: {exact:.2} s ({:.2} ms per pair, both cores)",
+            "exact rescoring of {limit} pairs: {exact:.2} s, CPU {exact_cpu:.1} s ({:.2} ms per pair, both cores)",
             per_pair * 1e3
         );
     } else {
         println!(
-            "exact rescoring of the first {limit} of {} kept pairs: {exact:.2} s ({:.2} ms per pair, both cores); EXTRAPOLATED to all kept: {:.0} s",
+            "exact rescoring of the first {limit} of {} kept pairs: {exact:.2} s, CPU {exact_cpu:.1} s ({:.2} ms per pair, both cores); EXTRAPOLATED to all kept: {:.0} s",
             total_kept,
             per_pair * 1e3,
             per_pair * total_kept as f64
@@ -223,15 +296,27 @@ fn screen(n: usize, rescore_limit: Option<usize>, min_kinship: f64) {
             .filter(|&&b| b >= p.best_ln_lr / std::f64::consts::LN_10)
             .count();
         println!(
-            "  planted {} ({}): kinship {:.4}, best {} log10 LR {:.1}, unrelated above it {above}",
+            "  planted {} ({}): kinship {:.4}, score z {:.2}, best {} log10 LR {:.1}, unrelated above it {above}",
             p.sample,
             PLANTED[p.sample as usize % PLANTED.len()].0,
             p.kinship,
+            p.score_z,
             p.best_name(),
             p.best_ln_lr / std::f64::consts::LN_10
         );
     }
     println!("peak memory: {:.0} MiB", peak_memory_mib());
+}
+
+/// `kinship:K`, `z:Z` or `top:N`.
+fn parse_keep(arg: &str) -> Keep {
+    let parsed = arg.split_once(':').and_then(|(rule, value)| match rule {
+        "kinship" => value.parse().ok().map(Keep::Kinship),
+        "z" => value.parse().ok().map(Keep::ScoreZ),
+        "top" => value.parse().ok().map(Keep::TopScores),
+        _ => None,
+    });
+    parsed.unwrap_or_else(|| panic!("KEEP {arg}: expected kinship:K, z:Z or top:N"))
 }
 
 fn main() {
@@ -241,8 +326,10 @@ fn main() {
         first => {
             let n = first.and_then(|a| a.parse().ok()).unwrap_or(2000);
             let limit = args.get(1).and_then(|a| a.parse().ok()).filter(|&l: &usize| l > 0);
-            let min = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(DEFAULT_MIN_KINSHIP);
-            screen(n, limit, min);
+            let keep = args
+                .get(2)
+                .map_or(Keep::Kinship(DEFAULT_MIN_KINSHIP), |a| parse_keep(a));
+            screen(n, limit, keep);
         }
     }
 }

@@ -6,6 +6,9 @@
 #![allow(dead_code)]
 
 use std::path::Path;
+use std::sync::Arc;
+
+use identify::snp_screen::SnpLayout;
 
 use kinship::{LinkedMarker, MapFunction, Pedigree, Relationship, Sex};
 use simulate::Rng;
@@ -34,6 +37,13 @@ pub fn force_chromosomes() -> Vec<Vec<LinkedMarker>> {
         });
     }
     chromosomes
+}
+
+/// The panel's ALT frequencies in the chromosomes' order, and the screen's layout of them.
+pub fn layout(chromosomes: &[Vec<LinkedMarker>]) -> (Vec<f64>, Arc<SnpLayout>) {
+    let freqs: Vec<f64> = chromosomes.iter().flatten().map(|m| m.freq_alt).collect();
+    let layout = Arc::new(SnpLayout::new(&freqs).expect("frequencies in [0, 1]"));
+    (freqs, layout)
 }
 
 /// One person's calls drawn from the frequencies, each untyped with probability `missing`.
