@@ -30,6 +30,20 @@ pub struct SnpSettings {
     pub sex_averaged_map: bool,
 }
 
+impl SnpSettings {
+    /// Panel `panel` under `homeward lr`'s defaults: `freq_alt`, no genotyping error, Haldane,
+    /// the panel's sex-specific map where it has one.
+    pub fn for_panel(panel: &str) -> SnpSettings {
+        SnpSettings {
+            panel: panel.to_owned(),
+            population: None,
+            genotype_error: 0.0,
+            map: MapFunction::Haldane,
+            sex_averaged_map: false,
+        }
+    }
+}
+
 /// Evidence as the chain takes it: `[chromosome][marker]`.
 pub type ChromosomeRows = Vec<Vec<Option<GenotypeLikelihoods>>>;
 

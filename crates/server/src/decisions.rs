@@ -12,7 +12,7 @@ use registry::{
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
-use crate::extract::{created, found, ApiJson, ApiPath, ApiQuery, Created};
+use crate::extract::{created, found, ApiJson, ApiJsonOrEmpty, ApiPath, ApiQuery, Created};
 use crate::{ApiError, AppState};
 
 /// A proposal names the candidate it rests on, and nothing else: the LR, posterior, references
@@ -164,17 +164,102 @@ pub(crate) struct JobView {
     eta_seconds: Option<f64>,
 }
 
-pub(crate) async fn start_job(State(s): State<AppState>, caller: Caller) -> Created<Job> {
-    Ok((StatusCode::ACCEPTED, Json(launch_job(&s, &caller.0).await?)))
+pub(crate) async fn start_job(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJsonOrEmpty(options): ApiJsonOrEmpty<JobOptions>,
+) -> Created<Job> {
+    Ok((StatusCode::ACCEPTED, Json(launch_job(&s, &caller.0, &options).await?)))
 }
 
-/// Creates a matching job and runs it in the background (the API and the web pages both start
-/// jobs here).
-pub(crate) async fn launch_job(s: &AppState, user: &registry::User) -> Result<Job, ApiError> {
-    let settings = s.config.matching.clone().ok_or_else(|| ApiError::BadRequest {
+/// What the one who starts a job may choose; every option left out is the server's setting. The
+/// job records the settings it ran under (`jobs::provenance::model_record`), whoever chose them.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct JobOptions {
+    /// Candidates need an LR of at least 10^this.
+    #[serde(default)]
+    pub min_log10_lr: Option<f64>,
+    /// The best missing persons kept per sample, and samples per missing person.
+    #[serde(default)]
+    pub top: Option<usize>,
+    /// The registry's SNP panel whose profiles the job uses, or `""` for STRs only.
+    #[serde(default)]
+    pub snp_panel: Option<String>,
+    /// Genotyping error of SNP calls.
+    #[serde(default)]
+    pub snp_genotype_error: Option<f64>,
+}
+
+fn option_error(field: &str, message: String) -> ApiError {
+    ApiError::BadRequest {
+        message: format!("{field}: {message}"),
+        field: Some(field.to_owned()),
+    }
+}
+
+/// The server's matching settings with `options` applied, each checked.
+async fn job_settings(s: &AppState, options: &JobOptions) -> Result<jobs::MatchingSettings, ApiError> {
+    let base = s.config.matching.clone().ok_or_else(|| ApiError::BadRequest {
         message: "no frequency database is configured for matching (set `frequencies` in homeward.toml)".into(),
         field: None,
     })?;
+    let mut settings = (*base).clone();
+    if let Some(t) = options.min_log10_lr {
+        if !(t.is_finite() && (-10.0..=100.0).contains(&t)) {
+            return Err(option_error(
+                "min_log10_lr",
+                format!("{t} is not a log10 LR from -10 to 100"),
+            ));
+        }
+        settings.min_log10_lr = t;
+    }
+    if let Some(top) = options.top {
+        if !(1..=1000).contains(&top) {
+            return Err(option_error("top", format!("{top} is not 1–1000 candidates")));
+        }
+        settings.top = top;
+    }
+    match options.snp_panel.as_deref().map(str::trim) {
+        None => {}
+        Some("") => settings.snp = None,
+        Some(name) => {
+            if s.store.snp_panel(name).await?.is_none() {
+                return Err(option_error(
+                    "snp_panel",
+                    format!("the registry keeps no SNP panel '{name}'"),
+                ));
+            }
+            // The server's SNP model on another panel, or `homeward lr`'s defaults.
+            let model = settings
+                .snp
+                .take()
+                .unwrap_or_else(|| jobs::snp::SnpSettings::for_panel(name));
+            settings.snp = Some(jobs::snp::SnpSettings {
+                panel: name.to_owned(),
+                ..model
+            });
+        }
+    }
+    if let Some(e) = options.snp_genotype_error {
+        let Some(snp) = settings.snp.as_mut() else {
+            return Err(option_error(
+                "snp_genotype_error",
+                "the job uses no SNP panel".to_owned(),
+            ));
+        };
+        if !(0.0..1.0).contains(&e) {
+            return Err(option_error("snp_genotype_error", format!("{e} is not in [0, 1)")));
+        }
+        snp.genotype_error = e;
+    }
+    Ok(settings)
+}
+
+/// Creates a matching job under the server's settings with `options` and runs it in the
+/// background (the API and the web pages both start jobs here).
+pub(crate) async fn launch_job(s: &AppState, user: &registry::User, options: &JobOptions) -> Result<Job, ApiError> {
+    let settings = std::sync::Arc::new(job_settings(s, options).await?);
     let job = s.store.create_job(&user.username, "matching").await?;
     tokio::spawn(jobs::run_matching_job(
         s.store.clone(),

@@ -24,6 +24,30 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A JSON body that may be left out (then `T::default()`): options of an action that has defaults.
+pub(crate) struct ApiJsonOrEmpty<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiJsonOrEmpty<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::BadRequest {
+                message: e.body_text(),
+                field: None,
+            })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(ApiJsonOrEmpty(T::default()));
+        }
+        serde_json::from_slice(&bytes)
+            .map(ApiJsonOrEmpty)
+            .map_err(|e| ApiError::BadRequest {
+                message: format!("the body is not the JSON expected: {e}"),
+                field: None,
+            })
+    }
+}
+
 /// Path parameters with errors in the API's own shape (every path here has one, `{id}`).
 pub(crate) struct ApiPath<T>(pub T);
 

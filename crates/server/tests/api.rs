@@ -2196,6 +2196,73 @@ fn matching_with_snps_the_candidate_page_shows_each_chromosome_and_the_karyogram
 }
 
 #[test]
+fn a_job_runs_under_the_settings_its_starter_chose_and_records_them() {
+    on_every_backend(snp_matching_config(), |label, s| async move {
+        let lab = Role::LabAnalyst;
+        // API: a threshold and STRs only (the server's SNP panel set aside); the model says so.
+        let body = json!({ "min_log10_lr": 2.5, "top": 3, "snp_panel": "" });
+        let job = s.expect(label, 202, "POST", "/api/v1/jobs", lab, Some(body)).await;
+        let id = job["id"].as_i64().unwrap();
+        let mut model = None;
+        for _ in 0..200 {
+            model = s.store.job_model(id).await.unwrap();
+            if model.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let record: Value = serde_json::from_str(&model.expect("the model is recorded").json).unwrap();
+        assert_eq!(
+            (record["min_log10_lr"].as_f64(), record["top"].as_u64()),
+            (Some(2.5), Some(3)),
+            "{label}"
+        );
+        assert!(record.get("snp").is_none(), "{label}: STRs only: {record}");
+        // Options that cannot be are refused naming the field, and start nothing.
+        let jobs_before = s.store.list_jobs(100).await.unwrap().len();
+        for (body, field) in [
+            (json!({ "top": 0 }), "top"),
+            (json!({ "snp_panel": "NONE" }), "snp_panel"),
+            (
+                json!({ "snp_panel": "", "snp_genotype_error": 0.01 }),
+                "snp_genotype_error",
+            ),
+            (json!({ "min_log10_lr": 1e9 }), "min_log10_lr"),
+        ] {
+            let e = s.expect(label, 400, "POST", "/api/v1/jobs", lab, Some(body)).await;
+            assert_eq!(e["field"], field, "{label}: {e}");
+        }
+        let (st, _) = s
+            .call("POST", "/api/v1/jobs", Some(lab), Some(json!({ "speed": 1 })))
+            .await;
+        assert_eq!(st, 400, "{label}: unknown options are refused");
+        assert_eq!(s.store.list_jobs(100).await.unwrap().len(), jobs_before, "{label}");
+        // The page: the form shows the server's settings; a bad value comes back beside its input.
+        let (st, html) = s.page("/jobs", lab).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(html.contains(r#"id="job-top""#), "{label}");
+        assert!(
+            html.contains(r#"<option value="TEST" selected>"#),
+            "{label}: the server's SNP panel chosen"
+        );
+        let (st, _, html) = s
+            .form("/jobs", lab, &[("min_log10_lr", "x"), ("top", "5"), ("snp_panel", "")])
+            .await;
+        assert_eq!(st, 400, "{label}");
+        assert!(
+            message_beside(&html, "min_log10_lr").contains("not a number"),
+            "{label}"
+        );
+        assert_eq!(s.store.list_jobs(100).await.unwrap().len(), jobs_before, "{label}");
+        let (st, location, _) = s
+            .form("/jobs", lab, &[("min_log10_lr", "1"), ("top", "5"), ("snp_panel", "")])
+            .await;
+        assert_eq!(st, 303, "{label}: started");
+        assert!(location.starts_with("/jobs/"), "{label}: {location}");
+    });
+}
+
+#[test]
 fn matching_1_the_family_liaison_is_advised_whom_to_sample_without_genotypes() {
     matching(1);
 }

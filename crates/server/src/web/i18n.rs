@@ -164,6 +164,10 @@ messages! {
     Alive => "Alive", "存命";
     Deceased => "Deceased", "死亡";
     StartJob => "Start a matching job", "照合ジョブを開始";
+    MinLog10Lr => "Candidates from LR 10^", "候補とするLRの下限（10の何乗）";
+    TopCandidates => "Best candidates kept per sample and per missing person", "試料ごと・行方不明者ごとに残す候補数";
+    StrOnly => "none: STRs only", "なし（STRのみ）";
+    SnpGenotypeError => "Genotyping error of SNP calls", "SNP判定の誤り率";
     Progress => "Progress", "進捗";
     Candidates => "Candidates", "候補";
     ShownCandidates => "The pairs with the highest LR are listed (all of them: /api/v1/jobs/{id}/candidates):", "尤度比の高い組を表示しています（全件は /api/v1/jobs/{id}/candidates）：";

@@ -12,12 +12,14 @@ use registry::{Candidate, Decision, Identification, Job};
 use serde::Deserialize;
 
 use super::family_sample_mission_pages::family_view;
+use super::forms::{respond_with, Fields, FormView, Refused};
 use super::html::{csrf_field, esc, link, table};
 use super::i18n::{self, Msg};
 use super::pages::names_html;
 use super::{Ctx, PageError, PageId, PageResult, ProfileReader};
-use crate::decisions::{job_percent, launch_job};
+use crate::decisions::{job_percent, launch_job, JobOptions};
 use crate::{ApiError, AppState, Permission};
+use registry::model::FieldError;
 
 /// The progress bar of a job; while it runs, htmx asks for a fresh one every second.
 pub(crate) fn progress_html(ctx: &Ctx, job: &Job) -> String {
@@ -46,18 +48,66 @@ pub(crate) fn progress_html(ctx: &Ctx, job: &Job) -> String {
     )
 }
 
-fn start_form(ctx: &Ctx) -> String {
+/// The form starting a job, its settings shown as the server's (the job records what it ran under).
+async fn start_form(
+    s: &AppState,
+    ctx: &Ctx,
+    f: Option<&Fields>,
+    refused: Option<&Refused>,
+) -> Result<String, PageError> {
     if !ctx.may(Permission::RunJobs) {
-        return String::new();
+        return Ok(String::new());
     }
-    format!(
-        r#"<form method="post" action="/jobs">{}<button type="submit" id="start-job">{}</button></form>"#,
-        csrf_field(ctx),
-        ctx.t(Msg::StartJob)
-    )
+    let Some(settings) = &s.config.matching else {
+        return Ok(format!("<p>{}</p>", ctx.t(Msg::NoMatchingSettings)));
+    };
+    let defaults = Fields::default()
+        .with("min_log10_lr", settings.min_log10_lr.to_string())
+        .with("top", settings.top.to_string())
+        .with(
+            "snp_panel",
+            settings.snp.as_ref().map(|p| p.panel.clone()).unwrap_or_default(),
+        )
+        .with(
+            "snp_genotype_error",
+            settings
+                .snp
+                .as_ref()
+                .map_or("0".to_owned(), |p| p.genotype_error.to_string()),
+        );
+    let fields = f.unwrap_or(&defaults);
+    let form = FormView::new(ctx, fields, refused).prefixed("job-");
+    let mut panels = vec![(String::new(), ctx.t(Msg::StrOnly).to_owned())];
+    panels.extend(s.store.snp_panels().await?.into_iter().map(|p| {
+        let label = format!("{} ({} SNPs)", p.name, p.snps);
+        (p.name, label)
+    }));
+    let inputs = [
+        form.input(
+            "min_log10_lr",
+            ctx.t(Msg::MinLog10Lr),
+            "number",
+            r#" step="any" min="-10" max="100""#,
+        ),
+        form.input("top", ctx.t(Msg::TopCandidates), "number", r#" min="1" max="1000""#),
+        form.select("snp_panel", ctx.t(Msg::SnpPanel), &panels),
+        form.input(
+            "snp_genotype_error",
+            ctx.t(Msg::SnpGenotypeError),
+            "number",
+            r#" step="any" min="0" max="0.99""#,
+        ),
+    ]
+    .concat();
+    Ok(format!(
+        r#"<section id="start"><h2>{title}</h2>{summary}<form method="post" action="/jobs" class="stack" id="job-form">{csrf}{inputs}<button type="submit" id="start-job">{title}</button></form></section>"#,
+        title = ctx.t(Msg::StartJob),
+        summary = form.summary(),
+        csrf = form.csrf(),
+    ))
 }
 
-pub(crate) async fn jobs(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
+async fn jobs_page(s: &AppState, ctx: &Ctx, f: Option<&Fields>, refused: Option<&Refused>) -> PageResult {
     let rows: Vec<Vec<String>> = s
         .store
         .list_jobs(50)
@@ -75,7 +125,7 @@ pub(crate) async fn jobs(State(s): State<AppState>, Extension(ctx): Extension<Ct
         .collect();
     let body = format!(
         "{}{}",
-        start_form(&ctx),
+        start_form(s, ctx, f, refused).await?,
         table(
             ctx.t(Msg::Jobs),
             &[
@@ -88,12 +138,73 @@ pub(crate) async fn jobs(State(s): State<AppState>, Extension(ctx): Extension<Ct
             &rows
         )
     );
-    ctx.respond(ctx.t(Msg::Jobs), &body)
+    let status = refused.map_or(axum::http::StatusCode::OK, |r| r.status);
+    respond_with(ctx, status, ctx.t(Msg::Jobs), &body)
 }
 
-pub(crate) async fn start_job(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
-    let job = launch_job(&s, &ctx.user).await?;
-    Ok(Redirect::to(&format!("/jobs/{}", job.id)).into_response())
+pub(crate) async fn jobs(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
+    jobs_page(&s, &ctx, None, None).await
+}
+
+/// The form's settings as the API takes them; a value that is no number is refused beside it.
+fn job_options(f: &Fields) -> Result<JobOptions, Refused> {
+    let number = |name: &str| -> Result<Option<f64>, Refused> {
+        f.opt(name)
+            .map(|v| {
+                v.parse::<f64>()
+                    .map_err(|_| Refused::field(FieldError::new(name, format!("'{v}' is not a number"))))
+            })
+            .transpose()
+    };
+    let top = f
+        .opt("top")
+        .map(|v| {
+            v.parse::<usize>()
+                .map_err(|_| Refused::field(FieldError::new("top", format!("'{v}' is not a number of candidates"))))
+        })
+        .transpose()?;
+    let snp_panel = Some(f.get("snp_panel").trim().to_owned());
+    let snp_genotype_error = match snp_panel.as_deref() {
+        Some("") => None,
+        _ => number("snp_genotype_error")?,
+    };
+    Ok(JobOptions {
+        min_log10_lr: number("min_log10_lr")?,
+        top,
+        snp_panel,
+        snp_genotype_error,
+    })
+}
+
+pub(crate) async fn start_job(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(f): Form<Fields>,
+) -> PageResult {
+    // A post with no fields (a bare button, as before the settings) starts under the server's.
+    let options = if f.0.iter().all(|(k, _)| k == "csrf") {
+        Ok(JobOptions::default())
+    } else {
+        job_options(&f)
+    };
+    let refused = match options {
+        Ok(options) => match launch_job(&s, &ctx.user, &options).await {
+            Ok(job) => return Ok(Redirect::to(&format!("/jobs/{}", job.id)).into_response()),
+            Err(ApiError::BadRequest {
+                message,
+                field: Some(field),
+            }) => {
+                let message = message
+                    .strip_prefix(&format!("{field}: "))
+                    .unwrap_or(&message)
+                    .to_owned();
+                Refused::field(FieldError::new(&field, message))
+            }
+            Err(e) => return Err(e.into()),
+        },
+        Err(r) => r,
+    };
+    jobs_page(&s, &ctx, Some(&f), Some(&refused)).await
 }
 
 async fn the_job(s: &AppState, id: i64) -> Result<Job, PageError> {
@@ -145,7 +256,11 @@ async fn job_block(s: &AppState, ctx: &Ctx, job: &Job) -> Result<String, PageErr
 
 pub(crate) async fn job(State(s): State<AppState>, Extension(ctx): Extension<Ctx>, PageId(id): PageId) -> PageResult {
     let job = the_job(&s, id).await?;
-    let body = format!("{}{}", job_block(&s, &ctx, &job).await?, start_form(&ctx));
+    let body = format!(
+        "{}{}",
+        job_block(&s, &ctx, &job).await?,
+        start_form(&s, &ctx, None, None).await?
+    );
     let title = format!("{} #{id}", ctx.t(Msg::Job));
     ctx.respond(&title, &body)
 }
