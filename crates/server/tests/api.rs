@@ -3445,6 +3445,73 @@ fn a_family_asks_to_visit_a_grave_through_its_page_and_a_second_request_is_refus
 }
 
 #[test]
+fn a_family_member_is_edited_by_the_version_read() {
+    on_every_backend(ServerConfig::default(), |label, s| async move {
+        seed_one_of_each(&s).await;
+        let liaison = Role::FamilyLiaison;
+        let (st, html) = s.page("/families/1", liaison).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(
+            html.contains(r#"href="/members/1/edit""#),
+            "{label}: an edit link per member"
+        );
+        let (st, html) = s.page("/members/1/edit", liaison).await;
+        assert_eq!(st, 200, "{label}");
+        assert_eq!(
+            value_of(&html, "display_name"),
+            "Yamada Taro",
+            "{label}: the stored values"
+        );
+        let fields = [
+            ("display_name", "山田太郎 Yamada Taro"),
+            ("sex", "male"),
+            ("alive", "false"),
+            ("is_missing", "true"),
+            ("person_id", "1"),
+            ("father_member_id", ""),
+            ("mother_member_id", ""),
+        ];
+        let with_version = |v: &'static str| {
+            let mut f = fields.to_vec();
+            f.push(("version", v));
+            f
+        };
+        let (st, location, _) = s.form("/members/1/edit", liaison, &with_version("1")).await;
+        assert_eq!((st, location.as_str()), (303, "/families/1#members"), "{label}");
+        let stored = s.store.get_member(1).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.data.display_name.as_str(), stored.version),
+            ("山田太郎 Yamada Taro", 2),
+            "{label}"
+        );
+        // The same form again, read at version 1: someone changed it since; 409, input kept.
+        let mut stale = with_version("1");
+        stale[0] = ("display_name", "Taro");
+        let (st, _, html) = s.form("/members/1/edit", liaison, &stale).await;
+        assert_eq!(st, 409, "{label}");
+        assert!(html.contains("changed by someone else since you opened it"), "{label}");
+        assert_eq!(value_of(&html, "display_name"), "Taro", "{label}: input kept");
+        // Its own father: refused by the registry, beside the field.
+        let mut own = with_version("2");
+        own[5] = ("father_member_id", "1");
+        let (st, _, _) = s.form("/members/1/edit", liaison, &own).await;
+        assert!(st == 400 || st == 422, "{label}: {st}");
+        assert_eq!(
+            s.store.get_member(1).await.unwrap().unwrap().version,
+            2,
+            "{label}: nothing written"
+        );
+        // Who may not: a reviewer reads families but does not write them.
+        assert_eq!(s.page("/members/1/edit", Role::Reviewer).await.0, 403, "{label}");
+        assert_eq!(
+            s.form("/members/1/edit", Role::Reviewer, &with_version("2")).await.0,
+            403,
+            "{label}"
+        );
+    });
+}
+
+#[test]
 fn consent_is_withdrawn_from_the_family_page_with_a_reason_by_whoever_may() {
     on_every_backend(ServerConfig::default(), |label, s| async move {
         seed_one_of_each(&s).await;

@@ -158,8 +158,18 @@ impl FamilyView {
                 if self.is_donor(m.id) {
                     notes.push(ctx.t(Msg::Donor));
                 }
+                let name = if ctx.may(Permission::WriteFamilies) {
+                    format!(
+                        r#"{} <a href="/members/{}/edit" class="edit-member">{}</a>"#,
+                        esc(&m.data.display_name),
+                        m.id,
+                        ctx.t(Msg::Edit)
+                    )
+                } else {
+                    esc(&m.data.display_name)
+                };
                 vec![
-                    esc(&m.data.display_name),
+                    name,
                     ctx.t(i18n::sex(m.data.sex)).to_owned(),
                     ctx.t(if m.data.alive { Msg::Alive } else { Msg::Deceased }).to_owned(),
                     notes.join(", "),
@@ -298,7 +308,7 @@ async fn family_page(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms, stat
         ctx.t(Msg::Pedigree),
         view.pedigree_svg(ctx)
     );
-    body.push_str(&view.members_table(ctx));
+    let _ = write!(body, r#"<div id="members">{}</div>"#, view.members_table(ctx));
     if ctx.may(Permission::WriteFamilies) {
         body.push_str(&member_form(ctx, &view, forms));
     }
@@ -328,7 +338,28 @@ fn member_form(ctx: &Ctx, view: &FamilyView, forms: &FamilyForms) -> String {
         fields.set("alive", "true");
         fields.set("is_missing", "false");
     }
-    let v = FormView::new(ctx, &fields, forms.member_refused.as_ref()).prefixed("member-");
+    member_fields_form(
+        ctx,
+        view,
+        &fields,
+        forms.member_refused.as_ref(),
+        (("add-member", "member-form"), ctx.t(Msg::AddMember)),
+        &format!("/families/{}/members", view.family.id),
+    )
+}
+
+/// A member's inputs in a form section (`ids` and `title`) posting to `action`: adding one, or
+/// editing one (with the version read in `fields`, and the member not among its own parents).
+fn member_fields_form(
+    ctx: &Ctx,
+    view: &FamilyView,
+    fields: &Fields,
+    refused: Option<&Refused>,
+    (ids, title): ((&str, &str), &str),
+    action: &str,
+) -> String {
+    let editing = fields.opt("member_id").and_then(|m| m.parse::<i64>().ok());
+    let v = FormView::new(ctx, fields, refused).prefixed("member-");
     let sexes: Vec<(String, String)> = [Sex::Male, Sex::Female, Sex::Unknown]
         .iter()
         .map(|&x| (x.as_str().to_owned(), ctx.t(i18n::sex(x)).to_owned()))
@@ -337,6 +368,7 @@ fn member_form(ctx: &Ctx, view: &FamilyView, forms: &FamilyForms) -> String {
     parents.extend(
         view.members
             .iter()
+            .filter(|m| Some(m.id) != editing)
             .map(|m| (m.id.to_string(), m.data.display_name.clone())),
     );
     let yes_no = vec![
@@ -350,24 +382,15 @@ fn member_form(ctx: &Ctx, view: &FamilyView, forms: &FamilyForms) -> String {
     inner.push_str(&v.select("alive", ctx.t(Msg::Alive), &yes_no));
     inner.push_str(&v.select("is_missing", ctx.t(Msg::Missing), &yes_no));
     inner.push_str(&v.input("person_id", ctx.t(Msg::RegistryPerson), "number", r#" min="1""#));
-    v.section(
-        ("add-member", "member-form"),
-        ctx.t(Msg::AddMember),
-        "",
-        &format!("/families/{}/members", view.family.id),
-        &inner,
-    )
+    if editing.is_some() {
+        inner.push_str(&v.hidden("version"));
+    }
+    v.section(ids, title, "", action, &inner)
 }
 
-/// Adds the member a form describes (the registry checks it: parents of the family, no cycle,
-/// a person that exists); refused, the family page again with the input and the message beside it.
-pub(crate) async fn add_member(
-    State(s): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    PageId(id): PageId,
-    Form(f): Form<Fields>,
-) -> PageResult {
-    s.store.require_family_in_scope(&ctx.family_scope(), id).await?;
+/// The member a form describes, as the registry takes it (it checks the rest: parents of the
+/// family, no cycle, a person that exists).
+fn parse_member(f: &Fields) -> Result<NewMember, Refused> {
     let bad = |field: &str, message: String| Refused::field(FieldError::new(field, message));
     let optional_id = |field: &str| -> Result<Option<i64>, Refused> {
         match f.opt(field) {
@@ -379,17 +402,109 @@ pub(crate) async fn add_member(
         }
     };
     let yes = |field: &str| f.get(field) == "true";
-    let parsed = (|| -> Result<NewMember, Refused> {
-        Ok(NewMember {
-            display_name: f.get("display_name").trim().to_owned(),
-            sex: f.get("sex").parse().map_err(|e: String| bad("sex", e))?,
-            person_id: optional_id("person_id")?,
-            alive: yes("alive"),
-            father_member_id: optional_id("father_member_id")?,
-            mother_member_id: optional_id("mother_member_id")?,
-            is_missing: yes("is_missing"),
-        })
-    })();
+    Ok(NewMember {
+        display_name: f.get("display_name").trim().to_owned(),
+        sex: f.get("sex").parse().map_err(|e: String| bad("sex", e))?,
+        person_id: optional_id("person_id")?,
+        alive: yes("alive"),
+        father_member_id: optional_id("father_member_id")?,
+        mother_member_id: optional_id("mother_member_id")?,
+        is_missing: yes("is_missing"),
+    })
+}
+
+/// The page editing a member: its fields as given (or as stored), the refusal beside its input.
+async fn member_edit_page(
+    s: &AppState,
+    ctx: &Ctx,
+    member: &registry::FamilyMember,
+    fields: &Fields,
+    refused: Option<&Refused>,
+) -> PageResult {
+    let view = family_view(s, ctx, member.family_id).await?;
+    let title = format!("{}: {}", ctx.t(Msg::EditMember), member.data.display_name);
+    let body = format!(
+        r#"<p><a href="/families/{}">{}</a></p>{}"#,
+        member.family_id,
+        esc(&view.family.name),
+        member_fields_form(
+            ctx,
+            &view,
+            fields,
+            refused,
+            (("edit-member", "member-form"), &title),
+            &format!("/members/{}/edit", member.id),
+        )
+    );
+    respond_with(ctx, refused.map_or(StatusCode::OK, |r| r.status), &title, &body)
+}
+
+async fn the_member(s: &AppState, ctx: &Ctx, id: i64) -> Result<registry::FamilyMember, PageError> {
+    let member = PageError::found(s.store.get_member(id).await?, "member", id)?;
+    s.store
+        .require_family_in_scope(&ctx.family_scope(), member.family_id)
+        .await?;
+    Ok(member)
+}
+
+fn member_fields(m: &registry::FamilyMember) -> Fields {
+    let id = |x: Option<i64>| x.map(|v| v.to_string()).unwrap_or_default();
+    Fields::default()
+        .with("member_id", m.id.to_string())
+        .with("version", m.version.to_string())
+        .with("display_name", m.data.display_name.clone())
+        .with("sex", m.data.sex.as_str())
+        .with("father_member_id", id(m.data.father_member_id))
+        .with("mother_member_id", id(m.data.mother_member_id))
+        .with("alive", m.data.alive.to_string())
+        .with("is_missing", m.data.is_missing.to_string())
+        .with("person_id", id(m.data.person_id))
+}
+
+pub(crate) async fn edit_member(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+) -> PageResult {
+    let member = the_member(&s, &ctx, id).await?;
+    member_edit_page(&s, &ctx, &member, &member_fields(&member), None).await
+}
+
+/// Replaces a member's data by the version the form read; a stale form is a 409 with the input kept.
+pub(crate) async fn update_member(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+    Form(f): Form<Fields>,
+) -> PageResult {
+    let member = the_member(&s, &ctx, id).await?;
+    let f = f.with("member_id", id.to_string());
+    let version = f.get("version").trim().parse::<i64>().map_err(|_| {
+        Refused::field(FieldError::new(
+            "version",
+            format!("'{}' is not a record version", f.get("version")),
+        ))
+    });
+    let refused = match version.and_then(|v| parse_member(&f).map(|m| (v, m))) {
+        Ok((version, m)) => match s.store.update_member(&ctx.user.username, id, version, &m).await {
+            Ok(updated) => return Ok(Redirect::to(&format!("/families/{}#members", updated.family_id)).into_response()),
+            Err(e) => Refused::from_store(e)?,
+        },
+        Err(r) => r,
+    };
+    member_edit_page(&s, &ctx, &member, &f, Some(&refused)).await
+}
+
+/// Adds the member a form describes (the registry checks it: parents of the family, no cycle,
+/// a person that exists); refused, the family page again with the input and the message beside it.
+pub(crate) async fn add_member(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PageId(id): PageId,
+    Form(f): Form<Fields>,
+) -> PageResult {
+    s.store.require_family_in_scope(&ctx.family_scope(), id).await?;
+    let parsed = parse_member(&f);
     let refused = match parsed {
         Ok(member) => match s.store.add_member(&ctx.user.username, id, &member).await {
             Ok(_) => return Ok(Redirect::to(&format!("/families/{id}#add-member")).into_response()),

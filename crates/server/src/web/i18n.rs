@@ -286,6 +286,7 @@ messages! {
     Mother => "Mother", "母";
     RegistryPerson => "Registry person (id, for a missing member)", "登録人物（ID、行方不明の構成員）";
     Edit => "Edit", "編集";
+    EditMember => "Edit the member", "構成員を編集";
     NewFamily => "New family", "家族を登録";
     ExternalId => "External ID", "外部ID";
     LanguageTag => "Language tag (ja, ja-Latn, ko…)", "言語タグ（ja、ja-Latn、ko など）";
