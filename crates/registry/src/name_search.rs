@@ -163,7 +163,9 @@ impl Store {
         // index order, stopped after `window` rows: the whole key, a key whose first part is the
         // whole query, any other key that starts with it; and the person of that id. A person
         // with several matching keys counts once, at their best; the window is twice the rows
-        // up to the page's end, so such duplicates cannot shorten it.
+        // up to the page's end, so such duplicates cannot shorten it; for the same reason, when the
+        // first two ranks fill the window no key of the third can reach the page, and its scan
+        // (past every whole-key row of a family name) is skipped.
         let window = 2 * (page.offset + page.limit);
         let sql = format!(
             "WITH exact AS (SELECT person_id, 0 AS rank, key FROM person_name_keys \
@@ -171,7 +173,9 @@ impl Store {
              whole AS (SELECT person_id, 1 AS rank, key FROM person_name_keys \
                WHERE key > $1 AND key < $2 AND head = $3 ORDER BY key, person_id LIMIT $7), \
              prefix AS (SELECT person_id, 2 AS rank, key FROM person_name_keys \
-               WHERE key > $1 AND key < $2 AND head <> $3 ORDER BY key, person_id LIMIT $7), \
+               WHERE key > $1 AND key < $2 AND head <> $3 \
+               AND (SELECT COUNT(*) FROM exact) + (SELECT COUNT(*) FROM whole) < $7 \
+               ORDER BY key, person_id LIMIT $7), \
              hits AS (SELECT person_id, rank, key FROM exact UNION ALL SELECT person_id, rank, key FROM whole \
                UNION ALL SELECT person_id, rank, key FROM prefix \
                UNION ALL SELECT id AS person_id, 0 AS rank, $1 AS key FROM persons WHERE id = $4), \
@@ -225,19 +229,71 @@ impl Store {
         Ok(paged)
     }
 
-    /// How many persons a key and id find, counted up to one more than [`FOUND_CAP`].
+    /// How many persons a key and id find, counted up to one more than [`FOUND_CAP`]. On
+    /// PostgreSQL the key's range is read in index order a batch at a time and its persons
+    /// collected until one more than the cap or the range's end: there `COUNT(DISTINCT …)` with a
+    /// `LIMIT` reads the whole range (its hashed `DISTINCT` emits nothing before its input ends:
+    /// 25,000 rows for a family name at 1,000,000 persons, 14 ms), where SQLite's stops early.
     async fn count_found(&self, key: &str, id: i64) -> Result<i64, StoreError> {
-        let row = sqlx::query(
-            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT DISTINCT person_id FROM ( \
-               SELECT person_id FROM person_name_keys WHERE key >= $1 AND key < $2 \
-               UNION ALL SELECT id AS person_id FROM persons WHERE id = $3) t LIMIT $4) u",
-        )
-        .bind(key)
-        .bind(prefix_end(key))
-        .bind(id)
-        .bind(FOUND_CAP + 1)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(row.try_get("n")?)
+        // SQLite's `DISTINCT` streams, and stops at the `LIMIT`: one statement is the fastest there.
+        if self.backend() == crate::Backend::Sqlite {
+            let row = sqlx::query(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT DISTINCT person_id FROM ( \
+                   SELECT person_id FROM person_name_keys WHERE key >= $1 AND key < $2 \
+                   UNION ALL SELECT id AS person_id FROM persons WHERE id = $3) t LIMIT $4) u",
+            )
+            .bind(key)
+            .bind(prefix_end(key))
+            .bind(id)
+            .bind(FOUND_CAP + 1)
+            .fetch_one(&self.pool)
+            .await?;
+            return Ok(row.try_get("n")?);
+        }
+        const BATCH: i64 = 2048;
+        let cap = usize::try_from(FOUND_CAP).unwrap_or(usize::MAX).saturating_add(1);
+        let mut found: std::collections::HashSet<i64> = std::collections::HashSet::new();
+        if id >= 0 {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM persons WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+            found.extend(exists);
+        }
+        let end = prefix_end(key);
+        let mut after: Option<(String, i64)> = None;
+        loop {
+            let rows = match &after {
+                None => sqlx::query(
+                    "SELECT key, person_id FROM person_name_keys WHERE key >= $1 AND key < $2 \
+                     ORDER BY key, person_id LIMIT $3",
+                )
+                .bind(key)
+                .bind(&end)
+                .bind(BATCH),
+                Some((k, p)) => sqlx::query(
+                    "SELECT key, person_id FROM person_name_keys WHERE key < $2 \
+                     AND (key > $1 OR (key = $1 AND person_id > $4)) ORDER BY key, person_id LIMIT $3",
+                )
+                .bind(k.clone())
+                .bind(&end)
+                .bind(BATCH)
+                .bind(*p),
+            }
+            .fetch_all(&self.pool)
+            .await?;
+            for row in &rows {
+                found.insert(row.try_get("person_id")?);
+                if found.len() >= cap {
+                    return Ok(cap as i64);
+                }
+            }
+            match rows.last() {
+                Some(last) if rows.len() as i64 == BATCH => {
+                    after = Some((last.try_get("key")?, last.try_get("person_id")?));
+                }
+                _ => return Ok(found.len() as i64),
+            }
+        }
     }
 }
