@@ -474,14 +474,20 @@ fn pair_log10_lr(
     ))
 }
 
-/// The pair's SNP evidence by the job's own code path ([`crate::snp`]) from the stored panel and
-/// profiles, under the recorded SNP model.
-fn snp_log10_lrs(
-    inputs: &CandidateInputs,
+/// What recomputing and drawing a candidate's SNP evidence start from: the recorded SNP model over
+/// the stored panel (checked against the SHA-256 the job recorded), the family as the job built
+/// it, and the sample's stored profile.
+struct SnpCase<'a> {
+    model: SnpModel,
+    family: identify::dvi::Family,
+    sample: &'a registry::SnpBytes,
+}
+
+fn snp_case<'a>(
+    inputs: &'a CandidateInputs,
     recorded: Option<&RecordedSnp>,
     markers: &[Marker],
-) -> Result<registry::SnpEvidence, JobError> {
-    let c = &inputs.candidate.data;
+) -> Result<SnpCase<'a>, JobError> {
     let recorded = recorded.ok_or_else(|| JobError::Snp("the job recorded no SNP model".into()))?;
     let snp = inputs
         .snp
@@ -493,16 +499,33 @@ fn snp_log10_lrs(
             snp.panel.name, recorded.panel_sha256
         )));
     }
-    let sample = snp
-        .sample
-        .as_ref()
-        .ok_or_else(|| JobError::Snp(format!("sample {} has no SNP profile any more", c.sample_id)))?;
+    let sample = snp.sample.as_ref().ok_or_else(|| {
+        JobError::Snp(format!(
+            "sample {} has no SNP profile any more",
+            inputs.candidate.data.sample_id
+        ))
+    })?;
     let model = SnpModel::new(
         &recorded.settings().map_err(JobError::Snp)?,
         snp.panel.clone(),
         &snp.content,
     )?;
-    let family = crate::family(&inputs.family, markers)?;
+    Ok(SnpCase {
+        model,
+        family: crate::family(&inputs.family, markers)?,
+        sample,
+    })
+}
+
+/// The pair's SNP evidence by the job's own code path ([`crate::snp`]) from the stored panel and
+/// profiles, under the recorded SNP model.
+fn snp_log10_lrs(
+    inputs: &CandidateInputs,
+    recorded: Option<&RecordedSnp>,
+    markers: &[Marker],
+) -> Result<registry::SnpEvidence, JobError> {
+    let c = &inputs.candidate.data;
+    let SnpCase { model, family, sample } = snp_case(inputs, recorded, markers)?;
     let Some(snp_family) = SnpFamily::new(&model, &inputs.family, &family.pedigree)? else {
         return Err(JobError::Snp(
             "no reference of the family has a SNP profile any more".into(),
@@ -565,23 +588,7 @@ fn picture(inputs: &CandidateInputs) -> Result<IbdPicture, JobError> {
         .ok_or_else(|| JobError::Snp("the job recorded no model".into()))?
         .json;
     let (record, markers) = markers_of(model_json).map_err(JobError::Snp)?;
-    let recorded = record
-        .snp
-        .ok_or_else(|| JobError::Snp("the job recorded no SNP model".into()))?;
-    let snp = inputs
-        .snp
-        .as_ref()
-        .ok_or_else(|| JobError::Snp("the SNP panel is not held".into()))?;
-    let sample = snp
-        .sample
-        .as_ref()
-        .ok_or_else(|| JobError::Snp(format!("sample {} has no SNP profile any more", c.sample_id)))?;
-    let model = SnpModel::new(
-        &recorded.settings().map_err(JobError::Snp)?,
-        snp.panel.clone(),
-        &snp.content,
-    )?;
-    let family = crate::family(&inputs.family, &markers)?;
+    let SnpCase { model, family, sample } = snp_case(inputs, record.snp.as_ref(), &markers)?;
     let Some(snp_family) = SnpFamily::new(&model, &inputs.family, &family.pedigree)? else {
         return Ok(IbdPicture {
             chromosomes: Vec::new(),

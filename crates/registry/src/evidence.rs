@@ -508,10 +508,7 @@ impl Store {
                         snp_references.push(crate::SnpReference {
                             reference_id: r,
                             member_id: row.try_get("donor_member_id")?,
-                            profile: crate::SnpBytes {
-                                data: row.try_get("data")?,
-                                sequencing_error: row.try_get("sequencing_error")?,
-                            },
+                            profile: crate::jobs::snp_bytes(row)?,
                         });
                     }
                 }
@@ -522,13 +519,7 @@ impl Store {
                 .bind(ev.panel_id)
                 .fetch_optional(&self.pool)
                 .await?;
-                let sample = match row {
-                    Some(row) => Some(crate::SnpBytes {
-                        data: row.try_get("data")?,
-                        sequencing_error: row.try_get("sequencing_error")?,
-                    }),
-                    None => None,
-                };
+                let sample = row.as_ref().map(crate::jobs::snp_bytes).transpose()?;
                 Some(SnpInputs { panel, content, sample })
             }
         };

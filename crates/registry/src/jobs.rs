@@ -476,7 +476,8 @@ impl Store {
     }
 }
 
-fn snp_bytes(r: &sqlx::any::AnyRow) -> Result<SnpBytes, StoreError> {
+/// A row's `data` and `sequencing_error`: a stored SNP profile as a job reads it.
+pub(crate) fn snp_bytes(r: &sqlx::any::AnyRow) -> Result<SnpBytes, StoreError> {
     Ok(SnpBytes {
         data: r.try_get("data")?,
         sequencing_error: r.try_get("sequencing_error")?,
