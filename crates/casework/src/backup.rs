@@ -154,7 +154,13 @@ fn remove_checkpointed_wal(file: &Path) -> Result<()> {
     let wal = companion(file, "-wal");
     match std::fs::metadata(&wal) {
         Ok(m) if m.len() > 0 => anyhow::bail!("{} was not checkpointed", wal.display()),
-        Ok(_) => std::fs::remove_file(&wal).with_context(|| format!("removing {}", wal.display()))?,
+        // SQLite may delete the empty WAL itself between the two calls: gone is what was wanted.
+        Ok(_) => match std::fs::remove_file(&wal) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(anyhow::Error::new(e).context(format!("removing {}", wal.display())))
+            }
+            _ => {}
+        },
         Err(_) => {}
     }
     let _ = std::fs::remove_file(companion(file, "-shm"));
