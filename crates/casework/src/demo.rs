@@ -194,14 +194,6 @@ async fn write_snp_profiles(store: &Store, scenario: &Scenario) -> Result<usize>
     Ok(written.written)
 }
 
-fn partial(d: demo::Date) -> PartialDate {
-    PartialDate {
-        year: d.year,
-        month: d.month,
-        day: d.day,
-    }
-}
-
 fn sex(s: demo::Sex) -> Sex {
     match s {
         demo::Sex::Male => Sex::Male,
@@ -376,8 +368,8 @@ async fn write_persons(store: &Store, scenario: &Scenario) -> Result<Vec<i64>> {
                 name(&p.name_romaji(), "Latn", "ja-Latn", NameKind::Transliteration)?,
             ],
             sex: sex(p.sex),
-            birth: Some(partial(p.birth)),
-            death: Some(partial(p.death)),
+            birth: Some(p.birth),
+            death: Some(p.death),
             death_place: Some(place),
             sources: vec![Source {
                 citation: "Synthetic demo death register (no real person)".to_string(),
@@ -640,7 +632,7 @@ async fn write_remains(
                     external_id: r.key.clone(),
                     site_id: site_ids[r.site],
                     mission_id: missions.get(&r.site).copied(),
-                    recovery_date: Some(partial(r.recovery)),
+                    recovery_date: Some(r.recovery),
                     skeletal_element: r.element.to_string(),
                 },
             )

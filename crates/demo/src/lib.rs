@@ -62,26 +62,9 @@ pub enum Sex {
     Female,
 }
 
-/// A date that may be known only to the year or month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Date {
-    pub year: i32,
-    pub month: Option<u8>,
-    pub day: Option<u8>,
-}
-
-impl std::fmt::Display for Date {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}", self.year)?;
-        if let Some(m) = self.month {
-            write!(f, "-{m:02}")?;
-            if let Some(d) = self.day {
-                write!(f, "-{d:02}")?;
-            }
-        }
-        Ok(())
-    }
-}
+/// A date that may be known only to the year or month: the registry's own, so that the
+/// demo's dates are written as the registry reads them.
+pub use registry::model::PartialDate;
 
 /// One of the dead, as a death register would list them.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,8 +73,8 @@ pub struct DemoPerson {
     pub surname: JapaneseName,
     pub given: JapaneseName,
     pub sex: Sex,
-    pub birth: Date,
-    pub death: Date,
+    pub birth: PartialDate,
+    pub death: PartialDate,
     /// Index into [`Scenario::sites`]: where they are buried.
     pub site: usize,
     /// Whether the burial site is known to the programme (else only the town of death).
@@ -176,7 +159,7 @@ pub struct DemoRemains {
     /// Index into [`Scenario::sites`].
     pub site: usize,
     pub element: &'static str,
-    pub recovery: Date,
+    pub recovery: PartialDate,
     /// Degraded: some markers failed, some heterozygotes show one allele (`14/-`).
     pub genotypes: Genotypes,
     /// Index into [`Scenario::persons`]: whose remains these are. Known only to the simulation; the
@@ -355,7 +338,7 @@ impl Scenario {
                     sample_key: format!("S{:05}", i + 1),
                     site: persons[p].site,
                     element: ELEMENTS[rng.below(ELEMENTS.len())],
-                    recovery: Date {
+                    recovery: PartialDate {
                         year: 2016 + rng.below(10) as i32,
                         month: Some(4 + rng.below(7) as u8),
                         day: Some(1 + rng.below(28) as u8),
@@ -438,18 +421,18 @@ fn person(rng: &mut Rng, index: usize, site: usize, composition: Composition) ->
     ];
     let weights: Vec<f64> = MONTH_WEIGHTS.iter().map(|w| w.2).collect();
     let (year, month, _) = MONTH_WEIGHTS[rng.weighted(&weights)];
-    let death = Date {
+    let death = PartialDate {
         year,
         month: Some(month),
         day: rng.bernoulli(0.8).then(|| 1 + rng.below(28) as u8),
     };
     let birth_year = year - age - i32::from(rng.bernoulli(0.5));
-    let birth = Date {
+    let birth = PartialDate {
         year: birth_year,
         month: rng.bernoulli(0.7).then(|| 1 + rng.below(12) as u8),
         day: None,
     };
-    let birth = Date {
+    let birth = PartialDate {
         day: birth
             .month
             .and_then(|_| rng.bernoulli(0.7).then(|| 1 + rng.below(28) as u8)),

@@ -5,11 +5,9 @@ use std::str::FromStr;
 
 use serde::{Serialize, Serializer};
 
-/// A calendar date, stored as the number of days since 1970-01-01.
+/// A calendar date (the arithmetic is `jiff`'s, as everywhere else in Homeward).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Date {
-    days: i64,
-}
+pub struct Date(jiff::civil::Date);
 
 /// Why a text is not a date.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,60 +17,32 @@ pub struct DateError {
     pub why: &'static str,
 }
 
-fn is_leap(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(year) => 29,
-        2 => 28,
-        _ => 31,
-    }
-}
-
 impl Date {
-    /// The date of `year`-`month`-`day`, if there is one.
+    /// The date of `year`-`month`-`day`, if there is one (years −9999 to 9999).
     pub fn new(year: i64, month: u32, day: u32) -> Option<Date> {
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-            return None;
-        }
-        // Days from civil (H. Hinnant): years start in March so that the leap day comes last.
-        let y = if month <= 2 { year - 1 } else { year };
-        let era = y.div_euclid(400);
-        let year_of_era = y - era * 400;
-        let shifted_month = i64::from((month + 9) % 12);
-        let day_of_year = (153 * shifted_month + 2) / 5 + i64::from(day) - 1;
-        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-        Some(Date {
-            days: era * 146_097 + day_of_era - 719_468,
-        })
+        let year = i16::try_from(year).ok()?;
+        let month = i8::try_from(month).ok()?;
+        let day = i8::try_from(day).ok()?;
+        jiff::civil::Date::new(year, month, day).ok().map(Date)
     }
 
     /// Year, month (1–12) and day (1–31).
     pub fn ymd(self) -> (i64, u32, u32) {
-        let z = self.days + 719_468;
-        let era = z.div_euclid(146_097);
-        let day_of_era = z - era * 146_097;
-        let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-        let shifted_month = (5 * day_of_year + 2) / 153;
-        let day = (day_of_year - (153 * shifted_month + 2) / 5 + 1) as u32;
-        let month = if shifted_month < 10 {
-            shifted_month + 3
-        } else {
-            shifted_month - 9
-        } as u32;
-        let year = year_of_era + era * 400 + i64::from(month <= 2);
-        (year, month, day)
+        let d = self.0;
+        (
+            i64::from(d.year()),
+            d.month().unsigned_abs().into(),
+            d.day().unsigned_abs().into(),
+        )
     }
 
-    /// The date `days` later.
+    /// The date `days` later (the last day jiff knows, 9999-12-31, at the most).
     pub fn plus_days(self, days: u32) -> Date {
-        Date {
-            days: self.days + i64::from(days),
-        }
+        let later = jiff::Span::new()
+            .try_days(i64::from(days))
+            .ok()
+            .and_then(|span| self.0.checked_add(span).ok());
+        Date(later.unwrap_or(jiff::civil::Date::MAX))
     }
 }
 
@@ -120,13 +90,27 @@ impl Serialize for Date {
 mod tests {
     use super::*;
 
+    /// Written out independently of jiff, for the walk over four centuries.
+    fn days_in_month(year: i64, month: u32) -> u32 {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        match month {
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => 31,
+        }
+    }
+
     #[test]
     fn known_day_numbers() {
         // Independent values: Unix day numbers of well-known dates.
-        assert_eq!(Date::new(1970, 1, 1).unwrap().days, 0);
-        assert_eq!(Date::new(2000, 3, 1).unwrap().days, 11_017);
-        assert_eq!(Date::new(1953, 7, 27).unwrap().days, -6_002);
-        assert_eq!(Date::new(2026, 11, 28).unwrap().days, 20_785);
+        let epoch = Date::new(1970, 1, 1).unwrap();
+        let unix_day = |d: Date| i64::from(epoch.0.until(d.0).unwrap().get_days());
+        assert_eq!(unix_day(epoch), 0);
+        assert_eq!(unix_day(Date::new(2000, 3, 1).unwrap()), 11_017);
+        assert_eq!(unix_day(Date::new(1953, 7, 27).unwrap()), -6_002);
+        assert_eq!(unix_day(Date::new(2026, 11, 28).unwrap()), 20_785);
+        assert_eq!(epoch.plus_days(20_785), Date::new(2026, 11, 28).unwrap());
     }
 
     #[test]

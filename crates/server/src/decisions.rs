@@ -279,29 +279,10 @@ pub(crate) fn job_percent(job: &Job) -> f64 {
     }
 }
 
+/// Seconds from a registry instant (`YYYY-MM-DDTHH:MM:SS.mmmZ`) to now.
 fn seconds_since(rfc3339: &str) -> Option<f64> {
-    // "YYYY-MM-DDTHH:MM:SS.mmmZ" against now, both from the registry's clock format.
-    let parse = |t: &str| -> Option<f64> {
-        let (date, time) = t.trim_end_matches('Z').split_once('T')?;
-        let mut d = date.split('-').map(|x| x.parse::<i64>().ok());
-        let (y, m, dd) = (d.next()??, d.next()??, d.next()??);
-        let mut hms = time.split(':');
-        let (h, mi, sec) = (
-            hms.next()?.parse::<f64>().ok()?,
-            hms.next()?.parse::<f64>().ok()?,
-            hms.next()?.parse::<f64>().ok()?,
-        );
-        // Days from the civil date (the inverse of the registry's formatter).
-        let y2 = if m <= 2 { y - 1 } else { y };
-        let era = y2.div_euclid(400);
-        let yoe = y2 - era * 400;
-        let mp = (m + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + dd - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        let days = era * 146_097 + doe - 719_468;
-        Some(days as f64 * 86_400.0 + h * 3600.0 + mi * 60.0 + sec)
-    };
-    Some(parse(&registry::now_utc())? - parse(rfc3339)?)
+    let then: jiff::Timestamp = rfc3339.parse().ok()?;
+    Some(jiff::Timestamp::now().duration_since(then).as_secs_f64())
 }
 
 pub(crate) async fn get_job(State(s): State<AppState>, ApiPath(id): ApiPath<i64>) -> Result<Json<JobView>, ApiError> {
