@@ -2,7 +2,7 @@
 //! "ped" table), allele-frequency databases (long, ladder and Familias list forms), per-marker
 //! mutation-model tables, GeneMapper/GeneMarker allele tables, Familias `.fam` files, CODIS CMF 3.2 XML
 //! files, STRidER XML frequency exports, GEDCOM 7.0 / 5.5.1 family trees, SNP panels, VCF 4.x
-//! genotype files, and Y-STR and mtDNA reference databases.
+//! genotype files, and Y-STR and mtDNA reference databases; and plain documents as PDF (`pdf`).
 //!
 //! Architecture invariant: this crate parses `&str` and writes `String`; it never touches the file
 //! system. Errors carry a 1-based line number and the field (column or marker) at fault; the caller
@@ -17,6 +17,7 @@ pub mod genemapper;
 pub mod lineage;
 pub mod min_freq;
 pub mod mutation_table;
+pub mod pdf;
 pub mod ped;
 pub mod snp_panel;
 pub mod snp_profile;
