@@ -14,7 +14,8 @@ use registry::{
 };
 
 use super::forms::{options, respond_with, Fields, FormView, Refused};
-use super::html::{esc, facts, link, page, table};
+use super::html::esc;
+use super::html::legacy::{facts, link, page, table};
 use super::i18n::{self, Msg};
 use super::pages::{first_name, names_html};
 use super::pedigree;
@@ -78,7 +79,7 @@ pub(crate) async fn families(
     } else {
         body
     };
-    ctx.respond(ctx.t(Msg::Families), &body)
+    ctx.legacy_respond(ctx.t(Msg::Families), &body)
 }
 
 /// What the family page and the report share.
@@ -177,7 +178,7 @@ impl FamilyView {
                 ]
             })
             .collect();
-        ctx.table(
+        ctx.legacy_table(
             Msg::Members,
             &[Msg::Name, Msg::Sex, Msg::Status, Msg::Kind, Msg::Person],
             &rows,
@@ -257,14 +258,21 @@ impl FamilyView {
                     .collect();
                 vec![
                     names_html(ctx.lang, &ident.person_names),
-                    i18n::identification_status_html(ctx.lang, ident.status, ident.flag_reason.as_deref()),
-                    ident.log10_lr.map(i18n::lr_html).unwrap_or_default(),
-                    ident.posterior.map(i18n::probability_html).unwrap_or_default(),
+                    super::html::legacy::identification_status_html(
+                        ctx.lang,
+                        ident.status,
+                        ident.flag_reason.as_deref(),
+                    ),
+                    ident.log10_lr.map(super::html::legacy::lr_html).unwrap_or_default(),
+                    ident
+                        .posterior
+                        .map(super::html::legacy::probability_html)
+                        .unwrap_or_default(),
                     reviewers.join(", "),
                 ]
             })
             .collect();
-        Ok(ctx.table(
+        Ok(ctx.legacy_table(
             Msg::Identification,
             &[Msg::Person, Msg::Status, Msg::Lr, Msg::Posterior, Msg::Reviews],
             &rows,
@@ -567,7 +575,7 @@ async fn visit_form(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms) -> Re
     let requested = if requested.is_empty() {
         String::new()
     } else {
-        ctx.table(
+        ctx.legacy_table(
             Msg::RequestVisit,
             &[Msg::Site, Msg::Visitors, Msg::Mobility, Msg::Notes, Msg::When],
             &requested,
@@ -733,7 +741,7 @@ pub(crate) async fn advice(
     );
     let Some(service) = s.advice.as_ref() else {
         let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoMatchingSettings));
-        return ctx.respond(&title, &body);
+        return ctx.legacy_respond(&title, &body);
     };
     let state = service.advice(id, &ctx.user.username).await.map_err(|e| match e {
         jobs::JobError::Store(e) => PageError::from(e),
@@ -758,7 +766,7 @@ pub(crate) async fn advice(
                 ctx.t(Msg::AdviceComputing),
                 ctx.t(Msg::Refresh),
             );
-            return ctx.respond(&title, &body);
+            return ctx.legacy_respond(&title, &body);
         }
         jobs::advice::AdviceState::Failed(message) => {
             return Err(PageError(crate::ApiError::Unexpected(message)));
@@ -768,7 +776,7 @@ pub(crate) async fn advice(
         jobs::advice::AdviceOutcome::Advice(advice) => advice,
         jobs::advice::AdviceOutcome::NoMissingMember => {
             let _ = write!(body, "<p>{}</p></div>", ctx.t(Msg::NoMissingMember));
-            return ctx.respond(&title, &body);
+            return ctx.legacy_respond(&title, &body);
         }
         // A family whose pedigree the engine cannot use says why (the open element is dropped
         // with the body).
@@ -808,7 +816,7 @@ pub(crate) async fn advice(
         let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoCandidates));
     }
     body.push_str("</div>");
-    ctx.respond(&title, &body)
+    ctx.legacy_respond(&title, &body)
 }
 
 pub(crate) async fn report(
@@ -833,7 +841,7 @@ pub(crate) async fn report(
         body.push_str(&view.references_table(&ctx, None));
     }
     let title = format!("{}: {}", ctx.t(Msg::Report), view.family.name);
-    ctx.respond(&title, &body)
+    ctx.legacy_respond(&title, &body)
 }
 
 pub(crate) async fn sample(
@@ -931,7 +939,7 @@ async fn sample_page(s: &AppState, ctx: &Ctx, id: i64, fields: &Fields, refused:
             ]
         })
         .collect();
-    body.push_str(&ctx.table(
+    body.push_str(&ctx.legacy_table(
         Msg::Custody,
         &[Msg::When, Msg::Event, Msg::Who, Msg::Location, Msg::Notes],
         &rows,
@@ -1009,7 +1017,7 @@ fn day_plans(ctx: &Ctx, itinerary: Option<&registry::MissionItinerary>) -> Strin
         .map(|u| vec![text(&u["site_name"]), text(&u["explanation"])])
         .collect();
     if !unplanned.is_empty() {
-        out.push_str(&ctx.table(Msg::NotPlanned, &[Msg::Site, Msg::Reason], &unplanned));
+        out.push_str(&ctx.legacy_table(Msg::NotPlanned, &[Msg::Site, Msg::Reason], &unplanned));
     }
     out
 }
@@ -1045,12 +1053,12 @@ pub(crate) async fn missions(State(s): State<AppState>, Extension(ctx): Extensio
             ctx.t(Msg::NewMission)
         );
     }
-    body.push_str(&ctx.table(
+    body.push_str(&ctx.legacy_table(
         Msg::Missions,
         &[Msg::Name, Msg::MissionKind, Msg::Start, Msg::End],
         &rows,
     ));
-    ctx.respond(ctx.t(Msg::Missions), &body)
+    ctx.legacy_respond(ctx.t(Msg::Missions), &body)
 }
 
 pub(crate) async fn mission(
@@ -1165,7 +1173,7 @@ pub(crate) async fn mission_page(
             ]
         })
         .collect();
-    body.push_str(&ctx.table(Msg::Itinerary, &[Msg::Order, Msg::Site, Msg::Status], &rows));
+    body.push_str(&ctx.legacy_table(Msg::Itinerary, &[Msg::Order, Msg::Site, Msg::Status], &rows));
     body.push_str(&format!(
         r#"<div id="day-plans">{}</div>"#,
         day_plans(ctx, itinerary.as_ref())
@@ -1179,7 +1187,7 @@ pub(crate) async fn mission_page(
         .iter()
         .map(|p| vec![esc(&p.name), esc(p.role.as_deref().unwrap_or(""))])
         .collect();
-    body.push_str(&ctx.table(Msg::Participants, &[Msg::Name, Msg::Role], &rows));
+    body.push_str(&ctx.legacy_table(Msg::Participants, &[Msg::Name, Msg::Role], &rows));
     body.push_str(super::pages::MAP_SCRIPTS);
     let title = format!("{}: {}", ctx.t(Msg::Mission), m.data.name);
     let status = refused.map_or(axum::http::StatusCode::OK, |r| r.status);

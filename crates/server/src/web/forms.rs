@@ -15,7 +15,8 @@ use registry::model::FieldError;
 use registry::StoreError;
 use serde::Deserialize;
 
-use super::html::{self, esc};
+use super::html;
+use super::html::esc;
 use super::i18n::Msg;
 use super::{Ctx, PageError, PageResult};
 
@@ -242,7 +243,7 @@ impl<'a> FormView<'a> {
     }
 
     pub fn csrf(&self) -> String {
-        html::csrf_field(self.ctx)
+        html::legacy::csrf_field(self.ctx)
     }
 
     /// A form in a section of its own, called after its inputs (`inner`) are drawn: the heading,
@@ -261,7 +262,7 @@ impl<'a> FormView<'a> {
 
 /// The page with `body`, answered with `status` (a refused form: its refusal's).
 pub(crate) fn respond_with(ctx: &Ctx, status: StatusCode, title: &str, body: &str) -> PageResult {
-    Ok((status, Html(html::page(ctx, title, "", body))).into_response())
+    Ok((status, Html(html::legacy::page(ctx, title, "", body))).into_response())
 }
 
 /// `(value, label)` options from words and their labels in the reader's language.

@@ -13,7 +13,8 @@ use serde::Deserialize;
 
 use super::family_sample_mission_pages::family_view;
 use super::forms::{respond_with, Fields, FormView, Refused};
-use super::html::{csrf_field, esc, link, table};
+use super::html::esc;
+use super::html::legacy::{csrf_field, link, table};
 use super::i18n::{self, Msg};
 use super::pages::names_html;
 use super::{Ctx, PageError, PageId, PageResult, ProfileReader};
@@ -230,12 +231,12 @@ async fn job_block(s: &AppState, ctx: &Ctx, job: &Job) -> Result<String, PageErr
                         &format!("/families/{}", c.data.family_id),
                         &c.data.family_id.to_string(),
                     ),
-                    i18n::lr_html(c.data.log10_lr),
+                    super::html::legacy::lr_html(c.data.log10_lr),
                     c.data.exclusions.to_string(),
                 ]
             })
             .collect();
-        out.push_str(&ctx.table(
+        out.push_str(&ctx.legacy_table(
             Msg::Candidates,
             &[Msg::Candidate, Msg::Sample, Msg::Family, Msg::Lr, Msg::Exclusions],
             &rows,
@@ -262,7 +263,7 @@ pub(crate) async fn job(State(s): State<AppState>, Extension(ctx): Extension<Ctx
         start_form(&s, &ctx, None, None).await?
     );
     let title = format!("{} #{id}", ctx.t(Msg::Job));
-    ctx.respond(&title, &body)
+    ctx.legacy_respond(&title, &body)
 }
 
 /// The htmx fragment: once the job is done, the bar stops polling and the candidates appear.
@@ -398,7 +399,11 @@ async fn marker_table(s: &AppState, ctx: &Ctx, case: &CandidateCase) -> Result<S
         } else {
             String::new()
         };
-        let _ = write!(out, r#"<td class="num">{}{flag}</td></tr>"#, i18n::lr_html(e.log10_lr));
+        let _ = write!(
+            out,
+            r#"<td class="num">{}{flag}</td></tr>"#,
+            super::html::legacy::lr_html(e.log10_lr)
+        );
     }
     out.push_str("</tbody></table></div>");
     Ok(out)
@@ -434,7 +439,7 @@ pub(crate) async fn candidate(
         ctx.t(Msg::Sample),
         ctx.t(Msg::Family),
         ctx.t(Msg::Lr),
-        i18n::lr_html(c.data.log10_lr),
+        super::html::legacy::lr_html(c.data.log10_lr),
         ctx.t(Msg::Posterior),
         i18n::posterior_text(case.posterior),
         ctx.t(Msg::PosteriorNote),
@@ -451,7 +456,7 @@ pub(crate) async fn candidate(
             body,
             r#"<dl class="facts"><dt>{}</dt><dd class="joint-posterior">{} <span class="muted">({} {bound:.1e}) {}</span></dd></dl>"#,
             ctx.t(Msg::JointPosterior),
-            i18n::probability_html(p),
+            super::html::legacy::probability_html(p),
             ctx.t(Msg::JointBound),
             ctx.t(Msg::JointPosteriorNote),
         );
@@ -465,7 +470,7 @@ pub(crate) async fn candidate(
         None
     };
     if let Some(ev) = &c.data.snp_evidence {
-        body.push_str(&super::snp_view::snp_section(&s, &ctx, id, ev, view.as_ref()).await?);
+        body.push_str(&super::snp_view::snp_section(&s, &ctx, id, ev, view.as_ref()).await?.0);
     }
     if let Some(view) = &view {
         let _ = write!(body, "<h2>{}</h2>{}", ctx.t(Msg::Pedigree), view.pedigree_svg(&ctx));
@@ -501,7 +506,7 @@ pub(crate) async fn candidate(
                 ctx.t(Msg::OpenIdentification),
                 esc(&href),
                 ctx.t(Msg::Identification),
-                i18n::identification_status_html(ctx.lang, ident.status, ident.flag_reason.as_deref()),
+                super::html::legacy::identification_status_html(ctx.lang, ident.status, ident.flag_reason.as_deref()),
                 iid = ident.id,
             );
         }
@@ -523,7 +528,7 @@ pub(crate) async fn candidate(
     }
     body.push_str("</section>");
     let title = format!("{} #{id}", ctx.t(Msg::Candidate));
-    ctx.respond(&title, &body)
+    ctx.legacy_respond(&title, &body)
 }
 
 async fn decision_section(
@@ -538,7 +543,7 @@ async fn decision_section(
         r#"<p>{} #{}: {}</p><p class="muted">{}</p>"#,
         ctx.t(Msg::Identification),
         ident.id,
-        i18n::identification_status_html(ctx.lang, ident.status, ident.flag_reason.as_deref()),
+        super::html::legacy::identification_status_html(ctx.lang, ident.status, ident.flag_reason.as_deref()),
         ctx.t(Msg::TwoReviewers)
     );
     let rows: Vec<Vec<String>> = reviews
@@ -552,7 +557,7 @@ async fn decision_section(
             ]
         })
         .collect();
-    out.push_str(&ctx.table(
+    out.push_str(&ctx.legacy_table(
         Msg::Reviews,
         &[Msg::Reviewer, Msg::Decision, Msg::Comment, Msg::When],
         &rows,

@@ -9,7 +9,8 @@ use axum::Extension;
 use registry::model::{Name, PersonStatus, Site, SiteStatus};
 use registry::{Paged, PersonHit};
 
-use super::html::{esc, facts, link, page, table};
+use super::html::esc;
+use super::html::legacy::{facts, link, page, table};
 use super::i18n::{self, Lang, Msg};
 use super::{Ctx, PageError, PageId, PageResult};
 use crate::queues::ListQuery;
@@ -55,7 +56,7 @@ pub(crate) fn names_table(ctx: &Ctx, names: &[Name]) -> String {
             ]
         })
         .collect();
-    ctx.table(Msg::Names, &[Msg::Name, Msg::Script, Msg::Kind], &rows)
+    ctx.legacy_table(Msg::Names, &[Msg::Name, Msg::Script, Msg::Kind], &rows)
 }
 
 fn status_badge(lang: Lang, s: PersonStatus) -> String {
@@ -141,7 +142,7 @@ pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extensi
                 ]
             })
             .collect();
-        body.push_str(&ctx.table(
+        body.push_str(&ctx.legacy_table(
             Msg::RecentActivity,
             &[Msg::When, Msg::Person, Msg::Status, Msg::Reason, Msg::Actor],
             &rows,
@@ -162,9 +163,9 @@ pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extensi
                 ]
             })
             .collect();
-        body.push_str(&ctx.table(Msg::AuditLog, &[Msg::When, Msg::Actor, Msg::Event, Msg::Kind], &rows));
+        body.push_str(&ctx.legacy_table(Msg::AuditLog, &[Msg::When, Msg::Actor, Msg::Event, Msg::Kind], &rows));
     }
-    ctx.respond(ctx.t(Msg::Dashboard), &body)
+    ctx.legacy_respond(ctx.t(Msg::Dashboard), &body)
 }
 
 /// JSON for a `<script type="application/json">` block: `<` escaped so no text can close it.
@@ -285,7 +286,7 @@ pub(crate) async fn map(State(s): State<AppState>, Extension(ctx): Extension<Ctx
             ]
         })
         .collect();
-    body.push_str(&ctx.table(Msg::Sites, &[Msg::Name, Msg::Status, Msg::EstimatedCount], &rows));
+    body.push_str(&ctx.legacy_table(Msg::Sites, &[Msg::Name, Msg::Status, Msg::EstimatedCount], &rows));
     body.push_str(MAP_SCRIPTS);
     Ok(Html(page(&ctx, ctx.t(Msg::Map), MAP_HEAD, &body)).into_response())
 }
@@ -379,10 +380,10 @@ pub(crate) async fn site(State(s): State<AppState>, Extension(ctx): Extension<Ct
                 ]
             })
             .collect();
-        body.push_str(&ctx.table(Msg::Missions, &[Msg::Name, Msg::Start], &rows));
+        body.push_str(&ctx.legacy_table(Msg::Missions, &[Msg::Name, Msg::Start], &rows));
     }
     let title = format!("{}: {}", ctx.t(Msg::Site), first_name(lang, &site.data.names));
-    ctx.respond(&title, &body)
+    ctx.legacy_respond(&title, &body)
 }
 
 fn person_rows(ctx: &Ctx, found: &[PersonHit]) -> Vec<Vec<String>> {
@@ -424,7 +425,7 @@ fn person_rows(ctx: &Ctx, found: &[PersonHit]) -> Vec<Vec<String>> {
 fn person_results(ctx: &Ctx, q: &ListQuery, found: &Paged<PersonHit>) -> String {
     let mut out = String::from(r#"<div id="results" aria-live="polite">"#);
     if !found.items.is_empty() {
-        out.push_str(&ctx.table(
+        out.push_str(&ctx.legacy_table(
             Msg::Persons,
             &[
                 Msg::Name,
@@ -478,7 +479,7 @@ pub(crate) async fn persons(
     } else {
         body
     };
-    ctx.respond(ctx.t(Msg::Persons), &body)
+    ctx.legacy_respond(ctx.t(Msg::Persons), &body)
 }
 
 pub(crate) async fn person(
@@ -545,13 +546,13 @@ pub(crate) async fn person(
             ]
         })
         .collect();
-    body.push_str(&ctx.table(
+    body.push_str(&ctx.legacy_table(
         Msg::Timeline,
         &[Msg::When, Msg::From, Msg::To, Msg::Reason, Msg::Actor],
         &rows,
     ));
     let title = format!("{}: {}", ctx.t(Msg::Person), first_name(lang, &p.data.names));
-    ctx.respond(&title, &body)
+    ctx.legacy_respond(&title, &body)
 }
 
 #[cfg(test)]

@@ -14,7 +14,8 @@ use registry::{
     VisitToArrange,
 };
 
-use super::html::{esc, link};
+use super::html::esc;
+use super::html::legacy::link;
 use super::i18n::{self, Msg};
 use super::pages::{first_name, names_html};
 use super::{Ctx, PageResult};
@@ -230,7 +231,9 @@ fn filter_form(ctx: &Ctx, path: &str, q: &ListQuery, fields: Fields, sites: &[Si
 }
 
 fn lr_cell(log10_lr: Option<f64>) -> String {
-    log10_lr.map(i18n::lr_html).unwrap_or_else(|| "–".to_owned())
+    log10_lr
+        .map(super::html::legacy::lr_html)
+        .unwrap_or_else(|| "–".to_owned())
 }
 
 fn site_cell(ctx: &Ctx, id: Option<i64>, names: Option<&[registry::model::Name]>) -> String {
@@ -267,7 +270,7 @@ pub(crate) async fn identifications_table(
         return Ok(String::new());
     }
     let rows: Vec<Vec<String>> = paged.items.iter().map(|r| identification_row(ctx, r)).collect();
-    Ok(ctx.table(Msg::Identification, IDENTIFICATION_HEADER, &rows))
+    Ok(ctx.legacy_table(Msg::Identification, IDENTIFICATION_HEADER, &rows))
 }
 
 fn identification_row(ctx: &Ctx, r: &IdentificationRow) -> Vec<String> {
@@ -283,7 +286,7 @@ fn identification_row(ctx: &Ctx, r: &IdentificationRow) -> Vec<String> {
             r.person_id,
             names_html(ctx.lang, &r.person_names)
         ),
-        i18n::identification_status_html(ctx.lang, r.status, r.flag_reason.as_deref()),
+        super::html::legacy::identification_status_html(ctx.lang, r.status, r.flag_reason.as_deref()),
         r.sample_id
             .map(|s| link(&format!("/samples/{s}"), &s.to_string()))
             .unwrap_or_else(|| "–".into()),
@@ -292,7 +295,9 @@ fn identification_row(ctx: &Ctx, r: &IdentificationRow) -> Vec<String> {
             .map(|j| link(&format!("/jobs/{j}"), &format!("#{j}")))
             .unwrap_or_else(|| "–".into()),
         lr_cell(r.log10_lr),
-        r.posterior.map(i18n::probability_html).unwrap_or_else(|| "–".into()),
+        r.posterior
+            .map(super::html::legacy::probability_html)
+            .unwrap_or_else(|| "–".into()),
         esc(r.proposed_by.as_deref().unwrap_or("–")),
     ]
 }
@@ -492,14 +497,14 @@ async fn queue_page<T>(
     }
     body.push_str(&filter_form(ctx, queue.path, q, queue.fields, &sites));
     body.push_str(&format!(r#"<div id="queue" data-total="{}">"#, paged.total));
-    body.push_str(&ctx.table(
+    body.push_str(&ctx.legacy_table(
         queue.title,
         queue.header,
         &paged.items.iter().map(|r| row(ctx, r)).collect::<Vec<_>>(),
     ));
     body.push_str(&pager(ctx, queue.path, q, &paged));
     body.push_str("</div>");
-    ctx.respond(ctx.t(queue.title), &body)
+    ctx.legacy_respond(ctx.t(queue.title), &body)
 }
 
 /// A queue's block on the dashboard: the count, the first rows, a link to the whole list.
@@ -514,7 +519,7 @@ fn dashboard_block<T>(ctx: &Ctx, queue: &Queue, paged: &Paged<T>, row: fn(&Ctx, 
     if paged.items.is_empty() {
         let _ = write!(out, "<p>{}</p>", ctx.t(Msg::NoneYet));
     } else {
-        out.push_str(&ctx.table(
+        out.push_str(&ctx.legacy_table(
             queue.title,
             queue.header,
             &paged.items.iter().map(|r| row(ctx, r)).collect::<Vec<_>>(),

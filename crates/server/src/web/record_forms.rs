@@ -13,7 +13,8 @@ use registry::model::{
 };
 
 use super::forms::{options, respond_with, Fields, FormView, Refused};
-use super::html::{esc, facts};
+use super::html::esc;
+use super::html::legacy::facts;
 use super::i18n::{self, Msg};
 use super::{Ctx, PageError, PageId, PageResult};
 use crate::AppState;
@@ -255,7 +256,7 @@ fn person_form(ctx: &Ctx, action: &str, f: &Fields, refused: Option<&Refused>) -
 
 pub(crate) async fn new_person(Extension(ctx): Extension<Ctx>) -> PageResult {
     let body = person_form(&ctx, "/persons/new", &new_person_fields(), None);
-    ctx.respond(ctx.t(Msg::NewPerson), &body)
+    ctx.legacy_respond(ctx.t(Msg::NewPerson), &body)
 }
 
 pub(crate) async fn create_person(
@@ -291,7 +292,7 @@ pub(crate) async fn edit_person(
     let p = PageError::found(s.store.get_person(id).await?, "person", id)?;
     let f = person_fields(&p.data).with("version", p.version.to_string());
     let body = person_form(&ctx, &format!("/persons/{id}/edit"), &f, None);
-    ctx.respond(&edit_title(&ctx, &p), &body)
+    ctx.legacy_respond(&edit_title(&ctx, &p), &body)
 }
 
 /// The stored record beside a form refused as stale.
@@ -396,7 +397,7 @@ fn family_form(ctx: &Ctx, action: &str, f: &Fields, refused: Option<&Refused>) -
 
 pub(crate) async fn new_family(Extension(ctx): Extension<Ctx>) -> PageResult {
     let body = family_form(&ctx, "/families/new", &Fields::default(), None);
-    ctx.respond(ctx.t(Msg::NewFamily), &body)
+    ctx.legacy_respond(ctx.t(Msg::NewFamily), &body)
 }
 
 pub(crate) async fn create_family(
@@ -445,7 +446,7 @@ pub(crate) async fn edit_family(
         .with("email", contacts.email.unwrap_or_default())
         .with("version", family.version.to_string());
     let body = family_form(&ctx, &format!("/families/{id}/edit"), &f, None);
-    ctx.respond(&format!("{}: {}", ctx.t(Msg::EditFamily), family.name), &body)
+    ctx.legacy_respond(&format!("{}: {}", ctx.t(Msg::EditFamily), family.name), &body)
 }
 
 /// Saves a family's edit if nobody changed it since the form was opened; otherwise 409 with the

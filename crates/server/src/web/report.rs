@@ -15,7 +15,8 @@ use axum::Extension;
 use registry::IdentificationStatus;
 
 use super::family_sample_mission_pages::family_view;
-use super::html::{esc, link};
+use super::html::esc;
+use super::html::legacy::link;
 use super::i18n::{self, Lang, Msg};
 use super::pages::{first_name, names_html};
 use super::{Ctx, PageError, PageId, PageResult};
@@ -74,14 +75,14 @@ pub(crate) async fn identification_report(
             r#"<p class="draft" data-status="{}"><strong>{}</strong> — {}</p>"#,
             ident.status.as_str(),
             ctx.t(Msg::Draft),
-            i18n::identification_status_html(lang, ident.status, ident.flag_reason.as_deref())
+            super::html::legacy::identification_status_html(lang, ident.status, ident.flag_reason.as_deref())
         );
     }
     let mut facts = vec![
         (ctx.t(Msg::Identification), format!("#{}", ident.id)),
         (
             ctx.t(Msg::Status),
-            i18n::identification_status_html(lang, ident.status, ident.flag_reason.as_deref()),
+            super::html::legacy::identification_status_html(lang, ident.status, ident.flag_reason.as_deref()),
         ),
         (
             ctx.t(Msg::Person),
@@ -102,7 +103,7 @@ pub(crate) async fn identification_report(
     if let Some(place) = person.data.death_place.as_ref().and_then(|p| p.name.as_deref()) {
         facts.push((ctx.t(Msg::DeathPlace), esc(place)));
     }
-    body.push_str(&super::html::facts(facts));
+    body.push_str(&super::html::legacy::facts(facts));
 
     // The remains.
     let _ = write!(body, "<h2>{}</h2>", ctx.t(Msg::Remains));
@@ -134,7 +135,7 @@ pub(crate) async fn identification_report(
     if rows.is_empty() {
         rows.push((ctx.t(Msg::Evidence), ctx.t(Msg::DocumentaryGrounds).to_owned()));
     }
-    body.push_str(&super::html::facts(rows));
+    body.push_str(&super::html::legacy::facts(rows));
 
     // The references and the hypotheses.
     let cited = &ident.reference_ids;
@@ -159,7 +160,7 @@ pub(crate) async fn identification_report(
                 ]
             })
             .collect();
-        body.push_str(&ctx.table(Msg::References, &[Msg::Id, Msg::Donor, Msg::Kit, Msg::Consent], &rows));
+        body.push_str(&ctx.legacy_table(Msg::References, &[Msg::Id, Msg::Donor, Msg::Kit, Msg::Consent], &rows));
         let missing = candidate
             .as_ref()
             .map(|c| view.member_name(c.data.member_id))
@@ -178,8 +179,11 @@ pub(crate) async fn identification_report(
     if let Some(e) = &evidence {
         let log10 = e.log10_lr.unwrap_or_else(|| e.lr.log10());
         let mut rows = vec![
-            (ctx.t(Msg::Lr), i18n::lr_html(log10)),
-            (ctx.t(Msg::Posterior), i18n::probability_html(e.posterior)),
+            (ctx.t(Msg::Lr), super::html::legacy::lr_html(log10)),
+            (
+                ctx.t(Msg::Posterior),
+                super::html::legacy::probability_html(e.posterior),
+            ),
         ];
         if let Some(prior) = &e.prior {
             rows.push((ctx.t(Msg::Prior), esc(prior)));
@@ -213,12 +217,16 @@ pub(crate) async fn identification_report(
             ));
         }
         let _ = write!(body, "<h2>{}</h2>", ctx.t(Msg::Evidence));
-        body.push_str(&super::html::facts(rows));
+        body.push_str(&super::html::legacy::facts(rows));
         if let Some((c, ev)) = candidate
             .as_ref()
             .and_then(|c| c.data.snp_evidence.as_ref().map(|ev| (c, ev)))
         {
-            body.push_str(&super::snp_view::snp_section(&s, &ctx, c.id, ev, family.as_ref()).await?);
+            body.push_str(
+                &super::snp_view::snp_section(&s, &ctx, c.id, ev, family.as_ref())
+                    .await?
+                    .0,
+            );
         }
         body.push_str(&recomputed(&s, &ctx, id).await?);
         let _ = write!(
@@ -246,7 +254,7 @@ pub(crate) async fn identification_report(
             vec![esc(&r.reviewer), decision, esc(&ctx.instant(&r.at)), esc(&r.comment)]
         })
         .collect();
-    body.push_str(&ctx.table(
+    body.push_str(&ctx.legacy_table(
         Msg::Reviews,
         &[Msg::Reviewer, Msg::Decision, Msg::When, Msg::Notes],
         &rows,
@@ -271,7 +279,7 @@ pub(crate) async fn identification_report(
     }
     body.push_str("</div>");
     let title = format!("{}: {}", ctx.t(Msg::Report), person_name);
-    ctx.respond(&title, &body)
+    ctx.legacy_respond(&title, &body)
 }
 
 /// The LR recomputed now from the stored profiles under the job's recorded model, beside the
@@ -292,7 +300,7 @@ async fn recomputed(s: &AppState, ctx: &Ctx, id: i64) -> Result<String, PageErro
     };
     let figure = r
         .recomputed_log10_lr
-        .map(i18n::lr_html)
+        .map(super::html::legacy::lr_html)
         .unwrap_or_else(|| "–".to_owned());
     let verdict = if r.reproduced {
         format!(
@@ -342,8 +350,8 @@ fn for_the_family(
     last_review: Option<String>,
 ) -> String {
     let (person, donors) = (esc(person), esc(&donors.join(", ")));
-    let lr = i18n::lr_html(log10_lr);
-    let p = i18n::probability_html(posterior);
+    let lr = super::html::legacy::lr_html(log10_lr);
+    let p = super::html::legacy::probability_html(posterior);
     let site = site.map(esc);
     let when = last_review.map(|at| esc(&at)).unwrap_or_default();
     match lang {
