@@ -137,7 +137,7 @@ impl FamilyView {
             .collect();
         format!(
             r#"<figure><div class="scroll">{}</div><figcaption class="muted">{}</figcaption></figure>"#,
-            pedigree::svg(&nodes, &format!("{}: {}", ctx.t(Msg::Pedigree), self.family.name)),
+            pedigree::svg(&nodes, &format!("{}: {}", ctx.t(Msg::Pedigree), self.family.name)).into_string(),
             ctx.t(Msg::PedigreeLegend)
         )
     }
