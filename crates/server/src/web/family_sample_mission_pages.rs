@@ -7,13 +7,14 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
 use axum::{Extension, Form};
+use maud::{html, PreEscaped};
 use registry::model::{FieldError, Sex};
 use registry::{
     CustodyEventKind, Family, FamilyMember, Mobility, NewCustodyEvent, NewMember, NewVisitRequest, Reference,
     StoreError,
 };
 
-use super::forms::{options, respond_with, Fields, FormView, Refused};
+use super::forms::{legacy_respond_with, options, Extra, Fields, FormView, Refused};
 use super::html::esc;
 use super::html::legacy::{facts, link, page, table};
 use super::i18n::{self, Msg};
@@ -333,7 +334,7 @@ async fn family_page(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms, stat
     }
     body.push_str(&view.identifications(s, ctx).await?);
     let title = format!("{}: {}", ctx.t(Msg::Family), view.family.name);
-    respond_with(ctx, status, &title, &body)
+    legacy_respond_with(ctx, status, &title, &body)
 }
 
 /// A reference row's withdrawal form (the reason, the version the page showed).
@@ -383,17 +384,27 @@ fn member_fields_form(
         ("true".to_owned(), ctx.t(Msg::Yes).to_owned()),
         ("false".to_owned(), ctx.t(Msg::No).to_owned()),
     ];
-    let mut inner = v.input("display_name", ctx.t(Msg::Name), "text", " required");
-    inner.push_str(&v.select("sex", ctx.t(Msg::Sex), &sexes));
-    inner.push_str(&v.select("father_member_id", ctx.t(Msg::Father), &parents));
-    inner.push_str(&v.select("mother_member_id", ctx.t(Msg::Mother), &parents));
-    inner.push_str(&v.select("alive", ctx.t(Msg::Alive), &yes_no));
-    inner.push_str(&v.select("is_missing", ctx.t(Msg::Missing), &yes_no));
-    inner.push_str(&v.input("person_id", ctx.t(Msg::RegistryPerson), "number", r#" min="1""#));
+    let mut inner = v
+        .input("display_name", ctx.t(Msg::Name), "text", Extra::NONE.required())
+        .into_string();
+    inner.push_str(&v.select("sex", ctx.t(Msg::Sex), &sexes).0);
+    inner.push_str(&v.select("father_member_id", ctx.t(Msg::Father), &parents).0);
+    inner.push_str(&v.select("mother_member_id", ctx.t(Msg::Mother), &parents).0);
+    inner.push_str(&v.select("alive", ctx.t(Msg::Alive), &yes_no).0);
+    inner.push_str(&v.select("is_missing", ctx.t(Msg::Missing), &yes_no).0);
+    inner.push_str(
+        &v.input(
+            "person_id",
+            ctx.t(Msg::RegistryPerson),
+            "number",
+            Extra::NONE.range("1", None),
+        )
+        .0,
+    );
     if editing.is_some() {
-        inner.push_str(&v.hidden("version"));
+        inner.push_str(&v.hidden("version").0);
     }
-    v.section(ids, title, "", action, &inner)
+    v.section(ids, title, html! {}, action, PreEscaped(inner)).into_string()
 }
 
 /// The member a form describes, as the registry takes it (it checks the rest: parents of the
@@ -444,7 +455,7 @@ async fn member_edit_page(
             &format!("/members/{}/edit", member.id),
         )
     );
-    respond_with(ctx, refused.map_or(StatusCode::OK, |r| r.status), &title, &body)
+    legacy_respond_with(ctx, refused.map_or(StatusCode::OK, |r| r.status), &title, &body)
 }
 
 async fn the_member(s: &AppState, ctx: &Ctx, id: i64) -> Result<registry::FamilyMember, PageError> {
@@ -535,13 +546,15 @@ fn withdraw_form(ctx: &Ctx, r: &Reference, forms: &FamilyForms) -> String {
         _ => (Fields::default().with("version", r.version.to_string()), None),
     };
     let v = FormView::new(ctx, &fields, refused).prefixed(&format!("withdraw-{}-", r.id));
-    let reason = v.input("reason", ctx.t(Msg::Reason), "text", " required");
+    let reason = v
+        .input("reason", ctx.t(Msg::Reason), "text", Extra::NONE.required())
+        .into_string();
     format!(
         r#"{summary}<form method="post" action="/references/{id}/withdraw" class="row-form" id="withdraw-{id}">{csrf}{version}{reason}<button type="submit">{label}</button></form>"#,
-        summary = v.summary(),
+        summary = v.summary().into_string(),
         id = r.id,
-        csrf = v.csrf(),
-        version = v.hidden("version"),
+        csrf = v.csrf().into_string(),
+        version = v.hidden("version").into_string(),
         label = ctx.t(Msg::WithdrawConsent),
     )
 }
@@ -606,22 +619,26 @@ async fn visit_form(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms) -> Re
             Mobility::Wheelchair => Msg::MobilityWheelchair,
         },
     );
-    let mut inner = v.select("site_id", ctx.t(Msg::Site), &sites);
-    inner.push_str(&v.input(
-        "visitors",
-        ctx.t(Msg::Visitors),
-        "number",
-        r#" min="1" max="50" required"#,
-    ));
-    inner.push_str(&v.select("mobility", ctx.t(Msg::Mobility), &mobility));
-    inner.push_str(&v.textarea("notes", ctx.t(Msg::Notes), ""));
+    let mut inner = v.select("site_id", ctx.t(Msg::Site), &sites).into_string();
+    inner.push_str(
+        &v.input(
+            "visitors",
+            ctx.t(Msg::Visitors),
+            "number",
+            Extra::NONE.range("1", Some("50")).required(),
+        )
+        .0,
+    );
+    inner.push_str(&v.select("mobility", ctx.t(Msg::Mobility), &mobility).0);
+    inner.push_str(&v.textarea("notes", ctx.t(Msg::Notes)).0);
     Ok(v.section(
         ("visit-request", "visit-form"),
         ctx.t(Msg::RequestVisit),
-        &requested,
+        PreEscaped(requested),
         &format!("/families/{id}/visits"),
-        &inner,
-    ))
+        PreEscaped(inner),
+    )
+    .into_string())
 }
 
 pub(crate) async fn create_visit_request(
@@ -686,7 +703,7 @@ pub(crate) async fn create_visit_request(
         family_page(&s, &ctx, id, &forms, status).await
     } else {
         let body = visit_form(&s, &ctx, id, &forms).await?;
-        respond_with(&ctx, status, ctx.t(Msg::RequestVisit), &body)
+        legacy_respond_with(&ctx, status, ctx.t(Msg::RequestVisit), &body)
     }
 }
 
@@ -860,16 +877,19 @@ fn custody_form(ctx: &Ctx, id: i64, fields: &Fields, refused: Option<&Refused>) 
     }
     let v = FormView::new(ctx, &fields, refused).prefixed("custody-");
     let events = options(ctx, &CustodyEventKind::ALL, |e| e.as_str(), i18n::custody_event);
-    let mut inner = v.select("event", ctx.t(Msg::Event), &events);
-    inner.push_str(&v.input("who", ctx.t(Msg::Who), "text", " required"));
-    inner.push_str(&v.input("location", ctx.t(Msg::Location), "text", " required"));
-    inner.push_str(&v.input("at", ctx.t(Msg::CustodyAt), "text", ""));
-    inner.push_str(&v.textarea("note", ctx.t(Msg::Notes), ""));
+    let mut inner = v.select("event", ctx.t(Msg::Event), &events).into_string();
+    inner.push_str(&v.input("who", ctx.t(Msg::Who), "text", Extra::NONE.required()).0);
+    inner.push_str(
+        &v.input("location", ctx.t(Msg::Location), "text", Extra::NONE.required())
+            .0,
+    );
+    inner.push_str(&v.input("at", ctx.t(Msg::CustodyAt), "text", Extra::NONE).0);
+    inner.push_str(&v.textarea("note", ctx.t(Msg::Notes)).0);
     format!(
         r#"<section id="custody-event"><h2>{title}</h2>{summary}<form method="post" action="/samples/{id}/custody" class="stack" id="custody-form">{csrf}{inner}<button type="submit">{save}</button></form></section>"#,
         title = ctx.t(Msg::RecordCustody),
-        summary = v.summary(),
-        csrf = v.csrf(),
+        summary = v.summary().into_string(),
+        csrf = v.csrf().into_string(),
         save = ctx.t(Msg::Save),
     )
 }
@@ -948,7 +968,7 @@ async fn sample_page(s: &AppState, ctx: &Ctx, id: i64, fields: &Fields, refused:
         body.push_str(&custody_form(ctx, id, fields, refused));
     }
     let title = format!("{}: {}", ctx.t(Msg::Sample), x.external_id);
-    respond_with(ctx, refused.map_or(StatusCode::OK, |r| r.status), &title, &body)
+    legacy_respond_with(ctx, refused.map_or(StatusCode::OK, |r| r.status), &title, &body)
 }
 
 /// A stored itinerary (crate `itinerary`'s plan as JSON) as one table per day, and the sites left
@@ -1179,7 +1199,7 @@ pub(crate) async fn mission_page(
         day_plans(ctx, itinerary.as_ref())
     ));
     if ctx.may(Permission::WriteMissions) {
-        body.push_str(&super::mission_forms::plan_form(ctx, id, plan, refused));
+        body.push_str(&super::mission_forms::plan_form(ctx, id, plan, refused).0);
     }
     let rows: Vec<Vec<String>> = m
         .data

@@ -12,7 +12,7 @@ use registry::{Candidate, Decision, Identification, Job};
 use serde::Deserialize;
 
 use super::family_sample_mission_pages::family_view;
-use super::forms::{respond_with, Fields, FormView, Refused};
+use super::forms::{legacy_respond_with, Extra, Fields, FormView, Refused};
 use super::html::esc;
 use super::html::legacy::{csrf_field, link, table};
 use super::i18n::{self, Msg};
@@ -88,23 +88,31 @@ async fn start_form(
             "min_log10_lr",
             ctx.t(Msg::MinLog10Lr),
             "number",
-            r#" step="any" min="-10" max="100""#,
-        ),
-        form.input("top", ctx.t(Msg::TopCandidates), "number", r#" min="1" max="1000""#),
-        form.select("snp_panel", ctx.t(Msg::SnpPanel), &panels),
+            Extra::NONE.step("any").range("-10", Some("100")),
+        )
+        .into_string(),
+        form.input(
+            "top",
+            ctx.t(Msg::TopCandidates),
+            "number",
+            Extra::NONE.range("1", Some("1000")),
+        )
+        .into_string(),
+        form.select("snp_panel", ctx.t(Msg::SnpPanel), &panels).into_string(),
         form.input(
             "snp_genotype_error",
             ctx.t(Msg::SnpGenotypeError),
             "number",
-            r#" step="any" min="0" max="0.99""#,
-        ),
+            Extra::NONE.step("any").range("0", Some("0.99")),
+        )
+        .into_string(),
     ]
     .concat();
     Ok(format!(
         r#"<section id="start"><h2>{title}</h2>{summary}<form method="post" action="/jobs" class="stack" id="job-form">{csrf}{inputs}<button type="submit" id="start-job">{title}</button></form></section>"#,
         title = ctx.t(Msg::StartJob),
-        summary = form.summary(),
-        csrf = form.csrf(),
+        summary = form.summary().into_string(),
+        csrf = form.csrf().into_string(),
     ))
 }
 
@@ -140,7 +148,7 @@ async fn jobs_page(s: &AppState, ctx: &Ctx, f: Option<&Fields>, refused: Option<
         )
     );
     let status = refused.map_or(axum::http::StatusCode::OK, |r| r.status);
-    respond_with(ctx, status, ctx.t(Msg::Jobs), &body)
+    legacy_respond_with(ctx, status, ctx.t(Msg::Jobs), &body)
 }
 
 pub(crate) async fn jobs(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {

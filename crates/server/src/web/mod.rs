@@ -31,7 +31,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form, Router};
-use maud::{html, Markup};
+use maud::Markup;
 use registry::{StoreError, User};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -257,7 +257,7 @@ impl IntoResponse for PageError {
             ApiError::Unexpected(_) => None,
             other => Some(other.to_string()),
         };
-        let body = html! {
+        let body = maud::html! {
             p lang="en" { (en) }
             p lang="ja" { (ja) }
             @if let Some(detail) = detail { p { (detail) } }
@@ -407,7 +407,7 @@ fn sign_in_page(lang: Lang, error: Option<Msg>) -> String {
         Lang::En => ("ja", "日本語"),
         Lang::Ja => ("en", "English"),
     };
-    let body = html! {
+    let body = maud::html! {
         @if let Some(m) = error { p.error role="alert" { (lang.t(m)) } }
         form.stack method="post" action="/signin" {
             input type="hidden" name="lang" value=(lang.tag());
@@ -499,7 +499,7 @@ struct LocaleForm {
 /// The reader's settings: the language (as in the header) and the time zone instants are shown in.
 async fn settings(Extension(ctx): Extension<Ctx>) -> PageResult {
     let default = i18n::Zone::default_for(ctx.lang);
-    let body = html! {
+    let body = maud::html! {
         p {
             (ctx.t(Msg::TimeZone)) ": "
             strong id="zone-in-force" { (ctx.zone.name()) }

@@ -367,7 +367,7 @@ fn notification_row(ctx: &Ctx, r: &NotificationDue) -> Vec<String> {
             names_html(ctx.lang, &r.person_names)
         ),
         link(&format!("/families/{}", r.family_id), &r.family_name),
-        super::mission_forms::notify_form(ctx, r.family_id, r.identification_id),
+        super::mission_forms::notify_form(ctx, r.family_id, r.identification_id).into_string(),
     ]
 }
 
