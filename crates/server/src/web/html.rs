@@ -212,6 +212,12 @@ pub(crate) mod legacy {
         super::csrf_field(ctx).into_string()
     }
 
+    /// A converted page's use of a piece that an unconverted file still builds with `format!`
+    /// and [`esc`](super::esc).
+    pub fn markup(escaped_by_hand: String) -> maud::Markup {
+        PreEscaped(escaped_by_hand)
+    }
+
     pub fn lr_html(log10_lr: f64) -> String {
         super::super::i18n::lr_html(log10_lr).into_string()
     }
