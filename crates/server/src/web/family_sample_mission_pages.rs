@@ -258,7 +258,7 @@ impl FamilyView {
                     })
                     .collect();
                 vec![
-                    names_html(ctx.lang, &ident.person_names),
+                    names_html(ctx.lang, &ident.person_names).into_string(),
                     super::html::legacy::identification_status_html(
                         ctx.lang,
                         ident.status,
@@ -1136,10 +1136,7 @@ fn day_routes(ctx: &Ctx, itinerary: Option<&registry::MissionItinerary>, sites: 
             "points": points,
         }));
     }
-    format!(
-        r#"<script type="application/json" id="route-data">{}</script>"#,
-        super::pages::script_json(&serde_json::Value::Array(days))
-    )
+    super::html::json_block("route-data", &serde_json::Value::Array(days)).into_string()
 }
 
 /// A mission's page; `plan` and `refused` fill its itinerary form (a planner's refused plan is
@@ -1174,7 +1171,7 @@ pub(crate) async fn mission_page(
         body,
         "<h2>{}</h2>{}{}",
         ctx.t(Msg::Sites),
-        super::pages::map_div(ctx, &sites),
+        super::pages::map_div(ctx, &sites).into_string(),
         day_routes(ctx, itinerary.as_ref(), &sites)
     );
     // The mission's sites; the day-by-day plan, when a planner made one, follows.
@@ -1187,7 +1184,7 @@ pub(crate) async fn mission_page(
                 format!(
                     r#"<a href="/sites/{}">{}</a>"#,
                     site.id,
-                    names_html(lang, &site.data.names)
+                    names_html(lang, &site.data.names).into_string()
                 ),
                 ctx.t(i18n::site_status(site.data.status)).to_owned(),
             ]
@@ -1208,8 +1205,8 @@ pub(crate) async fn mission_page(
         .map(|p| vec![esc(&p.name), esc(p.role.as_deref().unwrap_or(""))])
         .collect();
     body.push_str(&ctx.legacy_table(Msg::Participants, &[Msg::Name, Msg::Role], &rows));
-    body.push_str(super::pages::MAP_SCRIPTS);
+    body.push_str(super::pages::MAP_SCRIPTS.0);
     let title = format!("{}: {}", ctx.t(Msg::Mission), m.data.name);
     let status = refused.map_or(axum::http::StatusCode::OK, |r| r.status);
-    Ok((status, Html(page(ctx, &title, super::pages::MAP_HEAD, &body))).into_response())
+    Ok((status, Html(page(ctx, &title, super::pages::MAP_HEAD.0, &body))).into_response())
 }

@@ -180,6 +180,15 @@ pub fn csrf_field(ctx: &Ctx) -> Markup {
     html! { input type="hidden" name="csrf" value=(ctx.csrf); }
 }
 
+/// A `<script type="application/json">` data block for the pages' scripts (never run: the CSP
+/// allows it). Its content is raw text to an HTML parser, which decodes no entities there, so the
+/// JSON is written as it is (the one `PreEscaped` of data), with every `<` as `\u003c` (only
+/// inside JSON strings, where it means the same) so that no text in it can close the element.
+pub fn json_block(id: &str, value: &serde_json::Value) -> Markup {
+    let json = value.to_string().replace('<', "\\u003c");
+    html! { script type="application/json" id=(id) { (PreEscaped(json)) } }
+}
+
 /// The same shell and pieces for the pages still built with `format!` and [`esc`]: their strings
 /// were escaped by hand, so they are passed through as they are. Removed once every page is a
 /// template.
@@ -246,6 +255,19 @@ mod tests {
             "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;"
         );
         assert_eq!(esc("山田太郎"), "山田太郎");
+    }
+
+    #[test]
+    fn script_json_cannot_close_its_script_block() {
+        let v = serde_json::json!({ "name": "</script><script>alert(1)</script>" });
+        let out = json_block("d", &v).into_string();
+        let inner = out
+            .strip_prefix(r#"<script type="application/json" id="d">"#)
+            .and_then(|rest| rest.strip_suffix("</script>"))
+            .expect("one script element");
+        assert!(!inner.contains("</script>") && !inner.contains('<'));
+        let back: serde_json::Value = serde_json::from_str(inner).unwrap();
+        assert_eq!(back, v);
     }
 
     #[test]

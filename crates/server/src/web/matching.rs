@@ -436,7 +436,7 @@ pub(crate) async fn candidate(
             r#"<dt>{}</dt><dd><a href="/persons/{}">{}</a> — <span class="person-status" data-status="{}">{}</span></dd>"#,
             ctx.t(Msg::Missing),
             p.id,
-            names_html(lang, &p.data.names),
+            names_html(lang, &p.data.names).into_string(),
             p.status.as_str(),
             ctx.t(i18n::person_status(p.status))
         );

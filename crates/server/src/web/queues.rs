@@ -284,7 +284,7 @@ fn identification_row(ctx: &Ctx, r: &IdentificationRow) -> Vec<String> {
         format!(
             r#"<a href="/persons/{}">{}</a>"#,
             r.person_id,
-            names_html(ctx.lang, &r.person_names)
+            names_html(ctx.lang, &r.person_names).into_string()
         ),
         super::html::legacy::identification_status_html(ctx.lang, r.status, r.flag_reason.as_deref()),
         r.sample_id
@@ -316,7 +316,10 @@ const IDENTIFICATION_HEADER: &[Msg] = &[
 
 fn candidate_row(ctx: &Ctx, r: &CandidateRow) -> Vec<String> {
     let person = match (r.person_id, &r.person_names) {
-        (Some(id), Some(names)) => format!(r#"<a href="/persons/{id}">{}</a>"#, names_html(ctx.lang, names)),
+        (Some(id), Some(names)) => format!(
+            r#"<a href="/persons/{id}">{}</a>"#,
+            names_html(ctx.lang, names).into_string()
+        ),
         _ => "–".to_owned(),
     };
     let rejected = r
@@ -364,7 +367,7 @@ fn notification_row(ctx: &Ctx, r: &NotificationDue) -> Vec<String> {
         format!(
             r#"<a href="/persons/{}">{}</a>"#,
             r.person_id,
-            names_html(ctx.lang, &r.person_names)
+            names_html(ctx.lang, &r.person_names).into_string()
         ),
         link(&format!("/families/{}", r.family_id), &r.family_name),
         super::mission_forms::notify_form(ctx, r.family_id, r.identification_id).into_string(),

@@ -68,7 +68,7 @@ pub(crate) async fn identification_report(
         (
             ctx.t(Msg::Person),
             html! {
-                a href={ "/persons/" (person.id) } { (legacy::markup(names_html(lang, &person.data.names))) }
+                a href={ "/persons/" (person.id) } { (names_html(lang, &person.data.names)) }
                 " (" (person.data.external_id) ")"
             },
         ),
