@@ -66,7 +66,7 @@ pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extensi
     let counts = s.store.count_persons_by_status().await?;
     let total: i64 = counts.iter().map(|c| c.1).sum();
     let sites = s.store.list_sites().await?.len();
-    let work = legacy::markup(super::queues::your_work(&s, &ctx).await?);
+    let work = super::queues::your_work(&s, &ctx).await?;
     let running = if ctx.may(Permission::ReadJobs) {
         let running: Vec<_> = s
             .store
@@ -325,9 +325,7 @@ pub(crate) async fn site(State(s): State<AppState>, Extension(ctx): Extension<Ct
             site: Some(id),
             ..Default::default()
         };
-        Some(legacy::markup(
-            super::queues::identifications_table(&s, &ctx, &at_site).await?,
-        ))
+        Some(super::queues::identifications_table(&s, &ctx, &at_site).await?)
     } else {
         None
     };
@@ -406,7 +404,7 @@ fn person_results(ctx: &Ctx, q: &ListQuery, found: &Paged<PersonHit>) -> Markup 
                     &person_rows(ctx, &found.items),
                 ))
             }
-            (legacy::markup(super::queues::pager(ctx, "/persons", q, found)))
+            (super::queues::pager(ctx, "/persons", q, found))
         }
     }
 }
@@ -477,7 +475,7 @@ pub(crate) async fn person(
         person: Some(id),
         ..Default::default()
     };
-    let identifications = legacy::markup(super::queues::identifications_table(&s, &ctx, &of_person).await?);
+    let identifications = super::queues::identifications_table(&s, &ctx, &of_person).await?;
     let history: Vec<Vec<Markup>> = s
         .store
         .status_history(id)
