@@ -217,10 +217,6 @@ pub(crate) mod legacy {
         super::link(href, text).into_string()
     }
 
-    pub fn csrf_field(ctx: &Ctx) -> String {
-        super::csrf_field(ctx).into_string()
-    }
-
     /// A converted page's use of a piece that an unconverted file still builds with `format!`
     /// and [`esc`](super::esc).
     pub fn markup(escaped_by_hand: String) -> maud::Markup {

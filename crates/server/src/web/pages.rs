@@ -8,7 +8,7 @@ use maud::{html, Markup, PreEscaped};
 use registry::model::{Name, PersonStatus, Site, SiteStatus};
 use registry::{Paged, PersonHit};
 
-use super::html::{self, facts, legacy, link};
+use super::html::{self, facts, link};
 use super::i18n::{self, Lang, Msg};
 use super::{Ctx, PageError, PageId, PageResult};
 use crate::queues::ListQuery;
@@ -57,7 +57,7 @@ fn status_badge(lang: Lang, s: PersonStatus) -> Markup {
 }
 
 /// A link to a person, named in the reader's script first.
-fn person_link(lang: Lang, id: i64, names: &[Name]) -> Markup {
+pub(crate) fn person_link(lang: Lang, id: i64, names: &[Name]) -> Markup {
     html! { a href={ "/persons/" (id) } { (names_html(lang, names)) } }
 }
 
@@ -83,7 +83,7 @@ pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extensi
                     (link(&format!("/jobs/{}", job.id), &format!("{} #{}", ctx.t(Msg::Job), job.id)))
                     " — " (lang.t(i18n::job_status(job.status)))
                 }
-                (legacy::markup(super::matching::progress_html(&ctx, job)))
+                (super::matching::progress_html(&ctx, job))
             }
         })
     } else {

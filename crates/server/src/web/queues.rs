@@ -15,7 +15,7 @@ use registry::{
 
 use super::html::link;
 use super::i18n::{self, Msg};
-use super::pages::{first_name, names_html};
+use super::pages::{first_name, person_link};
 use super::{Ctx, PageResult};
 use crate::queues::ListQuery;
 use crate::{AppState, Permission};
@@ -206,11 +206,6 @@ fn site_cell(ctx: &Ctx, id: Option<i64>, names: Option<&[registry::model::Name]>
     }
 }
 
-/// A link to a person, named in the reader's script first.
-fn person_link(ctx: &Ctx, id: i64, names: &[registry::model::Name]) -> Markup {
-    html! { a href={ "/persons/" (id) } { (names_html(ctx.lang, names)) } }
-}
-
 /// Where a reviewer decides an identification: its candidate's page (DNA), else the person's.
 fn identification_href(row: &IdentificationRow) -> String {
     match row.candidate_id {
@@ -248,7 +243,7 @@ fn identification_row(ctx: &Ctx, r: &IdentificationRow) -> Vec<Markup> {
             " "
             a.report-link href={ "/identifications/" (r.id) "/report" } { (ctx.t(Msg::Report)) }
         },
-        person_link(ctx, r.person_id, &r.person_names),
+        person_link(ctx.lang, r.person_id, &r.person_names),
         i18n::identification_status_html(ctx.lang, r.status, r.flag_reason.as_deref()),
         r.sample_id
             .map_or_else(none, |s| link(&format!("/samples/{s}"), &s.to_string())),
@@ -275,7 +270,7 @@ const IDENTIFICATION_HEADER: &[Msg] = &[
 
 fn candidate_row(ctx: &Ctx, r: &CandidateRow) -> Vec<Markup> {
     let person = match (r.person_id, &r.person_names) {
-        (Some(id), Some(names)) => person_link(ctx, id, names),
+        (Some(id), Some(names)) => person_link(ctx.lang, id, names),
         _ => none(),
     };
     vec![
@@ -318,7 +313,7 @@ const SAMPLE_HEADER: &[Msg] = &[Msg::Sample, Msg::Lab, Msg::Kind, Msg::Typed];
 fn notification_row(ctx: &Ctx, r: &NotificationDue) -> Vec<Markup> {
     vec![
         html! { "#" (r.identification_id) },
-        person_link(ctx, r.person_id, &r.person_names),
+        person_link(ctx.lang, r.person_id, &r.person_names),
         link(&format!("/families/{}", r.family_id), &r.family_name),
         super::mission_forms::notify_form(ctx, r.family_id, r.identification_id),
     ]
