@@ -327,11 +327,6 @@ pub(crate) fn respond_with(ctx: &Ctx, status: StatusCode, title: &str, body: Mar
     Ok((status, Html(page.into_string())).into_response())
 }
 
-/// [`respond_with`] for a page still built with `format!` (see `html::legacy`).
-pub(crate) fn legacy_respond_with(ctx: &Ctx, status: StatusCode, title: &str, body: &str) -> PageResult {
-    Ok((status, Html(html::legacy::page(ctx, title, "", body))).into_response())
-}
-
 /// `(value, label)` options from words and their labels in the reader's language.
 pub(crate) fn options<T: Copy>(
     ctx: &Ctx,

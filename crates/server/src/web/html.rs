@@ -3,30 +3,14 @@
 //! the role, language switch) is here once.
 //!
 //! `PreEscaped` wraps only markup that maud built itself or a fixed constant of this crate (an
-//! asset link), never a value from the registry.
+//! asset link, a map symbol), never a value from the registry; the one exception is
+//! [`json_block`], whose JSON is raw text to the browser (see there).
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::i18n::{Lang, Msg};
 use super::Ctx;
 use crate::Permission;
-
-/// Text made safe for HTML element content and double-quoted attributes. Only the pages not yet
-/// written as maud templates call it (see [`legacy`]); a template escapes by itself.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 pub const CSS: &str = concat!("/assets/homeward-", env!("CARGO_PKG_VERSION"), ".css");
 pub const HTMX: &str = "/assets/htmx-2.0.11.min.js";
@@ -189,68 +173,23 @@ pub fn json_block(id: &str, value: &serde_json::Value) -> Markup {
     html! { script type="application/json" id=(id) { (PreEscaped(json)) } }
 }
 
-/// The same shell and pieces for the pages still built with `format!` and [`esc`]: their strings
-/// were escaped by hand, so they are passed through as they are. Removed once every page is a
-/// template.
-pub(crate) mod legacy {
-    use maud::PreEscaped;
-
-    use super::super::Ctx;
-
-    pub fn page(ctx: &Ctx, title: &str, extra_head: &'static str, body: &str) -> String {
-        super::page(ctx, title, PreEscaped(extra_head), PreEscaped(body.to_owned())).into_string()
-    }
-
-    pub fn table(caption: &str, header: &[&str], rows: &[Vec<String>]) -> String {
-        let rows: Vec<Vec<maud::Markup>> = rows
-            .iter()
-            .map(|row| row.iter().map(|cell| PreEscaped(cell.clone())).collect())
-            .collect();
-        super::table(caption, header, &rows).into_string()
-    }
-
-    pub fn facts<'a>(rows: impl IntoIterator<Item = (&'a str, String)>) -> String {
-        super::facts(rows.into_iter().map(|(label, value)| (label, PreEscaped(value)))).into_string()
-    }
-
-    pub fn link(href: &str, text: &str) -> String {
-        super::link(href, text).into_string()
-    }
-
-    /// A converted page's use of a piece that an unconverted file still builds with `format!`
-    /// and [`esc`](super::esc).
-    pub fn markup(escaped_by_hand: String) -> maud::Markup {
-        PreEscaped(escaped_by_hand)
-    }
-
-    pub fn lr_html(log10_lr: f64) -> String {
-        super::super::i18n::lr_html(log10_lr).into_string()
-    }
-
-    pub fn probability_html(p: f64) -> String {
-        super::super::i18n::probability_html(p).into_string()
-    }
-
-    pub fn identification_status_html(
-        lang: super::Lang,
-        status: registry::IdentificationStatus,
-        flag_reason: Option<&str>,
-    ) -> String {
-        super::super::i18n::identification_status_html(lang, status, flag_reason).into_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn escaping_covers_markup_and_quotes() {
+        // maud writes every attribute in double quotes, so a single quote needs no escape.
+        let value = r#"<script>"a" & 'b'</script>"#;
         assert_eq!(
-            esc(r#"<script>"a" & 'b'</script>"#),
-            "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;"
+            html! { (value) }.into_string(),
+            "&lt;script&gt;&quot;a&quot; &amp; 'b'&lt;/script&gt;"
         );
-        assert_eq!(esc("山田太郎"), "山田太郎");
+        assert_eq!(
+            html! { span title=(value) {} }.into_string(),
+            r#"<span title="&lt;script&gt;&quot;a&quot; &amp; 'b'&lt;/script&gt;"></span>"#
+        );
+        assert_eq!(html! { ("山田太郎") }.into_string(), "山田太郎");
     }
 
     #[test]

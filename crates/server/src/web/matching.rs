@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::family_sample_mission_pages::family_view;
 use super::forms::{respond_with, Extra, Fields, FormView, Refused};
-use super::html::{csrf_field, legacy, link, table};
+use super::html::{csrf_field, link, table};
 use super::i18n::{self, Msg};
 use super::pages::names_html;
 use super::{Ctx, PageError, PageId, PageResult, ProfileReader};
@@ -455,7 +455,7 @@ pub(crate) async fn candidate(
         @if let Some(snp) = snp { (snp) }
         @if let Some(view) = &view {
             h2 { (ctx.t(Msg::Pedigree)) }
-            (legacy::markup(view.pedigree_svg(&ctx)))
+            (view.pedigree_svg(&ctx))
         }
         section id="decision" {
             h2 { (ctx.t(Msg::Identification)) }

@@ -118,11 +118,6 @@ impl Ctx {
         Ok(Html(html::page(self, title, html::NO_EXTRA_HEAD, body).into_string()).into_response())
     }
 
-    /// [`Ctx::respond`] for a page still built with `format!` (see `html::legacy`).
-    pub fn legacy_respond(&self, title: &str, body: &str) -> PageResult {
-        Ok(Html(html::legacy::page(self, title, "", body)).into_response())
-    }
-
     /// The families the signed-in user may see (a family liaison: those assigned to them).
     pub fn family_scope(&self) -> registry::FamilyScope {
         registry::FamilyScope::of(&self.user.username, self.user.role)
@@ -143,16 +138,8 @@ impl Ctx {
 
     /// A table whose caption and column headers are labels in the reader's language.
     pub fn table(&self, caption: Msg, header: &[Msg], rows: &[Vec<Markup>]) -> Markup {
-        html::table(self.t(caption), &self.labels(header), rows)
-    }
-
-    /// [`Ctx::table`] for a page still built with `format!` (see `html::legacy`).
-    pub fn legacy_table(&self, caption: Msg, header: &[Msg], rows: &[Vec<String>]) -> String {
-        html::legacy::table(self.t(caption), &self.labels(header), rows)
-    }
-
-    fn labels(&self, header: &[Msg]) -> Vec<&'static str> {
-        header.iter().map(|&m| self.t(m)).collect()
+        let header: Vec<&str> = header.iter().map(|&m| self.t(m)).collect();
+        html::table(self.t(caption), &header, rows)
     }
 }
 

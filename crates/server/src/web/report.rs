@@ -14,7 +14,7 @@ use maud::{html, Markup};
 use registry::IdentificationStatus;
 
 use super::family_sample_mission_pages::family_view;
-use super::html::{facts, legacy, link};
+use super::html::{facts, link};
 use super::i18n::{self, Lang, Msg};
 use super::pages::{first_name, names_html};
 use super::{Ctx, PageError, PageId, PageResult};
@@ -146,7 +146,7 @@ pub(crate) async fn identification_report(
                 li { strong { "H1" } ": " (h1(lang, &missing, &view.family.name)) }
                 li { strong { "H2" } ": " (h2(lang, &view.family.name)) }
             }
-            (legacy::markup(view.pedigree_svg(&ctx)))
+            (view.pedigree_svg(&ctx))
         }
     });
 
