@@ -1,5 +1,7 @@
 //! The web pages at `/`: server-rendered HTML in English and Japanese, htmx for partial updates,
-//! every script, style sheet and map shape embedded in the binary.
+//! every script, style sheet and map shape embedded in the binary. Every page is a maud template
+//! (`html.rs` has the shell): the markup is checked when the crate compiles and every value it
+//! interpolates is escaped.
 //!
 //! [`PAGES`] declares every page and form action with the permission it needs (from the same
 //! `permissions.rs` table as the API) and its handler; `authorize_page` checks the signed-in user
