@@ -152,7 +152,7 @@ pub(crate) async fn identification_report(
 
     // The figures and the model.
     let figures = match &evidence {
-        Some(e) => Some(figures(&s, &ctx, id, e, &model, candidate.as_ref(), family.as_ref()).await?),
+        Some(e) => Some(figures(&s, &ctx, id, e, model.as_ref(), candidate.as_ref(), family.as_ref()).await?),
         None => None,
     };
     let for_family = evidence.as_ref().map(|e| {
@@ -222,7 +222,7 @@ async fn figures(
     ctx: &Ctx,
     id: i64,
     e: &registry::IdentificationEvidence,
-    model: &Option<jobs::provenance::ModelSummary>,
+    model: Option<&jobs::provenance::ModelSummary>,
     candidate: Option<&registry::Candidate>,
     family: Option<&super::family_sample_mission_pages::FamilyView>,
 ) -> Result<Markup, PageError> {
@@ -246,7 +246,7 @@ async fn figures(
         ));
         rows.push((ctx.t(Msg::Engine), html! { (m.engine) }));
     }
-    if let Some(snp) = model.as_ref().and_then(|m| m.snp.as_ref()) {
+    if let Some(snp) = model.and_then(|m| m.snp.as_ref()) {
         rows.push((
             ctx.t(Msg::SnpPanel),
             html! {
