@@ -2480,7 +2480,7 @@ fn a_form_post_without_the_csrf_token_is_refused() {
 /// What a page holds that a Content-Security-Policy without `'unsafe-inline'` refuses: a
 /// `<script>` with code (one with `src` must be empty; a `type="application/json"` data block is
 /// not run), a `<style>` block, a `style` attribute, an `on…=` handler, a `javascript:` URL. Each
-/// finding is the tag, for the failure message. Attribute values are escaped (`esc`), so a tag
+/// finding is the tag, for the failure message. Attribute values are escaped (maud), so a tag
 /// ends at the first `>`.
 fn inline_code(html: &str) -> Vec<String> {
     let lower = html.to_ascii_lowercase();

@@ -1,20 +1,19 @@
 //! Families with their pedigree and consent, the printable report, samples with their chain of
 //! custody, and missions. No genotype is read here.
 
-use std::fmt::Write;
-
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
 use axum::{Extension, Form};
+use maud::{html, Markup};
 use registry::model::{FieldError, Sex};
 use registry::{
     CustodyEventKind, Family, FamilyMember, Mobility, NewCustodyEvent, NewMember, NewVisitRequest, Reference,
     StoreError,
 };
 
-use super::forms::{options, respond_with, Fields, FormView, Refused};
-use super::html::{esc, facts, link, page, table};
+use super::forms::{options, respond_with, Extra, Fields, FormView, Refused};
+use super::html::{self, facts, link, table};
 use super::i18n::{self, Msg};
 use super::pages::{first_name, names_html};
 use super::pedigree;
@@ -35,50 +34,34 @@ pub(crate) async fn families(
     Query(Offset { offset }): Query<Offset>,
 ) -> PageResult {
     let all = s.store.list_families_in(&ctx.family_scope()).await?;
-    let mut pager = String::from(r#"<nav class="pager">"#);
-    if offset > 0 {
-        let _ = write!(
-            pager,
-            r#"<a href="/families?offset={}">{}</a> "#,
-            offset.saturating_sub(FAMILIES_PER_PAGE),
-            ctx.t(Msg::Previous)
-        );
-    }
-    if offset + FAMILIES_PER_PAGE < all.len() {
-        let _ = write!(
-            pager,
-            r#"<a href="/families?offset={}">{}</a>"#,
-            offset + FAMILIES_PER_PAGE,
-            ctx.t(Msg::Next)
-        );
-    }
-    pager.push_str("</nav>");
-    let rows: Vec<Vec<String>> = all
-        .into_iter()
+    let rows: Vec<Vec<Markup>> = all
+        .iter()
         .skip(offset)
         .take(FAMILIES_PER_PAGE)
         .map(|f| {
             vec![
                 link(&format!("/families/{}", f.id), &f.name),
-                esc(&f.external_id),
-                esc(f.liaison.as_deref().unwrap_or("")),
+                html! { (f.external_id) },
+                html! { (f.liaison.as_deref().unwrap_or("")) },
             ]
         })
         .collect();
-    let body = table(
-        ctx.t(Msg::Families),
-        &[ctx.t(Msg::Name), "ID", ctx.t(Msg::Liaison)],
-        &rows,
-    ) + &pager;
-    let body = if ctx.may(Permission::WriteFamilies) {
-        format!(
-            r#"<p class="actions"><a href="/families/new" id="new-family">{}</a></p>{body}"#,
-            ctx.t(Msg::NewFamily)
-        )
-    } else {
-        body
+    let body = html! {
+        @if ctx.may(Permission::WriteFamilies) {
+            p.actions { a href="/families/new" id="new-family" { (ctx.t(Msg::NewFamily)) } }
+        }
+        (table(ctx.t(Msg::Families), &[ctx.t(Msg::Name), "ID", ctx.t(Msg::Liaison)], &rows))
+        nav.pager {
+            @if offset > 0 {
+                a href={ "/families?offset=" (offset.saturating_sub(FAMILIES_PER_PAGE)) } { (ctx.t(Msg::Previous)) }
+                " "
+            }
+            @if offset + FAMILIES_PER_PAGE < all.len() {
+                a href={ "/families?offset=" (offset + FAMILIES_PER_PAGE) } { (ctx.t(Msg::Next)) }
+            }
+        }
     };
-    ctx.respond(ctx.t(Msg::Families), &body)
+    ctx.respond(ctx.t(Msg::Families), body)
 }
 
 /// What the family page and the report share.
@@ -119,7 +102,7 @@ impl FamilyView {
             .unwrap_or_else(|| member.to_string())
     }
 
-    pub fn pedigree_svg(&self, ctx: &Ctx) -> String {
+    pub fn pedigree_svg(&self, ctx: &Ctx) -> Markup {
         let nodes: Vec<pedigree::Node> = self
             .members
             .iter()
@@ -134,23 +117,20 @@ impl FamilyView {
                 donor: self.is_donor(m.id),
             })
             .collect();
-        format!(
-            r#"<figure><div class="scroll">{}</div><figcaption class="muted">{}</figcaption></figure>"#,
-            pedigree::svg(&nodes, &format!("{}: {}", ctx.t(Msg::Pedigree), self.family.name)),
-            ctx.t(Msg::PedigreeLegend)
-        )
+        let title = format!("{}: {}", ctx.t(Msg::Pedigree), self.family.name);
+        html! {
+            figure {
+                div.scroll { (pedigree::svg(&nodes, &title)) }
+                figcaption.muted { (ctx.t(Msg::PedigreeLegend)) }
+            }
+        }
     }
 
-    fn members_table(&self, ctx: &Ctx) -> String {
-        let rows: Vec<Vec<String>> = self
+    fn members_table(&self, ctx: &Ctx) -> Markup {
+        let rows: Vec<Vec<Markup>> = self
             .members
             .iter()
             .map(|m| {
-                let person = match m.data.person_id {
-                    Some(p) if ctx.may(Permission::ReadPersons) => link(&format!("/persons/{p}"), &p.to_string()),
-                    Some(p) => p.to_string(),
-                    None => String::new(),
-                };
                 let mut notes = Vec::new();
                 if m.data.is_missing {
                     notes.push(ctx.t(Msg::Missing));
@@ -158,22 +138,23 @@ impl FamilyView {
                 if self.is_donor(m.id) {
                     notes.push(ctx.t(Msg::Donor));
                 }
-                let name = if ctx.may(Permission::WriteFamilies) {
-                    format!(
-                        r#"{} <a href="/members/{}/edit" class="edit-member">{}</a>"#,
-                        esc(&m.data.display_name),
-                        m.id,
-                        ctx.t(Msg::Edit)
-                    )
-                } else {
-                    esc(&m.data.display_name)
-                };
                 vec![
-                    name,
-                    ctx.t(i18n::sex(m.data.sex)).to_owned(),
-                    ctx.t(if m.data.alive { Msg::Alive } else { Msg::Deceased }).to_owned(),
-                    notes.join(", "),
-                    person,
+                    html! {
+                        (m.data.display_name)
+                        @if ctx.may(Permission::WriteFamilies) {
+                            " " a.edit-member href={ "/members/" (m.id) "/edit" } { (ctx.t(Msg::Edit)) }
+                        }
+                    },
+                    html! { (ctx.t(i18n::sex(m.data.sex))) },
+                    html! { (ctx.t(if m.data.alive { Msg::Alive } else { Msg::Deceased })) },
+                    html! { (notes.join(", ")) },
+                    html! {
+                        @match m.data.person_id {
+                            Some(p) if ctx.may(Permission::ReadPersons) => (link(&format!("/persons/{p}"), &p.to_string())),
+                            Some(p) => (p),
+                            None => {},
+                        }
+                    },
                 ]
             })
             .collect();
@@ -186,32 +167,26 @@ impl FamilyView {
 
     /// The references with their consent; with `forms` (a role with `WithdrawConsent` on the
     /// family page), a withdrawal form in each row whose consent stands.
-    fn references_table(&self, ctx: &Ctx, forms: Option<&FamilyForms>) -> String {
-        let rows: Vec<Vec<String>> = self
+    fn references_table(&self, ctx: &Ctx, forms: Option<&FamilyForms>) -> Markup {
+        let rows: Vec<Vec<Markup>> = self
             .references
             .iter()
             .map(|r| {
                 let consent = match &r.withdrawal {
-                    None => format!(
-                        "{} ({}, {})",
-                        ctx.t(Msg::ConsentGiven),
-                        esc(r.consent.scope.as_str()),
-                        i18n::date(ctx.lang, r.consent.date)
-                    ),
-                    Some(w) => format!("{} ({})", ctx.t(Msg::ConsentWithdrawn), esc(&ctx.instant(&w.at))),
+                    None => html! {
+                        (ctx.t(Msg::ConsentGiven)) " (" (r.consent.scope.as_str()) ", "
+                        (i18n::date(ctx.lang, r.consent.date)) ")"
+                    },
+                    Some(w) => html! { (ctx.t(Msg::ConsentWithdrawn)) " (" (ctx.instant(&w.at)) ")" },
                 };
                 let mut row = vec![
-                    esc(&r.external_id),
-                    esc(&self.member_name(r.donor_member_id)),
-                    esc(&r.kit),
+                    html! { (r.external_id) },
+                    html! { (self.member_name(r.donor_member_id)) },
+                    html! { (r.kit) },
                     consent,
                 ];
                 if let Some(forms) = forms {
-                    row.push(if r.withdrawal.is_none() {
-                        withdraw_form(ctx, r, forms)
-                    } else {
-                        String::new()
-                    });
+                    row.push(html! { @if r.withdrawal.is_none() { (withdraw_form(ctx, r, forms)) } });
                 }
                 row
             })
@@ -225,9 +200,9 @@ impl FamilyView {
 
     /// The identifications of the family's missing members, with their cited evidence and
     /// reviews (blind while proposed): two statements however many there are.
-    async fn identifications(&self, s: &AppState, ctx: &Ctx) -> Result<String, PageError> {
+    async fn identifications(&self, s: &AppState, ctx: &Ctx) -> Result<Markup, PageError> {
         if !ctx.may(Permission::ReadIdentifications) {
-            return Ok(String::new());
+            return Ok(html! {});
         }
         let filter = registry::ListFilter {
             family: Some(self.family.id),
@@ -241,7 +216,7 @@ impl FamilyView {
         let statuses: Vec<(i64, registry::IdentificationStatus)> =
             found.items.iter().map(|i| (i.id, i.status)).collect();
         let mut reviews = s.store.reviews_seen_by_each(&ctx.user, &statuses).await?;
-        let rows: Vec<Vec<String>> = found
+        let rows: Vec<Vec<Markup>> = found
             .items
             .iter()
             .map(|ident| {
@@ -250,17 +225,16 @@ impl FamilyView {
                     .unwrap_or_default()
                     .iter()
                     .map(|r| {
-                        let decision =
-                            i18n::decision(&r.decision).map_or_else(|| esc(&r.decision), |m| ctx.t(m).to_owned());
-                        format!("{} ({decision})", esc(&r.reviewer))
+                        let decision = i18n::decision(&r.decision).map_or(r.decision.as_str(), |m| ctx.t(m));
+                        format!("{} ({decision})", r.reviewer)
                     })
                     .collect();
                 vec![
                     names_html(ctx.lang, &ident.person_names),
                     i18n::identification_status_html(ctx.lang, ident.status, ident.flag_reason.as_deref()),
-                    ident.log10_lr.map(i18n::lr_html).unwrap_or_default(),
-                    ident.posterior.map(i18n::probability_html).unwrap_or_default(),
-                    reviewers.join(", "),
+                    html! { @if let Some(lr) = ident.log10_lr { (i18n::lr_html(lr)) } },
+                    html! { @if let Some(p) = ident.posterior { (i18n::probability_html(p)) } },
+                    html! { (reviewers.join(", ")) },
                 ]
             })
             .collect();
@@ -293,45 +267,52 @@ pub(crate) async fn family(
 
 async fn family_page(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms, status: StatusCode) -> PageResult {
     let view = family_view(s, ctx, id).await?;
-    let edit = if ctx.may(Permission::WriteFamilies) {
-        format!(
-            r#" · <a href="/families/{id}/edit" id="edit-family">{}</a>"#,
-            ctx.t(Msg::EditFamily)
-        )
+    let members = view.members_table(ctx);
+    let member_form = ctx
+        .may(Permission::WriteFamilies)
+        .then(|| member_form(ctx, &view, forms));
+    let withdrawing = ctx.may(Permission::WithdrawConsent);
+    let references = ctx
+        .may(Permission::ReadReferences)
+        .then(|| view.references_table(ctx, withdrawing.then_some(forms)));
+    let visit_form = if ctx.may(Permission::WriteVisitRequests) {
+        Some(visit_form(s, ctx, id, forms).await?)
     } else {
-        String::new()
+        None
     };
-    let mut body = format!(
-        r#"<p><a href="/families/{id}/report">{}</a> · <a href="/families/{id}/advice">{}</a>{edit}</p><h2>{}</h2>{}"#,
-        ctx.t(Msg::Report),
-        ctx.t(Msg::SampleNext),
-        ctx.t(Msg::Pedigree),
-        view.pedigree_svg(ctx)
-    );
-    let _ = write!(body, r#"<div id="members">{}</div>"#, view.members_table(ctx));
-    if ctx.may(Permission::WriteFamilies) {
-        body.push_str(&member_form(ctx, &view, forms));
-    }
-    if ctx.may(Permission::ReadReferences) {
-        body.push_str(r#"<div id="references">"#);
-        body.push_str(&view.references_table(ctx, ctx.may(Permission::WithdrawConsent).then_some(forms)));
-        if ctx.may(Permission::WithdrawConsent) && view.references.iter().any(|r| r.withdrawal.is_none()) {
-            let _ = write!(body, r#"<p class="muted">{}</p>"#, ctx.t(Msg::WithdrawNote));
+    let identifications = view.identifications(s, ctx).await?;
+    let body = html! {
+        p {
+            a href={ "/families/" (id) "/report" } { (ctx.t(Msg::Report)) }
+            " · "
+            a href={ "/families/" (id) "/advice" } { (ctx.t(Msg::SampleNext)) }
+            @if ctx.may(Permission::WriteFamilies) {
+                " · " a href={ "/families/" (id) "/edit" } id="edit-family" { (ctx.t(Msg::EditFamily)) }
+            }
         }
-        body.push_str("</div>");
-    }
-    if ctx.may(Permission::WriteVisitRequests) {
-        body.push_str(&visit_form(s, ctx, id, forms).await?);
-    }
-    body.push_str(&view.identifications(s, ctx).await?);
+        h2 { (ctx.t(Msg::Pedigree)) }
+        (view.pedigree_svg(ctx))
+        div id="members" { (members) }
+        @if let Some(form) = member_form { (form) }
+        @if let Some(references) = references {
+            div id="references" {
+                (references)
+                @if withdrawing && view.references.iter().any(|r| r.withdrawal.is_none()) {
+                    p.muted { (ctx.t(Msg::WithdrawNote)) }
+                }
+            }
+        }
+        @if let Some(form) = visit_form { (form) }
+        (identifications)
+    };
     let title = format!("{}: {}", ctx.t(Msg::Family), view.family.name);
-    respond_with(ctx, status, &title, &body)
+    respond_with(ctx, status, &title, body)
 }
 
 /// A reference row's withdrawal form (the reason, the version the page showed).
 /// The form adding a member to the family: name, sex, parents among the members already
 /// recorded, the registry person a missing member is, living or not.
-fn member_form(ctx: &Ctx, view: &FamilyView, forms: &FamilyForms) -> String {
+fn member_form(ctx: &Ctx, view: &FamilyView, forms: &FamilyForms) -> Markup {
     let mut fields = forms.member.clone();
     if !fields.has("sex") {
         fields.set("sex", "unknown");
@@ -357,7 +338,7 @@ fn member_fields_form(
     refused: Option<&Refused>,
     (ids, title): ((&str, &str), &str),
     action: &str,
-) -> String {
+) -> Markup {
     let editing = fields.opt("member_id").and_then(|m| m.parse::<i64>().ok());
     let v = FormView::new(ctx, fields, refused).prefixed("member-");
     let sexes: Vec<(String, String)> = [Sex::Male, Sex::Female, Sex::Unknown]
@@ -375,17 +356,17 @@ fn member_fields_form(
         ("true".to_owned(), ctx.t(Msg::Yes).to_owned()),
         ("false".to_owned(), ctx.t(Msg::No).to_owned()),
     ];
-    let mut inner = v.input("display_name", ctx.t(Msg::Name), "text", " required");
-    inner.push_str(&v.select("sex", ctx.t(Msg::Sex), &sexes));
-    inner.push_str(&v.select("father_member_id", ctx.t(Msg::Father), &parents));
-    inner.push_str(&v.select("mother_member_id", ctx.t(Msg::Mother), &parents));
-    inner.push_str(&v.select("alive", ctx.t(Msg::Alive), &yes_no));
-    inner.push_str(&v.select("is_missing", ctx.t(Msg::Missing), &yes_no));
-    inner.push_str(&v.input("person_id", ctx.t(Msg::RegistryPerson), "number", r#" min="1""#));
-    if editing.is_some() {
-        inner.push_str(&v.hidden("version"));
-    }
-    v.section(ids, title, "", action, &inner)
+    let inner = html! {
+        (v.input("display_name", ctx.t(Msg::Name), "text", Extra::NONE.required()))
+        (v.select("sex", ctx.t(Msg::Sex), &sexes))
+        (v.select("father_member_id", ctx.t(Msg::Father), &parents))
+        (v.select("mother_member_id", ctx.t(Msg::Mother), &parents))
+        (v.select("alive", ctx.t(Msg::Alive), &yes_no))
+        (v.select("is_missing", ctx.t(Msg::Missing), &yes_no))
+        (v.input("person_id", ctx.t(Msg::RegistryPerson), "number", Extra::NONE.range("1", None)))
+        @if editing.is_some() { (v.hidden("version")) }
+    };
+    v.section(ids, title, html! {}, action, inner)
 }
 
 /// The member a form describes, as the registry takes it (it checks the rest: parents of the
@@ -423,20 +404,19 @@ async fn member_edit_page(
 ) -> PageResult {
     let view = family_view(s, ctx, member.family_id).await?;
     let title = format!("{}: {}", ctx.t(Msg::EditMember), member.data.display_name);
-    let body = format!(
-        r#"<p><a href="/families/{}">{}</a></p>{}"#,
-        member.family_id,
-        esc(&view.family.name),
-        member_fields_form(
-            ctx,
-            &view,
-            fields,
-            refused,
-            (("edit-member", "member-form"), &title),
-            &format!("/members/{}/edit", member.id),
-        )
+    let form = member_fields_form(
+        ctx,
+        &view,
+        fields,
+        refused,
+        (("edit-member", "member-form"), &title),
+        &format!("/members/{}/edit", member.id),
     );
-    respond_with(ctx, refused.map_or(StatusCode::OK, |r| r.status), &title, &body)
+    let body = html! {
+        p { a href={ "/families/" (member.family_id) } { (view.family.name) } }
+        (form)
+    };
+    respond_with(ctx, refused.map_or(StatusCode::OK, |r| r.status), &title, body)
 }
 
 async fn the_member(s: &AppState, ctx: &Ctx, id: i64) -> Result<registry::FamilyMember, PageError> {
@@ -521,28 +501,30 @@ pub(crate) async fn add_member(
     family_page(&s, &ctx, id, &forms, status).await
 }
 
-fn withdraw_form(ctx: &Ctx, r: &Reference, forms: &FamilyForms) -> String {
+fn withdraw_form(ctx: &Ctx, r: &Reference, forms: &FamilyForms) -> Markup {
     let (fields, refused) = match &forms.withdraw {
         Some((rid, f, refused)) if *rid == r.id => (f.clone().with("version", r.version.to_string()), Some(refused)),
         _ => (Fields::default().with("version", r.version.to_string()), None),
     };
     let v = FormView::new(ctx, &fields, refused).prefixed(&format!("withdraw-{}-", r.id));
-    let reason = v.input("reason", ctx.t(Msg::Reason), "text", " required");
-    format!(
-        r#"{summary}<form method="post" action="/references/{id}/withdraw" class="row-form" id="withdraw-{id}">{csrf}{version}{reason}<button type="submit">{label}</button></form>"#,
-        summary = v.summary(),
-        id = r.id,
-        csrf = v.csrf(),
-        version = v.hidden("version"),
-        label = ctx.t(Msg::WithdrawConsent),
-    )
+    // The input first: the summary says whether it showed the refusal.
+    let reason = v.input("reason", ctx.t(Msg::Reason), "text", Extra::NONE.required());
+    html! {
+        (v.summary())
+        form.row-form method="post" action={ "/references/" (r.id) "/withdraw" } id={ "withdraw-" (r.id) } {
+            (v.csrf())
+            (v.hidden("version"))
+            (reason)
+            button type="submit" { (ctx.t(Msg::WithdrawConsent)) }
+        }
+    }
 }
 
 /// The form asking to visit a grave: which site, how many travel, how well they walk.
-async fn visit_form(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms) -> Result<String, PageError> {
+async fn visit_form(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms) -> Result<Markup, PageError> {
     let all_sites = s.store.list_sites().await?;
     // The family's requests so far, above the form for another.
-    let requested: Vec<Vec<String>> = s
+    let requested: Vec<Vec<Markup>> = s
         .store
         .visit_requests_of_family(id)
         .await?
@@ -550,28 +532,25 @@ async fn visit_form(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms) -> Re
         .map(|r| {
             let site = all_sites.iter().find(|x| x.id == r.data.site_id);
             vec![
-                site.map(|x| link(&format!("/sites/{}", x.id), &first_name(ctx.lang, &x.data.names)))
-                    .unwrap_or_else(|| r.data.site_id.to_string()),
-                r.data.visitors.to_string(),
-                ctx.t(match r.data.mobility {
-                    Mobility::Walks => Msg::MobilityWalks,
-                    Mobility::Limited => Msg::MobilityLimited,
-                    Mobility::Wheelchair => Msg::MobilityWheelchair,
-                })
-                .to_owned(),
-                esc(r.data.notes.as_deref().unwrap_or("")),
-                esc(&ctx.instant(&r.created_at)),
+                site.map_or_else(
+                    || html! { (r.data.site_id) },
+                    |x| link(&format!("/sites/{}", x.id), &first_name(ctx.lang, &x.data.names)),
+                ),
+                html! { (r.data.visitors) },
+                html! { (ctx.t(mobility_label(r.data.mobility))) },
+                html! { (r.data.notes.as_deref().unwrap_or("")) },
+                html! { (ctx.instant(&r.created_at)) },
             ]
         })
         .collect();
-    let requested = if requested.is_empty() {
-        String::new()
-    } else {
-        ctx.table(
-            Msg::RequestVisit,
-            &[Msg::Site, Msg::Visitors, Msg::Mobility, Msg::Notes, Msg::When],
-            &requested,
-        )
+    let requested = html! {
+        @if !requested.is_empty() {
+            (ctx.table(
+                Msg::RequestVisit,
+                &[Msg::Site, Msg::Visitors, Msg::Mobility, Msg::Notes, Msg::When],
+                &requested,
+            ))
+        }
     };
     let sites: Vec<(String, String)> = all_sites
         .iter()
@@ -588,32 +567,29 @@ async fn visit_form(s: &AppState, ctx: &Ctx, id: i64, forms: &FamilyForms) -> Re
         fields.set("mobility", Mobility::Walks.as_str());
     }
     let v = FormView::new(ctx, &fields, forms.visit_refused.as_ref()).prefixed("visit-");
-    let mobility = options(
-        ctx,
-        &Mobility::ALL,
-        |m| m.as_str(),
-        |m| match m {
-            Mobility::Walks => Msg::MobilityWalks,
-            Mobility::Limited => Msg::MobilityLimited,
-            Mobility::Wheelchair => Msg::MobilityWheelchair,
-        },
-    );
-    let mut inner = v.select("site_id", ctx.t(Msg::Site), &sites);
-    inner.push_str(&v.input(
-        "visitors",
-        ctx.t(Msg::Visitors),
-        "number",
-        r#" min="1" max="50" required"#,
-    ));
-    inner.push_str(&v.select("mobility", ctx.t(Msg::Mobility), &mobility));
-    inner.push_str(&v.textarea("notes", ctx.t(Msg::Notes), ""));
+    let mobility = options(ctx, &Mobility::ALL, |m| m.as_str(), mobility_label);
+    let inner = html! {
+        (v.select("site_id", ctx.t(Msg::Site), &sites))
+        (v.input("visitors", ctx.t(Msg::Visitors), "number", Extra::NONE.range("1", Some("50")).required()))
+        (v.select("mobility", ctx.t(Msg::Mobility), &mobility))
+        (v.textarea("notes", ctx.t(Msg::Notes)))
+    };
     Ok(v.section(
         ("visit-request", "visit-form"),
         ctx.t(Msg::RequestVisit),
-        &requested,
+        requested,
         &format!("/families/{id}/visits"),
-        &inner,
+        inner,
     ))
+}
+
+/// How well a family's visitors walk, in the reader's language.
+fn mobility_label(m: Mobility) -> Msg {
+    match m {
+        Mobility::Walks => Msg::MobilityWalks,
+        Mobility::Limited => Msg::MobilityLimited,
+        Mobility::Wheelchair => Msg::MobilityWheelchair,
+    }
 }
 
 pub(crate) async fn create_visit_request(
@@ -678,7 +654,7 @@ pub(crate) async fn create_visit_request(
         family_page(&s, &ctx, id, &forms, status).await
     } else {
         let body = visit_form(&s, &ctx, id, &forms).await?;
-        respond_with(&ctx, status, ctx.t(Msg::RequestVisit), &body)
+        respond_with(&ctx, status, ctx.t(Msg::RequestVisit), body)
     }
 }
 
@@ -726,89 +702,81 @@ pub(crate) async fn advice(
 ) -> PageResult {
     let view = family_view(&s, &ctx, id).await?;
     let title = format!("{}: {}", ctx.t(Msg::SampleNext), view.family.name);
-    let mut body = format!(
-        r#"<p><a href="/families/{id}">{}</a></p><p>{}</p>"#,
-        esc(&view.family.name),
-        ctx.t(Msg::AdviceExplain)
-    );
-    let Some(service) = s.advice.as_ref() else {
-        let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoMatchingSettings));
-        return ctx.respond(&title, &body);
-    };
-    let state = service.advice(id, &ctx.user.username).await.map_err(|e| match e {
-        jobs::JobError::Store(e) => PageError::from(e),
-        other => PageError(crate::ApiError::Unexpected(other.to_string())),
-    })?;
-    let outcome = match state {
-        jobs::advice::AdviceState::Ready { outcome, computed_at } => {
-            let _ = write!(
-                body,
-                r#"<div id="advice"><p class="advice-computed">{}: {}</p>"#,
-                ctx.t(Msg::Generated),
-                esc(&ctx.instant(&computed_at))
-            );
-            outcome
+    let advice = match s.advice.as_ref() {
+        None => html! { p { (ctx.t(Msg::NoMatchingSettings)) } },
+        Some(service) => {
+            let state = service.advice(id, &ctx.user.username).await.map_err(|e| match e {
+                jobs::JobError::Store(e) => PageError::from(e),
+                other => PageError(crate::ApiError::Unexpected(other.to_string())),
+            })?;
+            advice_block(&ctx, id, state)?
         }
+    };
+    let body = html! {
+        p { a href={ "/families/" (id) } { (view.family.name) } }
+        p { (ctx.t(Msg::AdviceExplain)) }
+        (advice)
+    };
+    ctx.respond(&title, body)
+}
+
+/// The advice as stored, or the block that asks for it again while it is computed.
+fn advice_block(ctx: &Ctx, id: i64, state: jobs::advice::AdviceState) -> Result<Markup, PageError> {
+    let (outcome, computed_at) = match state {
+        jobs::advice::AdviceState::Ready { outcome, computed_at } => (outcome, computed_at),
         // The element replaces itself with the same element of the next answer: the poll stops
         // once the answer has the advice instead.
         jobs::advice::AdviceState::Computing => {
-            let _ = write!(
-                body,
-                r##"<div id="advice" class="advice-computing" hx-get="/families/{id}/advice" hx-trigger="every 2s" hx-select="#advice" hx-swap="outerHTML"><p>{}</p><p><a href="/families/{id}/advice">{}</a></p></div>"##,
-                ctx.t(Msg::AdviceComputing),
-                ctx.t(Msg::Refresh),
-            );
-            return ctx.respond(&title, &body);
+            return Ok(html! {
+                div.advice-computing id="advice" hx-get={ "/families/" (id) "/advice" } hx-trigger="every 2s"
+                    hx-select="#advice" hx-swap="outerHTML" {
+                    p { (ctx.t(Msg::AdviceComputing)) }
+                    p { a href={ "/families/" (id) "/advice" } { (ctx.t(Msg::Refresh)) } }
+                }
+            });
         }
         jobs::advice::AdviceState::Failed(message) => {
             return Err(PageError(crate::ApiError::Unexpected(message)));
         }
     };
+    let computed = html! { p.advice-computed { (ctx.t(Msg::Generated)) ": " (ctx.instant(&computed_at)) } };
     let advice = match outcome {
         jobs::advice::AdviceOutcome::Advice(advice) => advice,
         jobs::advice::AdviceOutcome::NoMissingMember => {
-            let _ = write!(body, "<p>{}</p></div>", ctx.t(Msg::NoMissingMember));
-            return ctx.respond(&title, &body);
+            return Ok(html! { div id="advice" { (computed) p { (ctx.t(Msg::NoMissingMember)) } } });
         }
-        // A family whose pedigree the engine cannot use says why (the open element is dropped
-        // with the body).
+        // A family whose pedigree the engine cannot use says why.
         jobs::advice::AdviceOutcome::Unusable(message) => {
             return Err(PageError(crate::ApiError::NotAllowed(message)));
         }
     };
     let row = |name: &str, p: &simulate::PowerEstimate| {
         vec![
-            esc(name),
-            format!(
-                "{:.2} ± {:.2}",
-                p.above_threshold.fraction(),
-                p.above_threshold.standard_error()
-            ),
-            if p.median_log10_lr.is_finite() {
-                format!("{:.1}", p.median_log10_lr)
-            } else {
-                "−∞".to_owned()
+            html! { (name) },
+            html! {
+                (format!("{:.2} ± {:.2}", p.above_threshold.fraction(), p.above_threshold.standard_error()))
             },
-            p.exclusion_power.map_or_else(String::new, |e| format!("{e:.4}")),
+            html! {
+                @if p.median_log10_lr.is_finite() { (format!("{:.1}", p.median_log10_lr)) } @else { "−∞" }
+            },
+            html! { @if let Some(e) = p.exclusion_power { (format!("{e:.4}")) } },
         ]
     };
     let mut rows = vec![row(ctx.t(Msg::ReferencesSoFar), &advice.current)];
     rows.extend(advice.candidates.iter().map(|c| row(&c.name, &c.power)));
-    body.push_str(&table(
-        &format!("{} — {}", ctx.t(Msg::SampleNext), advice.missing_name),
-        &[
-            ctx.t(Msg::Relative),
-            ctx.t(Msg::ChanceConclusive),
-            ctx.t(Msg::MedianLog10Lr),
-            ctx.t(Msg::ExclusionPower),
-        ],
-        &rows,
-    ));
-    if advice.candidates.is_empty() {
-        let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoCandidates));
-    }
-    body.push_str("</div>");
-    ctx.respond(&title, &body)
+    let header = [
+        ctx.t(Msg::Relative),
+        ctx.t(Msg::ChanceConclusive),
+        ctx.t(Msg::MedianLog10Lr),
+        ctx.t(Msg::ExclusionPower),
+    ];
+    Ok(html! {
+        div id="advice" {
+            (computed)
+            (table(&format!("{} — {}", ctx.t(Msg::SampleNext), advice.missing_name), &header, &rows))
+            @if advice.candidates.is_empty() { p { (ctx.t(Msg::NoCandidates)) } }
+        }
+    })
 }
 
 pub(crate) async fn report(
@@ -817,23 +785,25 @@ pub(crate) async fn report(
     PageId(id): PageId,
 ) -> PageResult {
     let view = family_view(&s, &ctx, id).await?;
-    let mut body = format!(
-        r#"<p class="no-print"><button type="button" data-action="print">{}</button></p><dl class="facts"><dt>{}</dt><dd>{}</dd><dt>ID</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>"#,
-        ctx.t(Msg::Print),
-        ctx.t(Msg::Family),
-        esc(&view.family.name),
-        esc(&view.family.external_id),
-        ctx.t(Msg::Generated),
-        esc(&ctx.instant(&registry::now_utc())),
-    );
-    body.push_str(&view.identifications(&s, &ctx).await?);
-    let _ = write!(body, "<h2>{}</h2>{}", ctx.t(Msg::Pedigree), view.pedigree_svg(&ctx));
-    body.push_str(&view.members_table(&ctx));
-    if ctx.may(Permission::ReadReferences) {
-        body.push_str(&view.references_table(&ctx, None));
-    }
+    let identifications = view.identifications(&s, &ctx).await?;
+    let body = html! {
+        p.no-print { button type="button" data-action="print" { (ctx.t(Msg::Print)) } }
+        dl.facts {
+            dt { (ctx.t(Msg::Family)) }
+            dd { (view.family.name) }
+            dt { "ID" }
+            dd { (view.family.external_id) }
+            dt { (ctx.t(Msg::Generated)) }
+            dd { (ctx.instant(&registry::now_utc())) }
+        }
+        (identifications)
+        h2 { (ctx.t(Msg::Pedigree)) }
+        (view.pedigree_svg(&ctx))
+        (view.members_table(&ctx))
+        @if ctx.may(Permission::ReadReferences) { (view.references_table(&ctx, None)) }
+    };
     let title = format!("{}: {}", ctx.t(Msg::Report), view.family.name);
-    ctx.respond(&title, &body)
+    ctx.respond(&title, body)
 }
 
 pub(crate) async fn sample(
@@ -845,24 +815,27 @@ pub(crate) async fn sample(
 }
 
 /// The form appending to a sample's chain of custody.
-fn custody_form(ctx: &Ctx, id: i64, fields: &Fields, refused: Option<&Refused>) -> String {
+fn custody_form(ctx: &Ctx, id: i64, fields: &Fields, refused: Option<&Refused>) -> Markup {
     let mut fields = fields.clone();
     if !fields.has("event") {
         fields.set("event", CustodyEventKind::Received.as_str());
     }
     let v = FormView::new(ctx, &fields, refused).prefixed("custody-");
     let events = options(ctx, &CustodyEventKind::ALL, |e| e.as_str(), i18n::custody_event);
-    let mut inner = v.select("event", ctx.t(Msg::Event), &events);
-    inner.push_str(&v.input("who", ctx.t(Msg::Who), "text", " required"));
-    inner.push_str(&v.input("location", ctx.t(Msg::Location), "text", " required"));
-    inner.push_str(&v.input("at", ctx.t(Msg::CustodyAt), "text", ""));
-    inner.push_str(&v.textarea("note", ctx.t(Msg::Notes), ""));
-    format!(
-        r#"<section id="custody-event"><h2>{title}</h2>{summary}<form method="post" action="/samples/{id}/custody" class="stack" id="custody-form">{csrf}{inner}<button type="submit">{save}</button></form></section>"#,
-        title = ctx.t(Msg::RecordCustody),
-        summary = v.summary(),
-        csrf = v.csrf(),
-        save = ctx.t(Msg::Save),
+    // The inputs first: the summary says whether one of them showed the refusal.
+    let inner = html! {
+        (v.select("event", ctx.t(Msg::Event), &events))
+        (v.input("who", ctx.t(Msg::Who), "text", Extra::NONE.required()))
+        (v.input("location", ctx.t(Msg::Location), "text", Extra::NONE.required()))
+        (v.input("at", ctx.t(Msg::CustodyAt), "text", Extra::NONE))
+        (v.textarea("note", ctx.t(Msg::Notes)))
+    };
+    v.section(
+        ("custody-event", "custody-form"),
+        ctx.t(Msg::RecordCustody),
+        html! {},
+        &format!("/samples/{id}/custody"),
+        inner,
     )
 }
 
@@ -897,121 +870,116 @@ async fn sample_page(s: &AppState, ctx: &Ctx, id: i64, fields: &Fields, refused:
     let x = PageError::found(s.store.get_sample(id).await?, "sample", id)?;
     let remains = s.store.get_remains(x.remains_id).await?;
     let mut rows = vec![
-        ("ID", esc(&x.external_id)),
-        (ctx.t(Msg::Lab), esc(&x.lab)),
-        (ctx.t(Msg::Kind), esc(x.profile_kind.as_str())),
+        ("ID", html! { (x.external_id) }),
+        (ctx.t(Msg::Lab), html! { (x.lab) }),
+        (ctx.t(Msg::Kind), html! { (x.profile_kind.as_str()) }),
         (
             ctx.t(Msg::Typed),
-            ctx.t(if x.typed { Msg::Yes } else { Msg::No }).to_owned(),
+            html! { (ctx.t(if x.typed { Msg::Yes } else { Msg::No })) },
         ),
     ];
     if let Some(r) = remains {
-        let remains = format!(
-            r#"{} — {} (<a href="/sites/{}">{}</a>)"#,
-            esc(&r.data.external_id),
-            esc(&r.data.skeletal_element),
-            r.data.site_id,
-            ctx.t(Msg::Site)
-        );
-        rows.push((ctx.t(Msg::Remains), remains));
+        rows.push((
+            ctx.t(Msg::Remains),
+            html! {
+                (r.data.external_id) " — " (r.data.skeletal_element)
+                " (" a href={ "/sites/" (r.data.site_id) } { (ctx.t(Msg::Site)) } ")"
+            },
+        ));
     }
-    let mut body = facts(rows);
-    let rows: Vec<Vec<String>> = s
+    let custody: Vec<Vec<Markup>> = s
         .store
         .custody_chain(id)
         .await?
         .into_iter()
         .map(|e| {
             vec![
-                esc(&ctx.instant(&e.at)),
-                ctx.t(i18n::custody_event(e.event)).to_owned(),
-                esc(&e.who),
-                esc(&e.location),
-                esc(e.note.as_deref().unwrap_or("")),
+                html! { (ctx.instant(&e.at)) },
+                html! { (ctx.t(i18n::custody_event(e.event))) },
+                html! { (e.who) },
+                html! { (e.location) },
+                html! { (e.note.as_deref().unwrap_or("")) },
             ]
         })
         .collect();
-    body.push_str(&ctx.table(
-        Msg::Custody,
-        &[Msg::When, Msg::Event, Msg::Who, Msg::Location, Msg::Notes],
-        &rows,
-    ));
-    if ctx.may(Permission::WriteSamples) {
-        body.push_str(&custody_form(ctx, id, fields, refused));
-    }
+    let body = html! {
+        (facts(rows))
+        (ctx.table(Msg::Custody, &[Msg::When, Msg::Event, Msg::Who, Msg::Location, Msg::Notes], &custody))
+        @if ctx.may(Permission::WriteSamples) { (custody_form(ctx, id, fields, refused)) }
+    };
     let title = format!("{}: {}", ctx.t(Msg::Sample), x.external_id);
-    respond_with(ctx, refused.map_or(StatusCode::OK, |r| r.status), &title, &body)
+    respond_with(ctx, refused.map_or(StatusCode::OK, |r| r.status), &title, body)
 }
 
 /// A stored itinerary (crate `itinerary`'s plan as JSON) as one table per day, and the sites left
 /// out with the planner's reason.
-fn day_plans(ctx: &Ctx, itinerary: Option<&registry::MissionItinerary>) -> String {
-    let mut out = format!("<h2>{}</h2>", ctx.t(Msg::DayPlans));
+fn day_plans(ctx: &Ctx, itinerary: Option<&registry::MissionItinerary>) -> Markup {
     let Some(itinerary) = itinerary else {
-        let _ = write!(out, "<p>{}</p>", ctx.t(Msg::NoDayPlan));
-        return out;
+        return html! {
+            h2 { (ctx.t(Msg::DayPlans)) }
+            p { (ctx.t(Msg::NoDayPlan)) }
+        };
     };
+    // A value of the stored plan as the page writes it: text as it is, numbers as JSON writes them.
     let text = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => esc(s),
+        serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => String::new(),
-        other => esc(&other.to_string()),
+        other => other.to_string(),
     };
-    let _ = write!(
-        out,
-        "<p>{}: {} ({})</p>",
-        ctx.t(Msg::PlannedBy),
-        esc(&itinerary.planned_by),
-        esc(&ctx.instant(&itinerary.planned_at))
-    );
+    let cell = |v: &serde_json::Value| html! { (text(v)) };
     let empty = Vec::new();
-    for day in itinerary.plan["days"].as_array().unwrap_or(&empty) {
-        let rows: Vec<Vec<String>> = day["stops"]
-            .as_array()
-            .unwrap_or(&empty)
-            .iter()
-            .map(|stop| {
-                let families: Vec<String> = stop["families"]
-                    .as_array()
-                    .unwrap_or(&empty)
-                    .iter()
-                    .map(|f| format!("{} ({})", text(&f["family_id"]), text(&f["visitors"])))
-                    .collect();
-                vec![
-                    text(&stop["place"]),
-                    text(&stop["depart"]),
-                    text(&stop["travel_minutes"]),
-                    text(&stop["arrive"]),
-                    text(&stop["visit_minutes"]),
-                    families.join("; "),
-                ]
-            })
-            .collect();
-        // `table` escapes its caption.
-        let raw = |v: &serde_json::Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-        let caption = format!("{} {} — {}", ctx.t(Msg::DayNumber), raw(&day["day"]), raw(&day["date"]));
-        out.push_str(&table(
-            &caption,
-            &[
-                ctx.t(Msg::Place),
-                ctx.t(Msg::Depart),
-                ctx.t(Msg::TravelMinutes),
-                ctx.t(Msg::Arrive),
-                ctx.t(Msg::VisitMinutes),
-                ctx.t(Msg::Families),
-            ],
-            &rows,
-        ));
-    }
-    let unplanned: Vec<Vec<String>> = itinerary.plan["unplanned"]
+    let header = [
+        ctx.t(Msg::Place),
+        ctx.t(Msg::Depart),
+        ctx.t(Msg::TravelMinutes),
+        ctx.t(Msg::Arrive),
+        ctx.t(Msg::VisitMinutes),
+        ctx.t(Msg::Families),
+    ];
+    let days: Vec<Markup> = itinerary.plan["days"]
         .as_array()
         .unwrap_or(&empty)
         .iter()
-        .map(|u| vec![text(&u["site_name"]), text(&u["explanation"])])
+        .map(|day| {
+            let rows: Vec<Vec<Markup>> = day["stops"]
+                .as_array()
+                .unwrap_or(&empty)
+                .iter()
+                .map(|stop| {
+                    let families: Vec<String> = stop["families"]
+                        .as_array()
+                        .unwrap_or(&empty)
+                        .iter()
+                        .map(|f| format!("{} ({})", text(&f["family_id"]), text(&f["visitors"])))
+                        .collect();
+                    vec![
+                        cell(&stop["place"]),
+                        cell(&stop["depart"]),
+                        cell(&stop["travel_minutes"]),
+                        cell(&stop["arrive"]),
+                        cell(&stop["visit_minutes"]),
+                        html! { (families.join("; ")) },
+                    ]
+                })
+                .collect();
+            // `table` escapes its caption.
+            let raw = |v: &serde_json::Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            let caption = format!("{} {} — {}", ctx.t(Msg::DayNumber), raw(&day["day"]), raw(&day["date"]));
+            table(&caption, &header, &rows)
+        })
         .collect();
-    if !unplanned.is_empty() {
-        out.push_str(&ctx.table(Msg::NotPlanned, &[Msg::Site, Msg::Reason], &unplanned));
+    let unplanned: Vec<Vec<Markup>> = itinerary.plan["unplanned"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .map(|u| vec![cell(&u["site_name"]), cell(&u["explanation"])])
+        .collect();
+    html! {
+        h2 { (ctx.t(Msg::DayPlans)) }
+        p { (ctx.t(Msg::PlannedBy)) ": " (itinerary.planned_by) " (" (ctx.instant(&itinerary.planned_at)) ")" }
+        @for day in days { (day) }
+        @if !unplanned.is_empty() { (ctx.table(Msg::NotPlanned, &[Msg::Site, Msg::Reason], &unplanned)) }
     }
-    out
 }
 
 fn mission_kind(kind: registry::MissionKind) -> Msg {
@@ -1023,7 +991,7 @@ fn mission_kind(kind: registry::MissionKind) -> Msg {
 
 pub(crate) async fn missions(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
     let lang = ctx.lang;
-    let rows: Vec<Vec<String>> = s
+    let rows: Vec<Vec<Markup>> = s
         .store
         .list_missions()
         .await?
@@ -1031,26 +999,19 @@ pub(crate) async fn missions(State(s): State<AppState>, Extension(ctx): Extensio
         .map(|m| {
             vec![
                 link(&format!("/missions/{}", m.id), &m.data.name),
-                ctx.t(mission_kind(m.data.kind)).to_owned(),
-                i18n::date(lang, m.data.start),
-                m.data.end.map(|d| i18n::date(lang, d)).unwrap_or_default(),
+                html! { (ctx.t(mission_kind(m.data.kind))) },
+                html! { (i18n::date(lang, m.data.start)) },
+                html! { @if let Some(d) = m.data.end { (i18n::date(lang, d)) } },
             ]
         })
         .collect();
-    let mut body = String::new();
-    if ctx.may(Permission::WriteMissions) {
-        let _ = write!(
-            body,
-            r#"<p><a href="/missions/new" id="new-mission">{}</a></p>"#,
-            ctx.t(Msg::NewMission)
-        );
-    }
-    body.push_str(&ctx.table(
-        Msg::Missions,
-        &[Msg::Name, Msg::MissionKind, Msg::Start, Msg::End],
-        &rows,
-    ));
-    ctx.respond(ctx.t(Msg::Missions), &body)
+    let body = html! {
+        @if ctx.may(Permission::WriteMissions) {
+            p { a href="/missions/new" id="new-mission" { (ctx.t(Msg::NewMission)) } }
+        }
+        (ctx.table(Msg::Missions, &[Msg::Name, Msg::MissionKind, Msg::Start, Msg::End], &rows))
+    };
+    ctx.respond(ctx.t(Msg::Missions), body)
 }
 
 pub(crate) async fn mission(
@@ -1073,9 +1034,9 @@ pub(crate) async fn mission(
 /// where the day before ended) through its stops in order, a stop that is no site being the base
 /// (the plan's end point), for the map's route lines. Plans stored before the base's position was
 /// kept start at their first site.
-fn day_routes(ctx: &Ctx, itinerary: Option<&registry::MissionItinerary>, sites: &[registry::model::Site]) -> String {
+fn day_routes(ctx: &Ctx, itinerary: Option<&registry::MissionItinerary>, sites: &[registry::model::Site]) -> Markup {
     let Some(itinerary) = itinerary else {
-        return String::new();
+        return html! {};
     };
     let plan = &itinerary.plan;
     let base = plan["base"]["lat"]
@@ -1108,10 +1069,7 @@ fn day_routes(ctx: &Ctx, itinerary: Option<&registry::MissionItinerary>, sites: 
             "points": points,
         }));
     }
-    format!(
-        r#"<script type="application/json" id="route-data">{}</script>"#,
-        super::pages::script_json(&serde_json::Value::Array(days))
-    )
+    html::json_block("route-data", &serde_json::Value::Array(days))
 }
 
 /// A mission's page; `plan` and `refused` fill its itinerary form (a planner's refused plan is
@@ -1126,62 +1084,52 @@ pub(crate) async fn mission_page(
     let lang = ctx.lang;
     let m = PageError::found(s.store.get_mission(id).await?, "mission", id)?;
     let mut rows = vec![
-        (ctx.t(Msg::MissionKind), ctx.t(mission_kind(m.data.kind)).to_owned()),
-        (ctx.t(Msg::Start), i18n::date(lang, m.data.start)),
+        (ctx.t(Msg::MissionKind), html! { (ctx.t(mission_kind(m.data.kind))) }),
+        (ctx.t(Msg::Start), html! { (i18n::date(lang, m.data.start)) }),
         (
             ctx.t(Msg::End),
-            m.data.end.map(|d| i18n::date(lang, d)).unwrap_or_default(),
+            html! { @if let Some(d) = m.data.end { (i18n::date(lang, d)) } },
         ),
     ];
     if let Some(p) = &m.data.permits {
-        rows.push((ctx.t(Msg::Permits), esc(p)));
+        rows.push((ctx.t(Msg::Permits), html! { (p) }));
     }
     if let Some(o) = &m.outcome {
-        rows.push((ctx.t(Msg::Outcome), esc(o)));
+        rows.push((ctx.t(Msg::Outcome), html! { (o) }));
     }
-    let mut body = facts(rows);
     let sites = s.store.sites_by_id(&m.data.site_ids).await?;
     let itinerary = s.store.get_mission_itinerary(id).await?;
-    let _ = write!(
-        body,
-        "<h2>{}</h2>{}{}",
-        ctx.t(Msg::Sites),
-        super::pages::map_div(ctx, &sites),
-        day_routes(ctx, itinerary.as_ref(), &sites)
-    );
     // The mission's sites; the day-by-day plan, when a planner made one, follows.
-    let rows: Vec<Vec<String>> = sites
+    let site_rows: Vec<Vec<Markup>> = sites
         .iter()
         .enumerate()
         .map(|(i, site)| {
             vec![
-                (i + 1).to_string(),
-                format!(
-                    r#"<a href="/sites/{}">{}</a>"#,
-                    site.id,
-                    names_html(lang, &site.data.names)
-                ),
-                ctx.t(i18n::site_status(site.data.status)).to_owned(),
+                html! { (i + 1) },
+                html! { a href={ "/sites/" (site.id) } { (names_html(lang, &site.data.names)) } },
+                html! { (ctx.t(i18n::site_status(site.data.status))) },
             ]
         })
         .collect();
-    body.push_str(&ctx.table(Msg::Itinerary, &[Msg::Order, Msg::Site, Msg::Status], &rows));
-    body.push_str(&format!(
-        r#"<div id="day-plans">{}</div>"#,
-        day_plans(ctx, itinerary.as_ref())
-    ));
-    if ctx.may(Permission::WriteMissions) {
-        body.push_str(&super::mission_forms::plan_form(ctx, id, plan, refused));
-    }
-    let rows: Vec<Vec<String>> = m
+    let participants: Vec<Vec<Markup>> = m
         .data
         .participants
         .iter()
-        .map(|p| vec![esc(&p.name), esc(p.role.as_deref().unwrap_or(""))])
+        .map(|p| vec![html! { (p.name) }, html! { (p.role.as_deref().unwrap_or("")) }])
         .collect();
-    body.push_str(&ctx.table(Msg::Participants, &[Msg::Name, Msg::Role], &rows));
-    body.push_str(super::pages::MAP_SCRIPTS);
+    let body = html! {
+        (facts(rows))
+        h2 { (ctx.t(Msg::Sites)) }
+        (super::pages::map_div(ctx, &sites))
+        (day_routes(ctx, itinerary.as_ref(), &sites))
+        (ctx.table(Msg::Itinerary, &[Msg::Order, Msg::Site, Msg::Status], &site_rows))
+        div id="day-plans" { (day_plans(ctx, itinerary.as_ref())) }
+        @if ctx.may(Permission::WriteMissions) { (super::mission_forms::plan_form(ctx, id, plan, refused)) }
+        (ctx.table(Msg::Participants, &[Msg::Name, Msg::Role], &participants))
+        (super::pages::MAP_SCRIPTS)
+    };
     let title = format!("{}: {}", ctx.t(Msg::Mission), m.data.name);
     let status = refused.map_or(axum::http::StatusCode::OK, |r| r.status);
-    Ok((status, Html(page(ctx, &title, super::pages::MAP_HEAD, &body))).into_response())
+    let page = html::page(ctx, &title, super::pages::MAP_HEAD, body);
+    Ok((status, Html(page.into_string())).into_response())
 }

@@ -7,15 +7,15 @@
 //! A refused form is shown again with the status of the refusal (400, 409, 422), the input kept.
 
 use std::cell::Cell;
-use std::fmt::Write;
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
+use maud::{html, Markup};
 use registry::model::FieldError;
 use registry::StoreError;
 use serde::Deserialize;
 
-use super::html::{self, esc};
+use super::html;
 use super::i18n::Msg;
 use super::{Ctx, PageError, PageResult};
 
@@ -149,119 +149,182 @@ impl<'a> FormView<'a> {
         })
     }
 
-    /// The attributes that tie an input to its error, and the error's paragraph.
-    fn error_parts(&self, name: &str) -> (String, String) {
-        match self.error_of(name) {
-            Some(message) => {
-                let id = self.id(name);
-                (
-                    format!(r#" aria-invalid="true" aria-describedby="{id}-error""#),
-                    format!(
-                        r#"<p class="field-error" id="{id}-error" data-field="{}">{}</p>"#,
-                        esc(name),
-                        esc(message)
-                    ),
-                )
+    /// The error's paragraph, when the refusal is about `name`; an input with one is marked
+    /// invalid and described by it (`aria-invalid`, `aria-describedby`).
+    fn error_parts(&self, name: &str) -> Option<FieldMessage> {
+        self.error_of(name).map(|message| FieldMessage {
+            id: format!("{}-error", self.id(name)),
+            markup: html! {
+                p.field-error id={ (self.id(name)) "-error" } data-field=(name) { (message) }
+            },
+        })
+    }
+
+    /// A labelled `<input>` of `kind` (text, number, email, tel, date) with the field's value and
+    /// the further attributes `extra`.
+    pub fn input(&self, name: &str, label: &str, kind: &str, extra: Extra) -> Markup {
+        let error = self.error_parts(name);
+        let id = self.id(name);
+        html! {
+            div.field {
+                label for=(id) { (label) }
+                input id=(id) name=(name) type=(kind) value=(self.fields.get(name)) placeholder=[extra.placeholder]
+                    inputmode=[extra.inputmode] step=[extra.step] min=[extra.min] max=[extra.max]
+                    required[extra.required] aria-invalid=[error.as_ref().map(|_| "true")]
+                    aria-describedby=[error.as_ref().map(|e| &e.id)];
+                @if let Some(e) = &error { (e.markup) }
             }
-            None => (String::new(), String::new()),
         }
     }
 
-    /// A labelled `<input>` of `kind` (text, number, email, tel) with the field's value; `extra`
-    /// holds further attributes, written as they are.
-    pub fn input(&self, name: &str, label: &str, kind: &str, extra: &str) -> String {
-        let (aria, error) = self.error_parts(name);
+    pub fn textarea(&self, name: &str, label: &str) -> Markup {
+        let error = self.error_parts(name);
         let id = self.id(name);
-        format!(
-            r#"<div class="field"><label for="{id}">{label}</label><input id="{id}" name="{name}" type="{kind}" value="{value}"{extra}{aria}>{error}</div>"#,
-            label = esc(label),
-            value = esc(self.fields.get(name)),
-        )
-    }
-
-    pub fn textarea(&self, name: &str, label: &str, extra: &str) -> String {
-        let (aria, error) = self.error_parts(name);
-        let id = self.id(name);
-        format!(
-            r#"<div class="field"><label for="{id}">{label}</label><textarea id="{id}" name="{name}" rows="3"{extra}{aria}>{value}</textarea>{error}</div>"#,
-            label = esc(label),
-            value = esc(self.fields.get(name)),
-        )
+        html! {
+            div.field {
+                label for=(id) { (label) }
+                textarea id=(id) name=(name) rows="3" aria-invalid=[error.as_ref().map(|_| "true")]
+                    aria-describedby=[error.as_ref().map(|e| &e.id)] { (self.fields.get(name)) }
+                @if let Some(e) = &error { (e.markup) }
+            }
+        }
     }
 
     /// A labelled `<select>` of `(value, text)` options with the field's value selected (added
     /// to the options if it is none of them, so that nothing submitted is lost).
-    pub fn select(&self, name: &str, label: &str, options: &[(String, String)]) -> String {
-        let (aria, error) = self.error_parts(name);
+    pub fn select(&self, name: &str, label: &str, options: &[(String, String)]) -> Markup {
+        let error = self.error_parts(name);
         let id = self.id(name);
         let current = self.fields.get(name);
-        let mut out = format!(
-            r#"<div class="field"><label for="{id}">{label}</label><select id="{id}" name="{name}"{aria}>"#,
-            label = esc(label)
-        );
-        if !current.is_empty() && !options.iter().any(|(v, _)| v == current) {
-            let _ = write!(out, r#"<option value="{0}" selected>{0}</option>"#, esc(current));
+        let unlisted = !current.is_empty() && !options.iter().any(|(v, _)| v == current);
+        html! {
+            div.field {
+                label for=(id) { (label) }
+                select id=(id) name=(name) aria-invalid=[error.as_ref().map(|_| "true")]
+                    aria-describedby=[error.as_ref().map(|e| &e.id)] {
+                    @if unlisted { option value=(current) selected { (current) } }
+                    @for (value, text) in options {
+                        option value=(value) selected[value == current] { (text) }
+                    }
+                }
+                @if let Some(e) = &error { (e.markup) }
+            }
         }
-        for (value, text) in options {
-            let selected = if value == current { " selected" } else { "" };
-            let _ = write!(
-                out,
-                r#"<option value="{}"{selected}>{}</option>"#,
-                esc(value),
-                esc(text)
-            );
-        }
-        let _ = write!(out, "</select>{error}</div>");
-        out
     }
 
-    pub fn hidden(&self, name: &str) -> String {
-        format!(
-            r#"<input type="hidden" name="{name}" value="{}">"#,
-            esc(self.fields.get(name))
-        )
+    pub fn hidden(&self, name: &str) -> Markup {
+        html! { input type="hidden" name=(name) value=(self.fields.get(name)); }
     }
 
     /// What goes at the head of a refused form, called after its inputs are drawn: "nothing was
     /// saved", and the message itself when no input showed it.
-    pub fn summary(&self) -> String {
+    pub fn summary(&self) -> Markup {
         let Some(r) = self.refused else {
-            return String::new();
+            return html! {};
         };
         let lead = if r.stale {
             self.ctx.t(Msg::ChangedSinceOpened)
         } else {
             self.ctx.t(Msg::FormNotSaved)
         };
-        let detail = if self.shown.get() {
-            String::new()
-        } else {
-            format!(" {}", esc(&r.message))
-        };
-        format!(r#"<p class="error" role="alert">{lead}{detail}</p>"#)
+        html! {
+            p.error role="alert" {
+                (lead)
+                @if !self.shown.get() { " " (r.message) }
+            }
+        }
     }
 
-    pub fn csrf(&self) -> String {
+    pub fn csrf(&self) -> Markup {
         html::csrf_field(self.ctx)
     }
 
     /// A form in a section of its own, called after its inputs (`inner`) are drawn: the heading,
     /// `before` (what the section lists), the refusal's summary, the form posting to `action` with
     /// the CSRF token and a save button; `ids` are the section's and the form's.
-    pub fn section(&self, ids: (&str, &str), title: &str, before: &str, action: &str, inner: &str) -> String {
+    pub fn section(&self, ids: (&str, &str), title: &str, before: Markup, action: &str, inner: Markup) -> Markup {
         let (section, form) = ids;
-        format!(
-            r#"<section id="{section}"><h2>{title}</h2>{before}{summary}<form method="post" action="{action}" class="stack" id="{form}">{csrf}{inner}<button type="submit">{save}</button></form></section>"#,
-            summary = self.summary(),
-            csrf = self.csrf(),
-            save = self.ctx.t(Msg::Save),
-        )
+        html! {
+            section id=(section) {
+                h2 { (title) }
+                (before)
+                (self.summary())
+                form.stack method="post" action=(action) id=(form) {
+                    (self.csrf())
+                    (inner)
+                    button type="submit" { (self.ctx.t(Msg::Save)) }
+                }
+            }
+        }
+    }
+}
+
+/// The message beside an input the refusal is about: its paragraph and that paragraph's id.
+struct FieldMessage {
+    id: String,
+    markup: Markup,
+}
+
+/// An input's attributes beyond its name, type and value, each written only when set.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Extra<'a> {
+    pub required: bool,
+    pub placeholder: Option<&'a str>,
+    pub inputmode: Option<&'a str>,
+    pub step: Option<&'a str>,
+    pub min: Option<&'a str>,
+    pub max: Option<&'a str>,
+}
+
+impl<'a> Extra<'a> {
+    pub const NONE: Extra<'static> = Extra {
+        required: false,
+        placeholder: None,
+        inputmode: None,
+        step: None,
+        min: None,
+        max: None,
+    };
+
+    pub const fn required(self) -> Self {
+        Extra { required: true, ..self }
+    }
+
+    pub const fn placeholder(self, text: &'a str) -> Self {
+        Extra {
+            placeholder: Some(text),
+            ..self
+        }
+    }
+
+    pub const fn inputmode(self, mode: &'a str) -> Self {
+        Extra {
+            inputmode: Some(mode),
+            ..self
+        }
+    }
+
+    pub const fn step(self, step: &'a str) -> Self {
+        Extra {
+            step: Some(step),
+            ..self
+        }
+    }
+
+    /// The least and greatest values a number or date input accepts.
+    pub const fn range(self, min: &'a str, max: Option<&'a str>) -> Self {
+        Extra {
+            min: Some(min),
+            max,
+            ..self
+        }
     }
 }
 
 /// The page with `body`, answered with `status` (a refused form: its refusal's).
-pub(crate) fn respond_with(ctx: &Ctx, status: StatusCode, title: &str, body: &str) -> PageResult {
-    Ok((status, Html(html::page(ctx, title, "", body))).into_response())
+pub(crate) fn respond_with(ctx: &Ctx, status: StatusCode, title: &str, body: Markup) -> PageResult {
+    let page = html::page(ctx, title, html::NO_EXTRA_HEAD, body);
+    Ok((status, Html(page.into_string())).into_response())
 }
 
 /// `(value, label)` options from words and their labels in the reader's language.

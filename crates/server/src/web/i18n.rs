@@ -4,6 +4,7 @@
 //! The message table is one macro invocation: each message has both languages or it does not
 //! compile.
 
+use maud::{html, Markup};
 use registry::model::{Name, PartialDate};
 
 /// The languages the pages are written in.
@@ -645,25 +646,25 @@ pub fn posterior_text(p: f64) -> String {
 }
 
 /// A likelihood ratio from its log10, as HTML: "3.16 × 10<sup>9</sup>", or plainly when small.
-pub fn lr_html(log10_lr: f64) -> String {
+pub fn lr_html(log10_lr: f64) -> Markup {
     if log10_lr == f64::NEG_INFINITY {
-        return "0".to_owned();
+        return html! { "0" };
     }
     if !log10_lr.is_finite() {
-        return "∞".to_owned();
+        return html! { "∞" };
     }
     if (-3.0..4.0).contains(&log10_lr) {
         let lr = 10f64.powf(log10_lr);
-        return format!("{}", (lr * 1000.0).round() / 1000.0);
+        return html! { ((lr * 1000.0).round() / 1000.0) };
     }
     let exponent = log10_lr.floor();
     let mantissa = 10f64.powf(log10_lr - exponent);
-    format!("{mantissa:.2} × 10<sup>{exponent}</sup>")
+    html! { (format!("{mantissa:.2}")) " × 10" sup { (exponent) } }
 }
 
 /// A posterior as HTML: [`posterior_text`], the one way every page, report and list writes it.
-pub fn probability_html(p: f64) -> String {
-    crate::web::html::esc(&posterior_text(p))
+pub fn probability_html(p: f64) -> Markup {
+    html! { (posterior_text(p)) }
 }
 
 /// An identification's status as every page shows it: the word (with its `data-status` for
@@ -672,22 +673,14 @@ pub fn identification_status_html(
     lang: Lang,
     status: registry::IdentificationStatus,
     flag_reason: Option<&str>,
-) -> String {
-    let mut out = format!(
-        r#"<strong class="identification-status" data-status="{}">{}</strong>"#,
-        status.as_str(),
-        lang.t(identification_status(status))
-    );
-    if status == registry::IdentificationStatus::Flagged {
-        if let Some(reason) = flag_reason {
-            out.push_str(&format!(
-                r#" <span class="flag-reason">{}: {}</span>"#,
-                lang.t(Msg::FlaggedBecause),
-                crate::web::html::esc(reason)
-            ));
+) -> Markup {
+    let reason = flag_reason.filter(|_| status == registry::IdentificationStatus::Flagged);
+    html! {
+        strong.identification-status data-status=(status.as_str()) { (lang.t(identification_status(status))) }
+        @if let Some(reason) = reason {
+            " " span.flag-reason { (lang.t(Msg::FlaggedBecause)) ": " (reason) }
         }
     }
-    out
 }
 
 /// How well the reader reads a script: lower first.
@@ -787,8 +780,8 @@ mod tests {
         assert_eq!(number(20000), "20,000");
         assert_eq!(number(-1234567), "-1,234,567");
         assert_eq!(number(999), "999");
-        assert_eq!(lr_html(9.5), "3.16 × 10<sup>9</sup>");
-        assert_eq!(lr_html(0.0), "1");
+        assert_eq!(lr_html(9.5).into_string(), "3.16 × 10<sup>9</sup>");
+        assert_eq!(lr_html(0.0).into_string(), "1");
     }
 
     #[test]

@@ -3,17 +3,17 @@
 //! status) are the registry's; these handlers pass the signed-in user on.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect};
 use axum::{Extension, Form};
+use maud::{html, Markup};
 use registry::{Candidate, Decision, Identification, Job};
 use serde::Deserialize;
 
 use super::family_sample_mission_pages::family_view;
-use super::forms::{respond_with, Fields, FormView, Refused};
-use super::html::{csrf_field, esc, link, table};
+use super::forms::{respond_with, Extra, Fields, FormView, Refused};
+use super::html::{csrf_field, link, table};
 use super::i18n::{self, Msg};
 use super::pages::names_html;
 use super::{Ctx, PageError, PageId, PageResult, ProfileReader};
@@ -22,30 +22,24 @@ use crate::{ApiError, AppState, Permission};
 use registry::model::FieldError;
 
 /// The progress bar of a job; while it runs, htmx asks for a fresh one every second.
-pub(crate) fn progress_html(ctx: &Ctx, job: &Job) -> String {
-    let percent = job_percent(job);
+pub(crate) fn progress_html(ctx: &Ctx, job: &Job) -> Markup {
+    let p = job_percent(job);
     let running = matches!(job.status, registry::JobStatus::Running | registry::JobStatus::Queued);
-    let poll = if running {
-        format!(
-            r#" hx-get="/jobs/{}/progress" hx-trigger="every 1s" hx-swap="outerHTML""#,
-            job.id
-        )
-    } else {
-        String::new()
-    };
-    let error = job
-        .error
-        .as_deref()
-        .map(|e| format!(r#"<p class="error">{}</p>"#, esc(e)))
-        .unwrap_or_default();
-    format!(
-        r#"<div class="progress" id="job-{id}-progress" data-status="{status}"{poll}><label for="job-{id}-bar">{label}</label> <progress id="job-{id}-bar" max="100" value="{p:.1}">{p:.0}%</progress> <span class="percent" data-percent="{p:.0}">{p:.0}%</span> <span class="job-status">{st}</span>{error}</div>"#,
-        id = job.id,
-        status = job.status.as_str(),
-        label = ctx.t(Msg::Progress),
-        p = percent,
-        st = ctx.t(i18n::job_status(job.status)),
-    )
+    let bar = format!("job-{}-bar", job.id);
+    html! {
+        div.progress id={ "job-" (job.id) "-progress" } data-status=(job.status.as_str())
+            hx-get=[running.then(|| format!("/jobs/{}/progress", job.id))] hx-trigger=[running.then_some("every 1s")]
+            hx-swap=[running.then_some("outerHTML")] {
+            label for=(bar) { (ctx.t(Msg::Progress)) }
+            " "
+            progress id=(bar) max="100" value=(format!("{p:.1}")) { (format!("{p:.0}%")) }
+            " "
+            span.percent data-percent=(format!("{p:.0}")) { (format!("{p:.0}%")) }
+            " "
+            span.job-status { (ctx.t(i18n::job_status(job.status))) }
+            @if let Some(e) = &job.error { p.error { (e) } }
+        }
+    }
 }
 
 /// The form starting a job, its settings shown as the server's (the job records what it ran under).
@@ -54,12 +48,12 @@ async fn start_form(
     ctx: &Ctx,
     f: Option<&Fields>,
     refused: Option<&Refused>,
-) -> Result<String, PageError> {
+) -> Result<Markup, PageError> {
     if !ctx.may(Permission::RunJobs) {
-        return Ok(String::new());
+        return Ok(html! {});
     }
     let Some(settings) = &s.config.matching else {
-        return Ok(format!("<p>{}</p>", ctx.t(Msg::NoMatchingSettings)));
+        return Ok(html! { p { (ctx.t(Msg::NoMatchingSettings)) } });
     };
     let defaults = Fields::default()
         .with("min_log10_lr", settings.min_log10_lr.to_string())
@@ -82,33 +76,28 @@ async fn start_form(
         let label = format!("{} ({} SNPs)", p.name, p.snps);
         (p.name, label)
     }));
-    let inputs = [
-        form.input(
-            "min_log10_lr",
-            ctx.t(Msg::MinLog10Lr),
-            "number",
-            r#" step="any" min="-10" max="100""#,
-        ),
-        form.input("top", ctx.t(Msg::TopCandidates), "number", r#" min="1" max="1000""#),
-        form.select("snp_panel", ctx.t(Msg::SnpPanel), &panels),
-        form.input(
-            "snp_genotype_error",
-            ctx.t(Msg::SnpGenotypeError),
-            "number",
-            r#" step="any" min="0" max="0.99""#,
-        ),
-    ]
-    .concat();
-    Ok(format!(
-        r#"<section id="start"><h2>{title}</h2>{summary}<form method="post" action="/jobs" class="stack" id="job-form">{csrf}{inputs}<button type="submit" id="start-job">{title}</button></form></section>"#,
-        title = ctx.t(Msg::StartJob),
-        summary = form.summary(),
-        csrf = form.csrf(),
-    ))
+    let number = |name: &str, label: Msg, extra: Extra| form.input(name, ctx.t(label), "number", extra);
+    let inputs = html! {
+        (number("min_log10_lr", Msg::MinLog10Lr, Extra::NONE.step("any").range("-10", Some("100"))))
+        (number("top", Msg::TopCandidates, Extra::NONE.range("1", Some("1000"))))
+        (form.select("snp_panel", ctx.t(Msg::SnpPanel), &panels))
+        (number("snp_genotype_error", Msg::SnpGenotypeError, Extra::NONE.step("any").range("0", Some("0.99"))))
+    };
+    Ok(html! {
+        section id="start" {
+            h2 { (ctx.t(Msg::StartJob)) }
+            (form.summary())
+            form.stack method="post" action="/jobs" id="job-form" {
+                (form.csrf())
+                (inputs)
+                button type="submit" id="start-job" { (ctx.t(Msg::StartJob)) }
+            }
+        }
+    })
 }
 
 async fn jobs_page(s: &AppState, ctx: &Ctx, f: Option<&Fields>, refused: Option<&Refused>) -> PageResult {
-    let rows: Vec<Vec<String>> = s
+    let rows: Vec<Vec<Markup>> = s
         .store
         .list_jobs(50)
         .await?
@@ -116,30 +105,26 @@ async fn jobs_page(s: &AppState, ctx: &Ctx, f: Option<&Fields>, refused: Option<
         .map(|j| {
             vec![
                 link(&format!("/jobs/{}", j.id), &format!("#{}", j.id)),
-                ctx.t(i18n::job_status(j.status)).to_owned(),
-                format!("{:.0}%", job_percent(&j)),
-                esc(&j.created_by),
-                esc(&ctx.instant(&j.created_at)),
+                html! { (ctx.t(i18n::job_status(j.status))) },
+                html! { (format!("{:.0}%", job_percent(&j))) },
+                html! { (j.created_by) },
+                html! { (ctx.instant(&j.created_at)) },
             ]
         })
         .collect();
-    let body = format!(
-        "{}{}",
-        start_form(s, ctx, f, refused).await?,
-        table(
-            ctx.t(Msg::Jobs),
-            &[
-                "#",
-                ctx.t(Msg::Status),
-                ctx.t(Msg::Progress),
-                ctx.t(Msg::Actor),
-                ctx.t(Msg::Created)
-            ],
-            &rows
-        )
-    );
+    let header = [
+        "#",
+        ctx.t(Msg::Status),
+        ctx.t(Msg::Progress),
+        ctx.t(Msg::Actor),
+        ctx.t(Msg::Created),
+    ];
+    let body = html! {
+        (start_form(s, ctx, f, refused).await?)
+        (table(ctx.t(Msg::Jobs), &header, &rows))
+    };
     let status = refused.map_or(axum::http::StatusCode::OK, |r| r.status);
-    respond_with(ctx, status, ctx.t(Msg::Jobs), &body)
+    respond_with(ctx, status, ctx.t(Msg::Jobs), body)
 }
 
 pub(crate) async fn jobs(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
@@ -214,55 +199,55 @@ async fn the_job(s: &AppState, id: i64) -> Result<Job, PageError> {
 /// How many of a job's candidates its page lists (the best, by LR); the API has them all.
 const SHOWN_CANDIDATES: i64 = 200;
 
-/// The progress bar and, once the job is done, its candidates: what htmx swaps in.
-async fn job_block(s: &AppState, ctx: &Ctx, job: &Job) -> Result<String, PageError> {
-    let mut out = String::from(r#"<div id="job-block">"#);
-    out.push_str(&progress_html(ctx, job));
-    if job.status == registry::JobStatus::Done {
+/// The progress bar and, once the job is done, its candidates: what htmx swaps in (`out_of_band`:
+/// into the page's job block, beside the bar that replaces itself).
+async fn job_block(s: &AppState, ctx: &Ctx, job: &Job, out_of_band: bool) -> Result<Markup, PageError> {
+    let candidates = if job.status == registry::JobStatus::Done {
         let (candidates, total) = s.store.top_candidates(job.id, SHOWN_CANDIDATES).await?;
-        let rows: Vec<Vec<String>> = candidates
+        let rows: Vec<Vec<Markup>> = candidates
             .into_iter()
             .map(|c| {
                 vec![
                     link(&format!("/candidates/{}", c.id), &format!("#{}", c.id)),
-                    c.data.sample_id.to_string(),
+                    html! { (c.data.sample_id) },
                     link(
                         &format!("/families/{}", c.data.family_id),
                         &c.data.family_id.to_string(),
                     ),
                     i18n::lr_html(c.data.log10_lr),
-                    c.data.exclusions.to_string(),
+                    html! { (c.data.exclusions) },
                 ]
             })
             .collect();
-        out.push_str(&ctx.table(
-            Msg::Candidates,
-            &[Msg::Candidate, Msg::Sample, Msg::Family, Msg::Lr, Msg::Exclusions],
-            &rows,
-        ));
-        if total > SHOWN_CANDIDATES {
-            let _ = write!(
-                out,
-                "<p>{} {} / {}</p>",
-                ctx.t(Msg::ShownCandidates),
-                i18n::number(SHOWN_CANDIDATES),
-                i18n::number(total)
-            );
+        Some(html! {
+            (ctx.table(
+                Msg::Candidates,
+                &[Msg::Candidate, Msg::Sample, Msg::Family, Msg::Lr, Msg::Exclusions],
+                &rows,
+            ))
+            @if total > SHOWN_CANDIDATES {
+                p { (ctx.t(Msg::ShownCandidates)) " " (i18n::number(SHOWN_CANDIDATES)) " / " (i18n::number(total)) }
+            }
+        })
+    } else {
+        None
+    };
+    Ok(html! {
+        div id="job-block" hx-swap-oob=[out_of_band.then_some("true")] {
+            (progress_html(ctx, job))
+            @if let Some(candidates) = candidates { (candidates) }
         }
-    }
-    out.push_str("</div>");
-    Ok(out)
+    })
 }
 
 pub(crate) async fn job(State(s): State<AppState>, Extension(ctx): Extension<Ctx>, PageId(id): PageId) -> PageResult {
     let job = the_job(&s, id).await?;
-    let body = format!(
-        "{}{}",
-        job_block(&s, &ctx, &job).await?,
-        start_form(&s, &ctx, None, None).await?
-    );
+    let body = html! {
+        (job_block(&s, &ctx, &job, false).await?)
+        (start_form(&s, &ctx, None, None).await?)
+    };
     let title = format!("{} #{id}", ctx.t(Msg::Job));
-    ctx.respond(&title, &body)
+    ctx.respond(&title, body)
 }
 
 /// The htmx fragment: once the job is done, the bar stops polling and the candidates appear.
@@ -272,17 +257,16 @@ pub(crate) async fn progress(
     PageId(id): PageId,
 ) -> PageResult {
     let job = the_job(&s, id).await?;
-    let block = job_block(&s, &ctx, &job).await?;
     // The bar replaces itself; when done, the candidates come out of band into the job block.
-    if job.status == registry::JobStatus::Done {
-        let oob = block.replacen(
-            r#"<div id="job-block">"#,
-            r#"<div id="job-block" hx-swap-oob="true">"#,
-            1,
-        );
-        return Ok(Html(format!("{}{oob}", progress_html(&ctx, &job))).into_response());
-    }
-    Ok(Html(progress_html(&ctx, &job)).into_response())
+    let fragment = if job.status == registry::JobStatus::Done {
+        html! {
+            (progress_html(&ctx, &job))
+            (job_block(&s, &ctx, &job, true).await?)
+        }
+    } else {
+        progress_html(&ctx, &job)
+    };
+    Ok(Html(fragment.into_string()).into_response())
 }
 
 /// Everything the candidate page shows and the proposal cites.
@@ -353,7 +337,7 @@ async fn pairing(s: &AppState, case: &CandidateCase) -> Result<Pairing, PageErro
 }
 
 /// The per-marker table; genotypes side by side only for a role that may read them.
-async fn marker_table(s: &AppState, ctx: &Ctx, case: &CandidateCase) -> Result<String, PageError> {
+async fn marker_table(s: &AppState, ctx: &Ctx, case: &CandidateCase) -> Result<Markup, PageError> {
     let c = &case.candidate;
     let mut header: Vec<String> = vec![ctx.t(Msg::Marker).to_owned()];
     let mut columns: Vec<BTreeMap<String, String>> = Vec::new();
@@ -369,39 +353,30 @@ async fn marker_table(s: &AppState, ctx: &Ctx, case: &CandidateCase) -> Result<S
         columns.extend(reader.references(&s.store, &ids).await?);
     }
     header.push(ctx.t(Msg::MarkerLr).to_owned());
-    let mut out = format!(
-        r#"<div class="scroll"><table class="markers"><caption>{}</caption><thead><tr>"#,
-        ctx.t(Msg::PerMarker)
-    );
-    for h in &header {
-        let _ = write!(out, r#"<th scope="col">{}</th>"#, esc(h));
-    }
-    out.push_str("</tr></thead><tbody>");
-    for e in &c.data.evidence {
-        // A marker that speaks strongly against the relationship: an exclusion or near one.
-        let inconsistent = e.log10_lr < -2.0;
-        let _ = write!(
-            out,
-            r#"<tr{}><th scope="row">{}</th>"#,
-            if inconsistent { r#" class="inconsistent""# } else { "" },
-            esc(&e.marker)
-        );
-        for col in &columns {
-            let _ = write!(
-                out,
-                r#"<td class="genotype">{}</td>"#,
-                esc(col.get(&e.marker).map_or("–", String::as_str))
-            );
+    Ok(html! {
+        div.scroll {
+            table.markers {
+                caption { (ctx.t(Msg::PerMarker)) }
+                thead { tr { @for h in &header { th scope="col" { (h) } } } }
+                tbody {
+                    @for e in &c.data.evidence {
+                        // A marker that speaks strongly against the relationship: an exclusion or near one.
+                        @let inconsistent = e.log10_lr < -2.0;
+                        tr class=[inconsistent.then_some("inconsistent")] {
+                            th scope="row" { (e.marker) }
+                            @for col in &columns {
+                                td.genotype { (col.get(&e.marker).map_or("–", String::as_str)) }
+                            }
+                            td.num {
+                                (i18n::lr_html(e.log10_lr))
+                                @if inconsistent { " " strong { "(" (ctx.t(Msg::Inconsistent)) ")" } }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        let flag = if inconsistent {
-            format!(" <strong>({})</strong>", ctx.t(Msg::Inconsistent))
-        } else {
-            String::new()
-        };
-        let _ = write!(out, r#"<td class="num">{}{flag}</td></tr>"#, i18n::lr_html(e.log10_lr));
-    }
-    out.push_str("</tbody></table></div>");
-    Ok(out)
+    })
 }
 
 pub(crate) async fn candidate(
@@ -416,114 +391,106 @@ pub(crate) async fn candidate(
         Some(p) => s.store.get_person(p).await?,
         None => None,
     };
-    let mut body = String::from(r#"<dl class="facts">"#);
-    if let Some(p) = &person {
-        let _ = write!(
-            body,
-            r#"<dt>{}</dt><dd><a href="/persons/{}">{}</a> — <span class="person-status" data-status="{}">{}</span></dd>"#,
-            ctx.t(Msg::Missing),
-            p.id,
-            names_html(lang, &p.data.names),
-            p.status.as_str(),
-            ctx.t(i18n::person_status(p.status))
-        );
-    }
-    let _ = write!(
-        body,
-        r#"<dt>{}</dt><dd><a href="/samples/{sid}">{sid}</a></dd><dt>{}</dt><dd><a href="/families/{fid}">{fid}</a></dd><dt>{}</dt><dd class="lr">{}</dd><dt>{}</dt><dd class="posterior">{} <span class="muted">({}: {})</span></dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><a href="/jobs/{job}">#{job}</a></dd></dl>"#,
-        ctx.t(Msg::Sample),
-        ctx.t(Msg::Family),
-        ctx.t(Msg::Lr),
-        i18n::lr_html(c.data.log10_lr),
-        ctx.t(Msg::Posterior),
-        i18n::posterior_text(case.posterior),
-        ctx.t(Msg::PosteriorNote),
-        esc(&case.prior.words),
-        ctx.t(Msg::Exclusions),
-        c.data.exclusions,
-        ctx.t(Msg::Job),
-        sid = c.data.sample_id,
-        fid = c.data.family_id,
-        job = c.job_id,
-    );
-    if let (Some(p), Some(bound)) = (c.data.joint_posterior, c.data.joint_bound) {
-        let _ = write!(
-            body,
-            r#"<dl class="facts"><dt>{}</dt><dd class="joint-posterior">{} <span class="muted">({} {bound:.1e}) {}</span></dd></dl>"#,
-            ctx.t(Msg::JointPosterior),
-            i18n::probability_html(p),
-            ctx.t(Msg::JointBound),
-            ctx.t(Msg::JointPosteriorNote),
-        );
-    }
-    if !c.data.evidence.is_empty() {
-        body.push_str(&marker_table(&s, &ctx, &case).await?);
-    }
+    let joint = c.data.joint_posterior.zip(c.data.joint_bound);
+    let markers = if c.data.evidence.is_empty() {
+        None
+    } else {
+        Some(marker_table(&s, &ctx, &case).await?)
+    };
     let view = if ctx.may(Permission::ReadFamilies) {
         Some(family_view(&s, &ctx, c.data.family_id).await?)
     } else {
         None
     };
-    if let Some(ev) = &c.data.snp_evidence {
-        body.push_str(&super::snp_view::snp_section(&s, &ctx, id, ev, view.as_ref()).await?);
-    }
-    if let Some(view) = &view {
-        let _ = write!(body, "<h2>{}</h2>{}", ctx.t(Msg::Pedigree), view.pedigree_svg(&ctx));
-    }
-    let _ = write!(
-        body,
-        r#"<section id="decision"><h2>{}</h2>"#,
-        ctx.t(Msg::Identification)
-    );
+    let snp = match &c.data.snp_evidence {
+        Some(ev) => Some(super::snp_view::snp_section(&s, &ctx, id, ev, view.as_ref()).await?),
+        None => None,
+    };
     let pair = pairing(&s, &case).await?;
-    if let Some((rejected, from)) = pair.rejected {
-        let href = from.map_or_else(
-            || format!("/persons/{}", case.person_id.unwrap_or_default()),
-            |c| format!("/candidates/{c}#decision"),
-        );
-        let _ = write!(
-            body,
-            r#"<p class="rejected-before" data-identification="{rejected}">{} <a href="{}">#{rejected}</a></p>"#,
-            ctx.t(Msg::EarlierRejected),
-            esc(&href)
-        );
-    }
-    match pair.open {
-        Some((ident, from)) if from == Some(id) => body.push_str(&decision_section(&s, &ctx, &ident, id).await?),
-        Some((ident, from)) => {
-            let href = from.map_or_else(
-                || format!("/persons/{}", ident.person_id),
-                |c| format!("/candidates/{c}#decision"),
-            );
-            let _ = write!(
-                body,
-                r#"<p class="open-identification" data-identification="{iid}">{} <a href="{}">{} #{iid}</a> — {}</p>"#,
-                ctx.t(Msg::OpenIdentification),
-                esc(&href),
-                ctx.t(Msg::Identification),
-                i18n::identification_status_html(ctx.lang, ident.status, ident.flag_reason.as_deref()),
-                iid = ident.id,
-            );
+    let decision = match &pair.open {
+        Some((ident, from)) if *from == Some(id) => Some(decision_section(&s, &ctx, ident, id).await?),
+        _ => None,
+    };
+    // Where an earlier or open identification of this pairing is decided: its candidate's page,
+    // else its person's.
+    let decided_at = |from: Option<i64>, person: i64| {
+        from.map_or_else(|| format!("/persons/{person}"), |c| format!("/candidates/{c}#decision"))
+    };
+    let body = html! {
+        dl.facts {
+            @if let Some(p) = &person {
+                dt { (ctx.t(Msg::Missing)) }
+                dd {
+                    a href={ "/persons/" (p.id) } { (names_html(lang, &p.data.names)) }
+                    " — "
+                    span.person-status data-status=(p.status.as_str()) { (ctx.t(i18n::person_status(p.status))) }
+                }
+            }
+            dt { (ctx.t(Msg::Sample)) }
+            dd { a href={ "/samples/" (c.data.sample_id) } { (c.data.sample_id) } }
+            dt { (ctx.t(Msg::Family)) }
+            dd { a href={ "/families/" (c.data.family_id) } { (c.data.family_id) } }
+            dt { (ctx.t(Msg::Lr)) }
+            dd.lr { (i18n::lr_html(c.data.log10_lr)) }
+            dt { (ctx.t(Msg::Posterior)) }
+            dd.posterior {
+                (i18n::posterior_text(case.posterior))
+                " " span.muted { "(" (ctx.t(Msg::PosteriorNote)) ": " (case.prior.words) ")" }
+            }
+            dt { (ctx.t(Msg::Exclusions)) }
+            dd { (c.data.exclusions) }
+            dt { (ctx.t(Msg::Job)) }
+            dd { a href={ "/jobs/" (c.job_id) } { "#" (c.job_id) } }
         }
-        None if ctx.may(Permission::ProposeIdentifications) => {
-            if case.person_id.is_some() && !case.active_references.is_empty() {
-                let _ = write!(
-                    body,
-                    r#"<form method="post" action="/candidates/{id}/propose">{}<button type="submit" id="propose">{}</button></form>"#,
-                    csrf_field(&ctx),
-                    ctx.t(Msg::ProposeIdentification)
-                );
-            } else {
-                let _ = write!(body, "<p>{}</p>", ctx.t(Msg::CannotPropose));
+        @if let Some((p, bound)) = joint {
+            dl.facts {
+                dt { (ctx.t(Msg::JointPosterior)) }
+                dd.joint-posterior {
+                    (i18n::probability_html(p))
+                    " " span.muted { "(" (ctx.t(Msg::JointBound)) " " (format!("{bound:.1e}")) ") " (ctx.t(Msg::JointPosteriorNote)) }
+                }
             }
         }
-        None => {
-            let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoneYet));
+        @if let Some(markers) = markers { (markers) }
+        @if let Some(snp) = snp { (snp) }
+        @if let Some(view) = &view {
+            h2 { (ctx.t(Msg::Pedigree)) }
+            (view.pedigree_svg(&ctx))
         }
-    }
-    body.push_str("</section>");
+        section id="decision" {
+            h2 { (ctx.t(Msg::Identification)) }
+            @if let Some((rejected, from)) = pair.rejected {
+                p.rejected-before data-identification=(rejected) {
+                    (ctx.t(Msg::EarlierRejected)) " "
+                    a href=(decided_at(from, case.person_id.unwrap_or_default())) { "#" (rejected) }
+                }
+            }
+            @match (&pair.open, decision) {
+                (Some(_), Some(decision)) => (decision),
+                (Some((ident, from)), None) => {
+                    p.open-identification data-identification=(ident.id) {
+                        (ctx.t(Msg::OpenIdentification)) " "
+                        a href=(decided_at(*from, ident.person_id)) { (ctx.t(Msg::Identification)) " #" (ident.id) }
+                        " — "
+                        (i18n::identification_status_html(ctx.lang, ident.status, ident.flag_reason.as_deref()))
+                    }
+                }
+                (None, _) if ctx.may(Permission::ProposeIdentifications) => {
+                    @if case.person_id.is_some() && !case.active_references.is_empty() {
+                        form method="post" action={ "/candidates/" (id) "/propose" } {
+                            (csrf_field(&ctx))
+                            button type="submit" id="propose" { (ctx.t(Msg::ProposeIdentification)) }
+                        }
+                    } @else {
+                        p { (ctx.t(Msg::CannotPropose)) }
+                    }
+                }
+                (None, _) => { p { (ctx.t(Msg::NoneYet)) } }
+            }
+        }
+    };
     let title = format!("{} #{id}", ctx.t(Msg::Candidate));
-    ctx.respond(&title, &body)
+    ctx.respond(&title, body)
 }
 
 async fn decision_section(
@@ -531,53 +498,47 @@ async fn decision_section(
     ctx: &Ctx,
     ident: &Identification,
     candidate: i64,
-) -> Result<String, PageError> {
+) -> Result<Markup, PageError> {
     // Blind: while it is proposed a reviewer sees only their own review.
     let reviews = s.store.reviews_seen_by(&ctx.user, ident.id, ident.status).await?;
-    let mut out = format!(
-        r#"<p>{} #{}: {}</p><p class="muted">{}</p>"#,
-        ctx.t(Msg::Identification),
-        ident.id,
-        i18n::identification_status_html(ctx.lang, ident.status, ident.flag_reason.as_deref()),
-        ctx.t(Msg::TwoReviewers)
-    );
-    let rows: Vec<Vec<String>> = reviews
+    let rows: Vec<Vec<Markup>> = reviews
         .iter()
         .map(|r| {
             vec![
-                esc(&r.reviewer),
-                i18n::decision(&r.decision).map_or_else(|| esc(&r.decision), |m| ctx.t(m).to_owned()),
-                esc(&r.comment),
-                esc(&ctx.instant(&r.at)),
+                html! { (r.reviewer) },
+                html! { (i18n::decision(&r.decision).map_or(r.decision.as_str(), |m| ctx.t(m))) },
+                html! { (r.comment) },
+                html! { (ctx.instant(&r.at)) },
             ]
         })
         .collect();
-    out.push_str(&ctx.table(
-        Msg::Reviews,
-        &[Msg::Reviewer, Msg::Decision, Msg::Comment, Msg::When],
-        &rows,
-    ));
-    if ctx.may(Permission::ReviewIdentifications) && ident.status == registry::IdentificationStatus::Proposed {
-        let _ = write!(out, r#"<p class="muted blind">{}</p>"#, ctx.t(Msg::ReviewsHidden));
-    }
+    let proposed = ident.status == registry::IdentificationStatus::Proposed;
+    let reviewer = ctx.may(Permission::ReviewIdentifications) && proposed;
     let already = reviews.iter().any(|r| r.reviewer == ctx.user.username);
-    if ctx.may(Permission::ReviewIdentifications)
-        && ident.status == registry::IdentificationStatus::Proposed
-        && !already
-    {
-        let _ = write!(
-            out,
-            r#"<form method="post" action="/identifications/{iid}/reviews" class="stack" id="review-form">{csrf}<input type="hidden" name="candidate" value="{candidate}"><fieldset><legend>{decision}</legend><label><input type="radio" name="decision" value="confirm" required> {confirm}</label> <label><input type="radio" name="decision" value="reject"> {reject}</label></fieldset><label for="comment">{comment}</label><textarea id="comment" name="comment" rows="3" required></textarea><button type="submit">{submit}</button></form>"#,
-            iid = ident.id,
-            csrf = csrf_field(ctx),
-            decision = ctx.t(Msg::Decision),
-            confirm = ctx.t(Msg::Confirm),
-            reject = ctx.t(Msg::Reject),
-            comment = ctx.t(Msg::Comment),
-            submit = ctx.t(Msg::SubmitReview),
-        );
-    }
-    Ok(out)
+    Ok(html! {
+        p {
+            (ctx.t(Msg::Identification)) " #" (ident.id) ": "
+            (i18n::identification_status_html(ctx.lang, ident.status, ident.flag_reason.as_deref()))
+        }
+        p.muted { (ctx.t(Msg::TwoReviewers)) }
+        (ctx.table(Msg::Reviews, &[Msg::Reviewer, Msg::Decision, Msg::Comment, Msg::When], &rows))
+        @if reviewer { p.muted.blind { (ctx.t(Msg::ReviewsHidden)) } }
+        @if reviewer && !already {
+            form.stack method="post" action={ "/identifications/" (ident.id) "/reviews" } id="review-form" {
+                (csrf_field(ctx))
+                input type="hidden" name="candidate" value=(candidate);
+                fieldset {
+                    legend { (ctx.t(Msg::Decision)) }
+                    label { input type="radio" name="decision" value="confirm" required; " " (ctx.t(Msg::Confirm)) }
+                    " "
+                    label { input type="radio" name="decision" value="reject"; " " (ctx.t(Msg::Reject)) }
+                }
+                label for="comment" { (ctx.t(Msg::Comment)) }
+                textarea id="comment" name="comment" rows="3" required {}
+                button type="submit" { (ctx.t(Msg::SubmitReview)) }
+            }
+        }
+    })
 }
 
 pub(crate) async fn propose(

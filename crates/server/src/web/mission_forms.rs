@@ -3,16 +3,15 @@
 //! API's computation), drawn on the mission's map day by day; and the liaison's record that a
 //! family was told of a confirmed identification. Each refusal is shown beside its field.
 
-use std::fmt::Write as _;
-
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Extension;
+use maud::{html, Markup};
 use registry::model::{FieldError, PartialDate};
 use registry::{Channel, MissionKind, NewMission, NewNotification, Participant};
 
-use super::forms::{options, respond_with, Fields, FormView, Refused};
+use super::forms::{options, respond_with, Extra, Fields, FormView, Refused};
 use super::i18n::Msg;
 use super::{Ctx, PageError, PageId, PageResult};
 use crate::AppState;
@@ -85,47 +84,38 @@ async fn mission_form_page(s: &AppState, ctx: &Ctx, f: &Fields, refused: Option<
             .filter(|(k, _)| k == "site_ids")
             .map(|(_, v)| v.as_str())
             .collect();
-    let mut sites = format!(
-        r#"<div class="field"><label for="site_ids">{}</label><select id="site_ids" name="site_ids" multiple size="8">"#,
-        ctx.t(Msg::Sites)
-    );
-    for site in s.store.list_sites().await? {
-        let id = site.id.to_string();
-        let _ = write!(
-            sites,
-            r#"<option value="{id}"{}>{}</option>"#,
-            if chosen.contains(&id.as_str()) { " selected" } else { "" },
-            super::html::esc(&super::pages::first_name(ctx.lang, &site.data.names))
-        );
-    }
-    sites.push_str("</select>");
-    if let Some(r) = refused.filter(|r| r.field.as_deref() == Some("site_ids")) {
-        let _ = write!(
-            sites,
-            r#"<p class="field-error" data-field="site_ids">{}</p>"#,
-            super::html::esc(&r.message)
-        );
-    }
-    sites.push_str("</div>");
-    let inner = [
-        form.select("kind", ctx.t(Msg::MissionKind), &kinds),
-        form.input("name", ctx.t(Msg::Name), "text", " required"),
-        form.input("start", ctx.t(Msg::Start), "date", " required"),
-        form.input("end", ctx.t(Msg::End), "date", ""),
-        sites,
-        form.textarea("participants", ctx.t(Msg::ParticipantsOnePerLine), ""),
-        form.input("permits", ctx.t(Msg::Permits), "text", ""),
-    ]
-    .concat();
+    let sites = s.store.list_sites().await?;
+    // A multiple choice, which `FormView::select` (one value) does not draw.
+    let site_error = refused.filter(|r| r.field.as_deref() == Some("site_ids"));
+    let inner = html! {
+        (form.select("kind", ctx.t(Msg::MissionKind), &kinds))
+        (form.input("name", ctx.t(Msg::Name), "text", Extra::NONE.required()))
+        (form.input("start", ctx.t(Msg::Start), "date", Extra::NONE.required()))
+        (form.input("end", ctx.t(Msg::End), "date", Extra::NONE))
+        div.field {
+            label for="site_ids" { (ctx.t(Msg::Sites)) }
+            select id="site_ids" name="site_ids" multiple size="8" {
+                @for site in &sites {
+                    @let id = site.id.to_string();
+                    option value=(id) selected[chosen.contains(&id.as_str())] {
+                        (super::pages::first_name(ctx.lang, &site.data.names))
+                    }
+                }
+            }
+            @if let Some(r) = site_error { p.field-error data-field="site_ids" { (r.message) } }
+        }
+        (form.textarea("participants", ctx.t(Msg::ParticipantsOnePerLine)))
+        (form.input("permits", ctx.t(Msg::Permits), "text", Extra::NONE))
+    };
     let body = form.section(
         ("new-mission", "mission-form"),
         ctx.t(Msg::NewMission),
-        "",
+        html! {},
         "/missions/new",
-        &inner,
+        inner,
     );
     let status = refused.map_or(StatusCode::OK, |r| r.status);
-    respond_with(ctx, status, ctx.t(Msg::NewMission), &body)
+    respond_with(ctx, status, ctx.t(Msg::NewMission), body)
 }
 
 pub(crate) async fn new_mission(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
@@ -149,29 +139,30 @@ pub(crate) async fn create_mission(
 }
 
 /// The itinerary form of mission `id` (its fields as last submitted, or the defaults).
-pub(crate) fn plan_form(ctx: &Ctx, id: i64, f: &Fields, refused: Option<&Refused>) -> String {
+pub(crate) fn plan_form(ctx: &Ctx, id: i64, f: &Fields, refused: Option<&Refused>) -> Markup {
     let form = FormView::new(ctx, f, refused).prefixed("plan-");
-    let inner = [
-        form.hidden("expected_version"),
-        form.input("base_label", ctx.t(Msg::BasePoint), "text", " required"),
-        form.input("base_lat", ctx.t(Msg::Latitude), "number", r#" step="any" min="-90" max="90" required"#),
-        form.input("base_lon", ctx.t(Msg::Longitude), "number", r#" step="any" min="-180" max="180" required"#),
-        form.input("days", ctx.t(Msg::Days), "number", r#" min="1" max="366""#),
-        form.input("day_hours", ctx.t(Msg::DayHours), "number", r#" step="0.5" min="0.5" max="24""#),
-        form.input("speed_kmh", ctx.t(Msg::SpeedKmh), "number", r#" step="any" min="1" max="200""#),
-        format!(
-            r#"<div class="field"><label><input type="checkbox" name="return_to_base" value="true"{}> {}</label></div>"#,
-            if f.get("return_to_base") == "true" { " checked" } else { "" },
-            ctx.t(Msg::ReturnToBase)
-        ),
-    ]
-    .concat();
+    let number = |name: &str, label: Msg, extra: Extra| form.input(name, ctx.t(label), "number", extra);
+    let inner = html! {
+        (form.hidden("expected_version"))
+        (form.input("base_label", ctx.t(Msg::BasePoint), "text", Extra::NONE.required()))
+        (number("base_lat", Msg::Latitude, Extra::NONE.step("any").range("-90", Some("90")).required()))
+        (number("base_lon", Msg::Longitude, Extra::NONE.step("any").range("-180", Some("180")).required()))
+        (number("days", Msg::Days, Extra::NONE.range("1", Some("366"))))
+        (number("day_hours", Msg::DayHours, Extra::NONE.step("0.5").range("0.5", Some("24"))))
+        (number("speed_kmh", Msg::SpeedKmh, Extra::NONE.step("any").range("1", Some("200"))))
+        div.field {
+            label {
+                input type="checkbox" name="return_to_base" value="true" checked[f.get("return_to_base") == "true"];
+                " " (ctx.t(Msg::ReturnToBase))
+            }
+        }
+    };
     form.section(
         ("plan-itinerary", "plan-form"),
         ctx.t(Msg::PlanItinerary),
-        &format!("<p>{}</p>", ctx.t(Msg::PlanItineraryNote)),
+        html! { p { (ctx.t(Msg::PlanItineraryNote)) } },
         &format!("/missions/{id}/plan"),
-        &inner,
+        inner,
     )
 }
 
@@ -272,7 +263,7 @@ pub(crate) async fn plan_itinerary(
 }
 
 /// The liaison's form beside a notification due: how the family was told, and a note.
-pub(crate) fn notify_form(ctx: &Ctx, family_id: i64, identification_id: i64) -> String {
+pub(crate) fn notify_form(ctx: &Ctx, family_id: i64, identification_id: i64) -> Markup {
     let channels = options(
         ctx,
         &[Channel::Visit, Channel::Letter, Channel::Phone, Channel::Email],
@@ -288,15 +279,16 @@ pub(crate) fn notify_form(ctx: &Ctx, family_id: i64, identification_id: i64) -> 
         .with("family_id", family_id.to_string())
         .with("identification_id", identification_id.to_string());
     let form = FormView::new(ctx, &f, None).prefixed(&format!("notify-{identification_id}-{family_id}-"));
-    format!(
-        r#"<form method="post" action="/notifications" class="inline notify">{}{}{}{}{}<button type="submit">{}</button></form>"#,
-        form.csrf(),
-        form.hidden("family_id"),
-        form.hidden("identification_id"),
-        form.select("channel", ctx.t(Msg::Channel), &channels),
-        form.input("note", ctx.t(Msg::Notes), "text", ""),
-        ctx.t(Msg::RecordNotification)
-    )
+    html! {
+        form.inline.notify method="post" action="/notifications" {
+            (form.csrf())
+            (form.hidden("family_id"))
+            (form.hidden("identification_id"))
+            (form.select("channel", ctx.t(Msg::Channel), &channels))
+            (form.input("note", ctx.t(Msg::Notes), "text", Extra::NONE))
+            button type="submit" { (ctx.t(Msg::RecordNotification)) }
+        }
+    }
 }
 
 pub(crate) async fn record_notification(
@@ -330,11 +322,9 @@ pub(crate) async fn record_notification(
         }
         Err(r) => r,
     };
-    let body = format!(
-        r#"<p class="error" role="alert">{} {}</p><p><a href="/queues/notifications">{}</a></p>"#,
-        ctx.t(Msg::FormNotSaved),
-        super::html::esc(&refused.message),
-        ctx.t(Msg::NotificationsDue)
-    );
-    respond_with(&ctx, refused.status, ctx.t(Msg::RecordNotification), &body)
+    let body = html! {
+        p.error role="alert" { (ctx.t(Msg::FormNotSaved)) " " (refused.message) }
+        p { a href="/queues/notifications" { (ctx.t(Msg::NotificationsDue)) } }
+    };
+    respond_with(&ctx, refused.status, ctx.t(Msg::RecordNotification), body)
 }

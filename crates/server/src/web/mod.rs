@@ -1,5 +1,7 @@
 //! The web pages at `/`: server-rendered HTML in English and Japanese, htmx for partial updates,
-//! every script, style sheet and map shape embedded in the binary.
+//! every script, style sheet and map shape embedded in the binary. Every page is a maud template
+//! (`html.rs` has the shell): the markup is checked when the crate compiles and every value it
+//! interpolates is escaped.
 //!
 //! [`PAGES`] declares every page and form action with the permission it needs (from the same
 //! `permissions.rs` table as the API) and its handler; `authorize_page` checks the signed-in user
@@ -31,6 +33,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form, Router};
+use maud::Markup;
 use registry::{StoreError, User};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -113,8 +116,8 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     /// The handler's answer: `body` in the page shell, titled `title`.
-    pub fn respond(&self, title: &str, body: &str) -> PageResult {
-        Ok(Html(html::page(self, title, "", body)).into_response())
+    pub fn respond(&self, title: &str, body: Markup) -> PageResult {
+        Ok(Html(html::page(self, title, html::NO_EXTRA_HEAD, body).into_string()).into_response())
     }
 
     /// The families the signed-in user may see (a family liaison: those assigned to them).
@@ -136,7 +139,7 @@ impl Ctx {
     }
 
     /// A table whose caption and column headers are labels in the reader's language.
-    pub fn table(&self, caption: Msg, header: &[Msg], rows: &[Vec<String>]) -> String {
+    pub fn table(&self, caption: Msg, header: &[Msg], rows: &[Vec<Markup>]) -> Markup {
         let header: Vec<&str> = header.iter().map(|&m| self.t(m)).collect();
         html::table(self.t(caption), &header, rows)
     }
@@ -240,11 +243,17 @@ impl IntoResponse for PageError {
         };
         // Workflow refusals and bad input say why; internals never leave the server.
         let detail = match &self.0 {
-            ApiError::Unexpected(_) => String::new(),
-            other => format!("<p>{}</p>", html::esc(&other.to_string())),
+            ApiError::Unexpected(_) => None,
+            other => Some(other.to_string()),
         };
-        let body = format!(r#"<p lang="en">{en}</p><p lang="ja">{ja}</p>{detail}<p><a href="/">Homeward</a></p>"#);
-        let mut response = (status, Html(html::bare_page(Lang::En, status.as_str(), &body))).into_response();
+        let body = maud::html! {
+            p lang="en" { (en) }
+            p lang="ja" { (ja) }
+            @if let Some(detail) = detail { p { (detail) } }
+            p { a href="/" { "Homeward" } }
+        };
+        let page = html::bare_page(Lang::En, status.as_str(), body);
+        let mut response = (status, Html(page.into_string())).into_response();
         self.0.add_headers(response.headers_mut());
         response
     }
@@ -382,21 +391,24 @@ struct LangQuery {
 }
 
 fn sign_in_page(lang: Lang, error: Option<Msg>) -> String {
-    let other = match lang {
-        Lang::En => r#"<a href="/signin?lang=ja" lang="ja">日本語</a>"#,
-        Lang::Ja => r#"<a href="/signin?lang=en" lang="en">English</a>"#,
+    // The form in the other language: (its tag, its name in itself).
+    let (other_tag, other_name) = match lang {
+        Lang::En => ("ja", "日本語"),
+        Lang::Ja => ("en", "English"),
     };
-    let error = error
-        .map(|m| format!(r#"<p class="error" role="alert">{}</p>"#, lang.t(m)))
-        .unwrap_or_default();
-    let body = format!(
-        r#"{error}<form method="post" action="/signin" class="stack"><input type="hidden" name="lang" value="{tag}"><label for="username">{user}</label><input id="username" name="username" autocomplete="username" required autofocus><label for="password">{pass}</label><input id="password" name="password" type="password" autocomplete="current-password" required><button type="submit">{signin}</button></form><p>{other}</p>"#,
-        tag = lang.tag(),
-        user = lang.t(Msg::Username),
-        pass = lang.t(Msg::Password),
-        signin = lang.t(Msg::SignIn),
-    );
-    html::bare_page(lang, lang.t(Msg::SignIn), &body)
+    let body = maud::html! {
+        @if let Some(m) = error { p.error role="alert" { (lang.t(m)) } }
+        form.stack method="post" action="/signin" {
+            input type="hidden" name="lang" value=(lang.tag());
+            label for="username" { (lang.t(Msg::Username)) }
+            input id="username" name="username" autocomplete="username" required autofocus;
+            label for="password" { (lang.t(Msg::Password)) }
+            input id="password" name="password" type="password" autocomplete="current-password" required;
+            button type="submit" { (lang.t(Msg::SignIn)) }
+        }
+        p { a href={ "/signin?lang=" (other_tag) } lang=(other_tag) { (other_name) } }
+    };
+    html::bare_page(lang, lang.t(Msg::SignIn), body).into_string()
 }
 
 async fn sign_in_form(headers: HeaderMap, Query(q): Query<LangQuery>) -> Html<String> {
@@ -475,33 +487,30 @@ struct LocaleForm {
 
 /// The reader's settings: the language (as in the header) and the time zone instants are shown in.
 async fn settings(Extension(ctx): Extension<Ctx>) -> PageResult {
-    use std::fmt::Write;
     let default = i18n::Zone::default_for(ctx.lang);
-    let mut body = format!(
-        r#"<p>{}: <strong id="zone-in-force">{}</strong> — {}</p><form method="post" action="/settings/zone">{}<label for="time_zone">{}</label> <select id="time_zone" name="time_zone"><option value="{FOLLOW_BROWSER}"{}>{} ({})</option>"#,
-        ctx.t(Msg::TimeZone),
-        html::esc(ctx.zone.name()),
-        html::esc(&ctx.instant(&registry::now_utc())),
-        html::csrf_field(&ctx),
-        ctx.t(Msg::TimeZone),
-        if ctx.default_zone { " selected" } else { "" },
-        ctx.t(Msg::LanguageDefault),
-        html::esc(default.name()),
-    );
-    for name in i18n::Zone::all_names() {
-        let selected = if !ctx.default_zone && name == ctx.zone.name() {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(body, r#"<option value="{0}"{selected}>{0}</option>"#, html::esc(&name));
-    }
-    let _ = write!(
-        body,
-        r#"</select> <button type="submit">{}</button></form>"#,
-        ctx.t(Msg::Save)
-    );
-    ctx.respond(ctx.t(Msg::Settings), &body)
+    let body = maud::html! {
+        p {
+            (ctx.t(Msg::TimeZone)) ": "
+            strong id="zone-in-force" { (ctx.zone.name()) }
+            " — " (ctx.instant(&registry::now_utc()))
+        }
+        form method="post" action="/settings/zone" {
+            (html::csrf_field(&ctx))
+            label for="time_zone" { (ctx.t(Msg::TimeZone)) }
+            " "
+            select id="time_zone" name="time_zone" {
+                option value=(FOLLOW_BROWSER) selected[ctx.default_zone] {
+                    (ctx.t(Msg::LanguageDefault)) " (" (default.name()) ")"
+                }
+                @for name in i18n::Zone::all_names() {
+                    option value=(name) selected[!ctx.default_zone && name == ctx.zone.name()] { (name) }
+                }
+            }
+            " "
+            button type="submit" { (ctx.t(Msg::Save)) }
+        }
+    };
+    ctx.respond(ctx.t(Msg::Settings), body)
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,33 +1,32 @@
 //! Dashboard, map, sites and persons.
 
-use std::fmt::Write;
-
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse};
 use axum::Extension;
+use maud::{html, Markup, PreEscaped};
 use registry::model::{Name, PersonStatus, Site, SiteStatus};
 use registry::{Paged, PersonHit};
 
-use super::html::{esc, facts, link, page, table};
+use super::html::{self, facts, link};
 use super::i18n::{self, Lang, Msg};
 use super::{Ctx, PageError, PageId, PageResult};
 use crate::queues::ListQuery;
 use crate::{AppState, Permission};
 
 /// Names in the reader's preferred script first, the others beside it.
-pub(crate) fn names_html(lang: Lang, names: &[Name]) -> String {
+pub(crate) fn names_html(lang: Lang, names: &[Name]) -> Markup {
     let ordered = i18n::names_in_order(lang, names);
     let Some((first, rest)) = ordered.split_first() else {
-        return String::new();
+        return html! {};
     };
-    let mut out = format!(r#"<span class="names"><span class="main">{}</span>"#, esc(&first.text));
-    if !rest.is_empty() {
-        let others: Vec<String> = rest.iter().map(|n| esc(&n.text)).collect();
-        let _ = write!(out, r#" <span class="other">({})</span>"#, others.join(" · "));
+    let others: Vec<&str> = rest.iter().map(|n| n.text.as_str()).collect();
+    html! {
+        span.names {
+            span.main { (first.text) }
+            @if !others.is_empty() { " " span.other { "(" (others.join(" · ")) ")" } }
+        }
     }
-    out.push_str("</span>");
-    out
 }
 
 /// The first name in the reader's script, as plain text (titles, labels).
@@ -39,31 +38,27 @@ pub(crate) fn first_name(lang: Lang, names: &[Name]) -> String {
 }
 
 /// Every name with its script and kind.
-pub(crate) fn names_table(ctx: &Ctx, names: &[Name]) -> String {
-    let rows: Vec<Vec<String>> = i18n::names_in_order(ctx.lang, names)
+pub(crate) fn names_table(ctx: &Ctx, names: &[Name]) -> Markup {
+    let rows: Vec<Vec<Markup>> = i18n::names_in_order(ctx.lang, names)
         .into_iter()
         .map(|n| {
-            let lang = n
-                .lang
-                .as_deref()
-                .map(|l| format!(r#" lang="{}""#, esc(l)))
-                .unwrap_or_default();
             vec![
-                format!("<span{lang}>{}</span>", esc(&n.text)),
-                esc(&n.script),
-                ctx.t(i18n::name_kind(n.kind)).to_owned(),
+                html! { span lang=[n.lang.as_deref()] { (n.text) } },
+                html! { (n.script) },
+                html! { (ctx.t(i18n::name_kind(n.kind))) },
             ]
         })
         .collect();
     ctx.table(Msg::Names, &[Msg::Name, Msg::Script, Msg::Kind], &rows)
 }
 
-fn status_badge(lang: Lang, s: PersonStatus) -> String {
-    format!(
-        r#"<span class="status st-{}">{}</span>"#,
-        s.as_str(),
-        lang.t(i18n::person_status(s))
-    )
+fn status_badge(lang: Lang, s: PersonStatus) -> Markup {
+    html! { span class={ "status st-" (s.as_str()) } { (lang.t(i18n::person_status(s))) } }
+}
+
+/// A link to a person, named in the reader's script first.
+pub(crate) fn person_link(lang: Lang, id: i64, names: &[Name]) -> Markup {
+    html! { a href={ "/persons/" (id) } { (names_html(lang, names)) } }
 }
 
 pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
@@ -71,31 +66,8 @@ pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extensi
     let counts = s.store.count_persons_by_status().await?;
     let total: i64 = counts.iter().map(|c| c.1).sum();
     let sites = s.store.list_sites().await?.len();
-    let mut body = super::queues::your_work(&s, &ctx).await?;
-    let _ = write!(
-        body,
-        r#"<section aria-labelledby="by-status"><h2 id="by-status">{}</h2><ul class="cards">"#,
-        ctx.t(Msg::PersonsByStatus)
-    );
-    for st in PersonStatus::ALL {
-        let n = counts.iter().find(|c| c.0 == st).map_or(0, |c| c.1);
-        let _ = write!(
-            body,
-            r#"<li data-status="{}"><span class="n">{}</span>{}</li>"#,
-            st.as_str(),
-            i18n::number(n),
-            lang.t(i18n::person_status(st))
-        );
-    }
-    let _ = write!(
-        body,
-        r#"<li data-status="total"><span class="n">{}</span>{}</li><li data-status="sites"><span class="n">{}</span>{}</li></ul></section>"#,
-        i18n::number(total),
-        ctx.t(Msg::Total),
-        i18n::number(sites as i64),
-        ctx.t(Msg::SitesCount)
-    );
-    if ctx.may(Permission::ReadJobs) {
+    let work = super::queues::your_work(&s, &ctx).await?;
+    let running = if ctx.may(Permission::ReadJobs) {
         let running: Vec<_> = s
             .store
             .list_jobs(20)
@@ -103,73 +75,84 @@ pub(crate) async fn dashboard(State(s): State<AppState>, Extension(ctx): Extensi
             .into_iter()
             .filter(|j| matches!(j.status, registry::JobStatus::Running | registry::JobStatus::Queued))
             .collect();
-        let _ = write!(body, r#"<h2>{}</h2>"#, ctx.t(Msg::RunningJobs));
-        if running.is_empty() {
-            let _ = write!(body, "<p>{}</p>", ctx.t(Msg::NoneYet));
-        }
-        for job in running {
-            let _ = write!(
-                body,
-                r#"<p>{} — {}</p>{}"#,
-                link(
-                    &format!("/jobs/{}", job.id),
-                    &format!("{} #{}", ctx.t(Msg::Job), job.id)
-                ),
-                lang.t(i18n::job_status(job.status)),
-                super::matching::progress_html(&ctx, &job)
-            );
-        }
-    }
-    if ctx.may(Permission::ReadPersons) {
+        Some(html! {
+            h2 { (ctx.t(Msg::RunningJobs)) }
+            @if running.is_empty() { p { (ctx.t(Msg::NoneYet)) } }
+            @for job in &running {
+                p {
+                    (link(&format!("/jobs/{}", job.id), &format!("{} #{}", ctx.t(Msg::Job), job.id)))
+                    " — " (lang.t(i18n::job_status(job.status)))
+                }
+                (super::matching::progress_html(&ctx, job))
+            }
+        })
+    } else {
+        None
+    };
+    let activity = if ctx.may(Permission::ReadPersons) {
         // One query with the names: no look-up per row.
-        let rows: Vec<Vec<String>> = s
+        let rows: Vec<Vec<Markup>> = s
             .store
             .recent_status_changes_named(10)
             .await?
             .into_iter()
             .map(|c| {
                 vec![
-                    esc(&ctx.instant(&c.at)),
-                    format!(
-                        r#"<a href="/persons/{}">{}</a>"#,
-                        c.person_id,
-                        names_html(lang, &c.person_names)
-                    ),
-                    format!("{} → {}", status_badge(lang, c.from), status_badge(lang, c.to)),
-                    esc(&c.reason),
-                    esc(&c.actor),
+                    html! { (ctx.instant(&c.at)) },
+                    person_link(lang, c.person_id, &c.person_names),
+                    html! { (status_badge(lang, c.from)) " → " (status_badge(lang, c.to)) },
+                    html! { (c.reason) },
+                    html! { (c.actor) },
                 ]
             })
             .collect();
-        body.push_str(&ctx.table(
+        Some(ctx.table(
             Msg::RecentActivity,
             &[Msg::When, Msg::Person, Msg::Status, Msg::Reason, Msg::Actor],
             &rows,
-        ));
-    }
-    if ctx.may(Permission::ReadAudit) {
-        let rows: Vec<Vec<String>> = s
+        ))
+    } else {
+        None
+    };
+    let audit = if ctx.may(Permission::ReadAudit) {
+        let rows: Vec<Vec<Markup>> = s
             .store
             .recent_audit(10)
             .await?
             .into_iter()
             .map(|e| {
                 vec![
-                    esc(&ctx.instant(&e.at)),
-                    esc(&e.actor),
-                    esc(&e.action),
-                    esc(&format!("{} {}", e.entity, e.entity_id)),
+                    html! { (ctx.instant(&e.at)) },
+                    html! { (e.actor) },
+                    html! { (e.action) },
+                    html! { (e.entity) " " (e.entity_id) },
                 ]
             })
             .collect();
-        body.push_str(&ctx.table(Msg::AuditLog, &[Msg::When, Msg::Actor, Msg::Event, Msg::Kind], &rows));
-    }
-    ctx.respond(ctx.t(Msg::Dashboard), &body)
-}
-
-/// JSON for a `<script type="application/json">` block: `<` escaped so no text can close it.
-pub(crate) fn script_json(value: &serde_json::Value) -> String {
-    value.to_string().replace('<', "\\u003c")
+        Some(ctx.table(Msg::AuditLog, &[Msg::When, Msg::Actor, Msg::Event, Msg::Kind], &rows))
+    } else {
+        None
+    };
+    let card = |status: &str, n: i64, label: &str| {
+        html! { li data-status=(status) { span.n { (i18n::number(n)) } (label) } }
+    };
+    let body = html! {
+        (work)
+        section aria-labelledby="by-status" {
+            h2 id="by-status" { (ctx.t(Msg::PersonsByStatus)) }
+            ul.cards {
+                @for st in PersonStatus::ALL {
+                    (card(st.as_str(), counts.iter().find(|c| c.0 == st).map_or(0, |c| c.1), lang.t(i18n::person_status(st))))
+                }
+                (card("total", total, ctx.t(Msg::Total)))
+                (card("sites", sites as i64, ctx.t(Msg::SitesCount)))
+            }
+        }
+        @if let Some(running) = running { (running) }
+        @if let Some(activity) = activity { (activity) }
+        @if let Some(audit) = audit { (audit) }
+    };
+    ctx.respond(ctx.t(Msg::Dashboard), body)
 }
 
 const SITE_STATUSES: [SiteStatus; 6] = {
@@ -180,65 +163,69 @@ const SITE_STATUSES: [SiteStatus; 6] = {
 /// The style sheets a page with a map needs in its head. The cluster plugin's default style sheet
 /// is not among them: its green, yellow and orange clusters would read as site statuses, so
 /// `homeward.css` draws clusters in a colour no status has.
-pub(crate) const MAP_HEAD: &str = r#"<link rel="stylesheet" href="/assets/leaflet-1.9.4/leaflet-1.9.4.css"><link rel="stylesheet" href="/assets/MarkerCluster-1.5.3.css">"#;
+pub(crate) const MAP_HEAD: PreEscaped<&str> = PreEscaped(
+    r#"<link rel="stylesheet" href="/assets/leaflet-1.9.4/leaflet-1.9.4.css"><link rel="stylesheet" href="/assets/MarkerCluster-1.5.3.css">"#,
+);
 
 /// The scripts of a page with a map, at the end of its body.
-pub(crate) const MAP_SCRIPTS: &str = concat!(
+pub(crate) const MAP_SCRIPTS: PreEscaped<&str> = PreEscaped(concat!(
     r#"<script src="/assets/leaflet-1.9.4/leaflet-1.9.4.js"></script><script src="/assets/leaflet.markercluster-1.5.3.js"></script><script src="/assets/topojson-client-3.1.0.min.js"></script><script src="/assets/homeward-map-"#,
     env!("CARGO_PKG_VERSION"),
     r#".js"></script>"#
-);
+));
 
 /// A site status's marker shape, one SVG element in a 40 × 40 box: every status has a shape as
 /// well as a colour (`.shape.st-*` in `homeward.css`), so that none is told by colour alone. The
 /// legend draws it and `homeward-map.js` copies the legend's drawing into each marker, so the two
 /// cannot disagree. Whole numbers only: a decimal such as `15.3` would read as an allele to the
 /// pages' genotype-leak checks.
-fn status_shape(status: SiteStatus) -> &'static str {
+fn status_shape(status: SiteStatus) -> PreEscaped<&'static str> {
     use registry::model::SiteStatus::*;
-    match status {
+    PreEscaped(match status {
         Known => r#"<circle cx="20" cy="20" r="16"/>"#,
         Surveyed => r#"<rect x="6" y="6" width="28" height="28"/>"#,
         Inaccessible => r#"<polygon points="20,3 37,35 3,35"/>"#,
         Farmland => r#"<polygon points="20,2 38,20 20,38 2,20"/>"#,
         Relocated => r#"<polygon points="3,5 37,5 20,37"/>"#,
         Exhumed => r#"<polygon points="20,4 24,16 37,16 27,24 31,37 20,30 9,37 13,24 3,16 16,16"/>"#,
-    }
+    })
 }
 
 /// The status's symbol as a small SVG; decorative (`aria-hidden`), the status is always named beside it.
-fn status_symbol(status: SiteStatus) -> String {
-    format!(
-        r#"<svg class="shape st-{}" viewBox="0 0 40 40" aria-hidden="true" focusable="false">{}</svg>"#,
-        status.as_str(),
-        status_shape(status)
-    )
+fn status_symbol(status: SiteStatus) -> Markup {
+    html! {
+        svg class={ "shape st-" (status.as_str()) } viewBox="0 0 40 40" aria-hidden="true" focusable="false" {
+            (status_shape(status))
+        }
+    }
 }
 
 /// The map's legend, which is also its filter: one checkbox per status with its shape and name;
 /// `homeward-map.js` hides the markers of an unticked status and says how many are shown.
-fn map_legend(ctx: &Ctx) -> String {
-    let mut out = format!(
-        r#"<fieldset class="map-legend" id="map-legend"><legend>{}</legend><ul>"#,
-        ctx.t(Msg::MapLegend)
-    );
-    for st in SITE_STATUSES {
-        let _ = write!(
-            out,
-            r#"<li data-status="{st}"><label><input type="checkbox" name="status" value="{st}" checked>{symbol}<span>{label}</span></label></li>"#,
-            st = st.as_str(),
-            symbol = status_symbol(st),
-            label = ctx.t(i18n::site_status(st)),
-        );
+fn map_legend(ctx: &Ctx) -> Markup {
+    html! {
+        fieldset.map-legend id="map-legend" {
+            legend { (ctx.t(Msg::MapLegend)) }
+            ul {
+                @for st in SITE_STATUSES {
+                    li data-status=(st.as_str()) {
+                        label {
+                            input type="checkbox" name="status" value=(st.as_str()) checked;
+                            (status_symbol(st))
+                            span { (ctx.t(i18n::site_status(st))) }
+                        }
+                    }
+                }
+            }
+            p.shown.muted id="map-shown" aria-live="polite" {}
+        }
     }
-    out.push_str(r#"</ul><p class="shown muted" id="map-shown" aria-live="polite"></p></fieldset>"#);
-    out
 }
 
 /// The map element with its legend and its sites (those with coordinates) as JSON for
 /// `homeward-map.js`; the texts the script writes (how many sites are shown, a cluster's label)
 /// come translated in `data-` attributes, `{shown}`, `{total}` and `{n}` filled in by the script.
-pub(crate) fn map_div(ctx: &Ctx, sites: &[Site]) -> String {
+pub(crate) fn map_div(ctx: &Ctx, sites: &[Site]) -> Markup {
     let lang = ctx.lang;
     let markers: Vec<serde_json::Value> = sites
         .iter()
@@ -254,119 +241,96 @@ pub(crate) fn map_div(ctx: &Ctx, sites: &[Site]) -> String {
             }))
         })
         .collect();
-    format!(
-        r#"{legend}<div id="map" role="region" aria-label="{label}" data-shapes="/assets/world-atlas-2.0.2-countries-50m.json" data-text-shown="{shown}" data-text-cluster="{cluster}"></div><script type="application/json" id="site-data">{json}</script>"#,
-        legend = map_legend(ctx),
-        label = ctx.t(Msg::Map),
-        shown = esc(ctx.t(Msg::MapShown)),
-        cluster = esc(ctx.t(Msg::MapCluster)),
-        json = script_json(&serde_json::Value::Array(markers))
-    )
+    html! {
+        (map_legend(ctx))
+        div id="map" role="region" aria-label=(ctx.t(Msg::Map)) data-shapes="/assets/world-atlas-2.0.2-countries-50m.json"
+            data-text-shown=(ctx.t(Msg::MapShown)) data-text-cluster=(ctx.t(Msg::MapCluster)) {}
+        (html::json_block("site-data", &serde_json::Value::Array(markers)))
+    }
 }
 
 pub(crate) async fn map(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> PageResult {
     let lang = ctx.lang;
     let sites = s.store.list_sites().await?;
-    let mut body = map_div(&ctx, &sites);
-    let rows: Vec<Vec<String>> = sites
+    let rows: Vec<Vec<Markup>> = sites
         .iter()
         .map(|site| {
             vec![
-                format!(
-                    r#"<a href="/sites/{}">{}</a>"#,
-                    site.id,
-                    names_html(lang, &site.data.names)
-                ),
-                lang.t(i18n::site_status(site.data.status)).to_owned(),
-                site.data
-                    .estimated_count
-                    .map(|n| i18n::number(i64::from(n)))
-                    .unwrap_or_default(),
+                html! { a href={ "/sites/" (site.id) } { (names_html(lang, &site.data.names)) } },
+                html! { (lang.t(i18n::site_status(site.data.status))) },
+                html! { @if let Some(n) = site.data.estimated_count { (i18n::number(i64::from(n))) } },
             ]
         })
         .collect();
-    body.push_str(&ctx.table(Msg::Sites, &[Msg::Name, Msg::Status, Msg::EstimatedCount], &rows));
-    body.push_str(MAP_SCRIPTS);
-    Ok(Html(page(&ctx, ctx.t(Msg::Map), MAP_HEAD, &body)).into_response())
+    let body = html! {
+        (map_div(&ctx, &sites))
+        (ctx.table(Msg::Sites, &[Msg::Name, Msg::Status, Msg::EstimatedCount], &rows))
+        (MAP_SCRIPTS)
+    };
+    Ok(Html(html::page(&ctx, ctx.t(Msg::Map), MAP_HEAD, body).into_string()).into_response())
 }
 
-fn site_link(lang: Lang, site: &Site) -> String {
-    format!(
-        r#"<a href="/sites/{}">{}</a>"#,
-        site.id,
-        esc(&first_name(lang, &site.data.names))
-    )
+fn site_link(lang: Lang, site: &Site) -> Markup {
+    link(&format!("/sites/{}", site.id), &first_name(lang, &site.data.names))
 }
 
 pub(crate) async fn site(State(s): State<AppState>, Extension(ctx): Extension<Ctx>, PageId(id): PageId) -> PageResult {
     let lang = ctx.lang;
     let site = PageError::found(s.store.get_site(id).await?, "site", id)?;
     let all = s.store.list_sites().await?;
-    let mut body = names_table(&ctx, &site.data.names);
     let mut rows = vec![(
         ctx.t(Msg::Status),
-        lang.t(i18n::site_status(site.data.status)).to_owned(),
+        html! { (lang.t(i18n::site_status(site.data.status))) },
     )];
     if let Some(c) = site.data.coordinates {
-        rows.push((ctx.t(Msg::Coordinates), format!("{:.5}, {:.5}", c.lat, c.lon)));
+        rows.push((
+            ctx.t(Msg::Coordinates),
+            html! { (format!("{:.5}, {:.5}", c.lat, c.lon)) },
+        ));
     }
     if let Some(n) = site.data.estimated_count {
-        rows.push((ctx.t(Msg::EstimatedCount), i18n::number(i64::from(n))));
+        rows.push((ctx.t(Msg::EstimatedCount), html! { (i18n::number(i64::from(n))) }));
     }
     if let Some(notes) = &site.data.notes {
-        rows.push((ctx.t(Msg::Notes), esc(notes)));
+        rows.push((ctx.t(Msg::Notes), html! { (notes) }));
     }
-    body.push_str(&facts(rows));
-    let _ = write!(body, "<h2>{}</h2><ul>", ctx.t(Msg::Relocation));
     let moved_here: Vec<&Site> = all.iter().filter(|o| o.relocated_to == Some(id)).collect();
-    if site.relocated_to.is_none() && moved_here.is_empty() {
-        let _ = write!(body, "<li>{}</li>", ctx.t(Msg::NotRelocated));
-    }
-    if let Some(to) = site.relocated_to.and_then(|to| all.iter().find(|o| o.id == to)) {
-        let _ = write!(body, "<li>{}: {}</li>", ctx.t(Msg::RelocatedTo), site_link(lang, to));
-    }
-    for from in moved_here {
-        let _ = write!(
-            body,
-            "<li>{} → {}</li>",
-            site_link(lang, from),
-            esc(&first_name(lang, &site.data.names))
-        );
-    }
-    body.push_str("</ul>");
+    let moved_to = site.relocated_to.and_then(|to| all.iter().find(|o| o.id == to));
     let remains = if ctx.may(Permission::ReadRemains) {
-        s.store.list_remains(id).await?
-    } else {
-        Vec::new()
-    };
-    if ctx.may(Permission::ReadRemains) {
-        let rows: Vec<Vec<String>> = remains
+        let rows: Vec<Vec<Markup>> = s
+            .store
+            .list_remains(id)
+            .await?
             .iter()
             .map(|r| {
                 vec![
-                    esc(&r.data.external_id),
-                    esc(&r.data.skeletal_element),
-                    r.data.recovery_date.map(|d| i18n::date(lang, d)).unwrap_or_default(),
+                    html! { (r.data.external_id) },
+                    html! { (r.data.skeletal_element) },
+                    html! { @if let Some(d) = r.data.recovery_date { (i18n::date(lang, d)) } },
                 ]
             })
             .collect();
-        body.push_str(&table(
+        Some(html::table(
             ctx.t(Msg::Remains),
             &["ID", ctx.t(Msg::SkeletalElement), ctx.t(Msg::RecoveryDate)],
             &rows,
-        ));
-    }
-    if ctx.may(Permission::ReadPersons) {
+        ))
+    } else {
+        None
+    };
+    let identifications = if ctx.may(Permission::ReadPersons) {
         // The identifications resting on samples of this site's remains: what
         // `/identifications?site=` lists, in one statement.
         let at_site = registry::ListFilter {
             site: Some(id),
             ..Default::default()
         };
-        body.push_str(&super::queues::identifications_table(&s, &ctx, &at_site).await?);
-    }
-    if ctx.may(Permission::ReadMissions) {
-        let rows: Vec<Vec<String>> = s
+        Some(super::queues::identifications_table(&s, &ctx, &at_site).await?)
+    } else {
+        None
+    };
+    let missions = if ctx.may(Permission::ReadMissions) {
+        let rows: Vec<Vec<Markup>> = s
             .store
             .list_missions()
             .await?
@@ -375,18 +339,35 @@ pub(crate) async fn site(State(s): State<AppState>, Extension(ctx): Extension<Ct
             .map(|m| {
                 vec![
                     link(&format!("/missions/{}", m.id), &m.data.name),
-                    i18n::date(lang, m.data.start),
+                    html! { (i18n::date(lang, m.data.start)) },
                 ]
             })
             .collect();
-        body.push_str(&ctx.table(Msg::Missions, &[Msg::Name, Msg::Start], &rows));
-    }
-    let title = format!("{}: {}", ctx.t(Msg::Site), first_name(lang, &site.data.names));
-    ctx.respond(&title, &body)
+        Some(ctx.table(Msg::Missions, &[Msg::Name, Msg::Start], &rows))
+    } else {
+        None
+    };
+    let name = first_name(lang, &site.data.names);
+    let body = html! {
+        (names_table(&ctx, &site.data.names))
+        (facts(rows))
+        h2 { (ctx.t(Msg::Relocation)) }
+        ul {
+            @if site.relocated_to.is_none() && moved_here.is_empty() { li { (ctx.t(Msg::NotRelocated)) } }
+            @if let Some(to) = moved_to { li { (ctx.t(Msg::RelocatedTo)) ": " (site_link(lang, to)) } }
+            @for from in &moved_here { li { (site_link(lang, from)) " → " (name) } }
+        }
+        @if let Some(remains) = remains { (remains) }
+        @if let Some(identifications) = identifications { (identifications) }
+        @if let Some(missions) = missions { (missions) }
+    };
+    let title = format!("{}: {}", ctx.t(Msg::Site), name);
+    ctx.respond(&title, body)
 }
 
-fn person_rows(ctx: &Ctx, found: &[PersonHit]) -> Vec<Vec<String>> {
+fn person_rows(ctx: &Ctx, found: &[PersonHit]) -> Vec<Vec<Markup>> {
     let lang = ctx.lang;
+    let date = |d: Option<registry::model::PartialDate>| d.map(|d| i18n::date(lang, d)).unwrap_or_default();
     found
         .iter()
         .map(|h| {
@@ -397,51 +378,35 @@ fn person_rows(ctx: &Ctx, found: &[PersonHit]) -> Vec<Vec<String>> {
                 .as_ref()
                 .and_then(|pl| pl.name.as_deref())
                 .unwrap_or_default();
-            let site = h
-                .site
-                .as_ref()
-                .map(|st| link(&format!("/sites/{}", st.id), &first_name(lang, &st.names)))
-                .unwrap_or_default();
             vec![
-                format!(
-                    r#"<a href="/persons/{}" data-rank="{}">{}</a>"#,
-                    p.id,
-                    h.rank,
-                    names_html(lang, &p.data.names)
-                ),
-                esc(&p.data.external_id),
-                lang.t(i18n::sex(p.data.sex)).to_owned(),
-                p.data.birth.map(|d| i18n::date(lang, d)).unwrap_or_default(),
-                p.data.death.map(|d| i18n::date(lang, d)).unwrap_or_default(),
-                esc(place),
-                site,
+                html! { a href={ "/persons/" (p.id) } data-rank=(h.rank) { (names_html(lang, &p.data.names)) } },
+                html! { (p.data.external_id) },
+                html! { (lang.t(i18n::sex(p.data.sex))) },
+                html! { (date(p.data.birth)) },
+                html! { (date(p.data.death)) },
+                html! { (place) },
+                html! {
+                    @if let Some(st) = &h.site { (link(&format!("/sites/{}", st.id), &first_name(lang, &st.names))) }
+                },
                 status_badge(lang, p.status),
             ]
         })
         .collect()
 }
 
-fn person_results(ctx: &Ctx, q: &ListQuery, found: &Paged<PersonHit>) -> String {
-    let mut out = String::from(r#"<div id="results" aria-live="polite">"#);
-    if !found.items.is_empty() {
-        out.push_str(&ctx.table(
-            Msg::Persons,
-            &[
-                Msg::Name,
-                Msg::RecordId,
-                Msg::Sex,
-                Msg::Born,
-                Msg::Died,
-                Msg::DeathPlace,
-                Msg::Site,
-                Msg::Status,
-            ],
-            &person_rows(ctx, &found.items),
-        ));
+fn person_results(ctx: &Ctx, q: &ListQuery, found: &Paged<PersonHit>) -> Markup {
+    html! {
+        div id="results" aria-live="polite" {
+            @if !found.items.is_empty() {
+                (ctx.table(
+                    Msg::Persons,
+                    &[Msg::Name, Msg::RecordId, Msg::Sex, Msg::Born, Msg::Died, Msg::DeathPlace, Msg::Site, Msg::Status],
+                    &person_rows(ctx, &found.items),
+                ))
+            }
+            (super::queues::pager(ctx, "/persons", q, found))
+        }
     }
-    out.push_str(&super::queues::pager(ctx, "/persons", q, found));
-    out.push_str("</div>");
-    out
 }
 
 /// Persons found by name in any script and spelling, or by id (`registry::find_persons`): ranked,
@@ -462,23 +427,22 @@ pub(crate) async fn persons(
     let results = person_results(&ctx, &query, &found);
     // htmx asks for the results only, as the reader types.
     if headers.contains_key("hx-request") {
-        return Ok(Html(results).into_response());
+        return Ok(Html(results.into_string()).into_response());
     }
-    let body = format!(
-        r##"<form method="get" action="/persons" role="search" class="stack" hx-get="/persons" hx-trigger="input changed delay:250ms from:#q, submit" hx-target="#results" hx-swap="outerHTML" hx-push-url="true"><label for="q">{label}</label><input id="q" name="q" type="search" value="{value}" autocomplete="off"><button type="submit">{search}</button></form>{results}"##,
-        label = ctx.t(Msg::SearchPersons),
-        value = esc(&q),
-        search = ctx.t(Msg::Search),
-    );
-    let body = if ctx.may(Permission::WritePersons) {
-        format!(
-            r#"<p class="actions"><a href="/persons/new" id="new-person">{}</a></p>{body}"#,
-            ctx.t(Msg::NewPerson)
-        )
-    } else {
-        body
+    let body = html! {
+        @if ctx.may(Permission::WritePersons) {
+            p.actions { a href="/persons/new" id="new-person" { (ctx.t(Msg::NewPerson)) } }
+        }
+        form.stack method="get" action="/persons" role="search" hx-get="/persons"
+            hx-trigger="input changed delay:250ms from:#q, submit" hx-target="#results" hx-swap="outerHTML"
+            hx-push-url="true" {
+            label for="q" { (ctx.t(Msg::SearchPersons)) }
+            input id="q" name="q" type="search" value=(q) autocomplete="off";
+            button type="submit" { (ctx.t(Msg::Search)) }
+        }
+        (results)
     };
-    ctx.respond(ctx.t(Msg::Persons), &body)
+    ctx.respond(ctx.t(Msg::Persons), body)
 }
 
 pub(crate) async fn person(
@@ -488,82 +452,61 @@ pub(crate) async fn person(
 ) -> PageResult {
     let lang = ctx.lang;
     let p = PageError::found(s.store.get_person(id).await?, "person", id)?;
-    let mut body = format!(r#"<p class="lead">{}</p>"#, names_html(lang, &p.data.names));
-    if ctx.may(Permission::WritePersons) {
-        let _ = write!(
-            body,
-            r#"<p class="actions"><a href="/persons/{id}/edit" id="edit-person">{}</a></p>"#,
-            ctx.t(Msg::EditPerson)
-        );
-    }
-    body.push_str(&names_table(&ctx, &p.data.names));
     let mut rows = vec![
-        ("ID", esc(&p.data.external_id)),
+        ("ID", html! { (p.data.external_id) }),
         (ctx.t(Msg::Status), status_badge(lang, p.status)),
-        (ctx.t(Msg::Sex), lang.t(i18n::sex(p.data.sex)).to_owned()),
+        (ctx.t(Msg::Sex), html! { (lang.t(i18n::sex(p.data.sex))) }),
     ];
     if let Some(b) = p.data.birth {
-        rows.push((ctx.t(Msg::Born), i18n::date(lang, b)));
+        rows.push((ctx.t(Msg::Born), html! { (i18n::date(lang, b)) }));
     }
     if let Some(d) = p.data.death {
-        rows.push((ctx.t(Msg::Died), i18n::date(lang, d)));
+        rows.push((ctx.t(Msg::Died), html! { (i18n::date(lang, d)) }));
     }
     if let Some(place) = &p.data.death_place {
         let mut text = place.name.clone().unwrap_or_default();
         if let Some(c) = place.coordinates {
-            let _ = write!(text, " ({:.4}, {:.4})", c.lat, c.lon);
+            text.push_str(&format!(" ({:.4}, {:.4})", c.lat, c.lon));
         }
-        rows.push((ctx.t(Msg::DeathPlace), esc(text.trim())));
+        rows.push((ctx.t(Msg::DeathPlace), html! { (text.trim()) }));
     }
-    body.push_str(&facts(rows));
     // The person's identifications (a flagged one says why, beside the person's status above).
     let of_person = registry::ListFilter {
         person: Some(id),
         ..Default::default()
     };
-    body.push_str(&super::queues::identifications_table(&s, &ctx, &of_person).await?);
-    let _ = write!(body, "<h2>{}</h2><ul>", ctx.t(Msg::Sources));
-    for src in &p.data.sources {
-        let note = src
-            .note
-            .as_deref()
-            .map(|n| format!(" — {}", esc(n)))
-            .unwrap_or_default();
-        let _ = write!(body, "<li>{}{note}</li>", esc(&src.citation));
-    }
-    body.push_str("</ul>");
-    let history = s.store.status_history(id).await?;
-    let rows: Vec<Vec<String>> = history
+    let identifications = super::queues::identifications_table(&s, &ctx, &of_person).await?;
+    let history: Vec<Vec<Markup>> = s
+        .store
+        .status_history(id)
+        .await?
         .into_iter()
         .map(|(from, to, reason, actor, at)| {
             vec![
-                esc(&ctx.instant(&at)),
+                html! { (ctx.instant(&at)) },
                 status_badge(lang, from),
                 status_badge(lang, to),
-                esc(&reason),
-                esc(&actor),
+                html! { (reason) },
+                html! { (actor) },
             ]
         })
         .collect();
-    body.push_str(&ctx.table(
-        Msg::Timeline,
-        &[Msg::When, Msg::From, Msg::To, Msg::Reason, Msg::Actor],
-        &rows,
-    ));
+    let body = html! {
+        p.lead { (names_html(lang, &p.data.names)) }
+        @if ctx.may(Permission::WritePersons) {
+            p.actions { a href={ "/persons/" (id) "/edit" } id="edit-person" { (ctx.t(Msg::EditPerson)) } }
+        }
+        (names_table(&ctx, &p.data.names))
+        (facts(rows))
+        (identifications)
+        h2 { (ctx.t(Msg::Sources)) }
+        ul {
+            @for src in &p.data.sources {
+                li { (src.citation) @if let Some(n) = &src.note { " — " (n) } }
+            }
+        }
+        (ctx.table(Msg::Timeline, &[Msg::When, Msg::From, Msg::To, Msg::Reason, Msg::Actor], &history))
+    };
     let title = format!("{}: {}", ctx.t(Msg::Person), first_name(lang, &p.data.names));
-    ctx.respond(&title, &body)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn script_json_cannot_close_its_script_block() {
-        let v = serde_json::json!({ "name": "</script><script>alert(1)</script>" });
-        let out = script_json(&v);
-        assert!(!out.contains("</script>"));
-        let back: serde_json::Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(back, v);
-    }
+    ctx.respond(&title, body)
 }

@@ -3,11 +3,9 @@
 //! reference donors marked with a dot. Drawn on the server, so the page needs no script for it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fmt::Write;
 
+use maud::{html, Markup};
 use registry::model::Sex;
-
-use super::html::esc;
 
 /// One person to draw.
 #[derive(Debug, Clone)]
@@ -128,20 +126,15 @@ fn at(column: f64, row: f64) -> (f64, f64) {
     (MARGIN + column * COLUMN, MARGIN + row * ROW)
 }
 
-/// The SVG for a family, titled `title`.
-pub fn svg(nodes: &[Node], title: &str) -> String {
+/// The SVG for a family, titled `title`. Its shapes are written with an end tag (`<line …></line>`):
+/// inside SVG an HTML parser would nest a bare `<line …>` in the previous one.
+pub fn svg(nodes: &[Node], title: &str) -> Markup {
     let position = layout(nodes);
     let columns = position.values().map(|p| p.0).fold(0.0, f64::max) + 1.0;
     let rows = position.values().map(|p| p.1).fold(0.0, f64::max) + 1.0;
     let width = 2.0 * MARGIN + (columns - 1.0) * COLUMN + 40.0;
     let height = 2.0 * MARGIN + (rows - 1.0) * ROW + 30.0;
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        r#"<svg class="pedigree" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-labelledby="pedigree-title"><title id="pedigree-title">{}</title>"#,
-        esc(title)
-    );
-    // Lines first, symbols over them.
+    let place = |id: &i64| at(position[id].0, position[id].1);
     let mut couples: BTreeMap<(i64, i64), Vec<i64>> = BTreeMap::new();
     for n in nodes {
         if let (Some(f), Some(m)) = (n.father, n.mother) {
@@ -150,91 +143,62 @@ pub fn svg(nodes: &[Node], title: &str) -> String {
             }
         }
     }
-    for ((f, m), children) in &couples {
-        let (fx, fy) = at(position[f].0, position[f].1);
-        let (mx, my) = at(position[m].0, position[m].1);
-        let _ = write!(
-            out,
-            r#"<line class="partners" x1="{fx}" y1="{fy}" x2="{mx}" y2="{my}"/>"#
-        );
-        let (cx, cy) = ((fx + mx) / 2.0, fy.max(my));
-        let bar = cy + ROW / 2.0;
-        let _ = write!(out, r#"<line x1="{cx}" y1="{cy}" x2="{cx}" y2="{bar}"/>"#);
-        let xs: Vec<f64> = children.iter().map(|c| at(position[c].0, position[c].1).0).collect();
-        let lo = xs.iter().copied().fold(cx, f64::min);
-        let hi = xs.iter().copied().fold(cx, f64::max);
-        let _ = write!(out, r#"<line x1="{lo}" y1="{bar}" x2="{hi}" y2="{bar}"/>"#);
-        for c in children {
-            let (x, y) = at(position[c].0, position[c].1);
-            let top = y - SIZE / 2.0;
-            let _ = write!(out, r#"<line x1="{x}" y1="{bar}" x2="{x}" y2="{top}"/>"#);
+    let h = SIZE / 2.0;
+    html! {
+        svg.pedigree xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (width) " " (height) } width=(width)
+            height=(height) role="img" aria-labelledby="pedigree-title" {
+            title id="pedigree-title" { (title) }
+            // Lines first, symbols over them.
+            @for ((f, m), children) in &couples {
+                @let ((fx, fy), (mx, my)) = (place(f), place(m));
+                @let (cx, cy) = ((fx + mx) / 2.0, fy.max(my));
+                @let bar = cy + ROW / 2.0;
+                @let xs: Vec<f64> = children.iter().map(|c| place(c).0).collect();
+                line.partners x1=(fx) y1=(fy) x2=(mx) y2=(my) {}
+                line x1=(cx) y1=(cy) x2=(cx) y2=(bar) {}
+                line x1=(xs.iter().copied().fold(cx, f64::min)) y1=(bar) x2=(xs.iter().copied().fold(cx, f64::max)) y2=(bar) {}
+                @for c in children {
+                    @let (x, y) = place(c);
+                    line x1=(x) y1=(bar) x2=(x) y2=(y - SIZE / 2.0) {}
+                }
+            }
+            @for n in nodes {
+                @let (x, y) = place(&n.id);
+                g class=(symbol_class(n)) data-member=(n.id) {
+                    title { (n.label) }
+                    @match n.sex {
+                        Sex::Male => { rect x=(x - h) y=(y - h) width=(SIZE) height=(SIZE) {} }
+                        Sex::Female => { circle cx=(x) cy=(y) r=(h) {} }
+                        Sex::Unknown => {
+                            polygon points={ (x) "," (y - h) " " (x + h) "," (y) " " (x) "," (y + h) " " (x - h) "," (y) } {}
+                        }
+                    }
+                    @if !n.alive {
+                        line.slash x1=(x - h - 6.0) y1=(y + h + 6.0) x2=(x + h + 6.0) y2=(y - h - 6.0) {}
+                    }
+                    @if n.donor {
+                        circle.donor-dot cx=(x) cy=(y) r="6" {}
+                    }
+                    text x=(x) y=(y + h + 18.0) text-anchor="middle" { (n.label.chars().take(14).collect::<String>()) }
+                }
+            }
         }
     }
-    for n in nodes {
-        let (x, y) = at(position[&n.id].0, position[&n.id].1);
-        let h = SIZE / 2.0;
-        let mut class = String::from("pedigree-symbol");
-        if n.missing {
-            class.push_str(" missing");
-        }
-        if n.donor {
-            class.push_str(" donor");
-        }
-        if !n.alive {
-            class.push_str(" deceased");
-        }
-        let _ = write!(
-            out,
-            r#"<g class="{class}" data-member="{}"><title>{}</title>"#,
-            n.id,
-            esc(&n.label)
-        );
-        match n.sex {
-            Sex::Male => {
-                let _ = write!(
-                    out,
-                    r#"<rect x="{}" y="{}" width="{SIZE}" height="{SIZE}"/>"#,
-                    x - h,
-                    y - h
-                );
-            }
-            Sex::Female => {
-                let _ = write!(out, r#"<circle cx="{x}" cy="{y}" r="{h}"/>"#);
-            }
-            Sex::Unknown => {
-                let _ = write!(
-                    out,
-                    r#"<polygon points="{x},{} {},{y} {x},{} {},{y}"/>"#,
-                    y - h,
-                    x + h,
-                    y + h,
-                    x - h
-                );
-            }
-        }
-        if !n.alive {
-            let _ = write!(
-                out,
-                r#"<line class="slash" x1="{}" y1="{}" x2="{}" y2="{}"/>"#,
-                x - h - 6.0,
-                y + h + 6.0,
-                x + h + 6.0,
-                y - h - 6.0
-            );
-        }
-        if n.donor {
-            let _ = write!(out, r#"<circle class="donor-dot" cx="{x}" cy="{y}" r="6"/>"#);
-        }
-        let label: String = n.label.chars().take(14).collect();
-        let _ = write!(
-            out,
-            r#"<text x="{x}" y="{}" text-anchor="middle">{}</text></g>"#,
-            y + h + 18.0,
-            esc(&label)
-        );
+}
+
+/// A symbol's classes: what the style sheet draws it as (missing, donor, deceased).
+fn symbol_class(n: &Node) -> String {
+    let mut class = String::from("pedigree-symbol");
+    if n.missing {
+        class.push_str(" missing");
     }
-    out.push_str("</svg>");
-    out
+    if n.donor {
+        class.push_str(" donor");
+    }
+    if !n.alive {
+        class.push_str(" deceased");
+    }
+    class
 }
 
 #[cfg(test)]
@@ -273,7 +237,7 @@ mod tests {
         assert_eq!(p[&4].1, 1.0);
         assert_eq!((p[&3].0 - p[&4].0).abs(), 1.0);
         assert_eq!(p[&5].1, 2.0);
-        let drawn = svg(&nodes, "Family <A>");
+        let drawn = svg(&nodes, "Family <A>").into_string();
         assert_eq!(drawn.matches(r#"class="pedigree-symbol"#).count(), 5);
         assert_eq!(drawn.matches("<rect").count(), 2);
         assert_eq!(drawn.matches("<polygon").count(), 1);
@@ -285,6 +249,6 @@ mod tests {
 
     #[test]
     fn an_empty_family_draws_an_empty_chart() {
-        assert!(svg(&[], "none").starts_with("<svg"));
+        assert!(svg(&[], "none").into_string().starts_with("<svg"));
     }
 }

@@ -4,19 +4,18 @@
 //! come from one registry query per list (`registry::queues`); a reviewer's queue holds nothing of
 //! other reviews.
 
-use std::fmt::Write;
-
 use axum::extract::{Query, State};
 use axum::Extension;
+use maud::{html, Markup};
 use registry::model::Site;
 use registry::{
     CandidateRow, IdentificationRow, IdentificationStatus, MissionToPlan, NotificationDue, Page, Paged, Sample, Sort,
     VisitToArrange,
 };
 
-use super::html::{esc, link};
+use super::html::link;
 use super::i18n::{self, Msg};
-use super::pages::{first_name, names_html};
+use super::pages::{first_name, person_link};
 use super::{Ctx, PageResult};
 use crate::queues::ListQuery;
 use crate::{AppState, Permission};
@@ -69,73 +68,44 @@ fn query_with_offset(q: &ListQuery, offset: i64) -> String {
 
 /// "Showing 51–100 of 596" and a link to every page (a window around this one when there are
 /// many, with the first and the last), so that any row is two clicks from the list.
-pub(crate) fn pager<T>(ctx: &Ctx, path: &str, q: &ListQuery, paged: &Paged<T>) -> String {
-    let mut out = String::from(r#"<nav class="pager" aria-label=""#);
-    out.push_str(ctx.t(Msg::Pages));
-    out.push_str(r#"">"#);
-    if paged.total == 0 {
-        let _ = write!(out, "<p>{}</p></nav>", ctx.t(Msg::NoResults));
-        return out;
-    }
+pub(crate) fn pager<T>(ctx: &Ctx, path: &str, q: &ListQuery, paged: &Paged<T>) -> Markup {
     let first = paged.offset + 1;
     let last = paged.offset + paged.items.len() as i64;
-    let _ = write!(
-        out,
-        r#"<p class="count" data-total="{}">{}</p>"#,
-        paged.total,
-        i18n::showing(ctx.lang, first, last.max(first), paged.total, paged.total_capped)
-    );
     let pages = (paged.total + paged.limit - 1) / paged.limit;
     let current = paged.offset / paged.limit;
-    if pages > 1 {
-        out.push_str("<ul>");
-        if let Some(prev) = paged.previous_offset() {
-            let _ = write!(
-                out,
-                r#"<li><a rel="prev" href="{path}?{}">{}</a></li>"#,
-                esc(&query_with_offset(q, prev)),
-                ctx.t(Msg::Previous)
-            );
-        }
-        let shown = |p: i64| pages <= 40 || p == 0 || p == pages - 1 || (p - current).abs() <= 15;
-        let mut gap = false;
-        for p in 0..pages {
-            if !shown(p) {
-                if !gap {
-                    out.push_str("<li>…</li>");
+    let shown = |p: i64| pages <= 40 || p == 0 || p == pages - 1 || (p - current).abs() <= 15;
+    let href = |offset: i64| format!("{path}?{}", query_with_offset(q, offset));
+    html! {
+        nav.pager aria-label=(ctx.t(Msg::Pages)) {
+            @if paged.total == 0 {
+                p { (ctx.t(Msg::NoResults)) }
+            } @else {
+                p.count data-total=(paged.total) {
+                    (i18n::showing(ctx.lang, first, last.max(first), paged.total, paged.total_capped))
                 }
-                gap = true;
-                continue;
-            }
-            gap = false;
-            if p == current {
-                let _ = write!(out, r#"<li><span aria-current="page">{}</span></li>"#, p + 1);
-            } else {
-                let _ = write!(
-                    out,
-                    r#"<li><a href="{path}?{}">{}</a></li>"#,
-                    esc(&query_with_offset(q, p * paged.limit)),
-                    p + 1
-                );
+                @if pages > 1 {
+                    ul {
+                        @if let Some(prev) = paged.previous_offset() {
+                            li { a rel="prev" href=(href(prev)) { (ctx.t(Msg::Previous)) } }
+                        }
+                        @for p in 0..pages {
+                            @if !shown(p) {
+                                // One ellipsis for each run of pages left out.
+                                @if p == 0 || shown(p - 1) { li { "…" } }
+                            } @else if p == current {
+                                li { span aria-current="page" { (p + 1) } }
+                            } @else {
+                                li { a href=(href(p * paged.limit)) { (p + 1) } }
+                            }
+                        }
+                        @if let Some(next) = paged.next_offset() {
+                            li { a rel="next" href=(href(next)) { (ctx.t(Msg::Next)) } }
+                        }
+                    }
+                }
             }
         }
-        if let Some(next) = paged.next_offset() {
-            let _ = write!(
-                out,
-                r#"<li><a rel="next" href="{path}?{}">{}</a></li>"#,
-                esc(&query_with_offset(q, next)),
-                ctx.t(Msg::Next)
-            );
-        }
-        out.push_str("</ul>");
     }
-    out.push_str("</nav>");
-    out
-}
-
-fn option(value: &str, label: &str, chosen: Option<&str>) -> String {
-    let selected = if chosen == Some(value) { " selected" } else { "" };
-    format!(r#"<option value="{}"{selected}>{}</option>"#, esc(value), esc(label))
 }
 
 /// One `<select>` of a filter form: "any" first, then `choices` (value, label); `chosen` selected.
@@ -145,72 +115,41 @@ fn filter_select(
     label: Msg,
     chosen: Option<&str>,
     choices: impl IntoIterator<Item = (String, String)>,
-) -> String {
-    let mut out = format!(
-        r#"<label for="f-{name}">{}</label> <select id="f-{name}" name="{name}">"#,
-        ctx.t(label)
-    );
-    out.push_str(&option("", ctx.t(Msg::Any), chosen));
-    for (value, text) in choices {
-        out.push_str(&option(&value, &text, chosen));
+) -> Markup {
+    let id = format!("f-{name}");
+    let choices: Vec<(String, String)> = choices.into_iter().collect();
+    html! {
+        label for=(id) { (ctx.t(label)) }
+        " "
+        select id=(id) name=(name) {
+            option value="" selected[chosen == Some("")] { (ctx.t(Msg::Any)) }
+            @for (value, text) in &choices {
+                option value=(value) selected[chosen == Some(value.as_str())] { (text) }
+            }
+        }
+        " "
     }
-    out.push_str("</select> ");
-    out
 }
 
 /// The filter form of a list: GET to `path` with the API's parameter names.
-fn filter_form(ctx: &Ctx, path: &str, q: &ListQuery, fields: Fields, sites: &[Site]) -> String {
-    let value = |v: &Option<String>| esc(v.as_deref().unwrap_or_default());
-    let mut out = format!(r#"<form method="get" action="{path}" class="filters" role="search">"#);
-    if fields.status {
-        let statuses = [
-            IdentificationStatus::Proposed,
-            IdentificationStatus::Confirmed,
-            IdentificationStatus::Flagged,
-            IdentificationStatus::Rejected,
-        ]
-        .map(|st| {
-            (
-                st.as_str().to_owned(),
-                ctx.t(i18n::identification_status(st)).to_owned(),
-            )
-        });
-        out.push_str(&filter_select(
-            ctx,
-            "status",
-            Msg::Status,
-            q.status.as_deref(),
-            statuses,
-        ));
-    }
-    if fields.site {
-        let sites = sites
-            .iter()
-            .map(|site| (site.id.to_string(), first_name(ctx.lang, &site.data.names)));
-        out.push_str(&filter_select(ctx, "site", Msg::Site, q.site.as_deref(), sites));
-    }
-    if fields.job {
-        let _ = write!(
-            out,
-            r#"<label for="f-job">{}</label> <input id="f-job" name="job" type="number" min="1" value="{}"> "#,
-            ctx.t(Msg::Job),
-            value(&q.job)
-        );
-    }
-    if fields.lr {
-        let _ = write!(
-            out,
-            r#"<label for="f-min">{}</label> <input id="f-min" name="min_lr" type="number" step="any" value="{}"> <label for="f-max">{}</label> <input id="f-max" name="max_lr" type="number" step="any" value="{}"> "#,
-            ctx.t(Msg::MinLr),
-            value(&q.min_lr),
-            ctx.t(Msg::MaxLr),
-            value(&q.max_lr)
-        );
-    }
-    if fields.typed {
-        let typed = [("true", Msg::Yes), ("false", Msg::No)].map(|(v, m)| (v.to_owned(), ctx.t(m).to_owned()));
-        out.push_str(&filter_select(ctx, "typed", Msg::Typed, q.typed.as_deref(), typed));
-    }
+fn filter_form(ctx: &Ctx, path: &str, q: &ListQuery, fields: Fields, sites: &[Site]) -> Markup {
+    let value = |v: &Option<String>| v.clone().unwrap_or_default();
+    let statuses = [
+        IdentificationStatus::Proposed,
+        IdentificationStatus::Confirmed,
+        IdentificationStatus::Flagged,
+        IdentificationStatus::Rejected,
+    ]
+    .map(|st| {
+        (
+            st.as_str().to_owned(),
+            ctx.t(i18n::identification_status(st)).to_owned(),
+        )
+    });
+    let site_choices = sites
+        .iter()
+        .map(|site| (site.id.to_string(), first_name(ctx.lang, &site.data.names)));
+    let typed = [("true", Msg::Yes), ("false", Msg::No)].map(|(v, m)| (v.to_owned(), ctx.t(m).to_owned()));
     let sorts: &[(Sort, Msg)] = if fields.lr {
         &[
             (Sort::LrDesc, Msg::SortLrDesc),
@@ -224,19 +163,46 @@ fn filter_form(ctx: &Ctx, path: &str, q: &ListQuery, fields: Fields, sites: &[Si
     let sorts = sorts
         .iter()
         .map(|(sort, label)| (sort.as_str().to_owned(), ctx.t(*label).to_owned()));
-    out.push_str(&filter_select(ctx, "sort", Msg::SortBy, q.sort.as_deref(), sorts));
-    let _ = write!(out, r#"<button type="submit">{}</button></form>"#, ctx.t(Msg::Filter));
-    out
+    html! {
+        form.filters method="get" action=(path) role="search" {
+            @if fields.status { (filter_select(ctx, "status", Msg::Status, q.status.as_deref(), statuses)) }
+            @if fields.site { (filter_select(ctx, "site", Msg::Site, q.site.as_deref(), site_choices)) }
+            @if fields.job {
+                label for="f-job" { (ctx.t(Msg::Job)) }
+                " "
+                input id="f-job" name="job" type="number" min="1" value=(value(&q.job));
+                " "
+            }
+            @if fields.lr {
+                label for="f-min" { (ctx.t(Msg::MinLr)) }
+                " "
+                input id="f-min" name="min_lr" type="number" step="any" value=(value(&q.min_lr));
+                " "
+                label for="f-max" { (ctx.t(Msg::MaxLr)) }
+                " "
+                input id="f-max" name="max_lr" type="number" step="any" value=(value(&q.max_lr));
+                " "
+            }
+            @if fields.typed { (filter_select(ctx, "typed", Msg::Typed, q.typed.as_deref(), typed)) }
+            (filter_select(ctx, "sort", Msg::SortBy, q.sort.as_deref(), sorts))
+            button type="submit" { (ctx.t(Msg::Filter)) }
+        }
+    }
 }
 
-fn lr_cell(log10_lr: Option<f64>) -> String {
-    log10_lr.map(i18n::lr_html).unwrap_or_else(|| "–".to_owned())
+/// A dash for what a row does not have.
+fn none() -> Markup {
+    html! { "–" }
 }
 
-fn site_cell(ctx: &Ctx, id: Option<i64>, names: Option<&[registry::model::Name]>) -> String {
+fn lr_cell(log10_lr: Option<f64>) -> Markup {
+    log10_lr.map_or_else(none, i18n::lr_html)
+}
+
+fn site_cell(ctx: &Ctx, id: Option<i64>, names: Option<&[registry::model::Name]>) -> Markup {
     match (id, names) {
         (Some(id), Some(names)) => link(&format!("/sites/{id}"), &first_name(ctx.lang, names)),
-        _ => "–".to_owned(),
+        _ => none(),
     }
 }
 
@@ -255,45 +221,38 @@ pub(crate) async fn identifications_table(
     s: &AppState,
     ctx: &Ctx,
     filter: &registry::ListFilter,
-) -> Result<String, super::PageError> {
+) -> Result<Markup, super::PageError> {
     if !ctx.may(Permission::ReadIdentifications) {
-        return Ok(String::new());
+        return Ok(html! {});
     }
     let paged = s
         .store
         .identifications_page(filter, Page { limit: 1000, offset: 0 })
         .await?;
     if paged.items.is_empty() {
-        return Ok(String::new());
+        return Ok(html! {});
     }
-    let rows: Vec<Vec<String>> = paged.items.iter().map(|r| identification_row(ctx, r)).collect();
+    let rows: Vec<Vec<Markup>> = paged.items.iter().map(|r| identification_row(ctx, r)).collect();
     Ok(ctx.table(Msg::Identification, IDENTIFICATION_HEADER, &rows))
 }
 
-fn identification_row(ctx: &Ctx, r: &IdentificationRow) -> Vec<String> {
+fn identification_row(ctx: &Ctx, r: &IdentificationRow) -> Vec<Markup> {
     vec![
-        format!(
-            r#"<a class="queue-item" data-identification="{id}" href="{}">#{id}</a> <a class="report-link" href="/identifications/{id}/report">{}</a>"#,
-            esc(&identification_href(r)),
-            ctx.t(Msg::Report),
-            id = r.id
-        ),
-        format!(
-            r#"<a href="/persons/{}">{}</a>"#,
-            r.person_id,
-            names_html(ctx.lang, &r.person_names)
-        ),
+        html! {
+            a.queue-item data-identification=(r.id) href=(identification_href(r)) { "#" (r.id) }
+            " "
+            a.report-link href={ "/identifications/" (r.id) "/report" } { (ctx.t(Msg::Report)) }
+        },
+        person_link(ctx.lang, r.person_id, &r.person_names),
         i18n::identification_status_html(ctx.lang, r.status, r.flag_reason.as_deref()),
         r.sample_id
-            .map(|s| link(&format!("/samples/{s}"), &s.to_string()))
-            .unwrap_or_else(|| "–".into()),
+            .map_or_else(none, |s| link(&format!("/samples/{s}"), &s.to_string())),
         site_cell(ctx, r.site_id, r.site_names.as_deref()),
         r.job_id
-            .map(|j| link(&format!("/jobs/{j}"), &format!("#{j}")))
-            .unwrap_or_else(|| "–".into()),
+            .map_or_else(none, |j| link(&format!("/jobs/{j}"), &format!("#{j}"))),
         lr_cell(r.log10_lr),
-        r.posterior.map(i18n::probability_html).unwrap_or_else(|| "–".into()),
-        esc(r.proposed_by.as_deref().unwrap_or("–")),
+        r.posterior.map_or_else(none, i18n::probability_html),
+        html! { (r.proposed_by.as_deref().unwrap_or("–")) },
     ]
 }
 
@@ -309,15 +268,11 @@ const IDENTIFICATION_HEADER: &[Msg] = &[
     Msg::ProposedBy,
 ];
 
-fn candidate_row(ctx: &Ctx, r: &CandidateRow) -> Vec<String> {
+fn candidate_row(ctx: &Ctx, r: &CandidateRow) -> Vec<Markup> {
     let person = match (r.person_id, &r.person_names) {
-        (Some(id), Some(names)) => format!(r#"<a href="/persons/{id}">{}</a>"#, names_html(ctx.lang, names)),
-        _ => "–".to_owned(),
+        (Some(id), Some(names)) => person_link(ctx.lang, id, names),
+        _ => none(),
     };
-    let rejected = r
-        .rejected_identification
-        .map(|i| format!(r#"<span class="rejected">{} #{i}</span>"#, ctx.t(Msg::Rejected)))
-        .unwrap_or_default();
     vec![
         link(
             &format!("/candidates/{}", r.candidate_id),
@@ -328,7 +283,9 @@ fn candidate_row(ctx: &Ctx, r: &CandidateRow) -> Vec<String> {
         site_cell(ctx, Some(r.site_id), Some(&r.site_names)),
         link(&format!("/jobs/{}", r.job_id), &format!("#{}", r.job_id)),
         lr_cell(Some(r.log10_lr)),
-        rejected,
+        html! {
+            @if let Some(i) = r.rejected_identification { span.rejected { (ctx.t(Msg::Rejected)) " #" (i) } }
+        },
     ]
 }
 
@@ -342,25 +299,21 @@ const CANDIDATE_HEADER: &[Msg] = &[
     Msg::Rejected,
 ];
 
-fn sample_row(ctx: &Ctx, x: &Sample) -> Vec<String> {
+fn sample_row(ctx: &Ctx, x: &Sample) -> Vec<Markup> {
     vec![
         link(&format!("/samples/{}", x.id), &x.external_id),
-        esc(&x.lab),
-        esc(x.profile_kind.as_str()),
-        ctx.t(if x.typed { Msg::Yes } else { Msg::No }).to_owned(),
+        html! { (x.lab) },
+        html! { (x.profile_kind.as_str()) },
+        html! { (ctx.t(if x.typed { Msg::Yes } else { Msg::No })) },
     ]
 }
 
 const SAMPLE_HEADER: &[Msg] = &[Msg::Sample, Msg::Lab, Msg::Kind, Msg::Typed];
 
-fn notification_row(ctx: &Ctx, r: &NotificationDue) -> Vec<String> {
+fn notification_row(ctx: &Ctx, r: &NotificationDue) -> Vec<Markup> {
     vec![
-        format!("#{}", r.identification_id),
-        format!(
-            r#"<a href="/persons/{}">{}</a>"#,
-            r.person_id,
-            names_html(ctx.lang, &r.person_names)
-        ),
+        html! { "#" (r.identification_id) },
+        person_link(ctx.lang, r.person_id, &r.person_names),
         link(&format!("/families/{}", r.family_id), &r.family_name),
         super::mission_forms::notify_form(ctx, r.family_id, r.identification_id),
     ]
@@ -368,22 +321,22 @@ fn notification_row(ctx: &Ctx, r: &NotificationDue) -> Vec<String> {
 
 const NOTIFICATION_HEADER: &[Msg] = &[Msg::Identification, Msg::Person, Msg::Family, Msg::RecordNotification];
 
-fn visit_row(ctx: &Ctx, r: &VisitToArrange) -> Vec<String> {
+fn visit_row(ctx: &Ctx, r: &VisitToArrange) -> Vec<Markup> {
     vec![
         link(&format!("/families/{}", r.family_id), &r.family_name),
         site_cell(ctx, Some(r.site_id), Some(&r.site_names)),
-        r.visitors.to_string(),
-        esc(&ctx.instant(&r.created_at)),
+        html! { (r.visitors) },
+        html! { (ctx.instant(&r.created_at)) },
     ]
 }
 
 const VISIT_HEADER: &[Msg] = &[Msg::Family, Msg::Site, Msg::Visitors, Msg::Created];
 
-fn mission_row(_ctx: &Ctx, r: &MissionToPlan) -> Vec<String> {
+fn mission_row(_ctx: &Ctx, r: &MissionToPlan) -> Vec<Markup> {
     vec![
         link(&format!("/missions/{}", r.mission_id), &r.name),
-        esc(&r.start_date),
-        r.sites.to_string(),
+        html! { (r.start_date) },
+        html! { (r.sites) },
     ]
 }
 
@@ -479,62 +432,45 @@ async fn queue_page<T>(
     queue: &Queue,
     q: &ListQuery,
     paged: Paged<T>,
-    row: fn(&Ctx, &T) -> Vec<String>,
+    row: fn(&Ctx, &T) -> Vec<Markup>,
 ) -> PageResult {
     let sites = if queue.fields.site {
         s.store.list_sites().await?
     } else {
         Vec::new()
     };
-    let mut body = String::new();
-    if let Some(note) = queue.note {
-        let _ = write!(body, r#"<p class="muted">{}</p>"#, ctx.t(note));
-    }
-    body.push_str(&filter_form(ctx, queue.path, q, queue.fields, &sites));
-    body.push_str(&format!(r#"<div id="queue" data-total="{}">"#, paged.total));
-    body.push_str(&ctx.table(
-        queue.title,
-        queue.header,
-        &paged.items.iter().map(|r| row(ctx, r)).collect::<Vec<_>>(),
-    ));
-    body.push_str(&pager(ctx, queue.path, q, &paged));
-    body.push_str("</div>");
-    ctx.respond(ctx.t(queue.title), &body)
+    let rows: Vec<Vec<Markup>> = paged.items.iter().map(|r| row(ctx, r)).collect();
+    let body = html! {
+        @if let Some(note) = queue.note { p.muted { (ctx.t(note)) } }
+        (filter_form(ctx, queue.path, q, queue.fields, &sites))
+        div id="queue" data-total=(paged.total) {
+            (ctx.table(queue.title, queue.header, &rows))
+            (pager(ctx, queue.path, q, &paged))
+        }
+    };
+    ctx.respond(ctx.t(queue.title), body)
 }
 
 /// A queue's block on the dashboard: the count, the first rows, a link to the whole list.
-fn dashboard_block<T>(ctx: &Ctx, queue: &Queue, paged: &Paged<T>, row: fn(&Ctx, &T) -> Vec<String>) -> String {
-    let mut out = format!(
-        r#"<section class="queue" data-queue="{path}"><h3>{title} <span class="n" data-total="{total}">{n}</span></h3>"#,
-        path = queue.path,
-        title = ctx.t(queue.title),
-        total = paged.total,
-        n = i18n::number(paged.total),
-    );
-    if paged.items.is_empty() {
-        let _ = write!(out, "<p>{}</p>", ctx.t(Msg::NoneYet));
-    } else {
-        out.push_str(&ctx.table(
-            queue.title,
-            queue.header,
-            &paged.items.iter().map(|r| row(ctx, r)).collect::<Vec<_>>(),
-        ));
-        let _ = write!(
-            out,
-            r#"<p><a href="{}">{} ({})</a></p>"#,
-            queue.path,
-            ctx.t(Msg::ShowAll),
-            i18n::number(paged.total)
-        );
+fn dashboard_block<T>(ctx: &Ctx, queue: &Queue, paged: &Paged<T>, row: fn(&Ctx, &T) -> Vec<Markup>) -> Markup {
+    let rows: Vec<Vec<Markup>> = paged.items.iter().map(|r| row(ctx, r)).collect();
+    html! {
+        section.queue data-queue=(queue.path) {
+            h3 { (ctx.t(queue.title)) " " span.n data-total=(paged.total) { (i18n::number(paged.total)) } }
+            @if rows.is_empty() {
+                p { (ctx.t(Msg::NoneYet)) }
+            } @else {
+                (ctx.table(queue.title, queue.header, &rows))
+                p { a href=(queue.path) { (ctx.t(Msg::ShowAll)) " (" (i18n::number(paged.total)) ")" } }
+            }
+        }
     }
-    out.push_str("</section>");
-    out
 }
 
 /// The signed-in user's queues, for the dashboard: one paged query each, for the queues the role
 /// works (a reviewer's review queue; an analyst's candidates and samples to type; a liaison's
 /// families to notify and visits to arrange; a planner's visits and missions).
-pub(crate) async fn your_work(s: &AppState, ctx: &Ctx) -> Result<String, super::PageError> {
+pub(crate) async fn your_work(s: &AppState, ctx: &Ctx) -> Result<Markup, super::PageError> {
     let first = Page {
         limit: DASHBOARD_ROWS,
         offset: 0,
@@ -578,13 +514,14 @@ pub(crate) async fn your_work(s: &AppState, ctx: &Ctx) -> Result<String, super::
         blocks.push(dashboard_block(ctx, &MISSIONS, &paged, mission_row));
     }
     if blocks.is_empty() {
-        return Ok(String::new());
+        return Ok(html! {});
     }
-    Ok(format!(
-        r#"<section id="your-work" aria-labelledby="your-work-h"><h2 id="your-work-h">{}</h2>{}</section>"#,
-        ctx.t(Msg::YourWork),
-        blocks.concat()
-    ))
+    Ok(html! {
+        section id="your-work" aria-labelledby="your-work-h" {
+            h2 id="your-work-h" { (ctx.t(Msg::YourWork)) }
+            @for block in blocks { (block) }
+        }
+    })
 }
 
 /// The page handler of each queue: the query's filter and page, the registry's one query (the

@@ -8,12 +8,13 @@ use std::fmt::Write;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use axum::{Extension, Form};
+use maud::{html, Markup};
 use registry::model::{
     Contacts, Coordinates, FieldError, Name, NameKind, NewFamily, NewPerson, PartialDate, Person, Place, Sex, Source,
 };
 
-use super::forms::{options, respond_with, Fields, FormView, Refused};
-use super::html::{esc, facts};
+use super::forms::{options, respond_with, Extra, Fields, FormView, Refused};
+use super::html::facts;
 use super::i18n::{self, Msg};
 use super::{Ctx, PageError, PageId, PageResult};
 use crate::AppState;
@@ -204,58 +205,62 @@ fn person_input(f: &Fields, field: &str) -> Option<String> {
     })
 }
 
-fn person_form(ctx: &Ctx, action: &str, f: &Fields, refused: Option<&Refused>) -> String {
+fn person_form(ctx: &Ctx, action: &str, f: &Fields, refused: Option<&Refused>) -> Markup {
     let v = FormView::new(ctx, f, refused);
     let t = |m| ctx.t(m);
-    let mut inner = String::new();
-    inner.push_str(&v.input("external_id", t(Msg::ExternalId), "text", " required"));
-    let _ = write!(inner, r#"<fieldset><legend>{}</legend>"#, t(Msg::Names));
+    let text = |name: &str, label: Msg, extra: Extra| v.input(name, t(label), "text", extra);
     let scripts: Vec<(String, String)> = SCRIPTS
         .iter()
         .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
         .collect();
     let kinds = options(ctx, &KINDS, kind_word, i18n::name_kind);
-    for i in 0..rows(f, "name_text_") {
-        let _ = write!(inner, r#"<div class="name-row">"#);
-        inner.push_str(&v.input(&format!("name_text_{i}"), t(Msg::Name), "text", ""));
-        inner.push_str(&v.select(&format!("name_script_{i}"), t(Msg::Script), &scripts));
-        inner.push_str(&v.input(&format!("name_lang_{i}"), t(Msg::LanguageTag), "text", ""));
-        inner.push_str(&v.select(&format!("name_kind_{i}"), t(Msg::Kind), &kinds));
-        inner.push_str("</div>");
-    }
-    inner.push_str("</fieldset>");
     let sexes = options(ctx, &[Sex::Male, Sex::Female, Sex::Unknown], |x| x.as_str(), i18n::sex);
-    inner.push_str(&v.select("sex", t(Msg::Sex), &sexes));
-    let hint = format!(r#" placeholder="{}""#, t(Msg::DateHint));
-    inner.push_str(&v.input("birth", t(Msg::Born), "text", &hint));
-    inner.push_str(&v.input("death", t(Msg::Died), "text", &hint));
-    inner.push_str(&v.input("death_place", t(Msg::DeathPlace), "text", ""));
-    inner.push_str(&v.input("death_lat", t(Msg::Latitude), "text", r#" inputmode="decimal""#));
-    inner.push_str(&v.input("death_lon", t(Msg::Longitude), "text", r#" inputmode="decimal""#));
-    let _ = write!(inner, r#"<fieldset><legend>{}</legend>"#, t(Msg::Sources));
-    for i in 0..rows(f, "source_citation_") {
-        let _ = write!(inner, r#"<div class="name-row">"#);
-        inner.push_str(&v.input(&format!("source_citation_{i}"), t(Msg::Citation), "text", ""));
-        inner.push_str(&v.input(&format!("source_note_{i}"), t(Msg::Notes), "text", ""));
-        inner.push_str("</div>");
+    let date = Extra::NONE.placeholder(t(Msg::DateHint));
+    let decimal = Extra::NONE.inputmode("decimal");
+    // The inputs first: the summary says whether one of them showed the refusal.
+    let inner = html! {
+        (text("external_id", Msg::ExternalId, Extra::NONE.required()))
+        fieldset {
+            legend { (t(Msg::Names)) }
+            @for i in 0..rows(f, "name_text_") {
+                div.name-row {
+                    (text(&format!("name_text_{i}"), Msg::Name, Extra::NONE))
+                    (v.select(&format!("name_script_{i}"), t(Msg::Script), &scripts))
+                    (text(&format!("name_lang_{i}"), Msg::LanguageTag, Extra::NONE))
+                    (v.select(&format!("name_kind_{i}"), t(Msg::Kind), &kinds))
+                }
+            }
+        }
+        (v.select("sex", t(Msg::Sex), &sexes))
+        (text("birth", Msg::Born, date))
+        (text("death", Msg::Died, date))
+        (text("death_place", Msg::DeathPlace, Extra::NONE))
+        (text("death_lat", Msg::Latitude, decimal))
+        (text("death_lon", Msg::Longitude, decimal))
+        fieldset {
+            legend { (t(Msg::Sources)) }
+            @for i in 0..rows(f, "source_citation_") {
+                div.name-row {
+                    (text(&format!("source_citation_{i}"), Msg::Citation, Extra::NONE))
+                    (text(&format!("source_note_{i}"), Msg::Notes, Extra::NONE))
+                }
+            }
+        }
+    };
+    html! {
+        (v.summary())
+        form.stack.record-form method="post" action=(action) id="person-form" {
+            (v.csrf())
+            @if f.has("version") { (v.hidden("version")) }
+            (inner)
+            button type="submit" { (t(Msg::Save)) }
+        }
     }
-    inner.push_str("</fieldset>");
-    format!(
-        r#"{summary}<form method="post" action="{action}" class="stack record-form" id="person-form">{csrf}{version}{inner}<button type="submit">{save}</button></form>"#,
-        summary = v.summary(),
-        csrf = v.csrf(),
-        version = if f.has("version") {
-            v.hidden("version")
-        } else {
-            String::new()
-        },
-        save = t(Msg::Save),
-    )
 }
 
 pub(crate) async fn new_person(Extension(ctx): Extension<Ctx>) -> PageResult {
     let body = person_form(&ctx, "/persons/new", &new_person_fields(), None);
-    ctx.respond(ctx.t(Msg::NewPerson), &body)
+    ctx.respond(ctx.t(Msg::NewPerson), body)
 }
 
 pub(crate) async fn create_person(
@@ -272,7 +277,7 @@ pub(crate) async fn create_person(
     };
     let refused = refused.at(|field| person_input(&f, field));
     let body = person_form(&ctx, "/persons/new", &f, Some(&refused));
-    respond_with(&ctx, refused.status, ctx.t(Msg::NewPerson), &body)
+    respond_with(&ctx, refused.status, ctx.t(Msg::NewPerson), body)
 }
 
 fn edit_title(ctx: &Ctx, p: &Person) -> String {
@@ -291,11 +296,11 @@ pub(crate) async fn edit_person(
     let p = PageError::found(s.store.get_person(id).await?, "person", id)?;
     let f = person_fields(&p.data).with("version", p.version.to_string());
     let body = person_form(&ctx, &format!("/persons/{id}/edit"), &f, None);
-    ctx.respond(&edit_title(&ctx, &p), &body)
+    ctx.respond(&edit_title(&ctx, &p), body)
 }
 
 /// The stored record beside a form refused as stale.
-fn current_values(ctx: &Ctx, p: &Person) -> String {
+fn current_values(ctx: &Ctx, p: &Person) -> Markup {
     let names: Vec<String> = p
         .data
         .names
@@ -310,26 +315,22 @@ fn current_values(ctx: &Ctx, p: &Person) -> String {
         t
     });
     let sources: Vec<&str> = p.data.sources.iter().map(|s| s.citation.as_str()).collect();
-    let rows = vec![
-        ("ID", esc(&p.data.external_id)),
-        (ctx.t(Msg::Names), esc(&names.join(" · "))),
-        (ctx.t(Msg::Sex), ctx.t(i18n::sex(p.data.sex)).to_owned()),
-        (
-            ctx.t(Msg::Born),
-            p.data.birth.map(|d| i18n::date(ctx.lang, d)).unwrap_or_default(),
-        ),
-        (
-            ctx.t(Msg::Died),
-            p.data.death.map(|d| i18n::date(ctx.lang, d)).unwrap_or_default(),
-        ),
-        (ctx.t(Msg::DeathPlace), esc(place.as_deref().unwrap_or(""))),
-        (ctx.t(Msg::Sources), esc(&sources.join(" · "))),
+    let date = |d: Option<PartialDate>| d.map(|d| i18n::date(ctx.lang, d)).unwrap_or_default();
+    let rows = [
+        ("ID", html! { (p.data.external_id) }),
+        (ctx.t(Msg::Names), html! { (names.join(" · ")) }),
+        (ctx.t(Msg::Sex), html! { (ctx.t(i18n::sex(p.data.sex))) }),
+        (ctx.t(Msg::Born), html! { (date(p.data.birth)) }),
+        (ctx.t(Msg::Died), html! { (date(p.data.death)) }),
+        (ctx.t(Msg::DeathPlace), html! { (place.as_deref().unwrap_or("")) }),
+        (ctx.t(Msg::Sources), html! { (sources.join(" · ")) }),
     ];
-    format!(
-        r#"<section class="current-values" id="current-values"><h2>{}</h2>{}</section>"#,
-        ctx.t(Msg::CurrentValues),
-        facts(rows)
-    )
+    html! {
+        section.current-values id="current-values" {
+            h2 { (ctx.t(Msg::CurrentValues)) }
+            (facts(rows))
+        }
+    }
 }
 
 pub(crate) async fn update_person(
@@ -353,50 +354,48 @@ pub(crate) async fn update_person(
         (Err(r), _) | (_, Err(r)) => r,
     };
     let refused = outcome.at(|field| person_input(&f, field));
-    let mut body = String::new();
     if refused.stale {
         // Saving again is a deliberate choice to replace what is there now.
         f.set("version", current.version.to_string());
-        body.push_str(&person_form(&ctx, &format!("/persons/{id}/edit"), &f, Some(&refused)));
-        body.push_str(&current_values(&ctx, &current));
-    } else {
-        body.push_str(&person_form(&ctx, &format!("/persons/{id}/edit"), &f, Some(&refused)));
     }
-    respond_with(&ctx, refused.status, &edit_title(&ctx, &current), &body)
+    let body = html! {
+        (person_form(&ctx, &format!("/persons/{id}/edit"), &f, Some(&refused)))
+        @if refused.stale { (current_values(&ctx, &current)) }
+    };
+    respond_with(&ctx, refused.status, &edit_title(&ctx, &current), body)
 }
 
 // ---- families ----
 
-fn family_form(ctx: &Ctx, action: &str, f: &Fields, refused: Option<&Refused>) -> String {
+fn family_form(ctx: &Ctx, action: &str, f: &Fields, refused: Option<&Refused>) -> Markup {
     let v = FormView::new(ctx, f, refused);
     let t = |m| ctx.t(m);
-    let mut inner = String::new();
-    inner.push_str(&v.input("external_id", t(Msg::ExternalId), "text", " required"));
-    inner.push_str(&v.input("name", t(Msg::Name), "text", " required"));
-    inner.push_str(&v.input("liaison", t(Msg::Liaison), "text", ""));
-    let _ = write!(inner, r#"<fieldset><legend>{}</legend>"#, t(Msg::ContactDetails));
-    inner.push_str(&v.textarea("postal_address", t(Msg::PostalAddress), ""));
-    inner.push_str(&v.input("phone", t(Msg::Phone), "tel", ""));
-    inner.push_str(&v.input("email", t(Msg::Email), "email", ""));
-    inner.push_str("</fieldset>");
-    if f.has("version") {
-        let _ = write!(
-            inner,
-            r#"<input name="version" type="hidden" value="{}">"#,
-            esc(f.get("version"))
-        );
+    // The inputs first: the summary says whether one of them showed the refusal.
+    let inner = html! {
+        (v.input("external_id", t(Msg::ExternalId), "text", Extra::NONE.required()))
+        (v.input("name", t(Msg::Name), "text", Extra::NONE.required()))
+        (v.input("liaison", t(Msg::Liaison), "text", Extra::NONE))
+        fieldset {
+            legend { (t(Msg::ContactDetails)) }
+            (v.textarea("postal_address", t(Msg::PostalAddress)))
+            (v.input("phone", t(Msg::Phone), "tel", Extra::NONE))
+            (v.input("email", t(Msg::Email), "email", Extra::NONE))
+        }
+        @if f.has("version") { input name="version" type="hidden" value=(f.get("version")); }
+    };
+    html! {
+        (v.summary())
+        form.stack.record-form method="post" action=(action) id="family-form" {
+            (v.csrf())
+            (inner)
+            button type="submit" { (t(Msg::Save)) }
+        }
     }
-    format!(
-        r#"{summary}<form method="post" action="{action}" class="stack record-form" id="family-form">{csrf}{inner}<button type="submit">{save}</button></form>"#,
-        summary = v.summary(),
-        csrf = v.csrf(),
-        save = t(Msg::Save),
-    )
 }
 
 pub(crate) async fn new_family(Extension(ctx): Extension<Ctx>) -> PageResult {
     let body = family_form(&ctx, "/families/new", &Fields::default(), None);
-    ctx.respond(ctx.t(Msg::NewFamily), &body)
+    ctx.respond(ctx.t(Msg::NewFamily), body)
 }
 
 pub(crate) async fn create_family(
@@ -410,7 +409,7 @@ pub(crate) async fn create_family(
         Err(e) => Refused::from_store(e)?,
     };
     let body = family_form(&ctx, "/families/new", &f, Some(&refused));
-    respond_with(&ctx, refused.status, ctx.t(Msg::NewFamily), &body)
+    respond_with(&ctx, refused.status, ctx.t(Msg::NewFamily), body)
 }
 
 /// The family a form describes (the registry checks it).
@@ -445,7 +444,7 @@ pub(crate) async fn edit_family(
         .with("email", contacts.email.unwrap_or_default())
         .with("version", family.version.to_string());
     let body = family_form(&ctx, &format!("/families/{id}/edit"), &f, None);
-    ctx.respond(&format!("{}: {}", ctx.t(Msg::EditFamily), family.name), &body)
+    ctx.respond(&format!("{}: {}", ctx.t(Msg::EditFamily), family.name), body)
 }
 
 /// Saves a family's edit if nobody changed it since the form was opened; otherwise 409 with the
@@ -480,6 +479,6 @@ pub(crate) async fn update_family(
         &ctx,
         refused.status,
         &format!("{}: {}", ctx.t(Msg::EditFamily), current.name),
-        &body,
+        body,
     )
 }

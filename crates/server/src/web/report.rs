@@ -8,14 +8,13 @@
 //! decided on), never recomputed here; `GET /api/v1/identifications/{id}/verify` recomputes it.
 //! One query per section, none in a loop.
 
-use std::fmt::Write;
-
 use axum::extract::State;
 use axum::Extension;
+use maud::{html, Markup};
 use registry::IdentificationStatus;
 
 use super::family_sample_mission_pages::family_view;
-use super::html::{esc, link};
+use super::html::{facts, link};
 use super::i18n::{self, Lang, Msg};
 use super::pages::{first_name, names_html};
 use super::{Ctx, PageError, PageId, PageResult};
@@ -61,257 +60,245 @@ pub(crate) async fn identification_report(
     };
     let reviews = s.store.reviews_seen_by(&ctx.user, id, ident.status).await?;
     let person_name = first_name(lang, &person.data.names);
+    let status = i18n::identification_status_html(lang, ident.status, ident.flag_reason.as_deref());
 
-    let mut body = String::new();
-    let _ = write!(
-        body,
-        r#"<p class="no-print"><button type="button" data-action="print">{}</button></p>"#,
-        ctx.t(Msg::Print)
-    );
-    if ident.status != IdentificationStatus::Confirmed {
-        let _ = write!(
-            body,
-            r#"<p class="draft" data-status="{}"><strong>{}</strong> — {}</p>"#,
-            ident.status.as_str(),
-            ctx.t(Msg::Draft),
-            i18n::identification_status_html(lang, ident.status, ident.flag_reason.as_deref())
-        );
-    }
-    let mut facts = vec![
-        (ctx.t(Msg::Identification), format!("#{}", ident.id)),
-        (
-            ctx.t(Msg::Status),
-            i18n::identification_status_html(lang, ident.status, ident.flag_reason.as_deref()),
-        ),
+    let mut person_facts = vec![
+        (ctx.t(Msg::Identification), html! { "#" (ident.id) }),
+        (ctx.t(Msg::Status), status.clone()),
         (
             ctx.t(Msg::Person),
-            format!(
-                r#"<a href="/persons/{}">{}</a> ({})"#,
-                person.id,
-                names_html(lang, &person.data.names),
-                esc(&person.data.external_id)
-            ),
+            html! {
+                a href={ "/persons/" (person.id) } { (names_html(lang, &person.data.names)) }
+                " (" (person.data.external_id) ")"
+            },
         ),
     ];
     if let Some(b) = person.data.birth {
-        facts.push((ctx.t(Msg::Born), i18n::date(lang, b)));
+        person_facts.push((ctx.t(Msg::Born), html! { (i18n::date(lang, b)) }));
     }
     if let Some(d) = person.data.death {
-        facts.push((ctx.t(Msg::Died), i18n::date(lang, d)));
+        person_facts.push((ctx.t(Msg::Died), html! { (i18n::date(lang, d)) }));
     }
     if let Some(place) = person.data.death_place.as_ref().and_then(|p| p.name.as_deref()) {
-        facts.push((ctx.t(Msg::DeathPlace), esc(place)));
+        person_facts.push((ctx.t(Msg::DeathPlace), html! { (place) }));
     }
-    body.push_str(&super::html::facts(facts));
 
     // The remains.
-    let _ = write!(body, "<h2>{}</h2>", ctx.t(Msg::Remains));
-    let mut rows = Vec::new();
+    let mut remains_facts = Vec::new();
     if let Some(site) = &site {
-        rows.push((
+        remains_facts.push((
             ctx.t(Msg::Site),
             link(&format!("/sites/{}", site.id), &first_name(lang, &site.data.names)),
         ));
     }
     if let Some(r) = &remains {
-        rows.push(("ID", esc(&r.data.external_id)));
-        rows.push((ctx.t(Msg::SkeletalElement), esc(&r.data.skeletal_element)));
+        remains_facts.push(("ID", html! { (r.data.external_id) }));
+        remains_facts.push((ctx.t(Msg::SkeletalElement), html! { (r.data.skeletal_element) }));
         if let Some(d) = r.data.recovery_date {
-            rows.push((ctx.t(Msg::RecoveryDate), i18n::date(lang, d)));
+            remains_facts.push((ctx.t(Msg::RecoveryDate), html! { (i18n::date(lang, d)) }));
         }
     }
     if let Some(x) = &sample {
-        rows.push((
+        remains_facts.push((
             ctx.t(Msg::Sample),
-            format!(
-                "{} ({}, {})",
-                link(&format!("/samples/{}", x.id), &x.external_id),
-                esc(&x.lab),
-                esc(x.profile_kind.as_str())
-            ),
+            html! {
+                (link(&format!("/samples/{}", x.id), &x.external_id))
+                " (" (x.lab) ", " (x.profile_kind.as_str()) ")"
+            },
         ));
     }
-    if rows.is_empty() {
-        rows.push((ctx.t(Msg::Evidence), ctx.t(Msg::DocumentaryGrounds).to_owned()));
+    if remains_facts.is_empty() {
+        remains_facts.push((ctx.t(Msg::Evidence), html! { (ctx.t(Msg::DocumentaryGrounds)) }));
     }
-    body.push_str(&super::html::facts(rows));
 
     // The references and the hypotheses.
     let cited = &ident.reference_ids;
     let mut donors = Vec::new();
-    if let Some(view) = &family {
-        let rows: Vec<Vec<String>> = view
+    let references = family.as_ref().map(|view| {
+        let rows: Vec<Vec<Markup>> = view
             .references
             .iter()
             .filter(|r| cited.contains(&r.id))
             .map(|r| {
                 let donor = view.member_name(r.donor_member_id);
-                donors.push(donor.clone());
-                vec![
-                    esc(&r.external_id),
-                    esc(&donor),
-                    esc(&r.kit),
-                    if r.withdrawal.is_some() {
-                        ctx.t(Msg::ConsentWithdrawn).to_owned()
-                    } else {
-                        esc(r.consent.scope.as_str())
-                    },
-                ]
+                let consent = match r.withdrawal {
+                    Some(_) => ctx.t(Msg::ConsentWithdrawn),
+                    None => r.consent.scope.as_str(),
+                };
+                let row = vec![
+                    html! { (r.external_id) },
+                    html! { (donor) },
+                    html! { (r.kit) },
+                    html! { (consent) },
+                ];
+                donors.push(donor);
+                row
             })
             .collect();
-        body.push_str(&ctx.table(Msg::References, &[Msg::Id, Msg::Donor, Msg::Kit, Msg::Consent], &rows));
         let missing = candidate
             .as_ref()
             .map(|c| view.member_name(c.data.member_id))
             .unwrap_or_default();
-        let _ = write!(
-            body,
-            "<h2>{}</h2><ul class=\"hypotheses\"><li><strong>H1</strong>: {}</li><li><strong>H2</strong>: {}</li></ul>",
-            ctx.t(Msg::Hypotheses),
-            esc(&h1(lang, &missing, &view.family.name)),
-            esc(&h2(lang, &view.family.name)),
-        );
-        let _ = write!(body, "{}", view.pedigree_svg(&ctx));
-    }
+        html! {
+            (ctx.table(Msg::References, &[Msg::Id, Msg::Donor, Msg::Kit, Msg::Consent], &rows))
+            h2 { (ctx.t(Msg::Hypotheses)) }
+            ul.hypotheses {
+                li { strong { "H1" } ": " (h1(lang, &missing, &view.family.name)) }
+                li { strong { "H2" } ": " (h2(lang, &view.family.name)) }
+            }
+            (view.pedigree_svg(&ctx))
+        }
+    });
 
     // The figures and the model.
-    if let Some(e) = &evidence {
-        let log10 = e.log10_lr.unwrap_or_else(|| e.lr.log10());
-        let mut rows = vec![
-            (ctx.t(Msg::Lr), i18n::lr_html(log10)),
-            (ctx.t(Msg::Posterior), i18n::probability_html(e.posterior)),
-        ];
-        if let Some(prior) = &e.prior {
-            rows.push((ctx.t(Msg::Prior), esc(prior)));
-        }
-        if let Some(m) = &model {
-            rows.push((
-                ctx.t(Msg::Markers),
-                format!("{} ({})", m.markers.len(), esc(&m.markers.join(", "))),
-            ));
-            rows.push((
-                ctx.t(Msg::FrequencyTable),
-                format!("<code>{}</code>", esc(&m.frequencies_sha256)),
-            ));
-            rows.push((
-                ctx.t(Msg::MutationModels),
-                ctx.t(if m.mutations { Msg::Yes } else { Msg::No }).to_owned(),
-            ));
-            rows.push((ctx.t(Msg::Engine), esc(&m.engine)));
-        }
-        if let Some(snp) = model.as_ref().and_then(|m| m.snp.as_ref()) {
-            rows.push((
-                ctx.t(Msg::SnpPanel),
-                format!(
-                    "{} (<code>{}</code>), {}{}, genotype error {}",
-                    esc(&snp.panel),
-                    esc(&snp.panel_sha256),
-                    esc(&snp.map),
-                    if snp.sex_averaged_map { ", sex-averaged map" } else { "" },
-                    snp.genotype_error
-                ),
-            ));
-        }
-        let _ = write!(body, "<h2>{}</h2>", ctx.t(Msg::Evidence));
-        body.push_str(&super::html::facts(rows));
-        if let Some((c, ev)) = candidate
-            .as_ref()
-            .and_then(|c| c.data.snp_evidence.as_ref().map(|ev| (c, ev)))
-        {
-            body.push_str(&super::snp_view::snp_section(&s, &ctx, c.id, ev, family.as_ref()).await?);
-        }
-        body.push_str(&recomputed(&s, &ctx, id).await?);
-        let _ = write!(
-            body,
-            r#"<h2>{}</h2><p class="for-family">{}</p>"#,
-            ctx.t(Msg::ForTheFamily),
-            for_the_family(
-                lang,
-                &person_name,
-                site.as_ref().map(|st| first_name(lang, &st.data.names)).as_deref(),
-                &donors,
-                log10,
-                e.posterior,
-                ident.status,
-                reviews.iter().map(|r| r.at.as_str()).max().map(|at| ctx.instant(at)),
-            )
-        );
-    }
+    let figures = match &evidence {
+        Some(e) => Some(figures(&s, &ctx, id, e, model.as_ref(), candidate.as_ref(), family.as_ref()).await?),
+        None => None,
+    };
+    let for_family = evidence.as_ref().map(|e| {
+        for_the_family(
+            lang,
+            &person_name,
+            site.as_ref().map(|st| first_name(lang, &st.data.names)).as_deref(),
+            &donors,
+            e.log10_lr.unwrap_or_else(|| e.lr.log10()),
+            e.posterior,
+            ident.status,
+            reviews.iter().map(|r| r.at.as_str()).max().map(|at| ctx.instant(at)),
+        )
+    });
 
     // Reviews and signatures.
-    let rows: Vec<Vec<String>> = reviews
+    let rows: Vec<Vec<Markup>> = reviews
         .iter()
         .map(|r| {
-            let decision = i18n::decision(&r.decision).map_or_else(|| esc(&r.decision), |m| ctx.t(m).to_owned());
-            vec![esc(&r.reviewer), decision, esc(&ctx.instant(&r.at)), esc(&r.comment)]
+            let decision = i18n::decision(&r.decision).map_or(r.decision.as_str(), |m| ctx.t(m));
+            vec![
+                html! { (r.reviewer) },
+                html! { (decision) },
+                html! { (ctx.instant(&r.at)) },
+                html! { (r.comment) },
+            ]
         })
         .collect();
-    body.push_str(&ctx.table(
-        Msg::Reviews,
-        &[Msg::Reviewer, Msg::Decision, Msg::When, Msg::Notes],
-        &rows,
-    ));
-    let _ = write!(body, r#"<h2>{}</h2><div class="signatures">"#, ctx.t(Msg::Signatures));
     let confirmed: Vec<&registry::Review> = reviews.iter().filter(|r| r.decision == "confirm").collect();
-    for (i, role) in [Msg::Reviewer, Msg::Reviewer, Msg::HeadOfLaboratory].iter().enumerate() {
-        let name = if i < 2 {
-            confirmed.get(i).map(|r| r.reviewer.as_str()).unwrap_or("")
-        } else {
-            ""
-        };
-        let _ = write!(
-            body,
-            r#"<div class="signature"><span class="line"></span><span>{} {}</span><span>{}: {}</span><span>{}:</span></div>"#,
-            ctx.t(*role),
-            if i < 2 { (i + 1).to_string() } else { String::new() },
-            ctx.t(Msg::Name),
-            esc(name),
-            ctx.t(Msg::When)
-        );
-    }
-    body.push_str("</div>");
+    let body = html! {
+        p.no-print { button type="button" data-action="print" { (ctx.t(Msg::Print)) } }
+        @if ident.status != IdentificationStatus::Confirmed {
+            p.draft data-status=(ident.status.as_str()) { strong { (ctx.t(Msg::Draft)) } " — " (status) }
+        }
+        (facts(person_facts))
+        h2 { (ctx.t(Msg::Remains)) }
+        (facts(remains_facts))
+        @if let Some(references) = references { (references) }
+        @if let Some(figures) = figures { (figures) }
+        @if let Some(paragraph) = for_family {
+            h2 { (ctx.t(Msg::ForTheFamily)) }
+            p.for-family { (paragraph) }
+        }
+        (ctx.table(Msg::Reviews, &[Msg::Reviewer, Msg::Decision, Msg::When, Msg::Notes], &rows))
+        h2 { (ctx.t(Msg::Signatures)) }
+        div.signatures {
+            @for (i, role) in [Msg::Reviewer, Msg::Reviewer, Msg::HeadOfLaboratory].iter().enumerate() {
+                // Two reviewers sign, numbered, with their names; the head of the laboratory below.
+                @let name = if i < 2 { confirmed.get(i).map_or("", |r| r.reviewer.as_str()) } else { "" };
+                div.signature {
+                    span.line {}
+                    span { (ctx.t(*role)) " " @if i < 2 { (i + 1) } }
+                    span { (ctx.t(Msg::Name)) ": " (name) }
+                    span { (ctx.t(Msg::When)) ":" }
+                }
+            }
+        }
+    };
     let title = format!("{}: {}", ctx.t(Msg::Report), person_name);
-    ctx.respond(&title, &body)
+    ctx.respond(&title, body)
+}
+
+/// The evidence section: the LR, the posterior and its prior, the job's recorded model (markers,
+/// frequency table, mutations, engine, the SNP part), the SNP evidence and the recomputation.
+async fn figures(
+    s: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    e: &registry::IdentificationEvidence,
+    model: Option<&jobs::provenance::ModelSummary>,
+    candidate: Option<&registry::Candidate>,
+    family: Option<&super::family_sample_mission_pages::FamilyView>,
+) -> Result<Markup, PageError> {
+    let log10 = e.log10_lr.unwrap_or_else(|| e.lr.log10());
+    let mut rows = vec![
+        (ctx.t(Msg::Lr), i18n::lr_html(log10)),
+        (ctx.t(Msg::Posterior), i18n::probability_html(e.posterior)),
+    ];
+    if let Some(prior) = &e.prior {
+        rows.push((ctx.t(Msg::Prior), html! { (prior) }));
+    }
+    if let Some(m) = model {
+        rows.push((
+            ctx.t(Msg::Markers),
+            html! { (m.markers.len()) " (" (m.markers.join(", ")) ")" },
+        ));
+        rows.push((ctx.t(Msg::FrequencyTable), html! { code { (m.frequencies_sha256) } }));
+        rows.push((
+            ctx.t(Msg::MutationModels),
+            html! { (ctx.t(if m.mutations { Msg::Yes } else { Msg::No })) },
+        ));
+        rows.push((ctx.t(Msg::Engine), html! { (m.engine) }));
+    }
+    if let Some(snp) = model.and_then(|m| m.snp.as_ref()) {
+        rows.push((
+            ctx.t(Msg::SnpPanel),
+            html! {
+                (snp.panel) " (" code { (snp.panel_sha256) } "), " (snp.map)
+                @if snp.sex_averaged_map { ", sex-averaged map" }
+                ", genotype error " (snp.genotype_error)
+            },
+        ));
+    }
+    let snp = match candidate.and_then(|c| c.data.snp_evidence.as_ref().map(|ev| (c, ev))) {
+        Some((c, ev)) => Some(super::snp_view::snp_section(s, ctx, c.id, ev, family).await?),
+        None => None,
+    };
+    let recomputation = recomputed(s, ctx, id).await?;
+    Ok(html! {
+        h2 { (ctx.t(Msg::Evidence)) }
+        (facts(rows))
+        @if let Some(snp) = snp { (snp) }
+        (recomputation)
+    })
 }
 
 /// The LR recomputed now from the stored profiles under the job's recorded model, beside the
 /// stored figure: for a reader who may read genotypes (the recomputation reads them, audited);
 /// others are told who can run it.
-async fn recomputed(s: &AppState, ctx: &Ctx, id: i64) -> Result<String, PageError> {
+async fn recomputed(s: &AppState, ctx: &Ctx, id: i64) -> Result<Markup, PageError> {
     if !ctx.may(crate::Permission::ReadProfiles) {
-        return Ok(format!(
-            r#"<p class="muted" id="recomputation">{}</p>"#,
-            ctx.t(Msg::RecomputeNeedsLab)
-        ));
+        return Ok(html! { p.muted id="recomputation" { (ctx.t(Msg::RecomputeNeedsLab)) } });
     }
     let recomputation = jobs::provenance::verify_identification(&s.store, &ctx.user.username, id)
         .await
         .map_err(super::snp_view::job_error)?;
     let Some(r) = recomputation else {
-        return Ok(String::new());
+        return Ok(html! {});
     };
-    let figure = r
-        .recomputed_log10_lr
-        .map(i18n::lr_html)
-        .unwrap_or_else(|| "–".to_owned());
-    let verdict = if r.reproduced {
-        format!(
-            r#"<strong class="reproduced" data-reproduced="true">{}</strong>"#,
-            ctx.t(Msg::Reproduced)
-        )
-    } else {
-        format!(
-            r#"<strong class="not-reproduced" data-reproduced="false">{}</strong> {}"#,
-            ctx.t(Msg::NotReproduced),
-            esc(&r.problems.join("; "))
-        )
-    };
-    Ok(format!(
-        r#"<p id="recomputation">{}: {figure} — {verdict} ({}: {})</p>"#,
-        ctx.t(Msg::RecomputedNow),
-        ctx.t(Msg::Engine),
-        esc(&r.engine)
-    ))
+    Ok(html! {
+        p id="recomputation" {
+            (ctx.t(Msg::RecomputedNow)) ": "
+            @match r.recomputed_log10_lr {
+                Some(log10) => (i18n::lr_html(log10)),
+                None => "–",
+            }
+            " — "
+            @if r.reproduced {
+                strong.reproduced data-reproduced="true" { (ctx.t(Msg::Reproduced)) }
+            } @else {
+                strong.not-reproduced data-reproduced="false" { (ctx.t(Msg::NotReproduced)) }
+                " " (r.problems.join("; "))
+            }
+            " (" (ctx.t(Msg::Engine)) ": " (r.engine) ")"
+        }
+    })
 }
 
 fn h1(lang: Lang, missing: &str, family: &str) -> String {
@@ -340,15 +327,13 @@ fn for_the_family(
     posterior: f64,
     status: IdentificationStatus,
     last_review: Option<String>,
-) -> String {
-    let (person, donors) = (esc(person), esc(&donors.join(", ")));
+) -> Markup {
+    let donors = donors.join(", ");
     let lr = i18n::lr_html(log10_lr);
     let p = i18n::probability_html(posterior);
-    let site = site.map(esc);
-    let when = last_review.map(|at| esc(&at)).unwrap_or_default();
+    let when = last_review.unwrap_or_default();
     match lang {
         Lang::En => {
-            let from = site.map(|s| format!(" recovered at {s}")).unwrap_or_default();
             let state = match status {
                 IdentificationStatus::Confirmed => {
                     format!("Two forensic experts reviewed this result independently and confirmed the identification ({when}).")
@@ -357,14 +342,15 @@ fn for_the_family(
                 IdentificationStatus::Flagged => "This result is being reviewed again (the reason is stated above): until then it is not an identification.".to_owned(),
                 IdentificationStatus::Rejected => "Forensic experts rejected this result: it is not an identification.".to_owned(),
             };
-            format!(
-                "The DNA of the remains{from} was compared with the DNA that {donors} gave. The result is {lr} times \
-                 more likely if the remains are those of {person} than if they are of someone unrelated to your family. \
-                 Under the prior stated above, the probability that they are {person}'s is {p}. {state}"
-            )
+            html! {
+                "The DNA of the remains" @if let Some(s) = site { " recovered at " (s) }
+                " was compared with the DNA that " (donors) " gave. The result is " (lr)
+                " times more likely if the remains are those of " (person)
+                " than if they are of someone unrelated to your family. Under the prior stated above, the \
+                 probability that they are " (person) "'s is " (p) ". " (state)
+            }
         }
         Lang::Ja => {
-            let from = site.map(|s| format!("{s}で収容された")).unwrap_or_default();
             let state = match status {
                 IdentificationStatus::Confirmed => {
                     format!("二人の法医学の専門家がそれぞれ独立にこの結果を審査し、身元を確認しました（{when}）。")
@@ -377,10 +363,12 @@ fn for_the_family(
                 }
                 IdentificationStatus::Rejected => "専門家はこの結果を却下しました。身元確認ではありません。".to_owned(),
             };
-            format!(
-                "{from}遺骨のDNAを、{donors}様からご提供いただいたDNAと比較しました。この結果は、遺骨が{person}様のものである場合には、\
-                 ご家族と血縁のない方のものである場合に比べて{lr}倍起こりやすいものです。上記の事前確率のもとで、{person}様である確率は{p}です。{state}"
-            )
+            html! {
+                @if let Some(s) = site { (s) "で収容された" }
+                "遺骨のDNAを、" (donors) "様からご提供いただいたDNAと比較しました。この結果は、遺骨が" (person)
+                "様のものである場合には、ご家族と血縁のない方のものである場合に比べて" (lr)
+                "倍起こりやすいものです。上記の事前確率のもとで、" (person) "様である確率は" (p) "です。" (state)
+            }
         }
     }
 }

@@ -3,12 +3,10 @@
 //! with each SNP reference if it were the missing member (computed from the stored profiles, an
 //! audited read, for roles that may read genotypes).
 
-use std::fmt::Write as _;
-
 use jobs::provenance::IbdPicture;
+use maud::{html, Markup};
 use registry::SnpEvidence;
 
-use super::html::esc;
 use super::i18n::{self, Msg};
 use super::{Ctx, PageError};
 
@@ -28,57 +26,53 @@ pub(crate) async fn snp_section(
     id: i64,
     ev: &SnpEvidence,
     view: Option<&super::family_sample_mission_pages::FamilyView>,
-) -> Result<String, PageError> {
-    let mut out = chromosome_table(ctx, ev);
-    if ctx.may(crate::Permission::ReadProfiles) {
-        if let Some(picture) = jobs::provenance::ibd_picture(&s.store, &ctx.user.username, id)
+) -> Result<Markup, PageError> {
+    let picture = if ctx.may(crate::Permission::ReadProfiles) {
+        jobs::provenance::ibd_picture(&s.store, &ctx.user.username, id)
             .await
             .map_err(job_error)?
-        {
-            let name_of = |reference: i64, member: i64| match view {
-                Some(v) => {
-                    let id = v
-                        .references
-                        .iter()
-                        .find(|r| r.id == reference)
-                        .map(|r| r.external_id.clone());
-                    format!(
-                        "{} ({})",
-                        v.member_name(member),
-                        id.unwrap_or_else(|| reference.to_string())
-                    )
-                }
-                None => format!("{reference}"),
-            };
-            out.push_str(&karyogram(ctx, &picture, &name_of));
+    } else {
+        None
+    };
+    let name_of = |reference: i64, member: i64| match view {
+        Some(v) => {
+            let id = v
+                .references
+                .iter()
+                .find(|r| r.id == reference)
+                .map(|r| r.external_id.clone());
+            format!(
+                "{} ({})",
+                v.member_name(member),
+                id.unwrap_or_else(|| reference.to_string())
+            )
         }
-    }
-    Ok(out)
+        None => format!("{reference}"),
+    };
+    Ok(html! {
+        (chromosome_table(ctx, ev))
+        @if let Some(picture) = &picture { (karyogram(ctx, picture, &name_of)) }
+    })
 }
 
 /// The per-chromosome table, with the SNP LR in all.
-pub(crate) fn chromosome_table(ctx: &Ctx, ev: &SnpEvidence) -> String {
-    let mut rows: Vec<Vec<String>> = ev
+pub(crate) fn chromosome_table(ctx: &Ctx, ev: &SnpEvidence) -> Markup {
+    let mut rows: Vec<Vec<Markup>> = ev
         .chromosomes
         .iter()
-        .map(|c| vec![esc(&c.chrom), c.markers.to_string(), i18n::lr_html(c.log10_lr)])
+        .map(|c| vec![html! { (c.chrom) }, html! { (c.markers) }, i18n::lr_html(c.log10_lr)])
         .collect();
     rows.push(vec![
-        format!("<strong>{}</strong>", ctx.t(Msg::AllChromosomes)),
-        ev.chromosomes.iter().map(|c| c.markers).sum::<i64>().to_string(),
-        format!("<strong>{}</strong>", i18n::lr_html(ev.log10_lr())),
+        html! { strong { (ctx.t(Msg::AllChromosomes)) } },
+        html! { (ev.chromosomes.iter().map(|c| c.markers).sum::<i64>()) },
+        html! { strong { (i18n::lr_html(ev.log10_lr())) } },
     ]);
-    format!(
-        r#"<section class="snp-evidence" data-panel="{}"><p>{}: <strong>{}</strong></p>{}</section>"#,
-        esc(&ev.panel),
-        ctx.t(Msg::SnpPanel),
-        esc(&ev.panel),
-        ctx.table(
-            Msg::PerChromosome,
-            &[Msg::Chromosome, Msg::Snps, Msg::ChromosomeLr],
-            &rows
-        )
-    )
+    html! {
+        section.snp-evidence data-panel=(ev.panel) {
+            p { (ctx.t(Msg::SnpPanel)) ": " strong { (ev.panel) } }
+            (ctx.table(Msg::PerChromosome, &[Msg::Chromosome, Msg::Snps, Msg::ChromosomeLr], &rows))
+        }
+    }
 }
 
 /// The most probable IBD state at each SNP, and its probability.
@@ -97,86 +91,87 @@ const WIDTH: f64 = 640.0;
 const LABEL: f64 = 36.0;
 const ROW: f64 = 16.0;
 
+/// A coordinate as the drawing writes it: one decimal.
+fn coordinate(x: f64) -> String {
+    format!("{x:.1}")
+}
+
+/// A run of SNPs in one IBD state on one chromosome's bar: `[from, to)` SNP indices.
+struct Run {
+    from: usize,
+    to: usize,
+    state: usize,
+}
+
+/// The runs of one state along a chromosome's rows of posteriors.
+fn runs(rows: &[[f64; 3]]) -> Vec<Run> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while from < rows.len() {
+        let (s, _) = state(&rows[from]);
+        let mut to = from + 1;
+        while to < rows.len() && state(&rows[to]).0 == s {
+            to += 1;
+        }
+        out.push(Run { from, to, state: s });
+        from = to;
+    }
+    out
+}
+
 /// One SVG per reference: a bar per chromosome (length by its genetic map), painted by the most
 /// probable IBD state between SNPs, each run with its extent and mean probability as a tooltip.
 /// `name_of` names a reference (its id and its donor's member id). The states differ in height as
 /// well as colour: a thin line for IBD 0, two thirds of the row for IBD 1, the whole row for IBD 2.
-pub(crate) fn karyogram(ctx: &Ctx, picture: &IbdPicture, name_of: &dyn Fn(i64, i64) -> String) -> String {
+pub(crate) fn karyogram(ctx: &Ctx, picture: &IbdPicture, name_of: &dyn Fn(i64, i64) -> String) -> Markup {
     let longest = picture
         .chromosomes
         .iter()
         .filter_map(|(_, cm)| cm.last().zip(cm.first()).map(|(l, f)| l - f))
         .fold(1.0f64, f64::max);
     let scale = (WIDTH - LABEL - 8.0) / longest;
-    let mut out = format!(r#"<section class="karyogram"><h3>{}</h3>"#, ctx.t(Msg::Karyogram));
-    let _ = write!(out, r#"<p class="legend">"#);
-    for (k, label) in [Msg::Ibd0, Msg::Ibd1, Msg::Ibd2].iter().enumerate() {
-        let _ = write!(
-            out,
-            r#"<svg width="14" height="14" aria-hidden="true"><rect y="{:.1}" width="14" height="{:.1}" fill="{}" stroke="black"/></svg> {} "#,
-            14.0 * (3 - (k + 1)) as f64 / 6.0,
-            14.0 * (k + 1) as f64 / 3.0,
-            STATE_FILL[k],
-            ctx.t(*label)
-        );
-    }
-    out.push_str("</p>");
-    for r in &picture.references {
-        let (reference, donor, posteriors) = (r.reference_id, r.member_id, &r.posteriors);
-        let height = ROW * picture.chromosomes.len() as f64 + 4.0;
-        let title = format!("{} {}", ctx.t(Msg::IbdWith), name_of(reference, donor));
-        let _ = write!(
-            out,
-            r#"<figure data-reference="{reference}"><figcaption>{}</figcaption><svg class="ibd" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-label="{}">"#,
-            esc(&title),
-            esc(&title)
-        );
-        for (c, ((name, cm), rows)) in picture.chromosomes.iter().zip(posteriors).enumerate() {
-            let y = 2.0 + ROW * c as f64;
-            let start = cm.first().copied().unwrap_or(0.0);
-            let _ = write!(
-                out,
-                r#"<text x="{}" y="{}" text-anchor="end" font-size="11">{}</text>"#,
-                LABEL - 4.0,
-                y + 11.0,
-                esc(name)
-            );
-            // Runs of one state: [from, to) SNP indices.
-            let mut from = 0;
-            while from < rows.len() {
-                let (s, _) = state(&rows[from]);
-                let mut to = from + 1;
-                while to < rows.len() && state(&rows[to]).0 == s {
-                    to += 1;
+    let height = ROW * picture.chromosomes.len() as f64 + 4.0;
+    let full = ROW - 4.0;
+    html! {
+        section.karyogram {
+            h3 { (ctx.t(Msg::Karyogram)) }
+            p.legend {
+                @for (k, label) in [Msg::Ibd0, Msg::Ibd1, Msg::Ibd2].iter().enumerate() {
+                    svg width="14" height="14" aria-hidden="true" {
+                        rect y=(coordinate(14.0 * (3 - (k + 1)) as f64 / 6.0)) width="14"
+                            height=(coordinate(14.0 * (k + 1) as f64 / 3.0)) fill=(STATE_FILL[k]) stroke="black" {}
+                    }
+                    " " (ctx.t(*label)) " "
                 }
-                let x0 = cm[from] - start;
-                let x1 = if to < cm.len() {
-                    cm[to] - start
-                } else {
-                    cm[to - 1] - start
-                };
-                let mean = rows[from..to].iter().map(|p| p[s]).sum::<f64>() / (to - from) as f64;
-                let full = ROW - 4.0;
-                let height = full * [1.0, 2.0, 3.0][s] / 3.0;
-                let _ = write!(
-                    out,
-                    r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}" data-ibd="{s}"><title>{} {:.1}–{:.1} cM: IBD {s} (P {:.2}, {} SNPs)</title></rect>"#,
-                    LABEL + x0 * scale,
-                    y + (full - height) / 2.0,
-                    ((x1 - x0) * scale).max(1.0),
-                    height,
-                    STATE_FILL[s],
-                    esc(name),
-                    cm[from],
-                    cm[to - 1],
-                    mean,
-                    to - from
-                );
-                from = to;
+            }
+            @for r in &picture.references {
+                @let title = format!("{} {}", ctx.t(Msg::IbdWith), name_of(r.reference_id, r.member_id));
+                figure data-reference=(r.reference_id) {
+                    figcaption { (title) }
+                    svg.ibd viewBox={ "0 0 " (WIDTH) " " (height) } width="100%" role="img" aria-label=(title) {
+                        @for (c, ((name, cm), rows)) in picture.chromosomes.iter().zip(&r.posteriors).enumerate() {
+                            @let y = 2.0 + ROW * c as f64;
+                            @let start = cm.first().copied().unwrap_or(0.0);
+                            text x=(LABEL - 4.0) y=(y + 11.0) text-anchor="end" font-size="11" { (name) }
+                            @for run in runs(rows) {
+                                @let x0 = cm[run.from] - start;
+                                @let x1 = if run.to < cm.len() { cm[run.to] - start } else { cm[run.to - 1] - start };
+                                @let mean = rows[run.from..run.to].iter().map(|p| p[run.state]).sum::<f64>()
+                                    / (run.to - run.from) as f64;
+                                @let bar = full * [1.0, 2.0, 3.0][run.state] / 3.0;
+                                rect x=(coordinate(LABEL + x0 * scale)) y=(coordinate(y + (full - bar) / 2.0))
+                                    width=(coordinate(((x1 - x0) * scale).max(1.0))) height=(coordinate(bar))
+                                    fill=(STATE_FILL[run.state]) data-ibd=(run.state) {
+                                    title {
+                                        (name) " " (coordinate(cm[run.from])) "–" (coordinate(cm[run.to - 1]))
+                                        " cM: IBD " (run.state) " (P " (format!("{mean:.2}")) ", " (run.to - run.from) " SNPs)"
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
-        out.push_str("</svg></figure>");
     }
-    out.push_str("</section>");
-    out
 }
