@@ -120,8 +120,9 @@ fn closes(c: char) -> bool {
     "。、，．・：；？！）」』】〕〉》ー…‥ぁぃぅぇぉっゃゅょァィゥェォッャュョ".contains(c)
 }
 
-/// Text as a PDF hex string of UCS-2 codes.
-fn hex(text: &str) -> String {
+/// Text as the file writes it: a PDF hex string of UCS-2 codes (for a reader that searches a
+/// written file for a text).
+pub fn encode_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len() * 4 + 2);
     out.push('<');
     for c in text.chars() {
@@ -173,7 +174,7 @@ impl Layout {
     }
 
     fn text_at(&mut self, x: f64, y: f64, size: f64, text: &str) {
-        let run = hex(text);
+        let run = encode_text(text);
         let _ = writeln!(self.page(), "BT /F1 {size} Tf {x:.2} {y:.2} Td {run} Tj ET");
     }
 
@@ -278,7 +279,7 @@ pub fn write_pdf(doc: &Document) -> String {
             let _ = writeln!(
                 content,
                 "q 0.85 g BT /F1 {size:.1} Tf 0.7071 0.7071 -0.7071 0.7071 150 250 Tm {} Tj ET Q",
-                hex(mark)
+                encode_text(mark)
             );
         }
         content.push_str("0.5 w\n");
@@ -288,7 +289,7 @@ pub fn write_pdf(doc: &Document) -> String {
             content,
             "BT /F1 8 Tf {MARGIN:.2} {:.2} Td {} Tj ET",
             MARGIN - 24.0,
-            hex(foot.trim_start())
+            encode_text(foot.trim_start())
         );
         pages.push(content);
     }
@@ -462,20 +463,20 @@ mod tests {
         assert!(pages > 3, "{pages}");
         assert!(long.contains(&format!("/Count {pages}")));
         // The foot of the last page says how many there are.
-        assert!(long.contains(&hex(&format!("Homeward #12    {pages} / {pages}"))));
+        assert!(long.contains(&encode_text(&format!("Homeward #12    {pages} / {pages}"))));
         // The watermark on every page, and the same bytes for the same document.
-        assert_eq!(long.matches(&hex("草案 DRAFT")).count(), pages);
+        assert_eq!(long.matches(&encode_text("草案 DRAFT")).count(), pages);
         assert_eq!(long, write_pdf(&sample(40)));
     }
 
     #[test]
     fn text_is_written_as_ucs2_codes() {
-        assert_eq!(hex("山A"), "<5C710041>");
+        assert_eq!(encode_text("山A"), "<5C710041>");
         // Beyond the BMP: the geta mark.
-        assert_eq!(hex("𠮷"), "<3013>");
+        assert_eq!(encode_text("𠮷"), "<3013>");
         assert_eq!(info_string("𠮷"), "<FEFFD842DFB7>");
         let pdf = write_pdf(&sample(1));
-        assert!(pdf.contains(&hex("山崎 信子 0")));
+        assert!(pdf.contains(&encode_text("山崎 信子 0")));
         assert!(pdf.contains("/Encoding /UniJIS-UCS2-HW-H"));
     }
 

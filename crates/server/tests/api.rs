@@ -790,6 +790,46 @@ fn the_identification_report_states_its_evidence_and_is_a_draft_until_confirmed(
         }
         // The test's job recorded no real model: the recomputation says it cannot reproduce the figure.
         assert!(html.contains(r#"data-reproduced="false""#), "{label}: {html}");
+        // The same report as a PDF, linked from the page: the same figures, DRAFT across it.
+        assert!(
+            html.contains(r#"href="/identifications/1/report.pdf""#),
+            "{label}: {html}"
+        );
+        // Text as the PDF writes it (a hex string of UCS-2 codes), without the string's brackets.
+        let written = |text: &str| formats::pdf::encode_text(text).trim_matches(['<', '>']).to_owned();
+        let pdf = |role| {
+            let s = &s;
+            async move {
+                let (st, headers, body) = s
+                    .raw("GET", "/identifications/1/report.pdf", &[s.auth(role)], None)
+                    .await;
+                (
+                    st,
+                    header(&headers, "content-type").to_owned(),
+                    String::from_utf8(body.to_vec()).unwrap_or_default(),
+                )
+            }
+        };
+        let (st, kind, draft) = pdf(Role::Reviewer).await;
+        assert_eq!((st, kind.as_str()), (200, "application/pdf"), "{label}");
+        assert!(draft.starts_with("%PDF-1.7") && draft.ends_with("%%EOF\n"), "{label}");
+        for needle in [
+            "DRAFT",
+            "1.00 × 10^9",
+            "SM-1",
+            "RM-1",
+            "left femur",
+            "R-1",
+            "H1: ",
+            "H2: ",
+        ] {
+            assert!(
+                draft.contains(&written(needle)),
+                "{label}: {needle} missing from the PDF"
+            );
+        }
+        let (st, _, _) = pdf(Role::Viewer).await;
+        assert_eq!(st, 403, "{label}: the PDF is the report's, and as closed");
         let (_, html_liaison) = s.page("/identifications/1/report", Role::FamilyLiaison).await;
         assert!(
             html_liaison.contains(r#"id="recomputation""#) && !html_liaison.contains("data-reproduced"),
@@ -829,6 +869,14 @@ fn the_identification_report_states_its_evidence_and_is_a_draft_until_confirmed(
         assert!(
             html.contains("confirmed the identification"),
             "{label}: the family's paragraph says so"
+        );
+        let (st, _, confirmed) = pdf(Role::FamilyLiaison).await;
+        assert_eq!(st, 200, "{label}");
+        assert!(
+            !confirmed.contains(&written("DRAFT"))
+                && confirmed.contains(&written("independently"))
+                && confirmed.contains(&written("rev2")),
+            "{label}: confirmed, no watermark; the paragraph and the reviewers' names in the PDF"
         );
         // Who may not read identifications may not read the report.
         let (st, _) = s.page("/identifications/1/report", Role::Viewer).await;

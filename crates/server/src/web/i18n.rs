@@ -238,6 +238,7 @@ messages! {
     PlannedBy => "Planned by", "作成者";
     Order => "Order", "順";
     Print => "Print", "印刷";
+    DownloadPdf => "Download PDF", "PDF をダウンロード";
     Generated => "Generated", "作成日時";
     Forbidden => "Your role may not open this page.", "このページを開く権限がありません。";
     NotFound => "Not found.", "見つかりません。";
@@ -367,6 +368,7 @@ messages! {
     Recovery => "recovery", "遺骨収集";
     // The identification report (report.rs).
     Draft => "DRAFT: not a confirmed identification", "草案：確定した身元確認ではありません";
+    DraftMark => "DRAFT", "草案";
     Evidence => "Evidence", "証拠";
     DocumentaryGrounds => "documentary grounds (no DNA comparison)", "文書による根拠（DNA比較なし）";
     Id => "ID", "ID";
@@ -645,21 +647,38 @@ pub fn posterior_text(p: f64) -> String {
     }
 }
 
-/// A likelihood ratio from its log10, as HTML: "3.16 × 10<sup>9</sup>", or plainly when small.
-pub fn lr_html(log10_lr: f64) -> Markup {
+/// A likelihood ratio from its log10 as a number and, when large or small, a power of ten:
+/// (`"3.16"`, `Some(9)`) for 3.16 × 10^9; plainly ("249") from 0.001 to 10,000.
+fn lr_parts(log10_lr: f64) -> (String, Option<f64>) {
     if log10_lr == f64::NEG_INFINITY {
-        return html! { "0" };
+        return ("0".to_owned(), None);
     }
     if !log10_lr.is_finite() {
-        return html! { "∞" };
+        return ("∞".to_owned(), None);
     }
     if (-3.0..4.0).contains(&log10_lr) {
         let lr = 10f64.powf(log10_lr);
-        return html! { ((lr * 1000.0).round() / 1000.0) };
+        return (((lr * 1000.0).round() / 1000.0).to_string(), None);
     }
     let exponent = log10_lr.floor();
     let mantissa = 10f64.powf(log10_lr - exponent);
-    html! { (format!("{mantissa:.2}")) " × 10" sup { (exponent) } }
+    (format!("{mantissa:.2}"), Some(exponent))
+}
+
+/// A likelihood ratio from its log10, as HTML: "3.16 × 10<sup>9</sup>", or plainly when small.
+pub fn lr_html(log10_lr: f64) -> Markup {
+    match lr_parts(log10_lr) {
+        (number, None) => html! { (number) },
+        (mantissa, Some(exponent)) => html! { (mantissa) " × 10" sup { (exponent) } },
+    }
+}
+
+/// The same as plain text, for print without markup: "3.16 × 10^9".
+pub fn lr_text(log10_lr: f64) -> String {
+    match lr_parts(log10_lr) {
+        (number, None) => number,
+        (mantissa, Some(exponent)) => format!("{mantissa} × 10^{exponent}"),
+    }
 }
 
 /// A posterior as HTML: [`posterior_text`], the one way every page, report and list writes it.
@@ -680,6 +699,19 @@ pub fn identification_status_html(
         @if let Some(reason) = reason {
             " " span.flag-reason { (lang.t(Msg::FlaggedBecause)) ": " (reason) }
         }
+    }
+}
+
+/// The same as plain text: the word, and why it was flagged.
+pub fn identification_status_text(
+    lang: Lang,
+    status: registry::IdentificationStatus,
+    flag_reason: Option<&str>,
+) -> String {
+    let word = lang.t(identification_status(status));
+    match flag_reason.filter(|_| status == registry::IdentificationStatus::Flagged) {
+        Some(reason) => format!("{word} {}: {reason}", lang.t(Msg::FlaggedBecause)),
+        None => word.to_owned(),
     }
 }
 

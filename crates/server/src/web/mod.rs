@@ -92,6 +92,7 @@ pub const PAGES: &[RouteSpec] = routes! {
     GET "/queues/missions", WriteMissions => queues::missions, "Missions without a planned itinerary";
     GET "/identifications", ReadIdentifications => queues::identifications, "Identifications, filtered and paged";
     GET "/identifications/{id}/report", ReadIdentifications => report::identification_report, "An identification's report: remains, references, hypotheses, model, LR and posterior with the prior, reviews, a paragraph for the family, signatures (DRAFT until confirmed)";
+    GET "/identifications/{id}/report.pdf", ReadIdentifications => report::identification_report_pdf, "The identification report as a PDF (A4, the reader's language, DRAFT across every page until confirmed)";
     GET "/missions", ReadMissions => family_sample_mission_pages::missions, "Missions";
     GET "/missions/new", WriteMissions => mission_forms::new_mission, "The form planning a mission: kind, name, dates, sites, participants, permits";
     POST "/missions/new", WriteMissions => mission_forms::create_mission, "Plan a mission (the form again beside the field if refused)";
