@@ -327,7 +327,7 @@ impl Store {
     ) -> Result<usize, (usize, StoreError)> {
         for (i, (_, _, reason)) in changes.iter().enumerate() {
             if reason.trim().is_empty() {
-                return Err((i, FieldError::new("reason", "a status change needs a reason").into()));
+                return Err((i, FieldError::new("reason", "a status change needs a reason").because(crate::model::Problem::Required).into()));
             }
         }
         let mut tx = self.begin_write().await.map_err(|e| (0, e))?;
@@ -373,7 +373,7 @@ impl Store {
         reason: &str,
     ) -> Result<Person, StoreError> {
         if reason.trim().is_empty() {
-            return Err(FieldError::new("reason", "a status change needs a reason").into());
+            return Err(FieldError::new("reason", "a status change needs a reason").because(crate::model::Problem::Required).into());
         }
         let mut tx = self.begin_write().await?;
         let before = Self::locked_person(&mut tx, id, expected_version).await?;

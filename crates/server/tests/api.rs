@@ -3105,6 +3105,26 @@ fn a_person_is_recorded_through_the_form_and_refusals_keep_the_input() {
             );
         }
         assert_eq!(s.store.count_persons().await.unwrap(), 0, "{label}");
+        // A Japanese reader is told the registry's refusals in Japanese, by their kind.
+        s.form("/settings/locale", liaison, &[("locale", "ja")]).await;
+        let long = "長".repeat(501);
+        let japanese: [(&[(&str, &str)], &str, &str); 4] = [
+            (&[("birth", "1921-13")], "birth", "日付として読めません"),
+            (
+                &[("source_citation_1", ""), ("source_note_1", "注")],
+                "source_citation_1",
+                "入力してください。",
+            ),
+            (&[("death_lat", "91")], "death_lat", "範囲外の値です"),
+            (&[("name_text_0", &long)], "name_text_0", "501文字あります。"),
+        ];
+        for (changes, field, says) in japanese {
+            let (st, _, html) = s.form("/persons/new", liaison, &person_form(changes)).await;
+            assert_eq!(st, 400, "{label}: {field}: {html}");
+            let message = message_beside(&html, field);
+            assert!(message.contains(says), "{label}: {field}: {message}");
+        }
+        s.form("/settings/locale", liaison, &[("locale", "en")]).await;
 
         // Accepted: written as the registry reads it, and to the person's page.
         let (st, location, _) = s.form("/persons/new", liaison, &person_form(&[])).await;

@@ -22,7 +22,30 @@ pub use references::{Consent, ConsentScope, NewReference, Reference, ReferencePr
 #[error("field '{field}': {message}")]
 pub struct FieldError {
     pub field: String,
+    /// The reason in English, with the values at fault.
     pub message: String,
+    /// The kind of reason, so that a reader in another language is told it in theirs.
+    pub problem: Problem,
+}
+
+/// The kinds of refusal a person filling in a form meets most, each with its values; the rest
+/// are `Other` (their English message is all there is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Problem {
+    #[default]
+    Other,
+    /// Nothing where a value is needed.
+    Required,
+    /// Longer than allowed: its length and the most, in characters.
+    TooLong { len: usize, max: usize },
+    /// A control character (other than line breaks and tabs).
+    ControlCharacter,
+    /// Not a date of the form YYYY, YYYY-MM or YYYY-MM-DD (or no such day).
+    NotADate,
+    /// Not a number.
+    NotANumber,
+    /// A number outside the range the field allows (a latitude beyond ±90).
+    OutOfRange,
 }
 
 impl FieldError {
@@ -30,7 +53,14 @@ impl FieldError {
         FieldError {
             field: field.to_owned(),
             message: message.into(),
+            problem: Problem::Other,
         }
+    }
+
+    /// The same refusal, of a known kind.
+    pub fn because(mut self, problem: Problem) -> Self {
+        self.problem = problem;
+        self
     }
 }
 
@@ -295,13 +325,14 @@ impl TryFrom<CoordinateFields> for Coordinates {
 impl Coordinates {
     pub fn new(lat: f64, lon: f64, precision_m: Option<f64>) -> Result<Coordinates, FieldError> {
         if !(-90.0..=90.0).contains(&lat) {
-            return Err(FieldError::new("lat", format!("{lat} is not a latitude (−90 to 90)")));
+            return Err(
+                FieldError::new("lat", format!("{lat} is not a latitude (−90 to 90)")).because(Problem::OutOfRange)
+            );
         }
         if !(-180.0..=180.0).contains(&lon) {
-            return Err(FieldError::new(
-                "lon",
-                format!("{lon} is not a longitude (−180 to 180)"),
-            ));
+            return Err(
+                FieldError::new("lon", format!("{lon} is not a longitude (−180 to 180)")).because(Problem::OutOfRange),
+            );
         }
         if let Some(p) = precision_m {
             if !(0.0..=1_000_000.0).contains(&p) {
@@ -344,7 +375,7 @@ pub const MAX_NOTE_CHARS: usize = 20_000;
 fn check_key_and_names(external_id: &str, names: &[Name]) -> Result<(), FieldError> {
     self::external_id(external_id)?;
     if names.is_empty() {
-        return Err(FieldError::new("names", "at least one name is needed"));
+        return Err(FieldError::new("names", "at least one name is needed").because(Problem::Required));
     }
     if names.len() > MAX_NAMES {
         return Err(FieldError::new(
@@ -373,7 +404,7 @@ fn check_sources(sources: &[Source]) -> Result<(), FieldError> {
     for s in sources {
         check_text("sources.citation", &s.citation, 2_000)?;
         if s.citation.trim().is_empty() {
-            return Err(FieldError::new("sources.citation", "is empty"));
+            return Err(FieldError::new("sources.citation", "is empty").because(Problem::Required));
         }
         if let Some(note) = &s.note {
             check_text("sources.note", note, MAX_NOTE_CHARS)?;
@@ -389,14 +420,15 @@ pub fn check_text(field: &str, value: &str, max: usize) -> Result<(), FieldError
         .chars()
         .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
-        return Err(FieldError::new(
-            field,
-            format!("holds the control character U+{:04X}", u32::from(c)),
-        ));
+        return Err(
+            FieldError::new(field, format!("holds the control character U+{:04X}", u32::from(c)))
+                .because(Problem::ControlCharacter),
+        );
     }
     let n = value.chars().count();
     if n > max {
-        return Err(FieldError::new(field, format!("is {n} characters long; at most {max}")));
+        return Err(FieldError::new(field, format!("is {n} characters long; at most {max}"))
+            .because(Problem::TooLong { len: n, max }));
     }
     Ok(())
 }
@@ -404,7 +436,7 @@ pub fn check_text(field: &str, value: &str, max: usize) -> Result<(), FieldError
 /// [`check_text`] on one line, not empty once trimmed: names, ids, labels.
 pub fn check_line(field: &str, value: &str, max: usize) -> Result<(), FieldError> {
     if value.trim().is_empty() {
-        return Err(FieldError::new(field, "is empty"));
+        return Err(FieldError::new(field, "is empty").because(Problem::Required));
     }
     if value.contains(['\n', '\r']) {
         return Err(FieldError::new(field, "must be on one line"));
@@ -518,7 +550,7 @@ pub struct Site {
 pub(crate) fn required_text(field: &str, value: &str, max: usize) -> Result<(), FieldError> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(FieldError::new(field, "is empty"));
+        return Err(FieldError::new(field, "is empty").because(Problem::Required));
     }
     check_text(field, v, max)
 }

@@ -631,6 +631,7 @@ pub(crate) async fn create_visit_request(
             // One request per family and site (the registry's rule), said in the reader's language.
             Err(StoreError::Duplicate { .. }) => Refused {
                 status: StatusCode::CONFLICT,
+                told: true,
                 ..bad("site_id", ctx.t(Msg::VisitAlreadyRequested).to_owned())
             },
             Err(StoreError::NotFound {

@@ -11,12 +11,12 @@ use std::cell::Cell;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
 use maud::{html, Markup};
-use registry::model::FieldError;
+use registry::model::{FieldError, Problem};
 use registry::StoreError;
 use serde::Deserialize;
 
 use super::html;
-use super::i18n::Msg;
+use super::i18n::{Lang, Msg};
 use super::{Ctx, PageError, PageResult};
 
 /// A form's fields as submitted, in order (a name may repeat).
@@ -61,7 +61,14 @@ impl Fields {
 pub(crate) struct Refused {
     pub status: StatusCode,
     pub field: Option<String>,
+    /// The registry's reason, in English.
     pub message: String,
+    /// Its kind, told in the reader's language by [`Refused::text`].
+    pub problem: Problem,
+    /// The value is another record's already (a unique field).
+    pub duplicate: bool,
+    /// The message is in the reader's language already (said by the page, not the registry).
+    pub told: bool,
     /// The record changed since the form was opened (a stale version).
     pub stale: bool,
 }
@@ -73,7 +80,34 @@ impl Refused {
             status: StatusCode::BAD_REQUEST,
             field: Some(e.field),
             message: e.message,
+            problem: e.problem,
+            duplicate: false,
+            told: false,
             stale: false,
+        }
+    }
+
+    /// What the reader is told: in English the registry's reason; in Japanese the kind of
+    /// refusal in Japanese, with the English reason after it where only that says which value.
+    pub fn text(&self, lang: Lang) -> String {
+        if lang == Lang::En || self.told {
+            return self.message.clone();
+        }
+        if self.duplicate {
+            return format!("この値の記録はすでにあります（{}）。", self.message);
+        }
+        if self.stale {
+            // The summary's lead says it in Japanese already.
+            return String::new();
+        }
+        match self.problem {
+            Problem::Required => "入力してください。".to_owned(),
+            Problem::TooLong { len, max } => format!("{len}文字あります。{max}文字以内にしてください。"),
+            Problem::ControlCharacter => "使えない制御文字が含まれています。".to_owned(),
+            Problem::NotADate => format!("日付として読めません（YYYY、YYYY-MM、YYYY-MM-DD）: {}", self.message),
+            Problem::NotANumber => format!("数値として読めません: {}", self.message),
+            Problem::OutOfRange => format!("範囲外の値です: {}", self.message),
+            Problem::Other => format!("受け付けられません: {}", self.message),
         }
     }
 
@@ -89,12 +123,18 @@ impl Refused {
                 status: StatusCode::CONFLICT,
                 field: Some(field.to_owned()),
                 message: e.to_string(),
+                problem: Problem::Other,
+                duplicate: true,
+                told: false,
                 stale: false,
             },
             StoreError::Conflict { .. } => Refused {
                 status: StatusCode::CONFLICT,
                 field: None,
                 message: e.to_string(),
+                problem: Problem::Other,
+                duplicate: false,
+                told: false,
                 stale: true,
             },
             other => return Err(other.into()),
@@ -141,11 +181,11 @@ impl<'a> FormView<'a> {
     }
 
     /// The refusal's message, when it is about `name` (and marks it shown).
-    fn error_of(&self, name: &str) -> Option<&str> {
+    fn error_of(&self, name: &str) -> Option<String> {
         let r = self.refused?;
         (r.field.as_deref() == Some(name)).then(|| {
             self.shown.set(true);
-            r.message.as_str()
+            r.text(self.ctx.lang)
         })
     }
 
@@ -230,7 +270,7 @@ impl<'a> FormView<'a> {
         html! {
             p.error role="alert" {
                 (lead)
-                @if !self.shown.get() { " " (r.message) }
+                @if !self.shown.get() { " " (r.text(self.ctx.lang)) }
             }
         }
     }

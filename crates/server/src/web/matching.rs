@@ -19,7 +19,7 @@ use super::pages::names_html;
 use super::{Ctx, PageError, PageId, PageResult, ProfileReader};
 use crate::decisions::{job_percent, launch_job, JobOptions};
 use crate::{ApiError, AppState, Permission};
-use registry::model::FieldError;
+use registry::model::{FieldError, Problem};
 
 /// The progress bar of a job; while it runs, htmx asks for a fresh one every second.
 pub(crate) fn progress_html(ctx: &Ctx, job: &Job) -> Markup {
@@ -136,8 +136,9 @@ fn job_options(f: &Fields) -> Result<JobOptions, Refused> {
     let number = |name: &str| -> Result<Option<f64>, Refused> {
         f.opt(name)
             .map(|v| {
-                v.parse::<f64>()
-                    .map_err(|_| Refused::field(FieldError::new(name, format!("'{v}' is not a number"))))
+                v.parse::<f64>().map_err(|_| {
+                    Refused::field(FieldError::new(name, format!("'{v}' is not a number")).because(Problem::NotANumber))
+                })
             })
             .transpose()
     };

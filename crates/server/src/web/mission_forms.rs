@@ -102,7 +102,7 @@ async fn mission_form_page(s: &AppState, ctx: &Ctx, f: &Fields, refused: Option<
                     }
                 }
             }
-            @if let Some(r) = site_error { p.field-error data-field="site_ids" { (r.message) } }
+            @if let Some(r) = site_error { p.field-error data-field="site_ids" { (r.text(ctx.lang)) } }
         }
         (form.textarea("participants", ctx.t(Msg::ParticipantsOnePerLine)))
         (form.input("permits", ctx.t(Msg::Permits), "text", Extra::NONE))
@@ -323,7 +323,7 @@ pub(crate) async fn record_notification(
         Err(r) => r,
     };
     let body = html! {
-        p.error role="alert" { (ctx.t(Msg::FormNotSaved)) " " (refused.message) }
+        p.error role="alert" { (ctx.t(Msg::FormNotSaved)) " " (refused.text(ctx.lang)) }
         p { a href="/queues/notifications" { (ctx.t(Msg::NotificationsDue)) } }
     };
     respond_with(&ctx, refused.status, ctx.t(Msg::RecordNotification), body)

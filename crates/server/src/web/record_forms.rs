@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Redirect};
 use axum::{Extension, Form};
 use maud::{html, Markup};
 use registry::model::{
-    Contacts, Coordinates, FieldError, Name, NameKind, NewFamily, NewPerson, PartialDate, Person, Place, Sex, Source,
+    Contacts, Coordinates, FieldError, Name, NameKind, NewFamily, NewPerson, PartialDate, Person, Place, Problem, Sex,
+    Source,
 };
 
 use super::forms::{options, respond_with, Extra, Fields, FormView, Refused};
@@ -128,7 +129,10 @@ fn person_of(f: &Fields) -> Result<NewPerson, Refused> {
         .map_err(|e: String| Refused::field(FieldError::new("sex", e)))?;
     let date = |name: &str| -> Result<Option<PartialDate>, Refused> {
         f.opt(name)
-            .map(|v| v.parse().map_err(|e: String| Refused::field(FieldError::new(name, e))))
+            .map(|v| {
+                v.parse()
+                    .map_err(|e: String| Refused::field(FieldError::new(name, e).because(Problem::NotADate)))
+            })
             .transpose()
     };
     let (birth, death) = (date("birth")?, date("death")?);
@@ -137,10 +141,9 @@ fn person_of(f: &Fields) -> Result<NewPerson, Refused> {
         (lat, lon) => {
             let number = |name: &str, v: Option<String>| -> Result<f64, Refused> {
                 let v = v.unwrap_or_default();
-                v.parse::<f64>()
-                    .ok()
-                    .filter(|x| x.is_finite())
-                    .ok_or_else(|| Refused::field(FieldError::new(name, format!("'{v}' is not a number"))))
+                v.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| {
+                    Refused::field(FieldError::new(name, format!("'{v}' is not a number")).because(Problem::NotANumber))
+                })
             };
             let (lat, lon) = (number("death_lat", lat)?, number("death_lon", lon)?);
             Some(
