@@ -3108,7 +3108,8 @@ fn a_person_is_recorded_through_the_form_and_refusals_keep_the_input() {
         // A Japanese reader is told the registry's refusals in Japanese, by their kind.
         s.form("/settings/locale", liaison, &[("locale", "ja")]).await;
         let long = "長".repeat(501);
-        let japanese: [(&[(&str, &str)], &str, &str); 4] = [
+        type Changes<'a> = &'a [(&'a str, &'a str)];
+        let japanese: [(Changes, &str, &str); 4] = [
             (&[("birth", "1921-13")], "birth", "日付として読めません"),
             (
                 &[("source_citation_1", ""), ("source_note_1", "注")],
