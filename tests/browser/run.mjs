@@ -351,6 +351,29 @@ try {
     await signOut(p);
   });
 
+  await step("Japanese: the analyst's queues, the decided candidate and the reviewer's queue", async () => {
+    const { page, context } = await session({ locale: "ja-JP" });
+    await signIn(page, "lab");
+    let html = await page.content();
+    assert(html.includes('lang="ja"') && html.includes("提案を待つ候補") && html.includes("型判定待ちの試料"), "the analyst's queues on the dashboard, in Japanese");
+    await page.goto(base + "/queues/candidates");
+    html = await page.content();
+    assert(html.includes("提案を待つ候補") && html.includes("最新の完了ジョブの候補"), "the candidates queue in Japanese");
+    await shot(page, "10b-analyst-queue-ja");
+    await page.goto(candidateUrl);
+    assert(await page.getAttribute(".identification-status", "data-status") === "confirmed", "the candidate's identification, confirmed");
+    assert((await page.textContent(".identification-status")).includes("確定"), "its status in Japanese");
+    await shot(page, "10c-candidate-identified-ja");
+    await signOut(page);
+    await signIn(page, "rev2");
+    await page.goto(base + "/queues/review");
+    html = await page.content();
+    assert(html.includes("自分の提案と審査済みのものは表示されません"), "the review queue's rule, in Japanese");
+    assert(await page.getAttribute("#queue", "data-total") === "0", "decided: nothing left for rev2");
+    await shot(page, "10d-review-queue-ja");
+    await context.close();
+  });
+
   await step("missions show their sites, participants and itinerary", async () => {
     await signIn(p, "planner");
     await p.goto(`${base}/missions/${fixture.mission.id}`);
