@@ -52,6 +52,11 @@ impl Cell {
         }
     }
 
+    /// A likelihood ratio from its log10: "3.16 × 10<sup>9</sup>" on the page, "3.16 × 10^9" in print.
+    fn lr(log10_lr: f64) -> Cell {
+        Cell::new(i18n::lr_html(log10_lr), i18n::lr_text(log10_lr))
+    }
+
     /// Cells one after another, as one.
     fn join(parts: Vec<Cell>) -> Cell {
         Cell {
@@ -64,15 +69,21 @@ impl Cell {
 type Facts = Vec<(&'static str, Cell)>;
 
 /// Everything the report says, gathered once for the page and the PDF.
+/// What the report is gathered for: the PDF has no drawings, so nothing is read for them (the
+/// karyogram's audited genotype read, the pedigree).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rendering {
+    Page,
+    Pdf,
+}
+
 struct Report {
     title: String,
     status: Cell,
     stored_status: IdentificationStatus,
-    confirmed: bool,
     person: Facts,
     remains: Facts,
-    /// The cited references (id, donor, kit, consent), the hypotheses, and the pedigree drawing.
-    references: Option<(Vec<[String; 4]>, [String; 2], Markup)>,
+    references: Option<References>,
     evidence: Option<Evidence>,
     for_family: Option<Cell>,
     /// Reviewer, decision, when, notes.
@@ -81,11 +92,26 @@ struct Report {
     confirmed_by: Vec<String>,
 }
 
+impl Report {
+    fn confirmed(&self) -> bool {
+        self.stored_status == IdentificationStatus::Confirmed
+    }
+}
+
+struct References {
+    /// Id, donor, kit, consent.
+    rows: Vec<[String; 4]>,
+    /// H1 and H2.
+    hypotheses: [String; 2],
+    /// The pedigree drawing (the page's only).
+    pedigree: Option<Markup>,
+}
+
 struct Evidence {
     facts: Facts,
-    /// The page's SNP section (chromosome table and karyogram) and, for print, the chromosomes:
-    /// name, SNPs, LR.
-    snp: Option<(Markup, Vec<[String; 3]>)>,
+    /// The page's SNP section (chromosome table and karyogram; the page's only) and, for print,
+    /// the chromosomes: name, SNPs, LR.
+    snp: Option<(Option<Markup>, Vec<[String; 3]>)>,
     recomputation: Cell,
 }
 
@@ -94,7 +120,7 @@ pub(crate) async fn identification_report(
     Extension(ctx): Extension<Ctx>,
     PageId(id): PageId,
 ) -> PageResult {
-    let report = gather(&s, &ctx, id).await?;
+    let report = gather(&s, &ctx, id, Rendering::Page).await?;
     let title = report.title.clone();
     ctx.respond(&title, page(&ctx, id, report))
 }
@@ -106,7 +132,7 @@ pub(crate) async fn identification_report_pdf(
     Extension(ctx): Extension<Ctx>,
     PageId(id): PageId,
 ) -> PageResult {
-    let report = gather(&s, &ctx, id).await?;
+    let report = gather(&s, &ctx, id, Rendering::Pdf).await?;
     let document = document(&ctx, id, report);
     Ok((
         [
@@ -121,7 +147,7 @@ pub(crate) async fn identification_report_pdf(
         .into_response())
 }
 
-async fn gather(s: &AppState, ctx: &Ctx, id: i64) -> Result<Report, PageError> {
+async fn gather(s: &AppState, ctx: &Ctx, id: i64, rendering: Rendering) -> Result<Report, PageError> {
     let lang = ctx.lang;
     let ident = PageError::found(s.store.get_identification(id).await?, "identification", id)?;
     let evidence = s.store.identification_evidence(id).await?;
@@ -248,13 +274,30 @@ async fn gather(s: &AppState, ctx: &Ctx, id: i64) -> Result<Report, PageError> {
             .map(|c| view.member_name(c.data.member_id))
             .unwrap_or_default();
         let hypotheses = [h1(lang, &missing, &view.family.name), h2(lang, &view.family.name)];
-        (rows, hypotheses, view.pedigree_svg(ctx))
+        let pedigree = (rendering == Rendering::Page).then(|| view.pedigree_svg(ctx));
+        References {
+            rows,
+            hypotheses,
+            pedigree,
+        }
     });
 
     // The figures and the model.
     let figures = match &evidence {
-        Some(e) => Some(figures(s, ctx, id, e, model.as_ref(), candidate.as_ref(), family.as_ref()).await?),
+        Some(e) => Some(figures(s, ctx, id, e, model.as_ref(), candidate.as_ref()).await?),
         None => None,
+    };
+    // The karyogram reads genotypes (audited): only for the page, which draws it.
+    let figures = match (figures, rendering) {
+        (Some(mut f), Rendering::Page) => {
+            if let (Some(c), Some((section, _))) = (candidate.as_ref(), f.snp.as_mut()) {
+                if let Some(ev) = c.data.snp_evidence.as_ref() {
+                    *section = Some(super::snp_view::snp_section(s, ctx, c.id, ev, family.as_ref()).await?);
+                }
+            }
+            Some(f)
+        }
+        (f, _) => f,
     };
     let for_family = evidence.as_ref().map(|e| {
         for_the_family(
@@ -291,7 +334,6 @@ async fn gather(s: &AppState, ctx: &Ctx, id: i64) -> Result<Report, PageError> {
         title: format!("{}: {}", ctx.t(Msg::Report), person_name),
         status,
         stored_status: ident.status,
-        confirmed: ident.status == IdentificationStatus::Confirmed,
         person: person_facts,
         remains: remains_facts,
         references,
@@ -336,25 +378,25 @@ fn page(ctx: &Ctx, id: i64, report: Report) -> Markup {
             " "
             a.button href={ "/identifications/" (id) "/report.pdf" } id="report-pdf" { (ctx.t(Msg::DownloadPdf)) }
         }
-        @if !report.confirmed {
+        @if !report.confirmed() {
             p.draft data-status=(report.stored_status.as_str()) { strong { (ctx.t(Msg::Draft)) } " — " (report.status.html) }
         }
         (html_facts(&report.person))
         h2 { (ctx.t(Msg::Remains)) }
         (html_facts(&report.remains))
-        @if let Some((rows, hypotheses, pedigree)) = &report.references {
+        @if let Some(References { rows, hypotheses, pedigree }) = &report.references {
             (ctx.table(Msg::References, &[Msg::Id, Msg::Donor, Msg::Kit, Msg::Consent], &html_rows(rows)))
             h2 { (ctx.t(Msg::Hypotheses)) }
             ul.hypotheses {
                 li { strong { "H1" } ": " (hypotheses[0]) }
                 li { strong { "H2" } ": " (hypotheses[1]) }
             }
-            (pedigree)
+            @if let Some(pedigree) = pedigree { (pedigree) }
         }
         @if let Some(e) = &report.evidence {
             h2 { (ctx.t(Msg::Evidence)) }
             (html_facts(&e.facts))
-            @if let Some((section, _)) = &e.snp { (section) }
+            @if let Some((Some(section), _)) = &e.snp { (section) }
             (e.recomputation.html)
         }
         @if let Some(paragraph) = &report.for_family {
@@ -380,7 +422,7 @@ fn document(ctx: &Ctx, id: i64, report: Report) -> pdf::Document {
     let facts = |rows: &Facts| Block::Facts(rows.iter().map(|(l, c)| ((*l).to_owned(), c.text.clone())).collect());
     let heading = |m: Msg| Block::Heading(ctx.t(m).to_owned());
     let mut blocks = Vec::new();
-    if !report.confirmed {
+    if !report.confirmed() {
         blocks.push(Block::Paragraph(format!(
             "{} — {}",
             ctx.t(Msg::Draft),
@@ -390,7 +432,7 @@ fn document(ctx: &Ctx, id: i64, report: Report) -> pdf::Document {
     blocks.push(facts(&report.person));
     blocks.push(heading(Msg::Remains));
     blocks.push(facts(&report.remains));
-    if let Some((rows, hypotheses, _)) = &report.references {
+    if let Some(References { rows, hypotheses, .. }) = &report.references {
         blocks.push(heading(Msg::References));
         blocks.push(Block::Table {
             header: [Msg::Id, Msg::Donor, Msg::Kit, Msg::Consent]
@@ -434,10 +476,11 @@ fn document(ctx: &Ctx, id: i64, report: Report) -> pdf::Document {
         .map(|(role, name)| format!("{role}    {}: {name}    {}:", ctx.t(Msg::Name), ctx.t(Msg::When)))
         .collect();
     blocks.push(Block::Signatures(lines));
+    let watermark = (!report.confirmed()).then(|| ctx.t(Msg::DraftMark).to_owned());
     pdf::Document {
         title: report.title,
         lang: ctx.lang.tag().to_owned(),
-        watermark: (!report.confirmed).then(|| ctx.t(Msg::DraftMark).to_owned()),
+        watermark,
         blocks,
         footer: format!("Homeward · {} #{id}", ctx.t(Msg::Identification)),
     }
@@ -452,12 +495,11 @@ async fn figures(
     e: &registry::IdentificationEvidence,
     model: Option<&jobs::provenance::ModelSummary>,
     candidate: Option<&registry::Candidate>,
-    family: Option<&super::family_sample_mission_pages::FamilyView>,
 ) -> Result<Evidence, PageError> {
     let log10 = e.log10_lr.unwrap_or_else(|| e.lr.log10());
     let posterior = i18n::posterior_text(e.posterior);
     let mut rows = vec![
-        (ctx.t(Msg::Lr), Cell::new(i18n::lr_html(log10), i18n::lr_text(log10))),
+        (ctx.t(Msg::Lr), Cell::lr(log10)),
         (
             ctx.t(Msg::Posterior),
             Cell::new(i18n::probability_html(e.posterior), posterior),
@@ -492,15 +534,14 @@ async fn figures(
             ),
         ));
     }
-    let snp = match candidate.and_then(|c| c.data.snp_evidence.as_ref().map(|ev| (c, ev))) {
-        Some((c, ev)) => {
-            let section = super::snp_view::snp_section(s, ctx, c.id, ev, family).await?;
+    let snp = match candidate.and_then(|c| c.data.snp_evidence.as_ref()) {
+        Some(ev) => {
             let chromosomes = ev
                 .chromosomes
                 .iter()
                 .map(|ch| [ch.chrom.clone(), ch.markers.to_string(), i18n::lr_text(ch.log10_lr)])
                 .collect();
-            Some((section, chromosomes))
+            Some((None, chromosomes))
         }
         None => None,
     };
@@ -526,7 +567,7 @@ async fn recomputed(s: &AppState, ctx: &Ctx, id: i64) -> Result<Cell, PageError>
         return Ok(Cell::plain(""));
     };
     let lr = match r.recomputed_log10_lr {
-        Some(log10) => Cell::new(i18n::lr_html(log10), i18n::lr_text(log10)),
+        Some(log10) => Cell::lr(log10),
         None => Cell::plain("–"),
     };
     let verdict = if r.reproduced {
@@ -581,7 +622,7 @@ fn for_the_family(
     last_review: Option<String>,
 ) -> Cell {
     let donors = donors.join(", ");
-    let lr = Cell::new(i18n::lr_html(log10_lr), i18n::lr_text(log10_lr));
+    let lr = Cell::lr(log10_lr);
     let p = i18n::posterior_text(posterior);
     let when = last_review.unwrap_or_default();
     let t = Cell::plain;
