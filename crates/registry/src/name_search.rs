@@ -150,7 +150,8 @@ impl Store {
 
     /// The persons a query names, best first (rank, then the key matched, then id), a page at a
     /// time with the number found: its keys ranges of one index, read in index order only as far
-    /// as the page needs, and the number counted up to [`FOUND_CAP`] (`total_capped` beyond).
+    /// as the page needs, and the number counted up to [`FOUND_CAP`] (`total_capped` beyond), in
+    /// the same statement.
     pub async fn find_persons(&self, query: &str, page: Page) -> Result<Paged<PersonHit>, StoreError> {
         crate::model::check_text("q", query, 500)?;
         let key = names::key(query);
@@ -159,29 +160,39 @@ impl Store {
             return Ok(Paged::empty(page));
         }
         let head = key.chars().count() as i64;
-        // Each rank is a scan of the primary key (key, person_id) from the query's key on, in
-        // index order, stopped after `window` rows: the whole key, a key whose first part is the
-        // whole query, any other key that starts with it; and the person of that id. A person
-        // with several matching keys counts once, at their best; the window is twice the rows
-        // up to the page's end, so such duplicates cannot shorten it; for the same reason, when the
-        // first two ranks fill the window no key of the third can reach the page, and its scan
-        // (past every whole-key row of a family name) is skipped.
-        let window = 2 * (page.offset + page.limit);
+        // The persons in order are the distinct persons of one stream of rows in (rank, key,
+        // person_id) order, each at its first row: the whole key (rank 0, with the person of the
+        // id), then keys whose first part is the whole query (1), then any other key that starts
+        // with it (2). Each rank is a scan of an index in that order that keeps only the rows
+        // that are their person's first in the stream (no row of the person before it: a look-up
+        // of the (person_id, key) index) and stops after `window` of them, the page's end; so
+        // every rank yields distinct persons, and the page cut from their union is exact at every
+        // offset. When the first two ranks fill the window the third's scan (past every
+        // whole-key row of a family name) is skipped. Every row carries the number found (the
+        // statement's one snapshot).
+        let window = page.offset + page.limit;
         let sql = format!(
             "WITH exact AS (SELECT person_id, 0 AS rank, key FROM person_name_keys \
                WHERE key = $1 ORDER BY person_id LIMIT $7), \
-             whole AS (SELECT person_id, 1 AS rank, key FROM person_name_keys \
-               WHERE key > $1 AND key < $2 AND head = $3 ORDER BY key, person_id LIMIT $7), \
-             prefix AS (SELECT person_id, 2 AS rank, key FROM person_name_keys \
-               WHERE key > $1 AND key < $2 AND head <> $3 \
-               AND (SELECT COUNT(*) FROM exact) + (SELECT COUNT(*) FROM whole) < $7 \
-               ORDER BY key, person_id LIMIT $7), \
-             hits AS (SELECT person_id, rank, key FROM exact UNION ALL SELECT person_id, rank, key FROM whole \
-               UNION ALL SELECT person_id, rank, key FROM prefix \
-               UNION ALL SELECT id AS person_id, 0 AS rank, $1 AS key FROM persons WHERE id = $4), \
-             best AS (SELECT person_id, MIN(rank) AS rank, MIN(key) AS key FROM hits GROUP BY person_id), \
-             page AS (SELECT person_id, rank, key FROM best ORDER BY rank, key, person_id LIMIT $5 OFFSET $6) \
-             SELECT {cols}, CAST(b.rank AS BIGINT) AS rank, st.id AS site_id, st.names AS site_names \
+             by_id AS (SELECT id AS person_id, 0 AS rank, $1 AS key FROM persons WHERE id = $4 \
+               AND NOT EXISTS (SELECT 1 FROM person_name_keys e WHERE e.person_id = $4 AND e.key = $1)), \
+             whole AS (SELECT k.person_id, 1 AS rank, k.key FROM person_name_keys k \
+               WHERE k.key > $1 AND k.key < $2 AND k.head = $3 AND k.person_id <> $4 \
+               AND NOT EXISTS (SELECT 1 FROM person_name_keys e WHERE e.person_id = k.person_id \
+                 AND e.key >= $1 AND e.key < k.key AND (e.key = $1 OR e.head = $3)) \
+               ORDER BY k.key, k.person_id LIMIT $7), \
+             prefix AS (SELECT k.person_id, 2 AS rank, k.key FROM person_name_keys k \
+               WHERE k.key > $1 AND k.key < $2 AND k.head <> $3 AND k.person_id <> $4 \
+               AND (SELECT COUNT(*) FROM exact) + (SELECT COUNT(*) FROM by_id) + (SELECT COUNT(*) FROM whole) < $7 \
+               AND NOT EXISTS (SELECT 1 FROM person_name_keys e WHERE e.person_id = k.person_id \
+                 AND e.key >= $1 AND e.key < $2 AND (e.key = $1 OR e.head = $3 OR e.key < k.key)) \
+               ORDER BY k.key, k.person_id LIMIT $7), \
+             page AS (SELECT person_id, rank, key FROM ( \
+                 SELECT person_id, rank, key FROM exact UNION ALL SELECT person_id, rank, key FROM by_id \
+                 UNION ALL SELECT person_id, rank, key FROM whole UNION ALL SELECT person_id, rank, key FROM prefix) hits \
+               ORDER BY rank, key, person_id LIMIT $5 OFFSET $6) \
+             SELECT {cols}, CAST(b.rank AS BIGINT) AS rank, st.id AS site_id, st.names AS site_names, \
+               ({found}) AS found \
              FROM page b JOIN persons p ON p.id = b.person_id \
              LEFT JOIN sites st ON st.id = ( \
                SELECT r.site_id FROM identifications i \
@@ -195,17 +206,24 @@ impl Store {
                 .map(|c| format!("p.{c}"))
                 .collect::<Vec<_>>()
                 .join(", "),
+            found = found_sql(["$1", "$2", "$4", "$8"]),
         );
-        // The page and its count read one snapshot. On PostgreSQL the page's statement is
-        // planned once per connection (a generic plan, its parameters unknown): the custom plan
-        // that `auto` chose again for every request took longer to plan (1.4–3.3 ms at 1,000,000
-        // persons) than to run (0.5–1.3 ms), and the generic plan is the same index-order scan.
-        let mut tx = self.pool.begin().await?;
-        if self.backend() == crate::Backend::Postgres {
-            sqlx::query("SET LOCAL plan_cache_mode = force_generic_plan")
-                .execute(&mut *tx)
-                .await?;
-        }
+        // On PostgreSQL the statement is planned once per connection (a generic plan, its
+        // parameters unknown): the custom plan that `auto` chose again for every request took
+        // longer to plan (1.4–3.3 ms at 1,000,000 persons) than to run (0.5–1.3 ms), and the
+        // generic plan is the same index-order scans. Repeatable read: a page past the end is
+        // counted by a second statement, which must see what the first saw.
+        let mut tx = match self.backend() {
+            crate::Backend::Postgres => {
+                self.pool
+                    .begin_with(
+                        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; \
+                         SET LOCAL plan_cache_mode = force_generic_plan",
+                    )
+                    .await?
+            }
+            crate::Backend::Sqlite => self.pool.begin().await?,
+        };
         let rows = sqlx::query(&sql)
             .bind(key.as_str())
             .bind(prefix_end(&key))
@@ -214,9 +232,11 @@ impl Store {
             .bind(page.limit)
             .bind(page.offset)
             .bind(window)
+            .bind(FOUND_CAP + 1)
             .fetch_all(&mut *tx)
             .await?;
         let mut items = Vec::with_capacity(rows.len());
+        let mut found = None;
         for row in &rows {
             let site_id: Option<i64> = row.try_get("site_id")?;
             let site = match site_id {
@@ -232,79 +252,46 @@ impl Store {
                 rank: row.try_get("rank")?,
                 site,
             });
+            found = Some(row.try_get::<i64, _>("found")?);
         }
-        let found = self.count_found(&mut tx, &key, id).await?;
+        // No row, no count: an empty first page found nobody; a page past the end asks again.
+        let found = match found {
+            Some(n) => n,
+            None if page.offset == 0 => 0,
+            None => {
+                let sql = format!("SELECT ({}) AS found", found_sql(["$1", "$2", "$3", "$4"]));
+                let row = sqlx::query(&sql)
+                    .bind(key.as_str())
+                    .bind(prefix_end(&key))
+                    .bind(id)
+                    .bind(FOUND_CAP + 1)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                row.try_get("found")?
+            }
+        };
         tx.commit().await?;
         let mut paged = Paged::new(items, found.min(FOUND_CAP), page);
         paged.total_capped = found > FOUND_CAP;
         Ok(paged)
     }
+}
 
-    /// How many persons a key and id find, counted up to one more than [`FOUND_CAP`]. On
-    /// PostgreSQL the key's range is read in index order a batch at a time and its persons
-    /// collected until one more than the cap or the range's end: there `COUNT(DISTINCT …)` with a
-    /// `LIMIT` reads the whole range (its hashed `DISTINCT` emits nothing before its input ends:
-    /// 25,000 rows for a family name at 1,000,000 persons, 14 ms), where SQLite's stops early.
-    async fn count_found(&self, tx: &mut Transaction<'_, Any>, key: &str, id: i64) -> Result<i64, StoreError> {
-        // SQLite's `DISTINCT` streams, and stops at the `LIMIT`: one statement is the fastest there.
-        if self.backend() == crate::Backend::Sqlite {
-            let row = sqlx::query(
-                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT DISTINCT person_id FROM ( \
-                   SELECT person_id FROM person_name_keys WHERE key >= $1 AND key < $2 \
-                   UNION ALL SELECT id AS person_id FROM persons WHERE id = $3) t LIMIT $4) u",
-            )
-            .bind(key)
-            .bind(prefix_end(key))
-            .bind(id)
-            .bind(FOUND_CAP + 1)
-            .fetch_one(&mut **tx)
-            .await?;
-            return Ok(row.try_get("n")?);
-        }
-        const BATCH: i64 = 2048;
-        let cap = usize::try_from(FOUND_CAP).unwrap_or(usize::MAX).saturating_add(1);
-        let mut found: std::collections::HashSet<i64> = std::collections::HashSet::new();
-        if id >= 0 {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM persons WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut **tx)
-                .await?;
-            found.extend(exists);
-        }
-        let end = prefix_end(key);
-        let mut after: Option<(String, i64)> = None;
-        loop {
-            let rows = match &after {
-                None => sqlx::query(
-                    "SELECT key, person_id FROM person_name_keys WHERE key >= $1 AND key < $2 \
-                     ORDER BY key, person_id LIMIT $3",
-                )
-                .bind(key)
-                .bind(&end)
-                .bind(BATCH),
-                Some((k, p)) => sqlx::query(
-                    "SELECT key, person_id FROM person_name_keys WHERE key < $2 \
-                     AND (key > $1 OR (key = $1 AND person_id > $4)) ORDER BY key, person_id LIMIT $3",
-                )
-                .bind(k.clone())
-                .bind(&end)
-                .bind(BATCH)
-                .bind(*p),
-            }
-            .fetch_all(&mut **tx)
-            .await?;
-            for row in &rows {
-                found.insert(row.try_get("person_id")?);
-                if found.len() >= cap {
-                    return Ok(cap as i64);
-                }
-            }
-            match rows.last() {
-                Some(last) if rows.len() as i64 == BATCH => {
-                    after = Some((last.try_get("key")?, last.try_get("person_id")?));
-                }
-                _ => return Ok(found.len() as i64),
-            }
-        }
-    }
+/// The number of persons a key's range (`[start, end)`) and an id find, counted up to `limit`, as
+/// a scalar SQL expression over those four placeholders. The range is read in index order and a
+/// key counts only where no key of its person sorts before it in the range (a look-up of the
+/// `(person_id, key)` index), so the count stops at the limit on both backends: PostgreSQL's
+/// `COUNT(DISTINCT …)`, whose hashed `DISTINCT` emits nothing before its input ends, read every
+/// key of a family name (25,000 at 1,000,000 persons) first.
+fn found_sql([start, end, id, limit]: [&str; 4]) -> String {
+    format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM ( \
+           SELECT k.person_id FROM person_name_keys k WHERE k.key >= {start} AND k.key < {end} \
+             AND NOT EXISTS (SELECT 1 FROM person_name_keys e \
+               WHERE e.person_id = k.person_id AND e.key >= {start} AND e.key < k.key) \
+           UNION ALL SELECT p.id AS person_id FROM persons p WHERE p.id = {id} \
+             AND NOT EXISTS (SELECT 1 FROM person_name_keys e \
+               WHERE e.person_id = p.id AND e.key >= {start} AND e.key < {end}) \
+           LIMIT {limit}) counted"
+    )
 }

@@ -226,3 +226,96 @@ fn a_search_that_finds_too_many_to_count_says_so() {
         assert_eq!(few.items.len(), 5, "{label}: the last page of a list too long to count");
     });
 }
+
+/// The number found and the persons paged through, in order, equal a brute-force ranking of every
+/// person's keys, on a registry where persons share prefixes and one person has several keys in a
+/// query's range (its names in both orders, two spellings, keys of several ranks): the count reads
+/// each person once, and the pages neither repeat nor skip nor reorder.
+#[test]
+fn the_number_found_is_every_person_once() {
+    const FAMILY: [&str; 4] = ["Taka", "Takahashi", "Takada", "Tanaka"];
+    const GIVEN: [&str; 3] = ["Ichirō", "Ichiro", "Taka"];
+    on_every_backend(|label, store| async move {
+        let mut persons = Vec::new();
+        // A small linear congruential sequence: the same registry on every run.
+        let mut state: u64 = 7;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        for i in 0..60 {
+            let romaji = format!("{} {}", FAMILY[next(4)], GIVEN[next(3)]);
+            let other = format!("{} {}", GIVEN[next(3)], FAMILY[next(4)]);
+            let names = vec![
+                Name::new(&romaji, "Latn", Some("ja-Latn"), NameKind::Primary).unwrap(),
+                Name::new(&other, "Latn", Some("ja-Latn"), NameKind::Variant).unwrap(),
+            ];
+            let p = NewPerson {
+                external_id: format!("X-{i}"),
+                names,
+                ..person("-", "-", "-", "-")
+            };
+            persons.push(p);
+        }
+        store.import_persons("t", &persons).await.unwrap();
+        let stored = store.search_persons(None, 1000, 0).await.unwrap();
+        assert_eq!(stored.len(), 60, "{label}");
+        let by_id = stored[17].id.to_string();
+        for q in [
+            "taka",
+            "takahashi",
+            "takada",
+            "tanaka ichiro",
+            "ichiro",
+            "t",
+            "x-1",
+            "ta ka",
+            &by_id,
+        ] {
+            let key = names::key(q);
+            let id: i64 = q.parse().unwrap_or(-1);
+            let head = key.chars().count();
+            // Every person's best (rank, key): its keys (each with its shortest first part), as
+            // the registry derives them, ranked as the search documents.
+            let mut expected: Vec<(usize, String, i64)> = stored
+                .iter()
+                .filter_map(|p| {
+                    let mut keys: std::collections::BTreeMap<String, usize> = Default::default();
+                    let texts = p.data.names.iter().map(|n| n.text.as_str());
+                    for k in texts.chain([p.data.external_id.as_str()]).flat_map(names::name_keys) {
+                        let h = keys.entry(k.key).or_insert(k.head);
+                        *h = (*h).min(k.head);
+                    }
+                    let ranked = keys.into_iter().filter(|(k, _)| k.starts_with(&key)).map(|(k, h)| {
+                        let rank = if k == key {
+                            0
+                        } else if h == head {
+                            1
+                        } else {
+                            2
+                        };
+                        (rank, k)
+                    });
+                    let by_id = (p.id == id).then(|| (0, key.clone()));
+                    ranked.chain(by_id).min().map(|(rank, k)| (rank, k, p.id))
+                })
+                .collect();
+            expected.sort();
+            let expected: Vec<i64> = expected.into_iter().map(|(_, _, id)| id).collect();
+            let mut seen = Vec::new();
+            let mut offset = 0;
+            loop {
+                let found = store.find_persons(q, Page { limit: 7, offset }).await.unwrap();
+                assert_eq!(found.total, expected.len() as i64, "{label}: {q} at {offset}");
+                seen.extend(found.items.iter().map(|h| h.person.id));
+                match found.next_offset() {
+                    Some(o) => offset = o,
+                    None => break,
+                }
+            }
+            assert_eq!(seen, expected, "{label}: {q}: every person once, in rank order");
+        }
+    });
+}
