@@ -51,6 +51,7 @@ impl Store {
             .await?;
         Ok(Store {
             pool,
+            search_pool: None,
             backend: Backend::Sqlite,
             audit_key: None,
         })

@@ -61,6 +61,10 @@ pub enum StoreError {
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) pool: AnyPool,
+    /// PostgreSQL's connections for name search (`None` on SQLite, whose search reads `pool`):
+    /// read-only sessions with the plan settings the search's statement needs (see
+    /// [`Store::find_persons`]), so that it is one round trip rather than a transaction's three.
+    pub(crate) search_pool: Option<AnyPool>,
     pub(crate) backend: Backend,
     /// The registry's key, kept outside the database: it signs the audit entries and keys the
     /// digests of profiles. `None` for a store opened without one (the registry's own tests).

@@ -224,6 +224,32 @@ fn a_search_that_finds_too_many_to_count_says_so() {
             .await
             .unwrap();
         assert_eq!(few.items.len(), 5, "{label}: the last page of a list too long to count");
+        // Persons with two keys each in the range: the first keys read are not of different
+        // persons, so the count reads again, by first keys, and is exact below the cap.
+        let twice: Vec<NewPerson> = (0..600)
+            .map(|i| NewPerson {
+                names: vec![
+                    Name::new("Suzuki Ichirō", "Latn", Some("ja-Latn"), NameKind::Primary).unwrap(),
+                    Name::new("Suzuki Tarō", "Latn", Some("ja-Latn"), NameKind::Variant).unwrap(),
+                ],
+                ..person(&format!("S-{i}"), "-", "-", "-")
+            })
+            .collect();
+        store.import_persons("t", &twice).await.unwrap();
+        let found = store
+            .find_persons("suzuki", Page { limit: 10, offset: 0 })
+            .await
+            .unwrap();
+        assert_eq!((found.total, found.total_capped), (600, false), "{label}");
+        let past = store
+            .find_persons("suzuki", Page { limit: 10, offset: 700 })
+            .await
+            .unwrap();
+        assert_eq!(
+            (past.items.len(), past.total, past.total_capped),
+            (0, 600, false),
+            "{label}"
+        );
     });
 }
 
