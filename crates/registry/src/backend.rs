@@ -161,7 +161,7 @@ impl Store {
             Backend::Sqlite => None,
             Backend::Postgres => Some(
                 AnyPoolOptions::new()
-                    .max_connections(8)
+                    .max_connections(16)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             for setting in [
