@@ -22,6 +22,17 @@ fn person(external_id: &str, kanji: &str, kana: &str, romaji: &str) -> NewPerson
     }
 }
 
+/// A person known by two romaji spellings (a primary name and a variant), nothing else.
+fn romaji_person(external_id: &str, primary: &str, variant: &str) -> NewPerson {
+    NewPerson {
+        names: vec![
+            Name::new(primary, "Latn", Some("ja-Latn"), NameKind::Primary).unwrap(),
+            Name::new(variant, "Latn", Some("ja-Latn"), NameKind::Variant).unwrap(),
+        ],
+        ..person(external_id, "-", "-", "-")
+    }
+}
+
 fn page() -> Page {
     Page { limit: 20, offset: 0 }
 }
@@ -227,13 +238,7 @@ fn a_search_that_finds_too_many_to_count_says_so() {
         // Persons with two keys each in the range: the first keys read are not of different
         // persons, so the count reads again, by first keys, and is exact below the cap.
         let twice: Vec<NewPerson> = (0..600)
-            .map(|i| NewPerson {
-                names: vec![
-                    Name::new("Suzuki Ichirō", "Latn", Some("ja-Latn"), NameKind::Primary).unwrap(),
-                    Name::new("Suzuki Tarō", "Latn", Some("ja-Latn"), NameKind::Variant).unwrap(),
-                ],
-                ..person(&format!("S-{i}"), "-", "-", "-")
-            })
+            .map(|i| romaji_person(&format!("S-{i}"), "Suzuki Ichirō", "Suzuki Tarō"))
             .collect();
         store.import_persons("t", &twice).await.unwrap();
         let found = store
@@ -274,16 +279,7 @@ fn the_number_found_is_every_person_once() {
         for i in 0..60 {
             let romaji = format!("{} {}", FAMILY[next(4)], GIVEN[next(3)]);
             let other = format!("{} {}", GIVEN[next(3)], FAMILY[next(4)]);
-            let names = vec![
-                Name::new(&romaji, "Latn", Some("ja-Latn"), NameKind::Primary).unwrap(),
-                Name::new(&other, "Latn", Some("ja-Latn"), NameKind::Variant).unwrap(),
-            ];
-            let p = NewPerson {
-                external_id: format!("X-{i}"),
-                names,
-                ..person("-", "-", "-", "-")
-            };
-            persons.push(p);
+            persons.push(romaji_person(&format!("X-{i}"), &romaji, &other));
         }
         store.import_persons("t", &persons).await.unwrap();
         let stored = store.search_persons(None, 1000, 0).await.unwrap();
